@@ -1,0 +1,103 @@
+package config
+
+// This file holds the type-specific blocks of a monitor. Each block has a
+// Validate method returning the problems it finds, keyed by the YAML path
+// below the block (for example "expect.body_regex"), so the loader can point
+// at the right line.
+
+// FieldError is one problem in a block, relative to the block.
+type FieldError struct {
+	Field   string // YAML path below the block, "" for the block itself
+	Message string
+}
+
+// TLSClient configures the client side of TLS for a probe.
+type TLSClient struct {
+	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"`
+	CAFile             string `yaml:"ca_file"`
+	CertFile           string `yaml:"cert_file"`
+	KeyFile            string `yaml:"key_file"`
+	ServerName         string `yaml:"server_name"`
+}
+
+// HTTPCheck is the `http:` block of a monitor.
+type HTTPCheck struct {
+	URL     string            `yaml:"url"`
+	Method  string            `yaml:"method"` // default GET
+	Headers map[string]string `yaml:"headers"`
+	Body    string            `yaml:"body"`
+	// FollowRedirects defaults to true.
+	FollowRedirects *bool     `yaml:"follow_redirects"`
+	TLS             TLSClient `yaml:"tls"`
+	// FreshConnection opens a new connection on every run so the connect
+	// and TLS timings are measured each time. Default false (keep-alive).
+	FreshConnection bool       `yaml:"fresh_connection"`
+	Expect          HTTPExpect `yaml:"expect"`
+}
+
+// HTTPExpect lists what a healthy response looks like. Every set field must hold.
+type HTTPExpect struct {
+	// Status codes accepted; default 200-399 when empty. Entries may be
+	// single codes (200) or ranges ("200-299").
+	Status       []string     `yaml:"status"`
+	BodyContains string       `yaml:"body_contains"`
+	BodyRegex    string       `yaml:"body_regex"`
+	JSON         []JSONExpect `yaml:"json"`
+	// Headers that must be present; a non-empty value must match exactly
+	// (case-insensitive name).
+	Headers map[string]string `yaml:"headers"`
+	// MaxResponseTime above which the result is a warning (critical if it
+	// exceeds the timeout anyway).
+	MaxResponseTime Duration `yaml:"max_response_time"`
+	// CertMinDays: fewer days than this until the certificate expires is
+	// critical; CertWarnDays is a warning.
+	CertMinDays  int `yaml:"cert_min_days"`
+	CertWarnDays int `yaml:"cert_warn_days"`
+}
+
+// JSONExpect checks one value in a JSON body.
+type JSONExpect struct {
+	// Path is a JSON path such as "$.status" or "$.items[0].name".
+	Path string `yaml:"path"`
+	// Equals compares the value's text form ("ok", "3", "true").
+	Equals *string `yaml:"equals"`
+	// Exists requires the path to be present (default when Equals is unset).
+	Exists *bool `yaml:"exists"`
+}
+
+// TCPCheck is the `tcp:` block: connect, optionally send and expect lines.
+type TCPCheck struct {
+	Address string `yaml:"address"` // host:port
+	Send    string `yaml:"send"`
+	// Expect is a substring that must appear in what the server sends
+	// (read until found, the timeout, or 64 KiB).
+	Expect    string    `yaml:"expect"`
+	TLS       bool      `yaml:"tls"` // wrap in TLS before send/expect
+	TLSConfig TLSClient `yaml:"tls_config"`
+}
+
+// TLSCheck is the `tls:` block: handshake and certificate checks for any
+// TCP service, optionally after STARTTLS.
+type TLSCheck struct {
+	Address string `yaml:"address"` // host:port
+	// StartTLS is "", "smtp", "imap" or "pop3".
+	StartTLS string    `yaml:"starttls"`
+	Client   TLSClient `yaml:"client"`
+	// CertMinDays / CertWarnDays as in HTTPExpect. Default min 7, warn 21.
+	CertMinDays  int `yaml:"cert_min_days"`
+	CertWarnDays int `yaml:"cert_warn_days"`
+}
+
+// DNSCheck is the `dns:` block.
+type DNSCheck struct {
+	Name   string `yaml:"name"`   // the name to query
+	Type   string `yaml:"type"`   // A, AAAA, CNAME, MX, TXT, NS, SOA, SRV, PTR, CAA; default A
+	Server string `yaml:"server"` // host[:port]; default the system resolver (/etc/resolv.conf)
+	// Protocol is "udp" (default), "tcp" or "tcp-tls".
+	Protocol string `yaml:"protocol"`
+	// Rcode expected, default NOERROR.
+	Rcode string `yaml:"rcode"`
+	// Expect lists values that must all be in the answer (e.g. IPs, MX
+	// hosts, TXT strings). Empty means any answer is fine.
+	Expect []string `yaml:"expect"`
+}

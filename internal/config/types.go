@@ -1,0 +1,174 @@
+// Package config reads Tocsin's YAML configuration strictly (unknown keys are
+// errors, with line numbers), fills in defaults and validates the whole file,
+// cross-references included. The structs here are the documented format:
+// docs/configuration.md describes every field.
+package config
+
+import (
+	"time"
+)
+
+// Config is one whole configuration file.
+type Config struct {
+	Server   Server    `yaml:"server"`
+	Storage  Storage   `yaml:"storage"`
+	People   []Person  `yaml:"people"`
+	Teams    []Team    `yaml:"teams"`
+	Channels []Channel `yaml:"channels"`
+	Services []Service `yaml:"services"`
+	Monitors []Monitor `yaml:"monitors"`
+
+	// Path is the file the config was read from ("" when built in code).
+	Path string `yaml:"-"`
+}
+
+// Server configures the HTTP listener, the web UI and process-wide limits.
+type Server struct {
+	// Listen is the address of the HTTP server. Default "127.0.0.1:8080".
+	Listen string `yaml:"listen"`
+	// BaseURL is the public URL of this server, used in links inside
+	// notifications. Default "http://" + Listen.
+	BaseURL string `yaml:"base_url"`
+	// MetricsToken, when set, is required as a bearer token on /metrics.
+	MetricsToken string `yaml:"metrics_token"`
+	// MetricsTokenFile reads MetricsToken from a file.
+	MetricsTokenFile string `yaml:"metrics_token_file"`
+	// Concurrency is how many probes may run at once. Default 256.
+	Concurrency int `yaml:"concurrency"`
+	// PerHostConcurrency is how many probes may run at once against one
+	// host. Default 16.
+	PerHostConcurrency int `yaml:"per_host_concurrency"`
+	// WatchdogURL, when set, is fetched with GET every WatchdogInterval
+	// while the scheduler and the outbox are healthy (dead man's switch).
+	WatchdogURL string `yaml:"watchdog_url"`
+	// WatchdogInterval defaults to 60s.
+	WatchdogInterval Duration `yaml:"watchdog_interval"`
+	// ReadyMaxLag is the scheduler lateness above which /readyz fails.
+	// Default 30s.
+	ReadyMaxLag Duration `yaml:"ready_max_lag"`
+	// SessionTTL is how long a login lasts. Default 720h (30 days).
+	SessionTTL Duration `yaml:"session_ttl"`
+	// SecureCookies forces the Secure flag on cookies. Default: on when
+	// BaseURL is https.
+	SecureCookies *bool `yaml:"secure_cookies"`
+	// DemoTarget, when set to an address such as "127.0.0.1:8081", starts a
+	// small built-in HTTP target there whose health can be toggled from the
+	// UI, so a first run has something to watch fail and recover.
+	DemoTarget string `yaml:"demo_target"`
+}
+
+// Storage selects and tunes the database.
+type Storage struct {
+	// Driver is "sqlite" (default) or "postgres".
+	Driver string `yaml:"driver"`
+	// DSN is the SQLite file path (default "tocsin.db", relative to the
+	// config file's folder) or a PostgreSQL connection string.
+	DSN string `yaml:"dsn"`
+	// DSNFile reads DSN from a file (for PostgreSQL passwords).
+	DSNFile string `yaml:"dsn_file"`
+	// RawRetention is how long raw results are kept. Default 168h (7 days).
+	RawRetention Duration `yaml:"raw_retention"`
+	// RollupRetention is how long hourly rollups are kept. Default 8760h.
+	RollupRetention Duration `yaml:"rollup_retention"`
+}
+
+// Person is someone who can be notified or own a service.
+type Person struct {
+	ID       string `yaml:"id"`
+	Name     string `yaml:"name"`
+	Email    string `yaml:"email"`
+	Timezone string `yaml:"timezone"`
+}
+
+// Team is a named group of people.
+type Team struct {
+	ID      string   `yaml:"id"`
+	Name    string   `yaml:"name"`
+	Members []string `yaml:"members"` // person ids
+}
+
+// Channel is a destination for notifications. Type selects which of the
+// type-specific blocks applies.
+type Channel struct {
+	ID   string `yaml:"id"`
+	Type string `yaml:"type"` // "webhook" or "email"
+	// Events limits the channel to these events (e.g. ["monitor.down"]).
+	// Empty means all events.
+	Events  []string       `yaml:"events"`
+	Webhook *WebhookConfig `yaml:"webhook"`
+	Email   *EmailConfig   `yaml:"email"`
+}
+
+// WebhookConfig configures a webhook channel.
+type WebhookConfig struct {
+	URL     string            `yaml:"url"`
+	Headers map[string]string `yaml:"headers"`
+	// Secret, when set, signs each body with HMAC-SHA256 in the
+	// X-Tocsin-Signature header ("sha256=<hex>").
+	Secret     string   `yaml:"secret"`
+	SecretFile string   `yaml:"secret_file"`
+	Timeout    Duration `yaml:"timeout"` // default 10s
+}
+
+// EmailConfig configures an email channel.
+type EmailConfig struct {
+	Host string `yaml:"host"`
+	Port int    `yaml:"port"` // default 587
+	// TLS is "starttls" (default; required, not opportunistic), "tls"
+	// (implicit TLS, usually port 465) or "none".
+	TLS                string   `yaml:"tls"`
+	InsecureSkipVerify bool     `yaml:"insecure_skip_verify"`
+	Username           string   `yaml:"username"`
+	Password           string   `yaml:"password"`
+	PasswordFile       string   `yaml:"password_file"`
+	From               string   `yaml:"from"`
+	To                 []string `yaml:"to"`      // addresses
+	People             []string `yaml:"people"`  // person ids whose email is used
+	Teams              []string `yaml:"teams"`   // team ids whose members' emails are used
+	Timeout            Duration `yaml:"timeout"` // default 30s
+}
+
+// Service is something users depend on; monitors belong to one.
+type Service struct {
+	ID          string   `yaml:"id"`
+	Name        string   `yaml:"name"`
+	Description string   `yaml:"description"`
+	Owners      []string `yaml:"owners"`   // person or team ids
+	Channels    []string `yaml:"channels"` // channel ids notified for its monitors
+}
+
+// Monitor is one check run on an interval. Type selects which of the
+// type-specific blocks applies; exactly that one must be set.
+type Monitor struct {
+	ID      string `yaml:"id"`
+	Name    string `yaml:"name"`
+	Service string `yaml:"service"`
+	Type    string `yaml:"type"` // http, tcp, tls, dns
+	// Interval between runs. Default 60s.
+	Interval Duration `yaml:"interval"`
+	// Timeout of one run. Default 10s, or the interval when shorter.
+	Timeout Duration `yaml:"timeout"`
+	// FailureThreshold consecutive failures confirm down. Default 1.
+	FailureThreshold int `yaml:"failure_threshold"`
+	// SuccessThreshold consecutive successes confirm up. Default 1.
+	SuccessThreshold int `yaml:"success_threshold"`
+	// Channels notified in addition to the service's channels.
+	Channels []string `yaml:"channels"`
+	// Paused monitors are defined but not run.
+	Paused bool `yaml:"paused"`
+
+	HTTP *HTTPCheck `yaml:"http"`
+	TCP  *TCPCheck  `yaml:"tcp"`
+	TLS  *TLSCheck  `yaml:"tls"`
+	DNS  *DNSCheck  `yaml:"dns"`
+}
+
+// Duration is a time.Duration written in YAML as "30s", "5m", "1h30m" or
+// "2d" (days are accepted for convenience).
+type Duration time.Duration
+
+// D returns d as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// String formats d like time.Duration.
+func (d Duration) String() string { return time.Duration(d).String() }

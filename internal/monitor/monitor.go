@@ -1,0 +1,72 @@
+// Package monitor holds the state of a monitor and the pure state machine
+// that moves it: Evaluate(policy, state, result, now) → (state, transitions).
+// Nothing here does I/O; the app feeds results in and persists what comes out.
+package monitor
+
+import (
+	"time"
+
+	"github.com/tocsin/tocsin/internal/probe"
+)
+
+// Status is the confirmed state of a monitor, after thresholds.
+type Status string
+
+// Monitor states.
+const (
+	StatusPending Status = "pending" // no confirmed state yet (new monitor)
+	StatusUp      Status = "up"
+	StatusWarning Status = "warning" // working, but a warning threshold is crossed
+	StatusDown    Status = "down"
+	StatusPaused  Status = "paused"
+)
+
+// Policy is how results are turned into state, from the monitor's config.
+type Policy struct {
+	// FailureThreshold is how many consecutive failed results confirm Down (≥1).
+	FailureThreshold int
+	// SuccessThreshold is how many consecutive good results confirm Up (≥1).
+	SuccessThreshold int
+	// FlapWindow is how many recent results the flapping detector looks at
+	// (Nagios uses 21). 0 disables flapping detection.
+	FlapWindow int
+	// FlapHigh and FlapLow are percent state change thresholds: flapping
+	// starts above FlapHigh and stops below FlapLow (Nagios defaults 50/25).
+	FlapHigh, FlapLow float64
+}
+
+// State is everything the state machine remembers about one monitor. It is
+// small and copied by value; the store persists it as it is.
+type State struct {
+	Status Status `json:"status"`
+	// Since is when Status was entered.
+	Since time.Time `json:"since"`
+	// ConsecutiveFailures / ConsecutiveSuccesses count the current streak of
+	// raw results, before thresholds.
+	ConsecutiveFailures  int `json:"consecutive_failures"`
+	ConsecutiveSuccesses int `json:"consecutive_successes"`
+	// LastResultAt and LastStatus describe the newest result seen.
+	LastResultAt time.Time    `json:"last_result_at,omitzero"`
+	LastStatus   probe.Status `json:"last_status"`
+	LastReason   string       `json:"last_reason,omitempty"`
+	// Recent holds the raw outcome of the last FlapWindow results, oldest
+	// first, 'f' for failed and 'o' for ok, for flapping detection.
+	Recent string `json:"recent,omitempty"`
+	// Flapping is true while the percent state change is above the threshold.
+	Flapping bool `json:"flapping"`
+	// PausedFrom is the status to return to on resume (set while paused).
+	PausedFrom Status `json:"paused_from,omitempty"`
+}
+
+// Transition records one confirmed change of a monitor's state, with the
+// result that caused it. Flapping starts and stops are transitions too,
+// with From == To and Flapping set to the new value.
+type Transition struct {
+	MonitorID string       `json:"monitor_id"`
+	From      Status       `json:"from"`
+	To        Status       `json:"to"`
+	Time      time.Time    `json:"time"`
+	Reason    string       `json:"reason"`
+	Flapping  bool         `json:"flapping"`
+	Result    probe.Result `json:"result"`
+}

@@ -1,0 +1,216 @@
+// Package store declares the repositories the rest of Tocsin consumes. The
+// sqlstore package implements them for SQLite and PostgreSQL; storetest is
+// the conformance suite both pass. Contracts never assume a single process:
+// several replicas may share one PostgreSQL database.
+//
+// Methods return *errs.Error with code ENOTFOUND when the thing asked for
+// does not exist and ECONFLICT when a unique value is taken.
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/tocsin/tocsin/internal/monitor"
+	"github.com/tocsin/tocsin/internal/notify"
+	"github.com/tocsin/tocsin/internal/probe"
+)
+
+// Page selects one page of a newest-first listing by keyset: items with
+// ID < Before (0 means from the newest), at most Limit (clamped to 1..1000,
+// default 50).
+type Page struct {
+	Limit  int
+	Before int64
+}
+
+// StoredResult is a probe result with its row id.
+type StoredResult struct {
+	ID int64
+	probe.Result
+}
+
+// StoredTransition is a transition with its row id.
+type StoredTransition struct {
+	ID int64
+	monitor.Transition
+}
+
+// OutboxMessage is one notification for one channel, persisted before any
+// attempt to send it.
+type OutboxMessage struct {
+	// ID is the notification id (notify.Event.ID); unique per channel.
+	ID      string
+	Channel string
+	Event   notify.Event
+	// State is "pending", "sent" or "failed" (gave up).
+	State       string
+	Attempts    int
+	NextAttempt time.Time
+	LastError   string
+	CreatedAt   time.Time
+}
+
+// Attempt is one try at sending an outbox message.
+type Attempt struct {
+	ID        int64
+	MessageID string
+	Channel   string
+	MonitorID string
+	Event     string
+	Time      time.Time
+	Duration  time.Duration
+	// Error is "" on success.
+	Error string
+	// Outcome is "sent", "retry" or "failed".
+	Outcome string
+}
+
+// Batch is everything the evaluator produced since its last flush. SaveBatch
+// writes it in one transaction, so a transition and the notifications it
+// caused are stored together or not at all.
+type Batch struct {
+	Results     []probe.Result
+	States      map[string]monitor.State
+	Transitions []monitor.Transition
+	Outbox      []OutboxMessage
+}
+
+// HourlyRollup summarises one monitor's results in one UTC hour.
+type HourlyRollup struct {
+	MonitorID string
+	Hour      time.Time
+	Total     int
+	Failed    int
+	// Latency percentiles of the probe duration.
+	P50, P95, P99, Max time.Duration
+}
+
+// Uptime is the share of good results over a span, from raw results and rollups.
+type Uptime struct {
+	Total  int
+	Failed int
+}
+
+// Ratio returns the fraction of good results, or -1 when there were none.
+func (u Uptime) Ratio() float64 {
+	if u.Total == 0 {
+		return -1
+	}
+	return float64(u.Total-u.Failed) / float64(u.Total)
+}
+
+// LatencyPoint is one bucket of a latency series.
+type LatencyPoint struct {
+	Time   time.Time
+	Avg    time.Duration
+	Max    time.Duration
+	Failed int
+	Total  int
+}
+
+// Results holds what monitors saw and how their state moved.
+type Results interface {
+	// SaveBatch writes a batch in one transaction.
+	SaveBatch(ctx context.Context, b Batch) error
+	// MonitorStates returns the last saved state of every monitor.
+	MonitorStates(ctx context.Context) (map[string]monitor.State, error)
+	// Results lists a monitor's results, newest first.
+	Results(ctx context.Context, monitorID string, p Page) ([]StoredResult, error)
+	// Transitions lists a monitor's transitions, newest first; monitorID ""
+	// lists all monitors'.
+	Transitions(ctx context.Context, monitorID string, p Page) ([]StoredTransition, error)
+	// Uptime counts results in [since, now) using rollups for whole hours
+	// and raw results for the rest.
+	Uptime(ctx context.Context, monitorID string, since time.Time) (Uptime, error)
+	// UptimeAll is Uptime for every monitor at once (for the overview).
+	UptimeAll(ctx context.Context, since time.Time) (map[string]Uptime, error)
+	// Latency returns up to n buckets of equal width covering [since, now).
+	Latency(ctx context.Context, monitorID string, since time.Time, n int) ([]LatencyPoint, error)
+	// Rollup computes hourly rollups for every complete hour before until
+	// that has none yet. Safe to call repeatedly and from several replicas.
+	Rollup(ctx context.Context, until time.Time) error
+	// Prune deletes raw results older than rawBefore and rollups older
+	// than rollupBefore, returning how many rows went.
+	Prune(ctx context.Context, rawBefore, rollupBefore time.Time) (int64, error)
+	// Rollups lists a monitor's hourly rollups in [from, to), oldest first.
+	Rollups(ctx context.Context, monitorID string, from, to time.Time) ([]HourlyRollup, error)
+}
+
+// Outbox holds notifications until they are sent or given up.
+type Outbox interface {
+	// ClaimDue returns up to limit pending messages whose NextAttempt is
+	// not after now, leasing them to owner until now+lease so no other
+	// replica sends them meanwhile.
+	ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]OutboxMessage, error)
+	// RecordAttempt stores an attempt and moves its message: Outcome "sent"
+	// and "failed" end it; "retry" makes it pending again at next.
+	RecordAttempt(ctx context.Context, a Attempt, next time.Time) error
+	// OutboxDepth counts pending messages.
+	OutboxDepth(ctx context.Context) (int, error)
+	// NextDue returns the earliest NextAttempt of a pending message.
+	NextDue(ctx context.Context) (t time.Time, ok bool, err error)
+	// Attempts lists attempts newest first; monitorID "" lists all.
+	Attempts(ctx context.Context, monitorID string, p Page) ([]Attempt, error)
+	// OutboxMessages lists messages newest first; monitorID "" lists all.
+	OutboxMessages(ctx context.Context, monitorID string, p Page) ([]OutboxMessage, error)
+}
+
+// User is an account that can log in.
+type User struct {
+	ID           int64
+	Name         string
+	PasswordHash string // argon2id, PHC string format
+	Admin        bool
+	CreatedAt    time.Time
+}
+
+// Session is a login. The cookie holds a random token; the store keeps only
+// its SHA-256 hash.
+type Session struct {
+	TokenHash []byte
+	UserID    int64
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// APIToken is a bearer token for the JSON API, stored hashed.
+type APIToken struct {
+	ID         int64
+	UserID     int64
+	Name       string
+	TokenHash  []byte
+	Prefix     string // first characters, shown to tell tokens apart
+	CreatedAt  time.Time
+	LastUsedAt time.Time
+}
+
+// Accounts holds users, sessions and API tokens.
+type Accounts interface {
+	CreateUser(ctx context.Context, u User) (User, error)
+	User(ctx context.Context, id int64) (User, error)
+	UserByName(ctx context.Context, name string) (User, error)
+	UserCount(ctx context.Context) (int, error)
+	SetPassword(ctx context.Context, userID int64, hash string) error
+
+	CreateSession(ctx context.Context, s Session) error
+	Session(ctx context.Context, tokenHash []byte) (Session, error)
+	DeleteSession(ctx context.Context, tokenHash []byte) error
+	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
+
+	CreateAPIToken(ctx context.Context, t APIToken) (APIToken, error)
+	APITokenByHash(ctx context.Context, tokenHash []byte) (APIToken, error)
+	APITokens(ctx context.Context, userID int64) ([]APIToken, error)
+	DeleteAPIToken(ctx context.Context, userID, id int64) error
+	TouchAPIToken(ctx context.Context, id int64, at time.Time) error
+}
+
+// Store is everything a Tocsin server needs from its database.
+type Store interface {
+	Results
+	Outbox
+	Accounts
+	// Ping checks the database is reachable (for /readyz).
+	Ping(ctx context.Context) error
+	Close() error
+}
