@@ -28,7 +28,9 @@ type Policy struct {
 	// SuccessThreshold is how many consecutive good results confirm Up (≥1).
 	SuccessThreshold int
 	// FlapWindow is how many recent results the flapping detector looks at
-	// (Nagios uses 21). 0 disables flapping detection.
+	// (Nagios uses 21). Evaluate treats a window below 2 as "flapping
+	// detection off"; Normalize turns 0 into the default 21 and keeps a
+	// negative value, so a negative window is the way to switch it off.
 	FlapWindow int
 	// FlapHigh and FlapLow are percent state change thresholds: flapping
 	// starts above FlapHigh and stops below FlapLow (Nagios defaults 50/25).
@@ -37,6 +39,10 @@ type Policy struct {
 
 // State is everything the state machine remembers about one monitor. It is
 // small and copied by value; the store persists it as it is.
+//
+// The zero State is a monitor that has never been evaluated: Evaluate reads
+// an empty (or unrecognised) Status as StatusPending and sets Since to the
+// time of the first result.
 type State struct {
 	Status Status `json:"status"`
 	// Since is when Status was entered.
@@ -49,6 +55,9 @@ type State struct {
 	LastResultAt time.Time    `json:"last_result_at,omitzero"`
 	LastStatus   probe.Status `json:"last_status"`
 	LastReason   string       `json:"last_reason,omitempty"`
+	// StatusStreak counts the newest results in a row whose status is
+	// LastStatus; it is what moves a monitor between Up and Warning.
+	StatusStreak int `json:"status_streak,omitempty"`
 	// Recent holds the raw outcome of the last FlapWindow results, oldest
 	// first, 'f' for failed and 'o' for ok, for flapping detection.
 	Recent string `json:"recent,omitempty"`

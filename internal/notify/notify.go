@@ -14,16 +14,19 @@ import (
 // channel type renders its own format from it. ID is unique per
 // notification and the same on every retry.
 type Event struct {
-	ID             string    `json:"id"`
-	Event          string    `json:"event"` // monitor.down, monitor.up, monitor.warning, ...
-	MonitorID      string    `json:"monitor_id"`
-	MonitorName    string    `json:"monitor_name,omitempty"`
-	ServiceID      string    `json:"service_id"`
-	ServiceName    string    `json:"service_name,omitempty"`
-	Status         string    `json:"status"` // the monitor status after the transition
-	PreviousStatus string    `json:"previous_status,omitempty"`
-	Reason         string    `json:"reason"`
-	Time           time.Time `json:"time"` // RFC 3339, UTC
+	ID             string `json:"id"`
+	Event          string `json:"event"` // monitor.down, monitor.up, monitor.warning, ...
+	MonitorID      string `json:"monitor_id"`
+	MonitorName    string `json:"monitor_name,omitempty"`
+	ServiceID      string `json:"service_id"`
+	ServiceName    string `json:"service_name,omitempty"`
+	Status         string `json:"status"` // the monitor status after the transition
+	PreviousStatus string `json:"previous_status,omitempty"`
+	Reason         string `json:"reason"`
+	// Flapping says whether the monitor is flapping after the transition;
+	// for monitor.flapping it tells a start (true) from a stop (false).
+	Flapping bool      `json:"flapping"`
+	Time     time.Time `json:"time"` // RFC 3339, UTC
 	// URL links to the monitor's page in the UI, when server.base_url is known.
 	URL string `json:"url,omitempty"`
 }
@@ -32,4 +35,82 @@ type Event struct {
 // is worth trying again (a 5xx or timeout is; a 4xx or a bad address is not).
 type Notifier interface {
 	Notify(ctx context.Context, e Event) (retry bool, err error)
+}
+
+// Event names. A channel's `events` list selects among these.
+const (
+	EventMonitorDown     = "monitor.down"
+	EventMonitorUp       = "monitor.up"
+	EventMonitorWarning  = "monitor.warning"
+	EventMonitorFlapping = "monitor.flapping"
+)
+
+// EventNames returns every event a channel can subscribe to, in the order
+// the documentation presents them. The slice is new on every call.
+func EventNames() []string {
+	return []string{EventMonitorDown, EventMonitorUp, EventMonitorWarning, EventMonitorFlapping}
+}
+
+// Outbox message states and attempt outcomes.
+const (
+	StatePending = "pending" // waiting for its next attempt
+	StateSent    = "sent"    // delivered; final
+	StateFailed  = "failed"  // given up; final
+
+	OutcomeSent   = "sent"   // the attempt delivered the message
+	OutcomeRetry  = "retry"  // the attempt failed and another will follow
+	OutcomeFailed = "failed" // the attempt failed and was the last one
+)
+
+// OutboxMessage is one notification for one channel, persisted before any
+// attempt to send it. The store package refers to it as store.OutboxMessage.
+type OutboxMessage struct {
+	// ID is the notification id (Event.ID); unique per channel.
+	ID      string
+	Channel string
+	Event   Event
+	// State is "pending", "sent" or "failed" (gave up).
+	State string
+	// Attempts counts the attempts recorded so far.
+	Attempts    int
+	NextAttempt time.Time
+	LastError   string
+	CreatedAt   time.Time
+	// Seq is the store's row number of the message, increasing with
+	// creation; listings page by it (store.Page.Before). 0 when unknown.
+	Seq int64
+}
+
+// Attempt is one try at sending an outbox message. The store package refers
+// to it as store.Attempt.
+type Attempt struct {
+	ID        int64
+	MessageID string
+	Channel   string
+	MonitorID string
+	Event     string
+	Time      time.Time
+	Duration  time.Duration
+	// Error is "" on success.
+	Error string
+	// Outcome is "sent", "retry" or "failed".
+	Outcome string
+}
+
+// Outbox is the part of the store the dispatcher needs. It is declared here,
+// not in the store package, because the store already depends on this one;
+// store.Outbox is a superset and every store implements it.
+type Outbox interface {
+	// ClaimDue returns up to limit pending messages whose NextAttempt is
+	// not after now, leasing them to owner until now+lease so no other
+	// replica sends them meanwhile. A message whose lease expired without
+	// a recorded attempt is claimable again.
+	ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]OutboxMessage, error)
+	// RecordAttempt stores an attempt and moves its message: Outcome "sent"
+	// and "failed" end it; "retry" makes it pending again at next.
+	RecordAttempt(ctx context.Context, a Attempt, next time.Time) error
+	// OutboxDepth counts pending messages.
+	OutboxDepth(ctx context.Context) (int, error)
+	// NextDue returns the earliest NextAttempt of a pending message.
+	NextDue(ctx context.Context) (t time.Time, ok bool, err error)
 }

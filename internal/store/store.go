@@ -37,34 +37,12 @@ type StoredTransition struct {
 }
 
 // OutboxMessage is one notification for one channel, persisted before any
-// attempt to send it.
-type OutboxMessage struct {
-	// ID is the notification id (notify.Event.ID); unique per channel.
-	ID      string
-	Channel string
-	Event   notify.Event
-	// State is "pending", "sent" or "failed" (gave up).
-	State       string
-	Attempts    int
-	NextAttempt time.Time
-	LastError   string
-	CreatedAt   time.Time
-}
+// attempt to send it. It is declared in the notify package so the outbox
+// dispatcher can use it without importing this package.
+type OutboxMessage = notify.OutboxMessage
 
-// Attempt is one try at sending an outbox message.
-type Attempt struct {
-	ID        int64
-	MessageID string
-	Channel   string
-	MonitorID string
-	Event     string
-	Time      time.Time
-	Duration  time.Duration
-	// Error is "" on success.
-	Error string
-	// Outcome is "sent", "retry" or "failed".
-	Outcome string
-}
+// Attempt is one try at sending an outbox message (declared in notify).
+type Attempt = notify.Attempt
 
 // Batch is everything the evaluator produced since its last flush. SaveBatch
 // writes it in one transaction, so a transition and the notifications it
@@ -115,7 +93,11 @@ type Results interface {
 	SaveBatch(ctx context.Context, b Batch) error
 	// MonitorStates returns the last saved state of every monitor.
 	MonitorStates(ctx context.Context) (map[string]monitor.State, error)
-	// Results lists a monitor's results, newest first.
+	// Results lists a monitor's results, newest first. A result's ID is its
+	// start time in unix milliseconds. OK results come back with an empty
+	// Reason (the routine summary is not stored; show the duration instead);
+	// times are truncated to the millisecond and durations to the
+	// microsecond.
 	Results(ctx context.Context, monitorID string, p Page) ([]StoredResult, error)
 	// Transitions lists a monitor's transitions, newest first; monitorID ""
 	// lists all monitors'.
@@ -123,15 +105,20 @@ type Results interface {
 	// Uptime counts results in [since, now) using rollups for whole hours
 	// and raw results for the rest.
 	Uptime(ctx context.Context, monitorID string, since time.Time) (Uptime, error)
-	// UptimeAll is Uptime for every monitor at once (for the overview).
+	// UptimeAll is Uptime for every monitor at once (for the overview), in
+	// a fixed number of queries. Monitors without results in the span are
+	// absent from the map.
 	UptimeAll(ctx context.Context, since time.Time) (map[string]Uptime, error)
-	// Latency returns up to n buckets of equal width covering [since, now).
+	// Latency returns n buckets (n clamped to 1..1000) of equal width
+	// covering [since, now), oldest first; empty buckets have Total 0.
 	Latency(ctx context.Context, monitorID string, since time.Time, n int) ([]LatencyPoint, error)
 	// Rollup computes hourly rollups for every complete hour before until
 	// that has none yet. Safe to call repeatedly and from several replicas.
 	Rollup(ctx context.Context, until time.Time) error
 	// Prune deletes raw results older than rawBefore and rollups older
-	// than rollupBefore, returning how many rows went.
+	// than rollupBefore, returning how many rows went. Transitions,
+	// notification attempts and finished outbox messages older than
+	// rollupBefore go too. Call Rollup first so no hour is lost.
 	Prune(ctx context.Context, rawBefore, rollupBefore time.Time) (int64, error)
 	// Rollups lists a monitor's hourly rollups in [from, to), oldest first.
 	Rollups(ctx context.Context, monitorID string, from, to time.Time) ([]HourlyRollup, error)
@@ -194,6 +181,7 @@ type Accounts interface {
 	SetPassword(ctx context.Context, userID int64, hash string) error
 
 	CreateSession(ctx context.Context, s Session) error
+	// Session returns ENOTFOUND for an unknown or expired session.
 	Session(ctx context.Context, tokenHash []byte) (Session, error)
 	DeleteSession(ctx context.Context, tokenHash []byte) error
 	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)

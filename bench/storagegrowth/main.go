@@ -1,0 +1,251 @@
+// Command storagegrowth measures how large the SQLite database grows when
+// Tocsin watches many monitors for a long time. It drives the real store
+// with a fake clock: results as an HTTPS check produces them (timings,
+// certificate expiry, status code and size metrics), an occasional outage
+// with its transitions and notifications, and every simulated hour the
+// rollup and prune the server runs. It prints the file size and row counts
+// as the days pass.
+//
+//	go run ./bench/storagegrowth                 # 1,000 monitors, 60 s, 30 days
+//	go run ./bench/storagegrowth -days 2 -flush 1m
+package main
+
+import (
+	"context"
+	"database/sql"
+	"flag"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	_ "modernc.org/sqlite" // to read row counts from the file
+
+	"github.com/tocsin/tocsin/internal/monitor"
+	"github.com/tocsin/tocsin/internal/notify"
+	"github.com/tocsin/tocsin/internal/probe"
+	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/store/sqlstore"
+)
+
+func main() {
+	os.Exit(run())
+}
+
+type config struct {
+	monitors        int
+	interval        time.Duration
+	days            int
+	flush           time.Duration
+	rawRetention    time.Duration
+	rollupRetention time.Duration
+	path            string
+	detail          bool
+	report          []int
+}
+
+func run() int {
+	var c config
+	flag.IntVar(&c.monitors, "monitors", 1000, "number of monitors")
+	flag.DurationVar(&c.interval, "interval", 60*time.Second, "check interval of every monitor")
+	flag.IntVar(&c.days, "days", 30, "simulated days")
+	flag.DurationVar(&c.flush, "flush", time.Hour, "results per SaveBatch call, as simulated time (the server flushes every 200ms; larger batches only make the run faster)")
+	flag.DurationVar(&c.rawRetention, "raw-retention", 7*24*time.Hour, "how long raw results are kept")
+	flag.DurationVar(&c.rollupRetention, "rollup-retention", 365*24*time.Hour, "how long hourly rollups are kept")
+	flag.BoolVar(&c.detail, "detail", true, "give results HTTPS detail (four timings, certificate expiry, two metrics); false for bare results like a TCP check")
+	flag.StringVar(&c.path, "db", "", "database file to create (default: a temporary file, removed afterwards)")
+	flag.Parse()
+	if c.monitors < 1 || c.interval <= 0 || c.days < 1 || c.flush <= 0 || time.Hour%c.flush != 0 {
+		fmt.Fprintln(os.Stderr, "storagegrowth: -monitors, -interval and -days must be positive and -flush must divide an hour")
+		return 2
+	}
+	c.report = []int{1, 7, 14, 30}
+	if !slices.Contains(c.report, c.days) {
+		c.report = append(c.report, c.days)
+	}
+	if c.path == "" {
+		dir, err := os.MkdirTemp("", "storagegrowth")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "storagegrowth:", err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		c.path = filepath.Join(dir, "tocsin.db")
+	}
+	if err := simulate(context.Background(), c); err != nil {
+		fmt.Fprintln(os.Stderr, "storagegrowth:", err)
+		return 1
+	}
+	return 0
+}
+
+func simulate(ctx context.Context, c config) error {
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := start
+	db, err := sqlstore.Open(ctx, sqlstore.Options{Driver: "sqlite", DSN: c.path, Now: func() time.Time { return now }, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	rng := rand.New(rand.NewPCG(1, 2))
+	ids := make([]string, c.monitors)
+	phase := make([]time.Duration, c.monitors)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("web-%04d", i)
+		phase[i] = time.Duration(rng.Int64N(int64(c.interval)))
+	}
+	sim := &simulator{c: c, ids: ids, phase: phase, rng: rng, states: map[string]monitor.State{}, cert: start.AddDate(0, 3, 0), epoch: start}
+
+	fmt.Printf("simulating %d monitors every %s for %d days (raw kept %s, rollups %s) in %s\n",
+		c.monitors, c.interval, c.days, c.rawRetention, c.rollupRetention, c.path)
+	fmt.Printf("%4s %12s %12s %10s %12s %10s %9s\n", "day", "results", "rollups", "file MB", "free pages", "WAL MB", "elapsed")
+	began := time.Now()
+	var written int
+	for day := 1; day <= c.days; day++ {
+		for h := 0; h < 24; h++ {
+			hourStart := start.Add(time.Duration((day-1)*24+h) * time.Hour)
+			for f := hourStart; f.Before(hourStart.Add(time.Hour)); f = f.Add(c.flush) {
+				b := sim.batch(f, f.Add(c.flush))
+				now = f.Add(c.flush)
+				if err := db.SaveBatch(ctx, b); err != nil {
+					return fmt.Errorf("day %d: %w", day, err)
+				}
+				written += len(b.Results)
+			}
+			// What the server does every hour.
+			if err := db.Rollup(ctx, now.Truncate(time.Hour)); err != nil {
+				return fmt.Errorf("day %d: %w", day, err)
+			}
+			if _, err := db.Prune(ctx, now.Add(-c.rawRetention), now.Add(-c.rollupRetention)); err != nil {
+				return fmt.Errorf("day %d: %w", day, err)
+			}
+		}
+		if slices.Contains(c.report, day) {
+			if err := report(ctx, c.path, day, time.Since(began)); err != nil {
+				return err
+			}
+		}
+	}
+	fmt.Printf("wrote %d results in %s (%.0f results/s)\n", written, time.Since(began).Round(time.Second), float64(written)/time.Since(began).Seconds())
+	return nil
+}
+
+// simulator produces the results, states, transitions and notifications
+// of the monitors.
+type simulator struct {
+	c      config
+	ids    []string
+	phase  []time.Duration
+	rng    *rand.Rand
+	states map[string]monitor.State
+	cert   time.Time
+	epoch  time.Time
+	seq    int
+}
+
+// batch returns everything the monitors produce in [from, to).
+func (s *simulator) batch(from, to time.Time) store.Batch {
+	b := store.Batch{States: map[string]monitor.State{}}
+	for i, id := range s.ids {
+		// The first run at or after from.
+		first := s.epoch.Add(s.phase[i])
+		k := max(0, (from.Sub(first)+s.c.interval-1)/s.c.interval)
+		for at := first.Add(k * s.c.interval); at.Before(to); at = at.Add(s.c.interval) {
+			r := s.result(i, id, at)
+			b.Results = append(b.Results, r)
+			s.observe(&b, id, r)
+		}
+	}
+	return b
+}
+
+// result is one HTTPS check. Each monitor is down for ten minutes about
+// every three days.
+func (s *simulator) result(i int, id string, at time.Time) probe.Result {
+	dur := time.Duration(15000+s.rng.IntN(60000)) * time.Microsecond
+	r := probe.Result{
+		MonitorID: id, Time: at.Add(time.Duration(s.rng.IntN(1000)) * time.Microsecond), Duration: dur, Status: probe.OK,
+		Reason: fmt.Sprintf("200 OK in %dms", dur.Milliseconds()),
+		Timing: probe.Timing{
+			DNS:       time.Duration(200+s.rng.IntN(800)) * time.Microsecond,
+			Connect:   time.Duration(1000+s.rng.IntN(4000)) * time.Microsecond,
+			TLS:       time.Duration(4000+s.rng.IntN(8000)) * time.Microsecond,
+			FirstByte: dur - 2*time.Millisecond,
+		},
+		CertExpiry: s.cert,
+		Metrics:    []probe.Metric{{Name: "status_code", Value: 200}, {Name: "size", Value: float64(18000 + s.rng.IntN(200)), Unit: "B"}},
+	}
+	if !s.c.detail {
+		r.Timing, r.CertExpiry, r.Metrics = probe.Timing{}, time.Time{}, nil
+	}
+	cycle := 72 * time.Hour
+	offset := time.Duration(i) * cycle / time.Duration(len(s.ids))
+	if pos := (at.Sub(s.epoch) + offset) % cycle; pos < 10*time.Minute {
+		r.Status = probe.Critical
+		r.Reason = "GET https://" + id + ".example.com/: 503 Service Unavailable, expected 200"
+		if len(r.Metrics) > 0 {
+			r.Metrics[0].Value = 503
+		}
+	}
+	return r
+}
+
+// observe moves the monitor's state like the evaluator would, adding a
+// transition and a notification when it changes.
+func (s *simulator) observe(b *store.Batch, id string, r probe.Result) {
+	st := s.states[id]
+	to := monitor.StatusUp
+	if r.Failed() {
+		to = monitor.StatusDown
+	}
+	if st.Status != to {
+		from := st.Status
+		if from == "" {
+			from = monitor.StatusPending
+		}
+		st.Status, st.Since = to, r.Time
+		b.Transitions = append(b.Transitions, monitor.Transition{MonitorID: id, From: from, To: to, Time: r.Time, Reason: r.Reason, Result: r})
+		if from != monitor.StatusPending {
+			s.seq++
+			ev := notify.Event{ID: fmt.Sprintf("n-%d", s.seq), Event: "monitor." + string(to), MonitorID: id, ServiceID: "shop", Status: string(to), PreviousStatus: string(from), Reason: r.Reason, Time: r.Time}
+			b.Outbox = append(b.Outbox, store.OutboxMessage{ID: ev.ID, Channel: "ops", Event: ev, State: "sent", Attempts: 1, NextAttempt: r.Time, CreatedAt: r.Time})
+		}
+	}
+	st.LastResultAt, st.LastStatus, st.LastReason = r.Time, r.Status, r.Reason
+	s.states[id] = st
+	b.States[id] = st
+}
+
+func report(ctx context.Context, path string, day int, elapsed time.Duration) error {
+	size := func(p string) float64 {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return 0
+		}
+		return float64(fi.Size()) / 1e6
+	}
+	db, err := sql.Open("sqlite", path+"?_pragma=query_only(1)")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var results, rollups, free int64
+	for _, q := range []struct {
+		sql string
+		v   *int64
+	}{
+		{"SELECT COUNT(*) FROM results", &results},
+		{"SELECT COUNT(*) FROM rollups", &rollups},
+		{"PRAGMA freelist_count", &free},
+	} {
+		if err := db.QueryRowContext(ctx, q.sql).Scan(q.v); err != nil {
+			return fmt.Errorf("report: %s: %w", q.sql, err)
+		}
+	}
+	fmt.Printf("%4d %12d %12d %10.1f %12d %10.1f %9s\n", day, results, rollups, size(path), free, size(path+"-wal"), elapsed.Round(time.Second))
+	return nil
+}

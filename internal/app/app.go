@@ -1,0 +1,414 @@
+// Package app wires Tocsin together: it is the only package that knows every
+// other one. It loads the configuration, opens the store, builds the probers,
+// runs the scheduler, the evaluator, the outbox dispatcher and the web server,
+// and swaps configurations on reload.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/notify"
+	"github.com/tocsin/tocsin/internal/scheduler"
+	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/store/sqlstore"
+	"github.com/tocsin/tocsin/internal/web"
+)
+
+// Options configure a new App.
+type Options struct {
+	// ConfigPath is the YAML file to load and watch.
+	ConfigPath string
+	// Config, when set, is used instead of loading ConfigPath at start
+	// (reloads still read ConfigPath when it is set).
+	Config *config.Config
+	Logger *slog.Logger
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// Listener, when set, is used instead of listening on server.listen
+	// (tests pass a listener on port 0).
+	Listener net.Listener
+	// WatchInterval is how often the config file is checked for changes.
+	// Default 2s; negative disables watching.
+	WatchInterval time.Duration
+	// FlushInterval is how often evaluated results are written. Default 200ms.
+	FlushInterval time.Duration
+}
+
+// App is a running Tocsin server.
+type App struct {
+	opts     Options
+	log      *slog.Logger
+	now      func() time.Time
+	registry *prometheus.Registry
+	store    store.Store
+	sched    *scheduler.Scheduler
+	disp     *notify.Dispatcher
+	eval     *evaluator
+	web      *web.Server
+	demo     *demoTarget
+	metrics  *appMetrics
+	listener net.Listener
+	owner    string
+
+	mu         sync.RWMutex
+	cfg        *config.Config
+	cfgStatus  web.ConfigStatus
+	cfgModTime time.Time
+	reloadMu   sync.Mutex
+}
+
+// New builds an App from its configuration: opens and migrates the store,
+// builds every prober and the web server. Nothing runs until Run.
+func New(ctx context.Context, o Options) (*App, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.WatchInterval == 0 {
+		o.WatchInterval = 2 * time.Second
+	}
+	if o.FlushInterval <= 0 {
+		o.FlushInterval = 200 * time.Millisecond
+	}
+	cfg := o.Config
+	var modTime time.Time
+	if cfg == nil {
+		var err error
+		if cfg, err = config.Load(o.ConfigPath); err != nil {
+			return nil, err
+		}
+	}
+	if fi, err := os.Stat(o.ConfigPath); err == nil {
+		modTime = fi.ModTime()
+	}
+	host, _ := os.Hostname()
+	a := &App{
+		opts:       o,
+		log:        o.Logger,
+		now:        o.Now,
+		registry:   prometheus.NewRegistry(),
+		cfg:        cfg,
+		cfgModTime: modTime,
+		owner:      fmt.Sprintf("%s-%d-%s", host, os.Getpid(), uuid.NewString()[:8]),
+	}
+	a.cfgStatus = web.ConfigStatus{Path: cfg.Path, LoadedAt: o.Now().UTC()}
+	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.metrics = newAppMetrics(a.registry)
+
+	st, err := sqlstore.Open(ctx, storeOptions(cfg, a.log))
+	if err != nil {
+		return nil, fmt.Errorf("opening the %s store: %w", cfg.Storage.Driver, err)
+	}
+	a.store = st
+
+	states, err := st.MonitorStates(ctx)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("loading monitor states: %w", err)
+	}
+	a.sched = scheduler.New(scheduler.Options{
+		Concurrency: cfg.Server.Concurrency,
+		PerHost:     cfg.Server.PerHostConcurrency,
+		Logger:      a.log,
+		Registerer:  a.registry,
+		Now:         o.Now,
+	})
+	a.disp = notify.NewDispatcher(notify.DispatcherOptions{
+		Store:      st,
+		Notifiers:  buildNotifiers(cfg, a.log),
+		Owner:      a.owner,
+		Logger:     a.log,
+		Registerer: a.registry,
+		Now:        o.Now,
+	})
+	a.eval = newEvaluator(evaluatorOptions{
+		store:   st,
+		log:     a.log,
+		now:     o.Now,
+		metrics: a.metrics,
+		wake:    a.disp.Wake,
+		flush:   o.FlushInterval,
+	}, states)
+	if err := a.eval.apply(cfg, buildProbers(cfg, nil, nil, a.log)); err != nil {
+		st.Close()
+		return nil, err
+	}
+	if cfg.Server.DemoTarget != "" {
+		a.demo = newDemoTarget(cfg.Server.DemoTarget)
+	}
+	ws, err := web.New(a.webOptions(cfg))
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("building the web server: %w", err)
+	}
+	a.web = ws
+	return a, nil
+}
+
+func storeOptions(cfg *config.Config, log *slog.Logger) sqlstore.Options {
+	return sqlstore.Options{Driver: cfg.Storage.Driver, DSN: cfg.Storage.DSN, Logger: log}
+}
+
+func storeUser(name, hash string) store.User {
+	return store.User{Name: name, PasswordHash: hash, Admin: true}
+}
+
+func (a *App) webOptions(cfg *config.Config) web.Options {
+	o := web.Options{
+		Store:        a.store,
+		Runtime:      (*runtime)(a),
+		Logger:       a.log,
+		Gatherer:     a.registry,
+		MetricsToken: cfg.Server.MetricsToken,
+		Now:          a.now,
+		SessionTTL:   cfg.Server.SessionTTL.D(),
+		Version:      Version,
+	}
+	if cfg.Server.SecureCookies != nil {
+		o.SecureCookies = *cfg.Server.SecureCookies
+	} else {
+		o.SecureCookies = len(cfg.Server.BaseURL) > 8 && cfg.Server.BaseURL[:8] == "https://"
+	}
+	if a.demo != nil {
+		o.DemoToggle = a.demo.SetFailing
+		o.DemoState = a.demo.Failing
+	}
+	return o
+}
+
+// Handler returns the HTTP handler of the web server (for tests).
+func (a *App) Handler() http.Handler { return a.web.Handler() }
+
+// Store returns the app's store (for tests and the CLI).
+func (a *App) Store() store.Store { return a.store }
+
+// Addr returns the address the web server listens on, once Run started.
+func (a *App) Addr() string {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	if a.listener == nil {
+		return ""
+	}
+	return a.listener.Addr().String()
+}
+
+func (a *App) config() *config.Config {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.cfg
+}
+
+// Run serves until ctx is cancelled, then shuts everything down in order:
+// stop scheduling, let running probes finish, flush results, stop sending.
+func (a *App) Run(ctx context.Context) error {
+	defer a.store.Close()
+	cfg := a.config()
+	ln := a.opts.Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", cfg.Server.Listen); err != nil {
+			return fmt.Errorf("listening on %s (server.listen): %w", cfg.Server.Listen, err)
+		}
+	}
+	a.mu.Lock()
+	a.listener = ln
+	a.mu.Unlock()
+	srv := &http.Server{
+		Handler:           a.web.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelDebug),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	a.log.Info("tocsin serving", "addr", "http://"+ln.Addr().String(), "monitors", len(cfg.Monitors), "storage", cfg.Storage.Driver, "version", Version)
+
+	if a.demo != nil {
+		if err := a.demo.Start(); err != nil {
+			a.log.Error("demo target not started", "addr", cfg.Server.DemoTarget, "err", err)
+		} else {
+			defer a.demo.Close()
+		}
+	}
+
+	a.sched.Update(a.jobs(cfg))
+
+	runCtx, cancelRun := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	evalDone := make(chan struct{})
+	go func() { defer close(evalDone); a.eval.run(runCtx) }()
+	schedDone := make(chan struct{})
+	go func() { defer close(schedDone); _ = a.sched.Run(ctx) }()
+	wg.Go(func() { _ = a.disp.Run(runCtx) })
+	wg.Go(func() { a.housekeeping(runCtx) })
+	wg.Go(func() { a.watchdog(runCtx) })
+	if a.opts.ConfigPath != "" && a.opts.WatchInterval > 0 {
+		wg.Go(func() { a.watchConfig(runCtx) })
+	}
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+		err = fmt.Errorf("web server: %w", err)
+	}
+	a.log.Info("tocsin stopping")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdownCtx)
+	<-schedDone    // scheduler waits for in-flight probes
+	a.eval.close() // flushes what is left
+	<-evalDone
+	cancelRun()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// Reload reads the config file again and swaps it in when valid. A config
+// with errors is rejected whole: the running one stays, and the errors are
+// logged and shown in the UI.
+func (a *App) Reload(ctx context.Context) error {
+	a.reloadMu.Lock()
+	defer a.reloadMu.Unlock()
+	var modTime time.Time
+	if fi, err := os.Stat(a.opts.ConfigPath); err == nil {
+		modTime = fi.ModTime()
+	}
+	next, err := config.Load(a.opts.ConfigPath)
+	if err != nil {
+		a.mu.Lock()
+		a.cfgModTime = modTime
+		a.cfgStatus.Errors = errorLines(err)
+		a.cfgStatus.RejectedAt = a.now().UTC()
+		a.mu.Unlock()
+		a.metrics.reloads.WithLabelValues("rejected").Inc()
+		return err
+	}
+	return a.swap(next, modTime)
+}
+
+func (a *App) swap(next *config.Config, modTime time.Time) error {
+	prev := a.config()
+	if err := immutableChanged(prev, next); err != nil {
+		a.mu.Lock()
+		a.cfgModTime = modTime
+		a.cfgStatus.Errors = []string{err.Error()}
+		a.cfgStatus.RejectedAt = a.now().UTC()
+		a.mu.Unlock()
+		a.metrics.reloads.WithLabelValues("rejected").Inc()
+		return err
+	}
+	added, changed, removed := config.Diff(prev, next)
+	probers := buildProbers(next, prev, a.eval.probers(), a.log)
+	if err := a.eval.apply(next, probers); err != nil {
+		return err
+	}
+	a.disp.SetNotifiers(buildNotifiers(next, a.log))
+	a.mu.Lock()
+	a.cfg = next
+	a.cfgModTime = modTime
+	a.cfgStatus = web.ConfigStatus{Path: next.Path, LoadedAt: a.now().UTC()}
+	a.mu.Unlock()
+	a.sched.Update(a.jobs(next))
+	a.metrics.reloads.WithLabelValues("applied").Inc()
+	a.log.Info("configuration reloaded", "added", len(added), "changed", len(changed), "removed", len(removed))
+	return nil
+}
+
+// immutableChanged rejects reloads that change what only a restart can:
+// the listener, the store and the demo target.
+func immutableChanged(prev, next *config.Config) error {
+	switch {
+	case prev.Server.Listen != next.Server.Listen:
+		return fmt.Errorf("server.listen changed from %s to %s: restart tocsin to apply it", prev.Server.Listen, next.Server.Listen)
+	case prev.Storage.Driver != next.Storage.Driver || prev.Storage.DSN != next.Storage.DSN:
+		return fmt.Errorf("storage changed: restart tocsin to apply it")
+	case prev.Server.DemoTarget != next.Server.DemoTarget:
+		return fmt.Errorf("server.demo_target changed: restart tocsin to apply it")
+	}
+	return nil
+}
+
+func errorLines(err error) []string {
+	var errs config.Errors
+	if errors.As(err, &errs) {
+		out := make([]string, 0, len(errs))
+		for _, e := range errs {
+			out = append(out, e.String())
+		}
+		return out
+	}
+	return []string{err.Error()}
+}
+
+// watchConfig reloads when the config file's modification time changes.
+// Polling a single file every few seconds costs nothing and works on every
+// file system, editor save strategy and bind mount, where inotify does not.
+func (a *App) watchConfig(ctx context.Context) {
+	t := time.NewTicker(a.opts.WatchInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		fi, err := os.Stat(a.opts.ConfigPath)
+		if err != nil {
+			continue
+		}
+		a.mu.RLock()
+		same := fi.ModTime().Equal(a.cfgModTime)
+		a.mu.RUnlock()
+		if same {
+			continue
+		}
+		if err := a.Reload(ctx); err != nil {
+			a.log.Error("reload rejected; the running configuration stays", "file", a.opts.ConfigPath, "err", err)
+		}
+	}
+}
+
+// housekeeping rolls results up into hourly summaries, prunes what is past
+// retention and drops expired sessions, once at start and then hourly.
+func (a *App) housekeeping(ctx context.Context) {
+	for {
+		cfg := a.config()
+		now := a.now().UTC()
+		if err := a.store.Rollup(ctx, now.Truncate(time.Hour)); err != nil && ctx.Err() == nil {
+			a.log.Error("rolling up results", "err", err)
+		}
+		if n, err := a.store.Prune(ctx, now.Add(-cfg.Storage.RawRetention.D()), now.Add(-cfg.Storage.RollupRetention.D())); err != nil && ctx.Err() == nil {
+			a.log.Error("pruning old results", "err", err)
+		} else if n > 0 {
+			a.log.Info("pruned old results", "rows", n)
+		}
+		if _, err := a.store.DeleteExpiredSessions(ctx, now); err != nil && ctx.Err() == nil {
+			a.log.Error("deleting expired sessions", "err", err)
+		}
+		next := now.Truncate(time.Hour).Add(time.Hour + time.Minute)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(next.Sub(now)):
+		}
+	}
+}

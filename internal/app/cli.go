@@ -1,0 +1,320 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/probe"
+	"github.com/tocsin/tocsin/internal/store/sqlstore"
+	"github.com/tocsin/tocsin/internal/web"
+)
+
+// Version is the program version, set at build time with
+// -ldflags "-X github.com/tocsin/tocsin/internal/app.Version=v1.2.3".
+var Version = "dev"
+
+// Env is the process environment the CLI runs in, passed in so tests can
+// run commands without touching the real one.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+}
+
+const usage = `Tocsin watches services end to end and tells the right people when one stops doing its job.
+
+Usage:
+  tocsin serve    [--config FILE]               run the server
+  tocsin init     [--config FILE] [--force]     write a commented starter config
+  tocsin validate [--config FILE]               check a config; list every error with file:line
+  tocsin check    [--config FILE] [--json] ID   run one monitor once; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
+  tocsin user add [--config FILE] NAME          create an admin account (password read from stdin)
+  tocsin version                                print the version
+
+The config file defaults to $TOCSIN_CONFIG, else tocsin.yaml in the current folder.
+Documentation: docs/ in the source tree, or https://github.com/tocsin/tocsin/tree/main/docs
+`
+
+// Main runs the tocsin command line with args (without the program name)
+// and returns the process exit code.
+func Main(ctx context.Context, args []string, env Env) int {
+	if env.Getenv == nil {
+		env.Getenv = func(string) string { return "" }
+	}
+	if len(args) == 0 {
+		fmt.Fprint(env.Stderr, usage)
+		return 2
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return cmdServe(ctx, rest, env)
+	case "init":
+		return cmdInit(rest, env)
+	case "validate":
+		return cmdValidate(rest, env)
+	case "check":
+		return cmdCheck(ctx, rest, env)
+	case "user":
+		return cmdUser(ctx, rest, env)
+	case "version", "--version", "-version":
+		fmt.Fprintf(env.Stdout, "tocsin %s\n", Version)
+		return 0
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(env.Stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(env.Stderr, "tocsin: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+}
+
+func newFlagSet(name string, env Env) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet("tocsin "+name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	def := env.Getenv("TOCSIN_CONFIG")
+	if def == "" {
+		def = "tocsin.yaml"
+	}
+	path := fs.String("config", def, "configuration file")
+	return fs, path
+}
+
+// parseInterleaved parses flags that may come after positional arguments
+// (`tocsin check web --json`), which the flag package alone does not allow.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func noConfigHelp(path string) string {
+	return fmt.Sprintf("tocsin: no configuration at %s\n\n"+
+		"Write a commented starter file with:\n    tocsin init --config %s\n"+
+		"or try the quickstart from the source tree:\n    tocsin serve --config examples/quickstart.yaml\n", path, path)
+}
+
+func loadConfig(path string, env Env) (*config.Config, int) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		fmt.Fprint(env.Stderr, noConfigHelp(path))
+		return nil, 2
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, err)
+		return nil, 1
+	}
+	return cfg, 0
+}
+
+func cmdServe(ctx context.Context, args []string, env Env) int {
+	fs, path := newFlagSet("serve", env)
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	if _, err := parseInterleaved(fs, args); err != nil {
+		return 2
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		fmt.Fprintf(env.Stderr, "tocsin serve: bad --log-level %q\n", *logLevel)
+		return 2
+	}
+	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
+	if _, code := loadConfig(*path, env); code != 0 {
+		return code
+	}
+	a, err := New(ctx, Options{ConfigPath: *path, Logger: logger})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "tocsin serve: %v\n", err)
+		return 1
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				if err := a.Reload(ctx); err != nil {
+					logger.Error("reload rejected; the running configuration stays", "err", err)
+				}
+			}
+		}
+	}()
+	if err := a.Run(ctx); err != nil {
+		fmt.Fprintf(env.Stderr, "tocsin serve: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func cmdInit(args []string, env Env) int {
+	fs, path := newFlagSet("init", env)
+	force := fs.Bool("force", false, "overwrite an existing file")
+	if _, err := parseInterleaved(fs, args); err != nil {
+		return 2
+	}
+	if _, err := os.Stat(*path); err == nil && !*force {
+		fmt.Fprintf(env.Stderr, "tocsin init: %s exists; use --force to overwrite it\n", *path)
+		return 1
+	}
+	if err := os.WriteFile(*path, config.Starter(), 0o600); err != nil {
+		fmt.Fprintf(env.Stderr, "tocsin init: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(env.Stdout, "Wrote %s. Edit it, then run:\n    tocsin serve --config %s\n", *path, *path)
+	return 0
+}
+
+func cmdValidate(args []string, env Env) int {
+	fs, path := newFlagSet("validate", env)
+	if _, err := parseInterleaved(fs, args); err != nil {
+		return 2
+	}
+	cfg, code := loadConfig(*path, env)
+	if code != 0 {
+		return code
+	}
+	fmt.Fprintf(env.Stdout, "%s: OK (%d monitors, %d services, %d channels)\n", *path, len(cfg.Monitors), len(cfg.Services), len(cfg.Channels))
+	return 0
+}
+
+// checkOutput is the JSON that `tocsin check --json` prints.
+type checkOutput struct {
+	Monitor    string         `json:"monitor"`
+	Type       string         `json:"type"`
+	Status     string         `json:"status"`
+	ExitCode   int            `json:"exit_code"`
+	Reason     string         `json:"reason"`
+	Time       time.Time      `json:"time"`
+	DurationMS float64        `json:"duration_ms"`
+	Timing     map[string]any `json:"timing_ms"`
+	CertExpiry *time.Time     `json:"cert_expiry,omitempty"`
+	Metrics    []probe.Metric `json:"metrics,omitempty"`
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func cmdCheck(ctx context.Context, args []string, env Env) int {
+	fs, path := newFlagSet("check", env)
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return 3
+	}
+	if len(pos) != 1 {
+		fmt.Fprintln(env.Stderr, "usage: tocsin check [--config FILE] [--json] MONITOR_ID")
+		return 3
+	}
+	cfg, code := loadConfig(*path, env)
+	if code != 0 {
+		return 3
+	}
+	m, ok := cfg.Monitor(pos[0])
+	if !ok {
+		var ids []string
+		for _, m := range cfg.Monitors {
+			ids = append(ids, m.ID)
+		}
+		fmt.Fprintf(env.Stderr, "UNKNOWN - no monitor %q in %s (monitors: %s)\n", pos[0], *path, strings.Join(ids, ", "))
+		return 3
+	}
+	r := CheckOnce(ctx, m)
+	if *asJSON {
+		out := checkOutput{
+			Monitor: m.ID, Type: m.Type, Status: r.Status.String(), ExitCode: int(r.Status),
+			Reason: r.Reason, Time: r.Time.UTC(), DurationMS: ms(r.Duration), Metrics: r.Metrics,
+			Timing: map[string]any{"dns": ms(r.Timing.DNS), "connect": ms(r.Timing.Connect), "tls": ms(r.Timing.TLS), "first_byte": ms(r.Timing.FirstByte)},
+		}
+		if !r.CertExpiry.IsZero() {
+			t := r.CertExpiry.UTC()
+			out.CertExpiry = &t
+		}
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(out)
+	} else {
+		fmt.Fprintf(env.Stdout, "%s - %s: %s%s\n", r.Status, m.ID, r.Reason, perfdata(r))
+	}
+	return int(r.Status)
+}
+
+// perfdata renders metrics in the Nagios plugin output format.
+func perfdata(r probe.Result) string {
+	var b strings.Builder
+	b.WriteString(fmt.Sprintf(" | time=%.3fs", r.Duration.Seconds()))
+	for _, m := range r.Metrics {
+		fmt.Fprintf(&b, " '%s'=%g%s;%s;%s;%s;%s", m.Name, m.Value, m.Unit, m.Warn, m.Crit, m.Min, m.Max)
+	}
+	return b.String()
+}
+
+func cmdUser(ctx context.Context, args []string, env Env) int {
+	if len(args) == 0 || args[0] != "add" {
+		fmt.Fprintln(env.Stderr, "usage: tocsin user add [--config FILE] NAME   (password read from stdin)")
+		return 2
+	}
+	fs, path := newFlagSet("user add", env)
+	pos, err := parseInterleaved(fs, args[1:])
+	if err != nil {
+		return 2
+	}
+	if len(pos) != 1 {
+		fmt.Fprintln(env.Stderr, "usage: tocsin user add [--config FILE] NAME   (password read from stdin)")
+		return 2
+	}
+	cfg, code := loadConfig(*path, env)
+	if code != 0 {
+		return code
+	}
+	pw, err := io.ReadAll(io.LimitReader(env.Stdin, 4096))
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "tocsin user add: reading password: %v\n", err)
+		return 1
+	}
+	password := strings.TrimRight(string(pw), "\r\n")
+	if len(password) < web.MinPasswordLength {
+		fmt.Fprintf(env.Stderr, "tocsin user add: the password (read from stdin) must have at least %d characters\n", web.MinPasswordLength)
+		return 1
+	}
+	hash, err := web.HashPassword(password)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "tocsin user add: %v\n", err)
+		return 1
+	}
+	st, err := sqlstore.Open(ctx, storeOptions(cfg, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "tocsin user add: %v\n", err)
+		return 1
+	}
+	defer st.Close()
+	u, err := st.CreateUser(ctx, storeUser(pos[0], hash))
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "tocsin user add: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(env.Stdout, "created admin %q (id %d)\n", u.Name, u.ID)
+	return 0
+}

@@ -1,0 +1,103 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tocsin/tocsin/internal/testkit"
+)
+
+func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = Main(context.Background(), args, Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }})
+	return code, out.String(), errb.String()
+}
+
+func TestCLIInitValidate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tocsin.yaml")
+	if code, _, stderr := runCLI(t, "", "init", "--config", path); code != 0 {
+		t.Fatalf("init: exit %d: %s", code, stderr)
+	}
+	if code, _, _ := runCLI(t, "", "init", "--config", path); code == 0 {
+		t.Error("init overwrote an existing file without --force")
+	}
+	code, stdout, stderr := runCLI(t, "", "validate", "--config", path)
+	if code != 0 || !strings.Contains(stdout, "OK") {
+		t.Fatalf("validate of the starter config: exit %d\n%s%s", code, stdout, stderr)
+	}
+
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	writeConfig(t, bad, "monitors:\n  - id: a\n    type: http\n    interval: 0s\n    bogus: 1\n    http:\n      url: example.org\n")
+	code, _, stderr = runCLI(t, "", "validate", "--config", bad)
+	if code != 1 {
+		t.Errorf("validate of a broken config: exit %d, want 1", code)
+	}
+	for _, want := range []string{"bad.yaml:5:", "bogus"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("validate output lacks %q:\n%s", want, stderr)
+		}
+	}
+}
+
+func TestCLIServeWithoutConfig(t *testing.T) {
+	code, _, stderr := runCLI(t, "", "serve", "--config", filepath.Join(t.TempDir(), "missing.yaml"))
+	if code == 0 || !strings.Contains(stderr, "tocsin init") {
+		t.Errorf("serve without a config: exit %d, output %q; want a pointer to tocsin init", code, stderr)
+	}
+}
+
+func TestCLICheck(t *testing.T) {
+	target := testkit.NewTarget(t)
+	path := filepath.Join(t.TempDir(), "tocsin.yaml")
+	writeConfig(t, path, `monitors:
+  - id: site
+    type: http
+    http:
+      url: `+target.URL+`
+      expect:
+        body_contains: ok
+`)
+	code, stdout, stderr := runCLI(t, "", "check", "--config", path, "site")
+	if code != 0 || !strings.HasPrefix(stdout, "OK - site:") || !strings.Contains(stdout, "| time=") {
+		t.Errorf("check of a healthy target: exit %d, %q %q", code, stdout, stderr)
+	}
+	target.SetFailing(true)
+	code, stdout, _ = runCLI(t, "", "check", "site", "--json", "--config", path)
+	if code != 2 {
+		t.Errorf("check of a failing target: exit %d, want 2 (CRITICAL)", code)
+	}
+	var out checkOutput
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatalf("--json output does not parse: %v\n%s", err, stdout)
+	}
+	if out.Status != "CRITICAL" || out.ExitCode != 2 || !strings.Contains(out.Reason, "503") {
+		t.Errorf("--json = %+v", out)
+	}
+	if code, _, stderr := runCLI(t, "", "check", "--config", path, "nope"); code != 3 || !strings.Contains(stderr, "site") {
+		t.Errorf("check of an unknown monitor: exit %d, %q; want 3 and the list of monitors", code, stderr)
+	}
+}
+
+func TestCLIUserAdd(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tocsin.yaml")
+	writeConfig(t, path, "storage:\n  dsn: "+filepath.Join(dir, "t.db")+"\n")
+	if code, _, stderr := runCLI(t, "short\n", "user", "add", "--config", path, "admin"); code == 0 {
+		t.Errorf("a short password was accepted: %s", stderr)
+	}
+	if code, stdout, stderr := runCLI(t, "a long enough password\n", "user", "add", "--config", path, "admin"); code != 0 {
+		t.Fatalf("user add: exit %d: %s%s", code, stdout, stderr)
+	}
+	if code, _, stderr := runCLI(t, "a long enough password\n", "user", "add", "--config", path, "admin"); code == 0 || !strings.Contains(stderr, "admin") {
+		t.Errorf("a duplicate user was accepted: %s", stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "t.db")); err != nil {
+		t.Error(err)
+	}
+}

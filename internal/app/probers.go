@@ -1,0 +1,143 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"time"
+
+	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/probe"
+	"github.com/tocsin/tocsin/internal/probe/dnsx"
+	"github.com/tocsin/tocsin/internal/probe/httpx"
+	"github.com/tocsin/tocsin/internal/probe/tcp"
+	"github.com/tocsin/tocsin/internal/probe/tlsx"
+	"github.com/tocsin/tocsin/internal/scheduler"
+)
+
+// newProber builds the prober for one monitor from its type block.
+func newProber(m *config.Monitor) (probe.Prober, error) {
+	switch m.Type {
+	case "http":
+		return httpx.New(m.HTTP)
+	case "tcp":
+		return tcp.New(m.TCP)
+	case "tls":
+		return tlsx.New(m.TLS)
+	case "dns":
+		return dnsx.New(m.DNS)
+	default:
+		return nil, fmt.Errorf("unknown monitor type %q", m.Type)
+	}
+}
+
+// buildProbers builds a prober for every monitor in next, reusing the
+// running prober (and so its warm connections) of monitors whose definition
+// did not change. A monitor whose prober cannot be built (a CA file that
+// vanished after validation, say) gets one that reports why on every run, so
+// the problem shows on its page instead of stopping the server.
+func buildProbers(next, prev *config.Config, running map[string]probe.Prober, log *slog.Logger) map[string]probe.Prober {
+	out := make(map[string]probe.Prober, len(next.Monitors))
+	for i := range next.Monitors {
+		m := &next.Monitors[i]
+		if prev != nil {
+			if old, ok := prev.Monitor(m.ID); ok && old.Fingerprint() == m.Fingerprint() && running[m.ID] != nil {
+				out[m.ID] = running[m.ID]
+				continue
+			}
+		}
+		p, err := newProber(m)
+		if err != nil {
+			log.Error("monitor cannot run", "monitor", m.ID, "err", err)
+			msg := fmt.Sprintf("monitor %q cannot run: %v", m.ID, err)
+			p = probe.ProberFunc(func(context.Context) probe.Result {
+				return probe.Result{Status: probe.Unknown, Reason: msg}
+			})
+		}
+		out[m.ID] = p
+	}
+	return out
+}
+
+// targetHost is the host a monitor talks to, for the per-host limit.
+func targetHost(m *config.Monitor) string {
+	hostOf := func(addr string) string {
+		if h, _, err := net.SplitHostPort(addr); err == nil {
+			return h
+		}
+		return addr
+	}
+	switch {
+	case m.HTTP != nil:
+		if u, err := url.Parse(m.HTTP.URL); err == nil {
+			return u.Hostname()
+		}
+	case m.TCP != nil:
+		return hostOf(m.TCP.Address)
+	case m.TLS != nil:
+		return hostOf(m.TLS.Address)
+	case m.DNS != nil:
+		if m.DNS.Server != "" {
+			return hostOf(m.DNS.Server)
+		}
+		return "dns"
+	}
+	return m.ID
+}
+
+// CheckOnce runs one monitor's probe once, outside the server, for
+// `tocsin check`.
+func CheckOnce(ctx context.Context, m *config.Monitor) probe.Result {
+	p, err := newProber(m)
+	if err != nil {
+		return probe.Result{MonitorID: m.ID, Time: time.Now().UTC(), Status: probe.Unknown, Reason: err.Error()}
+	}
+	return runProbe(ctx, m, p, time.Now)
+}
+
+// runProbe runs a prober under the monitor's timeout and fills in what the
+// prober may leave out.
+func runProbe(ctx context.Context, m *config.Monitor, p probe.Prober, now func() time.Time) probe.Result {
+	start := now()
+	ctx, cancel := context.WithTimeout(ctx, m.Timeout.D())
+	defer cancel()
+	r := p.Probe(ctx)
+	r.MonitorID = m.ID
+	if r.Time.IsZero() {
+		r.Time = start
+	}
+	r.Time = r.Time.UTC()
+	if r.Duration == 0 {
+		r.Duration = now().Sub(start)
+	}
+	return r
+}
+
+// jobs turns the configured monitors into scheduler jobs. Paused monitors
+// stay scheduled but skip their runs, so resuming needs no reschedule.
+func (a *App) jobs(cfg *config.Config) []scheduler.Job {
+	out := make([]scheduler.Job, 0, len(cfg.Monitors))
+	for i := range cfg.Monitors {
+		m := &cfg.Monitors[i]
+		id := m.ID
+		out = append(out, scheduler.Job{
+			ID:       id,
+			Key:      m.Fingerprint(),
+			Interval: m.Interval.D(),
+			Host:     targetHost(m),
+			Run: func(ctx context.Context, scheduled time.Time) {
+				if a.eval.paused(id) {
+					return
+				}
+				en, ok := a.eval.view(id)
+				if !ok || en.prober == nil {
+					return
+				}
+				a.eval.submit(ctx, runProbe(ctx, &en.cfg, en.prober, a.now))
+			},
+		})
+	}
+	return out
+}

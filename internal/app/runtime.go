@@ -1,0 +1,50 @@
+package app
+
+import (
+	"context"
+
+	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/web"
+)
+
+// runtime is the App seen through the web.Runtime interface.
+type runtime App
+
+func (r *runtime) app() *App { return (*App)(r) }
+
+func (r *runtime) Config() *config.Config { return r.app().config() }
+
+func (r *runtime) Monitors() []web.MonitorView {
+	entries := r.eval.views()
+	out := make([]web.MonitorView, len(entries))
+	for i, en := range entries {
+		out[i] = web.MonitorView{Config: en.cfg, State: en.state, LastResult: en.last}
+	}
+	return out
+}
+
+func (r *runtime) Monitor(id string) (web.MonitorView, bool) {
+	en, ok := r.eval.view(id)
+	if !ok {
+		return web.MonitorView{}, false
+	}
+	return web.MonitorView{Config: en.cfg, State: en.state, LastResult: en.last}, true
+}
+
+func (r *runtime) SetPaused(ctx context.Context, id string, paused bool) error {
+	return r.eval.setPaused(id, paused)
+}
+
+func (r *runtime) ConfigStatus() web.ConfigStatus {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	s := r.cfgStatus
+	s.Errors = append([]string(nil), s.Errors...)
+	return s
+}
+
+func (r *runtime) Health() web.Health {
+	return web.Health{SchedulerLag: r.sched.Lag(), MaxLag: r.app().config().Server.ReadyMaxLag.D()}
+}
+
+var _ web.Runtime = (*runtime)(nil)

@@ -1,0 +1,215 @@
+package config
+
+import (
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Defaults applied by Load and Parse to anything left out. docs/configuration.md
+// lists them for users.
+const (
+	DefaultListen             = "127.0.0.1:8080"
+	DefaultConcurrency        = 256
+	DefaultPerHostConcurrency = 16
+	DefaultWatchdogInterval   = 60 * time.Second
+	DefaultReadyMaxLag        = 30 * time.Second
+	DefaultSessionTTL         = 720 * time.Hour
+	DefaultDriver             = "sqlite"
+	DefaultSQLiteDSN          = "tocsin.db"
+	DefaultRawRetention       = 168 * time.Hour
+	DefaultRollupRetention    = 8760 * time.Hour
+	DefaultInterval           = 60 * time.Second
+	DefaultTimeout            = 10 * time.Second
+	DefaultWebhookTimeout     = 10 * time.Second
+	DefaultEmailPort          = 587
+	DefaultEmailTLSPort       = 465
+	DefaultEmailTLS           = "starttls"
+	DefaultEmailTimeout       = 30 * time.Second
+	DefaultTLSCertMinDays     = 7
+	DefaultTLSCertWarnDays    = 21
+)
+
+// applyDefaults fills in every value left out. Values written as zero where
+// zero is not allowed are left alone so that validate can report them.
+func (l *loader) applyDefaults(cfg *Config) {
+	s := &cfg.Server
+	if s.Listen == "" {
+		s.Listen = DefaultListen
+	}
+	if s.BaseURL == "" {
+		s.BaseURL = baseURLFor(s.Listen)
+	}
+	s.BaseURL = strings.TrimRight(s.BaseURL, "/")
+	setInt(&s.Concurrency, DefaultConcurrency, l.ix.has("server.concurrency"))
+	setInt(&s.PerHostConcurrency, DefaultPerHostConcurrency, l.ix.has("server.per_host_concurrency"))
+	setDuration(&s.WatchdogInterval, DefaultWatchdogInterval, l.ix.has("server.watchdog_interval"))
+	setDuration(&s.ReadyMaxLag, DefaultReadyMaxLag, l.ix.has("server.ready_max_lag"))
+	setDuration(&s.SessionTTL, DefaultSessionTTL, l.ix.has("server.session_ttl"))
+	if s.SecureCookies == nil {
+		secure := strings.HasPrefix(strings.ToLower(s.BaseURL), "https://")
+		s.SecureCookies = &secure
+	}
+
+	st := &cfg.Storage
+	if st.Driver == "" {
+		st.Driver = DefaultDriver
+	}
+	if st.Driver == "sqlite" && st.DSN == "" && st.DSNFile == "" {
+		st.DSN = DefaultSQLiteDSN
+	}
+	setDuration(&st.RawRetention, DefaultRawRetention, l.ix.has("storage.raw_retention"))
+	setDuration(&st.RollupRetention, DefaultRollupRetention, l.ix.has("storage.rollup_retention"))
+
+	for i := range cfg.People {
+		if cfg.People[i].Name == "" {
+			cfg.People[i].Name = cfg.People[i].ID
+		}
+	}
+	for i := range cfg.Teams {
+		if cfg.Teams[i].Name == "" {
+			cfg.Teams[i].Name = cfg.Teams[i].ID
+		}
+	}
+	for i := range cfg.Services {
+		if cfg.Services[i].Name == "" {
+			cfg.Services[i].Name = cfg.Services[i].ID
+		}
+	}
+	for i := range cfg.Channels {
+		p := "channels[" + strconv.Itoa(i) + "]"
+		ch := &cfg.Channels[i]
+		if ch.Type == "" && (ch.Webhook == nil) != (ch.Email == nil) {
+			// With exactly one block the type is plain from it.
+			ch.Type = "email"
+			if ch.Webhook != nil {
+				ch.Type = "webhook"
+			}
+		}
+		if w := ch.Webhook; w != nil {
+			setDuration(&w.Timeout, DefaultWebhookTimeout, l.ix.has(p+".webhook.timeout"))
+		}
+		if e := ch.Email; e != nil {
+			if e.TLS == "" {
+				e.TLS = DefaultEmailTLS
+			}
+			if e.Port == 0 && !l.ix.has(p+".email.port") {
+				e.Port = DefaultEmailPort
+				if e.TLS == "tls" {
+					e.Port = DefaultEmailTLSPort
+				}
+			}
+			setDuration(&e.Timeout, DefaultEmailTimeout, l.ix.has(p+".email.timeout"))
+		}
+	}
+	for i := range cfg.Monitors {
+		l.monitorDefaults(&cfg.Monitors[i], "monitors["+strconv.Itoa(i)+"]")
+	}
+}
+
+func (l *loader) monitorDefaults(m *Monitor, p string) {
+	if m.Name == "" {
+		m.Name = m.ID
+	}
+	if m.Type == "" {
+		// With exactly one block the type is plain from it.
+		blocks := m.blocks()
+		if len(blocks) == 1 {
+			m.Type = blocks[0]
+		}
+	}
+	setDuration(&m.Interval, DefaultInterval, l.ix.has(p+".interval"))
+	if m.Timeout == 0 && !l.ix.has(p+".timeout") {
+		m.Timeout = Duration(min(DefaultTimeout, m.Interval.D()))
+		if m.Interval <= 0 {
+			m.Timeout = Duration(DefaultTimeout)
+		}
+	}
+	setInt(&m.FailureThreshold, 1, l.ix.has(p+".failure_threshold"))
+	setInt(&m.SuccessThreshold, 1, l.ix.has(p+".success_threshold"))
+
+	if h := m.HTTP; h != nil {
+		if h.Method == "" {
+			h.Method = "GET"
+		}
+		if h.FollowRedirects == nil {
+			follow := true
+			h.FollowRedirects = &follow
+		}
+	}
+	if t := m.TLS; t != nil {
+		// A default never contradicts the other value when only one is
+		// written: cert_min_days: 30 alone warns from day 30.
+		minSet := t.CertMinDays != 0 || l.ix.has(p+".tls.cert_min_days")
+		warnSet := t.CertWarnDays != 0 || l.ix.has(p+".tls.cert_warn_days")
+		switch {
+		case !minSet && !warnSet:
+			t.CertMinDays, t.CertWarnDays = DefaultTLSCertMinDays, DefaultTLSCertWarnDays
+		case !warnSet:
+			t.CertWarnDays = max(DefaultTLSCertWarnDays, t.CertMinDays)
+		case !minSet:
+			t.CertMinDays = max(min(DefaultTLSCertMinDays, t.CertWarnDays), 0)
+		}
+	}
+	if d := m.DNS; d != nil {
+		if d.Type == "" {
+			d.Type = "A"
+		}
+		if d.Protocol == "" {
+			d.Protocol = "udp"
+		}
+		if d.Rcode == "" {
+			d.Rcode = "NOERROR"
+		}
+	}
+}
+
+// blocks lists the type-specific blocks set on m, by type name.
+func (m *Monitor) blocks() []string {
+	var out []string
+	if m.HTTP != nil {
+		out = append(out, "http")
+	}
+	if m.TCP != nil {
+		out = append(out, "tcp")
+	}
+	if m.TLS != nil {
+		out = append(out, "tls")
+	}
+	if m.DNS != nil {
+		out = append(out, "dns")
+	}
+	return out
+}
+
+// setInt applies a default to an int left out of the file. A zero written
+// out is kept, for validate to report.
+func setInt(v *int, def int, written bool) {
+	if *v == 0 && !written {
+		*v = def
+	}
+}
+
+// setDuration applies a default to a duration left out of the file.
+func setDuration(v *Duration, def time.Duration, written bool) {
+	if *v == 0 && !written {
+		*v = Duration(def)
+	}
+}
+
+// baseURLFor derives the public URL from the listen address; a wildcard
+// host becomes localhost, which is at least reachable from the machine.
+func baseURLFor(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return ""
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return ""
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}

@@ -1,0 +1,391 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	// Person timezones must load on hosts without a zoneinfo database
+	// (scratch containers), so the binary carries its own copy.
+	_ "time/tzdata"
+)
+
+// Event names a channel can subscribe to.
+const (
+	EventMonitorDown     = "monitor.down"
+	EventMonitorUp       = "monitor.up"
+	EventMonitorWarning  = "monitor.warning"
+	EventMonitorFlapping = "monitor.flapping"
+)
+
+// KnownEvents lists every event a channel's events filter may name. It is
+// read-only.
+var KnownEvents = []string{EventMonitorDown, EventMonitorUp, EventMonitorWarning, EventMonitorFlapping}
+
+// MonitorTypes lists the monitor types, each matching the block of the
+// same name. It is read-only.
+var MonitorTypes = []string{"http", "tcp", "tls", "dns"}
+
+// ChannelTypes lists the channel types, each matching the block of the
+// same name. It is read-only.
+var ChannelTypes = []string{"webhook", "email"}
+
+// idPattern is the shape of every id: short, lowercase, safe in URLs,
+// metric labels and file names.
+const idPattern = `^[a-z0-9][a-z0-9_.-]{0,62}$`
+
+var reID = regexp.MustCompile(idPattern)
+
+// validate checks everything the decoder cannot: required fields, ranges,
+// the type blocks and every reference between objects.
+func (l *loader) validate(cfg *Config) {
+	l.validateServer(&cfg.Server)
+	l.validateStorage(&cfg.Storage)
+
+	people := l.ids("people", len(cfg.People), func(i int) string { return cfg.People[i].ID }, nil)
+	teams := l.ids("teams", len(cfg.Teams), func(i int) string { return cfg.Teams[i].ID }, people)
+	channels := l.ids("channels", len(cfg.Channels), func(i int) string { return cfg.Channels[i].ID }, nil)
+	services := l.ids("services", len(cfg.Services), func(i int) string { return cfg.Services[i].ID }, nil)
+	l.ids("monitors", len(cfg.Monitors), func(i int) string { return cfg.Monitors[i].ID }, nil)
+
+	for i := range cfg.People {
+		l.validatePerson(&cfg.People[i], fmt.Sprintf("people[%d]", i))
+	}
+	for i := range cfg.Teams {
+		p := fmt.Sprintf("teams[%d]", i)
+		l.refs(p+".members", cfg.Teams[i].Members, "person", people, nil)
+	}
+	for i := range cfg.Channels {
+		l.validateChannel(cfg, &cfg.Channels[i], fmt.Sprintf("channels[%d]", i), people, teams)
+	}
+	for i := range cfg.Services {
+		s := &cfg.Services[i]
+		p := fmt.Sprintf("services[%d]", i)
+		for j, o := range s.Owners {
+			if _, ok := people[o]; ok {
+				continue
+			}
+			if _, ok := teams[o]; ok {
+				continue
+			}
+			l.errAt(fmt.Sprintf("%s.owners[%d]", p, j), "undefined owner %q: no person or team has this id", o)
+		}
+		l.refs(p+".channels", s.Channels, "channel", channels, nil)
+	}
+	for i := range cfg.Monitors {
+		l.validateMonitor(&cfg.Monitors[i], fmt.Sprintf("monitors[%d]", i), services, channels)
+	}
+}
+
+// ids checks the ids of one section: present, well formed and unique, also
+// against shared (people and teams share one namespace, as service owners
+// name either). It returns each id's path.
+func (l *loader) ids(section string, n int, id func(int) string, shared map[string]string) map[string]string {
+	seen := make(map[string]string, n)
+	for i := range n {
+		p := fmt.Sprintf("%s[%d].id", section, i)
+		v := id(i)
+		if !l.checkID(p, v) {
+			continue
+		}
+		first, dup := seen[v]
+		if !dup {
+			first, dup = shared[v]
+		}
+		if dup {
+			line, _ := l.ix.position(first)
+			l.errAt(p, "duplicate id %q: %s at line %d has it too", v, parentPath(first), line)
+			continue
+		}
+		seen[v] = p
+	}
+	return seen
+}
+
+func (l *loader) checkID(path, v string) bool {
+	if v == "" {
+		l.errAt(path, "id is required")
+		return false
+	}
+	if !reID.MatchString(v) {
+		l.errAt(path, "invalid id %q: it must match %s (lowercase letters, digits, '_', '.' and '-', at most 63 characters, starting with a letter or digit)", v, idPattern)
+		return false
+	}
+	return true
+}
+
+// refs checks that every id in list names a defined object of kind.
+func (l *loader) refs(path string, list []string, kind string, defined map[string]string, extra func(i int, id string)) {
+	for i, id := range list {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		if _, ok := defined[id]; !ok {
+			l.errAt(p, "undefined %s %q", kind, id)
+			continue
+		}
+		if extra != nil {
+			extra(i, id)
+		}
+	}
+}
+
+func (l *loader) validateServer(s *Server) {
+	l.hostPort("server.listen", s.Listen, "listen address")
+	if s.BaseURL != "" {
+		l.httpURL("server.base_url", s.BaseURL)
+	}
+	l.positiveInt("server.concurrency", s.Concurrency)
+	l.positiveInt("server.per_host_concurrency", s.PerHostConcurrency)
+	if s.WatchdogURL != "" {
+		l.httpURL("server.watchdog_url", s.WatchdogURL)
+	}
+	l.positive("server.watchdog_interval", s.WatchdogInterval)
+	l.positive("server.ready_max_lag", s.ReadyMaxLag)
+	l.positive("server.session_ttl", s.SessionTTL)
+	if s.DemoTarget != "" {
+		l.hostPort("server.demo_target", s.DemoTarget, "demo target address")
+		if s.DemoTarget == s.Listen {
+			l.errAt("server.demo_target", "the demo target cannot use the same address as server.listen (%s)", s.Listen)
+		}
+	}
+}
+
+func (l *loader) validateStorage(s *Storage) {
+	switch s.Driver {
+	case "sqlite", "postgres":
+	default:
+		l.errAt("storage.driver", "unknown storage driver %q (use sqlite or postgres)", s.Driver)
+	}
+	if s.Driver == "postgres" && s.DSN == "" && s.DSNFile == "" {
+		l.errAt("storage.dsn", "the postgres driver needs a dsn (or dsn_file), such as postgres://tocsin@db.example.com/tocsin")
+	}
+	l.positive("storage.raw_retention", s.RawRetention)
+	l.positive("storage.rollup_retention", s.RollupRetention)
+}
+
+func (l *loader) validatePerson(p *Person, path string) {
+	if p.Email != "" {
+		if _, err := mail.ParseAddress(p.Email); err != nil {
+			l.errAt(path+".email", "invalid email address %q", p.Email)
+		}
+	}
+	if p.Timezone != "" {
+		if _, err := time.LoadLocation(p.Timezone); err != nil {
+			l.errAt(path+".timezone", "unknown timezone %q (use an IANA name such as Europe/Paris or UTC)", p.Timezone)
+		}
+	}
+}
+
+func (l *loader) validateChannel(cfg *Config, ch *Channel, path string, people, teams map[string]string) {
+	switch ch.Type {
+	case "":
+		l.errAt(path+".type", "type is required (%s)", strings.Join(ChannelTypes, " or "))
+	case "webhook", "email":
+	default:
+		l.errAt(path+".type", "unknown channel type %q (use %s)", ch.Type, strings.Join(ChannelTypes, " or "))
+	}
+	for i, ev := range ch.Events {
+		if !slices.Contains(KnownEvents, ev) {
+			l.errAt(fmt.Sprintf("%s.events[%d]", path, i), "unknown event %q (known events: %s)", ev, strings.Join(KnownEvents, ", "))
+		}
+	}
+	l.blockMatch(path, ch.Type, map[string]bool{"webhook": ch.Webhook != nil, "email": ch.Email != nil})
+
+	if w := ch.Webhook; w != nil && ch.Type == "webhook" {
+		p := path + ".webhook"
+		if w.URL == "" {
+			l.errAt(p+".url", "url is required")
+		} else {
+			l.httpURL(p+".url", w.URL)
+		}
+		for name := range w.Headers {
+			if !validHeaderName(name) {
+				l.errAt(p+".headers."+name, "invalid header name %q", name)
+			}
+		}
+		l.positive(p+".timeout", w.Timeout)
+	}
+	if e := ch.Email; e != nil && ch.Type == "email" {
+		p := path + ".email"
+		if e.Host == "" {
+			l.errAt(p+".host", "host is required (the SMTP server to send through)")
+		}
+		if e.Port < 1 || e.Port > 65535 {
+			l.errAt(p+".port", "port %d is out of range 1-65535", e.Port)
+		}
+		switch e.TLS {
+		case "starttls", "tls", "none":
+		default:
+			l.errAt(p+".tls", "unknown tls mode %q (use starttls, tls or none)", e.TLS)
+		}
+		if e.From == "" {
+			l.errAt(p+".from", "from is required (the sender address)")
+		} else if _, err := mail.ParseAddress(e.From); err != nil {
+			l.errAt(p+".from", "invalid email address %q", e.From)
+		}
+		if len(e.To) == 0 && len(e.People) == 0 && len(e.Teams) == 0 {
+			l.errAt(p, "no recipients: set at least one of to, people or teams")
+		}
+		for i, to := range e.To {
+			if _, err := mail.ParseAddress(to); err != nil {
+				l.errAt(fmt.Sprintf("%s.to[%d]", p, i), "invalid email address %q", to)
+			}
+		}
+		l.refs(p+".people", e.People, "person", people, func(i int, id string) {
+			if person, ok := cfg.Person(id); ok && person.Email == "" {
+				l.errAt(fmt.Sprintf("%s.people[%d]", p, i), "person %q has no email address", id)
+			}
+		})
+		l.refs(p+".teams", e.Teams, "team", teams, nil)
+		l.positive(p+".timeout", e.Timeout)
+	}
+}
+
+// blockMatch checks that exactly the block named by typ is set. Blocks
+// written in the file but left empty are reported as missing content.
+func (l *loader) blockMatch(path, typ string, set map[string]bool) {
+	names := make([]string, 0, len(set))
+	for name := range set {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if set[name] && name != typ && typ != "" {
+			l.errAt(path+"."+name, "the %q block does not belong to type %q; remove it or change the type", name, typ)
+		}
+	}
+	if known, ok := set[typ]; ok && !known {
+		if l.ix.has(path + "." + typ) {
+			return // written but not decodable; the decoder said why
+		}
+		if l.ix.byPath[path+"."+typ] != nil {
+			l.errAt(path+"."+typ, "the %q block is empty", typ)
+			return
+		}
+		l.errAt(path, "type %q needs its %q block", typ, typ)
+	}
+}
+
+func (l *loader) validateMonitor(m *Monitor, path string, services, channels map[string]string) {
+	switch {
+	case m.Type == "" && len(m.blocks()) == 0:
+		l.errAt(path+".type", "type is required (%s)", strings.Join(MonitorTypes, ", "))
+	case m.Type == "":
+		l.errAt(path+".type", "type is required: more than one block is given (%s)", strings.Join(m.blocks(), ", "))
+	case !slices.Contains(MonitorTypes, m.Type):
+		l.errAt(path+".type", "unknown monitor type %q (known types: %s)", m.Type, strings.Join(MonitorTypes, ", "))
+	}
+	if m.Service != "" {
+		if _, ok := services[m.Service]; !ok {
+			l.errAt(path+".service", "undefined service %q", m.Service)
+		}
+	}
+	l.refs(path+".channels", m.Channels, "channel", channels, nil)
+
+	intervalOK := l.positive(path+".interval", m.Interval)
+	if l.positive(path+".timeout", m.Timeout) && intervalOK && m.Timeout > m.Interval {
+		l.errAt(path+".timeout", "timeout %s is longer than the interval %s; a run must end before the next one starts", m.Timeout, m.Interval)
+	}
+	if m.FailureThreshold < 1 {
+		l.errAt(path+".failure_threshold", "failure_threshold must be at least 1, not %d", m.FailureThreshold)
+	}
+	if m.SuccessThreshold < 1 {
+		l.errAt(path+".success_threshold", "success_threshold must be at least 1, not %d", m.SuccessThreshold)
+	}
+
+	if !slices.Contains(MonitorTypes, m.Type) {
+		return
+	}
+	l.blockMatch(path, m.Type, map[string]bool{"http": m.HTTP != nil, "tcp": m.TCP != nil, "tls": m.TLS != nil, "dns": m.DNS != nil})
+	var fes []FieldError
+	switch {
+	case m.Type == "http" && m.HTTP != nil:
+		fes = m.HTTP.Validate()
+	case m.Type == "tcp" && m.TCP != nil:
+		fes = m.TCP.Validate()
+	case m.Type == "tls" && m.TLS != nil:
+		fes = m.TLS.Validate()
+	case m.Type == "dns" && m.DNS != nil:
+		fes = m.DNS.Validate()
+	}
+	for _, fe := range fes {
+		p := path + "." + m.Type
+		if fe.Field != "" {
+			if strings.HasPrefix(fe.Field, "[") {
+				p += fe.Field
+			} else {
+				p += "." + fe.Field
+			}
+		}
+		l.errAt(p, "%s", fe.Message)
+	}
+}
+
+// positive reports a zero or negative duration at path. Zero here means it
+// was written out as 0, since defaults fill in what was left out.
+func (l *loader) positive(path string, d Duration) bool {
+	if d <= 0 {
+		l.errAt(path, "must be longer than zero, not %s", d)
+		return false
+	}
+	return true
+}
+
+func (l *loader) positiveInt(path string, n int) {
+	if n < 1 {
+		l.errAt(path, "must be at least 1, not %d", n)
+	}
+}
+
+// hostPort checks a listen-style address: host:port with a numeric port.
+// The host may be empty (all interfaces).
+func (l *loader) hostPort(path, addr, what string) {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		if strings.Contains(err.Error(), "missing port") {
+			l.errAt(path, "%s %q has no port; write host:port, such as 127.0.0.1:8080", what, addr)
+		} else {
+			l.errAt(path, "invalid %s %q: write host:port, such as 127.0.0.1:8080", what, addr)
+		}
+		return
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 {
+		l.errAt(path, "invalid port %q in %s %q: use a number from 0 to 65535", port, what, addr)
+	}
+}
+
+// httpURL checks an absolute http or https URL.
+func (l *loader) httpURL(path, raw string) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		l.errAt(path, "invalid URL %q", raw)
+		return
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		l.errAt(path, "URL %q must start with http:// or https://", raw)
+		return
+	}
+	if u.Host == "" {
+		l.errAt(path, "URL %q has no host", raw)
+	}
+}
+
+// validHeaderName reports whether name is a valid HTTP header field name.
+func validHeaderName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, r := range name {
+		if r > 0x7e || r <= ' ' || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r) {
+			return false
+		}
+	}
+	return http.CanonicalHeaderKey(name) != ""
+}

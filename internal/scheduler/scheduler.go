@@ -1,0 +1,503 @@
+// Package scheduler decides when each monitor runs. Every job runs at its
+// own interval on a fixed grid: its phase inside the interval comes from a
+// hash of its ID, so thousands of monitors started together are spread over
+// the interval instead of all firing at once (or all at :00), and the grid
+// survives restarts and config reloads. The next run is the previous
+// scheduled time plus the interval, never "now plus the interval", so
+// schedules do not drift however late or slow a run is.
+//
+// One goroutine keeps the jobs in a min-heap of next-run times and sleeps on
+// a single timer. A due run gets its own goroutine, which waits for a slot
+// of the global limit and of its host's limit and then calls the job. A job
+// never has two runs at once: a tick that comes while the previous run is
+// still running (or still waiting for a slot) is skipped and counted, so
+// the number of goroutines is bounded by the number of jobs, and a slow or
+// hanging run never holds up other jobs. The time spent waiting for a slot
+// counts as lateness.
+package scheduler
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// DefaultConcurrency is the global limit on simultaneous runs when
+// Options.Concurrency is not positive.
+const DefaultConcurrency = 256
+
+// MinInterval is the shortest interval a job may have; Update rejects
+// shorter ones, which would only burn CPU.
+const MinInterval = time.Millisecond
+
+// Options configures a Scheduler.
+type Options struct {
+	// Concurrency is how many runs may execute at once across all jobs.
+	// Zero or negative means DefaultConcurrency.
+	Concurrency int
+	// PerHost is how many runs may execute at once against one Job.Host.
+	// Zero or negative means no per-host limit. Jobs with an empty Host
+	// are only subject to Concurrency.
+	PerHost int
+	// Logger receives rejected jobs and recovered panics. Nil discards.
+	Logger *slog.Logger
+	// Registerer receives the scheduler's metrics. Nil registers nothing.
+	Registerer prometheus.Registerer
+	// Now is the clock, time.Now when nil. It must advance with the
+	// timers of package time (tests use testing/synctest, which fakes
+	// both).
+	Now func() time.Time
+}
+
+// Job is one recurring piece of work, usually one monitor.
+type Job struct {
+	// ID identifies the job across calls to Update; it also fixes the
+	// job's phase within its interval.
+	ID string
+	// Key is a fingerprint of the job's definition. A job whose ID and Key
+	// are unchanged by Update keeps running on its schedule untouched.
+	Key string
+	// Interval is the time between scheduled runs, at least MinInterval.
+	Interval time.Duration
+	// Host is what the per-host limit counts against (a hostname, an IP);
+	// empty means no per-host limit.
+	Host string
+	// Run does the work. scheduled is the grid time this run belongs to.
+	// ctx is cancelled when the scheduler stops; Run should bound its own
+	// work further (with the monitor's timeout) and return promptly.
+	Run func(ctx context.Context, scheduled time.Time)
+}
+
+// Scheduler runs jobs at their intervals. Create one with New, give it jobs
+// with Update (at any time, also before Run) and drive it with Run. All
+// methods are safe for concurrent use.
+type Scheduler struct {
+	log     *slog.Logger
+	now     func() time.Time
+	perHost int
+	slots   chan struct{}
+	metrics *metrics
+	lag     *lagWindow
+
+	// wake makes the loop look at the heap again after Update.
+	wake chan struct{}
+	// base is the origin of heap keys, taken with a monotonic reading so
+	// that a wall clock step does not reorder or stall the schedule.
+	base time.Time
+
+	mu   sync.Mutex
+	jobs map[string]*entry
+	// retired holds removed jobs whose last run is still in flight, so
+	// that a job removed and added back cannot run twice at once.
+	retired map[string]*entry
+	queue   entryHeap
+	hosts   map[string]*hostSlots
+	// jobHosts holds the hosts named by the current jobs, whose
+	// semaphores are kept between runs.
+	jobHosts map[string]bool
+	running  bool // Run is active
+	wg       sync.WaitGroup
+}
+
+// entry is the scheduler's record of one job. Fields are guarded by
+// Scheduler.mu.
+type entry struct {
+	job   Job
+	phase time.Duration
+	// next is the next scheduled run time, on the job's grid.
+	next time.Time
+	// index is the position in the heap, -1 when not in it (removed).
+	index int
+	// busy is set from the moment a run is dispatched until it returns.
+	busy bool
+	// waitingFor is the scheduled time of a dispatched run that does not
+	// have its slots yet; zero otherwise.
+	waitingFor time.Time
+}
+
+// hostSlots is the per-host semaphore, shared by the runs that use it and
+// dropped when none does, so hosts that leave the config do not leak.
+type hostSlots struct {
+	ch   chan struct{}
+	refs int
+}
+
+// New returns a scheduler with no jobs. It registers its metrics on
+// o.Registerer; a registration failure (a second scheduler on the same
+// registry) is logged and the metrics are kept unregistered.
+func New(o Options) *Scheduler {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = DefaultConcurrency
+	}
+	s := &Scheduler{
+		log:     o.Logger,
+		now:     o.Now,
+		perHost: o.PerHost,
+		slots:   make(chan struct{}, o.Concurrency),
+		metrics: newMetrics(),
+		lag:     newLagWindow(),
+		wake:    make(chan struct{}, 1),
+		base:    o.Now(),
+		jobs:    map[string]*entry{},
+		retired: map[string]*entry{},
+		hosts:   map[string]*hostSlots{},
+	}
+	if o.Registerer != nil {
+		if err := s.metrics.register(o.Registerer); err != nil {
+			s.log.Warn("scheduler metrics not registered", "err", err)
+		}
+	}
+	return s
+}
+
+// Phase returns the offset of a job's runs within its interval: runs happen
+// at the instants t with t.UnixNano() ≡ Phase(id, interval) (mod interval).
+// It is a hash of the ID, so it is stable across restarts and reloads and
+// spreads many jobs evenly over the interval.
+func Phase(id string, interval time.Duration) time.Duration {
+	if interval <= 0 {
+		return 0
+	}
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(id))
+	return time.Duration(h.Sum64() % uint64(interval))
+}
+
+// firstRun is the first instant at or after now on the grid of interval
+// and phase.
+func firstRun(now time.Time, interval, phase time.Duration) time.Time {
+	pos := time.Duration(now.UnixNano() % int64(interval))
+	if pos < 0 {
+		pos += interval
+	}
+	wait := phase - pos
+	if wait < 0 {
+		wait += interval
+	}
+	return now.Add(wait)
+}
+
+// Update replaces the set of jobs. Jobs whose ID and Key are unchanged keep
+// their schedule and are not restarted (only their Run and Host are
+// refreshed). New jobs, and jobs whose definition changed, are scheduled at
+// the next instant of their grid. Jobs no longer listed are not run again;
+// a run of theirs already in flight is allowed to finish. Invalid jobs (an
+// empty ID, a nil Run, an interval below MinInterval, a repeated ID) are
+// logged and left out; the rest are applied.
+func (s *Scheduler) Update(jobs []Job) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	seen := make(map[string]bool, len(jobs))
+	for _, j := range jobs {
+		if err := validate(j, seen); err != nil {
+			s.log.Error("monitor not scheduled", "monitor", j.ID, "err", err)
+			continue
+		}
+		seen[j.ID] = true
+		e, ok := s.jobs[j.ID]
+		switch {
+		case !ok:
+			if e, ok = s.retired[j.ID]; ok {
+				delete(s.retired, j.ID)
+				e.job = j
+			} else {
+				e = &entry{job: j, index: -1}
+			}
+			s.jobs[j.ID] = e
+			e.phase = Phase(j.ID, j.Interval)
+			e.next = firstRun(now, j.Interval, e.phase)
+			heap.Push(&s.queue, item{key: s.key(e.next), e: e})
+		case e.job.Key == j.Key && e.job.Interval == j.Interval:
+			e.job.Run, e.job.Host = j.Run, j.Host
+		case e.job.Interval == j.Interval:
+			// A changed definition on the same grid: its next instant
+			// is already the right one, and recomputing it could repeat
+			// an instant that has just run.
+			e.job = j
+		default:
+			e.job = j
+			e.phase = Phase(j.ID, j.Interval)
+			e.next = firstRun(now, j.Interval, e.phase)
+			s.queue[e.index].key = s.key(e.next)
+			heap.Fix(&s.queue, e.index)
+		}
+	}
+	for id, e := range s.jobs {
+		if !seen[id] {
+			heap.Remove(&s.queue, e.index)
+			delete(s.jobs, id)
+			if e.busy {
+				s.retired[id] = e
+			}
+		}
+	}
+	s.jobHosts = make(map[string]bool, len(s.jobHosts))
+	for _, e := range s.jobs {
+		s.jobHosts[e.job.Host] = true
+	}
+	for host, h := range s.hosts {
+		if h.refs == 0 && !s.jobHosts[host] {
+			delete(s.hosts, host)
+		}
+	}
+	s.metrics.jobs.Set(float64(len(s.jobs)))
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func validate(j Job, seen map[string]bool) error {
+	switch {
+	case j.ID == "":
+		return errors.New("the job has no ID")
+	case seen[j.ID]:
+		return fmt.Errorf("the ID %q is used twice", j.ID)
+	case j.Run == nil:
+		return errors.New("the job has nothing to run")
+	case j.Interval < MinInterval:
+		return fmt.Errorf("interval %s is below the minimum of %s", j.Interval, MinInterval)
+	}
+	return nil
+}
+
+// Len returns the number of scheduled jobs.
+func (s *Scheduler) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.jobs)
+}
+
+// Run starts due jobs until ctx is done, then waits for the runs in flight
+// (which see ctx cancelled) and returns nil. It returns an error at once if
+// the scheduler is already running.
+func (s *Scheduler) Run(ctx context.Context) error {
+	s.mu.Lock()
+	if s.running {
+		s.mu.Unlock()
+		return errors.New("the scheduler is already running")
+	}
+	s.running = true
+	s.mu.Unlock()
+	defer func() {
+		s.wg.Wait()
+		s.mu.Lock()
+		s.running = false
+		s.mu.Unlock()
+	}()
+
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		wait := s.dispatchDue(ctx)
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-timer.C:
+		case <-s.wake:
+		}
+	}
+}
+
+// idleWait is how long the loop sleeps with no jobs; Update wakes it.
+const idleWait = time.Hour
+
+// dispatchDue starts every due run and returns how long to sleep until the
+// next one.
+func (s *Scheduler) dispatchDue(ctx context.Context) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	for len(s.queue) > 0 {
+		e := s.queue[0].e
+		if e.next.After(now) {
+			return e.next.Sub(now)
+		}
+		// Run the newest grid instant that is due; older ones were missed
+		// (the process was suspended or the loop starved) and are skipped.
+		interval := e.job.Interval
+		missed := int64(now.Sub(e.next) / interval)
+		scheduled := e.next.Add(time.Duration(missed) * interval)
+		e.next = scheduled.Add(interval)
+		s.queue[0].key = s.key(e.next)
+		heap.Fix(&s.queue, 0)
+		if missed > 0 {
+			s.metrics.skipped.Add(float64(missed))
+		}
+		if e.busy {
+			s.metrics.skipped.Inc()
+			continue
+		}
+		e.busy = true
+		e.waitingFor = scheduled
+		s.wg.Add(1)
+		go s.execute(ctx, e, e.job, scheduled, s.acquireHost(e.job.Host))
+	}
+	return idleWait
+}
+
+// acquireHost returns the semaphore of host, creating it when needed, or
+// nil when the host has no limit. Callers hold s.mu.
+func (s *Scheduler) acquireHost(host string) *hostSlots {
+	if host == "" || s.perHost <= 0 {
+		return nil
+	}
+	h, ok := s.hosts[host]
+	if !ok {
+		h = &hostSlots{ch: make(chan struct{}, s.perHost)}
+		s.hosts[host] = h
+	}
+	h.refs++
+	return h
+}
+
+// releaseHost drops a reference taken by acquireHost; a semaphore no run
+// uses and no job names is dropped. Callers hold s.mu.
+func (s *Scheduler) releaseHost(host string, h *hostSlots) {
+	if h == nil {
+		return
+	}
+	h.refs--
+	if h.refs == 0 && !s.jobHosts[host] {
+		delete(s.hosts, host)
+	}
+}
+
+// execute waits for a host slot, then a global slot, then runs the job.
+// Taking the host slot first means a run held back by its host does not
+// sit on a global slot that another host could use.
+func (s *Scheduler) execute(ctx context.Context, e *entry, j Job, scheduled time.Time, host *hostSlots) {
+	defer s.wg.Done()
+	defer func() {
+		s.mu.Lock()
+		e.busy = false
+		e.waitingFor = time.Time{}
+		if s.retired[j.ID] == e {
+			delete(s.retired, j.ID)
+		}
+		s.releaseHost(j.Host, host)
+		s.mu.Unlock()
+	}()
+
+	s.metrics.waiting.Inc()
+	if host != nil {
+		select {
+		case host.ch <- struct{}{}:
+		case <-ctx.Done():
+			s.metrics.waiting.Dec()
+			return
+		}
+		defer func() { <-host.ch }()
+	}
+	select {
+	case s.slots <- struct{}{}:
+	case <-ctx.Done():
+		s.metrics.waiting.Dec()
+		return
+	}
+	defer func() { <-s.slots }()
+	s.metrics.waiting.Dec()
+
+	start := s.now()
+	late := max(start.Sub(scheduled), 0)
+	s.mu.Lock()
+	e.waitingFor = time.Time{}
+	s.mu.Unlock()
+	s.lag.observe(start, late)
+	s.metrics.lateness.Observe(late.Seconds())
+	s.metrics.runs.Inc()
+	s.metrics.inflight.Inc()
+	defer s.metrics.inflight.Dec()
+	s.call(ctx, j, scheduled)
+}
+
+// call runs the job, turning a panic into a logged error so that one
+// faulty check cannot stop all monitoring.
+func (s *Scheduler) call(ctx context.Context, j Job, scheduled time.Time) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.metrics.panics.Inc()
+			s.log.Error("monitor run panicked", "monitor", j.ID, "panic", fmt.Sprint(v))
+		}
+	}()
+	j.Run(ctx, scheduled)
+}
+
+// Lag returns how far behind schedule runs are: the larger of the 99th
+// percentile of lateness of the runs started in about the last minute and
+// the lateness of the oldest run still waiting for a slot (or due and not
+// yet dispatched). It is 0 when everything runs on time.
+func (s *Scheduler) Lag() time.Duration {
+	s.mu.Lock()
+	now := s.now()
+	var oldest time.Time
+	if len(s.queue) > 0 && s.running {
+		oldest = s.queue[0].e.next
+	}
+	for _, e := range s.jobs {
+		if !e.waitingFor.IsZero() && (oldest.IsZero() || e.waitingFor.Before(oldest)) {
+			oldest = e.waitingFor
+		}
+	}
+	s.mu.Unlock()
+	lag := s.lag.p99(now)
+	if !oldest.IsZero() {
+		lag = max(lag, now.Sub(oldest))
+	}
+	return lag
+}
+
+// key is the heap key of a run time: nanoseconds since s.base.
+func (s *Scheduler) key(t time.Time) int64 { return int64(t.Sub(s.base)) }
+
+// item is one heap element. The key is kept inline so that sifting
+// compares integers in one array instead of chasing entry pointers, which
+// is most of the scheduler's CPU with ten thousand jobs.
+type item struct {
+	key int64
+	e   *entry
+}
+
+// entryHeap orders entries by next run time.
+type entryHeap []item
+
+func (h entryHeap) Len() int           { return len(h) }
+func (h entryHeap) Less(i, j int) bool { return h[i].key < h[j].key }
+func (h entryHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].e.index = i
+	h[j].e.index = j
+}
+
+func (h *entryHeap) Push(x any) {
+	it := x.(item)
+	it.e.index = len(*h)
+	*h = append(*h, it)
+}
+
+func (h *entryHeap) Pop() any {
+	old := *h
+	n := len(old)
+	it := old[n-1]
+	old[n-1] = item{}
+	it.e.index = -1
+	*h = old[:n-1]
+	return it
+}
+
+var _ heap.Interface = (*entryHeap)(nil)

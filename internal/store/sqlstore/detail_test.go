@@ -1,0 +1,49 @@
+package sqlstore
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/tocsin/tocsin/internal/probe"
+)
+
+func TestDetailRoundTrip(t *testing.T) {
+	at := time.Date(2024, 5, 1, 12, 0, 0, 500_000_000, time.UTC)
+	values := []float64{0, math.Copysign(0, -1), 1, -1, 200, 1 << 51, 1 << 53, -(1 << 60), 0.5, -2.25, 1e300, math.Inf(1), math.Inf(-1), math.NaN(), math.SmallestNonzeroFloat64}
+	var ms []probe.Metric
+	keys := map[string]int64{}
+	for i, v := range values {
+		m := probe.Metric{Name: string(rune('a' + i)), Value: v}
+		ms = append(ms, m)
+		keys[metricSpec(m)] = int64(i * 1000)
+	}
+	r := probe.Result{Time: at,
+		Timing:     probe.Timing{DNS: time.Microsecond, TLS: -3 * time.Millisecond, FirstByte: time.Hour},
+		CertExpiry: at.Add(-48 * time.Hour).Truncate(time.Second), Metrics: ms}
+	b, ok := encodeDetail(r, keys).([]byte)
+	if !ok {
+		t.Fatalf("encodeDetail returned no bytes")
+	}
+	d, err := decodeDetail(b, at)
+	if err != nil {
+		t.Fatalf("decodeDetail: %v", err)
+	}
+	if d.timing != r.Timing || !d.cert.Equal(r.CertExpiry) {
+		t.Errorf("timing, cert = %+v, %v; want %+v, %v", d.timing, d.cert, r.Timing, r.CertExpiry)
+	}
+	for i, v := range values {
+		got := d.values[i]
+		if d.kinds[i] != int64(i*1000) || math.Float64bits(got) != math.Float64bits(v) && !(math.IsNaN(v) && math.IsNaN(got)) {
+			t.Errorf("metric %d = kind %d value %v, want kind %d value %v", i, d.kinds[i], got, i*1000, v)
+		}
+	}
+	if encodeDetail(probe.Result{Time: at}, nil) != nil {
+		t.Error("a result without detail encodes to bytes, want NULL")
+	}
+	for n := range b {
+		if _, err := decodeDetail(b[:n], at); err == nil && n > 0 {
+			t.Errorf("decodeDetail accepted a detail cut to %d of %d bytes", n, len(b))
+		}
+	}
+}

@@ -1,0 +1,214 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/tocsin/tocsin/internal/errs"
+	"github.com/tocsin/tocsin/internal/store"
+)
+
+const outboxCols = "seq, id, channel, event, state, attempts, next_attempt, last_error, created_at"
+
+// ClaimDue leases up to limit due pending messages to owner until
+// now+lease, oldest due first. A leased message is not handed out again
+// until its lease ends or RecordAttempt releases it. On PostgreSQL
+// concurrent claims skip each other's rows (FOR UPDATE SKIP LOCKED); on
+// SQLite the claim is one UPDATE on the single write connection.
+func (d *DB) ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]store.OutboxMessage, error) {
+	if owner == "" {
+		return nil, errs.Errorf(errs.EINVALID, "claim notifications: owner is empty")
+	}
+	if lease <= 0 {
+		return nil, errs.Errorf(errs.EINVALID, "claim notifications: lease %s is not positive", lease)
+	}
+	switch {
+	case limit <= 0:
+		limit = 100
+	case limit > 1000:
+		limit = 1000
+	}
+	n, until := ms(now), ms(now.Add(lease))
+	const due = "SELECT seq FROM outbox WHERE state = 'pending' AND next_attempt <= ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_attempt, seq LIMIT ?"
+	var q string
+	if d.postgres {
+		q = "UPDATE outbox o SET lease_owner = ?, lease_until = ? FROM (" + due + " FOR UPDATE SKIP LOCKED) c WHERE o.seq = c.seq RETURNING o.seq, o.id, o.channel, o.event, o.state, o.attempts, o.next_attempt, o.last_error, o.created_at"
+	} else {
+		q = "UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE seq IN (" + due + ") RETURNING " + outboxCols
+	}
+	rows, err := d.write.QueryContext(ctx, d.q(q), owner, until, n, n, limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim notifications: %w", err)
+	}
+	out, err := scanMessages(rows)
+	if err != nil {
+		return nil, fmt.Errorf("claim notifications: %w", err)
+	}
+	slices.SortFunc(out, func(a, b store.OutboxMessage) int {
+		if c := a.NextAttempt.Compare(b.NextAttempt); c != 0 {
+			return c
+		}
+		return compare(a.Seq, b.Seq)
+	})
+	return out, nil
+}
+
+func scanMessages(rows *sql.Rows) ([]store.OutboxMessage, error) {
+	out := []store.OutboxMessage{}
+	for rows.Next() {
+		var m store.OutboxMessage
+		var js string
+		var next, created int64
+		if err := rows.Scan(&m.Seq, &m.ID, &m.Channel, &js, &m.State, &m.Attempts, &next, &m.LastError, &created); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(js), &m.Event); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("notification %q: %w", m.ID, err)
+		}
+		m.NextAttempt, m.CreatedAt = fromMS(next), fromMS(created)
+		out = append(out, m)
+	}
+	if err := rowsDone(rows); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// RecordAttempt stores an attempt and moves its message in one
+// transaction: "sent" and "failed" end a pending message, "retry" makes it
+// due again at next (now when next is zero). The message's lease is
+// released. A message that already ended keeps its state. MonitorID and
+// Event default to the message's. It returns ENOTFOUND when the message
+// does not exist and EINVALID for an unknown outcome.
+func (d *DB) RecordAttempt(ctx context.Context, a store.Attempt, next time.Time) error {
+	switch a.Outcome {
+	case "sent", "failed", "retry":
+	default:
+		return errs.Errorf(errs.EINVALID, "record notification attempt: outcome %q is not one of sent, retry, failed", a.Outcome)
+	}
+	now := d.now()
+	if a.Time.IsZero() {
+		a.Time = now
+	}
+	if next.IsZero() {
+		next = now
+	}
+	state := "pending"
+	if a.Outcome != "retry" {
+		state = a.Outcome
+	}
+	return d.inTx(ctx, func(tx *sql.Tx) error {
+		var monitorID, js string
+		err := tx.QueryRowContext(ctx, d.q("SELECT monitor_id, event FROM outbox WHERE id = ? AND channel = ?"), a.MessageID, a.Channel).Scan(&monitorID, &js)
+		if err == sql.ErrNoRows {
+			return errs.Errorf(errs.ENOTFOUND, "notification %q for channel %q does not exist", a.MessageID, a.Channel)
+		}
+		if err != nil {
+			return fmt.Errorf("record notification attempt: %w", err)
+		}
+		if a.MonitorID == "" {
+			a.MonitorID = monitorID
+		}
+		if a.Event == "" {
+			var ev struct {
+				Event string `json:"event"`
+			}
+			if err := json.Unmarshal([]byte(js), &ev); err != nil {
+				return fmt.Errorf("record notification attempt: notification %q: %w", a.MessageID, err)
+			}
+			a.Event = ev.Event
+		}
+		if _, err := tx.ExecContext(ctx, d.q("INSERT INTO attempts (message_id, channel, monitor_id, event, t, duration_us, error, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+			a.MessageID, a.Channel, a.MonitorID, a.Event, ms(a.Time), a.Duration.Microseconds(), a.Error, a.Outcome); err != nil {
+			return fmt.Errorf("record notification attempt: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, d.q("UPDATE outbox SET attempts = attempts + 1, last_error = ?, "+
+			"next_attempt = CASE WHEN state = 'pending' THEN ? ELSE next_attempt END, "+
+			"state = CASE WHEN state = 'pending' THEN ? ELSE state END, "+
+			"lease_owner = NULL, lease_until = NULL WHERE id = ? AND channel = ?"),
+			a.Error, ms(next), state, a.MessageID, a.Channel); err != nil {
+			return fmt.Errorf("record notification attempt: %w", err)
+		}
+		return nil
+	})
+}
+
+// OutboxDepth counts pending messages.
+func (d *DB) OutboxDepth(ctx context.Context) (int, error) {
+	var n int
+	if err := d.read.QueryRowContext(ctx, "SELECT COUNT(*) FROM outbox WHERE state = 'pending'").Scan(&n); err != nil {
+		return 0, fmt.Errorf("count pending notifications: %w", err)
+	}
+	return n, nil
+}
+
+// NextDue returns when the earliest pending message can next be claimed:
+// its NextAttempt, or the end of its lease when it is leased.
+func (d *DB) NextDue(ctx context.Context) (time.Time, bool, error) {
+	var v sql.NullInt64
+	q := "SELECT MIN(" + d.greatest("next_attempt", "COALESCE(lease_until, 0)") + ") FROM outbox WHERE state = 'pending'"
+	if err := d.read.QueryRowContext(ctx, q).Scan(&v); err != nil {
+		return time.Time{}, false, fmt.Errorf("read the next notification due: %w", err)
+	}
+	if !v.Valid {
+		return time.Time{}, false, nil
+	}
+	return fromMS(v.Int64), true, nil
+}
+
+// Attempts lists attempts newest first; monitorID "" lists all.
+func (d *DB) Attempts(ctx context.Context, monitorID string, p store.Page) ([]store.Attempt, error) {
+	limit, before := clampPage(p)
+	q := "SELECT id, message_id, channel, monitor_id, event, t, duration_us, error, outcome FROM attempts WHERE id < ?"
+	args := []any{before}
+	if monitorID != "" {
+		q += " AND monitor_id = ?"
+		args = append(args, monitorID)
+	}
+	rows, err := d.read.QueryContext(ctx, d.q(q+" ORDER BY id DESC LIMIT ?"), append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("read notification attempts: %w", err)
+	}
+	out := []store.Attempt{}
+	for rows.Next() {
+		var a store.Attempt
+		var t, dur int64
+		if err := rows.Scan(&a.ID, &a.MessageID, &a.Channel, &a.MonitorID, &a.Event, &t, &dur, &a.Error, &a.Outcome); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read notification attempts: %w", err)
+		}
+		a.Time, a.Duration = fromMS(t), us(dur)
+		out = append(out, a)
+	}
+	if err := rowsDone(rows); err != nil {
+		return nil, fmt.Errorf("read notification attempts: %w", err)
+	}
+	return out, nil
+}
+
+// OutboxMessages lists messages newest first, paged by Seq; monitorID ""
+// lists all.
+func (d *DB) OutboxMessages(ctx context.Context, monitorID string, p store.Page) ([]store.OutboxMessage, error) {
+	limit, before := clampPage(p)
+	q := "SELECT " + outboxCols + " FROM outbox WHERE seq < ?"
+	args := []any{before}
+	if monitorID != "" {
+		q += " AND monitor_id = ?"
+		args = append(args, monitorID)
+	}
+	rows, err := d.read.QueryContext(ctx, d.q(q+" ORDER BY seq DESC LIMIT ?"), append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("read notifications: %w", err)
+	}
+	out, err := scanMessages(rows)
+	if err != nil {
+		return nil, fmt.Errorf("read notifications: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,395 @@
+// Package sqlstore implements the store interfaces on database/sql for
+// SQLite (modernc.org/sqlite, pure Go) and PostgreSQL (pgx through its
+// database/sql adapter). The SQL is shared; only placeholders, a few scalar
+// functions and the outbox claim differ per dialect.
+//
+// Storage layout, chosen to keep a month of results for a thousand monitors
+// within a few hundred megabytes:
+//
+//   - monitors are referenced by a small integer key (table monitors);
+//   - results are keyed by (monitor key, start time in unix milliseconds),
+//     which is also the result ID used for paging; on SQLite the table is
+//     clustered on that key (WITHOUT ROWID), so it needs no second index;
+//   - durations are stored in microseconds, so stored results lose
+//     sub-microsecond precision and times lose sub-millisecond precision;
+//   - the Reason of an OK result is not stored (Results returns "");
+//   - metrics are stored as "kind=value" pairs, the constant part of each
+//     metric (name, unit, thresholds) living once in metric_kinds.
+//
+// Two results of one monitor that start in the same millisecond are stored
+// one millisecond apart rather than dropped.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"log/slog"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/tocsin/tocsin/internal/errs"
+	"github.com/tocsin/tocsin/internal/store"
+)
+
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
+var migrations embed.FS
+
+// Drivers accepted in Options.Driver.
+const (
+	DriverSQLite   = "sqlite"
+	DriverPostgres = "postgres"
+)
+
+// Options configures Open.
+type Options struct {
+	// Driver is "sqlite" (the default when empty) or "postgres".
+	Driver string
+	// DSN is a SQLite file path (or ":memory:") or a PostgreSQL connection
+	// string (URL or key=value form).
+	DSN string
+	// Now is the clock; default time.Now. The store reads it once per
+	// transaction where it needs the current time.
+	Now func() time.Time
+	// Logger receives migration and maintenance messages; default discards.
+	Logger *slog.Logger
+}
+
+// DB is a Tocsin store on SQLite or PostgreSQL. It is safe for concurrent
+// use. On SQLite all writes go through one connection and reads through a
+// pool; on PostgreSQL both share one pool.
+type DB struct {
+	postgres bool
+	write    *sql.DB
+	read     *sql.DB
+	now      func() time.Time
+	log      *slog.Logger
+
+	mu          sync.Mutex
+	monitorKeys map[string]int64
+	monitorIDs  map[int64]string
+	metricKeys  map[string]int64
+	metricSpecs map[int64]string
+	stmts       map[string]string // rebound SQL text by source text
+}
+
+// Open connects to the database, applies pending migrations and returns the
+// store. The caller must Close it.
+func Open(ctx context.Context, o Options) (*DB, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	d := &DB{
+		now:         func() time.Time { return o.Now().UTC() },
+		log:         o.Logger,
+		monitorKeys: map[string]int64{},
+		monitorIDs:  map[int64]string{},
+		metricKeys:  map[string]int64{},
+		metricSpecs: map[int64]string{},
+		stmts:       map[string]string{},
+	}
+	var err error
+	switch o.Driver {
+	case "", DriverSQLite:
+		err = d.openSQLite(o.DSN)
+	case DriverPostgres:
+		d.postgres = true
+		err = d.openPostgres(o.DSN)
+	default:
+		return nil, errs.Errorf(errs.EINVALID, "storage driver %q is not supported: use %q or %q", o.Driver, DriverSQLite, DriverPostgres)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := d.write.PingContext(ctx); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("connect to the %s database: %w", d.dialectName(), err)
+	}
+	if err := d.migrate(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *DB) dialectName() string {
+	if d.postgres {
+		return DriverPostgres
+	}
+	return DriverSQLite
+}
+
+func (d *DB) openSQLite(dsn string) error {
+	if dsn == "" {
+		return errs.Errorf(errs.EINVALID, "storage dsn is empty: give the SQLite file path")
+	}
+	memory := dsn == ":memory:" || strings.Contains(dsn, "mode=memory")
+	params := "_busy_timeout=10000&_foreign_keys=1&_txlock=immediate&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32768)"
+	if !memory {
+		params += "&_journal_mode=WAL&_synchronous=NORMAL&_auto_vacuum=INCREMENTAL"
+	}
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	w, err := sql.Open("sqlite", dsn+sep+params)
+	if err != nil {
+		return fmt.Errorf("open SQLite database %q: %w", dsn, err)
+	}
+	// One writer: SQLite allows one write transaction at a time, and a single
+	// connection turns lock contention into a queue in Go.
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	d.write = w
+	if memory {
+		// Every connection to ":memory:" is a database of its own, so reads
+		// share the one connection.
+		d.read = w
+		return nil
+	}
+	r, err := sql.Open("sqlite", dsn+sep+"_busy_timeout=10000&_foreign_keys=1&_txlock=deferred")
+	if err != nil {
+		w.Close()
+		return fmt.Errorf("open SQLite database %q: %w", dsn, err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	d.read = r
+	return nil
+}
+
+func (d *DB) openPostgres(dsn string) error {
+	if dsn == "" {
+		return errs.Errorf(errs.EINVALID, "storage dsn is empty: give a PostgreSQL connection string")
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return fmt.Errorf("open PostgreSQL database: %w", err)
+	}
+	db.SetMaxOpenConns(max(8, 2*runtime.GOMAXPROCS(0)))
+	db.SetMaxIdleConns(max(8, 2*runtime.GOMAXPROCS(0)))
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	d.write, d.read = db, db
+	return nil
+}
+
+func (d *DB) migrate(ctx context.Context) error {
+	dir := "migrations/sqlite"
+	dialect := goose.DialectSQLite3
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	if d.postgres {
+		dir, dialect = "migrations/postgres", goose.DialectPostgres
+		// Migrations are per schema, so the advisory lock is too: replicas
+		// sharing a schema wait for each other, other schemas do not.
+		var schema string
+		if err := d.write.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+			return fmt.Errorf("read the PostgreSQL schema: %w", err)
+		}
+		h := fnv.New64a()
+		h.Write([]byte("tocsin migrations " + schema))
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64()>>1)), lock.WithLockTimeout(1, 300))
+		if err != nil {
+			return fmt.Errorf("set up the migration lock: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	sub, err := fs.Sub(migrations, dir)
+	if err != nil {
+		return fmt.Errorf("read embedded migrations: %w", err)
+	}
+	p, err := goose.NewProvider(dialect, d.write, sub, opts...)
+	if err != nil {
+		return fmt.Errorf("prepare database migrations: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate the %s database: %w", d.dialectName(), err)
+	}
+	for _, r := range results {
+		d.log.Info("applied database migration", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
+	}
+	return nil
+}
+
+// Ping checks that the database answers.
+func (d *DB) Ping(ctx context.Context) error {
+	if err := d.read.PingContext(ctx); err != nil {
+		return errs.Errorf(errs.EUNAVAILABLE, "the %s database is not reachable: %v", d.dialectName(), err)
+	}
+	return nil
+}
+
+// Close closes the database connections.
+func (d *DB) Close() error {
+	err := d.write.Close()
+	if d.read != d.write {
+		err = errors.Join(err, d.read.Close())
+	}
+	return err
+}
+
+// q returns query with "?" placeholders rewritten for the dialect. The
+// queries in this package never contain a literal question mark.
+func (d *DB) q(query string) string {
+	if !d.postgres {
+		return query
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if s, ok := d.stmts[query]; ok {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	s := b.String()
+	if len(d.stmts) < 4096 {
+		d.stmts[query] = s
+	}
+	return s
+}
+
+// least returns the dialect's two-argument minimum.
+func (d *DB) least(a, b string) string {
+	if d.postgres {
+		return "LEAST(" + a + ", " + b + ")"
+	}
+	return "MIN(" + a + ", " + b + ")"
+}
+
+// greatest returns the dialect's two-argument maximum.
+func (d *DB) greatest(a, b string) string {
+	if d.postgres {
+		return "GREATEST(" + a + ", " + b + ")"
+	}
+	return "MAX(" + a + ", " + b + ")"
+}
+
+// isUniqueViolation reports whether err is a unique or primary key
+// constraint failure.
+func isUniqueViolation(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23505"
+	}
+	return false
+}
+
+// inTx runs fn in a write transaction, committing when it returns nil.
+func (d *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := d.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin a database transaction: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit a database transaction: %w", err)
+	}
+	return nil
+}
+
+// placeholders returns "(?,?,…),(?,?,…)" for rows rows of cols columns.
+func placeholders(rows, cols int) string {
+	one := "(" + strings.TrimSuffix(strings.Repeat("?,", cols), ",") + ")"
+	return strings.TrimSuffix(strings.Repeat(one+",", rows), ",")
+}
+
+// ms converts a time to unix milliseconds.
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// fromMS converts unix milliseconds to a UTC time.
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+// nullMS stores the zero time as NULL.
+func nullMS(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+// fromNullMS returns the zero time for NULL.
+func fromNullMS(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return fromMS(v.Int64)
+}
+
+const hourMS = int64(time.Hour / time.Millisecond)
+
+// floorHour rounds unix milliseconds down to the hour.
+func floorHour(v int64) int64 {
+	if v < 0 {
+		return v - (hourMS+v%hourMS)%hourMS
+	}
+	return v - v%hourMS
+}
+
+// ceilHour rounds unix milliseconds up to the hour.
+func ceilHour(v int64) int64 {
+	f := floorHour(v)
+	if f == v {
+		return v
+	}
+	return f + hourMS
+}
+
+// clampPage applies the Page defaults and limits.
+func clampPage(p store.Page) (limit int, before int64) {
+	limit = p.Limit
+	switch {
+	case limit <= 0:
+		limit = 50
+	case limit > 1000:
+		limit = 1000
+	}
+	before = p.Before
+	if before <= 0 {
+		before = 1<<63 - 1
+	}
+	return limit, before
+}
+
+var _ store.Store = (*DB)(nil)
+
+// rowsDone closes rows and returns the error that ended the iteration.
+func rowsDone(rows *sql.Rows) error {
+	return errors.Join(rows.Err(), rows.Close())
+}

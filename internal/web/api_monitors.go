@@ -1,0 +1,179 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/tocsin/tocsin/internal/errs"
+	"github.com/tocsin/tocsin/internal/store"
+)
+
+// apiMonitors serves GET /api/v1/monitors: monitors in config order with
+// state, last result and 24-hour uptime. The cursor is the id of the last
+// monitor of the previous page.
+func (s *Server) apiMonitors(w http.ResponseWriter, r *http.Request, _ store.User) error {
+	limit, err := limitParam(r)
+	if err != nil {
+		return err
+	}
+	all := s.rt.Monitors()
+	start := 0
+	if after := r.URL.Query().Get("before"); after != "" {
+		start = -1
+		for i, m := range all {
+			if m.Config.ID == after {
+				start = i + 1
+				break
+			}
+		}
+		if start < 0 {
+			return errs.Errorf(errs.EINVALID, "before must be a cursor from a previous page's \"next\"; no monitor %q is configured", after)
+		}
+	}
+	end := min(start+limit, len(all))
+	ups, err := s.store.UptimeAll(r.Context(), s.now().Add(-24*time.Hour))
+	if err != nil {
+		return fmt.Errorf("reading uptime: %w", err)
+	}
+	out := list[apiMonitor]{Data: make([]apiMonitor, 0, end-start)}
+	for _, m := range all[start:end] {
+		am := toAPIMonitor(m)
+		am.Uptime24h = ratioPtr(ups[m.Config.ID])
+		out.Data = append(out.Data, am)
+	}
+	if end < len(all) && end > start {
+		next := all[end-1].Config.ID
+		out.Next = &next
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// apiMonitor serves GET /api/v1/monitors/{id} with uptime over 24h, 7d and 30d.
+func (s *Server) apiMonitor(w http.ResponseWriter, r *http.Request, _ store.User) error {
+	m, err := s.monitorByID(r)
+	if err != nil {
+		return err
+	}
+	am := toAPIMonitor(m)
+	now := s.now()
+	for _, sp := range []struct {
+		span time.Duration
+		dst  **float64
+	}{{24 * time.Hour, &am.Uptime24h}, {7 * 24 * time.Hour, &am.Uptime7d}, {30 * 24 * time.Hour, &am.Uptime30d}} {
+		up, err := s.store.Uptime(r.Context(), m.Config.ID, now.Add(-sp.span))
+		if err != nil {
+			return fmt.Errorf("reading uptime of monitor %q: %w", m.Config.ID, err)
+		}
+		*sp.dst = ratioPtr(up)
+	}
+	writeJSON(w, http.StatusOK, one[apiMonitor]{Data: am})
+	return nil
+}
+
+// monitorByID returns the monitor named by the {id} path value.
+func (s *Server) monitorByID(r *http.Request) (MonitorView, error) {
+	id := r.PathValue("id")
+	m, ok := s.rt.Monitor(id)
+	if !ok {
+		return MonitorView{}, errs.Errorf(errs.ENOTFOUND, "no monitor %q is configured", id)
+	}
+	return m, nil
+}
+
+// apiMonitorResults serves GET /api/v1/monitors/{id}/results, newest first.
+func (s *Server) apiMonitorResults(w http.ResponseWriter, r *http.Request, _ store.User) error {
+	m, err := s.monitorByID(r)
+	if err != nil {
+		return err
+	}
+	p, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	rs, err := s.store.Results(r.Context(), m.Config.ID, p)
+	if err != nil {
+		return fmt.Errorf("reading results of monitor %q: %w", m.Config.ID, err)
+	}
+	out := list[apiResult]{Data: make([]apiResult, 0, len(rs))}
+	for _, res := range rs {
+		out.Data = append(out.Data, toAPIResult(res.ID, res.Result))
+	}
+	if n := len(rs); n > 0 {
+		out.Next = nextCursor(n, p.Limit, rs[n-1].ID)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// apiMonitorTransitions serves GET /api/v1/monitors/{id}/transitions.
+func (s *Server) apiMonitorTransitions(w http.ResponseWriter, r *http.Request, _ store.User) error {
+	m, err := s.monitorByID(r)
+	if err != nil {
+		return err
+	}
+	p, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	ts, err := s.store.Transitions(r.Context(), m.Config.ID, p)
+	if err != nil {
+		return fmt.Errorf("reading transitions of monitor %q: %w", m.Config.ID, err)
+	}
+	out := list[apiTransition]{Data: make([]apiTransition, 0, len(ts))}
+	for _, t := range ts {
+		out.Data = append(out.Data, toAPITransition(t))
+	}
+	if n := len(ts); n > 0 {
+		out.Next = nextCursor(n, p.Limit, ts[n-1].ID)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// apiMonitorAttempts serves GET /api/v1/monitors/{id}/notifications: the
+// attempts to deliver the monitor's notifications.
+func (s *Server) apiMonitorAttempts(w http.ResponseWriter, r *http.Request, _ store.User) error {
+	m, err := s.monitorByID(r)
+	if err != nil {
+		return err
+	}
+	p, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	as, err := s.store.Attempts(r.Context(), m.Config.ID, p)
+	if err != nil {
+		return fmt.Errorf("reading notifications of monitor %q: %w", m.Config.ID, err)
+	}
+	out := list[apiAttempt]{Data: make([]apiAttempt, 0, len(as))}
+	for _, a := range as {
+		out.Data = append(out.Data, toAPIAttempt(a))
+	}
+	if n := len(as); n > 0 {
+		out.Next = nextCursor(n, p.Limit, as[n-1].ID)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// apiPause returns the handler of POST /api/v1/monitors/{id}/pause and
+// /resume; both answer with the monitor as it is afterwards.
+func (s *Server) apiPause(paused bool) authedFunc {
+	return func(w http.ResponseWriter, r *http.Request, _ store.User) error {
+		id := r.PathValue("id")
+		if err := s.rt.SetPaused(r.Context(), id, paused); err != nil {
+			if errs.Code(err) == errs.ENOTFOUND {
+				return errs.Errorf(errs.ENOTFOUND, "no monitor %q is configured", id)
+			}
+			return fmt.Errorf("pausing monitor %q: %w", id, err)
+		}
+		m, ok := s.rt.Monitor(id)
+		if !ok {
+			return errs.Errorf(errs.ENOTFOUND, "no monitor %q is configured", id)
+		}
+		writeJSON(w, http.StatusOK, one[apiMonitor]{Data: toAPIMonitor(m)})
+		return nil
+	}
+}

@@ -1,0 +1,125 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/tocsin/tocsin/internal/errs"
+	"github.com/tocsin/tocsin/internal/store"
+)
+
+// statusByCode is the one table from error codes to HTTP statuses.
+var statusByCode = map[string]int{
+	errs.EINVALID:      http.StatusBadRequest,
+	errs.EUNAUTHORIZED: http.StatusUnauthorized,
+	errs.EFORBIDDEN:    http.StatusForbidden,
+	errs.ENOTFOUND:     http.StatusNotFound,
+	errs.ECONFLICT:     http.StatusConflict,
+	errs.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	errs.ERATELIMIT:    http.StatusTooManyRequests,
+	errs.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	errs.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// errorStatus returns the HTTP status for err and its normalised code.
+func errorStatus(err error) (int, string) {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return http.StatusRequestEntityTooLarge, errs.ETOOLARGE
+	}
+	code := errs.Code(err)
+	st, ok := statusByCode[code]
+	if !ok {
+		return http.StatusInternalServerError, errs.EINTERNAL
+	}
+	return st, code
+}
+
+// errorMessage is what the caller is told about err; internal details stay
+// in the log.
+func errorMessage(err error) string {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return "the request body is larger than 1 MiB"
+	}
+	return errs.Message(err)
+}
+
+// logError logs internal errors; every other code is the caller's doing
+// and not worth an operator's attention.
+func (s *Server) logError(r *http.Request, status int, err error) {
+	if status >= 500 && status != http.StatusServiceUnavailable {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+	} else if status == http.StatusServiceUnavailable {
+		s.log.Warn("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+	}
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// jsonError writes err as `{"error": {"code": ..., "message": ...}}`.
+func (s *Server) jsonError(w http.ResponseWriter, r *http.Request, err error) {
+	status, code := errorStatus(err)
+	s.logError(r, status, err)
+	writeJSON(w, status, errorBody{Error: errorDetail{Code: code, Message: errorMessage(err)}})
+}
+
+// writeJSON writes v as the JSON response body.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v) // the client went away; nothing left to tell it
+}
+
+// htmlError renders err as an error page. u is the logged-in user, if any.
+func (s *Server) htmlError(w http.ResponseWriter, r *http.Request, u *store.User, err error) {
+	status, _ := errorStatus(err)
+	s.logError(r, status, err)
+	title := http.StatusText(status)
+	if status == http.StatusNotFound {
+		title = "Page not found"
+	}
+	s.render(w, r, status, "error.html", u, title, errorPage{Status: status, Message: errorMessage(err)})
+}
+
+type errorPage struct {
+	Status  int
+	Message string
+}
+
+// handleNotFound answers every path no other route matches.
+func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) error {
+	var u *store.User
+	if su, ok, err := s.sessionUser(r); err == nil && ok {
+		u = &su
+	}
+	s.htmlError(w, r, u, errs.Errorf(errs.ENOTFOUND, "There is nothing at %s.", r.URL.Path))
+	return nil
+}
+
+// apiNotFound answers unknown paths under /api/.
+func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request, _ store.User) error {
+	return errs.Errorf(errs.ENOTFOUND, "no API endpoint %s %s; see /api/v1/openapi.json", r.Method, r.URL.Path)
+}
+
+// crossOriginDenied answers unsafe requests that came from another origin.
+func (s *Server) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
+	err := errs.Errorf(errs.EFORBIDDEN, "cross-origin request refused: unsafe requests must come from this site's own pages")
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		s.jsonError(w, r, err)
+		return
+	}
+	s.htmlError(w, r, nil, err)
+}

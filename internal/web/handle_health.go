@@ -1,0 +1,68 @@
+package web
+
+import (
+	"context"
+	"crypto/subtle"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// readyPingTimeout bounds the store check of /readyz.
+const readyPingTimeout = 2 * time.Second
+
+// handleHealthz answers 200 while the process serves requests.
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	fmt.Fprintln(w, "ok")
+}
+
+// handleReadyz answers 200 when the store is reachable and the scheduler
+// keeps up, and 503 with the reason otherwise.
+func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	ctx, cancel := context.WithTimeout(r.Context(), readyPingTimeout)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintf(w, "not ready: the database is unreachable: %v\n", err)
+		return
+	}
+	if h := s.rt.Health(); h.MaxLag > 0 && h.SchedulerLag > h.MaxLag {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintf(w, "not ready: the scheduler is %s behind (limit %s)\n", h.SchedulerLag.Round(time.Millisecond), h.MaxLag)
+		return
+	}
+	fmt.Fprintln(w, "ok")
+}
+
+// metricsHandler serves the Prometheus metrics, behind the metrics token
+// when one is configured.
+func (s *Server) metricsHandler() http.Handler {
+	h := promhttp.HandlerFor(s.opts.Gatherer, promhttp.HandlerOpts{ErrorLog: slogPrinter{s}})
+	if s.opts.MetricsToken == "" {
+		return h
+	}
+	want := []byte(s.opts.MetricsToken)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(tok), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="tocsin metrics"`)
+			http.Error(w, "metrics require \"Authorization: Bearer <server.metrics_token>\"", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// slogPrinter adapts the logger to promhttp's error log.
+type slogPrinter struct{ s *Server }
+
+func (p slogPrinter) Println(v ...any) {
+	p.s.log.Error("serving metrics", "err", fmt.Sprint(v...))
+}

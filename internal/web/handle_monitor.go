@@ -1,0 +1,110 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/tocsin/tocsin/internal/errs"
+	"github.com/tocsin/tocsin/internal/store"
+)
+
+// Sizes of the lists on the monitor page.
+const (
+	monitorResultsPage      = 50
+	monitorTransitionsShown = 20
+	monitorAttemptsShown    = 20
+	monitorChartPoints      = 96
+)
+
+type monitorData struct {
+	MonitorView
+	Target      string
+	ServiceName string
+	Up24h       float64
+	Up7d        float64
+	Up30d       float64
+	Chart       template.HTML
+	Results     []store.StoredResult
+	Before      int64
+	NextURL     string
+	Transitions []store.StoredTransition
+	Attempts    []store.Attempt
+}
+
+func (monitorData) refresh() bool { return true }
+
+// handleMonitor renders "/monitors/{id}".
+func (s *Server) handleMonitor(w http.ResponseWriter, r *http.Request, u store.User) error {
+	id := r.PathValue("id")
+	mv, ok := s.rt.Monitor(id)
+	if !ok {
+		return errs.Errorf(errs.ENOTFOUND, "There is no monitor %q in the running configuration.", id)
+	}
+	page, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	page.Limit = monitorResultsPage
+	ctx := r.Context()
+	now := s.now()
+	data := monitorData{MonitorView: mv, Target: monitorTarget(mv.Config), ServiceName: s.serviceName(mv.Config.Service), Before: page.Before}
+	for _, sp := range []struct {
+		span time.Duration
+		dst  *float64
+	}{{24 * time.Hour, &data.Up24h}, {7 * 24 * time.Hour, &data.Up7d}, {30 * 24 * time.Hour, &data.Up30d}} {
+		up, err := s.store.Uptime(ctx, id, now.Add(-sp.span))
+		if err != nil {
+			return fmt.Errorf("reading uptime of monitor %q: %w", id, err)
+		}
+		*sp.dst = up.Ratio()
+	}
+	pts, err := s.store.Latency(ctx, id, now.Add(-24*time.Hour), monitorChartPoints)
+	if err != nil {
+		return fmt.Errorf("reading latency of monitor %q: %w", id, err)
+	}
+	data.Chart = chart(pts, 720, 120, "Average latency per 15 minutes over the last 24 hours; red bars mark failures")
+	if data.Results, err = s.store.Results(ctx, id, page); err != nil {
+		return fmt.Errorf("reading results of monitor %q: %w", id, err)
+	}
+	if n := len(data.Results); n > 0 {
+		if c := nextCursor(n, page.Limit, data.Results[n-1].ID); c != nil {
+			data.NextURL = monitorURL(id) + "?before=" + *c
+		}
+	}
+	if data.Transitions, err = s.store.Transitions(ctx, id, store.Page{Limit: monitorTransitionsShown}); err != nil {
+		return fmt.Errorf("reading transitions of monitor %q: %w", id, err)
+	}
+	if data.Attempts, err = s.store.Attempts(ctx, id, store.Page{Limit: monitorAttemptsShown}); err != nil {
+		return fmt.Errorf("reading notifications of monitor %q: %w", id, err)
+	}
+	title := mv.Config.Name
+	if title == "" {
+		title = mv.Config.ID
+	}
+	s.render(w, r, http.StatusOK, "monitor.html", &u, title, data)
+	return nil
+}
+
+// serviceName returns the display name of a service id, "" for none.
+func (s *Server) serviceName(id string) string {
+	if id == "" {
+		return ""
+	}
+	if cfg := s.rt.Config(); cfg != nil {
+		for _, svc := range cfg.Services {
+			if svc.ID == id {
+				if svc.Name != "" {
+					return svc.Name
+				}
+				return svc.ID
+			}
+		}
+	}
+	return id
+}
+
+// monitorURL is the UI path of a monitor.
+func monitorURL(id string) string { return "/monitors/" + url.PathEscape(id) }

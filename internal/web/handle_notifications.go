@@ -1,0 +1,58 @@
+package web
+
+import (
+	"strconv"
+
+	"fmt"
+	"github.com/tocsin/tocsin/internal/errs"
+	"net/http"
+
+	"github.com/tocsin/tocsin/internal/store"
+)
+
+type notificationsData struct {
+	Messages        []store.OutboxMessage
+	Attempts        []store.Attempt
+	NextMessagesURL string
+	NextAttemptsURL string
+}
+
+func (notificationsData) refresh() bool { return true }
+
+// handleNotifications renders "/notifications": the newest outbox messages
+// and the attempts to send them, each list paged on its own (?before= for
+// messages, ?attempts_before= for attempts).
+func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request, u store.User) error {
+	page, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	attemptsPage := store.Page{Limit: page.Limit}
+	if v := q.Get("attempts_before"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			return errs.Errorf(errs.EINVALID, "attempts_before must be a cursor from a previous page, not %q", v)
+		}
+		attemptsPage.Before = n
+	}
+	var data notificationsData
+	if data.Messages, err = s.store.OutboxMessages(r.Context(), "", page); err != nil {
+		return fmt.Errorf("reading notifications: %w", err)
+	}
+	if n := len(data.Messages); n > 0 {
+		if c := nextCursor(n, page.Limit, data.Messages[n-1].Seq); c != nil {
+			data.NextMessagesURL = "/notifications?before=" + *c
+		}
+	}
+	if data.Attempts, err = s.store.Attempts(r.Context(), "", attemptsPage); err != nil {
+		return fmt.Errorf("reading notification attempts: %w", err)
+	}
+	if n := len(data.Attempts); n > 0 {
+		if c := nextCursor(n, attemptsPage.Limit, data.Attempts[n-1].ID); c != nil {
+			data.NextAttemptsURL = "/notifications?attempts_before=" + *c
+		}
+	}
+	s.render(w, r, http.StatusOK, "notifications.html", &u, "Notifications", data)
+	return nil
+}

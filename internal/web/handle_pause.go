@@ -1,0 +1,25 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/tocsin/tocsin/internal/errs"
+	"github.com/tocsin/tocsin/internal/store"
+)
+
+// handlePause returns the handler of POST /monitors/{id}/pause (paused
+// true) and /resume (false); both go back to the monitor's page.
+func (s *Server) handlePause(paused bool) authedFunc {
+	return func(w http.ResponseWriter, r *http.Request, u store.User) error {
+		id := r.PathValue("id")
+		if err := s.rt.SetPaused(r.Context(), id, paused); err != nil {
+			if errs.Code(err) == errs.ENOTFOUND {
+				return errs.Errorf(errs.ENOTFOUND, "There is no monitor %q in the running configuration.", id)
+			}
+			return fmt.Errorf("pausing monitor %q: %w", id, err)
+		}
+		http.Redirect(w, r, monitorURL(id), http.StatusSeeOther)
+		return nil
+	}
+}

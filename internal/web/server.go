@@ -1,0 +1,195 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tocsin/tocsin/internal/store"
+)
+
+// Options configures a Server. Store and Runtime are required.
+type Options struct {
+	// Store holds history, accounts, sessions and tokens.
+	Store store.Store
+	// Runtime is the app's live state (monitors, config status, health).
+	Runtime Runtime
+	// Logger receives internal errors; nil discards them.
+	Logger *slog.Logger
+	// Gatherer is served on /metrics; nil serves an empty registry.
+	Gatherer prometheus.Gatherer
+	// MetricsToken, when set, is required as a bearer token on /metrics.
+	MetricsToken string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// SecureCookies sets the Secure flag on the session cookie.
+	SecureCookies bool
+	// SessionTTL is how long a login lasts; 0 means 30 days.
+	SessionTTL time.Duration
+	// Version is shown in the footer and in /api/v1/status.
+	Version string
+	// DemoToggle switches the built-in demo target between healthy and
+	// failing; nil when no demo target runs.
+	DemoToggle func(failing bool)
+	// DemoState reports whether the demo target is failing; nil when no
+	// demo target runs.
+	DemoState func() bool
+}
+
+// DefaultSessionTTL is how long a login lasts when Options.SessionTTL is 0.
+const DefaultSessionTTL = 30 * 24 * time.Hour
+
+// Server is the HTTP side of Tocsin: UI, JSON API, authentication, health
+// and metrics. Build it with New and serve Handler.
+type Server struct {
+	store   store.Store
+	rt      Runtime
+	log     *slog.Logger
+	now     func() time.Time
+	opts    Options
+	assets  *assets
+	pages   map[string]*pageTemplate
+	limiter *loginLimiter
+	routes  []route
+	handler http.Handler
+
+	// hasUsers caches UserCount() > 0: once an account exists there is no
+	// way back to the first-run state, so the count need not be asked again.
+	hasUsers atomic.Bool
+	// setupMu serialises first-run account creation within this process.
+	setupMu sync.Mutex
+	// dummyHash is verified against when a login names an unknown user, so
+	// the response time does not tell which names exist. It is made on
+	// first use, as hashing is deliberately slow.
+	dummyHash func() (string, error)
+}
+
+// route is one registered pattern, kept so tests can compare the API routes
+// with the OpenAPI description.
+type route struct {
+	pattern string
+	handler http.Handler
+}
+
+// New builds a Server from opts.
+func New(opts Options) (*Server, error) {
+	if opts.Store == nil {
+		return nil, errors.New("web: Options.Store is required")
+	}
+	if opts.Runtime == nil {
+		return nil, errors.New("web: Options.Runtime is required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.SessionTTL <= 0 {
+		opts.SessionTTL = DefaultSessionTTL
+	}
+	if opts.Gatherer == nil {
+		opts.Gatherer = prometheus.NewRegistry()
+	}
+	if (opts.DemoToggle == nil) != (opts.DemoState == nil) {
+		return nil, errors.New("web: Options.DemoToggle and Options.DemoState must be set together")
+	}
+	s := &Server{
+		store: opts.Store,
+		rt:    opts.Runtime,
+		log:   opts.Logger,
+		now:   opts.Now,
+		opts:  opts,
+	}
+	s.limiter = newLoginLimiter(s.now, loginMaxFailures, loginWindow, loginMaxKeys)
+	a, err := loadAssets()
+	if err != nil {
+		return nil, fmt.Errorf("web: loading static assets: %w", err)
+	}
+	s.assets = a
+	if s.pages, err = s.parseTemplates(); err != nil {
+		return nil, fmt.Errorf("web: parsing templates: %w", err)
+	}
+	s.dummyHash = sync.OnceValues(func() (string, error) { return HashPassword("not a real password, only for timing") })
+	s.registerRoutes()
+	mux := http.NewServeMux()
+	for _, rt := range s.routes {
+		mux.Handle(rt.pattern, rt.handler)
+	}
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(s.crossOriginDenied))
+	s.handler = securityHeaders(csrf.Handler(mux))
+	return s, nil
+}
+
+// Handler returns the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func (s *Server) handle(pattern string, h http.Handler) {
+	s.routes = append(s.routes, route{pattern: pattern, handler: h})
+}
+
+// registerRoutes lists every endpoint. The UI and the API require a login;
+// health, metrics, static assets and the OpenAPI description do not.
+func (s *Server) registerRoutes() {
+	// Public.
+	s.handle("GET /healthz", http.HandlerFunc(s.handleHealthz))
+	s.handle("GET /readyz", http.HandlerFunc(s.handleReadyz))
+	s.handle("GET /metrics", s.metricsHandler())
+	s.handle("GET /static/{file}", http.HandlerFunc(s.handleStatic))
+	s.handle("GET /setup", s.public(s.handleSetupForm))
+	s.handle("POST /setup", s.public(s.handleSetup))
+	s.handle("GET /login", s.public(s.handleLoginForm))
+	s.handle("POST /login", s.public(s.handleLogin))
+	s.handle("POST /logout", s.public(s.handleLogout))
+
+	// UI.
+	s.handle("GET /{$}", s.ui(s.handleOverview))
+	s.handle("GET /monitors/{id}", s.ui(s.handleMonitor))
+	s.handle("POST /monitors/{id}/pause", s.ui(s.handlePause(true)))
+	s.handle("POST /monitors/{id}/resume", s.ui(s.handlePause(false)))
+	s.handle("GET /notifications", s.ui(s.handleNotifications))
+	s.handle("GET /settings/tokens", s.ui(s.handleTokens))
+	s.handle("POST /settings/tokens", s.ui(s.handleTokenCreate))
+	s.handle("POST /settings/tokens/{id}/revoke", s.ui(s.handleTokenRevoke))
+	s.handle("POST /demo/toggle", s.ui(s.handleDemoToggle))
+	s.handle("/", s.public(s.handleNotFound))
+
+	// JSON API.
+	s.handle("GET /api/v1/openapi.json", http.HandlerFunc(s.handleOpenAPI))
+	s.handle("GET /api/v1/status", s.api(s.apiStatus))
+	s.handle("GET /api/v1/monitors", s.api(s.apiMonitors))
+	s.handle("GET /api/v1/monitors/{id}", s.api(s.apiMonitor))
+	s.handle("GET /api/v1/monitors/{id}/results", s.api(s.apiMonitorResults))
+	s.handle("GET /api/v1/monitors/{id}/transitions", s.api(s.apiMonitorTransitions))
+	s.handle("GET /api/v1/monitors/{id}/notifications", s.api(s.apiMonitorAttempts))
+	s.handle("POST /api/v1/monitors/{id}/pause", s.api(s.apiPause(true)))
+	s.handle("POST /api/v1/monitors/{id}/resume", s.api(s.apiPause(false)))
+	s.handle("GET /api/v1/notifications", s.api(s.apiNotifications))
+	s.handle("GET /api/v1/tokens", s.api(s.apiTokens))
+	s.handle("POST /api/v1/tokens", s.api(s.apiTokenCreate))
+	s.handle("DELETE /api/v1/tokens/{id}", s.api(s.apiTokenDelete))
+	s.handle("/api/", s.api(s.apiNotFound))
+}
+
+// securityHeaders sets the headers every response carries. The CSP allows
+// only this origin: charts are inline SVG coloured through classes in the
+// stylesheet, so no inline style or script is needed.
+func securityHeaders(next http.Handler) http.Handler {
+	const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+		"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Content-Security-Policy", csp)
+		next.ServeHTTP(w, r)
+	})
+}
