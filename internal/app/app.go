@@ -6,16 +6,17 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -104,7 +105,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		registry:   prometheus.NewRegistry(),
 		cfg:        cfg,
 		cfgModTime: modTime,
-		owner:      fmt.Sprintf("%s-%d-%s", host, os.Getpid(), uuid.NewString()[:8]),
+		owner:      leaseOwner(host, o.ConfigPath, cfg.Storage.DSN),
 	}
 	a.cfgStatus = web.ConfigStatus{Path: cfg.Path, LoadedAt: o.Now().UTC()}
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -158,6 +159,25 @@ func New(ctx context.Context, o Options) (*App, error) {
 	}
 	a.web = ws
 	return a, nil
+}
+
+// leaseOwner names this installation in outbox leases: the host and a hash
+// of the config file's path (or the database when there is no file). It is
+// the same after a restart, so the new process takes back at once what the
+// old one had in flight when it was killed; replicas on other hosts, or with
+// other config files, get names of their own.
+func leaseOwner(host, configPath, dsn string) string {
+	if host == "" {
+		host = "tocsin"
+	}
+	key := dsn
+	if configPath != "" {
+		if abs, err := filepath.Abs(configPath); err == nil {
+			key = abs
+		}
+	}
+	sum := sha256.Sum256([]byte(key))
+	return fmt.Sprintf("%s/%x", host, sum[:4])
 }
 
 func storeOptions(cfg *config.Config, log *slog.Logger) sqlstore.Options {

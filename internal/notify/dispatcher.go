@@ -37,7 +37,9 @@ type DispatcherOptions struct {
 	// Notifiers maps channel ids to their notifiers. SetNotifiers swaps
 	// the map after a configuration reload.
 	Notifiers map[string]Notifier
-	// Owner names this process in leases, unique among replicas.
+	// Owner names this process in leases: unique among the replicas that
+	// run at once, and best the same across restarts of one installation,
+	// because Run starts by releasing the leases held under its name.
 	// Default: host name, process id and a random suffix.
 	Owner string
 	// Logger receives attempt failures and store errors. Default: discard.
@@ -232,6 +234,15 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	// a delivery that was about to succeed into a duplicate later.
 	sendCtx, stopSends := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopSends()
+
+	// Leases under this owner's name were taken by a previous run that
+	// died mid-send; without this its messages would wait for the lease
+	// to run out. A failure here only delays them, so it is logged.
+	if n, err := d.o.Store.ReleaseLeases(ctx, d.o.Owner); err != nil {
+		d.log.Error("notification outbox: could not release the leases of the previous run", "owner", d.o.Owner, "err", err)
+	} else if n > 0 {
+		d.log.Info("notification outbox: resuming notifications that were in flight when the previous run stopped", "count", n)
+	}
 
 	var wg sync.WaitGroup
 	done := make(chan struct{}, d.o.Workers)

@@ -113,4 +113,8 @@ type Outbox interface {
 	OutboxDepth(ctx context.Context) (int, error)
 	// NextDue returns the earliest NextAttempt of a pending message.
 	NextDue(ctx context.Context) (t time.Time, ok bool, err error)
+	// ReleaseLeases ends every lease held by owner and returns how many
+	// there were. A process calls it as it starts: leases under its own
+	// name belong to sends that died with its previous run.
+	ReleaseLeases(ctx context.Context, owner string) (int, error)
 }

@@ -112,6 +112,22 @@ func (s *memOutbox) RecordAttempt(_ context.Context, a notify.Attempt, next time
 	return nil
 }
 
+func (s *memOutbox) ReleaseLeases(_ context.Context, owner string) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failOn {
+		return 0, errStoreDown
+	}
+	n := 0
+	for _, m := range s.msgs {
+		if m.leaseOwner == owner && m.State == notify.StatePending {
+			m.leaseOwner, m.leaseUntil = "", time.Time{}
+			n++
+		}
+	}
+	return n, nil
+}
+
 func (s *memOutbox) OutboxDepth(context.Context) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -137,6 +137,10 @@ type Outbox interface {
 	OutboxDepth(ctx context.Context) (int, error)
 	// NextDue returns the earliest NextAttempt of a pending message.
 	NextDue(ctx context.Context) (t time.Time, ok bool, err error)
+	// ReleaseLeases ends every lease held by owner and returns how many
+	// there were, so a restarted process resends at once what it had in
+	// flight when it died instead of waiting for the leases to run out.
+	ReleaseLeases(ctx context.Context, owner string) (int, error)
 	// Attempts lists attempts newest first; monitorID "" lists all.
 	Attempts(ctx context.Context, monitorID string, p Page) ([]Attempt, error)
 	// OutboxMessages lists messages newest first; monitorID "" lists all.

@@ -148,6 +148,22 @@ func (d *DB) OutboxDepth(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// ReleaseLeases ends every lease held by owner on a pending message.
+func (d *DB) ReleaseLeases(ctx context.Context, owner string) (int, error) {
+	if owner == "" {
+		return 0, errs.Errorf(errs.EINVALID, "release notification leases: owner is empty")
+	}
+	res, err := d.write.ExecContext(ctx, d.q("UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ? AND state = 'pending'"), owner)
+	if err != nil {
+		return 0, fmt.Errorf("release notification leases: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("release notification leases: %w", err)
+	}
+	return int(n), nil
+}
+
 // NextDue returns when the earliest pending message can next be claimed:
 // its NextAttempt, or the end of its lease when it is leased.
 func (d *DB) NextDue(ctx context.Context) (time.Time, bool, error) {

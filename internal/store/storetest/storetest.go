@@ -348,6 +348,19 @@ func testOutboxLifecycle(t *testing.T, s store.Store, clk *Clock) {
 	if diff := cmp.Diff([]string{"due1"}, msgIDs(expired)); diff != "" {
 		t.Errorf("ClaimDue after the lease, limit 1 (-want +got):\n%s", diff)
 	}
+	// A restarted owner releases what its previous run held, so due1 is
+	// claimable at once instead of when the lease runs out.
+	if n, err := s.ReleaseLeases(ctx, "nobody"); err != nil || n != 0 {
+		t.Errorf("ReleaseLeases(nobody) = %d, %v; want 0", n, err)
+	}
+	if n, err := s.ReleaseLeases(ctx, "r2"); err != nil || n != 1 {
+		t.Errorf("ReleaseLeases(r2) = %d, %v; want 1", n, err)
+	}
+	retaken, err := s.ClaimDue(ctx, "r2", now.Add(time.Minute), time.Minute, 1)
+	must(t, err, "ClaimDue after ReleaseLeases")
+	if diff := cmp.Diff([]string{"due1"}, msgIDs(retaken)); diff != "" {
+		t.Errorf("ClaimDue after ReleaseLeases (-want +got):\n%s", diff)
+	}
 
 	// A retry releases the lease and schedules the next attempt.
 	retryAt := now.Add(5 * time.Minute)
