@@ -22,6 +22,7 @@ import (
 
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/notify"
+	"github.com/tocsin/tocsin/internal/probe/httpx"
 	"github.com/tocsin/tocsin/internal/scheduler"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/store/sqlstore"
@@ -63,6 +64,7 @@ type App struct {
 	metrics  *appMetrics
 	listener net.Listener
 	owner    string
+	deps     proberDeps
 
 	mu         sync.RWMutex
 	cfg        *config.Config
@@ -106,6 +108,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		cfg:        cfg,
 		cfgModTime: modTime,
 		owner:      leaseOwner(host, o.ConfigPath, cfg.Storage.DSN),
+		deps:       proberDeps{transports: httpx.NewTransports()},
 	}
 	a.cfgStatus = web.ConfigStatus{Path: cfg.Path, LoadedAt: o.Now().UTC()}
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -145,7 +148,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		wake:    a.disp.Wake,
 		flush:   o.FlushInterval,
 	}, states)
-	if err := a.eval.apply(cfg, buildProbers(cfg, nil, nil, a.log)); err != nil {
+	if err := a.eval.apply(cfg, buildProbers(cfg, nil, nil, a.deps, a.log)); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -337,7 +340,7 @@ func (a *App) swap(next *config.Config, modTime time.Time) error {
 		return err
 	}
 	added, changed, removed := config.Diff(prev, next)
-	probers := buildProbers(next, prev, a.eval.probers(), a.log)
+	probers := buildProbers(next, prev, a.eval.probers(), a.deps, a.log)
 	if err := a.eval.apply(next, probers); err != nil {
 		return err
 	}

@@ -17,11 +17,18 @@ import (
 	"github.com/tocsin/tocsin/internal/scheduler"
 )
 
+// proberDeps is what probers share across monitors and reloads.
+type proberDeps struct {
+	// transports pools HTTP connections between monitors; nil gives each
+	// prober its own (tocsin check).
+	transports *httpx.Transports
+}
+
 // newProber builds the prober for one monitor from its type block.
-func newProber(m *config.Monitor) (probe.Prober, error) {
+func newProber(m *config.Monitor, deps proberDeps) (probe.Prober, error) {
 	switch m.Type {
 	case "http":
-		return httpx.New(m.HTTP)
+		return httpx.New(m.HTTP, deps.transports)
 	case "tcp":
 		return tcp.New(m.TCP)
 	case "tls":
@@ -38,7 +45,7 @@ func newProber(m *config.Monitor) (probe.Prober, error) {
 // did not change. A monitor whose prober cannot be built (a CA file that
 // vanished after validation, say) gets one that reports why on every run, so
 // the problem shows on its page instead of stopping the server.
-func buildProbers(next, prev *config.Config, running map[string]probe.Prober, log *slog.Logger) map[string]probe.Prober {
+func buildProbers(next, prev *config.Config, running map[string]probe.Prober, deps proberDeps, log *slog.Logger) map[string]probe.Prober {
 	out := make(map[string]probe.Prober, len(next.Monitors))
 	for i := range next.Monitors {
 		m := &next.Monitors[i]
@@ -48,7 +55,7 @@ func buildProbers(next, prev *config.Config, running map[string]probe.Prober, lo
 				continue
 			}
 		}
-		p, err := newProber(m)
+		p, err := newProber(m, deps)
 		if err != nil {
 			log.Error("monitor cannot run", "monitor", m.ID, "err", err)
 			msg := fmt.Sprintf("monitor %q cannot run: %v", m.ID, err)
@@ -90,7 +97,7 @@ func targetHost(m *config.Monitor) string {
 // CheckOnce runs one monitor's probe once, outside the server, for
 // `tocsin check`.
 func CheckOnce(ctx context.Context, m *config.Monitor) probe.Result {
-	p, err := newProber(m)
+	p, err := newProber(m, proberDeps{})
 	if err != nil {
 		return probe.Result{MonitorID: m.ID, Time: time.Now().UTC(), Status: probe.Unknown, Reason: err.Error()}
 	}

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -43,9 +42,10 @@ const (
 // monitors, only the runs in flight hold one.
 var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// Prober runs the http check of one monitor. It keeps one transport, so
-// keep-alive connections are reused from run to run unless the check asks
-// for a fresh connection each time.
+// Prober runs the http check of one monitor. Its transport keeps
+// connections alive from run to run, unless the check asks for a fresh
+// connection each time, and is shared with the other probers that connect
+// the same way (see Transports).
 type Prober struct {
 	method    string
 	url       string
@@ -73,9 +73,10 @@ type headerExpect struct {
 }
 
 // New provisions an http prober: it validates the block, compiles the
-// expectations, loads the CA file and client certificate and builds the
-// transport, so that Probe does no parsing.
-func New(c *config.HTTPCheck) (*Prober, error) {
+// expectations, loads the CA file and client certificate and takes its
+// transport from ts, so that Probe does no parsing. With a nil ts the
+// prober gets a transport of its own.
+func New(c *config.HTTPCheck, ts *Transports) (*Prober, error) {
 	if c == nil {
 		return nil, errors.New("http check has no http block")
 	}
@@ -97,10 +98,6 @@ func New(c *config.HTTPCheck) (*Prober, error) {
 	bodyCheck, err := probe.CompileBodyCheck(c.Expect.BodyContains, c.Expect.BodyRegex, conds)
 	if err != nil {
 		return nil, fmt.Errorf("http check expect: %w", err)
-	}
-	tlsConf, err := tlsx.ClientConfig(&c.TLS, "")
-	if err != nil {
-		return nil, fmt.Errorf("http check %s: %w", c.URL, err)
 	}
 
 	p := &Prober{
@@ -129,16 +126,11 @@ func New(c *config.HTTPCheck) (*Prober, error) {
 	}
 	slices.SortFunc(p.headers, func(a, b headerExpect) int { return strings.Compare(a.name, b.name) })
 
-	p.transport = &http.Transport{
-		Proxy:                  http.ProxyFromEnvironment,
-		DialContext:            (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext,
-		TLSClientConfig:        tlsConf,
-		ForceAttemptHTTP2:      true,
-		DisableKeepAlives:      c.FreshConnection,
-		MaxIdleConns:           2,
-		MaxIdleConnsPerHost:    1,
-		IdleConnTimeout:        90 * time.Second,
-		MaxResponseHeaderBytes: maxHeaderBytes,
+	if ts == nil {
+		ts = NewTransports()
+	}
+	if p.transport, err = ts.transport(c); err != nil {
+		return nil, fmt.Errorf("http check %s: %w", c.URL, err)
 	}
 	follow := c.FollowRedirects == nil || *c.FollowRedirects
 	p.client = &http.Client{
@@ -156,8 +148,9 @@ func New(c *config.HTTPCheck) (*Prober, error) {
 	return p, nil
 }
 
-// Close releases the prober's idle connections. A prober that is only
-// dropped closes them too, after the idle timeout.
+// Close releases the idle connections of the prober's transport, which
+// other probers may share. Idle connections close by themselves after
+// the idle timeout too.
 func (p *Prober) Close() error {
 	p.transport.CloseIdleConnections()
 	return nil

@@ -23,7 +23,7 @@ import (
 
 func newProber(t *testing.T, c *config.HTTPCheck) *Prober {
 	t.Helper()
-	p, err := New(c)
+	p, err := New(c, nil)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -396,6 +396,52 @@ func TestConnectionReuse(t *testing.T) {
 	}
 }
 
+// TestSharedTransports checks that monitors of one site share pooled
+// connections instead of holding one each, and that monitors with other
+// connection settings do not share theirs.
+func TestSharedTransports(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "ok")
+	}))
+	conns := connCounter(srv)
+	srv.Start()
+	t.Cleanup(srv.Close)
+	ts := NewTransports()
+	t.Cleanup(ts.CloseIdleConnections)
+	var probers []*Prober
+	for i := range 20 {
+		p, err := New(&config.HTTPCheck{URL: fmt.Sprintf("%s/m%d", srv.URL, i)}, ts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		probers = append(probers, p)
+	}
+	for round := range 2 {
+		for i, p := range probers {
+			if r := run(t, p, 5*time.Second); r.Status != probe.OK {
+				t.Fatalf("round %d, prober %d: %v %q", round, i, r.Status, r.Reason)
+			}
+		}
+	}
+	if got := conns.Load(); got != 1 {
+		t.Errorf("20 monitors run one after another opened %d connections, want 1 shared", got)
+	}
+	fresh, err := New(&config.HTTPCheck{URL: srv.URL, FreshConnection: true}, ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fresh.transport == probers[0].transport {
+		t.Error("a fresh_connection monitor shares the keep-alive transport")
+	}
+	other, err := New(&config.HTTPCheck{URL: srv.URL, TLS: config.TLSClient{InsecureSkipVerify: true}}, ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.transport == probers[0].transport {
+		t.Error("monitors with different TLS settings share a transport")
+	}
+}
+
 func TestConnectionRefusedAndCancelled(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -422,7 +468,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		{URL: "http://x", Expect: config.HTTPExpect{BodyRegex: "("}},
 		{URL: "http://x", TLS: config.TLSClient{CAFile: filepath.Join(t.TempDir(), "missing.pem")}},
 	} {
-		if _, err := New(c); err == nil {
+		if _, err := New(c, nil); err == nil {
 			t.Errorf("New(%+v) accepted a bad config", c)
 		}
 	}
@@ -436,7 +482,7 @@ func BenchmarkHTTPProbe(b *testing.B) {
 	b.Cleanup(srv.Close)
 	p, err := New(&config.HTTPCheck{URL: srv.URL, Expect: config.HTTPExpect{
 		BodyContains: "ok", JSON: []config.JSONExpect{{Path: "$.checks.db", Equals: strp("ok")}},
-	}})
+	}}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
