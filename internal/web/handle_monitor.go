@@ -27,6 +27,7 @@ type monitorData struct {
 	Up7d        float64
 	Up30d       float64
 	Chart       template.HTML
+	ChartInfo   chartSummary
 	Results     []store.StoredResult
 	Before      int64
 	NextURL     string
@@ -66,6 +67,7 @@ func (s *Server) handleMonitor(w http.ResponseWriter, r *http.Request, u store.U
 		return fmt.Errorf("reading latency of monitor %q: %w", id, err)
 	}
 	data.Chart = chart(pts, 720, 120, "Average latency per 15 minutes over the last 24 hours; red bars mark failures")
+	data.ChartInfo = summarize(pts)
 	if data.Results, err = s.store.Results(ctx, id, page); err != nil {
 		return fmt.Errorf("reading results of monitor %q: %w", id, err)
 	}

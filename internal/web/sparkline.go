@@ -71,3 +71,26 @@ func chart(points []store.LatencyPoint, width, height int, label string) templat
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
 }
+
+// chartSummary is the text under a chart: how many results it draws, the
+// highest bucket average and the latest one, so the picture has a scale.
+type chartSummary struct {
+	Results int
+	Failed  int
+	Peak    time.Duration
+	Latest  time.Duration
+}
+
+func summarize(points []store.LatencyPoint) chartSummary {
+	var c chartSummary
+	for _, p := range points {
+		if p.Total == 0 {
+			continue
+		}
+		c.Results += p.Total
+		c.Failed += p.Failed
+		c.Peak = max(c.Peak, p.Avg)
+		c.Latest = p.Avg
+	}
+	return c
+}
