@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -261,12 +262,23 @@ func cmdCheck(ctx context.Context, args []string, env Env) int {
 	return int(r.Status)
 }
 
-// perfdata renders metrics in the Nagios plugin output format.
+// perfdata renders metrics in the Nagios plugin output format:
+// 'label'=value[UOM];warn;crit;min;max, trailing empty fields left out. The
+// run's duration comes first as time=, unless the probe measured a "time"
+// of its own.
 func perfdata(r probe.Result) string {
 	var b strings.Builder
-	b.WriteString(fmt.Sprintf(" | time=%.3fs", r.Duration.Seconds()))
+	b.WriteString(" |")
+	if !slices.ContainsFunc(r.Metrics, func(m probe.Metric) bool { return m.Name == "time" }) {
+		fmt.Fprintf(&b, " time=%gs;;;0", r.Duration.Seconds())
+	}
 	for _, m := range r.Metrics {
-		fmt.Fprintf(&b, " '%s'=%g%s;%s;%s;%s;%s", m.Name, m.Value, m.Unit, m.Warn, m.Crit, m.Min, m.Max)
+		label := m.Name
+		if strings.ContainsAny(label, " '=") {
+			label = "'" + strings.ReplaceAll(label, "'", "''") + "'"
+		}
+		field := fmt.Sprintf("%s=%g%s;%s;%s;%s;%s", label, m.Value, m.Unit, m.Warn, m.Crit, m.Min, m.Max)
+		b.WriteString(" " + strings.TrimRight(field, ";"))
 	}
 	return b.String()
 }

@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/tocsin/tocsin/internal/probe"
 
 	"github.com/tocsin/tocsin/internal/testkit"
 )
@@ -64,7 +67,7 @@ func TestCLICheck(t *testing.T) {
         body_contains: ok
 `)
 	code, stdout, stderr := runCLI(t, "", "check", "--config", path, "site")
-	if code != 0 || !strings.HasPrefix(stdout, "OK - site:") || !strings.Contains(stdout, "| time=") {
+	if code != 0 || !strings.HasPrefix(stdout, "OK - site:") || strings.Count(stdout, " time=") != 1 || !strings.Contains(stdout, " status_code=200") {
 		t.Errorf("check of a healthy target: exit %d, %q %q", code, stdout, stderr)
 	}
 	target.SetFailing(true)
@@ -99,5 +102,24 @@ func TestCLIUserAdd(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "t.db")); err != nil {
 		t.Error(err)
+	}
+}
+
+func TestPerfdata(t *testing.T) {
+	tests := []struct {
+		r    probe.Result
+		want string
+	}{
+		{probe.Result{Duration: 1500 * time.Millisecond}, " | time=1.5s;;;0"},
+		{probe.Result{Duration: time.Second, Metrics: []probe.Metric{
+			{Name: "time", Value: 0.25, Unit: "s", Warn: "1", Min: "0"},
+			{Name: "free space", Value: 12, Unit: "%", Warn: "20", Crit: "10", Min: "0", Max: "100"},
+			{Name: "it's", Value: 3},
+		}}, " | time=0.25s;1;;0 'free space'=12%;20;10;0;100 'it''s'=3"},
+	}
+	for _, tt := range tests {
+		if got := perfdata(tt.r); got != tt.want {
+			t.Errorf("perfdata(%+v) = %q, want %q", tt.r.Metrics, got, tt.want)
+		}
 	}
 }
