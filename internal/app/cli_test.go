@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/tocsin/tocsin/internal/probe"
-
 	"github.com/tocsin/tocsin/internal/testkit"
 )
 
