@@ -50,7 +50,7 @@ func ParseOutput(out string) Output {
 }
 
 // ParsePerfdata parses space-separated `label=value[UOM];warn;crit;min;max`
-// items. Labels may be quoted with single quotes ('' is a quote inside);
+// items. Labels may be quoted with single quotes (” is a quote inside);
 // line breaks count as spaces. Items that do not parse are counted, not
 // fatal: one bad item must not hide the rest.
 func ParsePerfdata(s string) (metrics []probe.Metric, skipped int) {

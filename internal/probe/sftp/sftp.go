@@ -67,6 +67,9 @@ func New(c *config.SFTPCheck) (*Prober, error) {
 	return p, nil
 }
 
+// SetClock replaces the clock that file ages are measured against.
+func (p *Prober) SetClock(now func() time.Time) { p.now = now }
+
 // Dialer returns the prober's dialer, so tests can point it elsewhere.
 func (p *Prober) Dialer() *sshprobe.Dialer { return p.dialer }
 
@@ -107,6 +110,7 @@ func (p *Prober) Probe(ctx context.Context) probe.Result {
 	if err != nil {
 		var se *sshprobe.StageError
 		if errors.As(err, &se) {
+			res.Timing = se.Timing
 			return finish(se.Stage, se.Status, se.Error())
 		}
 		return finish(sshprobe.StageConnect, probe.Critical, err.Error())

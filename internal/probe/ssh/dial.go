@@ -60,6 +60,7 @@ type StageError struct {
 	Stage  Stage
 	Status probe.Status
 	Reason string // what went wrong, in a person's words; never a secret
+	Timing probe.Timing
 }
 
 // Error returns "failed at STAGE: REASON".
@@ -162,13 +163,13 @@ func (d *Dialer) Connect(ctx context.Context) (*Conn, error) {
 	elapsed := func() string { return probe.FormatDuration(d.now().Sub(start)) }
 	raw, err := d.dial(ctx, d.address, tr)
 	if err != nil {
-		return nil, &StageError{Stage: StageConnect, Status: probe.FailureStatus(err), Reason: connectReason(err, elapsed())}
+		return nil, &StageError{Stage: StageConnect, Status: probe.FailureStatus(err), Reason: connectReason(err, elapsed()), Timing: tr.Timing()}
 	}
 	c := &Conn{raw: raw, stop: tlsx.BindDeadline(ctx, raw)}
 	fail := func(stage Stage, err error, reason string) (*Conn, error) {
 		c.Timing = tr.Timing()
 		_ = c.Close()
-		return nil, &StageError{Stage: stage, Status: probe.FailureStatus(err), Reason: reason}
+		return nil, &StageError{Stage: stage, Status: probe.FailureStatus(err), Reason: reason, Timing: c.Timing}
 	}
 
 	tr.WaitStart()

@@ -71,7 +71,7 @@ func (p *Prober) Probe(ctx context.Context) probe.Result {
 	if err != nil {
 		var se *StageError
 		if errors.As(err, &se) {
-			return finish(se.Stage, se.Status, prefix+se.Error(), probe.Timing{})
+			return finish(se.Stage, se.Status, prefix+se.Error(), se.Timing)
 		}
 		return finish(StageConnect, probe.Critical, prefix+err.Error(), probe.Timing{})
 	}
