@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	probing "github.com/prometheus-community/pro-bing"
@@ -102,7 +103,7 @@ func (p *Prober) Probe(ctx context.Context) probe.Result {
 		}
 		err := p.run(ctx, pg)
 		st := pg.Statistics()
-		if err != nil && st.PacketsSent == 0 && ctx.Err() == nil {
+		if err != nil && st.PacketsSent == 0 && ctx.Err() == nil && isPermission(err) {
 			refused = append(refused, socketError{privileged, err})
 			continue
 		}
@@ -173,6 +174,12 @@ func (p *Prober) resolve(ctx context.Context) (net.IP, error) {
 		return nil, &net.DNSError{Err: "no addresses", Name: p.host}
 	}
 	return addrs[0].IP, nil
+}
+
+// isPermission reports whether err means the socket was not allowed, as
+// opposed to a network problem.
+func isPermission(err error) bool {
+	return errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EPROTONOSUPPORT) || errors.Is(err, os.ErrPermission)
 }
 
 // pingGroupRange is where Linux says which groups may open unprivileged

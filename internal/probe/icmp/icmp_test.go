@@ -121,3 +121,16 @@ func TestUnknownHost(t *testing.T) {
 		t.Errorf("got %s %q", r.Status, r.Reason)
 	}
 }
+
+func TestNetworkErrorIsNotAPermissionProblem(t *testing.T) {
+	p := newProber(t, config.ICMPCheck{Host: "192.0.2.1", Privileged: "auto"})
+	calls := 0
+	p.run = func(context.Context, *probing.Pinger) error {
+		calls++
+		return &os.SyscallError{Syscall: "sendto", Err: syscall.ENETUNREACH}
+	}
+	r := probeOnce(p)
+	if calls != 1 || r.Status != probe.Critical || r.Reason != "icmp 192.0.2.1: no echo request sent: sendto: network is unreachable" {
+		t.Errorf("%d runs, got %s %q", calls, r.Status, r.Reason)
+	}
+}

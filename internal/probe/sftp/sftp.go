@@ -200,11 +200,9 @@ func (p *Prober) Probe(ctx context.Context) probe.Result {
 		return fail(probe.Critical, fmt.Sprintf("%s has %s, expected at most %s", m.newest.name, formatBytes(m.newest.size), formatBytes(p.maxSize)))
 	}
 	if p.contains != "" || p.regex != nil {
-		full := m.newest.name
+		full := p.path
 		if dir != "" {
 			full = path.Join(dir, m.newest.name)
-		} else {
-			full = p.path
 		}
 		content, err := readHead(client, full)
 		if err != nil {
