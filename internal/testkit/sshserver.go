@@ -30,6 +30,10 @@ type SSHServer struct {
 	// command with status 0.
 	Exec func(cmd string, stdout io.ReadWriter, stderr io.Writer) int
 
+	// SFTP, when set, serves the sftp subsystem instead of pkg/sftp's
+	// server, for tests of misbehaving servers.
+	SFTP func(ch io.ReadWriter)
+
 	conf *gossh.ServerConfig
 
 	ln       net.Listener
@@ -156,6 +160,10 @@ func (s *SSHServer) session(ch gossh.Channel, reqs <-chan *gossh.Request) {
 				continue
 			}
 			_ = req.Reply(true, nil)
+			if s.SFTP != nil {
+				s.SFTP(ch)
+				return
+			}
 			srv, err := sftp.NewServer(ch)
 			if err != nil {
 				return

@@ -120,17 +120,31 @@ func (p *Prober) Probe(ctx context.Context) probe.Result {
 	if conn.Client == nil {
 		return fail(probe.Unknown, "the server let the probe in without credentials, so there is no session to list files with")
 	}
-	client, err := sftp.NewClient(conn.Client)
-	if err != nil {
-		return fail(p.ioStatus(ctx, err), "starting SFTP: "+p.ioReason(ctx, err, start))
+	// pkg/sftp serves Stat and reads; it is started only when needed, as a
+	// glob without content checks needs just the listing.
+	var client *sftp.Client
+	startClient := func() error {
+		c, err := sftp.NewClient(conn.Client)
+		if err != nil {
+			return err
+		}
+		client = c
+		return nil
 	}
-	defer client.Close()
+	defer func() {
+		if client != nil {
+			client.Close()
+		}
+	}()
 
 	var m match
 	dir := p.dir
 	switch {
 	case p.pattern != "":
 	default:
+		if err := startClient(); err != nil {
+			return fail(p.ioStatus(ctx, err), "starting SFTP: "+p.ioReason(ctx, err, start))
+		}
 		fi, err := client.Stat(p.path)
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
@@ -203,6 +217,11 @@ func (p *Prober) Probe(ctx context.Context) probe.Result {
 		full := p.path
 		if dir != "" {
 			full = path.Join(dir, m.newest.name)
+		}
+		if client == nil {
+			if err := startClient(); err != nil {
+				return fail(p.ioStatus(ctx, err), "starting SFTP: "+p.ioReason(ctx, err, start))
+			}
 		}
 		content, err := readHead(client, full)
 		if err != nil {
