@@ -121,6 +121,10 @@ func (s *SSHServer) handle(c net.Conn, conf *gossh.ServerConfig) {
 	}
 	s.logins.Add(1)
 	go gossh.DiscardRequests(reqs)
+	// ServeConn returns only when every session of the connection ended,
+	// so a synctest bubble can wait for them.
+	var sessions sync.WaitGroup
+	defer sessions.Wait()
 	for nc := range chans {
 		if nc.ChannelType() != "session" {
 			_ = nc.Reject(gossh.UnknownChannelType, "only sessions")
@@ -130,7 +134,7 @@ func (s *SSHServer) handle(c net.Conn, conf *gossh.ServerConfig) {
 		if err != nil {
 			return
 		}
-		go s.session(ch, chReqs)
+		sessions.Go(func() { s.session(ch, chReqs) })
 	}
 }
 

@@ -262,7 +262,7 @@ func (p *Prober) ioStatus(ctx context.Context, err error) probe.Status {
 }
 
 func (p *Prober) ioReason(ctx context.Context, err error, start time.Time) string {
-	if ctx.Err() != nil || probe.IsTimeout(err) {
+	if probe.Expired(ctx) || probe.IsTimeout(err) {
 		return "timed out after " + probe.FormatDuration(p.now().Sub(start))
 	}
 	var se *sftp.StatusError

@@ -320,11 +320,20 @@ func protocolVersion(banner string) string {
 	return proto
 }
 
+// ctxErr marks err as the timeout (or cancellation) when ctx ended, as the
+// SSH library does not always keep the cause.
 func ctxErr(ctx context.Context, err error) error {
-	if ce := ctx.Err(); ce != nil && !errors.Is(err, ce) {
-		return fmt.Errorf("%w (%v)", ce, err)
+	if !probe.Expired(ctx) {
+		return err
 	}
-	return err
+	ce := ctx.Err()
+	if ce == nil {
+		ce = context.DeadlineExceeded
+	}
+	if errors.Is(err, ce) {
+		return err
+	}
+	return fmt.Errorf("%w (%v)", ce, err)
 }
 
 func connectReason(err error, elapsed string) string {

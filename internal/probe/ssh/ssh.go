@@ -95,8 +95,8 @@ func (p *Prober) Probe(ctx context.Context) probe.Result {
 	res.Metrics = append(res.Metrics, probe.Metric{Name: "output_bytes", Value: float64(out.Total()), Unit: "B", Min: "0"})
 	cmd := probe.Clip(p.command, 60)
 	if err != nil {
-		if ce := ctx.Err(); ce != nil {
-			return finish(StageCommand, probe.FailureStatus(ce), fmt.Sprintf("%sfailed at command: %q timed out after %s%s", prefix, cmd, took, seen(out)), conn.Timing)
+		if probe.Expired(ctx) {
+			return finish(StageCommand, probe.FailureStatus(ctx.Err()), fmt.Sprintf("%sfailed at command: %q timed out after %s%s", prefix, cmd, took, seen(out)), conn.Timing)
 		}
 		return finish(StageCommand, probe.Critical, fmt.Sprintf("%sfailed at command: %q: %s%s", prefix, cmd, sshReason(err), seen(out)), conn.Timing)
 	}
