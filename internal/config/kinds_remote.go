@@ -452,7 +452,12 @@ func (m *Monitor) remoteValidate() []FieldError {
 	case m.Type == "sftp" && m.SFTP != nil:
 		return m.SFTP.Validate()
 	case m.Type == "icmp" && m.ICMP != nil:
-		return m.ICMP.Validate()
+		errs := m.ICMP.Validate()
+		c := m.ICMP
+		if span := time.Duration(c.Count) * c.PacketInterval.D(); c.Count > 0 && c.PacketInterval > 0 && m.Timeout > 0 && span >= m.Timeout.D() {
+			errs = append(errs, FieldError{Field: "count", Message: fmt.Sprintf("%d echo requests %s apart take %s, which does not fit in the monitor's timeout %s", c.Count, c.PacketInterval, span, m.Timeout)})
+		}
+		return errs
 	case m.Type == "command" && m.Command != nil:
 		return m.Command.Validate()
 	}

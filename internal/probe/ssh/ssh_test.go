@@ -147,6 +147,9 @@ func TestLoginAndCommand(t *testing.T) {
 			SSHConnection: config.SSHConnection{Address: srv.Addr, User: "backup", Password: secret},
 			Command:       "uptime", Expect: config.SSHExpect{OutputRegex: `users?\b`},
 		}, probe.Critical, ssh.StageCommand, []string{`output of "uptime" does not match /users?\b/`}},
+		{"no common host key type", config.SSHCheck{
+			SSHConnection: config.SSHConnection{Address: srv.Addr, HostKeyAlgorithms: []string{"rsa-sha2-256"}},
+		}, probe.Critical, ssh.StageKeyExchange, []string{"failed at key exchange: no common algorithm for host key"}},
 		{"banner mismatch", config.SSHCheck{
 			SSHConnection: config.SSHConnection{Address: srv.Addr},
 			Expect:        config.SSHExpect{BannerContains: "OpenSSH"},
