@@ -84,6 +84,7 @@ type Dialer struct {
 	agent    bool
 	hostKey  string
 	algos    []string
+	banner   string // text the version line must contain
 
 	// dial opens the TCP connection; tests replace it.
 	dial func(ctx context.Context, address string, tr *probe.Trace) (net.Conn, error)
@@ -111,6 +112,10 @@ func NewDialer(c *config.SSHConnection) (*Dialer, error) {
 	}
 	return d, nil
 }
+
+// ExpectBanner makes Connect fail at the banner stage, before any login,
+// when the server's version line does not contain s.
+func (d *Dialer) ExpectBanner(s string) { d.banner = s }
 
 // Address is host:port of the server.
 func (d *Dialer) Address() string { return d.address }
@@ -182,6 +187,9 @@ func (d *Dialer) Connect(ctx context.Context) (*Conn, error) {
 	c.Banner = banner
 	if proto := protocolVersion(banner); proto != "2.0" && proto != "1.99" {
 		return fail(StageBanner, nil, fmt.Sprintf("server speaks SSH protocol %s (%q), expected 2.0", proto, probe.Clip(banner, 80)))
+	}
+	if d.banner != "" && !strings.Contains(banner, d.banner) {
+		return fail(StageBanner, nil, fmt.Sprintf("%q does not contain %q", probe.Clip(banner, 80), d.banner))
 	}
 
 	var mismatch string

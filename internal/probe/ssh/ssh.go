@@ -23,7 +23,6 @@ type Prober struct {
 	dialer         *Dialer
 	command        string
 	exitStatus     int
-	bannerContains string
 	outputContains string
 	outputRegex    *regexp.Regexp
 	now            func() time.Time
@@ -41,8 +40,8 @@ func New(c *config.SSHCheck) (*Prober, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ssh check %s: %w", c.Address, err)
 	}
-	p := &Prober{dialer: d, command: c.Command, bannerContains: c.Expect.BannerContains,
-		outputContains: c.Expect.OutputContains, now: time.Now}
+	d.ExpectBanner(c.Expect.BannerContains)
+	p := &Prober{dialer: d, command: c.Command, outputContains: c.Expect.OutputContains, now: time.Now}
 	if c.Expect.ExitStatus != nil {
 		p.exitStatus = *c.Expect.ExitStatus
 	}
@@ -76,9 +75,6 @@ func (p *Prober) Probe(ctx context.Context) probe.Result {
 		return finish(StageConnect, probe.Critical, prefix+err.Error(), probe.Timing{})
 	}
 	defer conn.Close()
-	if p.bannerContains != "" && !strings.Contains(conn.Banner, p.bannerContains) {
-		return finish(StageBanner, probe.Critical, fmt.Sprintf("%sfailed at banner: %q does not contain %q", prefix, probe.Clip(conn.Banner, 80), p.bannerContains), conn.Timing)
-	}
 	summary := fmt.Sprintf("%s, host key %s %s", conn.Banner, conn.HostKeyType, conn.Fingerprint)
 	if conn.Client == nil {
 		return finish(StageDone, probe.OK, summary+", no credentials: login not tried", conn.Timing)

@@ -332,3 +332,12 @@ func TestSlowCommands(t *testing.T) {
 		expect(t, r, probe.Critical, ssh.StageCommand, `failed at command: "hang" timed out after 10s`)
 	})
 }
+
+func TestBannerCheckedBeforeLogin(t *testing.T) {
+	srv := testkit.NewSSHServer(t, "u", secret, nil)
+	p := newProber(t, &config.SSHCheck{SSHConnection: config.SSHConnection{Address: srv.Addr, User: "u", Password: secret}, Expect: config.SSHExpect{BannerContains: "OpenSSH"}})
+	expect(t, run(t, p, 10*time.Second), probe.Critical, ssh.StageBanner, `failed at banner: "SSH-2.0-Go" does not contain "OpenSSH"`)
+	if n := srv.Logins(); n != 0 {
+		t.Errorf("%d logins; the banner check must come first", n)
+	}
+}
