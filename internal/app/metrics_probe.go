@@ -12,7 +12,7 @@ import (
 
 // probeMetrics exports the metrics of each monitor's last result (Nagios
 // perfdata, SFTP file ages, ICMP loss, SSH stages …) as one gauge family,
-// tocsin_probe_metric{monitor, metric, unit}. Series of names a monitor no
+// tocsin_monitor_metric{monitor, metric, unit}. Series of names a monitor no
 // longer reports are dropped, so a plugin that renames its labels leaves no
 // stale values behind.
 type probeMetrics struct {
@@ -24,7 +24,7 @@ type probeMetrics struct {
 func newProbeMetrics() *probeMetrics {
 	return &probeMetrics{
 		gauge: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "tocsin_probe_metric",
+			Name: "tocsin_monitor_metric",
 			Help: "A value the monitor's last probe measured (performance data), by metric name and unit.",
 		}, []string{"monitor", "metric", "unit"}),
 		last: map[string][][2]string{},

@@ -88,7 +88,7 @@ monitors:
 	if !strings.Contains(logs.String(), `failed at auth: user \"backup\" was refused`) {
 		t.Errorf("the transition's reason is not in the logs:\n%s", logs)
 	}
-	if !strings.Contains(string(metrics), `tocsin_probe_metric{metric="stage",monitor="backup-login",unit=""} 3`) {
+	if !strings.Contains(string(metrics), `tocsin_monitor_metric{metric="stage",monitor="backup-login",unit=""} 3`) {
 		t.Errorf("/metrics lacks the ssh stage")
 	}
 	for name, s := range map[string]string{"logs": logs.String(), "metrics": string(metrics)} {
