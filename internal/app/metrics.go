@@ -21,6 +21,7 @@ type appMetrics struct {
 	flushErrors   prometheus.Counter
 	reloads       *prometheus.CounterVec
 	watchdog      *prometheus.CounterVec
+	probe         *probeMetrics
 }
 
 func newAppMetrics(reg prometheus.Registerer) *appMetrics {
@@ -68,6 +69,8 @@ func newAppMetrics(reg prometheus.Registerer) *appMetrics {
 			Help: "Pings sent to server.watchdog_url by outcome (ok, error, skipped).",
 		}, []string{"outcome"}),
 	}
+	m.probe = newProbeMetrics()
+	reg.MustRegister(m.probe.gauge)
 	reg.MustRegister(m.up, m.state, m.latency, m.probeDuration, m.checks, m.certExpiry, m.flushSeconds, m.flushErrors, m.reloads, m.watchdog)
 	return m
 }
@@ -89,6 +92,7 @@ func (m *appMetrics) observe(mon config.Monitor, r probe.Result, st monitor.Stat
 	if !r.CertExpiry.IsZero() {
 		m.certExpiry.WithLabelValues(mon.ID).Set(float64(r.CertExpiry.Unix()))
 	}
+	m.probe.observe(mon.ID, r.Metrics)
 }
 
 // forget drops the series of a monitor removed from the config.
@@ -97,4 +101,5 @@ func (m *appMetrics) forget(id string) {
 	m.state.DeleteLabelValues(id)
 	m.latency.DeleteLabelValues(id)
 	m.certExpiry.DeleteLabelValues(id)
+	m.probe.forget(id)
 }

@@ -35,6 +35,8 @@ func newProber(m *config.Monitor, deps proberDeps) (probe.Prober, error) {
 		return tlsx.New(m.TLS)
 	case "dns":
 		return dnsx.New(m.DNS)
+	case "ssh", "sftp", "icmp", "command":
+		return newRemoteProber(m)
 	default:
 		return nil, fmt.Errorf("unknown monitor type %q", m.Type)
 	}
@@ -90,6 +92,8 @@ func targetHost(m *config.Monitor) string {
 			return hostOf(m.DNS.Server)
 		}
 		return "dns"
+	case m.SSH != nil || m.SFTP != nil || m.ICMP != nil || m.Command != nil:
+		return remoteTargetHost(m)
 	}
 	return m.ID
 }

@@ -152,6 +152,7 @@ func (l *loader) monitorDefaults(m *Monitor, p string) {
 			t.CertMinDays = max(min(DefaultTLSCertMinDays, t.CertWarnDays), 0)
 		}
 	}
+	l.remoteDefaults(m, p)
 	if d := m.DNS; d != nil {
 		if d.Type == "" {
 			d.Type = "A"
@@ -179,6 +180,11 @@ func (m *Monitor) blocks() []string {
 	}
 	if m.DNS != nil {
 		out = append(out, "dns")
+	}
+	for _, name := range []string{"ssh", "sftp", "icmp", "command"} {
+		if m.remoteBlocks()[name] {
+			out = append(out, name)
+		}
 	}
 	return out
 }

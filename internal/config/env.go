@@ -86,6 +86,10 @@ func (l *loader) expandStrings(v reflect.Value, path string) {
 		t := v.Type()
 		for i := range t.NumField() {
 			f := t.Field(i)
+			if isInline(f) {
+				l.expandStrings(v.Field(i), path)
+				continue
+			}
 			name := yamlName(f)
 			if name == "" || !f.IsExported() {
 				continue
@@ -130,11 +134,18 @@ func (l *loader) expandStrings(v reflect.Value, path string) {
 	}
 }
 
-// yamlName returns the YAML key of a struct field, "" when it has none.
+// isInline reports whether f's keys are written in its parent's mapping.
+func isInline(f reflect.StructField) bool {
+	_, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+	return opts == "inline"
+}
+
+// yamlName returns the YAML key of a struct field, "" when it has none
+// (an inline field has no key of its own).
 func yamlName(f reflect.StructField) string {
 	tag := f.Tag.Get("yaml")
 	name, _, _ := strings.Cut(tag, ",")
-	if name == "-" {
+	if name == "-" || isInline(f) {
 		return ""
 	}
 	if name == "" {

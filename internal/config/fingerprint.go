@@ -22,7 +22,11 @@ func (m Monitor) Fingerprint() string {
 		TCP              *TCPCheck
 		TLS              *TLSCheck
 		DNS              *DNSCheck
-	}{m.Type, m.Interval, m.Timeout, m.FailureThreshold, m.SuccessThreshold, m.HTTP, m.TCP, m.TLS, m.DNS}
+		SSH              *SSHCheck     `json:",omitempty"`
+		SFTP             *SFTPCheck    `json:",omitempty"`
+		ICMP             *ICMPCheck    `json:",omitempty"`
+		Command          *CommandCheck `json:",omitempty"`
+	}{m.Type, m.Interval, m.Timeout, m.FailureThreshold, m.SuccessThreshold, m.HTTP, m.TCP, m.TLS, m.DNS, m.SSH, m.SFTP, m.ICMP, m.Command}
 	// encoding/json sorts map keys, so equal definitions encode equally.
 	b, err := json.Marshal(def)
 	if err != nil {

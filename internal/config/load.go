@@ -221,6 +221,9 @@ func (l *loader) dropShadowed() {
 func (l *loader) readSecrets(cfg *Config) {
 	l.readSecret("server", "metrics_token_file", &cfg.Server.MetricsToken, &cfg.Server.MetricsTokenFile)
 	l.readSecret("storage", "dsn_file", &cfg.Storage.DSN, &cfg.Storage.DSNFile)
+	for i := range cfg.Monitors {
+		l.remoteSecrets(&cfg.Monitors[i], "monitors["+strconv.Itoa(i)+"]")
+	}
 	for i := range cfg.Channels {
 		ch := &cfg.Channels[i]
 		p := "channels[" + strconv.Itoa(i) + "]"
@@ -255,6 +258,7 @@ func (l *loader) resolvePaths(cfg *Config) {
 		if m.TLS != nil {
 			tlsFiles(&m.TLS.Client)
 		}
+		l.remotePaths(m)
 	}
 }
 

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/mail"
@@ -31,7 +32,7 @@ var KnownEvents = []string{EventMonitorDown, EventMonitorUp, EventMonitorWarning
 
 // MonitorTypes lists the monitor types, each matching the block of the
 // same name. It is read-only.
-var MonitorTypes = []string{"http", "tcp", "tls", "dns"}
+var MonitorTypes = []string{"http", "tcp", "tls", "dns", "ssh", "sftp", "icmp", "command"}
 
 // ChannelTypes lists the channel types, each matching the block of the
 // same name. It is read-only.
@@ -302,8 +303,10 @@ func (l *loader) validateMonitor(m *Monitor, path string, services, channels map
 	if !slices.Contains(MonitorTypes, m.Type) {
 		return
 	}
-	l.blockMatch(path, m.Type, map[string]bool{"http": m.HTTP != nil, "tcp": m.TCP != nil, "tls": m.TLS != nil, "dns": m.DNS != nil})
-	var fes []FieldError
+	blocks := map[string]bool{"http": m.HTTP != nil, "tcp": m.TCP != nil, "tls": m.TLS != nil, "dns": m.DNS != nil}
+	maps.Copy(blocks, m.remoteBlocks())
+	l.blockMatch(path, m.Type, blocks)
+	fes := m.remoteValidate()
 	switch {
 	case m.Type == "http" && m.HTTP != nil:
 		fes = m.HTTP.Validate()

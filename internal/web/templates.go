@@ -46,6 +46,7 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"nagios": nagiosClass,
 		"inc":    func(i int) int { return i + 1 },
 		"int64":  func(i int64) string { return strconv.FormatInt(i, 10) },
+		"metric": formatMetric,
 	}
 }
 
@@ -215,6 +216,6 @@ func monitorTarget(m config.Monitor) string {
 		}
 		return out
 	default:
-		return ""
+		return remoteTarget(m)
 	}
 }

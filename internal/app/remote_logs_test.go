@@ -1,0 +1,99 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tocsin/tocsin/internal/monitor"
+	"github.com/tocsin/tocsin/internal/testkit"
+)
+
+// lockedBuffer is a log destination safe for concurrent writers.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestRemoteSecretsStayOutOfLogs runs a server with an ssh monitor whose
+// login is refused and checks the logs, the API and /metrics for the
+// password.
+func TestRemoteSecretsStayOutOfLogs(t *testing.T) {
+	const password = "Log-Secret-31c7"
+	srv := testkit.NewSSHServer(t, "backup", "another-password", nil)
+	path := filepath.Join(t.TempDir(), "tocsin.yaml")
+	t.Setenv("TOCSIN_TEST_LOG_PASSWORD", password)
+	writeConfig(t, path, `server:
+  listen: 127.0.0.1:0
+`+storageYAML(t, "sqlite")+`
+monitors:
+  - id: backup-login
+    type: ssh
+    interval: 300ms
+    timeout: 250ms
+    ssh:
+      address: `+srv.Addr+`
+      user: backup
+      password: ${TOCSIN_TEST_LOG_PASSWORD}
+`)
+	logs := &lockedBuffer{}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := New(ctx, Options{ConfigPath: path, Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Listener: ln})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			t.Error("Run did not return")
+		}
+	})
+	waitState(t, a, "backup-login", monitor.StatusDown)
+
+	resp, err := http.Get("http://" + ln.Addr().String() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(logs.String(), `failed at auth: user \"backup\" was refused`) {
+		t.Errorf("the transition's reason is not in the logs:\n%s", logs)
+	}
+	if !strings.Contains(string(metrics), `tocsin_monitor_metric{metric="stage",monitor="backup-login",unit=""} 3`) {
+		t.Errorf("/metrics lacks the ssh stage")
+	}
+	for name, s := range map[string]string{"logs": logs.String(), "metrics": string(metrics)} {
+		if strings.Contains(s, password) {
+			t.Errorf("the %s hold the password", name)
+		}
+	}
+}

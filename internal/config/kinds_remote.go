@@ -1,0 +1,521 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// This file holds the blocks of the remote-access monitor kinds: ssh, sftp,
+// icmp and command.
+
+// SSHConnection is how a probe reaches and logs in to an SSH server. The
+// ssh and sftp blocks both hold these keys directly.
+type SSHConnection struct {
+	// Address is host or host:port; the port defaults to 22.
+	Address string `yaml:"address"`
+	// User to log in as. Without any credential the probe stops after the
+	// key exchange (a reachability check).
+	User string `yaml:"user"`
+	// Password, or PasswordFile to read it from.
+	Password     string `yaml:"password"`
+	PasswordFile string `yaml:"password_file"`
+	// PrivateKey is a PEM private key (usually "${SSH_KEY}"); PrivateKeyFile
+	// reads it from a file.
+	PrivateKey     string `yaml:"private_key"`
+	PrivateKeyFile string `yaml:"private_key_file"`
+	// Passphrase of an encrypted private key, or PassphraseFile.
+	Passphrase     string `yaml:"passphrase"`
+	PassphraseFile string `yaml:"passphrase_file"`
+	// Agent authenticates with the keys of the ssh-agent at $SSH_AUTH_SOCK.
+	Agent bool `yaml:"agent"`
+	// HostKey is the expected host key fingerprint, "SHA256:…" as printed
+	// by ssh-keygen -lf. Empty accepts any key and reports its fingerprint.
+	HostKey string `yaml:"host_key"`
+	// HostKeyAlgorithms restricts and orders the host key types asked
+	// for. Default: ssh-ed25519 first, as OpenSSH does.
+	HostKeyAlgorithms []string `yaml:"host_key_algorithms"`
+}
+
+// SSHCheck is the `ssh:` block: banner, host key, login and an optional
+// command.
+type SSHCheck struct {
+	SSHConnection `yaml:",inline"`
+	// Command run after login; its exit status and output are checked.
+	Command string    `yaml:"command"`
+	Expect  SSHExpect `yaml:"expect"`
+}
+
+// SSHExpect is what a healthy SSH server shows.
+type SSHExpect struct {
+	// BannerContains must appear in the server's version line.
+	BannerContains string `yaml:"banner_contains"`
+	// ExitStatus of the command; default 0.
+	ExitStatus *int `yaml:"exit_status"`
+	// OutputContains / OutputRegex must be found in the command's output
+	// (stdout and stderr, first 64 KiB).
+	OutputContains string `yaml:"output_contains"`
+	OutputRegex    string `yaml:"output_regex"`
+}
+
+// SFTPCheck is the `sftp:` block: files on an SFTP server must exist, be
+// fresh and be of a plausible size.
+type SFTPCheck struct {
+	SSHConnection `yaml:",inline"`
+	// Path is a file, a directory (its entries are checked) or a glob
+	// whose pattern is in the last element ("/exports/*.xml").
+	Path string `yaml:"path"`
+	// MaxAge: the newest matching file older than this is CRITICAL;
+	// WarnAge is a WARNING. 0 is off.
+	MaxAge  Duration `yaml:"max_age"`
+	WarnAge Duration `yaml:"warn_age"`
+	// MinCount matching files are required (default 1); MaxCount, when
+	// set, is the most allowed.
+	MinCount int `yaml:"min_count"`
+	MaxCount int `yaml:"max_count"`
+	// MinSize / MaxSize bound the newest file's size in bytes; 0 is off.
+	MinSize int64 `yaml:"min_size"`
+	MaxSize int64 `yaml:"max_size"`
+	// ContentContains / ContentRegex must be found in the first 64 KiB of
+	// the newest file.
+	ContentContains string `yaml:"content_contains"`
+	ContentRegex    string `yaml:"content_regex"`
+}
+
+// ICMPCheck is the `icmp:` block: echo requests with loss and round-trip
+// limits.
+type ICMPCheck struct {
+	Host string `yaml:"host"`
+	// Count of echo requests per run; default 3.
+	Count int `yaml:"count"`
+	// PacketInterval between requests; default 200ms.
+	PacketInterval Duration `yaml:"packet_interval"`
+	// WarnLoss / CritLoss are loss percentages at or above which the run is
+	// WARNING / CRITICAL. Defaults 20 and 60.
+	WarnLoss *float64 `yaml:"warn_loss"`
+	CritLoss *float64 `yaml:"crit_loss"`
+	// WarnRTT / CritRTT bound the average round trip; 0 is off.
+	WarnRTT Duration `yaml:"warn_rtt"`
+	CritRTT Duration `yaml:"crit_rtt"`
+	// Privileged is "auto" (default: unprivileged ICMP when the kernel
+	// allows it, else raw sockets), "true" (raw only) or "false"
+	// (unprivileged only).
+	Privileged string `yaml:"privileged"`
+}
+
+// CommandCheck is the `command:` block: a Nagios plugin run locally. It is
+// only ever read from the configuration file.
+type CommandCheck struct {
+	// Path of the executable: absolute, relative to the config file's
+	// folder, or a bare name looked up in PATH.
+	Path string   `yaml:"path"`
+	Args []string `yaml:"args"`
+	// Env is added to the plugin's environment, which otherwise holds only
+	// PATH, HOME, LANG and TZ of the server (all of it with InheritEnv).
+	Env        map[string]string `yaml:"env"`
+	InheritEnv bool              `yaml:"inherit_env"`
+	// Dir is the working directory; default the config file's folder.
+	Dir string `yaml:"dir"`
+}
+
+// Defaults of the remote kinds.
+const (
+	DefaultSSHPort            = "22"
+	DefaultICMPCount          = 3
+	DefaultICMPPacketInterval = 200 * time.Millisecond
+	DefaultICMPWarnLoss       = 20.0
+	DefaultICMPCritLoss       = 60.0
+)
+
+// DefaultHostKeyAlgorithms is the host key preference when none is set:
+// OpenSSH's order, so the key an `ssh-keyscan` or a first login recorded is
+// the one asked for.
+var DefaultHostKeyAlgorithms = []string{
+	ssh.KeyAlgoED25519,
+	ssh.KeyAlgoECDSA256, ssh.KeyAlgoECDSA384, ssh.KeyAlgoECDSA521,
+	ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256,
+}
+
+// APIForbiddenTypes are the monitor types that may only come from the
+// configuration file. A command monitor runs a program on the Tocsin host,
+// so accepting one from the API or the UI would let anyone holding an API
+// token run arbitrary code there.
+var APIForbiddenTypes = []string{"command"}
+
+// CheckCreatableByAPI returns an error when m must not be created or
+// changed through the API or the UI. Every path that builds monitors from
+// outside the configuration file calls it.
+func CheckCreatableByAPI(m *Monitor) error {
+	if slices.Contains(APIForbiddenTypes, m.Type) || m.Command != nil {
+		return fmt.Errorf("monitor %q: command monitors can only be defined in the configuration file, never through the API or the UI, because they run programs on the Tocsin host", m.ID)
+	}
+	return nil
+}
+
+// SSHAddress returns address with the default port added when it has none.
+func SSHAddress(address string) string {
+	if _, _, err := net.SplitHostPort(address); err == nil {
+		return address
+	}
+	return net.JoinHostPort(strings.Trim(address, "[]"), DefaultSSHPort)
+}
+
+// HasCredentials reports whether any way to log in is configured.
+func (c *SSHConnection) HasCredentials() bool {
+	return c.Password != "" || c.PrivateKey != "" || c.Agent
+}
+
+// Validate reports problems in the connection keys. Secrets are never
+// quoted in the messages.
+func (c *SSHConnection) Validate() []FieldError {
+	var errs []FieldError
+	add := func(field, format string, args ...any) {
+		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	}
+	if c.Address == "" {
+		add("address", "address is required (host or host:port)")
+	} else if msg := blockAddressProblem(SSHAddress(c.Address)); msg != "" {
+		add("address", "%s", msg)
+	}
+	if c.HasCredentials() && c.User == "" {
+		add("user", "user is required to log in")
+	}
+	if c.PrivateKey != "" {
+		if _, err := ParseSSHPrivateKey(c.PrivateKey, c.Passphrase); err != nil {
+			field := "private_key"
+			if c.PrivateKeyFile != "" {
+				field = "private_key_file"
+			}
+			add(field, "%v", err)
+		}
+	} else if c.Passphrase != "" {
+		add("passphrase", "passphrase is set but there is no private_key or private_key_file")
+	}
+	if c.HostKey != "" && !reFingerprint.MatchString(c.HostKey) {
+		add("host_key", "host key %q is not a SHA256 fingerprint; write it as ssh-keygen -lf prints it, such as SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s", truncate(c.HostKey, 60))
+	}
+	for i, a := range c.HostKeyAlgorithms {
+		if !knownHostKeyAlgorithm(a) {
+			add(fmt.Sprintf("host_key_algorithms[%d]", i), "unknown host key algorithm %q (known: %s)", a, strings.Join(hostKeyAlgorithms(), ", "))
+		}
+	}
+	return errs
+}
+
+// reFingerprint is an OpenSSH SHA256 fingerprint: 43 base64 characters.
+var reFingerprint = regexp.MustCompile(`^SHA256:[A-Za-z0-9+/]{43}=?$`)
+
+func hostKeyAlgorithms() []string {
+	return []string{
+		ssh.KeyAlgoED25519, ssh.KeyAlgoECDSA256, ssh.KeyAlgoECDSA384, ssh.KeyAlgoECDSA521,
+		ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA,
+	}
+}
+
+func knownHostKeyAlgorithm(a string) bool { return slices.Contains(hostKeyAlgorithms(), a) }
+
+// ParseSSHPrivateKey parses a PEM private key, decrypting it with
+// passphrase when it is encrypted. Its errors never quote the key.
+func ParseSSHPrivateKey(pemKey, passphrase string) (ssh.Signer, error) {
+	var s ssh.Signer
+	var err error
+	if passphrase != "" {
+		s, err = ssh.ParsePrivateKeyWithPassphrase([]byte(pemKey), []byte(passphrase))
+	} else {
+		s, err = ssh.ParsePrivateKey([]byte(pemKey))
+	}
+	if err == nil {
+		return s, nil
+	}
+	if _, missing := err.(*ssh.PassphraseMissingError); missing {
+		return nil, fmt.Errorf("the private key is encrypted; set passphrase or passphrase_file")
+	}
+	if passphrase != "" && strings.Contains(err.Error(), "decryption password incorrect") {
+		return nil, fmt.Errorf("the passphrase does not decrypt the private key")
+	}
+	return nil, fmt.Errorf("cannot parse the private key: %s", strings.TrimPrefix(err.Error(), "ssh: "))
+}
+
+// maxCommandBytes bounds the remote command line.
+const maxCommandBytes = 4096
+
+// Validate reports problems in the ssh block.
+func (c *SSHCheck) Validate() []FieldError {
+	errs := c.SSHConnection.Validate()
+	add := func(field, format string, args ...any) {
+		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	}
+	e := &c.Expect
+	if c.Command != "" && !c.HasCredentials() {
+		add("command", "a command needs a login: set password, private_key(_file) or agent")
+	}
+	if len(c.Command) > maxCommandBytes {
+		add("command", "longer than %d bytes", maxCommandBytes)
+	}
+	if c.Command == "" && (e.ExitStatus != nil || e.OutputContains != "" || e.OutputRegex != "") {
+		add("expect", "expect.exit_status, output_contains and output_regex need a command")
+	}
+	if e.ExitStatus != nil && (*e.ExitStatus < 0 || *e.ExitStatus > 255) {
+		add("expect.exit_status", "exit status %d is out of range 0-255", *e.ExitStatus)
+	}
+	if len(e.BannerContains) > 255 {
+		add("expect.banner_contains", "longer than an SSH version line (255 bytes)")
+	}
+	if len(e.OutputContains) > maxExpectBytes {
+		add("expect.output_contains", "longer than %d bytes", maxExpectBytes)
+	}
+	if e.OutputRegex != "" {
+		if _, err := regexp.Compile(e.OutputRegex); err != nil {
+			add("expect.output_regex", "invalid regular expression: %v", err)
+		}
+	}
+	return errs
+}
+
+// Validate reports problems in the sftp block.
+func (c *SFTPCheck) Validate() []FieldError {
+	errs := c.SSHConnection.Validate()
+	add := func(field, format string, args ...any) {
+		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	}
+	if !c.HasCredentials() {
+		add("", "sftp needs a login: set user and password, private_key(_file) or agent")
+	}
+	switch {
+	case c.Path == "":
+		add("path", "path is required (a file, a directory or a glob such as /exports/*.xml)")
+	default:
+		dir, pattern := path.Split(c.Path)
+		if HasGlobMeta(dir) {
+			add("path", "only the last element of %q may be a pattern; the folder must be written out", c.Path)
+		} else if _, err := path.Match(pattern, ""); err != nil {
+			add("path", "invalid pattern %q: %v", pattern, err)
+		}
+	}
+	if c.MaxAge < 0 {
+		add("max_age", "must not be negative")
+	}
+	if c.WarnAge < 0 {
+		add("warn_age", "must not be negative")
+	}
+	if c.MaxAge > 0 && c.WarnAge > 0 && c.WarnAge > c.MaxAge {
+		add("warn_age", "warn_age %s is longer than max_age %s; a warning must come first", c.WarnAge, c.MaxAge)
+	}
+	if c.MinCount < 0 {
+		add("min_count", "must not be negative")
+	}
+	if c.MaxCount < 0 {
+		add("max_count", "must not be negative")
+	}
+	if c.MaxCount > 0 && c.MaxCount < c.MinCount {
+		add("max_count", "max_count %d is less than min_count %d", c.MaxCount, c.MinCount)
+	}
+	if c.MinSize < 0 {
+		add("min_size", "must not be negative")
+	}
+	if c.MaxSize < 0 {
+		add("max_size", "must not be negative")
+	}
+	if c.MaxSize > 0 && c.MaxSize < c.MinSize {
+		add("max_size", "max_size %d is less than min_size %d", c.MaxSize, c.MinSize)
+	}
+	if len(c.ContentContains) > maxExpectBytes {
+		add("content_contains", "longer than %d bytes", maxExpectBytes)
+	}
+	if c.ContentRegex != "" {
+		if _, err := regexp.Compile(c.ContentRegex); err != nil {
+			add("content_regex", "invalid regular expression: %v", err)
+		}
+	}
+	return errs
+}
+
+// HasGlobMeta reports whether s holds a path.Match pattern character.
+func HasGlobMeta(s string) bool { return strings.ContainsAny(s, `*?[\`) }
+
+var icmpPrivileged = []string{"", "auto", "true", "false"}
+
+// Validate reports problems in the icmp block.
+func (c *ICMPCheck) Validate() []FieldError {
+	var errs []FieldError
+	add := func(field, format string, args ...any) {
+		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	}
+	switch {
+	case c.Host == "":
+		add("host", "host is required (a name or an IP address)")
+	case strings.ContainsAny(c.Host, " /:") && net.ParseIP(c.Host) == nil:
+		add("host", "%q is not a host name or IP address (no port: ICMP has none)", c.Host)
+	}
+	if c.Count < 1 || c.Count > 100 {
+		add("count", "count %d is out of range 1-100", c.Count)
+	}
+	if c.PacketInterval <= 0 {
+		add("packet_interval", "must be longer than zero, not %s", c.PacketInterval)
+	}
+	loss := func(field string, v *float64) {
+		if v != nil && (*v < 0 || *v > 100) {
+			add(field, "%g is not a percentage from 0 to 100", *v)
+		}
+	}
+	loss("warn_loss", c.WarnLoss)
+	loss("crit_loss", c.CritLoss)
+	if c.WarnLoss != nil && c.CritLoss != nil && *c.WarnLoss > *c.CritLoss {
+		add("warn_loss", "warn_loss %g%% is above crit_loss %g%%", *c.WarnLoss, *c.CritLoss)
+	}
+	if c.WarnRTT < 0 {
+		add("warn_rtt", "must not be negative")
+	}
+	if c.CritRTT < 0 {
+		add("crit_rtt", "must not be negative")
+	}
+	if c.WarnRTT > 0 && c.CritRTT > 0 && c.WarnRTT > c.CritRTT {
+		add("warn_rtt", "warn_rtt %s is above crit_rtt %s", c.WarnRTT, c.CritRTT)
+	}
+	if !slices.Contains(icmpPrivileged, c.Privileged) {
+		add("privileged", "unknown value %q (use auto, true or false)", c.Privileged)
+	}
+	return errs
+}
+
+// Validate reports problems in the command block. The executable must be
+// there and executable when the configuration is loaded.
+func (c *CommandCheck) Validate() []FieldError {
+	var errs []FieldError
+	add := func(field, format string, args ...any) {
+		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	}
+	if c.Path == "" {
+		add("path", "path is required (the plugin to run, such as /usr/lib/nagios/plugins/check_disk)")
+	} else if msg := executableProblem(c.Path); msg != "" {
+		add("path", "%s", msg)
+	}
+	for name := range c.Env {
+		if !validEnvName(name) {
+			add("env."+name, "invalid environment variable name %q", name)
+		}
+	}
+	if c.Dir != "" {
+		if fi, err := os.Stat(c.Dir); err != nil || !fi.IsDir() {
+			add("dir", "%s is not a folder", c.Dir)
+		}
+	}
+	return errs
+}
+
+// executableProblem says why p cannot be run, "" when it can.
+func executableProblem(p string) string {
+	if !strings.ContainsRune(p, filepath.Separator) && !strings.ContainsRune(p, '/') {
+		if _, err := exec.LookPath(p); err != nil {
+			return fmt.Sprintf("%q is not found in PATH", p)
+		}
+		return ""
+	}
+	fi, err := os.Stat(p)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("cannot run %s: %v", p, pathErrCause(err))
+	case fi.IsDir():
+		return fmt.Sprintf("%s is a folder, not a program", p)
+	case fi.Mode().Perm()&0o111 == 0:
+		return fmt.Sprintf("%s is not executable (chmod +x)", p)
+	}
+	return ""
+}
+
+func pathErrCause(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// remoteBlocks reports which remote-kind blocks are set on m.
+func (m *Monitor) remoteBlocks() map[string]bool {
+	return map[string]bool{"ssh": m.SSH != nil, "sftp": m.SFTP != nil, "icmp": m.ICMP != nil, "command": m.Command != nil}
+}
+
+// remoteValidate returns the problems in m's remote-kind block, if any.
+func (m *Monitor) remoteValidate() []FieldError {
+	switch {
+	case m.Type == "ssh" && m.SSH != nil:
+		return m.SSH.Validate()
+	case m.Type == "sftp" && m.SFTP != nil:
+		return m.SFTP.Validate()
+	case m.Type == "icmp" && m.ICMP != nil:
+		errs := m.ICMP.Validate()
+		c := m.ICMP
+		if span := time.Duration(c.Count) * c.PacketInterval.D(); c.Count > 0 && c.PacketInterval > 0 && m.Timeout > 0 && span >= m.Timeout.D() {
+			errs = append(errs, FieldError{Field: "count", Message: fmt.Sprintf("%d echo requests %s apart take %s, which does not fit in the monitor's timeout %s", c.Count, c.PacketInterval, span, m.Timeout)})
+		}
+		return errs
+	case m.Type == "command" && m.Command != nil:
+		return m.Command.Validate()
+	}
+	return nil
+}
+
+// remoteSecrets reads the *_file secrets of the remote-kind blocks.
+func (l *loader) remoteSecrets(m *Monitor, p string) {
+	conn := func(c *SSHConnection, block string) {
+		bp := p + "." + block
+		l.readSecret(bp, "password_file", &c.Password, &c.PasswordFile)
+		l.readSecret(bp, "private_key_file", &c.PrivateKey, &c.PrivateKeyFile)
+		l.readSecret(bp, "passphrase_file", &c.Passphrase, &c.PassphraseFile)
+	}
+	if m.SSH != nil {
+		conn(&m.SSH.SSHConnection, "ssh")
+	}
+	if m.SFTP != nil {
+		conn(&m.SFTP.SSHConnection, "sftp")
+	}
+}
+
+// remoteDefaults fills in the defaults of the remote-kind blocks.
+func (l *loader) remoteDefaults(m *Monitor, p string) {
+	if s := m.SFTP; s != nil {
+		setInt(&s.MinCount, 1, l.ix.has(p+".sftp.min_count"))
+	}
+	if c := m.ICMP; c != nil {
+		setInt(&c.Count, DefaultICMPCount, l.ix.has(p+".icmp.count"))
+		setDuration(&c.PacketInterval, DefaultICMPPacketInterval, l.ix.has(p+".icmp.packet_interval"))
+		if c.WarnLoss == nil {
+			v := DefaultICMPWarnLoss
+			if c.CritLoss != nil {
+				v = min(v, *c.CritLoss)
+			}
+			c.WarnLoss = &v
+		}
+		if c.CritLoss == nil {
+			v := max(DefaultICMPCritLoss, *c.WarnLoss)
+			c.CritLoss = &v
+		}
+		if c.Privileged == "" {
+			c.Privileged = "auto"
+		}
+	}
+}
+
+// remotePaths anchors the relative paths of the remote-kind blocks at the
+// config file's folder. A bare command name is left for PATH.
+func (l *loader) remotePaths(m *Monitor) {
+	if c := m.Command; c != nil {
+		if strings.ContainsRune(c.Path, '/') {
+			c.Path = l.resolve(c.Path)
+		}
+		if c.Dir == "" {
+			c.Dir = l.dir
+		} else {
+			c.Dir = l.resolve(c.Dir)
+		}
+	}
+}
