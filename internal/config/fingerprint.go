@@ -22,7 +22,11 @@ func (m Monitor) Fingerprint() string {
 		TCP              *TCPCheck
 		TLS              *TLSCheck
 		DNS              *DNSCheck
-	}{m.Type, m.Interval, m.Timeout, m.FailureThreshold, m.SuccessThreshold, m.HTTP, m.TCP, m.TLS, m.DNS}
+		MailLoop         *MailLoopCheck
+		SMTP             *SMTPCheck
+		IMAP             *IMAPCheck
+		POP3             *POP3Check
+	}{m.Type, m.Interval, m.Timeout, m.FailureThreshold, m.SuccessThreshold, m.HTTP, m.TCP, m.TLS, m.DNS, m.MailLoop, m.SMTP, m.IMAP, m.POP3}
 	// encoding/json sorts map keys, so equal definitions encode equally.
 	b, err := json.Marshal(def)
 	if err != nil {

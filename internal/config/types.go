@@ -143,7 +143,7 @@ type Monitor struct {
 	ID      string `yaml:"id"`
 	Name    string `yaml:"name"`
 	Service string `yaml:"service"`
-	Type    string `yaml:"type"` // http, tcp, tls, dns
+	Type    string `yaml:"type"` // http, tcp, tls, dns, mailloop, smtp, imap, pop3
 	// Interval between runs. Default 60s.
 	Interval Duration `yaml:"interval"`
 	// Timeout of one run. Default 10s, or the interval when shorter.
@@ -161,6 +161,11 @@ type Monitor struct {
 	TCP  *TCPCheck  `yaml:"tcp"`
 	TLS  *TLSCheck  `yaml:"tls"`
 	DNS  *DNSCheck  `yaml:"dns"`
+
+	MailLoop *MailLoopCheck `yaml:"mailloop"`
+	SMTP     *SMTPCheck     `yaml:"smtp"`
+	IMAP     *IMAPCheck     `yaml:"imap"`
+	POP3     *POP3Check     `yaml:"pop3"`
 }
 
 // Duration is a time.Duration written in YAML as "30s", "5m", "1h30m" or
