@@ -144,7 +144,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		wake:    a.disp.Wake,
 		flush:   o.FlushInterval,
 	}, states)
-	if err := a.eval.apply(cfg, buildProbers(cfg, nil, nil, a.log)); err != nil {
+	if err := a.eval.apply(cfg, buildProbers(cfg, nil, nil, a.store, a.log)); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -317,7 +317,7 @@ func (a *App) swap(next *config.Config, modTime time.Time) error {
 		return err
 	}
 	added, changed, removed := config.Diff(prev, next)
-	probers := buildProbers(next, prev, a.eval.probers(), a.log)
+	probers := buildProbers(next, prev, a.eval.probers(), a.store, a.log)
 	if err := a.eval.apply(next, probers); err != nil {
 		return err
 	}

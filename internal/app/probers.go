@@ -12,13 +12,18 @@ import (
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/probe/dnsx"
 	"github.com/tocsin/tocsin/internal/probe/httpx"
+	"github.com/tocsin/tocsin/internal/probe/imap"
+	"github.com/tocsin/tocsin/internal/probe/mailloop"
+	"github.com/tocsin/tocsin/internal/probe/pop3"
+	"github.com/tocsin/tocsin/internal/probe/smtp"
 	"github.com/tocsin/tocsin/internal/probe/tcp"
 	"github.com/tocsin/tocsin/internal/probe/tlsx"
 	"github.com/tocsin/tocsin/internal/scheduler"
 )
 
-// newProber builds the prober for one monitor from its type block.
-func newProber(m *config.Monitor) (probe.Prober, error) {
+// newProber builds the prober for one monitor from its type block. ledger
+// keeps the mail loop's mails in flight (nil: in memory, for one-off runs).
+func newProber(m *config.Monitor, ledger mailloop.Ledger) (probe.Prober, error) {
 	switch m.Type {
 	case "http":
 		return httpx.New(m.HTTP)
@@ -28,6 +33,14 @@ func newProber(m *config.Monitor) (probe.Prober, error) {
 		return tlsx.New(m.TLS)
 	case "dns":
 		return dnsx.New(m.DNS)
+	case "mailloop":
+		return mailloop.New(m.ID, m.MailLoop, ledger)
+	case "smtp":
+		return smtp.New(m.SMTP)
+	case "imap":
+		return imap.New(m.IMAP)
+	case "pop3":
+		return pop3.New(m.POP3)
 	default:
 		return nil, fmt.Errorf("unknown monitor type %q", m.Type)
 	}
@@ -38,7 +51,7 @@ func newProber(m *config.Monitor) (probe.Prober, error) {
 // did not change. A monitor whose prober cannot be built (a CA file that
 // vanished after validation, say) gets one that reports why on every run, so
 // the problem shows on its page instead of stopping the server.
-func buildProbers(next, prev *config.Config, running map[string]probe.Prober, log *slog.Logger) map[string]probe.Prober {
+func buildProbers(next, prev *config.Config, running map[string]probe.Prober, ledger mailloop.Ledger, log *slog.Logger) map[string]probe.Prober {
 	out := make(map[string]probe.Prober, len(next.Monitors))
 	for i := range next.Monitors {
 		m := &next.Monitors[i]
@@ -48,7 +61,7 @@ func buildProbers(next, prev *config.Config, running map[string]probe.Prober, lo
 				continue
 			}
 		}
-		p, err := newProber(m)
+		p, err := newProber(m, ledger)
 		if err != nil {
 			log.Error("monitor cannot run", "monitor", m.ID, "err", err)
 			msg := fmt.Sprintf("monitor %q cannot run: %v", m.ID, err)
@@ -83,6 +96,18 @@ func targetHost(m *config.Monitor) string {
 			return hostOf(m.DNS.Server)
 		}
 		return "dns"
+	case m.MailLoop != nil && m.MailLoop.SMTP != nil:
+		return hostOf(m.MailLoop.SMTP.Address)
+	case m.MailLoop != nil && m.MailLoop.IMAP != nil:
+		return hostOf(m.MailLoop.IMAP.Address)
+	case m.MailLoop != nil && m.MailLoop.POP3 != nil:
+		return hostOf(m.MailLoop.POP3.Address)
+	case m.SMTP != nil:
+		return hostOf(m.SMTP.Address)
+	case m.IMAP != nil:
+		return hostOf(m.IMAP.Address)
+	case m.POP3 != nil:
+		return hostOf(m.POP3.Address)
 	}
 	return m.ID
 }
@@ -90,7 +115,7 @@ func targetHost(m *config.Monitor) string {
 // CheckOnce runs one monitor's probe once, outside the server, for
 // `tocsin check`.
 func CheckOnce(ctx context.Context, m *config.Monitor) probe.Result {
-	p, err := newProber(m)
+	p, err := newProber(m, nil)
 	if err != nil {
 		return probe.Result{MonitorID: m.ID, Time: time.Now().UTC(), Status: probe.Unknown, Reason: err.Error()}
 	}

@@ -128,7 +128,10 @@ type MailServer struct {
 func StartMail(t testing.TB, o MailOptions) *MailServer {
 	t.Helper()
 	if o.Username == "" {
-		o.Username, o.Password = "probe", "secret"
+		o.Username = "probe"
+	}
+	if o.Password == "" {
+		o.Password = "secret"
 	}
 	ms := &MailServer{folder: "INBOX", Drop: &Maildrop{}}
 	mem := imapmemserver.New()

@@ -55,6 +55,10 @@ type IMAP struct {
 	conn   net.Conn
 }
 
+// Explain turns an error of a command in this session into its cause when
+// the connection went bad (budget used up, deadline passed).
+func (s *IMAP) Explain(err error) error { return explain(s.conn, err) }
+
 // Close logs out (bounded by the run) and closes the connection.
 func (s *IMAP) Close() {
 	if s.Client.State() != 0 {
@@ -90,21 +94,21 @@ func DialIMAP(ctx context.Context, dial Dialer, s Server, tr *probe.Trace) (*IMA
 		}
 		if err != nil {
 			conn.Close()
-			return nil, &PhaseError{Phase: "STARTTLS", Err: err}
+			return nil, &PhaseError{Phase: "STARTTLS", Err: explain(conn, err)}
 		}
 	} else {
 		c = imapclient.New(conn, nil)
 		if err := c.WaitGreeting(); err != nil {
 			c.Close()
 			conn.Close()
-			return nil, &PhaseError{Phase: "greeting", Err: err}
+			return nil, &PhaseError{Phase: "greeting", Err: explain(conn, err)}
 		}
 	}
 	out.Client = c
 	if s.Username != "" {
 		if err := c.Login(s.Username, s.Password).Wait(); err != nil {
 			out.Close()
-			return nil, &PhaseError{Phase: "login", Err: err}
+			return nil, &PhaseError{Phase: "login", Err: explain(conn, err)}
 		}
 	}
 	return out, nil

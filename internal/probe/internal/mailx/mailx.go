@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -26,7 +27,7 @@ import (
 // DefaultBudget is how many bytes one run may read from a mail server. A
 // dialogue up to DATA is a few kilobytes and a mailbox scan reads headers
 // only, so a server that sends more is misbehaving.
-const DefaultBudget = 8 << 20
+const DefaultBudget = 4 << 20
 
 // ErrBudget is returned by reads once a connection has read its budget.
 var ErrBudget = errors.New("server sent more data than a probe reads")
@@ -141,6 +142,28 @@ func (c *Conn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Exhausted reports whether the read budget is used up.
+func (c *Conn) Exhausted() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.left <= 0
+}
+
+// explain replaces the error a library reports after a connection went bad
+// (often only text) with the cause: the budget ran out, or a deadline.
+func explain(conn net.Conn, err error) error {
+	if err == nil {
+		return nil
+	}
+	if bc, ok := conn.(*Conn); ok && bc.Exhausted() {
+		return ErrBudget
+	}
+	if !probe.IsTimeout(err) && strings.Contains(err.Error(), "i/o timeout") {
+		return os.ErrDeadlineExceeded
+	}
+	return err
+}
+
 // Close releases the run binding and closes the connection.
 func (c *Conn) Close() error {
 	c.stop()
@@ -207,7 +230,8 @@ func NewRedactor(user, pass string) Redactor {
 // Clean replaces every secret in s with "***".
 func (r Redactor) Clean(s string) string {
 	for _, v := range r {
-		if len(v) >= 1 && strings.Contains(s, v) {
+		// Shorter values are not worth hiding and would garble the text.
+		if len(v) >= 4 && strings.Contains(s, v) {
 			s = strings.ReplaceAll(s, v, "***")
 		}
 	}

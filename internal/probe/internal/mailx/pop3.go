@@ -61,7 +61,7 @@ func DialPOP3(ctx context.Context, dial Dialer, s Server, tr *probe.Trace) (*POP
 	p := &POP3{conn: conn, Cert: box, TLS: s.TLS != config.MailTLSNone}
 	fail := func(phase string, err error) (*POP3, error) {
 		_ = p.conn.Close()
-		return nil, &PhaseError{Phase: phase, Err: err}
+		return nil, &PhaseError{Phase: phase, Err: explain(conn, err)}
 	}
 	if s.TLS == config.MailTLSStartTLS {
 		// The STLS dialogue reads the greeting itself; after the
@@ -117,7 +117,7 @@ func (p *POP3) reply(command string) (string, error) {
 	case strings.HasPrefix(l, "-ERR"):
 		return "", &POP3Error{Command: command, Text: strings.TrimSpace(l[4:])}
 	default:
-		return "", fmt.Errorf("%s: unexpected answer %q", command, probe.Clip(l, 80))
+		return "", fmt.Errorf("unexpected answer %q to %s", probe.Clip(l, 80), command)
 	}
 }
 

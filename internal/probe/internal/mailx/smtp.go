@@ -105,6 +105,18 @@ func (t *transcript) pause(off bool) {
 	t.mu.Unlock()
 }
 
+// sent reports whether a line of the transcript starts with prefix.
+func (t *transcript) sent(prefix string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, l := range strings.Split(t.buf.String(), "\n") {
+		if strings.HasPrefix(strings.ToUpper(l), prefix) {
+			return true
+		}
+	}
+	return false
+}
+
 // parse returns the greeting text and the keywords of the last EHLO reply.
 func (t *transcript) parse() (banner string, exts []string) {
 	t.mu.Lock()
@@ -171,7 +183,7 @@ func DialSMTP(ctx context.Context, dial Dialer, s Server, helo string, tr *probe
 			_ = c.Close()
 		}
 		_ = conn.Close()
-		return nil, &PhaseError{Phase: phase, Err: err}
+		return nil, &PhaseError{Phase: phase, Err: explain(conn, err)}
 	}
 	ts := &transcript{}
 	out := &SMTP{Conn: conn, raw: conn, TLS: s.TLS == config.MailTLSImplicit, Cert: box}
@@ -190,7 +202,7 @@ func DialSMTP(ctx context.Context, dial Dialer, s Server, helo string, tr *probe
 		out.Banner, _ = ts.parse()
 		if err != nil {
 			switch {
-			case out.Banner == "" && ReplyCode(err) == 0:
+			case !ts.sent("220"):
 				return fail(nil, "greeting", err)
 			case strings.Contains(err.Error(), "doesn't support STARTTLS"):
 				return fail(nil, "STARTTLS", errors.New("the server does not offer STARTTLS"))
@@ -219,8 +231,7 @@ func DialSMTP(ctx context.Context, dial Dialer, s Server, helo string, tr *probe
 		c = smtp.NewClient(conn)
 		c.DebugWriter = ts
 		if err := c.Hello(helo); err != nil {
-			out.Banner, _ = ts.parse()
-			if out.Banner == "" {
+			if !ts.sent("EHLO ") && !ts.sent("HELO ") {
 				return fail(c, "greeting", err)
 			}
 			return fail(c, "EHLO", err)
