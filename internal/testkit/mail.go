@@ -116,6 +116,8 @@ type MailServer struct {
 	mu       sync.Mutex
 	delay    time.Duration
 	lose     bool
+	hold     bool
+	held     [][]byte
 	folder   string
 	accepted int
 
@@ -209,6 +211,24 @@ func (ms *MailServer) SetLose(lose bool) { ms.mu.Lock(); ms.lose = lose; ms.mu.U
 // SetFolder delivers into folder instead of INBOX (as a spam filter would).
 func (ms *MailServer) SetFolder(folder string) { ms.mu.Lock(); ms.folder = folder; ms.mu.Unlock() }
 
+// SetHold keeps accepted mail in a queue until Release, as a mail server
+// whose delivery agent is down would.
+func (ms *MailServer) SetHold(hold bool) { ms.mu.Lock(); ms.hold = hold; ms.mu.Unlock() }
+
+// Release delivers the held mail now.
+func (ms *MailServer) Release() error {
+	ms.mu.Lock()
+	held, folder := ms.held, ms.folder
+	ms.held = nil
+	ms.mu.Unlock()
+	for _, raw := range held {
+		if err := ms.Deliver(folder, raw, time.Now()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Accepted counts the messages the SMTP server took.
 func (ms *MailServer) Accepted() int { ms.mu.Lock(); defer ms.mu.Unlock(); return ms.accepted }
 
@@ -273,6 +293,10 @@ func (s *smtpSession) Data(r io.Reader) error {
 	ms.mu.Lock()
 	ms.accepted++
 	delay, lose, folder := ms.delay, ms.lose, ms.folder
+	if ms.hold {
+		ms.held = append(ms.held, raw)
+		lose = true
+	}
 	ms.mu.Unlock()
 	if lose {
 		return nil

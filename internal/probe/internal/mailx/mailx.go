@@ -173,6 +173,9 @@ func (c *Conn) Close() error {
 // Open dials s.Address and, for implicit TLS, completes the handshake. The
 // returned connection is bound to ctx. tr records the phases.
 func Open(ctx context.Context, dial Dialer, s Server, tr *probe.Trace, budget int64) (net.Conn, error) {
+	if tr == nil {
+		tr = probe.NewTrace()
+	}
 	if dial == nil {
 		dial = func(ctx context.Context, address string) (net.Conn, error) { return probe.Dial(ctx, address, tr) }
 	}
