@@ -32,6 +32,8 @@ type monitorData struct {
 	NextURL     string
 	Transitions []store.StoredTransition
 	Attempts    []store.Attempt
+	LastMetrics []lastRunMetric
+	Mail        *mailLoopData
 }
 
 func (monitorData) refresh() bool { return true }
@@ -66,6 +68,10 @@ func (s *Server) handleMonitor(w http.ResponseWriter, r *http.Request, u store.U
 		return fmt.Errorf("reading latency of monitor %q: %w", id, err)
 	}
 	data.Chart = chart(pts, 720, 120, "Average latency per 15 minutes over the last 24 hours; red bars mark failures")
+	data.LastMetrics = lastRunMetrics(mv.LastResult)
+	if data.Mail, err = s.mailLoop(ctx, mv.Config, mv.LastResult, now); err != nil {
+		return err
+	}
 	if data.Results, err = s.store.Results(ctx, id, page); err != nil {
 		return fmt.Errorf("reading results of monitor %q: %w", id, err)
 	}

@@ -677,21 +677,6 @@ func (p *Prober) describeFilter() string {
 	return strings.Join(parts, " ")
 }
 
-// Target says in a few words what a mail loop looks at, without secrets.
-func Target(c *config.MailLoopCheck) string {
-	var parts []string
-	if c.SMTP != nil && c.Mode != config.MailLoopReceiveMode {
-		parts = append(parts, "smtp "+c.SMTP.Address)
-	}
-	switch {
-	case c.IMAP != nil && c.Mode != config.MailLoopSend:
-		parts = append(parts, "imap "+c.IMAP.Address)
-	case c.POP3 != nil && c.Mode != config.MailLoopSend:
-		parts = append(parts, "pop3 "+c.POP3.Address)
-	}
-	return strings.Join(parts, " → ")
-}
-
 var _ net.Conn = (*mailx.Conn)(nil)
 
 var _ probe.Prober = (*Prober)(nil)
