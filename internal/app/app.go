@@ -401,6 +401,11 @@ func (a *App) housekeeping(ctx context.Context) {
 		} else if n > 0 {
 			a.log.Info("pruned old results", "rows", n)
 		}
+		// The mail loops prune their own bookkeeping; this catches monitors
+		// removed from the configuration.
+		if _, err := a.store.PruneMailProbes(ctx, "", now.Add(-cfg.Storage.RawRetention.D())); err != nil && ctx.Err() == nil {
+			a.log.Error("pruning mail loop bookkeeping", "err", err)
+		}
 		if _, err := a.store.DeleteExpiredSessions(ctx, now); err != nil && ctx.Err() == nil {
 			a.log.Error("deleting expired sessions", "err", err)
 		}

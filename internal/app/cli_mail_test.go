@@ -1,12 +1,17 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/testkit"
 )
 
@@ -80,5 +85,41 @@ func TestCLICheckMail(t *testing.T) {
 				t.Errorf("%v prints a password:\n%s%s", args, stdout, stderr)
 			}
 		}
+	}
+}
+
+// TestMailLoopInTheServer runs a mail loop monitor in a running app: the
+// store keeps its bookkeeping, and its metrics reach /metrics.
+func TestMailLoopInTheServer(t *testing.T) {
+	ms := testkit.StartMail(t, testkit.MailOptions{})
+	path := filepath.Join(t.TempDir(), "tocsin.yaml")
+	writeConfig(t, path, `server:
+  listen: 127.0.0.1:0
+`+storageYAML(t, "sqlite")+`
+monitors:
+  - id: loop
+    type: mailloop
+    interval: 2s
+    timeout: 1500ms
+    mailloop:
+      from: tocsin@test
+      to: probe@test
+      smtp: {address: "`+ms.SMTPAddr+`", tls: none}
+      imap: {address: "`+ms.IMAPAddr+`", tls: none, username: probe, password: secret}
+`)
+	r := start(t, path)
+	waitState(t, r.app, "loop", monitor.StatusUp)
+	hist, err := r.app.Store().MailProbes(context.Background(), "loop", time.Time{})
+	if err != nil || len(hist) == 0 || hist[0].State != "received" {
+		t.Fatalf("bookkeeping in the store: %+v, %v", hist, err)
+	}
+	resp, err := http.Get(r.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `tocsin_monitor_metric{metric="delivery_latency",monitor="loop",unit="s"}`) {
+		t.Errorf("/metrics lacks the mail loop's delivery latency:\n%s", body)
 	}
 }

@@ -17,6 +17,7 @@ type appMetrics struct {
 	probeDuration *prometheus.HistogramVec
 	checks        *prometheus.CounterVec
 	certExpiry    *prometheus.GaugeVec
+	probeMetric   *prometheus.GaugeVec
 	flushSeconds  prometheus.Histogram
 	flushErrors   prometheus.Counter
 	reloads       *prometheus.CounterVec
@@ -50,6 +51,10 @@ func newAppMetrics(reg prometheus.Registerer) *appMetrics {
 			Name: "tocsin_monitor_cert_expiry_timestamp_seconds",
 			Help: "NotAfter of the certificate the monitor last saw, as a Unix time.",
 		}, []string{"monitor"}),
+		probeMetric: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "tocsin_monitor_metric",
+			Help: "Values the monitor's last probe measured (Result.Metrics), by metric name and unit.",
+		}, []string{"monitor", "metric", "unit"}),
 		flushSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "tocsin_result_flush_seconds",
 			Help:    "Time to write one batch of results, states and notifications.",
@@ -68,7 +73,7 @@ func newAppMetrics(reg prometheus.Registerer) *appMetrics {
 			Help: "Pings sent to server.watchdog_url by outcome (ok, error, skipped).",
 		}, []string{"outcome"}),
 	}
-	reg.MustRegister(m.up, m.state, m.latency, m.probeDuration, m.checks, m.certExpiry, m.flushSeconds, m.flushErrors, m.reloads, m.watchdog)
+	reg.MustRegister(m.up, m.state, m.latency, m.probeDuration, m.checks, m.certExpiry, m.probeMetric, m.flushSeconds, m.flushErrors, m.reloads, m.watchdog)
 	return m
 }
 
@@ -89,6 +94,12 @@ func (m *appMetrics) observe(mon config.Monitor, r probe.Result, st monitor.Stat
 	if !r.CertExpiry.IsZero() {
 		m.certExpiry.WithLabelValues(mon.ID).Set(float64(r.CertExpiry.Unix()))
 	}
+	// A metric a run did not measure (no delivery latency without a
+	// delivery) must not linger from an earlier run.
+	m.probeMetric.DeletePartialMatch(prometheus.Labels{"monitor": mon.ID})
+	for _, x := range r.Metrics {
+		m.probeMetric.WithLabelValues(mon.ID, x.Name, x.Unit).Set(x.Value)
+	}
 }
 
 // forget drops the series of a monitor removed from the config.
@@ -97,4 +108,5 @@ func (m *appMetrics) forget(id string) {
 	m.state.DeleteLabelValues(id)
 	m.latency.DeleteLabelValues(id)
 	m.certExpiry.DeleteLabelValues(id)
+	m.probeMetric.DeletePartialMatch(prometheus.Labels{"monitor": id})
 }
