@@ -1,7 +1,10 @@
 package mailloop
 
 import (
+	"bufio"
 	"context"
+	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -9,6 +12,7 @@ import (
 
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/probe"
+	"github.com/tocsin/tocsin/internal/probe/internal/mailtest"
 	"github.com/tocsin/tocsin/internal/testkit"
 )
 
@@ -289,5 +293,52 @@ func TestSendOnlyAndReceiveOnly(t *testing.T) {
 		want(t, run(p), probe.OK, `1 message from /backup@/ with subject /^Backup (OK|done)/ in INBOX within 1h0m0s; newest arrived 00:00:00 (10m ago): "Backup OK"`)
 		time.Sleep(2 * time.Hour)
 		want(t, run(p), probe.Critical, "the newest one arrived 2000-01-01 00:00")
+	})
+}
+
+func TestHostileMailbox(t *testing.T) {
+	for name, script := range map[string]func(c net.Conn, r *bufio.Reader){
+		"hangs after greeting": func(c net.Conn, r *bufio.Reader) {
+			mailtest.Say(c, "* OK ready")
+			mailtest.Hang(r)
+		},
+		"endless data": func(c net.Conn, r *bufio.Reader) { mailtest.Endless(c, "* OK ") },
+		"closes early":  func(c net.Conn, r *bufio.Reader) {},
+	} {
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				n := testkit.NewPipeNet()
+				testkit.StartMail(t, testkit.MailOptions{Net: n})
+				mailtest.Hostile(t, n, "evil:143", script)
+				c := loopConfig()
+				c.IMAP.Address = "evil:143"
+				start := time.Now()
+				r := run(newLoop(t, n, c, nil))
+				want(t, r, probe.Critical, "mail sent 00:00:00 via smtp:25, but looking for it in imap evil:143 failed: ")
+				if time.Since(start) > 30*time.Second {
+					t.Errorf("the run took %s, past its timeout", time.Since(start))
+				}
+			})
+		})
+	}
+}
+
+func TestThousandsOfMessages(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n := testkit.NewPipeNet()
+		ms := testkit.StartMail(t, testkit.MailOptions{Net: n})
+		for i := range 3000 {
+			h := fmt.Sprintf("Subject: newsletter %d\r\n", i)
+			if i%5 == 0 {
+				h = fmt.Sprintf("X-Tocsin-Probe: other %s\r\n", newToken(time.Now()))
+			}
+			if err := ms.Deliver("INBOX", []byte(h+"\r\nx\r\n"), time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want(t, run(newLoop(t, n, loopConfig(), nil)), probe.OK, "arrived in INBOX after 0s")
+		if got := ms.Count(t, "INBOX"); got != 3000 {
+			t.Fatalf("INBOX holds %d messages, want the 3000 that are not this monitor's", got)
+		}
 	})
 }
