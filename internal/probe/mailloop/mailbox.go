@@ -55,7 +55,7 @@ type session interface {
 
 // parseHeader reads header fields as they come from a FETCH or TOP.
 func parseHeader(raw []byte) textproto.MIMEHeader {
-	r := textproto.NewReader(bufio.NewReader(io2(raw)))
+	r := textproto.NewReader(bufio.NewReader(headerBlock(raw)))
 	h, err := r.ReadMIMEHeader()
 	if err != nil && len(h) == 0 {
 		return textproto.MIMEHeader{}
@@ -63,7 +63,8 @@ func parseHeader(raw []byte) textproto.MIMEHeader {
 	return h
 }
 
-func io2(raw []byte) *bytes.Reader {
+// headerBlock makes sure raw ends with the blank line that ends a header.
+func headerBlock(raw []byte) *bytes.Reader {
 	if !bytes.HasSuffix(raw, []byte("\r\n\r\n")) && !bytes.HasSuffix(raw, []byte("\n\n")) {
 		raw = append(bytes.TrimRight(raw, "\r\n"), "\r\n\r\n"...)
 	}

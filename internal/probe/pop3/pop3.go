@@ -124,13 +124,13 @@ func (p *Prober) Probe(ctx context.Context) probe.Result {
 // its Date: header.
 func headerDate(lines []string) time.Time {
 	h, _ := textproto.NewReader(bufio.NewReader(strings.NewReader(strings.Join(lines, "\r\n") + "\r\n\r\n"))).ReadMIMEHeader()
-	for _, v := range h.Values("Received") {
+	// Only the topmost Received: header, the one the receiving server added.
+	if v := h.Get("Received"); v != "" {
 		if i := strings.LastIndexByte(v, ';'); i >= 0 {
 			if t, err := mail.ParseDate(strings.TrimSpace(v[i+1:])); err == nil {
 				return t.UTC()
 			}
 		}
-		break
 	}
 	if t, err := mail.ParseDate(h.Get("Date")); err == nil {
 		return t.UTC()
