@@ -29,6 +29,7 @@ const (
 	DefaultMailLoopCleanup     = 24 * time.Hour
 	DefaultMailLoopWindow      = time.Hour
 	DefaultIMAPMailbox         = "INBOX"
+	DefaultMailLoopTimeout     = time.Minute
 )
 
 // DefaultJunkFolders are the folders a mail loop also searches when
@@ -502,6 +503,11 @@ func (l *loader) mailDefaults(m *Monitor, p string) {
 	}
 	if c := m.MailLoop; c != nil {
 		q := p + ".mailloop"
+		// A run waits for its mail until shortly before the timeout, so
+		// the general 10s default is too short for most mail paths.
+		if !l.ix.has(p+".timeout") && m.Interval > 0 {
+			m.Timeout = Duration(min(DefaultMailLoopTimeout, m.Interval.D()))
+		}
 		if c.Mode == "" {
 			c.Mode = MailLoopRoundTrip
 		}
