@@ -103,6 +103,9 @@ type MailOptions struct {
 	Username, Password string
 	// Folders created besides INBOX (e.g. "Junk").
 	Folders []string
+	// ImplicitTLS serves TLS from the first byte on every port (as on
+	// 465, 993 and 995) instead of offering STARTTLS; it needs TLS.
+	ImplicitTLS bool
 }
 
 // MailServer is an SMTP server that delivers into an IMAP server's mailbox
@@ -156,6 +159,11 @@ func StartMail(t testing.TB, o MailOptions) *MailServer {
 		return l
 	}
 	sl, il, pl := listen("smtp:25"), listen("imap:143"), listen("pop3:110")
+	starttls := o.TLS
+	if o.ImplicitTLS && o.TLS != nil {
+		sl, il, pl = tls.NewListener(sl, o.TLS), tls.NewListener(il, o.TLS), tls.NewListener(pl, o.TLS)
+		starttls = nil
+	}
 	ms.SMTPAddr, ms.IMAPAddr, ms.POP3Addr = sl.Addr().String(), il.Addr().String(), pl.Addr().String()
 
 	ms.smtp = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
@@ -163,7 +171,7 @@ func StartMail(t testing.TB, o MailOptions) *MailServer {
 	}))
 	ms.smtp.Domain = "mx.test"
 	ms.smtp.AllowInsecureAuth = true
-	ms.smtp.TLSConfig = o.TLS
+	ms.smtp.TLSConfig = starttls
 	ms.smtp.ReadTimeout = time.Minute
 	ms.smtp.WriteTimeout = time.Minute
 	ms.smtp.ErrorLog = discardLog{}
@@ -172,11 +180,11 @@ func StartMail(t testing.TB, o MailOptions) *MailServer {
 			return mem.NewSession(), nil, nil
 		},
 		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapUIDPlus: {}},
-		TLSConfig:    o.TLS,
+		TLSConfig:    starttls,
 		InsecureAuth: true,
 		Logger:       discardLog{},
 	})
-	ms.pop3 = &POP3Server{Drop: ms.Drop, User: o.Username, Pass: o.Password, TLS: o.TLS}
+	ms.pop3 = &POP3Server{Drop: ms.Drop, User: o.Username, Pass: o.Password, TLS: starttls}
 
 	var wg sync.WaitGroup
 	wg.Add(3)

@@ -123,3 +123,13 @@ func TestHostileServers(t *testing.T) {
 		})
 	}
 }
+
+func TestImplicitTLS(t *testing.T) {
+	ca := certtest.NewAuthority(t)
+	ms := testkit.StartMail(t, testkit.MailOptions{TLS: ca.ServerConfig(t, time.Now().Add(10*24*time.Hour), "127.0.0.1"), ImplicitTLS: true})
+	c := &config.IMAPCheck{Address: ms.IMAPAddr, TLS: config.MailTLSImplicit, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)},
+		Username: "probe", Password: "secret"}
+	want(t, run(t, c, nil), probe.Warning, "certificate expires in 9 days")
+	c.TLS = config.MailTLSStartTLS
+	want(t, run(t, c, nil), probe.Critical, "")
+}

@@ -109,3 +109,11 @@ func TestHostileServers(t *testing.T) {
 		})
 	}
 }
+
+func TestImplicitTLS(t *testing.T) {
+	ca := certtest.NewAuthority(t)
+	ms := testkit.StartMail(t, testkit.MailOptions{TLS: ca.ServerConfig(t, time.Now().Add(90*24*time.Hour), "127.0.0.1"), ImplicitTLS: true})
+	c := &config.POP3Check{Address: ms.POP3Addr, TLS: config.MailTLSImplicit, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)},
+		Username: "probe", Password: "secret"}
+	want(t, run(t, c, nil), probe.OK, "the maildrop holds 0 messages; TLS, certificate expires in 89 days")
+}

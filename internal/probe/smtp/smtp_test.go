@@ -148,3 +148,13 @@ func TestHostileServers(t *testing.T) {
 		})
 	}
 }
+
+func TestImplicitTLS(t *testing.T) {
+	ca := certtest.NewAuthority(t)
+	ms := testkit.StartMail(t, testkit.MailOptions{TLS: ca.ServerConfig(t, time.Now().Add(90*24*time.Hour), "127.0.0.1"), ImplicitTLS: true})
+	c := &config.SMTPCheck{Address: ms.SMTPAddr, TLS: config.MailTLSImplicit, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)},
+		Username: "probe", Password: "secret", MailFrom: "a@test", RcptTo: []string{"b@test"}, Expect: config.SMTPExpect{RcptCodes: []string{"251"}}}
+	want(t, run(newProber(t, c, nil), 10*time.Second), probe.Critical, "RCPT TO:<b@test> answered 250, expected 251")
+	c.Expect.RcptCodes = nil
+	want(t, run(newProber(t, c, nil), 10*time.Second), probe.OK, "TLS, certificate expires in 89 days")
+}
