@@ -303,7 +303,7 @@ func TestHostileMailbox(t *testing.T) {
 			mailtest.Hang(r)
 		},
 		"endless data": func(c net.Conn, r *bufio.Reader) { mailtest.Endless(c, "* OK ") },
-		"closes early":  func(c net.Conn, r *bufio.Reader) {},
+		"closes early": func(c net.Conn, r *bufio.Reader) {},
 	} {
 		t.Run(name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
