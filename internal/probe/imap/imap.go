@@ -139,7 +139,7 @@ func describe(err error, elapsed time.Duration) string {
 func reason(err error, elapsed time.Duration) string {
 	var ie *goimap.Error
 	if errors.As(err, &ie) {
-		return string(ie.Type) + " " + probe.Clip(ie.Text, 160)
+		return mailx.SMTPReason(err)
 	}
 	return mailx.Redactor(nil).Reason(err, elapsed)
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
@@ -53,9 +54,18 @@ type PhaseError struct {
 func (e *PhaseError) Error() string { return e.Phase + ": " + SMTPReason(e.Err) }
 func (e *PhaseError) Unwrap() error { return e.Err }
 
-// SMTPReason renders an error of the SMTP library: a server reply as
-// "550 5.1.1 no such user", anything else as probe.ErrorReason does.
+// SMTPReason renders an error of the mail libraries: an SMTP reply as
+// "550 5.1.1 no such user", an IMAP one as "NO [AUTHENTICATIONFAILED]
+// Authentication failed", anything else as probe.ErrorReason does.
 func SMTPReason(err error) string {
+	var ie *imap.Error
+	if errors.As(err, &ie) {
+		msg := string(ie.Type)
+		if ie.Code != "" {
+			msg += " [" + string(ie.Code) + "]"
+		}
+		return msg + " " + probe.Clip(ie.Text, 160)
+	}
 	var se *smtp.SMTPError
 	if errors.As(err, &se) {
 		msg := strconv.Itoa(se.Code)
