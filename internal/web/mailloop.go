@@ -65,6 +65,8 @@ type mailLoopData struct {
 	Sent, Received, Pending, Lost string
 	Latency                       string
 	Chart                         template.HTML
+	// Peak and Average summarise the chart ("" without deliveries).
+	Peak, Average string
 }
 
 // mailLoopResults bounds the results read for the latency chart: a day of
@@ -98,8 +100,18 @@ func (s *Server) mailLoop(ctx context.Context, m config.Monitor, last *probe.Res
 	if err != nil {
 		return nil, fmt.Errorf("reading results of monitor %q: %w", m.ID, err)
 	}
-	d.Chart = chart(latencySeries(rs, "delivery_latency", now.Add(-24*time.Hour), now, monitorChartPoints), 720, 120,
-		"Mail delivery latency per 15 minutes over the last 24 hours; red bars mark failed runs")
+	pts := latencySeries(rs, "delivery_latency", now.Add(-24*time.Hour), now, monitorChartPoints)
+	d.Chart = chart(pts, 720, 120, "Mail delivery latency per 15 minutes over the last 24 hours; red bars mark failed runs")
+	var peak, sum time.Duration
+	n := 0
+	for _, p := range pts {
+		peak = max(peak, p.Max)
+		sum += p.Avg * time.Duration(p.Total)
+		n += p.Total
+	}
+	if n > 0 {
+		d.Peak, d.Average = formatSeconds(peak.Seconds()), formatSeconds((sum / time.Duration(n)).Seconds())
+	}
 	return d, nil
 }
 

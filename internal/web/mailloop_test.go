@@ -49,7 +49,7 @@ func TestMailLoopPage(t *testing.T) {
 	}
 	for _, want := range []string{`id="mail-loop"`, `data-metric="lost">3<`, `data-metric="pending">1<`, `data-metric="sent">1<`,
 		"smtp smtp.example.org:587 → imap imap.example.org:993 INBOX", `<path class="chart-line"`, "Delivery latency, last 24 hours",
-		`id="last-run"`, "critical 0", "not found in INBOX after 10m"} {
+		`id="last-run"`, "critical 0", "not found in INBOX after 10m", "average 7.5s, peak 13s"} {
 		if !strings.Contains(r.body, want) {
 			t.Errorf("mail loop page lacks %q", want)
 		}
