@@ -1,13 +1,17 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -121,5 +125,76 @@ monitors:
 	resp.Body.Close()
 	if !strings.Contains(string(body), `tocsin_monitor_metric{metric="delivery_latency",monitor="loop",unit="s"}`) {
 		t.Errorf("/metrics lacks the mail loop's delivery latency:\n%s", body)
+	}
+}
+
+// syncBuffer is a log destination safe for the app's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestMailPasswordsStayOutOfLogs runs failing mail monitors in a server and
+// reads everything it logged.
+func TestMailPasswordsStayOutOfLogs(t *testing.T) {
+	ms := testkit.StartMail(t, testkit.MailOptions{})
+	t.Setenv("TOCSIN_TEST_MAIL_PASSWORD", "leaky-password-value")
+	path := filepath.Join(t.TempDir(), "tocsin.yaml")
+	writeConfig(t, path, `server:
+  listen: 127.0.0.1:0
+`+storageYAML(t, "sqlite")+`
+monitors:
+  - id: loop
+    type: mailloop
+    interval: 1s
+    timeout: 900ms
+    mailloop:
+      from: tocsin@test
+      to: probe@test
+      smtp: {address: "`+ms.SMTPAddr+`", tls: none}
+      imap: {address: "`+ms.IMAPAddr+`", tls: none, username: probe, password: "${TOCSIN_TEST_MAIL_PASSWORD}"}
+  - id: mx
+    type: smtp
+    interval: 1s
+    timeout: 900ms
+    smtp: {address: "`+ms.SMTPAddr+`", tls: none, username: probe, password: "${TOCSIN_TEST_MAIL_PASSWORD}"}
+`)
+	var logs syncBuffer
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := New(ctx, Options{ConfigPath: path, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Listener: ln, WatchInterval: -1})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	waitState(t, a, "loop", monitor.StatusDown)
+	waitState(t, a, "mx", monitor.StatusDown)
+	out := logs.String()
+	if !strings.Contains(out, "monitor state changed") || !strings.Contains(out, "AUTH: 535") {
+		t.Errorf("the logs lack the state changes and their reasons:\n%s", out)
+	}
+	if strings.Contains(out, "leaky-password-value") {
+		t.Errorf("the logs hold a password:\n%s", out)
 	}
 }
