@@ -342,3 +342,34 @@ func TestThousandsOfMessages(t *testing.T) {
 		}
 	})
 }
+
+func TestReceiveOnlyDeletesWhatItMatched(t *testing.T) {
+	for _, box := range []string{"imap", "pop3"} {
+		t.Run(box, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				n := testkit.NewPipeNet()
+				ms := testkit.StartMail(t, testkit.MailOptions{Net: n})
+				for _, m := range []string{"From: backup@host.test\r\nSubject: Backup OK\r\n", "From: alice@test\r\nSubject: Backup OK?\r\n"} {
+					if err := ms.Deliver("INBOX", []byte(m+"\r\nx\r\n"), time.Now().Add(-time.Minute)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				c := loopConfig()
+				c.Mode, c.SMTP, c.From, c.To = config.MailLoopReceiveMode, nil, "", ""
+				if box == "pop3" {
+					c.IMAP = nil
+					c.POP3 = &config.MailLoopPOP3{Address: "pop3:110", TLS: config.MailTLSNone, Username: "probe", Password: "secret"}
+				}
+				c.Receive = &config.MailLoopReceive{FromRegex: `^backup@`, Window: config.Duration(time.Hour), Delete: true}
+				want(t, run(newLoop(t, n, c, nil)), probe.OK, `1 message from /^backup@/ in INBOX within 1h0m0s; newest arrived 23:59:00 (1m ago): "Backup OK"`)
+				got := ms.Drop.Len()
+				if box == "imap" {
+					got = ms.Count(t, "INBOX")
+				}
+				if got != 1 {
+					t.Errorf("%s holds %d messages, want only alice's", box, got)
+				}
+			})
+		})
+	}
+}
