@@ -106,6 +106,9 @@ type MailOptions struct {
 	// ImplicitTLS serves TLS from the first byte on every port (as on
 	// 465, 993 and 995) instead of offering STARTTLS; it needs TLS.
 	ImplicitTLS bool
+	// NoUIDPlus leaves UIDPLUS out of the IMAP capabilities, as older
+	// servers do.
+	NoUIDPlus bool
 }
 
 // MailServer is an SMTP server that delivers into an IMAP server's mailbox
@@ -175,11 +178,15 @@ func StartMail(t testing.TB, o MailOptions) *MailServer {
 	ms.smtp.ReadTimeout = time.Minute
 	ms.smtp.WriteTimeout = time.Minute
 	ms.smtp.ErrorLog = discardLog{}
+	caps := imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapUIDPlus: {}}
+	if o.NoUIDPlus {
+		delete(caps, imap.CapUIDPlus)
+	}
 	ms.imap = imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
 			return mem.NewSession(), nil, nil
 		},
-		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapUIDPlus: {}},
+		Caps:         caps,
 		TLSConfig:    starttls,
 		InsecureAuth: true,
 		Logger:       discardLog{},
@@ -243,11 +250,19 @@ func (ms *MailServer) Accepted() int { ms.mu.Lock(); defer ms.mu.Unlock(); retur
 // Count returns how many messages a folder holds.
 func (ms *MailServer) Count(t testing.TB, folder string) int {
 	t.Helper()
-	st, err := ms.User.Status(folder, &imap.StatusOptions{NumMessages: true})
+	n, _ := ms.Flagged(t, folder)
+	return n
+}
+
+// Flagged returns how many messages a folder holds and how many of them
+// are flagged \Deleted.
+func (ms *MailServer) Flagged(t testing.TB, folder string) (messages, deleted int) {
+	t.Helper()
+	st, err := ms.User.Status(folder, &imap.StatusOptions{NumMessages: true, NumDeleted: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return int(*st.NumMessages)
+	return int(*st.NumMessages), int(*st.NumDeleted)
 }
 
 // Deliver puts raw (a whole message) into folder and the maildrop, with a

@@ -152,7 +152,10 @@ func (s *imapSession) probes(ctx context.Context) ([]found, error) {
 			}
 			return nil, fmt.Errorf("select %s: %w", folder, err)
 		}
-		crit := &imap.SearchCriteria{Header: []imap.SearchCriteriaHeaderField{{Key: HeaderName, Value: s.monitorID + " "}}}
+		// Mails flagged \Deleted are gone as far as the probe is concerned
+		// (a server without UID EXPUNGE keeps them until its next expunge).
+		crit := &imap.SearchCriteria{Header: []imap.SearchCriteriaHeaderField{{Key: HeaderName, Value: s.monitorID + " "}},
+			NotFlag: []imap.Flag{imap.FlagDeleted}}
 		fs, err := s.fetch(folder, crit, []string{HeaderName, "Received"})
 		if err != nil {
 			return nil, err
@@ -174,7 +177,7 @@ func (s *imapSession) recent(_ context.Context, since time.Time) ([]found, error
 		return nil, fmt.Errorf("select %s: %w", s.mailbox, err)
 	}
 	// SINCE compares dates only; the caller compares the exact times.
-	return s.fetch(s.mailbox, &imap.SearchCriteria{Since: since.AddDate(0, 0, -1)}, []string{"From", "Subject", "Received", "Date"})
+	return s.fetch(s.mailbox, &imap.SearchCriteria{Since: since.AddDate(0, 0, -1), NotFlag: []imap.Flag{imap.FlagDeleted}}, []string{"From", "Subject", "Received", "Date"})
 }
 
 // fetch searches a selected folder and reads the named header fields of the

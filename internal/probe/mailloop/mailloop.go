@@ -34,6 +34,10 @@ const (
 	// reserve is kept back from the run's deadline for the last look,
 	// the deletions and the bookkeeping.
 	reserve = 2 * time.Second
+	// mailboxBudget bounds what one mailbox session reads in a run: it
+	// looks every couple of seconds, each look reading up to maxScan
+	// headers per folder.
+	mailboxBudget = 16 << 20
 )
 
 // Prober runs one mail loop monitor.
@@ -118,6 +122,7 @@ func New(monitorID string, c *config.MailLoopCheck, ledger Ledger) (*Prober, err
 		if err != nil {
 			return nil, fmt.Errorf("mailloop imap: %w", err)
 		}
+		srv.Budget = mailboxBudget
 		p.boxServer, p.mailbox, p.junk = srv, s.Mailbox, s.JunkFolders
 		if p.mailbox == "" {
 			p.mailbox = config.DefaultIMAPMailbox
@@ -130,6 +135,7 @@ func New(monitorID string, c *config.MailLoopCheck, ledger Ledger) (*Prober, err
 		if err != nil {
 			return nil, fmt.Errorf("mailloop pop3: %w", err)
 		}
+		srv.Budget = mailboxBudget
 		p.boxServer, p.pop3, p.mailbox = srv, true, "INBOX"
 		p.boxTag = "pop3 " + s.Address
 		p.redact = append(p.redact, mailx.NewRedactor(s.Username, s.Password)...)

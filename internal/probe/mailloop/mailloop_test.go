@@ -373,3 +373,27 @@ func TestReceiveOnlyDeletesWhatItMatched(t *testing.T) {
 		})
 	}
 }
+
+// TestWithoutUIDPlus: a server without UID EXPUNGE keeps the probe mails
+// flagged \Deleted (a plain EXPUNGE would remove other flagged messages
+// too), and later runs go on as before.
+func TestWithoutUIDPlus(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n := testkit.NewPipeNet()
+		ms := testkit.StartMail(t, testkit.MailOptions{Net: n, NoUIDPlus: true})
+		if err := ms.Deliver("INBOX", []byte("Subject: someone's\r\n\r\nx\r\n"), time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		p := newLoop(t, n, loopConfig(), nil)
+		want(t, run(p), probe.OK, "arrived in INBOX")
+		if msgs, del := ms.Flagged(t, "INBOX"); msgs != 2 || del != 1 {
+			t.Fatalf("INBOX holds %d messages, %d flagged deleted; want 2 and 1", msgs, del)
+		}
+		time.Sleep(time.Minute)
+		r := run(p)
+		want(t, r, probe.OK, "mail sent 00:01:00 via smtp:25 arrived in INBOX")
+		if metric(r, "received") != 1 {
+			t.Errorf("received = %v, want only the new mail", metric(r, "received"))
+		}
+	})
+}

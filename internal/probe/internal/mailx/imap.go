@@ -74,7 +74,7 @@ func (s *IMAP) Close() {
 func DialIMAP(ctx context.Context, dial Dialer, s Server, tr *probe.Trace) (*IMAP, error) {
 	box := &CertBox{}
 	s.Conf = box.Watch(s.Conf)
-	conn, err := Open(ctx, dial, s, tr, DefaultBudget)
+	conn, err := Open(ctx, dial, s, tr, s.budget())
 	if err != nil {
 		var pe *PhaseError
 		if errors.As(err, &pe) {

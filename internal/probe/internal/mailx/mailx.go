@@ -39,6 +39,17 @@ type Server struct {
 	Conf     *tls.Config
 	Username string
 	Password string
+	// Budget is how many bytes one connection may read; 0 means
+	// DefaultBudget. A mail loop watching a mailbox for a whole run reads
+	// more than a dialogue does.
+	Budget int64
+}
+
+func (s Server) budget() int64 {
+	if s.Budget > 0 {
+		return s.Budget
+	}
+	return DefaultBudget
 }
 
 // NewServer provisions a Server from the connection fields of a block,

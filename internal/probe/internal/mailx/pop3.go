@@ -50,7 +50,7 @@ func (e *POP3Error) Error() string {
 func DialPOP3(ctx context.Context, dial Dialer, s Server, tr *probe.Trace) (*POP3, error) {
 	box := &CertBox{}
 	s.Conf = box.Watch(s.Conf)
-	conn, err := Open(ctx, dial, s, tr, DefaultBudget)
+	conn, err := Open(ctx, dial, s, tr, s.budget())
 	if err != nil {
 		var pe *PhaseError
 		if errors.As(err, &pe) {

@@ -180,7 +180,7 @@ func DialSMTP(ctx context.Context, dial Dialer, s Server, helo string, tr *probe
 	}
 	box := &CertBox{}
 	s.Conf = box.Watch(s.Conf)
-	conn, err := Open(ctx, dial, s, tr, DefaultBudget)
+	conn, err := Open(ctx, dial, s, tr, s.budget())
 	if err != nil {
 		var pe *PhaseError
 		if errors.As(err, &pe) {
