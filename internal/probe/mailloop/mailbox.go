@@ -265,11 +265,7 @@ func (p *Prober) openPOP3(ctx context.Context) (session, error) {
 func (s *pop3Session) reusable() bool { return false }
 
 func (s *pop3Session) done() error {
-	if s.dele == 0 {
-		s.c.Close()
-		return nil
-	}
-	if err := s.c.Quit(); err != nil {
+	if err := s.c.Quit(); err != nil && s.dele > 0 {
 		return fmt.Errorf("QUIT (deleting %d probe mails): %w", s.dele, err)
 	}
 	return nil
