@@ -381,7 +381,7 @@ func (p *Prober) roundTrip(ctx context.Context, start time.Time) probe.Result {
 				m.ReceivedAt = m.SentAt
 			}
 			m.Folder = f.folder
-			if m.State == StateLost {
+			if m.State == StateLost || m.Latency() >= p.maxDelivery {
 				m.State = StateLate
 			} else {
 				m.State = StateReceived
@@ -541,6 +541,9 @@ func (p *Prober) grade(history []Message, sent int, received, lost []int, sendEr
 		res.Status = probe.OK
 		suffix := ""
 		switch {
+		case lat >= p.maxDelivery:
+			res.Status = probe.Critical
+			suffix = fmt.Sprintf(", longer than max_delivery %s", p.maxDelivery)
 		case p.crit > 0 && lat > p.crit:
 			res.Status = probe.Critical
 			suffix = fmt.Sprintf(", critical above %s", p.crit)
@@ -553,7 +556,7 @@ func (p *Prober) grade(history []Message, sent int, received, lost []int, sendEr
 			res.Status = max(res.Status, probe.Warning)
 		}
 		res.Reason = fmt.Sprintf("mail sent %s via %s %s after %s%s", clock(got.SentAt), got.Via, where, probe.FormatDuration(lat), suffix)
-		if got.State == StateLate {
+		if got.State == StateLate && lat < p.maxDelivery {
 			res.Reason += " (late: it had been counted as lost)"
 		}
 		if pending > 0 && sent >= 0 && history[sent].State == StatePending {

@@ -397,3 +397,41 @@ func TestWithoutUIDPlus(t *testing.T) {
 		}
 	})
 }
+
+// TestMailboxOutageThenSlowDelivery: while the mailbox cannot be read the
+// mail in flight is lost; a mail that took longer than max_delivery is
+// critical even when it turns up.
+func TestMailboxOutageThenSlowDelivery(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n := testkit.NewPipeNet()
+		ms := testkit.StartMail(t, testkit.MailOptions{Net: n})
+		c := loopConfig()
+		c.MaxDelivery = config.Duration(5 * time.Minute)
+		p := newLoop(t, n, c, nil)
+		ms.SetDelay(7 * time.Minute)
+		want(t, run(p), probe.OK, "pending")
+		time.Sleep(6 * time.Minute)
+		ms.SetDelay(0)
+		// The first mail is due at 00:07 but was given up on at 00:05.
+		want(t, run(p), probe.Critical, "mail sent 00:00:00 via smtp:25 not found in INBOX after 6m (max_delivery 5m0s)")
+		time.Sleep(2 * time.Minute)
+		r := run(p)
+		want(t, r, probe.OK, "mail sent 00:08:00 via smtp:25 arrived in INBOX after 0s")
+		if metric(r, "received") != 2 {
+			t.Errorf("received = %v, want the late mail and the new one", metric(r, "received"))
+		}
+
+		// A mailbox that was unreachable while a slow mail came in.
+		ms.SetDelay(6 * time.Minute)
+		bad := loopConfig()
+		bad.MaxDelivery = c.MaxDelivery
+		bad.IMAP.Address = "down:143"
+		ledger := &MemoryLedger{}
+		want(t, run(newLoop(t, n, bad, ledger)), probe.Critical, "but looking for it in imap down:143 failed: connect: connection refused")
+		time.Sleep(4 * time.Minute)
+		ms.SetLose(true)
+		good := newLoop(t, n, c, ledger)
+		time.Sleep(3 * time.Minute)
+		want(t, run(good), probe.Critical, "arrived in INBOX after 6m0s, longer than max_delivery 5m0s")
+	})
+}
