@@ -119,6 +119,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		return nil, fmt.Errorf("opening the %s store: %w", cfg.Storage.Driver, err)
 	}
 	a.store = st
+	a.deps.ledger = st
 
 	states, err := st.MonitorStates(ctx)
 	if err != nil {
@@ -423,6 +424,11 @@ func (a *App) housekeeping(ctx context.Context) {
 			a.log.Error("pruning old results", "err", err)
 		} else if n > 0 {
 			a.log.Info("pruned old results", "rows", n)
+		}
+		// The mail loops prune their own bookkeeping; this catches monitors
+		// removed from the configuration.
+		if _, err := a.store.PruneMailProbes(ctx, "", now.Add(-cfg.Storage.RawRetention.D())); err != nil && ctx.Err() == nil {
+			a.log.Error("pruning mail loop bookkeeping", "err", err)
 		}
 		if _, err := a.store.DeleteExpiredSessions(ctx, now); err != nil && ctx.Err() == nil {
 			a.log.Error("deleting expired sessions", "err", err)

@@ -12,6 +12,10 @@ import (
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/probe/dnsx"
 	"github.com/tocsin/tocsin/internal/probe/httpx"
+	"github.com/tocsin/tocsin/internal/probe/imap"
+	"github.com/tocsin/tocsin/internal/probe/mailloop"
+	"github.com/tocsin/tocsin/internal/probe/pop3"
+	"github.com/tocsin/tocsin/internal/probe/smtp"
 	"github.com/tocsin/tocsin/internal/probe/tcp"
 	"github.com/tocsin/tocsin/internal/probe/tlsx"
 	"github.com/tocsin/tocsin/internal/scheduler"
@@ -22,6 +26,9 @@ type proberDeps struct {
 	// transports pools HTTP connections between monitors; nil gives each
 	// prober its own (tocsin check).
 	transports *httpx.Transports
+	// ledger keeps the mail loop's mails in flight; nil keeps them in
+	// memory, for one-off runs.
+	ledger mailloop.Ledger
 }
 
 // newProber builds the prober for one monitor from its type block.
@@ -35,6 +42,14 @@ func newProber(m *config.Monitor, deps proberDeps) (probe.Prober, error) {
 		return tlsx.New(m.TLS)
 	case "dns":
 		return dnsx.New(m.DNS)
+	case "mailloop":
+		return mailloop.New(m.ID, m.MailLoop, deps.ledger)
+	case "smtp":
+		return smtp.New(m.SMTP)
+	case "imap":
+		return imap.New(m.IMAP)
+	case "pop3":
+		return pop3.New(m.POP3)
 	case "ssh", "sftp", "icmp", "command":
 		return newRemoteProber(m)
 	default:
@@ -92,6 +107,18 @@ func targetHost(m *config.Monitor) string {
 			return hostOf(m.DNS.Server)
 		}
 		return "dns"
+	case m.MailLoop != nil && m.MailLoop.SMTP != nil:
+		return hostOf(m.MailLoop.SMTP.Address)
+	case m.MailLoop != nil && m.MailLoop.IMAP != nil:
+		return hostOf(m.MailLoop.IMAP.Address)
+	case m.MailLoop != nil && m.MailLoop.POP3 != nil:
+		return hostOf(m.MailLoop.POP3.Address)
+	case m.SMTP != nil:
+		return hostOf(m.SMTP.Address)
+	case m.IMAP != nil:
+		return hostOf(m.IMAP.Address)
+	case m.POP3 != nil:
+		return hostOf(m.POP3.Address)
 	case m.SSH != nil || m.SFTP != nil || m.ICMP != nil || m.Command != nil:
 		return remoteTargetHost(m)
 	}

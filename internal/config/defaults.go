@@ -152,6 +152,7 @@ func (l *loader) monitorDefaults(m *Monitor, p string) {
 			t.CertMinDays = max(min(DefaultTLSCertMinDays, t.CertWarnDays), 0)
 		}
 	}
+	l.mailDefaults(m, p)
 	l.remoteDefaults(m, p)
 	if d := m.DNS; d != nil {
 		if d.Type == "" {
@@ -180,6 +181,18 @@ func (m *Monitor) blocks() []string {
 	}
 	if m.DNS != nil {
 		out = append(out, "dns")
+	}
+	if m.MailLoop != nil {
+		out = append(out, "mailloop")
+	}
+	if m.SMTP != nil {
+		out = append(out, "smtp")
+	}
+	if m.IMAP != nil {
+		out = append(out, "imap")
+	}
+	if m.POP3 != nil {
+		out = append(out, "pop3")
 	}
 	for _, name := range []string{"ssh", "sftp", "icmp", "command"} {
 		if m.remoteBlocks()[name] {

@@ -22,11 +22,15 @@ func (m Monitor) Fingerprint() string {
 		TCP              *TCPCheck
 		TLS              *TLSCheck
 		DNS              *DNSCheck
-		SSH              *SSHCheck     `json:",omitempty"`
-		SFTP             *SFTPCheck    `json:",omitempty"`
-		ICMP             *ICMPCheck    `json:",omitempty"`
-		Command          *CommandCheck `json:",omitempty"`
-	}{m.Type, m.Interval, m.Timeout, m.FailureThreshold, m.SuccessThreshold, m.HTTP, m.TCP, m.TLS, m.DNS, m.SSH, m.SFTP, m.ICMP, m.Command}
+		MailLoop         *MailLoopCheck `json:",omitempty"`
+		SMTP             *SMTPCheck     `json:",omitempty"`
+		IMAP             *IMAPCheck     `json:",omitempty"`
+		POP3             *POP3Check     `json:",omitempty"`
+		SSH              *SSHCheck      `json:",omitempty"`
+		SFTP             *SFTPCheck     `json:",omitempty"`
+		ICMP             *ICMPCheck     `json:",omitempty"`
+		Command          *CommandCheck  `json:",omitempty"`
+	}{m.Type, m.Interval, m.Timeout, m.FailureThreshold, m.SuccessThreshold, m.HTTP, m.TCP, m.TLS, m.DNS, m.MailLoop, m.SMTP, m.IMAP, m.POP3, m.SSH, m.SFTP, m.ICMP, m.Command}
 	// encoding/json sorts map keys, so equal definitions encode equally.
 	b, err := json.Marshal(def)
 	if err != nil {

@@ -234,6 +234,7 @@ func (l *loader) readSecrets(cfg *Config) {
 			l.readSecret(p+".email", "password_file", &ch.Email.Password, &ch.Email.PasswordFile)
 		}
 	}
+	l.readMailSecrets(cfg)
 }
 
 // resolvePaths anchors relative file paths at the config file's folder, so
@@ -258,6 +259,7 @@ func (l *loader) resolvePaths(cfg *Config) {
 		if m.TLS != nil {
 			tlsFiles(&m.TLS.Client)
 		}
+		l.resolveMailPaths(m)
 		l.remotePaths(m)
 	}
 }

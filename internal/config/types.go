@@ -143,7 +143,7 @@ type Monitor struct {
 	ID      string `yaml:"id"`
 	Name    string `yaml:"name"`
 	Service string `yaml:"service"`
-	Type    string `yaml:"type"` // http, tcp, tls, dns, ssh, sftp, icmp, command
+	Type    string `yaml:"type"` // http, tcp, tls, dns, mailloop, smtp, imap, pop3, ssh, sftp, icmp, command
 	// Interval between runs. Default 60s.
 	Interval Duration `yaml:"interval"`
 	// Timeout of one run. Default 10s, or the interval when shorter.
@@ -162,10 +162,14 @@ type Monitor struct {
 	TLS  *TLSCheck  `yaml:"tls"`
 	DNS  *DNSCheck  `yaml:"dns"`
 
-	SSH     *SSHCheck     `yaml:"ssh"`
-	SFTP    *SFTPCheck    `yaml:"sftp"`
-	ICMP    *ICMPCheck    `yaml:"icmp"`
-	Command *CommandCheck `yaml:"command"`
+	MailLoop *MailLoopCheck `yaml:"mailloop"`
+	SMTP     *SMTPCheck     `yaml:"smtp"`
+	IMAP     *IMAPCheck     `yaml:"imap"`
+	POP3     *POP3Check     `yaml:"pop3"`
+	SSH      *SSHCheck      `yaml:"ssh"`
+	SFTP     *SFTPCheck     `yaml:"sftp"`
+	ICMP     *ICMPCheck     `yaml:"icmp"`
+	Command  *CommandCheck  `yaml:"command"`
 }
 
 // Duration is a time.Duration written in YAML as "30s", "5m", "1h30m" or

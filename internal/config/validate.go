@@ -32,7 +32,7 @@ var KnownEvents = []string{EventMonitorDown, EventMonitorUp, EventMonitorWarning
 
 // MonitorTypes lists the monitor types, each matching the block of the
 // same name. It is read-only.
-var MonitorTypes = []string{"http", "tcp", "tls", "dns", "ssh", "sftp", "icmp", "command"}
+var MonitorTypes = []string{"http", "tcp", "tls", "dns", "mailloop", "smtp", "imap", "pop3", "ssh", "sftp", "icmp", "command"}
 
 // ChannelTypes lists the channel types, each matching the block of the
 // same name. It is read-only.
@@ -303,7 +303,8 @@ func (l *loader) validateMonitor(m *Monitor, path string, services, channels map
 	if !slices.Contains(MonitorTypes, m.Type) {
 		return
 	}
-	blocks := map[string]bool{"http": m.HTTP != nil, "tcp": m.TCP != nil, "tls": m.TLS != nil, "dns": m.DNS != nil}
+	blocks := map[string]bool{"http": m.HTTP != nil, "tcp": m.TCP != nil, "tls": m.TLS != nil, "dns": m.DNS != nil,
+		"mailloop": m.MailLoop != nil, "smtp": m.SMTP != nil, "imap": m.IMAP != nil, "pop3": m.POP3 != nil}
 	maps.Copy(blocks, m.remoteBlocks())
 	l.blockMatch(path, m.Type, blocks)
 	fes := m.remoteValidate()
@@ -316,6 +317,14 @@ func (l *loader) validateMonitor(m *Monitor, path string, services, channels map
 		fes = m.TLS.Validate()
 	case m.Type == "dns" && m.DNS != nil:
 		fes = m.DNS.Validate()
+	case m.Type == "mailloop" && m.MailLoop != nil:
+		fes = m.MailLoop.Validate()
+	case m.Type == "smtp" && m.SMTP != nil:
+		fes = m.SMTP.Validate()
+	case m.Type == "imap" && m.IMAP != nil:
+		fes = m.IMAP.Validate()
+	case m.Type == "pop3" && m.POP3 != nil:
+		fes = m.POP3.Validate()
 	}
 	for _, fe := range fes {
 		p := path + "." + m.Type

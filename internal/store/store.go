@@ -14,6 +14,7 @@ import (
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/probe"
+	"github.com/tocsin/tocsin/internal/probe/mailloop"
 )
 
 // Page selects one page of a newest-first listing by keyset: items with
@@ -197,11 +198,24 @@ type Accounts interface {
 	TouchAPIToken(ctx context.Context, id int64, at time.Time) error
 }
 
+// MailProbe is one probe mail of a mail loop monitor. It is declared in the
+// mailloop package so the probe needs only its small Ledger interface.
+type MailProbe = mailloop.Message
+
+// MailProbes is the bookkeeping of mail loop monitors: the probe mails in
+// flight survive a restart. It is the mailloop.Ledger the app passes to
+// those probers. UpdateMailProbe returns ENOTFOUND for an unknown mail,
+// AddMailProbe ECONFLICT for a token already recorded.
+type MailProbes interface {
+	mailloop.Ledger
+}
+
 // Store is everything a Tocsin server needs from its database.
 type Store interface {
 	Results
 	Outbox
 	Accounts
+	MailProbes
 	// Ping checks the database is reachable (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error

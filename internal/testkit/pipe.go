@@ -104,15 +104,10 @@ func (c *pipeConn) Close() error {
 	return nil
 }
 
-func (c *pipeConn) LocalAddr() net.Addr  { return pipeAddr{} }
-func (c *pipeConn) RemoteAddr() net.Addr { return pipeAddr{} }
+func (c *pipeConn) LocalAddr() net.Addr  { return pipeAddr("pipe") }
+func (c *pipeConn) RemoteAddr() net.Addr { return pipeAddr("pipe") }
 
 // SetDeadline bounds reads; writes never block.
 func (c *pipeConn) SetDeadline(t time.Time) error     { c.r.setDeadline(t); return nil }
 func (c *pipeConn) SetReadDeadline(t time.Time) error { c.r.setDeadline(t); return nil }
 func (c *pipeConn) SetWriteDeadline(time.Time) error  { return nil }
-
-type pipeAddr struct{}
-
-func (pipeAddr) Network() string { return "pipe" }
-func (pipeAddr) String() string  { return "pipe" }

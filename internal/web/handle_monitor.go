@@ -33,6 +33,7 @@ type monitorData struct {
 	NextURL     string
 	Transitions []store.StoredTransition
 	Attempts    []store.Attempt
+	Mail        *mailLoopData
 }
 
 func (monitorData) refresh() bool { return true }
@@ -68,6 +69,9 @@ func (s *Server) handleMonitor(w http.ResponseWriter, r *http.Request, u store.U
 	}
 	data.Chart = chart(pts, 720, 120, "Average latency per 15 minutes over the last 24 hours; red bars mark failures")
 	data.ChartInfo = summarize(pts)
+	if data.Mail, err = s.mailLoop(ctx, mv.Config, mv.LastResult, now); err != nil {
+		return err
+	}
 	if data.Results, err = s.store.Results(ctx, id, page); err != nil {
 		return fmt.Errorf("reading results of monitor %q: %w", id, err)
 	}

@@ -215,6 +215,18 @@ func monitorTarget(m config.Monitor) string {
 			out += " @" + m.DNS.Server
 		}
 		return out
+	case m.MailLoop != nil:
+		return mailLoopTarget(m.MailLoop)
+	case m.SMTP != nil:
+		return m.SMTP.Address + mailTLSNote(m.SMTP.TLS)
+	case m.IMAP != nil:
+		out := m.IMAP.Address + mailTLSNote(m.IMAP.TLS)
+		if m.IMAP.Username != "" && m.IMAP.Mailbox != "" {
+			out += " " + m.IMAP.Mailbox
+		}
+		return out
+	case m.POP3 != nil:
+		return m.POP3.Address + mailTLSNote(m.POP3.TLS)
 	default:
 		return remoteTarget(m)
 	}

@@ -69,6 +69,7 @@ func Run(t *testing.T, open Opener) {
 		{"Users", testUsers},
 		{"Sessions", testSessions},
 		{"APITokens", testAPITokens},
+		{"MailProbes", testMailProbes},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
