@@ -89,7 +89,7 @@ func (o *Options) check() (*pinger, error) {
 	switch {
 	case len(o.Command) == 0 || o.Command[0] == "":
 		return nil, errors.New("no command to run: write it after --, as in: tocsin run --heartbeat UUID -- /usr/local/bin/backup --full")
-	case o.UUID != "" && (o.Slug != "" || o.PingKey != ""):
+	case o.UUID != "" && o.Slug != "":
 		return nil, errors.New("--heartbeat and --slug name the heartbeat in two ways: use one")
 	case o.UUID == "" && o.Slug == "":
 		return nil, errors.New("no heartbeat: use --heartbeat UUID, or --slug SLUG with --ping-key KEY (or TOCSIN_PING_KEY)")
@@ -99,7 +99,7 @@ func (o *Options) check() (*pinger, error) {
 		return nil, fmt.Errorf("--slug %q: a slug has only lowercase letters, digits, '-' and '_'", o.Slug)
 	case o.Slug != "" && o.PingKey == "":
 		return nil, errors.New("--slug needs the project's ping key: --ping-key KEY or TOCSIN_PING_KEY")
-	case o.PingKey != "" && !reKey.MatchString(o.PingKey):
+	case o.Slug != "" && !reKey.MatchString(o.PingKey):
 		return nil, errors.New("the ping key has characters a ping key never has (letters, digits, '-' and '_' only)")
 	case o.Server == "":
 		return nil, errors.New("no server: use --server URL or set TOCSIN_URL, such as https://tocsin.example.com")
