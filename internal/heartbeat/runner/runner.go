@@ -207,7 +207,20 @@ func Run(ctx context.Context, o Options) (int, error) {
 	if status < 0 || status > 255 {
 		status = 255
 	}
-	er := p.send(ctx, nil, strconv.Itoa(status), rid, body)
+	// A signal now, with the command gone, is the user giving up on the
+	// report: stop retrying it.
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if o.Signals != nil {
+		go func() {
+			select {
+			case <-o.Signals:
+				cancel()
+			case <-pctx.Done():
+			}
+		}()
+	}
+	er := p.send(pctx, nil, strconv.Itoa(status), rid, body)
 
 	p.report(sr, "the start")
 	p.report(er, fmt.Sprintf("exit status %d", code))
@@ -253,8 +266,12 @@ func execute(o *Options, out *tail) (int, error) {
 		return 126, err
 	}
 	done := make(chan struct{})
-	if o.Signals != nil {
+	forwarded := make(chan struct{})
+	if o.Signals == nil {
+		close(forwarded)
+	} else {
 		go func() {
+			defer close(forwarded)
 			for {
 				select {
 				case <-done:
@@ -267,6 +284,7 @@ func execute(o *Options, out *tail) (int, error) {
 	}
 	_ = cmd.Wait()
 	close(done)
+	<-forwarded // later signals are for the caller, not for a gone process
 	return exitStatus(cmd.ProcessState), nil
 }
 

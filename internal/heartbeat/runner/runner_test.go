@@ -285,15 +285,23 @@ func TestStartRetriesEndWithTheCommand(t *testing.T) {
 	s.down()
 	clock := &fakeClock{}
 	clock.onSleep = func(ctx context.Context, n int) error {
-		if ctx.Done() != nil { // the start's backoff: lasts until the command ends
+		if n == 1 { // the start's backoff: lasts until the command ends
 			<-ctx.Done()
 			return ctx.Err()
 		}
 		s.up() // the exit status ping's backoff
 		return nil
 	}
-	o, _, stderr := testOptions(s, clock, "true")
-	if code := run(t, o); code != 0 {
+	o, _, stderr := testOptions(s, clock, "sh", "-c", "read x; exit 0")
+	failed := make(chan struct{}, 10)
+	o.Client = &http.Client{Transport: failNotifier{http.DefaultTransport, failed}}
+	stdin, release := io.Pipe()
+	o.Stdin = stdin
+	done := make(chan int, 1)
+	go func() { done <- run(t, o) }()
+	<-failed // the start did not get through; end the command
+	_ = release.Close()
+	if code := <-done; code != 0 {
 		t.Errorf("exit status %d", code)
 	}
 	got := s.recorded()
@@ -303,6 +311,20 @@ func TestStartRetriesEndWithTheCommand(t *testing.T) {
 	if !strings.Contains(stderr.String(), "could not report the start") {
 		t.Errorf("stderr %q does not mention the lost start", stderr)
 	}
+}
+
+// failNotifier tells when a request found no server.
+type failNotifier struct {
+	rt     http.RoundTripper
+	failed chan<- struct{}
+}
+
+func (f failNotifier) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := f.rt.RoundTrip(r)
+	if err != nil {
+		f.failed <- struct{}{}
+	}
+	return resp, err
 }
 
 func TestCommandNotFound(t *testing.T) {
@@ -421,5 +443,40 @@ func TestBadOptionsRunNothing(t *testing.T) {
 				t.Fatal("the command ran despite bad options")
 			}
 		})
+	}
+}
+
+// TestSignalAfterTheCommandStopsRetries: once the command has ended, a
+// signal gives up on the exit status ping instead of waiting out RetryFor.
+func TestSignalAfterTheCommandStopsRetries(t *testing.T) {
+	s := newPingServer(t)
+	s.uuids[hbUUID] = true
+	sigs := make(chan os.Signal, 1)
+	clock := &fakeClock{}
+	clock.onSleep = func(ctx context.Context, n int) error {
+		if n == 1 {
+			sigs <- os.Interrupt
+			<-ctx.Done() // the wait ends with the signal, not with time
+		}
+		return ctx.Err()
+	}
+	o, _, stderr := testOptions(s, clock, "sh", "-c", "read x; exit 6")
+	stdin, release := io.Pipe()
+	o.Stdin = stdin
+	o.Signals = sigs
+	o.RetryFor = time.Hour
+	done := make(chan int, 1)
+	go func() { done <- run(t, o) }()
+	<-s.got
+	s.answer(503, 503, 503)
+	_ = release.Close()
+	if code := <-done; code != 6 {
+		t.Errorf("exit status %d, want 6", code)
+	}
+	if n := len(clock.slept()); n != 1 {
+		t.Errorf("%d waits, want the retries to stop at the first", n)
+	}
+	if !strings.Contains(stderr.String(), "could not report exit status 6") {
+		t.Errorf("stderr %q", stderr)
 	}
 }
