@@ -31,9 +31,9 @@ func (r *pingRecorder) Receive(_ context.Context, p heartbeat.Ping) error {
 
 // startWithSMTP runs an App with server.smtp_listen on a port of its own
 // and returns that port's address.
-func startWithSMTP(t *testing.T, rcv heartbeat.Receiver) string {
+func startWithSMTP(t *testing.T, rcv heartbeat.Receiver) (addr string, a *App, path string) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "tocsin.yaml")
+	path = filepath.Join(t.TempDir(), "tocsin.yaml")
 	writeConfig(t, path, "server:\n  smtp_listen: 127.0.0.1:0\n  smtp_domain: ping.test\n  smtp_failure_keywords: [failed]\n"+storageYAML(t, "sqlite"))
 	httpLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -44,7 +44,7 @@ func startWithSMTP(t *testing.T, rcv heartbeat.Receiver) string {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := New(ctx, Options{ConfigPath: path, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Listener: httpLn, SMTPListener: smtpLn, WatchInterval: -1, HeartbeatReceiver: rcv})
+	a, err = New(ctx, Options{ConfigPath: path, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Listener: httpLn, SMTPListener: smtpLn, WatchInterval: -1, HeartbeatReceiver: rcv})
 	if err != nil {
 		cancel()
 		t.Fatalf("New: %v", err)
@@ -62,7 +62,7 @@ func startWithSMTP(t *testing.T, rcv heartbeat.Receiver) string {
 			t.Errorf("Run did not return after cancel")
 		}
 	})
-	return smtpLn.Addr().String()
+	return smtpLn.Addr().String(), a, path
 }
 
 func sendMail(addr, to, msg string) error {
@@ -76,19 +76,36 @@ func sendMail(addr, to, msg string) error {
 
 func TestEmailPingsReachTheReceiver(t *testing.T) {
 	rec := &pingRecorder{}
-	addr := startWithSMTP(t, rec)
-	if err := sendMail(addr, "5bf66975-d4c7-4bf5-bcc8-b8d8a82ea278@ping.test", "Subject: export FAILED\r\n\r\nsee log\r\n"); err != nil {
+	addr, a, path := startWithSMTP(t, rec)
+	to := "5bf66975-d4c7-4bf5-bcc8-b8d8a82ea278@ping.test"
+	if err := sendMail(addr, to, "Subject: export FAILED\r\n\r\nsee log\r\n"); err != nil {
 		t.Fatalf("mail refused: %v", err)
 	}
+
+	// Keyword lists apply on reload; the listener's settings do not.
+	cfg := a.config()
+	storage := "storage:\n  driver: sqlite\n  dsn: " + cfg.Storage.DSN + "\n"
+	writeConfig(t, path, "server:\n  smtp_listen: 127.0.0.1:0\n  smtp_domain: ping.test\n  smtp_start_keywords: [failed]\n"+storage)
+	if err := a.Reload(context.Background()); err != nil {
+		t.Fatalf("reload with new keywords: %v", err)
+	}
+	if err := sendMail(addr, to, "Subject: export FAILED\r\n\r\nsee log\r\n"); err != nil {
+		t.Fatalf("mail refused: %v", err)
+	}
+	writeConfig(t, path, "server:\n  smtp_listen: 127.0.0.1:2526\n  smtp_domain: ping.test\n"+storage)
+	if err := a.Reload(context.Background()); err == nil || !strings.Contains(err.Error(), "restart") {
+		t.Errorf("reload changing smtp_listen: %v, want it rejected", err)
+	}
+
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	if len(rec.pings) != 1 || rec.pings[0].UUID != "5bf66975-d4c7-4bf5-bcc8-b8d8a82ea278" || rec.pings[0].Kind != heartbeat.KindFail {
-		t.Errorf("pings %+v, want one failure", rec.pings)
+	if len(rec.pings) != 2 || rec.pings[0].UUID != "5bf66975-d4c7-4bf5-bcc8-b8d8a82ea278" || rec.pings[0].Kind != heartbeat.KindFail || rec.pings[1].Kind != heartbeat.KindStart {
+		t.Errorf("pings %+v, want a failure, then a start after the reload", rec.pings)
 	}
 }
 
 func TestEmailPingsDeferredWithoutReceiver(t *testing.T) {
-	addr := startWithSMTP(t, nil)
+	addr, _, _ := startWithSMTP(t, nil)
 	err := sendMail(addr, "5bf66975-d4c7-4bf5-bcc8-b8d8a82ea278@ping.test", "Subject: x\r\n\r\ny\r\n")
 	var se *smtp.SMTPError
 	if !errors.As(err, &se) || se.Code != 451 {
