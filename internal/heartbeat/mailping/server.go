@@ -187,6 +187,10 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 		cancel()
 	}
 	if err != nil {
+		se := smtpError(err, to)
+		if se.Temporary() {
+			return se
+		}
 		ss.bad++
 		if ss.bad > maxBadRecipients {
 			// The reply is written here because the connection must close
@@ -195,7 +199,7 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 			ss.c.Close()
 			return errors.New("closed")
 		}
-		return smtpError(err, to)
+		return se
 	}
 	for _, have := range ss.rcpts {
 		if have == r {

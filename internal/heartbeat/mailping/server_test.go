@@ -185,6 +185,9 @@ func TestUnknownRecipientsRefusedAtRCPT(t *testing.T) {
 		if p.UUID == hbUUID || p.Slug == "nightly" && p.PingKey == "k" {
 			return nil
 		}
+		if p.UUID == "00000000-0000-4000-8000-00000000000b" {
+			return errs.Errorf(errs.EUNAVAILABLE, "store is down")
+		}
 		return errs.Errorf(errs.ENOTFOUND, "no such heartbeat")
 	}
 	addr, rec := start(t, Options{Known: known})
@@ -203,6 +206,9 @@ func TestUnknownRecipientsRefusedAtRCPT(t *testing.T) {
 		if err := c.Rcpt(to, nil); code(err) != 550 {
 			t.Errorf("RCPT %s: %v, want 550", to, err)
 		}
+	}
+	if err := c.Rcpt("00000000-0000-4000-8000-00000000000B@"+domain, nil); code(err) != 451 {
+		t.Errorf("RCPT while the lookup fails: %v, want 451", err)
 	}
 	for _, to := range []string{hbUUID + "@" + domain, "nightly+k@" + domain} {
 		if err := c.Rcpt(to, nil); err != nil {
