@@ -21,6 +21,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/heartbeat"
+	"github.com/tocsin/tocsin/internal/heartbeat/mailping"
 	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/probe/httpx"
 	"github.com/tocsin/tocsin/internal/scheduler"
@@ -47,6 +49,13 @@ type Options struct {
 	WatchInterval time.Duration
 	// FlushInterval is how often evaluated results are written. Default 200ms.
 	FlushInterval time.Duration
+	// HeartbeatReceiver stores the pings of the email listener
+	// (server.smtp_listen); HeartbeatKnown, when set, lets it refuse
+	// unknown heartbeats at RCPT. SMTPListener replaces the listen on
+	// server.smtp_listen (tests pass a listener on port 0).
+	HeartbeatReceiver heartbeat.Receiver
+	HeartbeatKnown    func(ctx context.Context, p heartbeat.Ping) error
+	SMTPListener      net.Listener
 }
 
 // App is a running Tocsin server.
@@ -61,6 +70,8 @@ type App struct {
 	eval     *evaluator
 	web      *web.Server
 	demo     *demoTarget
+	smtp     *mailping.Server
+	smtpAddr string
 	metrics  *appMetrics
 	listener net.Listener
 	owner    string
@@ -155,6 +166,10 @@ func New(ctx context.Context, o Options) (*App, error) {
 	}
 	if cfg.Server.DemoTarget != "" {
 		a.demo = newDemoTarget(cfg.Server.DemoTarget)
+	}
+	if a.smtp, err = newMailPing(cfg, o, a.log); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("building the SMTP listener: %w", err)
 	}
 	ws, err := web.New(a.webOptions(cfg))
 	if err != nil {
@@ -258,6 +273,14 @@ func (a *App) Run(ctx context.Context) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelDebug),
 	}
+	if a.smtp != nil {
+		stopSMTP, err := a.serveMailPing(cfg)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stopSMTP(context.WithoutCancel(ctx))
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	a.log.Info("tocsin serving", "addr", "http://"+ln.Addr().String(), "monitors", len(cfg.Monitors), "storage", cfg.Storage.Driver, "version", Version)
@@ -346,6 +369,9 @@ func (a *App) swap(next *config.Config, modTime time.Time) error {
 		return err
 	}
 	a.disp.SetNotifiers(buildNotifiers(next, a.log))
+	if a.smtp != nil {
+		a.smtp.SetKeywords(mailKeywords(next))
+	}
 	a.mu.Lock()
 	a.cfg = next
 	a.cfgModTime = modTime
@@ -367,6 +393,8 @@ func immutableChanged(prev, next *config.Config) error {
 		return fmt.Errorf("storage changed: restart tocsin to apply it")
 	case prev.Server.DemoTarget != next.Server.DemoTarget:
 		return fmt.Errorf("server.demo_target changed: restart tocsin to apply it")
+	case smtpChanged(prev.Server, next.Server):
+		return fmt.Errorf("the server.smtp_* listener settings changed: restart tocsin to apply them (keyword lists apply on reload)")
 	}
 	return nil
 }

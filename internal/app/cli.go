@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/heartbeat/runner"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/store/sqlstore"
 	"github.com/tocsin/tocsin/internal/web"
@@ -42,6 +43,8 @@ Usage:
   tocsin validate [--config FILE]               check a config; list every error with file:line
   tocsin check    [--config FILE] [--json] ID   run one monitor once; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
   tocsin user add [--config FILE] NAME          create an admin account (password read from stdin)
+  tocsin run      (--heartbeat UUID | --slug S [--ping-key K]) [--server URL] -- COMMAND ARGS...
+                                                run a job and report its start, exit status and output
   tocsin version                                print the version
 
 The config file defaults to $TOCSIN_CONFIG, else tocsin.yaml in the current folder.
@@ -70,6 +73,8 @@ func Main(ctx context.Context, args []string, env Env) int {
 		return cmdCheck(ctx, rest, env)
 	case "user":
 		return cmdUser(ctx, rest, env)
+	case "run":
+		return cmdRun(ctx, rest, env)
 	case "version", "--version", "-version":
 		fmt.Fprintf(env.Stdout, "tocsin %s\n", Version)
 		return 0
@@ -329,4 +334,37 @@ func cmdUser(ctx context.Context, args []string, env Env) int {
 	}
 	fmt.Fprintf(env.Stdout, "created admin %q (id %d)\n", u.Name, u.ID)
 	return 0
+}
+
+// cmdRun wraps a job: its exit status is the command's, whatever happens to
+// the pings; 2 means the wrapper was called wrongly and ran nothing.
+func cmdRun(ctx context.Context, args []string, env Env) int {
+	fs := flag.NewFlagSet("tocsin run", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	o := runner.Options{Stdin: env.Stdin, Stdout: env.Stdout, Stderr: env.Stderr, UserAgent: "tocsin-run/" + Version}
+	fs.StringVar(&o.UUID, "heartbeat", env.Getenv("TOCSIN_HEARTBEAT"), "heartbeat UUID (default $TOCSIN_HEARTBEAT)")
+	fs.StringVar(&o.Slug, "slug", "", "heartbeat slug, with --ping-key")
+	fs.StringVar(&o.PingKey, "ping-key", env.Getenv("TOCSIN_PING_KEY"), "project ping key for --slug (default $TOCSIN_PING_KEY)")
+	fs.StringVar(&o.Server, "server", env.Getenv("TOCSIN_URL"), "Tocsin server base URL (default $TOCSIN_URL)")
+	fs.DurationVar(&o.RetryFor, "retry-for", runner.DefaultRetryFor, "how long to retry each ping while the server is unreachable")
+	fs.DurationVar(&o.Timeout, "timeout", runner.DefaultTimeout, "timeout of one ping attempt")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if o.Slug != "" && o.UUID == env.Getenv("TOCSIN_HEARTBEAT") {
+		o.UUID = "" // an explicit --slug wins over the environment's UUID
+	}
+	o.Command = fs.Args()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	o.Signals = sigs
+	// The command ends through the forwarded signals; the final ping must
+	// still go out after an interrupt, so the pings ignore ctx's cancel.
+	code, err := runner.Run(context.WithoutCancel(ctx), o)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "tocsin run: %v\n", err)
+		return 2
+	}
+	return code
 }

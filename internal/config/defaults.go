@@ -2,6 +2,7 @@ package config
 
 import (
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +30,10 @@ const (
 	DefaultEmailTimeout       = 30 * time.Second
 	DefaultTLSCertMinDays     = 7
 	DefaultTLSCertWarnDays    = 21
+	DefaultSMTPMaxMessageSize = 1 << 20
+	DefaultSMTPMaxRecipients  = 10
+	DefaultSMTPMaxConnections = 50
+	DefaultSMTPTimeout        = 60 * time.Second
 )
 
 // applyDefaults fills in every value left out. Values written as zero where
@@ -47,6 +52,15 @@ func (l *loader) applyDefaults(cfg *Config) {
 	setDuration(&s.WatchdogInterval, DefaultWatchdogInterval, l.ix.has("server.watchdog_interval"))
 	setDuration(&s.ReadyMaxLag, DefaultReadyMaxLag, l.ix.has("server.ready_max_lag"))
 	setDuration(&s.SessionTTL, DefaultSessionTTL, l.ix.has("server.session_ttl"))
+	if s.SMTPDomain == "" {
+		if u, err := url.Parse(s.BaseURL); err == nil {
+			s.SMTPDomain = u.Hostname()
+		}
+	}
+	setInt(&s.SMTPMaxMessageSize, DefaultSMTPMaxMessageSize, l.ix.has("server.smtp_max_message_size"))
+	setInt(&s.SMTPMaxRecipients, DefaultSMTPMaxRecipients, l.ix.has("server.smtp_max_recipients"))
+	setInt(&s.SMTPMaxConnections, DefaultSMTPMaxConnections, l.ix.has("server.smtp_max_connections"))
+	setDuration(&s.SMTPTimeout, DefaultSMTPTimeout, l.ix.has("server.smtp_timeout"))
 	if s.SecureCookies == nil {
 		secure := strings.HasPrefix(strings.ToLower(s.BaseURL), "https://")
 		s.SecureCookies = &secure

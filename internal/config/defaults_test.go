@@ -69,6 +69,11 @@ monitors:
 			ReadyMaxLag:        Duration(30 * time.Second),
 			SessionTTL:         Duration(720 * time.Hour),
 			SecureCookies:      ptr(false),
+			SMTPDomain:         "127.0.0.1",
+			SMTPMaxMessageSize: 1 << 20,
+			SMTPMaxRecipients:  10,
+			SMTPMaxConnections: 50,
+			SMTPTimeout:        Duration(time.Minute),
 		},
 		Storage: Storage{
 			Driver:          "sqlite",
@@ -266,5 +271,22 @@ func TestParseDuration(t *testing.T) {
 		if got, err := ParseDuration(in); err == nil {
 			t.Errorf("ParseDuration(%q) = %v, want an error", in, got)
 		}
+	}
+}
+
+func TestSMTPDomainFromBaseURL(t *testing.T) {
+	cfg, err := Parse([]byte("server:\n  base_url: https://Status.Example.com:8443/tocsin\n  smtp_listen: 127.0.0.1:2525\n"), "tocsin.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Server.SMTPDomain != "Status.Example.com" {
+		t.Errorf("smtp_domain %q, want the host of base_url", cfg.Server.SMTPDomain)
+	}
+	cfg, err = Parse([]byte("server:\n  smtp_listen: 127.0.0.1:2525\n  smtp_domain: ping.example.com\n"), "tocsin.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Server.SMTPDomain != "ping.example.com" {
+		t.Errorf("smtp_domain %q, want the one written", cfg.Server.SMTPDomain)
 	}
 }

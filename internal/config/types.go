@@ -55,6 +55,30 @@ type Server struct {
 	// small built-in HTTP target there whose health can be toggled from the
 	// UI, so a first run has something to watch fail and recover.
 	DemoTarget string `yaml:"demo_target"`
+
+	// SMTPListen, when set (host:port), starts an SMTP listener there that
+	// takes heartbeat pings by mail (docs/heartbeats.md, "Email pings").
+	SMTPListen string `yaml:"smtp_listen"`
+	// SMTPDomain is the domain of heartbeat mail addresses,
+	// {uuid}@{domain} and {slug}+{ping_key}@{domain}. Default: the host
+	// of BaseURL.
+	SMTPDomain string `yaml:"smtp_domain"`
+	// SMTPMaxMessageSize in bytes; larger mails are refused. Default 1 MiB.
+	SMTPMaxMessageSize int `yaml:"smtp_max_message_size"`
+	// SMTPMaxRecipients per mail. Default 10.
+	SMTPMaxRecipients int `yaml:"smtp_max_recipients"`
+	// SMTPMaxConnections open at once. Default 50.
+	SMTPMaxConnections int `yaml:"smtp_max_connections"`
+	// SMTPTimeout bounds each SMTP command and a message's transfer.
+	// Default 60s.
+	SMTPTimeout Duration `yaml:"smtp_timeout"`
+	// Keywords looked for, case-insensitively, in a mail's subject and
+	// text. With none, every mail is a success; with some, a failure
+	// keyword wins over a success keyword, which wins over a start
+	// keyword, and a mail matching none is only logged.
+	SMTPSuccessKeywords []string `yaml:"smtp_success_keywords"`
+	SMTPFailureKeywords []string `yaml:"smtp_failure_keywords"`
+	SMTPStartKeywords   []string `yaml:"smtp_start_keywords"`
 }
 
 // Storage selects and tunes the database.

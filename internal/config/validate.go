@@ -155,6 +155,43 @@ func (l *loader) validateServer(s *Server) {
 			l.errAt("server.demo_target", "the demo target cannot use the same address as server.listen (%s)", s.Listen)
 		}
 	}
+	l.validateSMTP(s)
+}
+
+// reDomain is a DNS name: dot-separated labels of letters, digits and
+// inner hyphens.
+var reDomain = regexp.MustCompile(`^(?i)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+func (l *loader) validateSMTP(s *Server) {
+	if s.SMTPListen != "" {
+		l.hostPort("server.smtp_listen", s.SMTPListen, "SMTP listen address")
+		if s.SMTPListen == s.Listen || s.SMTPListen == s.DemoTarget {
+			l.errAt("server.smtp_listen", "the SMTP listener needs an address of its own, not %s", s.SMTPListen)
+		}
+		if s.SMTPDomain == "" {
+			l.errAt("server.smtp_domain", "smtp_domain is required with smtp_listen (base_url has no host to take it from)")
+		}
+	}
+	if d := s.SMTPDomain; d != "" && net.ParseIP(d) == nil && (len(d) > 253 || !reDomain.MatchString(d)) {
+		l.errAt("server.smtp_domain", "invalid mail domain %q: write a domain name such as ping.example.com", d)
+	}
+	if s.SMTPMaxMessageSize < 1024 {
+		l.errAt("server.smtp_max_message_size", "must be at least 1024 (bytes), not %d", s.SMTPMaxMessageSize)
+	}
+	if s.SMTPMaxRecipients < 1 || s.SMTPMaxRecipients > 1000 {
+		l.errAt("server.smtp_max_recipients", "must be from 1 to 1000, not %d", s.SMTPMaxRecipients)
+	}
+	l.positiveInt("server.smtp_max_connections", s.SMTPMaxConnections)
+	l.positive("server.smtp_timeout", s.SMTPTimeout)
+	for key, words := range map[string][]string{"smtp_success_keywords": s.SMTPSuccessKeywords, "smtp_failure_keywords": s.SMTPFailureKeywords, "smtp_start_keywords": s.SMTPStartKeywords} {
+		for i, w := range words {
+			if strings.TrimSpace(w) == "" {
+				l.errAt(fmt.Sprintf("server.%s[%d]", key, i), "a keyword cannot be empty")
+			} else if len(w) > 200 {
+				l.errAt(fmt.Sprintf("server.%s[%d]", key, i), "a keyword has at most 200 characters, not %d", len(w))
+			}
+		}
+	}
 }
 
 func (l *loader) validateStorage(s *Storage) {
