@@ -69,6 +69,7 @@ monitors:
 			ReadyMaxLag:        Duration(30 * time.Second),
 			SessionTTL:         Duration(720 * time.Hour),
 			SecureCookies:      ptr(false),
+			Pings:              Pings{BodyLimit: 100_000, HeartbeatRate: 10, ClientRate: 100},
 		},
 		Storage: Storage{
 			Driver:          "sqlite",
