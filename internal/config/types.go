@@ -87,8 +87,8 @@ type Pings struct {
 // still arrive. A ping missing past the grace time, a failure ping or a run
 // longer than MaxRuntime is a failed result of the monitor with the same id.
 type Heartbeat struct {
-	ID      string `yaml:"id" json:"id"`
-	Name    string `yaml:"name" json:"name,omitempty"`
+	ID   string `yaml:"id" json:"id"`
+	Name string `yaml:"name" json:"name,omitempty"`
 	// UUID names the heartbeat in ping URLs (/ping/{uuid}); required, and
 	// kept when anything else changes.
 	UUID string `yaml:"uuid" json:"uuid"`
