@@ -69,6 +69,11 @@ func Run(t *testing.T, open Opener) {
 		{"Users", testUsers},
 		{"Sessions", testSessions},
 		{"APITokens", testAPITokens},
+		{"PingsRoundTrip", testPingsRoundTrip},
+		{"PingsPagingAndPrune", testPingsPagingAndPrune},
+		{"HeartbeatStates", testHeartbeatStates},
+		{"StoredHeartbeats", testStoredHeartbeats},
+		{"ConcurrentPingBatches", testConcurrentPingBatches},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
