@@ -113,15 +113,19 @@ func Apply(d Definition, s State, p Ping) (State, Outcome) {
 		return s, out
 	}
 	failed := p.Kind == KindFail || p.Kind == KindExit && p.ExitStatus != 0
-	if i := findRun(s.Runs, p.RunID); i >= 0 {
+	i := findRun(s.Runs, p.RunID)
+	if i >= 0 {
 		out.Duration = max(now.Sub(s.Runs[i].Start), 0)
-		runs := make([]Run, 0, len(s.Runs)-1)
-		runs = append(runs, s.Runs[:i]...)
-		s.Runs = append(runs, s.Runs[i+1:]...)
-		if len(s.Runs) == 0 {
-			s.Runs = nil
+	}
+	// The finished run goes, and so do runs already reported as too long:
+	// a newer finish supersedes them.
+	var runs []Run
+	for j, r := range s.Runs {
+		if j != i && !r.Reported {
+			runs = append(runs, r)
 		}
 	}
+	s.Runs = runs
 	s.LastPing, s.LastFailed, s.Overdue, s.LastDuration = now, failed, false, out.Duration
 	s.LastReason = pingReason(p, out.Duration)
 	r := probe.Result{MonitorID: d.ID, Time: now, Duration: out.Duration, Status: probe.OK, Reason: s.LastReason}
