@@ -124,7 +124,6 @@ type request struct {
 	done chan error
 }
 
-
 // New returns a Hub; call Load, SetDefinitions, then Run.
 func New(o Options) *Hub {
 	if o.Now == nil {
