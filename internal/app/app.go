@@ -20,7 +20,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/heartbeat"
 	"github.com/tocsin/tocsin/internal/notify"
+	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/scheduler"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/store/sqlstore"
@@ -57,6 +59,7 @@ type App struct {
 	sched    *scheduler.Scheduler
 	disp     *notify.Dispatcher
 	eval     *evaluator
+	hb       *heartbeat.Hub
 	web      *web.Server
 	demo     *demoTarget
 	metrics  *appMetrics
@@ -68,6 +71,10 @@ type App struct {
 	cfgStatus  web.ConfigStatus
 	cfgModTime time.Time
 	reloadMu   sync.Mutex
+
+	// storedHBs are the heartbeats created at run time (API, UI, pings).
+	hbMu      sync.Mutex
+	storedHBs []config.Heartbeat
 }
 
 // New builds an App from its configuration: opens and migrates the store,
@@ -144,7 +151,24 @@ func New(ctx context.Context, o Options) (*App, error) {
 		wake:    a.disp.Wake,
 		flush:   o.FlushInterval,
 	}, states)
-	if err := a.eval.apply(cfg, buildProbers(cfg, nil, nil, a.log)); err != nil {
+	if a.storedHBs, err = loadStoredHeartbeats(ctx, st); err != nil {
+		st.Close()
+		return nil, err
+	}
+	a.hb = heartbeat.New(heartbeat.Options{
+		Store:      st,
+		Now:        o.Now,
+		Logger:     a.log,
+		Submit:     func(r probe.Result) { a.eval.submit(context.Background(), r) },
+		Create:     a.autoCreate,
+		Registerer: a.registry,
+	})
+	if err := a.hb.Load(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	a.applyHeartbeats(cfg)
+	if err := a.eval.apply(a.evalConfig(cfg), buildProbers(cfg, nil, nil, a.log)); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -178,6 +202,8 @@ func (a *App) webOptions(cfg *config.Config) web.Options {
 		Now:          a.now,
 		SessionTTL:   cfg.Server.SessionTTL.D(),
 		Version:      Version,
+		Pings:        a.hb,
+		Heartbeats:   (*heartbeatRuntime)(a),
 	}
 	if cfg.Server.SecureCookies != nil {
 		o.SecureCookies = *cfg.Server.SecureCookies
@@ -252,6 +278,8 @@ func (a *App) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	evalDone := make(chan struct{})
 	go func() { defer close(evalDone); a.eval.run(runCtx) }()
+	go a.hb.Run()
+	go a.hb.Resubmit()
 	schedDone := make(chan struct{})
 	go func() { defer close(schedDone); _ = a.sched.Run(ctx) }()
 	wg.Go(func() { _ = a.disp.Run(runCtx) })
@@ -271,6 +299,8 @@ func (a *App) Run(ctx context.Context) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutdownCtx)
+	a.hb.Close() // every ping handed in is written and answered
+	<-a.hb.Done()
 	<-schedDone    // scheduler waits for in-flight probes
 	a.eval.close() // flushes what is left
 	<-evalDone
@@ -318,7 +348,8 @@ func (a *App) swap(next *config.Config, modTime time.Time) error {
 	}
 	added, changed, removed := config.Diff(prev, next)
 	probers := buildProbers(next, prev, a.eval.probers(), a.log)
-	if err := a.eval.apply(next, probers); err != nil {
+	a.applyHeartbeats(next)
+	if err := a.eval.apply(a.evalConfig(next), probers); err != nil {
 		return err
 	}
 	a.disp.SetNotifiers(buildNotifiers(next, a.log))
@@ -400,6 +431,11 @@ func (a *App) housekeeping(ctx context.Context) {
 			a.log.Error("pruning old results", "err", err)
 		} else if n > 0 {
 			a.log.Info("pruned old results", "rows", n)
+		}
+		if n, err := a.store.PrunePings(ctx, now.Add(-cfg.Storage.RawRetention.D())); err != nil && ctx.Err() == nil {
+			a.log.Error("pruning old pings", "err", err)
+		} else if n > 0 {
+			a.log.Info("pruned old pings", "rows", n)
 		}
 		if _, err := a.store.DeleteExpiredSessions(ctx, now); err != nil && ctx.Err() == nil {
 			a.log.Error("deleting expired sessions", "err", err)

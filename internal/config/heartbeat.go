@@ -108,3 +108,16 @@ func (c *Config) Heartbeat(id string) (*Heartbeat, bool) {
 	}
 	return nil, false
 }
+
+// ValidID reports whether s can be the id of an object.
+func ValidID(s string) bool { return reID.MatchString(s) }
+
+// HeartbeatType is the monitor type a heartbeat is evaluated as.
+const HeartbeatType = "heartbeat"
+
+// Monitor returns the monitor a heartbeat is evaluated as: the same id,
+// name, service, channels and pause, thresholds of one.
+func (h *Heartbeat) Monitor() Monitor {
+	return Monitor{ID: h.ID, Name: h.Name, Service: h.Service, Type: HeartbeatType, Channels: h.Channels,
+		Paused: h.Paused, FailureThreshold: 1, SuccessThreshold: 1, Interval: h.Period, Timeout: h.Grace}
+}

@@ -368,9 +368,21 @@ func (h *Hub) resolve(ctx context.Context, p Ping, ls *limitState) (*Definition,
 	}
 	if d, ok := h.defs.Load().bySlug[p.Slug]; ok {
 		h.o.Logger.Info("heartbeat created by a ping", "slug", p.Slug, "heartbeat", d.ID)
+		if f, ok := ctx.Value(createdKey{}).(*bool); ok {
+			*f = true
+		}
 		return d, nil
 	}
 	return nil, errs.Errorf(errs.EINTERNAL, "heartbeat for slug %q was created but is not known", p.Slug)
+}
+
+type createdKey struct{}
+
+// ReportCreated returns a context in which Receive records, in the flag
+// returned, whether the ping created its heartbeat (?create=1).
+func ReportCreated(ctx context.Context) (context.Context, *bool) {
+	f := new(bool)
+	return context.WithValue(ctx, createdKey{}, f), f
 }
 
 // Run writes pings and watches deadlines until Close. It returns when
