@@ -22,7 +22,8 @@ import (
 // PingStore is what the hub needs from the database.
 type PingStore interface {
 	SavePings(ctx context.Context, b store.PingBatch) error
-	HeartbeatStates(ctx context.Context) (map[string]json.RawMessage, error)
+	HeartbeatStates(ctx context.Context) (map[string]json.RawMessage, int64, error)
+	PingsAfter(ctx context.Context, after int64, limit int) ([]store.Ping, error)
 }
 
 // Limits are the ping API's settings (server.pings in the config).
@@ -56,6 +57,11 @@ type Options struct {
 	// ResubmitEvery is how often an unchanged success is passed on to the
 	// evaluator (a failure always is). Default 1 minute.
 	ResubmitEvery time.Duration
+	// CheckpointEvery is how often the changed heartbeat states are saved
+	// along with a batch of pings. Pings are stored at once, always; the
+	// states are derived from them, so a restart replays the pings after
+	// the last checkpoint. Default 1s.
+	CheckpointEvery time.Duration
 }
 
 // Hub receives pings, stores them with group commit, keeps each
@@ -87,6 +93,8 @@ type Hub struct {
 	mu     sync.Mutex
 	states map[string]*entry
 	heap   deadlineHeap
+	// lastCheckpoint is when states were last saved (writer only).
+	lastCheckpoint time.Time
 
 	m *hubMetrics
 }
@@ -116,6 +124,8 @@ type entry struct {
 	submitted       bool
 	submittedFailed bool
 	submittedAt     time.Time
+	// dirty is set while state has changed since the last checkpoint.
+	dirty bool
 }
 
 type request struct {
@@ -140,6 +150,9 @@ func New(o Options) *Hub {
 	}
 	if o.ResubmitEvery <= 0 {
 		o.ResubmitEvery = time.Minute
+	}
+	if o.CheckpointEvery <= 0 {
+		o.CheckpointEvery = time.Second
 	}
 	h := &Hub{
 		o:      o,
@@ -180,9 +193,10 @@ func (h *Hub) SetLimits(l Limits) {
 // BodyLimit is the number of body bytes kept per ping.
 func (h *Hub) BodyLimit() int { return h.limits.Load().BodyLimit }
 
-// Load reads the saved heartbeat states. Call it before SetDefinitions.
+// Load reads the saved heartbeat states and replays the pings stored
+// after their checkpoint. Call it before SetDefinitions and Run.
 func (h *Hub) Load(ctx context.Context) error {
-	saved, err := h.o.Store.HeartbeatStates(ctx)
+	saved, through, err := h.o.Store.HeartbeatStates(ctx)
 	if err != nil {
 		return fmt.Errorf("loading heartbeat states: %w", err)
 	}
@@ -195,6 +209,26 @@ func (h *Hub) Load(ctx context.Context) error {
 			continue
 		}
 		h.states[id] = &entry{state: st}
+	}
+	replayed := 0
+	for {
+		ps, err := h.o.Store.PingsAfter(ctx, through, 5000)
+		if err != nil {
+			return fmt.Errorf("replaying pings: %w", err)
+		}
+		for _, p := range ps {
+			en := h.entryLocked(p.HeartbeatID)
+			en.state, _ = Apply(Definition{ID: p.HeartbeatID}, en.state, Ping{Kind: Kind(p.Kind), ExitStatus: p.ExitStatus, RunID: p.RunID, Time: p.Time, Transport: p.Transport})
+			en.dirty = true
+			through = p.ID
+		}
+		replayed += len(ps)
+		if len(ps) < 5000 {
+			break
+		}
+	}
+	if replayed > 0 {
+		h.o.Logger.Info("replayed pings after the last heartbeat checkpoint", "pings", replayed)
 	}
 	return nil
 }
@@ -311,7 +345,9 @@ func (h *Hub) Receive(ctx context.Context, p Ping) error {
 	if p.Time.IsZero() {
 		p.Time = h.o.Now()
 	}
-	p.Time = p.Time.UTC()
+	// The store keeps milliseconds; so does the state, so a replay after a
+	// restart gives the same state.
+	p.Time = p.Time.UTC().Truncate(time.Millisecond)
 	if len(p.Body) > ls.BodyLimit {
 		p.Body, p.Truncated = p.Body[:ls.BodyLimit], true
 	}
@@ -433,6 +469,7 @@ func (h *Hub) writer() {
 			if len(batch) > 0 {
 				h.commit(batch)
 			}
+			h.checkpoint()
 			return
 		}
 	fill:
@@ -478,16 +515,19 @@ func (h *Hub) commit(batch []*request) {
 			results = append(results, *out.Result)
 		}
 	}
-	h.mu.Unlock()
-	states := make(map[string]json.RawMessage, len(next))
-	for id, st := range next {
-		js, err := json.Marshal(st)
-		if err != nil {
-			h.answer(batch, fmt.Errorf("encoding heartbeat state: %w", err))
+	// Now and then the batch also carries every state changed since the
+	// last checkpoint; otherwise only pings are written.
+	var states map[string]json.RawMessage
+	checkpoint := time.Since(h.lastCheckpoint) >= h.o.CheckpointEvery
+	if checkpoint {
+		var err error
+		if states, err = h.dirtyStatesLocked(next); err != nil {
+			h.mu.Unlock()
+			h.answer(batch, err)
 			return
 		}
-		states[id] = js
 	}
+	h.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	err := h.o.Store.SavePings(ctx, store.PingBatch{Pings: pings, States: states})
 	cancel()
@@ -503,9 +543,17 @@ func (h *Hub) commit(batch []*request) {
 	now := h.o.Now()
 	var submit []probe.Result
 	h.mu.Lock()
+	if checkpoint {
+		h.lastCheckpoint = time.Now()
+		for id := range states {
+			if en, ok := h.states[id]; ok {
+				en.dirty = false
+			}
+		}
+	}
 	for id, st := range next {
 		en := h.entryLocked(id)
-		en.state = st
+		en.state, en.dirty = st, !checkpoint
 		if d, ok := ix.byID[id]; ok {
 			h.scheduleLocked(d, en)
 		}
@@ -530,6 +578,54 @@ func (h *Hub) commit(batch []*request) {
 	for _, r := range submit {
 		h.o.Submit(r)
 	}
+}
+
+// dirtyStatesLocked encodes the states changed since the last checkpoint,
+// with next (this batch's) over them.
+func (h *Hub) dirtyStatesLocked(next map[string]State) (map[string]json.RawMessage, error) {
+	out := make(map[string]json.RawMessage, len(next))
+	enc := func(id string, st State) error {
+		js, err := json.Marshal(st)
+		if err != nil {
+			return fmt.Errorf("encoding the state of heartbeat %q: %w", id, err)
+		}
+		out[id] = js
+		return nil
+	}
+	for id, en := range h.states {
+		if _, ok := next[id]; en.dirty && !ok {
+			if err := enc(id, en.state); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for id, st := range next {
+		if err := enc(id, st); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// checkpoint saves the changed states on their own (at shutdown).
+func (h *Hub) checkpoint() {
+	h.mu.Lock()
+	states, err := h.dirtyStatesLocked(nil)
+	h.mu.Unlock()
+	if err != nil || len(states) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := h.o.Store.SavePings(ctx, store.PingBatch{States: states}); err != nil {
+		h.o.Logger.Error("saving heartbeat states", "err", err)
+		return
+	}
+	h.mu.Lock()
+	for id := range states {
+		h.states[id].dirty = false
+	}
+	h.mu.Unlock()
 }
 
 func (h *Hub) answer(batch []*request, err error) {

@@ -215,8 +215,10 @@ type Ping struct {
 	UserAgent string
 }
 
-// PingBatch is what one group commit writes: pings and the new state of
-// every heartbeat they touched (opaque JSON owned by the heartbeat package).
+// PingBatch is what one group commit writes: pings and, now and then, the
+// state of every heartbeat changed since the last time (opaque JSON owned
+// by the heartbeat package). A batch with States also moves the
+// checkpoint to its own last ping: the states include every ping up to it.
 type PingBatch struct {
 	Pings  []Ping
 	States map[string]json.RawMessage
@@ -242,8 +244,12 @@ type Heartbeats interface {
 	Pings(ctx context.Context, heartbeatID string, p Page) ([]Ping, error)
 	// CountPings counts a heartbeat's stored pings; "" counts all.
 	CountPings(ctx context.Context, heartbeatID string) (int64, error)
-	// HeartbeatStates returns the last saved state of every heartbeat.
-	HeartbeatStates(ctx context.Context) (map[string]json.RawMessage, error)
+	// HeartbeatStates returns the last saved state of every heartbeat and
+	// the checkpoint: the id of the last ping those states include.
+	HeartbeatStates(ctx context.Context) (states map[string]json.RawMessage, through int64, err error)
+	// PingsAfter lists pings of every heartbeat with ID > after, oldest
+	// first, at most limit (clamped to 1..10000).
+	PingsAfter(ctx context.Context, after int64, limit int) ([]Ping, error)
 	// PrunePings deletes pings older than before, returning how many went.
 	PrunePings(ctx context.Context, before time.Time) (int64, error)
 	// CreateHeartbeat stores a heartbeat; ECONFLICT when its id, uuid or

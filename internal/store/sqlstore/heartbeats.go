@@ -65,9 +65,17 @@ func (d *DB) SavePings(ctx context.Context, b store.PingBatch) error {
 				return fmt.Errorf("save pings: %w", err)
 			}
 		}
+		if b.States == nil {
+			return nil
+		}
 		const upsert = "INSERT INTO heartbeat_states (monitor_key, state) VALUES %s ON CONFLICT (monitor_key) DO UPDATE SET state = excluded.state"
 		if err := d.insertChunks(ctx, tx, upsert, 2, stateChunk, states); err != nil {
 			return fmt.Errorf("save heartbeat states: %w", err)
+		}
+		const checkpoint = "INSERT INTO heartbeat_checkpoint (id, through_ping) SELECT 1, COALESCE(MAX(id), 0) FROM pings WHERE true " +
+			"ON CONFLICT (id) DO UPDATE SET through_ping = excluded.through_ping" // WHERE true: SQLite needs it before ON CONFLICT
+		if _, err := tx.ExecContext(ctx, checkpoint); err != nil {
+			return fmt.Errorf("save the heartbeat checkpoint: %w", err)
 		}
 		return nil
 	})
@@ -121,8 +129,47 @@ func (d *DB) CountPings(ctx context.Context, heartbeatID string) (int64, error) 
 	return n, nil
 }
 
-// HeartbeatStates returns the last saved state of every heartbeat.
-func (d *DB) HeartbeatStates(ctx context.Context) (map[string]json.RawMessage, error) {
+// HeartbeatStates returns the last saved state of every heartbeat and the
+// checkpoint they were saved at.
+func (d *DB) HeartbeatStates(ctx context.Context) (map[string]json.RawMessage, int64, error) {
+	out, err := d.heartbeatStates(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	var through int64
+	err = d.read.QueryRowContext(ctx, "SELECT through_ping FROM heartbeat_checkpoint WHERE id = 1").Scan(&through)
+	if err != nil && err != sql.ErrNoRows {
+		return nil, 0, fmt.Errorf("read the heartbeat checkpoint: %w", err)
+	}
+	return out, through, nil
+}
+
+// PingsAfter lists pings with ID > after, oldest first.
+func (d *DB) PingsAfter(ctx context.Context, after int64, limit int) ([]store.Ping, error) {
+	limit = min(max(limit, 1), 10000)
+	rows, err := d.read.QueryContext(ctx, d.q("SELECT p.id, m.id, p.t, p.kind, p.exit_status, p.rid, p.duration_us, p.body, p.truncated, p.transport, p.method, p.source, p.user_agent FROM pings p JOIN monitors m ON m.key = p.monitor_key WHERE p.id > ? ORDER BY p.id LIMIT ?"), after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read pings: %w", err)
+	}
+	out := []store.Ping{}
+	for rows.Next() {
+		var pg store.Ping
+		var t, dur int64
+		var exit sql.NullInt64
+		if err := rows.Scan(&pg.ID, &pg.HeartbeatID, &t, &pg.Kind, &exit, &pg.RunID, &dur, &pg.Body, &pg.Truncated, &pg.Transport, &pg.Method, &pg.Source, &pg.UserAgent); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read pings: %w", err)
+		}
+		pg.Time, pg.Duration, pg.ExitStatus = fromMS(t), us(dur), int(exit.Int64)
+		out = append(out, pg)
+	}
+	if err := rowsDone(rows); err != nil {
+		return nil, fmt.Errorf("read pings: %w", err)
+	}
+	return out, nil
+}
+
+func (d *DB) heartbeatStates(ctx context.Context) (map[string]json.RawMessage, error) {
 	rows, err := d.read.QueryContext(ctx, "SELECT m.id, s.state FROM heartbeat_states s JOIN monitors m ON m.key = s.monitor_key")
 	if err != nil {
 		return nil, fmt.Errorf("read heartbeat states: %w", err)

@@ -102,16 +102,45 @@ func testPingsPagingAndPrune(t *testing.T, s store.Store, _ *Clock) {
 
 func testHeartbeatStates(t *testing.T, s store.Store, _ *Clock) {
 	ctx := t.Context()
-	must(t, s.SavePings(ctx, store.PingBatch{States: map[string]json.RawMessage{"a": json.RawMessage(`{"v":1}`), "b": json.RawMessage(`{"v":2}`)}}), "SavePings states")
-	must(t, s.SavePings(ctx, store.PingBatch{
-		Pings:  []store.Ping{{HeartbeatID: "a", Time: base, Kind: "success", Transport: "http", Method: "GET", Source: "x"}},
-		States: map[string]json.RawMessage{"a": json.RawMessage(`{"v":3}`)},
-	}), "SavePings update")
-	got, err := s.HeartbeatStates(ctx)
+	if st, through, err := s.HeartbeatStates(ctx); err != nil || len(st) != 0 || through != 0 {
+		t.Fatalf("HeartbeatStates on an empty store = %v, %d, %v", st, through, err)
+	}
+	ping := func(id string, i int) store.Ping {
+		return store.Ping{HeartbeatID: id, Time: base.Add(time.Duration(i) * time.Second), Kind: "success", Transport: "http", Method: "GET", Source: "x"}
+	}
+	must(t, s.SavePings(ctx, store.PingBatch{Pings: []store.Ping{ping("a", 0), ping("b", 1)}, States: map[string]json.RawMessage{"a": json.RawMessage(`{"v":1}`), "b": json.RawMessage(`{"v":2}`)}}), "SavePings states")
+	_, through1, err := s.HeartbeatStates(ctx)
 	must(t, err, "HeartbeatStates")
-	want := map[string]json.RawMessage{"a": json.RawMessage(`{"v":3}`), "b": json.RawMessage(`{"v":2}`)}
+	all, err := s.PingsAfter(ctx, 0, 100)
+	must(t, err, "PingsAfter")
+	if len(all) != 2 || through1 != all[1].ID || all[0].HeartbeatID != "a" || all[1].HeartbeatID != "b" {
+		t.Fatalf("checkpoint %d, pings %+v: want the checkpoint at the last ping", through1, all)
+	}
+	// Pings without states leave the checkpoint where it was.
+	must(t, s.SavePings(ctx, store.PingBatch{Pings: []store.Ping{ping("a", 2), ping("a", 3)}}), "SavePings")
+	got, through2, err := s.HeartbeatStates(ctx)
+	must(t, err, "HeartbeatStates")
+	if through2 != through1 {
+		t.Errorf("checkpoint moved to %d without states", through2)
+	}
+	after, err := s.PingsAfter(ctx, through2, 100)
+	must(t, err, "PingsAfter")
+	if len(after) != 2 || !after[0].Time.Equal(base.Add(2*time.Second)) || after[0].ID >= after[1].ID {
+		t.Errorf("PingsAfter(checkpoint) = %+v, want the two newer pings oldest first", after)
+	}
+	if one, _ := s.PingsAfter(ctx, 0, 1); len(one) != 1 {
+		t.Errorf("PingsAfter limit 1 returned %d", len(one))
+	}
+	want := map[string]json.RawMessage{"a": json.RawMessage(`{"v":1}`), "b": json.RawMessage(`{"v":2}`)}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("HeartbeatStates mismatch (-want +got):\n%s", diff)
+	}
+	must(t, s.SavePings(ctx, store.PingBatch{States: map[string]json.RawMessage{"a": json.RawMessage(`{"v":3}`)}}), "SavePings update")
+	got, through3, err := s.HeartbeatStates(ctx)
+	must(t, err, "HeartbeatStates")
+	want["a"] = json.RawMessage(`{"v":3}`)
+	if diff := cmp.Diff(want, got); diff != "" || through3 != after[1].ID {
+		t.Errorf("after an update: checkpoint %d (want %d), states (-want +got):\n%s", through3, after[1].ID, diff)
 	}
 }
 

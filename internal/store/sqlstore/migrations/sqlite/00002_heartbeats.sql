@@ -21,10 +21,17 @@ CREATE TABLE pings (
 CREATE INDEX pings_monitor ON pings (monitor_key, id);
 
 -- heartbeat_states is the state the pings left (last ping, open runs),
--- written in the same transaction as the pings.
+-- saved every second or so with a batch of pings; heartbeat_checkpoint
+-- holds the id of the last ping those states include, so a restart
+-- replays only the pings after it.
 CREATE TABLE heartbeat_states (
     monitor_key INTEGER PRIMARY KEY,
     state       TEXT    NOT NULL
+);
+
+CREATE TABLE heartbeat_checkpoint (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    through_ping INTEGER NOT NULL
 );
 
 -- heartbeats holds the heartbeats created through the API or by a ping
@@ -39,5 +46,6 @@ CREATE TABLE heartbeats (
 
 -- +goose Down
 DROP TABLE heartbeats;
+DROP TABLE heartbeat_checkpoint;
 DROP TABLE heartbeat_states;
 DROP TABLE pings;
