@@ -23,7 +23,9 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,7 +40,22 @@ import (
 
 func main() {
 	if path := os.Getenv("TOCSIN_BENCH_SERVE"); path != "" {
-		os.Exit(app.Main(context.Background(), []string{"serve", "--config", path, "--log-level", "warn"},
+		// Like cmd/tocsin: SIGTERM shuts down cleanly.
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+		defer stop()
+		if prof := os.Getenv("TOCSIN_BENCH_CPUPROFILE"); prof != "" {
+			f, err := os.Create(prof)
+			if err != nil {
+				log.Fatal(err)
+			}
+			_ = pprof.StartCPUProfile(f)
+			code := app.Main(ctx, []string{"serve", "--config", path, "--log-level", "warn"},
+				app.Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
+			pprof.StopCPUProfile()
+			f.Close()
+			os.Exit(code)
+		}
+		os.Exit(app.Main(ctx, []string{"serve", "--config", path, "--log-level", "warn"},
 			app.Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}))
 	}
 	heartbeats := flag.Int("heartbeats", 1000, "number of heartbeats pinged in turn")
@@ -48,6 +65,8 @@ func main() {
 	rate := flag.Int("rate", 0, "pings per second over all connections; 0 is as fast as answered")
 	body := flag.Int("body", 0, "bytes of POST body per ping; 0 sends GET")
 	driver := flag.String("driver", "sqlite", "storage driver: sqlite or postgres")
+	useWrk := flag.Bool("wrk", false, "generate the load with wrk (Debian package wrk) instead of Go clients; GET only")
+	cpuprofile := flag.String("cpuprofile", "", "write the server's CPU profile to this file")
 	dsn := flag.String("dsn", "", "PostgreSQL DSN (with -driver postgres); pings already there are not counted")
 	flag.Parse()
 
@@ -79,6 +98,9 @@ func main() {
 	self, _ := os.Executable()
 	cmd := exec.Command(self)
 	cmd.Env = append(os.Environ(), "TOCSIN_BENCH_SERVE="+cfgPath)
+	if *cpuprofile != "" {
+		cmd.Env = append(cmd.Env, "TOCSIN_BENCH_CPUPROFILE="+*cpuprofile)
+	}
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		log.Fatal(err)
@@ -87,6 +109,10 @@ func main() {
 	base := fmt.Sprintf("http://127.0.0.1:%d/ping/", port)
 	waitUp(base + uuids[0] + "/log")
 
+	if *useWrk {
+		runWrk(cmd, port, uuids, *conns, *warmup, *duration, *driver, storeDSN, before)
+		return
+	}
 	tr := &http.Transport{MaxIdleConns: *conns, MaxIdleConnsPerHost: *conns, MaxConnsPerHost: *conns, DisableCompression: true}
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
 	var (
@@ -188,6 +214,76 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Println("every acknowledged ping is in the database")
+}
+
+// runWrk loads the server with wrk and reports like the Go clients do.
+func runWrk(cmd *exec.Cmd, port int, uuids []string, conns int, warmup, duration time.Duration, driver, storeDSN string, before int64) {
+	dir, err := os.MkdirTemp("", "tocsin-wrk-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	script := filepath.Join(dir, "pings.lua")
+	lua := fmt.Sprintf(`local n = %d
+local i = 0
+request = function()
+  i = (i + 1) %% n
+  return wrk.format("GET", string.format("/ping/00000000-0000-4000-8000-%%012d", i))
+end
+`, len(uuids))
+	if err := os.WriteFile(script, []byte(lua), 0o600); err != nil {
+		log.Fatal(err)
+	}
+	target := fmt.Sprintf("http://127.0.0.1:%d", port)
+	run := func(d time.Duration) string {
+		out, err := exec.Command("wrk", "-t2", fmt.Sprintf("-c%d", conns), fmt.Sprintf("-d%ds", int(d.Seconds())), "--latency", "-s", script, target).CombinedOutput()
+		if err != nil {
+			log.Fatalf("wrk: %v\n%s", err, out)
+		}
+		return string(out)
+	}
+	warm := run(warmup)
+	cpu0, t0 := cpuSeconds(cmd.Process.Pid), time.Now()
+	out := run(duration)
+	cpu1, t1 := cpuSeconds(cmd.Process.Pid), time.Now()
+	commits := scrape(target + "/metrics")
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Wait()
+	stored := countPings(driver, storeDSN) - before
+	acked := wrkAcked(warm) + wrkAcked(out)
+	n := wrkAcked(out)
+	fmt.Printf("driver %s, %d heartbeats, %d connections, wrk -t2, GOMAXPROCS %s\n", driver, len(uuids), conns, orDefault(os.Getenv("GOMAXPROCS"), "all"))
+	for _, line := range strings.Split(out, "\n") {
+		if l := strings.TrimSpace(line); strings.HasPrefix(l, "Requests/sec") || strings.HasPrefix(l, "50%") || strings.HasPrefix(l, "90%") || strings.HasPrefix(l, "99%") || strings.HasPrefix(l, "Non-2xx") || strings.HasPrefix(l, "Socket errors") || strings.HasPrefix(l, "Latency ") {
+			fmt.Println("wrk:", l)
+		}
+	}
+	el := t1.Sub(t0).Seconds()
+	fmt.Printf("server CPU       %.2f cores, %.1f µs per ping\n", (cpu1-cpu0)/el, (cpu1-cpu0)/float64(max(n, 1))*1e6)
+	if c := commits["tocsin_ping_commit_seconds_count"]; c > 0 {
+		fmt.Printf("group commits    %.0f, %.1f pings and %.2fms each on average\n", c, commits["tocsin_ping_commit_pings_sum"]/c, commits["tocsin_ping_commit_seconds_sum"]/c*1000)
+	}
+	fmt.Printf("acknowledged %d (warm-up and measured), stored %d\n", acked, stored)
+	if stored < acked {
+		fmt.Printf("LOST: %d acknowledged pings are not in the database\n", acked-stored)
+		os.Exit(1)
+	}
+	fmt.Println("every acknowledged ping is in the database")
+}
+
+// wrkAcked is the number of 2xx answers in a wrk report.
+func wrkAcked(out string) int64 {
+	var total, bad int64
+	for _, line := range strings.Split(out, "\n") {
+		l := strings.TrimSpace(line)
+		if strings.Contains(l, " requests in ") {
+			total, _ = strconv.ParseInt(strings.Fields(l)[0], 10, 64)
+		}
+		if strings.HasPrefix(l, "Non-2xx or 3xx responses:") {
+			bad, _ = strconv.ParseInt(strings.TrimSpace(strings.TrimPrefix(l, "Non-2xx or 3xx responses:")), 10, 64)
+		}
+	}
+	return total - bad
 }
 
 // scrape reads the plain (label-free) samples of a Prometheus text page.

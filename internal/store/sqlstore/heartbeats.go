@@ -13,7 +13,7 @@ import (
 
 const (
 	pingNCols = 12
-	pingChunk = 500
+	pingChunk = 256 // a power of two
 	pingCols  = "monitor_key, t, kind, exit_status, rid, duration_us, body, truncated, transport, method, source, user_agent"
 )
 
@@ -45,9 +45,28 @@ func (d *DB) SavePings(ctx context.Context, b store.PingBatch) error {
 	for id, st := range b.States {
 		states = append(states, keys[id], string(st))
 	}
+	// Rows go in chunks of power-of-two sizes, each a statement prepared
+	// once (parsing the SQL costs more than running it), and prepared
+	// before the transaction: SQLite's writer has a single connection.
+	var sizes []int
+	var stmts []*sql.Stmt
+	for left := len(b.Pings); left > 0; {
+		size := pingChunk
+		for size > left {
+			size /= 2
+		}
+		st, err := d.pingInsert(ctx, size)
+		if err != nil {
+			return err
+		}
+		sizes, stmts = append(sizes, size), append(stmts, st)
+		left -= size
+	}
 	return d.inTx(ctx, func(tx *sql.Tx) error {
-		for i := 0; i < len(b.Pings); i += pingChunk {
-			part := b.Pings[i:min(i+pingChunk, len(b.Pings))]
+		i := 0
+		for k, size := range sizes {
+			part := b.Pings[i : i+size]
+			i += size
 			args = args[:0]
 			for j := range part {
 				p := &part[j]
@@ -60,8 +79,7 @@ func (d *DB) SavePings(ctx context.Context, b store.PingBatch) error {
 				}
 				args = append(args, keys[p.HeartbeatID], ms(p.Time), p.Kind, exit, p.RunID, p.Duration.Microseconds(), body, p.Truncated, p.Transport, p.Method, p.Source, p.UserAgent)
 			}
-			q := "INSERT INTO pings (" + pingCols + ") VALUES " + placeholders(len(part), pingNCols)
-			if _, err := tx.ExecContext(ctx, d.q(q), args...); err != nil {
+			if _, err := tx.StmtContext(ctx, stmts[k]).ExecContext(ctx, args...); err != nil {
 				return fmt.Errorf("save pings: %w", err)
 			}
 		}
@@ -79,6 +97,24 @@ func (d *DB) SavePings(ctx context.Context, b store.PingBatch) error {
 		}
 		return nil
 	})
+}
+
+// pingInsert returns the prepared INSERT of n pings.
+func (d *DB) pingInsert(ctx context.Context, n int) (*sql.Stmt, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if st, ok := d.pingStmts[n]; ok {
+		return st, nil
+	}
+	st, err := d.write.PrepareContext(ctx, d.qLocked("INSERT INTO pings ("+pingCols+") VALUES "+placeholders(n, pingNCols)))
+	if err != nil {
+		return nil, fmt.Errorf("prepare the ping insert: %w", err)
+	}
+	if d.pingStmts == nil {
+		d.pingStmts = map[int]*sql.Stmt{}
+	}
+	d.pingStmts[n] = st
+	return st, nil
 }
 
 // Pings lists a heartbeat's pings, newest first.

@@ -85,6 +85,7 @@ type DB struct {
 	metricKeys  map[string]int64
 	metricSpecs map[int64]string
 	stmts       map[string]string // rebound SQL text by source text
+	pingStmts   map[int]*sql.Stmt // prepared ping inserts by row count
 }
 
 // Open connects to the database, applies pending migrations and returns the
@@ -241,6 +242,12 @@ func (d *DB) Ping(ctx context.Context) error {
 
 // Close closes the database connections.
 func (d *DB) Close() error {
+	d.mu.Lock()
+	for _, st := range d.pingStmts {
+		_ = st.Close()
+	}
+	d.pingStmts = nil
+	d.mu.Unlock()
 	err := d.write.Close()
 	if d.read != d.write {
 		err = errors.Join(err, d.read.Close())
@@ -256,6 +263,14 @@ func (d *DB) q(query string) string {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	return d.qLocked(query)
+}
+
+// qLocked is q for callers holding d.mu.
+func (d *DB) qLocked(query string) string {
+	if !d.postgres {
+		return query
+	}
 	if s, ok := d.stmts[query]; ok {
 		return s
 	}
