@@ -3,6 +3,8 @@ package app
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -421,3 +423,159 @@ heartbeats:
 	}
 	_ = os.Remove(dbPath)
 }
+
+// TestHeartbeatAPIAndUI creates, lists, pauses and deletes heartbeats
+// through the JSON API and the UI of the real server, and checks that a
+// heartbeat created at run time survives a restart.
+func TestHeartbeatAPIAndUI(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tocsin.yaml")
+	writeConfig(t, path, pingConfig(t, "sqlite", "services:\n  - id: exports\n"))
+	r := start(t, path)
+	ctx := t.Context()
+	st := r.app.Store()
+	u, err := st.CreateUser(ctx, store.User{Name: "ada", PasswordHash: "x", Admin: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const token, cookie = "tocsin_test-token-0123456789", "session-cookie-0123456789"
+	if _, err := st.CreateAPIToken(ctx, store.APIToken{UserID: u.ID, Name: "t", TokenHash: sha(token), Prefix: "tocsin_test"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateSession(ctx, store.Session{TokenHash: sha(cookie), UserID: u.ID, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	compact := func(s string) string {
+		var b bytes.Buffer
+		if err := json.Compact(&b, []byte(s)); err != nil {
+			return s
+		}
+		return b.String()
+	}
+	call := func(method, p, body string, session bool) (int, string, http.Header) {
+		t.Helper()
+		req, _ := http.NewRequest(method, r.url+p, strings.NewReader(body))
+		if session {
+			req.AddCookie(&http.Cookie{Name: "tocsin_session", Value: cookie})
+			if method == "POST" {
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			}
+		} else {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		res, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		out := string(b)
+		if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+			out = compact(out)
+		}
+		return res.StatusCode, out, res.Header
+	}
+
+	for _, tc := range []struct {
+		body   string
+		status int
+		want   string
+	}{
+		{`{"id": "backup", "service": "exports", "cron": "0 3 * * *", "timezone": "Europe/Oslo", "grace": "30m", "max_runtime": "2h", "slug": "backup"}`, 201, `"status":"new"`},
+		{`{"id": "bad-tz", "cron": "0 3 * * *", "timezone": "Mars/Base"}`, 400, `unknown timezone`},
+		{`{"id": "never", "cron": "0 0 30 2 *"}`, 400, `never fires`},
+		{`{"id": "job"}`, 409, `taken`},
+		{`{"id": "other", "slug": "backup"}`, 409, `slug`},
+		{`{"id": "x", "service": "nowhere"}`, 400, `undefined service`},
+		{`{"id": "x", "unknown": 1}`, 400, ``},
+	} {
+		status, body, _ := call("POST", "/api/v1/heartbeats", tc.body, false)
+		body = compact(body)
+		if status != tc.status || !strings.Contains(body, tc.want) {
+			t.Errorf("POST %s = %d %s, want %d containing %q", tc.body, status, body, tc.status, tc.want)
+		}
+	}
+	_, created, _ := call("GET", "/api/v1/heartbeats/backup", "", false)
+	created = compact(created)
+	var uuidCreated string
+	if i := strings.Index(created, `"uuid":"`); i >= 0 {
+		uuidCreated = created[i+8 : i+8+36]
+	}
+	if !config36(uuidCreated) || !strings.Contains(created, `"stored":true`) || !strings.Contains(created, `"max_runtime_ms":7200000`) {
+		t.Fatalf("created heartbeat: %s", created)
+	}
+	if got := doPing(t, "POST", r.url+"/ping/"+uuidCreated+"/start", []byte("starting")); got.status != 200 {
+		t.Fatalf("ping the created heartbeat: %d", got.status)
+	}
+	if _, body, _ := call("GET", "/api/v1/heartbeats/backup/pings", "", false); body == "" || !strings.Contains(body, `"kind":"start"`) || !strings.Contains(body, `"body":"starting"`) {
+		t.Errorf("pings: %s", body)
+	}
+	if _, body, _ := call("GET", "/api/v1/heartbeats", "", false); !strings.Contains(body, `"id":"job"`) || !strings.Contains(body, `"id":"backup"`) || !strings.Contains(body, `"status":"running"`) {
+		t.Errorf("list: %s", body)
+	}
+	if status, body, _ := call("POST", "/api/v1/heartbeats/backup/pause", "", false); status != 200 || !strings.Contains(body, `"status":"paused"`) {
+		t.Errorf("pause: %d %s", status, body)
+	}
+	if status, body, _ := call("POST", "/api/v1/heartbeats/backup/resume", "", false); status != 200 || strings.Contains(body, `"status":"paused"`) {
+		t.Errorf("resume: %d %s", status, body)
+	}
+	if status, _, _ := call("DELETE", "/api/v1/heartbeats/job", "", false); status != 409 {
+		t.Errorf("deleting a config heartbeat: %d, want 409", status)
+	}
+
+	// The UI.
+	if status, body, _ := call("GET", "/heartbeats", "", true); status != 200 || !strings.Contains(body, "backup") || !strings.Contains(body, hbUUID) {
+		t.Errorf("GET /heartbeats: %d", status)
+	}
+	status, page, _ := call("GET", "/heartbeats/backup", "", true)
+	for _, want := range []string{"tocsin run --heartbeat " + uuidCreated, "/ping/" + uuidCreated, "Invoke-RestMethod", "starting", "running"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("GET /heartbeats/backup (%d) lacks %q", status, want)
+		}
+	}
+	if status, _, h := call("POST", "/heartbeats", "id=from-form&period=10m&grace=5m", true); status != 303 || h.Get("Location") != "/heartbeats/from-form" {
+		t.Errorf("form create: %d %s", status, h.Get("Location"))
+	}
+	if status, body, _ := call("POST", "/heartbeats", "id=bad-form&period=soon", true); status != 400 || !strings.Contains(body, "not a duration") {
+		t.Errorf("bad form: %d", status)
+	}
+	if status, _, h := call("GET", "/monitors/backup", "", true); status != 303 || h.Get("Location") != "/heartbeats/backup" {
+		t.Errorf("/monitors/backup: %d %s, want a redirect to the heartbeat", status, h.Get("Location"))
+	}
+	if status, body, _ := call("GET", "/metrics", "", false); status != 200 || !strings.Contains(body, `tocsin_pings_total{kind="start"} 1`) {
+		t.Errorf("metrics: %d", status)
+	}
+
+	// Stored heartbeats come back after a restart; deleting one works.
+	r.stop()
+	r2 := start(t, path)
+	if v, ok := r2.app.hb.View("backup"); !ok || !v.Stored || len(v.State.Runs) != 1 {
+		t.Errorf("after a restart: %+v, %v; want the stored heartbeat, still running", v, ok)
+	}
+	if v, ok := r2.app.hb.View("from-form"); !ok || v.Schedule.Period != 10*time.Minute {
+		t.Errorf("form heartbeat after a restart: %+v, %v", v, ok)
+	}
+	req, _ := http.NewRequest("DELETE", r2.url+"/api/v1/heartbeats/backup", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 204 {
+		t.Errorf("DELETE: %d", res.StatusCode)
+	}
+	if _, ok := r2.app.hb.View("backup"); ok {
+		t.Error("deleted heartbeat still known")
+	}
+	if got := doPing(t, "GET", r2.url+"/ping/"+uuidCreated, nil); got.body != "OK (not found)" {
+		t.Errorf("ping to a deleted heartbeat: %q", got.body)
+	}
+}
+
+func sha(s string) []byte {
+	h := sha256.Sum256([]byte(s))
+	return h[:]
+}
+
+func config36(s string) bool { return len(s) == 36 && strings.Count(s, "-") == 4 }
