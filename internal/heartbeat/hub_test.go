@@ -277,3 +277,107 @@ func TestReplayAfterCrash(t *testing.T) {
 	}
 	stop(h1)
 }
+
+// sleepUntil advances the bubble's clock to t.
+func sleepUntil(t time.Time) { time.Sleep(time.Until(t)) }
+
+// TestCronAcrossDSTWatched runs a nightly 02:30 Europe/Oslo heartbeat
+// through the spring change of 2000 (26 March) with the deadline loop
+// running: a job pinging at its time every night is never reported, and
+// the first night it does not, the miss comes at 02:30 + grace.
+func TestCronAcrossDSTWatched(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		oslo, err := schedule.LoadLocation("Europe/Oslo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		db := openStore(t, ":memory:")
+		defer db.Close()
+		var res results
+		d := heartbeat.Definition{ID: "nightly", UUID: uuidA, Schedule: schedule.Schedule{Cron: "30 2 * * *", Location: oslo, Grace: 20 * time.Minute}}
+		h := startHub(t, db, &res, []heartbeat.Definition{d}, heartbeat.Options{})
+		defer stop(h)
+		for day := 20; day <= 31; day++ {
+			run := time.Date(2000, 3, day, 2, 30, 0, 0, oslo)
+			if day == 26 {
+				run = time.Date(2000, 3, day, 3, 0, 0, 0, oslo) // 02:30 does not exist: cron runs the job after the gap
+			}
+			sleepUntil(run.Add(5 * time.Minute))
+			if err := h.Receive(t.Context(), heartbeat.Ping{UUID: uuidA, Kind: heartbeat.KindSuccess}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		synctest.Wait()
+		rs, _ := res.get()
+		for _, r := range rs {
+			if r.Failed() {
+				t.Fatalf("a nightly job pinging on time was reported: %+v", r)
+			}
+		}
+		// No ping on 1 April: down at 02:50 CEST (00:50 UTC).
+		sleepUntil(time.Date(2000, 4, 2, 0, 0, 0, 0, time.UTC))
+		synctest.Wait()
+		rs, at := res.get()
+		last := rs[len(rs)-1]
+		want := time.Date(2000, 4, 1, 0, 50, 0, 0, time.UTC)
+		if !last.Failed() || !at[len(at)-1].Equal(want) {
+			t.Fatalf("last result %+v at %s, want a miss at %s", last, at[len(at)-1], want)
+		}
+		if !strings.Contains(last.Reason, `expected by 2000-04-01 00:30 UTC (cron "30 2 * * *", Europe/Oslo) + 20m grace`) {
+			t.Errorf("reason %q", last.Reason)
+		}
+	})
+}
+
+// TestLeapDayWatched: "the last day of the month" at noon expects a ping
+// on 29 February 2000, a leap day, and reports its absence then.
+func TestLeapDayWatched(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		db := openStore(t, ":memory:")
+		defer db.Close()
+		var res results
+		d := heartbeat.Definition{ID: "monthly", UUID: uuidA, Schedule: schedule.Schedule{Cron: "0 12 L * *", Grace: time.Hour}}
+		h := startHub(t, db, &res, []heartbeat.Definition{d}, heartbeat.Options{})
+		defer stop(h)
+		sleepUntil(time.Date(2000, 1, 31, 12, 1, 0, 0, time.UTC))
+		if err := h.Receive(t.Context(), heartbeat.Ping{UUID: uuidA, Kind: heartbeat.KindSuccess}); err != nil {
+			t.Fatal(err)
+		}
+		if v, _ := h.View("monthly"); !v.NextExpected.Equal(time.Date(2000, 2, 29, 12, 0, 0, 0, time.UTC)) {
+			t.Errorf("next expected %s, want the leap day", v.NextExpected)
+		}
+		sleepUntil(time.Date(2000, 3, 1, 0, 0, 0, 0, time.UTC))
+		synctest.Wait()
+		rs, at := res.get()
+		if len(rs) != 2 || !rs[1].Failed() || !at[1].Equal(time.Date(2000, 2, 29, 13, 0, 0, 0, time.UTC)) {
+			t.Errorf("results %+v at %v, want a miss at 2000-02-29 13:00", rs, at)
+		}
+	})
+}
+
+// TestClientRateLimit: one address is limited across heartbeats.
+func TestClientRateLimit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		db := openStore(t, ":memory:")
+		defer db.Close()
+		var res results
+		defs := []heartbeat.Definition{
+			{ID: "a", UUID: uuidA, Schedule: schedule.Schedule{Period: time.Hour, Grace: time.Hour}},
+			{ID: "b", UUID: "1b7a4c2e-1f3d-4a5b-8c6d-7e8f9a0b1c2d", Schedule: schedule.Schedule{Period: time.Hour, Grace: time.Hour}},
+		}
+		h := startHub(t, db, &res, defs, heartbeat.Options{})
+		defer stop(h)
+		h.SetLimits(heartbeat.Limits{BodyLimit: 10, ClientRate: 2})
+		codes := map[string]int{}
+		for i := range 6 {
+			err := h.Receive(t.Context(), heartbeat.Ping{UUID: defs[i%2].UUID, Kind: heartbeat.KindLog, Source: "192.0.2.9"})
+			codes[errs.Code(err)]++
+		}
+		if codes[""] != 4 || codes[errs.ERATELIMIT] != 2 {
+			t.Errorf("answers %v, want 4 stored and 2 limited (burst 4)", codes)
+		}
+		if err := h.Receive(t.Context(), heartbeat.Ping{UUID: uuidA, Kind: heartbeat.KindLog, Source: "192.0.2.10"}); err != nil {
+			t.Errorf("another address is limited too: %v", err)
+		}
+	})
+}
