@@ -11,6 +11,7 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/heartbeat"
+	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/web"
 )
@@ -42,7 +43,7 @@ func loadStoredHeartbeats(ctx context.Context, st store.Store) ([]config.Heartbe
 
 // allHeartbeats is the config's heartbeats followed by the stored ones; a
 // stored heartbeat whose id, uuid or slug the config now uses is left out.
-func (a *App) allHeartbeats(cfg *config.Config) (all []config.Heartbeat, stored map[string]bool) {
+func (a *App) allHeartbeats(cfg *config.Config, warn bool) (all []config.Heartbeat, stored map[string]bool) {
 	a.hbMu.Lock()
 	defer a.hbMu.Unlock()
 	stored = map[string]bool{}
@@ -60,7 +61,9 @@ func (a *App) allHeartbeats(cfg *config.Config) (all []config.Heartbeat, stored 
 	}
 	for _, h := range a.storedHBs {
 		if taken["id:"+h.ID] || taken["uuid:"+h.UUID] || h.Slug != "" && taken["slug:"+h.Slug] {
-			a.log.Warn("a stored heartbeat clashes with the configuration and is ignored", "heartbeat", h.ID, "uuid", h.UUID, "slug", h.Slug)
+			if warn {
+				a.log.Warn("a stored heartbeat clashes with the configuration and is ignored", "heartbeat", h.ID, "uuid", h.UUID, "slug", h.Slug)
+			}
 			continue
 		}
 		all = append(all, h)
@@ -72,7 +75,7 @@ func (a *App) allHeartbeats(cfg *config.Config) (all []config.Heartbeat, stored 
 // evalConfig is cfg with a monitor for every heartbeat, for the evaluator
 // and the alert routing.
 func (a *App) evalConfig(cfg *config.Config) *config.Config {
-	hbs, _ := a.allHeartbeats(cfg)
+	hbs, _ := a.allHeartbeats(cfg, false)
 	if len(hbs) == 0 {
 		return cfg
 	}
@@ -87,7 +90,7 @@ func (a *App) evalConfig(cfg *config.Config) *config.Config {
 
 // applyHeartbeats hands the heartbeats and ping settings to the hub.
 func (a *App) applyHeartbeats(cfg *config.Config) {
-	hbs, stored := a.allHeartbeats(cfg)
+	hbs, stored := a.allHeartbeats(cfg, true)
 	defs := make([]heartbeat.Definition, len(hbs))
 	for i := range hbs {
 		h := &hbs[i]
@@ -187,31 +190,30 @@ type heartbeatRuntime App
 
 func (r *heartbeatRuntime) app() *App { return (*App)(r) }
 
-func (r *heartbeatRuntime) view(v heartbeat.View) web.HeartbeatView {
-	a := r.app()
-	out := web.HeartbeatView{View: v}
-	if h, ok := a.config().Heartbeat(v.ID); ok {
-		out.Config = *h
-	} else {
-		a.hbMu.Lock()
-		for _, h := range a.storedHBs {
-			if h.ID == v.ID {
-				out.Config = h
-			}
-		}
-		a.hbMu.Unlock()
+// configs maps heartbeat ids to their definitions, config and stored.
+func (r *heartbeatRuntime) configs() map[string]config.Heartbeat {
+	all, _ := r.app().allHeartbeats(r.app().config(), false)
+	out := make(map[string]config.Heartbeat, len(all))
+	for _, h := range all {
+		out[h.ID] = h
 	}
-	if en, ok := a.eval.view(v.ID); ok {
-		out.Paused = en.state.Status == "paused"
+	return out
+}
+
+func (r *heartbeatRuntime) view(v heartbeat.View, cfgs map[string]config.Heartbeat) web.HeartbeatView {
+	out := web.HeartbeatView{View: v, Config: cfgs[v.ID]}
+	if en, ok := r.eval.view(v.ID); ok {
+		out.Paused = en.state.Status == monitor.StatusPaused
 	}
 	return out
 }
 
 func (r *heartbeatRuntime) Heartbeats() []web.HeartbeatView {
 	vs := r.hb.Views()
+	cfgs := r.configs()
 	out := make([]web.HeartbeatView, len(vs))
 	for i, v := range vs {
-		out[i] = r.view(v)
+		out[i] = r.view(v, cfgs)
 	}
 	return out
 }
@@ -221,7 +223,7 @@ func (r *heartbeatRuntime) Heartbeat(id string) (web.HeartbeatView, bool) {
 	if !ok {
 		return web.HeartbeatView{}, false
 	}
-	return r.view(v), true
+	return r.view(v, r.configs()), true
 }
 
 func (r *heartbeatRuntime) CreateHeartbeat(ctx context.Context, h config.Heartbeat) (web.HeartbeatView, error) {
