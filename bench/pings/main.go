@@ -65,7 +65,7 @@ func main() {
 	rate := flag.Int("rate", 0, "pings per second over all connections; 0 is as fast as answered")
 	body := flag.Int("body", 0, "bytes of POST body per ping; 0 sends GET")
 	driver := flag.String("driver", "sqlite", "storage driver: sqlite or postgres")
-	useWrk := flag.Bool("wrk", false, "generate the load with wrk (Debian package wrk) instead of Go clients; GET only")
+	useWrk := flag.Bool("wrk", false, "generate the load with wrk (Debian package wrk) instead of Go clients")
 	cpuprofile := flag.String("cpuprofile", "", "write the server's CPU profile to this file")
 	dsn := flag.String("dsn", "", "PostgreSQL DSN (with -driver postgres); pings already there are not counted")
 	flag.Parse()
@@ -110,7 +110,7 @@ func main() {
 	waitUp(base + uuids[0] + "/log")
 
 	if *useWrk {
-		runWrk(cmd, port, uuids, *conns, *warmup, *duration, *driver, storeDSN, before)
+		runWrk(cmd, port, uuids, *conns, *body, *warmup, *duration, *driver, storeDSN, before)
 		return
 	}
 	tr := &http.Transport{MaxIdleConns: *conns, MaxIdleConnsPerHost: *conns, MaxConnsPerHost: *conns, DisableCompression: true}
@@ -217,20 +217,25 @@ func main() {
 }
 
 // runWrk loads the server with wrk and reports like the Go clients do.
-func runWrk(cmd *exec.Cmd, port int, uuids []string, conns int, warmup, duration time.Duration, driver, storeDSN string, before int64) {
+func runWrk(cmd *exec.Cmd, port int, uuids []string, conns, body int, warmup, duration time.Duration, driver, storeDSN string, before int64) {
 	dir, err := os.MkdirTemp("", "tocsin-wrk-")
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
 	script := filepath.Join(dir, "pings.lua")
+	method, payload := "GET", "nil"
+	if body > 0 {
+		method, payload = "POST", fmt.Sprintf("string.rep(\"x\", %d)", body)
+	}
 	lua := fmt.Sprintf(`local n = %d
 local i = 0
+local body = %s
 request = function()
   i = (i + 1) %% n
-  return wrk.format("GET", string.format("/ping/00000000-0000-4000-8000-%%012d", i))
+  return wrk.format("%s", string.format("/ping/00000000-0000-4000-8000-%%012d", i), nil, body)
 end
-`, len(uuids))
+`, len(uuids), payload, method)
 	if err := os.WriteFile(script, []byte(lua), 0o600); err != nil {
 		log.Fatal(err)
 	}
@@ -252,7 +257,7 @@ end
 	stored := countPings(driver, storeDSN) - before
 	acked := wrkAcked(warm) + wrkAcked(out)
 	n := wrkAcked(out)
-	fmt.Printf("driver %s, %d heartbeats, %d connections, wrk -t2, GOMAXPROCS %s\n", driver, len(uuids), conns, orDefault(os.Getenv("GOMAXPROCS"), "all"))
+	fmt.Printf("driver %s, %d heartbeats, %d connections, wrk -t2, body %d B, GOMAXPROCS %s\n", driver, len(uuids), conns, body, orDefault(os.Getenv("GOMAXPROCS"), "all"))
 	for _, line := range strings.Split(out, "\n") {
 		if l := strings.TrimSpace(line); strings.HasPrefix(l, "Requests/sec") || strings.HasPrefix(l, "50%") || strings.HasPrefix(l, "90%") || strings.HasPrefix(l, "99%") || strings.HasPrefix(l, "Non-2xx") || strings.HasPrefix(l, "Socket errors") || strings.HasPrefix(l, "Latency ") {
 			fmt.Println("wrk:", l)
