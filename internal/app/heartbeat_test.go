@@ -513,6 +513,12 @@ func TestHeartbeatAPIAndUI(t *testing.T) {
 	if _, body, _ := call("GET", "/api/v1/heartbeats", "", false); !strings.Contains(body, `"id":"job"`) || !strings.Contains(body, `"id":"backup"`) || !strings.Contains(body, `"status":"running"`) {
 		t.Errorf("list: %s", body)
 	}
+	if _, body, _ := call("GET", "/api/v1/heartbeats?limit=1", "", false); !strings.Contains(body, `"next":"job"`) || strings.Contains(body, `"id":"limited"`) {
+		t.Errorf("first page of one: %s", body)
+	}
+	if _, body, _ := call("GET", "/api/v1/heartbeats?limit=1&before=job", "", false); !strings.Contains(body, `"id":"limited"`) {
+		t.Errorf("second page: %s", body)
+	}
 	if status, body, _ := call("POST", "/api/v1/heartbeats/backup/pause", "", false); status != 200 || !strings.Contains(body, `"status":"paused"`) {
 		t.Errorf("pause: %d %s", status, body)
 	}

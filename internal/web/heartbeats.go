@@ -167,15 +167,43 @@ func (s *Server) baseURL() string {
 	return ""
 }
 
-// apiHeartbeats serves GET /api/v1/heartbeats.
+// apiHeartbeats serves GET /api/v1/heartbeats, in definition order, paged
+// like the monitors: the cursor is the id of the last heartbeat of the
+// previous page.
 func (s *Server) apiHeartbeats(w http.ResponseWriter, r *http.Request, _ store.User) error {
+	limit, err := limitParam(r)
+	if err != nil {
+		return err
+	}
 	all := s.heartbeats().Heartbeats()
-	out := list[apiHeartbeat]{Data: make([]apiHeartbeat, 0, len(all))}
-	for _, v := range all {
+	start, err := afterCursor(all, r.URL.Query().Get("before"))
+	if err != nil {
+		return err
+	}
+	end := min(start+limit, len(all))
+	out := list[apiHeartbeat]{Data: make([]apiHeartbeat, 0, end-start)}
+	for _, v := range all[start:end] {
 		out.Data = append(out.Data, s.toAPIHeartbeat(v))
+	}
+	if end < len(all) && end > start {
+		next := all[end-1].ID
+		out.Next = &next
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// afterCursor is the index after the heartbeat named by cursor ("" is 0).
+func afterCursor(all []HeartbeatView, cursor string) (int, error) {
+	if cursor == "" {
+		return 0, nil
+	}
+	for i, v := range all {
+		if v.ID == cursor {
+			return i + 1, nil
+		}
+	}
+	return 0, errs.Errorf(errs.EINVALID, "before must be a cursor from a previous page's \"next\"; no heartbeat %q exists", cursor)
 }
 
 func (s *Server) heartbeatByID(r *http.Request) (HeartbeatView, error) {
@@ -267,6 +295,9 @@ func (s *Server) apiHeartbeatPings(w http.ResponseWriter, r *http.Request, _ sto
 
 type heartbeatsData struct {
 	Heartbeats []HeartbeatView
+	Total      int
+	NextURL    string
+	Paged      bool
 	Counts     map[string]int
 	Form       config.Heartbeat
 	FormError  string
@@ -282,9 +313,20 @@ func (s *Server) handleHeartbeats(w http.ResponseWriter, r *http.Request, u stor
 }
 
 func (s *Server) renderHeartbeats(w http.ResponseWriter, r *http.Request, u store.User, status int, form config.Heartbeat, formErr string) {
-	data := heartbeatsData{Heartbeats: s.heartbeats().Heartbeats(), Counts: map[string]int{}, Form: form, FormError: formErr, BaseURL: s.baseURL()}
-	for _, v := range data.Heartbeats {
+	all := s.heartbeats().Heartbeats()
+	data := heartbeatsData{Total: len(all), Counts: map[string]int{}, Form: form, FormError: formErr, BaseURL: s.baseURL()}
+	for _, v := range all {
 		data.Counts[v.DisplayStatus()]++
+	}
+	after := r.URL.Query().Get("after")
+	start, err := afterCursor(all, after)
+	if err != nil {
+		start = 0
+	}
+	end := min(start+heartbeatsPage, len(all))
+	data.Heartbeats, data.Paged = all[start:end], after != ""
+	if end < len(all) {
+		data.NextURL = "/heartbeats?after=" + url.QueryEscape(all[end-1].ID)
 	}
 	s.render(w, r, status, "heartbeats.html", &u, "Heartbeats", data)
 }
@@ -366,7 +408,10 @@ type heartbeatData struct {
 
 func (heartbeatData) refresh() bool { return true }
 
-const heartbeatPingsPage = 50
+const (
+	heartbeatPingsPage = 50
+	heartbeatsPage     = 200
+)
 
 // handleHeartbeat renders "/heartbeats/{id}": state, snippets and the
 // timeline of pings with their bodies.
