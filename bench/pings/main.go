@@ -5,6 +5,8 @@
 // 200 is in the database (counted there afterwards).
 //
 //	go run ./bench/pings -duration 30s -conns 64
+//	go run ./bench/pings -wrk -conns 64 -duration 30s        # load from wrk (apt-get install wrk)
+//	go run ./bench/pings -wrk -kill                          # SIGKILL the server mid-load, then count
 //	go run ./bench/pings -driver postgres -dsn postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 //
 // -rate paces the load (pings per second over all connections) to measure
@@ -66,6 +68,7 @@ func main() {
 	body := flag.Int("body", 0, "bytes of POST body per ping; 0 sends GET")
 	driver := flag.String("driver", "sqlite", "storage driver: sqlite or postgres")
 	useWrk := flag.Bool("wrk", false, "generate the load with wrk (Debian package wrk) instead of Go clients")
+	kill := flag.Bool("kill", false, "stop the server with SIGKILL while the load still runs, instead of SIGTERM after it (with -wrk)")
 	cpuprofile := flag.String("cpuprofile", "", "write the server's CPU profile to this file")
 	dsn := flag.String("dsn", "", "PostgreSQL DSN (with -driver postgres); pings already there are not counted")
 	flag.Parse()
@@ -110,7 +113,7 @@ func main() {
 	waitUp(base + uuids[0] + "/log")
 
 	if *useWrk {
-		runWrk(cmd, port, uuids, *conns, *body, *warmup, *duration, *driver, storeDSN, before)
+		runWrk(cmd, port, uuids, *conns, *body, *warmup, *duration, *driver, storeDSN, before, *kill)
 		return
 	}
 	tr := &http.Transport{MaxIdleConns: *conns, MaxIdleConnsPerHost: *conns, MaxConnsPerHost: *conns, DisableCompression: true}
@@ -217,7 +220,7 @@ func main() {
 }
 
 // runWrk loads the server with wrk and reports like the Go clients do.
-func runWrk(cmd *exec.Cmd, port int, uuids []string, conns, body int, warmup, duration time.Duration, driver, storeDSN string, before int64) {
+func runWrk(cmd *exec.Cmd, port int, uuids []string, conns, body int, warmup, duration time.Duration, driver, storeDSN string, before int64, kill bool) {
 	dir, err := os.MkdirTemp("", "tocsin-wrk-")
 	if err != nil {
 		log.Fatal(err)
@@ -249,10 +252,26 @@ end
 	}
 	warm := run(warmup)
 	cpu0, t0 := cpuSeconds(cmd.Process.Pid), time.Now()
+	killed := make(chan map[string]float64, 1)
+	if kill {
+		// Kill the server in the middle of the load: what it answered
+		// 200 must be stored all the same.
+		go func() {
+			time.Sleep(duration * 2 / 3)
+			m := scrape(target + "/metrics")
+			_ = cmd.Process.Signal(syscall.SIGKILL)
+			killed <- m
+		}()
+	}
 	out := run(duration)
 	cpu1, t1 := cpuSeconds(cmd.Process.Pid), time.Now()
-	commits := scrape(target + "/metrics")
-	_ = cmd.Process.Signal(syscall.SIGTERM)
+	var commits map[string]float64
+	if kill {
+		commits = <-killed
+	} else {
+		commits = scrape(target + "/metrics")
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+	}
 	_ = cmd.Wait()
 	stored := countPings(driver, storeDSN) - before
 	acked := wrkAcked(warm) + wrkAcked(out)
