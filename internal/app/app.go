@@ -24,6 +24,7 @@ import (
 	"github.com/tocsin/tocsin/internal/heartbeat"
 	"github.com/tocsin/tocsin/internal/heartbeat/mailping"
 	"github.com/tocsin/tocsin/internal/notify"
+	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/probe/httpx"
 	"github.com/tocsin/tocsin/internal/scheduler"
 	"github.com/tocsin/tocsin/internal/store"
@@ -49,13 +50,9 @@ type Options struct {
 	WatchInterval time.Duration
 	// FlushInterval is how often evaluated results are written. Default 200ms.
 	FlushInterval time.Duration
-	// HeartbeatReceiver stores the pings of the email listener
-	// (server.smtp_listen); HeartbeatKnown, when set, lets it refuse
-	// unknown heartbeats at RCPT. SMTPListener replaces the listen on
+	// SMTPListener, when set, is used instead of listening on
 	// server.smtp_listen (tests pass a listener on port 0).
-	HeartbeatReceiver heartbeat.Receiver
-	HeartbeatKnown    func(ctx context.Context, p heartbeat.Ping) error
-	SMTPListener      net.Listener
+	SMTPListener net.Listener
 }
 
 // App is a running Tocsin server.
@@ -68,6 +65,7 @@ type App struct {
 	sched    *scheduler.Scheduler
 	disp     *notify.Dispatcher
 	eval     *evaluator
+	hb       *heartbeat.Hub
 	web      *web.Server
 	demo     *demoTarget
 	smtp     *mailping.Server
@@ -82,6 +80,10 @@ type App struct {
 	cfgStatus  web.ConfigStatus
 	cfgModTime time.Time
 	reloadMu   sync.Mutex
+
+	// storedHBs are the heartbeats created at run time (API, UI, pings).
+	hbMu      sync.Mutex
+	storedHBs []config.Heartbeat
 }
 
 // New builds an App from its configuration: opens and migrates the store,
@@ -160,14 +162,31 @@ func New(ctx context.Context, o Options) (*App, error) {
 		wake:    a.disp.Wake,
 		flush:   o.FlushInterval,
 	}, states)
-	if err := a.eval.apply(cfg, buildProbers(cfg, nil, nil, a.deps, a.log)); err != nil {
+	if a.storedHBs, err = loadStoredHeartbeats(ctx, st); err != nil {
+		st.Close()
+		return nil, err
+	}
+	a.hb = heartbeat.New(heartbeat.Options{
+		Store:      st,
+		Now:        o.Now,
+		Logger:     a.log,
+		Submit:     func(r probe.Result) { a.eval.submit(context.Background(), r) },
+		Create:     a.autoCreate,
+		Registerer: a.registry,
+	})
+	if err := a.hb.Load(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	a.applyHeartbeats(cfg)
+	if err := a.eval.apply(a.evalConfig(cfg), buildProbers(cfg, nil, nil, a.deps, a.log)); err != nil {
 		st.Close()
 		return nil, err
 	}
 	if cfg.Server.DemoTarget != "" {
 		a.demo = newDemoTarget(cfg.Server.DemoTarget)
 	}
-	if a.smtp, err = newMailPing(cfg, o, a.log); err != nil {
+	if a.smtp, err = newMailPing(cfg, a.hb, a.log, o.Now); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("building the SMTP listener: %w", err)
 	}
@@ -217,6 +236,8 @@ func (a *App) webOptions(cfg *config.Config) web.Options {
 		Now:          a.now,
 		SessionTTL:   cfg.Server.SessionTTL.D(),
 		Version:      Version,
+		Pings:        a.hb,
+		Heartbeats:   (*heartbeatRuntime)(a),
 	}
 	if cfg.Server.SecureCookies != nil {
 		o.SecureCookies = *cfg.Server.SecureCookies
@@ -273,13 +294,13 @@ func (a *App) Run(ctx context.Context) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelDebug),
 	}
+	stopSMTP := func(context.Context) {}
 	if a.smtp != nil {
-		stopSMTP, err := a.serveMailPing(cfg)
-		if err != nil {
+		var err error
+		if stopSMTP, err = a.serveMailPing(cfg); err != nil {
 			ln.Close()
 			return err
 		}
-		defer stopSMTP(context.WithoutCancel(ctx))
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -299,6 +320,8 @@ func (a *App) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	evalDone := make(chan struct{})
 	go func() { defer close(evalDone); a.eval.run(runCtx) }()
+	go a.hb.Run()
+	go a.hb.Resubmit()
 	schedDone := make(chan struct{})
 	go func() { defer close(schedDone); _ = a.sched.Run(ctx) }()
 	wg.Go(func() { _ = a.disp.Run(runCtx) })
@@ -318,6 +341,9 @@ func (a *App) Run(ctx context.Context) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutdownCtx)
+	stopSMTP(shutdownCtx) // before the hub closes, so no mail is refused for it
+	a.hb.Close()          // every ping handed in is written and answered
+	<-a.hb.Done()
 	<-schedDone    // scheduler waits for in-flight probes
 	a.eval.close() // flushes what is left
 	<-evalDone
@@ -365,7 +391,8 @@ func (a *App) swap(next *config.Config, modTime time.Time) error {
 	}
 	added, changed, removed := config.Diff(prev, next)
 	probers := buildProbers(next, prev, a.eval.probers(), a.deps, a.log)
-	if err := a.eval.apply(next, probers); err != nil {
+	a.applyHeartbeats(next)
+	if err := a.eval.apply(a.evalConfig(next), probers); err != nil {
 		return err
 	}
 	a.disp.SetNotifiers(buildNotifiers(next, a.log))
@@ -457,6 +484,11 @@ func (a *App) housekeeping(ctx context.Context) {
 		// removed from the configuration.
 		if _, err := a.store.PruneMailProbes(ctx, "", now.Add(-cfg.Storage.RawRetention.D())); err != nil && ctx.Err() == nil {
 			a.log.Error("pruning mail loop bookkeeping", "err", err)
+		}
+		if n, err := a.store.PrunePings(ctx, now.Add(-cfg.Storage.RawRetention.D())); err != nil && ctx.Err() == nil {
+			a.log.Error("pruning old pings", "err", err)
+		} else if n > 0 {
+			a.log.Info("pruned old pings", "rows", n)
 		}
 		if _, err := a.store.DeleteExpiredSessions(ctx, now); err != nil && ctx.Err() == nil {
 			a.log.Error("deleting expired sessions", "err", err)

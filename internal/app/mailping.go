@@ -8,34 +8,30 @@ import (
 	"time"
 
 	"github.com/tocsin/tocsin/internal/config"
-	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/heartbeat"
 	"github.com/tocsin/tocsin/internal/heartbeat/mailping"
 )
 
 // newMailPing builds the email ping listener when server.smtp_listen is
-// set. Pings go to o.HeartbeatReceiver; without one, every mail is answered
-// 451 (try again later), so sending servers keep it queued.
-func newMailPing(cfg *config.Config, o Options, log *slog.Logger) (*mailping.Server, error) {
+// set. Its mails go to the heartbeat hub, which also tells it at RCPT
+// which addresses name no heartbeat.
+func newMailPing(cfg *config.Config, hub *heartbeat.Hub, log *slog.Logger, now func() time.Time) (*mailping.Server, error) {
 	s := cfg.Server
 	if s.SMTPListen == "" {
 		return nil, nil
 	}
-	rcv := o.HeartbeatReceiver
-	if rcv == nil {
-		rcv = noReceiver{}
-	}
 	return mailping.New(mailping.Options{
 		Domain:          s.SMTPDomain,
-		Receiver:        rcv,
-		Known:           o.HeartbeatKnown,
+		Receiver:        hub,
+		Known:           hub.Known,
 		Keywords:        mailKeywords(cfg),
+		BodyLimit:       s.Pings.BodyLimit,
 		MaxMessageBytes: int64(s.SMTPMaxMessageSize),
 		MaxRecipients:   s.SMTPMaxRecipients,
 		MaxConnections:  s.SMTPMaxConnections,
 		Timeout:         s.SMTPTimeout.D(),
 		Logger:          log.With("listener", "smtp"),
-		Now:             o.Now,
+		Now:             now,
 	})
 }
 
@@ -52,9 +48,6 @@ func (a *App) serveMailPing(cfg *config.Config) (stop func(context.Context), err
 		if ln, err = net.Listen("tcp", cfg.Server.SMTPListen); err != nil {
 			return nil, fmt.Errorf("listening on %s (server.smtp_listen): %w", cfg.Server.SMTPListen, err)
 		}
-	}
-	if a.opts.HeartbeatReceiver == nil {
-		a.log.Warn("email pings are deferred: no heartbeat receiver is wired, mail is answered 451", "addr", ln.Addr().String())
 	}
 	a.mu.Lock()
 	a.smtpAddr = ln.Addr().String()
@@ -91,12 +84,4 @@ func smtpChanged(prev, next config.Server) bool {
 	return prev.SMTPListen != next.SMTPListen || prev.SMTPDomain != next.SMTPDomain ||
 		prev.SMTPMaxMessageSize != next.SMTPMaxMessageSize || prev.SMTPMaxRecipients != next.SMTPMaxRecipients ||
 		prev.SMTPMaxConnections != next.SMTPMaxConnections || prev.SMTPTimeout != next.SMTPTimeout
-}
-
-// noReceiver stands in until heartbeat ingest is wired: nothing is stored,
-// so nothing is acknowledged.
-type noReceiver struct{}
-
-func (noReceiver) Receive(context.Context, heartbeat.Ping) error {
-	return errs.Errorf(errs.EUNAVAILABLE, "heartbeat ingest is not available")
 }

@@ -3,11 +3,20 @@ package app
 import (
 	"bytes"
 	"context"
+	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/tocsin/tocsin/internal/heartbeat/runner"
+	"github.com/tocsin/tocsin/internal/store"
 )
 
 func TestCLIRun(t *testing.T) {
@@ -42,3 +51,150 @@ func TestCLIRun(t *testing.T) {
 		t.Errorf("run without a server: exit %d, output %q; want 2 and a pointer to TOCSIN_URL", code, out)
 	}
 }
+
+// startOn runs an App from path on addr until stop is called.
+func startOn(t *testing.T, path, addr string) (a *App, stop func()) {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err = New(ctx, Options{ConfigPath: path, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Listener: ln, WatchInterval: -1})
+	if err != nil {
+		cancel()
+		t.Fatalf("New: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("Run: %v", err)
+				}
+			case <-time.After(15 * time.Second):
+				t.Errorf("Run did not return after cancel")
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return a, stop
+}
+
+// TestRunThroughOutage wraps a real command with tocsin run against a real
+// server that goes away while the command runs and comes back later: the
+// start and the exit status arrive, paired by their run id, with the
+// output, and the command's exit code is kept.
+func TestRunThroughOutage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the server twice")
+	}
+	const uuid = "0c9f3b52-5f3e-4c59-9d4e-2f1d6a7b8c90"
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tocsin.yaml")
+	writeConfig(t, path, storageYAML(t, "sqlite")+"heartbeats:\n  - id: export\n    uuid: "+uuid+"\n    period: 1h\n    grace: 10m\n")
+	probe, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := probe.Addr().String()
+	probe.Close()
+	first, stopFirst := startOn(t, path, addr)
+
+	flag := filepath.Join(dir, "go-on")
+	var out lockedBuffer
+	type ran struct {
+		code int
+		err  error
+	}
+	res := make(chan ran, 1)
+	// refused tells when a ping found the server gone.
+	refused := make(chan struct{}, 1)
+	client := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		resp, err := http.DefaultTransport.RoundTrip(r)
+		if err != nil {
+			select {
+			case refused <- struct{}{}:
+			default:
+			}
+		}
+		return resp, err
+	})}
+	go func() {
+		code, err := runner.Run(context.Background(), runner.Options{
+			Server:   "http://" + addr,
+			UUID:     uuid,
+			Command:  []string{"sh", "-c", `echo exporting; while [ ! -f "$0" ]; do sleep 0.02; done; echo "export failed" >&2; exit 4`, flag},
+			Stdout:   &out,
+			Stderr:   &out,
+			Client:   client,
+			RetryFor: 30 * time.Second,
+			Timeout:  2 * time.Second,
+		})
+		res <- ran{code, err}
+	}()
+
+	// The start is stored while the command runs.
+	ctx := context.Background()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		pings, err := first.Store().Pings(ctx, "export", store.Page{})
+		if err == nil && len(pings) == 1 && pings[0].Kind == "start" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no start ping stored: %+v, %v", pings, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// The server goes away; the command ends; the report waits for the
+	// server to come back.
+	stopFirst()
+	if err := os.WriteFile(flag, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-refused:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the exit ping never met the stopped server")
+	}
+	second, _ := startOn(t, path, addr)
+	var r ran
+	select {
+	case r = <-res:
+	case <-time.After(45 * time.Second):
+		t.Fatal("tocsin run did not finish")
+	}
+	if r.err != nil || r.code != 4 {
+		t.Errorf("tocsin run = %d, %v; want the command's exit status 4", r.code, r.err)
+	}
+	pings, err := second.Store().Pings(ctx, "export", store.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pings) != 2 {
+		t.Fatalf("stored %d pings, want start and exit: %+v", len(pings), pings)
+	}
+	end, start := pings[0], pings[1]
+	if end.Kind != "exit" || end.ExitStatus != 4 || end.RunID == "" || end.RunID != start.RunID {
+		t.Errorf("end ping %+v after start %+v, want exit 4 with the start's run id", end, start)
+	}
+	if body := string(end.Body); !strings.Contains(body, "exporting") || !strings.Contains(body, "export failed") {
+		t.Errorf("end ping body %q, want the command's output", body)
+	}
+	if end.Duration <= 0 {
+		t.Errorf("end ping has no run duration: %+v", end)
+	}
+	if out.String() != "exporting\nexport failed\n" {
+		t.Errorf("the command's own output was %q", out.String())
+	}
+}
+
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

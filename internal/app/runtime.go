@@ -16,16 +16,19 @@ func (r *runtime) Config() *config.Config { return r.app().config() }
 
 func (r *runtime) Monitors() []web.MonitorView {
 	entries := r.eval.views()
-	out := make([]web.MonitorView, len(entries))
-	for i, en := range entries {
-		out[i] = web.MonitorView{Config: en.cfg, State: en.state, LastResult: en.last}
+	out := make([]web.MonitorView, 0, len(entries))
+	for _, en := range entries {
+		if en.cfg.Type == config.HeartbeatType {
+			continue // shown on the heartbeats page
+		}
+		out = append(out, web.MonitorView{Config: en.cfg, State: en.state, LastResult: en.last})
 	}
 	return out
 }
 
 func (r *runtime) Monitor(id string) (web.MonitorView, bool) {
 	en, ok := r.eval.view(id)
-	if !ok {
+	if !ok || en.cfg.Type == config.HeartbeatType {
 		return web.MonitorView{}, false
 	}
 	return web.MonitorView{Config: en.cfg, State: en.state, LastResult: en.last}, true

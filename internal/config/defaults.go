@@ -34,6 +34,11 @@ const (
 	DefaultSMTPMaxRecipients  = 10
 	DefaultSMTPMaxConnections = 50
 	DefaultSMTPTimeout        = 60 * time.Second
+	DefaultHeartbeatPeriod    = 24 * time.Hour
+	DefaultHeartbeatGrace     = time.Hour
+	DefaultPingBodyLimit      = 100_000
+	DefaultPingHeartbeatRate  = 10
+	DefaultPingClientRate     = 100
 )
 
 // applyDefaults fills in every value left out. Values written as zero where
@@ -65,6 +70,10 @@ func (l *loader) applyDefaults(cfg *Config) {
 		secure := strings.HasPrefix(strings.ToLower(s.BaseURL), "https://")
 		s.SecureCookies = &secure
 	}
+
+	setInt(&s.Pings.BodyLimit, DefaultPingBodyLimit, l.ix.has("server.pings.body_limit"))
+	setInt(&s.Pings.HeartbeatRate, DefaultPingHeartbeatRate, l.ix.has("server.pings.heartbeat_rate"))
+	setInt(&s.Pings.ClientRate, DefaultPingClientRate, l.ix.has("server.pings.client_rate"))
 
 	st := &cfg.Storage
 	if st.Driver == "" {
@@ -120,6 +129,24 @@ func (l *loader) applyDefaults(cfg *Config) {
 	for i := range cfg.Monitors {
 		l.monitorDefaults(&cfg.Monitors[i], "monitors["+strconv.Itoa(i)+"]")
 	}
+	for i := range cfg.Heartbeats {
+		HeartbeatDefaults(&cfg.Heartbeats[i], func(key string) bool {
+			return l.ix.has("heartbeats[" + strconv.Itoa(i) + "]." + key)
+		})
+	}
+}
+
+// HeartbeatDefaults fills in what h leaves out; written reports whether a
+// key was given (the API passes one for the fields of its request).
+func HeartbeatDefaults(h *Heartbeat, written func(key string) bool) {
+	if h.Name == "" {
+		h.Name = h.ID
+	}
+	h.UUID = strings.ToLower(strings.TrimSpace(h.UUID))
+	if h.Cron == "" {
+		setDuration(&h.Period, DefaultHeartbeatPeriod, written("period"))
+	}
+	setDuration(&h.Grace, DefaultHeartbeatGrace, written("grace"))
 }
 
 func (l *loader) monitorDefaults(m *Monitor, p string) {

@@ -74,6 +74,7 @@ monitors:
 			SMTPMaxRecipients:  10,
 			SMTPMaxConnections: 50,
 			SMTPTimeout:        Duration(time.Minute),
+			Pings:              Pings{BodyLimit: 100_000, HeartbeatRate: 10, ClientRate: 100},
 		},
 		Storage: Storage{
 			Driver:          "sqlite",

@@ -161,7 +161,7 @@ func (l *loader) parse(data []byte) (*Config, error) {
 		return nil, Errors{{File: l.file, Message: "config is empty; `tocsin init` writes a commented starter file"}}
 	case doc.Kind != yaml.MappingNode:
 		return nil, Errors{{File: l.file, Line: doc.Line, Column: doc.Column,
-			Message: fmt.Sprintf("the configuration must be a mapping of sections (server, storage, people, teams, channels, services, monitors), not %s", describeNode(doc))}}
+			Message: fmt.Sprintf("the configuration must be a mapping of sections (server, storage, people, teams, channels, services, monitors, heartbeats), not %s", describeNode(doc))}}
 	}
 	l.ix = newIndex(&root)
 
@@ -224,6 +224,7 @@ func (l *loader) readSecrets(cfg *Config) {
 	for i := range cfg.Monitors {
 		l.remoteSecrets(&cfg.Monitors[i], "monitors["+strconv.Itoa(i)+"]")
 	}
+	l.readSecret("server.pings", "key_file", &cfg.Server.Pings.Key, &cfg.Server.Pings.KeyFile)
 	for i := range cfg.Channels {
 		ch := &cfg.Channels[i]
 		p := "channels[" + strconv.Itoa(i) + "]"

@@ -17,6 +17,8 @@ type Config struct {
 	Channels []Channel `yaml:"channels"`
 	Services []Service `yaml:"services"`
 	Monitors []Monitor `yaml:"monitors"`
+	// Heartbeats are jobs that ping Tocsin; a missing ping is a failure.
+	Heartbeats []Heartbeat `yaml:"heartbeats"`
 
 	// Path is the file the config was read from ("" when built in code).
 	Path string `yaml:"-"`
@@ -79,6 +81,60 @@ type Server struct {
 	SMTPSuccessKeywords []string `yaml:"smtp_success_keywords"`
 	SMTPFailureKeywords []string `yaml:"smtp_failure_keywords"`
 	SMTPStartKeywords   []string `yaml:"smtp_start_keywords"`
+	// Pings configures the heartbeat ping API (/ping/...).
+	Pings Pings `yaml:"pings"`
+}
+
+// Pings configures how heartbeat pings are received.
+type Pings struct {
+	// Key is the ping key of slug URLs (/ping/{key}/{slug}); slug URLs
+	// answer "not found" while it is empty.
+	Key string `yaml:"key"`
+	// KeyFile reads Key from a file.
+	KeyFile string `yaml:"key_file"`
+	// AutoCreate lets /ping/{key}/{slug}?create=1 create a heartbeat for
+	// an unknown slug (period 24h, grace 1h), stored in the database.
+	AutoCreate bool `yaml:"auto_create"`
+	// BodyLimit is how many bytes of a ping's body are stored; the rest is
+	// cut and the ping marked as truncated. Default 100000.
+	BodyLimit int `yaml:"body_limit"`
+	// HeartbeatRate is how many pings per second one heartbeat may send
+	// (bursts of twice as many pass). Default 10; 0 means no limit.
+	HeartbeatRate int `yaml:"heartbeat_rate"`
+	// ClientRate is how many pings per second one client address may
+	// send. Default 100; 0 means no limit.
+	ClientRate int `yaml:"client_rate"`
+}
+
+// Heartbeat is a job that pings Tocsin. A schedule says when: either a
+// simple Period, or Cron read in Timezone; Grace is how late a ping may
+// still arrive. A ping missing past the grace time, a failure ping or a run
+// longer than MaxRuntime is a failed result of the monitor with the same id.
+type Heartbeat struct {
+	ID   string `yaml:"id" json:"id"`
+	Name string `yaml:"name" json:"name,omitempty"`
+	// UUID names the heartbeat in ping URLs (/ping/{uuid}); required, and
+	// kept when anything else changes.
+	UUID string `yaml:"uuid" json:"uuid"`
+	// Slug names it in slug URLs (/ping/{key}/{slug}); optional.
+	Slug     string   `yaml:"slug" json:"slug,omitempty"`
+	Service  string   `yaml:"service" json:"service,omitempty"`
+	Channels []string `yaml:"channels" json:"channels,omitempty"`
+	// Period between pings of a simple schedule. Default 24h when Cron is
+	// empty.
+	Period Duration `yaml:"period" json:"period,omitzero"`
+	// Cron is a cron expression (five fields, six with seconds first, or a
+	// macro such as @daily) for the times a ping is expected.
+	Cron string `yaml:"cron" json:"cron,omitempty"`
+	// Timezone is the IANA timezone Cron is read in. Default UTC.
+	Timezone string `yaml:"timezone" json:"timezone,omitempty"`
+	// Grace is how long after the expected time a ping may still arrive.
+	// Default 1h.
+	Grace Duration `yaml:"grace" json:"grace,omitzero"`
+	// MaxRuntime bounds a run after /start. Default: the grace time.
+	MaxRuntime Duration `yaml:"max_runtime" json:"max_runtime,omitzero"`
+	// Paused heartbeats record pings but raise nothing.
+	Paused bool `yaml:"paused" json:"paused,omitempty"`
 }
 
 // Storage selects and tunes the database.

@@ -54,7 +54,10 @@ func (l *loader) validate(cfg *Config) {
 	teams := l.ids("teams", len(cfg.Teams), func(i int) string { return cfg.Teams[i].ID }, people)
 	channels := l.ids("channels", len(cfg.Channels), func(i int) string { return cfg.Channels[i].ID }, nil)
 	services := l.ids("services", len(cfg.Services), func(i int) string { return cfg.Services[i].ID }, nil)
-	l.ids("monitors", len(cfg.Monitors), func(i int) string { return cfg.Monitors[i].ID }, nil)
+	monitors := l.ids("monitors", len(cfg.Monitors), func(i int) string { return cfg.Monitors[i].ID }, nil)
+	// A heartbeat is evaluated as a monitor of the same id, so the two
+	// share one namespace.
+	l.ids("heartbeats", len(cfg.Heartbeats), func(i int) string { return cfg.Heartbeats[i].ID }, monitors)
 
 	for i := range cfg.People {
 		l.validatePerson(&cfg.People[i], fmt.Sprintf("people[%d]", i))
@@ -82,6 +85,51 @@ func (l *loader) validate(cfg *Config) {
 	}
 	for i := range cfg.Monitors {
 		l.validateMonitor(&cfg.Monitors[i], fmt.Sprintf("monitors[%d]", i), services, channels)
+	}
+	uuids, slugs := map[string]string{}, map[string]string{}
+	for i := range cfg.Heartbeats {
+		h := &cfg.Heartbeats[i]
+		p := fmt.Sprintf("heartbeats[%d]", i)
+		for _, fe := range h.Validate(time.Now()) {
+			l.errAt(p+"."+fe.Field, "%s", fe.Message)
+		}
+		if h.Service != "" {
+			if _, ok := services[h.Service]; !ok {
+				l.errAt(p+".service", "undefined service %q", h.Service)
+			}
+		}
+		l.refs(p+".channels", h.Channels, "channel", channels, nil)
+		for _, u := range []struct {
+			key, v string
+			seen   map[string]string
+		}{{"uuid", h.UUID, uuids}, {"slug", h.Slug, slugs}} {
+			if u.v == "" {
+				continue
+			}
+			if first, dup := u.seen[u.v]; dup {
+				line, _ := l.ix.position(first)
+				l.errAt(p+"."+u.key, "duplicate %s %q: %s at line %d has it too", u.key, u.v, parentPath(first), line)
+				continue
+			}
+			u.seen[u.v] = p + "." + u.key
+		}
+	}
+	if pk := cfg.Server.Pings; pk.Key != "" && len(pk.Key) < 16 {
+		l.errAt("server.pings.key", "the ping key is %d characters long; use at least 16 random ones (for example from `openssl rand -hex 16`), as anyone who knows it can ping every slug URL", len(pk.Key))
+	}
+	if cfg.Server.Pings.AutoCreate && cfg.Server.Pings.Key == "" {
+		l.errAt("server.pings.auto_create", "auto_create needs a ping key: set server.pings.key (or key_file)")
+	}
+	if n := cfg.Server.Pings.BodyLimit; n < 0 || n > MaxPingBodyLimit {
+		l.errAt("server.pings.body_limit", "must be from 0 to %d bytes, not %d", MaxPingBodyLimit, n)
+	}
+	for _, k := range []struct {
+		key string
+		v   int
+	}{{"heartbeat_rate", cfg.Server.Pings.HeartbeatRate}, {"client_rate", cfg.Server.Pings.ClientRate}} {
+		if k.v < 0 {
+			l.errAt("server.pings."+k.key, "must be 0 (no limit) or more pings per second, not %d", k.v)
+		}
 	}
 }
 

@@ -9,6 +9,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/tocsin/tocsin/internal/monitor"
@@ -210,12 +211,81 @@ type MailProbes interface {
 	mailloop.Ledger
 }
 
+// Ping is one stored heartbeat ping.
+type Ping struct {
+	// ID orders pings; it is assigned by the store and used for paging.
+	ID          int64
+	HeartbeatID string
+	Time        time.Time
+	// Kind is "success", "start", "fail", "log" or "exit".
+	Kind string
+	// ExitStatus is meaningful for Kind "exit" only.
+	ExitStatus int
+	RunID      string
+	// Duration is the run time when the ping ended a started run.
+	Duration  time.Duration
+	Body      []byte
+	Truncated bool
+	Transport string
+	Method    string
+	Source    string
+	UserAgent string
+}
+
+// PingBatch is what one group commit writes: pings and, now and then, the
+// state of every heartbeat changed since the last time (opaque JSON owned
+// by the heartbeat package). A batch with States also moves the
+// checkpoint to its own last ping: the states include every ping up to it.
+type PingBatch struct {
+	Pings  []Ping
+	States map[string]json.RawMessage
+}
+
+// StoredHeartbeat is a heartbeat created through the API or by a ping,
+// rather than in the config file. Spec is its definition as JSON.
+type StoredHeartbeat struct {
+	ID        string
+	UUID      string
+	Slug      string
+	Spec      json.RawMessage
+	CreatedAt time.Time
+}
+
+// Heartbeats holds pings, heartbeat states and the heartbeats created at
+// run time.
+type Heartbeats interface {
+	// SavePings writes a batch in one transaction: when it returns nil,
+	// every ping in it is stored.
+	SavePings(ctx context.Context, b PingBatch) error
+	// Pings lists a heartbeat's pings, newest first, paged by ID.
+	Pings(ctx context.Context, heartbeatID string, p Page) ([]Ping, error)
+	// CountPings counts a heartbeat's stored pings; "" counts all.
+	CountPings(ctx context.Context, heartbeatID string) (int64, error)
+	// HeartbeatStates returns the last saved state of every heartbeat and
+	// the checkpoint: the id of the last ping those states include.
+	HeartbeatStates(ctx context.Context) (states map[string]json.RawMessage, through int64, err error)
+	// PingsAfter lists pings of every heartbeat with ID > after, oldest
+	// first, at most limit (clamped to 1..10000).
+	PingsAfter(ctx context.Context, after int64, limit int) ([]Ping, error)
+	// PrunePings deletes pings older than before, returning how many went.
+	PrunePings(ctx context.Context, before time.Time) (int64, error)
+	// CreateHeartbeat stores a heartbeat; ECONFLICT when its id, uuid or
+	// slug is taken.
+	CreateHeartbeat(ctx context.Context, h StoredHeartbeat) error
+	// StoredHeartbeats lists the stored heartbeats, oldest first.
+	StoredHeartbeats(ctx context.Context) ([]StoredHeartbeat, error)
+	// DeleteHeartbeat removes a stored heartbeat (its pings stay until
+	// pruned); ENOTFOUND when there is none with that id.
+	DeleteHeartbeat(ctx context.Context, id string) error
+}
+
 // Store is everything a Tocsin server needs from its database.
 type Store interface {
 	Results
 	Outbox
 	Accounts
 	MailProbes
+	Heartbeats
 	// Ping checks the database is reachable (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error

@@ -43,6 +43,11 @@ func (s *Server) handleMonitor(w http.ResponseWriter, r *http.Request, u store.U
 	id := r.PathValue("id")
 	mv, ok := s.rt.Monitor(id)
 	if !ok {
+		if _, hb := s.heartbeats().Heartbeat(id); hb {
+			// Notifications link every monitor, heartbeats included, here.
+			http.Redirect(w, r, heartbeatURL(id), http.StatusSeeOther)
+			return nil
+		}
 		return errs.Errorf(errs.ENOTFOUND, "There is no monitor %q in the running configuration.", id)
 	}
 	page, err := pageParams(r)

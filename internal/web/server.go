@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,6 +41,11 @@ type Options struct {
 	// DemoState reports whether the demo target is failing; nil when no
 	// demo target runs.
 	DemoState func() bool
+	// Pings receives heartbeat pings on /ping/; nil answers them 404.
+	Pings PingReceiver
+	// Heartbeats is the live side of heartbeats for the UI and API; nil
+	// shows none.
+	Heartbeats Heartbeats
 }
 
 // DefaultSessionTTL is how long a login lasts when Options.SessionTTL is 0.
@@ -124,7 +130,7 @@ func New(opts Options) (*Server, error) {
 	}
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(s.crossOriginDenied))
-	s.handler = securityHeaders(csrf.Handler(mux))
+	s.handler = pingsFirst(http.HandlerFunc(s.handlePing), securityHeaders(csrf.Handler(mux)))
 	return s, nil
 }
 
@@ -148,12 +154,18 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /login", s.public(s.handleLoginForm))
 	s.handle("POST /login", s.public(s.handleLogin))
 	s.handle("POST /logout", s.public(s.handleLogout))
+	s.handle("/ping/", http.HandlerFunc(s.handlePing)) // served first by pingsFirst
 
 	// UI.
 	s.handle("GET /{$}", s.ui(s.handleOverview))
 	s.handle("GET /monitors/{id}", s.ui(s.handleMonitor))
 	s.handle("POST /monitors/{id}/pause", s.ui(s.handlePause(true)))
 	s.handle("POST /monitors/{id}/resume", s.ui(s.handlePause(false)))
+	s.handle("GET /heartbeats", s.ui(s.handleHeartbeats))
+	s.handle("POST /heartbeats", s.ui(s.handleHeartbeatCreate))
+	s.handle("GET /heartbeats/{id}", s.ui(s.handleHeartbeat))
+	s.handle("POST /heartbeats/{id}/pause", s.ui(s.handleHeartbeatPause(true)))
+	s.handle("POST /heartbeats/{id}/resume", s.ui(s.handleHeartbeatPause(false)))
 	s.handle("GET /notifications", s.ui(s.handleNotifications))
 	s.handle("GET /settings/tokens", s.ui(s.handleTokens))
 	s.handle("POST /settings/tokens", s.ui(s.handleTokenCreate))
@@ -171,11 +183,33 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /api/v1/monitors/{id}/notifications", s.api(s.apiMonitorAttempts))
 	s.handle("POST /api/v1/monitors/{id}/pause", s.api(s.apiPause(true)))
 	s.handle("POST /api/v1/monitors/{id}/resume", s.api(s.apiPause(false)))
+	s.handle("GET /api/v1/heartbeats", s.api(s.apiHeartbeats))
+	s.handle("POST /api/v1/heartbeats", s.api(s.apiHeartbeatCreate))
+	s.handle("GET /api/v1/heartbeats/{id}", s.api(s.apiHeartbeat))
+	s.handle("DELETE /api/v1/heartbeats/{id}", s.api(s.apiHeartbeatDelete))
+	s.handle("GET /api/v1/heartbeats/{id}/pings", s.api(s.apiHeartbeatPings))
+	s.handle("POST /api/v1/heartbeats/{id}/pause", s.api(s.apiHeartbeatPause(true)))
+	s.handle("POST /api/v1/heartbeats/{id}/resume", s.api(s.apiHeartbeatPause(false)))
 	s.handle("GET /api/v1/notifications", s.api(s.apiNotifications))
 	s.handle("GET /api/v1/tokens", s.api(s.apiTokens))
 	s.handle("POST /api/v1/tokens", s.api(s.apiTokenCreate))
 	s.handle("DELETE /api/v1/tokens/{id}", s.api(s.apiTokenDelete))
 	s.handle("/api/", s.api(s.apiNotFound))
+}
+
+// pingsFirst sends /ping/ requests straight to pings, the hot path: a
+// plain-text answer needs none of the page headers, and pings carry no
+// cookies and change nothing a session owns, so jobs and browsers alike
+// may POST them from anywhere (as to Healthchecks.io) without the
+// cross-origin check.
+func pingsFirst(pings, rest http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/ping/") {
+			pings.ServeHTTP(w, r)
+			return
+		}
+		rest.ServeHTTP(w, r)
+	})
 }
 
 // securityHeaders sets the headers every response carries. The CSP allows

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/heartbeat/schedule"
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/store"
 )
@@ -47,6 +48,8 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"inc":    func(i int) int { return i + 1 },
 		"int64":  func(i int64) string { return strconv.FormatInt(i, 10) },
 		"metric": formatMetric,
+		"dur":    schedule.FormatDuration,
+		"list":   func(s ...string) []string { return s },
 	}
 }
 

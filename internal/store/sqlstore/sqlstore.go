@@ -85,6 +85,10 @@ type DB struct {
 	metricKeys  map[string]int64
 	metricSpecs map[int64]string
 	stmts       map[string]string // rebound SQL text by source text
+	pingStmts   map[int]*sql.Stmt // prepared ping inserts by row count
+
+	// stopCheckpoints ends the SQLite checkpointer; nil when none runs.
+	stopCheckpoints func()
 }
 
 // Open connects to the database, applies pending migrations and returns the
@@ -126,8 +130,60 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		d.Close()
 		return nil, err
 	}
+	if !d.postgres && d.read != d.write {
+		d.startCheckpointer()
+	}
 	return d, nil
 }
+
+// startCheckpointer copies the SQLite WAL into the database file every
+// checkpointEvery from a reader connection, in PASSIVE mode: it never
+// blocks the writer, and a commit never waits for it.
+func (d *DB) startCheckpointer() {
+	stop, done := make(chan struct{}), make(chan struct{})
+	d.stopCheckpoints = func() { close(stop); <-done }
+	go func() {
+		defer close(done)
+		t := time.NewTicker(checkpointEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			d.checkpoint(ctx)
+			cancel()
+		}
+	}()
+}
+
+// checkpoint copies what it can without waiting (PASSIVE). Under constant
+// writes that never ends with an empty WAL, so past walRestartFrames it
+// also runs a RESTART checkpoint, which waits for the writer between two
+// transactions, finishes the copy (little is left by then) and makes the
+// next transaction write the WAL from its start: the file stays bounded.
+func (d *DB) checkpoint(ctx context.Context) {
+	var busy, frames, done int64
+	if err := d.read.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &done); err != nil {
+		d.log.Warn("SQLite checkpoint", "err", err)
+		return
+	}
+	if frames < walRestartFrames {
+		return
+	}
+	if err := d.read.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &frames, &done); err != nil {
+		d.log.Warn("SQLite checkpoint", "mode", "restart", "err", err)
+	}
+}
+
+// checkpointEvery is how often the SQLite WAL is checkpointed.
+const checkpointEvery = time.Second
+
+// walRestartFrames (pages of 4 KiB: 64 MiB) bounds the WAL file; a
+// variable so a test can lower it.
+var walRestartFrames int64 = 16384
 
 func (d *DB) dialectName() string {
 	if d.postgres {
@@ -143,7 +199,10 @@ func (d *DB) openSQLite(dsn string) error {
 	memory := dsn == ":memory:" || strings.Contains(dsn, "mode=memory")
 	params := "_busy_timeout=10000&_foreign_keys=1&_txlock=immediate&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32768)"
 	if !memory {
-		params += "&_journal_mode=WAL&_synchronous=NORMAL&_auto_vacuum=INCREMENTAL"
+		// Checkpoints run in the background (checkpointer), not inside
+		// whichever commit crosses the WAL size: a checkpoint syncs the
+		// database file, which would stall every write queued behind it.
+		params += "&_journal_mode=WAL&_synchronous=NORMAL&_auto_vacuum=INCREMENTAL&_pragma=wal_autocheckpoint(0)"
 	}
 	sep := "?"
 	if strings.Contains(dsn, "?") {
@@ -241,6 +300,16 @@ func (d *DB) Ping(ctx context.Context) error {
 
 // Close closes the database connections.
 func (d *DB) Close() error {
+	if d.stopCheckpoints != nil {
+		d.stopCheckpoints()
+		d.stopCheckpoints = nil
+	}
+	d.mu.Lock()
+	for _, st := range d.pingStmts {
+		_ = st.Close()
+	}
+	d.pingStmts = nil
+	d.mu.Unlock()
 	err := d.write.Close()
 	if d.read != d.write {
 		err = errors.Join(err, d.read.Close())
@@ -256,6 +325,14 @@ func (d *DB) q(query string) string {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	return d.qLocked(query)
+}
+
+// qLocked is q for callers holding d.mu.
+func (d *DB) qLocked(query string) string {
+	if !d.postgres {
+		return query
+	}
 	if s, ok := d.stmts[query]; ok {
 		return s
 	}

@@ -70,6 +70,11 @@ func Run(t *testing.T, open Opener) {
 		{"Sessions", testSessions},
 		{"APITokens", testAPITokens},
 		{"MailProbes", testMailProbes},
+		{"PingsRoundTrip", testPingsRoundTrip},
+		{"PingsPagingAndPrune", testPingsPagingAndPrune},
+		{"HeartbeatStates", testHeartbeatStates},
+		{"StoredHeartbeats", testStoredHeartbeats},
+		{"ConcurrentPingBatches", testConcurrentPingBatches},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

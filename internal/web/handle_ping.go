@@ -1,0 +1,139 @@
+package web
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/tocsin/tocsin/internal/errs"
+	"github.com/tocsin/tocsin/internal/heartbeat"
+)
+
+// PingReceiver takes heartbeat pings (the app's heartbeat hub).
+type PingReceiver interface {
+	heartbeat.Receiver
+	// BodyLimit is how many body bytes are kept per ping.
+	BodyLimit() int
+}
+
+// pingDrainLimit bounds how much of an oversized body is read and thrown
+// away to keep the connection usable; past it the connection is closed.
+const pingDrainLimit = 10 << 20
+
+var pingBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// handlePing serves the Healthchecks.io-compatible ping API under /ping/:
+// GET, POST and HEAD, no authentication (the uuid or the ping key is the
+// secret). Answers are short plain text, as Healthchecks.io gives them:
+// 200 "OK", 201 "Created" (a slug was provisioned), 200 "OK (not found)",
+// 400 "invalid url format", 429 "rate limit exceeded", 503 when the ping
+// could not be stored (nothing was stored; retry).
+func (s *Server) handlePing(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Access-Control-Allow-Origin", "*")
+	rcv := s.opts.Pings
+	if rcv == nil {
+		pingAnswer(w, http.StatusNotFound, "not found")
+		return
+	}
+	limit := rcv.BodyLimit()
+	h.Set("Ping-Body-Limit", strconv.Itoa(limit))
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodPost:
+	default:
+		h.Set("Allow", "GET, HEAD, POST")
+		pingAnswer(w, http.StatusMethodNotAllowed, "method not allowed")
+		return
+	}
+	p, err := heartbeat.ParsePath(strings.TrimPrefix(r.URL.Path, "/ping/"))
+	if err != nil {
+		pingAnswer(w, http.StatusBadRequest, "invalid url format")
+		return
+	}
+	q := r.URL.Query()
+	if rid := q.Get("rid"); rid != "" {
+		if !heartbeat.ValidRunID(rid) {
+			pingAnswer(w, http.StatusBadRequest, "invalid rid")
+			return
+		}
+		p.RunID = rid
+	}
+	p.Create = q.Get("create") == "1"
+	p.Transport, p.Method, p.Time = "http", r.Method, s.now()
+	p.Source = clientAddr(r)
+	p.UserAgent = r.UserAgent()
+	if len(p.UserAgent) > 256 {
+		p.UserAgent = p.UserAgent[:256]
+	}
+	var buf *bytes.Buffer
+	if r.Method == http.MethodPost && r.Body != nil {
+		buf = pingBuffers.Get().(*bytes.Buffer)
+		buf.Reset()
+		defer pingBuffers.Put(buf)
+		n, err := buf.ReadFrom(io.LimitReader(r.Body, int64(limit)+1))
+		if err != nil {
+			pingAnswer(w, http.StatusBadRequest, "could not read the request body")
+			return
+		}
+		if n > int64(limit) {
+			p.Truncated = true
+			buf.Truncate(limit)
+			// Read on so the client sees the answer and the connection
+			// stays usable, up to a bound.
+			if m, _ := io.CopyN(io.Discard, r.Body, pingDrainLimit); m == pingDrainLimit {
+				h.Set("Connection", "close")
+			}
+		}
+		if buf.Len() > 0 {
+			p.Body = buf.Bytes()
+		}
+	}
+	ctx := r.Context()
+	var created *bool
+	if p.Create {
+		ctx, created = heartbeat.ReportCreated(ctx)
+	}
+	err = rcv.Receive(ctx, p)
+	switch errs.Code(err) {
+	case "":
+		if created != nil && *created {
+			pingAnswer(w, http.StatusCreated, "Created")
+			return
+		}
+		pingAnswer(w, http.StatusOK, "OK")
+	case errs.ENOTFOUND:
+		pingAnswer(w, http.StatusOK, "OK (not found)")
+	case errs.EINVALID:
+		pingAnswer(w, http.StatusBadRequest, "invalid url format")
+	case errs.ERATELIMIT:
+		h.Set("Retry-After", "1")
+		pingAnswer(w, http.StatusTooManyRequests, "rate limit exceeded")
+	case errs.EUNAVAILABLE:
+		h.Set("Retry-After", "1")
+		pingAnswer(w, http.StatusServiceUnavailable, "unavailable, try again")
+	default:
+		s.log.Error("receiving a ping", "path", r.URL.Path, "err", err)
+		pingAnswer(w, http.StatusServiceUnavailable, "unavailable, try again")
+	}
+}
+
+func pingAnswer(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Length", strconv.Itoa(len(msg)))
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, msg)
+}
+
+// clientAddr is the IP address of the client, without port.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
