@@ -194,7 +194,6 @@ func TestRunThroughOutage(t *testing.T) {
 	}
 }
 
-
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
