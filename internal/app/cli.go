@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -203,7 +204,8 @@ func cmdValidate(args []string, env Env) int {
 	if code != 0 {
 		return code
 	}
-	fmt.Fprintf(env.Stdout, "%s: OK (%d monitors, %d services, %d channels)\n", *path, len(cfg.Monitors), len(cfg.Services), len(cfg.Channels))
+	fmt.Fprintf(env.Stdout, "%s: OK (%s, %s, %s, %s)\n", *path, plural(len(cfg.Monitors), "monitor"),
+		plural(len(cfg.Heartbeats), "heartbeat"), plural(len(cfg.Services), "service"), plural(len(cfg.Channels), "channel"))
 	return 0
 }
 
@@ -219,6 +221,14 @@ type checkOutput struct {
 	Timing     map[string]any `json:"timing_ms"`
 	CertExpiry *time.Time     `json:"cert_expiry,omitempty"`
 	Metrics    []probe.Metric `json:"metrics,omitempty"`
+}
+
+// plural is "1 monitor", "2 monitors".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -30,7 +30,7 @@ func TestCLIInitValidate(t *testing.T) {
 		t.Error("init overwrote an existing file without --force")
 	}
 	code, stdout, stderr := runCLI(t, "", "validate", "--config", path)
-	if code != 0 || !strings.Contains(stdout, "OK") {
+	if code != 0 || !strings.Contains(stdout, ": OK (") || !strings.Contains(stdout, " heartbeat") {
 		t.Fatalf("validate of the starter config: exit %d\n%s%s", code, stdout, stderr)
 	}
 
