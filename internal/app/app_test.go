@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -44,27 +45,31 @@ type running struct {
 	stop func()
 }
 
-// start runs an App from the config file at path until the test ends.
-func start(t *testing.T, path string) *running {
+// runApp runs an App with o until the test ends or stop is called. It
+// fills in what o leaves out: a logger that discards, a listener on a free
+// port of 127.0.0.1.
+func runApp(t *testing.T, o Options) *running {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.Listener == nil {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Listener = ln
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := New(ctx, Options{ConfigPath: path, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Listener: ln, WatchInterval: 50 * time.Millisecond})
+	a, err := New(ctx, o)
 	if err != nil {
 		cancel()
+		o.Listener.Close()
 		t.Fatalf("New: %v", err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
-	stopped := false
-	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
+	stop := sync.OnceFunc(func() {
 		cancel()
 		select {
 		case err := <-done:
@@ -74,9 +79,16 @@ func start(t *testing.T, path string) *running {
 		case <-time.After(15 * time.Second):
 			t.Errorf("Run did not return after cancel")
 		}
-	}
+	})
 	t.Cleanup(stop)
-	return &running{app: a, url: "http://" + ln.Addr().String(), stop: stop}
+	return &running{app: a, url: "http://" + o.Listener.Addr().String(), stop: stop}
+}
+
+// start runs an App from the config file at path until the test ends,
+// watching the file for changes.
+func start(t *testing.T, path string) *running {
+	t.Helper()
+	return runApp(t, Options{ConfigPath: path, WatchInterval: 50 * time.Millisecond})
 }
 
 func baseConfig(t *testing.T, driver, targetURL, hookURL string) string {

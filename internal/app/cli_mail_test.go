@@ -1,17 +1,14 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -128,24 +125,6 @@ monitors:
 	}
 }
 
-// syncBuffer is a log destination safe for the app's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // TestMailPasswordsStayOutOfLogs runs failing mail monitors in a server and
 // reads everything it logged.
 func TestMailPasswordsStayOutOfLogs(t *testing.T) {
@@ -171,23 +150,8 @@ monitors:
     timeout: 900ms
     smtp: {address: "`+ms.SMTPAddr+`", tls: none, username: probe, password: "${TOCSIN_TEST_MAIL_PASSWORD}"}
 `)
-	var logs syncBuffer
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := New(ctx, Options{ConfigPath: path, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Listener: ln, WatchInterval: -1})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	defer func() {
-		cancel()
-		<-done
-	}()
+	var logs lockedBuffer
+	a := runApp(t, Options{ConfigPath: path, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})), WatchInterval: -1}).app
 	waitState(t, a, "loop", monitor.StatusDown)
 	waitState(t, a, "mx", monitor.StatusDown)
 	out := logs.String()

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -53,31 +52,7 @@ func (c *settableClock) Add(d time.Duration) {
 // startWithClock runs an App reading the time from now.
 func startWithClock(t *testing.T, path string, now func() time.Time) *running {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := New(ctx, Options{ConfigPath: path, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Listener: ln, WatchInterval: -1, Now: now})
-	if err != nil {
-		cancel()
-		t.Fatalf("New: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	stop := sync.OnceFunc(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		case <-time.After(15 * time.Second):
-			t.Errorf("Run did not return after cancel")
-		}
-	})
-	t.Cleanup(stop)
-	return &running{app: a, url: "http://" + ln.Addr().String(), stop: stop}
+	return runApp(t, Options{ConfigPath: path, WatchInterval: -1, Now: now})
 }
 
 type pingAnswer struct {

@@ -3,13 +3,10 @@ package app
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"net"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	smtp "github.com/emersion/go-smtp"
 
@@ -33,33 +30,11 @@ func startWithSMTP(t *testing.T) (addr string, a *App, path string) {
 	t.Helper()
 	path = filepath.Join(t.TempDir(), "tocsin.yaml")
 	writeConfig(t, path, mailConfig(storageYAML(t, "sqlite"), "  smtp_failure_keywords: [failed]\n"))
-	httpLn, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	smtpLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err = New(ctx, Options{ConfigPath: path, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Listener: httpLn, SMTPListener: smtpLn, WatchInterval: -1})
-	if err != nil {
-		cancel()
-		t.Fatalf("New: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		case <-time.After(15 * time.Second):
-			t.Errorf("Run did not return after cancel")
-		}
-	})
+	a = runApp(t, Options{ConfigPath: path, SMTPListener: smtpLn, WatchInterval: -1}).app
 	return smtpLn.Addr().String(), a, path
 }
 

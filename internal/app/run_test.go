@@ -3,8 +3,6 @@ package app
 import (
 	"bytes"
 	"context"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -53,36 +51,14 @@ func TestCLIRun(t *testing.T) {
 }
 
 // startOn runs an App from path on addr until stop is called.
-func startOn(t *testing.T, path, addr string) (a *App, stop func()) {
+func startOn(t *testing.T, path, addr string) (*App, func()) {
 	t.Helper()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err = New(ctx, Options{ConfigPath: path, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Listener: ln, WatchInterval: -1})
-	if err != nil {
-		cancel()
-		t.Fatalf("New: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("Run: %v", err)
-				}
-			case <-time.After(15 * time.Second):
-				t.Errorf("Run did not return after cancel")
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return a, stop
+	r := runApp(t, Options{ConfigPath: path, Listener: ln, WatchInterval: -1})
+	return r.app, r.stop
 }
 
 // TestRunThroughOutage wraps a real command with tocsin run against a real
