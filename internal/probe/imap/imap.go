@@ -21,14 +21,8 @@ import (
 
 // Prober runs the imap check of one monitor.
 type Prober struct {
-	srv      mailx.Server
-	c        config.IMAPCheck
-	minDays  int
-	warnDays int
-	redact   mailx.Redactor
-
-	dial mailx.Dialer
-	now  func() time.Time
+	mailx.Check
+	c config.IMAPCheck
 }
 
 // New provisions an imap prober from its block.
@@ -46,46 +40,28 @@ func New(c *config.IMAPCheck) (*Prober, error) {
 	if err := config.JoinFieldErrors("imap", cc.Validate()); err != nil {
 		return nil, err
 	}
-	srv, err := mailx.NewServer(cc.Address, cc.TLS, &cc.TLSConfig, cc.Username, cc.Password)
+	chk, err := mailx.NewCheck("imap", cc.Address, cc.TLS, &cc.TLSConfig, cc.Username, cc.Password, cc.CertMinDays, cc.CertWarnDays)
 	if err != nil {
 		return nil, fmt.Errorf("imap check: %w", err)
 	}
-	p := &Prober{srv: srv, c: cc, minDays: cc.CertMinDays, warnDays: cc.CertWarnDays,
-		redact: mailx.NewRedactor(cc.Username, cc.Password), now: time.Now}
-	if p.minDays == 0 && p.warnDays == 0 {
-		p.minDays, p.warnDays = config.DefaultTLSCertMinDays, config.DefaultTLSCertWarnDays
-	}
-	return p, nil
+	return &Prober{Check: chk, c: cc}, nil
 }
 
 // Probe runs the check once.
 func (p *Prober) Probe(ctx context.Context) probe.Result {
-	start := p.now()
-	tr := probe.NewTrace()
-	res := probe.Result{Time: start.UTC()}
-	done := func(st probe.Status, reason string) probe.Result {
-		res.Status = st
-		res.Reason = p.redact.Clean("imap " + p.srv.Address + ": " + reason)
-		res.Timing = tr.Timing()
-		res.Duration = p.now().Sub(start)
-		return res
-	}
-	s, err := mailx.DialIMAP(ctx, p.dial, p.srv, tr)
+	r := p.Begin()
+	start, tr, res, done := r.Start, r.Trace, &r.Res, r.Done
+	s, err := mailx.DialIMAP(ctx, p.Dial, p.Srv, tr)
 	if err != nil {
-		if leaf, ok := mailx.ExpiredCert(err, p.now()); ok {
-			res.CertExpiry = leaf.NotAfter.UTC()
-			_, reason := probe.CheckCertExpiry(leaf.NotAfter, p.now(), p.minDays, p.warnDays)
-			return done(probe.Critical, "TLS handshake: "+reason)
-		}
-		return done(probe.FailureStatus(err), describe(err, p.now().Sub(start)))
+		return r.DialFailed(err, func(err error) string { return describe(err, p.Now().Sub(start)) })
 	}
 	defer s.Close()
 	var notes []string
-	certStatus, certReason := mailx.CertGrade(s.Cert.Leaf(), &res, p.now(), p.minDays, p.warnDays)
+	certStatus, certReason := mailx.CertGrade(s.Cert.Leaf(), res, p.Now(), p.MinDays, p.WarnDays)
 	if certReason != "" {
 		notes = append(notes, "TLS, "+certReason)
 	}
-	if p.srv.Username == "" {
+	if p.Srv.Username == "" {
 		caps := make([]string, 0, len(s.Client.Caps()))
 		for c := range s.Client.Caps() {
 			caps = append(caps, string(c))
@@ -98,13 +74,13 @@ func (p *Prober) Probe(ctx context.Context) probe.Result {
 	}
 	sel, err := s.Client.Select(p.c.Mailbox, &goimap.SelectOptions{ReadOnly: true}).Wait()
 	if err != nil {
-		return done(probe.FailureStatus(err), "select "+p.c.Mailbox+": "+describe(s.Explain(err), p.now().Sub(start)))
+		return done(probe.FailureStatus(err), "select "+p.c.Mailbox+": "+describe(s.Explain(err), p.Now().Sub(start)))
 	}
 	var newest, oldest time.Time
 	if n := sel.NumMessages; n > 0 {
 		msgs, err := s.Client.Fetch(goimap.SeqSetNum(1, n), &goimap.FetchOptions{InternalDate: true}).Collect()
 		if err != nil {
-			return done(probe.FailureStatus(err), "fetch dates in "+p.c.Mailbox+": "+describe(s.Explain(err), p.now().Sub(start)))
+			return done(probe.FailureStatus(err), "fetch dates in "+p.c.Mailbox+": "+describe(s.Explain(err), p.Now().Sub(start)))
 		}
 		for _, m := range msgs {
 			d := m.InternalDate.UTC()
@@ -119,7 +95,7 @@ func (p *Prober) Probe(ctx context.Context) probe.Result {
 			}
 		}
 	}
-	st, summary := mailx.MailboxGrade(p.c.Expect, p.c.Mailbox, int(sel.NumMessages), newest, oldest, p.now(), &res)
+	st, summary := mailx.MailboxGrade(p.c.Expect, p.c.Mailbox, int(sel.NumMessages), newest, oldest, p.Now(), res)
 	reason := summary
 	if len(notes) > 0 {
 		reason += "; " + strings.Join(notes, "; ")

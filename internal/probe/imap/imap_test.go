@@ -23,7 +23,7 @@ func run(t *testing.T, c *config.IMAPCheck, dial func(context.Context, string) (
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.dial = dial
+	p.Dial = dial
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return p.Probe(ctx)

@@ -21,14 +21,8 @@ import (
 
 // Prober runs the pop3 check of one monitor.
 type Prober struct {
-	srv      mailx.Server
-	c        config.POP3Check
-	minDays  int
-	warnDays int
-	redact   mailx.Redactor
-
-	dial mailx.Dialer
-	now  func() time.Time
+	mailx.Check
+	c config.POP3Check
 }
 
 // New provisions a pop3 prober from its block.
@@ -43,42 +37,24 @@ func New(c *config.POP3Check) (*Prober, error) {
 	if err := config.JoinFieldErrors("pop3", cc.Validate()); err != nil {
 		return nil, err
 	}
-	srv, err := mailx.NewServer(cc.Address, cc.TLS, &cc.TLSConfig, cc.Username, cc.Password)
+	chk, err := mailx.NewCheck("pop3", cc.Address, cc.TLS, &cc.TLSConfig, cc.Username, cc.Password, cc.CertMinDays, cc.CertWarnDays)
 	if err != nil {
 		return nil, fmt.Errorf("pop3 check: %w", err)
 	}
-	p := &Prober{srv: srv, c: cc, minDays: cc.CertMinDays, warnDays: cc.CertWarnDays,
-		redact: mailx.NewRedactor(cc.Username, cc.Password), now: time.Now}
-	if p.minDays == 0 && p.warnDays == 0 {
-		p.minDays, p.warnDays = config.DefaultTLSCertMinDays, config.DefaultTLSCertWarnDays
-	}
-	return p, nil
+	return &Prober{Check: chk, c: cc}, nil
 }
 
 // Probe runs the check once.
 func (p *Prober) Probe(ctx context.Context) probe.Result {
-	start := p.now()
-	tr := probe.NewTrace()
-	res := probe.Result{Time: start.UTC()}
-	done := func(st probe.Status, reason string) probe.Result {
-		res.Status = st
-		res.Reason = p.redact.Clean("pop3 " + p.srv.Address + ": " + reason)
-		res.Timing = tr.Timing()
-		res.Duration = p.now().Sub(start)
-		return res
-	}
-	c, err := mailx.DialPOP3(ctx, p.dial, p.srv, tr)
+	r := p.Begin()
+	start, tr, res, done := r.Start, r.Trace, &r.Res, r.Done
+	c, err := mailx.DialPOP3(ctx, p.Dial, p.Srv, tr)
 	if err != nil {
-		if leaf, ok := mailx.ExpiredCert(err, p.now()); ok {
-			res.CertExpiry = leaf.NotAfter.UTC()
-			_, reason := probe.CheckCertExpiry(leaf.NotAfter, p.now(), p.minDays, p.warnDays)
-			return done(probe.Critical, "TLS handshake: "+reason)
-		}
-		return done(probe.FailureStatus(err), p.describe(err, start))
+		return r.DialFailed(err, func(err error) string { return p.describe(err, start) })
 	}
 	defer c.Close()
 	var notes []string
-	certStatus, certReason := mailx.CertGrade(c.Cert.Leaf(), &res, p.now(), p.minDays, p.warnDays)
+	certStatus, certReason := mailx.CertGrade(c.Cert.Leaf(), res, p.Now(), p.MinDays, p.WarnDays)
 	if certReason != "" {
 		notes = append(notes, "TLS, "+certReason)
 	}
@@ -88,7 +64,7 @@ func (p *Prober) Probe(ctx context.Context) probe.Result {
 		}
 		return s
 	}
-	if p.srv.Username == "" {
+	if p.Srv.Username == "" {
 		_ = c.Quit()
 		return done(certStatus, join("greeting OK"))
 	}
@@ -116,7 +92,7 @@ func (p *Prober) Probe(ctx context.Context) probe.Result {
 		}
 	}
 	_ = c.Quit()
-	st, summary := mailx.MailboxGrade(p.c.Expect, "the maildrop", n, newest, oldest, p.now(), &res)
+	st, summary := mailx.MailboxGrade(p.c.Expect, "the maildrop", n, newest, oldest, p.Now(), res)
 	return done(max(st, certStatus), join(summary))
 }
 
@@ -141,9 +117,9 @@ func headerDate(lines []string) time.Time {
 func (p *Prober) describe(err error, start time.Time) string {
 	var pe *mailx.PhaseError
 	if errors.As(err, &pe) {
-		return pe.Phase + ": " + p.redact.Reason(pe.Err, p.now().Sub(start))
+		return pe.Phase + ": " + p.Redact.Reason(pe.Err, p.Now().Sub(start))
 	}
-	return p.redact.Reason(err, p.now().Sub(start))
+	return p.Redact.Reason(err, p.Now().Sub(start))
 }
 
 var _ probe.Prober = (*Prober)(nil)

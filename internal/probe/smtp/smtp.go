@@ -20,14 +20,8 @@ import (
 
 // Prober runs the smtp check of one monitor.
 type Prober struct {
-	srv      mailx.Server
-	c        config.SMTPCheck
-	minDays  int
-	warnDays int
-	redact   mailx.Redactor
-
-	dial mailx.Dialer
-	now  func() time.Time
+	mailx.Check
+	c config.SMTPCheck
 }
 
 // New provisions an smtp prober from its block.
@@ -42,38 +36,20 @@ func New(c *config.SMTPCheck) (*Prober, error) {
 	if err := config.JoinFieldErrors("smtp", cc.Validate()); err != nil {
 		return nil, err
 	}
-	srv, err := mailx.NewServer(cc.Address, cc.TLS, &cc.TLSConfig, cc.Username, cc.Password)
+	chk, err := mailx.NewCheck("smtp", cc.Address, cc.TLS, &cc.TLSConfig, cc.Username, cc.Password, cc.CertMinDays, cc.CertWarnDays)
 	if err != nil {
 		return nil, fmt.Errorf("smtp check: %w", err)
 	}
-	p := &Prober{srv: srv, c: cc, minDays: cc.CertMinDays, warnDays: cc.CertWarnDays,
-		redact: mailx.NewRedactor(cc.Username, cc.Password), now: time.Now}
-	if p.minDays == 0 && p.warnDays == 0 {
-		p.minDays, p.warnDays = config.DefaultTLSCertMinDays, config.DefaultTLSCertWarnDays
-	}
-	return p, nil
+	return &Prober{Check: chk, c: cc}, nil
 }
 
 // Probe runs the dialogue once.
 func (p *Prober) Probe(ctx context.Context) probe.Result {
-	start := p.now()
-	tr := probe.NewTrace()
-	res := probe.Result{Time: start.UTC()}
-	done := func(st probe.Status, reason string) probe.Result {
-		res.Status = st
-		res.Reason = p.redact.Clean("smtp " + p.srv.Address + ": " + reason)
-		res.Timing = tr.Timing()
-		res.Duration = p.now().Sub(start)
-		return res
-	}
-	s, err := mailx.DialSMTP(ctx, p.dial, p.srv, p.c.Helo, tr)
+	r := p.Begin()
+	start, tr, res, done := r.Start, r.Trace, &r.Res, r.Done
+	s, err := mailx.DialSMTP(ctx, p.Dial, p.Srv, p.c.Helo, tr)
 	if err != nil {
-		if leaf, ok := mailx.ExpiredCert(err, p.now()); ok {
-			res.CertExpiry = leaf.NotAfter.UTC()
-			_, reason := probe.CheckCertExpiry(leaf.NotAfter, p.now(), p.minDays, p.warnDays)
-			return done(probe.Critical, "TLS handshake: "+reason)
-		}
-		return done(probe.FailureStatus(err), p.describe(err, start))
+		return r.DialFailed(err, func(err error) string { return p.describe(err, start) })
 	}
 	defer s.Close()
 
@@ -94,11 +70,11 @@ func (p *Prober) Probe(ctx context.Context) probe.Result {
 	}
 	res.Metrics = append(res.Metrics, probe.Metric{Name: "extensions", Value: float64(len(keywords)), Min: "0"})
 
-	certStatus, certReason := mailx.CertGrade(s.Cert.Leaf(), &res, p.now(), p.minDays, p.warnDays)
+	certStatus, certReason := mailx.CertGrade(s.Cert.Leaf(), res, p.Now(), p.MinDays, p.WarnDays)
 	if s.TLS {
 		notes = append(notes, "TLS, "+certReason)
 	}
-	if p.srv.Username != "" {
+	if p.Srv.Username != "" {
 		notes = append(notes, "AUTH accepted")
 	}
 
@@ -142,11 +118,11 @@ func (p *Prober) describe(err error, start time.Time) string {
 	if errors.As(err, &pe) {
 		r := mailx.SMTPReason(pe.Err)
 		if r == "timed out" {
-			r = "timed out after " + probe.FormatDuration(p.now().Sub(start))
+			r = "timed out after " + probe.FormatDuration(p.Now().Sub(start))
 		}
 		return pe.Phase + ": " + r
 	}
-	return p.redact.Reason(err, p.now().Sub(start))
+	return p.Redact.Reason(err, p.Now().Sub(start))
 }
 
 func (p *Prober) replyText(err error, code int) string {

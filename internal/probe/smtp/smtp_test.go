@@ -22,7 +22,7 @@ func newProber(t *testing.T, c *config.SMTPCheck, dial func(ctx context.Context,
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.dial = dial
+	p.Dial = dial
 	return p
 }
 
