@@ -509,7 +509,7 @@ func TestHeartbeatAPIAndUI(t *testing.T) {
 		t.Errorf("GET /heartbeats: %d", status)
 	}
 	status, page, _ := call("GET", "/heartbeats/backup", "", true)
-	for _, want := range []string{"tocsin run --heartbeat " + uuidCreated, "/ping/" + uuidCreated, "Invoke-RestMethod", "starting", "running"} {
+	for _, want := range []string{"tocsin run --server http://127.0.0.1:0 --heartbeat " + uuidCreated, "/ping/" + uuidCreated, "Invoke-RestMethod", "starting", "running"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("GET /heartbeats/backup (%d) lacks %q", status, want)
 		}

@@ -398,6 +398,7 @@ type heartbeatData struct {
 	Pings       []heartbeatPing
 	NextURL     string
 	Before      int64
+	Server      string // base URL, for tocsin run --server
 	PingURL     string
 	SlugURL     string
 	Cron        string
@@ -431,7 +432,7 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request, u store
 	}
 	base := s.baseURL()
 	data := heartbeatData{HeartbeatView: v, ServiceName: s.serviceName(v.Service), Before: page.Before,
-		PingURL: base + "/ping/" + v.UUID, MaxRuntime: schedule.FormatDuration(v.View.Definition.Schedule.Grace),
+		Server: base, PingURL: base + "/ping/" + v.UUID, MaxRuntime: schedule.FormatDuration(v.View.Definition.Schedule.Grace),
 		Grace: schedule.FormatDuration(v.Schedule.Grace)}
 	if v.MaxRuntime > 0 {
 		data.MaxRuntime = schedule.FormatDuration(v.MaxRuntime)
@@ -439,7 +440,7 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request, u store
 	if v.Slug != "" {
 		data.SlugURL = base + "/ping/PING_KEY/" + v.Slug
 	}
-	data.Cron = cronLine(v)
+	data.Cron = cronLine(v, base)
 	for _, p := range ps {
 		hp := heartbeatPing{Ping: p}
 		if utf8.Valid(p.Body) {
@@ -463,10 +464,10 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request, u store
 
 // cronLine is a crontab line that runs a job under `tocsin run` at the
 // heartbeat's cron time (or daily for a simple schedule).
-func cronLine(v HeartbeatView) string {
+func cronLine(v HeartbeatView, server string) string {
 	when := "0 3 * * *"
 	if c := v.Schedule.Cron; c != "" && len(strings.Fields(c)) == 5 {
 		when = c
 	}
-	return when + " tocsin run --heartbeat " + v.UUID + " -- /usr/local/bin/your-job"
+	return when + " tocsin run --server " + server + " --heartbeat " + v.UUID + " -- /usr/local/bin/your-job"
 }
