@@ -96,14 +96,7 @@ func (s *Server) apiMonitorResults(w http.ResponseWriter, r *http.Request, _ sto
 	if err != nil {
 		return fmt.Errorf("reading results of monitor %q: %w", m.Config.ID, err)
 	}
-	out := list[apiResult]{Data: make([]apiResult, 0, len(rs))}
-	for _, res := range rs {
-		out.Data = append(out.Data, toAPIResult(res.ID, res.Result))
-	}
-	if n := len(rs); n > 0 {
-		out.Next = nextCursor(n, p.Limit, rs[n-1].ID)
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, pageList(rs, p.Limit, func(r store.StoredResult) apiResult { return toAPIResult(r.ID, r.Result) }, func(x store.StoredResult) int64 { return x.ID }))
 	return nil
 }
 
@@ -121,14 +114,7 @@ func (s *Server) apiMonitorTransitions(w http.ResponseWriter, r *http.Request, _
 	if err != nil {
 		return fmt.Errorf("reading transitions of monitor %q: %w", m.Config.ID, err)
 	}
-	out := list[apiTransition]{Data: make([]apiTransition, 0, len(ts))}
-	for _, t := range ts {
-		out.Data = append(out.Data, toAPITransition(t))
-	}
-	if n := len(ts); n > 0 {
-		out.Next = nextCursor(n, p.Limit, ts[n-1].ID)
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, pageList(ts, p.Limit, toAPITransition, func(x store.StoredTransition) int64 { return x.ID }))
 	return nil
 }
 
@@ -147,14 +133,7 @@ func (s *Server) apiMonitorAttempts(w http.ResponseWriter, r *http.Request, _ st
 	if err != nil {
 		return fmt.Errorf("reading notifications of monitor %q: %w", m.Config.ID, err)
 	}
-	out := list[apiAttempt]{Data: make([]apiAttempt, 0, len(as))}
-	for _, a := range as {
-		out.Data = append(out.Data, toAPIAttempt(a))
-	}
-	if n := len(as); n > 0 {
-		out.Next = nextCursor(n, p.Limit, as[n-1].ID)
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, pageList(as, p.Limit, toAPIAttempt, func(x store.Attempt) int64 { return x.ID }))
 	return nil
 }
 

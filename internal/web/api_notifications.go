@@ -18,13 +18,6 @@ func (s *Server) apiNotifications(w http.ResponseWriter, r *http.Request, _ stor
 	if err != nil {
 		return fmt.Errorf("reading notifications: %w", err)
 	}
-	out := list[apiMessage]{Data: make([]apiMessage, 0, len(ms))}
-	for _, m := range ms {
-		out.Data = append(out.Data, toAPIMessage(m))
-	}
-	if n := len(ms); n > 0 {
-		out.Next = nextCursor(n, p.Limit, ms[n-1].Seq)
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, pageList(ms, p.Limit, toAPIMessage, func(x store.OutboxMessage) int64 { return x.Seq }))
 	return nil
 }

@@ -17,6 +17,19 @@ type list[T any] struct {
 	Next *string `json:"next"`
 }
 
+// pageList turns one page of store items into a list, with the cursor of
+// the next page when this one is full.
+func pageList[T, U any](items []T, limit int, conv func(T) U, id func(T) int64) list[U] {
+	out := list[U]{Data: make([]U, 0, len(items))}
+	for _, it := range items {
+		out.Data = append(out.Data, conv(it))
+	}
+	if n := len(items); n > 0 {
+		out.Next = nextCursor(n, limit, id(items[n-1]))
+	}
+	return out
+}
+
 // one is every single-object response.
 type one[T any] struct {
 	Data T `json:"data"`

@@ -280,14 +280,7 @@ func (s *Server) apiHeartbeatPings(w http.ResponseWriter, r *http.Request, _ sto
 	if err != nil {
 		return fmt.Errorf("reading pings of heartbeat %q: %w", v.ID, err)
 	}
-	out := list[apiPing]{Data: make([]apiPing, 0, len(ps))}
-	for _, pg := range ps {
-		out.Data = append(out.Data, toAPIPing(pg))
-	}
-	if n := len(ps); n > 0 {
-		out.Next = nextCursor(n, p.Limit, ps[n-1].ID)
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, pageList(ps, p.Limit, toAPIPing, func(x store.Ping) int64 { return x.ID }))
 	return nil
 }
 
