@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -248,6 +249,11 @@ func (a *App) webOptions(cfg *config.Config) web.Options {
 		o.DemoToggle = a.demo.SetFailing
 		o.DemoState = a.demo.Failing
 	}
+	for _, tp := range cfg.Server.TrustedProxies {
+		if p, err := config.ParseProxy(tp); err == nil { // validated on load
+			o.TrustedProxies = append(o.TrustedProxies, p)
+		}
+	}
 	return o
 }
 
@@ -420,6 +426,8 @@ func immutableChanged(prev, next *config.Config) error {
 		return fmt.Errorf("storage changed: restart tocsin to apply it")
 	case prev.Server.DemoTarget != next.Server.DemoTarget:
 		return fmt.Errorf("server.demo_target changed: restart tocsin to apply it")
+	case !slices.Equal(prev.Server.TrustedProxies, next.Server.TrustedProxies):
+		return fmt.Errorf("server.trusted_proxies changed: restart tocsin to apply it")
 	case smtpChanged(prev.Server, next.Server):
 		return fmt.Errorf("the server.smtp_* listener settings changed: restart tocsin to apply them (keyword lists apply on reload)")
 	}

@@ -560,3 +560,32 @@ func sha(s string) []byte {
 }
 
 func config36(s string) bool { return len(s) == 36 && strings.Count(s, "-") == 4 }
+
+// TestPingSourceBehindProxy: behind a trusted proxy a ping's source is the
+// client the proxy names; from anywhere else the header is ignored.
+func TestPingSourceBehindProxy(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tocsin.yaml")
+	writeConfig(t, path, "server:\n  trusted_proxies: [127.0.0.1]\n"+storageYAML(t, "sqlite")+
+		"heartbeats:\n  - id: job\n    uuid: "+hbUUID+"\n    period: 1h\n")
+	r := runApp(t, Options{ConfigPath: path, WatchInterval: -1})
+	req, err := http.NewRequest("POST", r.url+"/ping/"+hbUUID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Forwarded-For", "192.0.2.99, 198.51.100.7")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("ping through the proxy: %d", res.StatusCode)
+	}
+	pings, err := r.app.Store().Pings(context.Background(), "job", store.Page{})
+	if err != nil || len(pings) != 1 {
+		t.Fatalf("stored pings %+v, %v; want one", pings, err)
+	}
+	if pings[0].Source != "198.51.100.7" {
+		t.Errorf("ping source %q, want the client the trusted proxy named, 198.51.100.7", pings[0].Source)
+	}
+}

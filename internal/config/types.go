@@ -57,6 +57,12 @@ type Server struct {
 	// small built-in HTTP target there whose health can be toggled from the
 	// UI, so a first run has something to watch fail and recover.
 	DemoTarget string `yaml:"demo_target"`
+	// TrustedProxies lists the reverse proxies in front of Tocsin, as IP
+	// addresses or CIDR ranges. A request from one of them counts as coming
+	// from the client address it names in X-Forwarded-For, for the ping and
+	// login rate limits and the recorded source of a ping. Default none:
+	// the connecting address counts and X-Forwarded-For is ignored.
+	TrustedProxies []string `yaml:"trusted_proxies"`
 
 	// SMTPListen, when set (host:port), starts an SMTP listener there that
 	// takes heartbeat pings by mail (docs/heartbeats.md, "Email pings").

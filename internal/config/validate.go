@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"slices"
@@ -203,7 +204,30 @@ func (l *loader) validateServer(s *Server) {
 			l.errAt("server.demo_target", "the demo target cannot use the same address as server.listen (%s)", s.Listen)
 		}
 	}
+	for i, tp := range s.TrustedProxies {
+		if _, err := ParseProxy(tp); err != nil {
+			l.errAt(fmt.Sprintf("server.trusted_proxies[%d]", i), "%v", err)
+		}
+	}
 	l.validateSMTP(s)
+}
+
+// ParseProxy reads one entry of server.trusted_proxies: an IP address (a
+// single host) or a CIDR range.
+func ParseProxy(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, fmt.Errorf("trusted proxy %q is not an IP address or CIDR range such as 10.0.0.0/8", s)
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("trusted proxy %q is not an IP address or CIDR range such as 10.0.0.0/8", s)
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 // reDomain is a DNS name: dot-separated labels of letters, digits and

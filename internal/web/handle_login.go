@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"math"
-	"net"
 	"net/http"
 	"strings"
 
@@ -47,7 +46,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	pw := r.PostForm.Get("password")
 	data := loginData{Name: name, Next: localPath(r.PostForm.Get("next"))}
 
-	key := limiterKey(clientIP(r), name)
+	key := limiterKey(s.clientIP(r), name)
 	if ok, wait := s.limiter.Allow(key); !ok {
 		data.Error = fmt.Sprintf("Too many failed logins. Try again in %d minutes.", int(math.Ceil(wait.Minutes())))
 		s.render(w, r, http.StatusTooManyRequests, "login.html", nil, "Log in", data)
@@ -90,14 +89,4 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 	return nil
-}
-
-// clientIP is the address the request came from. Forwarded headers are not
-// trusted: any client could set them to dodge the login limiter.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -66,7 +65,7 @@ func (s *Server) handlePing(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Create = q.Get("create") == "1"
 	p.Transport, p.Method, p.Time = "http", r.Method, s.now()
-	p.Source = clientAddr(r)
+	p.Source = s.clientIP(r)
 	p.UserAgent = r.UserAgent()
 	if len(p.UserAgent) > 256 {
 		p.UserAgent = p.UserAgent[:256]
@@ -127,13 +126,4 @@ func pingAnswer(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(msg)))
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, msg)
-}
-
-// clientAddr is the IP address of the client, without port.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

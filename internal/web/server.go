@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -46,6 +47,9 @@ type Options struct {
 	// Heartbeats is the live side of heartbeats for the UI and API; nil
 	// shows none.
 	Heartbeats Heartbeats
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For header
+	// names the client (server.trusted_proxies). None: the header is ignored.
+	TrustedProxies []netip.Prefix
 }
 
 // DefaultSessionTTL is how long a login lasts when Options.SessionTTL is 0.
