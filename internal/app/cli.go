@@ -44,7 +44,7 @@ Usage:
   tocsin validate [--config FILE]               check a config; list every error with file:line
   tocsin check    [--config FILE] [--json] ID   run one monitor once; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
   tocsin user add [--config FILE] NAME          create an admin account (password read from stdin)
-  tocsin run      (--heartbeat UUID | --slug S [--ping-key K]) [--server URL] -- COMMAND ARGS...
+  tocsin run      (--heartbeat UUID | --slug S [--ping-key K] [--create]) [--server URL] -- COMMAND ARGS...
                                                 run a job and report its start, exit status and output
   tocsin version                                print the version
 
@@ -356,6 +356,7 @@ func cmdRun(ctx context.Context, args []string, env Env) int {
 	fs.StringVar(&o.Slug, "slug", "", "heartbeat slug, with --ping-key")
 	fs.StringVar(&o.PingKey, "ping-key", env.Getenv("TOCSIN_PING_KEY"), "project ping key for --slug (default $TOCSIN_PING_KEY)")
 	fs.StringVar(&o.Server, "server", env.Getenv("TOCSIN_URL"), "Tocsin server base URL (default $TOCSIN_URL)")
+	fs.BoolVar(&o.Create, "create", false, "with --slug: create the heartbeat if it does not exist (server.pings.auto_create)")
 	fs.DurationVar(&o.RetryFor, "retry-for", runner.DefaultRetryFor, "how long to retry each ping while the server is unreachable")
 	fs.DurationVar(&o.Timeout, "timeout", runner.DefaultTimeout, "timeout of one ping attempt")
 	if err := fs.Parse(args); err != nil {

@@ -173,3 +173,35 @@ func TestRunThroughOutage(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestRunCreatesBySlug: with --create, the first run of a job whose slug the
+// server does not know yet creates its heartbeat, where the server allows it.
+func TestRunCreatesBySlug(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tocsin.yaml")
+	writeConfig(t, path, "server:\n  pings:\n    key: run-test-ping-key-0123\n    auto_create: true\n"+storageYAML(t, "sqlite"))
+	r := runApp(t, Options{ConfigPath: path, WatchInterval: -1})
+	env := map[string]string{"TOCSIN_URL": r.url, "TOCSIN_PING_KEY": "run-test-ping-key-0123"}
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), []string{"run", "--slug", "fresh-job", "--create", "--", "sh", "-c", "echo made"},
+		Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }})
+	if code != 0 || out.String() != "made\n" {
+		t.Fatalf("tocsin run --create: exit %d, output %q, errors %q", code, out.String(), errb.String())
+	}
+	var id string
+	for _, v := range r.app.hb.Views() {
+		if v.Definition.Slug == "fresh-job" {
+			id = v.Definition.ID
+		}
+	}
+	if id == "" {
+		t.Fatalf("no heartbeat with slug fresh-job was created; stderr %q", errb.String())
+	}
+	pings, err := r.app.Store().Pings(context.Background(), id, store.Page{})
+	if err != nil || len(pings) != 2 || pings[0].Kind != "exit" || pings[1].Kind != "start" {
+		t.Errorf("pings of the created heartbeat: %+v, %v; want start and exit", pings, err)
+	}
+	if code := Main(context.Background(), []string{"run", "--heartbeat", "5bf66975-d4c7-4bf5-bcc8-b8d8a82ea278", "--create", "--", "true"},
+		Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }}); code != 2 {
+		t.Errorf("--create with --heartbeat: exit %d, want 2 (a usage error)", code)
+	}
+}

@@ -42,8 +42,15 @@ func (p *pinger) send(ctx context.Context, stop <-chan struct{}, suffix, rid str
 	if suffix != "" {
 		u += "/" + suffix
 	}
+	q := url.Values{}
 	if rid != "" {
-		u += "?rid=" + url.QueryEscape(rid)
+		q.Set("rid", rid)
+	}
+	if p.o.Create {
+		q.Set("create", "1")
+	}
+	if len(q) > 0 {
+		u += "?" + q.Encode()
 	}
 	waitCtx := ctx
 	if stop != nil {

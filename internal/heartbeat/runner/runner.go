@@ -50,6 +50,10 @@ type Options struct {
 	UUID    string
 	Slug    string
 	PingKey string
+	// Create asks the server to create the slug's heartbeat when it does
+	// not exist yet (?create=1; the server must allow it with
+	// server.pings.auto_create). Only with Slug.
+	Create bool
 
 	// Command is the program and its arguments.
 	Command []string
@@ -97,6 +101,8 @@ func (o *Options) check() (*pinger, error) {
 		return nil, fmt.Errorf("--heartbeat %q is not a UUID (like 5bf66975-d4c7-4bf5-bcc8-b8d8a82ea278)", o.UUID)
 	case o.Slug != "" && !reSlug.MatchString(o.Slug):
 		return nil, fmt.Errorf("--slug %q: a slug has only lowercase letters, digits, '-' and '_'", o.Slug)
+	case o.Create && o.Slug == "":
+		return nil, errors.New("--create needs --slug: a heartbeat is created by its slug")
 	case o.Slug != "" && o.PingKey == "":
 		return nil, errors.New("--slug needs the project's ping key: --ping-key KEY or TOCSIN_PING_KEY")
 	case o.Slug != "" && !reKey.MatchString(o.PingKey):
