@@ -508,6 +508,13 @@ func TestHeartbeatAPIAndUI(t *testing.T) {
 	if status, body, _ := call("GET", "/heartbeats", "", true); status != 200 || !strings.Contains(body, "backup") || !strings.Contains(body, hbUUID) {
 		t.Errorf("GET /heartbeats: %d", status)
 	}
+	// The overview lists heartbeats too, and its filter finds them.
+	if status, body, _ := call("GET", "/", "", true); status != 200 || !strings.Contains(body, `href="/heartbeats/backup"`) || !strings.Contains(body, `href="/heartbeats/job"`) || !strings.Contains(body, " heartbeats") {
+		t.Errorf("GET / (%d) does not list the heartbeats:\n%s", status, body)
+	}
+	if status, body, _ := call("GET", "/?q=backup", "", true); status != 200 || !strings.Contains(body, `href="/heartbeats/backup"`) || strings.Contains(body, `href="/heartbeats/job"`) {
+		t.Errorf("GET /?q=backup (%d) should list backup and only it", status)
+	}
 	status, page, _ := call("GET", "/heartbeats/backup", "", true)
 	for _, want := range []string{"tocsin run --server http://127.0.0.1:0 --heartbeat " + uuidCreated, "/ping/" + uuidCreated, "Invoke-RestMethod", "starting", "running"} {
 		if !strings.Contains(page, want) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tocsin/tocsin/internal/errs"
+	"github.com/tocsin/tocsin/internal/heartbeat"
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/store"
 )
@@ -37,8 +38,9 @@ type overviewRow struct {
 }
 
 type serviceGroup struct {
-	ID, Name string
-	Rows     []overviewRow
+	ID, Name   string
+	Rows       []overviewRow
+	Heartbeats []HeartbeatView
 }
 
 type stateCounts struct {
@@ -50,17 +52,21 @@ type demoCard struct {
 }
 
 type overviewData struct {
-	Counts   stateCounts
-	Groups   []serviceGroup
-	Query    string
-	State    string
-	States   []string
-	Matching int
-	From, To int
-	PrevURL  string
-	NextURL  string
-	Config   ConfigStatus
-	Demo     *demoCard
+	Counts stateCounts
+	// Heartbeats counts every heartbeat; HeartbeatsFailing those down or late.
+	Heartbeats, HeartbeatsFailing int
+	// MatchingHeartbeats counts the heartbeats the filter lets through.
+	MatchingHeartbeats int
+	Groups             []serviceGroup
+	Query              string
+	State              string
+	States             []string
+	Matching           int
+	From, To           int
+	PrevURL            string
+	NextURL            string
+	Config             ConfigStatus
+	Demo               *demoCard
 }
 
 func (overviewData) refresh() bool { return true }
@@ -119,20 +125,38 @@ func (s *Server) handleOverview(w http.ResponseWriter, r *http.Request, u store.
 	if err != nil {
 		return err
 	}
-	// Regroup the visible rows, keeping service order.
-	idx := map[string]int{}
+	// Regroup the visible rows, keeping service order. Heartbeats join
+	// their service's group on the first page: a job that stopped is as
+	// much the service's problem as a probe that fails.
+	byService := map[string]*serviceGroup{}
+	for _, key := range order {
+		byService[key] = &serviceGroup{ID: key, Name: groups[key].name}
+	}
 	for _, row := range rows {
-		key := row.Config.Service
-		if _, ok := groups[key]; !ok {
-			key = ""
-		}
-		i, ok := idx[key]
+		g, ok := byService[row.Config.Service]
 		if !ok {
-			i = len(data.Groups)
-			idx[key] = i
-			data.Groups = append(data.Groups, serviceGroup{ID: key, Name: groups[key].name})
+			g = byService[""]
 		}
-		data.Groups[i].Rows = append(data.Groups[i].Rows, row)
+		g.Rows = append(g.Rows, row)
+	}
+	for _, v := range s.heartbeats().Heartbeats() {
+		data.Heartbeats++
+		if st := v.DisplayStatus(); st == string(heartbeat.StatusDown) || st == string(heartbeat.StatusLate) {
+			data.HeartbeatsFailing++
+		}
+		g, ok := byService[v.Service]
+		if !ok {
+			g = byService[""]
+		}
+		if pageNo == 1 && heartbeatMatches(v, data.State, g.Name, needle) {
+			g.Heartbeats = append(g.Heartbeats, v)
+			data.MatchingHeartbeats++
+		}
+	}
+	for _, key := range order {
+		if g := byService[key]; len(g.Rows) > 0 || len(g.Heartbeats) > 0 {
+			data.Groups = append(data.Groups, *g)
+		}
 	}
 	s.render(w, r, http.StatusOK, "overview.html", &u, "Overview", data)
 	return nil
@@ -269,6 +293,27 @@ func stateMatches(st monitor.State, want string) bool {
 		return st.Flapping
 	}
 	return statusOf(st) == want
+}
+
+// heartbeatMatches applies the overview's filters to a heartbeat: its
+// states map onto the monitor states the filter offers (late is a warning,
+// new is pending, running counts as up).
+func heartbeatMatches(v HeartbeatView, state, service, needle string) bool {
+	if state != "" {
+		as := map[string]string{"up": "up", "running": "up", "late": "warning", "down": "down", "new": "pending", "paused": "paused"}
+		if as[v.DisplayStatus()] != state {
+			return false
+		}
+	}
+	if needle == "" {
+		return true
+	}
+	for _, hay := range []string{v.ID, v.Config.Name, v.UUID, v.Slug, "heartbeat", service} {
+		if strings.Contains(strings.ToLower(hay), needle) {
+			return true
+		}
+	}
+	return false
 }
 
 func monitorMatches(m MonitorView, service, needle string) bool {
