@@ -32,6 +32,9 @@ type Prober struct {
 	// run sends the echoes; tests replace it to see what happens when
 	// sockets are refused.
 	run func(ctx context.Context, pg *probing.Pinger) error
+	// groupRange is the file that says which groups may open unprivileged
+	// ICMP sockets, quoted when neither kind of socket is allowed.
+	groupRange string
 }
 
 // New provisions an icmp prober from its block.
@@ -44,7 +47,7 @@ func New(c *config.ICMPCheck) (*Prober, error) {
 	}
 	p := &Prober{host: c.Host, count: c.Count, interval: c.PacketInterval.D(),
 		warnLoss: config.DefaultICMPWarnLoss, critLoss: config.DefaultICMPCritLoss,
-		warnRTT: c.WarnRTT.D(), critRTT: c.CritRTT.D(), now: time.Now,
+		warnRTT: c.WarnRTT.D(), critRTT: c.CritRTT.D(), now: time.Now, groupRange: pingGroupRange,
 		run: func(ctx context.Context, pg *probing.Pinger) error { return pg.RunWithContext(ctx) }}
 	if c.WarnLoss != nil {
 		p.warnLoss = *c.WarnLoss
@@ -117,7 +120,7 @@ func (p *Prober) Probe(ctx context.Context) probe.Result {
 		res.Metrics = metrics
 		return finish(status, reason)
 	}
-	return finish(probe.Unknown, prefix+"cannot send ICMP: "+missingPermission(refused))
+	return finish(probe.Unknown, prefix+"cannot send ICMP: "+missingPermission(refused, p.groupRange))
 }
 
 // judge turns the statistics into a status and reason.
@@ -184,10 +187,10 @@ func isPermission(err error) bool {
 
 // pingGroupRange is where Linux says which groups may open unprivileged
 // ICMP sockets.
-var pingGroupRange = "/proc/sys/net/ipv4/ping_group_range"
+const pingGroupRange = "/proc/sys/net/ipv4/ping_group_range"
 
 // missingPermission says, for a person, which permission is missing.
-func missingPermission(refused []socketError) string {
+func missingPermission(refused []socketError, groupRange string) string {
 	var parts []string
 	for _, r := range refused {
 		cause := probe.ErrorReason(r.err)
@@ -196,7 +199,7 @@ func missingPermission(refused []socketError) string {
 			continue
 		}
 		msg := "unprivileged ICMP is not allowed"
-		if data, err := os.ReadFile(pingGroupRange); err == nil {
+		if data, err := os.ReadFile(groupRange); err == nil {
 			msg += fmt.Sprintf(" (net.ipv4.ping_group_range is %q, which must include group %d: sysctl -w net.ipv4.ping_group_range=\"0 2147483647\")", strings.TrimSpace(strings.ReplaceAll(string(data), "\t", " ")), os.Getgid())
 		}
 		parts = append(parts, msg+": "+cause)

@@ -60,11 +60,8 @@ func TestNoPermission(t *testing.T) {
 	if err := os.WriteFile(ranges, []byte("1\t0\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	old := pingGroupRange
-	pingGroupRange = ranges
-	t.Cleanup(func() { pingGroupRange = old })
-
 	p := newProber(t, config.ICMPCheck{Host: "127.0.0.1", Privileged: "auto"})
+	p.groupRange = ranges
 	var tried []bool
 	p.run = func(_ context.Context, pg *probing.Pinger) error {
 		tried = append(tried, pg.Privileged())

@@ -15,11 +15,8 @@ import (
 // one), and the background checkpoint keeps the WAL file from growing
 // without end under constant writes.
 func TestWALStaysBounded(t *testing.T) {
-	old := walRestartFrames
-	walRestartFrames = 64
-	defer func() { walRestartFrames = old }()
 	path := filepath.Join(t.TempDir(), "t.db")
-	d, err := Open(context.Background(), Options{Driver: DriverSQLite, DSN: path})
+	d, err := Open(context.Background(), Options{Driver: DriverSQLite, DSN: path, WALRestartFrames: 64})
 	if err != nil {
 		t.Fatal(err)
 	}

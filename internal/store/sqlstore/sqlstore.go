@@ -67,6 +67,10 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives migration and maintenance messages; default discards.
 	Logger *slog.Logger
+	// WALRestartFrames is the SQLite WAL size, in 4 KiB pages, past which
+	// the background checkpoint starts the log over, so the file stays
+	// bounded under constant writes. Default 16384 (64 MiB).
+	WALRestartFrames int64
 }
 
 // DB is a Tocsin store on SQLite or PostgreSQL. It is safe for concurrent
@@ -89,6 +93,9 @@ type DB struct {
 
 	// stopCheckpoints ends the SQLite checkpointer; nil when none runs.
 	stopCheckpoints func()
+	// walRestartFrames is the WAL size, in frames, past which a checkpoint
+	// starts the log over (defaultWALRestartFrames).
+	walRestartFrames int64
 }
 
 // Open connects to the database, applies pending migrations and returns the
@@ -100,14 +107,18 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	if o.WALRestartFrames <= 0 {
+		o.WALRestartFrames = defaultWALRestartFrames
+	}
 	d := &DB{
-		now:         func() time.Time { return o.Now().UTC() },
-		log:         o.Logger,
-		monitorKeys: map[string]int64{},
-		monitorIDs:  map[int64]string{},
-		metricKeys:  map[string]int64{},
-		metricSpecs: map[int64]string{},
-		stmts:       map[string]string{},
+		walRestartFrames: o.WALRestartFrames,
+		now:              func() time.Time { return o.Now().UTC() },
+		log:              o.Logger,
+		monitorKeys:      map[string]int64{},
+		monitorIDs:       map[int64]string{},
+		metricKeys:       map[string]int64{},
+		metricSpecs:      map[int64]string{},
+		stmts:            map[string]string{},
 	}
 	var err error
 	switch o.Driver {
@@ -160,7 +171,7 @@ func (d *DB) startCheckpointer() {
 }
 
 // checkpoint copies what it can without waiting (PASSIVE). Under constant
-// writes that never ends with an empty WAL, so past walRestartFrames it
+// writes that never ends with an empty WAL, so past d.walRestartFrames it
 // also runs a RESTART checkpoint, which waits for the writer between two
 // transactions, finishes the copy (little is left by then) and makes the
 // next transaction write the WAL from its start: the file stays bounded.
@@ -170,7 +181,7 @@ func (d *DB) checkpoint(ctx context.Context) {
 		d.log.Warn("SQLite checkpoint", "err", err)
 		return
 	}
-	if frames < walRestartFrames {
+	if frames < d.walRestartFrames {
 		return
 	}
 	if err := d.read.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &frames, &done); err != nil {
@@ -181,9 +192,8 @@ func (d *DB) checkpoint(ctx context.Context) {
 // checkpointEvery is how often the SQLite WAL is checkpointed.
 const checkpointEvery = time.Second
 
-// walRestartFrames (pages of 4 KiB: 64 MiB) bounds the WAL file; a
-// variable so a test can lower it.
-var walRestartFrames int64 = 16384
+// defaultWALRestartFrames (pages of 4 KiB: 64 MiB) bounds the WAL file.
+const defaultWALRestartFrames = 16384
 
 func (d *DB) dialectName() string {
 	if d.postgres {
