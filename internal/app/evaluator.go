@@ -72,6 +72,16 @@ func newEvaluator(o evaluatorOptions, saved map[string]monitor.State) *evaluator
 	}
 }
 
+// lastFromState stands in for a monitor's last result after a restart,
+// until it runs again: the saved state keeps the time, status and reason
+// of the newest result, which is what the overview and the API show.
+func lastFromState(id string, st monitor.State) *probe.Result {
+	if st.LastResultAt.IsZero() {
+		return nil
+	}
+	return &probe.Result{MonitorID: id, Time: st.LastResultAt, Status: st.LastStatus, Reason: st.LastReason}
+}
+
 func policyFor(m config.Monitor) monitor.Policy {
 	return monitor.Policy{FailureThreshold: m.FailureThreshold, SuccessThreshold: m.SuccessThreshold}.Normalize()
 }
@@ -90,7 +100,7 @@ func (e *evaluator) apply(cfg *config.Config, probers map[string]probe.Prober) e
 		if old, ok := e.entries[m.ID]; ok {
 			en.state, en.last = old.state, old.last
 		} else if st, ok := e.saved[m.ID]; ok {
-			en.state = st
+			en.state, en.last = st, lastFromState(m.ID, st)
 			delete(e.saved, m.ID)
 		} else {
 			en.state = monitor.State{Status: monitor.StatusPending, Since: now}
