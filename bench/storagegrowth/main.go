@@ -1,7 +1,9 @@
 // Command storagegrowth measures how large the SQLite database grows when
 // Tocsin watches many monitors for a long time. It drives the real store
-// with a fake clock: results as an HTTPS check produces them (timings,
-// certificate expiry, status code and size metrics), an occasional outage
+// with a fake clock: results as an HTTPS check produces them (the time to
+// the first byte on a reused connection, or all four timings with -fresh;
+// certificate expiry; the status code, size, time and certificate-days
+// metrics), an occasional outage
 // with its transitions and notifications, and every simulated hour the
 // rollup and prune the server runs. It prints the file size and row counts
 // as the days pass.
@@ -44,6 +46,7 @@ type config struct {
 	rollupRetention time.Duration
 	path            string
 	detail          bool
+	fresh           bool
 	report          []int
 }
 
@@ -55,7 +58,8 @@ func run() int {
 	flag.DurationVar(&c.flush, "flush", time.Hour, "results per SaveBatch call, as simulated time (the server flushes every 200ms; larger batches only make the run faster)")
 	flag.DurationVar(&c.rawRetention, "raw-retention", 7*24*time.Hour, "how long raw results are kept")
 	flag.DurationVar(&c.rollupRetention, "rollup-retention", 365*24*time.Hour, "how long hourly rollups are kept")
-	flag.BoolVar(&c.detail, "detail", true, "give results HTTPS detail (four timings, certificate expiry, two metrics); false for bare results like a TCP check")
+	flag.BoolVar(&c.detail, "detail", true, "give results HTTPS detail (timings, certificate expiry, four metrics); false for bare results like a TCP check")
+	flag.BoolVar(&c.fresh, "fresh", false, "results of fresh_connection monitors: DNS, connect and TLS times on every result (default: a reused keep-alive connection, first byte only)")
 	flag.StringVar(&c.path, "db", "", "database file to create (default: a temporary file, removed afterwards)")
 	flag.Parse()
 	if c.monitors < 1 || c.interval <= 0 || c.days < 1 || c.flush <= 0 || time.Hour%c.flush != 0 {
@@ -169,15 +173,22 @@ func (s *simulator) result(i int, id string, at time.Time) probe.Result {
 	dur := time.Duration(15000+s.rng.IntN(60000)) * time.Microsecond
 	r := probe.Result{
 		MonitorID: id, Time: at.Add(time.Duration(s.rng.IntN(1000)) * time.Microsecond), Duration: dur, Status: probe.OK,
-		Reason: fmt.Sprintf("200 OK in %dms", dur.Milliseconds()),
-		Timing: probe.Timing{
-			DNS:       time.Duration(200+s.rng.IntN(800)) * time.Microsecond,
-			Connect:   time.Duration(1000+s.rng.IntN(4000)) * time.Microsecond,
-			TLS:       time.Duration(4000+s.rng.IntN(8000)) * time.Microsecond,
-			FirstByte: dur - 2*time.Millisecond,
-		},
+		Reason:     fmt.Sprintf("200 OK in %dms", dur.Milliseconds()),
+		Timing:     probe.Timing{FirstByte: dur - 2*time.Millisecond},
 		CertExpiry: s.cert,
-		Metrics:    []probe.Metric{{Name: "status_code", Value: 200}, {Name: "size", Value: float64(18000 + s.rng.IntN(200)), Unit: "B"}},
+		// What the http probe reports (httpx): status, size, time, and
+		// the days the certificate has left.
+		Metrics: []probe.Metric{
+			{Name: "status_code", Value: 200},
+			{Name: "body_bytes", Value: float64(18000 + s.rng.IntN(200)), Unit: "B", Min: "0"},
+			{Name: "time", Value: dur.Round(time.Microsecond).Seconds(), Unit: "s", Min: "0"},
+			{Name: "cert_days", Value: float64(int(s.cert.Sub(at).Hours() / 24))},
+		},
+	}
+	if s.c.fresh {
+		r.Timing.DNS = time.Duration(200+s.rng.IntN(800)) * time.Microsecond
+		r.Timing.Connect = time.Duration(1000+s.rng.IntN(4000)) * time.Microsecond
+		r.Timing.TLS = time.Duration(4000+s.rng.IntN(8000)) * time.Microsecond
 	}
 	if !s.c.detail {
 		r.Timing, r.CertExpiry, r.Metrics = probe.Timing{}, time.Time{}, nil

@@ -18,8 +18,10 @@ import (
 //	a signed varint per present timing, in microseconds
 //	cert expiry: signed varint, seconds after the result's start second
 //	metrics: uvarint count, then per metric the uvarint kind key and the value
-//	  as a signed varint 2v for integers below 2^52, else varint 1 and the
-//	  8 little-endian bytes of the float64
+//	  as a signed varint: 2v for integers below 2^52; 4u+3 for a value that
+//	  is exactly u millionths (times and durations in seconds, rounded to
+//	  the microsecond like every stored duration); else 1 followed by the 8
+//	  little-endian bytes of the float64
 const (
 	hasDNS = 1 << iota
 	hasConnect
@@ -52,6 +54,8 @@ func encodeDetail(r probe.Result, metricKeys map[string]int64) any {
 			v := m.Value
 			if v == math.Trunc(v) && math.Abs(v) < 1<<52 && !(v == 0 && math.Signbit(v)) {
 				b = binary.AppendVarint(b, int64(v)*2)
+			} else if u, ok := millionths(v); ok {
+				b = binary.AppendVarint(b, 4*u+3)
 			} else {
 				b = binary.AppendVarint(b, 1)
 				b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
@@ -63,6 +67,17 @@ func encodeDetail(r probe.Result, metricKeys map[string]int64) any {
 	}
 	b[0] = flags
 	return b
+}
+
+// millionths returns u when v is exactly u/1e6, so it is stored as a small
+// varint instead of eight bytes.
+func millionths(v float64) (int64, bool) {
+	u := math.Round(v * 1e6)
+	if v == 0 || math.IsNaN(u) || math.Abs(u) >= 1<<50 { // -0 keeps its sign as a float
+		return 0, false
+	}
+	n := int64(u)
+	return n, float64(n)/1e6 == v
 }
 
 var errDetail = errors.New("stored result detail is malformed")
@@ -124,13 +139,20 @@ func decodeDetail(b []byte, t time.Time) (detail, error) {
 			if err != nil {
 				return d, err
 			}
-			val := float64(v / 2)
-			if v&1 != 0 {
+			var val float64
+			switch {
+			case v&1 == 0:
+				val = float64(v / 2)
+			case v == 1:
 				if len(b) < 8 {
 					return d, errDetail
 				}
 				val = math.Float64frombits(binary.LittleEndian.Uint64(b))
 				b = b[8:]
+			case v&3 == 3:
+				val = float64((v-3)/4) / 1e6
+			default:
+				return d, errDetail
 			}
 			d.kinds = append(d.kinds, int64(kind))
 			d.values = append(d.values, val)

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"encoding/binary"
 	"math"
 	"testing"
 	"time"
@@ -10,7 +11,8 @@ import (
 
 func TestDetailRoundTrip(t *testing.T) {
 	at := time.Date(2024, 5, 1, 12, 0, 0, 500_000_000, time.UTC)
-	values := []float64{0, math.Copysign(0, -1), 1, -1, 200, 1 << 51, 1 << 53, -(1 << 60), 0.5, -2.25, 1e300, math.Inf(1), math.Inf(-1), math.NaN(), math.SmallestNonzeroFloat64}
+	values := []float64{0, math.Copysign(0, -1), 1, -1, 200, 1 << 51, 1 << 53, -(1 << 60), 0.5, -2.25, 1e300, math.Inf(1), math.Inf(-1), math.NaN(), math.SmallestNonzeroFloat64,
+		0.000812, -0.5e-6, 123.456789, (38 * time.Millisecond).Seconds(), (812345 * time.Nanosecond).Round(time.Microsecond).Seconds(), 1.0 / 3}
 	var ms []probe.Metric
 	keys := map[string]int64{}
 	for i, v := range values {
@@ -37,6 +39,16 @@ func TestDetailRoundTrip(t *testing.T) {
 		if d.kinds[i] != int64(i*1000) || math.Float64bits(got) != math.Float64bits(v) && !(math.IsNaN(v) && math.IsNaN(got)) {
 			t.Errorf("metric %d = kind %d value %v, want kind %d value %v", i, d.kinds[i], got, i*1000, v)
 		}
+	}
+	// Times in seconds, rounded to the microsecond, take a few bytes.
+	small, _ := encodeDetail(probe.Result{Time: at, Metrics: []probe.Metric{{Name: "time", Value: 0.038123}}}, map[string]int64{}).([]byte)
+	if len(small) > 7 {
+		t.Errorf("a 38.123 ms time metric takes %d bytes: % x", len(small), small)
+	}
+	// A value tag no encoder writes (odd, neither 1 nor 4u+3) is malformed.
+	bad := binary.AppendVarint([]byte{hasMetrics, 1, 0}, 5)
+	if _, err := decodeDetail(bad, at); err == nil {
+		t.Error("decodeDetail accepted value tag 5")
 	}
 	if encodeDetail(probe.Result{Time: at}, nil) != nil {
 		t.Error("a result without detail encodes to bytes, want NULL")
