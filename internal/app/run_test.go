@@ -198,7 +198,7 @@ func TestRunCreatesBySlug(t *testing.T) {
 	}
 	pings, err := r.app.Store().Pings(context.Background(), id, store.Page{})
 	if err != nil || len(pings) != 2 || pings[0].Kind != "exit" || pings[1].Kind != "start" {
-		t.Errorf("pings of the created heartbeat: %+v, %v; want start and exit", pings, err)
+		t.Errorf("pings of the created heartbeat: %+v, %v; want start and exit; tocsin run said %q", pings, err, errb.String())
 	}
 	if code := Main(context.Background(), []string{"run", "--heartbeat", "5bf66975-d4c7-4bf5-bcc8-b8d8a82ea278", "--create", "--", "true"},
 		Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }}); code != 2 {

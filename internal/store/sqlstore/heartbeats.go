@@ -227,23 +227,14 @@ func (d *DB) heartbeatStates(ctx context.Context) (map[string]json.RawMessage, e
 
 // PrunePings deletes pings older than before. Ping ids grow with time, so
 // the cut is the first id at or after before, found by walking the
-// primary key over exactly the rows that go.
+// primary key over exactly the rows that go; when every ping is older, the
+// cut is past the newest. Cut and delete are one statement, so they see
+// the same pings: a ping stored meanwhile is never taken for an old one.
 func (d *DB) PrunePings(ctx context.Context, before time.Time) (int64, error) {
-	var cut sql.NullInt64
-	err := d.read.QueryRowContext(ctx, d.q("SELECT id FROM pings WHERE t >= ? ORDER BY id LIMIT 1"), ms(before)).Scan(&cut)
-	if err == sql.ErrNoRows {
-		// Every ping is older: delete them all.
-		err = d.read.QueryRowContext(ctx, "SELECT MAX(id) + 1 FROM pings").Scan(&cut)
-	}
-	if err != nil {
-		return 0, fmt.Errorf("prune pings: %w", err)
-	}
-	if !cut.Valid {
-		return 0, nil
-	}
 	var n int64
-	err = d.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, d.q("DELETE FROM pings WHERE id < ?"), cut.Int64)
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, d.q("DELETE FROM pings WHERE id < COALESCE("+
+			"(SELECT id FROM pings WHERE t >= ? ORDER BY id LIMIT 1), (SELECT MAX(id) + 1 FROM pings))"), ms(before))
 		if err != nil {
 			return err
 		}
