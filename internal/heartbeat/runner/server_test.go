@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"context"
 	"io"
 	"net"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // ping is one request the test server accepted.
@@ -63,14 +65,20 @@ func (s *pingServer) serve(ln net.Listener) {
 	go func() { _ = srv.Serve(ln) }()
 }
 
-// down closes the listener and every connection: clients get refused.
+// down closes the listener and every connection: clients get refused. A
+// request in flight is answered first, so a ping the test saw arrive is
+// not also seen failing by the client.
 func (s *pingServer) down() {
 	s.mu.Lock()
 	srv := s.srv
 	s.srv = nil
 	s.mu.Unlock()
 	if srv != nil {
-		_ = srv.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if srv.Shutdown(ctx) != nil {
+			_ = srv.Close()
+		}
 	}
 }
 
