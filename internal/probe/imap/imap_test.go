@@ -29,13 +29,6 @@ func run(t *testing.T, c *config.IMAPCheck, dial func(context.Context, string) (
 	return p.Probe(ctx)
 }
 
-func want(t *testing.T, r probe.Result, status probe.Status, reason string) {
-	t.Helper()
-	if r.Status != status || !strings.Contains(r.Reason, reason) {
-		t.Fatalf("got %s %q, want %s with %q", r.Status, r.Reason, status, reason)
-	}
-}
-
 func TestMailboxChecks(t *testing.T) {
 	ca := certtest.NewAuthority(t)
 	ms := testkit.StartMail(t, testkit.MailOptions{TLS: ca.ServerConfig(t, time.Now().Add(60*24*time.Hour), "127.0.0.1"), Password: "imap-pass-123"})
@@ -48,36 +41,36 @@ func TestMailboxChecks(t *testing.T) {
 	c := &config.IMAPCheck{Address: ms.IMAPAddr, TLS: config.MailTLSStartTLS, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)},
 		Username: "probe", Password: "imap-pass-123"}
 	r := run(t, c, nil)
-	want(t, r, probe.OK, "INBOX holds 3 messages, newest 5m old, oldest 3h old; TLS, certificate expires in 59 days")
+	mailtest.Want(t, r, probe.OK, "INBOX holds 3 messages, newest 5m old, oldest 3h old; TLS, certificate expires in 59 days")
 	if r.CertExpiry.IsZero() {
 		t.Error("no certificate expiry")
 	}
 
 	c.Expect = config.MailboxExpect{MaxMessages: 2}
-	want(t, run(t, c, nil), probe.Critical, "expected at most 2 (is anyone reading it?)")
+	mailtest.Want(t, run(t, c, nil), probe.Critical, "expected at most 2 (is anyone reading it?)")
 	c.Expect = config.MailboxExpect{NewestMaxAge: config.Duration(time.Minute)}
-	want(t, run(t, c, nil), probe.Critical, "no message newer than 1m0s")
+	mailtest.Want(t, run(t, c, nil), probe.Critical, "no message newer than 1m0s")
 	c.Expect = config.MailboxExpect{OldestMaxAge: config.Duration(2 * time.Hour)}
-	want(t, run(t, c, nil), probe.Critical, "the oldest is older than 2h0m0s")
+	mailtest.Want(t, run(t, c, nil), probe.Critical, "the oldest is older than 2h0m0s")
 	c.Expect = config.MailboxExpect{}
 
 	c.Mailbox = "Archive"
-	want(t, run(t, c, nil), probe.Critical, "select Archive: NO")
+	mailtest.Want(t, run(t, c, nil), probe.Critical, "select Archive: NO")
 	c.Mailbox = ""
 
 	c.Password = "wrong-password-value"
 	r = run(t, c, nil)
-	want(t, r, probe.Critical, "login: NO")
+	mailtest.Want(t, r, probe.Critical, "login: NO")
 	if strings.Contains(r.Reason, "wrong-password-value") {
 		t.Errorf("reason leaks the password: %q", r.Reason)
 	}
 
 	// Without credentials: greeting and TLS only.
-	want(t, run(t, &config.IMAPCheck{Address: ms.IMAPAddr, TLS: config.MailTLSStartTLS, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)}}, nil),
+	mailtest.Want(t, run(t, &config.IMAPCheck{Address: ms.IMAPAddr, TLS: config.MailTLSStartTLS, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)}}, nil),
 		probe.OK, "greeting OK")
 
 	expired := testkit.StartMail(t, testkit.MailOptions{TLS: ca.ServerConfig(t, now.Add(-24*time.Hour), "127.0.0.1")})
-	want(t, run(t, &config.IMAPCheck{Address: expired.IMAPAddr, TLS: config.MailTLSStartTLS, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)}}, nil),
+	mailtest.Want(t, run(t, &config.IMAPCheck{Address: expired.IMAPAddr, TLS: config.MailTLSStartTLS, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)}}, nil),
 		probe.Critical, "certificate expired 1 day ago")
 }
 
@@ -91,7 +84,7 @@ func TestThousandsOfMessages(t *testing.T) {
 	}
 	r := run(t, &config.IMAPCheck{Address: ms.IMAPAddr, TLS: config.MailTLSNone, Username: "probe", Password: "secret",
 		Expect: config.MailboxExpect{MaxMessages: 2500}}, nil)
-	want(t, r, probe.Critical, "INBOX holds 3000 messages, newest 27d old, oldest 30d old, expected at most 2500")
+	mailtest.Want(t, r, probe.Critical, "INBOX holds 3000 messages, newest 27d old, oldest 30d old, expected at most 2500")
 }
 
 func TestHostileServers(t *testing.T) {
@@ -118,7 +111,7 @@ func TestHostileServers(t *testing.T) {
 				n := testkit.NewPipeNet()
 				mailtest.Hostile(t, n, "evil:143", tt.script)
 				r := run(t, &config.IMAPCheck{Address: "evil:143", TLS: config.MailTLSNone, Username: "u", Password: "pass-word"}, n.Dial)
-				want(t, r, probe.Critical, tt.reason)
+				mailtest.Want(t, r, probe.Critical, tt.reason)
 			})
 		})
 	}
@@ -129,7 +122,7 @@ func TestImplicitTLS(t *testing.T) {
 	ms := testkit.StartMail(t, testkit.MailOptions{TLS: ca.ServerConfig(t, time.Now().Add(10*24*time.Hour), "127.0.0.1"), ImplicitTLS: true})
 	c := &config.IMAPCheck{Address: ms.IMAPAddr, TLS: config.MailTLSImplicit, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)},
 		Username: "probe", Password: "secret"}
-	want(t, run(t, c, nil), probe.Warning, "certificate expires in 9 days")
+	mailtest.Want(t, run(t, c, nil), probe.Warning, "certificate expires in 9 days")
 	c.TLS = config.MailTLSStartTLS
-	want(t, run(t, c, nil), probe.Critical, "")
+	mailtest.Want(t, run(t, c, nil), probe.Critical, "")
 }

@@ -57,13 +57,6 @@ func metric(r probe.Result, name string) float64 {
 	return -1
 }
 
-func want(t *testing.T, r probe.Result, status probe.Status, reason string) {
-	t.Helper()
-	if r.Status != status || !strings.Contains(r.Reason, reason) {
-		t.Fatalf("got %s %q, want %s with %q", r.Status, r.Reason, status, reason)
-	}
-}
-
 func TestRoundTripDeletesOnlyItsOwnMail(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		n := testkit.NewPipeNet()
@@ -77,7 +70,7 @@ func TestRoundTripDeletesOnlyItsOwnMail(t *testing.T) {
 		}
 		p := newLoop(t, n, loopConfig(), nil)
 		r := run(p)
-		want(t, r, probe.OK, "mail sent 00:00:00 via smtp:25 arrived in INBOX after 0s")
+		mailtest.Want(t, r, probe.OK, "mail sent 00:00:00 via smtp:25 arrived in INBOX after 0s")
 		if metric(r, "sent") != 1 || metric(r, "received") != 1 || metric(r, "pending") != 0 || metric(r, "lost") != 0 {
 			t.Errorf("metrics %+v", r.Metrics)
 		}
@@ -96,7 +89,7 @@ func TestDelayedDeliveryAcrossRuns(t *testing.T) {
 		c.LatencyWarning = config.Duration(time.Minute)
 		p := newLoop(t, n, c, nil)
 		r := run(p)
-		want(t, r, probe.OK, "not in INBOX yet after 0s (pending; max_delivery 10m0s)")
+		mailtest.Want(t, r, probe.OK, "not in INBOX yet after 0s (pending; max_delivery 10m0s)")
 		if metric(r, "pending") != 1 {
 			t.Errorf("pending = %v, want 1", metric(r, "pending"))
 		}
@@ -105,7 +98,7 @@ func TestDelayedDeliveryAcrossRuns(t *testing.T) {
 		r = run(p)
 		// The newest mail (sent now, delivered at once) speaks for the
 		// delivery; the delayed one is counted as received too.
-		want(t, r, probe.OK, "mail sent 00:02:00 via smtp:25 arrived in INBOX after 0s")
+		mailtest.Want(t, r, probe.OK, "mail sent 00:02:00 via smtp:25 arrived in INBOX after 0s")
 		if metric(r, "received") != 2 || metric(r, "pending") != 0 {
 			t.Errorf("metrics %+v", r.Metrics)
 		}
@@ -123,10 +116,10 @@ func TestRunWaitsForItsMail(t *testing.T) {
 		ms.SetDelay(9 * time.Second)
 		c := loopConfig()
 		c.Wait = 0 // until shortly before the 30s timeout
-		want(t, run(newLoop(t, n, c, nil)), probe.OK, "mail sent 00:00:00 via smtp:25 arrived in INBOX after 9s")
+		mailtest.Want(t, run(newLoop(t, n, c, nil)), probe.OK, "mail sent 00:00:00 via smtp:25 arrived in INBOX after 9s")
 		ms.SetDelay(time.Minute)
 		start := time.Now()
-		want(t, run(newLoop(t, n, c, nil)), probe.OK, "not in INBOX yet")
+		mailtest.Want(t, run(newLoop(t, n, c, nil)), probe.OK, "not in INBOX yet")
 		if d := time.Since(start); d >= 30*time.Second {
 			t.Errorf("the run took %s, longer than its timeout", d)
 		}
@@ -143,9 +136,9 @@ func TestLatencyThresholds(t *testing.T) {
 		c.Wait = 0
 		p := newLoop(t, n, c, nil)
 		ms.SetDelay(8 * time.Second)
-		want(t, run(p), probe.Warning, "arrived in INBOX after 8s, warning above 5s")
+		mailtest.Want(t, run(p), probe.Warning, "arrived in INBOX after 8s, warning above 5s")
 		ms.SetDelay(20 * time.Second)
-		want(t, run(p), probe.Critical, "arrived in INBOX after 20s, critical above 15s")
+		mailtest.Want(t, run(p), probe.Critical, "arrived in INBOX after 20s, critical above 15s")
 	})
 }
 
@@ -155,31 +148,31 @@ func TestLostMail(t *testing.T) {
 		ms := testkit.StartMail(t, testkit.MailOptions{Net: n})
 		ms.SetLose(true)
 		p := newLoop(t, n, loopConfig(), nil)
-		want(t, run(p), probe.OK, "pending")
+		mailtest.Want(t, run(p), probe.OK, "pending")
 		time.Sleep(5 * time.Minute)
-		want(t, run(p), probe.OK, "mail sent 00:00:00 via smtp:25 not in INBOX yet after 5m")
+		mailtest.Want(t, run(p), probe.OK, "mail sent 00:00:00 via smtp:25 not in INBOX yet after 5m")
 		time.Sleep(5 * time.Minute)
 		r := run(p)
-		want(t, r, probe.Critical, "mail sent 00:00:00 via smtp:25 not found in INBOX after 10m (max_delivery 10m0s)")
+		mailtest.Want(t, r, probe.Critical, "mail sent 00:00:00 via smtp:25 not found in INBOX after 10m (max_delivery 10m0s)")
 		if metric(r, "lost") != 1 {
 			t.Errorf("lost = %v, want 1", metric(r, "lost"))
 		}
 		time.Sleep(5 * time.Minute)
-		want(t, run(p), probe.Critical, "mail sent 00:05:00 via smtp:25 not found in INBOX after 10m (max_delivery 10m0s); 1 earlier probe mail also lost since 00:00")
+		mailtest.Want(t, run(p), probe.Critical, "mail sent 00:05:00 via smtp:25 not found in INBOX after 10m (max_delivery 10m0s); 1 earlier probe mail also lost since 00:00")
 		time.Sleep(5 * time.Minute)
-		want(t, run(p), probe.Critical, "; 2 earlier probe mails also lost since 00:00")
+		mailtest.Want(t, run(p), probe.Critical, "; 2 earlier probe mails also lost since 00:00")
 
 		// Mail flows again: the next run is OK and the streak ends...
 		ms.SetLose(false)
 		time.Sleep(time.Minute)
 		r = run(p)
-		want(t, r, probe.OK, "mail sent 00:21:00 via smtp:25 arrived in INBOX after 0s")
+		mailtest.Want(t, r, probe.OK, "mail sent 00:21:00 via smtp:25 arrived in INBOX after 0s")
 		if metric(r, "lost") != 0 || metric(r, "pending") != 2 {
 			t.Errorf("metrics %+v, want no lost streak and the 00:15 and 00:20 mails pending", r.Metrics)
 		}
 		// ...but the mail sent at 00:15, before the repair, is still lost.
 		time.Sleep(5 * time.Minute)
-		want(t, run(p), probe.Critical, "mail sent 00:15:00 via smtp:25 not found in INBOX after 11m (max_delivery 10m0s)")
+		mailtest.Want(t, run(p), probe.Critical, "mail sent 00:15:00 via smtp:25 not found in INBOX after 11m (max_delivery 10m0s)")
 	})
 }
 
@@ -189,7 +182,7 @@ func TestJunkFolderIsAWarning(t *testing.T) {
 		ms := testkit.StartMail(t, testkit.MailOptions{Net: n, Folders: []string{"Junk"}})
 		ms.SetFolder("Junk")
 		p := newLoop(t, n, loopConfig(), nil)
-		want(t, run(p), probe.Warning, "landed in the junk folder Junk after 0s")
+		mailtest.Want(t, run(p), probe.Warning, "landed in the junk folder Junk after 0s")
 		if got := ms.Count(t, "Junk"); got != 0 {
 			t.Errorf("Junk holds %d messages, want the probe mail deleted", got)
 		}
@@ -202,12 +195,12 @@ func TestRestartKeepsPendingMail(t *testing.T) {
 		ms := testkit.StartMail(t, testkit.MailOptions{Net: n})
 		ledger := &MemoryLedger{}
 		ms.SetDelay(3 * time.Minute)
-		want(t, run(newLoop(t, n, loopConfig(), ledger)), probe.OK, "pending")
+		mailtest.Want(t, run(newLoop(t, n, loopConfig(), ledger)), probe.OK, "pending")
 		// The process restarts: a new prober on the same bookkeeping.
 		time.Sleep(4 * time.Minute)
 		ms.SetLose(true)
 		r := run(newLoop(t, n, loopConfig(), ledger))
-		want(t, r, probe.OK, "mail sent 00:00:00 via smtp:25 arrived in INBOX after 3m0s; the mail sent 00:04:00 is still pending")
+		mailtest.Want(t, r, probe.OK, "mail sent 00:00:00 via smtp:25 arrived in INBOX after 3m0s; the mail sent 00:04:00 is still pending")
 	})
 }
 
@@ -222,7 +215,7 @@ func TestCleanupCutOff(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		want(t, run(newLoop(t, n, loopConfig(), nil)), probe.OK, "arrived")
+		mailtest.Want(t, run(newLoop(t, n, loopConfig(), nil)), probe.OK, "arrived")
 		// The day-old unknown probe mail goes; the hour-old one may be a
 		// one-off check's and stays.
 		if got := ms.Count(t, "INBOX"); got != 1 {
@@ -242,7 +235,7 @@ func TestPOP3RoundTrip(t *testing.T) {
 		c.Wait = 0
 		ms.SetDelay(5 * time.Second)
 		r := run(newLoop(t, n, c, nil))
-		want(t, r, probe.OK, "arrived in INBOX after 5s")
+		mailtest.Want(t, r, probe.OK, "arrived in INBOX after 5s")
 		if got := ms.Drop.Len(); got != 1 {
 			t.Errorf("maildrop holds %d messages, want only the foreign one", got)
 		}
@@ -257,16 +250,16 @@ func TestFailuresSayWhereAndHideSecrets(t *testing.T) {
 		c.IMAP.Password = "wrong-password-value"
 		c.SMTP.Username, c.SMTP.Password = "probe", "wrong-password-value"
 		r := run(newLoop(t, n, c, nil))
-		want(t, r, probe.Critical, "sending the probe mail via smtp:25 failed: AUTH: 535 5.7.8 authentication failed")
+		mailtest.Want(t, r, probe.Critical, "sending the probe mail via smtp:25 failed: AUTH: 535 5.7.8 authentication failed")
 		c.SMTP.Username, c.SMTP.Password = "", ""
 		r = run(newLoop(t, n, c, nil))
-		want(t, r, probe.Critical, "but looking for it in imap imap:143 failed: login:")
+		mailtest.Want(t, r, probe.Critical, "but looking for it in imap imap:143 failed: login:")
 		if strings.Contains(r.Reason, "wrong-password-value") || strings.Contains(r.Reason, "hunter2") {
 			t.Fatalf("reason leaks a password: %q", r.Reason)
 		}
 		c.SMTP.Address = "nowhere:25"
 		r = run(newLoop(t, n, c, nil))
-		want(t, r, probe.Critical, "sending the probe mail via nowhere:25 failed: connect: connection refused")
+		mailtest.Want(t, r, probe.Critical, "sending the probe mail via nowhere:25 failed: connect: connection refused")
 	})
 }
 
@@ -276,7 +269,7 @@ func TestSendOnlyAndReceiveOnly(t *testing.T) {
 		ms := testkit.StartMail(t, testkit.MailOptions{Net: n})
 		c := loopConfig()
 		c.Mode, c.IMAP = config.MailLoopSend, nil
-		want(t, run(newLoop(t, n, c, nil)), probe.OK, "mail sent 00:00:00 via smtp:25 to probe@test")
+		mailtest.Want(t, run(newLoop(t, n, c, nil)), probe.OK, "mail sent 00:00:00 via smtp:25 to probe@test")
 		if ms.Accepted() != 1 {
 			t.Fatalf("accepted %d mails, want 1", ms.Accepted())
 		}
@@ -285,14 +278,14 @@ func TestSendOnlyAndReceiveOnly(t *testing.T) {
 		rc.Mode, rc.SMTP, rc.From, rc.To = config.MailLoopReceiveMode, nil, "", ""
 		rc.Receive = &config.MailLoopReceive{FromRegex: `backup@`, SubjectRegex: `^Backup (OK|done)`, Window: config.Duration(time.Hour)}
 		p := newLoop(t, n, rc, nil)
-		want(t, run(p), probe.Critical, "no message from /backup@/ with subject /^Backup (OK|done)/ arrived in INBOX since 23:00 (window 1h0m0s)")
+		mailtest.Want(t, run(p), probe.Critical, "no message from /backup@/ with subject /^Backup (OK|done)/ arrived in INBOX since 23:00 (window 1h0m0s)")
 		if err := ms.Deliver("INBOX", []byte("From: backup@host.test\r\nSubject: Backup OK\r\n\r\nx\r\n"), time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(10 * time.Minute)
-		want(t, run(p), probe.OK, `1 message from /backup@/ with subject /^Backup (OK|done)/ in INBOX within 1h0m0s; newest arrived 00:00:00 (10m ago): "Backup OK"`)
+		mailtest.Want(t, run(p), probe.OK, `1 message from /backup@/ with subject /^Backup (OK|done)/ in INBOX within 1h0m0s; newest arrived 00:00:00 (10m ago): "Backup OK"`)
 		time.Sleep(2 * time.Hour)
-		want(t, run(p), probe.Critical, "the newest one arrived 2000-01-01 00:00")
+		mailtest.Want(t, run(p), probe.Critical, "the newest one arrived 2000-01-01 00:00")
 	})
 }
 
@@ -314,7 +307,7 @@ func TestHostileMailbox(t *testing.T) {
 				c.IMAP.Address = "evil:143"
 				start := time.Now()
 				r := run(newLoop(t, n, c, nil))
-				want(t, r, probe.Critical, "mail sent 00:00:00 via smtp:25, but looking for it in imap evil:143 failed: ")
+				mailtest.Want(t, r, probe.Critical, "mail sent 00:00:00 via smtp:25, but looking for it in imap evil:143 failed: ")
 				if time.Since(start) > 30*time.Second {
 					t.Errorf("the run took %s, past its timeout", time.Since(start))
 				}
@@ -336,7 +329,7 @@ func TestThousandsOfMessages(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		want(t, run(newLoop(t, n, loopConfig(), nil)), probe.OK, "arrived in INBOX after 0s")
+		mailtest.Want(t, run(newLoop(t, n, loopConfig(), nil)), probe.OK, "arrived in INBOX after 0s")
 		if got := ms.Count(t, "INBOX"); got != 3000 {
 			t.Fatalf("INBOX holds %d messages, want the 3000 that are not this monitor's", got)
 		}
@@ -361,7 +354,7 @@ func TestReceiveOnlyDeletesWhatItMatched(t *testing.T) {
 					c.POP3 = &config.MailLoopPOP3{Address: "pop3:110", TLS: config.MailTLSNone, Username: "probe", Password: "secret"}
 				}
 				c.Receive = &config.MailLoopReceive{FromRegex: `^backup@`, Window: config.Duration(time.Hour), Delete: true}
-				want(t, run(newLoop(t, n, c, nil)), probe.OK, `1 message from /^backup@/ in INBOX within 1h0m0s; newest arrived 23:59:00 (1m ago): "Backup OK"`)
+				mailtest.Want(t, run(newLoop(t, n, c, nil)), probe.OK, `1 message from /^backup@/ in INBOX within 1h0m0s; newest arrived 23:59:00 (1m ago): "Backup OK"`)
 				got := ms.Drop.Len()
 				if box == "imap" {
 					got = ms.Count(t, "INBOX")
@@ -385,13 +378,13 @@ func TestWithoutUIDPlus(t *testing.T) {
 			t.Fatal(err)
 		}
 		p := newLoop(t, n, loopConfig(), nil)
-		want(t, run(p), probe.OK, "arrived in INBOX")
+		mailtest.Want(t, run(p), probe.OK, "arrived in INBOX")
 		if msgs, del := ms.Flagged(t, "INBOX"); msgs != 2 || del != 1 {
 			t.Fatalf("INBOX holds %d messages, %d flagged deleted; want 2 and 1", msgs, del)
 		}
 		time.Sleep(time.Minute)
 		r := run(p)
-		want(t, r, probe.OK, "mail sent 00:01:00 via smtp:25 arrived in INBOX")
+		mailtest.Want(t, r, probe.OK, "mail sent 00:01:00 via smtp:25 arrived in INBOX")
 		if metric(r, "received") != 1 {
 			t.Errorf("received = %v, want only the new mail", metric(r, "received"))
 		}
@@ -409,14 +402,14 @@ func TestMailboxOutageThenSlowDelivery(t *testing.T) {
 		c.MaxDelivery = config.Duration(5 * time.Minute)
 		p := newLoop(t, n, c, nil)
 		ms.SetDelay(7 * time.Minute)
-		want(t, run(p), probe.OK, "pending")
+		mailtest.Want(t, run(p), probe.OK, "pending")
 		time.Sleep(6 * time.Minute)
 		ms.SetDelay(0)
 		// The first mail is due at 00:07 but was given up on at 00:05.
-		want(t, run(p), probe.Critical, "mail sent 00:00:00 via smtp:25 not found in INBOX after 6m (max_delivery 5m0s)")
+		mailtest.Want(t, run(p), probe.Critical, "mail sent 00:00:00 via smtp:25 not found in INBOX after 6m (max_delivery 5m0s)")
 		time.Sleep(2 * time.Minute)
 		r := run(p)
-		want(t, r, probe.OK, "mail sent 00:08:00 via smtp:25 arrived in INBOX after 0s")
+		mailtest.Want(t, r, probe.OK, "mail sent 00:08:00 via smtp:25 arrived in INBOX after 0s")
 		if metric(r, "received") != 2 {
 			t.Errorf("received = %v, want the late mail and the new one", metric(r, "received"))
 		}
@@ -427,11 +420,11 @@ func TestMailboxOutageThenSlowDelivery(t *testing.T) {
 		bad.MaxDelivery = c.MaxDelivery
 		bad.IMAP.Address = "down:143"
 		ledger := &MemoryLedger{}
-		want(t, run(newLoop(t, n, bad, ledger)), probe.Critical, "but looking for it in imap down:143 failed: connect: connection refused")
+		mailtest.Want(t, run(newLoop(t, n, bad, ledger)), probe.Critical, "but looking for it in imap down:143 failed: connect: connection refused")
 		time.Sleep(4 * time.Minute)
 		ms.SetLose(true)
 		good := newLoop(t, n, c, ledger)
 		time.Sleep(3 * time.Minute)
-		want(t, run(good), probe.Critical, "arrived in INBOX after 6m0s, longer than max_delivery 5m0s")
+		mailtest.Want(t, run(good), probe.Critical, "arrived in INBOX after 6m0s, longer than max_delivery 5m0s")
 	})
 }

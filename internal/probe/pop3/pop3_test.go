@@ -28,13 +28,6 @@ func run(t *testing.T, c *config.POP3Check, dial func(context.Context, string) (
 	return p.Probe(ctx)
 }
 
-func want(t *testing.T, r probe.Result, status probe.Status, reason string) {
-	t.Helper()
-	if r.Status != status || !strings.Contains(r.Reason, reason) {
-		t.Fatalf("got %s %q, want %s with %q", r.Status, r.Reason, status, reason)
-	}
-}
-
 func TestMaildropChecks(t *testing.T) {
 	ca := certtest.NewAuthority(t)
 	ms := testkit.StartMail(t, testkit.MailOptions{TLS: ca.ServerConfig(t, time.Now().Add(30*24*time.Hour), "127.0.0.1"), Password: "pop-pass-123"})
@@ -44,30 +37,30 @@ func TestMaildropChecks(t *testing.T) {
 	c := &config.POP3Check{Address: ms.POP3Addr, TLS: config.MailTLSStartTLS, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)},
 		Username: "probe", Password: "pop-pass-123"}
 	r := run(t, c, nil)
-	want(t, r, probe.OK, "the maildrop holds 2 messages, newest 10m old, oldest 2d old; TLS, certificate expires in 29 days")
+	mailtest.Want(t, r, probe.OK, "the maildrop holds 2 messages, newest 10m old, oldest 2d old; TLS, certificate expires in 29 days")
 	if ms.Drop.Len() != 2 {
 		t.Errorf("the check changed the maildrop: %d messages", ms.Drop.Len())
 	}
 	c.Expect = config.MailboxExpect{MinMessages: 3}
-	want(t, run(t, c, nil), probe.Critical, "expected at least 3")
+	mailtest.Want(t, run(t, c, nil), probe.Critical, "expected at least 3")
 	c.Expect = config.MailboxExpect{OldestMaxAge: config.Duration(24 * time.Hour)}
-	want(t, run(t, c, nil), probe.Critical, "the oldest is older than 24h0m0s")
+	mailtest.Want(t, run(t, c, nil), probe.Critical, "the oldest is older than 24h0m0s")
 	c.Expect = config.MailboxExpect{}
 
 	c.Password = "wrong-password-value"
 	r = run(t, c, nil)
-	want(t, r, probe.Critical, "login: PASS answered -ERR invalid login")
+	mailtest.Want(t, r, probe.Critical, "login: PASS answered -ERR invalid login")
 	if strings.Contains(r.Reason, "wrong-password-value") {
 		t.Errorf("reason leaks the password: %q", r.Reason)
 	}
 
 	c.TLSConfig = config.TLSClient{}
 	c.Password = "pop-pass-123"
-	want(t, run(t, c, nil), probe.Critical, "x509: certificate signed by unknown authority")
+	mailtest.Want(t, run(t, c, nil), probe.Critical, "x509: certificate signed by unknown authority")
 
 	plain := testkit.StartMail(t, testkit.MailOptions{})
-	want(t, run(t, &config.POP3Check{Address: plain.POP3Addr, TLS: config.MailTLSStartTLS}, nil), probe.Critical, "STLS: STLS refused: -ERR no TLS")
-	want(t, run(t, &config.POP3Check{Address: plain.POP3Addr, TLS: config.MailTLSNone, Username: "probe", Password: "secret"}, nil),
+	mailtest.Want(t, run(t, &config.POP3Check{Address: plain.POP3Addr, TLS: config.MailTLSStartTLS}, nil), probe.Critical, "STLS: STLS refused: -ERR no TLS")
+	mailtest.Want(t, run(t, &config.POP3Check{Address: plain.POP3Addr, TLS: config.MailTLSNone, Username: "probe", Password: "secret"}, nil),
 		probe.OK, "the maildrop holds 0 messages")
 }
 
@@ -104,7 +97,7 @@ func TestHostileServers(t *testing.T) {
 				n := testkit.NewPipeNet()
 				mailtest.Hostile(t, n, "evil:110", tt.script)
 				r := run(t, &config.POP3Check{Address: "evil:110", TLS: config.MailTLSNone, Username: "u", Password: "pass-word"}, n.Dial)
-				want(t, r, probe.Critical, tt.reason)
+				mailtest.Want(t, r, probe.Critical, tt.reason)
 			})
 		})
 	}
@@ -115,5 +108,5 @@ func TestImplicitTLS(t *testing.T) {
 	ms := testkit.StartMail(t, testkit.MailOptions{TLS: ca.ServerConfig(t, time.Now().Add(90*24*time.Hour), "127.0.0.1"), ImplicitTLS: true})
 	c := &config.POP3Check{Address: ms.POP3Addr, TLS: config.MailTLSImplicit, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)},
 		Username: "probe", Password: "secret"}
-	want(t, run(t, c, nil), probe.OK, "the maildrop holds 0 messages; TLS, certificate expires in 89 days")
+	mailtest.Want(t, run(t, c, nil), probe.OK, "the maildrop holds 0 messages; TLS, certificate expires in 89 days")
 }

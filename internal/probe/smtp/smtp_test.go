@@ -32,13 +32,6 @@ func run(p *Prober, timeout time.Duration) probe.Result {
 	return p.Probe(ctx)
 }
 
-func want(t *testing.T, r probe.Result, status probe.Status, reason string) {
-	t.Helper()
-	if r.Status != status || !strings.Contains(r.Reason, reason) {
-		t.Fatalf("got %s %q, want %s with %q", r.Status, r.Reason, status, reason)
-	}
-}
-
 func TestStartTLSAuthAndEnvelope(t *testing.T) {
 	ca := certtest.NewAuthority(t)
 	ms := testkit.StartMail(t, testkit.MailOptions{TLS: ca.ServerConfig(t, time.Now().Add(90*24*time.Hour), "127.0.0.1"), Password: "s3cret-pass"})
@@ -46,7 +39,7 @@ func TestStartTLSAuthAndEnvelope(t *testing.T) {
 		Username: "probe", Password: "s3cret-pass", Helo: "checker.test", MailFrom: "tocsin@test", RcptTo: []string{"probe@test"},
 		Expect: config.SMTPExpect{BannerContains: "mx.test", Extensions: []string{"pipelining", "AUTH"}}}
 	r := run(newProber(t, c, nil), 10*time.Second)
-	want(t, r, probe.OK, "TLS, certificate expires in 89 days")
+	mailtest.Want(t, r, probe.OK, "TLS, certificate expires in 89 days")
 	for _, s := range []string{`"mx.test ESMTP Service Ready"`, "extensions: PIPELINING", "AUTH", "AUTH accepted", "RCPT TO:<probe@test> 250"} {
 		if !strings.Contains(r.Reason, s) {
 			t.Errorf("reason %q lacks %q", r.Reason, s)
@@ -60,14 +53,14 @@ func TestStartTLSAuthAndEnvelope(t *testing.T) {
 	}
 
 	c.RcptTo = []string{"nobody@test"}
-	want(t, run(newProber(t, c, nil), 10*time.Second), probe.Critical, "RCPT TO:<nobody@test> answered 550 5.1.1 no such user, expected 250-251")
+	mailtest.Want(t, run(newProber(t, c, nil), 10*time.Second), probe.Critical, "RCPT TO:<nobody@test> answered 550 5.1.1 no such user, expected 250-251")
 	c.RcptTo = []string{"probe@test"}
 	c.Expect.Extensions = []string{"SMTPUTF8"}
-	want(t, run(newProber(t, c, nil), 10*time.Second), probe.Critical, "the server does not offer SMTPUTF8 (it offers ")
+	mailtest.Want(t, run(newProber(t, c, nil), 10*time.Second), probe.Critical, "the server does not offer SMTPUTF8 (it offers ")
 	c.Expect.Extensions = nil
 	c.Password = "wrong-password-value"
 	r = run(newProber(t, c, nil), 10*time.Second)
-	want(t, r, probe.Critical, "AUTH: 535 5.7.8 authentication failed")
+	mailtest.Want(t, r, probe.Critical, "AUTH: 535 5.7.8 authentication failed")
 	if strings.Contains(r.Reason, "wrong-password-value") {
 		t.Errorf("reason leaks the password: %q", r.Reason)
 	}
@@ -78,19 +71,19 @@ func TestCertificateProblems(t *testing.T) {
 	expired := testkit.StartMail(t, testkit.MailOptions{TLS: ca.ServerConfig(t, time.Now().Add(-48*time.Hour), "127.0.0.1")})
 	c := &config.SMTPCheck{Address: expired.SMTPAddr, TLS: config.MailTLSStartTLS, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)}}
 	r := run(newProber(t, c, nil), 10*time.Second)
-	want(t, r, probe.Critical, "certificate expired 2 days ago")
+	mailtest.Want(t, r, probe.Critical, "certificate expired 2 days ago")
 
 	soon := testkit.StartMail(t, testkit.MailOptions{TLS: ca.ServerConfig(t, time.Now().Add(3*24*time.Hour+time.Hour), "127.0.0.1")})
 	c.Address = soon.SMTPAddr
-	want(t, run(newProber(t, c, nil), 10*time.Second), probe.Critical, "certificate expires in 3 days")
+	mailtest.Want(t, run(newProber(t, c, nil), 10*time.Second), probe.Critical, "certificate expires in 3 days")
 
 	// Without the CA the certificate is as good as self-signed.
 	c.TLSConfig = config.TLSClient{}
-	want(t, run(newProber(t, c, nil), 10*time.Second), probe.Critical, "x509: certificate signed by unknown authority")
+	mailtest.Want(t, run(newProber(t, c, nil), 10*time.Second), probe.Critical, "x509: certificate signed by unknown authority")
 
 	plain := testkit.StartMail(t, testkit.MailOptions{})
 	c.Address = plain.SMTPAddr
-	want(t, run(newProber(t, c, nil), 10*time.Second), probe.Critical, "STARTTLS: the server does not offer STARTTLS")
+	mailtest.Want(t, run(newProber(t, c, nil), 10*time.Second), probe.Critical, "STARTTLS: the server does not offer STARTTLS")
 }
 
 func TestHostileServers(t *testing.T) {
@@ -143,7 +136,7 @@ func TestHostileServers(t *testing.T) {
 				mailtest.Hostile(t, n, "evil:25", tt.script)
 				p := newProber(t, &config.SMTPCheck{Address: "evil:25", TLS: tt.tls}, n.Dial)
 				r := run(p, 10*time.Second)
-				want(t, r, probe.Critical, tt.reason)
+				mailtest.Want(t, r, probe.Critical, tt.reason)
 			})
 		})
 	}
@@ -154,7 +147,7 @@ func TestImplicitTLS(t *testing.T) {
 	ms := testkit.StartMail(t, testkit.MailOptions{TLS: ca.ServerConfig(t, time.Now().Add(90*24*time.Hour), "127.0.0.1"), ImplicitTLS: true})
 	c := &config.SMTPCheck{Address: ms.SMTPAddr, TLS: config.MailTLSImplicit, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)},
 		Username: "probe", Password: "secret", MailFrom: "a@test", RcptTo: []string{"b@test"}, Expect: config.SMTPExpect{RcptCodes: []string{"251"}}}
-	want(t, run(newProber(t, c, nil), 10*time.Second), probe.Critical, "RCPT TO:<b@test> answered 250, expected 251")
+	mailtest.Want(t, run(newProber(t, c, nil), 10*time.Second), probe.Critical, "RCPT TO:<b@test> answered 250, expected 251")
 	c.Expect.RcptCodes = nil
-	want(t, run(newProber(t, c, nil), 10*time.Second), probe.OK, "TLS, certificate expires in 89 days")
+	mailtest.Want(t, run(newProber(t, c, nil), 10*time.Second), probe.OK, "TLS, certificate expires in 89 days")
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/testkit"
 )
 
@@ -81,4 +82,12 @@ func Endless(c net.Conn, data string) {
 // Hang blocks until the connection is closed by the peer.
 func Hang(r *bufio.Reader) {
 	_, _ = r.ReadString(0)
+}
+
+// Want fails the test unless r has status and its reason contains reason.
+func Want(t testing.TB, r probe.Result, status probe.Status, reason string) {
+	t.Helper()
+	if r.Status != status || !strings.Contains(r.Reason, reason) {
+		t.Fatalf("got %s %q, want %s with %q", r.Status, r.Reason, status, reason)
+	}
 }
