@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"time"
@@ -84,43 +85,28 @@ func (s *Server) monitorByID(r *http.Request) (MonitorView, error) {
 
 // apiMonitorResults serves GET /api/v1/monitors/{id}/results, newest first.
 func (s *Server) apiMonitorResults(w http.ResponseWriter, r *http.Request, _ store.User) error {
-	m, err := s.monitorByID(r)
-	if err != nil {
-		return err
-	}
-	p, err := pageParams(r)
-	if err != nil {
-		return err
-	}
-	rs, err := s.store.Results(r.Context(), m.Config.ID, p)
-	if err != nil {
-		return fmt.Errorf("reading results of monitor %q: %w", m.Config.ID, err)
-	}
-	writeJSON(w, http.StatusOK, pageList(rs, p.Limit, func(r store.StoredResult) apiResult { return toAPIResult(r.ID, r.Result) }, func(x store.StoredResult) int64 { return x.ID }))
-	return nil
+	return monitorPage(s, w, r, "results", s.store.Results,
+		func(x store.StoredResult) apiResult { return toAPIResult(x.ID, x.Result) },
+		func(x store.StoredResult) int64 { return x.ID })
 }
 
 // apiMonitorTransitions serves GET /api/v1/monitors/{id}/transitions.
 func (s *Server) apiMonitorTransitions(w http.ResponseWriter, r *http.Request, _ store.User) error {
-	m, err := s.monitorByID(r)
-	if err != nil {
-		return err
-	}
-	p, err := pageParams(r)
-	if err != nil {
-		return err
-	}
-	ts, err := s.store.Transitions(r.Context(), m.Config.ID, p)
-	if err != nil {
-		return fmt.Errorf("reading transitions of monitor %q: %w", m.Config.ID, err)
-	}
-	writeJSON(w, http.StatusOK, pageList(ts, p.Limit, toAPITransition, func(x store.StoredTransition) int64 { return x.ID }))
-	return nil
+	return monitorPage(s, w, r, "transitions", s.store.Transitions, toAPITransition,
+		func(x store.StoredTransition) int64 { return x.ID })
 }
 
 // apiMonitorAttempts serves GET /api/v1/monitors/{id}/notifications: the
 // attempts to deliver the monitor's notifications.
 func (s *Server) apiMonitorAttempts(w http.ResponseWriter, r *http.Request, _ store.User) error {
+	return monitorPage(s, w, r, "notifications", s.store.Attempts, toAPIAttempt,
+		func(x store.Attempt) int64 { return x.ID })
+}
+
+// monitorPage answers with one page of a monitor's history, read by read
+// and converted by conv; id gives the cursor of an item.
+func monitorPage[T, U any](s *Server, w http.ResponseWriter, r *http.Request, what string,
+	read func(ctx context.Context, monitorID string, p store.Page) ([]T, error), conv func(T) U, id func(T) int64) error {
 	m, err := s.monitorByID(r)
 	if err != nil {
 		return err
@@ -129,11 +115,11 @@ func (s *Server) apiMonitorAttempts(w http.ResponseWriter, r *http.Request, _ st
 	if err != nil {
 		return err
 	}
-	as, err := s.store.Attempts(r.Context(), m.Config.ID, p)
+	items, err := read(r.Context(), m.Config.ID, p)
 	if err != nil {
-		return fmt.Errorf("reading notifications of monitor %q: %w", m.Config.ID, err)
+		return fmt.Errorf("reading %s of monitor %q: %w", what, m.Config.ID, err)
 	}
-	writeJSON(w, http.StatusOK, pageList(as, p.Limit, toAPIAttempt, func(x store.Attempt) int64 { return x.ID }))
+	writeJSON(w, http.StatusOK, pageList(items, p.Limit, conv, id))
 	return nil
 }
 
