@@ -57,7 +57,13 @@ func (c *Config) ServiceOwners(serviceID string) []Owner {
 }
 
 func personOwner(p *Person) Owner {
-	return Owner{ID: p.ID, Name: orID(p.Name, p.ID), Kind: OwnerPerson, Email: p.Email}
+	email := p.Email
+	if a, err := mail.ParseAddress(email); err == nil {
+		// "Alice <alice@example.com>" is a valid email too; show the
+		// address, next to the name the person already has.
+		email = a.Address
+	}
+	return Owner{ID: p.ID, Name: orID(p.Name, p.ID), Kind: OwnerPerson, Email: email}
 }
 
 func orID(name, id string) string {

@@ -12,6 +12,7 @@ people:
   - {id: bob, email: Bob@Example.com, timezone: Europe/Paris}
   - {id: carol, name: Carol, timezone: America/New_York, email: carol@example.com}
   - {id: dan, name: Dan}
+  - {id: erin, email: "Erin E. <erin@example.com>"}
 teams:
   - {id: ops, name: Operations, members: [bob, dan]}
   - {id: empty}
@@ -23,7 +24,7 @@ channels:
   - {id: no-zone, type: email, email: {host: h, from: t@example.com, to: [dan@example.com]}}
   - {id: team, type: email, email: {host: h, from: t@example.com, teams: [ops]}}
 services:
-  - {id: shop, name: Shop, description: The public shop., owners: [ops, alice, empty]}
+  - {id: shop, name: Shop, description: The public shop., owners: [ops, alice, empty, erin]}
   - {id: bare}
 `
 
@@ -39,6 +40,7 @@ func TestServiceOwners(t *testing.T) {
 		}},
 		{ID: "alice", Name: "Alice Example", Kind: OwnerPerson, Email: "alice@example.com"},
 		{ID: "empty", Name: "empty", Kind: OwnerTeam},
+		{ID: "erin", Name: "erin", Kind: OwnerPerson, Email: "erin@example.com"},
 	}
 	if diff := cmp.Diff(want, cfg.ServiceOwners("shop")); diff != "" {
 		t.Errorf("ServiceOwners(shop) (-want +got):\n%s", diff)
