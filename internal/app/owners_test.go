@@ -88,19 +88,7 @@ services:
 	// Put pingConfig's heartbeat "job" into the service.
 	writeConfig(t, path, strings.Replace(cfg, "  - id: job\n", "  - id: job\n    service: exports\n", 1))
 	r := start(t, path)
-	ctx := t.Context()
-	st := r.app.Store()
-	u, err := st.CreateUser(ctx, store.User{Name: "ada", PasswordHash: "x", Admin: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const token, cookie = "tocsin_test-token-0123456789", "session-cookie-0123456789"
-	if _, err := st.CreateAPIToken(ctx, store.APIToken{UserID: u.ID, Name: "t", TokenHash: sha(token), Prefix: "tocsin_test"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.CreateSession(ctx, store.Session{TokenHash: sha(cookie), UserID: u.ID, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
+	token, cookie := signIn(t, r.app.Store())
 	get := func(p string, h func(*http.Request)) string {
 		t.Helper()
 		req, _ := http.NewRequest("GET", r.url+p, nil)
@@ -136,4 +124,23 @@ services:
 			t.Errorf("heartbeat page lacks %q", w)
 		}
 	}
+}
+
+// signIn creates an admin with an API token and a session in st and
+// returns the token and the session cookie's value.
+func signIn(t *testing.T, st store.Store) (token, cookie string) {
+	t.Helper()
+	ctx := t.Context()
+	u, err := st.CreateUser(ctx, store.User{Name: "ada", PasswordHash: "x", Admin: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, cookie = "tocsin_test-token-0123456789", "session-cookie-0123456789"
+	if _, err := st.CreateAPIToken(ctx, store.APIToken{UserID: u.ID, Name: "t", TokenHash: sha(token), Prefix: "tocsin_test"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateSession(ctx, store.Session{TokenHash: sha(cookie), UserID: u.ID, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	return token, cookie
 }
