@@ -53,6 +53,8 @@ func Notifications(cfg *config.Config, t monitor.Transition, newID func() string
 	}
 	if svc, ok := cfg.Service(m.Service); ok && m.Service != "" {
 		ev.ServiceName = svc.Name
+		ev.ServiceDescription = svc.Description
+		ev.Owners = cfg.ServiceOwners(m.Service)
 	}
 
 	var out []store.OutboxMessage

@@ -19,7 +19,7 @@ func buildNotifiers(cfg *config.Config, log *slog.Logger) map[string]notify.Noti
 		case "webhook":
 			out[ch.ID] = webhook.New(ch.Webhook, &http.Client{Timeout: ch.Webhook.Timeout.D()})
 		case "email":
-			out[ch.ID] = email.New(ch.Email, ch.Email.Recipients(cfg))
+			out[ch.ID] = email.New(ch.Email, ch.Email.Recipients(cfg)).WithLocation(ch.Email.Location(cfg))
 		default:
 			log.Error("channel has an unknown type and will not be used", "channel", ch.ID, "type", ch.Type)
 		}

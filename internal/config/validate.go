@@ -17,6 +17,8 @@ import (
 	// Person timezones must load on hosts without a zoneinfo database
 	// (scratch containers), so the binary carries its own copy.
 	_ "time/tzdata"
+
+	"github.com/tocsin/tocsin/internal/heartbeat/schedule"
 )
 
 // Event names a channel can subscribe to.
@@ -286,7 +288,9 @@ func (l *loader) validatePerson(p *Person, path string) {
 		}
 	}
 	if p.Timezone != "" {
-		if _, err := time.LoadLocation(p.Timezone); err != nil {
+		// The same rule as a heartbeat's timezone: "Local" or a path would
+		// make the mail's times depend on the host.
+		if _, err := schedule.LoadLocation(p.Timezone); err != nil {
 			l.errAt(path+".timezone", "unknown timezone %q (use an IANA name such as Europe/Paris or UTC)", p.Timezone)
 		}
 	}

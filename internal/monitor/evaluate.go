@@ -148,8 +148,8 @@ func Evaluate(p Policy, s State, r probe.Result, now time.Time) (State, []Transi
 			Flapping:  s.Flapping,
 			Result:    r,
 		}
-		if s.Status == StatusDown {
-			t.Reason = recoveredReason(r.Reason, at.Sub(s.Since))
+		if recovers(s.Status, to) {
+			t.Reason = recoveredReason(r.Reason, s.Status, at.Sub(s.Since))
 		}
 		s.Status, s.Since = to, at
 		out = append(out, t)
@@ -209,16 +209,24 @@ func confirmed(s State, r probe.Result, failureThreshold, successThreshold int) 
 	return "", false
 }
 
-// recoveredReason words a recovery from Down, with how long it lasted.
-func recoveredReason(reason string, down time.Duration) string {
+// recovers reports whether a change from one confirmed status to another
+// is a recovery: leaving down for anything better, or a warning clearing.
+// Both read the same in every notification ("recovered: ...").
+func recovers(from, to Status) bool {
+	return from == StatusDown || (from == StatusWarning && to == StatusUp)
+}
+
+// recoveredReason words a recovery from the status from, with how long it
+// lasted.
+func recoveredReason(reason string, from Status, lasted time.Duration) string {
 	var b strings.Builder
 	b.WriteString("recovered")
 	if reason != "" {
 		b.WriteString(": ")
 		b.WriteString(reason)
 	}
-	if down > 0 {
-		fmt.Fprintf(&b, " (down for %s)", down.Round(time.Second))
+	if lasted > 0 {
+		fmt.Fprintf(&b, " (%s for %s)", from, lasted.Round(time.Second))
 	}
 	return b.String()
 }

@@ -125,7 +125,15 @@ func TestEvaluateThresholds(t *testing.T) {
 			want: []Transition{
 				tr(StatusPending, StatusUp, 1, okReason),
 				tr(StatusUp, StatusWarning, 5, warnReason),
-				tr(StatusWarning, StatusUp, 7, okReason),
+				tr(StatusWarning, StatusUp, 7, "recovered: "+okReason+" (warning for 20s)"),
+			},
+		},
+		{
+			name:   "a warning that clears is a recovery like a down that clears",
+			policy: noFlap, seq: "wwo", status: StatusUp,
+			want: []Transition{
+				tr(StatusPending, StatusWarning, 0, warnReason),
+				tr(StatusWarning, StatusUp, 2, "recovered: "+okReason+" (warning for 20s)"),
 			},
 		},
 		{

@@ -7,6 +7,8 @@ package notify
 import (
 	"context"
 	"time"
+
+	"github.com/tocsin/tocsin/internal/config"
 )
 
 // Event is one notification, in the shape of the webhook payload documented
@@ -14,15 +16,20 @@ import (
 // channel type renders its own format from it. ID is unique per
 // notification and the same on every retry.
 type Event struct {
-	ID             string `json:"id"`
-	Event          string `json:"event"` // monitor.down, monitor.up, monitor.warning, ...
-	MonitorID      string `json:"monitor_id"`
-	MonitorName    string `json:"monitor_name,omitempty"`
-	ServiceID      string `json:"service_id"`
-	ServiceName    string `json:"service_name,omitempty"`
-	Status         string `json:"status"` // the monitor status after the transition
-	PreviousStatus string `json:"previous_status,omitempty"`
-	Reason         string `json:"reason"`
+	ID          string `json:"id"`
+	Event       string `json:"event"` // monitor.down, monitor.up, monitor.warning, ...
+	MonitorID   string `json:"monitor_id"`
+	MonitorName string `json:"monitor_name,omitempty"`
+	ServiceID   string `json:"service_id"`
+	ServiceName string `json:"service_name,omitempty"`
+	// ServiceDescription is the service's `description`, when it has one.
+	ServiceDescription string `json:"service_description,omitempty"`
+	// Owners are the service's owners, resolved to names and addresses;
+	// empty when the monitor has no service or the service no owners.
+	Owners         []config.Owner `json:"owners"`
+	Status         string         `json:"status"` // the monitor status after the transition
+	PreviousStatus string         `json:"previous_status,omitempty"`
+	Reason         string         `json:"reason"`
 	// Flapping says whether the monitor is flapping after the transition;
 	// for monitor.flapping it tells a start (true) from a stop (false).
 	Flapping bool      `json:"flapping"`

@@ -39,7 +39,7 @@ func (s *Server) apiMonitors(w http.ResponseWriter, r *http.Request, _ store.Use
 	}
 	out := list[apiMonitor]{Data: make([]apiMonitor, 0, end-start)}
 	for _, m := range all[start:end] {
-		am := toAPIMonitor(m)
+		am := s.toAPIMonitor(m)
 		am.Uptime24h = ratioPtr(ups[m.Config.ID])
 		out.Data = append(out.Data, am)
 	}
@@ -57,7 +57,7 @@ func (s *Server) apiMonitor(w http.ResponseWriter, r *http.Request, _ store.User
 	if err != nil {
 		return err
 	}
-	am := toAPIMonitor(m)
+	am := s.toAPIMonitor(m)
 	now := s.now()
 	for _, sp := range []struct {
 		span time.Duration
@@ -71,6 +71,14 @@ func (s *Server) apiMonitor(w http.ResponseWriter, r *http.Request, _ store.User
 	}
 	writeJSON(w, http.StatusOK, one[apiMonitor]{Data: am})
 	return nil
+}
+
+// toAPIMonitor converts m for the API with its service described: name,
+// description and owners.
+func (s *Server) toAPIMonitor(m MonitorView) apiMonitor {
+	am := toAPIMonitor(m)
+	am.apiServiceInfo = s.apiService(m.Config.Service)
+	return am
 }
 
 // monitorByID returns the monitor named by the {id} path value.
@@ -138,7 +146,7 @@ func (s *Server) apiPause(paused bool) authedFunc {
 		if !ok {
 			return errs.Errorf(errs.ENOTFOUND, "no monitor %q is configured", id)
 		}
-		writeJSON(w, http.StatusOK, one[apiMonitor]{Data: toAPIMonitor(m)})
+		writeJSON(w, http.StatusOK, one[apiMonitor]{Data: s.toAPIMonitor(m)})
 		return nil
 	}
 }

@@ -48,6 +48,8 @@ type apiMonitor struct {
 	Uptime24h  *float64   `json:"uptime_24h"`
 	Uptime7d   *float64   `json:"uptime_7d,omitempty"`
 	Uptime30d  *float64   `json:"uptime_30d,omitempty"`
+	// The service's name, description and owners.
+	apiServiceInfo
 }
 
 type apiState struct {

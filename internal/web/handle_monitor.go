@@ -22,7 +22,7 @@ const (
 type monitorData struct {
 	MonitorView
 	Target      string
-	ServiceName string
+	ServiceInfo serviceInfo
 	Up24h       float64
 	Up7d        float64
 	Up30d       float64
@@ -57,7 +57,7 @@ func (s *Server) handleMonitor(w http.ResponseWriter, r *http.Request, u store.U
 	page.Limit = monitorResultsPage
 	ctx := r.Context()
 	now := s.now()
-	data := monitorData{MonitorView: mv, Target: monitorTarget(mv.Config), ServiceName: s.serviceName(mv.Config.Service), Before: page.Before}
+	data := monitorData{MonitorView: mv, Target: monitorTarget(mv.Config), ServiceInfo: s.service(mv.Config.Service), Before: page.Before}
 	for _, sp := range []struct {
 		span time.Duration
 		dst  *float64
@@ -97,24 +97,6 @@ func (s *Server) handleMonitor(w http.ResponseWriter, r *http.Request, u store.U
 	}
 	s.render(w, r, http.StatusOK, "monitor.html", &u, title, data)
 	return nil
-}
-
-// serviceName returns the display name of a service id, "" for none.
-func (s *Server) serviceName(id string) string {
-	if id == "" {
-		return ""
-	}
-	if cfg := s.rt.Config(); cfg != nil {
-		for _, svc := range cfg.Services {
-			if svc.ID == id {
-				if svc.Name != "" {
-					return svc.Name
-				}
-				return svc.ID
-			}
-		}
-	}
-	return id
 }
 
 // monitorURL is the UI path of a monitor.

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/heartbeat"
 	"github.com/tocsin/tocsin/internal/monitor"
@@ -41,6 +42,9 @@ type serviceGroup struct {
 	ID, Name   string
 	Rows       []overviewRow
 	Heartbeats []HeartbeatView
+	// Description and Owners of the service; empty for "Other".
+	Description string
+	Owners      []config.Owner
 }
 
 type stateCounts struct {
@@ -155,6 +159,10 @@ func (s *Server) handleOverview(w http.ResponseWriter, r *http.Request, u store.
 	}
 	for _, key := range order {
 		if g := byService[key]; len(g.Rows) > 0 || len(g.Heartbeats) > 0 {
+			// Only the groups on the page: owners are resolved per
+			// group, and a page holds few of them.
+			info := s.service(key)
+			g.Description, g.Owners = info.Description, info.Owners
 			data.Groups = append(data.Groups, *g)
 		}
 	}

@@ -101,6 +101,8 @@ type apiHeartbeat struct {
 	LastActivity   *time.Time `json:"last_activity"`
 	RunsInFlight   int        `json:"runs_in_flight"`
 	PausedInConfig bool       `json:"paused_in_config"`
+	// The service's name, description and owners.
+	apiServiceInfo
 }
 
 type apiPing struct {
@@ -128,7 +130,7 @@ func (s *Server) toAPIHeartbeat(v HeartbeatView) apiHeartbeat {
 		Status: v.DisplayStatus(), LastPing: timePtr(v.State.LastPing), LastFailed: v.State.LastFailed,
 		LastDuration: millis(v.State.LastDuration), NextExpected: timePtr(v.NextExpected), Deadline: timePtr(v.View.Deadline),
 		Stored: v.Stored, LastActivity: timePtr(v.State.LastActivity), RunsInFlight: len(v.State.Runs),
-		PausedInConfig: v.Config.Paused,
+		PausedInConfig: v.Config.Paused, apiServiceInfo: s.apiService(v.Service),
 	}
 	if a.Channels == nil {
 		a.Channels = []string{}
@@ -387,7 +389,7 @@ type heartbeatPing struct {
 
 type heartbeatData struct {
 	HeartbeatView
-	ServiceName string
+	ServiceInfo serviceInfo
 	Pings       []heartbeatPing
 	NextURL     string
 	Before      int64
@@ -424,7 +426,7 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request, u store
 		return fmt.Errorf("reading pings of heartbeat %q: %w", v.ID, err)
 	}
 	base := s.baseURL()
-	data := heartbeatData{HeartbeatView: v, ServiceName: s.serviceName(v.Service), Before: page.Before,
+	data := heartbeatData{HeartbeatView: v, ServiceInfo: s.service(v.Service), Before: page.Before,
 		Server: base, PingURL: base + "/ping/" + v.UUID, MaxRuntime: schedule.FormatDuration(v.View.Definition.Schedule.Grace),
 		Grace: schedule.FormatDuration(v.Schedule.Grace)}
 	if v.MaxRuntime > 0 {

@@ -39,6 +39,8 @@ type Notifier struct {
 	cfg  config.EmailConfig
 	to   []string
 	helo string
+	// loc is the recipients' timezone; nil shows times in UTC only.
+	loc *time.Location
 }
 
 // New returns a notifier for the email channel c that writes to the given
@@ -52,6 +54,14 @@ func New(c *config.EmailConfig, to []string) *Notifier {
 	if h, err := os.Hostname(); err == nil && h != "" {
 		n.helo = h
 	}
+	return n
+}
+
+// WithLocation makes the mails show times in loc with UTC beside them, for
+// a channel whose recipients share one timezone (see
+// config.EmailConfig.Location); nil or UTC shows UTC only. It returns n.
+func (n *Notifier) WithLocation(loc *time.Location) *Notifier {
+	n.loc = loc
 	return n
 }
 
@@ -129,17 +139,36 @@ func Subject(e notify.Event) string {
 	return b.String()
 }
 
-// Body returns the plain-text body for e.
-func Body(e notify.Event) string {
+// Body returns the plain-text body for e, with times in loc and UTC beside
+// them (nil: UTC only).
+func Body(e notify.Event, loc *time.Location) string {
 	var b strings.Builder
 	line := func(k, v string) {
 		if v != "" {
 			fmt.Fprintf(&b, "%-9s %s\n", k+":", v)
 		}
 	}
-	fmt.Fprintf(&b, "%s is %s.\n\n", displayName(e), strings.ToUpper(e.Status))
+	// more continues the value of the line above, aligned under it.
+	more := func(v string) { fmt.Fprintf(&b, "%-9s %s\n", "", v) }
+	if e.Event == notify.EventMonitorUp {
+		fmt.Fprintf(&b, "%s has recovered and is %s.\n\n", displayName(e), strings.ToUpper(e.Status))
+	} else {
+		fmt.Fprintf(&b, "%s is %s.\n\n", displayName(e), strings.ToUpper(e.Status))
+	}
 	line("Monitor", nameAndID(e.MonitorName, e.MonitorID))
 	line("Service", nameAndID(e.ServiceName, e.ServiceID))
+	for l := range strings.SplitSeq(strings.TrimSpace(e.ServiceDescription), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			more(l)
+		}
+	}
+	for i, o := range e.Owners {
+		if i == 0 {
+			line("Owners", owner(o))
+		} else {
+			more(owner(o))
+		}
+	}
 	status := e.Status
 	if e.PreviousStatus != "" && e.PreviousStatus != e.Status {
 		status = e.PreviousStatus + " → " + e.Status
@@ -153,7 +182,7 @@ func Body(e notify.Event) string {
 	}
 	line("Status", status)
 	line("Event", e.Event)
-	line("Time", e.Time.UTC().Format("2006-01-02 15:04:05 UTC"))
+	line("Time", FormatTime(e.Time, loc))
 	line("Link", e.URL)
 	if r := strings.TrimSpace(e.Reason); r != "" {
 		b.WriteString("\nReason:\n")
@@ -207,7 +236,7 @@ func (n *Notifier) message(e notify.Event) (*mail.Msg, error) {
 	m.SetGenHeader("X-Tocsin-Event", e.Event)
 	m.SetGenHeader("X-Tocsin-Monitor", e.MonitorID)
 	m.SetGenHeader("X-Tocsin-Notification-Id", e.ID)
-	m.SetBodyString(mail.TypeTextPlain, Body(e))
+	m.SetBodyString(mail.TypeTextPlain, Body(e, n.loc))
 	return m, nil
 }
 
@@ -298,6 +327,52 @@ func label(e notify.Event) string {
 		s = s[i+1:]
 	}
 	return strings.ToUpper(s)
+}
+
+// FormatTime shows t in loc with UTC beside it, such as
+// "2025-03-04 14:02:00 CET (13:02:00 UTC)"; the UTC side carries its own
+// date when that differs. A nil loc, or a zone that is UTC at t, shows UTC
+// only.
+func FormatTime(t time.Time, loc *time.Location) string {
+	const day, clock = "2006-01-02", "15:04:05"
+	u := t.UTC()
+	plain := u.Format(day + " " + clock + " UTC")
+	if loc == nil {
+		return plain
+	}
+	local := t.In(loc)
+	if name, offset := local.Zone(); offset == 0 && (name == "UTC" || name == "GMT" || name == "Z") {
+		return plain
+	}
+	utc := u.Format(clock + " UTC")
+	if local.Format(day) != u.Format(day) {
+		utc = plain
+	}
+	return local.Format(day+" "+clock+" MST") + " (" + utc + ")"
+}
+
+// owner shows one owner: a person as "Name <address>", a team as
+// "Name (team)" followed by its members.
+func owner(o config.Owner) string {
+	s := o.Name
+	if s == "" {
+		s = o.ID
+	}
+	if o.Kind == config.OwnerTeam {
+		s += " (team)"
+		if len(o.Members) > 0 {
+			names := make([]string, 0, len(o.Members))
+			for _, m := range o.Members {
+				names = append(names, owner(m))
+			}
+			s += ": " + strings.Join(names, ", ")
+		}
+		return s
+	}
+	if o.Email != "" {
+		s += " <" + o.Email + ">"
+	}
+	return s
 }
 
 func displayName(e notify.Event) string {

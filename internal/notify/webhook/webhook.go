@@ -92,6 +92,10 @@ func (n *Notifier) Notify(ctx context.Context, e notify.Event) (retry bool, err 
 		return true, fmt.Errorf("%s: %w", n.where, err)
 	}
 	e.Time = e.Time.UTC()
+	if e.Owners == nil {
+		// Receivers read owners as a list, also when there are none.
+		e.Owners = []config.Owner{}
+	}
 	body, err := json.Marshal(e)
 	if err != nil {
 		return false, fmt.Errorf("%s: encoding the event: %w", n.where, err)
