@@ -406,19 +406,7 @@ func TestHeartbeatAPIAndUI(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tocsin.yaml")
 	writeConfig(t, path, pingConfig(t, "sqlite", "services:\n  - id: exports\n"))
 	r := start(t, path)
-	ctx := t.Context()
-	st := r.app.Store()
-	u, err := st.CreateUser(ctx, store.User{Name: "ada", PasswordHash: "x", Admin: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const token, cookie = "tocsin_test-token-0123456789", "session-cookie-0123456789"
-	if _, err := st.CreateAPIToken(ctx, store.APIToken{UserID: u.ID, Name: "t", TokenHash: sha(token), Prefix: "tocsin_test"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.CreateSession(ctx, store.Session{TokenHash: sha(cookie), UserID: u.ID, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
+	token, cookie := signIn(t, r.app.Store())
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	compact := func(s string) string {
 		var b bytes.Buffer

@@ -17,6 +17,25 @@ import (
 // The credentials of the monitor in TestMonitorSecretsNeverShown.
 var monitorSecrets = []string{"pw-s3cret-1", "tok-s3cret-2", "hdr-s3cret-3", "key-s3cret-4"}
 
+// signIn creates an admin with an API token and a session, and returns
+// the token and the session cookie's value.
+func signIn(t *testing.T, st store.Store) (token, cookie string) {
+	t.Helper()
+	ctx := t.Context()
+	u, err := st.CreateUser(ctx, store.User{Name: "ada", PasswordHash: "x", Admin: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, cookie = "tocsin_test-token-0123456789", "session-cookie-0123456789"
+	if _, err := st.CreateAPIToken(ctx, store.APIToken{UserID: u.ID, Name: "t", TokenHash: sha(token), Prefix: "tocsin_test"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateSession(ctx, store.Session{TokenHash: sha(cookie), UserID: u.ID, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	return token, cookie
+}
+
 func checkNoSecret(t *testing.T, where, text string) {
 	t.Helper()
 	for _, s := range monitorSecrets {
@@ -75,19 +94,7 @@ services:
 		t.Errorf("the webhook reason %q does not name the target without its secrets", reason)
 	}
 
-	ctx := t.Context()
-	st := r.app.Store()
-	u, err := st.CreateUser(ctx, store.User{Name: "ada", PasswordHash: "x", Admin: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const token, cookie = "tocsin_test-token-0123456789", "session-cookie-0123456789"
-	if _, err := st.CreateAPIToken(ctx, store.APIToken{UserID: u.ID, Name: "t", TokenHash: sha(token), Prefix: "tocsin_test"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.CreateSession(ctx, store.Session{TokenHash: sha(cookie), UserID: u.ID, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
+	token, cookie := signIn(t, r.app.Store())
 	get := func(p string, session bool) string {
 		t.Helper()
 		req, _ := http.NewRequest("GET", r.url+p, nil)
