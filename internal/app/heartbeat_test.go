@@ -406,8 +406,7 @@ func TestHeartbeatAPIAndUI(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tocsin.yaml")
 	writeConfig(t, path, pingConfig(t, "sqlite", "services:\n  - id: exports\n"))
 	r := start(t, path)
-	st := r.app.Store()
-	token, cookie := signIn(t, st)
+	token, cookie := signIn(t, r.app.Store())
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	compact := func(s string) string {
 		var b bytes.Buffer

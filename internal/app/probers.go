@@ -18,6 +18,7 @@ import (
 	"github.com/tocsin/tocsin/internal/probe/smtp"
 	"github.com/tocsin/tocsin/internal/probe/tcp"
 	"github.com/tocsin/tocsin/internal/probe/tlsx"
+	"github.com/tocsin/tocsin/internal/redact"
 	"github.com/tocsin/tocsin/internal/scheduler"
 )
 
@@ -74,8 +75,9 @@ func buildProbers(next, prev *config.Config, running map[string]probe.Prober, de
 		}
 		p, err := newProber(m, deps)
 		if err != nil {
-			log.Error("monitor cannot run", "monitor", m.ID, "err", err)
-			msg := fmt.Sprintf("monitor %q cannot run: %v", m.ID, err)
+			why := redact.Target(err.Error())
+			log.Error("monitor cannot run", "monitor", m.ID, "err", why)
+			msg := fmt.Sprintf("monitor %q cannot run: %s", m.ID, why)
 			p = probe.ProberFunc(func(context.Context) probe.Result {
 				return probe.Result{Status: probe.Unknown, Reason: msg}
 			})
@@ -130,19 +132,22 @@ func targetHost(m *config.Monitor) string {
 func CheckOnce(ctx context.Context, m *config.Monitor) probe.Result {
 	p, err := newProber(m, proberDeps{})
 	if err != nil {
-		return probe.Result{MonitorID: m.ID, Time: time.Now().UTC(), Status: probe.Unknown, Reason: err.Error()}
+		return probe.Result{MonitorID: m.ID, Time: time.Now().UTC(), Status: probe.Unknown, Reason: redact.Target(err.Error())}
 	}
 	return runProbe(ctx, m, p, time.Now)
 }
 
 // runProbe runs a prober under the monitor's timeout and fills in what the
-// prober may leave out.
+// prober may leave out. Every result's reason passes through redact here,
+// whatever the kind: a reason is shown and sent everywhere, the
+// credentials of a target never are.
 func runProbe(ctx context.Context, m *config.Monitor, p probe.Prober, now func() time.Time) probe.Result {
 	start := now()
 	ctx, cancel := context.WithTimeout(ctx, m.Timeout.D())
 	defer cancel()
 	r := p.Probe(ctx)
 	r.MonitorID = m.ID
+	r.Reason = redact.Target(r.Reason)
 	if r.Time.IsZero() {
 		r.Time = start
 	}

@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/tocsin/tocsin/internal/redact"
 )
 
 // watchdog pings server.watchdog_url while the scheduler keeps up and the
@@ -28,7 +30,7 @@ func (a *App) watchdog(ctx context.Context) {
 				if err := ping(ctx, client, url); err != nil {
 					a.metrics.watchdog.WithLabelValues("error").Inc()
 					if ctx.Err() == nil {
-						a.log.Warn("watchdog ping failed", "url", url, "err", err)
+						a.log.Warn("watchdog ping failed", "url", redact.Target(url), "err", redact.Target(err.Error()))
 					}
 				} else {
 					a.metrics.watchdog.WithLabelValues("ok").Inc()

@@ -15,6 +15,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/tocsin/tocsin/internal/probe"
+	"github.com/tocsin/tocsin/internal/redact"
 )
 
 // The Validate methods below check one monitor block on its own. They do
@@ -38,19 +39,20 @@ func (c *HTTPCheck) Validate() []FieldError {
 	add := func(field, format string, args ...any) {
 		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 	}
+	// Messages show the URL without its credentials (redact).
 	switch u, err := url.Parse(c.URL); {
 	case c.URL == "":
 		add("url", "url is required")
 	case err != nil:
-		add("url", "invalid URL: %v", urlParseCause(err))
+		add("url", "invalid URL: %s", urlParseCause(c.URL, err))
 	case u.Scheme == "":
-		add("url", "URL %q has no scheme, expected http:// or https://", c.URL)
+		add("url", "URL %q has no scheme, expected http:// or https://", redact.Target(c.URL))
 	case u.Scheme != "http" && u.Scheme != "https":
 		add("url", "URL scheme %q is not supported, expected http or https", u.Scheme)
 	case u.Host == "" || u.Hostname() == "":
-		add("url", "URL %q has no host", c.URL)
+		add("url", "URL %q has no host", redact.Target(c.URL))
 	case u.Port() != "" && !isPortNumber(u.Port()):
-		add("url", "URL %q has an invalid port %q", c.URL, u.Port())
+		add("url", "URL %q has an invalid port %q", redact.Target(c.URL), u.Port())
 	}
 	if c.Method != "" && !httpCheckMethods[c.Method] {
 		add("method", "unsupported method %q, expected one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS (upper case)", c.Method)
@@ -277,11 +279,17 @@ func isHTTPToken(s string) bool {
 	return true
 }
 
-func urlParseCause(err error) error {
+// urlParseCause says why raw did not parse, without the URL itself. Part
+// of a password may be what broke the URL (a '/' or '#' in it): then the
+// cause, which quotes that part, is not shown either.
+func urlParseCause(raw string, err error) string {
 	if ue, ok := err.(*url.Error); ok {
-		return ue.Err
+		err = ue.Err
 	}
-	return err
+	if strings.Contains(raw, "@") {
+		return "the URL holds user info, so why it does not parse is not shown; a '/', '?', '#' or '@' in a password must be percent-encoded (%2F, %3F, %23, %40)"
+	}
+	return redact.Target(err.Error())
 }
 
 func sortedHeaderNames(m map[string]string) []string {

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tocsin/tocsin/internal/redact"
+
 	// Person timezones must load on hosts without a zoneinfo database
 	// (scratch containers), so the binary carries its own copy.
 	_ "time/tzdata"
@@ -490,15 +492,15 @@ func (l *loader) hostPort(path, addr, what string) {
 func (l *loader) httpURL(path, raw string) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		l.errAt(path, "invalid URL %q", raw)
+		l.errAt(path, "invalid URL %q", redact.Target(raw))
 		return
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		l.errAt(path, "URL %q must start with http:// or https://", raw)
+		l.errAt(path, "URL %q must start with http:// or https://", redact.Target(raw))
 		return
 	}
 	if u.Host == "" {
-		l.errAt(path, "URL %q has no host", raw)
+		l.errAt(path, "URL %q has no host", redact.Target(raw))
 	}
 }
 

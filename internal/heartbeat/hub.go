@@ -17,6 +17,7 @@ import (
 
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/probe"
+	"github.com/tocsin/tocsin/internal/safetext"
 	"github.com/tocsin/tocsin/internal/store"
 )
 
@@ -338,6 +339,7 @@ func (h *Hub) Receive(ctx context.Context, p Ping) error {
 	if len(p.RunID) > 128 {
 		return errs.Errorf(errs.EINVALID, "the run id is longer than 128 characters")
 	}
+	cleanText(&p)
 	ls := h.limits.Load()
 	d, err := h.resolve(ctx, p, ls)
 	if err != nil {
@@ -349,8 +351,8 @@ func (h *Hub) Receive(ctx context.Context, p Ping) error {
 	// The store keeps milliseconds; so does the state, so a replay after a
 	// restart gives the same state.
 	p.Time = p.Time.UTC().Truncate(time.Millisecond)
-	if len(p.Body) > ls.BodyLimit {
-		p.Body, p.Truncated = p.Body[:ls.BodyLimit], true
+	if b, cut := safetext.CutBytes(p.Body, ls.BodyLimit); cut {
+		p.Body, p.Truncated = b, true
 	}
 	if p.Source != "" && !ls.perClient.allow(p.Source, p.Time) {
 		h.m.limited.WithLabelValues("client").Inc()

@@ -381,3 +381,38 @@ func TestClientRateLimit(t *testing.T) {
 		}
 	})
 }
+
+// TestReceiveCleansText: whichever way a ping comes, its text is stored as
+// valid UTF-8 without NUL bytes, cut on a character boundary at the
+// limits, and a body cut at the body limit never ends in half a character.
+func TestReceiveCleansText(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		db := openStore(t, ":memory:")
+		defer db.Close()
+		var res results
+		d := heartbeat.Definition{ID: "job", UUID: uuidA, Schedule: schedule.Schedule{Period: time.Hour, Grace: time.Hour}}
+		h := startHub(t, db, &res, []heartbeat.Definition{d}, heartbeat.Options{})
+		defer stop(h)
+		h.SetLimits(heartbeat.Limits{BodyLimit: 4})
+		ua := strings.Repeat("a", heartbeat.UserAgentLimit-1) + "é"
+		p := heartbeat.Ping{UUID: uuidA, Kind: heartbeat.KindFail, Transport: "email", Method: "SMTP",
+			Source: "cron\x00@ex\xffample.org", UserAgent: ua, Body: []byte("ab€")}
+		if err := h.Receive(t.Context(), p); err != nil {
+			t.Fatal(err)
+		}
+		ps, err := db.Pings(t.Context(), "job", storePage())
+		if err != nil || len(ps) != 1 {
+			t.Fatalf("Pings = %+v, %v", ps, err)
+		}
+		got := ps[0]
+		if want := strings.Repeat("a", heartbeat.UserAgentLimit-1); got.UserAgent != want {
+			t.Errorf("User-Agent %q, want %q (cut before the character that does not fit)", got.UserAgent, want)
+		}
+		if want := "cron@ex\uFFFDample.org"; got.Source != want {
+			t.Errorf("Source %q, want %q", got.Source, want)
+		}
+		if string(got.Body) != "ab" || !got.Truncated {
+			t.Errorf("Body %q (truncated %v), want \"ab\" marked truncated", got.Body, got.Truncated)
+		}
+	})
+}

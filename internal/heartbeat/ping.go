@@ -6,6 +6,17 @@ package heartbeat
 import (
 	"context"
 	"time"
+
+	"github.com/tocsin/tocsin/internal/safetext"
+)
+
+// Limits on the text a ping carries, in bytes. Longer text is cut on a
+// character boundary.
+const (
+	UserAgentLimit = 256
+	// SourceLimit holds a client address or a mail's sender (an address
+	// is at most 254 bytes).
+	SourceLimit = 256
 )
 
 // Kind is what a ping says about a run.
@@ -50,6 +61,19 @@ type Ping struct {
 
 	// Time is when the ping was received.
 	Time time.Time
+}
+
+// cleanText makes the text fields of p storable, whichever way it came:
+// valid UTF-8 without NUL bytes, cut on a character boundary at the
+// limits. A client controls all of them (a User-Agent or a mail sender may
+// hold any bytes), and the database refuses text that is not valid UTF-8.
+// The body is bytes and is stored as it is.
+func cleanText(p *Ping) {
+	p.UserAgent, _ = safetext.Cut(p.UserAgent, UserAgentLimit)
+	p.Source, _ = safetext.Cut(p.Source, SourceLimit)
+	p.Transport = safetext.Valid(p.Transport)
+	p.Method = safetext.Valid(p.Method)
+	p.RunID = safetext.Valid(p.RunID)
 }
 
 // Receiver takes pings. Receive returns only once the ping is stored

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/heartbeat"
+	"github.com/tocsin/tocsin/internal/safetext"
 )
 
 // PingReceiver takes heartbeat pings (the app's heartbeat hub).
@@ -66,10 +67,9 @@ func (s *Server) handlePing(w http.ResponseWriter, r *http.Request) {
 	p.Create = q.Get("create") == "1"
 	p.Transport, p.Method, p.Time = "http", r.Method, s.now()
 	p.Source = s.clientIP(r)
+	// The receiver makes text valid UTF-8 and cuts it on a character
+	// boundary at heartbeat.UserAgentLimit, whichever way a ping comes.
 	p.UserAgent = r.UserAgent()
-	if len(p.UserAgent) > 256 {
-		p.UserAgent = p.UserAgent[:256]
-	}
 	var buf *bytes.Buffer
 	if r.Method == http.MethodPost && r.Body != nil {
 		buf = pingBuffers.Get().(*bytes.Buffer)
@@ -82,7 +82,6 @@ func (s *Server) handlePing(w http.ResponseWriter, r *http.Request) {
 		}
 		if n > int64(limit) {
 			p.Truncated = true
-			buf.Truncate(limit)
 			// Read on so the client sees the answer and the connection
 			// stays usable, up to a bound.
 			if m, _ := io.CopyN(io.Discard, r.Body, pingDrainLimit); m == pingDrainLimit {
@@ -90,7 +89,8 @@ func (s *Server) handlePing(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if buf.Len() > 0 {
-			p.Body = buf.Bytes()
+			// Bytes, stored as they are; a cut never splits a character.
+			p.Body, _ = safetext.CutBytes(buf.Bytes(), limit)
 		}
 	}
 	ctx := r.Context()

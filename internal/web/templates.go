@@ -13,6 +13,7 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/heartbeat/schedule"
 	"github.com/tocsin/tocsin/internal/monitor"
+	"github.com/tocsin/tocsin/internal/redact"
 	"github.com/tocsin/tocsin/internal/store"
 )
 
@@ -192,8 +193,13 @@ func nagiosClass(status fmt.Stringer) string {
 	}
 }
 
-// monitorTarget says in a few words what a monitor looks at.
+// monitorTarget says in a few words what a monitor looks at, without
+// credentials: every page, the API and the search show this.
 func monitorTarget(m config.Monitor) string {
+	return redact.Target(describeTarget(m))
+}
+
+func describeTarget(m config.Monitor) string {
 	switch {
 	case m.HTTP != nil:
 		method := m.HTTP.Method

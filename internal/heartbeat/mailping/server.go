@@ -23,6 +23,7 @@ import (
 
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/heartbeat"
+	"github.com/tocsin/tocsin/internal/safetext"
 )
 
 // Defaults for the Options left at zero.
@@ -218,10 +219,7 @@ func (ss *session) Data(r io.Reader) error {
 	now := ss.s.o.Now()
 	subject, text := readMessage(raw)
 	kind := ss.s.keywords.Load().Classify(subject, text)
-	body, truncated := raw, false
-	if len(body) > ss.s.o.BodyLimit {
-		body, truncated = body[:ss.s.o.BodyLimit], true
-	}
+	body, truncated := safetext.CutBytes(raw, ss.s.o.BodyLimit)
 	var temporary, permanent error
 	ok := 0
 	for _, rc := range ss.rcpts {

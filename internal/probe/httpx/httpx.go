@@ -21,6 +21,7 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/probe/tlsx"
+	"github.com/tocsin/tocsin/internal/redact"
 )
 
 // Limits on what one run reads. The body kept for evaluation is at most
@@ -103,7 +104,7 @@ func New(c *config.HTTPCheck, ts *Transports) (*Prober, error) {
 	p := &Prober{
 		method:    method,
 		url:       c.URL,
-		target:    method + " " + c.URL,
+		target:    method + " " + redact.Target(c.URL), // the request keeps the credentials; reasons never show them
 		header:    make(http.Header, len(c.Headers)+1),
 		body:      c.Body,
 		statuses:  statuses,
@@ -130,7 +131,7 @@ func New(c *config.HTTPCheck, ts *Transports) (*Prober, error) {
 		ts = NewTransports()
 	}
 	if p.transport, err = ts.transport(c); err != nil {
-		return nil, fmt.Errorf("http check %s: %w", c.URL, err)
+		return nil, fmt.Errorf("http check %s: %w", redact.Target(c.URL), err)
 	}
 	follow := c.FollowRedirects == nil || *c.FollowRedirects
 	p.client = &http.Client{
@@ -178,7 +179,7 @@ func (p *Prober) Probe(ctx context.Context) probe.Result {
 	}
 	req, err := http.NewRequestWithContext(tr.Context(ctx), p.method, p.url, body)
 	if err != nil {
-		return fail(probe.Unknown, "building the request: "+err.Error())
+		return fail(probe.Unknown, "building the request: "+redact.Target(err.Error()))
 	}
 	req.Header = p.header // read-only: the client clones before changing it
 	if p.host != "" {
@@ -191,7 +192,7 @@ func (p *Prober) Probe(ctx context.Context) probe.Result {
 		if errors.As(err, &verr) && len(verr.UnverifiedCertificates) > 0 {
 			res.CertExpiry = verr.UnverifiedCertificates[0].NotAfter.UTC()
 		}
-		return fail(probe.FailureStatus(err), p.describe(err, start))
+		return fail(probe.FailureStatus(err), redact.Target(p.describe(err, start)))
 	}
 	defer resp.Body.Close()
 
@@ -228,7 +229,7 @@ func (p *Prober) Probe(ctx context.Context) probe.Result {
 			return fail(probe.Critical, fmt.Sprintf("%d, header %s missing", resp.StatusCode, h.name))
 		case h.value != "" && !slices.Contains(got, h.value):
 			return fail(probe.Critical, fmt.Sprintf("%d, header %s is %q, expected %q",
-				resp.StatusCode, h.name, probe.Clip(got[0], 120), h.value))
+				resp.StatusCode, h.name, redact.Header(h.name, probe.Clip(got[0], 120)), redact.Header(h.name, h.value)))
 		}
 	}
 	var bodyBytes []byte

@@ -461,6 +461,41 @@ func TestConnectionRefusedAndCancelled(t *testing.T) {
 	}
 }
 
+// TestReasonHidesCredentials: a failing probe's reason names the target
+// without its password, secret query parameters or secret header values,
+// while the request still carries them.
+func TestReasonHidesCredentials(t *testing.T) {
+	var got *http.Request
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r
+		w.Header().Set("X-Session-Token", "srv-s3cret")
+		w.WriteHeader(200)
+	}))
+	defer srv.Close()
+	u := strings.Replace(srv.URL, "http://", "http://admin:pw-s3cret@", 1) + "/?token=tok-s3cret&page=1"
+	p := newProber(t, &config.HTTPCheck{URL: u, Headers: map[string]string{"Authorization": "Bearer hdr-s3cret"},
+		Expect: config.HTTPExpect{Headers: map[string]string{"X-Session-Token": "want-s3cret"}}})
+	r := run(t, p, 5*time.Second)
+	if want := "GET " + strings.Replace(srv.URL, "http://", "http://admin:xxxxx@", 1) + "/?token=xxxxx&page=1: 200, header X-Session-Token is \"xxxxx\", expected \"xxxxx\""; r.Reason != want {
+		t.Errorf("reason %q, want %q", r.Reason, want)
+	}
+	if got.URL.Query().Get("token") != "tok-s3cret" || got.Header.Get("Authorization") != "Bearer hdr-s3cret" {
+		t.Errorf("the request lost its credentials: %v %v", got.URL, got.Header)
+	}
+
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	p = newProber(t, &config.HTTPCheck{URL: "http://admin:pw-s3cret@" + addr + "/?api_key=k-s3cret"})
+	r = run(t, p, 5*time.Second)
+	if want := "GET http://admin:xxxxx@" + addr + "/?api_key=xxxxx: connect: connection refused"; r.Reason != want {
+		t.Errorf("reason %q, want %q", r.Reason, want)
+	}
+}
+
 func TestNewRejectsBadConfig(t *testing.T) {
 	for _, c := range []*config.HTTPCheck{
 		nil,

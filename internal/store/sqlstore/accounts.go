@@ -14,7 +14,7 @@ import (
 // CreateUser stores a new user and returns it with its ID (and CreatedAt,
 // when it was zero). A taken name is ECONFLICT.
 func (d *DB) CreateUser(ctx context.Context, u store.User) (store.User, error) {
-	u.Name = strings.TrimSpace(u.Name)
+	u.Name, u.PasswordHash = strings.TrimSpace(text(u.Name)), text(u.PasswordHash)
 	if u.Name == "" {
 		return store.User{}, errs.Errorf(errs.EINVALID, "create user: the name is empty")
 	}
@@ -56,7 +56,7 @@ func (d *DB) User(ctx context.Context, id int64) (store.User, error) {
 
 // UserByName returns the user with the given name, or ENOTFOUND.
 func (d *DB) UserByName(ctx context.Context, name string) (store.User, error) {
-	return scanUser(d.read.QueryRowContext(ctx, d.q(userCols+"WHERE name = ?"), name), fmt.Sprintf("user %q", name))
+	return scanUser(d.read.QueryRowContext(ctx, d.q(userCols+"WHERE name = ?"), text(name)), fmt.Sprintf("user %q", name))
 }
 
 // UserCount counts users.
@@ -77,7 +77,7 @@ func (d *DB) SetPassword(ctx context.Context, userID int64, hash string) error {
 // execOne runs a statement that must change a row; ENOTFOUND names what
 // when none matched.
 func (d *DB) execOne(ctx context.Context, what, q string, args ...any) error {
-	res, err := d.write.ExecContext(ctx, d.q(q), args...)
+	res, err := d.write.ExecContext(ctx, d.q(q), textArgs(args...)...)
 	if err != nil {
 		return fmt.Errorf("update %s: %w", what, err)
 	}
@@ -155,7 +155,7 @@ func (d *DB) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, e
 // the user does not exist; ECONFLICT when the user already has a token of
 // that name or the hash is taken.
 func (d *DB) CreateAPIToken(ctx context.Context, t store.APIToken) (store.APIToken, error) {
-	t.Name = strings.TrimSpace(t.Name)
+	t.Name, t.Prefix = strings.TrimSpace(text(t.Name)), text(t.Prefix)
 	if t.Name == "" {
 		return store.APIToken{}, errs.Errorf(errs.EINVALID, "create API token: the name is empty")
 	}

@@ -77,7 +77,7 @@ func (d *DB) SavePings(ctx context.Context, b store.PingBatch) error {
 				if len(p.Body) > 0 {
 					body = p.Body
 				}
-				args = append(args, keys[p.HeartbeatID], ms(p.Time), p.Kind, exit, p.RunID, p.Duration.Microseconds(), body, p.Truncated, p.Transport, p.Method, p.Source, p.UserAgent)
+				args = append(args, keys[p.HeartbeatID], ms(p.Time), text(p.Kind), exit, text(p.RunID), p.Duration.Microseconds(), body, p.Truncated, text(p.Transport), text(p.Method), text(p.Source), text(p.UserAgent))
 			}
 			if _, err := tx.StmtContext(ctx, stmts[k]).ExecContext(ctx, args...); err != nil {
 				return fmt.Errorf("save pings: %w", err)
@@ -119,6 +119,7 @@ func (d *DB) pingInsert(ctx context.Context, n int) (*sql.Stmt, error) {
 
 // Pings lists a heartbeat's pings, newest first.
 func (d *DB) Pings(ctx context.Context, heartbeatID string, p store.Page) ([]store.Ping, error) {
+	heartbeatID = text(heartbeatID)
 	limit, before := clampPage(p)
 	out := []store.Ping{}
 	key, ok, err := d.lookupKey(ctx, monitorTable, heartbeatID)
@@ -258,10 +259,10 @@ func (d *DB) CreateHeartbeat(ctx context.Context, h store.StoredHeartbeat) error
 	}
 	var slug any
 	if h.Slug != "" {
-		slug = h.Slug
+		slug = text(h.Slug)
 	}
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, d.q("INSERT INTO heartbeats (id, uuid, slug, spec, created_at) VALUES (?, ?, ?, ?, ?)"), h.ID, h.UUID, slug, string(h.Spec), ms(created))
+		_, err := tx.ExecContext(ctx, d.q("INSERT INTO heartbeats (id, uuid, slug, spec, created_at) VALUES (?, ?, ?, ?, ?)"), text(h.ID), text(h.UUID), slug, text(string(h.Spec)), ms(created))
 		return err
 	})
 	if isUniqueViolation(err) {
@@ -302,7 +303,7 @@ func (d *DB) StoredHeartbeats(ctx context.Context) ([]store.StoredHeartbeat, err
 func (d *DB) DeleteHeartbeat(ctx context.Context, id string) error {
 	var n int64
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, d.q("DELETE FROM heartbeats WHERE id = ?"), id)
+		res, err := tx.ExecContext(ctx, d.q("DELETE FROM heartbeats WHERE id = ?"), text(id))
 		if err != nil {
 			return err
 		}

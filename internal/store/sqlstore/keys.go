@@ -55,7 +55,7 @@ func (d *DB) ensureKeys(ctx context.Context, kt keyTable, names []string) (map[s
 			part := missing[i:min(i+chunk, len(missing))]
 			args := make([]any, len(part))
 			for j, n := range part {
-				args[j] = n
+				args[j] = text(n)
 			}
 			ins := fmt.Sprintf("INSERT INTO %s (%s) VALUES %s ON CONFLICT (%s) DO NOTHING",
 				kt.table, kt.col, placeholders(len(part), 1), kt.col)
@@ -68,6 +68,7 @@ func (d *DB) ensureKeys(ctx context.Context, kt keyTable, names []string) (map[s
 			if err != nil {
 				return fmt.Errorf("read %s keys: %w", kt.table, err)
 			}
+			stored := make(map[string]int64, len(part))
 			for rows.Next() {
 				var k int64
 				var n string
@@ -75,10 +76,13 @@ func (d *DB) ensureKeys(ctx context.Context, kt keyTable, names []string) (map[s
 					rows.Close()
 					return fmt.Errorf("read %s keys: %w", kt.table, err)
 				}
-				out[n] = k
+				stored[n] = k
 			}
 			if err := rowsDone(rows); err != nil {
 				return fmt.Errorf("read %s keys: %w", kt.table, err)
+			}
+			for _, n := range part {
+				out[n] = stored[text(n)]
 			}
 		}
 		return nil
@@ -91,7 +95,7 @@ func (d *DB) ensureKeys(ctx context.Context, kt keyTable, names []string) (map[s
 	for _, n := range missing {
 		if k := out[n]; k != 0 {
 			kt.keys(d)[n] = k
-			kt.names(d)[k] = n
+			kt.names(d)[k] = text(n)
 		}
 	}
 	return out, nil
@@ -106,7 +110,7 @@ func (d *DB) lookupKey(ctx context.Context, kt keyTable, name string) (key int64
 		return k, true, nil
 	}
 	q := fmt.Sprintf("SELECT key FROM %s WHERE %s = ?", kt.table, kt.col)
-	err = d.read.QueryRowContext(ctx, d.q(q), name).Scan(&k)
+	err = d.read.QueryRowContext(ctx, d.q(q), text(name)).Scan(&k)
 	if err == sql.ErrNoRows {
 		return 0, false, nil
 	}
@@ -115,7 +119,7 @@ func (d *DB) lookupKey(ctx context.Context, kt keyTable, name string) (key int64
 	}
 	d.mu.Lock()
 	kt.keys(d)[name] = k
-	kt.names(d)[k] = name
+	kt.names(d)[k] = text(name)
 	d.mu.Unlock()
 	return k, true, nil
 }

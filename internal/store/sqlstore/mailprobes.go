@@ -14,7 +14,7 @@ import (
 // the monitor is ECONFLICT.
 func (d *DB) AddMailProbe(ctx context.Context, m store.MailProbe) error {
 	_, err := d.write.ExecContext(ctx, d.q(`INSERT INTO mail_probes (monitor_id, token, sent_at, via, state, received_at, folder)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`), m.MonitorID, m.Token, ms(m.SentAt), m.Via, m.State, nullMS(m.ReceivedAt), m.Folder)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`), textArgs(m.MonitorID, m.Token, ms(m.SentAt), m.Via, m.State, nullMS(m.ReceivedAt), m.Folder)...)
 	if isUniqueViolation(err) {
 		return errs.Errorf(errs.ECONFLICT, "probe mail %s of monitor %q is already recorded", m.Token, m.MonitorID)
 	}
@@ -28,7 +28,7 @@ func (d *DB) AddMailProbe(ctx context.Context, m store.MailProbe) error {
 // probe mail; ENOTFOUND when it is not recorded.
 func (d *DB) UpdateMailProbe(ctx context.Context, m store.MailProbe) error {
 	res, err := d.write.ExecContext(ctx, d.q(`UPDATE mail_probes SET state = ?, received_at = ?, folder = ?
-		WHERE monitor_id = ? AND token = ?`), m.State, nullMS(m.ReceivedAt), m.Folder, m.MonitorID, m.Token)
+		WHERE monitor_id = ? AND token = ?`), textArgs(m.State, nullMS(m.ReceivedAt), m.Folder, m.MonitorID, m.Token)...)
 	if err != nil {
 		return fmt.Errorf("update probe mail of monitor %q: %w", m.MonitorID, err)
 	}
@@ -45,6 +45,7 @@ const mailProbesLimit = 20000
 // MailProbes lists a monitor's probe mails sent at or after since and every
 // pending one, oldest first.
 func (d *DB) MailProbes(ctx context.Context, monitorID string, since time.Time) ([]store.MailProbe, error) {
+	monitorID = text(monitorID)
 	rows, err := d.read.QueryContext(ctx, d.q(`SELECT token, sent_at, via, state, received_at, folder FROM mail_probes
 		WHERE monitor_id = ? AND (sent_at >= ? OR state = 'pending')
 		ORDER BY sent_at, token LIMIT ?`), monitorID, ms(since), mailProbesLimit)
@@ -75,7 +76,7 @@ func (d *DB) PruneMailProbes(ctx context.Context, monitorID string, before time.
 	q, args := `DELETE FROM mail_probes WHERE sent_at < ?`, []any{ms(before)}
 	if monitorID != "" {
 		q += ` AND monitor_id = ?`
-		args = append(args, monitorID)
+		args = append(args, text(monitorID))
 	}
 	res, err := d.write.ExecContext(ctx, d.q(q), args...)
 	if err != nil {

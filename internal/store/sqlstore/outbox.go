@@ -40,7 +40,7 @@ func (d *DB) ClaimDue(ctx context.Context, owner string, now time.Time, lease ti
 	} else {
 		q = "UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE seq IN (" + due + ") RETURNING " + outboxCols
 	}
-	rows, err := d.write.QueryContext(ctx, d.q(q), owner, until, n, n, limit)
+	rows, err := d.write.QueryContext(ctx, d.q(q), text(owner), until, n, n, limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim notifications: %w", err)
 	}
@@ -92,6 +92,7 @@ func (d *DB) RecordAttempt(ctx context.Context, a store.Attempt, next time.Time)
 	default:
 		return errs.Errorf(errs.EINVALID, "record notification attempt: outcome %q is not one of sent, retry, failed", a.Outcome)
 	}
+	a.MessageID, a.Channel, a.MonitorID, a.Event, a.Error = text(a.MessageID), text(a.Channel), text(a.MonitorID), text(a.Event), text(a.Error)
 	now := d.now()
 	if a.Time.IsZero() {
 		a.Time = now
@@ -153,7 +154,7 @@ func (d *DB) ReleaseLeases(ctx context.Context, owner string) (int, error) {
 	if owner == "" {
 		return 0, errs.Errorf(errs.EINVALID, "release notification leases: owner is empty")
 	}
-	res, err := d.write.ExecContext(ctx, d.q("UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ? AND state = 'pending'"), owner)
+	res, err := d.write.ExecContext(ctx, d.q("UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ? AND state = 'pending'"), text(owner))
 	if err != nil {
 		return 0, fmt.Errorf("release notification leases: %w", err)
 	}
@@ -185,7 +186,7 @@ func (d *DB) Attempts(ctx context.Context, monitorID string, p store.Page) ([]st
 	args := []any{before}
 	if monitorID != "" {
 		q += " AND monitor_id = ?"
-		args = append(args, monitorID)
+		args = append(args, text(monitorID))
 	}
 	rows, err := d.read.QueryContext(ctx, d.q(q+" ORDER BY id DESC LIMIT ?"), append(args, limit)...)
 	if err != nil {
@@ -216,7 +217,7 @@ func (d *DB) OutboxMessages(ctx context.Context, monitorID string, p store.Page)
 	args := []any{before}
 	if monitorID != "" {
 		q += " AND monitor_id = ?"
-		args = append(args, monitorID)
+		args = append(args, text(monitorID))
 	}
 	rows, err := d.read.QueryContext(ctx, d.q(q+" ORDER BY seq DESC LIMIT ?"), append(args, limit)...)
 	if err != nil {

@@ -143,7 +143,7 @@ func resultRows(rs []probe.Result, keys, metricKeys map[string]int64) []resultRo
 		row.t = ms(r.Time)
 		var reason any
 		if r.Status != probe.OK && r.Reason != "" {
-			reason = r.Reason
+			reason = text(r.Reason)
 		}
 		row.args = [resultNCols]any{row.key, nil, int64(r.Status), r.Duration.Microseconds(), reason, encodeDetail(r, metricKeys)}
 	}
@@ -248,7 +248,7 @@ func (d *DB) insertChunks(ctx context.Context, tx *sql.Tx, format string, cols, 
 	for i := 0; i < rows; i += chunk {
 		n := min(chunk, rows-i)
 		q := fmt.Sprintf(format, placeholders(n, cols))
-		if _, err := tx.ExecContext(ctx, d.q(q), args[i*cols:(i+n)*cols]...); err != nil {
+		if _, err := tx.ExecContext(ctx, d.q(q), textArgs(args[i*cols:(i+n)*cols]...)...); err != nil {
 			return err
 		}
 	}
@@ -284,6 +284,7 @@ func (d *DB) MonitorStates(ctx context.Context) (map[string]monitor.State, error
 // Results lists a monitor's results, newest first. The ID of a result is
 // its start time in unix milliseconds. OK results have an empty Reason.
 func (d *DB) Results(ctx context.Context, monitorID string, p store.Page) ([]store.StoredResult, error) {
+	monitorID = text(monitorID)
 	limit, before := clampPage(p)
 	out := []store.StoredResult{}
 	key, ok, err := d.lookupKey(ctx, monitorTable, monitorID)

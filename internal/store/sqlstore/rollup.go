@@ -151,6 +151,7 @@ func summarize(durs []int64) summary {
 
 // Rollups lists a monitor's hourly rollups in [from, to), oldest first.
 func (d *DB) Rollups(ctx context.Context, monitorID string, from, to time.Time) ([]store.HourlyRollup, error) {
+	monitorID = text(monitorID)
 	out := []store.HourlyRollup{}
 	key, ok, err := d.lookupKey(ctx, monitorTable, monitorID)
 	if err != nil || !ok {

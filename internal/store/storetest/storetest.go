@@ -75,6 +75,7 @@ func Run(t *testing.T, open Opener) {
 		{"HeartbeatStates", testHeartbeatStates},
 		{"StoredHeartbeats", testStoredHeartbeats},
 		{"ConcurrentPingBatches", testConcurrentPingBatches},
+		{"HostileText", testHostileText},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
