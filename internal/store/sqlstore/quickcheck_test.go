@@ -79,4 +79,13 @@ func TestOpenRefusesADamagedFile(t *testing.T) {
 	if !strings.Contains(logs.String(), "the start-up check of the SQLite file was cut short") {
 		t.Errorf("log %q does not say the check was cut short", logs.String())
 	}
+
+	// A damaged header gets the same advice.
+	if err := os.WriteFile(path, []byte(strings.Repeat("x", 8192)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = sqlstore.Open(t.Context(), sqlstore.Options{DSN: path})
+	if err == nil || !strings.Contains(err.Error(), "is damaged; Tocsin will not start on it.\nopening it failed: file is not a database") {
+		t.Errorf("Open of a file with a damaged header: %v", err)
+	}
 }

@@ -143,7 +143,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if err := d.write.PingContext(ctx); err != nil {
 		d.Close()
 		if isCorrupt(err) {
-			return nil, damaged(sqlitePath(o.DSN), err.Error())
+			return nil, damaged(sqlitePath(o.DSN), "opening it failed: "+err.Error())
 		}
 		return nil, fmt.Errorf("connect to the %s database: %w", d.dialectName(), err)
 	}
@@ -195,9 +195,9 @@ func (d *DB) quickCheck(ctx context.Context, dsn string, budget time.Duration) e
 		d.log.Debug("SQLite file checked", "file", path, "duration", time.Since(start))
 		return nil
 	case err == nil:
-		return damaged(path, strings.Join(problems, "; "))
+		return damaged(path, "PRAGMA quick_check found: "+strings.Join(problems, "; "))
 	case isCorrupt(err):
-		return damaged(path, err.Error())
+		return damaged(path, "PRAGMA quick_check failed: "+err.Error())
 	case qctx.Err() != nil && ctx.Err() == nil:
 		d.log.Warn("the start-up check of the SQLite file was cut short; check it in full while Tocsin is stopped",
 			"file", path, "budget", budget, "command", "sqlite3 "+path+` "PRAGMA quick_check"`)
@@ -242,11 +242,11 @@ func isCorrupt(err error) bool {
 	return code == sqlite3.SQLITE_CORRUPT || code == sqlite3.SQLITE_NOTADB
 }
 
-// damaged is the refusal to start on a damaged SQLite file: what is wrong,
-// where the file is and what to do.
+// damaged is the refusal to start on a damaged SQLite file: what is wrong
+// (problem), where the file is and what to do.
 func damaged(path, problem string) error {
 	return fmt.Errorf("the SQLite database %[1]s is damaged; Tocsin will not start on it.\n"+
-		"PRAGMA quick_check found: %[2]s\n"+
+		"%[2]s\n"+
 		"Stop anything that uses the file and keep a copy of it with its -wal and -shm files, then either\n"+
 		"  - restore the latest backup: put it in place of %[1]s and remove %[1]s-wal and %[1]s-shm, or\n"+
 		"  - salvage what can be read into a new file and use that one:\n"+
