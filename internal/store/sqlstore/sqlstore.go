@@ -168,9 +168,9 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 const quickCheckProblems = 5
 
 // DefaultQuickCheckBudget bounds the start-up check of a SQLite file. It
-// reads every page, about 2 s per 150 MB on a small server with the file in
-// the page cache, so the budget covers files up to about 1.5 GB; a larger
-// file is checked as far as the budget goes (docs/operations.md).
+// reads every page, about 10 s for 600 MB on a small shared server with the
+// file in the page cache, so the budget covers files up to about 1.2 GB; a
+// larger file is checked as far as the budget goes (docs/operations.md).
 const DefaultQuickCheckBudget = 20 * time.Second
 
 // quickCheck runs PRAGMA quick_check on a SQLite file before anything is
