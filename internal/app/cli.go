@@ -18,6 +18,7 @@ import (
 
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/heartbeat/runner"
+	"github.com/tocsin/tocsin/internal/logx"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/store/sqlstore"
 	"github.com/tocsin/tocsin/internal/web"
@@ -146,7 +147,11 @@ func cmdServe(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "tocsin serve: bad --log-level %q\n", *logLevel)
 		return 2
 	}
-	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
+	// Repeated warnings and errors are summarised once a minute, so an
+	// outage cannot fill the disk with one line per failed write.
+	logs := logx.NewDedup(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}), logx.Options{})
+	defer logs.Close()
+	logger := slog.New(logs)
 	if _, code := loadConfig(*path, env); code != 0 {
 		return code
 	}

@@ -1,10 +1,7 @@
 package web
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 
@@ -57,28 +54,5 @@ func (s *Server) apiTokenDelete(w http.ResponseWriter, r *http.Request, u store.
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-// decodeJSON reads one JSON object of at most 1 MiB into v, refusing
-// unknown fields and trailing data.
-func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var tooLarge *http.MaxBytesError
-		switch {
-		case errors.As(err, &tooLarge):
-			return err
-		case errors.Is(err, io.EOF):
-			return errs.Errorf(errs.EINVALID, "the request body is empty; send a JSON object")
-		default:
-			return errs.Errorf(errs.EINVALID, "the request body is not the expected JSON: %v", err)
-		}
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errs.Errorf(errs.EINVALID, "the request body has data after the JSON object")
-	}
 	return nil
 }

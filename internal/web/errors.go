@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -113,6 +114,78 @@ func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request, _ store.User) error {
 	return errs.Errorf(errs.ENOTFOUND, "no API endpoint %s %s; see /api/v1/openapi.json", r.Method, r.URL.Path)
 }
+
+// unrouted serves the requests no route matches, which ServeMux answers in
+// plain text: 404, or 405 with the Allow header it works out from the
+// patterns registered for the path. The answers are replaced by ones in the
+// form of the part of the site asked for: a JSON error under /api/, a page
+// elsewhere. Matched requests go straight to the mux.
+func (s *Server) unrouted(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(&unroutedWriter{ResponseWriter: w, s: s, r: r}, r)
+	})
+}
+
+// unroutedWriter replaces the mux's plain-text 404 and 405; anything else
+// (the redirect of an unclean path) passes through.
+type unroutedWriter struct {
+	http.ResponseWriter
+	s        *Server
+	r        *http.Request
+	replaced bool
+}
+
+func (w *unroutedWriter) WriteHeader(status int) {
+	if w.replaced {
+		return
+	}
+	switch status {
+	case http.StatusNotFound:
+		w.replaced = true
+		if strings.HasPrefix(w.r.URL.Path, "/api/") {
+			w.s.api(w.s.apiNotFound).ServeHTTP(w.ResponseWriter, w.r)
+		} else {
+			w.s.public(w.s.handleNotFound).ServeHTTP(w.ResponseWriter, w.r)
+		}
+	case http.StatusMethodNotAllowed:
+		w.replaced = true
+		w.s.methodNotAllowed(w.ResponseWriter, w.r)
+	default:
+		w.ResponseWriter.WriteHeader(status)
+	}
+}
+
+func (w *unroutedWriter) Write(b []byte) (int, error) {
+	if w.replaced {
+		return len(b), nil
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// methodNotAllowed answers a method the path does not take, keeping the
+// Allow header the mux set. It needs no login: which methods a path takes
+// is no secret (the OpenAPI description lists them).
+func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	allow := w.Header().Get("Allow")
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		writeJSON(w, http.StatusMethodNotAllowed, errorBody{Error: errorDetail{Code: codeMethodNotAllowed,
+			Message: fmt.Sprintf("%s %s is not an API endpoint; %s takes %s", r.Method, r.URL.Path, r.URL.Path, allow)}})
+		return
+	}
+	var u *store.User
+	if su, ok, err := s.sessionUser(r); err == nil && ok {
+		u = &su
+	}
+	s.render(w, r, http.StatusMethodNotAllowed, "error.html", u, "Method not allowed", errorPage{Status: http.StatusMethodNotAllowed,
+		Message: fmt.Sprintf("%s does not take %s requests, only %s.", r.URL.Path, r.Method, allow)})
+}
+
+// codeMethodNotAllowed is the API error code of a 405.
+const codeMethodNotAllowed = "method_not_allowed"
 
 // crossOriginDenied answers unsafe requests that came from another origin.
 func (s *Server) crossOriginDenied(w http.ResponseWriter, r *http.Request) {

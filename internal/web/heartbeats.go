@@ -70,6 +70,29 @@ func (noHeartbeats) CreateHeartbeat(context.Context, config.Heartbeat) (Heartbea
 	return HeartbeatView{}, errs.Errorf(errs.EUNAVAILABLE, "heartbeats are not enabled")
 }
 
+// Length limits of a heartbeat's text fields, in characters (docs/api.md);
+// the id, uuid and slug have patterns of their own.
+const (
+	maxHeartbeatName     = 200
+	maxHeartbeatCron     = 100
+	maxHeartbeatTimezone = 64
+)
+
+// heartbeatTextLimits refuses a heartbeat whose name, cron expression or
+// timezone is longer than a page, a log line or the IANA database has room
+// for.
+func heartbeatTextLimits(h config.Heartbeat) error {
+	for _, f := range []struct {
+		name, value string
+		limit       int
+	}{{"name", h.Name, maxHeartbeatName}, {"cron", h.Cron, maxHeartbeatCron}, {"timezone", h.Timezone, maxHeartbeatTimezone}} {
+		if n := utf8.RuneCountInString(f.value); n > f.limit {
+			return errs.Errorf(errs.EINVALID, "field %q is %d characters long; the limit is %d", f.name, n, f.limit)
+		}
+	}
+	return nil
+}
+
 // heartbeatURL is the UI path of a heartbeat.
 func heartbeatURL(id string) string { return "/heartbeats/" + url.PathEscape(id) }
 
@@ -234,6 +257,9 @@ func (s *Server) apiHeartbeatCreate(w http.ResponseWriter, r *http.Request, _ st
 	if err := decodeJSON(w, r, &h); err != nil {
 		return err
 	}
+	if err := heartbeatTextLimits(h); err != nil {
+		return err
+	}
 	v, err := s.heartbeats().CreateHeartbeat(r.Context(), h)
 	if err != nil {
 		return err
@@ -347,11 +373,14 @@ func (s *Server) handleHeartbeatCreate(w http.ResponseWriter, r *http.Request, u
 			continue
 		}
 		d, err := config.ParseDuration(v)
-		if err != nil {
-			bad = append(bad, fmt.Sprintf("%s: %q is not a duration such as 30s, 5m, 1h or 2d", fd.key, v))
+		if err != nil || d <= 0 {
+			bad = append(bad, fmt.Sprintf("%s: %q is not a duration longer than zero, such as 30s, 5m, 1h or 2d", fd.key, v))
 			continue
 		}
 		*fd.dst = config.Duration(d)
+	}
+	if err := heartbeatTextLimits(h); err != nil {
+		bad = append(bad, errs.Message(err))
 	}
 	if len(bad) > 0 {
 		s.renderHeartbeats(w, r, u, http.StatusBadRequest, h, strings.Join(bad, "; "))

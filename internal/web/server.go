@@ -134,7 +134,7 @@ func New(opts Options) (*Server, error) {
 	}
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(s.crossOriginDenied))
-	s.handler = pingsFirst(http.HandlerFunc(s.handlePing), securityHeaders(csrf.Handler(mux)))
+	s.handler = pingsFirst(http.HandlerFunc(s.handlePing), securityHeaders(csrf.Handler(s.unrouted(mux))))
 	return s, nil
 }
 
@@ -175,7 +175,8 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /settings/tokens", s.ui(s.handleTokenCreate))
 	s.handle("POST /settings/tokens/{id}/revoke", s.ui(s.handleTokenRevoke))
 	s.handle("POST /demo/toggle", s.ui(s.handleDemoToggle))
-	s.handle("/", s.public(s.handleNotFound))
+	// No catch-all "/" or "/api/" pattern: one would match every method
+	// and turn each 405 into a 404; unrouted answers what nothing matches.
 
 	// JSON API.
 	s.handle("GET /api/v1/openapi.json", http.HandlerFunc(s.handleOpenAPI))
@@ -198,7 +199,6 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /api/v1/tokens", s.api(s.apiTokens))
 	s.handle("POST /api/v1/tokens", s.api(s.apiTokenCreate))
 	s.handle("DELETE /api/v1/tokens/{id}", s.api(s.apiTokenDelete))
-	s.handle("/api/", s.api(s.apiNotFound))
 }
 
 // pingsFirst sends /ping/ requests straight to pings, the hot path: a

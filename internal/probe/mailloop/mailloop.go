@@ -283,16 +283,25 @@ func (p *Prober) sendOnly(ctx context.Context, start time.Time) probe.Result {
 	return res
 }
 
-// lookDeadline is when a run stops looking for its own mail.
-func (p *Prober) lookDeadline(ctx context.Context, start time.Time) time.Time {
-	end := start.Add(30 * time.Second)
+// lookDeadline is when a run stops looking for its own mail: wait after
+// the start when set; at the latest reserve before the run's own deadline
+// (the monitor's timeout); and max_delivery after the send began, when the
+// mail is lost. In that last case lost is true: the run makes its last
+// look at that very time and reports the mail lost then, so a run lasts at
+// most max_delivery plus that one look, the deletions and the bookkeeping.
+// Otherwise a mail still on its way stays pending for the next run.
+func (p *Prober) lookDeadline(ctx context.Context, start time.Time) (end time.Time, lost bool) {
+	end = start.Add(30 * time.Second)
 	if d, ok := ctx.Deadline(); ok {
 		end = d.Add(-reserve)
 	}
 	if p.wait > 0 && start.Add(p.wait).Before(end) {
 		end = start.Add(p.wait)
 	}
-	return end
+	if at := start.Add(p.maxDelivery); !at.After(end) {
+		return at, true
+	}
+	return end, false
 }
 
 func (p *Prober) sleep(ctx context.Context, d time.Duration) bool {
@@ -339,7 +348,7 @@ func (p *Prober) roundTrip(ctx context.Context, start time.Time) probe.Result {
 	var received []int
 	var scanErr, removeErr error
 	var sess session
-	end := p.lookDeadline(ctx, start)
+	end, lostAtEnd := p.lookDeadline(ctx, start)
 	for {
 		if sess == nil {
 			sess, scanErr = p.open(ctx)
@@ -408,7 +417,17 @@ func (p *Prober) roundTrip(ctx context.Context, start time.Time) probe.Result {
 		if sent < 0 || history[sent].State != StatePending {
 			break
 		}
-		if !p.now().Add(p.poll).Before(end) || !p.sleep(ctx, p.poll) {
+		// Look every poll while a whole one fits; at max_delivery, look
+		// once more at the deadline itself, so a mail still missing then
+		// is lost at once.
+		pause := p.poll
+		if left := end.Sub(p.now()); left <= pause {
+			if !lostAtEnd || left <= 0 {
+				break
+			}
+			pause = left
+		}
+		if !p.sleep(ctx, pause) {
 			break
 		}
 	}

@@ -126,6 +126,47 @@ func TestRunWaitsForItsMail(t *testing.T) {
 	})
 }
 
+// With max_delivery shorter than the timeout, a run ends at max_delivery
+// and reports the mail lost then, instead of looking on until shortly
+// before the timeout (a run with max_delivery 15s under the default 1m
+// timeout lasted 56s).
+func TestRunEndsAtMaxDelivery(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n := testkit.NewPipeNet()
+		ms := testkit.StartMail(t, testkit.MailOptions{Net: n})
+		c := loopConfig()
+		c.Wait = 0
+		c.MaxDelivery = config.Duration(15 * time.Second)
+		p := newLoop(t, n, c, nil)
+		probeOnce := func() (probe.Result, time.Duration) {
+			ctx, cancel := context.WithTimeout(context.Background(), config.DefaultMailLoopTimeout)
+			defer cancel()
+			start := time.Now()
+			r := p.Probe(ctx)
+			return r, time.Since(start)
+		}
+
+		ms.SetLose(true)
+		r, took := probeOnce()
+		mailtest.Want(t, r, probe.Critical, "mail sent 00:00:00 via smtp:25 not found in INBOX after 15s (max_delivery 15s)")
+		if metric(r, "lost") != 1 || metric(r, "pending") != 0 {
+			t.Errorf("metrics %+v, want the mail lost, none pending", r.Metrics)
+		}
+		if took != 15*time.Second || r.Duration != took {
+			t.Errorf("the run took %s (result says %s), want it to end at max_delivery, 15s", took, r.Duration)
+		}
+
+		// A mail that arrives before the deadline ends the run then.
+		ms.SetLose(false)
+		ms.SetDelay(11 * time.Second)
+		r, took = probeOnce()
+		mailtest.Want(t, r, probe.OK, "arrived in INBOX after 11s")
+		if took > 15*time.Second {
+			t.Errorf("the run took %s, longer than max_delivery", took)
+		}
+	})
+}
+
 func TestLatencyThresholds(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		n := testkit.NewPipeNet()

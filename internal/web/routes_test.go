@@ -1,0 +1,103 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tocsin/tocsin/internal/heartbeat"
+)
+
+// nullPings takes every ping.
+type nullPings struct{}
+
+func (nullPings) Receive(context.Context, heartbeat.Ping) error { return nil }
+func (nullPings) BodyLimit() int                                { return 1000 }
+
+// A method a path does not take gets 405 with the methods it takes in
+// Allow, for every route of the UI, the API, health, metrics, static files
+// and pings, after login or not; the API answers in JSON. Unknown paths
+// stay 404.
+func TestWrongMethodIs405(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(o *Options) { o.Pings = nullPings{} })
+	c := e.setup()
+
+	// The methods each path takes, from the route table.
+	allowed := map[string][]string{}
+	var paths []string
+	for _, rt := range e.srv.routes {
+		method, pattern, ok := strings.Cut(rt.pattern, " ")
+		if !ok {
+			continue
+		}
+		if _, seen := allowed[pattern]; !seen {
+			paths = append(paths, pattern)
+		}
+		allowed[pattern] = append(allowed[pattern], method)
+		if method == http.MethodGet {
+			allowed[pattern] = append(allowed[pattern], http.MethodHead)
+		}
+	}
+	if len(paths) < 30 {
+		t.Fatalf("only %d paths in the route table", len(paths))
+	}
+	concrete := strings.NewReplacer("{id}", "web", "{file}", "app.css", "{$}", "")
+	type tc struct{ method, path, allow string }
+	var cases []tc
+	for _, p := range paths {
+		ms := allowed[p]
+		slices.Sort(ms)
+		for _, m := range []string{"PUT", "PATCH", "DELETE", "POST", "GET"} {
+			if !slices.Contains(ms, m) {
+				cases = append(cases, tc{m, concrete.Replace(p), strings.Join(ms, ", ")})
+				break
+			}
+		}
+	}
+	cases = append(cases, tc{"PUT", "/ping/0f8fad5b-d9cb-469f-a165-70867728950e", "GET, HEAD, POST"},
+		tc{"DELETE", "/ping/key/backup", "GET, HEAD, POST"})
+
+	for _, client := range []*http.Client{c, e.client()} {
+		for _, tc := range cases {
+			r := e.do(client, tc.method, tc.path, nil, nil)
+			if r.status != http.StatusMethodNotAllowed {
+				t.Errorf("%s %s: %d, want 405", tc.method, tc.path, r.status)
+				continue
+			}
+			got := strings.Split(r.header.Get("Allow"), ", ")
+			slices.Sort(got)
+			if strings.Join(got, ", ") != tc.allow {
+				t.Errorf("%s %s: Allow %q, want %q", tc.method, tc.path, r.header.Get("Allow"), tc.allow)
+			}
+			switch {
+			case strings.HasPrefix(tc.path, "/api/"):
+				if d := apiError(t, r); d.Code != "method_not_allowed" || !strings.Contains(d.Message, tc.path) {
+					t.Errorf("%s %s: %+v", tc.method, tc.path, d)
+				}
+			case strings.HasPrefix(tc.path, "/ping/"):
+			default:
+				if !strings.Contains(r.body, "Method not allowed") || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
+					t.Errorf("%s %s: not the error page: %.200s", tc.method, tc.path, r.body)
+				}
+			}
+		}
+	}
+
+	// Unknown paths are still 404, in the form of their part of the site.
+	if r := e.do(c, "PUT", "/nothing/here", nil, nil); r.status != 404 || !strings.Contains(r.body, "Page not found") {
+		t.Errorf("PUT /nothing/here: %d %.200s", r.status, r.body)
+	}
+	if r := e.do(c, "GET", "/api/v1/nothing", nil, nil); r.status != 404 || apiError(t, r).Code != "not_found" {
+		t.Errorf("GET /api/v1/nothing: %d %s", r.status, r.body)
+	}
+	if r := e.do(e.client(), "GET", "/api/v1/nothing", nil, nil); r.status != 401 {
+		t.Errorf("GET /api/v1/nothing without a login: %d, want 401 as for every API path", r.status)
+	}
+	// The redirect of an unclean path passes through.
+	if r := e.do(c, "GET", "/static//app.css", nil, nil); r.status != http.StatusTemporaryRedirect && r.status != http.StatusMovedPermanently {
+		t.Errorf("GET /static//app.css: %d, want a redirect", r.status)
+	}
+}
