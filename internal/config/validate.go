@@ -132,6 +132,17 @@ func (l *loader) validate(cfg *Config) {
 			l.errAt("server.pings."+k.key, "must be 0 (no limit) or more pings per second, not %d", k.v)
 		}
 	}
+	for _, k := range []struct {
+		key string
+		v   int
+	}{{"create_rate", cfg.Server.Pings.CreateRate}, {"client_create_rate", cfg.Server.Pings.ClientCreateRate}} {
+		if k.v < 0 {
+			l.errAt("server.pings."+k.key, "must be 0 (no limit) or more heartbeats per minute, not %d", k.v)
+		}
+	}
+	if n := cfg.Server.Pings.MaxHeartbeatsPerKey; n < 1 || n > MaxMaxHeartbeatsPerKey {
+		l.errAt("server.pings.max_heartbeats_per_key", "must be from 1 to %d, not %d", MaxMaxHeartbeatsPerKey, n)
+	}
 }
 
 // ids checks the ids of one section: present, well formed and unique, also
@@ -198,6 +209,12 @@ func (l *loader) validateServer(s *Server) {
 	l.positive("server.watchdog_interval", s.WatchdogInterval)
 	l.positive("server.ready_max_lag", s.ReadyMaxLag)
 	l.positive("server.session_ttl", s.SessionTTL)
+	if s.MaxConnections < 0 || s.MaxConnections > MaxMaxConnections {
+		l.errAt("server.max_connections", "must be from 1 to %d, or 0 to size it from the file limit; not %d", MaxMaxConnections, s.MaxConnections)
+	}
+	l.positive("server.read_timeout", s.ReadTimeout)
+	l.positive("server.write_timeout", s.WriteTimeout)
+	l.positive("server.idle_timeout", s.IdleTimeout)
 	if s.DemoTarget != "" {
 		l.hostPort("server.demo_target", s.DemoTarget, "demo target address")
 		if s.DemoTarget == s.Listen {
