@@ -124,23 +124,19 @@ func (l *loader) validate(cfg *Config) {
 	if n := cfg.Server.Pings.BodyLimit; n < 0 || n > MaxPingBodyLimit {
 		l.errAt("server.pings.body_limit", "must be from 0 to %d bytes, not %d", MaxPingBodyLimit, n)
 	}
+	pk := &cfg.Server.Pings
 	for _, k := range []struct {
-		key string
-		v   int
-	}{{"heartbeat_rate", cfg.Server.Pings.HeartbeatRate}, {"client_rate", cfg.Server.Pings.ClientRate}} {
+		key, unit string
+		v         int
+	}{
+		{"heartbeat_rate", "pings per second", pk.HeartbeatRate}, {"client_rate", "pings per second", pk.ClientRate},
+		{"create_rate", "heartbeats per minute", pk.CreateRate}, {"client_create_rate", "heartbeats per minute", pk.ClientCreateRate},
+	} {
 		if k.v < 0 {
-			l.errAt("server.pings."+k.key, "must be 0 (no limit) or more pings per second, not %d", k.v)
+			l.errAt("server.pings."+k.key, "must be 0 (no limit) or more %s, not %d", k.unit, k.v)
 		}
 	}
-	for _, k := range []struct {
-		key string
-		v   int
-	}{{"create_rate", cfg.Server.Pings.CreateRate}, {"client_create_rate", cfg.Server.Pings.ClientCreateRate}} {
-		if k.v < 0 {
-			l.errAt("server.pings."+k.key, "must be 0 (no limit) or more heartbeats per minute, not %d", k.v)
-		}
-	}
-	if n := cfg.Server.Pings.MaxHeartbeatsPerKey; n < 1 || n > MaxMaxHeartbeatsPerKey {
+	if n := pk.MaxHeartbeatsPerKey; n < 1 || n > MaxMaxHeartbeatsPerKey {
 		l.errAt("server.pings.max_heartbeats_per_key", "must be from 1 to %d, not %d", MaxMaxHeartbeatsPerKey, n)
 	}
 }
