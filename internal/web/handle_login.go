@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -74,7 +75,8 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("looking up user: %w", err)
 	}
 	match, herr := s.verifyPassword(r.Context(), hash, pw)
-	if errors.Is(herr, errHashBusy) || r.Context().Err() != nil {
+	if errors.Is(herr, errHashBusy) || errors.Is(herr, context.Canceled) || errors.Is(herr, context.DeadlineExceeded) {
+		// The password was never checked.
 		s.limiter.Release(res)
 		data.Error = "The server is busy checking other logins. Try again in a few seconds."
 		w.Header().Set("Retry-After", strconv.Itoa(hashBusyRetryAfter))
