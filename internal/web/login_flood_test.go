@@ -49,8 +49,10 @@ func (e *env) login(remote, xff, name, pw string) *httptest.ResponseRecorder {
 type hashCounter struct {
 	started atomic.Int32
 	peak    atomic.Int32
-	// hold, when set, is waited on inside the slot before the hash runs.
-	hold chan struct{}
+	// hold, when set, is waited on inside the slot before the hash runs;
+	// entered, when set, is sent to first.
+	hold    chan struct{}
+	entered chan struct{}
 }
 
 func (c *hashCounter) hook(running int) {
@@ -60,6 +62,9 @@ func (c *hashCounter) hook(running int) {
 		if int32(running) <= p || c.peak.CompareAndSwap(p, int32(running)) {
 			break
 		}
+	}
+	if c.entered != nil {
+		c.entered <- struct{}{}
 	}
 	if c.hold != nil {
 		<-c.hold
@@ -108,16 +113,14 @@ func TestLoginFloodHashesWithinCap(t *testing.T) {
 // that the refused attempt does not count as a failure.
 func TestLoginBusyAnswers429(t *testing.T) {
 	t.Parallel()
-	hc := hashCounter{hold: make(chan struct{})}
+	hc := hashCounter{hold: make(chan struct{}), entered: make(chan struct{}, 1)}
 	e := newEnv(t, func(o *Options) {
 		o.HashConcurrency, o.HashWait, o.HashStarted = 1, time.Millisecond, hc.hook
 	})
 	e.addUser("admin", "correct horse")
 	first := make(chan int)
 	go func() { first <- e.login("192.0.2.1:4000", "", "admin", "wrong guess").Code }()
-	for hc.started.Load() == 0 {
-		time.Sleep(time.Millisecond) // until the first login holds the slot
-	}
+	<-hc.entered // the first login holds the slot
 	r := e.login("192.0.2.2:4000", "", "admin", "correct horse")
 	if r.Code != http.StatusTooManyRequests || r.Header().Get("Retry-After") == "" || !strings.Contains(r.Body.String(), "busy checking other logins") {
 		t.Fatalf("login while the slot is held: %d Retry-After %q\n%s", r.Code, r.Header().Get("Retry-After"), r.Body)
@@ -142,22 +145,27 @@ func TestLoginBusyAnswers429(t *testing.T) {
 func TestLoginParallelKeepsClientBudget(t *testing.T) {
 	t.Parallel()
 	const logins = 4 * loginMaxFailures
-	hc := hashCounter{hold: make(chan struct{})}
+	// Every request either reaches the hash (entered) or is answered
+	// without it (events): once all have done one or the other, the hashes
+	// may finish.
+	events := make(chan struct{}, logins)
+	hc := hashCounter{hold: make(chan struct{}), entered: events}
 	e := newEnv(t, func(o *Options) {
 		o.HashConcurrency, o.HashWait, o.HashStarted = logins, time.Hour, hc.hook
 	})
 	e.addUser("admin", "correct horse")
-	var answered atomic.Int32
 	codes := make(chan int, logins)
 	for range logins {
 		go func() {
 			c := e.login("192.0.2.7:4000", "", "admin", "wrong guess").Code
-			answered.Add(1)
+			if c != http.StatusUnauthorized {
+				events <- struct{}{}
+			}
 			codes <- c
 		}()
 	}
-	for answered.Load()+hc.started.Load() < logins {
-		time.Sleep(time.Millisecond)
+	for range logins {
+		<-events
 	}
 	close(hc.hold)
 	count := map[int]int{}
@@ -216,4 +224,24 @@ func TestDummyHashCostsTheSame(t *testing.T) {
 	if ok, err := checkPassword(e.srv.dummyHash, ""); ok || err != nil {
 		t.Errorf("the dummy hash: %v, %v", ok, err)
 	}
+}
+
+// TestSetupWaitsForAHashingSlot: the first-run setup hashes in the same
+// slots, and is answered 429 on its form while they stay busy.
+func TestSetupWaitsForAHashingSlot(t *testing.T) {
+	t.Parallel()
+	hc := hashCounter{hold: make(chan struct{}), entered: make(chan struct{}, 1)}
+	e := newEnv(t, func(o *Options) {
+		o.HashConcurrency, o.HashWait, o.HashStarted = 1, time.Millisecond, hc.hook
+	})
+	first := make(chan int)
+	go func() { first <- e.login("192.0.2.1:4000", "", "nobody", "wrong guess").Code }()
+	<-hc.entered // the login holds the slot
+	r := e.postForm(e.client(), "/setup", url.Values{"name": {"admin"}, "password": {"correct horse"}, "password2": {"correct horse"}})
+	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") == "" || !strings.Contains(r.body, "busy checking passwords") {
+		t.Errorf("setup while the slot is held: %d Retry-After %q", r.status, r.header.Get("Retry-After"))
+	}
+	close(hc.hold)
+	<-first
+	e.setup()
 }
