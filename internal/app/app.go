@@ -294,12 +294,7 @@ func (a *App) Run(ctx context.Context) error {
 	a.mu.Lock()
 	a.listener = ln
 	a.mu.Unlock()
-	srv := &http.Server{
-		Handler:           a.web.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelDebug),
-	}
+	srv, ln := newHTTPServer(cfg, a.web.Handler(), a.log, ln, raiseFileLimit(a.log))
 	stopSMTP := func(context.Context) {}
 	if a.smtp != nil {
 		var err error
@@ -428,6 +423,9 @@ func immutableChanged(prev, next *config.Config) error {
 		return fmt.Errorf("server.demo_target changed: restart tocsin to apply it")
 	case !slices.Equal(prev.Server.TrustedProxies, next.Server.TrustedProxies):
 		return fmt.Errorf("server.trusted_proxies changed: restart tocsin to apply it")
+	case prev.Server.MaxConnections != next.Server.MaxConnections || prev.Server.ReadTimeout != next.Server.ReadTimeout ||
+		prev.Server.WriteTimeout != next.Server.WriteTimeout || prev.Server.IdleTimeout != next.Server.IdleTimeout:
+		return fmt.Errorf("the server's HTTP limits (max_connections, read_timeout, write_timeout, idle_timeout) changed: restart tocsin to apply them")
 	case smtpChanged(prev.Server, next.Server):
 		return fmt.Errorf("the server.smtp_* listener settings changed: restart tocsin to apply them (keyword lists apply on reload)")
 	}

@@ -98,7 +98,8 @@ func (a *App) applyHeartbeats(cfg *config.Config) {
 			Schedule: h.Schedule(), MaxRuntime: h.MaxRuntime.D(), Stored: stored[h.ID]}
 	}
 	p := cfg.Server.Pings
-	a.hb.SetLimits(heartbeat.Limits{PingKey: p.Key, BodyLimit: p.BodyLimit, HeartbeatRate: p.HeartbeatRate, ClientRate: p.ClientRate})
+	a.hb.SetLimits(heartbeat.Limits{PingKey: p.Key, BodyLimit: p.BodyLimit, HeartbeatRate: p.HeartbeatRate, ClientRate: p.ClientRate,
+		MaxSlugHeartbeats: p.MaxHeartbeatsPerKey, CreateRate: p.CreateRate, ClientCreateRate: p.ClientCreateRate})
 	a.hb.SetDefinitions(defs)
 }
 

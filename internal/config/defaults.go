@@ -11,34 +11,47 @@ import (
 // Defaults applied by Load and Parse to anything left out. docs/configuration.md
 // lists them for users.
 const (
-	DefaultListen             = "127.0.0.1:8080"
-	DefaultConcurrency        = 256
-	DefaultPerHostConcurrency = 16
-	DefaultWatchdogInterval   = 60 * time.Second
-	DefaultReadyMaxLag        = 30 * time.Second
-	DefaultSessionTTL         = 720 * time.Hour
-	DefaultDriver             = "sqlite"
-	DefaultSQLiteDSN          = "tocsin.db"
-	DefaultRawRetention       = 168 * time.Hour
-	DefaultRollupRetention    = 8760 * time.Hour
-	DefaultInterval           = 60 * time.Second
-	DefaultTimeout            = 10 * time.Second
-	DefaultWebhookTimeout     = 10 * time.Second
-	DefaultEmailPort          = 587
-	DefaultEmailTLSPort       = 465
-	DefaultEmailTLS           = "starttls"
-	DefaultEmailTimeout       = 30 * time.Second
-	DefaultTLSCertMinDays     = 7
-	DefaultTLSCertWarnDays    = 21
-	DefaultSMTPMaxMessageSize = 1 << 20
-	DefaultSMTPMaxRecipients  = 10
-	DefaultSMTPMaxConnections = 50
-	DefaultSMTPTimeout        = 60 * time.Second
-	DefaultHeartbeatPeriod    = 24 * time.Hour
-	DefaultHeartbeatGrace     = time.Hour
-	DefaultPingBodyLimit      = 100_000
-	DefaultPingHeartbeatRate  = 10
-	DefaultPingClientRate     = 100
+	DefaultListen               = "127.0.0.1:8080"
+	DefaultConcurrency          = 256
+	DefaultPerHostConcurrency   = 16
+	DefaultWatchdogInterval     = 60 * time.Second
+	DefaultReadyMaxLag          = 30 * time.Second
+	DefaultSessionTTL           = 720 * time.Hour
+	DefaultDriver               = "sqlite"
+	DefaultSQLiteDSN            = "tocsin.db"
+	DefaultRawRetention         = 168 * time.Hour
+	DefaultRollupRetention      = 8760 * time.Hour
+	DefaultInterval             = 60 * time.Second
+	DefaultTimeout              = 10 * time.Second
+	DefaultWebhookTimeout       = 10 * time.Second
+	DefaultEmailPort            = 587
+	DefaultEmailTLSPort         = 465
+	DefaultEmailTLS             = "starttls"
+	DefaultEmailTimeout         = 30 * time.Second
+	DefaultTLSCertMinDays       = 7
+	DefaultTLSCertWarnDays      = 21
+	DefaultSMTPMaxMessageSize   = 1 << 20
+	DefaultSMTPMaxRecipients    = 10
+	DefaultSMTPMaxConnections   = 50
+	DefaultSMTPTimeout          = 60 * time.Second
+	DefaultHeartbeatPeriod      = 24 * time.Hour
+	DefaultHeartbeatGrace       = time.Hour
+	DefaultPingBodyLimit        = 100_000
+	DefaultPingHeartbeatRate    = 10
+	DefaultPingClientRate       = 100
+	DefaultMaxHeartbeatsPerKey  = 1000
+	DefaultPingCreateRate       = 60
+	DefaultPingClientCreateRate = 20
+	DefaultReadTimeout          = 10 * time.Second
+	DefaultWriteTimeout         = 60 * time.Second
+	DefaultIdleTimeout          = 60 * time.Second
+)
+
+// Upper bounds of server.max_connections and
+// server.pings.max_heartbeats_per_key.
+const (
+	MaxMaxConnections      = 1_000_000
+	MaxMaxHeartbeatsPerKey = 100_000
 )
 
 // applyDefaults fills in every value left out. Values written as zero where
@@ -57,6 +70,9 @@ func (l *loader) applyDefaults(cfg *Config) {
 	setDuration(&s.WatchdogInterval, DefaultWatchdogInterval, l.ix.has("server.watchdog_interval"))
 	setDuration(&s.ReadyMaxLag, DefaultReadyMaxLag, l.ix.has("server.ready_max_lag"))
 	setDuration(&s.SessionTTL, DefaultSessionTTL, l.ix.has("server.session_ttl"))
+	setDuration(&s.ReadTimeout, DefaultReadTimeout, l.ix.has("server.read_timeout"))
+	setDuration(&s.WriteTimeout, DefaultWriteTimeout, l.ix.has("server.write_timeout"))
+	setDuration(&s.IdleTimeout, DefaultIdleTimeout, l.ix.has("server.idle_timeout"))
 	if s.SMTPDomain == "" {
 		if u, err := url.Parse(s.BaseURL); err == nil {
 			s.SMTPDomain = u.Hostname()
@@ -74,6 +90,9 @@ func (l *loader) applyDefaults(cfg *Config) {
 	setInt(&s.Pings.BodyLimit, DefaultPingBodyLimit, l.ix.has("server.pings.body_limit"))
 	setInt(&s.Pings.HeartbeatRate, DefaultPingHeartbeatRate, l.ix.has("server.pings.heartbeat_rate"))
 	setInt(&s.Pings.ClientRate, DefaultPingClientRate, l.ix.has("server.pings.client_rate"))
+	setInt(&s.Pings.MaxHeartbeatsPerKey, DefaultMaxHeartbeatsPerKey, l.ix.has("server.pings.max_heartbeats_per_key"))
+	setInt(&s.Pings.CreateRate, DefaultPingCreateRate, l.ix.has("server.pings.create_rate"))
+	setInt(&s.Pings.ClientCreateRate, DefaultPingClientCreateRate, l.ix.has("server.pings.client_create_rate"))
 
 	st := &cfg.Storage
 	if st.Driver == "" {

@@ -63,6 +63,21 @@ type Server struct {
 	// login rate limits and the recorded source of a ping. Default none:
 	// the connecting address counts and X-Forwarded-For is ignored.
 	TrustedProxies []string `yaml:"trusted_proxies"`
+	// MaxConnections bounds the HTTP connections open at once; further
+	// clients wait in the kernel's accept queue until one closes. 0 (the
+	// default) means as many as the process's file limit allows after a
+	// reserve for probes, the database and the outbox; a larger number is
+	// lowered to that too.
+	MaxConnections int `yaml:"max_connections"`
+	// ReadTimeout bounds reading one whole request, headers and body.
+	// Default 10s.
+	ReadTimeout Duration `yaml:"read_timeout"`
+	// WriteTimeout bounds writing a response, from the end of its
+	// request's headers. Default 60s.
+	WriteTimeout Duration `yaml:"write_timeout"`
+	// IdleTimeout is how long a kept-alive connection may wait for its
+	// next request. Default 60s.
+	IdleTimeout Duration `yaml:"idle_timeout"`
 
 	// SMTPListen, when set (host:port), starts an SMTP listener there that
 	// takes heartbeat pings by mail (docs/heartbeats.md, "Email pings").
@@ -110,6 +125,16 @@ type Pings struct {
 	// ClientRate is how many pings per second one client address may
 	// send. Default 100; 0 means no limit.
 	ClientRate int `yaml:"client_rate"`
+	// MaxHeartbeatsPerKey bounds the heartbeats that may have a slug, and
+	// so be reached with the ping key; auto_create refuses to make more.
+	// Default 1000.
+	MaxHeartbeatsPerKey int `yaml:"max_heartbeats_per_key"`
+	// CreateRate is how many heartbeats pings may create per minute with
+	// the ping key (bursts of as many pass). Default 60; 0 means no limit.
+	CreateRate int `yaml:"create_rate"`
+	// ClientCreateRate is how many heartbeats pings from one client
+	// address may create per minute. Default 20; 0 means no limit.
+	ClientCreateRate int `yaml:"client_create_rate"`
 }
 
 // Heartbeat is a job that pings Tocsin. A schedule says when: either a

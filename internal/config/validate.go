@@ -128,13 +128,20 @@ func (l *loader) validate(cfg *Config) {
 	if n := cfg.Server.Pings.BodyLimit; n < 0 || n > MaxPingBodyLimit {
 		l.errAt("server.pings.body_limit", "must be from 0 to %d bytes, not %d", MaxPingBodyLimit, n)
 	}
+	pk := &cfg.Server.Pings
 	for _, k := range []struct {
-		key string
-		v   int
-	}{{"heartbeat_rate", cfg.Server.Pings.HeartbeatRate}, {"client_rate", cfg.Server.Pings.ClientRate}} {
+		key, unit string
+		v         int
+	}{
+		{"heartbeat_rate", "pings per second", pk.HeartbeatRate}, {"client_rate", "pings per second", pk.ClientRate},
+		{"create_rate", "heartbeats per minute", pk.CreateRate}, {"client_create_rate", "heartbeats per minute", pk.ClientCreateRate},
+	} {
 		if k.v < 0 {
-			l.errAt("server.pings."+k.key, "must be 0 (no limit) or more pings per second, not %d", k.v)
+			l.errAt("server.pings."+k.key, "must be 0 (no limit) or more %s, not %d", k.unit, k.v)
 		}
+	}
+	if n := pk.MaxHeartbeatsPerKey; n < 1 || n > MaxMaxHeartbeatsPerKey {
+		l.errAt("server.pings.max_heartbeats_per_key", "must be from 1 to %d, not %d", MaxMaxHeartbeatsPerKey, n)
 	}
 }
 
@@ -202,6 +209,12 @@ func (l *loader) validateServer(s *Server) {
 	l.positive("server.watchdog_interval", s.WatchdogInterval)
 	l.positive("server.ready_max_lag", s.ReadyMaxLag)
 	l.positive("server.session_ttl", s.SessionTTL)
+	if s.MaxConnections < 0 || s.MaxConnections > MaxMaxConnections {
+		l.errAt("server.max_connections", "must be from 1 to %d, or 0 to size it from the file limit; not %d", MaxMaxConnections, s.MaxConnections)
+	}
+	l.positive("server.read_timeout", s.ReadTimeout)
+	l.positive("server.write_timeout", s.WriteTimeout)
+	l.positive("server.idle_timeout", s.IdleTimeout)
 	if s.DemoTarget != "" {
 		l.hostPort("server.demo_target", s.DemoTarget, "demo target address")
 		if s.DemoTarget == s.Listen {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
@@ -37,6 +38,14 @@ type Limits struct {
 	// HeartbeatRate and ClientRate are pings per second; 0 is no limit.
 	HeartbeatRate int
 	ClientRate    int
+	// MaxSlugHeartbeats bounds the heartbeats with a slug: past it a
+	// ?create=1 ping creates nothing. 0 is no limit.
+	MaxSlugHeartbeats int
+	// CreateRate and ClientCreateRate are how many heartbeats ?create=1
+	// pings may create per minute, with the ping key and per client
+	// address; 0 is no limit.
+	CreateRate       int
+	ClientCreateRate int
 }
 
 // Options configure a Hub.
@@ -105,6 +114,7 @@ type limitState struct {
 	Limits
 	perHeartbeat *limiter
 	perClient    *limiter
+	create       *createLimits
 }
 
 // index is an immutable snapshot of the definitions, swapped whole.
@@ -188,6 +198,11 @@ func (h *Hub) SetLimits(l Limits) {
 		ls.perClient = prev.perClient
 	} else {
 		ls.perClient = newLimiter(l.ClientRate)
+	}
+	if prev != nil && prev.CreateRate == l.CreateRate && prev.ClientCreateRate == l.ClientCreateRate && prev.MaxSlugHeartbeats == l.MaxSlugHeartbeats {
+		ls.create = prev.create
+	} else {
+		ls.create = newCreateLimits(l)
 	}
 	h.limits.Store(ls)
 }
@@ -406,10 +421,31 @@ func (h *Hub) resolve(ctx context.Context, p Ping, ls *limitState) (*Definition,
 	if !p.Create || h.o.Create == nil {
 		return nil, errs.Errorf(errs.ENOTFOUND, "no heartbeat has slug %q", p.Slug)
 	}
+	// Every limit is checked before anything is created: first the cap
+	// (cheap, and it needs no lock to refuse a flood), then the rates.
+	if err := ls.create.full(len(ix.bySlug)); err != nil {
+		h.m.limited.WithLabelValues("max_heartbeats_per_key").Inc()
+		return nil, err
+	}
+	cancel, err := ls.create.reserve(p.Source, h.o.Now())
+	if err != nil {
+		var cle *CreateLimitError
+		if errors.As(err, &cle) {
+			h.m.limited.WithLabelValues(cle.Limit).Inc()
+		}
+		return nil, err
+	}
 	h.createMu.Lock()
 	defer h.createMu.Unlock()
-	if d, ok := h.defs.Load().bySlug[p.Slug]; ok {
+	ix = h.defs.Load()
+	if d, ok := ix.bySlug[p.Slug]; ok {
+		cancel() // created by a ping just before this one
 		return d, nil
+	}
+	if err := ls.create.full(len(ix.bySlug)); err != nil {
+		cancel()
+		h.m.limited.WithLabelValues("max_heartbeats_per_key").Inc()
+		return nil, err
 	}
 	if _, err := h.o.Create(ctx, p.Slug); err != nil {
 		return nil, err
@@ -863,7 +899,7 @@ func newHubMetrics(h *Hub) *hubMetrics {
 			Name: "tocsin_pings_total", Help: "Heartbeat pings stored, by kind.",
 		}, []string{"kind"}),
 		limited: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "tocsin_pings_rate_limited_total", Help: "Pings refused with 429, by limit (heartbeat, client).",
+			Name: "tocsin_pings_rate_limited_total", Help: "Pings refused with 429, by limit (heartbeat, client; for ?create=1 also max_heartbeats_per_key, create_rate, client_create_rate).",
 		}, []string{"limit"}),
 		commitSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "tocsin_ping_commit_seconds", Help: "Time to store one group commit of pings.",

@@ -1,9 +1,12 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/tocsin/tocsin/internal/errs"
@@ -11,6 +14,10 @@ import (
 
 // maxBody bounds every request body.
 const maxBody = 1 << 20
+
+// hashBusyRetryAfter is the Retry-After, in seconds, of a login or setup
+// refused because every hashing slot stayed busy.
+const hashBusyRetryAfter = 2
 
 type loginData struct {
 	Name  string
@@ -46,35 +53,45 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	pw := r.PostForm.Get("password")
 	data := loginData{Name: name, Next: localPath(r.PostForm.Get("next"))}
 
-	key := limiterKey(s.clientIP(r), name)
-	if ok, wait := s.limiter.Allow(key); !ok {
+	// The attempt is reserved before anything is looked up or hashed, so
+	// parallel requests cannot overrun the budgets; it is given back when
+	// the password was never checked or was right.
+	res, ok, wait := s.limiter.Reserve(loginBudgets(s.clientIP(r), name)...)
+	if !ok {
 		data.Error = fmt.Sprintf("Too many failed logins. Try again in %d minutes.", int(math.Ceil(wait.Minutes())))
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 		s.render(w, r, http.StatusTooManyRequests, "login.html", nil, "Log in", data)
 		return nil
 	}
 	u, err := s.store.UserByName(r.Context(), name)
+	known := err == nil
 	hash := u.PasswordHash
 	if errs.Code(err) == errs.ENOTFOUND {
-		if hash, herr := s.dummyHash(); herr == nil {
-			_, _ = checkPassword(hash, pw)
-		}
+		// Check against a hash of the same cost, so an unknown name
+		// takes as long as a wrong password.
+		hash = s.dummyHash
 	} else if err != nil {
+		s.limiter.Release(res)
 		return fmt.Errorf("looking up user: %w", err)
 	}
-	match := false
-	if err == nil {
-		var herr error
-		if match, herr = checkPassword(hash, pw); herr != nil {
-			s.log.Error("checking password", "user", name, "err", herr)
-		}
+	match, herr := s.verifyPassword(r.Context(), hash, pw)
+	if errors.Is(herr, errHashBusy) || errors.Is(herr, context.Canceled) || errors.Is(herr, context.DeadlineExceeded) {
+		// The password was never checked.
+		s.limiter.Release(res)
+		data.Error = "The server is busy checking other logins. Try again in a few seconds."
+		w.Header().Set("Retry-After", strconv.Itoa(hashBusyRetryAfter))
+		s.render(w, r, http.StatusTooManyRequests, "login.html", nil, "Log in", data)
+		return nil
 	}
-	if !match {
-		s.limiter.Fail(key)
+	if herr != nil && known {
+		s.log.Error("checking password", "user", name, "err", herr)
+	}
+	if !match || !known {
 		data.Error = "Wrong name or password."
 		s.render(w, r, http.StatusUnauthorized, "login.html", nil, "Log in", data)
 		return nil
 	}
-	s.limiter.Succeed(key)
+	s.limiter.Succeed(res)
 	if err := s.startSession(w, r, u); err != nil {
 		return err
 	}

@@ -2,7 +2,9 @@ package web
 
 import (
 	"bytes"
+	"errors"
 	"io"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -30,7 +32,8 @@ var pingBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // GET, POST and HEAD, no authentication (the uuid or the ping key is the
 // secret). Answers are short plain text, as Healthchecks.io gives them:
 // 200 "OK", 201 "Created" (a slug was provisioned), 200 "OK (not found)",
-// 400 "invalid url format", 429 "rate limit exceeded", 503 when the ping
+// 400 "invalid url format", 429 "rate limit exceeded", 429 with the
+// limit's name when ?create=1 is past a creation limit, 503 when the ping
 // could not be stored (nothing was stored; retry).
 func (s *Server) handlePing(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
@@ -111,6 +114,17 @@ func (s *Server) handlePing(w http.ResponseWriter, r *http.Request) {
 	case errs.EINVALID:
 		pingAnswer(w, http.StatusBadRequest, "invalid url format")
 	case errs.ERATELIMIT:
+		var cle *heartbeat.CreateLimitError
+		if errors.As(err, &cle) {
+			// Auto-provisioning refused: say which limit and how to
+			// raise it; the cap has no Retry-After, as waiting does not
+			// lift it.
+			if cle.RetryAfter > 0 {
+				h.Set("Retry-After", strconv.Itoa(int(math.Ceil(cle.RetryAfter.Seconds()))))
+			}
+			pingAnswer(w, http.StatusTooManyRequests, cle.Error())
+			return
+		}
 		h.Set("Retry-After", "1")
 		pingAnswer(w, http.StatusTooManyRequests, "rate limit exceeded")
 	case errs.EUNAVAILABLE:

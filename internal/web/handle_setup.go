@@ -1,8 +1,10 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -52,7 +54,13 @@ func (s *Server) handleSetup(w http.ResponseWriter, r *http.Request) error {
 		s.render(w, r, http.StatusBadRequest, "setup.html", nil, "Set up Tocsin", data)
 		return nil
 	}
-	hash, err := HashPassword(pw)
+	hash, err := s.hashPassword(r.Context(), pw)
+	if errors.Is(err, errHashBusy) {
+		data.Error = "The server is busy checking passwords. Try again in a few seconds."
+		w.Header().Set("Retry-After", strconv.Itoa(hashBusyRetryAfter))
+		s.render(w, r, http.StatusTooManyRequests, "setup.html", nil, "Set up Tocsin", data)
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -42,36 +42,56 @@ func TestHashPassword(t *testing.T) {
 func TestLoginLimiter(t *testing.T) {
 	t.Parallel()
 	clock := &testClock{t: time.Unix(0, 0)}
-	l := newLoginLimiter(clock.Now, 3, time.Minute, 4)
-	k := limiterKey("10.0.0.1", "Admin")
+	l := newLoginLimiter(clock.Now, time.Minute, 4)
+	budget := func(ip, name string) []loginBudget {
+		return []loginBudget{{limiterKey(ip, name), 3}, {"n\x00" + nameKey(name), 5}}
+	}
 	for range 3 {
-		if ok, _ := l.Allow(k); !ok {
+		if _, ok, _ := l.Reserve(budget("10.0.0.1", "Admin")...); !ok {
 			t.Fatal("refused before the limit")
 		}
-		l.Fail(k)
 	}
-	if ok, wait := l.Allow(limiterKey("10.0.0.1", "admin")); ok || wait != time.Minute {
+	if _, ok, wait := l.Reserve(budget("10.0.0.1", "admin")...); ok || wait != time.Minute {
 		t.Fatalf("allowed after 3 failures (names differ only in case): wait %v", wait)
 	}
-	if ok, _ := l.Allow(limiterKey("10.0.0.2", "admin")); !ok {
+	res, ok, _ := l.Reserve(budget("10.0.0.2", "admin")...)
+	if !ok {
 		t.Error("another address is throttled too")
 	}
+	l.Release(res)
+	if _, ok, _ := l.Reserve(budget("10.0.0.3", "admin")...); !ok {
+		t.Error("a released attempt still counts against the name")
+	}
+	l.Reserve(budget("10.0.0.4", "admin")...)
+	if _, ok, _ := l.Reserve(budget("10.0.0.5", "admin")...); ok {
+		t.Error("the name's budget of 5 is not kept")
+	}
 	clock.Add(time.Minute)
-	if ok, _ := l.Allow(k); !ok {
+	res, ok, _ = l.Reserve(budget("10.0.0.1", "admin")...)
+	if !ok {
 		t.Error("still refused after the window")
 	}
-	// The table never grows past its cap.
+	l.Succeed(res)
+	if _, ok := l.keys[limiterKey("10.0.0.1", "admin")]; ok {
+		t.Error("success did not forget failures")
+	}
+	if _, ok := l.keys["n\x00admin"]; ok {
+		t.Error("success did not give its attempt back to the name")
+	}
+	// The table never grows past its cap, and a key that refuses attempts
+	// outlives a flood of new keys.
+	for range 3 {
+		l.Reserve(budget("10.0.0.9", "root")...)
+	}
 	for i := range 20 {
 		clock.Add(time.Second)
-		l.Fail(limiterKey("10.0.1."+string(rune('a'+i)), "x"))
+		l.Reserve(loginBudget{limiterKey("10.0.1."+string(rune('a'+i)), "x"), 3})
 	}
 	if n := len(l.keys); n > 4 {
 		t.Errorf("limiter holds %d keys, cap 4", n)
 	}
-	l.Fail(k)
-	l.Succeed(k)
-	if _, ok := l.keys[k]; ok {
-		t.Error("success did not forget failures")
+	if _, ok, _ := l.Reserve(budget("10.0.0.9", "root")...); ok {
+		t.Error("a flood of new keys pushed out a blocking one")
 	}
 }
 

@@ -50,6 +50,15 @@ type Options struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For header
 	// names the client (server.trusted_proxies). None: the header is ignored.
 	TrustedProxies []netip.Prefix
+	// HashConcurrency bounds the password hashes (argon2id, 64 MiB each)
+	// running at once; 0 means DefaultHashConcurrency().
+	HashConcurrency int
+	// HashWait is how long a login waits for a hashing slot before it is
+	// answered 429; 0 means DefaultHashWait.
+	HashWait time.Duration
+	// HashStarted, when set, is called as each password hash starts, with
+	// the number of hashes running.
+	HashStarted func(running int)
 }
 
 // DefaultSessionTTL is how long a login lasts when Options.SessionTTL is 0.
@@ -74,10 +83,11 @@ type Server struct {
 	hasUsers atomic.Bool
 	// setupMu serialises first-run account creation within this process.
 	setupMu sync.Mutex
+	// hashes bounds the password hashes running at once.
+	hashes *hashGate
 	// dummyHash is verified against when a login names an unknown user, so
-	// the response time does not tell which names exist. It is made on
-	// first use, as hashing is deliberately slow.
-	dummyHash func() (string, error)
+	// the response time does not tell which names exist.
+	dummyHash string
 }
 
 // route is one registered pattern, kept so tests can compare the API routes
@@ -110,6 +120,12 @@ func New(opts Options) (*Server, error) {
 	if (opts.DemoToggle == nil) != (opts.DemoState == nil) {
 		return nil, errors.New("web: Options.DemoToggle and Options.DemoState must be set together")
 	}
+	if opts.HashConcurrency <= 0 {
+		opts.HashConcurrency = DefaultHashConcurrency()
+	}
+	if opts.HashWait <= 0 {
+		opts.HashWait = DefaultHashWait
+	}
 	s := &Server{
 		store: opts.Store,
 		rt:    opts.Runtime,
@@ -117,7 +133,12 @@ func New(opts Options) (*Server, error) {
 		now:   opts.Now,
 		opts:  opts,
 	}
-	s.limiter = newLoginLimiter(s.now, loginMaxFailures, loginWindow, loginMaxKeys)
+	s.limiter = newLoginLimiter(s.now, loginWindow, loginMaxKeys)
+	s.hashes = newHashGate(opts.HashConcurrency, opts.HashWait, opts.HashStarted)
+	var err error
+	if s.dummyHash, err = dummyPasswordHash(); err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
 	a, err := loadAssets()
 	if err != nil {
 		return nil, fmt.Errorf("web: loading static assets: %w", err)
@@ -126,7 +147,6 @@ func New(opts Options) (*Server, error) {
 	if s.pages, err = s.parseTemplates(); err != nil {
 		return nil, fmt.Errorf("web: parsing templates: %w", err)
 	}
-	s.dummyHash = sync.OnceValues(func() (string, error) { return HashPassword("not a real password, only for timing") })
 	s.registerRoutes()
 	mux := http.NewServeMux()
 	for _, rt := range s.routes {

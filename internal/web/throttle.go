@@ -1,22 +1,43 @@
 package web
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 )
 
-// Login throttling limits.
+// Login throttling limits: failed logins allowed per window, for three
+// keys at once. A login must fit all three.
 const (
+	// loginMaxFailures is per client address and account name: a person
+	// who mistypes is stopped here first.
 	loginMaxFailures = 5
-	loginWindow      = 15 * time.Minute
-	loginMaxKeys     = 10000
+	// loginNameMaxFailures is per account name from every address
+	// together, against password spraying from many addresses. It is
+	// counted for names that do not exist as for names that do, so the
+	// limit tells nothing about which exist.
+	loginNameMaxFailures = 10
+	// loginClientMaxFailures is per client address over every name,
+	// against one address trying many names.
+	loginClientMaxFailures = 30
+	loginWindow            = 15 * time.Minute
+	loginMaxKeys           = 10000
+	// loginMaxNameKey bounds how much of a submitted name is kept as a
+	// key; real names are at most 64 characters.
+	loginMaxNameKey = 256
 )
 
-// loginLimiter counts failed logins per client address and account name
-// and refuses further attempts once a key has too many failures in the
-// window.
+// loginLimiter counts failed logins per key (a client address, an account
+// name, or both) and refuses further attempts once a key has used its
+// budget in the window.
+//
+// An attempt is reserved before the password is hashed and counted as a
+// failure from then on; a success gives it back. Reserving first is what
+// makes the budget hold for parallel requests: checking first and counting
+// after the hash would let every request that arrives while the first
+// ones hash through.
 //
 // It lives in memory on purpose: its job is to make online guessing slow,
 // not to keep an exact account. A restart forgets the counts, and with
@@ -26,7 +47,6 @@ const (
 // database also means a flood of bad logins never turns into writes.
 type loginLimiter struct {
 	now     func() time.Time
-	max     int
 	window  time.Duration
 	maxKeys int
 
@@ -36,61 +56,130 @@ type loginLimiter struct {
 
 type loginFailures struct {
 	count int
+	max   int
 	first time.Time
 }
 
-func newLoginLimiter(now func() time.Time, max int, window time.Duration, maxKeys int) *loginLimiter {
-	return &loginLimiter{now: now, max: max, window: window, maxKeys: maxKeys, keys: make(map[string]*loginFailures)}
+// loginBudget is one key's allowance of failures per window.
+type loginBudget struct {
+	key string
+	max int
 }
 
-func limiterKey(ip, user string) string { return ip + "\x00" + strings.ToLower(user) }
-
-// Allow reports whether a login attempt for key may proceed, and if not,
-// how long until it may.
-func (l *loginLimiter) Allow(key string) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	f, ok := l.keys[key]
-	if !ok {
-		return true, 0
-	}
-	now := l.now()
-	if now.Sub(f.first) >= l.window {
-		delete(l.keys, key)
-		return true, 0
-	}
-	if f.count >= l.max {
-		return false, f.first.Add(l.window).Sub(now)
-	}
-	return true, 0
+// loginReservation is the attempt a login holds while it runs.
+type loginReservation struct {
+	pair  string // the client address and account name key
+	other []string
 }
 
-// Fail records a failed attempt for key.
-func (l *loginLimiter) Fail(key string) {
+func newLoginLimiter(now func() time.Time, window time.Duration, maxKeys int) *loginLimiter {
+	return &loginLimiter{now: now, window: window, maxKeys: maxKeys, keys: make(map[string]*loginFailures)}
+}
+
+// limiterKey is the key of a client address and an account name; names
+// differ only in case count as one.
+func limiterKey(ip, user string) string { return "p\x00" + ip + "\x00" + nameKey(user) }
+
+func nameKey(user string) string {
+	user = strings.ToLower(user)
+	if len(user) > loginMaxNameKey {
+		user = user[:loginMaxNameKey]
+	}
+	return user
+}
+
+// loginBudgets are the budgets a login from ip naming user must fit: the
+// pair first, as Reserve reports the pair's key.
+func loginBudgets(ip, user string) []loginBudget {
+	return []loginBudget{
+		{limiterKey(ip, user), loginMaxFailures},
+		{"n\x00" + nameKey(user), loginNameMaxFailures},
+		{"a\x00" + ip, loginClientMaxFailures},
+	}
+}
+
+// Reserve takes one attempt from every budget at once, or from none: when
+// a budget is used up it reports false and how long until the first of the
+// used-up budgets frees again.
+func (l *loginLimiter) Reserve(budgets ...loginBudget) (loginReservation, bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	f, ok := l.keys[key]
-	if ok && now.Sub(f.first) < l.window {
+	var wait time.Duration
+	for _, b := range budgets {
+		f, ok := l.keys[b.key]
+		if !ok {
+			continue
+		}
+		if now.Sub(f.first) >= l.window {
+			delete(l.keys, b.key)
+			continue
+		}
+		if f.count >= b.max {
+			wait = max(wait, f.first.Add(l.window).Sub(now))
+		}
+	}
+	if wait > 0 {
+		return loginReservation{}, false, wait
+	}
+	var res loginReservation
+	for i, b := range budgets {
+		l.countLocked(b, now)
+		if i == 0 {
+			res.pair = b.key
+		} else {
+			res.other = append(res.other, b.key)
+		}
+	}
+	return res, true, 0
+}
+
+func (l *loginLimiter) countLocked(b loginBudget, now time.Time) {
+	if f, ok := l.keys[b.key]; ok {
 		f.count++
 		return
 	}
-	if !ok && len(l.keys) >= l.maxKeys {
+	if len(l.keys) >= l.maxKeys {
 		l.pruneLocked(now)
 		if len(l.keys) >= l.maxKeys {
-			// Under a flood of distinct keys, forget the oldest half
-			// rather than grow without bound.
-			l.dropOldestLocked(len(l.keys) / 2)
+			// Under a flood of distinct keys, forget half rather than
+			// grow without bound.
+			l.dropLocked(len(l.keys) / 2)
 		}
 	}
-	l.keys[key] = &loginFailures{count: 1, first: now}
+	l.keys[b.key] = &loginFailures{count: 1, max: b.max, first: now}
 }
 
-// Succeed forgets key's failures.
-func (l *loginLimiter) Succeed(key string) {
+// Release gives back an attempt that was not made (the password was never
+// checked).
+func (l *loginLimiter) Release(r loginReservation) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.keys, key)
+	l.giveBackLocked(r.pair)
+	for _, k := range r.other {
+		l.giveBackLocked(k)
+	}
+}
+
+// Succeed forgets the failures of the client with this name, and gives
+// the attempt back to the name's and the address's budgets.
+func (l *loginLimiter) Succeed(r loginReservation) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.keys, r.pair)
+	for _, k := range r.other {
+		l.giveBackLocked(k)
+	}
+}
+
+func (l *loginLimiter) giveBackLocked(key string) {
+	f, ok := l.keys[key]
+	if !ok {
+		return
+	}
+	if f.count--; f.count <= 0 {
+		delete(l.keys, key)
+	}
 }
 
 func (l *loginLimiter) pruneLocked(now time.Time) {
@@ -101,16 +190,29 @@ func (l *loginLimiter) pruneLocked(now time.Time) {
 	}
 }
 
-func (l *loginLimiter) dropOldestLocked(n int) {
-	starts := make([]time.Time, 0, len(l.keys))
-	for _, f := range l.keys {
-		starts = append(starts, f.first)
+// dropLocked forgets n keys: those not refusing anything first, oldest
+// first, so a flood of new keys cannot push out a key that is stopping a
+// guesser.
+func (l *loginLimiter) dropLocked(n int) {
+	type aged struct {
+		key     string
+		blocked bool
+		first   time.Time
 	}
-	slices.SortFunc(starts, time.Time.Compare)
-	cutoff := starts[min(n, len(starts)-1)]
+	all := make([]aged, 0, len(l.keys))
 	for k, f := range l.keys {
-		if f.first.Before(cutoff) || f.first.Equal(cutoff) {
-			delete(l.keys, k)
+		all = append(all, aged{k, f.count >= f.max, f.first})
+	}
+	slices.SortFunc(all, func(a, b aged) int {
+		if a.blocked != b.blocked {
+			if a.blocked {
+				return 1
+			}
+			return -1
 		}
+		return cmp.Compare(a.first.UnixNano(), b.first.UnixNano())
+	})
+	for _, a := range all[:min(n, len(all))] {
+		delete(l.keys, a.key)
 	}
 }
