@@ -109,11 +109,11 @@ func (e *evaluator) apply(cfg *config.Config, probers map[string]probe.Prober) e
 		// the config returns to pending unless a person paused it.
 		if m.Paused && en.state.Status != monitor.StatusPaused {
 			var ts []monitor.Transition
-			en.state, ts = monitor.Pause(en.state, now)
+			en.state, ts = monitor.Pause(m.ID, en.state, now)
 			e.record(m.ID, en.state, ts)
 		} else if old, ok := e.entries[m.ID]; ok && old.cfg.Paused && !m.Paused && en.state.Status == monitor.StatusPaused {
 			var ts []monitor.Transition
-			en.state, ts = monitor.Resume(en.state, now)
+			en.state, ts = monitor.Resume(m.ID, en.state, now)
 			e.record(m.ID, en.state, ts)
 		}
 		entries[m.ID] = en
@@ -288,12 +288,12 @@ func (e *evaluator) setPaused(id string, paused bool) error {
 	var ts []monitor.Transition
 	switch {
 	case paused && en.state.Status != monitor.StatusPaused:
-		en.state, ts = monitor.Pause(en.state, now)
+		en.state, ts = monitor.Pause(id, en.state, now)
 	case !paused && en.state.Status == monitor.StatusPaused:
 		if en.cfg.Paused {
 			return errs.Errorf(errs.ECONFLICT, "monitor %q is paused in the configuration file; remove `paused: true` there to resume it", id)
 		}
-		en.state, ts = monitor.Resume(en.state, now)
+		en.state, ts = monitor.Resume(id, en.state, now)
 	default:
 		return nil
 	}

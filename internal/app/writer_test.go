@@ -1,0 +1,95 @@
+package app
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/monitor"
+	"github.com/tocsin/tocsin/internal/probe"
+	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/store/sqlstore"
+	"github.com/tocsin/tocsin/internal/store/storetest"
+)
+
+// openTestStore opens a real store on driver, private to the test.
+func openTestStore(t *testing.T, driver string, now func() time.Time) *sqlstore.DB {
+	t.Helper()
+	dsn := filepath.Join(t.TempDir(), "tocsin.db")
+	if driver == sqlstore.DriverPostgres {
+		dsn = storetest.PostgresDSN(t)
+	}
+	st, err := sqlstore.Open(context.Background(), sqlstore.Options{Driver: driver, DSN: dsn, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// testEvaluator returns an evaluator writing to st with two http monitors,
+// "a" and "b", running.
+func testEvaluator(t *testing.T, st store.Store, now func() time.Time) *evaluator {
+	t.Helper()
+	e := newEvaluator(evaluatorOptions{
+		store:   st,
+		log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+		now:     now,
+		metrics: newAppMetrics(prometheus.NewRegistry()),
+		flush:   time.Second,
+	}, nil)
+	cfg := &config.Config{Monitors: []config.Monitor{{ID: "a", Type: "http"}, {ID: "b", Type: "http"}}}
+	if err := e.apply(cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// TestPauseResumeKeepsWriting pauses and resumes a monitor, then checks
+// that the pause and resume transitions are stored under that monitor and
+// that later results of another monitor are stored too: a transition
+// without its monitor once made every later batch fail.
+func TestPauseResumeKeepsWriting(t *testing.T) {
+	for _, driver := range []string{sqlstore.DriverSQLite, sqlstore.DriverPostgres} {
+		t.Run(driver, func(t *testing.T) {
+			at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+			now := func() time.Time { return at }
+			st := openTestStore(t, driver, now)
+			e := testEvaluator(t, st, now)
+			ctx := context.Background()
+			if err := e.setPaused("a", true); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.setPaused("a", false); err != nil {
+				t.Fatal(err)
+			}
+			e.flushNow(ctx)
+			e.evaluate(probe.Result{MonitorID: "b", Time: at, Status: probe.OK})
+			e.flushNow(ctx)
+			if n := e.pending(); n != 0 {
+				t.Errorf("%d rows still waiting to be written", n)
+			}
+			rs, err := st.Results(ctx, "b", store.Page{})
+			if err != nil || len(rs) != 1 {
+				t.Fatalf("results of b after pausing and resuming a: %d, %v; want 1", len(rs), err)
+			}
+			ts, err := st.Transitions(ctx, "a", store.Page{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []monitor.Status
+			for _, tr := range ts {
+				got = append(got, tr.To)
+			}
+			if len(got) != 2 || got[0] != monitor.StatusPending || got[1] != monitor.StatusPaused {
+				t.Errorf("transitions stored for a: %v, want [pending paused] (newest first)", got)
+			}
+		})
+	}
+}
