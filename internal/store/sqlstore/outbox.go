@@ -85,8 +85,13 @@ func scanMessages(rows *sql.Rows) ([]store.OutboxMessage, error) {
 // due again at next (now when next is zero). The message's lease is
 // released. A message that already ended keeps its state. MonitorID and
 // Event default to the message's. It returns ENOTFOUND when the message
-// does not exist and EINVALID for an unknown outcome.
+// does not exist and EINVALID for an unknown outcome or an attempt the
+// database refuses (see refused).
 func (d *DB) RecordAttempt(ctx context.Context, a store.Attempt, next time.Time) error {
+	return refused(d.recordAttempt(ctx, a, next))
+}
+
+func (d *DB) recordAttempt(ctx context.Context, a store.Attempt, next time.Time) error {
 	switch a.Outcome {
 	case "sent", "failed", "retry":
 	default:

@@ -75,6 +75,8 @@ func Run(t *testing.T, open Opener) {
 		{"HeartbeatStates", testHeartbeatStates},
 		{"StoredHeartbeats", testStoredHeartbeats},
 		{"ConcurrentPingBatches", testConcurrentPingBatches},
+		{"RefusedRows", testRefusedRows},
+		{"RefusedPings", testRefusedPings},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
