@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"math"
 	"path/filepath"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/store/batch"
 	"github.com/tocsin/tocsin/internal/store/sqlstore"
 	"github.com/tocsin/tocsin/internal/store/storetest"
 )
@@ -89,6 +91,46 @@ func TestPauseResumeKeepsWriting(t *testing.T) {
 			}
 			if len(got) != 2 || got[0] != monitor.StatusPending || got[1] != monitor.StatusPaused {
 				t.Errorf("transitions stored for a: %v, want [pending paused] (newest first)", got)
+			}
+		})
+	}
+}
+
+// TestRefusedRowDoesNotBlockTheBatch gives the evaluator a result whose
+// transition the store refuses (a metric that is not a number cannot be
+// encoded) in the same batch as good results: the good ones are stored,
+// the bad transition is dropped and counted, and nothing waits to be
+// retried.
+func TestRefusedRowDoesNotBlockTheBatch(t *testing.T) {
+	for _, driver := range []string{sqlstore.DriverSQLite, sqlstore.DriverPostgres} {
+		t.Run(driver, func(t *testing.T) {
+			at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+			now := func() time.Time { return at }
+			st := openTestStore(t, driver, now)
+			e := testEvaluator(t, st, now)
+			ws := batch.New(batch.Options{Now: now})
+			e.o.writer = ws.Add("results", e.queued, 0)
+			ctx := context.Background()
+			e.evaluate(probe.Result{MonitorID: "a", Time: at, Status: probe.OK, Metrics: []probe.Metric{{Name: "load", Value: math.NaN()}}})
+			for i := range 5 {
+				e.evaluate(probe.Result{MonitorID: "b", Time: at.Add(time.Duration(i) * time.Second), Status: probe.OK})
+			}
+			e.flushNow(ctx)
+			if n := e.pending(); n != 0 {
+				t.Errorf("%d rows still waiting to be written", n)
+			}
+			rs, err := st.Results(ctx, "b", store.Page{})
+			if err != nil || len(rs) != 5 {
+				t.Errorf("results of b: %d, %v; want 5", len(rs), err)
+			}
+			if rs, _ := st.Results(ctx, "a", store.Page{}); len(rs) != 1 {
+				t.Errorf("results of a: %d; want its one result (only the transition is bad)", len(rs))
+			}
+			if ts, _ := st.Transitions(ctx, "b", store.Page{}); len(ts) != 1 {
+				t.Errorf("transitions of b: %d; want 1", len(ts))
+			}
+			if p := ws.Problems(); len(p) != 0 {
+				t.Errorf("a refused row made the writer unhealthy: %q", p)
 			}
 		})
 	}

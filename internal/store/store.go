@@ -14,6 +14,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/tocsin/tocsin/internal/monitor"
@@ -68,6 +69,19 @@ type BatchRow struct {
 	State      monitor.State
 	Transition *monitor.Transition
 	Outbox     *OutboxMessage
+}
+
+// String names the row in a log line: its kind and monitor.
+func (r BatchRow) String() string {
+	switch {
+	case r.Result != nil:
+		return fmt.Sprintf("result of monitor %q at %s", r.Result.MonitorID, r.Result.Time.UTC().Format(time.RFC3339Nano))
+	case r.Transition != nil:
+		return fmt.Sprintf("transition of monitor %q from %s to %s", r.Transition.MonitorID, r.Transition.From, r.Transition.To)
+	case r.Outbox != nil:
+		return fmt.Sprintf("notification %q for channel %q", r.Outbox.ID, r.Outbox.Channel)
+	}
+	return fmt.Sprintf("state of monitor %q", r.StateOf)
 }
 
 // Rows splits b into its rows: results, states, transitions and outbox
