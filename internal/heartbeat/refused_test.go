@@ -63,7 +63,9 @@ func TestRefusedPingAloneFails(t *testing.T) {
 
 		// The first ping holds the writer at the gate.
 		first := make(chan error, 1)
-		go func() { first <- h.Receive(context.Background(), heartbeat.Ping{UUID: uuidA, Kind: heartbeat.KindSuccess, Transport: "http"}) }()
+		go func() {
+			first <- h.Receive(context.Background(), heartbeat.Ping{UUID: uuidA, Kind: heartbeat.KindSuccess, Transport: "http"})
+		}()
 		synctest.Wait()
 		answers := make([]error, 9)
 		var wg sync.WaitGroup
