@@ -56,7 +56,7 @@ func Write[T any](w *Writer, rows []T, write func([]T) error) Outcome[T] {
 	}
 	o.write(w, rows, write)
 	for _, r := range o.Rejected {
-		w.reject(r.Err)
+		w.Reject(r.Err)
 	}
 	return o
 }

@@ -178,9 +178,10 @@ func (w *Writer) Depth() int {
 	return w.depthFn()
 }
 
-// reject counts and logs one row the store refused. The first is logged
-// at once; later ones at most once per LogEvery, with how many there were.
-func (w *Writer) reject(err error) {
+// Reject counts and logs one row the store refused, for writers that
+// find refused rows without Write. The first is logged at once; later ones
+// at most once per LogEvery, with how many there were.
+func (w *Writer) Reject(err error) {
 	if w == nil {
 		return
 	}
@@ -195,7 +196,7 @@ func (w *Writer) reject(err error) {
 	}
 	w.unlogged, w.loggedAt = 0, now
 	w.mu.Unlock()
-	w.s.o.Logger.Error("dropped a row the database refused; the rest of its batch was written",
+	w.s.o.Logger.Error("dropped a row the database refused; the rows written with it are stored",
 		"writer", w.name, "err", err, "dropped", n, "metric", "tocsin_store_dropped_rows_total")
 }
 

@@ -170,3 +170,24 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
+
+// testRefusedAttempt: an attempt whose error text the database does not
+// take is refused (EINVALID) or stored, never failed otherwise, and leaves
+// its message as it was when refused.
+func testRefusedAttempt(t *testing.T, s store.Store, clk *Clock) {
+	ctx := t.Context()
+	now := clk.Now()
+	must(t, s.SaveBatch(ctx, store.Batch{Outbox: []store.OutboxMessage{message("n1", "ops", "web", now)}}), "SaveBatch")
+	a := store.Attempt{MessageID: "n1", Channel: "ops", Time: now, Error: invalidUTF8, Outcome: "retry"}
+	err := s.RecordAttempt(ctx, a, now.Add(time.Minute))
+	if err != nil && !batch.Refused(err) {
+		t.Fatalf("RecordAttempt with invalid UTF-8 = %v, want nil or a refusal", err)
+	}
+	ms, err2 := s.OutboxMessages(ctx, "", store.Page{})
+	must(t, err2, "OutboxMessages")
+	if want := boolInt(err == nil); len(ms) != 1 || ms[0].Attempts != want {
+		t.Errorf("after the attempt (err %v): %+v, want %d attempts", err, ms, want)
+	}
+	a.Error = "valid"
+	must(t, s.RecordAttempt(ctx, a, now.Add(time.Minute)), "RecordAttempt")
+}

@@ -77,6 +77,7 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentPingBatches", testConcurrentPingBatches},
 		{"RefusedRows", testRefusedRows},
 		{"RefusedPings", testRefusedPings},
+		{"RefusedAttempt", testRefusedAttempt},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
