@@ -143,6 +143,36 @@ func TestRefusedRowDoesNotBlockTheBatch(t *testing.T) {
 	}
 }
 
+// configDSN returns the quoted storage dsn of a config from baseConfig.
+func configDSN(t *testing.T, cfg string) string {
+	t.Helper()
+	dsn := cfg[strings.Index(cfg, "dsn: ")+len("dsn: "):]
+	dsn, err := strconv.Unquote(strings.TrimSpace(dsn[:strings.Index(dsn, "\n")]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dsn
+}
+
+// waitHeld waits until the evaluator holds at least n results (exactly 0
+// when n is 0) waiting to be written, and returns how many.
+func waitHeld(t *testing.T, a *App, n int) int {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		a.eval.batchMu.Lock()
+		held := len(a.eval.batch.Results)
+		a.eval.batchMu.Unlock()
+		if n == 0 && held == 0 || n > 0 && held >= n {
+			return held
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d results held, want %d", held, n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // get fetches url and returns the status and body.
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()
@@ -183,11 +213,7 @@ func TestReadyzWhileWritesFail(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tocsin.yaml")
 	cfg := baseConfig(t, "postgres", target.URL, hook.URL)
 	writeConfig(t, path, cfg)
-	dsn := cfg[strings.Index(cfg, "dsn: ")+len("dsn: "):]
-	dsn, err := strconv.Unquote(strings.TrimSpace(dsn[:strings.Index(dsn, "\n")]))
-	if err != nil {
-		t.Fatal(err)
-	}
+	dsn := configDSN(t, cfg)
 	r := start(t, path)
 	waitState(t, r.app, "site", monitor.StatusUp)
 	waitReady(t, r, http.StatusOK, "ok")
@@ -229,17 +255,19 @@ func TestReadyzWhileWritesFail(t *testing.T) {
 		t.Error("no failed batch counted while writes fail")
 	}
 
+	// Results go on arriving and are held.
+	held := waitHeld(t, r.app, 2)
 	for _, tb := range tables {
 		exec("DROP TRIGGER disk_full ON " + tb)
 	}
 	waitReady(t, r, http.StatusOK, "ok")
+	waitHeld(t, r.app, 0)
 	after, err := r.app.store.Results(t.Context(), "site", store.Page{Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The results seen while the disk was full were kept and written.
-	if len(after) < len(before)+2 {
-		t.Errorf("results stored: %d before the outage ended, %d after; want the held ones written", len(before), len(after))
+	if len(after) < len(before)+held {
+		t.Errorf("results stored: %d before the outage ended, %d after, with %d held; want the held ones written", len(before), len(after), held)
 	}
 	_, metrics = get(t, r.url+"/metrics")
 	if strings.Contains(metrics, `tocsin_store_dropped_rows_total{writer="results"}`) && !strings.Contains(metrics, `tocsin_store_dropped_rows_total{writer="results"} 0`) {
@@ -314,5 +342,53 @@ func TestReadyzWhileSQLiteIsFull(t *testing.T) {
 	waitReady(t, r, http.StatusOK, "ok")
 	if n, err := r.app.store.CountPings(t.Context(), "job"); err != nil || n != 2 {
 		t.Errorf("stored pings: %d, %v; want the two sent while there was space", n, err)
+	}
+}
+
+// TestRefusedPingAnswers400 adds a constraint to the real PostgreSQL
+// database that refuses one kind of ping: that ping is answered 400 with
+// the reason, a ping of the same heartbeat right after it 200, and /readyz
+// stays ready (the database works; it refused one row).
+func TestRefusedPingAnswers400(t *testing.T) {
+	target := testkit.NewTarget(t)
+	hook := testkit.NewWebhook(t)
+	path := filepath.Join(t.TempDir(), "tocsin.yaml")
+	cfg := baseConfig(t, "postgres", target.URL, hook.URL) + "heartbeats:\n  - id: job\n    uuid: " + hbUUID + "\n    period: 1h\n    grace: 10m\n"
+	writeConfig(t, path, cfg)
+	dsn := configDSN(t, cfg)
+	r := start(t, path)
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.ExecContext(t.Context(), "ALTER TABLE pings ADD CONSTRAINT no_robots CHECK (user_agent <> 'robot/1')"); err != nil {
+		t.Fatal(err)
+	}
+	ping := func(ua string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", r.url+"/ping/"+hbUUID, nil)
+		req.Header.Set("User-Agent", ua)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	if code, body := ping("robot/1"); code != http.StatusBadRequest || !strings.Contains(body, "the ping was not stored") || !strings.Contains(body, "no_robots") {
+		t.Errorf("refused ping answered %d %q, want 400 saying why", code, body)
+	}
+	if code, body := ping("curl/8"); code != http.StatusOK {
+		t.Errorf("good ping answered %d %q", code, body)
+	}
+	waitReady(t, r, http.StatusOK, "ok")
+	if n, err := r.app.store.CountPings(t.Context(), "job"); err != nil || n != 1 {
+		t.Errorf("stored pings: %d, %v; want 1", n, err)
+	}
+	_, metrics := get(t, r.url+"/metrics")
+	if !strings.Contains(metrics, `tocsin_store_dropped_rows_total{writer="pings"} 1`) {
+		t.Error(`/metrics lacks tocsin_store_dropped_rows_total{writer="pings"} 1`)
 	}
 }
