@@ -1,4 +1,4 @@
-package batch
+package batch_test
 
 import (
 	"bytes"
@@ -13,6 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tocsin/tocsin/internal/errs"
+	"github.com/tocsin/tocsin/internal/store/batch"
+	"github.com/tocsin/tocsin/internal/store/storetest"
 )
 
 // table is an in-memory destination that refuses negative rows and fails
@@ -45,26 +47,16 @@ func (tb *table) write(rows []int) error {
 	return nil
 }
 
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
+// setup returns a clock at t0, a set of writers reading it and logging to
+// log, and one writer in it called name.
+func setup(name string, depth func() int, maxDepth int) (*storetest.Clock, *batch.Writers, *batch.Writer, *bytes.Buffer) {
+	clk := storetest.NewClock(time.Unix(1000, 0))
+	var log bytes.Buffer
+	s := batch.New(batch.Options{Now: clk.Now, Logger: slog.New(slog.NewTextHandler(&log, nil)), Window: 30 * time.Second, LogEvery: time.Minute})
+	return clk, s, s.Add(name, depth, maxDepth), &log
 }
 
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func newWriters(clk *fakeClock, log *bytes.Buffer) *Writers {
-	return New(Options{Now: clk.Now, Logger: slog.New(slog.NewTextHandler(log, nil)), Window: 30 * time.Second, LogEvery: time.Minute})
-}
+func advance(clk *storetest.Clock, d time.Duration) { clk.Set(clk.Now().Add(d)) }
 
 func TestWriteIsolatesRefusedRows(t *testing.T) {
 	tests := []struct {
@@ -82,11 +74,9 @@ func TestWriteIsolatesRefusedRows(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var log bytes.Buffer
-			clk := &fakeClock{t: time.Unix(0, 0)}
-			w := newWriters(clk, &log).Add("results", nil, 0)
+			_, s, w, _ := setup("results", nil, 0)
 			tb := &table{}
-			o := Write(w, tt.rows, tb.write)
+			o := batch.Write(w, tt.rows, tb.write)
 			if o.Err != nil || len(o.Unwritten) != 0 {
 				t.Fatalf("Err %v, unwritten %v", o.Err, o.Unwritten)
 			}
@@ -96,17 +86,17 @@ func TestWriteIsolatesRefusedRows(t *testing.T) {
 			var rejected []int
 			for _, r := range o.Rejected {
 				rejected = append(rejected, r.Row)
-				if !Refused(r.Err) {
+				if !batch.Refused(r.Err) {
 					t.Errorf("row %d rejected with %v, not a refusal", r.Row, r.Err)
 				}
 			}
 			if diff := cmp.Diff(tt.rejected, rejected); diff != "" {
 				t.Errorf("rejected (-want +got):\n%s", diff)
 			}
-			if got := metric(t, w.s, "tocsin_store_dropped_rows_total", w.name); got != float64(len(tt.rejected)) {
+			if got := metric(t, s, "tocsin_store_dropped_rows_total", "results"); got != float64(len(tt.rejected)) {
 				t.Errorf("dropped rows counted %v, want %d", got, len(tt.rejected))
 			}
-			if p := w.s.Problems(); len(p) != 0 {
+			if p := s.Problems(); len(p) != 0 {
 				t.Errorf("a refused row made the writer unhealthy: %q", p)
 			}
 		})
@@ -114,15 +104,12 @@ func TestWriteIsolatesRefusedRows(t *testing.T) {
 }
 
 func TestWriteStopsWhenTheStoreFails(t *testing.T) {
-	clk := &fakeClock{t: time.Unix(0, 0)}
-	var log bytes.Buffer
-	s := newWriters(clk, &log)
-	w := s.Add("pings", nil, 0)
+	_, s, w, _ := setup("pings", nil, 0)
 	// The first write is refused (row -4), the first half is written, then
 	// the database goes away.
 	tb := &table{downAfter: 2}
-	o := Write(w, []int{1, 2, 3, -4, 5, 6}, tb.write)
-	if o.Err == nil || Refused(o.Err) {
+	o := batch.Write(w, []int{1, 2, 3, -4, 5, 6}, tb.write)
+	if o.Err == nil || batch.Refused(o.Err) {
 		t.Fatalf("Err = %v, want the store's failure", o.Err)
 	}
 	if diff := cmp.Diff([]int{-4, 5, 6}, o.Unwritten); diff != "" {
@@ -134,13 +121,13 @@ func TestWriteStopsWhenTheStoreFails(t *testing.T) {
 	if len(o.Rejected) != 0 {
 		t.Errorf("rejected %v although the store failed before it could tell", o.Rejected)
 	}
-	if got := metric(t, w.s, "tocsin_writer_failed_batches_total", w.name); got != 1 {
+	if got := metric(t, s, "tocsin_writer_failed_batches_total", "pings"); got != 1 {
 		t.Errorf("failed batches = %v, want 1", got)
 	}
 }
 
 // metric reads one series of s by its name and writer label, 0 when absent.
-func metric(t *testing.T, s *Writers, name, writer string) float64 {
+func metric(t *testing.T, s *batch.Writers, name, writer string) float64 {
 	t.Helper()
 	reg := prometheus.NewPedanticRegistry()
 	reg.MustRegister(s)
@@ -166,11 +153,8 @@ func metric(t *testing.T, s *Writers, name, writer string) float64 {
 // TestHealth walks a writer through failures, a recovery, a hanging write
 // and a queue that stays over its bound, checking what Problems says.
 func TestHealth(t *testing.T) {
-	clk := &fakeClock{t: time.Unix(1000, 0)}
-	var log bytes.Buffer
-	s := newWriters(clk, &log)
 	depth := 0
-	w := s.Add("results", func() int { return depth }, 100)
+	clk, s, w, _ := setup("results", func() int { return depth }, 100)
 	down := errs.Errorf(errs.EUNAVAILABLE, "disk full")
 	wantProblem := func(step, want string) {
 		t.Helper()
@@ -183,13 +167,13 @@ func TestHealth(t *testing.T) {
 	_ = w.Do(func() error { return nil })
 	wantProblem("after a write", "")
 	_ = w.Do(func() error { return down })
-	clk.Add(time.Second)
+	advance(clk, time.Second)
 	_ = w.Do(func() error { return down })
 	wantProblem("two failed writes", "the results writer cannot write to the database (2 failed writes, the last 0s ago, none succeeded since): disk full")
 	_ = w.Do(func() error { return errs.Errorf(errs.EINVALID, "bad row") })
 	wantProblem("a refusal: the database answers", "")
 	_ = w.Do(func() error { return down })
-	clk.Add(30 * time.Second)
+	advance(clk, 30 * time.Second)
 	wantProblem("no write for the window after a failure", "")
 	_ = w.Do(func() error { return down })
 	wantProblem("failing again", "cannot write to the database (2 failed writes")
@@ -208,9 +192,9 @@ func TestHealth(t *testing.T) {
 		})
 	}()
 	<-started
-	clk.Add(29 * time.Second)
+	advance(clk, 29 * time.Second)
 	wantProblem("a write running 29s", "")
-	clk.Add(time.Second)
+	advance(clk, time.Second)
 	wantProblem("a write running 30s", "a write of the results writer has been running for 30s")
 	close(release)
 	<-finished
@@ -219,12 +203,12 @@ func TestHealth(t *testing.T) {
 	// A queue over its bound: unhealthy once it stays there for the window.
 	depth = 101
 	wantProblem("queue just over", "")
-	clk.Add(20 * time.Second)
+	advance(clk, 20 * time.Second)
 	depth = 100
 	wantProblem("queue back at the bound", "")
 	depth = 500
 	wantProblem("queue over again", "")
-	clk.Add(30 * time.Second)
+	advance(clk, 30 * time.Second)
 	wantProblem("queue over for the window", "the results writer's queue has held more than 100 rows for 30s (now 500)")
 	if got := metric(t, s, "tocsin_writer_queue_depth", "results"); got != 500 {
 		t.Errorf("tocsin_writer_queue_depth = %v, want 500", got)
@@ -237,14 +221,11 @@ func TestHealth(t *testing.T) {
 // TestRejectLogIsRateLimited: a steady stream of bad rows writes one log
 // line per LogEvery, saying how many rows went since the last one.
 func TestRejectLogIsRateLimited(t *testing.T) {
-	clk := &fakeClock{t: time.Unix(1000, 0)}
-	var log bytes.Buffer
-	s := newWriters(clk, &log)
-	w := s.Add("pings", nil, 0)
+	clk, s, w, log := setup("pings", nil, 0)
 	tb := &table{}
 	for range 100 {
-		Write(w, []int{1, -1}, tb.write)
-		clk.Add(time.Second)
+		batch.Write(w, []int{1, -1}, tb.write)
+		advance(clk, time.Second)
 	}
 	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
 	if len(lines) != 2 {
