@@ -114,8 +114,7 @@ func TestPauseResumeKeepsWriting(t *testing.T) {
 // TestRefusedRowDoesNotBlockTheBatch gives the evaluator a result whose
 // transition the store refuses (a metric that is not a number cannot be
 // encoded) in the same batch as good results: the good ones are stored,
-// the bad transition is dropped and counted, and nothing waits to be
-// retried.
+// the bad transition is dropped, and nothing waits to be retried.
 func TestRefusedRowDoesNotBlockTheBatch(t *testing.T) {
 	evaluatorOnDrivers(t, func(t *testing.T, st store.Store, e *evaluator, at time.Time) {
 		ws := batch.New(batch.Options{Now: func() time.Time { return at }})

@@ -15,6 +15,7 @@ import (
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/store/batch"
 	"github.com/tocsin/tocsin/internal/store/storetest"
+	"github.com/tocsin/tocsin/internal/testkit"
 )
 
 // table is an in-memory destination that refuses negative rows and fails
@@ -131,23 +132,7 @@ func metric(t *testing.T, s *batch.Writers, name, writer string) float64 {
 	t.Helper()
 	reg := prometheus.NewPedanticRegistry()
 	reg.MustRegister(s)
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "writer" && l.GetValue() == writer {
-					return m.GetCounter().GetValue() + m.GetGauge().GetValue()
-				}
-			}
-		}
-	}
-	return 0
+	return testkit.Metric(t, reg, name, "writer", writer)
 }
 
 // TestHealth walks a writer through failures, a recovery, a hanging write
@@ -173,7 +158,7 @@ func TestHealth(t *testing.T) {
 	_ = w.Do(func() error { return errs.Errorf(errs.EINVALID, "bad row") })
 	wantProblem("a refusal: the database answers", "")
 	_ = w.Do(func() error { return down })
-	advance(clk, 30 * time.Second)
+	advance(clk, 30*time.Second)
 	wantProblem("no write for the window after a failure", "")
 	_ = w.Do(func() error { return down })
 	wantProblem("failing again", "cannot write to the database (2 failed writes")
@@ -192,7 +177,7 @@ func TestHealth(t *testing.T) {
 		})
 	}()
 	<-started
-	advance(clk, 29 * time.Second)
+	advance(clk, 29*time.Second)
 	wantProblem("a write running 29s", "")
 	advance(clk, time.Second)
 	wantProblem("a write running 30s", "a write of the results writer has been running for 30s")
@@ -203,12 +188,12 @@ func TestHealth(t *testing.T) {
 	// A queue over its bound: unhealthy once it stays there for the window.
 	depth = 101
 	wantProblem("queue just over", "")
-	advance(clk, 20 * time.Second)
+	advance(clk, 20*time.Second)
 	depth = 100
 	wantProblem("queue back at the bound", "")
 	depth = 500
 	wantProblem("queue over again", "")
-	advance(clk, 30 * time.Second)
+	advance(clk, 30*time.Second)
 	wantProblem("queue over for the window", "the results writer's queue has held more than 100 rows for 30s (now 500)")
 	if got := metric(t, s, "tocsin_writer_queue_depth", "results"); got != 500 {
 		t.Errorf("tocsin_writer_queue_depth = %v, want 500", got)
