@@ -267,13 +267,22 @@ func (e *evaluator) flushNow(ctx context.Context) {
 	e.batchMu.Unlock()
 
 	start := time.Now()
-	o := batch.Write(e.o.writer, b.Rows(), func(rows []store.BatchRow) error {
-		err := e.o.store.SaveBatch(ctx, store.JoinRows(rows))
-		if err != nil && len(rows) == 1 {
-			err = fmt.Errorf("%s: %w", rows[0], err)
-		}
-		return err
-	})
+	var o batch.Outcome[store.BatchRow]
+	err := e.o.writer.Do(func() error { return e.o.store.SaveBatch(ctx, b) })
+	switch {
+	case err == nil:
+	case batch.Refused(err):
+		// Rare: split the batch into rows to find the refused ones.
+		o = batch.Write(e.o.writer, b.Rows(), func(rows []store.BatchRow) error {
+			err := e.o.store.SaveBatch(ctx, store.JoinRows(rows))
+			if err != nil && len(rows) == 1 {
+				err = fmt.Errorf("%s: %w", rows[0], err)
+			}
+			return err
+		})
+	default:
+		o.Err, o.Unwritten = err, b.Rows()
+	}
 	e.o.metrics.flushSeconds.Observe(time.Since(start).Seconds())
 	if o.Err != nil {
 		e.o.metrics.flushErrors.Inc()

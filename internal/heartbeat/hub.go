@@ -557,14 +557,15 @@ func (h *Hub) commit(reqs []*request) {
 	}
 	first := true
 	o := batch.Write(h.o.Writer, idx, func(ix []int) error {
-		b := store.PingBatch{Pings: make([]store.Ping, len(ix))}
-		for j, i := range ix {
-			b.Pings[j] = pings[i]
-		}
 		if first {
 			// Only the first write holds the whole batch, and so the
 			// states that follow from it.
-			b.States, first = states, false
+			first = false
+			return h.o.Store.SavePings(ctx, store.PingBatch{Pings: pings, States: states})
+		}
+		b := store.PingBatch{Pings: make([]store.Ping, len(ix))}
+		for j, i := range ix {
+			b.Pings[j] = pings[i]
 		}
 		return h.o.Store.SavePings(ctx, b)
 	})
