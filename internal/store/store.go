@@ -205,10 +205,13 @@ type Results interface {
 type Outbox interface {
 	// ClaimDue returns up to limit pending messages whose NextAttempt is
 	// not after now, leasing them to owner until now+lease so no other
-	// replica sends them meanwhile.
+	// replica sends them meanwhile. A message whose event cannot be read
+	// back is given up instead (State "failed", LastError saying why) and
+	// returned with that State, not to be sent.
 	ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]OutboxMessage, error)
 	// RecordAttempt stores an attempt and moves its message: Outcome "sent"
-	// and "failed" end it; "retry" makes it pending again at next.
+	// and "failed" end it; "retry" makes it pending again at next. EINVALID
+	// when the database refuses the attempt (text it does not take).
 	RecordAttempt(ctx context.Context, a Attempt, next time.Time) error
 	// OutboxDepth counts pending messages.
 	OutboxDepth(ctx context.Context) (int, error)

@@ -12,9 +12,9 @@ import (
 	"github.com/tocsin/tocsin/internal/store/batch"
 )
 
-// invalidUTF8 is text no UTF-8 database column takes as it is: a lone
+// textNoDatabaseTakes is text no UTF-8 database column takes as it is: a lone
 // continuation byte, a character cut in the middle, and a NUL.
-const invalidUTF8 = "bad \x80 text \xe2\x82 and \x00"
+const textNoDatabaseTakes = "bad \x80 text \xe2\x82 and \x00"
 
 // testRefusedRows checks the contract the batched writers rely on: a batch
 // holding rows the database refuses fails as a whole with a refusal
@@ -36,16 +36,16 @@ func testRefusedRows(t *testing.T, s store.Store, clk *Clock) {
 	}
 	b.Results = append(b.Results, result("", now, probe.Critical, 0))
 	utf8Result := result("web", now.Add(time.Hour), probe.Critical, 0)
-	utf8Result.Reason = invalidUTF8
+	utf8Result.Reason = textNoDatabaseTakes
 	b.Results = append(b.Results, utf8Result)
 	good := monitor.Transition{MonitorID: "web", From: monitor.StatusPending, To: monitor.StatusUp, Time: now, Reason: "ok"}
 	noMonitor := monitor.Transition{From: monitor.StatusPaused, To: monitor.StatusPending, Time: now, Reason: "resumed"}
 	nan := monitor.Transition{MonitorID: "web", From: monitor.StatusUp, To: monitor.StatusDown, Time: now, Reason: "nan",
 		Result: probe.Result{MonitorID: "web", Metrics: []probe.Metric{{Name: "load", Value: math.NaN()}}}}
-	utf8Transition := monitor.Transition{MonitorID: "web", From: monitor.StatusUp, To: monitor.StatusDown, Time: now, Reason: invalidUTF8}
+	utf8Transition := monitor.Transition{MonitorID: "web", From: monitor.StatusUp, To: monitor.StatusDown, Time: now, Reason: textNoDatabaseTakes}
 	b.Transitions = []monitor.Transition{good, noMonitor, nan, utf8Transition}
 	noChannel := message("n-nochannel", "", "web", now)
-	utf8Message := message("n-utf8", "ops", invalidUTF8, now)
+	utf8Message := message("n-utf8", "ops", textNoDatabaseTakes, now)
 	b.Outbox = []store.OutboxMessage{message("n1", "ops", "web", now), noChannel, message("stored", "ops", "web", now), message("n2", "ops", "web", now), utf8Message}
 
 	if err := s.SaveBatch(ctx, b); !batch.Refused(err) {
@@ -136,9 +136,9 @@ func testRefusedPings(t *testing.T, s store.Store, _ *Clock) {
 	noHeartbeat := ping(50)
 	noHeartbeat.HeartbeatID = ""
 	utf8UA := ping(51)
-	utf8UA.UserAgent = invalidUTF8
+	utf8UA.UserAgent = textNoDatabaseTakes
 	utf8Body := ping(52)
-	utf8Body.RunID = invalidUTF8
+	utf8Body.RunID = textNoDatabaseTakes
 	pings = slices.Insert(pings, 10, noHeartbeat)
 	pings = slices.Insert(pings, 30, utf8UA, utf8Body)
 
@@ -178,7 +178,7 @@ func testRefusedAttempt(t *testing.T, s store.Store, clk *Clock) {
 	ctx := t.Context()
 	now := clk.Now()
 	must(t, s.SaveBatch(ctx, store.Batch{Outbox: []store.OutboxMessage{message("n1", "ops", "web", now)}}), "SaveBatch")
-	a := store.Attempt{MessageID: "n1", Channel: "ops", Time: now, Error: invalidUTF8, Outcome: "retry"}
+	a := store.Attempt{MessageID: "n1", Channel: "ops", Time: now, Error: textNoDatabaseTakes, Outcome: "retry"}
 	err := s.RecordAttempt(ctx, a, now.Add(time.Minute))
 	if err != nil && !batch.Refused(err) {
 		t.Fatalf("RecordAttempt with invalid UTF-8 = %v, want nil or a refusal", err)
