@@ -567,7 +567,12 @@ func (h *Hub) commit(reqs []*request) {
 		for j, i := range ix {
 			b.Pings[j] = pings[i]
 		}
-		return h.o.Store.SavePings(ctx, b)
+		err := h.o.Store.SavePings(ctx, b)
+		if err != nil && len(ix) == 1 {
+			p := b.Pings[0]
+			err = fmt.Errorf("%s ping of heartbeat %q from %s: %w", p.Kind, p.HeartbeatID, p.Source, err)
+		}
+		return err
 	})
 	cancel()
 	h.m.commitSeconds.Observe(time.Since(start).Seconds())
