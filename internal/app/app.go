@@ -29,6 +29,7 @@ import (
 	"github.com/tocsin/tocsin/internal/probe/httpx"
 	"github.com/tocsin/tocsin/internal/scheduler"
 	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/store/batch"
 	"github.com/tocsin/tocsin/internal/store/sqlstore"
 	"github.com/tocsin/tocsin/internal/web"
 )
@@ -72,6 +73,7 @@ type App struct {
 	smtp     *mailping.Server
 	smtpAddr string
 	metrics  *appMetrics
+	writers  *batch.Writers
 	listener net.Listener
 	owner    string
 	deps     proberDeps
@@ -127,6 +129,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a.cfgStatus = web.ConfigStatus{Path: cfg.Path, LoadedAt: o.Now().UTC()}
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.metrics = newAppMetrics(a.registry)
+	a.writers = batch.New(batch.Options{Now: o.Now, Logger: a.log})
+	a.registry.MustRegister(a.writers)
 
 	st, err := sqlstore.Open(ctx, storeOptions(cfg, a.log))
 	if err != nil {
@@ -154,6 +158,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Logger:     a.log,
 		Registerer: a.registry,
 		Now:        o.Now,
+		Writer:     a.writers.Add("outbox", func() int { return a.disp.Depth() }, maxOutboxDepth),
 	})
 	a.eval = newEvaluator(evaluatorOptions{
 		store:   st,
@@ -162,6 +167,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		metrics: a.metrics,
 		wake:    a.disp.Wake,
 		flush:   o.FlushInterval,
+		writer:  a.writers.Add("results", func() int { return a.eval.queued() }, maxResultRows),
 	}, states)
 	if a.storedHBs, err = loadStoredHeartbeats(ctx, st); err != nil {
 		st.Close()
@@ -174,6 +180,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Submit:     func(r probe.Result) { a.eval.submit(context.Background(), r) },
 		Create:     a.autoCreate,
 		Registerer: a.registry,
+		Writer:     a.writers.Add("pings", func() int { return a.hb.Queued() }, maxPingQueue),
 	})
 	if err := a.hb.Load(ctx); err != nil {
 		st.Close()
@@ -199,6 +206,18 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a.web = ws
 	return a, nil
 }
+
+// Bounds of the writers' queues: a queue that stays over its bound for
+// batch.DefaultWindow makes /readyz fail (docs/operations.md).
+const (
+	// maxResultRows is about 25 full flushes of results waiting.
+	maxResultRows = 50_000
+	// maxPingQueue is half the hub's queue (4 × its 2,000-ping commits).
+	maxPingQueue = 4_000
+	// maxOutboxDepth is far more pending notifications than an outage of
+	// one channel produces.
+	maxOutboxDepth = 10_000
+)
 
 // leaseOwner names this installation in outbox leases: the host and a hash
 // of the config file's path (or the database when there is no file). It is

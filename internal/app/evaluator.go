@@ -15,6 +15,7 @@ import (
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/store/batch"
 )
 
 // entry is the live side of one configured monitor.
@@ -33,6 +34,8 @@ type evaluatorOptions struct {
 	metrics *appMetrics
 	wake    func()
 	flush   time.Duration
+	// writer keeps the health of the writes (nil: not kept).
+	writer *batch.Writer
 }
 
 // evaluator is the single writer of monitor state. Results from the
@@ -109,11 +112,11 @@ func (e *evaluator) apply(cfg *config.Config, probers map[string]probe.Prober) e
 		// the config returns to pending unless a person paused it.
 		if m.Paused && en.state.Status != monitor.StatusPaused {
 			var ts []monitor.Transition
-			en.state, ts = monitor.Pause(en.state, now)
+			en.state, ts = monitor.Pause(m.ID, en.state, now)
 			e.record(m.ID, en.state, ts)
 		} else if old, ok := e.entries[m.ID]; ok && old.cfg.Paused && !m.Paused && en.state.Status == monitor.StatusPaused {
 			var ts []monitor.Transition
-			en.state, ts = monitor.Resume(en.state, now)
+			en.state, ts = monitor.Resume(m.ID, en.state, now)
 			e.record(m.ID, en.state, ts)
 		}
 		entries[m.ID] = en
@@ -194,6 +197,15 @@ func (e *evaluator) pending() int {
 	return len(e.batch.Results) + len(e.batch.Transitions)
 }
 
+// queued counts every row waiting for the next flush (the writer's queue
+// depth).
+func (e *evaluator) queued() int {
+	e.batchMu.Lock()
+	defer e.batchMu.Unlock()
+	b := &e.batch
+	return len(b.Results) + len(b.States) + len(b.Transitions) + len(b.Outbox)
+}
+
 func (e *evaluator) evaluate(r probe.Result) {
 	e.mu.Lock()
 	en, ok := e.entries[r.MonitorID]
@@ -240,12 +252,14 @@ func (e *evaluator) record(id string, st monitor.State, ts []monitor.Transition)
 	}
 }
 
-// flushNow writes the collected batch. On failure the batch is kept and
-// retried at the next flush, so a database hiccup delays but loses nothing.
+// flushNow writes the collected batch. A row the store refuses is dropped
+// (counted and logged by the writer) and the rest written; when the store
+// cannot write at all, what is left is kept and retried at the next flush,
+// so a database hiccup delays but loses nothing.
 func (e *evaluator) flushNow(ctx context.Context) {
 	e.batchMu.Lock()
 	b := e.batch
-	if len(b.Results) == 0 && len(b.States) == 0 && len(b.Transitions) == 0 && len(b.Outbox) == 0 {
+	if b.Empty() {
 		e.batchMu.Unlock()
 		return
 	}
@@ -253,23 +267,38 @@ func (e *evaluator) flushNow(ctx context.Context) {
 	e.batchMu.Unlock()
 
 	start := time.Now()
-	err := e.o.store.SaveBatch(ctx, b)
+	var o batch.Outcome[store.BatchRow]
+	err := e.o.writer.Do(func() error { return e.o.store.SaveBatch(ctx, b) })
+	switch {
+	case err == nil:
+	case batch.Refused(err):
+		// Rare: split the batch into rows to find the refused ones.
+		o = batch.Write(e.o.writer, b.Rows(), func(rows []store.BatchRow) error {
+			err := e.o.store.SaveBatch(ctx, store.JoinRows(rows))
+			if err != nil && len(rows) == 1 {
+				err = fmt.Errorf("%s: %w", rows[0], err)
+			}
+			return err
+		})
+	default:
+		o.Err, o.Unwritten = err, b.Rows()
+	}
 	e.o.metrics.flushSeconds.Observe(time.Since(start).Seconds())
-	if err != nil {
+	if o.Err != nil {
 		e.o.metrics.flushErrors.Inc()
-		e.o.log.Error("saving results", "results", len(b.Results), "transitions", len(b.Transitions), "err", err)
+		e.o.log.Error("saving results", "results", len(b.Results), "transitions", len(b.Transitions), "err", o.Err)
+		left := store.JoinRows(o.Unwritten)
 		e.batchMu.Lock()
-		// Put the failed batch back in front of what arrived meanwhile;
-		// newer states win.
+		// Put what was not written back in front of what arrived
+		// meanwhile; newer states win.
 		for id, st := range e.batch.States {
-			b.States[id] = st
+			left.States[id] = st
 		}
-		b.Results = append(b.Results, e.batch.Results...)
-		b.Transitions = append(b.Transitions, e.batch.Transitions...)
-		b.Outbox = append(b.Outbox, e.batch.Outbox...)
-		e.batch = b
+		left.Results = append(left.Results, e.batch.Results...)
+		left.Transitions = append(left.Transitions, e.batch.Transitions...)
+		left.Outbox = append(left.Outbox, e.batch.Outbox...)
+		e.batch = left
 		e.batchMu.Unlock()
-		return
 	}
 	if len(b.Outbox) > 0 && e.o.wake != nil {
 		e.o.wake()
@@ -288,12 +317,12 @@ func (e *evaluator) setPaused(id string, paused bool) error {
 	var ts []monitor.Transition
 	switch {
 	case paused && en.state.Status != monitor.StatusPaused:
-		en.state, ts = monitor.Pause(en.state, now)
+		en.state, ts = monitor.Pause(id, en.state, now)
 	case !paused && en.state.Status == monitor.StatusPaused:
 		if en.cfg.Paused {
 			return errs.Errorf(errs.ECONFLICT, "monitor %q is paused in the configuration file; remove `paused: true` there to resume it", id)
 		}
-		en.state, ts = monitor.Resume(en.state, now)
+		en.state, ts = monitor.Resume(id, en.state, now)
 	default:
 		return nil
 	}

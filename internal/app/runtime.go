@@ -47,7 +47,7 @@ func (r *runtime) ConfigStatus() web.ConfigStatus {
 }
 
 func (r *runtime) Health() web.Health {
-	return web.Health{SchedulerLag: r.sched.Lag(), MaxLag: r.app().config().Server.ReadyMaxLag.D()}
+	return web.Health{SchedulerLag: r.sched.Lag(), MaxLag: r.app().config().Server.ReadyMaxLag.D(), WriteProblems: r.writers.Problems()}
 }
 
 var _ web.Runtime = (*runtime)(nil)

@@ -9,8 +9,8 @@ import (
 	"github.com/tocsin/tocsin/internal/redact"
 )
 
-// watchdog pings server.watchdog_url while the scheduler keeps up and the
-// outbox dispatcher is alive, so a dead or wedged Tocsin is noticed by
+// watchdog pings server.watchdog_url while the scheduler keeps up, the
+// outbox dispatcher is alive and the writers store what they are given, so a dead or wedged Tocsin is noticed by
 // whatever watches that URL (another Tocsin's heartbeat, any dead man's
 // switch). When Tocsin is unhealthy it stays silent: silence is the alarm.
 func (a *App) watchdog(ctx context.Context) {
@@ -23,9 +23,9 @@ func (a *App) watchdog(ctx context.Context) {
 		}
 		if url := cfg.Server.WatchdogURL; url != "" {
 			switch {
-			case a.sched.Lag() > cfg.Server.ReadyMaxLag.D() || !a.disp.Healthy():
+			case a.sched.Lag() > cfg.Server.ReadyMaxLag.D() || !a.disp.Healthy() || len(a.writers.Problems()) > 0:
 				a.metrics.watchdog.WithLabelValues("skipped").Inc()
-				a.log.Warn("watchdog ping withheld: scheduler lagging or outbox stalled", "lag", a.sched.Lag())
+				a.log.Warn("watchdog ping withheld: scheduler lagging, outbox stalled or writes failing", "lag", a.sched.Lag(), "writes", a.writers.Problems())
 			default:
 				if err := ping(ctx, client, url); err != nil {
 					a.metrics.watchdog.WithLabelValues("error").Inc()

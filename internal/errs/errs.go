@@ -26,10 +26,16 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// Err is the underlying error, when there is one; Message already
+	// says what it means for the caller.
+	Err error
 }
 
 // Error returns the human message.
 func (e *Error) Error() string { return e.Message }
+
+// Unwrap returns the underlying error, or nil.
+func (e *Error) Unwrap() error { return e.Err }
 
 // Errorf returns an *Error with the given code and a formatted message.
 func Errorf(code, format string, args ...any) *Error {

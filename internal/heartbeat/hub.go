@@ -20,6 +20,7 @@ import (
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/safetext"
 	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/store/batch"
 )
 
 // PingStore is what the hub needs from the database.
@@ -73,7 +74,14 @@ type Options struct {
 	// states are derived from them, so a restart replays the pings after
 	// the last checkpoint. Default 1s.
 	CheckpointEvery time.Duration
+	// Writer keeps the health of the ping writes; nil keeps none.
+	Writer *batch.Writer
 }
+
+// ErrRefused is in the chain of the error Receive returns for a ping the
+// database refused: that ping alone was not stored, the others of its
+// group commit were.
+var ErrRefused = errors.New("the database refused the ping")
 
 // Hub receives pings, stores them with group commit, keeps each
 // heartbeat's state and turns missed deadlines into failed results. It
@@ -340,7 +348,9 @@ func (h *Hub) poke() {
 // Receive takes one ping and returns once it is stored. Errors are
 // *errs.Error: ENOTFOUND (unknown heartbeat), EINVALID (malformed ping),
 // ERATELIMIT (too many pings), EUNAVAILABLE (shutting down, or the
-// database failed: nothing was stored, the client may retry).
+// database failed: nothing was stored, the client may retry). A ping the
+// database refuses gets EINVALID with ErrRefused in its chain; the pings
+// sharing its commit are stored all the same.
 func (h *Hub) Receive(ctx context.Context, p Ping) error {
 	switch p.Kind {
 	case KindSuccess, KindStart, KindFail, KindLog:
@@ -557,14 +567,99 @@ func (h *Hub) fill(batch *[]*request, concurrent bool) {
 }
 
 // commit applies a batch to the states, writes pings and states in one
-// transaction and answers every request.
-func (h *Hub) commit(batch []*request) {
+// transaction and answers every request. When the database refuses a ping
+// the others are written without it (batch.Write finds it) and only its
+// sender gets an error; the states then follow the pings written.
+func (h *Hub) commit(reqs []*request) {
 	start := time.Now()
-	pings := make([]store.Ping, len(batch))
+	h.mu.Lock()
+	pings, next, results := h.applyLocked(reqs)
+	// Now and then the batch also carries every state changed since the
+	// last checkpoint; otherwise only pings are written.
+	var states map[string]json.RawMessage
+	checkpoint := time.Since(h.lastCheckpoint) >= h.o.CheckpointEvery
+	if checkpoint {
+		var err error
+		if states, err = h.dirtyStatesLocked(next); err != nil {
+			h.mu.Unlock()
+			h.answer(reqs, err)
+			return
+		}
+	}
+	h.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	idx := make([]int, len(reqs))
+	for i := range idx {
+		idx[i] = i
+	}
+	first := true
+	o := batch.Write(h.o.Writer, idx, func(ix []int) error {
+		if first {
+			// Only the first write holds the whole batch, and so the
+			// states that follow from it.
+			first = false
+			return h.o.Store.SavePings(ctx, store.PingBatch{Pings: pings, States: states})
+		}
+		b := store.PingBatch{Pings: make([]store.Ping, len(ix))}
+		for j, i := range ix {
+			b.Pings[j] = pings[i]
+		}
+		err := h.o.Store.SavePings(ctx, b)
+		if err != nil && len(ix) == 1 {
+			p := b.Pings[0]
+			err = fmt.Errorf("%s ping of heartbeat %q from %s: %w", p.Kind, p.HeartbeatID, p.Source, err)
+		}
+		return err
+	})
+	cancel()
+	h.m.commitSeconds.Observe(time.Since(start).Seconds())
+	h.m.batchSize.Observe(float64(len(reqs)))
+	if o.Err != nil {
+		h.o.Logger.Error("storing pings", "pings", len(o.Unwritten), "err", o.Err)
+		h.m.commitErrors.Inc()
+	}
+	if o.Err == nil && len(o.Rejected) == 0 {
+		submit := h.install(reqs, next, results, states, checkpoint)
+		h.answer(reqs, nil)
+		h.submit(submit)
+		return
+	}
+	// Some pings were not stored: answer each, and apply only those that
+	// were, from the states before this batch.
+	failed := make(map[int]error, len(o.Rejected)+len(o.Unwritten))
+	for _, r := range o.Rejected {
+		failed[r.Row] = &errs.Error{Code: errs.EINVALID, Message: "the ping was not stored: " + errs.Message(r.Err) + " (the pings sent with it were stored)", Err: fmt.Errorf("%w: %w", ErrRefused, r.Err)}
+	}
+	for _, i := range o.Unwritten {
+		failed[i] = errs.Errorf(errs.EUNAVAILABLE, "the ping could not be stored; try again")
+	}
+	written := make([]*request, 0, len(reqs)-len(failed))
+	for i, r := range reqs {
+		if _, ok := failed[i]; !ok {
+			written = append(written, r)
+		}
+	}
+	var submit []probe.Result
+	if len(written) > 0 {
+		h.mu.Lock()
+		_, next, results = h.applyLocked(written)
+		h.mu.Unlock()
+		submit = h.install(written, next, results, nil, false)
+	}
+	for i, r := range reqs {
+		r.done <- failed[i]
+	}
+	h.submit(submit)
+}
+
+// applyLocked applies the pings of reqs, in order, to the heartbeats'
+// states and returns the pings to store, the new states and the results
+// for the evaluator. It changes nothing in h.
+func (h *Hub) applyLocked(reqs []*request) ([]store.Ping, map[string]State, []probe.Result) {
+	pings := make([]store.Ping, len(reqs))
 	next := map[string]State{}
 	var results []probe.Result
-	h.mu.Lock()
-	for i, r := range batch {
+	for i, r := range reqs {
 		id := r.def.ID
 		st, ok := next[id]
 		if !ok {
@@ -584,30 +679,14 @@ func (h *Hub) commit(batch []*request) {
 			results = append(results, *out.Result)
 		}
 	}
-	// Now and then the batch also carries every state changed since the
-	// last checkpoint; otherwise only pings are written.
-	var states map[string]json.RawMessage
-	checkpoint := time.Since(h.lastCheckpoint) >= h.o.CheckpointEvery
-	if checkpoint {
-		var err error
-		if states, err = h.dirtyStatesLocked(next); err != nil {
-			h.mu.Unlock()
-			h.answer(batch, err)
-			return
-		}
-	}
-	h.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	err := h.o.Store.SavePings(ctx, store.PingBatch{Pings: pings, States: states})
-	cancel()
-	h.m.commitSeconds.Observe(time.Since(start).Seconds())
-	h.m.batchSize.Observe(float64(len(batch)))
-	if err != nil {
-		h.o.Logger.Error("storing pings", "pings", len(batch), "err", err)
-		h.m.commitErrors.Inc()
-		h.answer(batch, errs.Errorf(errs.EUNAVAILABLE, "the ping could not be stored; try again"))
-		return
-	}
+	return pings, next, results
+}
+
+// install makes the states of stored pings current, reschedules their
+// deadlines and returns the results to pass on to the evaluator (after the
+// pings are answered). states, when checkpoint is set, were written with
+// the pings.
+func (h *Hub) install(reqs []*request, next map[string]State, results []probe.Result, states map[string]json.RawMessage, checkpoint bool) []probe.Result {
 	ix := h.defs.Load()
 	now := h.o.Now()
 	var submit []probe.Result
@@ -640,14 +719,20 @@ func (h *Hub) commit(batch []*request) {
 	}
 	h.mu.Unlock()
 	h.poke()
-	for _, r := range batch {
+	for _, r := range reqs {
 		h.m.pings.WithLabelValues(string(r.ping.Kind)).Inc()
 	}
-	h.answer(batch, nil)
-	for _, r := range submit {
+	return submit
+}
+
+func (h *Hub) submit(rs []probe.Result) {
+	for _, r := range rs {
 		h.o.Submit(r)
 	}
 }
+
+// Queued returns how many pings wait for the writer.
+func (h *Hub) Queued() int { return len(h.in) }
 
 // dirtyStatesLocked encodes the states changed since the last checkpoint,
 // with next (this batch's) over them.

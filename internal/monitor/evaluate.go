@@ -303,9 +303,9 @@ func flapWeight(k, n int) float64 {
 // Pause stops a monitor from being judged: it moves to StatusPaused and
 // remembers the status it had in PausedFrom. Results evaluated while paused
 // are ignored. Pausing clears flapping, since nothing is being watched.
-// Pausing a paused monitor changes nothing. The transition's MonitorID is
-// left for the caller to fill in.
-func Pause(s State, now time.Time) (State, []Transition) {
+// Pausing a paused monitor changes nothing. The transition is monitor id's:
+// a transition without its monitor cannot be stored.
+func Pause(id string, s State, now time.Time) (State, []Transition) {
 	if s.Status == StatusPaused {
 		return s, nil
 	}
@@ -316,14 +316,14 @@ func Pause(s State, now time.Time) (State, []Transition) {
 	s.PausedFrom = from
 	s.Status, s.Since = StatusPaused, now
 	s.Flapping, s.Recent = false, ""
-	return s, []Transition{{From: from, To: StatusPaused, Time: now, Reason: "paused"}}
+	return s, []Transition{{MonitorID: id, From: from, To: StatusPaused, Time: now, Reason: "paused"}}
 }
 
 // Resume returns a paused monitor to StatusPending with fresh counters, so
 // its state is confirmed again by new results rather than assumed from
 // before the pause. Resuming a monitor that is not paused changes nothing.
-// The transition's MonitorID is left for the caller to fill in.
-func Resume(s State, now time.Time) (State, []Transition) {
+// The transition is monitor id's.
+func Resume(id string, s State, now time.Time) (State, []Transition) {
 	if s.Status != StatusPaused {
 		return s, nil
 	}
@@ -335,5 +335,5 @@ func Resume(s State, now time.Time) (State, []Transition) {
 	s.PausedFrom = ""
 	s.ConsecutiveFailures, s.ConsecutiveSuccesses, s.StatusStreak = 0, 0, 0
 	s.Flapping, s.Recent = false, ""
-	return s, []Transition{{From: StatusPaused, To: StatusPending, Time: now, Reason: reason}}
+	return s, []Transition{{MonitorID: id, From: StatusPaused, To: StatusPending, Time: now, Reason: reason}}
 }

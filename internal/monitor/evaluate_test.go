@@ -332,14 +332,14 @@ func TestPauseResume(t *testing.T) {
 	p := Policy{FlapWindow: -1}
 	s, _ := run(p, State{}, results("x"))
 	pausedAt := at(3)
-	s, ts := Pause(s, pausedAt)
-	if diff := cmp.Diff([]Transition{{From: StatusDown, To: StatusPaused, Time: pausedAt, Reason: "paused"}}, ts); diff != "" {
+	s, ts := Pause("web", s, pausedAt)
+	if diff := cmp.Diff([]Transition{{MonitorID: "web", From: StatusDown, To: StatusPaused, Time: pausedAt, Reason: "paused"}}, ts); diff != "" {
 		t.Errorf("pause transitions (-want +got):\n%s", diff)
 	}
 	if s.Status != StatusPaused || s.PausedFrom != StatusDown || !s.Since.Equal(pausedAt) {
 		t.Errorf("after pause: %+v", s)
 	}
-	if again, ts := Pause(s, at(4)); len(ts) != 0 || !cmp.Equal(again, s) {
+	if again, ts := Pause("web", s, at(4)); len(ts) != 0 || !cmp.Equal(again, s) {
 		t.Errorf("pausing twice changed something: %v", ts)
 	}
 
@@ -348,14 +348,14 @@ func TestPauseResume(t *testing.T) {
 		t.Errorf("a result while paused was not ignored: %v, %+v", ts, ignored)
 	}
 
-	s, ts = Resume(s, at(6))
-	if diff := cmp.Diff([]Transition{{From: StatusPaused, To: StatusPending, Time: at(6), Reason: "resumed (was down before the pause)"}}, ts); diff != "" {
+	s, ts = Resume("web", s, at(6))
+	if diff := cmp.Diff([]Transition{{MonitorID: "web", From: StatusPaused, To: StatusPending, Time: at(6), Reason: "resumed (was down before the pause)"}}, ts); diff != "" {
 		t.Errorf("resume transitions (-want +got):\n%s", diff)
 	}
 	if s.Status != StatusPending || s.PausedFrom != "" || s.ConsecutiveFailures != 0 {
 		t.Errorf("after resume: %+v", s)
 	}
-	if again, ts := Resume(s, at(7)); len(ts) != 0 || !cmp.Equal(again, s) {
+	if again, ts := Resume("web", s, at(7)); len(ts) != 0 || !cmp.Equal(again, s) {
 		t.Errorf("resuming a running monitor changed something: %v", ts)
 	}
 
@@ -366,10 +366,31 @@ func TestPauseResume(t *testing.T) {
 	}
 }
 
-func TestPauseZeroState(t *testing.T) {
-	s, ts := Pause(State{}, t0)
-	if len(ts) != 1 || ts[0].From != StatusPending || s.PausedFrom != StatusPending {
-		t.Errorf("pausing a new monitor: %v, %+v", ts, s)
+// TestPauseResumeTransitions checks every transition Pause and Resume
+// return carries the monitor it belongs to, from every starting status:
+// the store refuses a transition without one.
+func TestPauseResumeTransitions(t *testing.T) {
+	tests := []struct {
+		name string
+		in   State
+		op   func(string, State, time.Time) (State, []Transition)
+		want []Transition
+	}{
+		{"pause new", State{}, Pause, []Transition{{MonitorID: "m", From: StatusPending, To: StatusPaused, Time: t0, Reason: "paused"}}},
+		{"pause up", State{Status: StatusUp}, Pause, []Transition{{MonitorID: "m", From: StatusUp, To: StatusPaused, Time: t0, Reason: "paused"}}},
+		{"pause unknown status", State{Status: "gone"}, Pause, []Transition{{MonitorID: "m", From: StatusPending, To: StatusPaused, Time: t0, Reason: "paused"}}},
+		{"pause paused", State{Status: StatusPaused}, Pause, nil},
+		{"resume paused up", State{Status: StatusPaused, PausedFrom: StatusUp}, Resume, []Transition{{MonitorID: "m", From: StatusPaused, To: StatusPending, Time: t0, Reason: "resumed (was up before the pause)"}}},
+		{"resume paused", State{Status: StatusPaused}, Resume, []Transition{{MonitorID: "m", From: StatusPaused, To: StatusPending, Time: t0, Reason: "resumed"}}},
+		{"resume running", State{Status: StatusDown}, Resume, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, got := tt.op("m", tt.in, t0)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("transitions (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
@@ -404,9 +425,9 @@ func FuzzEvaluate(f *testing.F) {
 			var ts []Transition
 			switch {
 			case op == 0xff:
-				s, ts = Pause(s, clock)
+				s, ts = Pause("m", s, clock)
 			case op == 0xfe:
-				s, ts = Resume(s, clock)
+				s, ts = Resume("m", s, clock)
 			default:
 				r := probe.Result{MonitorID: "m", Status: probe.Status(op & 3)}
 				// Bits 2..4 move the result time: mostly forward, sometimes
@@ -455,6 +476,9 @@ func FuzzEvaluate(f *testing.F) {
 				from = StatusPending
 			}
 			for _, tr := range ts {
+				if tr.MonitorID != "m" {
+					t.Fatalf("transition %q → %q has monitor %q, want %q", tr.From, tr.To, tr.MonitorID, "m")
+				}
 				if tr.From != from {
 					t.Fatalf("transition from %q, state was %q", tr.From, from)
 				}

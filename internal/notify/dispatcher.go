@@ -7,11 +7,14 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tocsin/tocsin/internal/store/batch"
 )
 
 // Dispatcher defaults, used when DispatcherOptions leaves a field zero.
@@ -72,6 +75,9 @@ type DispatcherOptions struct {
 	// ShutdownGrace is how long sends in flight may go on after Run's
 	// context ends. Default 5s.
 	ShutdownGrace time.Duration
+	// Writer keeps the health of the outbox writes (claims and attempts);
+	// nil keeps none.
+	Writer *batch.Writer
 }
 
 // Dispatcher is the outbox worker: it claims due messages, sends each with
@@ -88,6 +94,7 @@ type Dispatcher struct {
 
 	wake     chan struct{}
 	lastLoop atomic.Int64 // UnixNano of the last loop that reached the store
+	pending  atomic.Int64 // the outbox depth last counted
 
 	sent     *prometheus.CounterVec
 	failures *prometheus.CounterVec
@@ -295,12 +302,21 @@ func (d *Dispatcher) step(ctx, sendCtx context.Context, wg *sync.WaitGroup, done
 	claimed := 0
 	if free > 0 {
 		limit := min(free, d.o.BatchSize)
-		msgs, err := d.o.Store.ClaimDue(ctx, d.o.Owner, d.o.Now(), d.o.Lease, limit)
+		var msgs []OutboxMessage
+		err := d.o.Writer.Do(func() (err error) {
+			msgs, err = d.o.Store.ClaimDue(ctx, d.o.Owner, d.o.Now(), d.o.Lease, limit)
+			return err
+		})
 		if err != nil {
 			return d.o.PollInterval, fmt.Errorf("claiming due notifications: %w", err)
 		}
 		d.lastLoop.Store(d.o.Now().UnixNano())
 		for _, m := range msgs {
+			if m.State == OutcomeFailed {
+				// Unreadable in the store, which gave it up.
+				d.o.Writer.Reject(fmt.Errorf("notification %q for channel %q: %s", m.ID, m.Channel, m.LastError))
+				continue
+			}
 			*inFlight++
 			wg.Go(func() {
 				defer func() { done <- struct{}{} }()
@@ -349,8 +365,12 @@ func (d *Dispatcher) updateDepth(ctx context.Context) error {
 		return fmt.Errorf("counting pending notifications: %w", err)
 	}
 	d.depth.Set(float64(n))
+	d.pending.Store(int64(n))
 	return nil
 }
+
+// Depth returns the number of pending notifications last counted.
+func (d *Dispatcher) Depth() int { return int(d.pending.Load()) }
 
 // deliver makes one attempt at m and records it.
 func (d *Dispatcher) deliver(ctx context.Context, m OutboxMessage) {
@@ -396,7 +416,7 @@ func (d *Dispatcher) deliver(ctx context.Context, m OutboxMessage) {
 
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
-	if rerr := d.o.Store.RecordAttempt(rctx, a, next); rerr != nil {
+	if rerr := d.record(rctx, a, next); rerr != nil {
 		// The lease will expire and the message will be attempted again:
 		// at least once, never lost.
 		d.log.Error("notification outbox: recording an attempt failed; the message will be attempted again",
@@ -413,6 +433,30 @@ func (d *Dispatcher) deliver(ctx context.Context, m OutboxMessage) {
 	case OutcomeFailed:
 		log.Error("notification failed; giving up", "err", a.Error, "retryable", retry)
 	}
+}
+
+// record stores an attempt. When the database refuses it — a channel's
+// error can carry bytes from the far side that are not valid text — it is
+// recorded again with the error made valid UTF-8, and then with the error
+// left out, rather than not at all: an attempt that is never recorded
+// never counts towards giving up, and the message would be sent again
+// forever. Only if that too is refused is the attempt dropped and counted.
+func (d *Dispatcher) record(ctx context.Context, a Attempt, next time.Time) error {
+	write := func() error { return d.o.Store.RecordAttempt(ctx, a, next) }
+	err := d.o.Writer.Do(write)
+	if !batch.Refused(err) {
+		return err
+	}
+	refusal := err
+	a.Error = strings.ToValidUTF8(strings.ReplaceAll(a.Error, "\x00", ""), "\uFFFD")
+	if err = d.o.Writer.Do(write); !batch.Refused(err) {
+		return err
+	}
+	a.Error = "(the error text was not stored: " + strings.ToValidUTF8(refusal.Error(), "\uFFFD") + ")"
+	if err = d.o.Writer.Do(write); batch.Refused(err) {
+		d.o.Writer.Reject(fmt.Errorf("attempt at notification %q for channel %q: %w", a.MessageID, a.Channel, err))
+	}
+	return err
 }
 
 // send calls the notifier with the send timeout, turning a panic in it into

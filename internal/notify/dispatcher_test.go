@@ -20,6 +20,7 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/notify/webhook"
+	"github.com/tocsin/tocsin/internal/testkit"
 )
 
 // outcome is what a scripted notifier answers to one call.
@@ -548,31 +549,11 @@ func TestDispatcherMetrics(t *testing.T) {
 // metric reads one gauge or counter from reg; channel "" means no label.
 func metric(t *testing.T, reg *prometheus.Registry, name, channel string) float64 {
 	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
+	label := "channel"
+	if channel == "" {
+		label = ""
 	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			match := channel == ""
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "channel" && l.GetValue() == channel {
-					match = true
-				}
-			}
-			if !match {
-				continue
-			}
-			if m.GetCounter() != nil {
-				return m.GetCounter().GetValue()
-			}
-			return m.GetGauge().GetValue()
-		}
-	}
-	return 0
+	return testkit.Metric(t, reg, name, label, channel)
 }
 
 func TestBackoff(t *testing.T) {

@@ -111,10 +111,15 @@ type Outbox interface {
 	// ClaimDue returns up to limit pending messages whose NextAttempt is
 	// not after now, leasing them to owner until now+lease so no other
 	// replica sends them meanwhile. A message whose lease expired without
-	// a recorded attempt is claimable again.
+	// a recorded attempt is claimable again. A message the store cannot
+	// read back (its event does not decode) is given up in the store
+	// instead — State "failed", LastError saying why — and returned with
+	// that State so the caller counts it; it is not to be sent.
 	ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]OutboxMessage, error)
 	// RecordAttempt stores an attempt and moves its message: Outcome "sent"
-	// and "failed" end it; "retry" makes it pending again at next.
+	// and "failed" end it; "retry" makes it pending again at next. It
+	// returns EINVALID when the database refuses the attempt (text it does
+	// not take, in the error).
 	RecordAttempt(ctx context.Context, a Attempt, next time.Time) error
 	// OutboxDepth counts pending messages.
 	OutboxDepth(ctx context.Context) (int, error)

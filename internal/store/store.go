@@ -4,12 +4,17 @@
 // several replicas may share one PostgreSQL database.
 //
 // Methods return *errs.Error with code ENOTFOUND when the thing asked for
-// does not exist and ECONFLICT when a unique value is taken.
+// does not exist and ECONFLICT when a unique value is taken. Write methods
+// return EINVALID (or ECONFLICT) when the database refused the data itself,
+// so writing the same data again would fail again, and any other error when
+// it could not write (unreachable, disk full, timeout): the batched writers
+// drop refused rows one by one (internal/store/batch) and retry the rest.
 package store
 
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/tocsin/tocsin/internal/monitor"
@@ -56,6 +61,72 @@ type Batch struct {
 	Outbox      []OutboxMessage
 }
 
+// BatchRow is one row of a Batch: a result, a state (StateOf names its
+// monitor), a transition or an outbox message; exactly one is set.
+type BatchRow struct {
+	Result     *probe.Result
+	StateOf    string
+	State      monitor.State
+	Transition *monitor.Transition
+	Outbox     *OutboxMessage
+}
+
+// String names the row in a log line: its kind and monitor.
+func (r BatchRow) String() string {
+	switch {
+	case r.Result != nil:
+		return fmt.Sprintf("result of monitor %q at %s", r.Result.MonitorID, r.Result.Time.UTC().Format(time.RFC3339Nano))
+	case r.Transition != nil:
+		return fmt.Sprintf("transition of monitor %q from %s to %s", r.Transition.MonitorID, r.Transition.From, r.Transition.To)
+	case r.Outbox != nil:
+		return fmt.Sprintf("notification %q for channel %q", r.Outbox.ID, r.Outbox.Channel)
+	}
+	return fmt.Sprintf("state of monitor %q", r.StateOf)
+}
+
+// Rows splits b into its rows: results, states, transitions and outbox
+// messages, in that order, so a writer can look for the one the database
+// refuses.
+func (b Batch) Rows() []BatchRow {
+	out := make([]BatchRow, 0, len(b.Results)+len(b.States)+len(b.Transitions)+len(b.Outbox))
+	for i := range b.Results {
+		out = append(out, BatchRow{Result: &b.Results[i]})
+	}
+	for id, st := range b.States {
+		out = append(out, BatchRow{StateOf: id, State: st})
+	}
+	for i := range b.Transitions {
+		out = append(out, BatchRow{Transition: &b.Transitions[i]})
+	}
+	for i := range b.Outbox {
+		out = append(out, BatchRow{Outbox: &b.Outbox[i]})
+	}
+	return out
+}
+
+// JoinRows is the Batch of rows, the inverse of Batch.Rows.
+func JoinRows(rows []BatchRow) Batch {
+	b := Batch{States: map[string]monitor.State{}}
+	for _, r := range rows {
+		switch {
+		case r.Result != nil:
+			b.Results = append(b.Results, *r.Result)
+		case r.Transition != nil:
+			b.Transitions = append(b.Transitions, *r.Transition)
+		case r.Outbox != nil:
+			b.Outbox = append(b.Outbox, *r.Outbox)
+		default:
+			b.States[r.StateOf] = r.State
+		}
+	}
+	return b
+}
+
+// Empty reports whether b has nothing to write.
+func (b Batch) Empty() bool {
+	return len(b.Results) == 0 && len(b.States) == 0 && len(b.Transitions) == 0 && len(b.Outbox) == 0
+}
+
 // HourlyRollup summarises one monitor's results in one UTC hour.
 type HourlyRollup struct {
 	MonitorID string
@@ -91,7 +162,11 @@ type LatencyPoint struct {
 
 // Results holds what monitors saw and how their state moved.
 type Results interface {
-	// SaveBatch writes a batch in one transaction.
+	// SaveBatch writes a batch in one transaction. It returns EINVALID or
+	// ECONFLICT, having written nothing, when the database refuses a row
+	// of it: a result, state or transition without a monitor id, a value
+	// that cannot be encoded, text the database does not take, a
+	// duplicate outbox message.
 	SaveBatch(ctx context.Context, b Batch) error
 	// MonitorStates returns the last saved state of every monitor.
 	MonitorStates(ctx context.Context) (map[string]monitor.State, error)
@@ -130,10 +205,13 @@ type Results interface {
 type Outbox interface {
 	// ClaimDue returns up to limit pending messages whose NextAttempt is
 	// not after now, leasing them to owner until now+lease so no other
-	// replica sends them meanwhile.
+	// replica sends them meanwhile. A message whose event cannot be read
+	// back is given up instead (State "failed", LastError saying why) and
+	// returned with that State, not to be sent.
 	ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]OutboxMessage, error)
 	// RecordAttempt stores an attempt and moves its message: Outcome "sent"
-	// and "failed" end it; "retry" makes it pending again at next.
+	// and "failed" end it; "retry" makes it pending again at next. EINVALID
+	// when the database refuses the attempt (text it does not take).
 	RecordAttempt(ctx context.Context, a Attempt, next time.Time) error
 	// OutboxDepth counts pending messages.
 	OutboxDepth(ctx context.Context) (int, error)
@@ -255,7 +333,9 @@ type StoredHeartbeat struct {
 // run time.
 type Heartbeats interface {
 	// SavePings writes a batch in one transaction: when it returns nil,
-	// every ping in it is stored.
+	// every ping in it is stored. It returns EINVALID, having written
+	// nothing, when the database refuses a ping of it (no heartbeat id,
+	// text the database does not take).
 	SavePings(ctx context.Context, b PingBatch) error
 	// Pings lists a heartbeat's pings, newest first, paged by ID.
 	Pings(ctx context.Context, heartbeatID string, p Page) ([]Ping, error)

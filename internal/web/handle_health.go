@@ -21,8 +21,8 @@ func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, "ok")
 }
 
-// handleReadyz answers 200 when the store is reachable and the scheduler
-// keeps up, and 503 with the reason otherwise.
+// handleReadyz answers 200 when the store is reachable and takes writes and
+// the scheduler keeps up, and 503 with the reasons otherwise.
 func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
@@ -33,9 +33,17 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "not ready: the database is unreachable: %v\n", err)
 		return
 	}
-	if h := s.rt.Health(); h.MaxLag > 0 && h.SchedulerLag > h.MaxLag {
+	h := s.rt.Health()
+	var reasons []string
+	if h.MaxLag > 0 && h.SchedulerLag > h.MaxLag {
+		reasons = append(reasons, fmt.Sprintf("the scheduler is %s behind (limit %s)", h.SchedulerLag.Round(time.Millisecond), h.MaxLag))
+	}
+	reasons = append(reasons, h.WriteProblems...)
+	if len(reasons) > 0 {
 		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintf(w, "not ready: the scheduler is %s behind (limit %s)\n", h.SchedulerLag.Round(time.Millisecond), h.MaxLag)
+		for _, r := range reasons {
+			fmt.Fprintf(w, "not ready: %s\n", r)
+		}
 		return
 	}
 	fmt.Fprintln(w, "ok")

@@ -112,6 +112,12 @@ func (s *Server) handlePing(w http.ResponseWriter, r *http.Request) {
 	case errs.ENOTFOUND:
 		pingAnswer(w, http.StatusOK, "OK (not found)")
 	case errs.EINVALID:
+		if errors.Is(err, heartbeat.ErrRefused) {
+			// The database refused this ping alone; say so rather than
+			// blame the URL.
+			pingAnswer(w, http.StatusBadRequest, errs.Message(err))
+			return
+		}
 		pingAnswer(w, http.StatusBadRequest, "invalid url format")
 	case errs.ERATELIMIT:
 		var cle *heartbeat.CreateLimitError

@@ -33,6 +33,11 @@ type ConfigStatus struct {
 type Health struct {
 	SchedulerLag time.Duration // current p99-ish lateness of due runs
 	MaxLag       time.Duration // from server.ready_max_lag
+	// WriteProblems says, one line each, why what Tocsin sees may not be
+	// stored: writes failing with none succeeding since, a write that
+	// hangs, a writer queue that stays over its bound. Empty when writes
+	// go through.
+	WriteProblems []string
 }
 
 // Runtime is the live side of the app the web package needs. The app

@@ -190,8 +190,19 @@ func TestHealthReadyMetrics(t *testing.T) {
 		t.Errorf("readyz with lag: %d %q", r.status, r.body)
 	}
 	e.rt.mu.Lock()
-	e.rt.health.SchedulerLag = 0
+	e.rt.health.WriteProblems = []string{"the results writer cannot write to the database: disk full"}
 	e.rt.mu.Unlock()
+	if r := e.get(c, "/readyz"); r.status != http.StatusServiceUnavailable ||
+		r.body != "not ready: the scheduler is 1m0s behind (limit 30s)\nnot ready: the results writer cannot write to the database: disk full\n" {
+		t.Errorf("readyz with lag and failing writes: %d %q", r.status, r.body)
+	}
+	e.rt.mu.Lock()
+	e.rt.health.SchedulerLag = 0
+	e.rt.health.WriteProblems = nil
+	e.rt.mu.Unlock()
+	if r := e.get(c, "/readyz"); r.status != 200 {
+		t.Errorf("readyz once writes succeed again: %d %q", r.status, r.body)
+	}
 	e.store.Close()
 	if r := e.get(c, "/readyz"); r.status != http.StatusServiceUnavailable || !strings.Contains(r.body, "database is unreachable") {
 		t.Errorf("readyz with a closed store: %d %q", r.status, r.body)

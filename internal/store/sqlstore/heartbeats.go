@@ -19,7 +19,12 @@ const (
 
 // SavePings writes pings and heartbeat states in one transaction, pings in
 // multi-row statements: a group commit of many requests costs one commit.
+// A ping the database refuses (see refused) fails the batch with EINVALID.
 func (d *DB) SavePings(ctx context.Context, b store.PingBatch) error {
+	return refused(d.savePings(ctx, b))
+}
+
+func (d *DB) savePings(ctx context.Context, b store.PingBatch) error {
 	if len(b.Pings) == 0 && len(b.States) == 0 {
 		return nil
 	}

@@ -44,9 +44,22 @@ func (d *DB) ClaimDue(ctx context.Context, owner string, now time.Time, lease ti
 	if err != nil {
 		return nil, fmt.Errorf("claim notifications: %w", err)
 	}
-	out, err := scanMessages(rows)
+	var unreadable []*store.OutboxMessage
+	out, err := scanMessages(rows, func(m *store.OutboxMessage, err error) {
+		m.State, m.LastError = "failed", fmt.Sprintf("given up: the stored notification cannot be read: %v", err)
+		unreadable = append(unreadable, m)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("claim notifications: %w", err)
+	}
+	// One unreadable row must not stop every claim behind it: give it up
+	// where an operator sees it (the notifications page) and hand out the
+	// others.
+	for _, m := range unreadable {
+		if _, err := d.write.ExecContext(ctx, d.q("UPDATE outbox SET state = 'failed', last_error = ?, lease_owner = NULL, lease_until = NULL WHERE seq = ?"), m.LastError, m.Seq); err != nil {
+			return nil, fmt.Errorf("claim notifications: give up unreadable notification %q: %w", m.ID, err)
+		}
+		d.log.Error("gave up a notification that cannot be read back", "notification", m.ID, "channel", m.Channel, "err", m.LastError)
 	}
 	slices.SortFunc(out, func(a, b store.OutboxMessage) int {
 		if c := a.NextAttempt.Compare(b.NextAttempt); c != 0 {
@@ -57,8 +70,13 @@ func (d *DB) ClaimDue(ctx context.Context, owner string, now time.Time, lease ti
 	return out, nil
 }
 
-func scanMessages(rows *sql.Rows) ([]store.OutboxMessage, error) {
+// scanMessages reads outbox rows. A row whose event does not decode is
+// passed to unreadable, with the error, after the rows are read; it stays
+// in the list with what could be read.
+func scanMessages(rows *sql.Rows, unreadable func(*store.OutboxMessage, error)) ([]store.OutboxMessage, error) {
 	out := []store.OutboxMessage{}
+	var bad []int
+	var errs []error
 	for rows.Next() {
 		var m store.OutboxMessage
 		var js string
@@ -68,14 +86,16 @@ func scanMessages(rows *sql.Rows) ([]store.OutboxMessage, error) {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(js), &m.Event); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("notification %q: %w", m.ID, err)
+			bad, errs = append(bad, len(out)), append(errs, err)
 		}
 		m.NextAttempt, m.CreatedAt = fromMS(next), fromMS(created)
 		out = append(out, m)
 	}
 	if err := rowsDone(rows); err != nil {
 		return nil, err
+	}
+	for k, i := range bad {
+		unreadable(&out[i], errs[k])
 	}
 	return out, nil
 }
@@ -85,8 +105,13 @@ func scanMessages(rows *sql.Rows) ([]store.OutboxMessage, error) {
 // due again at next (now when next is zero). The message's lease is
 // released. A message that already ended keeps its state. MonitorID and
 // Event default to the message's. It returns ENOTFOUND when the message
-// does not exist and EINVALID for an unknown outcome.
+// does not exist and EINVALID for an unknown outcome or an attempt the
+// database refuses (see refused).
 func (d *DB) RecordAttempt(ctx context.Context, a store.Attempt, next time.Time) error {
+	return refused(d.recordAttempt(ctx, a, next))
+}
+
+func (d *DB) recordAttempt(ctx context.Context, a store.Attempt, next time.Time) error {
 	switch a.Outcome {
 	case "sent", "failed", "retry":
 	default:
@@ -223,7 +248,9 @@ func (d *DB) OutboxMessages(ctx context.Context, monitorID string, p store.Page)
 	if err != nil {
 		return nil, fmt.Errorf("read notifications: %w", err)
 	}
-	out, err := scanMessages(rows)
+	out, err := scanMessages(rows, func(m *store.OutboxMessage, err error) {
+		m.LastError = fmt.Sprintf("the stored notification cannot be read: %v", err)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("read notifications: %w", err)
 	}

@@ -34,8 +34,13 @@ type resultRow struct {
 
 // SaveBatch writes results, states, transitions and outbox messages in one
 // transaction. A duplicate outbox message (same ID and channel as a stored
-// one or another in the batch) fails the whole batch with ECONFLICT.
+// one or another in the batch) fails the whole batch with ECONFLICT; a row
+// the database refuses (see refused) fails it with EINVALID.
 func (d *DB) SaveBatch(ctx context.Context, b store.Batch) error {
+	return refused(d.saveBatch(ctx, b))
+}
+
+func (d *DB) saveBatch(ctx context.Context, b store.Batch) error {
 	if len(b.Results) == 0 && len(b.States) == 0 && len(b.Transitions) == 0 && len(b.Outbox) == 0 {
 		return nil
 	}
@@ -72,7 +77,7 @@ func (d *DB) SaveBatch(ctx context.Context, b store.Batch) error {
 	for id, st := range b.States {
 		js, err := json.Marshal(st)
 		if err != nil {
-			return fmt.Errorf("save state of monitor %q: %w", id, err)
+			return &errs.Error{Code: errs.EINVALID, Message: fmt.Sprintf("save state of monitor %q: %v", id, err), Err: err}
 		}
 		states = append(states, keys[id], string(js))
 	}
@@ -80,7 +85,7 @@ func (d *DB) SaveBatch(ctx context.Context, b store.Batch) error {
 	for _, tr := range b.Transitions {
 		js, err := json.Marshal(tr.Result)
 		if err != nil {
-			return fmt.Errorf("save transition of monitor %q: %w", tr.MonitorID, err)
+			return &errs.Error{Code: errs.EINVALID, Message: fmt.Sprintf("save transition of monitor %q: %v", tr.MonitorID, err), Err: err}
 		}
 		trans = append(trans, keys[tr.MonitorID], ms(tr.Time), string(tr.From), string(tr.To), tr.Reason, tr.Flapping, string(js))
 	}
@@ -92,7 +97,7 @@ func (d *DB) SaveBatch(ctx context.Context, b store.Batch) error {
 		}
 		js, err := json.Marshal(m.Event)
 		if err != nil {
-			return fmt.Errorf("save notification %q: %w", m.ID, err)
+			return &errs.Error{Code: errs.EINVALID, Message: fmt.Sprintf("save notification %q: %v", m.ID, err), Err: err}
 		}
 		state := m.State
 		if state == "" {

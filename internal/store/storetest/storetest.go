@@ -76,6 +76,9 @@ func Run(t *testing.T, open Opener) {
 		{"StoredHeartbeats", testStoredHeartbeats},
 		{"ConcurrentPingBatches", testConcurrentPingBatches},
 		{"HostileText", testHostileText},
+		{"RefusedRows", testRefusedRows},
+		{"RefusedPings", testRefusedPings},
+		{"RefusedAttempt", testRefusedAttempt},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
