@@ -140,6 +140,13 @@ func main() {
 	if o.sources < 1 || o.sources > 250 {
 		log.Fatal("-sources must be 1 to 250")
 	}
+	if o.heartbeats < 1 || o.floodHeartbeats < 1 {
+		log.Fatal("-heartbeats and -flood-heartbeats must be at least 1")
+	}
+	if every := time.Duration(o.heartbeats) * o.pingEvery; every > 2*time.Second {
+		// Period 5s and grace 5s: each heartbeat needs a ping well within 10s.
+		log.Fatalf("-heartbeats × -ping-every is %s: each heartbeat would be pinged too rarely to stay up; keep it under 2s", every)
+	}
 	raiseFileLimit()
 
 	var all []*report
