@@ -7,7 +7,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
@@ -23,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tocsin/tocsin/bench/internal/benchkit"
 	"github.com/tocsin/tocsin/internal/app"
 )
 
@@ -52,7 +52,7 @@ func main() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	port := freePort()
+	port := benchkit.FreePort()
 	storage := fmt.Sprintf("storage:\n  driver: sqlite\n  dsn: %s\n", filepath.Join(dir, "tocsin.db"))
 	if *driver == "postgres" {
 		storage = fmt.Sprintf("storage:\n  driver: postgres\n  dsn: %q\n", *dsn)
@@ -97,17 +97,17 @@ func main() {
 	// Warm up for one interval: every monitor has its first run.
 	time.Sleep(*interval + time.Second)
 	m0 := scrape(base)
-	cpu0 := cpuSeconds(cmd.Process.Pid)
+	cpu0 := benchkit.CPUSeconds(cmd.Process.Pid)
 	t0 := time.Now()
 	var maxRSS int64
 	for time.Since(t0) < *duration {
 		time.Sleep(time.Second)
-		if r := rss(cmd.Process.Pid); r > maxRSS {
+		if r := benchkit.ProcStatus(cmd.Process.Pid, "VmRSS"); r > maxRSS {
 			maxRSS = r
 		}
 	}
 	m1 := scrape(base)
-	cpu1 := cpuSeconds(cmd.Process.Pid)
+	cpu1 := benchkit.CPUSeconds(cmd.Process.Pid)
 	elapsed := time.Since(t0).Seconds()
 
 	checks := m1.sum("tocsin_checks_total") - m0.sum("tocsin_checks_total")
@@ -123,69 +123,15 @@ func main() {
 	fmt.Printf("RSS: max %.1f MiB = %.1f KiB per monitor\n", float64(maxRSS)/(1<<20), float64(maxRSS)/1024/float64(*monitors))
 }
 
-func freePort() int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// cpuSeconds reads user+system CPU time of a process from /proc.
-func cpuSeconds(pid int) float64 {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	s := string(data)
-	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	utime, _ := strconv.ParseFloat(fields[11], 64)
-	stime, _ := strconv.ParseFloat(fields[12], 64)
-	return (utime + stime) / 100 // USER_HZ
-}
-
-func rss(pid int) int64 {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.Fields(v)[0], 10, 64)
-			return kb * 1024
-		}
-	}
-	return 0
-}
-
 // metrics is a scraped Prometheus text exposition: series → value.
 type metrics map[string]float64
 
 func scrape(base string) metrics {
-	resp, err := http.Get(base + "/metrics")
+	m, err := benchkit.Scrape(base + "/metrics")
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer resp.Body.Close()
-	out := metrics{}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		i := strings.LastIndexByte(line, ' ')
-		v, err := strconv.ParseFloat(line[i+1:], 64)
-		if err != nil {
-			continue
-		}
-		out[line[:i]] = v
-	}
-	return out
+	return m
 }
 
 func (m metrics) sum(name string) float64 { return m.sumWhere(name, "") }

@@ -21,7 +21,6 @@ import (
 	"io"
 	"log"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -36,6 +35,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tocsin/tocsin/bench/internal/benchkit"
 	"github.com/tocsin/tocsin/internal/app"
 	"github.com/tocsin/tocsin/internal/store/sqlstore"
 )
@@ -78,7 +78,7 @@ func main() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	port := freePort()
+	port := benchkit.FreePort()
 	storeDSN := filepath.Join(dir, "tocsin.db")
 	storage := fmt.Sprintf("storage:\n  driver: sqlite\n  dsn: %s\n", storeDSN)
 	if *driver == "postgres" {
@@ -176,11 +176,11 @@ func main() {
 		})
 	}
 	time.Sleep(*warmup)
-	cpu0, n0, t0 := cpuSeconds(cmd.Process.Pid), acked.Load(), time.Now()
+	cpu0, n0, t0 := benchkit.CPUSeconds(cmd.Process.Pid), acked.Load(), time.Now()
 	measuring.Store(true)
 	time.Sleep(*duration)
 	measuring.Store(false)
-	cpu1, n1, t1 := cpuSeconds(cmd.Process.Pid), acked.Load(), time.Now()
+	cpu1, n1, t1 := benchkit.CPUSeconds(cmd.Process.Pid), acked.Load(), time.Now()
 	close(stop)
 	wg.Wait()
 
@@ -251,7 +251,7 @@ end
 		return string(out)
 	}
 	warm := run(warmup)
-	cpu0, t0 := cpuSeconds(cmd.Process.Pid), time.Now()
+	cpu0, t0 := benchkit.CPUSeconds(cmd.Process.Pid), time.Now()
 	killed := make(chan map[string]float64, 1)
 	if kill {
 		// Kill the server in the middle of the load: what it answered
@@ -264,7 +264,7 @@ end
 		}()
 	}
 	out := run(duration)
-	cpu1, t1 := cpuSeconds(cmd.Process.Pid), time.Now()
+	cpu1, t1 := benchkit.CPUSeconds(cmd.Process.Pid), time.Now()
 	var commits map[string]float64
 	if kill {
 		commits = <-killed
@@ -377,29 +377,4 @@ func waitUp(url string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	log.Fatal("the server did not start within 60s")
-}
-
-func freePort() int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// cpuSeconds reads user+system CPU time of a process from /proc.
-func cpuSeconds(pid int) float64 {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	s := string(data)
-	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	if len(fields) < 13 {
-		return 0
-	}
-	ut, _ := strconv.ParseFloat(fields[11], 64)
-	st, _ := strconv.ParseFloat(fields[12], 64)
-	return (ut + st) / 100
 }

@@ -14,12 +14,13 @@ import (
 )
 
 // TestMain lets the crash test run this test binary as a real Tocsin server
-// it can kill with SIGKILL.
+// it can kill with SIGKILL, and says once, at the end, when PostgreSQL tests
+// skipped.
 func TestMain(m *testing.M) {
 	if path := os.Getenv("TOCSIN_TEST_SERVE"); path != "" {
 		os.Exit(Main(context.Background(), []string{"serve", "--config", path, "--log-level", "warn"}, Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}))
 	}
-	os.Exit(m.Run())
+	os.Exit(testkit.Main(m))
 }
 
 func startChild(t *testing.T, cfgPath string) *exec.Cmd {

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -10,10 +11,34 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/tocsin/tocsin/internal/probe"
+	"github.com/tocsin/tocsin/internal/testkit"
 )
 
-// chromiumPath is Debian's chromium; CI installs it.
-const chromiumPath = "/usr/bin/chromium"
+// browserEnv, set to "required" (CI does), makes a missing chromium fail
+// the browser test instead of skipping it.
+const browserEnv = "TOCSIN_TEST_BROWSER"
+
+// chromium returns the path of Debian's chromium, found in PATH; when there
+// is none it skips t, or fails it when browserEnv requires a browser.
+func chromium(t *testing.T) string {
+	t.Helper()
+	need := testkit.Need{
+		Missing: "chromium not found in PATH",
+		Fix:     "install it (apt-get install -y chromium) to run the browser test",
+	}
+	switch v := os.Getenv(browserEnv); v {
+	case "":
+	case "required":
+		need.RequiredBy = browserEnv + "=required"
+	default:
+		t.Fatalf("%s=%q: the only value it takes is \"required\"", browserEnv, v)
+	}
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		need.Unmet(t, err)
+	}
+	return path
+}
 
 // TestBrowserSetupLoginOverview drives a real browser through first-run
 // setup, logout, login and the overview with a down monitor.
@@ -21,9 +46,7 @@ func TestBrowserSetupLoginOverview(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("chromium is not installed at %s (apt-get install chromium): %v", chromiumPath, err)
-	}
+	chromiumPath := chromium(t)
 	e := newEnv(t, nil)
 	last := probe.Result{MonitorID: "api", Time: e.clock.Now().Add(-5 * time.Second), Status: probe.Critical, Reason: "GET https://api.example/health: 503, expected 200"}
 	e.rt.views[1].LastResult = &last
@@ -92,5 +115,34 @@ func TestBrowserSetupLoginOverview(t *testing.T) {
 	}
 	if bg == "" || bg == "rgba(0, 0, 0, 0)" {
 		t.Errorf("down badge has no background (%q): the stylesheet did not load", bg)
+	}
+}
+
+// TestBrowserRequired runs the browser test in a child process with no
+// chromium in PATH: with TOCSIN_TEST_BROWSER=required the run fails and says
+// what is missing and how to install it; without the variable it passes and
+// says once, at the end, that the test skipped.
+func TestBrowserRequired(t *testing.T) {
+	run := func(env string) (string, error) {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestBrowserSetupLoginOverview$")
+		cmd.Env = append(os.Environ(), "PATH="+t.TempDir(), browserEnv+"="+env)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	out, err := run("required")
+	if err == nil {
+		t.Fatalf("%s=required without chromium: the run passed:\n%s", browserEnv, out)
+	}
+	for _, want := range []string{"--- FAIL: TestBrowserSetupLoginOverview", "chromium not found in PATH", browserEnv + "=required, so this test must run", "apt-get install -y chromium"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("%s=required without chromium: output lacks %q:\n%s", browserEnv, want, out)
+		}
+	}
+	out, err = run("")
+	if err != nil {
+		t.Fatalf("no %s, no chromium: the run failed: %v\n%s", browserEnv, err, out)
+	}
+	if strings.Count(out, "skipped") != 1 || !strings.Contains(out, "1 test skipped: chromium not found in PATH; install it (apt-get install -y chromium)") {
+		t.Errorf("no %s, no chromium: want one line saying the test skipped, got:\n%s", browserEnv, out)
 	}
 }

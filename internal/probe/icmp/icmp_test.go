@@ -2,6 +2,7 @@ package icmp
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/probe"
+	"github.com/tocsin/tocsin/internal/testkit"
 )
 
 func newProber(t *testing.T, c config.ICMPCheck) *Prober {
@@ -41,7 +43,10 @@ func probeOnce(p *Prober) probe.Result {
 func TestLoopback(t *testing.T) {
 	r := probeOnce(newProber(t, config.ICMPCheck{Host: "127.0.0.1", Privileged: "auto"}))
 	if r.Status == probe.Unknown && strings.Contains(r.Reason, "cannot send ICMP") {
-		t.Skipf("neither unprivileged nor raw ICMP is permitted here: %s", r.Reason)
+		testkit.Need{
+			Missing: "neither unprivileged nor raw ICMP is permitted here",
+			Fix:     `allow unprivileged ICMP (sysctl -w net.ipv4.ping_group_range="0 2147483647") or run as root`,
+		}.Unmet(t, errors.New(r.Reason))
 	}
 	if r.Status != probe.OK || !strings.HasPrefix(r.Reason, "3/3 replies from 127.0.0.1, 0% loss, rtt min/avg/max ") {
 		t.Fatalf("got %s %q", r.Status, r.Reason)

@@ -12,10 +12,13 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+
+	"github.com/tocsin/tocsin/internal/testkit"
 )
 
 // PostgresEnv names the environment variable holding the PostgreSQL DSN for
-// tests. CI sets it; when it is set, an unreachable server fails the test.
+// tests. CI sets it; when it is set, an unreachable server fails the test,
+// and when it is not, the test skips and [testkit.Main] says so once.
 const PostgresEnv = "TOCSIN_TEST_POSTGRES"
 
 // DefaultPostgresDSN is used when PostgresEnv is unset.
@@ -24,19 +27,24 @@ const DefaultPostgresDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disa
 // PostgresDSN creates a fresh schema for the test, drops it when the test
 // ends, and returns a DSN whose search_path is that schema, so parallel
 // tests and packages never see each other's tables. When the server is not
-// reachable it skips the test, or fails it when PostgresEnv is set.
+// reachable it skips the test, or fails it when PostgresEnv is set. A
+// package that calls it uses testkit.Main as its TestMain.
 func PostgresDSN(t testing.TB) string {
 	t.Helper()
 	base, fromEnv := os.LookupEnv(PostgresEnv)
 	if !fromEnv || base == "" {
 		base, fromEnv = DefaultPostgresDSN, false
 	}
+	need := testkit.Need{
+		Missing: "PostgreSQL not reachable at " + redact(base),
+		Fix:     "start it (Debian: pg_ctlcluster VERSION main start; .ci/run does) or set " + PostgresEnv + " to the DSN of one that runs",
+	}
+	if fromEnv {
+		need.RequiredBy = PostgresEnv + " is set"
+	}
 	unreachable := func(err error) {
 		t.Helper()
-		if fromEnv {
-			t.Fatalf("PostgreSQL not reachable at %s=%q: %v", PostgresEnv, redact(base), err)
-		}
-		t.Skipf("PostgreSQL not reachable at %s; set %s: %v", redact(base), PostgresEnv, err)
+		need.Unmet(t, err)
 	}
 	db, err := sql.Open("pgx", base)
 	if err != nil {

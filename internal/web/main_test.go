@@ -1,0 +1,11 @@
+package web
+
+import (
+	"os"
+	"testing"
+
+	"github.com/tocsin/tocsin/internal/testkit"
+)
+
+// TestMain says once, at the end, when the browser test skipped.
+func TestMain(m *testing.M) { os.Exit(testkit.Main(m)) }
