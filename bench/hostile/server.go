@@ -211,6 +211,7 @@ func (e *env) count(r *report) error {
 		for _, t := range ts {
 			if t.To == monitor.StatusDown {
 				r.storedDowns++
+				r.notes = append(r.notes, fmt.Sprintf("false down: %s at %s (from %s): %s", id, t.Time.Format(time.RFC3339Nano), t.From, t.Reason))
 			}
 		}
 	}
