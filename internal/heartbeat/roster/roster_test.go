@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -48,30 +47,12 @@ func parse(t *testing.T, y string) *config.Config {
 	return cfg
 }
 
-// syncBuffer collects log output written from any goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type fixture struct {
 	db  *sqlstore.DB
 	r   *roster.Roster
 	hub *heartbeat.Hub
 	cfg *config.Config
-	log *syncBuffer
+	log *bytes.Buffer
 }
 
 // setup opens a database holding stored, loads a roster from it and hands
@@ -89,7 +70,7 @@ func setup(t *testing.T, stored ...store.StoredHeartbeat) *fixture {
 			t.Fatal(err)
 		}
 	}
-	f := &fixture{db: db, cfg: parse(t, cfgYAML), log: &syncBuffer{}}
+	f := &fixture{db: db, cfg: parse(t, cfgYAML), log: &bytes.Buffer{}}
 	now := time.Date(2026, 3, 28, 10, 0, 0, 0, time.UTC)
 	f.r, err = roster.Load(ctx, roster.Options{Store: db, Logger: slog.New(slog.NewTextHandler(f.log, nil)), Now: func() time.Time { return now }})
 	if err != nil {
