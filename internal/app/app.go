@@ -24,6 +24,7 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/heartbeat"
 	"github.com/tocsin/tocsin/internal/heartbeat/mailping"
+	"github.com/tocsin/tocsin/internal/heartbeat/roster"
 	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/probe/httpx"
@@ -84,9 +85,8 @@ type App struct {
 	cfgModTime time.Time
 	reloadMu   sync.Mutex
 
-	// storedHBs are the heartbeats created at run time (API, UI, pings).
-	hbMu      sync.Mutex
-	storedHBs []config.Heartbeat
+	// roster holds the heartbeats created at run time (API, UI, pings).
+	roster *roster.Roster
 }
 
 // New builds an App from its configuration: opens and migrates the store,
@@ -169,7 +169,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		flush:   o.FlushInterval,
 		writer:  a.writers.Add("results", func() int { return a.eval.queued() }, maxResultRows),
 	}, states)
-	if a.storedHBs, err = loadStoredHeartbeats(ctx, st); err != nil {
+	if a.roster, err = roster.Load(ctx, roster.Options{Store: st, Logger: a.log, Now: o.Now}); err != nil {
 		st.Close()
 		return nil, err
 	}

@@ -182,7 +182,8 @@ func TestReload(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tocsin.yaml")
 	cfg := baseConfig(t, "sqlite", target.URL, hook.URL)
 	writeConfig(t, path, cfg)
-	r := start(t, path)
+	reloaded := &logSignal{msg: "configuration reloaded", c: make(chan struct{}, 1)}
+	r := runApp(t, Options{ConfigPath: path, WatchInterval: 50 * time.Millisecond, Logger: slog.New(reloaded)})
 	waitState(t, r.app, "site", monitor.StatusUp)
 	before, _ := r.app.eval.view("site")
 
@@ -219,22 +220,48 @@ func TestReload(t *testing.T) {
 		t.Error("the running config was dropped by a rejected reload")
 	}
 
-	// A fixed file is picked up by the watcher without a signal.
+	// A fixed file is picked up by the watcher without a signal. Every
+	// reload before it has ended: the rejected one above read the file last.
+	select {
+	case <-reloaded.c:
+	default:
+	}
 	writeConfig(t, path, cfg)
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if _, ok := r.app.eval.view("port"); !ok {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the file watcher did not apply the fixed config")
-		}
-		time.Sleep(20 * time.Millisecond)
+	select {
+	case <-reloaded.c:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the file watcher did not apply the fixed config")
+	}
+	if _, ok := r.app.eval.view("port"); ok {
+		t.Error("the watcher's reload kept a monitor the fixed config removed")
 	}
 	if st := (*runtime)(r.app).ConfigStatus(); len(st.Errors) != 0 {
 		t.Errorf("errors still shown after a good reload: %q", st.Errors)
 	}
 }
+
+// logSignal is a slog handler that tells on c (buffered, one deep) that
+// msg was logged, so a test can wait for what the app does on its own. It
+// discards every record.
+type logSignal struct {
+	msg string
+	c   chan struct{}
+}
+
+func (h *logSignal) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h *logSignal) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == h.msg {
+		select {
+		case h.c <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}
+
+func (h *logSignal) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *logSignal) WithGroup(string) slog.Handler      { return h }
 
 // TestPauseResume pauses a monitor through the runtime the UI and API use.
 func TestPauseResume(t *testing.T) {

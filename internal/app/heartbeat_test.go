@@ -344,6 +344,8 @@ heartbeats:
 	var acked, sent atomic.Int64
 	acked.Add(1) // the readiness ping
 	sent.Add(1)
+	// enough is closed by the client whose ping is the 2000th acknowledged.
+	enough := make(chan struct{})
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	for range 16 {
@@ -361,14 +363,15 @@ heartbeats:
 				}
 				_, _ = io.Copy(io.Discard, res.Body)
 				res.Body.Close()
-				if res.StatusCode == 200 {
-					acked.Add(1)
+				if res.StatusCode == 200 && acked.Add(1) == 2000 {
+					close(enough)
 				}
 			}
 		})
 	}
-	for acked.Load() < 2000 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
+	select {
+	case <-enough:
+	case <-time.After(time.Until(deadline)):
 	}
 	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)

@@ -88,15 +88,23 @@ func TestRunThroughOutage(t *testing.T) {
 		err  error
 	}
 	res := make(chan ran, 1)
-	// refused tells when a ping found the server gone.
+	// refused tells when a ping found the server gone; started when the
+	// server acknowledged the start, which it does once the ping is stored.
 	refused := make(chan struct{}, 1)
+	started := make(chan struct{}, 1)
+	notify := func(c chan struct{}) {
+		select {
+		case c <- struct{}{}:
+		default:
+		}
+	}
 	client := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		resp, err := http.DefaultTransport.RoundTrip(r)
-		if err != nil {
-			select {
-			case refused <- struct{}{}:
-			default:
-			}
+		switch {
+		case err != nil:
+			notify(refused)
+		case resp.StatusCode == http.StatusOK && strings.HasSuffix(r.URL.Path, "/start"):
+			notify(started)
 		}
 		return resp, err
 	})}
@@ -116,16 +124,13 @@ func TestRunThroughOutage(t *testing.T) {
 
 	// The start is stored while the command runs.
 	ctx := context.Background()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		pings, err := first.Store().Pings(ctx, "export", store.Page{})
-		if err == nil && len(pings) == 1 && pings[0].Kind == "start" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no start ping stored: %+v, %v", pings, err)
-		}
-		time.Sleep(20 * time.Millisecond)
+	select {
+	case <-started:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the start ping was never acknowledged")
+	}
+	if pings, err := first.Store().Pings(ctx, "export", store.Page{}); err != nil || len(pings) != 1 || pings[0].Kind != "start" {
+		t.Fatalf("no start ping stored: %+v, %v", pings, err)
 	}
 	// The server goes away; the command ends; the report waits for the
 	// server to come back.

@@ -1,0 +1,162 @@
+package heartbeat
+
+import (
+	"container/heap"
+	"time"
+
+	"github.com/tocsin/tocsin/internal/probe"
+)
+
+// scheduleLocked puts the heartbeat's next deadline in the heap.
+func (h *Hub) scheduleLocked(d *Definition, en *entry) {
+	at, ok := Deadline(*d, en.state)
+	switch {
+	case !ok && en.item != nil:
+		heap.Remove(&h.heap, en.item.index)
+		en.item = nil
+	case !ok:
+	case en.item != nil:
+		en.item.at = at
+		heap.Fix(&h.heap, en.item.index)
+	default:
+		en.item = &deadlineItem{id: d.ID, at: at}
+		heap.Push(&h.heap, en.item)
+	}
+}
+
+func (h *Hub) poke() {
+	select {
+	case h.wake <- struct{}{}:
+	default:
+	}
+}
+
+// deadlines sleeps until the earliest deadline, reports what is due and
+// sleeps again; a change of deadline wakes it. Idle heartbeats cost a heap
+// entry each and no work.
+func (h *Hub) deadlines() {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		h.mu.Lock()
+		var wait time.Duration = -1
+		if len(h.heap) > 0 {
+			wait = max(h.heap[0].at.Sub(h.o.Now()), 0)
+		}
+		h.mu.Unlock()
+		if wait >= 0 {
+			timer.Reset(wait)
+		} else {
+			timer.Stop()
+		}
+		select {
+		case <-h.stop:
+			return
+		case <-h.wake:
+			continue
+		case <-timer.C:
+		}
+		h.expire(h.o.Now())
+	}
+}
+
+// expire reports every deadline due at now.
+func (h *Hub) expire(now time.Time) {
+	ix := h.defs.Load()
+	var out []probe.Result
+	h.mu.Lock()
+	for len(h.heap) > 0 && !h.heap[0].at.After(now) {
+		it := h.heap[0]
+		en := h.states[it.id]
+		d, ok := ix.byID[it.id]
+		if !ok || en == nil {
+			heap.Pop(&h.heap)
+			if en != nil {
+				en.item = nil
+			}
+			continue
+		}
+		var rs []probe.Result
+		en.state, rs = Expire(*d, en.state, now)
+		if len(rs) > 0 {
+			en.submitted, en.submittedFailed, en.submittedAt = true, true, now
+		}
+		out = append(out, rs...)
+		h.scheduleLocked(d, en)
+	}
+	h.mu.Unlock()
+	for _, r := range out {
+		h.o.Logger.Info("heartbeat missed", "heartbeat", r.MonitorID, "reason", r.Reason)
+		h.o.Submit(r)
+	}
+}
+
+// Resubmit passes each heartbeat's current verdict to the evaluator once,
+// after a restart: the evaluator's state is written apart from the pings,
+// so a crash between the two must not leave a heartbeat down that pinged
+// (or up that failed). Overdue heartbeats are left to their deadline,
+// which fires at once.
+func (h *Hub) Resubmit() {
+	ix := h.defs.Load()
+	now := h.o.Now()
+	var out []probe.Result
+	h.mu.Lock()
+	for _, d := range ix.order {
+		en := h.states[d.ID]
+		if en == nil || en.state.LastPing.IsZero() {
+			continue
+		}
+		st := en.state
+		switch StatusAt(*d, st, now) {
+		case StatusUp, StatusLate, StatusRunning, StatusDown:
+		default:
+			continue
+		}
+		if !st.LastFailed {
+			if dl, ok := d.Schedule.Deadline(st.LastPing); ok && !now.Before(dl) {
+				continue
+			}
+		}
+		r := probe.Result{MonitorID: d.ID, Time: st.LastPing, Duration: st.LastDuration, Status: probe.OK, Reason: st.LastReason}
+		if st.LastFailed {
+			r.Status = probe.Critical
+		}
+		en.submitted, en.submittedFailed, en.submittedAt = true, st.LastFailed, now
+		out = append(out, r)
+	}
+	h.mu.Unlock()
+	for _, r := range out {
+		h.o.Submit(r)
+	}
+}
+
+// deadlineItem is one heartbeat's next deadline in the heap.
+type deadlineItem struct {
+	id    string
+	at    time.Time
+	index int
+}
+
+// deadlineHeap is a min-heap of deadlines (container/heap).
+type deadlineHeap []*deadlineItem
+
+func (q deadlineHeap) Len() int           { return len(q) }
+func (q deadlineHeap) Less(i, j int) bool { return q[i].at.Before(q[j].at) }
+func (q deadlineHeap) Swap(i, j int) {
+	q[i], q[j] = q[j], q[i]
+	q[i].index, q[j].index = i, j
+}
+func (q *deadlineHeap) Push(x any) {
+	it := x.(*deadlineItem)
+	it.index = len(*q)
+	*q = append(*q, it)
+}
+func (q *deadlineHeap) Pop() any {
+	old := *q
+	n := len(old)
+	it := old[n-1]
+	old[n-1] = nil
+	it.index = -1
+	*q = old[:n-1]
+	return it
+}
