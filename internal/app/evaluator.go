@@ -13,6 +13,7 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/monitor"
+	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/store/batch"
@@ -232,10 +233,19 @@ func (e *evaluator) evaluate(r probe.Result) {
 	e.batch.States[r.MonitorID] = next
 	e.batch.Transitions = append(e.batch.Transitions, ts...)
 	for _, t := range ts {
-		e.batch.Outbox = append(e.batch.Outbox, alert.Notifications(cfg, t, uuid.NewString, cfg.Server.BaseURL)...)
+		e.batch.Outbox = append(e.batch.Outbox, notifications(cfg, t)...)
 		e.o.log.Info("monitor state changed", "monitor", t.MonitorID, "from", t.From, "to", t.To, "flapping", t.Flapping, "reason", t.Reason)
 	}
 	e.batchMu.Unlock()
+}
+
+// notifications are the outbox messages t causes.
+func notifications(cfg *config.Config, t monitor.Transition) []notify.OutboxMessage {
+	a, ok := alert.Raise(cfg, t, cfg.Server.BaseURL)
+	if !ok {
+		return nil
+	}
+	return notify.Messages(a.Event, a.Channels, uuid.NewString)
 }
 
 // record adds a state change that did not come from a result (pause,
@@ -247,7 +257,7 @@ func (e *evaluator) record(id string, st monitor.State, ts []monitor.Transition)
 	e.batch.Transitions = append(e.batch.Transitions, ts...)
 	if e.cfg != nil {
 		for _, t := range ts {
-			e.batch.Outbox = append(e.batch.Outbox, alert.Notifications(e.cfg, t, uuid.NewString, e.cfg.Server.BaseURL)...)
+			e.batch.Outbox = append(e.batch.Outbox, notifications(e.cfg, t)...)
 		}
 	}
 }
