@@ -205,7 +205,7 @@ func (s *simulator) result(i int, id string, at time.Time) probe.Result {
 	return r
 }
 
-// observe moves the monitor's state like the evaluator would, adding a
+// observe moves the monitor's state like the engine would, adding a
 // transition and a notification when it changes.
 func (s *simulator) observe(b *store.Batch, id string, r probe.Result) {
 	st := s.states[id]

@@ -72,8 +72,8 @@ func (a *App) allHeartbeats(cfg *config.Config, warn bool) (all []config.Heartbe
 	return all, stored
 }
 
-// evalConfig is cfg with a monitor for every heartbeat, for the evaluator
-// and the alert routing.
+// evalConfig is cfg with a monitor for every heartbeat, for the engine and
+// its alert routing.
 func (a *App) evalConfig(cfg *config.Config) *config.Config {
 	hbs, _ := a.allHeartbeats(cfg, false)
 	if len(hbs) == 0 {
@@ -157,7 +157,7 @@ func (a *App) createHeartbeat(ctx context.Context, h config.Heartbeat) (config.H
 	a.storedHBs = append(a.storedHBs, h)
 	a.hbMu.Unlock()
 	a.applyHeartbeats(cfg)
-	if err := a.eval.apply(a.evalConfig(cfg), a.eval.probers()); err != nil {
+	if err := a.eng.Apply(a.evalConfig(cfg), a.eng.Probers()); err != nil {
 		return h, err
 	}
 	a.log.Info("heartbeat created", "heartbeat", h.ID, "uuid", h.UUID, "slug", h.Slug)
@@ -203,8 +203,8 @@ func (r *heartbeatRuntime) configs() map[string]config.Heartbeat {
 
 func (r *heartbeatRuntime) view(v heartbeat.View, cfgs map[string]config.Heartbeat) web.HeartbeatView {
 	out := web.HeartbeatView{View: v, Config: cfgs[v.ID]}
-	if en, ok := r.eval.view(v.ID); ok {
-		out.Paused = en.state.Status == monitor.StatusPaused
+	if en, ok := r.eng.View(v.ID); ok {
+		out.Paused = en.State.Status == monitor.StatusPaused
 	}
 	return out
 }
@@ -256,14 +256,14 @@ func (r *heartbeatRuntime) DeleteHeartbeat(ctx context.Context, id string) error
 	}
 	a.hbMu.Unlock()
 	a.applyHeartbeats(cfg)
-	return a.eval.apply(a.evalConfig(cfg), a.eval.probers())
+	return a.eng.Apply(a.evalConfig(cfg), a.eng.Probers())
 }
 
 func (r *heartbeatRuntime) SetHeartbeatPaused(ctx context.Context, id string, paused bool) error {
 	if _, ok := r.hb.Definition(id); !ok {
 		return errs.Errorf(errs.ENOTFOUND, "no heartbeat %q", id)
 	}
-	return r.eval.setPaused(id, paused)
+	return r.eng.SetPaused(id, paused)
 }
 
 var _ web.Heartbeats = (*heartbeatRuntime)(nil)

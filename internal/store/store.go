@@ -43,7 +43,7 @@ type StoredTransition struct {
 	monitor.Transition
 }
 
-// Batch is everything the evaluator produced since its last flush. SaveBatch
+// Batch is everything the engine produced since its last flush. SaveBatch
 // writes it in one transaction, so a transition and the notifications it
 // caused are stored together or not at all.
 type Batch struct {
