@@ -205,7 +205,7 @@ func (s *simulator) result(i int, id string, at time.Time) probe.Result {
 	return r
 }
 
-// observe moves the monitor's state like the evaluator would, adding a
+// observe moves the monitor's state like the engine would, adding a
 // transition and a notification when it changes.
 func (s *simulator) observe(b *store.Batch, id string, r probe.Result) {
 	st := s.states[id]
@@ -223,7 +223,7 @@ func (s *simulator) observe(b *store.Batch, id string, r probe.Result) {
 		if from != monitor.StatusPending {
 			s.seq++
 			ev := notify.Event{ID: fmt.Sprintf("n-%d", s.seq), Event: "monitor." + string(to), MonitorID: id, ServiceID: "shop", Status: string(to), PreviousStatus: string(from), Reason: r.Reason, Time: r.Time}
-			b.Outbox = append(b.Outbox, store.OutboxMessage{ID: ev.ID, Channel: "ops", Event: ev, State: "sent", Attempts: 1, NextAttempt: r.Time, CreatedAt: r.Time})
+			b.Outbox = append(b.Outbox, notify.OutboxMessage{ID: ev.ID, Channel: "ops", Event: ev, State: "sent", Attempts: 1, NextAttempt: r.Time, CreatedAt: r.Time})
 		}
 	}
 	st.LastResultAt, st.LastStatus, st.LastReason = r.Time, r.Status, r.Reason

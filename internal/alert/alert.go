@@ -1,8 +1,12 @@
-// Package alert turns confirmed monitor transitions into notifications: it
+// Package alert is the second stage of the evaluation pipeline
+// (internal/engine): it turns confirmed monitor transitions into alerts. It
 // decides which transitions are worth telling anyone about, names the event,
 // and routes it to the channels of the monitor and of its service. It is a
-// pure function of the configuration and the transition; the app stores what
-// it returns in the outbox, in the same transaction as the transition.
+// pure function of the configuration and the transition and knows nothing
+// of the outbox: the engine hands the alerts on, and the notify stage turns
+// them into outbox messages, stored in the same transaction as the
+// transition. Grouping, dependency suppression, maintenance windows and
+// silences belong here.
 package alert
 
 import (
@@ -13,29 +17,37 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/notify"
-	"github.com/tocsin/tocsin/internal/store"
 )
 
-// Notifications returns one pending outbox message per channel that wants
-// to hear about t, or nil when t is not notified. Each message gets its own
-// id from newID, used as the notification id on every retry. baseURL, when
-// set, is the server's public URL; each event links to the monitor's page
-// under it.
+// Alert is a transition worth telling someone about: the event it raises,
+// rendered once, and the channels that want to hear it.
+type Alert struct {
+	// Event is the notification without its id (Event.ID is empty): each
+	// delivery to a channel gets an id of its own in the notify stage.
+	Event notify.Event
+	// Channels are the ids of the channels to tell, in order, each once;
+	// empty when nobody listens.
+	Channels []string
+}
+
+// Raise returns the alert t raises, and false when t is not notified or
+// its monitor is not in cfg (or cfg is nil). baseURL, when set, is the
+// server's public URL; the event links to the monitor's page under it.
 //
 // The channels are the service's channels followed by the monitor's own,
 // without duplicates, each kept only when its `events` list is empty or
-// names the event. Channels or monitors missing from cfg are skipped.
-func Notifications(cfg *config.Config, t monitor.Transition, newID func() string, baseURL string) []store.OutboxMessage {
+// names the event. Channels missing from cfg are skipped.
+func Raise(cfg *config.Config, t monitor.Transition, baseURL string) (Alert, bool) {
 	if cfg == nil {
-		return nil
+		return Alert{}, false
 	}
 	name, ok := EventName(t)
 	if !ok {
-		return nil
+		return Alert{}, false
 	}
 	m, ok := cfg.Monitor(t.MonitorID)
 	if !ok {
-		return nil
+		return Alert{}, false
 	}
 
 	at := t.Time.UTC()
@@ -57,24 +69,15 @@ func Notifications(cfg *config.Config, t monitor.Transition, newID func() string
 		ev.Owners = cfg.ServiceOwners(m.Service)
 	}
 
-	var out []store.OutboxMessage
+	a := Alert{Event: ev}
 	for _, id := range cfg.ChannelsFor(m) {
 		ch, ok := cfg.Channel(id)
 		if !ok || !Subscribed(ch.Events, name) {
 			continue
 		}
-		e := ev
-		e.ID = newID()
-		out = append(out, store.OutboxMessage{
-			ID:          e.ID,
-			Channel:     ch.ID,
-			Event:       e,
-			State:       notify.StatePending,
-			NextAttempt: at,
-			CreatedAt:   at,
-		})
+		a.Channels = append(a.Channels, ch.ID)
 	}
-	return out
+	return a, true
 }
 
 // EventName names the event a transition raises, and reports false when the

@@ -10,7 +10,6 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/notify"
-	"github.com/tocsin/tocsin/internal/store"
 )
 
 func testConfig() *config.Config {
@@ -31,15 +30,6 @@ func testConfig() *config.Config {
 			{ID: "silent", Name: "Nobody listens", Service: "quiet"},
 			{ID: "ghost-channel", Service: "quiet", Channels: []string{"removed"}},
 		},
-	}
-}
-
-// counter returns ids id-1, id-2, … so tests can tell messages apart.
-func counter() func() string {
-	n := 0
-	return func() string {
-		n++
-		return fmt.Sprintf("id-%d", n)
 	}
 }
 
@@ -96,27 +86,20 @@ func TestSubscribed(t *testing.T) {
 	}
 }
 
-func TestNotifications(t *testing.T) {
+func TestRaise(t *testing.T) {
 	at := time.Date(2025, 3, 4, 5, 6, 7, 0, time.FixedZone("CET", 3600))
 	utc := at.UTC()
-	event := func(id, name, mon, monName, svc, svcName string, from, to monitor.Status, url string) notify.Event {
+	event := func(name, mon, monName, svc, svcName string, from, to monitor.Status, url string) notify.Event {
 		return notify.Event{
-			ID: id, Event: name, MonitorID: mon, MonitorName: monName, ServiceID: svc, ServiceName: svcName,
+			Event: name, MonitorID: mon, MonitorName: monName, ServiceID: svc, ServiceName: svcName,
 			Status: string(to), PreviousStatus: string(from), Reason: "GET https://x/: 503, expected 200",
 			Time: utc, URL: url,
 		}
 	}
-	msg := func(id, channel string, e notify.Event) store.OutboxMessage {
-		return store.OutboxMessage{ID: id, Channel: channel, Event: e, State: "pending", NextAttempt: utc, CreatedAt: utc}
-	}
-	down := func(id string) notify.Event {
-		return event(id, "monitor.down", "home", "Home page", "web", "Website", monitor.StatusUp, monitor.StatusDown,
-			"https://tocsin.example/monitors/home")
-	}
-	up := func(id string) notify.Event {
-		return event(id, "monitor.up", "home", "Home page", "web", "Website", monitor.StatusDown, monitor.StatusUp,
-			"https://tocsin.example/monitors/home")
-	}
+	down := event("monitor.down", "home", "Home page", "web", "Website", monitor.StatusUp, monitor.StatusDown,
+		"https://tocsin.example/monitors/home")
+	up := event("monitor.up", "home", "Home page", "web", "Website", monitor.StatusDown, monitor.StatusUp,
+		"https://tocsin.example/monitors/home")
 
 	tests := []struct {
 		name    string
@@ -125,48 +108,47 @@ func TestNotifications(t *testing.T) {
 		to      monitor.Status
 		flap    bool
 		baseURL string
-		want    []store.OutboxMessage
+		want    *Alert // nil: not raised
 	}{
 		{
 			name: "down goes to service channels then monitor's own, deduplicated",
 			mon:  "home", from: monitor.StatusUp, to: monitor.StatusDown, baseURL: "https://tocsin.example/",
-			want: []store.OutboxMessage{
-				msg("id-1", "ops-hook", down("id-1")),
-				msg("id-2", "ops-mail", down("id-2")),
-				msg("id-3", "pager", down("id-3")),
-			},
+			want: &Alert{Event: down, Channels: []string{"ops-hook", "ops-mail", "pager"}},
 		},
 		{
 			name: "up skips channels that only want down",
 			mon:  "home", from: monitor.StatusDown, to: monitor.StatusUp, baseURL: "https://tocsin.example",
-			want: []store.OutboxMessage{
-				msg("id-1", "ops-hook", up("id-1")),
-				msg("id-2", "ops-mail", up("id-2")),
-			},
+			want: &Alert{Event: up, Channels: []string{"ops-hook", "ops-mail"}},
 		},
 		{
 			name: "warning reaches only channels with no filter",
 			mon:  "home", from: monitor.StatusUp, to: monitor.StatusWarning,
-			want: []store.OutboxMessage{
-				msg("id-1", "ops-hook", event("id-1", "monitor.warning", "home", "Home page", "web", "Website",
-					monitor.StatusUp, monitor.StatusWarning, "")),
-			},
+			want: &Alert{Event: event("monitor.warning", "home", "Home page", "web", "Website",
+				monitor.StatusUp, monitor.StatusWarning, ""), Channels: []string{"ops-hook"}},
 		},
 		{
 			name: "flapping carries the status and the flag",
 			mon:  "lonely", from: monitor.StatusDown, to: monitor.StatusDown, flap: true, baseURL: "http://h:8080",
-			want: func() []store.OutboxMessage {
-				e := event("id-1", "monitor.flapping", "lonely", "No service", "", "",
+			want: func() *Alert {
+				e := event("monitor.flapping", "lonely", "No service", "", "",
 					monitor.StatusDown, monitor.StatusDown, "http://h:8080/monitors/lonely")
 				e.Flapping = true
-				return []store.OutboxMessage{msg("id-1", "all-monitor", e)}
+				return &Alert{Event: e, Channels: []string{"all-monitor"}}
 			}(),
 		},
 		{name: "first result up is not notified", mon: "home", from: monitor.StatusPending, to: monitor.StatusUp},
 		{name: "pausing is not notified", mon: "home", from: monitor.StatusDown, to: monitor.StatusPaused},
 		{name: "resuming is not notified", mon: "home", from: monitor.StatusPaused, to: monitor.StatusDown},
-		{name: "no channels", mon: "silent", from: monitor.StatusUp, to: monitor.StatusDown},
-		{name: "unknown channel is skipped", mon: "ghost-channel", from: monitor.StatusUp, to: monitor.StatusDown},
+		{
+			name: "no channels", mon: "silent", from: monitor.StatusUp, to: monitor.StatusDown,
+			want: &Alert{Event: event("monitor.down", "silent", "Nobody listens", "quiet", "Quiet",
+				monitor.StatusUp, monitor.StatusDown, "")},
+		},
+		{
+			name: "unknown channel is skipped", mon: "ghost-channel", from: monitor.StatusUp, to: monitor.StatusDown,
+			want: &Alert{Event: event("monitor.down", "ghost-channel", "", "quiet", "Quiet",
+				monitor.StatusUp, monitor.StatusDown, "")},
+		},
 		{name: "unknown monitor", mon: "deleted", from: monitor.StatusUp, to: monitor.StatusDown},
 	}
 	for _, tt := range tests {
@@ -175,36 +157,24 @@ func TestNotifications(t *testing.T) {
 				MonitorID: tt.mon, From: tt.from, To: tt.to, Time: at, Flapping: tt.flap,
 				Reason: "GET https://x/: 503, expected 200",
 			}
-			got := Notifications(testConfig(), tr, counter(), tt.baseURL)
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("Notifications mismatch (-want +got):\n%s", diff)
+			got, ok := Raise(testConfig(), tr, tt.baseURL)
+			if ok != (tt.want != nil) {
+				t.Fatalf("Raise raised = %v, want %v", ok, tt.want != nil)
+			}
+			if !ok {
+				return
+			}
+			if diff := cmp.Diff(*tt.want, got); diff != "" {
+				t.Errorf("Raise mismatch (-want +got):\n%s", diff)
 			}
 		})
 	}
 }
 
-func TestNotificationsIDsAreUniquePerChannel(t *testing.T) {
-	tr := monitor.Transition{MonitorID: "home", From: monitor.StatusUp, To: monitor.StatusDown, Time: time.Now()}
-	msgs := Notifications(testConfig(), tr, counter(), "")
-	seen := map[string]bool{}
-	for _, m := range msgs {
-		if m.ID != m.Event.ID {
-			t.Errorf("message id %q differs from event id %q", m.ID, m.Event.ID)
-		}
-		if seen[m.ID] {
-			t.Errorf("id %q used twice", m.ID)
-		}
-		seen[m.ID] = true
-	}
-	if len(msgs) != 3 {
-		t.Fatalf("got %d messages, want 3", len(msgs))
-	}
-}
-
-func TestNotificationsNilConfig(t *testing.T) {
+func TestRaiseNilConfig(t *testing.T) {
 	tr := monitor.Transition{MonitorID: "home", From: monitor.StatusUp, To: monitor.StatusDown}
-	if got := Notifications(nil, tr, counter(), ""); got != nil {
-		t.Errorf("Notifications(nil config) = %v, want nil", got)
+	if got, ok := Raise(nil, tr, ""); ok {
+		t.Errorf("Raise(nil config) = %v, want nothing raised", got)
 	}
 }
 

@@ -46,16 +46,14 @@ func parse(t *testing.T) *config.Config {
 	return cfg
 }
 
-func newID() string { return "n-1" }
-
 func TestNotificationsCarryServiceOwnersAndDescription(t *testing.T) {
 	cfg := parse(t)
 	tr := monitor.Transition{MonitorID: "checkout", From: monitor.StatusUp, To: monitor.StatusDown, Time: time.Now()}
-	msgs := alert.Notifications(cfg, tr, newID, "")
-	if len(msgs) != 1 {
-		t.Fatalf("got %d messages, want 1", len(msgs))
+	a, ok := alert.Raise(cfg, tr, "")
+	if !ok || len(a.Channels) != 1 {
+		t.Fatalf("raised %v for channels %q, want one channel", ok, a.Channels)
 	}
-	e := msgs[0].Event
+	e := a.Event
 	if e.ServiceDescription != "The public shop." {
 		t.Errorf("ServiceDescription = %q", e.ServiceDescription)
 	}
@@ -68,7 +66,10 @@ func TestNotificationsCarryServiceOwnersAndDescription(t *testing.T) {
 	}
 
 	tr.MonitorID = "plain"
-	if e := alert.Notifications(cfg, tr, newID, "")[0].Event; e.Owners != nil || e.ServiceDescription != "" {
+	if a, ok = alert.Raise(cfg, tr, ""); !ok || len(a.Channels) == 0 {
+		t.Fatalf("raised %v for channels %q, want a notification", ok, a.Channels)
+	}
+	if e := a.Event; e.Owners != nil || e.ServiceDescription != "" {
 		t.Errorf("a service without owners or description gave %v, %q", e.Owners, e.ServiceDescription)
 	}
 }
@@ -106,8 +107,10 @@ func TestRecoveryReadsTheSameInEveryChannel(t *testing.T) {
 				var ts []monitor.Transition
 				st, ts = monitor.Evaluate(monitor.Policy{FlapWindow: -1}, st, probe.Result{MonitorID: "checkout", Status: s, Reason: reasons[s], Time: at}, at)
 				for _, tr := range ts {
-					for _, m := range alert.Notifications(cfg, tr, newID, "") {
-						last = append(last, m.Event)
+					if a, ok := alert.Raise(cfg, tr, ""); ok {
+						for range a.Channels {
+							last = append(last, a.Event)
+						}
 					}
 				}
 			}

@@ -1,6 +1,6 @@
 // Package app wires Tocsin together: it is the only package that knows every
 // other one. It loads the configuration, opens the store, builds the probers,
-// runs the scheduler, the evaluator, the outbox dispatcher and the web server,
+// runs the scheduler, the engine, the outbox dispatcher and the web server,
 // and swaps configurations on reload.
 package app
 
@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/engine"
 	"github.com/tocsin/tocsin/internal/heartbeat"
 	"github.com/tocsin/tocsin/internal/heartbeat/mailping"
 	"github.com/tocsin/tocsin/internal/heartbeat/roster"
@@ -67,7 +68,7 @@ type App struct {
 	store    store.Store
 	sched    *scheduler.Scheduler
 	disp     *notify.Dispatcher
-	eval     *evaluator
+	eng      *engine.Engine
 	hb       *heartbeat.Hub
 	web      *web.Server
 	demo     *demoTarget
@@ -160,14 +161,16 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Now:        o.Now,
 		Writer:     a.writers.Add("outbox", func() int { return a.disp.Depth() }, maxOutboxDepth),
 	})
-	a.eval = newEvaluator(evaluatorOptions{
-		store:   st,
-		log:     a.log,
-		now:     o.Now,
-		metrics: a.metrics,
-		wake:    a.disp.Wake,
-		flush:   o.FlushInterval,
-		writer:  a.writers.Add("results", func() int { return a.eval.queued() }, maxResultRows),
+	a.eng = engine.New(engine.Options{
+		Store:         st,
+		Logger:        a.log,
+		Now:           o.Now,
+		FlushInterval: o.FlushInterval,
+		Wake:          a.disp.Wake,
+		Writer:        a.writers.Add("results", func() int { return a.eng.Backlog().Total() }, maxResultRows),
+		Observer:      a.metrics,
+		Registerer:    a.registry,
+		Ownership:     engine.Single{},
 	}, states)
 	if a.roster, err = roster.Load(ctx, roster.Options{Store: st, Logger: a.log, Now: o.Now}); err != nil {
 		st.Close()
@@ -177,7 +180,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Store:      st,
 		Now:        o.Now,
 		Logger:     a.log,
-		Submit:     func(r probe.Result) { a.eval.submit(context.Background(), r) },
+		Submit:     func(r probe.Result) { a.eng.Submit(context.Background(), r) },
 		Create:     a.autoCreate,
 		Registerer: a.registry,
 		Writer:     a.writers.Add("pings", func() int { return a.hb.Queued() }, maxPingQueue),
@@ -187,7 +190,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		return nil, err
 	}
 	a.applyHeartbeats(cfg)
-	if err := a.eval.apply(a.evalConfig(cfg), buildProbers(cfg, nil, nil, a.deps, a.log)); err != nil {
+	if err := a.eng.Apply(a.evalConfig(cfg), buildProbers(cfg, nil, nil, a.deps, a.log)); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -338,8 +341,8 @@ func (a *App) Run(ctx context.Context) error {
 
 	runCtx, cancelRun := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	evalDone := make(chan struct{})
-	go func() { defer close(evalDone); a.eval.run(runCtx) }()
+	engDone := make(chan struct{})
+	go func() { defer close(engDone); a.eng.Run(runCtx) }()
 	go a.hb.Run()
 	go a.hb.Resubmit()
 	schedDone := make(chan struct{})
@@ -364,9 +367,9 @@ func (a *App) Run(ctx context.Context) error {
 	stopSMTP(shutdownCtx) // before the hub closes, so no mail is refused for it
 	a.hb.Close()          // every ping handed in is written and answered
 	<-a.hb.Done()
-	<-schedDone    // scheduler waits for in-flight probes
-	a.eval.close() // flushes what is left
-	<-evalDone
+	<-schedDone   // scheduler waits for in-flight probes
+	a.eng.Close() // flushes what is left
+	<-engDone
 	cancelRun()
 	wg.Wait()
 	if errors.Is(err, http.ErrServerClosed) {
@@ -410,9 +413,9 @@ func (a *App) swap(next *config.Config, modTime time.Time) error {
 		return err
 	}
 	added, changed, removed := config.Diff(prev, next)
-	probers := buildProbers(next, prev, a.eval.probers(), a.deps, a.log)
+	probers := buildProbers(next, prev, a.eng.Probers(), a.deps, a.log)
 	a.applyHeartbeats(next)
-	if err := a.eval.apply(a.evalConfig(next), probers); err != nil {
+	if err := a.eng.Apply(a.evalConfig(next), probers); err != nil {
 		return err
 	}
 	a.disp.SetNotifiers(buildNotifiers(next, a.log))

@@ -164,13 +164,13 @@ func waitState(t *testing.T, a *App, id string, want monitor.Status) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		if en, ok := a.eval.view(id); ok && en.state.Status == want {
+		if en, ok := a.eng.View(id); ok && en.State.Status == want {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	en, _ := a.eval.view(id)
-	t.Fatalf("monitor %q is %s, want %s", id, en.state.Status, want)
+	en, _ := a.eng.View(id)
+	t.Fatalf("monitor %q is %s, want %s", id, en.State.Status, want)
 }
 
 // TestReload checks that a valid config is swapped in, that monitors whose
@@ -185,7 +185,7 @@ func TestReload(t *testing.T) {
 	reloaded := &logSignal{msg: "configuration reloaded", c: make(chan struct{}, 1)}
 	r := runApp(t, Options{ConfigPath: path, WatchInterval: 50 * time.Millisecond, Logger: slog.New(reloaded)})
 	waitState(t, r.app, "site", monitor.StatusUp)
-	before, _ := r.app.eval.view("site")
+	before, _ := r.app.eng.View("site")
 
 	added := cfg + `  - id: port
     service: web
@@ -199,9 +199,9 @@ func TestReload(t *testing.T) {
 		t.Fatalf("Reload: %v", err)
 	}
 	waitState(t, r.app, "port", monitor.StatusUp)
-	after, _ := r.app.eval.view("site")
-	if !after.state.Since.Equal(before.state.Since) {
-		t.Errorf("unchanged monitor lost its state: since %v → %v", before.state.Since, after.state.Since)
+	after, _ := r.app.eng.View("site")
+	if !after.State.Since.Equal(before.State.Since) {
+		t.Errorf("unchanged monitor lost its state: since %v → %v", before.State.Since, after.State.Since)
 	}
 
 	writeConfig(t, path, added+"  - id: bad\n    type: http\n    interval: -5s\n    http:\n      url: nowhere\n")
@@ -213,10 +213,10 @@ func TestReload(t *testing.T) {
 	if len(st.Errors) == 0 || !strings.Contains(strings.Join(st.Errors, "\n"), "tocsin.yaml:") {
 		t.Errorf("config status errors = %q, want file:line errors", st.Errors)
 	}
-	if _, ok := r.app.eval.view("bad"); ok {
+	if _, ok := r.app.eng.View("bad"); ok {
 		t.Error("a monitor from the rejected config is running")
 	}
-	if _, ok := r.app.eval.view("port"); !ok {
+	if _, ok := r.app.eng.View("port"); !ok {
 		t.Error("the running config was dropped by a rejected reload")
 	}
 
@@ -232,7 +232,7 @@ func TestReload(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the file watcher did not apply the fixed config")
 	}
-	if _, ok := r.app.eval.view("port"); ok {
+	if _, ok := r.app.eng.View("port"); ok {
 		t.Error("the watcher's reload kept a monitor the fixed config removed")
 	}
 	if st := (*runtime)(r.app).ConfigStatus(); len(st.Errors) != 0 {

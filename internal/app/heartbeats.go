@@ -14,7 +14,7 @@ import (
 // The heartbeat hub is the Receiver of pings (heartbeat.Receiver): the
 // web server's /ping/ handler and any other transport (the SMTP listener)
 // call a.hb.Receive. The roster knows which heartbeats there are and
-// checks new ones; the evaluator runs each as a monitor of the same id
+// checks new ones; the engine runs each as a monitor of the same id
 // (evalConfig), so its results take the probes' path: state machine,
 // alerts, outbox.
 
@@ -26,8 +26,8 @@ func (a *App) applyHeartbeats(cfg *config.Config) {
 	a.hb.SetDefinitions(a.roster.Definitions(cfg))
 }
 
-// evalConfig is cfg with a monitor for every heartbeat, for the evaluator
-// and the alert routing.
+// evalConfig is cfg with a monitor for every heartbeat, for the engine and
+// its alert routing.
 func (a *App) evalConfig(cfg *config.Config) *config.Config { return a.roster.EvalConfig(cfg) }
 
 // createHeartbeat stores and starts watching a heartbeat made through the
@@ -41,7 +41,7 @@ func (a *App) createHeartbeat(ctx context.Context, h config.Heartbeat) (config.H
 		return h, err
 	}
 	a.applyHeartbeats(cfg)
-	if err := a.eval.apply(a.evalConfig(cfg), a.eval.probers()); err != nil {
+	if err := a.eng.Apply(a.evalConfig(cfg), a.eng.Probers()); err != nil {
 		return h, err
 	}
 	a.log.Info("heartbeat created", "heartbeat", h.ID, "uuid", h.UUID, "slug", h.Slug)
@@ -73,8 +73,8 @@ func (r *heartbeatRuntime) configs() map[string]config.Heartbeat {
 
 func (r *heartbeatRuntime) view(v heartbeat.View, cfgs map[string]config.Heartbeat) web.HeartbeatView {
 	out := web.HeartbeatView{View: v, Config: cfgs[v.ID]}
-	if en, ok := r.eval.view(v.ID); ok {
-		out.Paused = en.state.Status == monitor.StatusPaused
+	if en, ok := r.eng.View(v.ID); ok {
+		out.Paused = en.State.Status == monitor.StatusPaused
 	}
 	return out
 }
@@ -115,14 +115,14 @@ func (r *heartbeatRuntime) DeleteHeartbeat(ctx context.Context, id string) error
 		return err
 	}
 	a.applyHeartbeats(cfg)
-	return a.eval.apply(a.evalConfig(cfg), a.eval.probers())
+	return a.eng.Apply(a.evalConfig(cfg), a.eng.Probers())
 }
 
 func (r *heartbeatRuntime) SetHeartbeatPaused(ctx context.Context, id string, paused bool) error {
 	if _, ok := r.hb.Definition(id); !ok {
 		return errs.Errorf(errs.ENOTFOUND, "no heartbeat %q", id)
 	}
-	return r.eval.setPaused(id, paused)
+	return r.eng.SetPaused(id, paused)
 }
 
 var _ web.Heartbeats = (*heartbeatRuntime)(nil)

@@ -4,12 +4,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/engine"
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/probe"
 )
 
-// appMetrics are the per-monitor series and the evaluator's own. Successful
-// checks are counted here rather than logged.
+// appMetrics are the per-monitor series, fed by the engine as its
+// Observer, and the app's own. Successful checks are counted here rather
+// than logged. The engine registers its flush metrics itself.
 type appMetrics struct {
 	up            *prometheus.GaugeVec
 	state         *prometheus.GaugeVec
@@ -17,8 +19,6 @@ type appMetrics struct {
 	probeDuration *prometheus.HistogramVec
 	checks        *prometheus.CounterVec
 	certExpiry    *prometheus.GaugeVec
-	flushSeconds  prometheus.Histogram
-	flushErrors   prometheus.Counter
 	reloads       *prometheus.CounterVec
 	watchdog      *prometheus.CounterVec
 	probe         *probeMetrics
@@ -51,15 +51,6 @@ func newAppMetrics(reg prometheus.Registerer) *appMetrics {
 			Name: "tocsin_monitor_cert_expiry_timestamp_seconds",
 			Help: "NotAfter of the certificate the monitor last saw, as a Unix time.",
 		}, []string{"monitor"}),
-		flushSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:    "tocsin_result_flush_seconds",
-			Help:    "Time to write one batch of results, states and notifications.",
-			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
-		}),
-		flushErrors: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "tocsin_result_flush_errors_total",
-			Help: "Batches that could not be written (they are retried).",
-		}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tocsin_config_reloads_total",
 			Help: "Configuration reloads by outcome (applied, rejected).",
@@ -71,7 +62,7 @@ func newAppMetrics(reg prometheus.Registerer) *appMetrics {
 	}
 	m.probe = newProbeMetrics()
 	reg.MustRegister(m.probe.gauge)
-	reg.MustRegister(m.up, m.state, m.latency, m.probeDuration, m.checks, m.certExpiry, m.flushSeconds, m.flushErrors, m.reloads, m.watchdog)
+	reg.MustRegister(m.up, m.state, m.latency, m.probeDuration, m.checks, m.certExpiry, m.reloads, m.watchdog)
 	return m
 }
 
@@ -79,7 +70,8 @@ var statusValue = map[monitor.Status]float64{
 	monitor.StatusPending: 0, monitor.StatusUp: 1, monitor.StatusWarning: 2, monitor.StatusDown: 3, monitor.StatusPaused: 4,
 }
 
-func (m *appMetrics) observe(mon config.Monitor, r probe.Result, st monitor.State) {
+// Observe updates a monitor's series with its newest result and state.
+func (m *appMetrics) Observe(mon config.Monitor, r probe.Result, st monitor.State) {
 	up := 1.0
 	if r.Failed() {
 		up = 0
@@ -95,11 +87,13 @@ func (m *appMetrics) observe(mon config.Monitor, r probe.Result, st monitor.Stat
 	m.probe.observe(mon.ID, r.Metrics)
 }
 
-// forget drops the series of a monitor removed from the config.
-func (m *appMetrics) forget(id string) {
+// Forget drops the series of a monitor removed from the config.
+func (m *appMetrics) Forget(id string) {
 	m.up.DeletePartialMatch(prometheus.Labels{"monitor": id})
 	m.state.DeleteLabelValues(id)
 	m.latency.DeleteLabelValues(id)
 	m.certExpiry.DeleteLabelValues(id)
 	m.probe.forget(id)
 }
+
+var _ engine.Observer = (*appMetrics)(nil)

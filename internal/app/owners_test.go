@@ -46,13 +46,13 @@ monitors:
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 1, 15, 13, 2, 0, 0, time.UTC)
-	msgs := alert.Notifications(cfg, monitor.Transition{MonitorID: "checkout", From: monitor.StatusUp, To: monitor.StatusDown, Time: at, Reason: "connection refused"},
-		func() string { return "n-1" }, "")
-	if len(msgs) != 1 {
-		t.Fatalf("got %d notifications, want 1", len(msgs))
+	a, ok := alert.Raise(cfg, monitor.Transition{MonitorID: "checkout", From: monitor.StatusUp, To: monitor.StatusDown, Time: at, Reason: "connection refused"}, "")
+	if !ok || len(a.Channels) != 1 {
+		t.Fatalf("raised %v for channels %q, want one channel", ok, a.Channels)
 	}
+	a.Event.ID = "n-1"
 	n := buildNotifiers(cfg, slog.New(slog.DiscardHandler))["alice-mail"]
-	if _, err := n.Notify(context.Background(), msgs[0].Event); err != nil {
+	if _, err := n.Notify(context.Background(), a.Event); err != nil {
 		t.Fatal(err)
 	}
 	got := ms.Drop.Messages()

@@ -171,14 +171,14 @@ func (a *App) jobs(cfg *config.Config) []scheduler.Job {
 			Interval: m.Interval.D(),
 			Host:     targetHost(m),
 			Run: func(ctx context.Context, scheduled time.Time) {
-				if a.eval.paused(id) {
+				if !a.eng.Runs(id) {
 					return
 				}
-				en, ok := a.eval.view(id)
-				if !ok || en.prober == nil {
+				v, ok := a.eng.View(id)
+				if !ok || v.Prober == nil {
 					return
 				}
-				a.eval.submit(ctx, runProbe(ctx, &en.cfg, en.prober, a.now))
+				a.eng.Submit(ctx, runProbe(ctx, &v.Config, v.Prober, a.now))
 			},
 		})
 	}

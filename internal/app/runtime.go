@@ -15,27 +15,27 @@ func (r *runtime) app() *App { return (*App)(r) }
 func (r *runtime) Config() *config.Config { return r.app().config() }
 
 func (r *runtime) Monitors() []web.MonitorView {
-	entries := r.eval.views()
-	out := make([]web.MonitorView, 0, len(entries))
-	for _, en := range entries {
-		if en.cfg.Type == config.HeartbeatType {
+	views := r.eng.Views()
+	out := make([]web.MonitorView, 0, len(views))
+	for _, v := range views {
+		if v.Config.Type == config.HeartbeatType {
 			continue // shown on the heartbeats page
 		}
-		out = append(out, web.MonitorView{Config: en.cfg, State: en.state, LastResult: en.last})
+		out = append(out, web.MonitorView{Config: v.Config, State: v.State, LastResult: v.Last})
 	}
 	return out
 }
 
 func (r *runtime) Monitor(id string) (web.MonitorView, bool) {
-	en, ok := r.eval.view(id)
-	if !ok || en.cfg.Type == config.HeartbeatType {
+	v, ok := r.eng.View(id)
+	if !ok || v.Config.Type == config.HeartbeatType {
 		return web.MonitorView{}, false
 	}
-	return web.MonitorView{Config: en.cfg, State: en.state, LastResult: en.last}, true
+	return web.MonitorView{Config: v.Config, State: v.State, LastResult: v.Last}, true
 }
 
 func (r *runtime) SetPaused(ctx context.Context, id string, paused bool) error {
-	return r.eval.setPaused(id, paused)
+	return r.eng.SetPaused(id, paused)
 }
 
 func (r *runtime) ConfigStatus() web.ConfigStatus {

@@ -1,12 +1,9 @@
 package app
 
 import (
-	"context"
 	"database/sql"
 	"fmt"
 	"io"
-	"log/slog"
-	"math"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -15,134 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/monitor"
-	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/store"
-	"github.com/tocsin/tocsin/internal/store/batch"
-	"github.com/tocsin/tocsin/internal/store/sqlstore"
-	"github.com/tocsin/tocsin/internal/store/storetest"
 	"github.com/tocsin/tocsin/internal/testkit"
 )
-
-// openTestStore opens a real store on driver, private to the test.
-func openTestStore(t *testing.T, driver string, now func() time.Time) *sqlstore.DB {
-	t.Helper()
-	dsn := filepath.Join(t.TempDir(), "tocsin.db")
-	if driver == sqlstore.DriverPostgres {
-		dsn = storetest.PostgresDSN(t)
-	}
-	st, err := sqlstore.Open(context.Background(), sqlstore.Options{Driver: driver, DSN: dsn, Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
-// evaluatorOnDrivers runs f, once on SQLite and once on PostgreSQL, with
-// an evaluator writing to a real store. Two http monitors, "a" and "b",
-// run; the clock stands still at at.
-func evaluatorOnDrivers(t *testing.T, f func(t *testing.T, st store.Store, e *evaluator, at time.Time)) {
-	for _, driver := range []string{sqlstore.DriverSQLite, sqlstore.DriverPostgres} {
-		t.Run(driver, func(t *testing.T) {
-			at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
-			now := func() time.Time { return at }
-			st := openTestStore(t, driver, now)
-			f(t, st, testEvaluator(t, st, now), at)
-		})
-	}
-}
-
-// testEvaluator returns an evaluator writing to st with two http monitors,
-// "a" and "b", running.
-func testEvaluator(t *testing.T, st store.Store, now func() time.Time) *evaluator {
-	t.Helper()
-	e := newEvaluator(evaluatorOptions{
-		store:   st,
-		log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-		now:     now,
-		metrics: newAppMetrics(prometheus.NewRegistry()),
-		flush:   time.Second,
-	}, nil)
-	cfg := &config.Config{Monitors: []config.Monitor{{ID: "a", Type: "http"}, {ID: "b", Type: "http"}}}
-	if err := e.apply(cfg, nil); err != nil {
-		t.Fatal(err)
-	}
-	return e
-}
-
-// TestPauseResumeKeepsWriting pauses and resumes a monitor, then checks
-// that the pause and resume transitions are stored under that monitor and
-// that later results of another monitor are stored too: a transition
-// without its monitor once made every later batch fail.
-func TestPauseResumeKeepsWriting(t *testing.T) {
-	evaluatorOnDrivers(t, func(t *testing.T, st store.Store, e *evaluator, at time.Time) {
-		ctx := context.Background()
-		if err := e.setPaused("a", true); err != nil {
-			t.Fatal(err)
-		}
-		if err := e.setPaused("a", false); err != nil {
-			t.Fatal(err)
-		}
-		e.flushNow(ctx)
-		e.evaluate(probe.Result{MonitorID: "b", Time: at, Status: probe.OK})
-		e.flushNow(ctx)
-		if n := e.pending(); n != 0 {
-			t.Errorf("%d rows still waiting to be written", n)
-		}
-		rs, err := st.Results(ctx, "b", store.Page{})
-		if err != nil || len(rs) != 1 {
-			t.Fatalf("results of b after pausing and resuming a: %d, %v; want 1", len(rs), err)
-		}
-		ts, err := st.Transitions(ctx, "a", store.Page{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []monitor.Status
-		for _, tr := range ts {
-			got = append(got, tr.To)
-		}
-		if len(got) != 2 || got[0] != monitor.StatusPending || got[1] != monitor.StatusPaused {
-			t.Errorf("transitions stored for a: %v, want [pending paused] (newest first)", got)
-		}
-	})
-}
-
-// TestRefusedRowDoesNotBlockTheBatch gives the evaluator a result whose
-// transition the store refuses (a metric that is not a number cannot be
-// encoded) in the same batch as good results: the good ones are stored,
-// the bad transition is dropped, and nothing waits to be retried.
-func TestRefusedRowDoesNotBlockTheBatch(t *testing.T) {
-	evaluatorOnDrivers(t, func(t *testing.T, st store.Store, e *evaluator, at time.Time) {
-		ws := batch.New(batch.Options{Now: func() time.Time { return at }})
-		e.o.writer = ws.Add("results", e.queued, 0)
-		ctx := context.Background()
-		e.evaluate(probe.Result{MonitorID: "a", Time: at, Status: probe.OK, Metrics: []probe.Metric{{Name: "load", Value: math.NaN()}}})
-		for i := range 5 {
-			e.evaluate(probe.Result{MonitorID: "b", Time: at.Add(time.Duration(i) * time.Second), Status: probe.OK})
-		}
-		e.flushNow(ctx)
-		if n := e.pending(); n != 0 {
-			t.Errorf("%d rows still waiting to be written", n)
-		}
-		rs, err := st.Results(ctx, "b", store.Page{})
-		if err != nil || len(rs) != 5 {
-			t.Errorf("results of b: %d, %v; want 5", len(rs), err)
-		}
-		if rs, _ := st.Results(ctx, "a", store.Page{}); len(rs) != 1 {
-			t.Errorf("results of a: %d; want its one result (only the transition is bad)", len(rs))
-		}
-		if ts, _ := st.Transitions(ctx, "b", store.Page{}); len(ts) != 1 {
-			t.Errorf("transitions of b: %d; want 1", len(ts))
-		}
-		if p := ws.Problems(); len(p) != 0 {
-			t.Errorf("a refused row made the writer unhealthy: %q", p)
-		}
-	})
-}
 
 // configDSN returns the quoted storage dsn of a config from baseConfig.
 func configDSN(t *testing.T, cfg string) string {
@@ -155,15 +28,13 @@ func configDSN(t *testing.T, cfg string) string {
 	return dsn
 }
 
-// waitHeld waits until the evaluator holds at least n results (exactly 0
+// waitHeld waits until the engine holds at least n results (exactly 0
 // when n is 0) waiting to be written, and returns how many.
 func waitHeld(t *testing.T, a *App, n int) int {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		a.eval.batchMu.Lock()
-		held := len(a.eval.batch.Results)
-		a.eval.batchMu.Unlock()
+		held := a.eng.Backlog().Results
 		if n == 0 && held == 0 || n > 0 && held >= n {
 			return held
 		}

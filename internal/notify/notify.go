@@ -70,7 +70,9 @@ const (
 )
 
 // OutboxMessage is one notification for one channel, persisted before any
-// attempt to send it. The store package refers to it as store.OutboxMessage.
+// attempt to send it. The outbox is this package's stage of the pipeline,
+// so its rows are declared here; the store keeps them (store.Outbox) and
+// imports this package for them, never the other way round.
 type OutboxMessage struct {
 	// ID is the notification id (Event.ID); unique per channel.
 	ID      string
@@ -88,8 +90,28 @@ type OutboxMessage struct {
 	Seq int64
 }
 
-// Attempt is one try at sending an outbox message. The store package refers
-// to it as store.Attempt.
+// Messages returns the outbox messages that carry ev to channels: one per
+// channel, in order, pending and due at ev.Time, or nil when channels is
+// empty. Each gets its own id from newID, set as its Event.ID too: the
+// notification id a receiver sees on every retry.
+func Messages(ev Event, channels []string, newID func() string) []OutboxMessage {
+	var out []OutboxMessage
+	for _, ch := range channels {
+		e := ev
+		e.ID = newID()
+		out = append(out, OutboxMessage{
+			ID:          e.ID,
+			Channel:     ch,
+			Event:       e,
+			State:       StatePending,
+			NextAttempt: ev.Time,
+			CreatedAt:   ev.Time,
+		})
+	}
+	return out
+}
+
+// Attempt is one try at sending an outbox message, as the store records it.
 type Attempt struct {
 	ID        int64
 	MessageID string
@@ -105,8 +127,8 @@ type Attempt struct {
 }
 
 // Outbox is the part of the store the dispatcher needs. It is declared here,
-// not in the store package, because the store already depends on this one;
-// store.Outbox is a superset and every store implements it.
+// not in the store package, because the store depends on this one for the
+// message types; store.Outbox embeds it, so every store implements it.
 type Outbox interface {
 	// ClaimDue returns up to limit pending messages whose NextAttempt is
 	// not after now, leasing them to owner until now+lease so no other

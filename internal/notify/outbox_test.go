@@ -14,7 +14,7 @@ import (
 )
 
 // testOutbox is what the dispatcher tests need from a store: the outbox,
-// a way to add messages as the evaluator would, and a way to read back the
+// a way to add messages as the engine would, and a way to read back the
 // attempts.
 type testOutbox interface {
 	notify.Outbox

@@ -43,22 +43,14 @@ type StoredTransition struct {
 	monitor.Transition
 }
 
-// OutboxMessage is one notification for one channel, persisted before any
-// attempt to send it. It is declared in the notify package so the outbox
-// dispatcher can use it without importing this package.
-type OutboxMessage = notify.OutboxMessage
-
-// Attempt is one try at sending an outbox message (declared in notify).
-type Attempt = notify.Attempt
-
-// Batch is everything the evaluator produced since its last flush. SaveBatch
+// Batch is everything the engine produced since its last flush. SaveBatch
 // writes it in one transaction, so a transition and the notifications it
 // caused are stored together or not at all.
 type Batch struct {
 	Results     []probe.Result
 	States      map[string]monitor.State
 	Transitions []monitor.Transition
-	Outbox      []OutboxMessage
+	Outbox      []notify.OutboxMessage
 }
 
 // BatchRow is one row of a Batch: a result, a state (StateOf names its
@@ -68,7 +60,7 @@ type BatchRow struct {
 	StateOf    string
 	State      monitor.State
 	Transition *monitor.Transition
-	Outbox     *OutboxMessage
+	Outbox     *notify.OutboxMessage
 }
 
 // String names the row in a log line: its kind and monitor.
@@ -201,30 +193,17 @@ type Results interface {
 	Rollups(ctx context.Context, monitorID string, from, to time.Time) ([]HourlyRollup, error)
 }
 
-// Outbox holds notifications until they are sent or given up.
+// Outbox holds notifications until they are sent or given up. The messages
+// and attempts are the notify package's types: the outbox is notify's
+// stage, and the store only keeps it. notify.Outbox is the part its
+// dispatcher uses (claiming, recording attempts, leases); the listings here
+// are for the UI and the API.
 type Outbox interface {
-	// ClaimDue returns up to limit pending messages whose NextAttempt is
-	// not after now, leasing them to owner until now+lease so no other
-	// replica sends them meanwhile. A message whose event cannot be read
-	// back is given up instead (State "failed", LastError saying why) and
-	// returned with that State, not to be sent.
-	ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]OutboxMessage, error)
-	// RecordAttempt stores an attempt and moves its message: Outcome "sent"
-	// and "failed" end it; "retry" makes it pending again at next. EINVALID
-	// when the database refuses the attempt (text it does not take).
-	RecordAttempt(ctx context.Context, a Attempt, next time.Time) error
-	// OutboxDepth counts pending messages.
-	OutboxDepth(ctx context.Context) (int, error)
-	// NextDue returns the earliest NextAttempt of a pending message.
-	NextDue(ctx context.Context) (t time.Time, ok bool, err error)
-	// ReleaseLeases ends every lease held by owner and returns how many
-	// there were, so a restarted process resends at once what it had in
-	// flight when it died instead of waiting for the leases to run out.
-	ReleaseLeases(ctx context.Context, owner string) (int, error)
+	notify.Outbox
 	// Attempts lists attempts newest first; monitorID "" lists all.
-	Attempts(ctx context.Context, monitorID string, p Page) ([]Attempt, error)
+	Attempts(ctx context.Context, monitorID string, p Page) ([]notify.Attempt, error)
 	// OutboxMessages lists messages newest first; monitorID "" lists all.
-	OutboxMessages(ctx context.Context, monitorID string, p Page) ([]OutboxMessage, error)
+	OutboxMessages(ctx context.Context, monitorID string, p Page) ([]notify.OutboxMessage, error)
 }
 
 // User is an account that can log in.

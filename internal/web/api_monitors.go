@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tocsin/tocsin/internal/errs"
+	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/store"
 )
 
@@ -108,7 +109,7 @@ func (s *Server) apiMonitorTransitions(w http.ResponseWriter, r *http.Request, _
 // attempts to deliver the monitor's notifications.
 func (s *Server) apiMonitorAttempts(w http.ResponseWriter, r *http.Request, _ store.User) error {
 	return monitorPage(s, w, r, "notifications", s.store.Attempts, toAPIAttempt,
-		func(x store.Attempt) int64 { return x.ID })
+		func(x notify.Attempt) int64 { return x.ID })
 }
 
 // monitorPage answers with one page of a monitor's history, read by read

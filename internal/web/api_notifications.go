@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/store"
 )
 
@@ -18,6 +19,6 @@ func (s *Server) apiNotifications(w http.ResponseWriter, r *http.Request, _ stor
 	if err != nil {
 		return fmt.Errorf("reading notifications: %w", err)
 	}
-	writeJSON(w, http.StatusOK, pageList(ms, p.Limit, toAPIMessage, func(x store.OutboxMessage) int64 { return x.Seq }))
+	writeJSON(w, http.StatusOK, pageList(ms, p.Limit, toAPIMessage, func(x notify.OutboxMessage) int64 { return x.Seq }))
 	return nil
 }

@@ -187,7 +187,7 @@ func TestAPIPagination(t *testing.T) {
 	for i := range 3 {
 		tm := now.Add(time.Duration(i-10) * time.Minute)
 		b.Transitions = append(b.Transitions, monitor.Transition{MonitorID: "web", From: monitor.StatusUp, To: monitor.StatusDown, Time: tm, Reason: fmt.Sprintf("t%d", i)})
-		b.Outbox = append(b.Outbox, store.OutboxMessage{ID: fmt.Sprintf("n%d", i), Channel: "ops", State: "pending", NextAttempt: tm, CreatedAt: tm,
+		b.Outbox = append(b.Outbox, notify.OutboxMessage{ID: fmt.Sprintf("n%d", i), Channel: "ops", State: "pending", NextAttempt: tm, CreatedAt: tm,
 			Event: notify.Event{ID: fmt.Sprintf("n%d", i), Event: "monitor.down", MonitorID: "web", Status: "down", Time: tm}})
 	}
 	if err := e.store.SaveBatch(context.Background(), b); err != nil {
@@ -211,7 +211,7 @@ func TestAPIPagination(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.body), &ms); err != nil || len(ms.Data) != 1 || ms.Data[0].ID != "n0" {
 		t.Fatalf("notifications page 2: %s", r.body)
 	}
-	if err := e.store.RecordAttempt(context.Background(), store.Attempt{MessageID: "n2", Channel: "ops", Time: now, Duration: 20 * time.Millisecond, Error: "connection refused", Outcome: "retry"}, now.Add(time.Minute)); err != nil {
+	if err := e.store.RecordAttempt(context.Background(), notify.Attempt{MessageID: "n2", Channel: "ops", Time: now, Duration: 20 * time.Millisecond, Error: "connection refused", Outcome: "retry"}, now.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	r = e.get(c, "/api/v1/monitors/web/notifications")

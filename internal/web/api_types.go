@@ -4,6 +4,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/store"
 )
@@ -205,12 +206,12 @@ func toAPITransition(t store.StoredTransition) apiTransition {
 	return apiTransition{ID: t.ID, MonitorID: t.MonitorID, From: string(t.From), To: string(t.To), Time: t.Time.UTC(), Reason: t.Reason, Flapping: t.Flapping}
 }
 
-func toAPIAttempt(a store.Attempt) apiAttempt {
+func toAPIAttempt(a notify.Attempt) apiAttempt {
 	return apiAttempt{ID: a.ID, MessageID: a.MessageID, Channel: a.Channel, MonitorID: a.MonitorID, Event: a.Event,
 		Time: a.Time.UTC(), DurationMS: millis(a.Duration), Outcome: a.Outcome, Error: a.Error}
 }
 
-func toAPIMessage(m store.OutboxMessage) apiMessage {
+func toAPIMessage(m notify.OutboxMessage) apiMessage {
 	out := apiMessage{ID: m.ID, Channel: m.Channel, Event: m.Event.Event, MonitorID: m.Event.MonitorID, Status: m.Event.Status,
 		Reason: m.Event.Reason, EventTime: m.Event.Time.UTC(), State: m.State, Attempts: m.Attempts,
 		LastError: m.LastError, CreatedAt: m.CreatedAt.UTC()}

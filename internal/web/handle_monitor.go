@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tocsin/tocsin/internal/errs"
+	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/store"
 )
 
@@ -32,7 +33,7 @@ type monitorData struct {
 	Before      int64
 	NextURL     string
 	Transitions []store.StoredTransition
-	Attempts    []store.Attempt
+	Attempts    []notify.Attempt
 	Mail        *mailLoopData
 }
 

@@ -7,12 +7,13 @@ import (
 	"github.com/tocsin/tocsin/internal/errs"
 	"net/http"
 
+	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/store"
 )
 
 type notificationsData struct {
-	Messages        []store.OutboxMessage
-	Attempts        []store.Attempt
+	Messages        []notify.OutboxMessage
+	Attempts        []notify.Attempt
 	NextMessagesURL string
 	NextAttemptsURL string
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/tocsin/tocsin/internal/store/storetest"
 )
 
-// BenchmarkSaveBatch1000 writes what the evaluator flushes at 1,000 checks/s
+// BenchmarkSaveBatch1000 writes what the engine flushes at 1,000 checks/s
 // every second: 1,000 HTTPS results (timings, certificate expiry, two
 // metrics) and 1,000 monitor states. It reports results/s.
 func BenchmarkSaveBatch1000(b *testing.B) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tocsin/tocsin/internal/errs"
+	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/store"
 )
 
@@ -19,7 +20,7 @@ const outboxCols = "seq, id, channel, event, state, attempts, next_attempt, last
 // until its lease ends or RecordAttempt releases it. On PostgreSQL
 // concurrent claims skip each other's rows (FOR UPDATE SKIP LOCKED); on
 // SQLite the claim is one UPDATE on the single write connection.
-func (d *DB) ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]store.OutboxMessage, error) {
+func (d *DB) ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]notify.OutboxMessage, error) {
 	if owner == "" {
 		return nil, errs.Errorf(errs.EINVALID, "claim notifications: owner is empty")
 	}
@@ -44,8 +45,8 @@ func (d *DB) ClaimDue(ctx context.Context, owner string, now time.Time, lease ti
 	if err != nil {
 		return nil, fmt.Errorf("claim notifications: %w", err)
 	}
-	var unreadable []*store.OutboxMessage
-	out, err := scanMessages(rows, func(m *store.OutboxMessage, err error) {
+	var unreadable []*notify.OutboxMessage
+	out, err := scanMessages(rows, func(m *notify.OutboxMessage, err error) {
 		m.State, m.LastError = "failed", fmt.Sprintf("given up: the stored notification cannot be read: %v", err)
 		unreadable = append(unreadable, m)
 	})
@@ -61,7 +62,7 @@ func (d *DB) ClaimDue(ctx context.Context, owner string, now time.Time, lease ti
 		}
 		d.log.Error("gave up a notification that cannot be read back", "notification", m.ID, "channel", m.Channel, "err", m.LastError)
 	}
-	slices.SortFunc(out, func(a, b store.OutboxMessage) int {
+	slices.SortFunc(out, func(a, b notify.OutboxMessage) int {
 		if c := a.NextAttempt.Compare(b.NextAttempt); c != 0 {
 			return c
 		}
@@ -73,12 +74,12 @@ func (d *DB) ClaimDue(ctx context.Context, owner string, now time.Time, lease ti
 // scanMessages reads outbox rows. A row whose event does not decode is
 // passed to unreadable, with the error, after the rows are read; it stays
 // in the list with what could be read.
-func scanMessages(rows *sql.Rows, unreadable func(*store.OutboxMessage, error)) ([]store.OutboxMessage, error) {
-	out := []store.OutboxMessage{}
+func scanMessages(rows *sql.Rows, unreadable func(*notify.OutboxMessage, error)) ([]notify.OutboxMessage, error) {
+	out := []notify.OutboxMessage{}
 	var bad []int
 	var errs []error
 	for rows.Next() {
-		var m store.OutboxMessage
+		var m notify.OutboxMessage
 		var js string
 		var next, created int64
 		if err := rows.Scan(&m.Seq, &m.ID, &m.Channel, &js, &m.State, &m.Attempts, &next, &m.LastError, &created); err != nil {
@@ -107,11 +108,11 @@ func scanMessages(rows *sql.Rows, unreadable func(*store.OutboxMessage, error)) 
 // Event default to the message's. It returns ENOTFOUND when the message
 // does not exist and EINVALID for an unknown outcome or an attempt the
 // database refuses (see refused).
-func (d *DB) RecordAttempt(ctx context.Context, a store.Attempt, next time.Time) error {
+func (d *DB) RecordAttempt(ctx context.Context, a notify.Attempt, next time.Time) error {
 	return refused(d.recordAttempt(ctx, a, next))
 }
 
-func (d *DB) recordAttempt(ctx context.Context, a store.Attempt, next time.Time) error {
+func (d *DB) recordAttempt(ctx context.Context, a notify.Attempt, next time.Time) error {
 	switch a.Outcome {
 	case "sent", "failed", "retry":
 	default:
@@ -205,7 +206,7 @@ func (d *DB) NextDue(ctx context.Context) (time.Time, bool, error) {
 }
 
 // Attempts lists attempts newest first; monitorID "" lists all.
-func (d *DB) Attempts(ctx context.Context, monitorID string, p store.Page) ([]store.Attempt, error) {
+func (d *DB) Attempts(ctx context.Context, monitorID string, p store.Page) ([]notify.Attempt, error) {
 	limit, before := clampPage(p)
 	q := "SELECT id, message_id, channel, monitor_id, event, t, duration_us, error, outcome FROM attempts WHERE id < ?"
 	args := []any{before}
@@ -217,9 +218,9 @@ func (d *DB) Attempts(ctx context.Context, monitorID string, p store.Page) ([]st
 	if err != nil {
 		return nil, fmt.Errorf("read notification attempts: %w", err)
 	}
-	out := []store.Attempt{}
+	out := []notify.Attempt{}
 	for rows.Next() {
-		var a store.Attempt
+		var a notify.Attempt
 		var t, dur int64
 		if err := rows.Scan(&a.ID, &a.MessageID, &a.Channel, &a.MonitorID, &a.Event, &t, &dur, &a.Error, &a.Outcome); err != nil {
 			rows.Close()
@@ -236,7 +237,7 @@ func (d *DB) Attempts(ctx context.Context, monitorID string, p store.Page) ([]st
 
 // OutboxMessages lists messages newest first, paged by Seq; monitorID ""
 // lists all.
-func (d *DB) OutboxMessages(ctx context.Context, monitorID string, p store.Page) ([]store.OutboxMessage, error) {
+func (d *DB) OutboxMessages(ctx context.Context, monitorID string, p store.Page) ([]notify.OutboxMessage, error) {
 	limit, before := clampPage(p)
 	q := "SELECT " + outboxCols + " FROM outbox WHERE seq < ?"
 	args := []any{before}
@@ -248,7 +249,7 @@ func (d *DB) OutboxMessages(ctx context.Context, monitorID string, p store.Page)
 	if err != nil {
 		return nil, fmt.Errorf("read notifications: %w", err)
 	}
-	out, err := scanMessages(rows, func(m *store.OutboxMessage, err error) {
+	out, err := scanMessages(rows, func(m *notify.OutboxMessage, err error) {
 		m.LastError = fmt.Sprintf("the stored notification cannot be read: %v", err)
 	})
 	if err != nil {

@@ -30,9 +30,9 @@ func TestClaimGivesUpUnreadableMessage(t *testing.T) {
 			}
 			now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 			db := openStore(t, driver, dsn, func() time.Time { return now })
-			var msgs []store.OutboxMessage
+			var msgs []notify.OutboxMessage
 			for _, id := range []string{"n1", "n2", "n3"} {
-				msgs = append(msgs, store.OutboxMessage{ID: id, Channel: "ops", NextAttempt: now, CreatedAt: now,
+				msgs = append(msgs, notify.OutboxMessage{ID: id, Channel: "ops", NextAttempt: now, CreatedAt: now,
 					Event: notify.Event{ID: id, Event: "monitor.down", MonitorID: "web", Status: "down", Time: now}})
 			}
 			if err := db.SaveBatch(t.Context(), store.Batch{Outbox: msgs}); err != nil {

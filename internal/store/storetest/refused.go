@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tocsin/tocsin/internal/monitor"
+	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/store/batch"
@@ -27,7 +28,7 @@ const textNoDatabaseTakes = "bad \x80 text \xe2\x82 and \x00"
 func testRefusedRows(t *testing.T, s store.Store, clk *Clock) {
 	ctx := t.Context()
 	now := clk.Now()
-	must(t, s.SaveBatch(ctx, store.Batch{Outbox: []store.OutboxMessage{message("stored", "ops", "web", now)}}), "SaveBatch")
+	must(t, s.SaveBatch(ctx, store.Batch{Outbox: []notify.OutboxMessage{message("stored", "ops", "web", now)}}), "SaveBatch")
 
 	var b store.Batch
 	b.States = map[string]monitor.State{"web": {Status: monitor.StatusUp, Since: now}, "": {Status: monitor.StatusDown}}
@@ -46,7 +47,7 @@ func testRefusedRows(t *testing.T, s store.Store, clk *Clock) {
 	b.Transitions = []monitor.Transition{good, noMonitor, nan, utf8Transition}
 	noChannel := message("n-nochannel", "", "web", now)
 	utf8Message := message("n-utf8", "ops", textNoDatabaseTakes, now)
-	b.Outbox = []store.OutboxMessage{message("n1", "ops", "web", now), noChannel, message("stored", "ops", "web", now), message("n2", "ops", "web", now), utf8Message}
+	b.Outbox = []notify.OutboxMessage{message("n1", "ops", "web", now), noChannel, message("stored", "ops", "web", now), message("n2", "ops", "web", now), utf8Message}
 
 	if err := s.SaveBatch(ctx, b); !batch.Refused(err) {
 		t.Fatalf("SaveBatch with refused rows = %v, want EINVALID or ECONFLICT", err)
@@ -177,8 +178,8 @@ func boolInt(b bool) int {
 func testRefusedAttempt(t *testing.T, s store.Store, clk *Clock) {
 	ctx := t.Context()
 	now := clk.Now()
-	must(t, s.SaveBatch(ctx, store.Batch{Outbox: []store.OutboxMessage{message("n1", "ops", "web", now)}}), "SaveBatch")
-	a := store.Attempt{MessageID: "n1", Channel: "ops", Time: now, Error: textNoDatabaseTakes, Outcome: "retry"}
+	must(t, s.SaveBatch(ctx, store.Batch{Outbox: []notify.OutboxMessage{message("n1", "ops", "web", now)}}), "SaveBatch")
+	a := notify.Attempt{MessageID: "n1", Channel: "ops", Time: now, Error: textNoDatabaseTakes, Outcome: "retry"}
 	err := s.RecordAttempt(ctx, a, now.Add(time.Minute))
 	if err != nil && !batch.Refused(err) {
 		t.Fatalf("RecordAttempt with invalid UTF-8 = %v, want nil or a refusal", err)

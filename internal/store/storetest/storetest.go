@@ -275,27 +275,27 @@ func testStatesAndTransitions(t *testing.T, s store.Store, _ *Clock) {
 	}
 }
 
-func message(id, channel, monitorID string, next time.Time) store.OutboxMessage {
-	return store.OutboxMessage{ID: id, Channel: channel, NextAttempt: next, CreatedAt: next,
+func message(id, channel, monitorID string, next time.Time) notify.OutboxMessage {
+	return notify.OutboxMessage{ID: id, Channel: channel, NextAttempt: next, CreatedAt: next,
 		Event: notify.Event{ID: id, Event: "monitor.down", MonitorID: monitorID, Status: "down", Reason: "boom", Time: next}}
 }
 
 func testBatchAtomicity(t *testing.T, s store.Store, clk *Clock) {
 	ctx := t.Context()
 	now := clk.Now()
-	must(t, s.SaveBatch(ctx, store.Batch{Outbox: []store.OutboxMessage{message("n1", "ops", "m", now)}}), "SaveBatch")
+	must(t, s.SaveBatch(ctx, store.Batch{Outbox: []notify.OutboxMessage{message("n1", "ops", "m", now)}}), "SaveBatch")
 	bad := []store.Batch{
 		{ // duplicate inside the batch
 			Results:     []probe.Result{result("m", now, probe.Critical, time.Millisecond)},
 			States:      map[string]monitor.State{"m": {Status: monitor.StatusDown}},
 			Transitions: []monitor.Transition{{MonitorID: "m", From: monitor.StatusUp, To: monitor.StatusDown, Time: now}},
-			Outbox:      []store.OutboxMessage{message("n2", "ops", "m", now), message("n2", "ops", "m", now)},
+			Outbox:      []notify.OutboxMessage{message("n2", "ops", "m", now), message("n2", "ops", "m", now)},
 		},
 		{ // duplicate of a stored message
 			Results:     []probe.Result{result("m", now, probe.Critical, time.Millisecond)},
 			States:      map[string]monitor.State{"m": {Status: monitor.StatusDown}},
 			Transitions: []monitor.Transition{{MonitorID: "m", From: monitor.StatusUp, To: monitor.StatusDown, Time: now}},
-			Outbox:      []store.OutboxMessage{message("n3", "ops", "m", now), message("n1", "ops", "m", now)},
+			Outbox:      []notify.OutboxMessage{message("n3", "ops", "m", now), message("n1", "ops", "m", now)},
 		},
 	}
 	for i, b := range bad {
@@ -314,7 +314,7 @@ func testBatchAtomicity(t *testing.T, s store.Store, clk *Clock) {
 		t.Errorf("failed batches left %d results, %d states, %d transitions, outbox depth %d; want 0, 0, 0, 1", len(rs), len(states), len(trs), depth)
 	}
 	// The same id on another channel is a different message.
-	must(t, s.SaveBatch(ctx, store.Batch{Outbox: []store.OutboxMessage{message("n1", "email", "m", now)}}), "SaveBatch other channel")
+	must(t, s.SaveBatch(ctx, store.Batch{Outbox: []notify.OutboxMessage{message("n1", "email", "m", now)}}), "SaveBatch other channel")
 	wantCode(t, s.SaveBatch(ctx, store.Batch{Results: []probe.Result{{Time: now}}}), errs.EINVALID, "SaveBatch without monitor id")
 	must(t, s.SaveBatch(ctx, store.Batch{}), "SaveBatch(empty)")
 }
@@ -322,7 +322,7 @@ func testBatchAtomicity(t *testing.T, s store.Store, clk *Clock) {
 func testOutboxLifecycle(t *testing.T, s store.Store, clk *Clock) {
 	ctx := t.Context()
 	now := clk.Now()
-	must(t, s.SaveBatch(ctx, store.Batch{Outbox: []store.OutboxMessage{
+	must(t, s.SaveBatch(ctx, store.Batch{Outbox: []notify.OutboxMessage{
 		message("due1", "ops", "m", now.Add(-2*time.Minute)),
 		message("due2", "ops", "m", now.Add(-time.Minute)),
 		message("later", "ops", "m", now.Add(time.Hour)),
@@ -374,7 +374,7 @@ func testOutboxLifecycle(t *testing.T, s store.Store, clk *Clock) {
 
 	// A retry releases the lease and schedules the next attempt.
 	retryAt := now.Add(5 * time.Minute)
-	must(t, s.RecordAttempt(ctx, store.Attempt{MessageID: "due1", Channel: "ops", Time: now.Add(time.Minute), Duration: 150 * time.Millisecond, Error: "503", Outcome: "retry"}, retryAt), "RecordAttempt retry")
+	must(t, s.RecordAttempt(ctx, notify.Attempt{MessageID: "due1", Channel: "ops", Time: now.Add(time.Minute), Duration: 150 * time.Millisecond, Error: "503", Outcome: "retry"}, retryAt), "RecordAttempt retry")
 	if c, err := s.ClaimDue(ctx, "r3", retryAt.Add(-time.Millisecond), time.Minute, 10); err != nil || slices.Contains(msgIDs(c), "due1") {
 		t.Errorf("ClaimDue before the retry time = %v, %v; want no due1", msgIDs(c), err)
 	}
@@ -388,8 +388,8 @@ func testOutboxLifecycle(t *testing.T, s store.Store, clk *Clock) {
 			t.Errorf("retried message = %+v, want 1 attempt, last error 503, next %v", m, retryAt)
 		}
 	}
-	must(t, s.RecordAttempt(ctx, store.Attempt{MessageID: "due1", Channel: "ops", Time: retryAt, Outcome: "sent"}, time.Time{}), "RecordAttempt sent")
-	must(t, s.RecordAttempt(ctx, store.Attempt{MessageID: "due2", Channel: "ops", Time: retryAt, Error: "400 bad request", Outcome: "failed"}, time.Time{}), "RecordAttempt failed")
+	must(t, s.RecordAttempt(ctx, notify.Attempt{MessageID: "due1", Channel: "ops", Time: retryAt, Outcome: "sent"}, time.Time{}), "RecordAttempt sent")
+	must(t, s.RecordAttempt(ctx, notify.Attempt{MessageID: "due2", Channel: "ops", Time: retryAt, Error: "400 bad request", Outcome: "failed"}, time.Time{}), "RecordAttempt failed")
 	if d, err := s.OutboxDepth(ctx); err != nil || d != 1 {
 		t.Errorf("OutboxDepth after sent and failed = %d, %v; want 1", d, err)
 	}
@@ -397,15 +397,15 @@ func testOutboxLifecycle(t *testing.T, s store.Store, clk *Clock) {
 		t.Errorf("ClaimDue much later = %v, %v; want only later (sent and failed are done)", msgIDs(c), err)
 	}
 
-	wantCode(t, s.RecordAttempt(ctx, store.Attempt{MessageID: "nope", Channel: "ops", Outcome: "sent"}, time.Time{}), errs.ENOTFOUND, "RecordAttempt(unknown)")
-	wantCode(t, s.RecordAttempt(ctx, store.Attempt{MessageID: "later", Channel: "ops", Outcome: "maybe"}, time.Time{}), errs.EINVALID, "RecordAttempt(bad outcome)")
+	wantCode(t, s.RecordAttempt(ctx, notify.Attempt{MessageID: "nope", Channel: "ops", Outcome: "sent"}, time.Time{}), errs.ENOTFOUND, "RecordAttempt(unknown)")
+	wantCode(t, s.RecordAttempt(ctx, notify.Attempt{MessageID: "later", Channel: "ops", Outcome: "maybe"}, time.Time{}), errs.EINVALID, "RecordAttempt(bad outcome)")
 
 	atts, err := s.Attempts(ctx, "", store.Page{})
 	must(t, err, "Attempts")
 	if len(atts) != 3 {
 		t.Fatalf("Attempts = %d, want 3", len(atts))
 	}
-	want := store.Attempt{ID: atts[2].ID, MessageID: "due1", Channel: "ops", MonitorID: "m", Event: "monitor.down", Time: now.Add(time.Minute), Duration: 150 * time.Millisecond, Error: "503", Outcome: "retry"}
+	want := notify.Attempt{ID: atts[2].ID, MessageID: "due1", Channel: "ops", MonitorID: "m", Event: "monitor.down", Time: now.Add(time.Minute), Duration: 150 * time.Millisecond, Error: "503", Outcome: "retry"}
 	if diff := cmp.Diff(want, atts[2]); diff != "" {
 		t.Errorf("oldest attempt (-want +got):\n%s", diff)
 	}
@@ -422,7 +422,7 @@ func testOutboxLifecycle(t *testing.T, s store.Store, clk *Clock) {
 	}
 }
 
-func msgIDs(ms []store.OutboxMessage) []string {
+func msgIDs(ms []notify.OutboxMessage) []string {
 	out := make([]string, len(ms))
 	for i, m := range ms {
 		out[i] = m.ID
@@ -433,7 +433,7 @@ func msgIDs(ms []store.OutboxMessage) []string {
 func testOutboxListing(t *testing.T, s store.Store, clk *Clock) {
 	ctx := t.Context()
 	now := clk.Now()
-	var msgs []store.OutboxMessage
+	var msgs []notify.OutboxMessage
 	for i := range 7 {
 		mon := "a"
 		if i%2 == 1 {
@@ -468,7 +468,7 @@ func testClaimExclusive(t *testing.T, s store.Store, clk *Clock) {
 	ctx := t.Context()
 	now := clk.Now()
 	const total = 120
-	var msgs []store.OutboxMessage
+	var msgs []notify.OutboxMessage
 	for i := range total {
 		msgs = append(msgs, message(fmt.Sprint("n", i), "ops", "m", now.Add(-time.Duration(i)*time.Millisecond)))
 	}

@@ -102,12 +102,12 @@ func hostileResults(t *testing.T, s store.Store, clk *Clock) {
 	neighbour := probe.Result{MonitorID: "mon", Time: at, Duration: time.Millisecond, Status: probe.Critical, Reason: "valid"}
 	tr := monitor.Transition{MonitorID: mon, From: monitor.StatusUp, To: monitor.StatusDown, Time: at, Reason: bad("went down"), Result: r}
 	ev := notify.Event{ID: bad("ev"), Event: "monitor.down", MonitorID: mon, ServiceID: bad("svc"), Status: "down", Reason: bad("went down"), Time: at}
-	msg := store.OutboxMessage{ID: bad("ev"), Channel: bad("ops"), Event: ev, LastError: bad("earlier"), CreatedAt: at, NextAttempt: at}
+	msg := notify.OutboxMessage{ID: bad("ev"), Channel: bad("ops"), Event: ev, LastError: bad("earlier"), CreatedAt: at, NextAttempt: at}
 	must(t, s.SaveBatch(ctx, store.Batch{
 		Results:     []probe.Result{neighbour, r},
 		States:      map[string]monitor.State{mon: {Status: monitor.StatusDown, Since: at, LastReason: bad("state")}},
 		Transitions: []monitor.Transition{tr},
-		Outbox:      []store.OutboxMessage{msg},
+		Outbox:      []notify.OutboxMessage{msg},
 	}), "SaveBatch with invalid UTF-8 and NUL bytes")
 
 	for _, id := range []string{mon, fixed("mon")} {
@@ -151,8 +151,8 @@ func hostileResults(t *testing.T, s store.Store, clk *Clock) {
 	}
 	// The dispatcher records the attempt with the ids it was handed; a
 	// sender's error text may be anything.
-	must(t, s.RecordAttempt(ctx, store.Attempt{MessageID: c.ID, Channel: c.Channel, Time: now, Error: bad("502"), Outcome: "retry"}, now.Add(time.Minute)), "RecordAttempt")
-	must(t, s.RecordAttempt(ctx, store.Attempt{MessageID: bad("ev"), Channel: bad("ops"), Time: now, Error: "x", Outcome: "retry"}, now.Add(time.Minute)), "RecordAttempt by the hostile ids")
+	must(t, s.RecordAttempt(ctx, notify.Attempt{MessageID: c.ID, Channel: c.Channel, Time: now, Error: bad("502"), Outcome: "retry"}, now.Add(time.Minute)), "RecordAttempt")
+	must(t, s.RecordAttempt(ctx, notify.Attempt{MessageID: bad("ev"), Channel: bad("ops"), Time: now, Error: "x", Outcome: "retry"}, now.Add(time.Minute)), "RecordAttempt by the hostile ids")
 	atts, err := s.Attempts(ctx, mon, store.Page{})
 	must(t, err, "Attempts")
 	if len(atts) != 2 || atts[1].Error != fixed("502") || atts[1].MessageID != fixed("ev") || atts[1].MonitorID != fixed("mon") {

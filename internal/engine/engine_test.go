@@ -1,4 +1,4 @@
-package app
+package engine
 
 import (
 	"testing"
@@ -19,16 +19,16 @@ func TestLastResultSurvivesRestart(t *testing.T) {
 		"web": {Status: monitor.StatusDown, Since: at, LastResultAt: at, LastStatus: probe.Critical, LastReason: reason},
 		"new": {Status: monitor.StatusPending, Since: at},
 	}
-	e := newEvaluator(evaluatorOptions{now: func() time.Time { return at.Add(time.Minute) }}, saved)
+	e := New(Options{Now: func() time.Time { return at.Add(time.Minute) }}, saved)
 	cfg := &config.Config{Monitors: []config.Monitor{{ID: "web", Type: "http"}, {ID: "new", Type: "http"}}}
-	if err := e.apply(cfg, nil); err != nil {
+	if err := e.Apply(cfg, nil); err != nil {
 		t.Fatal(err)
 	}
-	en, _ := e.view("web")
-	if en.last == nil || en.last.Status != probe.Critical || !en.last.Time.Equal(at) || en.last.Reason != reason {
-		t.Errorf("last result after a restart = %+v, want the saved one", en.last)
+	en, _ := e.View("web")
+	if en.Last == nil || en.Last.Status != probe.Critical || !en.Last.Time.Equal(at) || en.Last.Reason != reason {
+		t.Errorf("last result after a restart = %+v, want the saved one", en.Last)
 	}
-	if en, _ := e.view("new"); en.last != nil {
-		t.Errorf("a monitor that never ran has last result %+v", en.last)
+	if en, _ := e.View("new"); en.Last != nil {
+		t.Errorf("a monitor that never ran has last result %+v", en.Last)
 	}
 }

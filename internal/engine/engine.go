@@ -1,4 +1,4 @@
-package app
+package engine
 
 import (
 	"context"
@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/tocsin/tocsin/internal/alert"
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/monitor"
@@ -17,6 +16,18 @@ import (
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/store/batch"
 )
+
+// View is a copy of the live side of one configured monitor.
+type View struct {
+	Config config.Monitor
+	// Prober runs the monitor; nil for monitors fed from outside
+	// (heartbeats) or whose prober could not be built.
+	Prober probe.Prober
+	State  monitor.State
+	// Last is the newest result; after a restart, until the monitor runs
+	// again, the one its saved state remembers. Nil before the first.
+	Last *probe.Result
+}
 
 // entry is the live side of one configured monitor.
 type entry struct {
@@ -27,27 +38,29 @@ type entry struct {
 	last   *probe.Result
 }
 
-type evaluatorOptions struct {
-	store   store.Store
-	log     *slog.Logger
-	now     func() time.Time
-	metrics *appMetrics
-	wake    func()
-	flush   time.Duration
-	// writer keeps the health of the writes (nil: not kept).
-	writer *batch.Writer
+func (en *entry) view() View {
+	return View{Config: en.cfg, Prober: en.prober, State: en.state, Last: en.last}
 }
 
-// evaluator is the single writer of monitor state. Results from the
-// scheduler's probes arrive on a channel; each goes through the pure state
-// machine; results, states, transitions and the notifications they cause
-// are collected in memory and written in one transaction per flush, so per
+// Backlog counts the rows waiting for the next flush, by kind.
+type Backlog struct {
+	Results, States, Transitions, Outbox int
+}
+
+// Total is the number of rows waiting: the writer's queue depth.
+func (b Backlog) Total() int { return b.Results + b.States + b.Transitions + b.Outbox }
+
+// Engine is the single writer of monitor state. Results arrive through
+// Submit; each goes through the stages (see the package documentation);
+// results, states, transitions and the notifications they cause are
+// collected in memory and written in one transaction per flush, so per
 // check there is no database round trip.
-type evaluator struct {
-	o       evaluatorOptions
+type Engine struct {
+	o       Options
 	results chan probe.Result
 	done    chan struct{}
 	closing sync.Once
+	metrics metrics
 
 	mu      sync.RWMutex
 	cfg     *config.Config
@@ -61,14 +74,32 @@ type evaluator struct {
 	batch   store.Batch
 }
 
-func newEvaluator(o evaluatorOptions, saved map[string]monitor.State) *evaluator {
+// New returns an engine that starts from the states saved in the store
+// (saved may be nil). Nothing runs until Run; Apply gives it its monitors.
+func New(o Options, saved map[string]monitor.State) *Engine {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.FlushInterval <= 0 {
+		o.FlushInterval = DefaultFlushInterval
+	}
+	if o.Ownership == nil {
+		o.Ownership = Single{}
+	}
+	if o.NewID == nil {
+		o.NewID = uuid.NewString
+	}
 	if saved == nil {
 		saved = map[string]monitor.State{}
 	}
-	return &evaluator{
+	return &Engine{
 		o:       o,
-		results: make(chan probe.Result, 4096),
+		results: make(chan probe.Result, queueSize),
 		done:    make(chan struct{}),
+		metrics: newMetrics(o.Registerer),
 		entries: map[string]*entry{},
 		saved:   saved,
 		batch:   store.Batch{States: map[string]monitor.State{}},
@@ -89,13 +120,13 @@ func policyFor(m config.Monitor) monitor.Policy {
 	return monitor.Policy{FailureThreshold: m.FailureThreshold, SuccessThreshold: m.SuccessThreshold}.Normalize()
 }
 
-// apply swaps in a configuration. Monitors that stay keep their state (and
-// their prober when the definition did not change); removed monitors leave
-// memory but keep their stored history.
-func (e *evaluator) apply(cfg *config.Config, probers map[string]probe.Prober) error {
+// Apply swaps in a configuration and the probers of its monitors. Monitors
+// that stay keep their state; removed monitors leave memory but keep their
+// stored history, and come back with it when they are added again.
+func (e *Engine) Apply(cfg *config.Config, probers map[string]probe.Prober) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now := e.o.now().UTC()
+	now := e.o.Now().UTC()
 	entries := make(map[string]*entry, len(cfg.Monitors))
 	order := make([]string, 0, len(cfg.Monitors))
 	for _, m := range cfg.Monitors {
@@ -125,14 +156,18 @@ func (e *evaluator) apply(cfg *config.Config, probers map[string]probe.Prober) e
 	for id, old := range e.entries {
 		if _, ok := entries[id]; !ok {
 			e.saved[id] = old.state
-			e.o.metrics.forget(id)
+			if e.o.Observer != nil {
+				e.o.Observer.Forget(id)
+			}
 		}
 	}
 	e.cfg, e.entries, e.order = cfg, entries, order
 	return nil
 }
 
-func (e *evaluator) probers() map[string]probe.Prober {
+// Probers returns the prober of every configured monitor, so a reload can
+// keep those whose definition did not change.
+func (e *Engine) Probers() map[string]probe.Prober {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	out := make(map[string]probe.Prober, len(e.entries))
@@ -142,17 +177,27 @@ func (e *evaluator) probers() map[string]probe.Prober {
 	return out
 }
 
-// paused reports whether a monitor should be skipped by the scheduler.
-func (e *evaluator) paused(id string) bool {
+// Runs reports whether the monitor should run now: it is configured, not
+// paused, and this process owns it. The scheduler asks before every run,
+// so a paused monitor stays scheduled and resuming needs no reschedule.
+func (e *Engine) Runs(id string) bool {
+	if !e.o.Ownership.Owns(id) {
+		return false
+	}
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	en, ok := e.entries[id]
-	return !ok || en.state.Status == monitor.StatusPaused
+	return ok && en.state.Status != monitor.StatusPaused
 }
 
-// submit hands a result to the evaluator; it blocks while the queue is
-// full (back pressure on probes) and gives up when ctx ends.
-func (e *evaluator) submit(ctx context.Context, r probe.Result) {
+// Submit hands a result to the engine; it blocks while the queue is full
+// (back pressure on probes) and gives up when ctx ends or the engine
+// closes. A result of a monitor this process does not own is dropped: its
+// owner evaluates its own.
+func (e *Engine) Submit(ctx context.Context, r probe.Result) {
+	if !e.o.Ownership.Owns(r.MonitorID) {
+		return
+	}
 	select {
 	case e.results <- r:
 	case <-ctx.Done():
@@ -160,14 +205,17 @@ func (e *evaluator) submit(ctx context.Context, r probe.Result) {
 	}
 }
 
-func (e *evaluator) run(ctx context.Context) {
-	t := time.NewTicker(e.o.flush)
+// Run evaluates submitted results and flushes them until Close; then it
+// evaluates what was already handed in, writes everything and returns.
+// ctx bounds the writes; the last flush runs even when ctx has ended.
+func (e *Engine) Run(ctx context.Context) {
+	t := time.NewTicker(e.o.FlushInterval)
 	defer t.Stop()
 	for {
 		select {
 		case r := <-e.results:
 			e.evaluate(r)
-			if e.pending() >= 2000 {
+			if e.pending() >= flushRows {
 				e.flushNow(ctx)
 			}
 		case <-t.C:
@@ -189,24 +237,26 @@ func (e *evaluator) run(ctx context.Context) {
 	}
 }
 
-func (e *evaluator) close() { e.closing.Do(func() { close(e.done) }) }
+// Close stops Run after its last flush. Submit returns at once afterwards.
+func (e *Engine) Close() { e.closing.Do(func() { close(e.done) }) }
 
-func (e *evaluator) pending() int {
+func (e *Engine) pending() int {
 	e.batchMu.Lock()
 	defer e.batchMu.Unlock()
 	return len(e.batch.Results) + len(e.batch.Transitions)
 }
 
-// queued counts every row waiting for the next flush (the writer's queue
-// depth).
-func (e *evaluator) queued() int {
+// Backlog counts every row waiting for the next flush.
+func (e *Engine) Backlog() Backlog {
 	e.batchMu.Lock()
 	defer e.batchMu.Unlock()
 	b := &e.batch
-	return len(b.Results) + len(b.States) + len(b.Transitions) + len(b.Outbox)
+	return Backlog{Results: len(b.Results), States: len(b.States), Transitions: len(b.Transitions), Outbox: len(b.Outbox)}
 }
 
-func (e *evaluator) evaluate(r probe.Result) {
+// evaluate runs one result through the stages and adds what they produce
+// to the next batch.
+func (e *Engine) evaluate(r probe.Result) {
 	e.mu.Lock()
 	en, ok := e.entries[r.MonitorID]
 	if !ok {
@@ -217,7 +267,7 @@ func (e *evaluator) evaluate(r probe.Result) {
 		e.mu.Unlock()
 		return
 	}
-	now := e.o.now().UTC()
+	now := e.o.Now().UTC()
 	next, ts := monitor.Evaluate(en.policy, en.state, r, now)
 	en.state = next
 	rr := r
@@ -226,37 +276,38 @@ func (e *evaluator) evaluate(r probe.Result) {
 	m := en.cfg
 	e.mu.Unlock()
 
-	e.o.metrics.observe(m, r, next)
+	if e.o.Observer != nil {
+		e.o.Observer.Observe(m, r, next)
+	}
+	out := e.route(cfg, ts)
 	e.batchMu.Lock()
 	e.batch.Results = append(e.batch.Results, r)
 	e.batch.States[r.MonitorID] = next
 	e.batch.Transitions = append(e.batch.Transitions, ts...)
-	for _, t := range ts {
-		e.batch.Outbox = append(e.batch.Outbox, alert.Notifications(cfg, t, uuid.NewString, cfg.Server.BaseURL)...)
-		e.o.log.Info("monitor state changed", "monitor", t.MonitorID, "from", t.From, "to", t.To, "flapping", t.Flapping, "reason", t.Reason)
-	}
+	e.batch.Outbox = append(e.batch.Outbox, out...)
 	e.batchMu.Unlock()
+	for _, t := range ts {
+		e.o.Logger.Info("monitor state changed", "monitor", t.MonitorID, "from", t.From, "to", t.To, "flapping", t.Flapping, "reason", t.Reason)
+	}
 }
 
 // record adds a state change that did not come from a result (pause,
-// resume) to the next batch. Callers hold e.mu.
-func (e *evaluator) record(id string, st monitor.State, ts []monitor.Transition) {
+// resume) to the next batch, with what the stages make of it. Callers hold
+// e.mu.
+func (e *Engine) record(id string, st monitor.State, ts []monitor.Transition) {
+	out := e.route(e.cfg, ts)
 	e.batchMu.Lock()
 	defer e.batchMu.Unlock()
 	e.batch.States[id] = st
 	e.batch.Transitions = append(e.batch.Transitions, ts...)
-	if e.cfg != nil {
-		for _, t := range ts {
-			e.batch.Outbox = append(e.batch.Outbox, alert.Notifications(e.cfg, t, uuid.NewString, e.cfg.Server.BaseURL)...)
-		}
-	}
+	e.batch.Outbox = append(e.batch.Outbox, out...)
 }
 
-// flushNow writes the collected batch. A row the store refuses is dropped
-// (counted and logged by the writer) and the rest written; when the store
-// cannot write at all, what is left is kept and retried at the next flush,
-// so a database hiccup delays but loses nothing.
-func (e *evaluator) flushNow(ctx context.Context) {
+// flushNow writes the collected batch in one transaction. A row the store
+// refuses is dropped (counted and logged by the writer) and the rest
+// written; when the store cannot write at all, what is left is kept and
+// retried at the next flush, so a database hiccup delays but loses nothing.
+func (e *Engine) flushNow(ctx context.Context) {
 	e.batchMu.Lock()
 	b := e.batch
 	if b.Empty() {
@@ -268,13 +319,13 @@ func (e *evaluator) flushNow(ctx context.Context) {
 
 	start := time.Now()
 	var o batch.Outcome[store.BatchRow]
-	err := e.o.writer.Do(func() error { return e.o.store.SaveBatch(ctx, b) })
+	err := e.o.Writer.Do(func() error { return e.o.Store.SaveBatch(ctx, b) })
 	switch {
 	case err == nil:
 	case batch.Refused(err):
 		// Rare: split the batch into rows to find the refused ones.
-		o = batch.Write(e.o.writer, b.Rows(), func(rows []store.BatchRow) error {
-			err := e.o.store.SaveBatch(ctx, store.JoinRows(rows))
+		o = batch.Write(e.o.Writer, b.Rows(), func(rows []store.BatchRow) error {
+			err := e.o.Store.SaveBatch(ctx, store.JoinRows(rows))
 			if err != nil && len(rows) == 1 {
 				err = fmt.Errorf("%s: %w", rows[0], err)
 			}
@@ -283,10 +334,10 @@ func (e *evaluator) flushNow(ctx context.Context) {
 	default:
 		o.Err, o.Unwritten = err, b.Rows()
 	}
-	e.o.metrics.flushSeconds.Observe(time.Since(start).Seconds())
+	e.metrics.flushSeconds.Observe(time.Since(start).Seconds())
 	if o.Err != nil {
-		e.o.metrics.flushErrors.Inc()
-		e.o.log.Error("saving results", "results", len(b.Results), "transitions", len(b.Transitions), "err", o.Err)
+		e.metrics.flushErrors.Inc()
+		e.o.Logger.Error("saving results", "results", len(b.Results), "transitions", len(b.Transitions), "err", o.Err)
 		left := store.JoinRows(o.Unwritten)
 		e.batchMu.Lock()
 		// Put what was not written back in front of what arrived
@@ -300,20 +351,22 @@ func (e *evaluator) flushNow(ctx context.Context) {
 		e.batch = left
 		e.batchMu.Unlock()
 	}
-	if len(b.Outbox) > 0 && e.o.wake != nil {
-		e.o.wake()
+	if len(b.Outbox) > 0 && e.o.Wake != nil {
+		e.o.Wake()
 	}
 }
 
-// setPaused pauses or resumes one monitor on a person's request.
-func (e *evaluator) setPaused(id string, paused bool) error {
+// SetPaused pauses or resumes one monitor on a person's request. It returns
+// ENOTFOUND for a monitor not configured and ECONFLICT for resuming one
+// paused in the configuration file.
+func (e *Engine) SetPaused(id string, paused bool) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	en, ok := e.entries[id]
 	if !ok {
 		return errs.Errorf(errs.ENOTFOUND, "no monitor %q", id)
 	}
-	now := e.o.now().UTC()
+	now := e.o.Now().UTC()
 	var ts []monitor.Transition
 	switch {
 	case paused && en.state.Status != monitor.StatusPaused:
@@ -330,24 +383,30 @@ func (e *evaluator) setPaused(id string, paused bool) error {
 	return nil
 }
 
-func (e *evaluator) views() []entry {
+// Views returns every configured monitor, in configuration order.
+func (e *Engine) Views() []View {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	out := make([]entry, 0, len(e.order))
+	out := make([]View, 0, len(e.order))
 	for _, id := range e.order {
-		out = append(out, *e.entries[id])
+		out = append(out, e.entries[id].view())
 	}
 	return out
 }
 
-func (e *evaluator) view(id string) (entry, bool) {
+// View returns one configured monitor, and false when there is none by id.
+func (e *Engine) View(id string) (View, bool) {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	en, ok := e.entries[id]
 	if !ok {
-		return entry{}, false
+		return View{}, false
 	}
-	return *en, true
+	return en.view(), true
 }
 
-func (e *evaluator) String() string { return fmt.Sprintf("evaluator(%d monitors)", len(e.entries)) }
+func (e *Engine) String() string {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return fmt.Sprintf("engine(%d monitors)", len(e.entries))
+}

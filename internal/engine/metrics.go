@@ -1,0 +1,29 @@
+package engine
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// metrics are the engine's own series: how its flushes go.
+type metrics struct {
+	flushSeconds prometheus.Histogram
+	flushErrors  prometheus.Counter
+}
+
+// newMetrics returns the engine's metrics, registered on reg when it is not
+// nil.
+func newMetrics(reg prometheus.Registerer) metrics {
+	m := metrics{
+		flushSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "tocsin_result_flush_seconds",
+			Help:    "Time to write one batch of results, states and notifications.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
+		}),
+		flushErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tocsin_result_flush_errors_total",
+			Help: "Batches that could not be written (they are retried).",
+		}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.flushSeconds, m.flushErrors)
+	}
+	return m
+}

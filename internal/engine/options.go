@@ -1,0 +1,72 @@
+package engine
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/monitor"
+	"github.com/tocsin/tocsin/internal/probe"
+	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/store/batch"
+)
+
+// Sizes of the engine's queue and batches.
+const (
+	// DefaultFlushInterval is how long evaluated results wait at most
+	// before they are written, when Options leaves it zero.
+	DefaultFlushInterval = 200 * time.Millisecond
+	// queueSize is how many results the probes may hand in before Submit
+	// blocks: enough for a burst of a few thousand monitors due at once.
+	queueSize = 4096
+	// flushRows writes a batch early once this many results and
+	// transitions wait, so one transaction stays small on a busy server.
+	flushRows = 2000
+)
+
+// Store is the part of the store the engine writes through.
+type Store interface {
+	// SaveBatch writes a batch in one transaction; see store.Results.
+	SaveBatch(ctx context.Context, b store.Batch) error
+}
+
+// Observer watches the evaluation from outside: the app's per-monitor
+// metrics. Its methods are called on the engine's goroutines and must
+// return quickly.
+type Observer interface {
+	// Observe sees each evaluated result with the monitor's new state.
+	Observe(m config.Monitor, r probe.Result, st monitor.State)
+	// Forget is told that a monitor left the configuration.
+	Forget(monitorID string)
+}
+
+// Options configure an Engine.
+type Options struct {
+	// Store writes the batches. Required.
+	Store Store
+	// Logger receives state changes and write failures. Default: discard.
+	Logger *slog.Logger
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+	// FlushInterval is how long evaluated results wait at most before
+	// they are written. Default 200ms.
+	FlushInterval time.Duration
+	// Wake is called after a flush that stored notifications, so the
+	// outbox dispatcher sends them at once. May be nil.
+	Wake func()
+	// Writer keeps the health of the writes; nil keeps none.
+	Writer *batch.Writer
+	// Observer sees every result evaluated; nil sees nothing.
+	Observer Observer
+	// Registerer receives the engine's metrics (flush time and failed
+	// flushes). Nil registers none.
+	Registerer prometheus.Registerer
+	// Ownership says which monitors this process evaluates. Default
+	// Single{}: every one.
+	Ownership Ownership
+	// NewID names each notification. Default uuid.NewString.
+	NewID func() string
+}

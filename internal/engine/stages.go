@@ -1,0 +1,36 @@
+package engine
+
+import (
+	"github.com/tocsin/tocsin/internal/alert"
+	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/monitor"
+	"github.com/tocsin/tocsin/internal/notify"
+)
+
+// route carries the transitions of one evaluation through the stages after
+// the state machine, in order, and returns the outbox messages they cause.
+// It is pure but for newID: what it returns goes into the same batch as
+// the transitions, so they are stored together or not at all. A nil cfg
+// (before the first Apply) routes nothing.
+func (e *Engine) route(cfg *config.Config, ts []monitor.Transition) []notify.OutboxMessage {
+	if cfg == nil {
+		return nil
+	}
+	var out []notify.OutboxMessage
+	for _, t := range ts {
+		// Stage 2, alert: whether t is worth telling anyone, and whom.
+		a, ok := alert.Raise(cfg, t, cfg.Server.BaseURL)
+		if !ok {
+			continue
+		}
+		// Stages 3 and 4 join here, in this order: incident (the alert
+		// opens, updates or resolves an incident) and oncall (the
+		// escalation policy adds whom to page, and when). Each takes
+		// what the stage before returned and hands its own result on;
+		// what they persist joins the batch with the transition.
+
+		// Stage 5, notify: one durable outbox message per channel.
+		out = append(out, notify.Messages(a.Event, a.Channels, e.o.NewID)...)
+	}
+	return out
+}
