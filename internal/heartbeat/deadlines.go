@@ -91,8 +91,8 @@ func (h *Hub) expire(now time.Time) {
 	}
 }
 
-// Resubmit passes each heartbeat's current verdict to the evaluator once,
-// after a restart: the evaluator's state is written apart from the pings,
+// Resubmit passes each heartbeat's current verdict to the engine once,
+// after a restart: the engine's state is written apart from the pings,
 // so a crash between the two must not leave a heartbeat down that pinged
 // (or up that failed). Overdue heartbeats are left to their deadline,
 // which fires at once.

@@ -50,7 +50,7 @@ type Options struct {
 	Store  PingStore
 	Now    func() time.Time
 	Logger *slog.Logger
-	// Submit hands a result to the evaluator (the same path as probe
+	// Submit hands a result to the engine (the same path as probe
 	// results). It is called from the hub's goroutines, never with a lock
 	// held.
 	Submit func(probe.Result)
@@ -63,7 +63,7 @@ type Options struct {
 	// MaxBatch bounds the pings of one group commit. Default 2000.
 	MaxBatch int
 	// ResubmitEvery is how often an unchanged success is passed on to the
-	// evaluator (a failure always is). Default 1 minute.
+	// engine (a failure always is). Default 1 minute.
 	ResubmitEvery time.Duration
 	// CheckpointEvery is how often the changed heartbeat states are saved
 	// along with a batch of pings. Pings are stored at once, always; the
@@ -140,7 +140,7 @@ type entry struct {
 	// item is the heartbeat's place in the deadline heap, nil when
 	// nothing is due.
 	item *deadlineItem
-	// What was last passed to the evaluator, to pass on unchanged
+	// What was last passed to the engine, to pass on unchanged
 	// successes only now and then.
 	submitted       bool
 	submittedFailed bool
