@@ -52,7 +52,7 @@ func newProber(m *config.Monitor, deps proberDeps) (probe.Prober, error) {
 	case "pop3":
 		return pop3.New(m.POP3)
 	case "ssh", "sftp", "icmp", "command":
-		return newRemoteProber(m)
+		return newHostProber(m)
 	default:
 		return nil, fmt.Errorf("unknown monitor type %q", m.Type)
 	}
@@ -122,7 +122,7 @@ func targetHost(m *config.Monitor) string {
 	case m.POP3 != nil:
 		return hostOf(m.POP3.Address)
 	case m.SSH != nil || m.SFTP != nil || m.ICMP != nil || m.Command != nil:
-		return remoteTargetHost(m)
+		return hostTargetHost(m)
 	}
 	return m.ID
 }

@@ -213,7 +213,7 @@ func (l *loader) monitorDefaults(m *Monitor, p string) {
 		}
 	}
 	l.mailDefaults(m, p)
-	l.remoteDefaults(m, p)
+	l.hostDefaults(m, p)
 	if d := m.DNS; d != nil {
 		if d.Type == "" {
 			d.Type = "A"
@@ -255,7 +255,7 @@ func (m *Monitor) blocks() []string {
 		out = append(out, "pop3")
 	}
 	for _, name := range []string{"ssh", "sftp", "icmp", "command"} {
-		if m.remoteBlocks()[name] {
+		if m.hostBlocks()[name] {
 			out = append(out, name)
 		}
 	}

@@ -433,9 +433,9 @@ func (l *loader) validateMonitor(m *Monitor, path string, services, channels map
 	}
 	blocks := map[string]bool{"http": m.HTTP != nil, "tcp": m.TCP != nil, "tls": m.TLS != nil, "dns": m.DNS != nil,
 		"mailloop": m.MailLoop != nil, "smtp": m.SMTP != nil, "imap": m.IMAP != nil, "pop3": m.POP3 != nil}
-	maps.Copy(blocks, m.remoteBlocks())
+	maps.Copy(blocks, m.hostBlocks())
 	l.blockMatch(path, m.Type, blocks)
-	fes := m.remoteValidate()
+	fes := m.hostValidate()
 	switch {
 	case m.Type == "http" && m.HTTP != nil:
 		fes = m.HTTP.Validate()

@@ -15,7 +15,7 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// This file holds the blocks of the remote-access monitor kinds: ssh, sftp,
+// This file holds the blocks of the host and command monitor kinds: ssh, sftp,
 // icmp and command.
 
 // SSHConnection is how a probe reaches and logs in to an SSH server. The
@@ -127,7 +127,7 @@ type CommandCheck struct {
 	Dir string `yaml:"dir"`
 }
 
-// Defaults of the remote kinds.
+// Defaults of the host and command kinds.
 const (
 	DefaultSSHPort            = "22"
 	DefaultICMPCount          = 3
@@ -439,13 +439,13 @@ func pathErrCause(err error) error {
 	return err
 }
 
-// remoteBlocks reports which remote-kind blocks are set on m.
-func (m *Monitor) remoteBlocks() map[string]bool {
+// hostBlocks reports which host and command blocks are set on m.
+func (m *Monitor) hostBlocks() map[string]bool {
 	return map[string]bool{"ssh": m.SSH != nil, "sftp": m.SFTP != nil, "icmp": m.ICMP != nil, "command": m.Command != nil}
 }
 
-// remoteValidate returns the problems in m's remote-kind block, if any.
-func (m *Monitor) remoteValidate() []FieldError {
+// hostValidate returns the problems in m's host or command block, if any.
+func (m *Monitor) hostValidate() []FieldError {
 	switch {
 	case m.Type == "ssh" && m.SSH != nil:
 		return m.SSH.Validate()
@@ -464,8 +464,8 @@ func (m *Monitor) remoteValidate() []FieldError {
 	return nil
 }
 
-// remoteSecrets reads the *_file secrets of the remote-kind blocks.
-func (l *loader) remoteSecrets(m *Monitor, p string) {
+// hostSecrets reads the *_file secrets of the host and command blocks.
+func (l *loader) hostSecrets(m *Monitor, p string) {
 	conn := func(c *SSHConnection, block string) {
 		bp := p + "." + block
 		l.readSecret(bp, "password_file", &c.Password, &c.PasswordFile)
@@ -480,8 +480,8 @@ func (l *loader) remoteSecrets(m *Monitor, p string) {
 	}
 }
 
-// remoteDefaults fills in the defaults of the remote-kind blocks.
-func (l *loader) remoteDefaults(m *Monitor, p string) {
+// hostDefaults fills in the defaults of the host and command blocks.
+func (l *loader) hostDefaults(m *Monitor, p string) {
 	if s := m.SFTP; s != nil {
 		setInt(&s.MinCount, 1, l.ix.has(p+".sftp.min_count"))
 	}
@@ -505,9 +505,9 @@ func (l *loader) remoteDefaults(m *Monitor, p string) {
 	}
 }
 
-// remotePaths anchors the relative paths of the remote-kind blocks at the
+// hostPaths anchors the relative paths of the host and command blocks at the
 // config file's folder. A bare command name is left for PATH.
-func (l *loader) remotePaths(m *Monitor) {
+func (l *loader) hostPaths(m *Monitor) {
 	if c := m.Command; c != nil {
 		if strings.ContainsRune(c.Path, '/') {
 			c.Path = l.resolve(c.Path)

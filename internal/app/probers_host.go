@@ -12,10 +12,10 @@ import (
 	sshprobe "github.com/tocsin/tocsin/internal/probe/ssh"
 )
 
-// newRemoteProber builds the prober of an ssh, sftp, icmp or command
+// newHostProber builds the prober of an ssh, sftp, icmp or command
 // monitor. Command monitors reach here only from the configuration file:
 // nothing else builds config.Monitor values (see config.CheckCreatableByAPI).
-func newRemoteProber(m *config.Monitor) (probe.Prober, error) {
+func newHostProber(m *config.Monitor) (probe.Prober, error) {
 	switch m.Type {
 	case "ssh":
 		return sshprobe.New(m.SSH)
@@ -33,8 +33,8 @@ func newRemoteProber(m *config.Monitor) (probe.Prober, error) {
 // this machine, so together they share one host's limit.
 const localHost = "localhost"
 
-// remoteTargetHost is targetHost for the remote kinds.
-func remoteTargetHost(m *config.Monitor) string {
+// hostTargetHost is targetHost for the host and command kinds.
+func hostTargetHost(m *config.Monitor) string {
 	switch {
 	case m.SSH != nil:
 		return hostOnly(config.SSHAddress(m.SSH.Address))
