@@ -439,29 +439,15 @@ func pathErrCause(err error) error {
 	return err
 }
 
-// hostBlocks reports which host and command blocks are set on m.
-func (m *Monitor) hostBlocks() map[string]bool {
-	return map[string]bool{"ssh": m.SSH != nil, "sftp": m.SFTP != nil, "icmp": m.ICMP != nil, "command": m.Command != nil}
-}
-
-// hostValidate returns the problems in m's host or command block, if any.
-func (m *Monitor) hostValidate() []FieldError {
-	switch {
-	case m.Type == "ssh" && m.SSH != nil:
-		return m.SSH.Validate()
-	case m.Type == "sftp" && m.SFTP != nil:
-		return m.SFTP.Validate()
-	case m.Type == "icmp" && m.ICMP != nil:
-		errs := m.ICMP.Validate()
-		c := m.ICMP
-		if span := time.Duration(c.Count) * c.PacketInterval.D(); c.Count > 0 && c.PacketInterval > 0 && m.Timeout > 0 && span >= m.Timeout.D() {
-			errs = append(errs, FieldError{Field: "count", Message: fmt.Sprintf("%d echo requests %s apart take %s, which does not fit in the monitor's timeout %s", c.Count, c.PacketInterval, span, m.Timeout)})
-		}
-		return errs
-	case m.Type == "command" && m.Command != nil:
-		return m.Command.Validate()
+// icmpProblems is Validate of the icmp block plus the check that its echo
+// requests fit in the monitor's timeout.
+func icmpProblems(m *Monitor) []FieldError {
+	errs := m.ICMP.Validate()
+	c := m.ICMP
+	if span := time.Duration(c.Count) * c.PacketInterval.D(); c.Count > 0 && c.PacketInterval > 0 && m.Timeout > 0 && span >= m.Timeout.D() {
+		errs = append(errs, FieldError{Field: "count", Message: fmt.Sprintf("%d echo requests %s apart take %s, which does not fit in the monitor's timeout %s", c.Count, c.PacketInterval, span, m.Timeout)})
 	}
-	return nil
+	return errs
 }
 
 // hostSecrets reads the *_file secrets of the host and command blocks.
@@ -480,28 +466,29 @@ func (l *loader) hostSecrets(m *Monitor, p string) {
 	}
 }
 
-// hostDefaults fills in the defaults of the host and command blocks.
-func (l *loader) hostDefaults(m *Monitor, p string) {
-	if s := m.SFTP; s != nil {
-		setInt(&s.MinCount, 1, l.ix.has(p+".sftp.min_count"))
+// sftpDefaults fills in the defaults of an sftp block.
+func sftpDefaults(l *loader, m *Monitor, p string) {
+	setInt(&m.SFTP.MinCount, 1, l.ix.has(p+".sftp.min_count"))
+}
+
+// icmpDefaults fills in the defaults of an icmp block.
+func icmpDefaults(l *loader, m *Monitor, p string) {
+	c := m.ICMP
+	setInt(&c.Count, DefaultICMPCount, l.ix.has(p+".icmp.count"))
+	setDuration(&c.PacketInterval, DefaultICMPPacketInterval, l.ix.has(p+".icmp.packet_interval"))
+	if c.WarnLoss == nil {
+		v := DefaultICMPWarnLoss
+		if c.CritLoss != nil {
+			v = min(v, *c.CritLoss)
+		}
+		c.WarnLoss = &v
 	}
-	if c := m.ICMP; c != nil {
-		setInt(&c.Count, DefaultICMPCount, l.ix.has(p+".icmp.count"))
-		setDuration(&c.PacketInterval, DefaultICMPPacketInterval, l.ix.has(p+".icmp.packet_interval"))
-		if c.WarnLoss == nil {
-			v := DefaultICMPWarnLoss
-			if c.CritLoss != nil {
-				v = min(v, *c.CritLoss)
-			}
-			c.WarnLoss = &v
-		}
-		if c.CritLoss == nil {
-			v := max(DefaultICMPCritLoss, *c.WarnLoss)
-			c.CritLoss = &v
-		}
-		if c.Privileged == "" {
-			c.Privileged = "auto"
-		}
+	if c.CritLoss == nil {
+		v := max(DefaultICMPCritLoss, *c.WarnLoss)
+		c.CritLoss = &v
+	}
+	if c.Privileged == "" {
+		c.Privileged = "auto"
 	}
 }
 
