@@ -172,13 +172,8 @@ func (l *loader) monitorDefaults(m *Monitor, p string) {
 	if m.Name == "" {
 		m.Name = m.ID
 	}
-	if m.Type == "" {
-		// With exactly one block the type is plain from it.
-		blocks := m.blocks()
-		if len(blocks) == 1 {
-			m.Type = blocks[0]
-		}
-	}
+	// With exactly one block the type is plain from it.
+	m.Type = m.TypeName()
 	setDuration(&m.Interval, DefaultInterval, l.ix.has(p+".interval"))
 	if m.Timeout == 0 && !l.ix.has(p+".timeout") {
 		m.Timeout = Duration(min(DefaultTimeout, m.Interval.D()))

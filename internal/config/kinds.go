@@ -184,3 +184,15 @@ func dnsDefaults(_ *loader, m *Monitor, _ string) {
 		d.Rcode = "NOERROR"
 	}
 }
+
+// TypeName is m's type: Type, or when that is empty the name of its only
+// block, as the loader would fill it in. It is "" when neither says.
+func (m *Monitor) TypeName() string {
+	if m.Type != "" {
+		return m.Type
+	}
+	if b := m.blocks(); len(b) == 1 {
+		return b[0]
+	}
+	return ""
+}
