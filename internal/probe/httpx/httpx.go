@@ -160,19 +160,8 @@ func (p *Prober) Close() error {
 
 // Probe sends the request once and checks the response.
 func (p *Prober) Probe(ctx context.Context) probe.Result {
-	start := p.now()
-	res := probe.Result{Time: start.UTC()}
-	tr := probe.NewTrace()
-	finish := func(status probe.Status, reason string) probe.Result {
-		res.Status = status
-		res.Reason = reason
-		res.Timing = tr.Timing()
-		res.Duration = p.now().Sub(start)
-		return res
-	}
-	fail := func(status probe.Status, reason string) probe.Result {
-		return finish(status, p.target+": "+reason)
-	}
+	run := probe.Begin(p.now, p.target+": ", probe.NewTrace())
+	start, tr, res, finish, fail := run.Start, run.Trace, &run.Res, run.Finish, run.Fail
 
 	var body io.Reader
 	if p.body != "" {
