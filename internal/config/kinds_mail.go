@@ -487,25 +487,29 @@ func (l *loader) certDefaults(minDays, warnDays *int, p string) {
 // path.
 func smtpDefaults(l *loader, m *Monitor, p string) {
 	c := m.SMTP
-	defaultMailTLS(&c.TLS, c.Address, "smtp")
-	l.certDefaults(&c.CertMinDays, &c.CertWarnDays, p+".smtp")
+	l.mailServerDefaults(&c.TLS, c.Address, &c.CertMinDays, &c.CertWarnDays, p, "smtp")
 }
 
 // imapDefaults fills in the defaults of an imap block.
 func imapDefaults(l *loader, m *Monitor, p string) {
 	c := m.IMAP
-	defaultMailTLS(&c.TLS, c.Address, "imap")
 	if c.Mailbox == "" {
 		c.Mailbox = DefaultIMAPMailbox
 	}
-	l.certDefaults(&c.CertMinDays, &c.CertWarnDays, p+".imap")
+	l.mailServerDefaults(&c.TLS, c.Address, &c.CertMinDays, &c.CertWarnDays, p, "imap")
 }
 
 // pop3Defaults fills in the defaults of a pop3 block.
 func pop3Defaults(l *loader, m *Monitor, p string) {
 	c := m.POP3
-	defaultMailTLS(&c.TLS, c.Address, "pop3")
-	l.certDefaults(&c.CertMinDays, &c.CertWarnDays, p+".pop3")
+	l.mailServerDefaults(&c.TLS, c.Address, &c.CertMinDays, &c.CertWarnDays, p, "pop3")
+}
+
+// mailServerDefaults fills in the security mode and certificate limits of
+// the smtp, imap or pop3 block (proto) of the monitor at path p.
+func (l *loader) mailServerDefaults(tlsMode *string, address string, minDays, warnDays *int, p, proto string) {
+	defaultMailTLS(tlsMode, address, proto)
+	l.certDefaults(minDays, warnDays, p+"."+proto)
 }
 
 // mailLoopDefaults fills in the defaults of a mailloop block.

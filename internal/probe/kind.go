@@ -3,8 +3,6 @@ package probe
 import (
 	"fmt"
 	"net"
-	"strconv"
-	"strings"
 
 	"github.com/tocsin/tocsin/internal/config"
 )
@@ -116,12 +114,5 @@ func (t *Kinds) FormatMetric(kind string, m Metric) string {
 			return s
 		}
 	}
-	v := strconv.FormatFloat(m.Value, 'g', 6, 64)
-	if m.Unit == "" {
-		return v
-	}
-	if strings.HasPrefix(m.Unit, "%") {
-		return v + m.Unit
-	}
-	return v + " " + m.Unit
+	return m.Text()
 }

@@ -1,9 +1,6 @@
 package web
 
 import (
-	"strconv"
-	"strings"
-
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/redact"
@@ -26,16 +23,7 @@ type plainKinds struct{}
 
 func (plainKinds) Target(config.Monitor) string { return "" }
 
-func (plainKinds) FormatMetric(_ string, m probe.Metric) string {
-	v := strconv.FormatFloat(m.Value, 'g', 6, 64)
-	if m.Unit == "" {
-		return v
-	}
-	if strings.HasPrefix(m.Unit, "%") {
-		return v + m.Unit
-	}
-	return v + " " + m.Unit
-}
+func (plainKinds) FormatMetric(_ string, m probe.Metric) string { return m.Text() }
 
 // target says in a few words what a monitor looks at, without
 // credentials: every page, the API and the search show this.
