@@ -29,6 +29,7 @@ import (
 	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/probe/httpx"
+	probekinds "github.com/tocsin/tocsin/internal/probe/kinds"
 	"github.com/tocsin/tocsin/internal/scheduler"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/store/batch"
@@ -78,7 +79,7 @@ type App struct {
 	writers  *batch.Writers
 	listener net.Listener
 	owner    string
-	deps     proberDeps
+	kinds    *probe.Kinds
 
 	mu         sync.RWMutex
 	cfg        *config.Config
@@ -125,7 +126,6 @@ func New(ctx context.Context, o Options) (*App, error) {
 		cfg:        cfg,
 		cfgModTime: modTime,
 		owner:      leaseOwner(host, o.ConfigPath, cfg.Storage.DSN),
-		deps:       proberDeps{transports: httpx.NewTransports()},
 	}
 	a.cfgStatus = web.ConfigStatus{Path: cfg.Path, LoadedAt: o.Now().UTC()}
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -138,7 +138,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		return nil, fmt.Errorf("opening the %s store: %w", cfg.Storage.Driver, err)
 	}
 	a.store = st
-	a.deps.ledger = st
+	a.kinds = probekinds.All(probekinds.Deps{Transports: httpx.NewTransports(), Ledger: st})
 
 	states, err := st.MonitorStates(ctx)
 	if err != nil {
@@ -190,7 +190,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		return nil, err
 	}
 	a.applyHeartbeats(cfg)
-	if err := a.eng.Apply(a.evalConfig(cfg), buildProbers(cfg, nil, nil, a.deps, a.log)); err != nil {
+	if err := a.eng.Apply(a.evalConfig(cfg), buildProbers(cfg, nil, nil, a.kinds, a.log)); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -261,6 +261,7 @@ func (a *App) webOptions(cfg *config.Config) web.Options {
 		Version:      Version,
 		Pings:        a.hb,
 		Heartbeats:   (*heartbeatRuntime)(a),
+		Kinds:        a.kinds,
 	}
 	if cfg.Server.SecureCookies != nil {
 		o.SecureCookies = *cfg.Server.SecureCookies
@@ -413,7 +414,7 @@ func (a *App) swap(next *config.Config, modTime time.Time) error {
 		return err
 	}
 	added, changed, removed := config.Diff(prev, next)
-	probers := buildProbers(next, prev, a.eng.Probers(), a.deps, a.log)
+	probers := buildProbers(next, prev, a.eng.Probers(), a.kinds, a.log)
 	a.applyHeartbeats(next)
 	if err := a.eng.Apply(a.evalConfig(next), probers); err != nil {
 		return err

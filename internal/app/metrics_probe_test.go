@@ -6,7 +6,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/probe"
 )
 
@@ -37,20 +36,4 @@ func count(c prometheus.Collector) int {
 	c.Collect(ch)
 	close(ch)
 	return len(ch)
-}
-
-func TestRemoteTargetHost(t *testing.T) {
-	for _, tc := range []struct {
-		m    config.Monitor
-		want string
-	}{
-		{config.Monitor{ID: "a", SSH: &config.SSHCheck{SSHConnection: config.SSHConnection{Address: "files.example.org"}}}, "files.example.org"},
-		{config.Monitor{ID: "b", SFTP: &config.SFTPCheck{SSHConnection: config.SSHConnection{Address: "[2001:db8::1]:2222"}}}, "2001:db8::1"},
-		{config.Monitor{ID: "c", ICMP: &config.ICMPCheck{Host: "192.0.2.1"}}, "192.0.2.1"},
-		{config.Monitor{ID: "d", Command: &config.CommandCheck{Path: "/bin/true"}}, "localhost"},
-	} {
-		if got := targetHost(&tc.m); got != tc.want {
-			t.Errorf("targetHost(%s) = %q, want %q", tc.m.ID, got, tc.want)
-		}
-	}
 }

@@ -4,66 +4,21 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/url"
 	"time"
 
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/probe"
-	"github.com/tocsin/tocsin/internal/probe/dnsx"
-	"github.com/tocsin/tocsin/internal/probe/httpx"
-	"github.com/tocsin/tocsin/internal/probe/imap"
-	"github.com/tocsin/tocsin/internal/probe/mailloop"
-	"github.com/tocsin/tocsin/internal/probe/pop3"
-	"github.com/tocsin/tocsin/internal/probe/smtp"
-	"github.com/tocsin/tocsin/internal/probe/tcp"
-	"github.com/tocsin/tocsin/internal/probe/tlsx"
+	probekinds "github.com/tocsin/tocsin/internal/probe/kinds"
 	"github.com/tocsin/tocsin/internal/redact"
 	"github.com/tocsin/tocsin/internal/scheduler"
 )
-
-// proberDeps is what probers share across monitors and reloads.
-type proberDeps struct {
-	// transports pools HTTP connections between monitors; nil gives each
-	// prober its own (tocsin check).
-	transports *httpx.Transports
-	// ledger keeps the mail loop's mails in flight; nil keeps them in
-	// memory, for one-off runs.
-	ledger mailloop.Ledger
-}
-
-// newProber builds the prober for one monitor from its type block.
-func newProber(m *config.Monitor, deps proberDeps) (probe.Prober, error) {
-	switch m.Type {
-	case "http":
-		return httpx.New(m.HTTP, deps.transports)
-	case "tcp":
-		return tcp.New(m.TCP)
-	case "tls":
-		return tlsx.New(m.TLS)
-	case "dns":
-		return dnsx.New(m.DNS)
-	case "mailloop":
-		return mailloop.New(m.ID, m.MailLoop, deps.ledger)
-	case "smtp":
-		return smtp.New(m.SMTP)
-	case "imap":
-		return imap.New(m.IMAP)
-	case "pop3":
-		return pop3.New(m.POP3)
-	case "ssh", "sftp", "icmp", "command":
-		return newRemoteProber(m)
-	default:
-		return nil, fmt.Errorf("unknown monitor type %q", m.Type)
-	}
-}
 
 // buildProbers builds a prober for every monitor in next, reusing the
 // running prober (and so its warm connections) of monitors whose definition
 // did not change. A monitor whose prober cannot be built (a CA file that
 // vanished after validation, say) gets one that reports why on every run, so
 // the problem shows on its page instead of stopping the server.
-func buildProbers(next, prev *config.Config, running map[string]probe.Prober, deps proberDeps, log *slog.Logger) map[string]probe.Prober {
+func buildProbers(next, prev *config.Config, running map[string]probe.Prober, kinds *probe.Kinds, log *slog.Logger) map[string]probe.Prober {
 	out := make(map[string]probe.Prober, len(next.Monitors))
 	for i := range next.Monitors {
 		m := &next.Monitors[i]
@@ -73,7 +28,7 @@ func buildProbers(next, prev *config.Config, running map[string]probe.Prober, de
 				continue
 			}
 		}
-		p, err := newProber(m, deps)
+		p, err := kinds.Build(m)
 		if err != nil {
 			why := redact.Target(err.Error())
 			log.Error("monitor cannot run", "monitor", m.ID, "err", why)
@@ -87,50 +42,10 @@ func buildProbers(next, prev *config.Config, running map[string]probe.Prober, de
 	return out
 }
 
-// targetHost is the host a monitor talks to, for the per-host limit.
-func targetHost(m *config.Monitor) string {
-	hostOf := func(addr string) string {
-		if h, _, err := net.SplitHostPort(addr); err == nil {
-			return h
-		}
-		return addr
-	}
-	switch {
-	case m.HTTP != nil:
-		if u, err := url.Parse(m.HTTP.URL); err == nil {
-			return u.Hostname()
-		}
-	case m.TCP != nil:
-		return hostOf(m.TCP.Address)
-	case m.TLS != nil:
-		return hostOf(m.TLS.Address)
-	case m.DNS != nil:
-		if m.DNS.Server != "" {
-			return hostOf(m.DNS.Server)
-		}
-		return "dns"
-	case m.MailLoop != nil && m.MailLoop.SMTP != nil:
-		return hostOf(m.MailLoop.SMTP.Address)
-	case m.MailLoop != nil && m.MailLoop.IMAP != nil:
-		return hostOf(m.MailLoop.IMAP.Address)
-	case m.MailLoop != nil && m.MailLoop.POP3 != nil:
-		return hostOf(m.MailLoop.POP3.Address)
-	case m.SMTP != nil:
-		return hostOf(m.SMTP.Address)
-	case m.IMAP != nil:
-		return hostOf(m.IMAP.Address)
-	case m.POP3 != nil:
-		return hostOf(m.POP3.Address)
-	case m.SSH != nil || m.SFTP != nil || m.ICMP != nil || m.Command != nil:
-		return remoteTargetHost(m)
-	}
-	return m.ID
-}
-
 // CheckOnce runs one monitor's probe once, outside the server, for
 // `tocsin check`.
 func CheckOnce(ctx context.Context, m *config.Monitor) probe.Result {
-	p, err := newProber(m, proberDeps{})
+	p, err := probekinds.All(probekinds.Deps{}).Build(m)
 	if err != nil {
 		return probe.Result{MonitorID: m.ID, Time: time.Now().UTC(), Status: probe.Unknown, Reason: redact.Target(err.Error())}
 	}
@@ -169,7 +84,7 @@ func (a *App) jobs(cfg *config.Config) []scheduler.Job {
 			ID:       id,
 			Key:      m.Fingerprint(),
 			Interval: m.Interval.D(),
-			Host:     targetHost(m),
+			Host:     a.kinds.Host(m),
 			Run: func(ctx context.Context, scheduled time.Time) {
 				if !a.eng.Runs(id) {
 					return

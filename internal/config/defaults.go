@@ -172,13 +172,8 @@ func (l *loader) monitorDefaults(m *Monitor, p string) {
 	if m.Name == "" {
 		m.Name = m.ID
 	}
-	if m.Type == "" {
-		// With exactly one block the type is plain from it.
-		blocks := m.blocks()
-		if len(blocks) == 1 {
-			m.Type = blocks[0]
-		}
-	}
+	// With exactly one block the type is plain from it.
+	m.Type = m.TypeName()
 	setDuration(&m.Interval, DefaultInterval, l.ix.has(p+".interval"))
 	if m.Timeout == 0 && !l.ix.has(p+".timeout") {
 		m.Timeout = Duration(min(DefaultTimeout, m.Interval.D()))
@@ -189,77 +184,11 @@ func (l *loader) monitorDefaults(m *Monitor, p string) {
 	setInt(&m.FailureThreshold, 1, l.ix.has(p+".failure_threshold"))
 	setInt(&m.SuccessThreshold, 1, l.ix.has(p+".success_threshold"))
 
-	if h := m.HTTP; h != nil {
-		if h.Method == "" {
-			h.Method = "GET"
-		}
-		if h.FollowRedirects == nil {
-			follow := true
-			h.FollowRedirects = &follow
+	for _, b := range monitorBlocks {
+		if b.set(m) && b.defaults != nil {
+			b.defaults(l, m, p)
 		}
 	}
-	if t := m.TLS; t != nil {
-		// A default never contradicts the other value when only one is
-		// written: cert_min_days: 30 alone warns from day 30.
-		minSet := t.CertMinDays != 0 || l.ix.has(p+".tls.cert_min_days")
-		warnSet := t.CertWarnDays != 0 || l.ix.has(p+".tls.cert_warn_days")
-		switch {
-		case !minSet && !warnSet:
-			t.CertMinDays, t.CertWarnDays = DefaultTLSCertMinDays, DefaultTLSCertWarnDays
-		case !warnSet:
-			t.CertWarnDays = max(DefaultTLSCertWarnDays, t.CertMinDays)
-		case !minSet:
-			t.CertMinDays = max(min(DefaultTLSCertMinDays, t.CertWarnDays), 0)
-		}
-	}
-	l.mailDefaults(m, p)
-	l.remoteDefaults(m, p)
-	if d := m.DNS; d != nil {
-		if d.Type == "" {
-			d.Type = "A"
-		}
-		if d.Protocol == "" {
-			d.Protocol = "udp"
-		}
-		if d.Rcode == "" {
-			d.Rcode = "NOERROR"
-		}
-	}
-}
-
-// blocks lists the type-specific blocks set on m, by type name.
-func (m *Monitor) blocks() []string {
-	var out []string
-	if m.HTTP != nil {
-		out = append(out, "http")
-	}
-	if m.TCP != nil {
-		out = append(out, "tcp")
-	}
-	if m.TLS != nil {
-		out = append(out, "tls")
-	}
-	if m.DNS != nil {
-		out = append(out, "dns")
-	}
-	if m.MailLoop != nil {
-		out = append(out, "mailloop")
-	}
-	if m.SMTP != nil {
-		out = append(out, "smtp")
-	}
-	if m.IMAP != nil {
-		out = append(out, "imap")
-	}
-	if m.POP3 != nil {
-		out = append(out, "pop3")
-	}
-	for _, name := range []string{"ssh", "sftp", "icmp", "command"} {
-		if m.remoteBlocks()[name] {
-			out = append(out, name)
-		}
-	}
-	return out
 }
 
 // setInt applies a default to an int left out of the file. A zero written

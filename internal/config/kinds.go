@@ -101,3 +101,98 @@ type DNSCheck struct {
 	// hosts, TXT strings). Empty means any answer is fine.
 	Expect []string `yaml:"expect"`
 }
+
+// monitorBlock is what the loader knows of one monitor type's block: whether
+// a monitor has it, the problems in it and the defaults it fills in. The
+// prober, the per-host key and the page of each type are the probe kind's
+// (internal/probe/kinds); this table is only the configuration side.
+type monitorBlock struct {
+	name     string
+	set      func(m *Monitor) bool
+	validate func(m *Monitor) []FieldError
+	// defaults, when set, fills in what the block leaves out; p is the
+	// monitor's YAML path.
+	defaults func(l *loader, m *Monitor, p string)
+}
+
+// monitorBlocks lists every monitor type's block, one line per type, in the
+// order the messages name them. It is read-only.
+var monitorBlocks = []monitorBlock{
+	{"http", func(m *Monitor) bool { return m.HTTP != nil }, func(m *Monitor) []FieldError { return m.HTTP.Validate() }, httpDefaults},
+	{"tcp", func(m *Monitor) bool { return m.TCP != nil }, func(m *Monitor) []FieldError { return m.TCP.Validate() }, nil},
+	{"tls", func(m *Monitor) bool { return m.TLS != nil }, func(m *Monitor) []FieldError { return m.TLS.Validate() }, tlsDefaults},
+	{"dns", func(m *Monitor) bool { return m.DNS != nil }, func(m *Monitor) []FieldError { return m.DNS.Validate() }, dnsDefaults},
+	{"mailloop", func(m *Monitor) bool { return m.MailLoop != nil }, func(m *Monitor) []FieldError { return m.MailLoop.Validate() }, mailLoopDefaults},
+	{"smtp", func(m *Monitor) bool { return m.SMTP != nil }, func(m *Monitor) []FieldError { return m.SMTP.Validate() }, smtpDefaults},
+	{"imap", func(m *Monitor) bool { return m.IMAP != nil }, func(m *Monitor) []FieldError { return m.IMAP.Validate() }, imapDefaults},
+	{"pop3", func(m *Monitor) bool { return m.POP3 != nil }, func(m *Monitor) []FieldError { return m.POP3.Validate() }, pop3Defaults},
+	{"ssh", func(m *Monitor) bool { return m.SSH != nil }, func(m *Monitor) []FieldError { return m.SSH.Validate() }, nil},
+	{"sftp", func(m *Monitor) bool { return m.SFTP != nil }, func(m *Monitor) []FieldError { return m.SFTP.Validate() }, sftpDefaults},
+	{"icmp", func(m *Monitor) bool { return m.ICMP != nil }, icmpProblems, icmpDefaults},
+	{"command", func(m *Monitor) bool { return m.Command != nil }, func(m *Monitor) []FieldError { return m.Command.Validate() }, nil},
+}
+
+func blockNames() []string {
+	out := make([]string, len(monitorBlocks))
+	for i, b := range monitorBlocks {
+		out[i] = b.name
+	}
+	return out
+}
+
+// blocks lists the type-specific blocks set on m, by type name.
+func (m *Monitor) blocks() []string {
+	var out []string
+	for _, b := range monitorBlocks {
+		if b.set(m) {
+			out = append(out, b.name)
+		}
+	}
+	return out
+}
+
+// httpDefaults fills in the defaults of an http block.
+func httpDefaults(_ *loader, m *Monitor, _ string) {
+	h := m.HTTP
+	if h.Method == "" {
+		h.Method = "GET"
+	}
+	if h.FollowRedirects == nil {
+		follow := true
+		h.FollowRedirects = &follow
+	}
+}
+
+// tlsDefaults fills in the defaults of a tls block.
+func tlsDefaults(l *loader, m *Monitor, p string) {
+	// A default never contradicts the other value when only one is
+	// written: cert_min_days: 30 alone warns from day 30.
+	t := m.TLS
+	l.certDefaults(&t.CertMinDays, &t.CertWarnDays, p+".tls")
+}
+
+// dnsDefaults fills in the defaults of a dns block.
+func dnsDefaults(_ *loader, m *Monitor, _ string) {
+	d := m.DNS
+	if d.Type == "" {
+		d.Type = "A"
+	}
+	if d.Protocol == "" {
+		d.Protocol = "udp"
+	}
+	if d.Rcode == "" {
+		d.Rcode = "NOERROR"
+	}
+}
+
+// TypeName is m's type: Type, or when that is empty the name of its only
+// block, as the loader would fill it in. It is "" when neither says.
+func (m *Monitor) TypeName() string {
+	if m.Type != "" {
+		return m.Type
+	}
+	if b := m.blocks(); len(b) == 1 {
+		return b[0]
+	}
+	return ""
+}

@@ -483,54 +483,66 @@ func (l *loader) certDefaults(minDays, warnDays *int, p string) {
 	}
 }
 
-// mailDefaults fills in the defaults of the mail blocks of m; p is the
-// monitor's path.
-func (l *loader) mailDefaults(m *Monitor, p string) {
-	if c := m.SMTP; c != nil {
-		defaultMailTLS(&c.TLS, c.Address, "smtp")
-		l.certDefaults(&c.CertMinDays, &c.CertWarnDays, p+".smtp")
+// smtpDefaults fills in the defaults of an smtp block; p is the monitor's
+// path.
+func smtpDefaults(l *loader, m *Monitor, p string) {
+	c := m.SMTP
+	l.mailServerDefaults(&c.TLS, c.Address, &c.CertMinDays, &c.CertWarnDays, p, "smtp")
+}
+
+// imapDefaults fills in the defaults of an imap block.
+func imapDefaults(l *loader, m *Monitor, p string) {
+	c := m.IMAP
+	if c.Mailbox == "" {
+		c.Mailbox = DefaultIMAPMailbox
 	}
-	if c := m.IMAP; c != nil {
-		defaultMailTLS(&c.TLS, c.Address, "imap")
-		if c.Mailbox == "" {
-			c.Mailbox = DefaultIMAPMailbox
-		}
-		l.certDefaults(&c.CertMinDays, &c.CertWarnDays, p+".imap")
+	l.mailServerDefaults(&c.TLS, c.Address, &c.CertMinDays, &c.CertWarnDays, p, "imap")
+}
+
+// pop3Defaults fills in the defaults of a pop3 block.
+func pop3Defaults(l *loader, m *Monitor, p string) {
+	c := m.POP3
+	l.mailServerDefaults(&c.TLS, c.Address, &c.CertMinDays, &c.CertWarnDays, p, "pop3")
+}
+
+// mailServerDefaults fills in the security mode and certificate limits of
+// the smtp, imap or pop3 block (proto) of the monitor at path p.
+func (l *loader) mailServerDefaults(tlsMode *string, address string, minDays, warnDays *int, p, proto string) {
+	defaultMailTLS(tlsMode, address, proto)
+	l.certDefaults(minDays, warnDays, p+"."+proto)
+}
+
+// mailLoopDefaults fills in the defaults of a mailloop block.
+func mailLoopDefaults(l *loader, m *Monitor, p string) {
+	c := m.MailLoop
+	q := p + ".mailloop"
+	// A run waits for its mail until shortly before the timeout, so
+	// the general 10s default is too short for most mail paths.
+	if !l.ix.has(p+".timeout") && m.Interval > 0 {
+		m.Timeout = Duration(min(DefaultMailLoopTimeout, m.Interval.D()))
 	}
-	if c := m.POP3; c != nil {
-		defaultMailTLS(&c.TLS, c.Address, "pop3")
-		l.certDefaults(&c.CertMinDays, &c.CertWarnDays, p+".pop3")
+	if c.Mode == "" {
+		c.Mode = MailLoopRoundTrip
 	}
-	if c := m.MailLoop; c != nil {
-		q := p + ".mailloop"
-		// A run waits for its mail until shortly before the timeout, so
-		// the general 10s default is too short for most mail paths.
-		if !l.ix.has(p+".timeout") && m.Interval > 0 {
-			m.Timeout = Duration(min(DefaultMailLoopTimeout, m.Interval.D()))
+	setDuration(&c.MaxDelivery, DefaultMailLoopMaxDelivery, l.ix.has(q+".max_delivery"))
+	setDuration(&c.CleanupAfter, DefaultMailLoopCleanup, l.ix.has(q+".cleanup_after"))
+	if s := c.SMTP; s != nil {
+		defaultMailTLS(&s.TLS, s.Address, "smtp")
+	}
+	if s := c.IMAP; s != nil {
+		defaultMailTLS(&s.TLS, s.Address, "imap")
+		if s.Mailbox == "" {
+			s.Mailbox = DefaultIMAPMailbox
 		}
-		if c.Mode == "" {
-			c.Mode = MailLoopRoundTrip
+		if s.JunkFolders == nil && !l.ix.has(q+".imap.junk_folders") {
+			s.JunkFolders = append([]string(nil), DefaultJunkFolders...)
 		}
-		setDuration(&c.MaxDelivery, DefaultMailLoopMaxDelivery, l.ix.has(q+".max_delivery"))
-		setDuration(&c.CleanupAfter, DefaultMailLoopCleanup, l.ix.has(q+".cleanup_after"))
-		if s := c.SMTP; s != nil {
-			defaultMailTLS(&s.TLS, s.Address, "smtp")
-		}
-		if s := c.IMAP; s != nil {
-			defaultMailTLS(&s.TLS, s.Address, "imap")
-			if s.Mailbox == "" {
-				s.Mailbox = DefaultIMAPMailbox
-			}
-			if s.JunkFolders == nil && !l.ix.has(q+".imap.junk_folders") {
-				s.JunkFolders = append([]string(nil), DefaultJunkFolders...)
-			}
-		}
-		if s := c.POP3; s != nil {
-			defaultMailTLS(&s.TLS, s.Address, "pop3")
-		}
-		if r := c.Receive; r != nil {
-			setDuration(&r.Window, DefaultMailLoopWindow, l.ix.has(q+".receive.window"))
-		}
+	}
+	if s := c.POP3; s != nil {
+		defaultMailTLS(&s.TLS, s.Address, "pop3")
+	}
+	if r := c.Receive; r != nil {
+		setDuration(&r.Window, DefaultMailLoopWindow, l.ix.has(q+".receive.window"))
 	}
 }
 

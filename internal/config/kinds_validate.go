@@ -14,8 +14,8 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/redact"
+	"github.com/tocsin/tocsin/internal/spec"
 )
 
 // The Validate methods below check one monitor block on its own. They do
@@ -69,7 +69,7 @@ func (c *HTTPCheck) Validate() []FieldError {
 
 	e := &c.Expect
 	for i, s := range e.Status {
-		if _, err := probe.ParseStatusSet(s); err != nil {
+		if _, err := spec.ParseStatusSet(s); err != nil {
 			add(fmt.Sprintf("expect.status[%d]", i), "%v", err)
 		}
 	}
@@ -85,7 +85,7 @@ func (c *HTTPCheck) Validate() []FieldError {
 		field := fmt.Sprintf("expect.json[%d]", i)
 		if j.Path == "" {
 			add(field+".path", "path is required")
-		} else if _, err := probe.CompileJSONPath(j.Path); err != nil {
+		} else if _, err := spec.CompileJSONPath(j.Path); err != nil {
 			add(field+".path", "invalid JSON path: %v", err)
 		}
 		if j.Equals != nil && j.Exists != nil && !*j.Exists {

@@ -222,7 +222,7 @@ func (l *loader) readSecrets(cfg *Config) {
 	l.readSecret("server", "metrics_token_file", &cfg.Server.MetricsToken, &cfg.Server.MetricsTokenFile)
 	l.readSecret("storage", "dsn_file", &cfg.Storage.DSN, &cfg.Storage.DSNFile)
 	for i := range cfg.Monitors {
-		l.remoteSecrets(&cfg.Monitors[i], "monitors["+strconv.Itoa(i)+"]")
+		l.hostSecrets(&cfg.Monitors[i], "monitors["+strconv.Itoa(i)+"]")
 	}
 	l.readSecret("server.pings", "key_file", &cfg.Server.Pings.Key, &cfg.Server.Pings.KeyFile)
 	for i := range cfg.Channels {
@@ -261,7 +261,7 @@ func (l *loader) resolvePaths(cfg *Config) {
 			tlsFiles(&m.TLS.Client)
 		}
 		l.resolveMailPaths(m)
-		l.remotePaths(m)
+		l.hostPaths(m)
 	}
 }
 

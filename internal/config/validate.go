@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"maps"
 	"net"
 	"net/http"
 	"net/mail"
@@ -36,8 +35,8 @@ const (
 var KnownEvents = []string{EventMonitorDown, EventMonitorUp, EventMonitorWarning, EventMonitorFlapping}
 
 // MonitorTypes lists the monitor types, each matching the block of the
-// same name. It is read-only.
-var MonitorTypes = []string{"http", "tcp", "tls", "dns", "mailloop", "smtp", "imap", "pop3", "ssh", "sftp", "icmp", "command"}
+// same name, in the order of monitorBlocks. It is read-only.
+var MonitorTypes = blockNames()
 
 // ChannelTypes lists the channel types, each matching the block of the
 // same name. It is read-only.
@@ -431,29 +430,15 @@ func (l *loader) validateMonitor(m *Monitor, path string, services, channels map
 	if !slices.Contains(MonitorTypes, m.Type) {
 		return
 	}
-	blocks := map[string]bool{"http": m.HTTP != nil, "tcp": m.TCP != nil, "tls": m.TLS != nil, "dns": m.DNS != nil,
-		"mailloop": m.MailLoop != nil, "smtp": m.SMTP != nil, "imap": m.IMAP != nil, "pop3": m.POP3 != nil}
-	maps.Copy(blocks, m.remoteBlocks())
-	l.blockMatch(path, m.Type, blocks)
-	fes := m.remoteValidate()
-	switch {
-	case m.Type == "http" && m.HTTP != nil:
-		fes = m.HTTP.Validate()
-	case m.Type == "tcp" && m.TCP != nil:
-		fes = m.TCP.Validate()
-	case m.Type == "tls" && m.TLS != nil:
-		fes = m.TLS.Validate()
-	case m.Type == "dns" && m.DNS != nil:
-		fes = m.DNS.Validate()
-	case m.Type == "mailloop" && m.MailLoop != nil:
-		fes = m.MailLoop.Validate()
-	case m.Type == "smtp" && m.SMTP != nil:
-		fes = m.SMTP.Validate()
-	case m.Type == "imap" && m.IMAP != nil:
-		fes = m.IMAP.Validate()
-	case m.Type == "pop3" && m.POP3 != nil:
-		fes = m.POP3.Validate()
+	blocks := make(map[string]bool, len(monitorBlocks))
+	var fes []FieldError
+	for _, b := range monitorBlocks {
+		blocks[b.name] = b.set(m)
+		if b.name == m.Type && blocks[b.name] {
+			fes = b.validate(m)
+		}
 	}
+	l.blockMatch(path, m.Type, blocks)
 	for _, fe := range fes {
 		p := path + "." + m.Type
 		if fe.Field != "" {

@@ -6,6 +6,8 @@ package probe
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -68,6 +70,18 @@ type Metric struct {
 	Crit  string  `json:"crit,omitempty"`
 	Min   string  `json:"min,omitempty"`
 	Max   string  `json:"max,omitempty"`
+}
+
+// Text shows the metric's value with its unit: "12.5%", "108000 s".
+func (m Metric) Text() string {
+	v := strconv.FormatFloat(m.Value, 'g', 6, 64)
+	if m.Unit == "" {
+		return v
+	}
+	if strings.HasPrefix(m.Unit, "%") {
+		return v + m.Unit
+	}
+	return v + " " + m.Unit
 }
 
 // Result is what one run of one probe saw. Every signal in Tocsin — a local

@@ -78,6 +78,7 @@ func (s *Server) apiMonitor(w http.ResponseWriter, r *http.Request, _ store.User
 // description and owners.
 func (s *Server) toAPIMonitor(m MonitorView) apiMonitor {
 	am := toAPIMonitor(m)
+	am.Target = s.target(m.Config)
 	am.apiServiceInfo = s.apiService(m.Config.Service)
 	return am
 }

@@ -167,7 +167,7 @@ func ratioPtr(u store.Uptime) *float64 {
 func toAPIMonitor(m MonitorView) apiMonitor {
 	c := m.Config
 	out := apiMonitor{
-		ID: c.ID, Name: c.Name, Type: c.Type, Service: c.Service, Target: monitorTarget(c),
+		ID: c.ID, Name: c.Name, Type: c.Type, Service: c.Service,
 		IntervalMS: millis(c.Interval.D()), TimeoutMS: millis(c.Timeout.D()),
 		State: apiState{
 			Status:               statusOf(m.State),

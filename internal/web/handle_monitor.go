@@ -58,7 +58,7 @@ func (s *Server) handleMonitor(w http.ResponseWriter, r *http.Request, u store.U
 	page.Limit = monitorResultsPage
 	ctx := r.Context()
 	now := s.now()
-	data := monitorData{MonitorView: mv, Target: monitorTarget(mv.Config), ServiceInfo: s.service(mv.Config.Service), Before: page.Before}
+	data := monitorData{MonitorView: mv, Target: s.target(mv.Config), ServiceInfo: s.service(mv.Config.Service), Before: page.Before}
 	for _, sp := range []struct {
 		span time.Duration
 		dst  *float64

@@ -104,7 +104,7 @@ func (s *Server) handleOverview(w http.ResponseWriter, r *http.Request, u store.
 			if data.State != "" && !stateMatches(m.State, data.State) {
 				continue
 			}
-			if needle != "" && !monitorMatches(m, groups[key].name, needle) {
+			if needle != "" && !monitorMatches(m, s.target(m.Config), groups[key].name, needle) {
 				continue
 			}
 			matched = append(matched, m)
@@ -232,7 +232,7 @@ func (s *Server) overviewRows(ctx context.Context, visible []MonitorView) ([]ove
 		id := m.Config.ID
 		rows[i] = overviewRow{
 			MonitorView: m,
-			Target:      monitorTarget(m.Config),
+			Target:      s.target(m.Config),
 			Up24h:       ups[0][id].Ratio(),
 			Up7d:        ups[1][id].Ratio(),
 			Up30d:       ups[2][id].Ratio(),
@@ -324,8 +324,8 @@ func heartbeatMatches(v HeartbeatView, state, service, needle string) bool {
 	return false
 }
 
-func monitorMatches(m MonitorView, service, needle string) bool {
-	for _, hay := range []string{m.Config.ID, m.Config.Name, m.Config.Type, monitorTarget(m.Config), service} {
+func monitorMatches(m MonitorView, target, service, needle string) bool {
+	for _, hay := range []string{m.Config.ID, m.Config.Name, m.Config.Type, target, service} {
 		if strings.Contains(strings.ToLower(hay), needle) {
 			return true
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/monitor"
+	"github.com/tocsin/tocsin/internal/probe/kinds"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/store/sqlstore"
 )
@@ -152,7 +153,7 @@ func newEnv(t *testing.T, opt func(*Options)) *env {
 		status: ConfigStatus{Path: "/etc/tocsin.yaml", LoadedAt: clock.Now()},
 		health: Health{SchedulerLag: 0, MaxLag: 30 * time.Second},
 	}
-	o := Options{Store: st, Runtime: rt, Now: clock.Now, Version: "test"}
+	o := Options{Store: st, Runtime: rt, Now: clock.Now, Version: "test", Kinds: kinds.All(kinds.Deps{})}
 	if opt != nil {
 		opt(&o)
 	}

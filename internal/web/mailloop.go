@@ -116,35 +116,3 @@ func latencySeries(rs []store.StoredResult, metric string, since, now time.Time,
 	}
 	return pts
 }
-
-// mailTLSNote names STARTTLS in a target; implicit TLS and plain text show
-// in the port.
-func mailTLSNote(mode string) string {
-	if mode == config.MailTLSStartTLS {
-		return " (STARTTLS)"
-	}
-	return ""
-}
-
-// mailLoopTarget says where a mail loop sends and looks, never with
-// credentials.
-func mailLoopTarget(c *config.MailLoopCheck) string {
-	var out string
-	if c.SMTP != nil && c.Mode != config.MailLoopReceiveMode {
-		out = "smtp " + c.SMTP.Address
-	}
-	box := ""
-	switch {
-	case c.IMAP != nil:
-		box = "imap " + c.IMAP.Address + " " + c.IMAP.Mailbox
-	case c.POP3 != nil:
-		box = "pop3 " + c.POP3.Address
-	}
-	if box != "" && c.Mode != config.MailLoopSend {
-		if out != "" {
-			out += " → "
-		}
-		out += box
-	}
-	return out
-}

@@ -12,6 +12,7 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/probe"
+	"github.com/tocsin/tocsin/internal/probe/kinds"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/store/sqlstore"
 )
@@ -53,7 +54,7 @@ func BenchmarkOverview10k(b *testing.B) {
 			batch = store.Batch{}
 		}
 	}
-	s, err := New(Options{Store: st, Runtime: rt, Now: clock})
+	s, err := New(Options{Store: st, Runtime: rt, Now: clock, Kinds: kinds.All(kinds.Deps{})})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -59,6 +59,9 @@ type Options struct {
 	// HashStarted, when set, is called as each password hash starts, with
 	// the number of hashes running.
 	HashStarted func(running int)
+	// Kinds describes monitors by their probe kind (targets, metrics); nil
+	// shows no targets and plain metric values.
+	Kinds Kinds
 }
 
 // DefaultSessionTTL is how long a login lasts when Options.SessionTTL is 0.
@@ -122,6 +125,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.HashConcurrency <= 0 {
 		opts.HashConcurrency = DefaultHashConcurrency()
+	}
+	if opts.Kinds == nil {
+		opts.Kinds = plainKinds{}
 	}
 	if opts.HashWait <= 0 {
 		opts.HashWait = DefaultHashWait

@@ -10,10 +10,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/heartbeat/schedule"
 	"github.com/tocsin/tocsin/internal/monitor"
-	"github.com/tocsin/tocsin/internal/redact"
 	"github.com/tocsin/tocsin/internal/store"
 )
 
@@ -43,12 +41,12 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"iso":    formatISO,
 		"pct":    formatPercent,
 		"ms":     formatMillis,
-		"target": monitorTarget,
+		"target": s.target,
 		"status": statusOf,
 		"nagios": nagiosClass,
 		"inc":    func(i int) int { return i + 1 },
 		"int64":  func(i int64) string { return strconv.FormatInt(i, 10) },
-		"metric": formatMetric,
+		"metric": s.formatMetric,
 		"dur":    schedule.FormatDuration,
 		"list":   func(s ...string) []string { return s },
 	}
@@ -190,53 +188,5 @@ func nagiosClass(status fmt.Stringer) string {
 		return "down"
 	default:
 		return "pending"
-	}
-}
-
-// monitorTarget says in a few words what a monitor looks at, without
-// credentials: every page, the API and the search show this.
-func monitorTarget(m config.Monitor) string {
-	return redact.Target(describeTarget(m))
-}
-
-func describeTarget(m config.Monitor) string {
-	switch {
-	case m.HTTP != nil:
-		method := m.HTTP.Method
-		if method == "" || method == http.MethodGet {
-			return m.HTTP.URL
-		}
-		return method + " " + m.HTTP.URL
-	case m.TCP != nil:
-		return m.TCP.Address
-	case m.TLS != nil:
-		if m.TLS.StartTLS != "" {
-			return m.TLS.Address + " (STARTTLS " + m.TLS.StartTLS + ")"
-		}
-		return m.TLS.Address
-	case m.DNS != nil:
-		t := m.DNS.Type
-		if t == "" {
-			t = "A"
-		}
-		out := m.DNS.Name + " " + t
-		if m.DNS.Server != "" {
-			out += " @" + m.DNS.Server
-		}
-		return out
-	case m.MailLoop != nil:
-		return mailLoopTarget(m.MailLoop)
-	case m.SMTP != nil:
-		return m.SMTP.Address + mailTLSNote(m.SMTP.TLS)
-	case m.IMAP != nil:
-		out := m.IMAP.Address + mailTLSNote(m.IMAP.TLS)
-		if m.IMAP.Username != "" && m.IMAP.Mailbox != "" {
-			out += " " + m.IMAP.Mailbox
-		}
-		return out
-	case m.POP3 != nil:
-		return m.POP3.Address + mailTLSNote(m.POP3.TLS)
-	default:
-		return remoteTarget(m)
 	}
 }

@@ -78,14 +78,8 @@ func New(c *config.CommandCheck) (*Prober, error) {
 
 // Probe runs the plugin once.
 func (p *Prober) Probe(ctx context.Context) probe.Result {
-	start := p.now()
-	res := probe.Result{Time: start.UTC()}
-	finish := func(status probe.Status, reason string) probe.Result {
-		res.Status, res.Reason = status, reason
-		res.Duration = p.now().Sub(start)
-		return res
-	}
-	prefix := p.name + ": "
+	run := probe.Begin(p.now, p.name+": ", nil)
+	start, res, finish, prefix := run.Start, &run.Res, run.Finish, run.Prefix
 
 	stdout := &probe.LimitedBuffer{Max: MaxOutput}
 	stderr := &probe.LimitedBuffer{Max: maxStderr}

@@ -143,17 +143,9 @@ func serverAddress(server, protocol, resolvConf string) (string, error) {
 // Probe sends the query once (again over TCP if a UDP answer was
 // truncated) and checks the answer.
 func (p *Prober) Probe(ctx context.Context) probe.Result {
-	start := p.now()
-	res := probe.Result{Time: start.UTC()}
-	finish := func(status probe.Status, reason string) probe.Result {
-		res.Status = status
-		res.Reason = reason
-		res.Duration = p.now().Sub(start)
-		return res
-	}
-	fail := func(status probe.Status, reason string) probe.Result {
-		return finish(status, p.label+": "+reason)
-	}
+	// The exchanges fill in the timing themselves: no trace.
+	run := probe.Begin(p.now, p.label+": ", nil)
+	start, res, finish, fail := run.Start, &run.Res, run.Finish, run.Fail
 
 	m := new(dns.Msg)
 	m.SetQuestion(p.qname, p.qtype)

@@ -22,6 +22,7 @@ import (
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/probe/tlsx"
 	"github.com/tocsin/tocsin/internal/redact"
+	"github.com/tocsin/tocsin/internal/spec"
 )
 
 // Limits on what one run reads. The body kept for evaluation is at most
@@ -57,7 +58,7 @@ type Prober struct {
 	client    *http.Client
 	transport *http.Transport
 
-	statuses  probe.StatusSet
+	statuses  spec.StatusSet
 	bodyCheck *probe.BodyCheck
 	headers   []headerExpect
 	maxTime   time.Duration
@@ -88,7 +89,7 @@ func New(c *config.HTTPCheck, ts *Transports) (*Prober, error) {
 	if method == "" {
 		method = http.MethodGet
 	}
-	statuses, err := probe.ParseStatusSets(c.Expect.Status)
+	statuses, err := spec.ParseStatusSets(c.Expect.Status)
 	if err != nil {
 		return nil, fmt.Errorf("http check expect.status: %w", err)
 	}
@@ -159,19 +160,8 @@ func (p *Prober) Close() error {
 
 // Probe sends the request once and checks the response.
 func (p *Prober) Probe(ctx context.Context) probe.Result {
-	start := p.now()
-	res := probe.Result{Time: start.UTC()}
-	tr := probe.NewTrace()
-	finish := func(status probe.Status, reason string) probe.Result {
-		res.Status = status
-		res.Reason = reason
-		res.Timing = tr.Timing()
-		res.Duration = p.now().Sub(start)
-		return res
-	}
-	fail := func(status probe.Status, reason string) probe.Result {
-		return finish(status, p.target+": "+reason)
-	}
+	run := probe.Begin(p.now, p.target+": ", probe.NewTrace())
+	start, tr, res, finish, fail := run.Start, run.Trace, &run.Res, run.Finish, run.Fail
 
 	var body io.Reader
 	if p.body != "" {

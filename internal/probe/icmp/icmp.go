@@ -74,13 +74,10 @@ type socketError struct {
 
 // Probe resolves the host and sends the echo requests.
 func (p *Prober) Probe(ctx context.Context) probe.Result {
-	start := p.now()
-	res := probe.Result{Time: start.UTC()}
-	finish := func(status probe.Status, reason string) probe.Result {
-		res.Status, res.Reason = status, reason
-		res.Duration = p.now().Sub(start)
-		return res
-	}
+	// The prefix names the address once it is resolved, so the reasons
+	// carry it themselves.
+	run := probe.Begin(p.now, "", nil)
+	res, finish := &run.Res, run.Finish
 	prefix := "icmp " + p.host + ": "
 
 	ip, err := p.resolve(ctx)

@@ -93,14 +93,12 @@ func (m *match) add(e entry) {
 
 // Probe connects, lists and checks.
 func (p *Prober) Probe(ctx context.Context) probe.Result {
-	start := p.now()
-	res := probe.Result{Time: start.UTC()}
-	prefix := fmt.Sprintf("sftp %s@%s %s: ", p.dialer.User(), p.dialer.Address(), p.path)
+	// The dialer measures the timing phases: no trace.
+	run := probe.Begin(p.now, fmt.Sprintf("sftp %s@%s %s: ", p.dialer.User(), p.dialer.Address(), p.path), nil)
+	start, res := run.Start, &run.Res
 	finish := func(stage sshprobe.Stage, status probe.Status, reason string) probe.Result {
-		res.Status, res.Reason = status, prefix+reason
 		res.Metrics = append([]probe.Metric{stage.Metric()}, res.Metrics...)
-		res.Duration = p.now().Sub(start)
-		return res
+		return run.Fail(status, reason)
 	}
 	fail := func(status probe.Status, reason string) probe.Result {
 		return finish(sshprobe.StageCommand, status, "failed at sftp: "+reason)

@@ -56,15 +56,14 @@ func (p *Prober) Dialer() *Dialer { return p.dialer }
 
 // Probe connects, logs in and runs the command, reporting the stage reached.
 func (p *Prober) Probe(ctx context.Context) probe.Result {
-	start := p.now()
-	res := probe.Result{Time: start.UTC()}
+	// The dialer measures the timing phases: no trace.
+	pr := probe.Begin(p.now, "ssh "+p.dialer.Address()+": ", nil)
+	res, prefix := &pr.Res, pr.Prefix
 	finish := func(stage Stage, status probe.Status, reason string, timing probe.Timing) probe.Result {
-		res.Status, res.Reason, res.Timing = status, reason, timing
+		res.Timing = timing
 		res.Metrics = append([]probe.Metric{stage.Metric()}, res.Metrics...)
-		res.Duration = p.now().Sub(start)
-		return res
+		return pr.Finish(status, reason)
 	}
-	prefix := "ssh " + p.dialer.Address() + ": "
 
 	conn, err := p.dialer.Connect(ctx)
 	if err != nil {

@@ -72,20 +72,9 @@ func New(c *config.TCPCheck) (*Prober, error) {
 
 // Probe connects and runs the optional TLS handshake, send and expect.
 func (p *Prober) Probe(ctx context.Context) probe.Result {
-	start := p.now()
-	res := probe.Result{Time: start.UTC()}
-	tr := probe.NewTrace()
-	finish := func(status probe.Status, reason string) probe.Result {
-		res.Status = status
-		res.Reason = reason
-		res.Timing = tr.Timing()
-		res.Duration = p.now().Sub(start)
-		return res
-	}
-	fail := func(status probe.Status, reason string) probe.Result {
-		return finish(status, "tcp "+p.address+": "+reason)
-	}
-	elapsed := func() string { return probe.FormatDuration(p.now().Sub(start)) }
+	run := probe.Begin(p.now, "tcp "+p.address+": ", probe.NewTrace())
+	tr, res, finish, fail := run.Trace, &run.Res, run.Finish, run.Fail
+	elapsed := func() string { return probe.FormatDuration(run.Elapsed()) }
 
 	raw, err := probe.Dial(ctx, p.address, tr)
 	if err != nil {

@@ -71,16 +71,8 @@ func New(c *config.TLSCheck) (*Prober, error) {
 // Probe connects, runs the STARTTLS dialogue when configured, completes the
 // handshake and grades the certificate.
 func (p *Prober) Probe(ctx context.Context) probe.Result {
-	start := p.now()
-	res := probe.Result{Time: start.UTC()}
-	tr := probe.NewTrace()
-	fail := func(status probe.Status, reason string) probe.Result {
-		res.Status = status
-		res.Reason = "tls " + p.address + ": " + reason
-		res.Timing = tr.Timing()
-		res.Duration = p.now().Sub(start)
-		return res
-	}
+	run := probe.Begin(p.now, "tls "+p.address+": ", probe.NewTrace())
+	start, tr, res, fail := run.Start, run.Trace, &run.Res, run.Fail
 
 	conn, err := probe.Dial(ctx, p.address, tr)
 	if err != nil {
@@ -127,11 +119,7 @@ func (p *Prober) Probe(ctx context.Context) probe.Result {
 	if status != probe.OK {
 		return fail(status, reason)
 	}
-	res.Status = probe.OK
-	res.Reason = tls.VersionName(state.Version) + ", " + reason
-	res.Timing = tr.Timing()
-	res.Duration = p.now().Sub(start)
-	return res
+	return run.Finish(probe.OK, tls.VersionName(state.Version)+", "+reason)
 }
 
 // CertDaysMetric is the perfdata for the days a certificate has left, with

@@ -38,26 +38,20 @@ func NewCheck(kind, address, tlsMode string, tc *config.TLSClient, user, pass st
 // Run is one run of a Check: the result being built and the trace of its
 // connection.
 type Run struct {
-	c     *Check
-	Start time.Time
-	Trace *probe.Trace
-	Res   probe.Result
+	*probe.Run
+	c *Check
 }
 
-// Begin starts a run now.
+// Begin starts a run now, traced, with the kind and address as the prefix
+// of its reasons.
 func (c *Check) Begin() *Run {
-	start := c.Now()
-	return &Run{c: c, Start: start, Trace: probe.NewTrace(), Res: probe.Result{Time: start.UTC()}}
+	return &Run{Run: probe.Begin(c.Now, c.Kind+" "+c.Srv.Address+": ", probe.NewTrace()), c: c}
 }
 
 // Done ends the run with a status and a reason, which gets the kind and
 // address in front and loses any credential.
 func (r *Run) Done(st probe.Status, reason string) probe.Result {
-	r.Res.Status = st
-	r.Res.Reason = r.c.Redact.Clean(r.c.Kind + " " + r.c.Srv.Address + ": " + reason)
-	r.Res.Timing = r.Trace.Timing()
-	r.Res.Duration = r.c.Now().Sub(r.Start)
-	return r.Res
+	return r.Finish(st, r.c.Redact.Clean(r.Prefix+reason))
 }
 
 // DialFailed ends a run whose connection failed: a certificate that is

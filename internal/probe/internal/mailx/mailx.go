@@ -289,3 +289,12 @@ func ExpiredCert(err error, now time.Time) (*x509.Certificate, bool) {
 	}
 	return nil, false
 }
+
+// TLSNote names STARTTLS in a mail monitor's target; implicit TLS and plain
+// text show in the port.
+func TLSNote(mode string) string {
+	if mode == config.MailTLSStartTLS {
+		return " (STARTTLS)"
+	}
+	return ""
+}

@@ -11,9 +11,9 @@ import (
 	"github.com/tocsin/tocsin/internal/testkit"
 )
 
-// TestCLICheckRemoteKinds runs `tocsin check` on ssh, sftp and command
+// TestCLICheckHostKinds runs `tocsin check` on ssh, sftp and command
 // monitors and checks that no secret reaches its output.
-func TestCLICheckRemoteKinds(t *testing.T) {
+func TestCLICheckHostKinds(t *testing.T) {
 	const password = "Cli-Secret-9f2c"
 	srv := testkit.NewSSHServer(t, "export", password, nil)
 	dir := t.TempDir()

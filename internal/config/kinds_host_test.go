@@ -7,9 +7,9 @@ import (
 	"testing"
 )
 
-// TestRemoteKindErrorsHideSecrets checks that no password or passphrase
+// TestHostKindErrorsHideSecrets checks that no password or passphrase
 // written in a bad file reaches an error message.
-func TestRemoteKindErrorsHideSecrets(t *testing.T) {
+func TestHostKindErrorsHideSecrets(t *testing.T) {
 	_, err := Load(filepath.Join("testdata", "bad", "remote_kinds.yaml"))
 	if err == nil {
 		t.Fatal("the bad file loaded")

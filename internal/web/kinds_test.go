@@ -9,9 +9,9 @@ import (
 	"github.com/tocsin/tocsin/internal/probe"
 )
 
-// TestRemoteMonitorDetails shows the last run of an sftp monitor, its
+// TestHostMonitorDetails shows the last run of an sftp monitor, its
 // metrics and its target on the page and in the API, without its secrets.
-func TestRemoteMonitorDetails(t *testing.T) {
+func TestHostMonitorDetails(t *testing.T) {
 	const password = "Ui-Secret-77aa"
 	e := newEnv(t, nil)
 	last := probe.Result{MonitorID: "export", Time: e.clock.Now(), Status: probe.Critical,

@@ -15,7 +15,7 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// This file holds the blocks of the remote-access monitor kinds: ssh, sftp,
+// This file holds the blocks of the host and command monitor kinds: ssh, sftp,
 // icmp and command.
 
 // SSHConnection is how a probe reaches and logs in to an SSH server. The
@@ -127,7 +127,7 @@ type CommandCheck struct {
 	Dir string `yaml:"dir"`
 }
 
-// Defaults of the remote kinds.
+// Defaults of the host and command kinds.
 const (
 	DefaultSSHPort            = "22"
 	DefaultICMPCount          = 3
@@ -439,33 +439,19 @@ func pathErrCause(err error) error {
 	return err
 }
 
-// remoteBlocks reports which remote-kind blocks are set on m.
-func (m *Monitor) remoteBlocks() map[string]bool {
-	return map[string]bool{"ssh": m.SSH != nil, "sftp": m.SFTP != nil, "icmp": m.ICMP != nil, "command": m.Command != nil}
-}
-
-// remoteValidate returns the problems in m's remote-kind block, if any.
-func (m *Monitor) remoteValidate() []FieldError {
-	switch {
-	case m.Type == "ssh" && m.SSH != nil:
-		return m.SSH.Validate()
-	case m.Type == "sftp" && m.SFTP != nil:
-		return m.SFTP.Validate()
-	case m.Type == "icmp" && m.ICMP != nil:
-		errs := m.ICMP.Validate()
-		c := m.ICMP
-		if span := time.Duration(c.Count) * c.PacketInterval.D(); c.Count > 0 && c.PacketInterval > 0 && m.Timeout > 0 && span >= m.Timeout.D() {
-			errs = append(errs, FieldError{Field: "count", Message: fmt.Sprintf("%d echo requests %s apart take %s, which does not fit in the monitor's timeout %s", c.Count, c.PacketInterval, span, m.Timeout)})
-		}
-		return errs
-	case m.Type == "command" && m.Command != nil:
-		return m.Command.Validate()
+// icmpProblems is Validate of the icmp block plus the check that its echo
+// requests fit in the monitor's timeout.
+func icmpProblems(m *Monitor) []FieldError {
+	errs := m.ICMP.Validate()
+	c := m.ICMP
+	if span := time.Duration(c.Count) * c.PacketInterval.D(); c.Count > 0 && c.PacketInterval > 0 && m.Timeout > 0 && span >= m.Timeout.D() {
+		errs = append(errs, FieldError{Field: "count", Message: fmt.Sprintf("%d echo requests %s apart take %s, which does not fit in the monitor's timeout %s", c.Count, c.PacketInterval, span, m.Timeout)})
 	}
-	return nil
+	return errs
 }
 
-// remoteSecrets reads the *_file secrets of the remote-kind blocks.
-func (l *loader) remoteSecrets(m *Monitor, p string) {
+// hostSecrets reads the *_file secrets of the host and command blocks.
+func (l *loader) hostSecrets(m *Monitor, p string) {
 	conn := func(c *SSHConnection, block string) {
 		bp := p + "." + block
 		l.readSecret(bp, "password_file", &c.Password, &c.PasswordFile)
@@ -480,34 +466,35 @@ func (l *loader) remoteSecrets(m *Monitor, p string) {
 	}
 }
 
-// remoteDefaults fills in the defaults of the remote-kind blocks.
-func (l *loader) remoteDefaults(m *Monitor, p string) {
-	if s := m.SFTP; s != nil {
-		setInt(&s.MinCount, 1, l.ix.has(p+".sftp.min_count"))
+// sftpDefaults fills in the defaults of an sftp block.
+func sftpDefaults(l *loader, m *Monitor, p string) {
+	setInt(&m.SFTP.MinCount, 1, l.ix.has(p+".sftp.min_count"))
+}
+
+// icmpDefaults fills in the defaults of an icmp block.
+func icmpDefaults(l *loader, m *Monitor, p string) {
+	c := m.ICMP
+	setInt(&c.Count, DefaultICMPCount, l.ix.has(p+".icmp.count"))
+	setDuration(&c.PacketInterval, DefaultICMPPacketInterval, l.ix.has(p+".icmp.packet_interval"))
+	if c.WarnLoss == nil {
+		v := DefaultICMPWarnLoss
+		if c.CritLoss != nil {
+			v = min(v, *c.CritLoss)
+		}
+		c.WarnLoss = &v
 	}
-	if c := m.ICMP; c != nil {
-		setInt(&c.Count, DefaultICMPCount, l.ix.has(p+".icmp.count"))
-		setDuration(&c.PacketInterval, DefaultICMPPacketInterval, l.ix.has(p+".icmp.packet_interval"))
-		if c.WarnLoss == nil {
-			v := DefaultICMPWarnLoss
-			if c.CritLoss != nil {
-				v = min(v, *c.CritLoss)
-			}
-			c.WarnLoss = &v
-		}
-		if c.CritLoss == nil {
-			v := max(DefaultICMPCritLoss, *c.WarnLoss)
-			c.CritLoss = &v
-		}
-		if c.Privileged == "" {
-			c.Privileged = "auto"
-		}
+	if c.CritLoss == nil {
+		v := max(DefaultICMPCritLoss, *c.WarnLoss)
+		c.CritLoss = &v
+	}
+	if c.Privileged == "" {
+		c.Privileged = "auto"
 	}
 }
 
-// remotePaths anchors the relative paths of the remote-kind blocks at the
+// hostPaths anchors the relative paths of the host and command blocks at the
 // config file's folder. A bare command name is left for PATH.
-func (l *loader) remotePaths(m *Monitor) {
+func (l *loader) hostPaths(m *Monitor) {
 	if c := m.Command; c != nil {
 		if strings.ContainsRune(c.Path, '/') {
 			c.Path = l.resolve(c.Path)

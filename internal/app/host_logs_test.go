@@ -32,10 +32,10 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// TestRemoteSecretsStayOutOfLogs runs a server with an ssh monitor whose
+// TestHostSecretsStayOutOfLogs runs a server with an ssh monitor whose
 // login is refused and checks the logs, the API and /metrics for the
 // password.
-func TestRemoteSecretsStayOutOfLogs(t *testing.T) {
+func TestHostSecretsStayOutOfLogs(t *testing.T) {
 	const password = "Log-Secret-31c7"
 	srv := testkit.NewSSHServer(t, "backup", "another-password", nil)
 	path := filepath.Join(t.TempDir(), "tocsin.yaml")

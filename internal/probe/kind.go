@@ -1,0 +1,118 @@
+package probe
+
+import (
+	"fmt"
+	"net"
+
+	"github.com/tocsin/tocsin/internal/config"
+)
+
+// Kind is one probe kind as the rest of Tocsin sees it: the monitor type it
+// runs, how its prober is built from a monitor's configuration, which host
+// it loads, and how a page describes it. Each kind package exports one, and
+// internal/probe/kinds lists them all; nothing else switches on the type.
+// The configuration block itself (its keys, defaults and validation) stays
+// in internal/config, which is upstream of every probe.
+type Kind struct {
+	// Name is the monitor type: the value of `type:` and the key of the
+	// monitor's block.
+	Name string
+	// Build makes the prober of a monitor of this kind. m has passed
+	// config validation; Build may still fail (a CA file that vanished).
+	Build func(m *config.Monitor) (Prober, error)
+	// Host is the key of the per-host concurrency limit: the host the
+	// monitor talks to.
+	Host func(m *config.Monitor) string
+	// Target says in a few words what the monitor looks at, for pages, the
+	// API and the search. It must leave out secrets it knows of (a
+	// command's arguments); URL credentials are removed by the caller.
+	Target func(m *config.Monitor) string
+	// Metric, when set, shows one of the kind's metrics in its own words
+	// (the stage of an ssh run by name); ok false falls back to the value
+	// with its unit.
+	Metric func(m Metric) (text string, ok bool)
+}
+
+// Built adapts a kind package's constructor, which returns its concrete
+// prober, to Kind.Build: on error the Prober is nil, not a nil pointer in a
+// non-nil interface.
+func Built[P Prober](p P, err error) (Prober, error) {
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// HostOf is the host part of a host:port address, or addr itself when it
+// has no port.
+func HostOf(addr string) string {
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		return h
+	}
+	return addr
+}
+
+// Kinds is the table of probe kinds by name. It is read-only once built.
+type Kinds struct {
+	byName map[string]Kind
+	names  []string
+}
+
+// NewKinds builds the table from kinds listed once each.
+func NewKinds(kinds ...Kind) *Kinds {
+	t := &Kinds{byName: make(map[string]Kind, len(kinds))}
+	for _, k := range kinds {
+		if _, dup := t.byName[k.Name]; dup {
+			panic("probe: kind " + k.Name + " listed twice")
+		}
+		t.byName[k.Name] = k
+		t.names = append(t.names, k.Name)
+	}
+	return t
+}
+
+// Names lists the kinds in the order they were listed.
+func (t *Kinds) Names() []string { return append([]string(nil), t.names...) }
+
+// Kind returns the kind named name.
+func (t *Kinds) Kind(name string) (Kind, bool) {
+	k, ok := t.byName[name]
+	return k, ok
+}
+
+// Build makes the prober of m from its kind.
+func (t *Kinds) Build(m *config.Monitor) (Prober, error) {
+	k, ok := t.byName[m.Type]
+	if !ok {
+		return nil, fmt.Errorf("unknown monitor type %q", m.Type)
+	}
+	return k.Build(m)
+}
+
+// Host is the per-host limit key of m; the monitor's id when its kind is
+// unknown.
+func (t *Kinds) Host(m *config.Monitor) string {
+	if k, ok := t.byName[m.TypeName()]; ok && k.Host != nil {
+		return k.Host(m)
+	}
+	return m.ID
+}
+
+// Target says what m looks at; "" when its kind is unknown.
+func (t *Kinds) Target(m config.Monitor) string {
+	if k, ok := t.byName[m.TypeName()]; ok && k.Target != nil {
+		return k.Target(&m)
+	}
+	return ""
+}
+
+// FormatMetric shows a metric of a monitor of type kind: in the kind's own
+// words when it has them, else its value with its unit.
+func (t *Kinds) FormatMetric(kind string, m Metric) string {
+	if k, ok := t.byName[kind]; ok && k.Metric != nil {
+		if s, ok := k.Metric(m); ok {
+			return s
+		}
+	}
+	return m.Text()
+}

@@ -1,0 +1,48 @@
+// Package kinds lists every probe kind. It is the one place that imports
+// them all: adding a kind is a package under internal/probe and one line
+// here (and its block in internal/config, which is upstream of every probe).
+package kinds
+
+import (
+	"github.com/tocsin/tocsin/internal/probe"
+	"github.com/tocsin/tocsin/internal/probe/command"
+	"github.com/tocsin/tocsin/internal/probe/dnsx"
+	"github.com/tocsin/tocsin/internal/probe/httpx"
+	"github.com/tocsin/tocsin/internal/probe/icmp"
+	"github.com/tocsin/tocsin/internal/probe/imap"
+	"github.com/tocsin/tocsin/internal/probe/mailloop"
+	"github.com/tocsin/tocsin/internal/probe/pop3"
+	"github.com/tocsin/tocsin/internal/probe/sftp"
+	"github.com/tocsin/tocsin/internal/probe/smtp"
+	"github.com/tocsin/tocsin/internal/probe/ssh"
+	"github.com/tocsin/tocsin/internal/probe/tcp"
+	"github.com/tocsin/tocsin/internal/probe/tlsx"
+)
+
+// Deps is what the probers of some kinds share across monitors and reloads.
+// The zero value gives every prober its own (for one-off runs).
+type Deps struct {
+	// Transports pools HTTP connections between monitors.
+	Transports *httpx.Transports
+	// Ledger keeps the mail loop's mails in flight.
+	Ledger mailloop.Ledger
+}
+
+// All returns the table of every probe kind, in the order of
+// config.MonitorTypes.
+func All(d Deps) *probe.Kinds {
+	return probe.NewKinds(
+		httpx.Kind(d.Transports),
+		tcp.Kind(),
+		tlsx.Kind(),
+		dnsx.Kind(),
+		mailloop.Kind(d.Ledger),
+		smtp.Kind(),
+		imap.Kind(),
+		pop3.Kind(),
+		ssh.Kind(),
+		sftp.Kind(),
+		icmp.Kind(),
+		command.Kind(),
+	)
+}

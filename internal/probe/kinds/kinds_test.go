@@ -1,0 +1,132 @@
+package kinds
+
+import (
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/probe"
+)
+
+func TestHostAndCommandHosts(t *testing.T) {
+	kinds := All(Deps{})
+	for _, tc := range []struct {
+		m    config.Monitor
+		want string
+	}{
+		{config.Monitor{ID: "a", SSH: &config.SSHCheck{SSHConnection: config.SSHConnection{Address: "files.example.org"}}}, "files.example.org"},
+		{config.Monitor{ID: "b", SFTP: &config.SFTPCheck{SSHConnection: config.SSHConnection{Address: "[2001:db8::1]:2222"}}}, "2001:db8::1"},
+		{config.Monitor{ID: "c", ICMP: &config.ICMPCheck{Host: "192.0.2.1"}}, "192.0.2.1"},
+		{config.Monitor{ID: "d", Command: &config.CommandCheck{Path: "/bin/true"}}, "localhost"},
+	} {
+		if got := kinds.Host(&tc.m); got != tc.want {
+			t.Errorf("Host(%s) = %q, want %q", tc.m.ID, got, tc.want)
+		}
+	}
+}
+
+// TestEveryMonitorTypeHasOneKind checks that the registry and the
+// configuration list the same types in the same order, and that every kind
+// says how to build, place and describe its monitors.
+func TestEveryMonitorTypeHasOneKind(t *testing.T) {
+	kinds := All(Deps{})
+	if got, want := kinds.Names(), config.MonitorTypes; !slices.Equal(got, want) {
+		t.Fatalf("kinds %v, config types %v", got, want)
+	}
+	for _, name := range kinds.Names() {
+		k, _ := kinds.Kind(name)
+		if k.Build == nil || k.Host == nil || k.Target == nil {
+			t.Errorf("kind %s lacks Build, Host or Target", name)
+		}
+	}
+}
+
+// TestUnknownType checks what a monitor of no known kind gets: an error
+// instead of a prober, its id as host, no target, plain metrics.
+func TestUnknownType(t *testing.T) {
+	kinds := All(Deps{})
+	m := config.Monitor{ID: "x", Type: "gopher"}
+	if p, err := kinds.Build(&m); err == nil || p != nil || err.Error() != `unknown monitor type "gopher"` {
+		t.Errorf("Build = %v, %v", p, err)
+	}
+	if h := kinds.Host(&m); h != "x" {
+		t.Errorf("Host = %q", h)
+	}
+	if s := kinds.Target(m); s != "" {
+		t.Errorf("Target = %q", s)
+	}
+	if s := kinds.FormatMetric("gopher", probe.Metric{Name: "loss", Value: 12.5, Unit: "%"}); s != "12.5%" {
+		t.Errorf("FormatMetric = %q", s)
+	}
+}
+
+// TestBuildErrorIsNil checks that a kind whose prober cannot be built
+// returns a nil Prober, not a nil pointer inside a non-nil interface.
+func TestBuildErrorIsNil(t *testing.T) {
+	m := config.Monitor{ID: "t", Type: "tcp", TCP: &config.TCPCheck{}}
+	p, err := All(Deps{}).Build(&m)
+	if err == nil || p != nil {
+		t.Fatalf("Build = %#v, %v; want nil and an error", p, err)
+	}
+}
+
+// TestTargets shows what each kind says a monitor looks at.
+func TestTargets(t *testing.T) {
+	kinds := All(Deps{})
+	for _, tc := range []struct {
+		m    config.Monitor
+		want string
+	}{
+		{config.Monitor{Type: "http", HTTP: &config.HTTPCheck{URL: "https://x.example/health", Method: "GET"}}, "https://x.example/health"},
+		{config.Monitor{Type: "http", HTTP: &config.HTTPCheck{URL: "https://x.example/", Method: "POST"}}, "POST https://x.example/"},
+		{config.Monitor{Type: "tls", TLS: &config.TLSCheck{Address: "mx.example:25", StartTLS: "smtp"}}, "mx.example:25 (STARTTLS smtp)"},
+		{config.Monitor{Type: "dns", DNS: &config.DNSCheck{Name: "example.org", Server: "192.0.2.53"}}, "example.org A @192.0.2.53"},
+		{config.Monitor{Type: "smtp", SMTP: &config.SMTPCheck{Address: "mx.example:587", TLS: "starttls"}}, "mx.example:587 (STARTTLS)"},
+		{config.Monitor{Type: "imap", IMAP: &config.IMAPCheck{Address: "mail.example:993", TLS: "tls", Username: "u", Mailbox: "INBOX"}}, "mail.example:993 INBOX"},
+		{config.Monitor{Type: "mailloop", MailLoop: &config.MailLoopCheck{Mode: "roundtrip",
+			SMTP: &config.MailLoopSMTP{Address: "smtp.example:587"}, IMAP: &config.MailLoopIMAP{Address: "imap.example:993", Mailbox: "INBOX"}}},
+			"smtp smtp.example:587 → imap imap.example:993 INBOX"},
+		{config.Monitor{Type: "ssh", SSH: &config.SSHCheck{SSHConnection: config.SSHConnection{Address: "h.example", User: "u", Password: "secret"}, Command: "uptime"}}, "u@h.example:22 (runs a command)"},
+		{config.Monitor{Type: "command", Command: &config.CommandCheck{Path: "/bin/check", Args: []string{"--password", "secret"}}}, "/bin/check"},
+		// Without a type, the one block says which kind it is.
+		{config.Monitor{TCP: &config.TCPCheck{Address: "db.example:5432"}}, "db.example:5432"},
+	} {
+		if got := kinds.Target(tc.m); got != tc.want {
+			t.Errorf("Target(%s) = %q, want %q", tc.m.TypeName(), got, tc.want)
+		}
+	}
+}
+
+// TestImportsFollowTheFlow fails when the configuration depends on a probe
+// package, even through another package, or the web layer imports a probe
+// kind: both are upstream or
+// beside the kinds, which reach them only through this registry.
+func TestImportsFollowTheFlow(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	const mod = "github.com/tocsin/tocsin/internal/"
+	for _, tc := range []struct {
+		pkg   string
+		args  []string // go list flags: every dependency, or only direct imports
+		allow func(dep string) bool
+		rule  string
+	}{
+		{mod + "config", []string{"-deps"}, func(dep string) bool { return !strings.HasPrefix(dep, mod+"probe") },
+			"config is upstream of every probe: it must not import internal/probe or a probe kind"},
+		{mod + "web", []string{"-f", `{{join .Imports "\n"}}`}, func(dep string) bool { return dep == mod+"probe" || !strings.HasPrefix(dep, mod+"probe/") },
+			"web shows kinds through the registry passed in (web.Options.Kinds): it must not import a probe kind"},
+	} {
+		out, err := exec.Command("go", append(append([]string{"list"}, tc.args...), tc.pkg)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list %s: %v\n%s", tc.pkg, err, out)
+		}
+		for dep := range strings.FieldsSeq(string(out)) {
+			if !tc.allow(dep) {
+				t.Errorf("%s imports %s: %s", tc.pkg, dep, tc.rule)
+			}
+		}
+	}
+}

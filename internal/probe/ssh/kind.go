@@ -1,0 +1,50 @@
+package ssh
+
+import (
+	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/probe"
+)
+
+// Kind is the ssh probe kind.
+func Kind() probe.Kind {
+	return probe.Kind{
+		Name:  "ssh",
+		Build: func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(m.SSH)) },
+		Host:  func(m *config.Monitor) string { return probe.HostOf(config.SSHAddress(m.SSH.Address)) },
+		Target: func(m *config.Monitor) string {
+			if m.SSH.Command != "" {
+				return Login(m.SSH.SSHConnection) + " (runs a command)"
+			}
+			return Login(m.SSH.SSHConnection)
+		},
+		Metric: StageMetric("ssh"),
+	}
+}
+
+// Login shows who logs in where: user@host:port, or host:port without a
+// user. It never shows a credential.
+func Login(c config.SSHConnection) string {
+	addr := config.SSHAddress(c.Address)
+	if c.User != "" {
+		return c.User + "@" + addr
+	}
+	return addr
+}
+
+// StageMetric shows the "stage" metric of an ssh or sftp run by name; the
+// command stage of an sftp run is "sftp".
+func StageMetric(kind string) func(probe.Metric) (string, bool) {
+	return func(m probe.Metric) (string, bool) {
+		if m.Name != "stage" {
+			return "", false
+		}
+		i := int(m.Value)
+		if float64(i) != m.Value || i < 0 || i > int(StageDone) {
+			return "", false
+		}
+		if kind == "sftp" && Stage(i) == StageCommand {
+			return "sftp", true
+		}
+		return Stage(i).String(), true
+	}
+}

@@ -1,0 +1,37 @@
+package web
+
+import (
+	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/probe"
+	"github.com/tocsin/tocsin/internal/redact"
+)
+
+// Kinds describes monitors in the words of their probe kind, for pages, the
+// API and the search. The app passes the probe kind registry; web imports
+// no probe kind itself.
+type Kinds interface {
+	// Target says in a few words what m looks at, without the secrets
+	// its kind knows of.
+	Target(m config.Monitor) string
+	// FormatMetric shows one metric of a monitor of type monitorType.
+	FormatMetric(monitorType string, m probe.Metric) string
+}
+
+// plainKinds is Kinds when none is given: no targets, metrics as values
+// with their units.
+type plainKinds struct{}
+
+func (plainKinds) Target(config.Monitor) string { return "" }
+
+func (plainKinds) FormatMetric(_ string, m probe.Metric) string { return m.Text() }
+
+// target says in a few words what a monitor looks at, without
+// credentials: every page, the API and the search show this.
+func (s *Server) target(m config.Monitor) string {
+	return redact.Target(s.opts.Kinds.Target(m))
+}
+
+// formatMetric shows a metric's value in its kind's words.
+func (s *Server) formatMetric(monitorType string, m probe.Metric) string {
+	return s.opts.Kinds.FormatMetric(monitorType, m)
+}
