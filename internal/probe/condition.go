@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/tocsin/tocsin/internal/text"
 )
 
 // StatusSet is a set of accepted HTTP status codes, built from single codes
@@ -246,9 +248,9 @@ func CheckCertExpiry(notAfter, now time.Time, minDays, warnDays int) (Status, st
 		if ago == 0 {
 			return Critical, fmt.Sprintf("certificate expired today (%s)", date)
 		}
-		return Critical, fmt.Sprintf("certificate expired %s ago (%s)", plural(ago, "day"), date)
+		return Critical, fmt.Sprintf("certificate expired %s ago (%s)", text.Plural(ago, "day"), date)
 	}
-	desc := fmt.Sprintf("certificate expires in %s (%s)", plural(days, "day"), date)
+	desc := fmt.Sprintf("certificate expires in %s (%s)", text.Plural(days, "day"), date)
 	switch {
 	case minDays > 0 && days < minDays:
 		return Critical, fmt.Sprintf("%s, minimum %d", desc, minDays)
@@ -256,13 +258,6 @@ func CheckCertExpiry(notAfter, now time.Time, minDays, warnDays int) (Status, st
 		return Warning, fmt.Sprintf("%s, warning below %d", desc, warnDays)
 	}
 	return OK, desc
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return strconv.Itoa(n) + " " + word + "s"
 }
 
 // FormatDuration rounds d for reasons: "38ms", "1.2s", "850µs".
