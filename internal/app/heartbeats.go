@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/heartbeat"
+	"github.com/tocsin/tocsin/internal/heartbeat/schedule"
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/web"
@@ -95,12 +97,27 @@ func (a *App) applyHeartbeats(cfg *config.Config) {
 	for i := range hbs {
 		h := &hbs[i]
 		defs[i] = heartbeat.Definition{ID: h.ID, UUID: h.UUID, Slug: h.Slug, Name: h.Name, Service: h.Service,
-			Schedule: h.Schedule(), MaxRuntime: h.MaxRuntime.D(), Stored: stored[h.ID]}
+			Schedule: heartbeatSchedule(h), MaxRuntime: h.MaxRuntime.D(), Stored: stored[h.ID]}
 	}
 	p := cfg.Server.Pings
 	a.hb.SetLimits(heartbeat.Limits{PingKey: p.Key, BodyLimit: p.BodyLimit, HeartbeatRate: p.HeartbeatRate, ClientRate: p.ClientRate,
 		MaxSlugHeartbeats: p.MaxHeartbeatsPerKey, CreateRate: p.CreateRate, ClientCreateRate: p.ClientCreateRate})
 	a.hb.SetDefinitions(defs)
+}
+
+// heartbeatSchedule returns the schedule of a valid heartbeat; an unknown
+// timezone reads as UTC.
+func heartbeatSchedule(h *config.Heartbeat) schedule.Schedule {
+	s := schedule.Schedule{Period: h.Period.D(), Grace: h.Grace.D()}
+	if h.Cron != "" {
+		s.Period = 0
+		s.Cron = h.Cron
+		s.Location, _ = schedule.LoadLocation(h.Timezone)
+		if s.Location == nil {
+			s.Location = time.UTC
+		}
+	}
+	return s
 }
 
 // createHeartbeat validates, stores and starts watching a heartbeat made

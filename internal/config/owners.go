@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tocsin/tocsin/internal/heartbeat/schedule"
+	"github.com/tocsin/tocsin/internal/cron"
 )
 
 // Owner kinds.
@@ -92,7 +92,7 @@ func (e *EmailConfig) Location(c *Config) *time.Location {
 		}
 		zone = tz
 	}
-	loc, err := schedule.LoadLocation(zone)
+	loc, err := cron.LoadLocation(zone)
 	if err != nil || loc == time.UTC {
 		return nil
 	}
