@@ -137,7 +137,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		return nil, fmt.Errorf("opening the %s store: %w", cfg.Storage.Driver, err)
 	}
 	a.store = st
-	a.deps.ledger = st
+	a.deps.ledger = mailLedger{st}
 
 	states, err := st.MonitorStates(ctx)
 	if err != nil {
