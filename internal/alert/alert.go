@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/notify"
@@ -54,7 +55,7 @@ func Notifications(cfg *config.Config, t monitor.Transition, newID func() string
 	if svc, ok := cfg.Service(m.Service); ok && m.Service != "" {
 		ev.ServiceName = svc.Name
 		ev.ServiceDescription = svc.Description
-		ev.Owners = cfg.ServiceOwners(m.Service)
+		ev.Owners = catalog.ServiceOwners(cfg, m.Service)
 	}
 
 	var out []store.OutboxMessage

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/heartbeat"
 	"github.com/tocsin/tocsin/internal/heartbeat/mailping"
@@ -80,6 +81,7 @@ type App struct {
 
 	mu         sync.RWMutex
 	cfg        *config.Config
+	cat        *catalog.Catalog // built from cfg, swapped with it
 	cfgStatus  web.ConfigStatus
 	cfgModTime time.Time
 	reloadMu   sync.Mutex
@@ -122,6 +124,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		now:        o.Now,
 		registry:   prometheus.NewRegistry(),
 		cfg:        cfg,
+		cat:        catalog.New(cfg),
 		cfgModTime: modTime,
 		owner:      leaseOwner(host, o.ConfigPath, cfg.Storage.DSN),
 		deps:       proberDeps{transports: httpx.NewTransports()},
@@ -421,6 +424,7 @@ func (a *App) swap(next *config.Config, modTime time.Time) error {
 	}
 	a.mu.Lock()
 	a.cfg = next
+	a.cat = catalog.New(next)
 	a.cfgModTime = modTime
 	a.cfgStatus = web.ConfigStatus{Path: next.Path, LoadedAt: a.now().UTC()}
 	a.mu.Unlock()
