@@ -11,14 +11,14 @@ import (
 const ownersConfig = `
 people:
   - {id: alice, name: Alice Example, email: alice@example.com, timezone: Europe/Paris}
-  - {id: bob, email: Bob@Example.com, timezone: Europe/Paris}
-  - {id: carol, name: Carol, timezone: America/New_York, email: carol@example.com}
+  - {id: bob, email: Bob@Example.com}
+  - {id: carol, name: Carol, email: carol@example.com}
   - {id: dan, name: Dan}
   - {id: erin, email: "Erin E. <erin@example.com>"}
 teams:
+  - {id: web, name: Web, members: [dan, carol]}
   - {id: ops, name: Operations, members: [bob, dan]}
   - {id: empty}
-  - {id: web, name: Web, members: [dan, carol]}
 channels:
   - {id: pager, type: webhook, webhook: {url: "https://example.com/hook"}}
 services:
@@ -98,7 +98,7 @@ func TestCatalogLookups(t *testing.T) {
 
 	people := map[string]Person{
 		"alice": {ID: "alice", Name: "Alice Example", Email: "alice@example.com", Timezone: "Europe/Paris"},
-		"dan":   {ID: "dan", Name: "Dan", Teams: []string{"ops", "web"}},
+		"dan":   {ID: "dan", Name: "Dan", Teams: []string{"web", "ops"}},
 		"erin":  {ID: "erin", Name: "erin", Email: "erin@example.com"},
 	}
 	for id, want := range people {
