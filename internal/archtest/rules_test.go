@@ -45,9 +45,9 @@ var rules = []rule{
 		may:   leaves,
 	},
 	{
-		words: "probe is the base every probe kind builds on (Prober, Result, conditions): it imports no probe kind, no config, only shared leaves",
+		words: "probe is the base every probe kind builds on (Prober, Result, conditions, the kind registry): it imports no probe kind, only config and shared leaves",
 		pkgs:  []string{"internal/probe"},
-		may:   leaves,
+		may:   cat([]string{"internal/config"}, leaves),
 	},
 	{
 		words: "probe kinds know nothing of alerts: internal/probe/... may not import alert, notify, engine, monitor, store, heartbeat, catalog, scheduler, web or app; a kind uses probe, its config block, other kinds' helpers and shared leaves",
@@ -94,6 +94,11 @@ var rules = []rule{
 		words: "heartbeat turns pings and missed deadlines into Results: it imports probe, the store's interfaces and shared leaves; no config, no probe kind, no alert, no web",
 		pkgs:  []string{"internal/heartbeat/..."},
 		may:   cat([]string{"internal/heartbeat/...", "internal/probe"}, storeContracts, leaves),
+	},
+	{
+		words: "the heartbeat roster joins the heartbeats of the config file and of the store: like heartbeat, and it reads config",
+		pkgs:  []string{"internal/heartbeat/roster"},
+		may:   cat([]string{"internal/heartbeat/...", "internal/probe", "internal/config"}, storeContracts, leaves),
 	},
 	{
 		words: "scheduler decides when monitors run: it imports shared leaves only",
