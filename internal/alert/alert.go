@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/notify"
@@ -66,7 +67,7 @@ func Raise(cfg *config.Config, t monitor.Transition, baseURL string) (Alert, boo
 	if svc, ok := cfg.Service(m.Service); ok && m.Service != "" {
 		ev.ServiceName = svc.Name
 		ev.ServiceDescription = svc.Description
-		ev.Owners = cfg.ServiceOwners(m.Service)
+		ev.Owners = catalog.ServiceOwners(cfg, m.Service)
 	}
 
 	a := Alert{Event: ev}

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tocsin/tocsin/internal/alert"
+	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/notify"
@@ -57,9 +58,9 @@ func TestNotificationsCarryServiceOwnersAndDescription(t *testing.T) {
 	if e.ServiceDescription != "The public shop." {
 		t.Errorf("ServiceDescription = %q", e.ServiceDescription)
 	}
-	want := []config.Owner{
+	want := []catalog.Owner{
 		{ID: "alice", Name: "Alice Example", Kind: "person", Email: "alice@example.com"},
-		{ID: "ops", Name: "Operations", Kind: "team", Members: []config.Owner{{ID: "bob", Name: "Bob", Kind: "person", Email: "bob@example.com"}}},
+		{ID: "ops", Name: "Operations", Kind: "team", Members: []catalog.Owner{{ID: "bob", Name: "Bob", Kind: "person", Email: "bob@example.com"}}},
 	}
 	if diff := cmp.Diff(want, e.Owners); diff != "" {
 		t.Errorf("Owners (-want +got):\n%s", diff)

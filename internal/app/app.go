@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/engine"
 	"github.com/tocsin/tocsin/internal/heartbeat"
@@ -83,6 +84,7 @@ type App struct {
 
 	mu         sync.RWMutex
 	cfg        *config.Config
+	cat        *catalog.Catalog // built from cfg, swapped with it
 	cfgStatus  web.ConfigStatus
 	cfgModTime time.Time
 	reloadMu   sync.Mutex
@@ -124,6 +126,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		now:        o.Now,
 		registry:   prometheus.NewRegistry(),
 		cfg:        cfg,
+		cat:        catalog.New(cfg),
 		cfgModTime: modTime,
 		owner:      leaseOwner(host, o.ConfigPath, cfg.Storage.DSN),
 	}
@@ -138,7 +141,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		return nil, fmt.Errorf("opening the %s store: %w", cfg.Storage.Driver, err)
 	}
 	a.store = st
-	a.kinds = probekinds.All(probekinds.Deps{Transports: httpx.NewTransports(), Ledger: st})
+	a.kinds = probekinds.All(probekinds.Deps{Transports: httpx.NewTransports(), Ledger: mailLedger{st}})
 
 	states, err := st.MonitorStates(ctx)
 	if err != nil {
@@ -425,6 +428,7 @@ func (a *App) swap(next *config.Config, modTime time.Time) error {
 	}
 	a.mu.Lock()
 	a.cfg = next
+	a.cat = catalog.New(next)
 	a.cfgModTime = modTime
 	a.cfgStatus = web.ConfigStatus{Path: next.Path, LoadedAt: a.now().UTC()}
 	a.mu.Unlock()

@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/signal"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -21,6 +20,7 @@ import (
 	"github.com/tocsin/tocsin/internal/logx"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/store/sqlstore"
+	"github.com/tocsin/tocsin/internal/text"
 	"github.com/tocsin/tocsin/internal/web"
 )
 
@@ -209,8 +209,8 @@ func cmdValidate(args []string, env Env) int {
 	if code != 0 {
 		return code
 	}
-	fmt.Fprintf(env.Stdout, "%s: OK (%s, %s, %s, %s)\n", *path, plural(len(cfg.Monitors), "monitor"),
-		plural(len(cfg.Heartbeats), "heartbeat"), plural(len(cfg.Services), "service"), plural(len(cfg.Channels), "channel"))
+	fmt.Fprintf(env.Stdout, "%s: OK (%s, %s, %s, %s)\n", *path, text.Plural(len(cfg.Monitors), "monitor"),
+		text.Plural(len(cfg.Heartbeats), "heartbeat"), text.Plural(len(cfg.Services), "service"), text.Plural(len(cfg.Channels), "channel"))
 	return 0
 }
 
@@ -226,14 +226,6 @@ type checkOutput struct {
 	Timing     map[string]any `json:"timing_ms"`
 	CertExpiry *time.Time     `json:"cert_expiry,omitempty"`
 	Metrics    []probe.Metric `json:"metrics,omitempty"`
-}
-
-// plural is "1 monitor", "2 monitors".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tocsin/tocsin/internal/alert"
+	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/store"
@@ -106,15 +107,15 @@ services:
 	}
 	var api struct {
 		Data struct {
-			ServiceDescription string         `json:"service_description"`
-			Owners             []config.Owner `json:"owners"`
+			ServiceDescription string          `json:"service_description"`
+			Owners             []catalog.Owner `json:"owners"`
 		} `json:"data"`
 	}
 	raw := get("/api/v1/heartbeats/job", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) })
 	if err := json.Unmarshal([]byte(raw), &api); err != nil {
 		t.Fatal(err)
 	}
-	want := []config.Owner{{ID: "alice", Name: "Alice Example", Kind: "person", Email: "alice@example.com"}}
+	want := []catalog.Owner{{ID: "alice", Name: "Alice Example", Kind: "person", Email: "alice@example.com"}}
 	if api.Data.ServiceDescription != "Nightly partner exports." || !cmp.Equal(api.Data.Owners, want) {
 		t.Errorf("heartbeat API: %s", raw)
 	}
@@ -123,6 +124,23 @@ services:
 		if !strings.Contains(page, w) {
 			t.Errorf("heartbeat page lacks %q", w)
 		}
+	}
+
+	// A reload that hands the service to a team shows the new owners.
+	reloaded := strings.Replace(cfg, "  - id: job\n", "  - id: job\n    service: exports\n", 1)
+	reloaded = strings.Replace(reloaded, "owners: [alice]}", "owners: [night]}\nteams:\n  - {id: night, name: Night shift, members: [alice]}", 1)
+	writeConfig(t, path, reloaded)
+	if err := r.app.Reload(context.Background()); err != nil {
+		t.Fatalf("Reload: %v", err)
+	}
+	raw = get("/api/v1/heartbeats/job", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) })
+	api.Data.Owners = nil
+	if err := json.Unmarshal([]byte(raw), &api); err != nil {
+		t.Fatal(err)
+	}
+	want = []catalog.Owner{{ID: "night", Name: "Night shift", Kind: "team", Members: want}}
+	if !cmp.Equal(api.Data.Owners, want) {
+		t.Errorf("heartbeat API after the reload: %s", raw)
 	}
 }
 

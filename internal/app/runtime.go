@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 
+	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/web"
 )
@@ -13,6 +14,12 @@ type runtime App
 func (r *runtime) app() *App { return (*App)(r) }
 
 func (r *runtime) Config() *config.Config { return r.app().config() }
+
+func (r *runtime) Catalog() *catalog.Catalog {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.cat
+}
 
 func (r *runtime) Monitors() []web.MonitorView {
 	views := r.eng.Views()

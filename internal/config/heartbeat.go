@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/tocsin/tocsin/internal/heartbeat/schedule"
+	"github.com/tocsin/tocsin/internal/cron"
 )
 
 // MaxPingBodyLimit bounds server.pings.body_limit: a ping body is a job's
@@ -51,15 +51,15 @@ func (h *Heartbeat) Validate(now time.Time) []FieldError {
 	if h.Slug != "" && !ValidSlug(h.Slug) {
 		add("slug", "invalid slug %q: it must match %s (lowercase letters, digits, '-' and '_')", h.Slug, slugPattern)
 	}
-	loc, locErr := schedule.LoadLocation(h.Timezone)
+	loc, locErr := cron.LoadLocation(h.Timezone)
 	switch {
 	case h.Cron != "" && h.Period != 0:
 		add("cron", "set either period (a simple schedule) or cron, not both")
 	case h.Cron != "":
 		if locErr != nil {
 			add("timezone", "%v", locErr)
-		} else if err := schedule.ParseCron(h.Cron, loc, now); err != nil {
-			if errors.Is(err, schedule.ErrNeverFires) {
+		} else if err := cron.Check(h.Cron, loc, now); err != nil {
+			if errors.Is(err, cron.ErrNeverFires) {
 				add("cron", "cron expression %q never fires (is there a day that does not exist, such as 30 February?)", h.Cron)
 			} else {
 				add("cron", "%v", err)
@@ -82,21 +82,6 @@ func (h *Heartbeat) Validate(now time.Time) []FieldError {
 		add("max_runtime", "must be longer than zero, not %s", h.MaxRuntime)
 	}
 	return out
-}
-
-// Schedule returns the heartbeat's schedule. It assumes a valid heartbeat;
-// an unknown timezone reads as UTC.
-func (h *Heartbeat) Schedule() schedule.Schedule {
-	s := schedule.Schedule{Period: h.Period.D(), Grace: h.Grace.D()}
-	if h.Cron != "" {
-		s.Period = 0
-		s.Cron = h.Cron
-		s.Location, _ = schedule.LoadLocation(h.Timezone)
-		if s.Location == nil {
-			s.Location = time.UTC
-		}
-	}
-	return s
 }
 
 // Heartbeat returns the heartbeat with the given id.

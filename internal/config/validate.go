@@ -19,7 +19,7 @@ import (
 	// (scratch containers), so the binary carries its own copy.
 	_ "time/tzdata"
 
-	"github.com/tocsin/tocsin/internal/heartbeat/schedule"
+	"github.com/tocsin/tocsin/internal/cron"
 )
 
 // Event names a channel can subscribe to.
@@ -304,7 +304,7 @@ func (l *loader) validatePerson(p *Person, path string) {
 	if p.Timezone != "" {
 		// The same rule as a heartbeat's timezone: "Local" or a path would
 		// make the mail's times depend on the host.
-		if _, err := schedule.LoadLocation(p.Timezone); err != nil {
+		if _, err := cron.LoadLocation(p.Timezone); err != nil {
 			l.errAt(path+".timezone", "unknown timezone %q (use an IANA name such as Europe/Paris or UTC)", p.Timezone)
 		}
 	}

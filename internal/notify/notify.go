@@ -8,7 +8,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/catalog"
 )
 
 // Event is one notification, in the shape of the webhook payload documented
@@ -26,10 +26,10 @@ type Event struct {
 	ServiceDescription string `json:"service_description,omitempty"`
 	// Owners are the service's owners, resolved to names and addresses;
 	// empty when the monitor has no service or the service no owners.
-	Owners         []config.Owner `json:"owners"`
-	Status         string         `json:"status"` // the monitor status after the transition
-	PreviousStatus string         `json:"previous_status,omitempty"`
-	Reason         string         `json:"reason"`
+	Owners         []catalog.Owner `json:"owners"`
+	Status         string          `json:"status"` // the monitor status after the transition
+	PreviousStatus string          `json:"previous_status,omitempty"`
+	Reason         string          `json:"reason"`
 	// Flapping says whether the monitor is flapping after the transition;
 	// for monitor.flapping it tells a start (true) from a stop (false).
 	Flapping bool      `json:"flapping"`

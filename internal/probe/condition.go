@@ -3,12 +3,12 @@ package probe
 import (
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/tocsin/tocsin/internal/spec"
+	"github.com/tocsin/tocsin/internal/text"
 )
 
 // JSONCondition is one expectation on a value in a JSON body.
@@ -137,9 +137,9 @@ func CheckCertExpiry(notAfter, now time.Time, minDays, warnDays int) (Status, st
 		if ago == 0 {
 			return Critical, fmt.Sprintf("certificate expired today (%s)", date)
 		}
-		return Critical, fmt.Sprintf("certificate expired %s ago (%s)", plural(ago, "day"), date)
+		return Critical, fmt.Sprintf("certificate expired %s ago (%s)", text.Plural(ago, "day"), date)
 	}
-	desc := fmt.Sprintf("certificate expires in %s (%s)", plural(days, "day"), date)
+	desc := fmt.Sprintf("certificate expires in %s (%s)", text.Plural(days, "day"), date)
 	switch {
 	case minDays > 0 && days < minDays:
 		return Critical, fmt.Sprintf("%s, minimum %d", desc, minDays)
@@ -147,13 +147,6 @@ func CheckCertExpiry(notAfter, now time.Time, minDays, warnDays int) (Status, st
 		return Warning, fmt.Sprintf("%s, warning below %d", desc, warnDays)
 	}
 	return OK, desc
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return strconv.Itoa(n) + " " + word + "s"
 }
 
 // FormatDuration rounds d for reasons: "38ms", "1.2s", "850µs".

@@ -20,7 +20,6 @@ import (
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/probe"
-	"github.com/tocsin/tocsin/internal/probe/mailloop"
 )
 
 // Page selects one page of a newest-first listing by keyset: items with
@@ -256,16 +255,39 @@ type Accounts interface {
 	TouchAPIToken(ctx context.Context, id int64, at time.Time) error
 }
 
-// MailProbe is one probe mail of a mail loop monitor. It is declared in the
-// mailloop package so the probe needs only its small Ledger interface.
-type MailProbe = mailloop.Message
+// MailProbe is one probe mail a mail loop monitor sent, as the store keeps
+// it so the mails in flight survive a restart. State is "pending",
+// "received", "lost" or "late".
+type MailProbe struct {
+	MonitorID string
+	// Token is unique per mail of a monitor.
+	Token  string
+	SentAt time.Time
+	// Via is the SMTP server the mail was submitted to.
+	Via   string
+	State string
+	// ReceivedAt is when the mail was delivered, zero until it was.
+	ReceivedAt time.Time
+	// Folder is where the probe found it.
+	Folder string
+}
 
 // MailProbes is the bookkeeping of mail loop monitors: the probe mails in
-// flight survive a restart. It is the mailloop.Ledger the app passes to
-// those probers. UpdateMailProbe returns ENOTFOUND for an unknown mail,
-// AddMailProbe ECONFLICT for a token already recorded.
+// flight survive a restart. The app hands it to those probers as their
+// ledger.
 type MailProbes interface {
-	mailloop.Ledger
+	// AddMailProbe records a mail just sent; ECONFLICT for a token already
+	// recorded for the monitor.
+	AddMailProbe(ctx context.Context, m MailProbe) error
+	// UpdateMailProbe stores the State, ReceivedAt and Folder of a
+	// recorded mail (by MonitorID and Token); ENOTFOUND for an unknown mail.
+	UpdateMailProbe(ctx context.Context, m MailProbe) error
+	// MailProbes lists a monitor's mails sent at or after since, and every
+	// one still pending whatever its age, oldest first.
+	MailProbes(ctx context.Context, monitorID string, since time.Time) ([]MailProbe, error)
+	// PruneMailProbes deletes the monitor's mails (every monitor's when
+	// monitorID is "") sent before before, returning how many went.
+	PruneMailProbes(ctx context.Context, monitorID string, before time.Time) (int64, error)
 }
 
 // Ping is one stored heartbeat ping.

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/heartbeat"
 	"github.com/tocsin/tocsin/internal/monitor"
@@ -44,7 +44,7 @@ type serviceGroup struct {
 	Heartbeats []HeartbeatView
 	// Description and Owners of the service; empty for "Other".
 	Description string
-	Owners      []config.Owner
+	Owners      []catalog.Owner
 }
 
 type stateCounts struct {

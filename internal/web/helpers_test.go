@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/monitor"
@@ -39,6 +40,8 @@ func (f *fakeRuntime) Config() *config.Config {
 	defer f.mu.Unlock()
 	return f.cfg
 }
+
+func (f *fakeRuntime) Catalog() *catalog.Catalog { return catalog.New(f.Config()) }
 
 func (f *fakeRuntime) Monitors() []MonitorView {
 	f.mu.Lock()

@@ -7,6 +7,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/probe"
@@ -45,6 +46,9 @@ type Health struct {
 type Runtime interface {
 	// Config returns the configuration currently running.
 	Config() *config.Config
+	// Catalog returns the services, people and teams of that
+	// configuration.
+	Catalog() *catalog.Catalog
 	// Monitors returns every configured monitor, in config order.
 	Monitors() []MonitorView
 	// Monitor returns one monitor; ok is false when no such id is configured.

@@ -1,13 +1,13 @@
 package web
 
-import "github.com/tocsin/tocsin/internal/config"
+import "github.com/tocsin/tocsin/internal/catalog"
 
 // serviceInfo is what the UI shows of a monitor's service: its name, its
 // description and its owners resolved to names and addresses.
 type serviceInfo struct {
 	ID, Name    string
 	Description string
-	Owners      []config.Owner
+	Owners      []catalog.Owner
 }
 
 // service returns the service with the given id as the UI shows it; an id
@@ -18,16 +18,14 @@ func (s *Server) service(id string) serviceInfo {
 		return serviceInfo{}
 	}
 	info := serviceInfo{ID: id, Name: id}
-	cfg := s.rt.Config()
-	if cfg == nil {
+	cat := s.rt.Catalog()
+	if cat == nil {
 		return info
 	}
-	if svc, ok := cfg.Service(id); ok {
-		if svc.Name != "" {
-			info.Name = svc.Name
-		}
+	if svc, ok := cat.Service(id); ok {
+		info.Name = svc.Name
 		info.Description = svc.Description
-		info.Owners = cfg.ServiceOwners(id)
+		info.Owners = svc.Owners
 	}
 	return info
 }
@@ -35,9 +33,9 @@ func (s *Server) service(id string) serviceInfo {
 // apiServiceInfo is what the API tells of a monitor's or heartbeat's
 // service besides its id, in the names of the webhook payload.
 type apiServiceInfo struct {
-	ServiceName        string         `json:"service_name,omitempty"`
-	ServiceDescription string         `json:"service_description,omitempty"`
-	Owners             []config.Owner `json:"owners"`
+	ServiceName        string          `json:"service_name,omitempty"`
+	ServiceDescription string          `json:"service_description,omitempty"`
+	Owners             []catalog.Owner `json:"owners"`
 }
 
 // apiService returns the API's view of the service with the given id;
@@ -49,7 +47,7 @@ func (s *Server) apiService(id string) apiServiceInfo {
 		out.ServiceName = info.Name
 	}
 	if out.Owners == nil {
-		out.Owners = []config.Owner{}
+		out.Owners = []catalog.Owner{}
 	}
 	return out
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/heartbeat"
+	"github.com/tocsin/tocsin/internal/heartbeat/schedule"
 	"github.com/tocsin/tocsin/internal/store"
 )
 
@@ -133,7 +134,7 @@ func (r *Roster) Definitions(cfg *config.Config) []heartbeat.Definition {
 	for i := range hbs {
 		h := &hbs[i]
 		defs[i] = heartbeat.Definition{ID: h.ID, UUID: h.UUID, Slug: h.Slug, Name: h.Name, Service: h.Service,
-			Schedule: h.Schedule(), MaxRuntime: h.MaxRuntime.D(), Stored: stored[h.ID]}
+			Schedule: scheduleOf(h), MaxRuntime: h.MaxRuntime.D(), Stored: stored[h.ID]}
 	}
 	return defs
 }
@@ -260,4 +261,19 @@ func (r *Roster) Delete(ctx context.Context, cfg *config.Config, id string) erro
 	}
 	r.mu.Unlock()
 	return nil
+}
+
+// scheduleOf returns the schedule of a valid heartbeat; an unknown
+// timezone (which validation refuses) falls back to UTC.
+func scheduleOf(h *config.Heartbeat) schedule.Schedule {
+	s := schedule.Schedule{Period: h.Period.D(), Grace: h.Grace.D()}
+	if h.Cron != "" {
+		s.Period = 0
+		s.Cron = h.Cron
+		s.Location, _ = schedule.LoadLocation(h.Timezone)
+		if s.Location == nil {
+			s.Location = time.UTC
+		}
+	}
+	return s
 }

@@ -5,12 +5,11 @@
 package schedule
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/adhocore/gronx"
+	"github.com/tocsin/tocsin/internal/cron"
 )
 
 // Schedule is when pings are expected. Exactly one of Period and Cron is set.
@@ -27,49 +26,9 @@ type Schedule struct {
 	Grace time.Duration
 }
 
-// ErrNeverFires is returned for a cron expression that names no real time
-// (such as "0 0 30 2 *", the 30th of February).
-var ErrNeverFires = errors.New("the cron expression never fires")
-
-// ParseCron checks expr: valid syntax, and at least one time it fires
-// after ref. It returns ErrNeverFires (wrapped) for an expression that
-// never does.
-func ParseCron(expr string, loc *time.Location, ref time.Time) error {
-	expr = strings.TrimSpace(expr)
-	if expr == "" {
-		return errors.New("the cron expression is empty")
-	}
-	if len(expr) > 256 {
-		return errors.New("the cron expression is longer than 256 characters")
-	}
-	if !gronx.IsValid(expr) {
-		return fmt.Errorf("invalid cron expression %q: use five fields (minute hour day-of-month month day-of-week), six with seconds first, or a macro such as @daily", expr)
-	}
-	if loc == nil {
-		loc = time.UTC
-	}
-	if _, err := nextCron(expr, loc, ref); err != nil {
-		return fmt.Errorf("cron expression %q: %w", expr, err)
-	}
-	return nil
-}
-
-// LoadLocation returns the IANA timezone name; "" is UTC.
-func LoadLocation(name string) (*time.Location, error) {
-	if name == "" {
-		return time.UTC, nil
-	}
-	// time.LoadLocation accepts "Local" and file paths relative to the
-	// zoneinfo root; neither is a timezone a config should depend on.
-	if name == "Local" || strings.Contains(name, "..") || strings.HasPrefix(name, "/") || len(name) > 64 {
-		return nil, fmt.Errorf("unknown timezone %q (use an IANA name such as Europe/Oslo or UTC)", name)
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, fmt.Errorf("unknown timezone %q (use an IANA name such as Europe/Oslo or UTC)", name)
-	}
-	return loc, nil
-}
+// LoadLocation returns the IANA timezone name; "" is UTC. It is
+// cron.LoadLocation, for callers that build a Schedule from a timezone.
+func LoadLocation(name string) (*time.Location, error) { return cron.LoadLocation(name) }
 
 // Next returns the time the ping after one received at last is expected.
 // For a simple schedule it is last+Period; for a cron schedule it is the
@@ -88,7 +47,7 @@ func (s Schedule) Next(last time.Time) (next time.Time, ok bool) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	n, err := nextCron(s.Cron, loc, last)
+	n, err := cron.Next(s.Cron, loc, last)
 	if err != nil {
 		return time.Time{}, false
 	}
@@ -102,37 +61,6 @@ func (s Schedule) Deadline(last time.Time) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return n.Add(s.Grace), true
-}
-
-// nextCron is the first firing strictly after t, in loc.
-func nextCron(expr string, loc *time.Location, t time.Time) (time.Time, error) {
-	from := t.In(loc)
-	n, err := gronx.NextTickAfter(expr, from, false)
-	if err != nil {
-		if strings.Contains(err.Error(), "tried so hard") || strings.Contains(err.Error(), "unreachable year") {
-			return time.Time{}, ErrNeverFires
-		}
-		return time.Time{}, err
-	}
-	if !n.After(t) {
-		// Not expected from gronx; never hand back a time in the past.
-		return time.Time{}, ErrNeverFires
-	}
-	// On the day clocks go back, a wall time happens twice and cron runs
-	// the job at the first; gronx may name the second.
-	for _, d := range []time.Duration{time.Hour, 30 * time.Minute, 2 * time.Hour} {
-		e := n.Add(-d)
-		if e.After(t) && sameWall(e.In(loc), n.In(loc)) {
-			return e, nil
-		}
-	}
-	return n, nil
-}
-
-func sameWall(a, b time.Time) bool {
-	ay, am, ad := a.Date()
-	by, bm, bd := b.Date()
-	return ay == by && am == bm && ad == bd && a.Hour() == b.Hour() && a.Minute() == b.Minute() && a.Second() == b.Second()
 }
 
 // String describes the schedule for people: `every 24h` or

@@ -1,10 +1,10 @@
 package schedule
 
 import (
-	"errors"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/tocsin/tocsin/internal/cron"
 )
 
 func mustLoc(t *testing.T, name string) *time.Location {
@@ -77,57 +77,6 @@ func TestNext(t *testing.T) {
 	}
 }
 
-func TestParseCron(t *testing.T) {
-	ref := utc(2026, 1, 1, 0, 0, 0)
-	tests := []struct {
-		expr  string
-		never bool
-		bad   string
-	}{
-		{expr: "8 10 * * *"},
-		{expr: "*/5 * * * * *"},
-		{expr: "@daily"},
-		{expr: "@weekly"},
-		{expr: "0 0 29 2 *"},
-		{expr: "0 0 30 2 *", never: true},
-		{expr: "0 0 31 4 *", never: true},
-		{expr: "0 0 1 1 * 2020", never: true},
-		{expr: "", bad: "empty"},
-		{expr: "0 0 * * 8", bad: "invalid cron expression"},
-		{expr: "hello", bad: "invalid cron expression"},
-		{expr: "60 * * * *", bad: "invalid cron expression"},
-		{expr: strings.Repeat("1,", 200) + "1 * * * *", bad: "longer than 256"},
-	}
-	for _, tc := range tests {
-		err := ParseCron(tc.expr, time.UTC, ref)
-		switch {
-		case tc.never:
-			if !errors.Is(err, ErrNeverFires) {
-				t.Errorf("ParseCron(%q) = %v, want ErrNeverFires", tc.expr, err)
-			}
-		case tc.bad != "":
-			if err == nil || !strings.Contains(err.Error(), tc.bad) {
-				t.Errorf("ParseCron(%q) = %v, want an error containing %q", tc.expr, err, tc.bad)
-			}
-		case err != nil:
-			t.Errorf("ParseCron(%q) = %v, want nil", tc.expr, err)
-		}
-	}
-}
-
-func TestLoadLocation(t *testing.T) {
-	for _, ok := range []string{"", "UTC", "Europe/Oslo", "America/Argentina/Buenos_Aires"} {
-		if _, err := LoadLocation(ok); err != nil {
-			t.Errorf("LoadLocation(%q) = %v", ok, err)
-		}
-	}
-	for _, bad := range []string{"Local", "Mars/Olympus", "../../etc/passwd", "/etc/localtime", "europe/oslo "} {
-		if _, err := LoadLocation(bad); err == nil {
-			t.Errorf("LoadLocation(%q) accepted", bad)
-		}
-	}
-}
-
 func TestMissedReason(t *testing.T) {
 	oslo := mustLoc(t, "Europe/Oslo")
 	s := Schedule{Cron: "8 10 * * *", Location: oslo, Grace: time.Hour}
@@ -169,7 +118,7 @@ func FuzzCron(f *testing.F) {
 			return
 		}
 		ref := time.Unix(unix%(1<<35), 0).UTC()
-		if err := ParseCron(expr, loc, ref); err != nil {
+		if err := cron.Check(expr, loc, ref); err != nil {
 			return
 		}
 		s := Schedule{Cron: expr, Location: loc, Grace: time.Minute}

@@ -19,6 +19,7 @@ import (
 
 	mail "github.com/wneessen/go-mail"
 
+	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/notify"
 )
@@ -353,12 +354,12 @@ func FormatTime(t time.Time, loc *time.Location) string {
 
 // owner shows one owner: a person as "Name <address>", a team as
 // "Name (team)" followed by its members.
-func owner(o config.Owner) string {
+func owner(o catalog.Owner) string {
 	s := o.Name
 	if s == "" {
 		s = o.ID
 	}
-	if o.Kind == config.OwnerTeam {
+	if o.Kind == catalog.OwnerTeam {
 		s += " (team)"
 		if len(o.Members) > 0 {
 			names := make([]string, 0, len(o.Members))

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/notify"
 )
 
@@ -16,13 +16,13 @@ import (
 func ownedEvent() notify.Event {
 	e := testEvent()
 	e.ServiceDescription = "The public shop.\nCheckout and payment."
-	e.Owners = []config.Owner{
-		{ID: "alice", Name: "Alice Example", Kind: config.OwnerPerson, Email: "alice@example.org"},
-		{ID: "ops", Name: "Operations", Kind: config.OwnerTeam, Members: []config.Owner{
-			{ID: "bob", Name: "Bob", Kind: config.OwnerPerson, Email: "bob@example.org"},
-			{ID: "dan", Name: "dan", Kind: config.OwnerPerson},
+	e.Owners = []catalog.Owner{
+		{ID: "alice", Name: "Alice Example", Kind: catalog.OwnerPerson, Email: "alice@example.org"},
+		{ID: "ops", Name: "Operations", Kind: catalog.OwnerTeam, Members: []catalog.Owner{
+			{ID: "bob", Name: "Bob", Kind: catalog.OwnerPerson, Email: "bob@example.org"},
+			{ID: "dan", Name: "dan", Kind: catalog.OwnerPerson},
 		}},
-		{ID: "empty", Name: "empty", Kind: config.OwnerTeam},
+		{ID: "empty", Name: "empty", Kind: catalog.OwnerTeam},
 	}
 	return e
 }

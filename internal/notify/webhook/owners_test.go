@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/notify"
 )
@@ -15,10 +16,10 @@ import (
 func TestPayloadCarriesOwnersAndDescription(t *testing.T) {
 	e := testEvent()
 	e.ServiceDescription = "The public site."
-	e.Owners = []config.Owner{
-		{ID: "alice", Name: "Alice Example", Kind: config.OwnerPerson, Email: "alice@example.org"},
-		{ID: "ops", Name: "Operations", Kind: config.OwnerTeam, Members: []config.Owner{
-			{ID: "dan", Name: "dan", Kind: config.OwnerPerson},
+	e.Owners = []catalog.Owner{
+		{ID: "alice", Name: "Alice Example", Kind: catalog.OwnerPerson, Email: "alice@example.org"},
+		{ID: "ops", Name: "Operations", Kind: catalog.OwnerTeam, Members: []catalog.Owner{
+			{ID: "dan", Name: "dan", Kind: catalog.OwnerPerson},
 		}},
 	}
 	noOwners := testEvent()

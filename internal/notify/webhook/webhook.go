@@ -22,6 +22,7 @@ import (
 
 	"golang.org/x/net/http/httpguts"
 
+	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/notify"
 )
@@ -94,7 +95,7 @@ func (n *Notifier) Notify(ctx context.Context, e notify.Event) (retry bool, err 
 	e.Time = e.Time.UTC()
 	if e.Owners == nil {
 		// Receivers read owners as a list, also when there are none.
-		e.Owners = []config.Owner{}
+		e.Owners = []catalog.Owner{}
 	}
 	body, err := json.Marshal(e)
 	if err != nil {

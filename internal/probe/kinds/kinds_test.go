@@ -1,9 +1,7 @@
 package kinds
 
 import (
-	"os/exec"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/tocsin/tocsin/internal/config"
@@ -95,38 +93,6 @@ func TestTargets(t *testing.T) {
 	} {
 		if got := kinds.Target(tc.m); got != tc.want {
 			t.Errorf("Target(%s) = %q, want %q", tc.m.TypeName(), got, tc.want)
-		}
-	}
-}
-
-// TestImportsFollowTheFlow fails when the configuration depends on a probe
-// package, even through another package, or the web layer imports a probe
-// kind: both are upstream or
-// beside the kinds, which reach them only through this registry.
-func TestImportsFollowTheFlow(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs go list")
-	}
-	const mod = "github.com/tocsin/tocsin/internal/"
-	for _, tc := range []struct {
-		pkg   string
-		args  []string // go list flags: every dependency, or only direct imports
-		allow func(dep string) bool
-		rule  string
-	}{
-		{mod + "config", []string{"-deps"}, func(dep string) bool { return !strings.HasPrefix(dep, mod+"probe") },
-			"config is upstream of every probe: it must not import internal/probe or a probe kind"},
-		{mod + "web", []string{"-f", `{{join .Imports "\n"}}`}, func(dep string) bool { return dep == mod+"probe" || !strings.HasPrefix(dep, mod+"probe/") },
-			"web shows kinds through the registry passed in (web.Options.Kinds): it must not import a probe kind"},
-	} {
-		out, err := exec.Command("go", append(append([]string{"list"}, tc.args...), tc.pkg)...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("go list %s: %v\n%s", tc.pkg, err, out)
-		}
-		for dep := range strings.FieldsSeq(string(out)) {
-			if !tc.allow(dep) {
-				t.Errorf("%s imports %s: %s", tc.pkg, dep, tc.rule)
-			}
 		}
 	}
 }

@@ -16,8 +16,9 @@ const (
 )
 
 // Message is the bookkeeping of one probe mail a mail loop monitor sent.
-// It is declared here, not in the store, so the probe needs nothing but the
-// small Ledger interface; the store aliases it.
+// It is declared here, not taken from the store, so the probe needs nothing
+// but the small Ledger interface; the app converts the store's MailProbe,
+// which has the same fields, to it.
 type Message struct {
 	MonitorID string
 	// Token is unique per mail; it is in the X-Tocsin-Probe header and the

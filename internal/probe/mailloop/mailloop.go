@@ -24,6 +24,7 @@ import (
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/probe/internal/mailx"
+	"github.com/tocsin/tocsin/internal/text"
 )
 
 var errNotFound = errs.Errorf(errs.ENOTFOUND, "no such probe mail")
@@ -523,7 +524,7 @@ func (p *Prober) grade(history []Message, sent int, received, lost []int, sendEr
 	}
 	also := ""
 	if len(run) > 0 {
-		also = fmt.Sprintf("; %s lost since %s", plural(len(run), "probe mail"), short(run[0].SentAt))
+		also = fmt.Sprintf("; %s lost since %s", text.Plural(len(run), "probe mail"), short(run[0].SentAt))
 	}
 	cleanupNote := ""
 	if removeErr != nil {
@@ -544,7 +545,7 @@ func (p *Prober) grade(history []Message, sent int, received, lost []int, sendEr
 		res.Reason = fmt.Sprintf("mail sent %s via %s not found in %s after %s (max_delivery %s)",
 			clock(m.SentAt), m.Via, p.mailbox, roundAge(now.Sub(m.SentAt)), p.maxDelivery)
 		if earlier := len(run) - 1; earlier > 0 {
-			res.Reason += fmt.Sprintf("; %s also lost since %s", plural(earlier, "earlier probe mail"), short(run[0].SentAt))
+			res.Reason += fmt.Sprintf("; %s also lost since %s", text.Plural(earlier, "earlier probe mail"), short(run[0].SentAt))
 		}
 		if scanErr != nil {
 			res.Reason += "; looking in the mailbox failed: " + p.errText(scanErr)
@@ -586,7 +587,7 @@ func (p *Prober) grade(history []Message, sent int, received, lost []int, sendEr
 	case len(run) > 0:
 		res.Status = probe.Critical
 		res.Reason = fmt.Sprintf("no probe mail has arrived in %s since %s: %s lost (newest sent %s via %s)", p.mailbox, short(run[0].SentAt),
-			plural(len(run), "probe mail"), clock(run[len(run)-1].SentAt), run[len(run)-1].Via)
+			text.Plural(len(run), "probe mail"), clock(run[len(run)-1].SentAt), run[len(run)-1].Via)
 		return res
 	case oldestPending != nil:
 		age := now.Sub(oldestPending.SentAt)
@@ -623,13 +624,6 @@ func roundAge(d time.Duration) string {
 	default:
 		return d.Round(time.Second).String()
 	}
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return strconv.Itoa(n) + " " + word + "s"
 }
 
 func (p *Prober) receiveOnly(ctx context.Context, start time.Time) probe.Result {
@@ -689,7 +683,7 @@ func (p *Prober) receiveOnly(ctx context.Context, start time.Time) probe.Result 
 		return res
 	}
 	res.Status = probe.OK
-	res.Reason = fmt.Sprintf("%s %s in %s within %s; newest arrived %s (%s ago): %q", plural(len(match), "message"), what, p.mailbox, p.window,
+	res.Reason = fmt.Sprintf("%s %s in %s within %s; newest arrived %s (%s ago): %q", text.Plural(len(match), "message"), what, p.mailbox, p.window,
 		clock(newest.delivered), roundAge(max(start.Sub(newest.delivered), 0)), probe.Clip(newest.subject, 80)) + note
 	return res
 }

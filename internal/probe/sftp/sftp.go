@@ -20,6 +20,7 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/probe"
 	sshprobe "github.com/tocsin/tocsin/internal/probe/ssh"
+	"github.com/tocsin/tocsin/internal/text"
 )
 
 // MaxContent is how much of the newest file the content checks read.
@@ -197,11 +198,11 @@ func (p *Prober) Probe(ctx context.Context) probe.Result {
 		probe.Metric{Name: "newest_age", Value: age.Round(time.Second).Seconds(), Unit: "s", Warn: limit(p.warnAge.Seconds()), Crit: limit(p.maxAge.Seconds()), Min: "0"},
 		probe.Metric{Name: "newest_size", Value: float64(m.newest.size), Unit: "B", Min: "0"})
 	newest := fmt.Sprintf("newest %s from %s (%s old, %s)", m.newest.name, m.newest.modTime.Format(time.DateTime)+" UTC", probe.FormatDuration(age.Round(time.Second)), formatBytes(m.newest.size))
-	summary := fmt.Sprintf("%d %s, %s", m.count, plural(m.count, "file"), newest)
+	summary := fmt.Sprintf("%s, %s", text.Plural(m.count, "file"), newest)
 
 	switch {
 	case m.count < p.minCount:
-		return fail(probe.Critical, fmt.Sprintf("%d %s, expected at least %d; %s", m.count, plural(m.count, "file"), p.minCount, newest))
+		return fail(probe.Critical, fmt.Sprintf("%s, expected at least %d; %s", text.Plural(m.count, "file"), p.minCount, newest))
 	case p.maxCount > 0 && m.count > p.maxCount:
 		return fail(probe.Critical, fmt.Sprintf("%d files, expected at most %d (old files not cleaned up?)", m.count, p.maxCount))
 	case p.maxAge > 0 && age > p.maxAge:
@@ -281,13 +282,6 @@ func limit(v float64) string {
 		return ""
 	}
 	return fmt.Sprint(v)
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return word
-	}
-	return word + "s"
 }
 
 // formatBytes writes n as "812 B", "1.2 KiB", "3.4 MiB".

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/probe"
+	"github.com/tocsin/tocsin/internal/text"
 )
 
 // MailboxGrade checks a mailbox's message count and the ages of its newest
@@ -13,7 +14,7 @@ import (
 // the mailbox is empty. It returns the worst status and a summary.
 func MailboxGrade(e config.MailboxExpect, name string, count int, newest, oldest, now time.Time, res *probe.Result) (probe.Status, string) {
 	res.Metrics = append(res.Metrics, probe.Metric{Name: "messages", Value: float64(count), Min: "0", Warn: "", Crit: countRange(e)})
-	summary := fmt.Sprintf("%s holds %s", name, plural(count, "message"))
+	summary := fmt.Sprintf("%s holds %s", name, text.Plural(count, "message"))
 	if !newest.IsZero() {
 		na, oa := max(now.Sub(newest), 0), max(now.Sub(oldest), 0)
 		res.Metrics = append(res.Metrics,
@@ -65,11 +66,4 @@ func Age(d time.Duration) string {
 	default:
 		return fmt.Sprintf("%dd", int(d.Hours()/24))
 	}
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -1,4 +1,4 @@
-package mailloop_test
+package app
 
 import (
 	"context"
@@ -16,7 +16,8 @@ import (
 
 // TestRestartWithPendingMailInTheStore sends a mail that the server holds,
 // closes the database as a stopping process would, and finds the mail with
-// a new prober on the reopened database once the server delivers it.
+// a new prober on the reopened database once the server delivers it: the
+// store, through mailLedger, keeps the mails in flight.
 func TestRestartWithPendingMailInTheStore(t *testing.T) {
 	ms := testkit.StartMail(t, testkit.MailOptions{})
 	c := &config.MailLoopCheck{
@@ -34,7 +35,7 @@ func TestRestartWithPendingMailInTheStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db.Close()
-		p, err := mailloop.New("loop", c, db)
+		p, err := mailloop.New("loop", c, mailLedger{db})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,12 +1,8 @@
 package config
 
-import (
-	"testing"
+import "testing"
 
-	"github.com/google/go-cmp/cmp"
-)
-
-const ownersConfig = `
+const emailConfig = `
 people:
   - {id: alice, name: Alice Example, email: alice@example.com, timezone: Europe/Paris}
   - {id: bob, email: Bob@Example.com, timezone: Europe/Paris}
@@ -23,37 +19,10 @@ channels:
   - {id: stranger, type: email, email: {host: h, from: t@example.com, to: [ops@example.com], people: [alice]}}
   - {id: no-zone, type: email, email: {host: h, from: t@example.com, to: [dan@example.com]}}
   - {id: team, type: email, email: {host: h, from: t@example.com, teams: [ops]}}
-services:
-  - {id: shop, name: Shop, description: The public shop., owners: [ops, alice, empty, erin]}
-  - {id: bare}
 `
 
-func TestServiceOwners(t *testing.T) {
-	cfg, err := Parse([]byte(ownersConfig), "x.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []Owner{
-		{ID: "ops", Name: "Operations", Kind: OwnerTeam, Members: []Owner{
-			{ID: "bob", Name: "bob", Kind: OwnerPerson, Email: "Bob@Example.com"},
-			{ID: "dan", Name: "Dan", Kind: OwnerPerson},
-		}},
-		{ID: "alice", Name: "Alice Example", Kind: OwnerPerson, Email: "alice@example.com"},
-		{ID: "empty", Name: "empty", Kind: OwnerTeam},
-		{ID: "erin", Name: "erin", Kind: OwnerPerson, Email: "erin@example.com"},
-	}
-	if diff := cmp.Diff(want, cfg.ServiceOwners("shop")); diff != "" {
-		t.Errorf("ServiceOwners(shop) (-want +got):\n%s", diff)
-	}
-	for _, id := range []string{"bare", "nope", ""} {
-		if got := cfg.ServiceOwners(id); got != nil {
-			t.Errorf("ServiceOwners(%q) = %v, want nil", id, got)
-		}
-	}
-}
-
 func TestEmailLocation(t *testing.T) {
-	cfg, err := Parse([]byte(ownersConfig), "x.yaml")
+	cfg, err := Parse([]byte(emailConfig), "x.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,139 @@
+package archtest
+
+// The table of allowed import directions. Each rule governs the packages
+// in pkgs and says, in words and in may, which of the module's packages
+// they may import; an import of anything else fails the test with the
+// rule's words. A package is governed by the rule that names it exactly,
+// else by the one whose "/..." pattern is the longest prefix of it; a
+// package no rule governs fails the test too, so every new package gets
+// its directions written down here.
+//
+// Patterns: "internal/x" is that package; "internal/x/..." is it and
+// every package below it; "..." is every package of the module. Only the
+// imports of non-test files are checked: tests may use harnesses (testkit,
+// sqlstore) that production code must reach through interfaces.
+
+// leaves are the shared packages anyone may import: they import nothing
+// of Tocsin but each other, so no import of them points back.
+var leaves = []string{
+	"internal/errs",
+	"internal/logx",
+	"internal/redact",
+	"internal/safetext",
+	"internal/text",
+	"internal/cron",
+	"internal/spec/...",
+}
+
+// storeContracts are the store's interfaces and row types, and the batch
+// helpers that go with them; sqlstore, the implementation, is wired by app.
+var storeContracts = []string{"internal/store", "internal/store/batch"}
+
+var rules = []rule{
+	{
+		words: "shared leaves (errs, logx, redact, safetext, text, cron, spec) import nothing of Tocsin but each other",
+		pkgs:  leaves,
+		may:   leaves,
+	},
+	{
+		words: "the architecture test reads the import graph; it imports nothing of Tocsin",
+		pkgs:  []string{"internal/archtest"},
+	},
+	{
+		words: "testkit is the in-process test harness: it imports no package it tests, only shared leaves",
+		pkgs:  []string{"internal/testkit/..."},
+		may:   leaves,
+	},
+	{
+		words: "probe is the base every probe kind builds on (Prober, Result, conditions, the kind registry): it imports no probe kind, only config and shared leaves",
+		pkgs:  []string{"internal/probe"},
+		may:   cat([]string{"internal/config"}, leaves),
+	},
+	{
+		words: "probe kinds know nothing of alerts: internal/probe/... may not import alert, notify, engine, monitor, store, heartbeat, catalog, scheduler, web or app; a kind uses probe, its config block, other kinds' helpers and shared leaves",
+		pkgs:  []string{"internal/probe/..."},
+		may:   cat([]string{"internal/probe/...", "internal/config"}, leaves),
+	},
+	{
+		words: "mailtest is a test helper of the mail probe kinds: like a kind, and it may use testkit's mail servers",
+		pkgs:  []string{"internal/probe/internal/mailtest"},
+		may:   cat([]string{"internal/probe/...", "internal/config", "internal/testkit"}, leaves),
+	},
+	{
+		words: "config imports no probe kind, no probe, no heartbeat, no store and no web: it decodes and validates the file with shared leaves (cron, spec) only",
+		pkgs:  []string{"internal/config"},
+		may:   leaves,
+	},
+	{
+		words: "catalog is a read model built from config: it imports config and shared leaves, nothing downstream",
+		pkgs:  []string{"internal/catalog/..."},
+		may:   cat([]string{"internal/config"}, leaves),
+	},
+	{
+		words: "monitor is the pure state machine: it imports probe (for Result) and shared leaves only, no I/O",
+		pkgs:  []string{"internal/monitor/..."},
+		may:   cat([]string{"internal/probe"}, leaves),
+	},
+	{
+		words: "alert imports no store: it turns transitions into alerts from config, catalog, monitor and notify's types, and knows no probe kind and no web",
+		pkgs:  []string{"internal/alert/..."},
+		may:   cat([]string{"internal/config", "internal/catalog", "internal/monitor", "internal/notify", "internal/probe"}, leaves),
+	},
+	{
+		words: "notify sends what it is handed: notify and its channels import config, catalog, store/batch and shared leaves; no alert, no engine, no store, no probe, no web",
+		pkgs:  []string{"internal/notify/..."},
+		may:   cat([]string{"internal/notify/...", "internal/config", "internal/catalog", "internal/store/batch"}, leaves),
+	},
+	{
+		words: "the engine orders the stages and owns the transactions: it imports the stages, catalog, config, probe and the store's interfaces; never sqlstore, web or app",
+		pkgs:  []string{"internal/engine/..."},
+		may: cat([]string{"internal/engine/...", "internal/monitor", "internal/alert", "internal/incident/...", "internal/oncall/...",
+			"internal/notify", "internal/catalog", "internal/config", "internal/probe"}, storeContracts, leaves),
+	},
+	{
+		words: "heartbeat turns pings and missed deadlines into Results: it imports probe, the store's interfaces and shared leaves; no config, no probe kind, no alert, no web",
+		pkgs:  []string{"internal/heartbeat/..."},
+		may:   cat([]string{"internal/heartbeat/...", "internal/probe"}, storeContracts, leaves),
+	},
+	{
+		words: "the heartbeat roster joins the heartbeats of the config file and of the store: like heartbeat, and it reads config",
+		pkgs:  []string{"internal/heartbeat/roster"},
+		may:   cat([]string{"internal/heartbeat/...", "internal/probe", "internal/config"}, storeContracts, leaves),
+	},
+	{
+		words: "scheduler decides when monitors run: it imports shared leaves only",
+		pkgs:  []string{"internal/scheduler/..."},
+		may:   leaves,
+	},
+	{
+		words: "store knows no probe kind: store, sqlstore and storetest use probe, monitor and notify's types and shared leaves; no probe kind, no config, no alert, no web",
+		pkgs:  []string{"internal/store/..."},
+		may:   cat([]string{"internal/store/...", "internal/probe", "internal/monitor", "internal/notify"}, leaves),
+	},
+	{
+		words: "storetest is the store's conformance suite, run by tests: like store, and it uses testkit to fail or skip when PostgreSQL is missing",
+		pkgs:  []string{"internal/store/storetest"},
+		may:   cat([]string{"internal/store/...", "internal/probe", "internal/monitor", "internal/notify", "internal/testkit"}, leaves),
+	},
+	{
+		words: "web imports no probe kind and never app: it serves config, catalog, heartbeat and monitor state, and reads the store through its interfaces",
+		pkgs:  []string{"internal/web/..."},
+		may: cat([]string{"internal/web/...", "internal/config", "internal/catalog", "internal/heartbeat/...", "internal/monitor",
+			"internal/notify", "internal/probe"}, storeContracts, leaves),
+	},
+	{
+		words: "only internal/app wires: app may import every package, and nothing but cmd/tocsin and bench harnesses imports app",
+		pkgs:  []string{"internal/app/..."},
+		may:   []string{"..."},
+	},
+	{
+		words: "commands and benchmark harnesses run the whole program: they may import anything",
+		pkgs:  []string{"cmd/...", "bench/..."},
+		may:   []string{"..."},
+	},
+}
+
+// pending are the known imports against the rules that are being removed
+// right now. Delete an entry when its fix merges: the test fails while an
+// entry names an import that no longer exists. Never add one for new code.
+var pending = []exception{}

@@ -1,0 +1,152 @@
+// Package catalog is the read model of who runs what: services with their
+// owners resolved to people and teams, and the people and teams
+// themselves. It is built from a validated *config.Config once per
+// configuration and never changes after; the UI, the API and
+// notifications read owners from it rather than resolving ids themselves.
+// It imports only config: nothing the catalog depends on may import it.
+package catalog
+
+import (
+	"slices"
+
+	"github.com/tocsin/tocsin/internal/config"
+)
+
+// Service is a service as people see it.
+type Service struct {
+	ID string
+	// Name is the service's name, or its id when the config gives none.
+	Name        string
+	Description string
+	// Owners are resolved from `owners`, in that order.
+	Owners []Owner
+	// Channels are the ids of the channels notified for its monitors.
+	Channels []string
+}
+
+// Person is someone who can own a service or be in a team.
+type Person struct {
+	ID string
+	// Name is the person's name, or their id when the config gives none.
+	Name string
+	// Email is the bare address, without a display name.
+	Email string
+	// Timezone is an IANA name, "" for UTC.
+	Timezone string
+	// Teams are the ids of the teams the person is in, in config order.
+	Teams []string
+}
+
+// Team is a named group of people.
+type Team struct {
+	ID string
+	// Name is the team's name, or its id when the config gives none.
+	Name string
+	// Members are the team's people, in the order the team lists them.
+	Members []Owner
+}
+
+// Catalog is the read model of one configuration. It is safe for
+// concurrent use because nothing changes it after New; callers must not
+// modify the slices it hands out.
+type Catalog struct {
+	services []Service
+	people   []Person
+	teams    []Team
+	service  map[string]int
+	person   map[string]int
+	team     map[string]int
+}
+
+// New builds the catalog of cfg; a nil cfg gives an empty catalog. Ids
+// that name nothing (only possible in a configuration that did not pass
+// validation) are left out.
+func New(cfg *config.Config) *Catalog {
+	c := &Catalog{service: map[string]int{}, person: map[string]int{}, team: map[string]int{}}
+	if cfg == nil {
+		return c
+	}
+	for i := range cfg.People {
+		p := &cfg.People[i]
+		if _, dup := c.person[p.ID]; dup {
+			continue
+		}
+		o := personOwner(p)
+		c.person[p.ID] = len(c.people)
+		c.people = append(c.people, Person{ID: p.ID, Name: o.Name, Email: o.Email, Timezone: p.Timezone})
+	}
+	for i := range cfg.Teams {
+		t := &cfg.Teams[i]
+		if _, dup := c.team[t.ID]; dup {
+			continue
+		}
+		o := teamOwner(cfg, t)
+		c.team[t.ID] = len(c.teams)
+		c.teams = append(c.teams, Team{ID: t.ID, Name: o.Name, Members: o.Members})
+		for _, m := range o.Members {
+			p := &c.people[c.person[m.ID]]
+			if !slices.Contains(p.Teams, t.ID) {
+				p.Teams = append(p.Teams, t.ID)
+			}
+		}
+	}
+	for i := range cfg.Services {
+		s := &cfg.Services[i]
+		if _, dup := c.service[s.ID]; dup || s.ID == "" {
+			continue
+		}
+		c.service[s.ID] = len(c.services)
+		c.services = append(c.services, Service{ID: s.ID, Name: orID(s.Name, s.ID), Description: s.Description,
+			Owners: owners(cfg, s.Owners), Channels: s.Channels})
+	}
+	return c
+}
+
+// Services returns every service, in config order.
+func (c *Catalog) Services() []Service { return c.services }
+
+// Service returns the service with the given id.
+func (c *Catalog) Service(id string) (Service, bool) {
+	i, ok := c.service[id]
+	if !ok {
+		return Service{}, false
+	}
+	return c.services[i], true
+}
+
+// Person returns the person with the given id.
+func (c *Catalog) Person(id string) (Person, bool) {
+	i, ok := c.person[id]
+	if !ok {
+		return Person{}, false
+	}
+	return c.people[i], true
+}
+
+// Team returns the team with the given id.
+func (c *Catalog) Team(id string) (Team, bool) {
+	i, ok := c.team[id]
+	if !ok {
+		return Team{}, false
+	}
+	return c.teams[i], true
+}
+
+// OwnedBy returns the services a person or a team owns, in config order:
+// for a team, those whose owners name it; for a person, those whose owners
+// name them or a team they are in. An unknown id owns nothing.
+func (c *Catalog) OwnedBy(id string) []Service {
+	var who []string
+	if p, ok := c.Person(id); ok {
+		who = append([]string{id}, p.Teams...)
+	} else if _, ok := c.Team(id); ok {
+		who = []string{id}
+	}
+	var out []Service
+	for _, s := range c.services {
+		if slices.ContainsFunc(s.Owners, func(o Owner) bool { return slices.Contains(who, o.ID) }) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
