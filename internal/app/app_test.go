@@ -317,3 +317,26 @@ func TestHealthEndpoints(t *testing.T) {
 		}
 	}
 }
+
+// signedIn reads one page or API answer of a running app as the person
+// signIn made: with the session cookie when session is set, with the API
+// token otherwise. Anything but 200 ends the test.
+func signedIn(t *testing.T, base, path string, session bool, token, cookie string) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", base+path, nil)
+	if session {
+		req.AddCookie(&http.Cookie{Name: "tocsin_session", Value: cookie})
+	} else {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %s", path, res.StatusCode, b)
+	}
+	return string(b)
+}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/mail"
 	"path/filepath"
 	"strings"
@@ -90,28 +89,14 @@ services:
 	writeConfig(t, path, strings.Replace(cfg, "  - id: job\n", "  - id: job\n    service: exports\n", 1))
 	r := start(t, path)
 	token, cookie := signIn(t, r.app.Store())
-	get := func(p string, h func(*http.Request)) string {
-		t.Helper()
-		req, _ := http.NewRequest("GET", r.url+p, nil)
-		h(req)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		if res.StatusCode != 200 {
-			t.Fatalf("GET %s: %d %s", p, res.StatusCode, b)
-		}
-		return string(b)
-	}
+	get := func(p string, session bool) string { t.Helper(); return signedIn(t, r.url, p, session, token, cookie) }
 	var api struct {
 		Data struct {
 			ServiceDescription string          `json:"service_description"`
 			Owners             []catalog.Owner `json:"owners"`
 		} `json:"data"`
 	}
-	raw := get("/api/v1/heartbeats/job", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) })
+	raw := get("/api/v1/heartbeats/job", false)
 	if err := json.Unmarshal([]byte(raw), &api); err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +104,7 @@ services:
 	if api.Data.ServiceDescription != "Nightly partner exports." || !cmp.Equal(api.Data.Owners, want) {
 		t.Errorf("heartbeat API: %s", raw)
 	}
-	page := get("/heartbeats/job", func(r *http.Request) { r.AddCookie(&http.Cookie{Name: "tocsin_session", Value: cookie}) })
+	page := get("/heartbeats/job", true)
 	for _, w := range []string{"<dt>Owners</dt>", `<a href="mailto:alice@example.com">`, "Nightly partner exports."} {
 		if !strings.Contains(page, w) {
 			t.Errorf("heartbeat page lacks %q", w)
@@ -133,7 +118,7 @@ services:
 	if err := r.app.Reload(context.Background()); err != nil {
 		t.Fatalf("Reload: %v", err)
 	}
-	raw = get("/api/v1/heartbeats/job", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) })
+	raw = get("/api/v1/heartbeats/job", false)
 	api.Data.Owners = nil
 	if err := json.Unmarshal([]byte(raw), &api); err != nil {
 		t.Fatal(err)

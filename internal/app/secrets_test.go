@@ -1,10 +1,8 @@
 package app
 
 import (
-	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -75,25 +73,7 @@ services:
 	}
 
 	token, cookie := signIn(t, r.app.Store())
-	get := func(p string, session bool) string {
-		t.Helper()
-		req, _ := http.NewRequest("GET", r.url+p, nil)
-		if session {
-			req.AddCookie(&http.Cookie{Name: "tocsin_session", Value: cookie})
-		} else {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		if res.StatusCode != 200 {
-			t.Fatalf("GET %s: %d %s", p, res.StatusCode, b)
-		}
-		return string(b)
-	}
+	get := func(p string, session bool) string { t.Helper(); return signedIn(t, r.url, p, session, token, cookie) }
 	for _, p := range []string{"/", "/monitors/vault", "/?q=vault"} {
 		page := get(p, true)
 		checkNoSecret(t, "the page "+p, page)
