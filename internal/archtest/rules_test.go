@@ -122,6 +122,11 @@ var rules = []rule{
 			"internal/notify", "internal/probe"}, storeContracts, leaves),
 	},
 	{
+		words: "web/ingest is the hot path without sessions (pings, later agent results): it imports heartbeat and shared leaves; no store, no other web package, no login",
+		pkgs:  []string{"internal/web/ingest"},
+		may:   cat([]string{"internal/heartbeat"}, leaves),
+	},
+	{
 		words: "only internal/app wires: app may import every package, and nothing but cmd/tocsin and bench harnesses imports app",
 		pkgs:  []string{"internal/app/..."},
 		may:   []string{"..."},

@@ -14,7 +14,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/web/ingest"
 )
+
+// PingReceiver takes heartbeat pings (the app's heartbeat hub).
+type PingReceiver = ingest.Receiver
 
 // Options configures a Server. Store and Runtime are required.
 type Options struct {
@@ -153,14 +157,15 @@ func New(opts Options) (*Server, error) {
 	if s.pages, err = s.parseTemplates(); err != nil {
 		return nil, fmt.Errorf("web: parsing templates: %w", err)
 	}
-	s.registerRoutes()
+	pings := ingest.NewPings(ingest.Deps{Pings: opts.Pings, Now: s.now, ClientIP: s.clientIP, Logger: s.log})
+	s.registerRoutes(pings)
 	mux := http.NewServeMux()
 	for _, rt := range s.routes {
 		mux.Handle(rt.pattern, rt.handler)
 	}
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(s.crossOriginDenied))
-	s.handler = pingsFirst(http.HandlerFunc(s.handlePing), securityHeaders(csrf.Handler(s.unrouted(mux))))
+	s.handler = pingsFirst(pings, securityHeaders(csrf.Handler(s.unrouted(mux))))
 	return s, nil
 }
 
@@ -173,7 +178,7 @@ func (s *Server) handle(pattern string, h http.Handler) {
 
 // registerRoutes lists every endpoint. The UI and the API require a login;
 // health, metrics, static assets and the OpenAPI description do not.
-func (s *Server) registerRoutes() {
+func (s *Server) registerRoutes(pings http.Handler) {
 	// Public.
 	s.handle("GET /healthz", http.HandlerFunc(s.handleHealthz))
 	s.handle("GET /readyz", http.HandlerFunc(s.handleReadyz))
@@ -184,7 +189,7 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /login", s.public(s.handleLoginForm))
 	s.handle("POST /login", s.public(s.handleLogin))
 	s.handle("POST /logout", s.public(s.handleLogout))
-	s.handle("/ping/", http.HandlerFunc(s.handlePing)) // served first by pingsFirst
+	s.handle("/ping/", pings) // served first by pingsFirst
 
 	// UI.
 	s.handle("GET /{$}", s.ui(s.handleOverview))
