@@ -12,6 +12,7 @@ import (
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/heartbeat/schedule"
 	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/web/webcore"
 )
 
 // heartbeatURL is the UI path of a heartbeat.
@@ -43,7 +44,7 @@ func (s *Server) renderHeartbeats(w http.ResponseWriter, r *http.Request, u stor
 		data.Counts[v.DisplayStatus()]++
 	}
 	after := r.URL.Query().Get("after")
-	start, err := afterCursor(all, after)
+	start, err := webcore.AfterCursor(all, after)
 	if err != nil {
 		start = 0
 	}
@@ -82,7 +83,7 @@ func (s *Server) handleHeartbeatCreate(w http.ResponseWriter, r *http.Request, u
 		}
 		*fd.dst = config.Duration(d)
 	}
-	if err := heartbeatTextLimits(h); err != nil {
+	if err := webcore.HeartbeatTextLimits(h); err != nil {
 		bad = append(bad, errs.Message(err))
 	}
 	if len(bad) > 0 {
@@ -121,7 +122,7 @@ type heartbeatPing struct {
 
 type heartbeatData struct {
 	HeartbeatView
-	ServiceInfo serviceInfo
+	ServiceInfo webcore.ServiceInfo
 	Pings       []heartbeatPing
 	NextURL     string
 	Before      int64
@@ -148,7 +149,7 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request, u store
 	if err != nil {
 		return errs.Errorf(errs.ENOTFOUND, "There is no heartbeat %q.", r.PathValue("id"))
 	}
-	page, err := pageParams(r)
+	page, err := webcore.PageParams(r)
 	if err != nil {
 		return err
 	}
@@ -178,7 +179,7 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request, u store
 		data.Pings = append(data.Pings, hp)
 	}
 	if n := len(ps); n > 0 {
-		if c := nextCursor(n, page.Limit, ps[n-1].ID); c != nil {
+		if c := webcore.NextCursor(n, page.Limit, ps[n-1].ID); c != nil {
 			data.NextURL = heartbeatURL(v.ID) + "?before=" + *c
 		}
 	}

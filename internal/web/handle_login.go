@@ -10,10 +10,8 @@ import (
 	"strings"
 
 	"github.com/tocsin/tocsin/internal/errs"
+	"github.com/tocsin/tocsin/internal/web/webcore"
 )
-
-// maxBody bounds every request body.
-const maxBody = 1 << 20
 
 // hashBusyRetryAfter is the Retry-After, in seconds, of a login or setup
 // refused because every hashing slot stayed busy.
@@ -45,7 +43,7 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) error {
 
 // handleLogin checks a name and password and starts a session.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	r.Body = http.MaxBytesReader(w, r.Body, webcore.MaxBody)
 	if err := r.ParseForm(); err != nil {
 		return errs.Errorf(errs.EINVALID, "the login form could not be read: %v", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/web/webcore"
 )
 
 // Sizes of the lists on the monitor page.
@@ -23,7 +24,7 @@ const (
 type monitorData struct {
 	MonitorView
 	Target      string
-	ServiceInfo serviceInfo
+	ServiceInfo webcore.ServiceInfo
 	Up24h       float64
 	Up7d        float64
 	Up30d       float64
@@ -51,7 +52,7 @@ func (s *Server) handleMonitor(w http.ResponseWriter, r *http.Request, u store.U
 		}
 		return errs.Errorf(errs.ENOTFOUND, "There is no monitor %q in the running configuration.", id)
 	}
-	page, err := pageParams(r)
+	page, err := webcore.PageParams(r)
 	if err != nil {
 		return err
 	}
@@ -82,7 +83,7 @@ func (s *Server) handleMonitor(w http.ResponseWriter, r *http.Request, u store.U
 		return fmt.Errorf("reading results of monitor %q: %w", id, err)
 	}
 	if n := len(data.Results); n > 0 {
-		if c := nextCursor(n, page.Limit, data.Results[n-1].ID); c != nil {
+		if c := webcore.NextCursor(n, page.Limit, data.Results[n-1].ID); c != nil {
 			data.NextURL = monitorURL(id) + "?before=" + *c
 		}
 	}

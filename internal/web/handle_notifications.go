@@ -4,8 +4,10 @@ import (
 	"strconv"
 
 	"fmt"
-	"github.com/tocsin/tocsin/internal/errs"
 	"net/http"
+
+	"github.com/tocsin/tocsin/internal/errs"
+	"github.com/tocsin/tocsin/internal/web/webcore"
 
 	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/store"
@@ -24,7 +26,7 @@ func (notificationsData) refresh() bool { return true }
 // and the attempts to send them, each list paged on its own (?before= for
 // messages, ?attempts_before= for attempts).
 func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request, u store.User) error {
-	page, err := pageParams(r)
+	page, err := webcore.PageParams(r)
 	if err != nil {
 		return err
 	}
@@ -42,7 +44,7 @@ func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request, u s
 		return fmt.Errorf("reading notifications: %w", err)
 	}
 	if n := len(data.Messages); n > 0 {
-		if c := nextCursor(n, page.Limit, data.Messages[n-1].Seq); c != nil {
+		if c := webcore.NextCursor(n, page.Limit, data.Messages[n-1].Seq); c != nil {
 			data.NextMessagesURL = "/notifications?before=" + *c
 		}
 	}
@@ -50,7 +52,7 @@ func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request, u s
 		return fmt.Errorf("reading notification attempts: %w", err)
 	}
 	if n := len(data.Attempts); n > 0 {
-		if c := nextCursor(n, attemptsPage.Limit, data.Attempts[n-1].ID); c != nil {
+		if c := webcore.NextCursor(n, attemptsPage.Limit, data.Attempts[n-1].ID); c != nil {
 			data.NextAttemptsURL = "/notifications?attempts_before=" + *c
 		}
 	}

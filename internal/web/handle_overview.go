@@ -16,6 +16,7 @@ import (
 	"github.com/tocsin/tocsin/internal/heartbeat"
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/web/webcore"
 )
 
 const (
@@ -277,7 +278,7 @@ func countStates(all []MonitorView) stateCounts {
 	var c stateCounts
 	c.Total = len(all)
 	for _, m := range all {
-		switch statusOf(m.State) {
+		switch webcore.StatusOf(m.State) {
 		case string(monitor.StatusUp):
 			c.Up++
 		case string(monitor.StatusWarning):
@@ -300,7 +301,7 @@ func stateMatches(st monitor.State, want string) bool {
 	if want == "flapping" {
 		return st.Flapping
 	}
-	return statusOf(st) == want
+	return webcore.StatusOf(st) == want
 }
 
 // heartbeatMatches applies the overview's filters to a heartbeat: its

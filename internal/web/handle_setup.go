@@ -10,6 +10,7 @@ import (
 
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/web/webcore"
 )
 
 type setupData struct {
@@ -33,7 +34,7 @@ func (s *Server) handleSetupForm(w http.ResponseWriter, r *http.Request) error {
 
 // handleSetup creates the first administrator and logs them in.
 func (s *Server) handleSetup(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	r.Body = http.MaxBytesReader(w, r.Body, webcore.MaxBody)
 	if err := r.ParseForm(); err != nil {
 		return errs.Errorf(errs.EINVALID, "the setup form could not be read: %v", err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/web/webcore"
 )
 
 // maxTokenName bounds an API token's name.
@@ -40,7 +41,7 @@ func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, u store.Us
 
 // handleTokenCreate creates a token and shows its secret once.
 func (s *Server) handleTokenCreate(w http.ResponseWriter, r *http.Request, u store.User) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	r.Body = http.MaxBytesReader(w, r.Body, webcore.MaxBody)
 	if err := r.ParseForm(); err != nil {
 		return errs.Errorf(errs.EINVALID, "the form could not be read: %v", err)
 	}

@@ -14,7 +14,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/web/api"
 	"github.com/tocsin/tocsin/internal/web/ingest"
+	"github.com/tocsin/tocsin/internal/web/webcore"
 )
 
 // PingReceiver takes heartbeat pings (the app's heartbeat hub).
@@ -131,7 +133,10 @@ func New(opts Options) (*Server, error) {
 		opts.HashConcurrency = DefaultHashConcurrency()
 	}
 	if opts.Kinds == nil {
-		opts.Kinds = plainKinds{}
+		opts.Kinds = webcore.PlainKinds{}
+	}
+	if opts.Heartbeats == nil {
+		opts.Heartbeats = webcore.NoHeartbeats{}
 	}
 	if opts.HashWait <= 0 {
 		opts.HashWait = DefaultHashWait
@@ -210,26 +215,15 @@ func (s *Server) registerRoutes(pings http.Handler) {
 	// and turn each 405 into a 404; unrouted answers what nothing matches.
 
 	// JSON API.
-	s.handle("GET /api/v1/openapi.json", http.HandlerFunc(s.handleOpenAPI))
-	s.handle("GET /api/v1/status", s.api(s.apiStatus))
-	s.handle("GET /api/v1/monitors", s.api(s.apiMonitors))
-	s.handle("GET /api/v1/monitors/{id}", s.api(s.apiMonitor))
-	s.handle("GET /api/v1/monitors/{id}/results", s.api(s.apiMonitorResults))
-	s.handle("GET /api/v1/monitors/{id}/transitions", s.api(s.apiMonitorTransitions))
-	s.handle("GET /api/v1/monitors/{id}/notifications", s.api(s.apiMonitorAttempts))
-	s.handle("POST /api/v1/monitors/{id}/pause", s.api(s.apiPause(true)))
-	s.handle("POST /api/v1/monitors/{id}/resume", s.api(s.apiPause(false)))
-	s.handle("GET /api/v1/heartbeats", s.api(s.apiHeartbeats))
-	s.handle("POST /api/v1/heartbeats", s.api(s.apiHeartbeatCreate))
-	s.handle("GET /api/v1/heartbeats/{id}", s.api(s.apiHeartbeat))
-	s.handle("DELETE /api/v1/heartbeats/{id}", s.api(s.apiHeartbeatDelete))
-	s.handle("GET /api/v1/heartbeats/{id}/pings", s.api(s.apiHeartbeatPings))
-	s.handle("POST /api/v1/heartbeats/{id}/pause", s.api(s.apiHeartbeatPause(true)))
-	s.handle("POST /api/v1/heartbeats/{id}/resume", s.api(s.apiHeartbeatPause(false)))
-	s.handle("GET /api/v1/notifications", s.api(s.apiNotifications))
-	s.handle("GET /api/v1/tokens", s.api(s.apiTokens))
-	s.handle("POST /api/v1/tokens", s.api(s.apiTokenCreate))
-	s.handle("DELETE /api/v1/tokens/{id}", s.api(s.apiTokenDelete))
+	s.apiHandlers().Register(s.handle, func(pattern string, h api.Handler) { s.handle(pattern, s.api(h)) })
+}
+
+// apiHandlers builds the JSON API over this server's options.
+func (s *Server) apiHandlers() *api.API {
+	return api.New(api.Deps{
+		Store: s.store, Runtime: s.rt, Heartbeats: s.opts.Heartbeats, Kinds: s.opts.Kinds, Now: s.now,
+		Version: s.opts.Version, CreateToken: s.createToken, RevokeToken: s.revokeToken,
+	})
 }
 
 // pingsFirst sends /ping/ requests straight to pings, the hot path: a

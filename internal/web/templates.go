@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/tocsin/tocsin/internal/heartbeat/schedule"
-	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/web/webcore"
 )
 
 //go:embed templates
@@ -42,7 +42,7 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"pct":    formatPercent,
 		"ms":     formatMillis,
 		"target": s.target,
-		"status": statusOf,
+		"status": webcore.StatusOf,
 		"nagios": nagiosClass,
 		"inc":    func(i int) int { return i + 1 },
 		"int64":  func(i int64) string { return strconv.FormatInt(i, 10) },
@@ -167,14 +167,6 @@ func formatMillis(d time.Duration) string {
 	default:
 		return strconv.FormatFloat(d.Seconds(), 'f', 2, 64) + "s"
 	}
-}
-
-// statusOf is the status to show; an unsaved state is pending.
-func statusOf(st monitor.State) string {
-	if st.Status == "" {
-		return string(monitor.StatusPending)
-	}
-	return string(st.Status)
 }
 
 // nagiosClass maps a probe status name to a badge class.

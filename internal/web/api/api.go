@@ -1,0 +1,68 @@
+// Package api serves the JSON API under /api/v1/ and its OpenAPI
+// description. Its handlers get the logged-in user from the web package,
+// which wraps them with authentication (a bearer token or a session) and
+// turns their errors into JSON error bodies; the API itself knows no
+// sessions, cookies or templates.
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/web/webcore"
+)
+
+// Handler is an API handler: u is the caller, already authenticated; a
+// returned error becomes the JSON error body with the status of its code.
+type Handler = func(w http.ResponseWriter, r *http.Request, u store.User) error
+
+// Deps is what the API needs from the server that mounts it. Every field
+// is required.
+type Deps struct {
+	Store      store.Store
+	Runtime    webcore.Runtime
+	Heartbeats webcore.Heartbeats
+	Kinds      webcore.Kinds
+	Now        func() time.Time
+	// Version is reported by /api/v1/status.
+	Version string
+	// CreateToken validates name and stores a new API token for u,
+	// returning it with its secret; RevokeToken deletes token id of u.
+	// The pages share them, so the web package owns them.
+	CreateToken func(r *http.Request, u store.User, name string) (store.APIToken, string, error)
+	RevokeToken func(r *http.Request, u store.User, id int64) error
+}
+
+// API is the JSON API's handlers.
+type API struct {
+	d Deps
+}
+
+// New returns the API's handlers over d.
+func New(d Deps) *API { return &API{d: d} }
+
+// Register hands every route of the API to the server: public ones (the
+// OpenAPI description) to public, the rest to authed.
+func (s *API) Register(public func(pattern string, h http.Handler), authed func(pattern string, h Handler)) {
+	public("GET /api/v1/openapi.json", http.HandlerFunc(s.handleOpenAPI))
+	authed("GET /api/v1/status", s.serveStatus)
+	authed("GET /api/v1/monitors", s.serveMonitors)
+	authed("GET /api/v1/monitors/{id}", s.serveMonitor)
+	authed("GET /api/v1/monitors/{id}/results", s.serveMonitorResults)
+	authed("GET /api/v1/monitors/{id}/transitions", s.serveMonitorTransitions)
+	authed("GET /api/v1/monitors/{id}/notifications", s.serveMonitorAttempts)
+	authed("POST /api/v1/monitors/{id}/pause", s.servePause(true))
+	authed("POST /api/v1/monitors/{id}/resume", s.servePause(false))
+	authed("GET /api/v1/heartbeats", s.serveHeartbeats)
+	authed("POST /api/v1/heartbeats", s.serveHeartbeatCreate)
+	authed("GET /api/v1/heartbeats/{id}", s.serveHeartbeat)
+	authed("DELETE /api/v1/heartbeats/{id}", s.serveHeartbeatDelete)
+	authed("GET /api/v1/heartbeats/{id}/pings", s.serveHeartbeatPings)
+	authed("POST /api/v1/heartbeats/{id}/pause", s.serveHeartbeatPause(true))
+	authed("POST /api/v1/heartbeats/{id}/resume", s.serveHeartbeatPause(false))
+	authed("GET /api/v1/notifications", s.serveNotifications)
+	authed("GET /api/v1/tokens", s.serveTokens)
+	authed("POST /api/v1/tokens", s.serveTokenCreate)
+	authed("DELETE /api/v1/tokens/{id}", s.serveTokenDelete)
+}
