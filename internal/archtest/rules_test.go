@@ -130,7 +130,13 @@ var rules = []rule{
 	{
 		words: "web/api is the JSON API: it uses webcore and the store's interfaces; it never imports the web root (which mounts it and owns sessions), the pages or ingest",
 		pkgs:  []string{"internal/web/api"},
-		may: cat([]string{"internal/web/webcore", "internal/config", "internal/catalog", "internal/heartbeat", "internal/monitor",
+		may: cat([]string{"internal/web/webcore", "internal/config", "internal/catalog", "internal/heartbeat",
+			"internal/notify", "internal/probe"}, storeContracts, leaves),
+	},
+	{
+		words: "web/ui is the pages: it uses webcore and the store's interfaces; it never imports the web root (which mounts it and owns sessions, logins and password hashing), the API or ingest",
+		pkgs:  []string{"internal/web/ui"},
+		may: cat([]string{"internal/web/webcore", "internal/config", "internal/catalog", "internal/heartbeat/...", "internal/monitor",
 			"internal/notify", "internal/probe"}, storeContracts, leaves),
 	},
 	{

@@ -1,10 +1,6 @@
 package web
 
 import (
-	"net/http"
-
-	"github.com/tocsin/tocsin/internal/config"
-	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/web/webcore"
 )
 
@@ -28,20 +24,3 @@ type (
 	// Kinds describes monitors in the words of their probe kind.
 	Kinds = webcore.Kinds
 )
-
-func (s *Server) heartbeats() Heartbeats { return s.opts.Heartbeats }
-
-func (s *Server) heartbeatByID(r *http.Request) (HeartbeatView, error) {
-	return webcore.HeartbeatByID(s.opts.Heartbeats, r)
-}
-
-func (s *Server) baseURL() string { return webcore.BaseURL(s.rt) }
-
-func (s *Server) service(id string) webcore.ServiceInfo { return webcore.Service(s.rt, id) }
-
-func (s *Server) target(m config.Monitor) string { return webcore.Target(s.opts.Kinds, m) }
-
-// formatMetric shows a metric's value in its kind's words.
-func (s *Server) formatMetric(monitorType string, m probe.Metric) string {
-	return s.opts.Kinds.FormatMetric(monitorType, m)
-}

@@ -82,7 +82,7 @@ func (s *Server) htmlError(w http.ResponseWriter, r *http.Request, u *store.User
 	if status == http.StatusNotFound {
 		title = "Page not found"
 	}
-	s.render(w, r, status, "error.html", u, title, errorPage{Status: status, Message: errorMessage(err)})
+	s.pages.Render(w, r, status, "error.html", u, title, errorPage{Status: status, Message: errorMessage(err)})
 }
 
 type errorPage struct {
@@ -170,7 +170,7 @@ func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	if su, ok, err := s.sessionUser(r); err == nil && ok {
 		u = &su
 	}
-	s.render(w, r, http.StatusMethodNotAllowed, "error.html", u, "Method not allowed", errorPage{Status: http.StatusMethodNotAllowed,
+	s.pages.Render(w, r, http.StatusMethodNotAllowed, "error.html", u, "Method not allowed", errorPage{Status: http.StatusMethodNotAllowed,
 		Message: fmt.Sprintf("%s does not take %s requests, only %s.", r.URL.Path, r.Method, allow)})
 }
 

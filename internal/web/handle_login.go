@@ -37,7 +37,7 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, localPath(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return nil
 	}
-	s.render(w, r, http.StatusOK, "login.html", nil, "Log in", loginData{Next: localPath(r.URL.Query().Get("next"))})
+	s.pages.Render(w, r, http.StatusOK, "login.html", nil, "Log in", loginData{Next: localPath(r.URL.Query().Get("next"))})
 	return nil
 }
 
@@ -58,7 +58,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		data.Error = fmt.Sprintf("Too many failed logins. Try again in %d minutes.", int(math.Ceil(wait.Minutes())))
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		s.render(w, r, http.StatusTooManyRequests, "login.html", nil, "Log in", data)
+		s.pages.Render(w, r, http.StatusTooManyRequests, "login.html", nil, "Log in", data)
 		return nil
 	}
 	u, err := s.store.UserByName(r.Context(), name)
@@ -78,7 +78,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 		s.limiter.Release(res)
 		data.Error = "The server is busy checking other logins. Try again in a few seconds."
 		w.Header().Set("Retry-After", strconv.Itoa(hashBusyRetryAfter))
-		s.render(w, r, http.StatusTooManyRequests, "login.html", nil, "Log in", data)
+		s.pages.Render(w, r, http.StatusTooManyRequests, "login.html", nil, "Log in", data)
 		return nil
 	}
 	if herr != nil && known {
@@ -86,7 +86,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	}
 	if !match || !known {
 		data.Error = "Wrong name or password."
-		s.render(w, r, http.StatusUnauthorized, "login.html", nil, "Log in", data)
+		s.pages.Render(w, r, http.StatusUnauthorized, "login.html", nil, "Log in", data)
 		return nil
 	}
 	s.limiter.Succeed(res)

@@ -28,7 +28,7 @@ func (s *Server) handleSetupForm(w http.ResponseWriter, r *http.Request) error {
 	if !first {
 		return errs.Errorf(errs.ENOTFOUND, "Setup is done: an administrator exists. Log in instead.")
 	}
-	s.render(w, r, http.StatusOK, "setup.html", nil, "Set up Tocsin", setupData{Min: MinPasswordLength})
+	s.pages.Render(w, r, http.StatusOK, "setup.html", nil, "Set up Tocsin", setupData{Min: MinPasswordLength})
 	return nil
 }
 
@@ -52,14 +52,14 @@ func (s *Server) handleSetup(w http.ResponseWriter, r *http.Request) error {
 	data := setupData{Name: name, Min: MinPasswordLength}
 	if msg := checkNewAccount(name, pw, pw2); msg != "" {
 		data.Error = msg
-		s.render(w, r, http.StatusBadRequest, "setup.html", nil, "Set up Tocsin", data)
+		s.pages.Render(w, r, http.StatusBadRequest, "setup.html", nil, "Set up Tocsin", data)
 		return nil
 	}
 	hash, err := s.hashPassword(r.Context(), pw)
 	if errors.Is(err, errHashBusy) {
 		data.Error = "The server is busy checking passwords. Try again in a few seconds."
 		w.Header().Set("Retry-After", strconv.Itoa(hashBusyRetryAfter))
-		s.render(w, r, http.StatusTooManyRequests, "setup.html", nil, "Set up Tocsin", data)
+		s.pages.Render(w, r, http.StatusTooManyRequests, "setup.html", nil, "Set up Tocsin", data)
 		return nil
 	}
 	if err != nil {

@@ -7,32 +7,15 @@ package api
 
 import (
 	"net/http"
-	"time"
 
-	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/web/webcore"
 )
 
-// Handler is an API handler: u is the caller, already authenticated; a
-// returned error becomes the JSON error body with the status of its code.
-type Handler = func(w http.ResponseWriter, r *http.Request, u store.User) error
+// Handler is an API handler: u is the caller, already authenticated.
+type Handler = webcore.Handler
 
-// Deps is what the API needs from the server that mounts it. Every field
-// is required.
-type Deps struct {
-	Store      store.Store
-	Runtime    webcore.Runtime
-	Heartbeats webcore.Heartbeats
-	Kinds      webcore.Kinds
-	Now        func() time.Time
-	// Version is reported by /api/v1/status.
-	Version string
-	// CreateToken validates name and stores a new API token for u,
-	// returning it with its secret; RevokeToken deletes token id of u.
-	// The pages share them, so the web package owns them.
-	CreateToken func(r *http.Request, u store.User, name string) (store.APIToken, string, error)
-	RevokeToken func(r *http.Request, u store.User, id int64) error
-}
+// Deps is what the API needs from the server that mounts it.
+type Deps = webcore.Deps
 
 // API is the JSON API's handlers.
 type API struct {

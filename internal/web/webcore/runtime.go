@@ -1,6 +1,7 @@
 // Package webcore holds what the web server's audiences share and the web
-// package composes: the live state the app hands over (Runtime, Heartbeats,
-// Kinds and their views), pagination, and the JSON writer. It imports no
+// package composes: their Deps and Handler, the live state the app hands
+// over (Runtime, Heartbeats, Kinds and their views), pagination, and the
+// JSON writer. It imports no
 // other web package, so the root and every audience package may import it.
 package webcore
 

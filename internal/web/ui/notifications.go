@@ -1,4 +1,4 @@
-package web
+package ui
 
 import (
 	"strconv"
@@ -25,7 +25,7 @@ func (notificationsData) refresh() bool { return true }
 // handleNotifications renders "/notifications": the newest outbox messages
 // and the attempts to send them, each list paged on its own (?before= for
 // messages, ?attempts_before= for attempts).
-func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request, u store.User) error {
+func (s *UI) handleNotifications(w http.ResponseWriter, r *http.Request, u store.User) error {
 	page, err := webcore.PageParams(r)
 	if err != nil {
 		return err
@@ -40,7 +40,7 @@ func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request, u s
 		attemptsPage.Before = n
 	}
 	var data notificationsData
-	if data.Messages, err = s.store.OutboxMessages(r.Context(), "", page); err != nil {
+	if data.Messages, err = s.d.Store.OutboxMessages(r.Context(), "", page); err != nil {
 		return fmt.Errorf("reading notifications: %w", err)
 	}
 	if n := len(data.Messages); n > 0 {
@@ -48,7 +48,7 @@ func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request, u s
 			data.NextMessagesURL = "/notifications?before=" + *c
 		}
 	}
-	if data.Attempts, err = s.store.Attempts(r.Context(), "", attemptsPage); err != nil {
+	if data.Attempts, err = s.d.Store.Attempts(r.Context(), "", attemptsPage); err != nil {
 		return fmt.Errorf("reading notification attempts: %w", err)
 	}
 	if n := len(data.Attempts); n > 0 {
@@ -56,6 +56,6 @@ func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request, u s
 			data.NextAttemptsURL = "/notifications?attempts_before=" + *c
 		}
 	}
-	s.render(w, r, http.StatusOK, "notifications.html", &u, "Notifications", data)
+	s.Render(w, r, http.StatusOK, "notifications.html", &u, "Notifications", data)
 	return nil
 }

@@ -1,4 +1,4 @@
-package web
+package ui
 
 import (
 	"bytes"
@@ -33,7 +33,7 @@ type page struct {
 	Refresh bool
 }
 
-func (s *Server) templateFuncs() template.FuncMap {
+func (s *UI) templateFuncs() template.FuncMap {
 	return template.FuncMap{
 		"asset":  s.assets.url,
 		"ago":    s.ago,
@@ -53,7 +53,7 @@ func (s *Server) templateFuncs() template.FuncMap {
 }
 
 // parseTemplates parses every page with the layout.
-func (s *Server) parseTemplates() (map[string]*pageTemplate, error) {
+func (s *UI) parseTemplates() (map[string]*pageTemplate, error) {
 	layout, err := template.New("layout.html").Funcs(s.templateFuncs()).ParseFS(templateFS, "templates/layout.html")
 	if err != nil {
 		return nil, err
@@ -82,20 +82,20 @@ func (s *Server) parseTemplates() (map[string]*pageTemplate, error) {
 
 // render executes a page into a buffer first, so a template failure becomes
 // a clean 500 instead of half a page.
-func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, u *store.User, title string, data any) {
+func (s *UI) Render(w http.ResponseWriter, r *http.Request, status int, name string, u *store.User, title string, data any) {
 	pt, ok := s.pages[name]
 	if !ok {
-		s.log.Error("rendering page", "page", name, "err", "no such template")
+		s.d.Logger.Error("rendering page", "page", name, "err", "no such template")
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	p := page{Title: title, User: u, Version: s.opts.Version, Data: data}
+	p := page{Title: title, User: u, Version: s.d.Version, Data: data}
 	if rp, ok := data.(interface{ refresh() bool }); ok {
 		p.Refresh = rp.refresh()
 	}
 	var buf bytes.Buffer
 	if err := pt.t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
-		s.log.Error("rendering page", "page", name, "path", r.URL.Path, "err", err)
+		s.d.Logger.Error("rendering page", "page", name, "path", r.URL.Path, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
@@ -106,11 +106,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 }
 
 // ago formats t relative to now: "12s ago", "3m ago", "in 40s", "never".
-func (s *Server) ago(t time.Time) string {
+func (s *UI) ago(t time.Time) string {
 	if t.IsZero() {
 		return "never"
 	}
-	d := s.now().Sub(t)
+	d := s.d.Now().Sub(t)
 	if d < 0 {
 		return "in " + shortDuration(-d)
 	}
