@@ -134,7 +134,7 @@ func monitorPage[T, U any](s *API, w http.ResponseWriter, r *http.Request, what 
 	return nil
 }
 
-// apiPause returns the handler of POST /api/v1/monitors/{id}/pause and
+// servePause returns the handler of POST /api/v1/monitors/{id}/pause and
 // /resume; both answer with the monitor as it is afterwards.
 func (s *API) servePause(paused bool) Handler {
 	return func(w http.ResponseWriter, r *http.Request, _ store.User) error {
