@@ -122,6 +122,29 @@ var rules = []rule{
 			"internal/notify", "internal/probe"}, storeContracts, leaves),
 	},
 	{
+		words: "web/webcore is what the web packages share (the app's live state, pagination, JSON): it imports no other web package, so the root and every audience may import it",
+		pkgs:  []string{"internal/web/webcore"},
+		may: cat([]string{"internal/config", "internal/catalog", "internal/heartbeat", "internal/monitor", "internal/probe"},
+			storeContracts, leaves),
+	},
+	{
+		words: "web/api is the JSON API: it uses webcore and the store's interfaces; it never imports the web root (which mounts it and owns sessions), the pages or ingest",
+		pkgs:  []string{"internal/web/api"},
+		may: cat([]string{"internal/web/webcore", "internal/config", "internal/catalog", "internal/heartbeat",
+			"internal/notify", "internal/probe"}, storeContracts, leaves),
+	},
+	{
+		words: "web/ui is the pages: it uses webcore and the store's interfaces; it never imports the web root (which mounts it and owns sessions, logins and password hashing), the API or ingest",
+		pkgs:  []string{"internal/web/ui"},
+		may: cat([]string{"internal/web/webcore", "internal/config", "internal/catalog", "internal/heartbeat/...", "internal/monitor",
+			"internal/notify", "internal/probe"}, storeContracts, leaves),
+	},
+	{
+		words: "web/ingest is the hot path without sessions (pings, later agent results): it imports heartbeat and shared leaves; no store, no other web package, no login",
+		pkgs:  []string{"internal/web/ingest"},
+		may:   cat([]string{"internal/heartbeat"}, leaves),
+	},
+	{
 		words: "only internal/app wires: app may import every package, and nothing but cmd/tocsin and bench harnesses imports app",
 		pkgs:  []string{"internal/app/..."},
 		may:   []string{"..."},

@@ -14,6 +14,7 @@ import (
 	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/web/api"
 )
 
 func TestAPIAuthentication(t *testing.T) {
@@ -48,7 +49,7 @@ func TestAPIAuthentication(t *testing.T) {
 	}
 	// Listing shows the token's prefix and last use, never the secret.
 	r = e.do(anon, "GET", "/api/v1/tokens", nil, bearer(tok))
-	var toks list[apiToken]
+	var toks api.List[api.Token]
 	if err := json.Unmarshal([]byte(r.body), &toks); err != nil || len(toks.Data) != 1 {
 		t.Fatalf("token list: %s", r.body)
 	}
@@ -102,7 +103,7 @@ func TestAPIMonitors(t *testing.T) {
 		t.Errorf("monitor = %s", r.body)
 	}
 	r = e.get(c, "/api/v1/monitors")
-	var all list[apiMonitor]
+	var all api.List[api.Monitor]
 	if err := json.Unmarshal([]byte(r.body), &all); err != nil || len(all.Data) != 3 || all.Next != nil {
 		t.Fatalf("monitors: %s", r.body)
 	}
@@ -114,7 +115,7 @@ func TestAPIMonitors(t *testing.T) {
 	cursor := ""
 	for range 5 {
 		r := e.get(c, "/api/v1/monitors?limit=2"+cursor)
-		var page list[apiMonitor]
+		var page api.List[api.Monitor]
 		if err := json.Unmarshal([]byte(r.body), &page); err != nil {
 			t.Fatal(r.body)
 		}
@@ -165,7 +166,7 @@ func TestAPIPagination(t *testing.T) {
 	pages := 0
 	for ; pages < 10; pages++ {
 		r := e.get(c, "/api/v1/monitors/web/results?limit=3"+cursor)
-		var page list[apiResult]
+		var page api.List[api.Result]
 		if err := json.Unmarshal([]byte(r.body), &page); err != nil || r.status != 200 {
 			t.Fatalf("%d %s", r.status, r.body)
 		}
@@ -194,7 +195,7 @@ func TestAPIPagination(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := e.get(c, "/api/v1/monitors/web/transitions?limit=2")
-	var tr list[apiTransition]
+	var tr api.List[api.Transition]
 	if err := json.Unmarshal([]byte(r.body), &tr); err != nil || len(tr.Data) != 2 || tr.Next == nil || tr.Data[0].Reason != "t2" {
 		t.Fatalf("transitions: %s", r.body)
 	}
@@ -203,7 +204,7 @@ func TestAPIPagination(t *testing.T) {
 		t.Fatalf("transitions page 2: %s", r.body)
 	}
 	r = e.get(c, "/api/v1/notifications?limit=2")
-	var ms list[apiMessage]
+	var ms api.List[api.Message]
 	if err := json.Unmarshal([]byte(r.body), &ms); err != nil || len(ms.Data) != 2 || ms.Next == nil || ms.Data[0].ID != "n2" {
 		t.Fatalf("notifications: %s", r.body)
 	}
@@ -215,7 +216,7 @@ func TestAPIPagination(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = e.get(c, "/api/v1/monitors/web/notifications")
-	var as list[apiAttempt]
+	var as api.List[api.Attempt]
 	if err := json.Unmarshal([]byte(r.body), &as); err != nil || len(as.Data) != 1 || as.Data[0].Error != "connection refused" || as.Data[0].DurationMS != 20 {
 		t.Fatalf("attempts: %s", r.body)
 	}
@@ -291,7 +292,7 @@ func TestAPIStatus(t *testing.T) {
 	e.rt.status.Errors = []string{"tocsin.yaml:12: monitor \"web\": unknown key \"intervall\""}
 	e.rt.status.RejectedAt = e.clock.Now()
 	r := e.get(c, "/api/v1/status")
-	var st one[apiStatus]
+	var st api.One[api.Status]
 	if err := json.Unmarshal([]byte(r.body), &st); err != nil {
 		t.Fatal(r.body)
 	}

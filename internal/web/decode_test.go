@@ -10,11 +10,12 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/heartbeat"
+	"github.com/tocsin/tocsin/internal/web/webcore"
 )
 
 // recordingHeartbeats keeps what the API asked to create.
 type recordingHeartbeats struct {
-	noHeartbeats
+	webcore.NoHeartbeats
 	mu      sync.Mutex
 	created []config.Heartbeat
 }

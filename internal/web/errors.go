@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/web/webcore"
 )
 
 // statusByCode is the one table from error codes to HTTP statuses.
@@ -71,17 +71,7 @@ type errorDetail struct {
 func (s *Server) jsonError(w http.ResponseWriter, r *http.Request, err error) {
 	status, code := errorStatus(err)
 	s.logError(r, status, err)
-	writeJSON(w, status, errorBody{Error: errorDetail{Code: code, Message: errorMessage(err)}})
-}
-
-// writeJSON writes v as the JSON response body.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v) // the client went away; nothing left to tell it
+	webcore.WriteJSON(w, status, errorBody{Error: errorDetail{Code: code, Message: errorMessage(err)}})
 }
 
 // htmlError renders err as an error page. u is the logged-in user, if any.
@@ -92,7 +82,7 @@ func (s *Server) htmlError(w http.ResponseWriter, r *http.Request, u *store.User
 	if status == http.StatusNotFound {
 		title = "Page not found"
 	}
-	s.render(w, r, status, "error.html", u, title, errorPage{Status: status, Message: errorMessage(err)})
+	s.pages.Render(w, r, status, "error.html", u, title, errorPage{Status: status, Message: errorMessage(err)})
 }
 
 type errorPage struct {
@@ -172,7 +162,7 @@ func (w *unroutedWriter) Write(b []byte) (int, error) {
 func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	allow := w.Header().Get("Allow")
 	if strings.HasPrefix(r.URL.Path, "/api/") {
-		writeJSON(w, http.StatusMethodNotAllowed, errorBody{Error: errorDetail{Code: codeMethodNotAllowed,
+		webcore.WriteJSON(w, http.StatusMethodNotAllowed, errorBody{Error: errorDetail{Code: codeMethodNotAllowed,
 			Message: fmt.Sprintf("%s %s is not an API endpoint; %s takes %s", r.Method, r.URL.Path, r.URL.Path, allow)}})
 		return
 	}
@@ -180,7 +170,7 @@ func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	if su, ok, err := s.sessionUser(r); err == nil && ok {
 		u = &su
 	}
-	s.render(w, r, http.StatusMethodNotAllowed, "error.html", u, "Method not allowed", errorPage{Status: http.StatusMethodNotAllowed,
+	s.pages.Render(w, r, http.StatusMethodNotAllowed, "error.html", u, "Method not allowed", errorPage{Status: http.StatusMethodNotAllowed,
 		Message: fmt.Sprintf("%s does not take %s requests, only %s.", r.URL.Path, r.Method, allow)})
 }
 

@@ -10,10 +10,8 @@ import (
 	"strings"
 
 	"github.com/tocsin/tocsin/internal/errs"
+	"github.com/tocsin/tocsin/internal/web/webcore"
 )
-
-// maxBody bounds every request body.
-const maxBody = 1 << 20
 
 // hashBusyRetryAfter is the Retry-After, in seconds, of a login or setup
 // refused because every hashing slot stayed busy.
@@ -39,13 +37,13 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, localPath(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return nil
 	}
-	s.render(w, r, http.StatusOK, "login.html", nil, "Log in", loginData{Next: localPath(r.URL.Query().Get("next"))})
+	s.pages.Render(w, r, http.StatusOK, "login.html", nil, "Log in", loginData{Next: localPath(r.URL.Query().Get("next"))})
 	return nil
 }
 
 // handleLogin checks a name and password and starts a session.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	r.Body = http.MaxBytesReader(w, r.Body, webcore.MaxBody)
 	if err := r.ParseForm(); err != nil {
 		return errs.Errorf(errs.EINVALID, "the login form could not be read: %v", err)
 	}
@@ -60,7 +58,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		data.Error = fmt.Sprintf("Too many failed logins. Try again in %d minutes.", int(math.Ceil(wait.Minutes())))
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		s.render(w, r, http.StatusTooManyRequests, "login.html", nil, "Log in", data)
+		s.pages.Render(w, r, http.StatusTooManyRequests, "login.html", nil, "Log in", data)
 		return nil
 	}
 	u, err := s.store.UserByName(r.Context(), name)
@@ -80,7 +78,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 		s.limiter.Release(res)
 		data.Error = "The server is busy checking other logins. Try again in a few seconds."
 		w.Header().Set("Retry-After", strconv.Itoa(hashBusyRetryAfter))
-		s.render(w, r, http.StatusTooManyRequests, "login.html", nil, "Log in", data)
+		s.pages.Render(w, r, http.StatusTooManyRequests, "login.html", nil, "Log in", data)
 		return nil
 	}
 	if herr != nil && known {
@@ -88,7 +86,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	}
 	if !match || !known {
 		data.Error = "Wrong name or password."
-		s.render(w, r, http.StatusUnauthorized, "login.html", nil, "Log in", data)
+		s.pages.Render(w, r, http.StatusUnauthorized, "login.html", nil, "Log in", data)
 		return nil
 	}
 	s.limiter.Succeed(res)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/web/webcore"
 )
 
 type setupData struct {
@@ -27,13 +28,13 @@ func (s *Server) handleSetupForm(w http.ResponseWriter, r *http.Request) error {
 	if !first {
 		return errs.Errorf(errs.ENOTFOUND, "Setup is done: an administrator exists. Log in instead.")
 	}
-	s.render(w, r, http.StatusOK, "setup.html", nil, "Set up Tocsin", setupData{Min: MinPasswordLength})
+	s.pages.Render(w, r, http.StatusOK, "setup.html", nil, "Set up Tocsin", setupData{Min: MinPasswordLength})
 	return nil
 }
 
 // handleSetup creates the first administrator and logs them in.
 func (s *Server) handleSetup(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	r.Body = http.MaxBytesReader(w, r.Body, webcore.MaxBody)
 	if err := r.ParseForm(); err != nil {
 		return errs.Errorf(errs.EINVALID, "the setup form could not be read: %v", err)
 	}
@@ -51,14 +52,14 @@ func (s *Server) handleSetup(w http.ResponseWriter, r *http.Request) error {
 	data := setupData{Name: name, Min: MinPasswordLength}
 	if msg := checkNewAccount(name, pw, pw2); msg != "" {
 		data.Error = msg
-		s.render(w, r, http.StatusBadRequest, "setup.html", nil, "Set up Tocsin", data)
+		s.pages.Render(w, r, http.StatusBadRequest, "setup.html", nil, "Set up Tocsin", data)
 		return nil
 	}
 	hash, err := s.hashPassword(r.Context(), pw)
 	if errors.Is(err, errHashBusy) {
 		data.Error = "The server is busy checking passwords. Try again in a few seconds."
 		w.Header().Set("Retry-After", strconv.Itoa(hashBusyRetryAfter))
-		s.render(w, r, http.StatusTooManyRequests, "setup.html", nil, "Set up Tocsin", data)
+		s.pages.Render(w, r, http.StatusTooManyRequests, "setup.html", nil, "Set up Tocsin", data)
 		return nil
 	}
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/tocsin/tocsin/internal/probe/kinds"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/store/sqlstore"
+	"github.com/tocsin/tocsin/internal/web/api"
 )
 
 // fakeRuntime is the app's live state reduced to what the web package
@@ -231,7 +232,7 @@ func (e *env) token(c *http.Client, name string) string {
 		e.t.Fatalf("creating token: %d %s", r.status, r.body)
 	}
 	var out struct {
-		Data apiToken `json:"data"`
+		Data api.Token `json:"data"`
 	}
 	if err := json.Unmarshal([]byte(r.body), &out); err != nil {
 		e.t.Fatal(err)

@@ -1,3 +1,10 @@
+// Package web is the HTTP side of Tocsin. It builds the Server the app
+// runs and holds what every audience shares: sessions, API tokens and
+// logins, cross-origin protection, client addresses, the error table,
+// health and metrics. The audiences live below it: web/ui (pages), web/api
+// (the JSON API) and web/ingest (pings); web/webcore holds the types they
+// share. It reads history from the store and live state from the Runtime
+// the app gives it; it never reaches into other packages' globals.
 package web
 
 import (
@@ -14,7 +21,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/web/api"
+	"github.com/tocsin/tocsin/internal/web/ingest"
+	"github.com/tocsin/tocsin/internal/web/ui"
+	"github.com/tocsin/tocsin/internal/web/webcore"
 )
+
+// PingReceiver takes heartbeat pings (the app's heartbeat hub).
+type PingReceiver = ingest.Receiver
 
 // Options configures a Server. Store and Runtime are required.
 type Options struct {
@@ -75,8 +89,7 @@ type Server struct {
 	log     *slog.Logger
 	now     func() time.Time
 	opts    Options
-	assets  *assets
-	pages   map[string]*pageTemplate
+	pages   *ui.UI
 	limiter *loginLimiter
 	routes  []route
 	handler http.Handler
@@ -127,7 +140,10 @@ func New(opts Options) (*Server, error) {
 		opts.HashConcurrency = DefaultHashConcurrency()
 	}
 	if opts.Kinds == nil {
-		opts.Kinds = plainKinds{}
+		opts.Kinds = webcore.PlainKinds{}
+	}
+	if opts.Heartbeats == nil {
+		opts.Heartbeats = webcore.NoHeartbeats{}
 	}
 	if opts.HashWait <= 0 {
 		opts.HashWait = DefaultHashWait
@@ -145,22 +161,19 @@ func New(opts Options) (*Server, error) {
 	if s.dummyHash, err = dummyPasswordHash(); err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
-	a, err := loadAssets()
+	s.pages, err = ui.New(ui.Deps{Deps: s.audienceDeps(), Logger: s.log, DemoToggle: opts.DemoToggle, DemoState: opts.DemoState})
 	if err != nil {
-		return nil, fmt.Errorf("web: loading static assets: %w", err)
+		return nil, fmt.Errorf("web: %w", err)
 	}
-	s.assets = a
-	if s.pages, err = s.parseTemplates(); err != nil {
-		return nil, fmt.Errorf("web: parsing templates: %w", err)
-	}
-	s.registerRoutes()
+	pings := ingest.NewPings(ingest.Deps{Pings: opts.Pings, Now: s.now, ClientIP: s.clientIP, Logger: s.log})
+	s.registerRoutes(pings)
 	mux := http.NewServeMux()
 	for _, rt := range s.routes {
 		mux.Handle(rt.pattern, rt.handler)
 	}
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(s.crossOriginDenied))
-	s.handler = pingsFirst(http.HandlerFunc(s.handlePing), securityHeaders(csrf.Handler(s.unrouted(mux))))
+	s.handler = pingsFirst(pings, securityHeaders(csrf.Handler(s.unrouted(mux))))
 	return s, nil
 }
 
@@ -171,60 +184,36 @@ func (s *Server) handle(pattern string, h http.Handler) {
 	s.routes = append(s.routes, route{pattern: pattern, handler: h})
 }
 
-// registerRoutes lists every endpoint. The UI and the API require a login;
+// registerRoutes lists every endpoint: the shared ones here, the pages'
+// and the API's from their packages. The UI and the API require a login;
 // health, metrics, static assets and the OpenAPI description do not.
-func (s *Server) registerRoutes() {
+func (s *Server) registerRoutes(pings http.Handler) {
 	// Public.
 	s.handle("GET /healthz", http.HandlerFunc(s.handleHealthz))
 	s.handle("GET /readyz", http.HandlerFunc(s.handleReadyz))
 	s.handle("GET /metrics", s.metricsHandler())
-	s.handle("GET /static/{file}", http.HandlerFunc(s.handleStatic))
 	s.handle("GET /setup", s.public(s.handleSetupForm))
 	s.handle("POST /setup", s.public(s.handleSetup))
 	s.handle("GET /login", s.public(s.handleLoginForm))
 	s.handle("POST /login", s.public(s.handleLogin))
 	s.handle("POST /logout", s.public(s.handleLogout))
-	s.handle("/ping/", http.HandlerFunc(s.handlePing)) // served first by pingsFirst
+	s.handle("/ping/", pings) // served first by pingsFirst
 
 	// UI.
-	s.handle("GET /{$}", s.ui(s.handleOverview))
-	s.handle("GET /monitors/{id}", s.ui(s.handleMonitor))
-	s.handle("POST /monitors/{id}/pause", s.ui(s.handlePause(true)))
-	s.handle("POST /monitors/{id}/resume", s.ui(s.handlePause(false)))
-	s.handle("GET /heartbeats", s.ui(s.handleHeartbeats))
-	s.handle("POST /heartbeats", s.ui(s.handleHeartbeatCreate))
-	s.handle("GET /heartbeats/{id}", s.ui(s.handleHeartbeat))
-	s.handle("POST /heartbeats/{id}/pause", s.ui(s.handleHeartbeatPause(true)))
-	s.handle("POST /heartbeats/{id}/resume", s.ui(s.handleHeartbeatPause(false)))
-	s.handle("GET /notifications", s.ui(s.handleNotifications))
-	s.handle("GET /settings/tokens", s.ui(s.handleTokens))
-	s.handle("POST /settings/tokens", s.ui(s.handleTokenCreate))
-	s.handle("POST /settings/tokens/{id}/revoke", s.ui(s.handleTokenRevoke))
-	s.handle("POST /demo/toggle", s.ui(s.handleDemoToggle))
+	s.pages.Register(s.handle, func(pattern string, h ui.Handler) { s.handle(pattern, s.ui(h)) })
 	// No catch-all "/" or "/api/" pattern: one would match every method
 	// and turn each 405 into a 404; unrouted answers what nothing matches.
 
 	// JSON API.
-	s.handle("GET /api/v1/openapi.json", http.HandlerFunc(s.handleOpenAPI))
-	s.handle("GET /api/v1/status", s.api(s.apiStatus))
-	s.handle("GET /api/v1/monitors", s.api(s.apiMonitors))
-	s.handle("GET /api/v1/monitors/{id}", s.api(s.apiMonitor))
-	s.handle("GET /api/v1/monitors/{id}/results", s.api(s.apiMonitorResults))
-	s.handle("GET /api/v1/monitors/{id}/transitions", s.api(s.apiMonitorTransitions))
-	s.handle("GET /api/v1/monitors/{id}/notifications", s.api(s.apiMonitorAttempts))
-	s.handle("POST /api/v1/monitors/{id}/pause", s.api(s.apiPause(true)))
-	s.handle("POST /api/v1/monitors/{id}/resume", s.api(s.apiPause(false)))
-	s.handle("GET /api/v1/heartbeats", s.api(s.apiHeartbeats))
-	s.handle("POST /api/v1/heartbeats", s.api(s.apiHeartbeatCreate))
-	s.handle("GET /api/v1/heartbeats/{id}", s.api(s.apiHeartbeat))
-	s.handle("DELETE /api/v1/heartbeats/{id}", s.api(s.apiHeartbeatDelete))
-	s.handle("GET /api/v1/heartbeats/{id}/pings", s.api(s.apiHeartbeatPings))
-	s.handle("POST /api/v1/heartbeats/{id}/pause", s.api(s.apiHeartbeatPause(true)))
-	s.handle("POST /api/v1/heartbeats/{id}/resume", s.api(s.apiHeartbeatPause(false)))
-	s.handle("GET /api/v1/notifications", s.api(s.apiNotifications))
-	s.handle("GET /api/v1/tokens", s.api(s.apiTokens))
-	s.handle("POST /api/v1/tokens", s.api(s.apiTokenCreate))
-	s.handle("DELETE /api/v1/tokens/{id}", s.api(s.apiTokenDelete))
+	api.New(s.audienceDeps()).Register(s.handle, func(pattern string, h api.Handler) { s.handle(pattern, s.api(h)) })
+}
+
+// audienceDeps is what the pages and the API get from this server.
+func (s *Server) audienceDeps() webcore.Deps {
+	return webcore.Deps{
+		Store: s.store, Runtime: s.rt, Heartbeats: s.opts.Heartbeats, Kinds: s.opts.Kinds, Now: s.now,
+		Version: s.opts.Version, CreateToken: s.createToken, RevokeToken: s.revokeToken,
+	}
 }
 
 // pingsFirst sends /ping/ requests straight to pings, the hot path: a

@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"fmt"
@@ -10,9 +10,11 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/heartbeat"
 	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/web/webcore"
 )
 
-type apiHeartbeat struct {
+// Heartbeat is a heartbeat as GET /api/v1/heartbeats shows it.
+type Heartbeat struct {
 	ID             string     `json:"id"`
 	Name           string     `json:"name"`
 	UUID           string     `json:"uuid"`
@@ -39,10 +41,11 @@ type apiHeartbeat struct {
 	RunsInFlight   int        `json:"runs_in_flight"`
 	PausedInConfig bool       `json:"paused_in_config"`
 	// The service's name, description and owners.
-	apiServiceInfo
+	ServiceInfo
 }
 
-type apiPing struct {
+// Ping is one stored ping of a heartbeat.
+type Ping struct {
 	ID         int64     `json:"id"`
 	Time       time.Time `json:"time"`
 	Kind       string    `json:"kind"`
@@ -59,15 +62,15 @@ type apiPing struct {
 	UserAgent  string `json:"user_agent,omitempty"`
 }
 
-func (s *Server) toAPIHeartbeat(v HeartbeatView) apiHeartbeat {
-	a := apiHeartbeat{
+func (s *API) toAPIHeartbeat(v webcore.HeartbeatView) Heartbeat {
+	a := Heartbeat{
 		ID: v.ID, Name: v.Config.Name, UUID: v.UUID, Slug: v.Slug, Service: v.Service, Channels: v.Config.Channels,
 		Schedule: v.Schedule.String(), Cron: v.Schedule.Cron, Timezone: v.Config.Timezone,
 		PeriodMS: millis(v.Schedule.Period), GraceMS: millis(v.Schedule.Grace), MaxRuntimeMS: millis(v.MaxRuntime),
 		Status: v.DisplayStatus(), LastPing: timePtr(v.State.LastPing), LastFailed: v.State.LastFailed,
 		LastDuration: millis(v.State.LastDuration), NextExpected: timePtr(v.NextExpected), Deadline: timePtr(v.View.Deadline),
 		Stored: v.Stored, LastActivity: timePtr(v.State.LastActivity), RunsInFlight: len(v.State.Runs),
-		PausedInConfig: v.Config.Paused, apiServiceInfo: s.apiService(v.Service),
+		PausedInConfig: v.Config.Paused, ServiceInfo: s.service(v.Service),
 	}
 	if a.Channels == nil {
 		a.Channels = []string{}
@@ -75,7 +78,7 @@ func (s *Server) toAPIHeartbeat(v HeartbeatView) apiHeartbeat {
 	if len(v.State.Runs) > 0 {
 		a.RunningSince = timePtr(v.State.Runs[len(v.State.Runs)-1].Start)
 	}
-	base := s.baseURL()
+	base := webcore.BaseURL(s.d.Runtime)
 	a.PingURL = base + "/ping/" + v.UUID
 	if v.Slug != "" {
 		a.SlugPingURL = base + "/ping/{ping_key}/" + v.Slug
@@ -83,8 +86,8 @@ func (s *Server) toAPIHeartbeat(v HeartbeatView) apiHeartbeat {
 	return a
 }
 
-func toAPIPing(p store.Ping) apiPing {
-	a := apiPing{ID: p.ID, Time: p.Time.UTC(), Kind: p.Kind, RunID: p.RunID, DurationMS: millis(p.Duration),
+func toAPIPing(p store.Ping) Ping {
+	a := Ping{ID: p.ID, Time: p.Time.UTC(), Kind: p.Kind, RunID: p.RunID, DurationMS: millis(p.Duration),
 		Truncated: p.Truncated, Transport: p.Transport, Method: p.Method, Source: p.Source, UserAgent: p.UserAgent}
 	if p.Kind == string(heartbeat.KindExit) {
 		e := p.ExitStatus
@@ -98,21 +101,21 @@ func toAPIPing(p store.Ping) apiPing {
 	return a
 }
 
-// apiHeartbeats serves GET /api/v1/heartbeats, in definition order, paged
+// serveHeartbeats serves GET /api/v1/heartbeats, in definition order, paged
 // like the monitors: the cursor is the id of the last heartbeat of the
 // previous page.
-func (s *Server) apiHeartbeats(w http.ResponseWriter, r *http.Request, _ store.User) error {
-	limit, err := limitParam(r)
+func (s *API) serveHeartbeats(w http.ResponseWriter, r *http.Request, _ store.User) error {
+	limit, err := webcore.LimitParam(r)
 	if err != nil {
 		return err
 	}
-	all := s.heartbeats().Heartbeats()
-	start, err := afterCursor(all, r.URL.Query().Get("before"))
+	all := s.d.Heartbeats.Heartbeats()
+	start, err := webcore.AfterCursor(all, r.URL.Query().Get("before"))
 	if err != nil {
 		return err
 	}
 	end := min(start+limit, len(all))
-	out := list[apiHeartbeat]{Data: make([]apiHeartbeat, 0, end-start)}
+	out := List[Heartbeat]{Data: make([]Heartbeat, 0, end-start)}
 	for _, v := range all[start:end] {
 		out.Data = append(out.Data, s.toAPIHeartbeat(v))
 	}
@@ -120,78 +123,78 @@ func (s *Server) apiHeartbeats(w http.ResponseWriter, r *http.Request, _ store.U
 		next := all[end-1].ID
 		out.Next = &next
 	}
-	writeJSON(w, http.StatusOK, out)
+	webcore.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
-// apiHeartbeat serves GET /api/v1/heartbeats/{id}.
-func (s *Server) apiHeartbeat(w http.ResponseWriter, r *http.Request, _ store.User) error {
-	v, err := s.heartbeatByID(r)
+// serveHeartbeat serves GET /api/v1/heartbeats/{id}.
+func (s *API) serveHeartbeat(w http.ResponseWriter, r *http.Request, _ store.User) error {
+	v, err := webcore.HeartbeatByID(s.d.Heartbeats, r)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, one[apiHeartbeat]{Data: s.toAPIHeartbeat(v)})
+	webcore.WriteJSON(w, http.StatusOK, One[Heartbeat]{Data: s.toAPIHeartbeat(v)})
 	return nil
 }
 
-// apiHeartbeatCreate serves POST /api/v1/heartbeats with a heartbeat in
+// serveHeartbeatCreate serves POST /api/v1/heartbeats with a heartbeat in
 // the config file's shape (durations as "24h").
-func (s *Server) apiHeartbeatCreate(w http.ResponseWriter, r *http.Request, _ store.User) error {
+func (s *API) serveHeartbeatCreate(w http.ResponseWriter, r *http.Request, _ store.User) error {
 	var h config.Heartbeat
 	if err := decodeJSON(w, r, &h); err != nil {
 		return err
 	}
-	if err := heartbeatTextLimits(h); err != nil {
+	if err := webcore.HeartbeatTextLimits(h); err != nil {
 		return err
 	}
-	v, err := s.heartbeats().CreateHeartbeat(r.Context(), h)
+	v, err := s.d.Heartbeats.CreateHeartbeat(r.Context(), h)
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Location", "/api/v1/heartbeats/"+url.PathEscape(v.ID))
-	writeJSON(w, http.StatusCreated, one[apiHeartbeat]{Data: s.toAPIHeartbeat(v)})
+	webcore.WriteJSON(w, http.StatusCreated, One[Heartbeat]{Data: s.toAPIHeartbeat(v)})
 	return nil
 }
 
-// apiHeartbeatDelete serves DELETE /api/v1/heartbeats/{id}.
-func (s *Server) apiHeartbeatDelete(w http.ResponseWriter, r *http.Request, _ store.User) error {
-	if err := s.heartbeats().DeleteHeartbeat(r.Context(), r.PathValue("id")); err != nil {
+// serveHeartbeatDelete serves DELETE /api/v1/heartbeats/{id}.
+func (s *API) serveHeartbeatDelete(w http.ResponseWriter, r *http.Request, _ store.User) error {
+	if err := s.d.Heartbeats.DeleteHeartbeat(r.Context(), r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-// apiHeartbeatPause serves POST /api/v1/heartbeats/{id}/pause and /resume.
-func (s *Server) apiHeartbeatPause(paused bool) authedFunc {
+// serveHeartbeatPause serves POST /api/v1/heartbeats/{id}/pause and /resume.
+func (s *API) serveHeartbeatPause(paused bool) Handler {
 	return func(w http.ResponseWriter, r *http.Request, _ store.User) error {
 		id := r.PathValue("id")
-		if err := s.heartbeats().SetHeartbeatPaused(r.Context(), id, paused); err != nil {
+		if err := s.d.Heartbeats.SetHeartbeatPaused(r.Context(), id, paused); err != nil {
 			return err
 		}
-		v, err := s.heartbeatByID(r)
+		v, err := webcore.HeartbeatByID(s.d.Heartbeats, r)
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, one[apiHeartbeat]{Data: s.toAPIHeartbeat(v)})
+		webcore.WriteJSON(w, http.StatusOK, One[Heartbeat]{Data: s.toAPIHeartbeat(v)})
 		return nil
 	}
 }
 
-// apiHeartbeatPings serves GET /api/v1/heartbeats/{id}/pings, newest first.
-func (s *Server) apiHeartbeatPings(w http.ResponseWriter, r *http.Request, _ store.User) error {
-	v, err := s.heartbeatByID(r)
+// serveHeartbeatPings serves GET /api/v1/heartbeats/{id}/pings, newest first.
+func (s *API) serveHeartbeatPings(w http.ResponseWriter, r *http.Request, _ store.User) error {
+	v, err := webcore.HeartbeatByID(s.d.Heartbeats, r)
 	if err != nil {
 		return err
 	}
-	p, err := pageParams(r)
+	p, err := webcore.PageParams(r)
 	if err != nil {
 		return err
 	}
-	ps, err := s.store.Pings(r.Context(), v.ID, p)
+	ps, err := s.d.Store.Pings(r.Context(), v.ID, p)
 	if err != nil {
 		return fmt.Errorf("reading pings of heartbeat %q: %w", v.ID, err)
 	}
-	writeJSON(w, http.StatusOK, pageList(ps, p.Limit, toAPIPing, func(x store.Ping) int64 { return x.ID }))
+	webcore.WriteJSON(w, http.StatusOK, pageList(ps, p.Limit, toAPIPing, func(x store.Ping) int64 { return x.ID }))
 	return nil
 }

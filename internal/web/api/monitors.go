@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"context"
@@ -9,17 +9,18 @@ import (
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/web/webcore"
 )
 
-// apiMonitors serves GET /api/v1/monitors: monitors in config order with
+// serveMonitors serves GET /api/v1/monitors: monitors in config order with
 // state, last result and 24-hour uptime. The cursor is the id of the last
 // monitor of the previous page.
-func (s *Server) apiMonitors(w http.ResponseWriter, r *http.Request, _ store.User) error {
-	limit, err := limitParam(r)
+func (s *API) serveMonitors(w http.ResponseWriter, r *http.Request, _ store.User) error {
+	limit, err := webcore.LimitParam(r)
 	if err != nil {
 		return err
 	}
-	all := s.rt.Monitors()
+	all := s.d.Runtime.Monitors()
 	start := 0
 	if after := r.URL.Query().Get("before"); after != "" {
 		start = -1
@@ -34,11 +35,11 @@ func (s *Server) apiMonitors(w http.ResponseWriter, r *http.Request, _ store.Use
 		}
 	}
 	end := min(start+limit, len(all))
-	ups, err := s.store.UptimeAll(r.Context(), s.now().Add(-24*time.Hour))
+	ups, err := s.d.Store.UptimeAll(r.Context(), s.d.Now().Add(-24*time.Hour))
 	if err != nil {
 		return fmt.Errorf("reading uptime: %w", err)
 	}
-	out := list[apiMonitor]{Data: make([]apiMonitor, 0, end-start)}
+	out := List[Monitor]{Data: make([]Monitor, 0, end-start)}
 	for _, m := range all[start:end] {
 		am := s.toAPIMonitor(m)
 		am.Uptime24h = ratioPtr(ups[m.Config.ID])
@@ -48,80 +49,80 @@ func (s *Server) apiMonitors(w http.ResponseWriter, r *http.Request, _ store.Use
 		next := all[end-1].Config.ID
 		out.Next = &next
 	}
-	writeJSON(w, http.StatusOK, out)
+	webcore.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
-// apiMonitor serves GET /api/v1/monitors/{id} with uptime over 24h, 7d and 30d.
-func (s *Server) apiMonitor(w http.ResponseWriter, r *http.Request, _ store.User) error {
+// serveMonitor serves GET /api/v1/monitors/{id} with uptime over 24h, 7d and 30d.
+func (s *API) serveMonitor(w http.ResponseWriter, r *http.Request, _ store.User) error {
 	m, err := s.monitorByID(r)
 	if err != nil {
 		return err
 	}
 	am := s.toAPIMonitor(m)
-	now := s.now()
+	now := s.d.Now()
 	for _, sp := range []struct {
 		span time.Duration
 		dst  **float64
 	}{{24 * time.Hour, &am.Uptime24h}, {7 * 24 * time.Hour, &am.Uptime7d}, {30 * 24 * time.Hour, &am.Uptime30d}} {
-		up, err := s.store.Uptime(r.Context(), m.Config.ID, now.Add(-sp.span))
+		up, err := s.d.Store.Uptime(r.Context(), m.Config.ID, now.Add(-sp.span))
 		if err != nil {
 			return fmt.Errorf("reading uptime of monitor %q: %w", m.Config.ID, err)
 		}
 		*sp.dst = ratioPtr(up)
 	}
-	writeJSON(w, http.StatusOK, one[apiMonitor]{Data: am})
+	webcore.WriteJSON(w, http.StatusOK, One[Monitor]{Data: am})
 	return nil
 }
 
 // toAPIMonitor converts m for the API with its service described: name,
 // description and owners.
-func (s *Server) toAPIMonitor(m MonitorView) apiMonitor {
+func (s *API) toAPIMonitor(m webcore.MonitorView) Monitor {
 	am := toAPIMonitor(m)
-	am.Target = s.target(m.Config)
-	am.apiServiceInfo = s.apiService(m.Config.Service)
+	am.Target = webcore.Target(s.d.Kinds, m.Config)
+	am.ServiceInfo = s.service(m.Config.Service)
 	return am
 }
 
 // monitorByID returns the monitor named by the {id} path value.
-func (s *Server) monitorByID(r *http.Request) (MonitorView, error) {
+func (s *API) monitorByID(r *http.Request) (webcore.MonitorView, error) {
 	id := r.PathValue("id")
-	m, ok := s.rt.Monitor(id)
+	m, ok := s.d.Runtime.Monitor(id)
 	if !ok {
-		return MonitorView{}, errs.Errorf(errs.ENOTFOUND, "no monitor %q is configured", id)
+		return webcore.MonitorView{}, errs.Errorf(errs.ENOTFOUND, "no monitor %q is configured", id)
 	}
 	return m, nil
 }
 
-// apiMonitorResults serves GET /api/v1/monitors/{id}/results, newest first.
-func (s *Server) apiMonitorResults(w http.ResponseWriter, r *http.Request, _ store.User) error {
-	return monitorPage(s, w, r, "results", s.store.Results,
-		func(x store.StoredResult) apiResult { return toAPIResult(x.ID, x.Result) },
+// serveMonitorResults serves GET /api/v1/monitors/{id}/results, newest first.
+func (s *API) serveMonitorResults(w http.ResponseWriter, r *http.Request, _ store.User) error {
+	return monitorPage(s, w, r, "results", s.d.Store.Results,
+		func(x store.StoredResult) Result { return toAPIResult(x.ID, x.Result) },
 		func(x store.StoredResult) int64 { return x.ID })
 }
 
-// apiMonitorTransitions serves GET /api/v1/monitors/{id}/transitions.
-func (s *Server) apiMonitorTransitions(w http.ResponseWriter, r *http.Request, _ store.User) error {
-	return monitorPage(s, w, r, "transitions", s.store.Transitions, toAPITransition,
+// serveMonitorTransitions serves GET /api/v1/monitors/{id}/transitions.
+func (s *API) serveMonitorTransitions(w http.ResponseWriter, r *http.Request, _ store.User) error {
+	return monitorPage(s, w, r, "transitions", s.d.Store.Transitions, toAPITransition,
 		func(x store.StoredTransition) int64 { return x.ID })
 }
 
-// apiMonitorAttempts serves GET /api/v1/monitors/{id}/notifications: the
+// serveMonitorAttempts serves GET /api/v1/monitors/{id}/notifications: the
 // attempts to deliver the monitor's notifications.
-func (s *Server) apiMonitorAttempts(w http.ResponseWriter, r *http.Request, _ store.User) error {
-	return monitorPage(s, w, r, "notifications", s.store.Attempts, toAPIAttempt,
+func (s *API) serveMonitorAttempts(w http.ResponseWriter, r *http.Request, _ store.User) error {
+	return monitorPage(s, w, r, "notifications", s.d.Store.Attempts, toAPIAttempt,
 		func(x notify.Attempt) int64 { return x.ID })
 }
 
 // monitorPage answers with one page of a monitor's history, read by read
 // and converted by conv; id gives the cursor of an item.
-func monitorPage[T, U any](s *Server, w http.ResponseWriter, r *http.Request, what string,
+func monitorPage[T, U any](s *API, w http.ResponseWriter, r *http.Request, what string,
 	read func(ctx context.Context, monitorID string, p store.Page) ([]T, error), conv func(T) U, id func(T) int64) error {
 	m, err := s.monitorByID(r)
 	if err != nil {
 		return err
 	}
-	p, err := pageParams(r)
+	p, err := webcore.PageParams(r)
 	if err != nil {
 		return err
 	}
@@ -129,26 +130,26 @@ func monitorPage[T, U any](s *Server, w http.ResponseWriter, r *http.Request, wh
 	if err != nil {
 		return fmt.Errorf("reading %s of monitor %q: %w", what, m.Config.ID, err)
 	}
-	writeJSON(w, http.StatusOK, pageList(items, p.Limit, conv, id))
+	webcore.WriteJSON(w, http.StatusOK, pageList(items, p.Limit, conv, id))
 	return nil
 }
 
-// apiPause returns the handler of POST /api/v1/monitors/{id}/pause and
+// servePause returns the handler of POST /api/v1/monitors/{id}/pause and
 // /resume; both answer with the monitor as it is afterwards.
-func (s *Server) apiPause(paused bool) authedFunc {
+func (s *API) servePause(paused bool) Handler {
 	return func(w http.ResponseWriter, r *http.Request, _ store.User) error {
 		id := r.PathValue("id")
-		if err := s.rt.SetPaused(r.Context(), id, paused); err != nil {
+		if err := s.d.Runtime.SetPaused(r.Context(), id, paused); err != nil {
 			if errs.Code(err) == errs.ENOTFOUND {
 				return errs.Errorf(errs.ENOTFOUND, "no monitor %q is configured", id)
 			}
 			return fmt.Errorf("pausing monitor %q: %w", id, err)
 		}
-		m, ok := s.rt.Monitor(id)
+		m, ok := s.d.Runtime.Monitor(id)
 		if !ok {
 			return errs.Errorf(errs.ENOTFOUND, "no monitor %q is configured", id)
 		}
-		writeJSON(w, http.StatusOK, one[apiMonitor]{Data: s.toAPIMonitor(m)})
+		webcore.WriteJSON(w, http.StatusOK, One[Monitor]{Data: s.toAPIMonitor(m)})
 		return nil
 	}
 }

@@ -1,4 +1,4 @@
-package web
+package ui
 
 import (
 	"fmt"
@@ -10,10 +10,10 @@ import (
 
 // handlePause returns the handler of POST /monitors/{id}/pause (paused
 // true) and /resume (false); both go back to the monitor's page.
-func (s *Server) handlePause(paused bool) authedFunc {
+func (s *UI) handlePause(paused bool) Handler {
 	return func(w http.ResponseWriter, r *http.Request, u store.User) error {
 		id := r.PathValue("id")
-		if err := s.rt.SetPaused(r.Context(), id, paused); err != nil {
+		if err := s.d.Runtime.SetPaused(r.Context(), id, paused); err != nil {
 			if errs.Code(err) == errs.ENOTFOUND {
 				return errs.Errorf(errs.ENOTFOUND, "There is no monitor %q in the running configuration.", id)
 			}

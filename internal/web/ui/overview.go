@@ -1,4 +1,4 @@
-package web
+package ui
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/tocsin/tocsin/internal/heartbeat"
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/web/webcore"
 )
 
 const (
@@ -32,7 +33,7 @@ const (
 var overviewStates = []string{"up", "warning", "down", "pending", "paused", "flapping"}
 
 type overviewRow struct {
-	MonitorView
+	webcore.MonitorView
 	Target             string
 	Up24h, Up7d, Up30d float64
 	Spark              template.HTML
@@ -41,7 +42,7 @@ type overviewRow struct {
 type serviceGroup struct {
 	ID, Name   string
 	Rows       []overviewRow
-	Heartbeats []HeartbeatView
+	Heartbeats []webcore.HeartbeatView
 	// Description and Owners of the service; empty for "Other".
 	Description string
 	Owners      []catalog.Owner
@@ -69,16 +70,16 @@ type overviewData struct {
 	From, To           int
 	PrevURL            string
 	NextURL            string
-	Config             ConfigStatus
+	Config             webcore.ConfigStatus
 	Demo               *demoCard
 }
 
 func (overviewData) refresh() bool { return true }
 
 // handleOverview renders "/": every monitor grouped by service.
-func (s *Server) handleOverview(w http.ResponseWriter, r *http.Request, u store.User) error {
+func (s *UI) handleOverview(w http.ResponseWriter, r *http.Request, u store.User) error {
 	q := r.URL.Query()
-	data := overviewData{Query: strings.TrimSpace(q.Get("q")), State: q.Get("state"), States: overviewStates, Config: s.rt.ConfigStatus()}
+	data := overviewData{Query: strings.TrimSpace(q.Get("q")), State: q.Get("state"), States: overviewStates, Config: s.d.Runtime.ConfigStatus()}
 	if data.State != "" && !contains(overviewStates, data.State) {
 		return errs.Errorf(errs.EINVALID, "unknown state %q; use one of %s", data.State, strings.Join(overviewStates, ", "))
 	}
@@ -90,15 +91,15 @@ func (s *Server) handleOverview(w http.ResponseWriter, r *http.Request, u store.
 		}
 		pageNo = n
 	}
-	if s.opts.DemoState != nil {
-		data.Demo = &demoCard{Failing: s.opts.DemoState()}
+	if s.d.DemoState != nil {
+		data.Demo = &demoCard{Failing: s.d.DemoState()}
 	}
 
-	all := s.rt.Monitors()
+	all := s.d.Runtime.Monitors()
 	data.Counts = countStates(all)
 	groups, order := s.groupByService(all)
 	needle := strings.ToLower(data.Query)
-	var matched []MonitorView
+	var matched []webcore.MonitorView
 	for _, key := range order {
 		for _, m := range groups[key].views {
 			if data.State != "" && !stateMatches(m.State, data.State) {
@@ -143,7 +144,7 @@ func (s *Server) handleOverview(w http.ResponseWriter, r *http.Request, u store.
 		}
 		g.Rows = append(g.Rows, row)
 	}
-	for _, v := range s.heartbeats().Heartbeats() {
+	for _, v := range s.d.Heartbeats.Heartbeats() {
 		data.Heartbeats++
 		if st := v.DisplayStatus(); st == string(heartbeat.StatusDown) || st == string(heartbeat.StatusLate) {
 			data.HeartbeatsFailing++
@@ -161,26 +162,26 @@ func (s *Server) handleOverview(w http.ResponseWriter, r *http.Request, u store.
 		if g := byService[key]; len(g.Rows) > 0 || len(g.Heartbeats) > 0 {
 			// Only the groups on the page: owners are resolved per
 			// group, and a page holds few of them.
-			info := s.service(key)
+			info := webcore.Service(s.d.Runtime, key)
 			g.Description, g.Owners = info.Description, info.Owners
 			data.Groups = append(data.Groups, *g)
 		}
 	}
-	s.render(w, r, http.StatusOK, "overview.html", &u, "Overview", data)
+	s.Render(w, r, http.StatusOK, "overview.html", &u, "Overview", data)
 	return nil
 }
 
 type groupInfo struct {
 	name  string
-	views []MonitorView
+	views []webcore.MonitorView
 }
 
 // groupByService buckets monitors by service in config order; monitors
 // without a known service go under "Other", last.
-func (s *Server) groupByService(all []MonitorView) (map[string]*groupInfo, []string) {
+func (s *UI) groupByService(all []webcore.MonitorView) (map[string]*groupInfo, []string) {
 	groups := map[string]*groupInfo{}
 	var order []string
-	if cfg := s.rt.Config(); cfg != nil {
+	if cfg := s.d.Runtime.Config(); cfg != nil {
 		for _, svc := range cfg.Services {
 			name := svc.Name
 			if name == "" {
@@ -207,12 +208,12 @@ func (s *Server) groupByService(all []MonitorView) (map[string]*groupInfo, []str
 
 // overviewRows adds uptime (one store call per span, for all monitors) and
 // a sparkline (one call per visible monitor) to the visible monitors.
-func (s *Server) overviewRows(ctx context.Context, visible []MonitorView) ([]overviewRow, error) {
+func (s *UI) overviewRows(ctx context.Context, visible []webcore.MonitorView) ([]overviewRow, error) {
 	rows := make([]overviewRow, len(visible))
 	if len(visible) == 0 {
 		return rows, nil
 	}
-	now := s.now()
+	now := s.d.Now()
 	spans := []time.Duration{24 * time.Hour, 7 * 24 * time.Hour, 30 * 24 * time.Hour}
 	// The three spans are independent queries; asking at once keeps the
 	// page's latency near that of the slowest one.
@@ -220,7 +221,7 @@ func (s *Server) overviewRows(ctx context.Context, visible []MonitorView) ([]ove
 	upErrs := make([]error, len(spans))
 	var upWG sync.WaitGroup
 	for i, span := range spans {
-		upWG.Go(func() { ups[i], upErrs[i] = s.store.UptimeAll(ctx, now.Add(-span)) })
+		upWG.Go(func() { ups[i], upErrs[i] = s.d.Store.UptimeAll(ctx, now.Add(-span)) })
 	}
 	upWG.Wait()
 	for _, err := range upErrs {
@@ -249,7 +250,7 @@ func (s *Server) overviewRows(ctx context.Context, visible []MonitorView) ([]ove
 	for range min(latencyWorkers, len(rows)) {
 		wg.Go(func() {
 			for i := range next {
-				pts, err := s.store.Latency(ctx, rows[i].Config.ID, now.Add(-24*time.Hour), sparkPoints)
+				pts, err := s.d.Store.Latency(ctx, rows[i].Config.ID, now.Add(-24*time.Hour), sparkPoints)
 				if err != nil {
 					mu.Lock()
 					if firstErr == nil {
@@ -273,11 +274,11 @@ func (s *Server) overviewRows(ctx context.Context, visible []MonitorView) ([]ove
 	return rows, nil
 }
 
-func countStates(all []MonitorView) stateCounts {
+func countStates(all []webcore.MonitorView) stateCounts {
 	var c stateCounts
 	c.Total = len(all)
 	for _, m := range all {
-		switch statusOf(m.State) {
+		switch webcore.StatusOf(m.State) {
 		case string(monitor.StatusUp):
 			c.Up++
 		case string(monitor.StatusWarning):
@@ -300,13 +301,13 @@ func stateMatches(st monitor.State, want string) bool {
 	if want == "flapping" {
 		return st.Flapping
 	}
-	return statusOf(st) == want
+	return webcore.StatusOf(st) == want
 }
 
 // heartbeatMatches applies the overview's filters to a heartbeat: its
 // states map onto the monitor states the filter offers (late is a warning,
 // new is pending, running counts as up).
-func heartbeatMatches(v HeartbeatView, state, service, needle string) bool {
+func heartbeatMatches(v webcore.HeartbeatView, state, service, needle string) bool {
 	if state != "" {
 		as := map[string]string{"up": "up", "running": "up", "late": "warning", "down": "down", "new": "pending", "paused": "paused"}
 		if as[v.DisplayStatus()] != state {
@@ -324,7 +325,7 @@ func heartbeatMatches(v HeartbeatView, state, service, needle string) bool {
 	return false
 }
 
-func monitorMatches(m MonitorView, target, service, needle string) bool {
+func monitorMatches(m webcore.MonitorView, target, service, needle string) bool {
 	for _, hay := range []string{m.Config.ID, m.Config.Name, m.Config.Type, target, service} {
 		if strings.Contains(strings.ToLower(hay), needle) {
 			return true

@@ -1,22 +1,28 @@
-package web
+// Package ingest serves what arrives without a session on the hot path:
+// heartbeat pings under /ping/ (Healthchecks.io-compatible). It knows no
+// login, no templates and no API types; the web package mounts it ahead of
+// every middleware the pages and the API need.
+package ingest
 
 import (
 	"bytes"
 	"errors"
 	"io"
+	"log/slog"
 	"math"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/heartbeat"
 	"github.com/tocsin/tocsin/internal/safetext"
 )
 
-// PingReceiver takes heartbeat pings (the app's heartbeat hub).
-type PingReceiver interface {
+// Receiver takes heartbeat pings (the app's heartbeat hub).
+type Receiver interface {
 	heartbeat.Receiver
 	// BodyLimit is how many body bytes are kept per ping.
 	BodyLimit() int
@@ -28,19 +34,40 @@ const pingDrainLimit = 10 << 20
 
 var pingBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// handlePing serves the Healthchecks.io-compatible ping API under /ping/:
+// Deps is what the ping handler needs from the server that mounts it.
+type Deps struct {
+	// Pings receives the pings; nil answers them 404.
+	Pings Receiver
+	// Now is the clock; required.
+	Now func() time.Time
+	// ClientIP names the address a request came from (trusted proxies
+	// applied); required.
+	ClientIP func(*http.Request) string
+	// Logger receives internal errors; required.
+	Logger *slog.Logger
+}
+
+// Pings is the handler of every path under /ping/.
+type Pings struct {
+	d Deps
+}
+
+// NewPings returns the handler of every path under /ping/.
+func NewPings(d Deps) *Pings { return &Pings{d: d} }
+
+// ServeHTTP serves the Healthchecks.io-compatible ping API under /ping/:
 // GET, POST and HEAD, no authentication (the uuid or the ping key is the
 // secret). Answers are short plain text, as Healthchecks.io gives them:
 // 200 "OK", 201 "Created" (a slug was provisioned), 200 "OK (not found)",
 // 400 "invalid url format", 429 "rate limit exceeded", 429 with the
 // limit's name when ?create=1 is past a creation limit, 503 when the ping
 // could not be stored (nothing was stored; retry).
-func (s *Server) handlePing(w http.ResponseWriter, r *http.Request) {
+func (s *Pings) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "text/plain; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Access-Control-Allow-Origin", "*")
-	rcv := s.opts.Pings
+	rcv := s.d.Pings
 	if rcv == nil {
 		pingAnswer(w, http.StatusNotFound, "not found")
 		return
@@ -68,8 +95,8 @@ func (s *Server) handlePing(w http.ResponseWriter, r *http.Request) {
 		p.RunID = rid
 	}
 	p.Create = q.Get("create") == "1"
-	p.Transport, p.Method, p.Time = "http", r.Method, s.now()
-	p.Source = s.clientIP(r)
+	p.Transport, p.Method, p.Time = "http", r.Method, s.d.Now()
+	p.Source = s.d.ClientIP(r)
 	// The receiver makes text valid UTF-8 and cuts it on a character
 	// boundary at heartbeat.UserAgentLimit, whichever way a ping comes.
 	p.UserAgent = r.UserAgent()
@@ -137,7 +164,7 @@ func (s *Server) handlePing(w http.ResponseWriter, r *http.Request) {
 		h.Set("Retry-After", "1")
 		pingAnswer(w, http.StatusServiceUnavailable, "unavailable, try again")
 	default:
-		s.log.Error("receiving a ping", "path", r.URL.Path, "err", err)
+		s.d.Logger.Error("receiving a ping", "path", r.URL.Path, "err", err)
 		pingAnswer(w, http.StatusServiceUnavailable, "unavailable, try again")
 	}
 }

@@ -1,11 +1,13 @@
-package web
+package ui
 
 import (
 	"strconv"
 
 	"fmt"
-	"github.com/tocsin/tocsin/internal/errs"
 	"net/http"
+
+	"github.com/tocsin/tocsin/internal/errs"
+	"github.com/tocsin/tocsin/internal/web/webcore"
 
 	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/store"
@@ -23,8 +25,8 @@ func (notificationsData) refresh() bool { return true }
 // handleNotifications renders "/notifications": the newest outbox messages
 // and the attempts to send them, each list paged on its own (?before= for
 // messages, ?attempts_before= for attempts).
-func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request, u store.User) error {
-	page, err := pageParams(r)
+func (s *UI) handleNotifications(w http.ResponseWriter, r *http.Request, u store.User) error {
+	page, err := webcore.PageParams(r)
 	if err != nil {
 		return err
 	}
@@ -38,22 +40,22 @@ func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request, u s
 		attemptsPage.Before = n
 	}
 	var data notificationsData
-	if data.Messages, err = s.store.OutboxMessages(r.Context(), "", page); err != nil {
+	if data.Messages, err = s.d.Store.OutboxMessages(r.Context(), "", page); err != nil {
 		return fmt.Errorf("reading notifications: %w", err)
 	}
 	if n := len(data.Messages); n > 0 {
-		if c := nextCursor(n, page.Limit, data.Messages[n-1].Seq); c != nil {
+		if c := webcore.NextCursor(n, page.Limit, data.Messages[n-1].Seq); c != nil {
 			data.NextMessagesURL = "/notifications?before=" + *c
 		}
 	}
-	if data.Attempts, err = s.store.Attempts(r.Context(), "", attemptsPage); err != nil {
+	if data.Attempts, err = s.d.Store.Attempts(r.Context(), "", attemptsPage); err != nil {
 		return fmt.Errorf("reading notification attempts: %w", err)
 	}
 	if n := len(data.Attempts); n > 0 {
-		if c := nextCursor(n, attemptsPage.Limit, data.Attempts[n-1].ID); c != nil {
+		if c := webcore.NextCursor(n, attemptsPage.Limit, data.Attempts[n-1].ID); c != nil {
 			data.NextAttemptsURL = "/notifications?attempts_before=" + *c
 		}
 	}
-	s.render(w, r, http.StatusOK, "notifications.html", &u, "Notifications", data)
+	s.Render(w, r, http.StatusOK, "notifications.html", &u, "Notifications", data)
 	return nil
 }

@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tocsin/tocsin/internal/errs"
+	"github.com/tocsin/tocsin/internal/web/webcore"
 )
 
 // Limits on what a JSON request body holds (docs/api.md). Names have their
@@ -36,7 +37,7 @@ const (
 // values of the wrong type or form, a duration of zero or less, strings over
 // maxTextLen and arrays over maxListLen.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	r.Body = http.MaxBytesReader(w, r.Body, webcore.MaxBody)
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		return err // a *http.MaxBytesError is a 413

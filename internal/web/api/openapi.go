@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	_ "embed"
@@ -11,7 +11,7 @@ import (
 var openAPISpec []byte
 
 // handleOpenAPI serves GET /api/v1/openapi.json.
-func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
+func (s *API) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-cache")
 	_, _ = w.Write(openAPISpec)

@@ -1,4 +1,4 @@
-package web
+package ui
 
 import (
 	"bytes"
@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/tocsin/tocsin/internal/heartbeat/schedule"
-	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/web/webcore"
 )
 
 //go:embed templates
@@ -33,7 +33,7 @@ type page struct {
 	Refresh bool
 }
 
-func (s *Server) templateFuncs() template.FuncMap {
+func (s *UI) templateFuncs() template.FuncMap {
 	return template.FuncMap{
 		"asset":  s.assets.url,
 		"ago":    s.ago,
@@ -42,7 +42,7 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"pct":    formatPercent,
 		"ms":     formatMillis,
 		"target": s.target,
-		"status": statusOf,
+		"status": webcore.StatusOf,
 		"nagios": nagiosClass,
 		"inc":    func(i int) int { return i + 1 },
 		"int64":  func(i int64) string { return strconv.FormatInt(i, 10) },
@@ -53,7 +53,7 @@ func (s *Server) templateFuncs() template.FuncMap {
 }
 
 // parseTemplates parses every page with the layout.
-func (s *Server) parseTemplates() (map[string]*pageTemplate, error) {
+func (s *UI) parseTemplates() (map[string]*pageTemplate, error) {
 	layout, err := template.New("layout.html").Funcs(s.templateFuncs()).ParseFS(templateFS, "templates/layout.html")
 	if err != nil {
 		return nil, err
@@ -82,20 +82,20 @@ func (s *Server) parseTemplates() (map[string]*pageTemplate, error) {
 
 // render executes a page into a buffer first, so a template failure becomes
 // a clean 500 instead of half a page.
-func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, u *store.User, title string, data any) {
+func (s *UI) Render(w http.ResponseWriter, r *http.Request, status int, name string, u *store.User, title string, data any) {
 	pt, ok := s.pages[name]
 	if !ok {
-		s.log.Error("rendering page", "page", name, "err", "no such template")
+		s.d.Logger.Error("rendering page", "page", name, "err", "no such template")
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	p := page{Title: title, User: u, Version: s.opts.Version, Data: data}
+	p := page{Title: title, User: u, Version: s.d.Version, Data: data}
 	if rp, ok := data.(interface{ refresh() bool }); ok {
 		p.Refresh = rp.refresh()
 	}
 	var buf bytes.Buffer
 	if err := pt.t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
-		s.log.Error("rendering page", "page", name, "path", r.URL.Path, "err", err)
+		s.d.Logger.Error("rendering page", "page", name, "path", r.URL.Path, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
@@ -106,11 +106,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 }
 
 // ago formats t relative to now: "12s ago", "3m ago", "in 40s", "never".
-func (s *Server) ago(t time.Time) string {
+func (s *UI) ago(t time.Time) string {
 	if t.IsZero() {
 		return "never"
 	}
-	d := s.now().Sub(t)
+	d := s.d.Now().Sub(t)
 	if d < 0 {
 		return "in " + shortDuration(-d)
 	}
@@ -167,14 +167,6 @@ func formatMillis(d time.Duration) string {
 	default:
 		return strconv.FormatFloat(d.Seconds(), 'f', 2, 64) + "s"
 	}
-}
-
-// statusOf is the status to show; an unsaved state is pending.
-func statusOf(st monitor.State) string {
-	if st.Status == "" {
-		return string(monitor.StatusPending)
-	}
-	return string(st.Status)
 }
 
 // nagiosClass maps a probe status name to a badge class.

@@ -1,4 +1,4 @@
-package web
+package ui
 
 import (
 	"context"
@@ -39,7 +39,7 @@ type mailLoopData struct {
 const mailLoopResults = 1000
 
 // mailLoop builds the mail loop card of a mailloop monitor, nil for others.
-func (s *Server) mailLoop(ctx context.Context, m config.Monitor, last *probe.Result, now time.Time) (*mailLoopData, error) {
+func (s *UI) mailLoop(ctx context.Context, m config.Monitor, last *probe.Result, now time.Time) (*mailLoopData, error) {
 	if m.Type != "mailloop" {
 		return nil, nil
 	}
@@ -61,7 +61,7 @@ func (s *Server) mailLoop(ctx context.Context, m config.Monitor, last *probe.Res
 			}
 		}
 	}
-	rs, err := s.store.Results(ctx, m.ID, store.Page{Limit: mailLoopResults})
+	rs, err := s.d.Store.Results(ctx, m.ID, store.Page{Limit: mailLoopResults})
 	if err != nil {
 		return nil, fmt.Errorf("reading results of monitor %q: %w", m.ID, err)
 	}

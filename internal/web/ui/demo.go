@@ -1,4 +1,4 @@
-package web
+package ui
 
 import (
 	"net/http"
@@ -9,11 +9,11 @@ import (
 
 // handleDemoToggle flips the built-in demo target between healthy and
 // failing and returns to the overview.
-func (s *Server) handleDemoToggle(w http.ResponseWriter, r *http.Request, _ store.User) error {
-	if s.opts.DemoToggle == nil {
+func (s *UI) handleDemoToggle(w http.ResponseWriter, r *http.Request, _ store.User) error {
+	if s.d.DemoToggle == nil {
 		return errs.Errorf(errs.ENOTFOUND, "No demo target runs; set server.demo_target in the configuration to start one.")
 	}
-	s.opts.DemoToggle(!s.opts.DemoState())
+	s.d.DemoToggle(!s.d.DemoState())
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 	return nil
 }

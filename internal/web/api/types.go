@@ -1,59 +1,63 @@
-package web
+package api
 
 import (
 	"math"
 	"time"
 
+	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/web/webcore"
 )
 
 // The JSON shapes of the API. Durations are milliseconds in fields named
 // *_ms; times are RFC 3339 in UTC; absent times are null.
 
-// list is every list response: one page of data and the cursor of the next.
-type list[T any] struct {
+// List is every list response: one page of data and the cursor of the next.
+type List[T any] struct {
 	Data []T     `json:"data"`
 	Next *string `json:"next"`
 }
 
 // pageList turns one page of store items into a list, with the cursor of
 // the next page when this one is full.
-func pageList[T, U any](items []T, limit int, conv func(T) U, id func(T) int64) list[U] {
-	out := list[U]{Data: make([]U, 0, len(items))}
+func pageList[T, U any](items []T, limit int, conv func(T) U, id func(T) int64) List[U] {
+	out := List[U]{Data: make([]U, 0, len(items))}
 	for _, it := range items {
 		out.Data = append(out.Data, conv(it))
 	}
 	if n := len(items); n > 0 {
-		out.Next = nextCursor(n, limit, id(items[n-1]))
+		out.Next = webcore.NextCursor(n, limit, id(items[n-1]))
 	}
 	return out
 }
 
-// one is every single-object response.
-type one[T any] struct {
+// One is every single-object response.
+type One[T any] struct {
 	Data T `json:"data"`
 }
 
-type apiMonitor struct {
-	ID         string     `json:"id"`
-	Name       string     `json:"name"`
-	Type       string     `json:"type"`
-	Service    string     `json:"service"`
-	Target     string     `json:"target"`
-	IntervalMS float64    `json:"interval_ms"`
-	TimeoutMS  float64    `json:"timeout_ms"`
-	State      apiState   `json:"state"`
-	LastResult *apiResult `json:"last_result"`
-	Uptime24h  *float64   `json:"uptime_24h"`
-	Uptime7d   *float64   `json:"uptime_7d,omitempty"`
-	Uptime30d  *float64   `json:"uptime_30d,omitempty"`
+// Monitor is a monitor as GET /api/v1/monitors shows it.
+type Monitor struct {
+	ID         string   `json:"id"`
+	Name       string   `json:"name"`
+	Type       string   `json:"type"`
+	Service    string   `json:"service"`
+	Target     string   `json:"target"`
+	IntervalMS float64  `json:"interval_ms"`
+	TimeoutMS  float64  `json:"timeout_ms"`
+	State      State    `json:"state"`
+	LastResult *Result  `json:"last_result"`
+	Uptime24h  *float64 `json:"uptime_24h"`
+	Uptime7d   *float64 `json:"uptime_7d,omitempty"`
+	Uptime30d  *float64 `json:"uptime_30d,omitempty"`
 	// The service's name, description and owners.
-	apiServiceInfo
+	ServiceInfo
 }
 
-type apiState struct {
+// State is a monitor's live state.
+type State struct {
 	Status               string     `json:"status"`
 	Since                *time.Time `json:"since"`
 	Flapping             bool       `json:"flapping"`
@@ -62,14 +66,16 @@ type apiState struct {
 	LastResultAt         *time.Time `json:"last_result_at"`
 }
 
-type apiTiming struct {
+// Timing is one phase of a probe run.
+type Timing struct {
 	DNSMS       float64 `json:"dns_ms"`
 	ConnectMS   float64 `json:"connect_ms"`
 	TLSMS       float64 `json:"tls_ms"`
 	FirstByteMS float64 `json:"first_byte_ms"`
 }
 
-type apiResult struct {
+// Result is one stored probe result.
+type Result struct {
 	ID         int64          `json:"id,omitempty"`
 	MonitorID  string         `json:"monitor_id"`
 	Time       time.Time      `json:"time"`
@@ -77,12 +83,13 @@ type apiResult struct {
 	Status     string         `json:"status"`
 	Failed     bool           `json:"failed"`
 	Reason     string         `json:"reason"`
-	Timing     apiTiming      `json:"timing"`
+	Timing     Timing         `json:"timing"`
 	CertExpiry *time.Time     `json:"cert_expiry"`
 	Metrics    []probe.Metric `json:"metrics"`
 }
 
-type apiTransition struct {
+// Transition is one stored change of a monitor's status.
+type Transition struct {
 	ID        int64     `json:"id"`
 	MonitorID string    `json:"monitor_id"`
 	From      string    `json:"from"`
@@ -92,7 +99,8 @@ type apiTransition struct {
 	Flapping  bool      `json:"flapping"`
 }
 
-type apiAttempt struct {
+// Attempt is one delivery attempt of a notification.
+type Attempt struct {
 	ID         int64     `json:"id"`
 	MessageID  string    `json:"message_id"`
 	Channel    string    `json:"channel"`
@@ -104,7 +112,8 @@ type apiAttempt struct {
 	Error      string    `json:"error"`
 }
 
-type apiMessage struct {
+// Message is one notification in the outbox.
+type Message struct {
 	ID          string     `json:"id"`
 	Channel     string     `json:"channel"`
 	Event       string     `json:"event"`
@@ -119,7 +128,8 @@ type apiMessage struct {
 	CreatedAt   time.Time  `json:"created_at"`
 }
 
-type apiToken struct {
+// Token is an API token as the API lists it.
+type Token struct {
 	ID         int64      `json:"id"`
 	Name       string     `json:"name"`
 	Prefix     string     `json:"prefix"`
@@ -129,12 +139,14 @@ type apiToken struct {
 	Token string `json:"token,omitempty"`
 }
 
-type apiStatus struct {
-	Version string          `json:"version"`
-	Config  apiConfigStatus `json:"config"`
+// Status is what GET /api/v1/status answers.
+type Status struct {
+	Version string       `json:"version"`
+	Config  ConfigStatus `json:"config"`
 }
 
-type apiConfigStatus struct {
+// ConfigStatus is the running configuration and the last rejected reload.
+type ConfigStatus struct {
 	Path       string     `json:"path"`
 	LoadedAt   *time.Time `json:"loaded_at"`
 	Errors     []string   `json:"errors"`
@@ -164,13 +176,13 @@ func ratioPtr(u store.Uptime) *float64 {
 	return &r
 }
 
-func toAPIMonitor(m MonitorView) apiMonitor {
+func toAPIMonitor(m webcore.MonitorView) Monitor {
 	c := m.Config
-	out := apiMonitor{
+	out := Monitor{
 		ID: c.ID, Name: c.Name, Type: c.Type, Service: c.Service,
 		IntervalMS: millis(c.Interval.D()), TimeoutMS: millis(c.Timeout.D()),
-		State: apiState{
-			Status:               statusOf(m.State),
+		State: State{
+			Status:               webcore.StatusOf(m.State),
 			Since:                timePtr(m.State.Since),
 			Flapping:             m.State.Flapping,
 			ConsecutiveFailures:  m.State.ConsecutiveFailures,
@@ -185,15 +197,15 @@ func toAPIMonitor(m MonitorView) apiMonitor {
 	return out
 }
 
-func toAPIResult(id int64, r probe.Result) apiResult {
+func toAPIResult(id int64, r probe.Result) Result {
 	metrics := r.Metrics
 	if metrics == nil {
 		metrics = []probe.Metric{}
 	}
-	return apiResult{
+	return Result{
 		ID: id, MonitorID: r.MonitorID, Time: r.Time.UTC(), DurationMS: millis(r.Duration),
 		Status: r.Status.String(), Failed: r.Failed(), Reason: r.Reason,
-		Timing: apiTiming{
+		Timing: Timing{
 			DNSMS: millis(r.Timing.DNS), ConnectMS: millis(r.Timing.Connect),
 			TLSMS: millis(r.Timing.TLS), FirstByteMS: millis(r.Timing.FirstByte),
 		},
@@ -202,17 +214,17 @@ func toAPIResult(id int64, r probe.Result) apiResult {
 	}
 }
 
-func toAPITransition(t store.StoredTransition) apiTransition {
-	return apiTransition{ID: t.ID, MonitorID: t.MonitorID, From: string(t.From), To: string(t.To), Time: t.Time.UTC(), Reason: t.Reason, Flapping: t.Flapping}
+func toAPITransition(t store.StoredTransition) Transition {
+	return Transition{ID: t.ID, MonitorID: t.MonitorID, From: string(t.From), To: string(t.To), Time: t.Time.UTC(), Reason: t.Reason, Flapping: t.Flapping}
 }
 
-func toAPIAttempt(a notify.Attempt) apiAttempt {
-	return apiAttempt{ID: a.ID, MessageID: a.MessageID, Channel: a.Channel, MonitorID: a.MonitorID, Event: a.Event,
+func toAPIAttempt(a notify.Attempt) Attempt {
+	return Attempt{ID: a.ID, MessageID: a.MessageID, Channel: a.Channel, MonitorID: a.MonitorID, Event: a.Event,
 		Time: a.Time.UTC(), DurationMS: millis(a.Duration), Outcome: a.Outcome, Error: a.Error}
 }
 
-func toAPIMessage(m notify.OutboxMessage) apiMessage {
-	out := apiMessage{ID: m.ID, Channel: m.Channel, Event: m.Event.Event, MonitorID: m.Event.MonitorID, Status: m.Event.Status,
+func toAPIMessage(m notify.OutboxMessage) Message {
+	out := Message{ID: m.ID, Channel: m.Channel, Event: m.Event.Event, MonitorID: m.Event.MonitorID, Status: m.Event.Status,
 		Reason: m.Event.Reason, EventTime: m.Event.Time.UTC(), State: m.State, Attempts: m.Attempts,
 		LastError: m.LastError, CreatedAt: m.CreatedAt.UTC()}
 	if m.State == "pending" {
@@ -221,6 +233,28 @@ func toAPIMessage(m notify.OutboxMessage) apiMessage {
 	return out
 }
 
-func toAPIToken(t store.APIToken) apiToken {
-	return apiToken{ID: t.ID, Name: t.Name, Prefix: t.Prefix, CreatedAt: t.CreatedAt.UTC(), LastUsedAt: timePtr(t.LastUsedAt)}
+func toAPIToken(t store.APIToken) Token {
+	return Token{ID: t.ID, Name: t.Name, Prefix: t.Prefix, CreatedAt: t.CreatedAt.UTC(), LastUsedAt: timePtr(t.LastUsedAt)}
+}
+
+// ServiceInfo is what the API tells of a monitor's or heartbeat's
+// service besides its id, in the names of the webhook payload.
+type ServiceInfo struct {
+	ServiceName        string          `json:"service_name,omitempty"`
+	ServiceDescription string          `json:"service_description,omitempty"`
+	Owners             []catalog.Owner `json:"owners"`
+}
+
+// service returns the API's view of the service with the given id;
+// owners is an empty list, never null.
+func (s *API) service(id string) ServiceInfo {
+	info := webcore.Service(s.d.Runtime, id)
+	out := ServiceInfo{ServiceDescription: info.Description, Owners: info.Owners}
+	if id != "" {
+		out.ServiceName = info.Name
+	}
+	if out.Owners == nil {
+		out.Owners = []catalog.Owner{}
+	}
+	return out
 }

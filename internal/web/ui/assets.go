@@ -1,4 +1,4 @@
-package web
+package ui
 
 import (
 	"crypto/sha256"
@@ -65,7 +65,7 @@ func (a *assets) url(name string) (string, error) {
 }
 
 // handleStatic serves an embedded asset by its checksummed name.
-func (s *Server) handleStatic(w http.ResponseWriter, r *http.Request) {
+func (s *UI) handleStatic(w http.ResponseWriter, r *http.Request) {
 	f, ok := s.assets.byURLName[r.PathValue("file")]
 	if !ok {
 		http.Error(w, "no such asset", http.StatusNotFound)

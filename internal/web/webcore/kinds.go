@@ -1,4 +1,4 @@
-package web
+package webcore
 
 import (
 	"github.com/tocsin/tocsin/internal/config"
@@ -17,21 +17,18 @@ type Kinds interface {
 	FormatMetric(monitorType string, m probe.Metric) string
 }
 
-// plainKinds is Kinds when none is given: no targets, metrics as values
+// PlainKinds is Kinds when none is given: no targets, metrics as values
 // with their units.
-type plainKinds struct{}
+type PlainKinds struct{}
 
-func (plainKinds) Target(config.Monitor) string { return "" }
+// Target is empty: without the registry no kind can be described.
+func (PlainKinds) Target(config.Monitor) string { return "" }
 
-func (plainKinds) FormatMetric(_ string, m probe.Metric) string { return m.Text() }
+// FormatMetric shows the value with its unit.
+func (PlainKinds) FormatMetric(_ string, m probe.Metric) string { return m.Text() }
 
-// target says in a few words what a monitor looks at, without
+// Target says in a few words what a monitor looks at, without
 // credentials: every page, the API and the search show this.
-func (s *Server) target(m config.Monitor) string {
-	return redact.Target(s.opts.Kinds.Target(m))
-}
-
-// formatMetric shows a metric's value in its kind's words.
-func (s *Server) formatMetric(monitorType string, m probe.Metric) string {
-	return s.opts.Kinds.FormatMetric(monitorType, m)
+func Target(k Kinds, m config.Monitor) string {
+	return redact.Target(k.Target(m))
 }

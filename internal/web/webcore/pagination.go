@@ -1,4 +1,4 @@
-package web
+package webcore
 
 import (
 	"net/http"
@@ -14,9 +14,9 @@ const (
 	maxLimit     = 1000
 )
 
-// pageParams reads ?limit= and the ?before= row-id cursor.
-func pageParams(r *http.Request) (store.Page, error) {
-	limit, err := limitParam(r)
+// PageParams reads ?limit= and the ?before= row-id cursor.
+func PageParams(r *http.Request) (store.Page, error) {
+	limit, err := LimitParam(r)
 	if err != nil {
 		return store.Page{}, err
 	}
@@ -32,8 +32,8 @@ func pageParams(r *http.Request) (store.Page, error) {
 	return p, nil
 }
 
-// limitParam reads ?limit=: 1 to 1000, default 50.
-func limitParam(r *http.Request) (int, error) {
+// LimitParam reads ?limit=: 1 to 1000, default 50.
+func LimitParam(r *http.Request) (int, error) {
 	v := r.URL.Query().Get("limit")
 	if v == "" {
 		return defaultLimit, nil
@@ -45,9 +45,9 @@ func limitParam(r *http.Request) (int, error) {
 	return n, nil
 }
 
-// nextCursor returns the cursor of the page after one that ended with
+// NextCursor returns the cursor of the page after one that ended with
 // lastID, or nil when the page was not full (so no more items exist).
-func nextCursor(got, limit int, lastID int64) *string {
+func NextCursor(got, limit int, lastID int64) *string {
 	if got < limit || lastID <= 0 {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package web
+package webcore
 
 import (
 	"context"
@@ -44,24 +44,28 @@ type Heartbeats interface {
 	SetHeartbeatPaused(ctx context.Context, id string, paused bool) error
 }
 
-func (s *Server) heartbeats() Heartbeats {
-	if s.opts.Heartbeats == nil {
-		return noHeartbeats{}
-	}
-	return s.opts.Heartbeats
-}
+// NoHeartbeats is Heartbeats when heartbeats are not enabled: none to
+// show, none to create.
+type NoHeartbeats struct{}
 
-type noHeartbeats struct{}
+// Heartbeats is empty.
+func (NoHeartbeats) Heartbeats() []HeartbeatView { return nil }
 
-func (noHeartbeats) Heartbeats() []HeartbeatView            { return nil }
-func (noHeartbeats) Heartbeat(string) (HeartbeatView, bool) { return HeartbeatView{}, false }
-func (noHeartbeats) DeleteHeartbeat(context.Context, string) error {
+// Heartbeat finds none.
+func (NoHeartbeats) Heartbeat(string) (HeartbeatView, bool) { return HeartbeatView{}, false }
+
+// DeleteHeartbeat is ENOTFOUND.
+func (NoHeartbeats) DeleteHeartbeat(context.Context, string) error {
 	return errs.Errorf(errs.ENOTFOUND, "heartbeats are not enabled")
 }
-func (noHeartbeats) SetHeartbeatPaused(context.Context, string, bool) error {
+
+// SetHeartbeatPaused is ENOTFOUND.
+func (NoHeartbeats) SetHeartbeatPaused(context.Context, string, bool) error {
 	return errs.Errorf(errs.ENOTFOUND, "heartbeats are not enabled")
 }
-func (noHeartbeats) CreateHeartbeat(context.Context, config.Heartbeat) (HeartbeatView, error) {
+
+// CreateHeartbeat is EUNAVAILABLE.
+func (NoHeartbeats) CreateHeartbeat(context.Context, config.Heartbeat) (HeartbeatView, error) {
 	return HeartbeatView{}, errs.Errorf(errs.EUNAVAILABLE, "heartbeats are not enabled")
 }
 
@@ -73,10 +77,10 @@ const (
 	maxHeartbeatTimezone = 64
 )
 
-// heartbeatTextLimits refuses a heartbeat whose name, cron expression or
+// HeartbeatTextLimits refuses a heartbeat whose name, cron expression or
 // timezone is longer than a page, a log line or the IANA database has room
 // for.
-func heartbeatTextLimits(h config.Heartbeat) error {
+func HeartbeatTextLimits(h config.Heartbeat) error {
 	for _, f := range []struct {
 		name, value string
 		limit       int
@@ -88,16 +92,16 @@ func heartbeatTextLimits(h config.Heartbeat) error {
 	return nil
 }
 
-// baseURL is the server's public URL from the config, "" when unknown.
-func (s *Server) baseURL() string {
-	if cfg := s.rt.Config(); cfg != nil {
+// BaseURL is the server's public URL from the config, "" when unknown.
+func BaseURL(rt Runtime) string {
+	if cfg := rt.Config(); cfg != nil {
 		return strings.TrimRight(cfg.Server.BaseURL, "/")
 	}
 	return ""
 }
 
-// afterCursor is the index after the heartbeat named by cursor ("" is 0).
-func afterCursor(all []HeartbeatView, cursor string) (int, error) {
+// AfterCursor is the index after the heartbeat named by cursor ("" is 0).
+func AfterCursor(all []HeartbeatView, cursor string) (int, error) {
 	if cursor == "" {
 		return 0, nil
 	}
@@ -109,9 +113,11 @@ func afterCursor(all []HeartbeatView, cursor string) (int, error) {
 	return 0, errs.Errorf(errs.EINVALID, "before must be a cursor from a previous page's \"next\"; no heartbeat %q exists", cursor)
 }
 
-func (s *Server) heartbeatByID(r *http.Request) (HeartbeatView, error) {
+// HeartbeatByID is the heartbeat the request's {id} names: ENOTFOUND when
+// there is none.
+func HeartbeatByID(hb Heartbeats, r *http.Request) (HeartbeatView, error) {
 	id := r.PathValue("id")
-	v, ok := s.heartbeats().Heartbeat(id)
+	v, ok := hb.Heartbeat(id)
 	if !ok {
 		return HeartbeatView{}, errs.Errorf(errs.ENOTFOUND, "no heartbeat %q", id)
 	}

@@ -1,7 +1,9 @@
-// Package web serves the UI, the JSON API, authentication and the health
-// and metrics endpoints. It reads history from the store and live state from
-// the Runtime the app gives it; it never reaches into other packages' globals.
-package web
+// Package webcore holds what the web server's audiences share and the web
+// package composes: their Deps and Handler, the live state the app hands
+// over (Runtime, Heartbeats, Kinds and their views), pagination, and the
+// JSON writer. It imports no
+// other web package, so the root and every audience package may import it.
+package webcore
 
 import (
 	"context"
@@ -41,7 +43,7 @@ type Health struct {
 	WriteProblems []string
 }
 
-// Runtime is the live side of the app the web package needs. The app
+// Runtime is the live side of the app the web packages need. The app
 // implements it; tests can use a small fake.
 type Runtime interface {
 	// Config returns the configuration currently running.
@@ -59,4 +61,12 @@ type Runtime interface {
 	ConfigStatus() ConfigStatus
 	// Health reports scheduler lateness for /readyz.
 	Health() Health
+}
+
+// StatusOf is the status to show; an unsaved state is pending.
+func StatusOf(st monitor.State) string {
+	if st.Status == "" {
+		return string(monitor.StatusPending)
+	}
+	return string(st.Status)
 }

@@ -1,4 +1,4 @@
-package web
+package ui
 
 import (
 	"fmt"
@@ -12,13 +12,14 @@ import (
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/heartbeat/schedule"
 	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/web/webcore"
 )
 
 // heartbeatURL is the UI path of a heartbeat.
 func heartbeatURL(id string) string { return "/heartbeats/" + url.PathEscape(id) }
 
 type heartbeatsData struct {
-	Heartbeats []HeartbeatView
+	Heartbeats []webcore.HeartbeatView
 	Total      int
 	NextURL    string
 	Paged      bool
@@ -31,19 +32,19 @@ type heartbeatsData struct {
 func (heartbeatsData) refresh() bool { return true }
 
 // handleHeartbeats renders "/heartbeats".
-func (s *Server) handleHeartbeats(w http.ResponseWriter, r *http.Request, u store.User) error {
+func (s *UI) handleHeartbeats(w http.ResponseWriter, r *http.Request, u store.User) error {
 	s.renderHeartbeats(w, r, u, http.StatusOK, config.Heartbeat{Period: config.Duration(24 * time.Hour), Grace: config.Duration(time.Hour)}, "")
 	return nil
 }
 
-func (s *Server) renderHeartbeats(w http.ResponseWriter, r *http.Request, u store.User, status int, form config.Heartbeat, formErr string) {
-	all := s.heartbeats().Heartbeats()
-	data := heartbeatsData{Total: len(all), Counts: map[string]int{}, Form: form, FormError: formErr, BaseURL: s.baseURL()}
+func (s *UI) renderHeartbeats(w http.ResponseWriter, r *http.Request, u store.User, status int, form config.Heartbeat, formErr string) {
+	all := s.d.Heartbeats.Heartbeats()
+	data := heartbeatsData{Total: len(all), Counts: map[string]int{}, Form: form, FormError: formErr, BaseURL: webcore.BaseURL(s.d.Runtime)}
 	for _, v := range all {
 		data.Counts[v.DisplayStatus()]++
 	}
 	after := r.URL.Query().Get("after")
-	start, err := afterCursor(all, after)
+	start, err := webcore.AfterCursor(all, after)
 	if err != nil {
 		start = 0
 	}
@@ -52,11 +53,11 @@ func (s *Server) renderHeartbeats(w http.ResponseWriter, r *http.Request, u stor
 	if end < len(all) {
 		data.NextURL = "/heartbeats?after=" + url.QueryEscape(all[end-1].ID)
 	}
-	s.render(w, r, status, "heartbeats.html", &u, "Heartbeats", data)
+	s.Render(w, r, status, "heartbeats.html", &u, "Heartbeats", data)
 }
 
 // handleHeartbeatCreate serves POST /heartbeats from the form on the list.
-func (s *Server) handleHeartbeatCreate(w http.ResponseWriter, r *http.Request, u store.User) error {
+func (s *UI) handleHeartbeatCreate(w http.ResponseWriter, r *http.Request, u store.User) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
 		return errs.Errorf(errs.EINVALID, "The form could not be read.")
@@ -82,14 +83,14 @@ func (s *Server) handleHeartbeatCreate(w http.ResponseWriter, r *http.Request, u
 		}
 		*fd.dst = config.Duration(d)
 	}
-	if err := heartbeatTextLimits(h); err != nil {
+	if err := webcore.HeartbeatTextLimits(h); err != nil {
 		bad = append(bad, errs.Message(err))
 	}
 	if len(bad) > 0 {
 		s.renderHeartbeats(w, r, u, http.StatusBadRequest, h, strings.Join(bad, "; "))
 		return nil
 	}
-	v, err := s.heartbeats().CreateHeartbeat(r.Context(), h)
+	v, err := s.d.Heartbeats.CreateHeartbeat(r.Context(), h)
 	if err != nil {
 		if c := errs.Code(err); c == errs.EINVALID || c == errs.ECONFLICT {
 			s.renderHeartbeats(w, r, u, http.StatusBadRequest, h, errs.Message(err))
@@ -102,10 +103,10 @@ func (s *Server) handleHeartbeatCreate(w http.ResponseWriter, r *http.Request, u
 }
 
 // handleHeartbeatPause serves POST /heartbeats/{id}/pause and /resume.
-func (s *Server) handleHeartbeatPause(paused bool) authedFunc {
+func (s *UI) handleHeartbeatPause(paused bool) Handler {
 	return func(w http.ResponseWriter, r *http.Request, _ store.User) error {
 		id := r.PathValue("id")
-		if err := s.heartbeats().SetHeartbeatPaused(r.Context(), id, paused); err != nil {
+		if err := s.d.Heartbeats.SetHeartbeatPaused(r.Context(), id, paused); err != nil {
 			return err
 		}
 		http.Redirect(w, r, heartbeatURL(id), http.StatusSeeOther)
@@ -120,8 +121,8 @@ type heartbeatPing struct {
 }
 
 type heartbeatData struct {
-	HeartbeatView
-	ServiceInfo serviceInfo
+	webcore.HeartbeatView
+	ServiceInfo webcore.ServiceInfo
 	Pings       []heartbeatPing
 	NextURL     string
 	Before      int64
@@ -143,22 +144,22 @@ const (
 
 // handleHeartbeat renders "/heartbeats/{id}": state, snippets and the
 // timeline of pings with their bodies.
-func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request, u store.User) error {
-	v, err := s.heartbeatByID(r)
+func (s *UI) handleHeartbeat(w http.ResponseWriter, r *http.Request, u store.User) error {
+	v, err := webcore.HeartbeatByID(s.d.Heartbeats, r)
 	if err != nil {
 		return errs.Errorf(errs.ENOTFOUND, "There is no heartbeat %q.", r.PathValue("id"))
 	}
-	page, err := pageParams(r)
+	page, err := webcore.PageParams(r)
 	if err != nil {
 		return err
 	}
 	page.Limit = heartbeatPingsPage
-	ps, err := s.store.Pings(r.Context(), v.ID, page)
+	ps, err := s.d.Store.Pings(r.Context(), v.ID, page)
 	if err != nil {
 		return fmt.Errorf("reading pings of heartbeat %q: %w", v.ID, err)
 	}
-	base := s.baseURL()
-	data := heartbeatData{HeartbeatView: v, ServiceInfo: s.service(v.Service), Before: page.Before,
+	base := webcore.BaseURL(s.d.Runtime)
+	data := heartbeatData{HeartbeatView: v, ServiceInfo: webcore.Service(s.d.Runtime, v.Service), Before: page.Before,
 		Server: base, PingURL: base + "/ping/" + v.UUID, MaxRuntime: schedule.FormatDuration(v.View.Definition.Schedule.Grace),
 		Grace: schedule.FormatDuration(v.Schedule.Grace)}
 	if v.MaxRuntime > 0 {
@@ -178,20 +179,20 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request, u store
 		data.Pings = append(data.Pings, hp)
 	}
 	if n := len(ps); n > 0 {
-		if c := nextCursor(n, page.Limit, ps[n-1].ID); c != nil {
+		if c := webcore.NextCursor(n, page.Limit, ps[n-1].ID); c != nil {
 			data.NextURL = heartbeatURL(v.ID) + "?before=" + *c
 		}
 	}
-	if data.Transitions, err = s.store.Transitions(r.Context(), v.ID, store.Page{Limit: 20}); err != nil {
+	if data.Transitions, err = s.d.Store.Transitions(r.Context(), v.ID, store.Page{Limit: 20}); err != nil {
 		return fmt.Errorf("reading transitions of heartbeat %q: %w", v.ID, err)
 	}
-	s.render(w, r, http.StatusOK, "heartbeat.html", &u, v.Config.Name, data)
+	s.Render(w, r, http.StatusOK, "heartbeat.html", &u, v.Config.Name, data)
 	return nil
 }
 
 // cronLine is a crontab line that runs a job under `tocsin run` at the
 // heartbeat's cron time (or daily for a simple schedule).
-func cronLine(v HeartbeatView, server string) string {
+func cronLine(v webcore.HeartbeatView, server string) string {
 	when := "0 3 * * *"
 	if c := v.Schedule.Cron; c != "" && len(strings.Fields(c)) == 5 {
 		when = c

@@ -1,0 +1,51 @@
+// Package api serves the JSON API under /api/v1/ and its OpenAPI
+// description. Its handlers get the logged-in user from the web package,
+// which wraps them with authentication (a bearer token or a session) and
+// turns their errors into JSON error bodies; the API itself knows no
+// sessions, cookies or templates.
+package api
+
+import (
+	"net/http"
+
+	"github.com/tocsin/tocsin/internal/web/webcore"
+)
+
+// Handler is an API handler: u is the caller, already authenticated.
+type Handler = webcore.Handler
+
+// Deps is what the API needs from the server that mounts it.
+type Deps = webcore.Deps
+
+// API is the JSON API's handlers.
+type API struct {
+	d Deps
+}
+
+// New returns the API's handlers over d.
+func New(d Deps) *API { return &API{d: d} }
+
+// Register hands every route of the API to the server: public ones (the
+// OpenAPI description) to public, the rest to authed.
+func (s *API) Register(public func(pattern string, h http.Handler), authed func(pattern string, h Handler)) {
+	public("GET /api/v1/openapi.json", http.HandlerFunc(s.handleOpenAPI))
+	authed("GET /api/v1/status", s.serveStatus)
+	authed("GET /api/v1/monitors", s.serveMonitors)
+	authed("GET /api/v1/monitors/{id}", s.serveMonitor)
+	authed("GET /api/v1/monitors/{id}/results", s.serveMonitorResults)
+	authed("GET /api/v1/monitors/{id}/transitions", s.serveMonitorTransitions)
+	authed("GET /api/v1/monitors/{id}/notifications", s.serveMonitorAttempts)
+	authed("POST /api/v1/monitors/{id}/pause", s.servePause(true))
+	authed("POST /api/v1/monitors/{id}/resume", s.servePause(false))
+	authed("GET /api/v1/heartbeats", s.serveHeartbeats)
+	authed("POST /api/v1/heartbeats", s.serveHeartbeatCreate)
+	authed("GET /api/v1/heartbeats/{id}", s.serveHeartbeat)
+	authed("DELETE /api/v1/heartbeats/{id}", s.serveHeartbeatDelete)
+	authed("GET /api/v1/heartbeats/{id}/pings", s.serveHeartbeatPings)
+	authed("POST /api/v1/heartbeats/{id}/pause", s.serveHeartbeatPause(true))
+	authed("POST /api/v1/heartbeats/{id}/resume", s.serveHeartbeatPause(false))
+	authed("GET /api/v1/notifications", s.serveNotifications)
+	authed("GET /api/v1/tokens", s.serveTokens)
+	authed("POST /api/v1/tokens", s.serveTokenCreate)
+	authed("DELETE /api/v1/tokens/{id}", s.serveTokenDelete)
+}

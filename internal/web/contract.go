@@ -1,0 +1,26 @@
+package web
+
+import (
+	"github.com/tocsin/tocsin/internal/web/webcore"
+)
+
+// The app hands the server its live state through these; they are
+// declared in webcore so that every audience package can read them
+// without importing this one.
+type (
+	// MonitorView is one monitor as the UI shows it.
+	MonitorView = webcore.MonitorView
+	// ConfigStatus tells which configuration is running and why a reload
+	// failed.
+	ConfigStatus = webcore.ConfigStatus
+	// Health is what /readyz reports besides the store's reachability.
+	Health = webcore.Health
+	// Runtime is the live side of the app the web packages need.
+	Runtime = webcore.Runtime
+	// HeartbeatView is one heartbeat as the UI and API show it.
+	HeartbeatView = webcore.HeartbeatView
+	// Heartbeats is the live side of heartbeats (the app implements it).
+	Heartbeats = webcore.Heartbeats
+	// Kinds describes monitors in the words of their probe kind.
+	Kinds = webcore.Kinds
+)

@@ -1,0 +1,56 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/tocsin/tocsin/internal/errs"
+	"github.com/tocsin/tocsin/internal/store"
+)
+
+// maxTokenName bounds an API token's name.
+const maxTokenName = 100
+
+// createToken validates name and stores a new token for u, returning it
+// with its secret.
+func (s *Server) createToken(r *http.Request, u store.User, name string) (store.APIToken, string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return store.APIToken{}, "", errs.Errorf(errs.EINVALID, "give the token a name, such as the script that will use it")
+	}
+	if utf8.RuneCountInString(name) > maxTokenName || !utf8.ValidString(name) {
+		return store.APIToken{}, "", errs.Errorf(errs.EINVALID, "the token name must be valid text of at most %d characters", maxTokenName)
+	}
+	secret, err := newSecret()
+	if err != nil {
+		return store.APIToken{}, "", err
+	}
+	secret = tokenPrefix + secret
+	t, err := s.store.CreateAPIToken(r.Context(), store.APIToken{
+		UserID:    u.ID,
+		Name:      name,
+		TokenHash: hashSecret(secret),
+		Prefix:    secret[:shownPrefixLen],
+		CreatedAt: s.now().UTC(),
+	})
+	if err != nil {
+		if errs.Code(err) == errs.ECONFLICT {
+			return store.APIToken{}, "", errs.Errorf(errs.ECONFLICT, "a token named %q exists already", name)
+		}
+		return store.APIToken{}, "", fmt.Errorf("saving API token: %w", err)
+	}
+	return t, secret, nil
+}
+
+// revokeToken deletes token id of user u.
+func (s *Server) revokeToken(r *http.Request, u store.User, id int64) error {
+	if err := s.store.DeleteAPIToken(r.Context(), u.ID, id); err != nil {
+		if errs.Code(err) == errs.ENOTFOUND {
+			return errs.Errorf(errs.ENOTFOUND, "There is no API token %d.", id)
+		}
+		return fmt.Errorf("revoking API token %d: %w", id, err)
+	}
+	return nil
+}

@@ -1,0 +1,79 @@
+// Package ui serves the pages: html/template pages with their embedded
+// templates and static assets, and the forms behind them. The web package
+// mounts its handlers behind a login and renders the login, first-run
+// setup and error pages through Render; sessions, the login limiter and
+// password hashing stay with the web package.
+package ui
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/probe"
+	"github.com/tocsin/tocsin/internal/web/webcore"
+)
+
+// Handler is a page handler: u is the logged-in user.
+type Handler = webcore.Handler
+
+// Deps is what the pages need from the server that mounts them: the
+// audiences' shared needs, a logger, and the demo pair, which is nil when
+// no demo target runs.
+type Deps struct {
+	webcore.Deps
+	Logger     *slog.Logger
+	DemoToggle func(failing bool)
+	DemoState  func() bool
+}
+
+// UI is the pages' handlers with their parsed templates and assets.
+type UI struct {
+	d      Deps
+	assets *assets
+	pages  map[string]*pageTemplate
+}
+
+// New loads the static assets and parses the templates.
+func New(d Deps) (*UI, error) {
+	s := &UI{d: d}
+	a, err := loadAssets()
+	if err != nil {
+		return nil, fmt.Errorf("loading static assets: %w", err)
+	}
+	s.assets = a
+	if s.pages, err = s.parseTemplates(); err != nil {
+		return nil, fmt.Errorf("parsing templates: %w", err)
+	}
+	return s, nil
+}
+
+// Register hands every route of the pages to the server: public ones (the
+// static assets) to public, the rest to authed.
+func (s *UI) Register(public func(pattern string, h http.Handler), authed func(pattern string, h Handler)) {
+	public("GET /static/{file}", http.HandlerFunc(s.handleStatic))
+	authed("GET /{$}", s.handleOverview)
+	authed("GET /monitors/{id}", s.handleMonitor)
+	authed("POST /monitors/{id}/pause", s.handlePause(true))
+	authed("POST /monitors/{id}/resume", s.handlePause(false))
+	authed("GET /heartbeats", s.handleHeartbeats)
+	authed("POST /heartbeats", s.handleHeartbeatCreate)
+	authed("GET /heartbeats/{id}", s.handleHeartbeat)
+	authed("POST /heartbeats/{id}/pause", s.handleHeartbeatPause(true))
+	authed("POST /heartbeats/{id}/resume", s.handleHeartbeatPause(false))
+	authed("GET /notifications", s.handleNotifications)
+	authed("GET /settings/tokens", s.handleTokens)
+	authed("POST /settings/tokens", s.handleTokenCreate)
+	authed("POST /settings/tokens/{id}/revoke", s.handleTokenRevoke)
+	authed("POST /demo/toggle", s.handleDemoToggle)
+}
+
+// target says in a few words what a monitor looks at, without
+// credentials.
+func (s *UI) target(m config.Monitor) string { return webcore.Target(s.d.Kinds, m) }
+
+// formatMetric shows a metric's value in its kind's words.
+func (s *UI) formatMetric(monitorType string, m probe.Metric) string {
+	return s.d.Kinds.FormatMetric(monitorType, m)
+}

@@ -1,0 +1,30 @@
+package webcore
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/tocsin/tocsin/internal/store"
+)
+
+// Handler is a handler behind a login: u is the logged-in user; a returned
+// error becomes the audience's error answer (a JSON body for the API, a
+// page for the UI) with the status of its code.
+type Handler = func(w http.ResponseWriter, r *http.Request, u store.User) error
+
+// Deps is what the audience packages need from the server that mounts
+// them. Every field is required.
+type Deps struct {
+	Store      store.Store
+	Runtime    Runtime
+	Heartbeats Heartbeats
+	Kinds      Kinds
+	Now        func() time.Time
+	// Version is shown in the footer and in /api/v1/status.
+	Version string
+	// CreateToken validates name and stores a new API token for u,
+	// returning it with its secret; RevokeToken deletes token id of u.
+	// The web package owns API tokens, their secrets and hashing.
+	CreateToken func(r *http.Request, u store.User, name string) (store.APIToken, string, error)
+	RevokeToken func(r *http.Request, u store.User, id int64) error
+}
