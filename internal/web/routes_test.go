@@ -2,7 +2,9 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -99,5 +101,55 @@ func TestWrongMethodIs405(t *testing.T) {
 	// The redirect of an unclean path passes through.
 	if r := e.do(c, "GET", "/static//app.css", nil, nil); r.status != http.StatusTemporaryRedirect && r.status != http.StatusMovedPermanently {
 		t.Errorf("GET /static//app.css: %d, want a redirect", r.status)
+	}
+}
+
+func TestOpenAPICoversEveryRoute(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	r := e.get(e.client(), "/api/v1/openapi.json")
+	var spec struct {
+		OpenAPI string                               `json:"openapi"`
+		Paths   map[string]map[string]map[string]any `json:"paths"`
+	}
+	if err := json.Unmarshal([]byte(r.body), &spec); err != nil {
+		t.Fatalf("openapi.json does not parse: %v", err)
+	}
+	if !strings.HasPrefix(spec.OpenAPI, "3.1") {
+		t.Errorf("openapi = %q, want 3.1", spec.OpenAPI)
+	}
+	pat := regexp.MustCompile(`^([A-Z]+) (/api/v1/\S+)$`)
+	n := 0
+	for _, rt := range e.srv.routes {
+		m := pat.FindStringSubmatch(rt.pattern)
+		if m == nil {
+			continue
+		}
+		n++
+		op, ok := spec.Paths[m[2]][strings.ToLower(m[1])]
+		if !ok {
+			t.Errorf("route %q is not described in openapi.json", rt.pattern)
+			continue
+		}
+		if _, ok := op["responses"]; !ok {
+			t.Errorf("route %q has no responses in openapi.json", rt.pattern)
+		}
+	}
+	if n < 13 {
+		t.Errorf("only %d API routes found; the route table changed shape", n)
+	}
+	// And nothing described is missing from the server.
+	for p, ops := range spec.Paths {
+		for method := range ops {
+			found := false
+			for _, rt := range e.srv.routes {
+				if rt.pattern == strings.ToUpper(method)+" "+p {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("openapi.json describes %s %s, which the server does not serve", method, p)
+			}
+		}
 	}
 }
