@@ -193,32 +193,6 @@ func TestCrossOriginPostRejected(t *testing.T) {
 	}
 }
 
-func TestPauseResumeUI(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, nil)
-	c := e.setup()
-	if r := e.get(c, "/monitors/api"); !strings.Contains(r.body, `action="/monitors/api/pause"`) {
-		t.Fatalf("monitor page lacks a pause button")
-	}
-	r := e.postForm(c, "/monitors/api/pause", nil)
-	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/monitors/api" {
-		t.Fatalf("pause: %d to %q", r.status, r.header.Get("Location"))
-	}
-	if got := e.rt.pausedStatus("api"); got != monitor.StatusPaused {
-		t.Fatalf("state after pause = %s", got)
-	}
-	if r := e.get(c, "/monitors/api"); !strings.Contains(r.body, `action="/monitors/api/resume"`) {
-		t.Fatalf("paused monitor's page lacks a resume button")
-	}
-	e.postForm(c, "/monitors/api/resume", nil)
-	if got := e.rt.pausedStatus("api"); got != monitor.StatusDown {
-		t.Fatalf("state after resume = %s, want down again", got)
-	}
-	if r := e.postForm(c, "/monitors/nope/pause", nil); r.status != http.StatusNotFound {
-		t.Errorf("pausing an unknown monitor: %d, want 404", r.status)
-	}
-}
-
 func TestTokensPage(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -20,7 +19,6 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/monitor"
-	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/probe/kinds"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/store/sqlstore"
@@ -258,16 +256,3 @@ func apiError(t *testing.T, r response) errorDetail {
 }
 
 func errorf(code string) error { return errs.Errorf(code, "test") }
-
-// saveResults stores n results of a monitor, a minute apart from start.
-func saveResults(t *testing.T, e *env, id string, n int, start time.Time, status func(int) probe.Status) {
-	t.Helper()
-	var b store.Batch
-	for i := range n {
-		b.Results = append(b.Results, probe.Result{MonitorID: id, Time: start.Add(time.Duration(i) * time.Minute),
-			Duration: time.Duration(i+1) * time.Millisecond, Status: status(i), Reason: fmt.Sprintf("result %d", i)})
-	}
-	if err := e.store.SaveBatch(context.Background(), b); err != nil {
-		t.Fatal(err)
-	}
-}
