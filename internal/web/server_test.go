@@ -1,17 +1,22 @@
-package web
+package web_test
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/tocsin/tocsin/internal/web"
+	"github.com/tocsin/tocsin/internal/web/webtest"
+)
 
 func TestNewRequiresStoreAndRuntime(t *testing.T) {
 	t.Parallel()
-	if _, err := New(Options{Runtime: &fakeRuntime{}}); err == nil {
+	if _, err := web.New(web.Options{Runtime: &webtest.Runtime{}}); err == nil {
 		t.Error("New without a store worked")
 	}
-	e := newEnv(t, nil)
-	if _, err := New(Options{Store: e.store}); err == nil {
+	e := webtest.New(t, nil)
+	if _, err := web.New(web.Options{Store: e.Store}); err == nil {
 		t.Error("New without a runtime worked")
 	}
-	if _, err := New(Options{Store: e.store, Runtime: e.rt, DemoToggle: func(bool) {}}); err == nil {
+	if _, err := web.New(web.Options{Store: e.Store, Runtime: e.RT, DemoToggle: func(bool) {}}); err == nil {
 		t.Error("New with DemoToggle but no DemoState worked")
 	}
 }
