@@ -21,6 +21,9 @@ type rule struct {
 	words string
 	pkgs  []string
 	may   []string
+	// onlyTests marks a test harness: no package's non-test files may
+	// import the packages in pkgs.
+	onlyTests bool
 }
 
 // exception is one known import against the rules, tolerated until the
@@ -83,6 +86,10 @@ func check(graph map[string][]string, rules []rule, pending []exception) []strin
 			continue
 		}
 		for _, imp := range graph[p] {
+			if ir, ok := governing(rules, imp); ok && ir.onlyTests {
+				problems = append(problems, fmt.Sprintf("%s imports %s, against the rule %q", p, imp, ir.words))
+				continue
+			}
 			if slices.ContainsFunc(r.may, func(pat string) bool { return match(pat, imp) }) {
 				continue
 			}
@@ -183,7 +190,8 @@ func TestImportDirections(t *testing.T) {
 // TestCheck runs the checker on a small made-up graph: an allowed import
 // passes, a new one against a rule fails with the rule's words and the
 // import, a pending one is excused, a pending one that is gone and a
-// package without a rule fail.
+// package without a rule fail, and so does a package that imports a test
+// harness.
 func TestCheck(t *testing.T) {
 	rules := []rule{
 		{words: "probe kinds know nothing of alerts", pkgs: []string{"internal/probe/..."}, may: []string{"internal/probe/...", "internal/errs"}},
@@ -191,20 +199,23 @@ func TestCheck(t *testing.T) {
 		{words: "leaves import nothing", pkgs: []string{"internal/errs"}},
 		{words: "alert imports no store", pkgs: []string{"internal/alert/..."}, may: []string{"internal/probe"}},
 		{words: "app wires", pkgs: []string{"internal/app"}, may: []string{"..."}},
+		{words: "webtest is for tests", pkgs: []string{"internal/web/webtest"}, may: []string{"internal/probe"}, onlyTests: true},
 	}
 	graph := map[string][]string{
-		"internal/errs":       nil,
-		"internal/probe":      {"internal/errs"},
-		"internal/probe/http": {"internal/probe", "internal/errs", "internal/alert"},
-		"internal/alert":      {"internal/probe", "internal/store"},
-		"internal/app":        {"internal/alert", "internal/probe/http", "internal/store"},
-		"internal/store":      {"internal/probe/http"},
+		"internal/errs":        nil,
+		"internal/probe":       {"internal/errs"},
+		"internal/probe/http":  {"internal/probe", "internal/errs", "internal/alert"},
+		"internal/alert":       {"internal/probe", "internal/store"},
+		"internal/app":         {"internal/alert", "internal/probe/http", "internal/store", "internal/web/webtest"},
+		"internal/store":       {"internal/probe/http"},
+		"internal/web/webtest": {"internal/probe"},
 	}
 	got := check(graph, rules, []exception{
 		{from: "internal/alert", to: "internal/store", why: "being fixed"},
 		{from: "internal/web", to: "internal/probe/ssh", why: "fixed already"},
 	})
 	want := []string{
+		`internal/app imports internal/web/webtest, against the rule "webtest is for tests"`,
 		`internal/probe/http imports internal/alert, against the rule "probe kinds know nothing of alerts"`,
 		"internal/store: no rule in rules_test.go says what it may import; add one, in words",
 		"pending entry internal/web → internal/probe/ssh (fixed already): that import is gone or allowed now; delete the entry",

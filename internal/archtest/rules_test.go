@@ -145,6 +145,13 @@ var rules = []rule{
 		may:   cat([]string{"internal/heartbeat"}, leaves),
 	},
 	{
+		words: "webtest is the web layer's test harness: only tests import it; it builds the whole server with web.New over a real store, with every probe kind",
+		pkgs:  []string{"internal/web/webtest"},
+		may: cat([]string{"internal/web/...", "internal/config", "internal/catalog", "internal/heartbeat/...", "internal/monitor",
+			"internal/notify", "internal/probe/...", "internal/store/..."}, leaves),
+		onlyTests: true,
+	},
+	{
 		words: "only internal/app wires: app may import every package, and nothing but cmd/tocsin and bench harnesses imports app",
 		pkgs:  []string{"internal/app/..."},
 		may:   []string{"..."},

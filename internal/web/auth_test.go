@@ -1,4 +1,4 @@
-package web
+package web_test
 
 import (
 	"context"
@@ -10,20 +10,22 @@ import (
 	"time"
 
 	"github.com/tocsin/tocsin/internal/monitor"
+	"github.com/tocsin/tocsin/internal/web"
+	"github.com/tocsin/tocsin/internal/web/webtest"
 )
 
 func TestSetupFlow(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	c := e.client()
+	e := webtest.New(t, nil)
+	c := e.Client()
 
 	for _, p := range []string{"/", "/monitors/web", "/notifications", "/login"} {
-		if r := e.get(c, p); r.status != http.StatusSeeOther || r.header.Get("Location") != "/setup" {
-			t.Errorf("GET %s before setup: %d to %q, want 303 to /setup", p, r.status, r.header.Get("Location"))
+		if r := e.Get(c, p); r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/setup" {
+			t.Errorf("GET %s before setup: %d to %q, want 303 to /setup", p, r.Status, r.Header.Get("Location"))
 		}
 	}
-	if r := e.get(c, "/setup"); r.status != 200 || !strings.Contains(r.body, `name="password2"`) {
-		t.Fatalf("GET /setup: %d", r.status)
+	if r := e.Get(c, "/setup"); r.Status != 200 || !strings.Contains(r.Body, `name="password2"`) {
+		t.Fatalf("GET /setup: %d", r.Status)
 	}
 	bad := []struct {
 		form url.Values
@@ -34,221 +36,195 @@ func TestSetupFlow(t *testing.T) {
 		{url.Values{"name": {"admin"}, "password": {"0123456789"}, "password2": {"0123456780"}}, "The two passwords differ"},
 	}
 	for _, b := range bad {
-		r := e.postForm(c, "/setup", b.form)
-		if r.status != http.StatusBadRequest || !strings.Contains(r.body, b.want) {
-			t.Errorf("setup with %v: %d, want 400 saying %q", b.form, r.status, b.want)
+		r := e.PostForm(c, "/setup", b.form)
+		if r.Status != http.StatusBadRequest || !strings.Contains(r.Body, b.want) {
+			t.Errorf("setup with %v: %d, want 400 saying %q", b.form, r.Status, b.want)
 		}
 	}
-	if n, _ := e.store.UserCount(context.Background()); n != 0 {
+	if n, _ := e.Store.UserCount(context.Background()); n != 0 {
 		t.Fatalf("a rejected setup created %d users", n)
 	}
 
-	c = e.setup()
-	if r := e.get(c, "/"); r.status != 200 || !strings.Contains(r.body, "Website") {
-		t.Fatalf("overview after setup: %d", r.status)
+	c = e.Setup()
+	if r := e.Get(c, "/"); r.Status != 200 || !strings.Contains(r.Body, "Website") {
+		t.Fatalf("overview after setup: %d", r.Status)
 	}
-	u, err := e.store.UserByName(context.Background(), "admin")
+	u, err := e.Store.UserByName(context.Background(), "admin")
 	if err != nil || !u.Admin || !strings.HasPrefix(u.PasswordHash, "$argon2id$v=19$m=65536,t=1,p=2$") {
 		t.Fatalf("stored admin = %+v, %v", u, err)
 	}
 	// Setup is gone for everyone once the admin exists.
-	anon := e.client()
-	if r := e.get(anon, "/setup"); r.status != http.StatusNotFound {
-		t.Errorf("GET /setup after setup: %d, want 404", r.status)
+	anon := e.Client()
+	if r := e.Get(anon, "/setup"); r.Status != http.StatusNotFound {
+		t.Errorf("GET /setup after setup: %d, want 404", r.Status)
 	}
-	r := e.postForm(anon, "/setup", url.Values{"name": {"evil"}, "password": {"0123456789"}, "password2": {"0123456789"}})
-	if r.status != http.StatusNotFound {
-		t.Errorf("POST /setup after setup: %d, want 404", r.status)
+	r := e.PostForm(anon, "/setup", url.Values{"name": {"evil"}, "password": {"0123456789"}, "password2": {"0123456789"}})
+	if r.Status != http.StatusNotFound {
+		t.Errorf("POST /setup after setup: %d, want 404", r.Status)
 	}
-	if n, _ := e.store.UserCount(context.Background()); n != 1 {
+	if n, _ := e.Store.UserCount(context.Background()); n != 1 {
 		t.Errorf("%d users after a second setup, want 1", n)
 	}
-	if r := e.get(anon, "/"); r.status != http.StatusSeeOther || r.header.Get("Location") != "/login" {
-		t.Errorf("anonymous GET / after setup: %d to %q, want /login", r.status, r.header.Get("Location"))
+	if r := e.Get(anon, "/"); r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/login" {
+		t.Errorf("anonymous GET / after setup: %d to %q, want /login", r.Status, r.Header.Get("Location"))
 	}
 }
 
 func TestLoginLogout(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	e.setup()
-	c := e.client()
+	e := webtest.New(t, nil)
+	e.Setup()
+	c := e.Client()
 
-	r := e.get(c, "/monitors/web")
-	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/login?next=%2Fmonitors%2Fweb" {
-		t.Fatalf("anonymous monitor page: %d to %q", r.status, r.header.Get("Location"))
+	r := e.Get(c, "/monitors/web")
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/login?next=%2Fmonitors%2Fweb" {
+		t.Fatalf("anonymous monitor page: %d to %q", r.Status, r.Header.Get("Location"))
 	}
-	r = e.postForm(c, "/login", url.Values{"name": {"admin"}, "password": {"wrong password"}, "next": {"/monitors/web"}})
-	if r.status != http.StatusUnauthorized || !strings.Contains(r.body, "Wrong name or password") {
-		t.Fatalf("wrong password: %d", r.status)
+	r = e.PostForm(c, "/login", url.Values{"name": {"admin"}, "password": {"wrong password"}, "next": {"/monitors/web"}})
+	if r.Status != http.StatusUnauthorized || !strings.Contains(r.Body, "Wrong name or password") {
+		t.Fatalf("wrong password: %d", r.Status)
 	}
-	r = e.postForm(c, "/login", url.Values{"name": {"nobody"}, "password": {"correct horse"}})
-	if r.status != http.StatusUnauthorized || !strings.Contains(r.body, "Wrong name or password") {
-		t.Fatalf("unknown user: %d", r.status)
+	r = e.PostForm(c, "/login", url.Values{"name": {"nobody"}, "password": {"correct horse"}})
+	if r.Status != http.StatusUnauthorized || !strings.Contains(r.Body, "Wrong name or password") {
+		t.Fatalf("unknown user: %d", r.Status)
 	}
-	r = e.postForm(c, "/login", url.Values{"name": {"admin"}, "password": {"correct horse"}, "next": {"/monitors/web"}})
-	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/monitors/web" {
-		t.Fatalf("login: %d to %q", r.status, r.header.Get("Location"))
+	r = e.PostForm(c, "/login", url.Values{"name": {"admin"}, "password": {"correct horse"}, "next": {"/monitors/web"}})
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/monitors/web" {
+		t.Fatalf("login: %d to %q", r.Status, r.Header.Get("Location"))
 	}
-	cookie := r.header.Get("Set-Cookie")
-	for _, want := range []string{sessionCookie + "=", "HttpOnly", "SameSite=Lax", "Path=/"} {
+	cookie := r.Header.Get("Set-Cookie")
+	for _, want := range []string{web.SessionCookie + "=", "HttpOnly", "SameSite=Lax", "Path=/"} {
 		if !strings.Contains(cookie, want) {
 			t.Errorf("session cookie %q lacks %q", cookie, want)
 		}
 	}
-	if r := e.get(c, "/monitors/web"); r.status != 200 {
-		t.Fatalf("monitor page after login: %d", r.status)
+	if r := e.Get(c, "/monitors/web"); r.Status != 200 {
+		t.Fatalf("monitor page after login: %d", r.Status)
 	}
 
 	// The stored session is the hash of the cookie, never the token.
-	tok := strings.TrimPrefix(strings.SplitN(cookie, ";", 2)[0], sessionCookie+"=")
-	if _, err := e.store.Session(context.Background(), hashSecret(tok)); err != nil {
+	tok := strings.TrimPrefix(strings.SplitN(cookie, ";", 2)[0], web.SessionCookie+"=")
+	if _, err := e.Store.Session(context.Background(), web.HashSecret(tok)); err != nil {
 		t.Fatalf("session not stored by hash: %v", err)
 	}
 
-	if r := e.postForm(c, "/logout", nil); r.status != http.StatusSeeOther || r.header.Get("Location") != "/login" {
-		t.Fatalf("logout: %d", r.status)
+	if r := e.PostForm(c, "/logout", nil); r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/login" {
+		t.Fatalf("logout: %d", r.Status)
 	}
-	if r := e.get(c, "/"); r.status != http.StatusSeeOther {
-		t.Errorf("overview after logout: %d, want a redirect to /login", r.status)
+	if r := e.Get(c, "/"); r.Status != http.StatusSeeOther {
+		t.Errorf("overview after logout: %d, want a redirect to /login", r.Status)
 	}
 	// The old cookie is dead even if a client keeps sending it.
-	r = e.do(e.client(), "GET", "/", nil, map[string]string{"Cookie": sessionCookie + "=" + tok})
-	if r.status != http.StatusSeeOther {
-		t.Errorf("old session cookie still works: %d", r.status)
+	r = e.Do(e.Client(), "GET", "/", nil, map[string]string{"Cookie": web.SessionCookie + "=" + tok})
+	if r.Status != http.StatusSeeOther {
+		t.Errorf("old session cookie still works: %d", r.Status)
 	}
 }
 
 func TestLoginRejectsOffsiteNext(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	e.setup()
+	e := webtest.New(t, nil)
+	e.Setup()
 	for _, next := range []string{"https://evil.example/", "//evil.example/", "/\\evil.example"} {
-		r := e.postForm(e.client(), "/login", url.Values{"name": {"admin"}, "password": {"correct horse"}, "next": {next}})
-		if r.header.Get("Location") != "/" {
-			t.Errorf("next=%q redirected to %q, want /", next, r.header.Get("Location"))
+		r := e.PostForm(e.Client(), "/login", url.Values{"name": {"admin"}, "password": {"correct horse"}, "next": {next}})
+		if r.Header.Get("Location") != "/" {
+			t.Errorf("next=%q redirected to %q, want /", next, r.Header.Get("Location"))
 		}
 	}
 }
 
 func TestSessionExpires(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(o *Options) { o.SessionTTL = time.Hour })
-	c := e.setup()
-	if r := e.get(c, "/"); r.status != 200 {
-		t.Fatalf("overview: %d", r.status)
+	e := webtest.New(t, func(o *web.Options) { o.SessionTTL = time.Hour })
+	c := e.Setup()
+	if r := e.Get(c, "/"); r.Status != 200 {
+		t.Fatalf("overview: %d", r.Status)
 	}
-	e.clock.Add(time.Hour)
-	if r := e.get(c, "/"); r.status != http.StatusSeeOther {
-		t.Errorf("overview with an expired session: %d, want a redirect", r.status)
+	e.Clock.Add(time.Hour)
+	if r := e.Get(c, "/"); r.Status != http.StatusSeeOther {
+		t.Errorf("overview with an expired session: %d, want a redirect", r.Status)
 	}
 }
 
 func TestLoginThrottle(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	e.setup()
-	c := e.client()
-	for i := range loginMaxFailures {
-		r := e.postForm(c, "/login", url.Values{"name": {"admin"}, "password": {"guess number " + string(rune('a'+i))}})
-		if r.status != http.StatusUnauthorized {
-			t.Fatalf("failure %d: %d", i+1, r.status)
+	e := webtest.New(t, nil)
+	e.Setup()
+	c := e.Client()
+	for i := range web.LoginMaxFailures {
+		r := e.PostForm(c, "/login", url.Values{"name": {"admin"}, "password": {"guess number " + string(rune('a'+i))}})
+		if r.Status != http.StatusUnauthorized {
+			t.Fatalf("failure %d: %d", i+1, r.Status)
 		}
 	}
-	r := e.postForm(c, "/login", url.Values{"name": {"Admin"}, "password": {"correct horse"}})
-	if r.status != http.StatusTooManyRequests || !strings.Contains(r.body, "Too many failed logins") {
-		t.Fatalf("login after %d failures: %d, want 429", loginMaxFailures, r.status)
+	r := e.PostForm(c, "/login", url.Values{"name": {"Admin"}, "password": {"correct horse"}})
+	if r.Status != http.StatusTooManyRequests || !strings.Contains(r.Body, "Too many failed logins") {
+		t.Fatalf("login after %d failures: %d, want 429", web.LoginMaxFailures, r.Status)
 	}
-	e.clock.Add(loginWindow)
-	r = e.postForm(c, "/login", url.Values{"name": {"admin"}, "password": {"correct horse"}})
-	if r.status != http.StatusSeeOther {
-		t.Fatalf("login after the window: %d, want 303", r.status)
+	e.Clock.Add(web.LoginWindow)
+	r = e.PostForm(c, "/login", url.Values{"name": {"admin"}, "password": {"correct horse"}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("login after the window: %d, want 303", r.Status)
 	}
 }
 
 func TestCrossOriginPostRejected(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	c := e.setup()
+	e := webtest.New(t, nil)
+	c := e.Setup()
 	for _, hdr := range []map[string]string{
 		{"Origin": "https://evil.example", "Content-Type": "application/x-www-form-urlencoded"},
 		{"Sec-Fetch-Site": "cross-site", "Content-Type": "application/x-www-form-urlencoded"},
 	} {
-		r := e.do(c, "POST", "/monitors/web/pause", nil, hdr)
-		if r.status != http.StatusForbidden {
-			t.Errorf("cross-origin pause with %v: %d, want 403", hdr, r.status)
+		r := e.Do(c, "POST", "/monitors/web/pause", nil, hdr)
+		if r.Status != http.StatusForbidden {
+			t.Errorf("cross-origin pause with %v: %d, want 403", hdr, r.Status)
 		}
 	}
-	r := e.do(c, "POST", "/api/v1/monitors/web/pause", nil, map[string]string{"Sec-Fetch-Site": "cross-site"})
-	if r.status != http.StatusForbidden || apiError(t, r).Code != "forbidden" {
-		t.Errorf("cross-origin API pause: %d %s", r.status, r.body)
+	r := e.Do(c, "POST", "/api/v1/monitors/web/pause", nil, map[string]string{"Sec-Fetch-Site": "cross-site"})
+	if r.Status != http.StatusForbidden || webtest.APIError(t, r).Code != "forbidden" {
+		t.Errorf("cross-origin API pause: %d %s", r.Status, r.Body)
 	}
-	if got := e.rt.pausedStatus("web"); got != monitor.StatusUp {
+	if got := e.RT.PausedStatus("web"); got != monitor.StatusUp {
 		t.Fatalf("a cross-origin request paused the monitor: %s", got)
 	}
 	// The same request from the site's own page works.
-	r = e.do(c, "POST", "/monitors/web/pause", nil, map[string]string{"Sec-Fetch-Site": "same-origin"})
-	if r.status != http.StatusSeeOther || e.rt.pausedStatus("web") != monitor.StatusPaused {
-		t.Errorf("same-origin pause: %d, state %s", r.status, e.rt.pausedStatus("web"))
-	}
-}
-
-func TestPauseResumeUI(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, nil)
-	c := e.setup()
-	if r := e.get(c, "/monitors/api"); !strings.Contains(r.body, `action="/monitors/api/pause"`) {
-		t.Fatalf("monitor page lacks a pause button")
-	}
-	r := e.postForm(c, "/monitors/api/pause", nil)
-	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/monitors/api" {
-		t.Fatalf("pause: %d to %q", r.status, r.header.Get("Location"))
-	}
-	if got := e.rt.pausedStatus("api"); got != monitor.StatusPaused {
-		t.Fatalf("state after pause = %s", got)
-	}
-	if r := e.get(c, "/monitors/api"); !strings.Contains(r.body, `action="/monitors/api/resume"`) {
-		t.Fatalf("paused monitor's page lacks a resume button")
-	}
-	e.postForm(c, "/monitors/api/resume", nil)
-	if got := e.rt.pausedStatus("api"); got != monitor.StatusDown {
-		t.Fatalf("state after resume = %s, want down again", got)
-	}
-	if r := e.postForm(c, "/monitors/nope/pause", nil); r.status != http.StatusNotFound {
-		t.Errorf("pausing an unknown monitor: %d, want 404", r.status)
+	r = e.Do(c, "POST", "/monitors/web/pause", nil, map[string]string{"Sec-Fetch-Site": "same-origin"})
+	if r.Status != http.StatusSeeOther || e.RT.PausedStatus("web") != monitor.StatusPaused {
+		t.Errorf("same-origin pause: %d, state %s", r.Status, e.RT.PausedStatus("web"))
 	}
 }
 
 func TestTokensPage(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	c := e.setup()
-	r := e.postForm(c, "/settings/tokens", url.Values{"name": {"deploy"}})
-	if r.status != 200 || !strings.Contains(r.body, "not shown again") {
-		t.Fatalf("create token: %d", r.status)
+	e := webtest.New(t, nil)
+	c := e.Setup()
+	r := e.PostForm(c, "/settings/tokens", url.Values{"name": {"deploy"}})
+	if r.Status != 200 || !strings.Contains(r.Body, "not shown again") {
+		t.Fatalf("create token: %d", r.Status)
 	}
-	i := strings.Index(r.body, tokenPrefix)
-	secret := r.body[i : i+len(tokenPrefix)+43]
-	if api := e.do(e.client(), "GET", "/api/v1/status", nil, bearer(secret)); api.status != 200 {
-		t.Fatalf("token from the UI does not work: %d %s", api.status, api.body)
+	i := strings.Index(r.Body, web.TokenPrefix)
+	secret := r.Body[i : i+len(web.TokenPrefix)+43]
+	if api := e.Do(e.Client(), "GET", "/api/v1/status", nil, webtest.Bearer(secret)); api.Status != 200 {
+		t.Fatalf("token from the UI does not work: %d %s", api.Status, api.Body)
 	}
-	r = e.get(c, "/settings/tokens")
-	if strings.Contains(r.body, secret) || !strings.Contains(r.body, secret[:shownPrefixLen]) {
+	r = e.Get(c, "/settings/tokens")
+	if strings.Contains(r.Body, secret) || !strings.Contains(r.Body, secret[:web.ShownPrefixLen]) {
 		t.Fatalf("token list must show the prefix and never the secret")
 	}
-	if r := e.postForm(c, "/settings/tokens", url.Values{"name": {"  "}}); r.status != http.StatusBadRequest {
-		t.Errorf("empty token name: %d, want 400", r.status)
+	if r := e.PostForm(c, "/settings/tokens", url.Values{"name": {"  "}}); r.Status != http.StatusBadRequest {
+		t.Errorf("empty token name: %d, want 400", r.Status)
 	}
-	toks, err := e.store.APITokens(context.Background(), 1)
+	toks, err := e.Store.APITokens(context.Background(), 1)
 	if err != nil || len(toks) != 1 {
 		t.Fatalf("tokens = %v, %v", toks, err)
 	}
-	r = e.postForm(c, "/settings/tokens/"+itoa(toks[0].ID)+"/revoke", nil)
-	if r.status != http.StatusSeeOther {
-		t.Fatalf("revoke: %d", r.status)
+	r = e.PostForm(c, "/settings/tokens/"+itoa(toks[0].ID)+"/revoke", nil)
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("revoke: %d", r.Status)
 	}
-	if api := e.do(e.client(), "GET", "/api/v1/status", nil, bearer(secret)); api.status != http.StatusUnauthorized {
-		t.Errorf("revoked token still works: %d", api.status)
+	if api := e.Do(e.Client(), "GET", "/api/v1/status", nil, webtest.Bearer(secret)); api.Status != http.StatusUnauthorized {
+		t.Errorf("revoked token still works: %d", api.Status)
 	}
 }
 

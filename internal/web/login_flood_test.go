@@ -1,4 +1,4 @@
-package web
+package web_test
 
 import (
 	"context"
@@ -14,24 +14,26 @@ import (
 	"time"
 
 	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/web"
+	"github.com/tocsin/tocsin/internal/web/webtest"
 )
 
 // addUser stores an account with a real password hash, without going
 // through a hashing slot.
-func (e *env) addUser(name, pw string) {
-	e.t.Helper()
-	h, err := HashPassword(pw)
+func addUser(e *webtest.Env, name, pw string) {
+	e.T.Helper()
+	h, err := web.HashPassword(pw)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
-	if _, err := e.store.CreateUser(context.Background(), store.User{Name: name, PasswordHash: h, Admin: true, CreatedAt: e.clock.Now()}); err != nil {
-		e.t.Fatal(err)
+	if _, err := e.Store.CreateUser(context.Background(), store.User{Name: name, PasswordHash: h, Admin: true, CreatedAt: e.Clock.Now()}); err != nil {
+		e.T.Fatal(err)
 	}
 }
 
 // login posts the login form straight to the handler, from remote (an
 // address with a port) and with X-Forwarded-For xff when not empty.
-func (e *env) login(remote, xff, name, pw string) *httptest.ResponseRecorder {
+func login(e *webtest.Env, remote, xff, name, pw string) *httptest.ResponseRecorder {
 	form := url.Values{"name": {name}, "password": {pw}}
 	req := httptest.NewRequest(http.MethodPost, "/login", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -40,7 +42,7 @@ func (e *env) login(remote, xff, name, pw string) *httptest.ResponseRecorder {
 		req.Header.Set("X-Forwarded-For", xff)
 	}
 	rec := httptest.NewRecorder()
-	e.srv.Handler().ServeHTTP(rec, req)
+	e.Server.Handler().ServeHTTP(rec, req)
 	return rec
 }
 
@@ -79,10 +81,10 @@ func TestLoginFloodHashesWithinCap(t *testing.T) {
 	t.Parallel()
 	const capacity, logins = 2, 12
 	var hc hashCounter
-	e := newEnv(t, func(o *Options) {
+	e := webtest.New(t, func(o *web.Options) {
 		o.HashConcurrency, o.HashWait, o.HashStarted = capacity, time.Hour, hc.hook
 	})
-	e.addUser("admin", "correct horse")
+	addUser(e, "admin", "correct horse")
 	var wg sync.WaitGroup
 	codes := make([]int, logins)
 	for i := range logins {
@@ -91,7 +93,7 @@ func TestLoginFloodHashesWithinCap(t *testing.T) {
 			if i%2 == 1 {
 				name = fmt.Sprintf("nobody-%d", i)
 			}
-			codes[i] = e.login(fmt.Sprintf("192.0.2.%d:4000", i+1), "", name, "wrong guess").Code
+			codes[i] = login(e, fmt.Sprintf("192.0.2.%d:4000", i+1), "", name, "wrong guess").Code
 		})
 	}
 	wg.Wait()
@@ -114,14 +116,14 @@ func TestLoginFloodHashesWithinCap(t *testing.T) {
 func TestLoginBusyAnswers429(t *testing.T) {
 	t.Parallel()
 	hc := hashCounter{hold: make(chan struct{}), entered: make(chan struct{}, 1)}
-	e := newEnv(t, func(o *Options) {
+	e := webtest.New(t, func(o *web.Options) {
 		o.HashConcurrency, o.HashWait, o.HashStarted = 1, time.Millisecond, hc.hook
 	})
-	e.addUser("admin", "correct horse")
+	addUser(e, "admin", "correct horse")
 	first := make(chan int)
-	go func() { first <- e.login("192.0.2.1:4000", "", "admin", "wrong guess").Code }()
+	go func() { first <- login(e, "192.0.2.1:4000", "", "admin", "wrong guess").Code }()
 	<-hc.entered // the first login holds the slot
-	r := e.login("192.0.2.2:4000", "", "admin", "correct horse")
+	r := login(e, "192.0.2.2:4000", "", "admin", "correct horse")
 	if r.Code != http.StatusTooManyRequests || r.Header().Get("Retry-After") == "" || !strings.Contains(r.Body.String(), "busy checking other logins") {
 		t.Fatalf("login while the slot is held: %d Retry-After %q\n%s", r.Code, r.Header().Get("Retry-After"), r.Body)
 	}
@@ -129,10 +131,10 @@ func TestLoginBusyAnswers429(t *testing.T) {
 	if c := <-first; c != http.StatusUnauthorized {
 		t.Errorf("first login: %d, want 401", c)
 	}
-	if n := e.srv.limiter.keys[limiterKey("192.0.2.2", "admin")]; n != nil {
+	if n := e.Server.LoginFailures("192.0.2.2", "admin"); n != nil {
 		t.Errorf("the refused login counts as a failure: %+v", *n)
 	}
-	if r := e.login("192.0.2.2:4000", "", "admin", "correct horse"); r.Code != http.StatusSeeOther {
+	if r := login(e, "192.0.2.2:4000", "", "admin", "correct horse"); r.Code != http.StatusSeeOther {
 		t.Errorf("login once the slot is free: %d, want 303", r.Code)
 	}
 }
@@ -144,20 +146,20 @@ func TestLoginBusyAnswers429(t *testing.T) {
 // reach the hash.
 func TestLoginParallelKeepsClientBudget(t *testing.T) {
 	t.Parallel()
-	const logins = 4 * loginMaxFailures
+	const logins = 4 * web.LoginMaxFailures
 	// Every request either reaches the hash (entered) or is answered
 	// without it (events): once all have done one or the other, the hashes
 	// may finish.
 	events := make(chan struct{}, logins)
 	hc := hashCounter{hold: make(chan struct{}), entered: events}
-	e := newEnv(t, func(o *Options) {
+	e := webtest.New(t, func(o *web.Options) {
 		o.HashConcurrency, o.HashWait, o.HashStarted = logins, time.Hour, hc.hook
 	})
-	e.addUser("admin", "correct horse")
+	addUser(e, "admin", "correct horse")
 	codes := make(chan int, logins)
 	for range logins {
 		go func() {
-			c := e.login("192.0.2.7:4000", "", "admin", "wrong guess").Code
+			c := login(e, "192.0.2.7:4000", "", "admin", "wrong guess").Code
 			if c != http.StatusUnauthorized {
 				events <- struct{}{}
 			}
@@ -172,11 +174,11 @@ func TestLoginParallelKeepsClientBudget(t *testing.T) {
 	for range logins {
 		count[<-codes]++
 	}
-	if count[http.StatusUnauthorized] != loginMaxFailures || count[http.StatusTooManyRequests] != logins-loginMaxFailures {
-		t.Errorf("answers %v, want %d × 401 and the rest 429", count, loginMaxFailures)
+	if count[http.StatusUnauthorized] != web.LoginMaxFailures || count[http.StatusTooManyRequests] != logins-web.LoginMaxFailures {
+		t.Errorf("answers %v, want %d × 401 and the rest 429", count, web.LoginMaxFailures)
 	}
-	if got := hc.started.Load(); got != loginMaxFailures {
-		t.Errorf("%d hashes, want %d", got, loginMaxFailures)
+	if got := hc.started.Load(); got != web.LoginMaxFailures {
+		t.Errorf("%d hashes, want %d", got, web.LoginMaxFailures)
 	}
 }
 
@@ -186,24 +188,24 @@ func TestLoginParallelKeepsClientBudget(t *testing.T) {
 // alike.
 func TestLoginSprayLimitedPerName(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(o *Options) {
+	e := webtest.New(t, func(o *web.Options) {
 		o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.1/32")}
 	})
-	e.addUser("admin", "correct horse")
+	addUser(e, "admin", "correct horse")
 	for n, name := range []string{"Admin", "nobody"} {
 		ip := func(i int) string { return fmt.Sprintf("203.0.%d.%d", 113+n, i+1) }
-		for i := range loginNameMaxFailures {
-			if r := e.login("10.0.0.1:5000", ip(i), name, "spray guess"); r.Code != http.StatusUnauthorized {
+		for i := range web.LoginNameMaxFailures {
+			if r := login(e, "10.0.0.1:5000", ip(i), name, "spray guess"); r.Code != http.StatusUnauthorized {
 				t.Fatalf("%s: attempt %d from %s: %d, want 401", name, i+1, ip(i), r.Code)
 			}
 		}
-		r := e.login("10.0.0.1:5000", ip(loginNameMaxFailures), strings.ToUpper(name), "spray guess")
+		r := login(e, "10.0.0.1:5000", ip(web.LoginNameMaxFailures), strings.ToUpper(name), "spray guess")
 		if r.Code != http.StatusTooManyRequests || r.Header().Get("Retry-After") == "" {
-			t.Errorf("%s: attempt from a fresh address after %d failures: %d, want 429 with Retry-After", name, loginNameMaxFailures, r.Code)
+			t.Errorf("%s: attempt from a fresh address after %d failures: %d, want 429 with Retry-After", name, web.LoginNameMaxFailures, r.Code)
 		}
 	}
 	// Other names and their owners are not affected.
-	if r := e.login("10.0.0.1:5000", "198.51.100.1", "someone-else", "guess"); r.Code != http.StatusUnauthorized {
+	if r := login(e, "10.0.0.1:5000", "198.51.100.1", "someone-else", "guess"); r.Code != http.StatusUnauthorized {
 		t.Errorf("another name: %d, want 401", r.Code)
 	}
 }
@@ -212,16 +214,16 @@ func TestLoginSprayLimitedPerName(t *testing.T) {
 // against has the parameters of a real one.
 func TestDummyHashCostsTheSame(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	real, err := HashPassword("correct horse")
+	e := webtest.New(t, nil)
+	real, err := web.HashPassword("correct horse")
 	if err != nil {
 		t.Fatal(err)
 	}
 	params := func(h string) string { return h[:strings.LastIndex(h[:strings.LastIndex(h, "$")], "$")] }
-	if got, want := params(e.srv.dummyHash), params(real); got != want {
+	if got, want := params(e.Server.DummyHash()), params(real); got != want {
 		t.Errorf("dummy hash parameters %q, real ones %q", got, want)
 	}
-	if ok, err := checkPassword(e.srv.dummyHash, ""); ok || err != nil {
+	if ok, err := web.CheckPassword(e.Server.DummyHash(), ""); ok || err != nil {
 		t.Errorf("the dummy hash: %v, %v", ok, err)
 	}
 }
@@ -231,17 +233,17 @@ func TestDummyHashCostsTheSame(t *testing.T) {
 func TestSetupWaitsForAHashingSlot(t *testing.T) {
 	t.Parallel()
 	hc := hashCounter{hold: make(chan struct{}), entered: make(chan struct{}, 1)}
-	e := newEnv(t, func(o *Options) {
+	e := webtest.New(t, func(o *web.Options) {
 		o.HashConcurrency, o.HashWait, o.HashStarted = 1, time.Millisecond, hc.hook
 	})
 	first := make(chan int)
-	go func() { first <- e.login("192.0.2.1:4000", "", "nobody", "wrong guess").Code }()
+	go func() { first <- login(e, "192.0.2.1:4000", "", "nobody", "wrong guess").Code }()
 	<-hc.entered // the login holds the slot
-	r := e.postForm(e.client(), "/setup", url.Values{"name": {"admin"}, "password": {"correct horse"}, "password2": {"correct horse"}})
-	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") == "" || !strings.Contains(r.body, "busy checking passwords") {
-		t.Errorf("setup while the slot is held: %d Retry-After %q", r.status, r.header.Get("Retry-After"))
+	r := e.PostForm(e.Client(), "/setup", url.Values{"name": {"admin"}, "password": {"correct horse"}, "password2": {"correct horse"}})
+	if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" || !strings.Contains(r.Body, "busy checking passwords") {
+		t.Errorf("setup while the slot is held: %d Retry-After %q", r.Status, r.Header.Get("Retry-After"))
 	}
 	close(hc.hold)
 	<-first
-	e.setup()
+	e.Setup()
 }

@@ -1,4 +1,4 @@
-package web
+package ui_test
 
 import (
 	"strings"
@@ -7,50 +7,52 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/probe"
+	"github.com/tocsin/tocsin/internal/web"
+	"github.com/tocsin/tocsin/internal/web/webtest"
 )
 
 // TestHostMonitorDetails shows the last run of an sftp monitor, its
 // metrics and its target on the page and in the API, without its secrets.
 func TestHostMonitorDetails(t *testing.T) {
 	const password = "Ui-Secret-77aa"
-	e := newEnv(t, nil)
-	last := probe.Result{MonitorID: "export", Time: e.clock.Now(), Status: probe.Critical,
+	e := webtest.New(t, nil)
+	last := probe.Result{MonitorID: "export", Time: e.Clock.Now(), Status: probe.Critical,
 		Reason: "sftp export@files.example.org:22 /exports/*.xml: failed at sftp: export-1130.xml is older than max_age 26h0m0s",
 		Metrics: []probe.Metric{
 			{Name: "stage", Value: 4, Min: "0", Max: "5"},
 			{Name: "files", Value: 12, Min: "0"},
 			{Name: "newest_age", Value: 108000, Unit: "s", Crit: "93600", Min: "0"},
 		}}
-	e.rt.mu.Lock()
-	e.rt.views = append(e.rt.views, MonitorView{
+	e.RT.Mu.Lock()
+	e.RT.Views = append(e.RT.Views, web.MonitorView{
 		Config: config.Monitor{ID: "export", Type: "sftp", Interval: config.Duration(60e9), SFTP: &config.SFTPCheck{
 			SSHConnection: config.SSHConnection{Address: "files.example.org", User: "export", Password: password},
 			Path:          "/exports/*.xml"}},
 		State:      monitor.State{Status: monitor.StatusDown},
 		LastResult: &last,
-	}, MonitorView{
+	}, web.MonitorView{
 		Config: config.Monitor{ID: "disk", Type: "command", Interval: config.Duration(60e9), Command: &config.CommandCheck{
 			Path: "/usr/lib/nagios/plugins/check_disk", Args: []string{"-p", password}}},
 		State: monitor.State{Status: monitor.StatusUp},
 	})
-	e.rt.mu.Unlock()
-	c := e.setup()
-	r := e.get(c, "/monitors/export")
+	e.RT.Mu.Unlock()
+	c := e.Setup()
+	r := e.Get(c, "/monitors/export")
 	for _, want := range []string{"Last run", "is older than max_age 26h0m0s", "export@files.example.org:22 /exports/*.xml", "<td>newest_age</td><td class=\"num\">108000 s</td>", "<td>stage</td><td class=\"num\">sftp</td>", "<td>93600</td>"} {
-		if !strings.Contains(r.body, want) {
+		if !strings.Contains(r.Body, want) {
 			t.Errorf("monitor page lacks %q", want)
 		}
 	}
-	tok := e.token(c, "ci")
-	api := e.do(c, "GET", "/api/v1/monitors", nil, bearer(tok))
-	if !strings.Contains(api.body, `"newest_age"`) {
-		t.Errorf("API lacks the metrics: %s", api.body)
+	tok := e.Token(c, "ci")
+	api := e.Do(c, "GET", "/api/v1/monitors", nil, webtest.Bearer(tok))
+	if !strings.Contains(api.Body, `"newest_age"`) {
+		t.Errorf("API lacks the metrics: %s", api.Body)
 	}
-	d := e.get(c, "/monitors/disk")
-	if !strings.Contains(d.body, "/usr/lib/nagios/plugins/check_disk") {
+	d := e.Get(c, "/monitors/disk")
+	if !strings.Contains(d.Body, "/usr/lib/nagios/plugins/check_disk") {
 		t.Error("command page lacks its program")
 	}
-	for _, body := range []string{r.body, api.body, d.body, e.get(c, "/").body} {
+	for _, body := range []string{r.Body, api.Body, d.Body, e.Get(c, "/").Body} {
 		if strings.Contains(body, password) {
 			t.Errorf("a page shows the secret")
 		}

@@ -1,4 +1,4 @@
-package web
+package ui_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/testkit"
+	"github.com/tocsin/tocsin/internal/web/webtest"
 )
 
 // browserEnv, set to "required" (CI does), makes a missing chromium fail
@@ -47,9 +48,9 @@ func TestBrowserSetupLoginOverview(t *testing.T) {
 		t.Skip("browser test skipped in -short mode")
 	}
 	chromiumPath := chromium(t)
-	e := newEnv(t, nil)
-	last := probe.Result{MonitorID: "api", Time: e.clock.Now().Add(-5 * time.Second), Status: probe.Critical, Reason: "GET https://api.example/health: 503, expected 200"}
-	e.rt.views[1].LastResult = &last
+	e := webtest.New(t, nil)
+	last := probe.Result{MonitorID: "api", Time: e.Clock.Now().Add(-5 * time.Second), Status: probe.Critical, Reason: "GET https://api.example/health: 503, expected 200"}
+	e.RT.Views[1].LastResult = &last
 
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath),
@@ -69,7 +70,7 @@ func TestBrowserSetupLoginOverview(t *testing.T) {
 	ctx, cancelTimeout := context.WithTimeout(ctx, 20*time.Second)
 	defer cancelTimeout()
 
-	base := e.http.URL
+	base := e.HTTP.URL
 	err := chromedp.Do(ctx,
 		// First run: every page leads to setup.
 		chromedp.Navigate(base+"/"),

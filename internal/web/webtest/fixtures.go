@@ -1,0 +1,51 @@
+package webtest
+
+import (
+	"context"
+	"sync"
+
+	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/heartbeat"
+	"github.com/tocsin/tocsin/internal/web"
+	"github.com/tocsin/tocsin/internal/web/webcore"
+)
+
+// Heartbeats keeps what the server asked to create; the rest of
+// web.Heartbeats does nothing.
+type Heartbeats struct {
+	webcore.NoHeartbeats
+	mu      sync.Mutex
+	created []config.Heartbeat
+}
+
+// CreateHeartbeat records h.
+func (f *Heartbeats) CreateHeartbeat(_ context.Context, h config.Heartbeat) (web.HeartbeatView, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.created = append(f.created, h)
+	return web.HeartbeatView{View: heartbeat.View{Definition: heartbeat.Definition{ID: h.ID, UUID: h.UUID}}, Config: h}, nil
+}
+
+// Take returns what was created since the last Take.
+func (f *Heartbeats) Take() []config.Heartbeat {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := f.created
+	f.created = nil
+	return out
+}
+
+// OwnedShop gives the environment's service "shop" a description and
+// owners: a person with an address and a team with its members.
+func OwnedShop(e *Env) {
+	e.RT.Mu.Lock()
+	defer e.RT.Mu.Unlock()
+	e.RT.Cfg = &config.Config{
+		People: []config.Person{
+			{ID: "alice", Name: "Alice Example", Email: "alice@example.com"},
+			{ID: "bob", Name: "Bob <the builder>"},
+		},
+		Teams:    []config.Team{{ID: "ops", Name: "Operations", Members: []string{"bob"}}},
+		Services: []config.Service{{ID: "shop", Name: "Web shop", Description: "Checkout & payment.", Owners: []string{"alice", "ops"}}},
+	}
+}
