@@ -15,6 +15,7 @@ import (
 	"github.com/tocsin/tocsin/internal/alert"
 	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/config"
+	probekinds "github.com/tocsin/tocsin/internal/probe/kinds"
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/notify/email"
@@ -40,7 +41,7 @@ monitors:
 
 func parse(t *testing.T) *config.Config {
 	t.Helper()
-	cfg, err := config.Parse([]byte(ownedConfig), "x.yaml")
+	cfg, err := config.Parse([]byte(ownedConfig), "x.yaml", probekinds.Config())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/tocsin/tocsin/internal/alert"
 	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/config"
+	probekinds "github.com/tocsin/tocsin/internal/probe/kinds"
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/testkit"
@@ -42,7 +43,7 @@ services:
   - {id: shop, name: Shop, description: The public shop., owners: [alice, ops], channels: [alice-mail]}
 monitors:
   - {id: checkout, service: shop, type: tcp, tcp: {address: "127.0.0.1:80"}}
-`), "x.yaml")
+`), "x.yaml", probekinds.Config())
 	if err != nil {
 		t.Fatal(err)
 	}

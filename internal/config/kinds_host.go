@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"time"
 
 	"golang.org/x/crypto/ssh"
 )
@@ -91,27 +90,6 @@ type SFTPCheck struct {
 	ContentRegex    string `yaml:"content_regex"`
 }
 
-// ICMPCheck is the `icmp:` block: echo requests with loss and round-trip
-// limits.
-type ICMPCheck struct {
-	Host string `yaml:"host"`
-	// Count of echo requests per run; default 3.
-	Count int `yaml:"count"`
-	// PacketInterval between requests; default 200ms.
-	PacketInterval Duration `yaml:"packet_interval"`
-	// WarnLoss / CritLoss are loss percentages at or above which the run is
-	// WARNING / CRITICAL. Defaults 20 and 60.
-	WarnLoss *float64 `yaml:"warn_loss"`
-	CritLoss *float64 `yaml:"crit_loss"`
-	// WarnRTT / CritRTT bound the average round trip; 0 is off.
-	WarnRTT Duration `yaml:"warn_rtt"`
-	CritRTT Duration `yaml:"crit_rtt"`
-	// Privileged is "auto" (default: unprivileged ICMP when the kernel
-	// allows it, else raw sockets), "true" (raw only) or "false"
-	// (unprivileged only).
-	Privileged string `yaml:"privileged"`
-}
-
 // CommandCheck is the `command:` block: a Nagios plugin run locally. It is
 // only ever read from the configuration file.
 type CommandCheck struct {
@@ -129,11 +107,7 @@ type CommandCheck struct {
 
 // Defaults of the host and command kinds.
 const (
-	DefaultSSHPort            = "22"
-	DefaultICMPCount          = 3
-	DefaultICMPPacketInterval = 200 * time.Millisecond
-	DefaultICMPWarnLoss       = 20.0
-	DefaultICMPCritLoss       = 60.0
+	DefaultSSHPort = "22"
 )
 
 // DefaultHostKeyAlgorithms is the host key preference when none is set:
@@ -183,7 +157,7 @@ func (c *SSHConnection) Validate() []FieldError {
 	}
 	if c.Address == "" {
 		add("address", "address is required (host or host:port)")
-	} else if msg := blockAddressProblem(SSHAddress(c.Address)); msg != "" {
+	} else if msg := AddressProblem(SSHAddress(c.Address)); msg != "" {
 		add("address", "%s", msg)
 	}
 	if c.HasCredentials() && c.User == "" {
@@ -270,8 +244,8 @@ func (c *SSHCheck) Validate() []FieldError {
 	if len(e.BannerContains) > 255 {
 		add("expect.banner_contains", "longer than an SSH version line (255 bytes)")
 	}
-	if len(e.OutputContains) > maxExpectBytes {
-		add("expect.output_contains", "longer than %d bytes", maxExpectBytes)
+	if len(e.OutputContains) > MaxExpectBytes {
+		add("expect.output_contains", "longer than %d bytes", MaxExpectBytes)
 	}
 	if e.OutputRegex != "" {
 		if _, err := regexp.Compile(e.OutputRegex); err != nil {
@@ -328,8 +302,8 @@ func (c *SFTPCheck) Validate() []FieldError {
 	if c.MaxSize > 0 && c.MaxSize < c.MinSize {
 		add("max_size", "max_size %d is less than min_size %d", c.MaxSize, c.MinSize)
 	}
-	if len(c.ContentContains) > maxExpectBytes {
-		add("content_contains", "longer than %d bytes", maxExpectBytes)
+	if len(c.ContentContains) > MaxExpectBytes {
+		add("content_contains", "longer than %d bytes", MaxExpectBytes)
 	}
 	if c.ContentRegex != "" {
 		if _, err := regexp.Compile(c.ContentRegex); err != nil {
@@ -341,51 +315,6 @@ func (c *SFTPCheck) Validate() []FieldError {
 
 // HasGlobMeta reports whether s holds a path.Match pattern character.
 func HasGlobMeta(s string) bool { return strings.ContainsAny(s, `*?[\`) }
-
-var icmpPrivileged = []string{"", "auto", "true", "false"}
-
-// Validate reports problems in the icmp block.
-func (c *ICMPCheck) Validate() []FieldError {
-	var errs []FieldError
-	add := func(field, format string, args ...any) {
-		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
-	}
-	switch {
-	case c.Host == "":
-		add("host", "host is required (a name or an IP address)")
-	case strings.ContainsAny(c.Host, " /:") && net.ParseIP(c.Host) == nil:
-		add("host", "%q is not a host name or IP address (no port: ICMP has none)", c.Host)
-	}
-	if c.Count < 1 || c.Count > 100 {
-		add("count", "count %d is out of range 1-100", c.Count)
-	}
-	if c.PacketInterval <= 0 {
-		add("packet_interval", "must be longer than zero, not %s", c.PacketInterval)
-	}
-	loss := func(field string, v *float64) {
-		if v != nil && (*v < 0 || *v > 100) {
-			add(field, "%g is not a percentage from 0 to 100", *v)
-		}
-	}
-	loss("warn_loss", c.WarnLoss)
-	loss("crit_loss", c.CritLoss)
-	if c.WarnLoss != nil && c.CritLoss != nil && *c.WarnLoss > *c.CritLoss {
-		add("warn_loss", "warn_loss %g%% is above crit_loss %g%%", *c.WarnLoss, *c.CritLoss)
-	}
-	if c.WarnRTT < 0 {
-		add("warn_rtt", "must not be negative")
-	}
-	if c.CritRTT < 0 {
-		add("crit_rtt", "must not be negative")
-	}
-	if c.WarnRTT > 0 && c.CritRTT > 0 && c.WarnRTT > c.CritRTT {
-		add("warn_rtt", "warn_rtt %s is above crit_rtt %s", c.WarnRTT, c.CritRTT)
-	}
-	if !slices.Contains(icmpPrivileged, c.Privileged) {
-		add("privileged", "unknown value %q (use auto, true or false)", c.Privileged)
-	}
-	return errs
-}
 
 // Validate reports problems in the command block. The executable must be
 // there and executable when the configuration is loaded.
@@ -439,17 +368,6 @@ func pathErrCause(err error) error {
 	return err
 }
 
-// icmpProblems is Validate of the icmp block plus the check that its echo
-// requests fit in the monitor's timeout.
-func icmpProblems(m *Monitor) []FieldError {
-	errs := m.ICMP.Validate()
-	c := m.ICMP
-	if span := time.Duration(c.Count) * c.PacketInterval.D(); c.Count > 0 && c.PacketInterval > 0 && m.Timeout > 0 && span >= m.Timeout.D() {
-		errs = append(errs, FieldError{Field: "count", Message: fmt.Sprintf("%d echo requests %s apart take %s, which does not fit in the monitor's timeout %s", c.Count, c.PacketInterval, span, m.Timeout)})
-	}
-	return errs
-}
-
 // hostSecrets reads the *_file secrets of the host and command blocks.
 func (l *loader) hostSecrets(m *Monitor, p string) {
 	conn := func(c *SSHConnection, block string) {
@@ -469,27 +387,6 @@ func (l *loader) hostSecrets(m *Monitor, p string) {
 // sftpDefaults fills in the defaults of an sftp block.
 func sftpDefaults(l *loader, m *Monitor, p string) {
 	setInt(&m.SFTP.MinCount, 1, l.ix.has(p+".sftp.min_count"))
-}
-
-// icmpDefaults fills in the defaults of an icmp block.
-func icmpDefaults(l *loader, m *Monitor, p string) {
-	c := m.ICMP
-	setInt(&c.Count, DefaultICMPCount, l.ix.has(p+".icmp.count"))
-	setDuration(&c.PacketInterval, DefaultICMPPacketInterval, l.ix.has(p+".icmp.packet_interval"))
-	if c.WarnLoss == nil {
-		v := DefaultICMPWarnLoss
-		if c.CritLoss != nil {
-			v = min(v, *c.CritLoss)
-		}
-		c.WarnLoss = &v
-	}
-	if c.CritLoss == nil {
-		v := max(DefaultICMPCritLoss, *c.WarnLoss)
-		c.CritLoss = &v
-	}
-	if c.Privileged == "" {
-		c.Privileged = "auto"
-	}
 }
 
 // hostPaths anchors the relative paths of the host and command blocks at the

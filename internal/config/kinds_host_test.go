@@ -10,7 +10,7 @@ import (
 // TestHostKindErrorsHideSecrets checks that no password or passphrase
 // written in a bad file reaches an error message.
 func TestHostKindErrorsHideSecrets(t *testing.T) {
-	_, err := Load(filepath.Join("testdata", "bad", "remote_kinds.yaml"))
+	_, err := Load(filepath.Join("testdata", "bad", "remote_kinds.yaml"), testKinds)
 	if err == nil {
 		t.Fatal("the bad file loaded")
 	}
@@ -51,7 +51,7 @@ func TestSSHSecretsFromEnvAndFiles(t *testing.T) {
 	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := Load(file)
+	cfg, err := Load(file, testKinds)
 	if err != nil {
 		t.Fatal(err)
 	}

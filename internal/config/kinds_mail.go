@@ -208,7 +208,7 @@ var mailTLSModes = map[string]bool{MailTLSNone: true, MailTLSStartTLS: true, Mai
 // blocks. Credentials must come in pairs.
 func mailServerProblems(prefix, address, tlsMode string, tc *TLSClient, user, pass string) []FieldError {
 	var errs []FieldError
-	if msg := blockAddressProblem(address); msg != "" {
+	if msg := AddressProblem(address); msg != "" {
 		errs = append(errs, FieldError{Field: prefix + "address", Message: msg})
 	}
 	if !mailTLSModes[tlsMode] {
@@ -217,7 +217,7 @@ func mailServerProblems(prefix, address, tlsMode string, tc *TLSClient, user, pa
 	if tlsMode == MailTLSNone && *tc != (TLSClient{}) {
 		errs = append(errs, FieldError{Field: prefix + "tls_config", Message: `tls_config has no effect with tls: none`})
 	}
-	errs = append(errs, tlsClientProblems(prefix+"tls_config.", tc)...)
+	errs = append(errs, TLSClientProblems(prefix+"tls_config.", tc)...)
 	switch {
 	case user != "" && pass == "":
 		errs = append(errs, FieldError{Field: prefix + "password", Message: "username is given without password (or password_file)"})
@@ -285,8 +285,8 @@ func (c *SMTPCheck) Validate() []FieldError {
 			errs = append(errs, addressProblem(fmt.Sprintf("rcpt_to[%d]", i), to)...)
 		}
 	}
-	if len(c.Expect.BannerContains) > maxExpectBytes {
-		errs = append(errs, FieldError{Field: "expect.banner_contains", Message: fmt.Sprintf("longer than %d bytes", maxExpectBytes)})
+	if len(c.Expect.BannerContains) > MaxExpectBytes {
+		errs = append(errs, FieldError{Field: "expect.banner_contains", Message: fmt.Sprintf("longer than %d bytes", MaxExpectBytes)})
 	}
 	for i, x := range c.Expect.Extensions {
 		if x == "" || strings.ContainsAny(x, " \t\r\n") {

@@ -49,7 +49,7 @@ func TestMailDefaultsAndSecrets(t *testing.T) {
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := Load(path)
+	cfg, err := Load(path, testKinds)
 	if err != nil {
 		t.Fatal(err)
 	}

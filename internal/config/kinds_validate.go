@@ -29,9 +29,9 @@ var httpCheckMethods = map[string]bool{
 	"PATCH": true, "DELETE": true, "OPTIONS": true,
 }
 
-// maxExpectBytes bounds substrings a probe must find, so the bounded reads
+// MaxExpectBytes bounds substrings a probe must find, so the bounded reads
 // can always hold them.
-const maxExpectBytes = 4096
+const MaxExpectBytes = 4096
 
 // Validate reports problems in the http block.
 func (c *HTTPCheck) Validate() []FieldError {
@@ -65,7 +65,7 @@ func (c *HTTPCheck) Validate() []FieldError {
 			add("headers."+name, "header value must not contain line breaks or NUL")
 		}
 	}
-	errs = append(errs, tlsClientProblems("tls.", &c.TLS)...)
+	errs = append(errs, TLSClientProblems("tls.", &c.TLS)...)
 
 	e := &c.Expect
 	for i, s := range e.Status {
@@ -73,8 +73,8 @@ func (c *HTTPCheck) Validate() []FieldError {
 			add(fmt.Sprintf("expect.status[%d]", i), "%v", err)
 		}
 	}
-	if len(e.BodyContains) > maxExpectBytes {
-		add("expect.body_contains", "longer than %d bytes", maxExpectBytes)
+	if len(e.BodyContains) > MaxExpectBytes {
+		add("expect.body_contains", "longer than %d bytes", MaxExpectBytes)
 	}
 	if e.BodyRegex != "" {
 		if _, err := regexp.Compile(e.BodyRegex); err != nil {
@@ -104,87 +104,26 @@ func (c *HTTPCheck) Validate() []FieldError {
 	return errs
 }
 
-// Validate reports problems in the tcp block.
-func (c *TCPCheck) Validate() []FieldError {
-	var errs []FieldError
-	if msg := blockAddressProblem(c.Address); msg != "" {
-		errs = append(errs, FieldError{Field: "address", Message: msg})
-	}
-	if len(c.Expect) > maxExpectBytes {
-		errs = append(errs, FieldError{Field: "expect", Message: fmt.Sprintf("longer than %d bytes", maxExpectBytes)})
-	}
-	if !c.TLS && c.TLSConfig != (TLSClient{}) {
-		errs = append(errs, FieldError{Field: "tls_config", Message: "tls_config has no effect unless tls is true"})
-	}
-	errs = append(errs, tlsClientProblems("tls_config.", &c.TLSConfig)...)
-	return errs
-}
-
 // StartTLS protocols accepted by the tls block.
 var startTLSNames = map[string]bool{"": true, "smtp": true, "imap": true, "pop3": true}
 
 // Validate reports problems in the tls block.
 func (c *TLSCheck) Validate() []FieldError {
 	var errs []FieldError
-	if msg := blockAddressProblem(c.Address); msg != "" {
+	if msg := AddressProblem(c.Address); msg != "" {
 		errs = append(errs, FieldError{Field: "address", Message: msg})
 	}
 	if !startTLSNames[strings.ToLower(c.StartTLS)] {
 		errs = append(errs, FieldError{Field: "starttls", Message: fmt.Sprintf("unknown starttls protocol %q, expected smtp, imap or pop3", c.StartTLS)})
 	}
-	errs = append(errs, tlsClientProblems("client.", &c.Client)...)
+	errs = append(errs, TLSClientProblems("client.", &c.Client)...)
 	errs = append(errs, certDaysProblems("", c.CertMinDays, c.CertWarnDays)...)
 	return errs
 }
 
-// dnsTransports are the transports a dns check may use.
-var dnsTransports = map[string]bool{"": true, "udp": true, "tcp": true, "tcp-tls": true}
-
-// Validate reports problems in the dns block.
-func (c *DNSCheck) Validate() []FieldError {
-	var errs []FieldError
-	add := func(field, format string, args ...any) {
-		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
-	}
-	switch {
-	case c.Name == "":
-		add("name", "name is required")
-	case strings.EqualFold(c.Type, "PTR") && net.ParseIP(c.Name) != nil:
-		// An address is turned into its reverse name by the prober.
-	default:
-		if _, ok := dns.IsDomainName(c.Name); !ok {
-			add("name", "%q is not a valid domain name", c.Name)
-		}
-	}
-	if c.Type != "" {
-		if _, ok := dns.StringToType[strings.ToUpper(c.Type)]; !ok {
-			add("type", "unknown record type %q", c.Type)
-		}
-	}
-	if c.Server != "" {
-		if msg := dnsServerProblem(c.Server); msg != "" {
-			add("server", "%s", msg)
-		}
-	}
-	if !dnsTransports[strings.ToLower(c.Protocol)] {
-		add("protocol", "unknown protocol %q, expected udp, tcp or tcp-tls", c.Protocol)
-	}
-	if c.Rcode != "" {
-		if _, ok := dns.StringToRcode[strings.ToUpper(c.Rcode)]; !ok {
-			add("rcode", "unknown rcode %q, expected e.g. NOERROR, NXDOMAIN, SERVFAIL, REFUSED", c.Rcode)
-		}
-	}
-	for i, v := range c.Expect {
-		if strings.TrimSpace(v) == "" {
-			add(fmt.Sprintf("expect[%d]", i), "expected value is empty")
-		}
-	}
-	return errs
-}
-
-// tlsClientProblems checks a TLS client block and the files it names. The
+// TLSClientProblems checks a TLS client block and the files it names. The
 // prefix is the block's YAML path with a trailing dot.
-func tlsClientProblems(prefix string, c *TLSClient) []FieldError {
+func TLSClientProblems(prefix string, c *TLSClient) []FieldError {
 	var errs []FieldError
 	if c.CAFile != "" {
 		if pem, err := os.ReadFile(c.CAFile); err != nil {
@@ -225,8 +164,8 @@ func certDaysProblems(prefix string, minDays, warnDays int) []FieldError {
 	return errs
 }
 
-// blockAddressProblem checks a host:port address and returns "" when it is fine.
-func blockAddressProblem(addr string) string {
+// AddressProblem checks a host:port address and returns "" when it is fine.
+func AddressProblem(addr string) string {
 	if addr == "" {
 		return "address is required (host:port)"
 	}
@@ -239,20 +178,6 @@ func blockAddressProblem(addr string) string {
 	}
 	if !isPortNumber(port) {
 		return fmt.Sprintf("address %q has an invalid port %q", addr, port)
-	}
-	return ""
-}
-
-// dnsServerProblem checks a DNS server, host or host:port.
-func dnsServerProblem(s string) string {
-	if _, _, err := net.SplitHostPort(s); err == nil {
-		return blockAddressProblem(s)
-	}
-	if strings.Contains(s, ":") && net.ParseIP(s) == nil {
-		return fmt.Sprintf("server %q must be host or host:port", s)
-	}
-	if strings.ContainsAny(s, " /") {
-		return fmt.Sprintf("server %q must be host or host:port", s)
 	}
 	return ""
 }

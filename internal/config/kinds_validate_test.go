@@ -103,38 +103,16 @@ func TestHTTPCheckValidate(t *testing.T) {
 	}
 }
 
-func TestTCPTLSDNSValidate(t *testing.T) {
+func TestTLSValidate(t *testing.T) {
 	tests := []struct {
 		name string
 		got  []FieldError
 		want []FieldError
 	}{
-		{"tcp fine", (&TCPCheck{Address: "db:5432", TLS: true, TLSConfig: TLSClient{InsecureSkipVerify: true}}).Validate(), nil},
-		{"tcp ipv6", (&TCPCheck{Address: "[::1]:22"}).Validate(), nil},
-		{"tcp no port", (&TCPCheck{Address: "db"}).Validate(), []FieldError{{"address", `address "db" must be host:port (IPv6 in brackets: [::1]:443)`}}},
-		{"tcp empty", (&TCPCheck{}).Validate(), []FieldError{{"address", "address is required (host:port)"}}},
-		{"tcp port zero", (&TCPCheck{Address: "db:0"}).Validate(), []FieldError{{"address", `address "db:0" has an invalid port "0"`}}},
-		{"tcp no host", (&TCPCheck{Address: ":22"}).Validate(), []FieldError{{"address", `address ":22" has no host`}}},
-		{"tcp tls_config unused", (&TCPCheck{Address: "db:1", TLSConfig: TLSClient{ServerName: "db"}}).Validate(), []FieldError{{"tls_config", "tls_config has no effect unless tls is true"}}},
-		{"tcp long expect", (&TCPCheck{Address: "db:1", Expect: strings.Repeat("x", 5000)}).Validate(), []FieldError{{"expect", "longer than 4096 bytes"}}},
 		{"tls fine", (&TLSCheck{Address: "mail:25", StartTLS: "SMTP"}).Validate(), nil},
 		{"tls starttls", (&TLSCheck{Address: "mail:21", StartTLS: "ftp"}).Validate(), []FieldError{{"starttls", `unknown starttls protocol "ftp", expected smtp, imap or pop3`}}},
 		{"tls days", (&TLSCheck{Address: "mail:25", CertWarnDays: -2}).Validate(), []FieldError{{"cert_warn_days", "must not be negative"}}},
 		{"tls client", (&TLSCheck{Address: "mail:25", Client: TLSClient{CertFile: "c.pem"}}).Validate(), []FieldError{{"client.key_file", "key_file is required with cert_file"}}},
-		{"dns fine", (&DNSCheck{Name: "example.org", Type: "mx", Server: "1.1.1.1", Protocol: "TCP", Rcode: "nxdomain", Expect: []string{"mail.example.org"}}).Validate(), nil},
-		{"dns servers", (&DNSCheck{Name: "example.org", Server: "[2001:db8::1]:53"}).Validate(), nil},
-		{"dns bare ipv6 server", (&DNSCheck{Name: "example.org", Server: "2001:db8::1"}).Validate(), nil},
-		{"dns ptr address", (&DNSCheck{Name: "10.0.0.1", Type: "PTR"}).Validate(), nil},
-		{"dns empty", (&DNSCheck{}).Validate(), []FieldError{{"name", "name is required"}}},
-		{"dns bad", (&DNSCheck{Name: "a..b", Type: "AXFRX", Server: "dns:99999", Protocol: "doh", Rcode: "OOPS", Expect: []string{" "}}).Validate(), []FieldError{
-			{"name", `"a..b" is not a valid domain name`},
-			{"type", `unknown record type "AXFRX"`},
-			{"server", `address "dns:99999" has an invalid port "99999"`},
-			{"protocol", `unknown protocol "doh", expected udp, tcp or tcp-tls`},
-			{"rcode", `unknown rcode "OOPS", expected e.g. NOERROR, NXDOMAIN, SERVFAIL, REFUSED`},
-			{"expect[0]", "expected value is empty"},
-		}},
-		{"dns bad server", (&DNSCheck{Name: "x.org", Server: "a:b:c"}).Validate(), []FieldError{{"server", `server "a:b:c" must be host or host:port`}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

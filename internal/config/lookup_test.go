@@ -29,7 +29,7 @@ monitors:
 `
 
 func TestLookups(t *testing.T) {
-	cfg, err := Parse([]byte(lookupConfig), "x.yaml")
+	cfg, err := Parse([]byte(lookupConfig), "x.yaml", testKinds)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestFingerprint(t *testing.T) {
 		"url":               func(m *Monitor) { m.HTTP.URL = "http://127.0.0.1/x" },
 		"header":            func(m *Monitor) { m.HTTP.Headers["A"] = "9" },
 		"expect":            func(m *Monitor) { m.HTTP.Expect.BodyContains = "ok" },
-		"tcp block":         func(m *Monitor) { m.TCP = &TCPCheck{Address: "127.0.0.1:1"} },
+		"tcp block":         func(m *Monitor) { m.Block = &addressBlock{Address: "127.0.0.1:1"} },
 	}
 	clone := func() Monitor {
 		m := base
@@ -134,7 +134,7 @@ func TestFingerprint(t *testing.T) {
 
 func TestDiff(t *testing.T) {
 	mon := func(id, addr string) Monitor {
-		return Monitor{ID: id, Type: "tcp", Interval: Duration(time.Minute), TCP: &TCPCheck{Address: addr}}
+		return Monitor{ID: id, Type: "tcp", Interval: Duration(time.Minute), Block: &addressBlock{Address: addr}}
 	}
 	prev := &Config{Monitors: []Monitor{mon("a", "h:1"), mon("b", "h:2"), mon("c", "h:3"), mon("d", "h:4")}}
 	renamed := mon("a", "h:1")
@@ -153,3 +153,11 @@ func TestDiff(t *testing.T) {
 		t.Errorf("Diff(nil, next) = %v, %v, %v; want every monitor added", added, changed, removed)
 	}
 }
+
+// addressBlock stands for a block a probe kind declares.
+type addressBlock struct {
+	Address string `yaml:"address"`
+}
+
+func (*addressBlock) Defaults(*Monitor, func(string) bool) {}
+func (*addressBlock) Validate(*Monitor) []FieldError       { return nil }

@@ -6,6 +6,8 @@ package config
 
 import (
 	"time"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Config is one whole configuration file.
@@ -254,7 +256,7 @@ type Monitor struct {
 	ID      string `yaml:"id"`
 	Name    string `yaml:"name"`
 	Service string `yaml:"service"`
-	Type    string `yaml:"type"` // http, tcp, tls, dns, mailloop, smtp, imap, pop3, ssh, sftp, icmp, command
+	Type    string `yaml:"type"` // one of Kinds.Names: http, tcp, tls, dns, mailloop, smtp, imap, pop3, ssh, sftp, icmp, command
 	// Interval between runs. Default 60s.
 	Interval Duration `yaml:"interval"`
 	// Timeout of one run. Default 10s, or the interval when shorter.
@@ -268,10 +270,18 @@ type Monitor struct {
 	// Paused monitors are defined but not run.
 	Paused bool `yaml:"paused"`
 
+	// Block is the block of the monitor's type when its kind declares it
+	// (Kinds.NewBlock): a pointer to the kind's block struct, decoded from
+	// the key named after the type.
+	Block Block `yaml:"-"`
+	// Raw holds, while the file is read, the monitor's keys that are not
+	// common fields: the blocks the kinds declare, from which the loader
+	// decodes Block, and keys nothing knows, which it reports. The loader
+	// empties it.
+	Raw map[string]yaml.Node `yaml:",inline"`
+
 	HTTP *HTTPCheck `yaml:"http"`
-	TCP  *TCPCheck  `yaml:"tcp"`
 	TLS  *TLSCheck  `yaml:"tls"`
-	DNS  *DNSCheck  `yaml:"dns"`
 
 	MailLoop *MailLoopCheck `yaml:"mailloop"`
 	SMTP     *SMTPCheck     `yaml:"smtp"`
@@ -279,7 +289,6 @@ type Monitor struct {
 	POP3     *POP3Check     `yaml:"pop3"`
 	SSH      *SSHCheck      `yaml:"ssh"`
 	SFTP     *SFTPCheck     `yaml:"sftp"`
-	ICMP     *ICMPCheck     `yaml:"icmp"`
 	Command  *CommandCheck  `yaml:"command"`
 }
 

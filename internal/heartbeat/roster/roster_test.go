@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tocsin/tocsin/internal/config"
+	probekinds "github.com/tocsin/tocsin/internal/probe/kinds"
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/heartbeat"
 	"github.com/tocsin/tocsin/internal/heartbeat/roster"
@@ -40,7 +41,7 @@ heartbeats:
 
 func parse(t *testing.T, y string) *config.Config {
 	t.Helper()
-	cfg, err := config.Parse([]byte(y), "tocsin.yaml")
+	cfg, err := config.Parse([]byte(y), "tocsin.yaml", probekinds.Config())
 	if err != nil {
 		t.Fatal(err)
 	}

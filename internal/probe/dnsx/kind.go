@@ -10,23 +10,30 @@ import (
 func Kind() probe.Kind {
 	return probe.Kind{
 		Name:  "dns",
-		Build: func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(m.DNS)) },
+		Block: func() config.Block { return new(Check) },
+		Build: func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(check(m))) },
 		Host: func(m *config.Monitor) string {
-			if m.DNS.Server != "" {
-				return probe.HostOf(m.DNS.Server)
+			if check(m).Server != "" {
+				return probe.HostOf(check(m).Server)
 			}
 			return "dns"
 		},
 		Target: func(m *config.Monitor) string {
-			t := m.DNS.Type
+			t := check(m).Type
 			if t == "" {
 				t = "A"
 			}
-			out := m.DNS.Name + " " + t
-			if m.DNS.Server != "" {
-				out += " @" + m.DNS.Server
+			out := check(m).Name + " " + t
+			if check(m).Server != "" {
+				out += " @" + check(m).Server
 			}
 			return out
 		},
 	}
+}
+
+// check is the block of m, a monitor of this kind.
+func check(m *config.Monitor) *Check {
+	c, _ := m.Block.(*Check)
+	return c
 }

@@ -8,9 +8,16 @@ import (
 // Kind is the icmp probe kind.
 func Kind() probe.Kind {
 	return probe.Kind{
+		Block:  func() config.Block { return new(Check) },
 		Name:   "icmp",
-		Build:  func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(m.ICMP)) },
-		Host:   func(m *config.Monitor) string { return m.ICMP.Host },
-		Target: func(m *config.Monitor) string { return m.ICMP.Host },
+		Build:  func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(check(m))) },
+		Host:   func(m *config.Monitor) string { return check(m).Host },
+		Target: func(m *config.Monitor) string { return check(m).Host },
 	}
+}
+
+// check is the block of m, a monitor of this kind.
+func check(m *config.Monitor) *Check {
+	c, _ := m.Block.(*Check)
+	return c
 }

@@ -6,6 +6,9 @@ import (
 
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/probe"
+	"github.com/tocsin/tocsin/internal/probe/dnsx"
+	"github.com/tocsin/tocsin/internal/probe/icmp"
+	"github.com/tocsin/tocsin/internal/probe/tcp"
 )
 
 func TestHostAndCommandHosts(t *testing.T) {
@@ -16,7 +19,7 @@ func TestHostAndCommandHosts(t *testing.T) {
 	}{
 		{config.Monitor{ID: "a", SSH: &config.SSHCheck{SSHConnection: config.SSHConnection{Address: "files.example.org"}}}, "files.example.org"},
 		{config.Monitor{ID: "b", SFTP: &config.SFTPCheck{SSHConnection: config.SSHConnection{Address: "[2001:db8::1]:2222"}}}, "2001:db8::1"},
-		{config.Monitor{ID: "c", ICMP: &config.ICMPCheck{Host: "192.0.2.1"}}, "192.0.2.1"},
+		{config.Monitor{ID: "c", Block: &icmp.Check{Host: "192.0.2.1"}}, "192.0.2.1"},
 		{config.Monitor{ID: "d", Command: &config.CommandCheck{Path: "/bin/true"}}, "localhost"},
 	} {
 		if got := kinds.Host(&tc.m); got != tc.want {
@@ -25,18 +28,25 @@ func TestHostAndCommandHosts(t *testing.T) {
 	}
 }
 
-// TestEveryMonitorTypeHasOneKind checks that the registry and the
-// configuration list the same types in the same order, and that every kind
-// says how to build, place and describe its monitors.
+// TestEveryMonitorTypeHasOneKind checks that every kind says how to build,
+// place and describe its monitors, and that its configuration block is
+// declared in one place: by the kind, or (still) by config, never both
+// and never neither.
 func TestEveryMonitorTypeHasOneKind(t *testing.T) {
 	kinds := All(Deps{})
-	if got, want := kinds.Names(), config.MonitorTypes; !slices.Equal(got, want) {
-		t.Fatalf("kinds %v, config types %v", got, want)
+	held := config.HeldBlocks()
+	for _, name := range held {
+		if _, ok := kinds.Kind(name); !ok {
+			t.Errorf("config holds the block of %s, which no kind runs", name)
+		}
 	}
 	for _, name := range kinds.Names() {
 		k, _ := kinds.Kind(name)
 		if k.Build == nil || k.Host == nil || k.Target == nil {
 			t.Errorf("kind %s lacks Build, Host or Target", name)
+		}
+		if inConfig := slices.Contains(held, name); (k.Block != nil) == inConfig {
+			t.Errorf("kind %s: block declared by the kind: %t, held by config: %t; want exactly one", name, k.Block != nil, inConfig)
 		}
 	}
 }
@@ -63,7 +73,7 @@ func TestUnknownType(t *testing.T) {
 // TestBuildErrorIsNil checks that a kind whose prober cannot be built
 // returns a nil Prober, not a nil pointer inside a non-nil interface.
 func TestBuildErrorIsNil(t *testing.T) {
-	m := config.Monitor{ID: "t", Type: "tcp", TCP: &config.TCPCheck{}}
+	m := config.Monitor{ID: "t", Type: "tcp", Block: &tcp.Check{}}
 	p, err := All(Deps{}).Build(&m)
 	if err == nil || p != nil {
 		t.Fatalf("Build = %#v, %v; want nil and an error", p, err)
@@ -80,7 +90,7 @@ func TestTargets(t *testing.T) {
 		{config.Monitor{Type: "http", HTTP: &config.HTTPCheck{URL: "https://x.example/health", Method: "GET"}}, "https://x.example/health"},
 		{config.Monitor{Type: "http", HTTP: &config.HTTPCheck{URL: "https://x.example/", Method: "POST"}}, "POST https://x.example/"},
 		{config.Monitor{Type: "tls", TLS: &config.TLSCheck{Address: "mx.example:25", StartTLS: "smtp"}}, "mx.example:25 (STARTTLS smtp)"},
-		{config.Monitor{Type: "dns", DNS: &config.DNSCheck{Name: "example.org", Server: "192.0.2.53"}}, "example.org A @192.0.2.53"},
+		{config.Monitor{Type: "dns", Block: &dnsx.Check{Name: "example.org", Server: "192.0.2.53"}}, "example.org A @192.0.2.53"},
 		{config.Monitor{Type: "smtp", SMTP: &config.SMTPCheck{Address: "mx.example:587", TLS: "starttls"}}, "mx.example:587 (STARTTLS)"},
 		{config.Monitor{Type: "imap", IMAP: &config.IMAPCheck{Address: "mail.example:993", TLS: "tls", Username: "u", Mailbox: "INBOX"}}, "mail.example:993 INBOX"},
 		{config.Monitor{Type: "mailloop", MailLoop: &config.MailLoopCheck{Mode: "roundtrip",
@@ -89,7 +99,7 @@ func TestTargets(t *testing.T) {
 		{config.Monitor{Type: "ssh", SSH: &config.SSHCheck{SSHConnection: config.SSHConnection{Address: "h.example", User: "u", Password: "secret"}, Command: "uptime"}}, "u@h.example:22 (runs a command)"},
 		{config.Monitor{Type: "command", Command: &config.CommandCheck{Path: "/bin/check", Args: []string{"--password", "secret"}}}, "/bin/check"},
 		// Without a type, the one block says which kind it is.
-		{config.Monitor{TCP: &config.TCPCheck{Address: "db.example:5432"}}, "db.example:5432"},
+		{config.Monitor{Block: &tcp.Check{Address: "db.example:5432"}}, "db.example:5432"},
 	} {
 		if got := kinds.Target(tc.m); got != tc.want {
 			t.Errorf("Target(%s) = %q, want %q", tc.m.TypeName(), got, tc.want)

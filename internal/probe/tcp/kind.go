@@ -8,9 +8,16 @@ import (
 // Kind is the tcp probe kind.
 func Kind() probe.Kind {
 	return probe.Kind{
+		Block:  func() config.Block { return new(Check) },
 		Name:   "tcp",
-		Build:  func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(m.TCP)) },
-		Host:   func(m *config.Monitor) string { return probe.HostOf(m.TCP.Address) },
-		Target: func(m *config.Monitor) string { return m.TCP.Address },
+		Build:  func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(check(m))) },
+		Host:   func(m *config.Monitor) string { return probe.HostOf(check(m).Address) },
+		Target: func(m *config.Monitor) string { return check(m).Address },
 	}
+}
+
+// check is the block of m, a monitor of this kind.
+func check(m *config.Monitor) *Check {
+	c, _ := m.Block.(*Check)
+	return c
 }
