@@ -15,12 +15,12 @@ import (
 	"github.com/tocsin/tocsin/internal/alert"
 	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/config"
-	probekinds "github.com/tocsin/tocsin/internal/probe/kinds"
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/notify/email"
 	"github.com/tocsin/tocsin/internal/notify/webhook"
 	"github.com/tocsin/tocsin/internal/probe"
+	probekinds "github.com/tocsin/tocsin/internal/probe/kinds"
 )
 
 const ownedConfig = `
