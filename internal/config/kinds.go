@@ -173,7 +173,6 @@ var monitorBlocks = []monitorBlock{
 	{"pop3", func(m *Monitor) bool { return m.POP3 != nil }, func(m *Monitor) []FieldError { return m.POP3.Validate() }, pop3Defaults},
 	{"ssh", func(m *Monitor) bool { return m.SSH != nil }, func(m *Monitor) []FieldError { return m.SSH.Validate() }, nil},
 	{"sftp", func(m *Monitor) bool { return m.SFTP != nil }, func(m *Monitor) []FieldError { return m.SFTP.Validate() }, sftpDefaults},
-	{"command", func(m *Monitor) bool { return m.Command != nil }, func(m *Monitor) []FieldError { return m.Command.Validate() }, nil},
 }
 
 // HeldBlocks lists the monitor types whose block config still holds

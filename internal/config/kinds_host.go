@@ -3,10 +3,7 @@ package config
 import (
 	"fmt"
 	"net"
-	"os"
-	"os/exec"
 	"path"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -90,21 +87,6 @@ type SFTPCheck struct {
 	ContentRegex    string `yaml:"content_regex"`
 }
 
-// CommandCheck is the `command:` block: a Nagios plugin run locally. It is
-// only ever read from the configuration file.
-type CommandCheck struct {
-	// Path of the executable: absolute, relative to the config file's
-	// folder, or a bare name looked up in PATH.
-	Path string   `yaml:"path"`
-	Args []string `yaml:"args"`
-	// Env is added to the plugin's environment, which otherwise holds only
-	// PATH, HOME, LANG and TZ of the server (all of it with InheritEnv).
-	Env        map[string]string `yaml:"env"`
-	InheritEnv bool              `yaml:"inherit_env"`
-	// Dir is the working directory; default the config file's folder.
-	Dir string `yaml:"dir"`
-}
-
 // Defaults of the host and command kinds.
 const (
 	DefaultSSHPort = "22"
@@ -117,22 +99,6 @@ var DefaultHostKeyAlgorithms = []string{
 	ssh.KeyAlgoED25519,
 	ssh.KeyAlgoECDSA256, ssh.KeyAlgoECDSA384, ssh.KeyAlgoECDSA521,
 	ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256,
-}
-
-// APIForbiddenTypes are the monitor types that may only come from the
-// configuration file. A command monitor runs a program on the Tocsin host,
-// so accepting one from the API or the UI would let anyone holding an API
-// token run arbitrary code there.
-var APIForbiddenTypes = []string{"command"}
-
-// CheckCreatableByAPI returns an error when m must not be created or
-// changed through the API or the UI. Every path that builds monitors from
-// outside the configuration file calls it.
-func CheckCreatableByAPI(m *Monitor) error {
-	if slices.Contains(APIForbiddenTypes, m.Type) || m.Command != nil {
-		return fmt.Errorf("monitor %q: command monitors can only be defined in the configuration file, never through the API or the UI, because they run programs on the Tocsin host", m.ID)
-	}
-	return nil
 }
 
 // SSHAddress returns address with the default port added when it has none.
@@ -316,58 +282,6 @@ func (c *SFTPCheck) Validate() []FieldError {
 // HasGlobMeta reports whether s holds a path.Match pattern character.
 func HasGlobMeta(s string) bool { return strings.ContainsAny(s, `*?[\`) }
 
-// Validate reports problems in the command block. The executable must be
-// there and executable when the configuration is loaded.
-func (c *CommandCheck) Validate() []FieldError {
-	var errs []FieldError
-	add := func(field, format string, args ...any) {
-		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
-	}
-	if c.Path == "" {
-		add("path", "path is required (the plugin to run, such as /usr/lib/nagios/plugins/check_disk)")
-	} else if msg := executableProblem(c.Path); msg != "" {
-		add("path", "%s", msg)
-	}
-	for name := range c.Env {
-		if !validEnvName(name) {
-			add("env."+name, "invalid environment variable name %q", name)
-		}
-	}
-	if c.Dir != "" {
-		if fi, err := os.Stat(c.Dir); err != nil || !fi.IsDir() {
-			add("dir", "%s is not a folder", c.Dir)
-		}
-	}
-	return errs
-}
-
-// executableProblem says why p cannot be run, "" when it can.
-func executableProblem(p string) string {
-	if !strings.ContainsRune(p, filepath.Separator) && !strings.ContainsRune(p, '/') {
-		if _, err := exec.LookPath(p); err != nil {
-			return fmt.Sprintf("%q is not found in PATH", p)
-		}
-		return ""
-	}
-	fi, err := os.Stat(p)
-	switch {
-	case err != nil:
-		return fmt.Sprintf("cannot run %s: %v", p, pathErrCause(err))
-	case fi.IsDir():
-		return fmt.Sprintf("%s is a folder, not a program", p)
-	case fi.Mode().Perm()&0o111 == 0:
-		return fmt.Sprintf("%s is not executable (chmod +x)", p)
-	}
-	return ""
-}
-
-func pathErrCause(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err
-	}
-	return err
-}
-
 // hostSecrets reads the *_file secrets of the host and command blocks.
 func (l *loader) hostSecrets(m *Monitor, p string) {
 	conn := func(c *SSHConnection, block string) {
@@ -387,19 +301,4 @@ func (l *loader) hostSecrets(m *Monitor, p string) {
 // sftpDefaults fills in the defaults of an sftp block.
 func sftpDefaults(l *loader, m *Monitor, p string) {
 	setInt(&m.SFTP.MinCount, 1, l.ix.has(p+".sftp.min_count"))
-}
-
-// hostPaths anchors the relative paths of the host and command blocks at the
-// config file's folder. A bare command name is left for PATH.
-func (l *loader) hostPaths(m *Monitor) {
-	if c := m.Command; c != nil {
-		if strings.ContainsRune(c.Path, '/') {
-			c.Path = l.resolve(c.Path)
-		}
-		if c.Dir == "" {
-			c.Dir = l.dir
-		} else {
-			c.Dir = l.resolve(c.Dir)
-		}
-	}
 }

@@ -66,15 +66,3 @@ func TestSSHSecretsFromEnvAndFiles(t *testing.T) {
 		t.Errorf("defaults: min_count %d, type %q", s.MinCount, cfg.Monitors[1].Type)
 	}
 }
-
-func TestCheckCreatableByAPI(t *testing.T) {
-	if err := CheckCreatableByAPI(&Monitor{ID: "x", Type: "command", Command: &CommandCheck{Path: "/bin/true"}}); err == nil {
-		t.Error("a command monitor was accepted from the API")
-	}
-	if err := CheckCreatableByAPI(&Monitor{ID: "x", Type: "http", Command: &CommandCheck{Path: "/bin/true"}}); err == nil {
-		t.Error("a command block under another type was accepted from the API")
-	}
-	if err := CheckCreatableByAPI(&Monitor{ID: "x", Type: "ssh", SSH: &SSHCheck{}}); err != nil {
-		t.Errorf("an ssh monitor was refused: %v", err)
-	}
-}

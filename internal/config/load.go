@@ -275,7 +275,6 @@ func (l *loader) resolvePaths(cfg *Config) {
 			tlsFiles(&m.TLS.Client)
 		}
 		l.resolveMailPaths(m)
-		l.hostPaths(m)
 	}
 }
 

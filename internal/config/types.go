@@ -289,7 +289,6 @@ type Monitor struct {
 	POP3     *POP3Check     `yaml:"pop3"`
 	SSH      *SSHCheck      `yaml:"ssh"`
 	SFTP     *SFTPCheck     `yaml:"sftp"`
-	Command  *CommandCheck  `yaml:"command"`
 }
 
 // Duration is a time.Duration written in YAML as "30s", "5m", "1h30m" or

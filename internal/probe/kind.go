@@ -23,6 +23,9 @@ type Kind struct {
 	// block. It is nil for a kind whose block config still holds
 	// (config.HeldBlocks).
 	Block func() config.Block
+	// FileOnly kinds may only come from the configuration file, never from
+	// the API or the UI (CheckCreatableByAPI).
+	FileOnly bool
 	// Build makes the prober of a monitor of this kind. m has passed
 	// config validation; Build may still fail (a CA file that vanished).
 	Build func(m *config.Monitor) (Prober, error)
@@ -125,11 +128,34 @@ func (t *Kinds) Target(m config.Monitor) string {
 	return ""
 }
 
+// CheckCreatableByAPI returns an error when m must not be created or
+// changed through the API or the UI: its type, or the kind of a block it
+// holds, is FileOnly. Every path that builds monitors from outside the
+// configuration file calls it.
+func (t *Kinds) CheckCreatableByAPI(m *config.Monitor) error {
+	kind, ok := t.byName[m.Type]
+	if !ok || !kind.FileOnly {
+		kind, ok = t.byName[t.blockKind(m)]
+	}
+	if ok && kind.FileOnly {
+		return fmt.Errorf("monitor %q: %s monitors can only be defined in the configuration file, never through the API or the UI, because they run programs on the Tocsin host", m.ID, kind.Name)
+	}
+	return nil
+}
+
 // typeName is m's type: its Type, or when that is empty the kind its one
 // block belongs to.
 func (t *Kinds) typeName(m *config.Monitor) string {
 	if name := m.TypeName(); name != "" || m.Block == nil {
 		return name
+	}
+	return t.blockKind(m)
+}
+
+// blockKind is the kind m's Block belongs to, "" when it has none.
+func (t *Kinds) blockKind(m *config.Monitor) string {
+	if m.Block == nil {
+		return ""
 	}
 	for _, name := range t.names {
 		if k := t.byName[name]; k.Block != nil && reflect.TypeOf(k.Block()) == reflect.TypeOf(m.Block) {

@@ -7,6 +7,7 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/probe"
+	"github.com/tocsin/tocsin/internal/probe/command"
 )
 
 // TestHostMonitorDetails shows the last run of an sftp monitor, its
@@ -29,7 +30,7 @@ func TestHostMonitorDetails(t *testing.T) {
 		State:      monitor.State{Status: monitor.StatusDown},
 		LastResult: &last,
 	}, MonitorView{
-		Config: config.Monitor{ID: "disk", Type: "command", Interval: config.Duration(60e9), Command: &config.CommandCheck{
+		Config: config.Monitor{ID: "disk", Type: "command", Interval: config.Duration(60e9), Block: &command.Check{
 			Path: "/usr/lib/nagios/plugins/check_disk", Args: []string{"-p", password}}},
 		State: monitor.State{Status: monitor.StatusUp},
 	})

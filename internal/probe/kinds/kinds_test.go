@@ -6,6 +6,7 @@ import (
 
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/probe"
+	"github.com/tocsin/tocsin/internal/probe/command"
 	"github.com/tocsin/tocsin/internal/probe/dnsx"
 	"github.com/tocsin/tocsin/internal/probe/icmp"
 	"github.com/tocsin/tocsin/internal/probe/tcp"
@@ -20,7 +21,7 @@ func TestHostAndCommandHosts(t *testing.T) {
 		{config.Monitor{ID: "a", SSH: &config.SSHCheck{SSHConnection: config.SSHConnection{Address: "files.example.org"}}}, "files.example.org"},
 		{config.Monitor{ID: "b", SFTP: &config.SFTPCheck{SSHConnection: config.SSHConnection{Address: "[2001:db8::1]:2222"}}}, "2001:db8::1"},
 		{config.Monitor{ID: "c", Block: &icmp.Check{Host: "192.0.2.1"}}, "192.0.2.1"},
-		{config.Monitor{ID: "d", Command: &config.CommandCheck{Path: "/bin/true"}}, "localhost"},
+		{config.Monitor{ID: "d", Block: &command.Check{Path: "/bin/true"}}, "localhost"},
 	} {
 		if got := kinds.Host(&tc.m); got != tc.want {
 			t.Errorf("Host(%s) = %q, want %q", tc.m.ID, got, tc.want)
@@ -97,12 +98,25 @@ func TestTargets(t *testing.T) {
 			SMTP: &config.MailLoopSMTP{Address: "smtp.example:587"}, IMAP: &config.MailLoopIMAP{Address: "imap.example:993", Mailbox: "INBOX"}}},
 			"smtp smtp.example:587 → imap imap.example:993 INBOX"},
 		{config.Monitor{Type: "ssh", SSH: &config.SSHCheck{SSHConnection: config.SSHConnection{Address: "h.example", User: "u", Password: "secret"}, Command: "uptime"}}, "u@h.example:22 (runs a command)"},
-		{config.Monitor{Type: "command", Command: &config.CommandCheck{Path: "/bin/check", Args: []string{"--password", "secret"}}}, "/bin/check"},
+		{config.Monitor{Type: "command", Block: &command.Check{Path: "/bin/check", Args: []string{"--password", "secret"}}}, "/bin/check"},
 		// Without a type, the one block says which kind it is.
 		{config.Monitor{Block: &tcp.Check{Address: "db.example:5432"}}, "db.example:5432"},
 	} {
 		if got := kinds.Target(tc.m); got != tc.want {
 			t.Errorf("Target(%s) = %q, want %q", tc.m.TypeName(), got, tc.want)
 		}
+	}
+}
+
+func TestCheckCreatableByAPI(t *testing.T) {
+	kinds := All(Deps{})
+	if err := kinds.CheckCreatableByAPI(&config.Monitor{ID: "x", Type: "command", Block: &command.Check{Path: "/bin/true"}}); err == nil {
+		t.Error("a command monitor was accepted from the API")
+	}
+	if err := kinds.CheckCreatableByAPI(&config.Monitor{ID: "x", Type: "http", Block: &command.Check{Path: "/bin/true"}}); err == nil {
+		t.Error("a command block under another type was accepted from the API")
+	}
+	if err := kinds.CheckCreatableByAPI(&config.Monitor{ID: "x", Type: "ssh", SSH: &config.SSHCheck{}}); err != nil {
+		t.Errorf("an ssh monitor was refused: %v", err)
 	}
 }
