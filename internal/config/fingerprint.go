@@ -25,9 +25,7 @@ func (m Monitor) Fingerprint() string {
 		SMTP             *SMTPCheck     `json:",omitempty"`
 		IMAP             *IMAPCheck     `json:",omitempty"`
 		POP3             *POP3Check     `json:",omitempty"`
-		SSH              *SSHCheck      `json:",omitempty"`
-		SFTP             *SFTPCheck     `json:",omitempty"`
-	}{m.Type, m.Interval, m.Timeout, m.FailureThreshold, m.SuccessThreshold, m.Block, m.HTTP, m.TLS, m.MailLoop, m.SMTP, m.IMAP, m.POP3, m.SSH, m.SFTP}
+	}{m.Type, m.Interval, m.Timeout, m.FailureThreshold, m.SuccessThreshold, m.Block, m.HTTP, m.TLS, m.MailLoop, m.SMTP, m.IMAP, m.POP3}
 	// encoding/json sorts map keys, so equal definitions encode equally.
 	b, err := json.Marshal(def)
 	if err != nil {

@@ -171,8 +171,6 @@ var monitorBlocks = []monitorBlock{
 	{"smtp", func(m *Monitor) bool { return m.SMTP != nil }, func(m *Monitor) []FieldError { return m.SMTP.Validate() }, smtpDefaults},
 	{"imap", func(m *Monitor) bool { return m.IMAP != nil }, func(m *Monitor) []FieldError { return m.IMAP.Validate() }, imapDefaults},
 	{"pop3", func(m *Monitor) bool { return m.POP3 != nil }, func(m *Monitor) []FieldError { return m.POP3.Validate() }, pop3Defaults},
-	{"ssh", func(m *Monitor) bool { return m.SSH != nil }, func(m *Monitor) []FieldError { return m.SSH.Validate() }, nil},
-	{"sftp", func(m *Monitor) bool { return m.SFTP != nil }, func(m *Monitor) []FieldError { return m.SFTP.Validate() }, sftpDefaults},
 }
 
 // HeldBlocks lists the monitor types whose block config still holds

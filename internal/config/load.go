@@ -230,9 +230,6 @@ func (l *loader) dropShadowed() {
 func (l *loader) readSecrets(cfg *Config) {
 	l.readSecret("server", "metrics_token_file", &cfg.Server.MetricsToken, &cfg.Server.MetricsTokenFile)
 	l.readSecret("storage", "dsn_file", &cfg.Storage.DSN, &cfg.Storage.DSNFile)
-	for i := range cfg.Monitors {
-		l.hostSecrets(&cfg.Monitors[i], "monitors["+strconv.Itoa(i)+"]")
-	}
 	l.readSecret("server.pings", "key_file", &cfg.Server.Pings.Key, &cfg.Server.Pings.KeyFile)
 	for i := range cfg.Channels {
 		ch := &cfg.Channels[i]

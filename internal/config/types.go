@@ -287,8 +287,6 @@ type Monitor struct {
 	SMTP     *SMTPCheck     `yaml:"smtp"`
 	IMAP     *IMAPCheck     `yaml:"imap"`
 	POP3     *POP3Check     `yaml:"pop3"`
-	SSH      *SSHCheck      `yaml:"ssh"`
-	SFTP     *SFTPCheck     `yaml:"sftp"`
 }
 
 // Duration is a time.Duration written in YAML as "30s", "5m", "1h30m" or

@@ -8,6 +8,8 @@ import (
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/probe/command"
+	"github.com/tocsin/tocsin/internal/probe/sftp"
+	"github.com/tocsin/tocsin/internal/probe/ssh"
 )
 
 // TestHostMonitorDetails shows the last run of an sftp monitor, its
@@ -24,9 +26,9 @@ func TestHostMonitorDetails(t *testing.T) {
 		}}
 	e.rt.mu.Lock()
 	e.rt.views = append(e.rt.views, MonitorView{
-		Config: config.Monitor{ID: "export", Type: "sftp", Interval: config.Duration(60e9), SFTP: &config.SFTPCheck{
-			SSHConnection: config.SSHConnection{Address: "files.example.org", User: "export", Password: password},
-			Path:          "/exports/*.xml"}},
+		Config: config.Monitor{ID: "export", Type: "sftp", Interval: config.Duration(60e9), Block: &sftp.Check{
+			Connection: ssh.Connection{Address: "files.example.org", User: "export", Password: password},
+			Path:       "/exports/*.xml"}},
 		State:      monitor.State{Status: monitor.StatusDown},
 		LastResult: &last,
 	}, MonitorView{

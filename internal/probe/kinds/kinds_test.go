@@ -9,6 +9,8 @@ import (
 	"github.com/tocsin/tocsin/internal/probe/command"
 	"github.com/tocsin/tocsin/internal/probe/dnsx"
 	"github.com/tocsin/tocsin/internal/probe/icmp"
+	"github.com/tocsin/tocsin/internal/probe/sftp"
+	"github.com/tocsin/tocsin/internal/probe/ssh"
 	"github.com/tocsin/tocsin/internal/probe/tcp"
 )
 
@@ -18,8 +20,8 @@ func TestHostAndCommandHosts(t *testing.T) {
 		m    config.Monitor
 		want string
 	}{
-		{config.Monitor{ID: "a", SSH: &config.SSHCheck{SSHConnection: config.SSHConnection{Address: "files.example.org"}}}, "files.example.org"},
-		{config.Monitor{ID: "b", SFTP: &config.SFTPCheck{SSHConnection: config.SSHConnection{Address: "[2001:db8::1]:2222"}}}, "2001:db8::1"},
+		{config.Monitor{ID: "a", Block: &ssh.Check{Connection: ssh.Connection{Address: "files.example.org"}}}, "files.example.org"},
+		{config.Monitor{ID: "b", Block: &sftp.Check{Connection: ssh.Connection{Address: "[2001:db8::1]:2222"}}}, "2001:db8::1"},
 		{config.Monitor{ID: "c", Block: &icmp.Check{Host: "192.0.2.1"}}, "192.0.2.1"},
 		{config.Monitor{ID: "d", Block: &command.Check{Path: "/bin/true"}}, "localhost"},
 	} {
@@ -97,7 +99,7 @@ func TestTargets(t *testing.T) {
 		{config.Monitor{Type: "mailloop", MailLoop: &config.MailLoopCheck{Mode: "roundtrip",
 			SMTP: &config.MailLoopSMTP{Address: "smtp.example:587"}, IMAP: &config.MailLoopIMAP{Address: "imap.example:993", Mailbox: "INBOX"}}},
 			"smtp smtp.example:587 → imap imap.example:993 INBOX"},
-		{config.Monitor{Type: "ssh", SSH: &config.SSHCheck{SSHConnection: config.SSHConnection{Address: "h.example", User: "u", Password: "secret"}, Command: "uptime"}}, "u@h.example:22 (runs a command)"},
+		{config.Monitor{Type: "ssh", Block: &ssh.Check{Connection: ssh.Connection{Address: "h.example", User: "u", Password: "secret"}, Command: "uptime"}}, "u@h.example:22 (runs a command)"},
 		{config.Monitor{Type: "command", Block: &command.Check{Path: "/bin/check", Args: []string{"--password", "secret"}}}, "/bin/check"},
 		// Without a type, the one block says which kind it is.
 		{config.Monitor{Block: &tcp.Check{Address: "db.example:5432"}}, "db.example:5432"},
@@ -116,7 +118,7 @@ func TestCheckCreatableByAPI(t *testing.T) {
 	if err := kinds.CheckCreatableByAPI(&config.Monitor{ID: "x", Type: "http", Block: &command.Check{Path: "/bin/true"}}); err == nil {
 		t.Error("a command block under another type was accepted from the API")
 	}
-	if err := kinds.CheckCreatableByAPI(&config.Monitor{ID: "x", Type: "ssh", SSH: &config.SSHCheck{}}); err != nil {
+	if err := kinds.CheckCreatableByAPI(&config.Monitor{ID: "x", Type: "ssh", Block: &ssh.Check{}}); err != nil {
 		t.Errorf("an ssh monitor was refused: %v", err)
 	}
 }
