@@ -117,7 +117,7 @@ func TestLoginAndCommand(t *testing.T) {
 	}{
 		{"password and command", ssh.Check{
 			Connection: ssh.Connection{Address: srv.Addr, User: "backup", Password: secret, HostKey: srv.Fingerprint},
-			Command:       "uptime", Expect: ssh.Expect{OutputContains: "load average", BannerContains: "SSH-2.0"},
+			Command:    "uptime", Expect: ssh.Expect{OutputContains: "load average", BannerContains: "SSH-2.0"},
 		}, probe.OK, ssh.StageDone, []string{"SSH-2.0-", "ssh-ed25519 " + srv.Fingerprint, "logged in as backup", `"uptime" exited 0`}},
 		{"encrypted key", ssh.Check{
 			Connection: ssh.Connection{Address: srv.Addr, User: "backup", PrivateKey: keyPEM, Passphrase: "key passphrase"},
@@ -136,26 +136,26 @@ func TestLoginAndCommand(t *testing.T) {
 		}, probe.Critical, ssh.StageAuth, []string{"was refused (tried private key)"}},
 		{"exit status", ssh.Check{
 			Connection: ssh.Connection{Address: srv.Addr, User: "backup", Password: secret},
-			Command:       "exit 3",
+			Command:    "exit 3",
 		}, probe.Critical, ssh.StageCommand, []string{`failed at command: "exit 3" exited 3, expected 0`, `output: "leaving with 3"`}},
 		{"expected exit status", ssh.Check{
 			Connection: ssh.Connection{Address: srv.Addr, User: "backup", Password: secret},
-			Command:       "exit 2", Expect: ssh.Expect{ExitStatus: intp(2)},
+			Command:    "exit 2", Expect: ssh.Expect{ExitStatus: intp(2)},
 		}, probe.OK, ssh.StageDone, []string{`"exit 2" exited 2`}},
 		{"output mismatch", ssh.Check{
 			Connection: ssh.Connection{Address: srv.Addr, User: "backup", Password: secret},
-			Command:       "uptime", Expect: ssh.Expect{OutputRegex: `users?\b`},
+			Command:    "uptime", Expect: ssh.Expect{OutputRegex: `users?\b`},
 		}, probe.Critical, ssh.StageCommand, []string{`output of "uptime" does not match /users?\b/`}},
 		{"no common host key type", ssh.Check{
 			Connection: ssh.Connection{Address: srv.Addr, HostKeyAlgorithms: []string{"rsa-sha2-256"}},
 		}, probe.Critical, ssh.StageKeyExchange, []string{"failed at key exchange: no common algorithm for host key"}},
 		{"banner mismatch", ssh.Check{
 			Connection: ssh.Connection{Address: srv.Addr},
-			Expect:        ssh.Expect{BannerContains: "OpenSSH"},
+			Expect:     ssh.Expect{BannerContains: "OpenSSH"},
 		}, probe.Critical, ssh.StageBanner, []string{`does not contain "OpenSSH"`}},
 		{"megabytes of output", ssh.Check{
 			Connection: ssh.Connection{Address: srv.Addr, User: "backup", Password: secret},
-			Command:       "flood", Expect: ssh.Expect{OutputContains: "END"},
+			Command:    "flood", Expect: ssh.Expect{OutputContains: "END"},
 		}, probe.Critical, ssh.StageCommand, []string{`does not contain "END" (first 65536 bytes checked)`}},
 	}
 	for _, tt := range tests {
