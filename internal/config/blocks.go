@@ -20,7 +20,7 @@ func (noKinds) NewBlock(string) (Block, bool) { return nil, false }
 
 // decodeBlocks decodes the blocks the kinds declare from the monitors' Raw
 // keys and reports the keys nothing knows, as the strict decode reports
-// any other unknown key.
+// any other unknown key. It returns false when the decoder stopped.
 //
 // The blocks are decoded by a second strict pass over the whole document
 // into a type built from the kinds table: a list of monitors, each with one
@@ -29,7 +29,7 @@ func (noKinds) NewBlock(string) (Block, bool) { return nil, false }
 // exactly as it does for the types config declares itself; only the
 // problems inside a declared block are kept, the first pass reported the
 // others.
-func (l *loader) decodeBlocks(cfg *Config, data []byte) {
+func (l *loader) decodeBlocks(cfg *Config, data []byte) (ok bool) {
 	var fields []reflect.StructField
 	var names []string
 	for _, name := range l.kinds.Names() {
@@ -71,7 +71,7 @@ func (l *loader) decodeBlocks(cfg *Config, data []byte) {
 		m.Raw = nil
 	}
 	if !need {
-		return
+		return true
 	}
 	rest := reflect.StructField{Name: "Rest", Type: reflect.TypeFor[map[string]yaml.Node](), Tag: `yaml:",inline"`}
 	monitor := reflect.StructOf(append(fields, rest))
@@ -82,10 +82,16 @@ func (l *loader) decodeBlocks(cfg *Config, data []byte) {
 	dec.KnownFields(true)
 	if err := dec.Decode(doc.Interface()); err != nil {
 		var te *yaml.TypeError
-		if errors.As(err, &te) {
-			for _, msg := range te.Errors {
-				l.blockError(msg)
-			}
+		if !errors.As(err, &te) {
+			// Excessive aliasing inside a block: the first pass kept the
+			// block undecoded, so this is where the decoder stops, and as
+			// there, its error is the only one.
+			l.errs, l.decodeBad = nil, nil
+			l.yamlError(err)
+			return false
+		}
+		for _, msg := range te.Errors {
+			l.blockError(msg)
 		}
 	}
 	list := doc.Elem().Field(0)
@@ -103,6 +109,7 @@ func (l *loader) decodeBlocks(cfg *Config, data []byte) {
 			l.expandStrings(v, "monitors["+strconv.Itoa(i)+"]."+name)
 		}
 	}
+	return true
 }
 
 // blockError reports one problem of the second pass. The ones that name

@@ -10,8 +10,10 @@ import (
 
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/probe/dnsx"
+	"github.com/tocsin/tocsin/internal/probe/httpx"
 	probekinds "github.com/tocsin/tocsin/internal/probe/kinds"
 	"github.com/tocsin/tocsin/internal/probe/tcp"
+	"github.com/tocsin/tocsin/internal/probe/tlsx"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -103,7 +105,7 @@ monitors:
 				ID: "home", Name: "home", Service: "web", Type: "http",
 				Interval: config.Duration(time.Minute), Timeout: config.Duration(10 * time.Second),
 				FailureThreshold: 1, SuccessThreshold: 1,
-				HTTP: &config.HTTPCheck{URL: "http://127.0.0.1:8081/", Method: "GET", FollowRedirects: ptr(true)},
+				Block: &httpx.Check{URL: "http://127.0.0.1:8081/", Method: "GET", FollowRedirects: ptr(true)},
 			},
 			{
 				ID: "fast", Name: "fast", Type: "tcp",
@@ -115,7 +117,7 @@ monitors:
 				ID: "cert", Name: "cert", Type: "tls",
 				Interval: config.Duration(time.Minute), Timeout: config.Duration(10 * time.Second),
 				FailureThreshold: 1, SuccessThreshold: 1,
-				TLS: &config.TLSCheck{Address: "127.0.0.1:443", CertMinDays: 7, CertWarnDays: 21},
+				Block: &tlsx.Check{Address: "127.0.0.1:443", CertMinDays: 7, CertWarnDays: 21},
 			},
 			{
 				ID: "dns", Name: "dns", Type: "dns",

@@ -107,15 +107,12 @@ func TestExpandEnv(t *testing.T) {
 func TestRelativePaths(t *testing.T) {
 	dir := t.TempDir()
 	l := newLoader(filepath.Join(dir, "tocsin.yaml"), dir, testKinds)
-	cfg := &Config{
-		Storage: Storage{Driver: "sqlite", DSN: "data/t.db"},
-		Monitors: []Monitor{{ID: "api", Type: "http", HTTP: &HTTPCheck{
-			TLS: TLSClient{CAFile: "certs/ca.pem", CertFile: "/etc/tocsin/client.pem", KeyFile: "client.key"},
-		}}},
-	}
+	cfg := &Config{Storage: Storage{Driver: "sqlite", DSN: "data/t.db"}}
+	b := &webBlock{TLS: TLSClient{CAFile: "certs/ca.pem", CertFile: "/etc/tocsin/client.pem", KeyFile: "client.key"}}
+	b.Files(&Files{l: l, path: "monitors[0].http"})
 	l.resolvePaths(cfg)
 	want := TLSClient{CAFile: filepath.Join(dir, "certs", "ca.pem"), CertFile: "/etc/tocsin/client.pem", KeyFile: filepath.Join(dir, "client.key")}
-	if diff := cmp.Diff(want, cfg.Monitors[0].HTTP.TLS); diff != "" {
+	if diff := cmp.Diff(want, b.TLS); diff != "" {
 		t.Errorf("resolved TLS files (-want +got):\n%s", diff)
 	}
 

@@ -22,63 +22,6 @@ type TLSClient struct {
 	ServerName         string `yaml:"server_name"`
 }
 
-// HTTPCheck is the `http:` block of a monitor.
-type HTTPCheck struct {
-	URL     string            `yaml:"url"`
-	Method  string            `yaml:"method"` // default GET
-	Headers map[string]string `yaml:"headers"`
-	Body    string            `yaml:"body"`
-	// FollowRedirects defaults to true.
-	FollowRedirects *bool     `yaml:"follow_redirects"`
-	TLS             TLSClient `yaml:"tls"`
-	// FreshConnection opens a new connection on every run so the connect
-	// and TLS timings are measured each time. Default false (keep-alive).
-	FreshConnection bool       `yaml:"fresh_connection"`
-	Expect          HTTPExpect `yaml:"expect"`
-}
-
-// HTTPExpect lists what a healthy response looks like. Every set field must hold.
-type HTTPExpect struct {
-	// Status codes accepted; default 200-399 when empty. Entries may be
-	// single codes (200) or ranges ("200-299").
-	Status       []string     `yaml:"status"`
-	BodyContains string       `yaml:"body_contains"`
-	BodyRegex    string       `yaml:"body_regex"`
-	JSON         []JSONExpect `yaml:"json"`
-	// Headers that must be present; a non-empty value must match exactly
-	// (case-insensitive name).
-	Headers map[string]string `yaml:"headers"`
-	// MaxResponseTime above which the result is a warning (critical if it
-	// exceeds the timeout anyway).
-	MaxResponseTime Duration `yaml:"max_response_time"`
-	// CertMinDays: fewer days than this until the certificate expires is
-	// critical; CertWarnDays is a warning.
-	CertMinDays  int `yaml:"cert_min_days"`
-	CertWarnDays int `yaml:"cert_warn_days"`
-}
-
-// JSONExpect checks one value in a JSON body.
-type JSONExpect struct {
-	// Path is a JSON path such as "$.status" or "$.items[0].name".
-	Path string `yaml:"path"`
-	// Equals compares the value's text form ("ok", "3", "true").
-	Equals *string `yaml:"equals"`
-	// Exists requires the path to be present (default when Equals is unset).
-	Exists *bool `yaml:"exists"`
-}
-
-// TLSCheck is the `tls:` block: handshake and certificate checks for any
-// TCP service, optionally after STARTTLS.
-type TLSCheck struct {
-	Address string `yaml:"address"` // host:port
-	// StartTLS is "", "smtp", "imap" or "pop3".
-	StartTLS string    `yaml:"starttls"`
-	Client   TLSClient `yaml:"client"`
-	// CertMinDays / CertWarnDays as in HTTPExpect. Default min 7, warn 21.
-	CertMinDays  int `yaml:"cert_min_days"`
-	CertWarnDays int `yaml:"cert_warn_days"`
-}
-
 // Block is the type-specific block of a monitor (`http:`, `dns:`, …) as its
 // probe kind declares it. The loader decodes it strictly from the key named
 // after the type, expands ${NAME} in its strings, then calls Defaults and,
@@ -165,8 +108,6 @@ type monitorBlock struct {
 // monitorBlocks lists the blocks config still holds, one line per type. It
 // is read-only.
 var monitorBlocks = []monitorBlock{
-	{"http", func(m *Monitor) bool { return m.HTTP != nil }, func(m *Monitor) []FieldError { return m.HTTP.Validate() }, httpDefaults},
-	{"tls", func(m *Monitor) bool { return m.TLS != nil }, func(m *Monitor) []FieldError { return m.TLS.Validate() }, tlsDefaults},
 	{"mailloop", func(m *Monitor) bool { return m.MailLoop != nil }, func(m *Monitor) []FieldError { return m.MailLoop.Validate() }, mailLoopDefaults},
 	{"smtp", func(m *Monitor) bool { return m.SMTP != nil }, func(m *Monitor) []FieldError { return m.SMTP.Validate() }, smtpDefaults},
 	{"imap", func(m *Monitor) bool { return m.IMAP != nil }, func(m *Monitor) []FieldError { return m.IMAP.Validate() }, imapDefaults},
@@ -222,26 +163,6 @@ func blockNames(bs []typeBlock) []string {
 		out[i] = b.name
 	}
 	return out
-}
-
-// httpDefaults fills in the defaults of an http block.
-func httpDefaults(_ *loader, m *Monitor, _ string) {
-	h := m.HTTP
-	if h.Method == "" {
-		h.Method = "GET"
-	}
-	if h.FollowRedirects == nil {
-		follow := true
-		h.FollowRedirects = &follow
-	}
-}
-
-// tlsDefaults fills in the defaults of a tls block.
-func tlsDefaults(l *loader, m *Monitor, p string) {
-	// A default never contradicts the other value when only one is
-	// written: cert_min_days: 30 alone warns from day 30.
-	t := m.TLS
-	l.certDefaults(&t.CertMinDays, &t.CertWarnDays, p+".tls")
 }
 
 // TypeName is m's type: Type, or when that is empty the name of its only

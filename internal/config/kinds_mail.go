@@ -301,7 +301,7 @@ func (c *SMTPCheck) Validate() []FieldError {
 	if len(c.Expect.RcptCodes) > 0 && len(c.RcptTo) == 0 {
 		errs = append(errs, FieldError{Field: "expect.rcpt_codes", Message: "rcpt_codes has no effect without rcpt_to"})
 	}
-	errs = append(errs, certDaysProblems("", c.CertMinDays, c.CertWarnDays)...)
+	errs = append(errs, CertDaysProblems("", c.CertMinDays, c.CertWarnDays)...)
 	return errs
 }
 
@@ -322,7 +322,7 @@ func (c *IMAPCheck) Validate() []FieldError {
 	errs := mailServerProblems("", c.Address, c.TLS, &c.TLSConfig, c.Username, c.Password)
 	errs = append(errs, mailboxNameProblems("mailbox", c.Mailbox)...)
 	errs = append(errs, mailboxExpectProblems("expect.", &c.Expect)...)
-	errs = append(errs, certDaysProblems("", c.CertMinDays, c.CertWarnDays)...)
+	errs = append(errs, CertDaysProblems("", c.CertMinDays, c.CertWarnDays)...)
 	return errs
 }
 
@@ -330,7 +330,7 @@ func (c *IMAPCheck) Validate() []FieldError {
 func (c *POP3Check) Validate() []FieldError {
 	errs := mailServerProblems("", c.Address, c.TLS, &c.TLSConfig, c.Username, c.Password)
 	errs = append(errs, mailboxExpectProblems("expect.", &c.Expect)...)
-	errs = append(errs, certDaysProblems("", c.CertMinDays, c.CertWarnDays)...)
+	errs = append(errs, CertDaysProblems("", c.CertMinDays, c.CertWarnDays)...)
 	return errs
 }
 
@@ -469,10 +469,11 @@ func defaultMailTLS(tlsMode *string, address, proto string) {
 	}
 }
 
-// certDefaults fills in cert_min_days and cert_warn_days as for the tls block.
-func (l *loader) certDefaults(minDays, warnDays *int, p string) {
-	minSet := *minDays != 0 || l.ix.has(p+".cert_min_days")
-	warnSet := *warnDays != 0 || l.ix.has(p+".cert_warn_days")
+// CertDefaults fills in cert_min_days and cert_warn_days as for the tls
+// block; written reports whether a key below the block is in the file.
+func CertDefaults(minDays, warnDays *int, written func(key string) bool) {
+	minSet := *minDays != 0 || written("cert_min_days")
+	warnSet := *warnDays != 0 || written("cert_warn_days")
 	switch {
 	case !minSet && !warnSet:
 		*minDays, *warnDays = DefaultTLSCertMinDays, DefaultTLSCertWarnDays
@@ -509,7 +510,7 @@ func pop3Defaults(l *loader, m *Monitor, p string) {
 // the smtp, imap or pop3 block (proto) of the monitor at path p.
 func (l *loader) mailServerDefaults(tlsMode *string, address string, minDays, warnDays *int, p, proto string) {
 	defaultMailTLS(tlsMode, address, proto)
-	l.certDefaults(minDays, warnDays, p+"."+proto)
+	CertDefaults(minDays, warnDays, func(key string) bool { return l.ix.has(p + "." + proto + "." + key) })
 }
 
 // mailLoopDefaults fills in the defaults of a mailloop block.

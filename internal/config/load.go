@@ -189,7 +189,9 @@ func (l *loader) parse(data []byte) (*Config, error) {
 		}
 	}
 
-	l.decodeBlocks(cfg, data)
+	if !l.decodeBlocks(cfg, data) {
+		return nil, l.fail()
+	}
 	l.expandStrings(reflect.ValueOf(cfg), "")
 	l.readSecrets(cfg)
 	l.checked = len(l.errs)
@@ -258,19 +260,8 @@ func (l *loader) resolvePaths(cfg *Config) {
 	if cfg.Storage.Driver == "sqlite" {
 		cfg.Storage.DSN = l.resolveSQLite(cfg.Storage.DSN)
 	}
-	tlsFiles := func(t *TLSClient) {
-		t.CAFile = l.resolve(t.CAFile)
-		t.CertFile = l.resolve(t.CertFile)
-		t.KeyFile = l.resolve(t.KeyFile)
-	}
 	for i := range cfg.Monitors {
 		m := &cfg.Monitors[i]
-		if m.HTTP != nil {
-			tlsFiles(&m.HTTP.TLS)
-		}
-		if m.TLS != nil {
-			tlsFiles(&m.TLS.Client)
-		}
 		l.resolveMailPaths(m)
 	}
 }

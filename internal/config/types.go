@@ -280,9 +280,6 @@ type Monitor struct {
 	// empties it.
 	Raw map[string]yaml.Node `yaml:",inline"`
 
-	HTTP *HTTPCheck `yaml:"http"`
-	TLS  *TLSCheck  `yaml:"tls"`
-
 	MailLoop *MailLoopCheck `yaml:"mailloop"`
 	SMTP     *SMTPCheck     `yaml:"smtp"`
 	IMAP     *IMAPCheck     `yaml:"imap"`

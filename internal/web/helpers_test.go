@@ -19,6 +19,7 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/monitor"
+	"github.com/tocsin/tocsin/internal/probe/httpx"
 	"github.com/tocsin/tocsin/internal/probe/kinds"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/store/sqlstore"
@@ -132,7 +133,7 @@ func httpMonitor(id, name, service, target string, st monitor.Status) MonitorVie
 	return MonitorView{
 		Config: config.Monitor{ID: id, Name: name, Service: service, Type: "http",
 			Interval: config.Duration(30 * time.Second), Timeout: config.Duration(10 * time.Second),
-			FailureThreshold: 1, SuccessThreshold: 1, HTTP: &config.HTTPCheck{URL: target}},
+			FailureThreshold: 1, SuccessThreshold: 1, Block: &httpx.Check{URL: target}},
 		State: monitor.State{Status: st},
 	}
 }

@@ -19,16 +19,16 @@ func Kind() probe.Kind {
 		Name:     "command",
 		Block:    func() config.Block { return new(Check) },
 		FileOnly: true,
-		Build:    func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(check(m))) },
+		Build:    func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(blockOf(m))) },
 		Host:     func(*config.Monitor) string { return LocalHost },
 		// Only the program: its arguments and environment may carry
 		// secrets.
-		Target: func(m *config.Monitor) string { return check(m).Path },
+		Target: func(m *config.Monitor) string { return blockOf(m).Path },
 	}
 }
 
-// check is the block of m, a monitor of this kind.
-func check(m *config.Monitor) *Check {
+// blockOf is the block of m, a monitor of this kind.
+func blockOf(m *config.Monitor) *Check {
 	c, _ := m.Block.(*Check)
 	return c
 }

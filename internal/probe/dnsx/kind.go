@@ -11,29 +11,29 @@ func Kind() probe.Kind {
 	return probe.Kind{
 		Name:  "dns",
 		Block: func() config.Block { return new(Check) },
-		Build: func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(check(m))) },
+		Build: func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(blockOf(m))) },
 		Host: func(m *config.Monitor) string {
-			if check(m).Server != "" {
-				return probe.HostOf(check(m).Server)
+			if blockOf(m).Server != "" {
+				return probe.HostOf(blockOf(m).Server)
 			}
 			return "dns"
 		},
 		Target: func(m *config.Monitor) string {
-			t := check(m).Type
+			t := blockOf(m).Type
 			if t == "" {
 				t = "A"
 			}
-			out := check(m).Name + " " + t
-			if check(m).Server != "" {
-				out += " @" + check(m).Server
+			out := blockOf(m).Name + " " + t
+			if blockOf(m).Server != "" {
+				out += " @" + blockOf(m).Server
 			}
 			return out
 		},
 	}
 }
 
-// check is the block of m, a monitor of this kind.
-func check(m *config.Monitor) *Check {
+// blockOf is the block of m, a monitor of this kind.
+func blockOf(m *config.Monitor) *Check {
 	c, _ := m.Block.(*Check)
 	return c
 }

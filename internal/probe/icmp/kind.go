@@ -10,14 +10,14 @@ func Kind() probe.Kind {
 	return probe.Kind{
 		Block:  func() config.Block { return new(Check) },
 		Name:   "icmp",
-		Build:  func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(check(m))) },
-		Host:   func(m *config.Monitor) string { return check(m).Host },
-		Target: func(m *config.Monitor) string { return check(m).Host },
+		Build:  func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(blockOf(m))) },
+		Host:   func(m *config.Monitor) string { return blockOf(m).Host },
+		Target: func(m *config.Monitor) string { return blockOf(m).Host },
 	}
 }
 
-// check is the block of m, a monitor of this kind.
-func check(m *config.Monitor) *Check {
+// blockOf is the block of m, a monitor of this kind.
+func blockOf(m *config.Monitor) *Check {
 	c, _ := m.Block.(*Check)
 	return c
 }

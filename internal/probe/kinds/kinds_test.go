@@ -8,10 +8,12 @@ import (
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/probe/command"
 	"github.com/tocsin/tocsin/internal/probe/dnsx"
+	"github.com/tocsin/tocsin/internal/probe/httpx"
 	"github.com/tocsin/tocsin/internal/probe/icmp"
 	"github.com/tocsin/tocsin/internal/probe/sftp"
 	"github.com/tocsin/tocsin/internal/probe/ssh"
 	"github.com/tocsin/tocsin/internal/probe/tcp"
+	"github.com/tocsin/tocsin/internal/probe/tlsx"
 )
 
 func TestHostAndCommandHosts(t *testing.T) {
@@ -90,9 +92,9 @@ func TestTargets(t *testing.T) {
 		m    config.Monitor
 		want string
 	}{
-		{config.Monitor{Type: "http", HTTP: &config.HTTPCheck{URL: "https://x.example/health", Method: "GET"}}, "https://x.example/health"},
-		{config.Monitor{Type: "http", HTTP: &config.HTTPCheck{URL: "https://x.example/", Method: "POST"}}, "POST https://x.example/"},
-		{config.Monitor{Type: "tls", TLS: &config.TLSCheck{Address: "mx.example:25", StartTLS: "smtp"}}, "mx.example:25 (STARTTLS smtp)"},
+		{config.Monitor{Type: "http", Block: &httpx.Check{URL: "https://x.example/health", Method: "GET"}}, "https://x.example/health"},
+		{config.Monitor{Type: "http", Block: &httpx.Check{URL: "https://x.example/", Method: "POST"}}, "POST https://x.example/"},
+		{config.Monitor{Type: "tls", Block: &tlsx.Check{Address: "mx.example:25", StartTLS: "smtp"}}, "mx.example:25 (STARTTLS smtp)"},
 		{config.Monitor{Type: "dns", Block: &dnsx.Check{Name: "example.org", Server: "192.0.2.53"}}, "example.org A @192.0.2.53"},
 		{config.Monitor{Type: "smtp", SMTP: &config.SMTPCheck{Address: "mx.example:587", TLS: "starttls"}}, "mx.example:587 (STARTTLS)"},
 		{config.Monitor{Type: "imap", IMAP: &config.IMAPCheck{Address: "mail.example:993", TLS: "tls", Username: "u", Mailbox: "INBOX"}}, "mail.example:993 INBOX"},

@@ -11,15 +11,15 @@ func Kind() probe.Kind {
 	return probe.Kind{
 		Name:   "sftp",
 		Block:  func() config.Block { return new(Check) },
-		Build:  func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(check(m))) },
-		Host:   func(m *config.Monitor) string { return probe.HostOf(sshprobe.Address(check(m).Address)) },
-		Target: func(m *config.Monitor) string { return sshprobe.Login(check(m).Connection) + " " + check(m).Path },
+		Build:  func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(blockOf(m))) },
+		Host:   func(m *config.Monitor) string { return probe.HostOf(sshprobe.Address(blockOf(m).Address)) },
+		Target: func(m *config.Monitor) string { return sshprobe.Login(blockOf(m).Connection) + " " + blockOf(m).Path },
 		Metric: sshprobe.StageMetric("sftp"),
 	}
 }
 
-// check is the block of m, a monitor of this kind.
-func check(m *config.Monitor) *Check {
+// blockOf is the block of m, a monitor of this kind.
+func blockOf(m *config.Monitor) *Check {
 	c, _ := m.Block.(*Check)
 	return c
 }

@@ -10,13 +10,13 @@ func Kind() probe.Kind {
 	return probe.Kind{
 		Name:  "ssh",
 		Block: func() config.Block { return new(Check) },
-		Build: func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(check(m))) },
-		Host:  func(m *config.Monitor) string { return probe.HostOf(Address(check(m).Address)) },
+		Build: func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(blockOf(m))) },
+		Host:  func(m *config.Monitor) string { return probe.HostOf(Address(blockOf(m).Address)) },
 		Target: func(m *config.Monitor) string {
-			if check(m).Command != "" {
-				return Login(check(m).Connection) + " (runs a command)"
+			if blockOf(m).Command != "" {
+				return Login(blockOf(m).Connection) + " (runs a command)"
 			}
-			return Login(check(m).Connection)
+			return Login(blockOf(m).Connection)
 		},
 		Metric: StageMetric("ssh"),
 	}
@@ -50,8 +50,8 @@ func StageMetric(kind string) func(probe.Metric) (string, bool) {
 	}
 }
 
-// check is the block of m, a monitor of this kind.
-func check(m *config.Monitor) *Check {
+// blockOf is the block of m, a monitor of this kind.
+func blockOf(m *config.Monitor) *Check {
 	c, _ := m.Block.(*Check)
 	return c
 }
