@@ -189,11 +189,7 @@ func (l *loader) monitorDefaults(m *Monitor, p string) {
 	setInt(&m.SuccessThreshold, 1, l.ix.has(p+".success_threshold"))
 
 	for _, b := range blocks {
-		if b.block != nil {
-			b.block.Defaults(m, func(key string) bool { return l.ix.has(p + "." + key) })
-		} else if held, _ := heldBlock(b.name); held.defaults != nil {
-			held.defaults(l, m, p)
-		}
+		b.block.Defaults(m, func(key string) bool { return l.ix.has(p + "." + key) })
 	}
 }
 

@@ -9,8 +9,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func ptr[T any](v T) *T { return &v }
-
 func TestBaseURLFromListen(t *testing.T) {
 	for listen, want := range map[string]string{
 		"127.0.0.1:9090": "http://127.0.0.1:9090",

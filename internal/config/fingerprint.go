@@ -18,12 +18,8 @@ func (m Monitor) Fingerprint() string {
 		Timeout          Duration
 		FailureThreshold int
 		SuccessThreshold int
-		Block            Block          `json:",omitempty"`
-		MailLoop         *MailLoopCheck `json:",omitempty"`
-		SMTP             *SMTPCheck     `json:",omitempty"`
-		IMAP             *IMAPCheck     `json:",omitempty"`
-		POP3             *POP3Check     `json:",omitempty"`
-	}{m.Type, m.Interval, m.Timeout, m.FailureThreshold, m.SuccessThreshold, m.Block, m.MailLoop, m.SMTP, m.IMAP, m.POP3}
+		Block            Block
+	}{m.Type, m.Interval, m.Timeout, m.FailureThreshold, m.SuccessThreshold, m.Block}
 	// encoding/json sorts map keys, so equal definitions encode equally.
 	b, err := json.Marshal(def)
 	if err != nil {

@@ -2,7 +2,9 @@ package config
 
 import "strings"
 
-// This file holds the type-specific blocks of a monitor. Each block has a
+// This file holds what the loader knows of the type-specific blocks of a
+// monitor, which the probe kinds declare (internal/probe/kinds lists them):
+// the Block interface and the table of kinds it is handed. Each block has a
 // Validate method returning the problems it finds, keyed by the YAML path
 // below the block (for example "expect.body_regex"), so the loader can point
 // at the right line.
@@ -88,68 +90,21 @@ type Kinds interface {
 	Names() []string
 	// NewBlock returns a new empty block of the type named name, a pointer
 	// to a struct whose yaml tags are the block's keys. ok is false for an
-	// unknown type and for a type whose block config still holds itself
-	// (HeldBlocks).
+	// unknown type.
 	NewBlock(name string) (b Block, ok bool)
-}
-
-// monitorBlock is a block config still holds itself: a field of Monitor,
-// its defaults and its validation. Kinds whose block moved to their
-// package are absent; the ones here are to move the same way.
-type monitorBlock struct {
-	name     string
-	set      func(m *Monitor) bool
-	validate func(m *Monitor) []FieldError
-	// defaults, when set, fills in what the block leaves out; p is the
-	// monitor's YAML path.
-	defaults func(l *loader, m *Monitor, p string)
-}
-
-// monitorBlocks lists the blocks config still holds, one line per type. It
-// is read-only.
-var monitorBlocks = []monitorBlock{
-	{"mailloop", func(m *Monitor) bool { return m.MailLoop != nil }, func(m *Monitor) []FieldError { return m.MailLoop.Validate() }, mailLoopDefaults},
-	{"smtp", func(m *Monitor) bool { return m.SMTP != nil }, func(m *Monitor) []FieldError { return m.SMTP.Validate() }, smtpDefaults},
-	{"imap", func(m *Monitor) bool { return m.IMAP != nil }, func(m *Monitor) []FieldError { return m.IMAP.Validate() }, imapDefaults},
-	{"pop3", func(m *Monitor) bool { return m.POP3 != nil }, func(m *Monitor) []FieldError { return m.POP3.Validate() }, pop3Defaults},
-}
-
-// HeldBlocks lists the monitor types whose block config still holds
-// itself; every other type's block is its kind's (Kinds.NewBlock).
-func HeldBlocks() []string {
-	out := make([]string, len(monitorBlocks))
-	for i, b := range monitorBlocks {
-		out[i] = b.name
-	}
-	return out
-}
-
-func heldBlock(name string) (monitorBlock, bool) {
-	for _, b := range monitorBlocks {
-		if b.name == name {
-			return b, true
-		}
-	}
-	return monitorBlock{}, false
 }
 
 // typeBlock is one type-specific block set on a monitor.
 type typeBlock struct {
 	name  string
-	block Block // nil for a block config holds
+	block Block
 }
 
-// blocks lists the type-specific blocks set on m, in the order of the
-// kinds table: the ones config holds and the decoded ones.
+// blocks lists the type-specific blocks the file sets on m, in the order
+// of the kinds table.
 func (l *loader) blocks(m *Monitor) []typeBlock {
 	var out []typeBlock
 	for _, name := range l.kinds.Names() {
-		if b, ok := heldBlock(name); ok {
-			if b.set(m) {
-				out = append(out, typeBlock{name: name})
-			}
-			continue
-		}
 		if b := l.blockSet[m][name]; b != nil {
 			out = append(out, typeBlock{name: name, block: b})
 		}
@@ -163,23 +118,4 @@ func blockNames(bs []typeBlock) []string {
 		out[i] = b.name
 	}
 	return out
-}
-
-// TypeName is m's type: Type, or when that is empty the name of its only
-// block config holds, as the loader would fill it in. It is "" when
-// neither says.
-func (m *Monitor) TypeName() string {
-	if m.Type != "" {
-		return m.Type
-	}
-	var set []string
-	for _, b := range monitorBlocks {
-		if b.set(m) {
-			set = append(set, b.name)
-		}
-	}
-	if len(set) == 1 && m.Block == nil {
-		return set[0]
-	}
-	return ""
 }

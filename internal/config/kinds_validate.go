@@ -12,9 +12,10 @@ import (
 	"github.com/miekg/dns"
 )
 
-// The Validate methods below check one monitor block on its own. They do
-// not fill in defaults (the prober does that when it is built), but they do
-// read the files a block names (CA bundles, client certificates), so that a
+// This file holds what the probe kinds' blocks share: the TLS client keys
+// and their checks, host:port addresses, certificate days and their
+// defaults, and joining a block's problems into one error. The checks read
+// the files a block names (CA bundles, client certificates), so that a
 // missing or broken file is reported at load time with its path.
 
 // MaxExpectBytes bounds substrings a probe must find, so the bounded reads
@@ -112,4 +113,19 @@ func JoinFieldErrors(kind string, errs []FieldError) error {
 		}
 	}
 	return fmt.Errorf("%s check: %s", kind, strings.Join(parts, "; "))
+}
+
+// CertDefaults fills in cert_min_days and cert_warn_days as for the tls
+// block; written reports whether a key below the block is in the file.
+func CertDefaults(minDays, warnDays *int, written func(key string) bool) {
+	minSet := *minDays != 0 || written("cert_min_days")
+	warnSet := *warnDays != 0 || written("cert_warn_days")
+	switch {
+	case !minSet && !warnSet:
+		*minDays, *warnDays = DefaultTLSCertMinDays, DefaultTLSCertWarnDays
+	case !warnSet:
+		*warnDays = max(DefaultTLSCertWarnDays, *minDays)
+	case !minSet:
+		*minDays = max(min(DefaultTLSCertMinDays, *warnDays), 0)
+	}
 }

@@ -243,7 +243,6 @@ func (l *loader) readSecrets(cfg *Config) {
 			l.readSecret(p+".email", "password_file", &ch.Email.Password, &ch.Email.PasswordFile)
 		}
 	}
-	l.readMailSecrets(cfg)
 	for i := range cfg.Monitors {
 		m := &cfg.Monitors[i]
 		for _, b := range l.blocks(m) {
@@ -259,10 +258,6 @@ func (l *loader) readSecrets(cfg *Config) {
 func (l *loader) resolvePaths(cfg *Config) {
 	if cfg.Storage.Driver == "sqlite" {
 		cfg.Storage.DSN = l.resolveSQLite(cfg.Storage.DSN)
-	}
-	for i := range cfg.Monitors {
-		m := &cfg.Monitors[i]
-		l.resolveMailPaths(m)
 	}
 }
 

@@ -279,11 +279,6 @@ type Monitor struct {
 	// decodes Block, and keys nothing knows, which it reports. The loader
 	// empties it.
 	Raw map[string]yaml.Node `yaml:",inline"`
-
-	MailLoop *MailLoopCheck `yaml:"mailloop"`
-	SMTP     *SMTPCheck     `yaml:"smtp"`
-	IMAP     *IMAPCheck     `yaml:"imap"`
-	POP3     *POP3Check     `yaml:"pop3"`
 }
 
 // Duration is a time.Duration written in YAML as "30s", "5m", "1h30m" or

@@ -438,11 +438,7 @@ func (l *loader) validateMonitor(m *Monitor, path string, services, channels map
 		if b.name != m.Type {
 			continue
 		}
-		if b.block != nil {
-			fes = b.block.Validate(m)
-		} else if held, _ := heldBlock(b.name); held.validate != nil {
-			fes = held.validate(m)
-		}
+		fes = b.block.Validate(m)
 	}
 	l.blockMatch(path, m.Type, set)
 	for _, fe := range fes {

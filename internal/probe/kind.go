@@ -20,8 +20,7 @@ type Kind struct {
 	Name string
 	// Block returns a new empty configuration block of the kind, a pointer
 	// to its struct: the keys, defaults and validation of its `name:`
-	// block. It is nil for a kind whose block config still holds
-	// (config.HeldBlocks).
+	// block.
 	Block func() config.Block
 	// FileOnly kinds may only come from the configuration file, never from
 	// the API or the UI (CheckCreatableByAPI).
@@ -84,8 +83,8 @@ func NewKinds(kinds ...Kind) *Kinds {
 func (t *Kinds) Names() []string { return append([]string(nil), t.names...) }
 
 // NewBlock returns a new empty block of the kind named name; ok is false
-// when there is no such kind or its block is one config holds. With Names
-// it makes the table a config.Kinds.
+// when there is no such kind. With Names it makes the table a
+// config.Kinds.
 func (t *Kinds) NewBlock(name string) (config.Block, bool) {
 	k, ok := t.byName[name]
 	if !ok || k.Block == nil {
@@ -146,8 +145,8 @@ func (t *Kinds) CheckCreatableByAPI(m *config.Monitor) error {
 // typeName is m's type: its Type, or when that is empty the kind its one
 // block belongs to.
 func (t *Kinds) typeName(m *config.Monitor) string {
-	if name := m.TypeName(); name != "" || m.Block == nil {
-		return name
+	if m.Type != "" {
+		return m.Type
 	}
 	return t.blockKind(m)
 }
