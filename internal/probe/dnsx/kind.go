@@ -13,19 +13,20 @@ func Kind() probe.Kind {
 		Block: func() config.Block { return new(Check) },
 		Build: func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(blockOf(m))) },
 		Host: func(m *config.Monitor) string {
-			if blockOf(m).Server != "" {
-				return probe.HostOf(blockOf(m).Server)
+			if c := blockOf(m); c.Server != "" {
+				return probe.HostOf(c.Server)
 			}
 			return "dns"
 		},
 		Target: func(m *config.Monitor) string {
-			t := blockOf(m).Type
+			c := blockOf(m)
+			t := c.Type
 			if t == "" {
 				t = "A"
 			}
-			out := blockOf(m).Name + " " + t
-			if blockOf(m).Server != "" {
-				out += " @" + blockOf(m).Server
+			out := c.Name + " " + t
+			if c.Server != "" {
+				out += " @" + c.Server
 			}
 			return out
 		},

@@ -8,8 +8,8 @@ import (
 // Kind is the tcp probe kind.
 func Kind() probe.Kind {
 	return probe.Kind{
-		Block:  func() config.Block { return new(Check) },
 		Name:   "tcp",
+		Block:  func() config.Block { return new(Check) },
 		Build:  func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(blockOf(m))) },
 		Host:   func(m *config.Monitor) string { return probe.HostOf(blockOf(m).Address) },
 		Target: func(m *config.Monitor) string { return blockOf(m).Address },

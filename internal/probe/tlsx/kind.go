@@ -13,8 +13,8 @@ func Kind() probe.Kind {
 		Build: func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(blockOf(m))) },
 		Host:  func(m *config.Monitor) string { return probe.HostOf(blockOf(m).Address) },
 		Target: func(m *config.Monitor) string {
-			if blockOf(m).StartTLS != "" {
-				return blockOf(m).Address + " (STARTTLS " + blockOf(m).StartTLS + ")"
+			if c := blockOf(m); c.StartTLS != "" {
+				return c.Address + " (STARTTLS " + c.StartTLS + ")"
 			}
 			return blockOf(m).Address
 		},
