@@ -25,7 +25,8 @@ const MaxFileSize = 4 << 20
 // problem it returns Errors listing all of them with their lines; a file it
 // cannot open is reported as a plain wrapped error. Relative paths in the
 // file (secret files, the SQLite database) are resolved against the
-// file's folder.
+// file's folder. kinds is the table of monitor types whose blocks it
+// decodes (internal/probe/kinds); with nil it knows no type.
 func Load(path string, kinds Kinds) (*Config, error) {
 	f, err := os.Open(path)
 	if err != nil {

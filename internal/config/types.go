@@ -1,6 +1,7 @@
 // Package config reads Tocsin's YAML configuration strictly (unknown keys are
 // errors, with line numbers), fills in defaults and validates the whole file,
-// cross-references included. The structs here are the documented format:
+// cross-references included. The structs here, with the blocks the probe
+// kinds declare (config.Block), are the documented format:
 // docs/configuration.md describes every field.
 package config
 
