@@ -20,6 +20,7 @@ import (
 	"github.com/tocsin/tocsin/internal/notify/email"
 	"github.com/tocsin/tocsin/internal/notify/webhook"
 	"github.com/tocsin/tocsin/internal/probe"
+	probekinds "github.com/tocsin/tocsin/internal/probe/kinds"
 )
 
 const ownedConfig = `
@@ -40,7 +41,7 @@ monitors:
 
 func parse(t *testing.T) *config.Config {
 	t.Helper()
-	cfg, err := config.Parse([]byte(ownedConfig), "x.yaml")
+	cfg, err := config.Parse([]byte(ownedConfig), "x.yaml", probekinds.Config())
 	if err != nil {
 		t.Fatal(err)
 	}

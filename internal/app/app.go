@@ -112,7 +112,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	var modTime time.Time
 	if cfg == nil {
 		var err error
-		if cfg, err = config.Load(o.ConfigPath); err != nil {
+		if cfg, err = config.Load(o.ConfigPath, probekinds.Config()); err != nil {
 			return nil, err
 		}
 	}
@@ -392,7 +392,7 @@ func (a *App) Reload(ctx context.Context) error {
 	if fi, err := os.Stat(a.opts.ConfigPath); err == nil {
 		modTime = fi.ModTime()
 	}
-	next, err := config.Load(a.opts.ConfigPath)
+	next, err := config.Load(a.opts.ConfigPath, a.kinds)
 	if err != nil {
 		a.mu.Lock()
 		a.cfgModTime = modTime

@@ -19,6 +19,7 @@ import (
 	"github.com/tocsin/tocsin/internal/heartbeat/runner"
 	"github.com/tocsin/tocsin/internal/logx"
 	"github.com/tocsin/tocsin/internal/probe"
+	probekinds "github.com/tocsin/tocsin/internal/probe/kinds"
 	"github.com/tocsin/tocsin/internal/store/sqlstore"
 	"github.com/tocsin/tocsin/internal/text"
 	"github.com/tocsin/tocsin/internal/web"
@@ -128,7 +129,7 @@ func loadConfig(path string, env Env) (*config.Config, int) {
 		fmt.Fprint(env.Stderr, noConfigHelp(path))
 		return nil, 2
 	}
-	cfg, err := config.Load(path)
+	cfg, err := config.Load(path, probekinds.Config())
 	if err != nil {
 		fmt.Fprintln(env.Stderr, err)
 		return nil, 1

@@ -20,10 +20,10 @@ import (
 // store, through mailLedger, keeps the mails in flight.
 func TestRestartWithPendingMailInTheStore(t *testing.T) {
 	ms := testkit.StartMail(t, testkit.MailOptions{})
-	c := &config.MailLoopCheck{
-		Mode: config.MailLoopRoundTrip, From: "tocsin@test", To: "probe@test",
-		SMTP:         &config.MailLoopSMTP{Address: ms.SMTPAddr, TLS: config.MailTLSNone},
-		IMAP:         &config.MailLoopIMAP{Address: ms.IMAPAddr, TLS: config.MailTLSNone, Username: "probe", Password: "secret"},
+	c := &mailloop.Check{
+		Mode: mailloop.RoundTrip, From: "tocsin@test", To: "probe@test",
+		SMTP:         &mailloop.SMTP{Address: ms.SMTPAddr, TLS: "none"},
+		IMAP:         &mailloop.IMAP{Address: ms.IMAPAddr, TLS: "none", Username: "probe", Password: "secret"},
 		MaxDelivery:  config.Duration(10 * time.Minute),
 		CleanupAfter: config.Duration(24 * time.Hour),
 		Wait:         config.Duration(time.Millisecond), // one look per run

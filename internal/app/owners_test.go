@@ -17,6 +17,7 @@ import (
 	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/monitor"
+	probekinds "github.com/tocsin/tocsin/internal/probe/kinds"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/testkit"
 )
@@ -41,7 +42,7 @@ services:
   - {id: shop, name: Shop, description: The public shop., owners: [alice, ops], channels: [alice-mail]}
 monitors:
   - {id: checkout, service: shop, type: tcp, tcp: {address: "127.0.0.1:80"}}
-`), "x.yaml")
+`), "x.yaml", probekinds.Config())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,7 +50,7 @@ var rules = []rule{
 		may:   cat([]string{"internal/config"}, leaves),
 	},
 	{
-		words: "probe kinds know nothing of alerts: internal/probe/... may not import alert, notify, engine, monitor, store, heartbeat, catalog, scheduler, web or app; a kind uses probe, its config block, other kinds' helpers and shared leaves",
+		words: "probe kinds know nothing of alerts: internal/probe/... may not import alert, notify, engine, monitor, store, heartbeat, catalog, scheduler, web or app; a kind uses probe, config (to declare its block), other kinds' helpers and shared leaves",
 		pkgs:  []string{"internal/probe/..."},
 		may:   cat([]string{"internal/probe/...", "internal/config"}, leaves),
 	},
@@ -60,7 +60,7 @@ var rules = []rule{
 		may:   cat([]string{"internal/probe/...", "internal/config", "internal/testkit"}, leaves),
 	},
 	{
-		words: "config imports no probe kind, no probe, no heartbeat, no store and no web: it decodes and validates the file with shared leaves (cron, spec) only",
+		words: "config imports no probe kind, no probe, no heartbeat, no store and no web: it decodes and validates the file with shared leaves (cron, spec) only, and the kinds' blocks through the table its caller hands it",
 		pkgs:  []string{"internal/config"},
 		may:   leaves,
 	},

@@ -6,6 +6,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tocsin/tocsin/internal/config"
+	probekinds "github.com/tocsin/tocsin/internal/probe/kinds"
 )
 
 const ownersConfig = `
@@ -30,7 +31,7 @@ services:
 
 func parse(t *testing.T) *config.Config {
 	t.Helper()
-	cfg, err := config.Parse([]byte(ownersConfig), "x.yaml")
+	cfg, err := config.Parse([]byte(ownersConfig), "x.yaml", probekinds.Config())
 	if err != nil {
 		t.Fatal(err)
 	}

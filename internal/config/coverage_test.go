@@ -12,7 +12,7 @@ import (
 func allKeys() []string {
 	seen := map[string]bool{}
 	var keys []string
-	for _, t := range configTypes() {
+	for _, t := range configTypes(testKinds) {
 		for i := range t.NumField() {
 			if name := yamlName(t.Field(i)); name != "" && !seen[name] {
 				seen[name] = true

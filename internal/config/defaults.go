@@ -173,7 +173,11 @@ func (l *loader) monitorDefaults(m *Monitor, p string) {
 		m.Name = m.ID
 	}
 	// With exactly one block the type is plain from it.
-	m.Type = m.TypeName()
+	blocks := l.blocks(m)
+	if m.Type == "" && len(blocks) == 1 {
+		m.Type = blocks[0].name
+	}
+	m.Block = l.blockSet[m][m.Type]
 	setDuration(&m.Interval, DefaultInterval, l.ix.has(p+".interval"))
 	if m.Timeout == 0 && !l.ix.has(p+".timeout") {
 		m.Timeout = Duration(min(DefaultTimeout, m.Interval.D()))
@@ -184,10 +188,8 @@ func (l *loader) monitorDefaults(m *Monitor, p string) {
 	setInt(&m.FailureThreshold, 1, l.ix.has(p+".failure_threshold"))
 	setInt(&m.SuccessThreshold, 1, l.ix.has(p+".success_threshold"))
 
-	for _, b := range monitorBlocks {
-		if b.set(m) && b.defaults != nil {
-			b.defaults(l, m, p)
-		}
+	for _, b := range blocks {
+		b.block.Defaults(m, func(key string) bool { return l.ix.has(p + "." + key) })
 	}
 }
 

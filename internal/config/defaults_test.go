@@ -1,7 +1,6 @@
 package config
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,122 +9,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func ptr[T any](v T) *T { return &v }
-
-func TestDefaults(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "tocsin.yaml")
-	data := `
-people:
-  - id: alice
-    email: alice@example.com
-teams:
-  - id: ops
-    members: [alice]
-channels:
-  - id: hook
-    type: webhook
-    webhook: {url: "http://127.0.0.1:9000/"}
-  - id: mail
-    type: email
-    email: {host: smtp.example.com, from: tocsin@example.com, teams: [ops]}
-  - id: mail-tls
-    type: email
-    email: {host: smtp.example.com, tls: tls, from: tocsin@example.com, people: [alice]}
-services:
-  - id: web
-    channels: [hook]
-monitors:
-  - id: home
-    service: web
-    type: http
-    http: {url: "http://127.0.0.1:8081/"}
-  - id: fast
-    type: tcp
-    interval: 3s
-    tcp: {address: "127.0.0.1:22"}
-  - id: cert
-    type: tls
-    tls: {address: "127.0.0.1:443"}
-  - id: dns
-    type: dns
-    dns: {name: example.com}
-`
-	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	got, err := Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := &Config{
-		Path: path,
-		Server: Server{
-			Listen:             "127.0.0.1:8080",
-			BaseURL:            "http://127.0.0.1:8080",
-			Concurrency:        256,
-			PerHostConcurrency: 16,
-			WatchdogInterval:   Duration(60 * time.Second),
-			ReadyMaxLag:        Duration(30 * time.Second),
-			SessionTTL:         Duration(720 * time.Hour),
-			ReadTimeout:        Duration(10 * time.Second),
-			WriteTimeout:       Duration(time.Minute),
-			IdleTimeout:        Duration(time.Minute),
-			SecureCookies:      ptr(false),
-			SMTPDomain:         "127.0.0.1",
-			SMTPMaxMessageSize: 1 << 20,
-			SMTPMaxRecipients:  10,
-			SMTPMaxConnections: 50,
-			SMTPTimeout:        Duration(time.Minute),
-			Pings: Pings{BodyLimit: 100_000, HeartbeatRate: 10, ClientRate: 100,
-				MaxHeartbeatsPerKey: 1000, CreateRate: 60, ClientCreateRate: 20},
-		},
-		Storage: Storage{
-			Driver:          "sqlite",
-			DSN:             filepath.Join(dir, "tocsin.db"),
-			RawRetention:    Duration(168 * time.Hour),
-			RollupRetention: Duration(8760 * time.Hour),
-		},
-		People: []Person{{ID: "alice", Name: "alice", Email: "alice@example.com"}},
-		Teams:  []Team{{ID: "ops", Name: "ops", Members: []string{"alice"}}},
-		Channels: []Channel{
-			{ID: "hook", Type: "webhook", Webhook: &WebhookConfig{URL: "http://127.0.0.1:9000/", Timeout: Duration(10 * time.Second)}},
-			{ID: "mail", Type: "email", Email: &EmailConfig{Host: "smtp.example.com", Port: 587, TLS: "starttls", From: "tocsin@example.com", Teams: []string{"ops"}, Timeout: Duration(30 * time.Second)}},
-			{ID: "mail-tls", Type: "email", Email: &EmailConfig{Host: "smtp.example.com", Port: 465, TLS: "tls", From: "tocsin@example.com", People: []string{"alice"}, Timeout: Duration(30 * time.Second)}},
-		},
-		Services: []Service{{ID: "web", Name: "web", Channels: []string{"hook"}}},
-		Monitors: []Monitor{
-			{
-				ID: "home", Name: "home", Service: "web", Type: "http",
-				Interval: Duration(time.Minute), Timeout: Duration(10 * time.Second),
-				FailureThreshold: 1, SuccessThreshold: 1,
-				HTTP: &HTTPCheck{URL: "http://127.0.0.1:8081/", Method: "GET", FollowRedirects: ptr(true)},
-			},
-			{
-				ID: "fast", Name: "fast", Type: "tcp",
-				Interval: Duration(3 * time.Second), Timeout: Duration(3 * time.Second),
-				FailureThreshold: 1, SuccessThreshold: 1,
-				TCP: &TCPCheck{Address: "127.0.0.1:22"},
-			},
-			{
-				ID: "cert", Name: "cert", Type: "tls",
-				Interval: Duration(time.Minute), Timeout: Duration(10 * time.Second),
-				FailureThreshold: 1, SuccessThreshold: 1,
-				TLS: &TLSCheck{Address: "127.0.0.1:443", CertMinDays: 7, CertWarnDays: 21},
-			},
-			{
-				ID: "dns", Name: "dns", Type: "dns",
-				Interval: Duration(time.Minute), Timeout: Duration(10 * time.Second),
-				FailureThreshold: 1, SuccessThreshold: 1,
-				DNS: &DNSCheck{Name: "example.com", Type: "A", Protocol: "udp", Rcode: "NOERROR"},
-			},
-		},
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("Load() mismatch (-want +got):\n%s", diff)
-	}
-}
-
 func TestBaseURLFromListen(t *testing.T) {
 	for listen, want := range map[string]string{
 		"127.0.0.1:9090": "http://127.0.0.1:9090",
@@ -133,7 +16,7 @@ func TestBaseURLFromListen(t *testing.T) {
 		"0.0.0.0:80":     "http://localhost:80",
 		"[::1]:8080":     "http://[::1]:8080",
 	} {
-		cfg, err := Parse([]byte("server: {listen: \""+listen+"\"}\n"), "x.yaml")
+		cfg, err := Parse([]byte("server: {listen: \""+listen+"\"}\n"), "x.yaml", testKinds)
 		if err != nil {
 			t.Fatalf("listen %q: %v", listen, err)
 		}
@@ -144,7 +27,7 @@ func TestBaseURLFromListen(t *testing.T) {
 }
 
 func TestSecureCookiesFollowBaseURL(t *testing.T) {
-	cfg, err := Parse([]byte("server: {base_url: \"https://status.example.com/\"}\n"), "x.yaml")
+	cfg, err := Parse([]byte("server: {base_url: \"https://status.example.com/\"}\n"), "x.yaml", testKinds)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +42,7 @@ func TestSecureCookiesFollowBaseURL(t *testing.T) {
 func TestSecretsAndEnv(t *testing.T) {
 	setTestEnv(t)
 	path := filepath.Join("testdata", "good", "secrets.yaml")
-	cfg, err := Load(path)
+	cfg, err := Load(path, testKinds)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,16 +104,13 @@ func TestExpandEnv(t *testing.T) {
 
 func TestRelativePaths(t *testing.T) {
 	dir := t.TempDir()
-	l := newLoader(filepath.Join(dir, "tocsin.yaml"), dir)
-	cfg := &Config{
-		Storage: Storage{Driver: "sqlite", DSN: "data/t.db"},
-		Monitors: []Monitor{{ID: "api", Type: "http", HTTP: &HTTPCheck{
-			TLS: TLSClient{CAFile: "certs/ca.pem", CertFile: "/etc/tocsin/client.pem", KeyFile: "client.key"},
-		}}},
-	}
+	l := newLoader(filepath.Join(dir, "tocsin.yaml"), dir, testKinds)
+	cfg := &Config{Storage: Storage{Driver: "sqlite", DSN: "data/t.db"}}
+	b := &webBlock{TLS: TLSClient{CAFile: "certs/ca.pem", CertFile: "/etc/tocsin/client.pem", KeyFile: "client.key"}}
+	b.Files(&Files{l: l, path: "monitors[0].http"})
 	l.resolvePaths(cfg)
 	want := TLSClient{CAFile: filepath.Join(dir, "certs", "ca.pem"), CertFile: "/etc/tocsin/client.pem", KeyFile: filepath.Join(dir, "client.key")}
-	if diff := cmp.Diff(want, cfg.Monitors[0].HTTP.TLS); diff != "" {
+	if diff := cmp.Diff(want, b.TLS); diff != "" {
 		t.Errorf("resolved TLS files (-want +got):\n%s", diff)
 	}
 
@@ -243,7 +123,7 @@ func TestRelativePaths(t *testing.T) {
 		"file:/abs/t.db?mode=ro":      "file:/abs/t.db?mode=ro",
 		"file:mem.db?mode=memory&x=1": "file:mem.db?mode=memory&x=1",
 	} {
-		cfg, err := Parse([]byte("storage: {dsn: \""+dsn+"\"}\n"), filepath.Join(dir, "tocsin.yaml"))
+		cfg, err := Parse([]byte("storage: {dsn: \""+dsn+"\"}\n"), filepath.Join(dir, "tocsin.yaml"), testKinds)
 		if err != nil {
 			t.Fatalf("dsn %q: %v", dsn, err)
 		}
@@ -280,14 +160,14 @@ func TestParseDuration(t *testing.T) {
 }
 
 func TestSMTPDomainFromBaseURL(t *testing.T) {
-	cfg, err := Parse([]byte("server:\n  base_url: https://Status.Example.com:8443/tocsin\n  smtp_listen: 127.0.0.1:2525\n"), "tocsin.yaml")
+	cfg, err := Parse([]byte("server:\n  base_url: https://Status.Example.com:8443/tocsin\n  smtp_listen: 127.0.0.1:2525\n"), "tocsin.yaml", testKinds)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Server.SMTPDomain != "Status.Example.com" {
 		t.Errorf("smtp_domain %q, want the host of base_url", cfg.Server.SMTPDomain)
 	}
-	cfg, err = Parse([]byte("server:\n  smtp_listen: 127.0.0.1:2525\n  smtp_domain: ping.example.com\n"), "tocsin.yaml")
+	cfg, err = Parse([]byte("server:\n  smtp_listen: 127.0.0.1:2525\n  smtp_domain: ping.example.com\n"), "tocsin.yaml", testKinds)
 	if err != nil {
 		t.Fatal(err)
 	}

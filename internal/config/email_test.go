@@ -22,7 +22,7 @@ channels:
 `
 
 func TestEmailLocation(t *testing.T) {
-	cfg, err := Parse([]byte(emailConfig), "x.yaml")
+	cfg, err := Parse([]byte(emailConfig), "x.yaml", testKinds)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,7 +42,7 @@ func expandEnv(s string, lookup func(string) (string, bool)) (string, error) {
 				return "", errors.New(`"${" has no closing "}" (write $$ for a literal dollar sign)`)
 			}
 			name := s[i+2 : i+2+end]
-			if !validEnvName(name) {
+			if !ValidEnvName(name) {
 				return "", fmt.Errorf("invalid environment variable name %q in ${...}: use letters, digits and _, not starting with a digit", name)
 			}
 			v, ok := lookup(name)
@@ -59,7 +59,9 @@ func expandEnv(s string, lookup func(string) (string, bool)) (string, error) {
 	return b.String(), nil
 }
 
-func validEnvName(name string) bool {
+// ValidEnvName reports whether name is a valid environment variable name:
+// letters, digits and _, not starting with a digit.
+func ValidEnvName(name string) bool {
 	if name == "" {
 		return false
 	}

@@ -18,19 +18,8 @@ func (m Monitor) Fingerprint() string {
 		Timeout          Duration
 		FailureThreshold int
 		SuccessThreshold int
-		HTTP             *HTTPCheck
-		TCP              *TCPCheck
-		TLS              *TLSCheck
-		DNS              *DNSCheck
-		MailLoop         *MailLoopCheck `json:",omitempty"`
-		SMTP             *SMTPCheck     `json:",omitempty"`
-		IMAP             *IMAPCheck     `json:",omitempty"`
-		POP3             *POP3Check     `json:",omitempty"`
-		SSH              *SSHCheck      `json:",omitempty"`
-		SFTP             *SFTPCheck     `json:",omitempty"`
-		ICMP             *ICMPCheck     `json:",omitempty"`
-		Command          *CommandCheck  `json:",omitempty"`
-	}{m.Type, m.Interval, m.Timeout, m.FailureThreshold, m.SuccessThreshold, m.HTTP, m.TCP, m.TLS, m.DNS, m.MailLoop, m.SMTP, m.IMAP, m.POP3, m.SSH, m.SFTP, m.ICMP, m.Command}
+		Block            Block
+	}{m.Type, m.Interval, m.Timeout, m.FailureThreshold, m.SuccessThreshold, m.Block}
 	// encoding/json sorts map keys, so equal definitions encode equally.
 	b, err := json.Marshal(def)
 	if err != nil {

@@ -23,28 +23,28 @@ func TestLoadRefusesLargeFile(t *testing.T) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	_, err = Load(path)
+	_, err = Load(path, testKinds)
 	var es Errors
 	if !errors.As(err, &es) {
-		t.Fatalf("Load(10 MB file) = %v, want config.Errors", err)
+		t.Fatalf("Load(10 MB file, testKinds) = %v, want config.Errors", err)
 	}
 	if want := "the file is 10.0 MiB, larger than the 4 MiB limit"; len(es) != 1 || es[0].Message != want {
-		t.Errorf("Load(10 MB file) = %q, want one error %q", err, want)
+		t.Errorf("Load(10 MB file, testKinds) = %q, want one error %q", err, want)
 	}
 }
 
 func TestParseRefusesLargeInput(t *testing.T) {
 	data := append([]byte("server: {}\n"), bytes.Repeat([]byte("# padding\n"), MaxFileSize/10)...)
-	_, err := Parse(data, "big.yaml")
+	_, err := Parse(data, "big.yaml", testKinds)
 	if err == nil || !strings.Contains(err.Error(), "larger than the 4 MiB limit") {
 		t.Fatalf("Parse(%d bytes) = %v, want a size error", len(data), err)
 	}
 }
 
 func TestLoadMissingFile(t *testing.T) {
-	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
+	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"), testKinds)
 	if !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("Load(missing) = %v, want an error wrapping os.ErrNotExist", err)
+		t.Fatalf("Load(missing, testKinds) = %v, want an error wrapping os.ErrNotExist", err)
 	}
 }
 
@@ -63,7 +63,7 @@ func TestAliasExpansionIsBounded(t *testing.T) {
 	for range 10_000 {
 		b.WriteString("  - *m\n")
 	}
-	_, err := Parse([]byte(b.String()), "bomb.yaml")
+	_, err := Parse([]byte(b.String()), "bomb.yaml", testKinds)
 	if err == nil || !strings.Contains(err.Error(), "excessive aliasing") {
 		t.Fatalf("Parse(alias bomb) = %.300v, want an excessive aliasing error", err)
 	}
@@ -83,7 +83,7 @@ func TestBillionLaughsInAField(t *testing.T) {
 		b.WriteString("]\n")
 	}
 	b.WriteString("channels:\n  - id: c\n    type: email\n    email: {host: h, from: a@example.com, to: *l9}\n")
-	_, err := Parse([]byte(b.String()), "bomb.yaml")
+	_, err := Parse([]byte(b.String()), "bomb.yaml", testKinds)
 	if err == nil {
 		t.Fatal("Parse(billion laughs) succeeded")
 	}
@@ -97,7 +97,7 @@ func TestDeepNesting(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			const depth = 200_000
 			data := "monitors: " + strings.Repeat(tc.open, depth) + strings.Repeat(tc.close, depth) + "\n"
-			if _, err := Parse([]byte(data), "deep.yaml"); err == nil {
+			if _, err := Parse([]byte(data), "deep.yaml", testKinds); err == nil {
 				t.Fatal("Parse(deeply nested) succeeded")
 			}
 		})
@@ -109,7 +109,7 @@ func TestDeepNesting(t *testing.T) {
 			b.WriteString(strings.Repeat(" ", i+1))
 			b.WriteString("a:\n")
 		}
-		if _, err := Parse([]byte(b.String()), "deep.yaml"); err == nil {
+		if _, err := Parse([]byte(b.String()), "deep.yaml", testKinds); err == nil {
 			t.Fatal("Parse(deeply nested) succeeded")
 		}
 	})
@@ -117,7 +117,7 @@ func TestDeepNesting(t *testing.T) {
 
 func TestNonMappingDocuments(t *testing.T) {
 	for _, data := range []string{"", "   \n\t\n", "# only a comment\n", "~\n", "null\n", "---\n", "- a\n- b\n", "42\n", "\"text\"\n", "!!binary aGVsbG8=\n"} {
-		cfg, err := Parse([]byte(data), "x.yaml")
+		cfg, err := Parse([]byte(data), "x.yaml", testKinds)
 		if err == nil {
 			t.Errorf("Parse(%q) = %+v, want an error", data, cfg)
 			continue
@@ -147,7 +147,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add(Starter())
 	f.Fuzz(func(t *testing.T, data []byte) {
-		cfg, err := Parse(data, filepath.Join(t.TempDir(), "fuzz.yaml"))
+		cfg, err := Parse(data, filepath.Join(t.TempDir(), "fuzz.yaml"), testKinds)
 		if err != nil {
 			var es Errors
 			if errors.As(err, &es) && len(es) == 0 {

@@ -1,6 +1,10 @@
 package config
 
-// This file holds the type-specific blocks of a monitor. Each block has a
+import "strings"
+
+// This file holds what the loader knows of the type-specific blocks of a
+// monitor, which the probe kinds declare (internal/probe/kinds lists them):
+// the Block interface and the table of kinds it is handed. Each block has a
 // Validate method returning the problems it finds, keyed by the YAML path
 // below the block (for example "expect.body_regex"), so the loader can point
 // at the right line.
@@ -20,179 +24,98 @@ type TLSClient struct {
 	ServerName         string `yaml:"server_name"`
 }
 
-// HTTPCheck is the `http:` block of a monitor.
-type HTTPCheck struct {
-	URL     string            `yaml:"url"`
-	Method  string            `yaml:"method"` // default GET
-	Headers map[string]string `yaml:"headers"`
-	Body    string            `yaml:"body"`
-	// FollowRedirects defaults to true.
-	FollowRedirects *bool     `yaml:"follow_redirects"`
-	TLS             TLSClient `yaml:"tls"`
-	// FreshConnection opens a new connection on every run so the connect
-	// and TLS timings are measured each time. Default false (keep-alive).
-	FreshConnection bool       `yaml:"fresh_connection"`
-	Expect          HTTPExpect `yaml:"expect"`
+// Block is the type-specific block of a monitor (`http:`, `dns:`, …) as its
+// probe kind declares it. The loader decodes it strictly from the key named
+// after the type, expands ${NAME} in its strings, then calls Defaults and,
+// when it is the block of the monitor's type, Validate. A kind whose block
+// names files implements FileBlock too.
+type Block interface {
+	// Defaults fills in what the block leaves out. m is the monitor that
+	// holds it, its common defaults applied; written reports whether a key
+	// is in the file, as a YAML path below the monitor ("dns.type",
+	// "timeout"), so that a zero written out stays for Validate to report.
+	Defaults(m *Monitor, written func(key string) bool)
+	// Validate reports the problems of the block, keyed by the YAML path
+	// below the block. m is the monitor that holds it; it is nil when a
+	// prober is built in code from the block alone.
+	Validate(m *Monitor) []FieldError
 }
 
-// HTTPExpect lists what a healthy response looks like. Every set field must hold.
-type HTTPExpect struct {
-	// Status codes accepted; default 200-399 when empty. Entries may be
-	// single codes (200) or ranges ("200-299").
-	Status       []string     `yaml:"status"`
-	BodyContains string       `yaml:"body_contains"`
-	BodyRegex    string       `yaml:"body_regex"`
-	JSON         []JSONExpect `yaml:"json"`
-	// Headers that must be present; a non-empty value must match exactly
-	// (case-insensitive name).
-	Headers map[string]string `yaml:"headers"`
-	// MaxResponseTime above which the result is a warning (critical if it
-	// exceeds the timeout anyway).
-	MaxResponseTime Duration `yaml:"max_response_time"`
-	// CertMinDays: fewer days than this until the certificate expires is
-	// critical; CertWarnDays is a warning.
-	CertMinDays  int `yaml:"cert_min_days"`
-	CertWarnDays int `yaml:"cert_warn_days"`
+// FileBlock is a Block that names files: secrets read from *_file keys and
+// paths relative to the configuration file's folder.
+type FileBlock interface {
+	Block
+	// Files reads the block's secrets and anchors its paths with f. It
+	// runs before Defaults.
+	Files(f *Files)
 }
 
-// JSONExpect checks one value in a JSON body.
-type JSONExpect struct {
-	// Path is a JSON path such as "$.status" or "$.items[0].name".
-	Path string `yaml:"path"`
-	// Equals compares the value's text form ("ok", "3", "true").
-	Equals *string `yaml:"equals"`
-	// Exists requires the path to be present (default when Equals is unset).
-	Exists *bool `yaml:"exists"`
+// Files reads the secrets of one block and anchors its paths at the
+// configuration file's folder.
+type Files struct {
+	l    *loader
+	path string // the block's YAML path
 }
 
-// TCPCheck is the `tcp:` block: connect, optionally send and expect lines.
-type TCPCheck struct {
-	Address string `yaml:"address"` // host:port
-	Send    string `yaml:"send"`
-	// Expect is a substring that must appear in what the server sends
-	// (read until found, the timeout, or 64 KiB).
-	Expect    string    `yaml:"expect"`
-	TLS       bool      `yaml:"tls"` // wrap in TLS before send/expect
-	TLSConfig TLSClient `yaml:"tls_config"`
-}
-
-// TLSCheck is the `tls:` block: handshake and certificate checks for any
-// TCP service, optionally after STARTTLS.
-type TLSCheck struct {
-	Address string `yaml:"address"` // host:port
-	// StartTLS is "", "smtp", "imap" or "pop3".
-	StartTLS string    `yaml:"starttls"`
-	Client   TLSClient `yaml:"client"`
-	// CertMinDays / CertWarnDays as in HTTPExpect. Default min 7, warn 21.
-	CertMinDays  int `yaml:"cert_min_days"`
-	CertWarnDays int `yaml:"cert_warn_days"`
-}
-
-// DNSCheck is the `dns:` block.
-type DNSCheck struct {
-	Name   string `yaml:"name"`   // the name to query
-	Type   string `yaml:"type"`   // A, AAAA, CNAME, MX, TXT, NS, SOA, SRV, PTR, CAA; default A
-	Server string `yaml:"server"` // host[:port]; default the system resolver (/etc/resolv.conf)
-	// Protocol is "udp" (default), "tcp" or "tcp-tls".
-	Protocol string `yaml:"protocol"`
-	// Rcode expected, default NOERROR.
-	Rcode string `yaml:"rcode"`
-	// Expect lists values that must all be in the answer (e.g. IPs, MX
-	// hosts, TXT strings). Empty means any answer is fine.
-	Expect []string `yaml:"expect"`
-}
-
-// monitorBlock is what the loader knows of one monitor type's block: whether
-// a monitor has it, the problems in it and the defaults it fills in. The
-// prober, the per-host key and the page of each type are the probe kind's
-// (internal/probe/kinds); this table is only the configuration side.
-type monitorBlock struct {
-	name     string
-	set      func(m *Monitor) bool
-	validate func(m *Monitor) []FieldError
-	// defaults, when set, fills in what the block leaves out; p is the
-	// monitor's YAML path.
-	defaults func(l *loader, m *Monitor, p string)
-}
-
-// monitorBlocks lists every monitor type's block, one line per type, in the
-// order the messages name them. It is read-only.
-var monitorBlocks = []monitorBlock{
-	{"http", func(m *Monitor) bool { return m.HTTP != nil }, func(m *Monitor) []FieldError { return m.HTTP.Validate() }, httpDefaults},
-	{"tcp", func(m *Monitor) bool { return m.TCP != nil }, func(m *Monitor) []FieldError { return m.TCP.Validate() }, nil},
-	{"tls", func(m *Monitor) bool { return m.TLS != nil }, func(m *Monitor) []FieldError { return m.TLS.Validate() }, tlsDefaults},
-	{"dns", func(m *Monitor) bool { return m.DNS != nil }, func(m *Monitor) []FieldError { return m.DNS.Validate() }, dnsDefaults},
-	{"mailloop", func(m *Monitor) bool { return m.MailLoop != nil }, func(m *Monitor) []FieldError { return m.MailLoop.Validate() }, mailLoopDefaults},
-	{"smtp", func(m *Monitor) bool { return m.SMTP != nil }, func(m *Monitor) []FieldError { return m.SMTP.Validate() }, smtpDefaults},
-	{"imap", func(m *Monitor) bool { return m.IMAP != nil }, func(m *Monitor) []FieldError { return m.IMAP.Validate() }, imapDefaults},
-	{"pop3", func(m *Monitor) bool { return m.POP3 != nil }, func(m *Monitor) []FieldError { return m.POP3.Validate() }, pop3Defaults},
-	{"ssh", func(m *Monitor) bool { return m.SSH != nil }, func(m *Monitor) []FieldError { return m.SSH.Validate() }, nil},
-	{"sftp", func(m *Monitor) bool { return m.SFTP != nil }, func(m *Monitor) []FieldError { return m.SFTP.Validate() }, sftpDefaults},
-	{"icmp", func(m *Monitor) bool { return m.ICMP != nil }, icmpProblems, icmpDefaults},
-	{"command", func(m *Monitor) bool { return m.Command != nil }, func(m *Monitor) []FieldError { return m.Command.Validate() }, nil},
-}
-
-func blockNames() []string {
-	out := make([]string, len(monitorBlocks))
-	for i, b := range monitorBlocks {
-		out[i] = b.name
+// Secret fills *value from the file named by *file when it is set; key is
+// the *_file key's path below the block ("password_file",
+// "smtp.password_file"). Both set, or a file that cannot be read, is a
+// problem at that key.
+func (f *Files) Secret(key string, value, file *string) {
+	parent, k := f.path, key
+	if i := strings.LastIndexByte(key, '.'); i >= 0 {
+		parent, k = f.path+"."+key[:i], key[i+1:]
 	}
-	return out
+	f.l.readSecret(parent, k, value, file)
 }
 
-// blocks lists the type-specific blocks set on m, by type name.
-func (m *Monitor) blocks() []string {
-	var out []string
-	for _, b := range monitorBlocks {
-		if b.set(m) {
-			out = append(out, b.name)
+// Path anchors a relative path at the configuration file's folder.
+func (f *Files) Path(p string) string { return f.l.resolve(p) }
+
+// Dir is the configuration file's folder.
+func (f *Files) Dir() string { return f.l.dir }
+
+// TLS anchors the files a TLS client block names.
+func (f *Files) TLS(t *TLSClient) {
+	t.CAFile = f.Path(t.CAFile)
+	t.CertFile = f.Path(t.CertFile)
+	t.KeyFile = f.Path(t.KeyFile)
+}
+
+// Kinds is the table of monitor types the loader knows. The caller passes
+// it to Load and Parse: app, `tocsin validate` and `tocsin check` build it
+// from internal/probe/kinds, which config does not import.
+type Kinds interface {
+	// Names lists every monitor type in the order messages name them.
+	Names() []string
+	// NewBlock returns a new empty block of the type named name, a pointer
+	// to a struct whose yaml tags are the block's keys. ok is false for an
+	// unknown type.
+	NewBlock(name string) (b Block, ok bool)
+}
+
+// typeBlock is one type-specific block set on a monitor.
+type typeBlock struct {
+	name  string
+	block Block
+}
+
+// blocks lists the type-specific blocks the file sets on m, in the order
+// of the kinds table.
+func (l *loader) blocks(m *Monitor) []typeBlock {
+	var out []typeBlock
+	for _, name := range l.kinds.Names() {
+		if b := l.blockSet[m][name]; b != nil {
+			out = append(out, typeBlock{name: name, block: b})
 		}
 	}
 	return out
 }
 
-// httpDefaults fills in the defaults of an http block.
-func httpDefaults(_ *loader, m *Monitor, _ string) {
-	h := m.HTTP
-	if h.Method == "" {
-		h.Method = "GET"
+func blockNames(bs []typeBlock) []string {
+	out := make([]string, len(bs))
+	for i, b := range bs {
+		out[i] = b.name
 	}
-	if h.FollowRedirects == nil {
-		follow := true
-		h.FollowRedirects = &follow
-	}
-}
-
-// tlsDefaults fills in the defaults of a tls block.
-func tlsDefaults(l *loader, m *Monitor, p string) {
-	// A default never contradicts the other value when only one is
-	// written: cert_min_days: 30 alone warns from day 30.
-	t := m.TLS
-	l.certDefaults(&t.CertMinDays, &t.CertWarnDays, p+".tls")
-}
-
-// dnsDefaults fills in the defaults of a dns block.
-func dnsDefaults(_ *loader, m *Monitor, _ string) {
-	d := m.DNS
-	if d.Type == "" {
-		d.Type = "A"
-	}
-	if d.Protocol == "" {
-		d.Protocol = "udp"
-	}
-	if d.Rcode == "" {
-		d.Rcode = "NOERROR"
-	}
-}
-
-// TypeName is m's type: Type, or when that is empty the name of its only
-// block, as the loader would fill it in. It is "" when neither says.
-func (m *Monitor) TypeName() string {
-	if m.Type != "" {
-		return m.Type
-	}
-	if b := m.blocks(); len(b) == 1 {
-		return b[0]
-	}
-	return ""
+	return out
 }

@@ -10,7 +10,7 @@ import (
 // TestHostKindErrorsHideSecrets checks that no password or passphrase
 // written in a bad file reaches an error message.
 func TestHostKindErrorsHideSecrets(t *testing.T) {
-	_, err := Load(filepath.Join("testdata", "bad", "remote_kinds.yaml"))
+	_, err := Load(filepath.Join("testdata", "bad", "remote_kinds.yaml"), testKinds)
 	if err == nil {
 		t.Fatal("the bad file loaded")
 	}
@@ -23,58 +23,5 @@ func TestHostKindErrorsHideSecrets(t *testing.T) {
 		if strings.Contains(err.Error(), secret) {
 			t.Errorf("an error quotes the secret %q:\n%v", secret, err)
 		}
-	}
-}
-
-// TestSSHSecretsFromEnvAndFiles reads a password from ${ENV} and a key
-// with its passphrase from files.
-func TestSSHSecretsFromEnvAndFiles(t *testing.T) {
-	t.Setenv("TOCSIN_TEST_SSH_PASSWORD", "from-env")
-	dir := t.TempDir()
-	key, err := os.ReadFile(filepath.Join("testdata", "bad", "encrypted-key.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "key"), key, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "pass"), []byte("correct horse\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(dir, "tocsin.yaml")
-	yaml := `monitors:
-  - id: a
-    ssh: {address: h, user: u, password: "${TOCSIN_TEST_SSH_PASSWORD}"}
-  - id: b
-    sftp: {address: h, user: u, private_key_file: key, passphrase_file: pass, path: /x}
-`
-	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := Load(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := cfg.Monitors[0].SSH.Password; got != "from-env" {
-		t.Errorf("password = %q, want it from the environment", got)
-	}
-	s := cfg.Monitors[1].SFTP
-	if s.Passphrase != "correct horse" || !strings.HasPrefix(s.PrivateKey, "-----BEGIN OPENSSH PRIVATE KEY-----") {
-		t.Errorf("key or passphrase not read from their files: passphrase %q", s.Passphrase)
-	}
-	if s.MinCount != 1 || cfg.Monitors[1].Type != "sftp" {
-		t.Errorf("defaults: min_count %d, type %q", s.MinCount, cfg.Monitors[1].Type)
-	}
-}
-
-func TestCheckCreatableByAPI(t *testing.T) {
-	if err := CheckCreatableByAPI(&Monitor{ID: "x", Type: "command", Command: &CommandCheck{Path: "/bin/true"}}); err == nil {
-		t.Error("a command monitor was accepted from the API")
-	}
-	if err := CheckCreatableByAPI(&Monitor{ID: "x", Type: "http", Command: &CommandCheck{Path: "/bin/true"}}); err == nil {
-		t.Error("a command block under another type was accepted from the API")
-	}
-	if err := CheckCreatableByAPI(&Monitor{ID: "x", Type: "ssh", SSH: &SSHCheck{}}); err != nil {
-		t.Errorf("an ssh monitor was refused: %v", err)
 	}
 }

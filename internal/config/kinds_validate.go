@@ -5,186 +5,26 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net"
-	"net/url"
 	"os"
-	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/miekg/dns"
-
-	"github.com/tocsin/tocsin/internal/redact"
-	"github.com/tocsin/tocsin/internal/spec"
 )
 
-// The Validate methods below check one monitor block on its own. They do
-// not fill in defaults (the prober does that when it is built), but they do
-// read the files a block names (CA bundles, client certificates), so that a
+// This file holds what the probe kinds' blocks share: the TLS client keys
+// and their checks, host:port addresses, certificate days and their
+// defaults, and joining a block's problems into one error. The checks read
+// the files a block names (CA bundles, client certificates), so that a
 // missing or broken file is reported at load time with its path.
 
-// httpCheckMethods are the request methods an HTTP check may use.
-var httpCheckMethods = map[string]bool{
-	"GET": true, "HEAD": true, "POST": true, "PUT": true,
-	"PATCH": true, "DELETE": true, "OPTIONS": true,
-}
-
-// maxExpectBytes bounds substrings a probe must find, so the bounded reads
+// MaxExpectBytes bounds substrings a probe must find, so the bounded reads
 // can always hold them.
-const maxExpectBytes = 4096
+const MaxExpectBytes = 4096
 
-// Validate reports problems in the http block.
-func (c *HTTPCheck) Validate() []FieldError {
-	var errs []FieldError
-	add := func(field, format string, args ...any) {
-		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
-	}
-	// Messages show the URL without its credentials (redact).
-	switch u, err := url.Parse(c.URL); {
-	case c.URL == "":
-		add("url", "url is required")
-	case err != nil:
-		add("url", "invalid URL: %s", urlParseCause(c.URL, err))
-	case u.Scheme == "":
-		add("url", "URL %q has no scheme, expected http:// or https://", redact.Target(c.URL))
-	case u.Scheme != "http" && u.Scheme != "https":
-		add("url", "URL scheme %q is not supported, expected http or https", u.Scheme)
-	case u.Host == "" || u.Hostname() == "":
-		add("url", "URL %q has no host", redact.Target(c.URL))
-	case u.Port() != "" && !isPortNumber(u.Port()):
-		add("url", "URL %q has an invalid port %q", redact.Target(c.URL), u.Port())
-	}
-	if c.Method != "" && !httpCheckMethods[c.Method] {
-		add("method", "unsupported method %q, expected one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS (upper case)", c.Method)
-	}
-	for _, name := range sortedHeaderNames(c.Headers) {
-		if !isHTTPToken(name) {
-			add("headers."+name, "invalid header name %q", name)
-		}
-		if strings.ContainsAny(c.Headers[name], "\r\n\x00") {
-			add("headers."+name, "header value must not contain line breaks or NUL")
-		}
-	}
-	errs = append(errs, tlsClientProblems("tls.", &c.TLS)...)
-
-	e := &c.Expect
-	for i, s := range e.Status {
-		if _, err := spec.ParseStatusSet(s); err != nil {
-			add(fmt.Sprintf("expect.status[%d]", i), "%v", err)
-		}
-	}
-	if len(e.BodyContains) > maxExpectBytes {
-		add("expect.body_contains", "longer than %d bytes", maxExpectBytes)
-	}
-	if e.BodyRegex != "" {
-		if _, err := regexp.Compile(e.BodyRegex); err != nil {
-			add("expect.body_regex", "invalid regular expression: %v", err)
-		}
-	}
-	for i, j := range e.JSON {
-		field := fmt.Sprintf("expect.json[%d]", i)
-		if j.Path == "" {
-			add(field+".path", "path is required")
-		} else if _, err := spec.CompileJSONPath(j.Path); err != nil {
-			add(field+".path", "invalid JSON path: %v", err)
-		}
-		if j.Equals != nil && j.Exists != nil && !*j.Exists {
-			add(field, "equals and exists: false contradict each other")
-		}
-	}
-	for _, name := range sortedHeaderNames(e.Headers) {
-		if !isHTTPToken(name) {
-			add("expect.headers."+name, "invalid header name %q", name)
-		}
-	}
-	if e.MaxResponseTime < 0 {
-		add("expect.max_response_time", "must not be negative")
-	}
-	errs = append(errs, certDaysProblems("expect.", e.CertMinDays, e.CertWarnDays)...)
-	return errs
-}
-
-// Validate reports problems in the tcp block.
-func (c *TCPCheck) Validate() []FieldError {
-	var errs []FieldError
-	if msg := blockAddressProblem(c.Address); msg != "" {
-		errs = append(errs, FieldError{Field: "address", Message: msg})
-	}
-	if len(c.Expect) > maxExpectBytes {
-		errs = append(errs, FieldError{Field: "expect", Message: fmt.Sprintf("longer than %d bytes", maxExpectBytes)})
-	}
-	if !c.TLS && c.TLSConfig != (TLSClient{}) {
-		errs = append(errs, FieldError{Field: "tls_config", Message: "tls_config has no effect unless tls is true"})
-	}
-	errs = append(errs, tlsClientProblems("tls_config.", &c.TLSConfig)...)
-	return errs
-}
-
-// StartTLS protocols accepted by the tls block.
-var startTLSNames = map[string]bool{"": true, "smtp": true, "imap": true, "pop3": true}
-
-// Validate reports problems in the tls block.
-func (c *TLSCheck) Validate() []FieldError {
-	var errs []FieldError
-	if msg := blockAddressProblem(c.Address); msg != "" {
-		errs = append(errs, FieldError{Field: "address", Message: msg})
-	}
-	if !startTLSNames[strings.ToLower(c.StartTLS)] {
-		errs = append(errs, FieldError{Field: "starttls", Message: fmt.Sprintf("unknown starttls protocol %q, expected smtp, imap or pop3", c.StartTLS)})
-	}
-	errs = append(errs, tlsClientProblems("client.", &c.Client)...)
-	errs = append(errs, certDaysProblems("", c.CertMinDays, c.CertWarnDays)...)
-	return errs
-}
-
-// dnsTransports are the transports a dns check may use.
-var dnsTransports = map[string]bool{"": true, "udp": true, "tcp": true, "tcp-tls": true}
-
-// Validate reports problems in the dns block.
-func (c *DNSCheck) Validate() []FieldError {
-	var errs []FieldError
-	add := func(field, format string, args ...any) {
-		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
-	}
-	switch {
-	case c.Name == "":
-		add("name", "name is required")
-	case strings.EqualFold(c.Type, "PTR") && net.ParseIP(c.Name) != nil:
-		// An address is turned into its reverse name by the prober.
-	default:
-		if _, ok := dns.IsDomainName(c.Name); !ok {
-			add("name", "%q is not a valid domain name", c.Name)
-		}
-	}
-	if c.Type != "" {
-		if _, ok := dns.StringToType[strings.ToUpper(c.Type)]; !ok {
-			add("type", "unknown record type %q", c.Type)
-		}
-	}
-	if c.Server != "" {
-		if msg := dnsServerProblem(c.Server); msg != "" {
-			add("server", "%s", msg)
-		}
-	}
-	if !dnsTransports[strings.ToLower(c.Protocol)] {
-		add("protocol", "unknown protocol %q, expected udp, tcp or tcp-tls", c.Protocol)
-	}
-	if c.Rcode != "" {
-		if _, ok := dns.StringToRcode[strings.ToUpper(c.Rcode)]; !ok {
-			add("rcode", "unknown rcode %q, expected e.g. NOERROR, NXDOMAIN, SERVFAIL, REFUSED", c.Rcode)
-		}
-	}
-	for i, v := range c.Expect {
-		if strings.TrimSpace(v) == "" {
-			add(fmt.Sprintf("expect[%d]", i), "expected value is empty")
-		}
-	}
-	return errs
-}
-
-// tlsClientProblems checks a TLS client block and the files it names. The
+// TLSClientProblems checks a TLS client block and the files it names. The
 // prefix is the block's YAML path with a trailing dot.
-func tlsClientProblems(prefix string, c *TLSClient) []FieldError {
+func TLSClientProblems(prefix string, c *TLSClient) []FieldError {
 	var errs []FieldError
 	if c.CAFile != "" {
 		if pem, err := os.ReadFile(c.CAFile); err != nil {
@@ -211,7 +51,9 @@ func tlsClientProblems(prefix string, c *TLSClient) []FieldError {
 	return errs
 }
 
-func certDaysProblems(prefix string, minDays, warnDays int) []FieldError {
+// CertDaysProblems checks the cert_min_days and cert_warn_days keys of a
+// block; prefix is their YAML path below the block with a trailing dot.
+func CertDaysProblems(prefix string, minDays, warnDays int) []FieldError {
 	var errs []FieldError
 	if minDays < 0 {
 		errs = append(errs, FieldError{Field: prefix + "cert_min_days", Message: "must not be negative"})
@@ -225,8 +67,8 @@ func certDaysProblems(prefix string, minDays, warnDays int) []FieldError {
 	return errs
 }
 
-// blockAddressProblem checks a host:port address and returns "" when it is fine.
-func blockAddressProblem(addr string) string {
+// AddressProblem checks a host:port address and returns "" when it is fine.
+func AddressProblem(addr string) string {
 	if addr == "" {
 		return "address is required (host:port)"
 	}
@@ -237,68 +79,16 @@ func blockAddressProblem(addr string) string {
 	if host == "" {
 		return fmt.Sprintf("address %q has no host", addr)
 	}
-	if !isPortNumber(port) {
+	if !IsPortNumber(port) {
 		return fmt.Sprintf("address %q has an invalid port %q", addr, port)
 	}
 	return ""
 }
 
-// dnsServerProblem checks a DNS server, host or host:port.
-func dnsServerProblem(s string) string {
-	if _, _, err := net.SplitHostPort(s); err == nil {
-		return blockAddressProblem(s)
-	}
-	if strings.Contains(s, ":") && net.ParseIP(s) == nil {
-		return fmt.Sprintf("server %q must be host or host:port", s)
-	}
-	if strings.ContainsAny(s, " /") {
-		return fmt.Sprintf("server %q must be host or host:port", s)
-	}
-	return ""
-}
-
-func isPortNumber(p string) bool {
+// IsPortNumber reports whether p is a port from 1 to 65535.
+func IsPortNumber(p string) bool {
 	n, err := strconv.Atoi(p)
 	return err == nil && n > 0 && n <= 65535
-}
-
-// isHTTPToken reports whether s is an HTTP token (RFC 9110).
-func isHTTPToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// urlParseCause says why raw did not parse, without the URL itself. Part
-// of a password may be what broke the URL (a '/' or '#' in it): then the
-// cause, which quotes that part, is not shown either.
-func urlParseCause(raw string, err error) string {
-	if ue, ok := err.(*url.Error); ok {
-		err = ue.Err
-	}
-	if strings.Contains(raw, "@") {
-		return "the URL holds user info, so why it does not parse is not shown; a '/', '?', '#' or '@' in a password must be percent-encoded (%2F, %3F, %23, %40)"
-	}
-	return redact.Target(err.Error())
-}
-
-func sortedHeaderNames(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // holdsPEMCerts reports whether pem holds at least one certificate.
@@ -323,4 +113,19 @@ func JoinFieldErrors(kind string, errs []FieldError) error {
 		}
 	}
 	return fmt.Errorf("%s check: %s", kind, strings.Join(parts, "; "))
+}
+
+// CertDefaults fills in cert_min_days and cert_warn_days as for the tls
+// block; written reports whether a key below the block is in the file.
+func CertDefaults(minDays, warnDays *int, written func(key string) bool) {
+	minSet := *minDays != 0 || written("cert_min_days")
+	warnSet := *warnDays != 0 || written("cert_warn_days")
+	switch {
+	case !minSet && !warnSet:
+		*minDays, *warnDays = DefaultTLSCertMinDays, DefaultTLSCertWarnDays
+	case !warnSet:
+		*warnDays = max(DefaultTLSCertWarnDays, *minDays)
+	case !minSet:
+		*minDays = max(min(DefaultTLSCertMinDays, *warnDays), 0)
+	}
 }

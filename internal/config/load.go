@@ -25,8 +25,9 @@ const MaxFileSize = 4 << 20
 // problem it returns Errors listing all of them with their lines; a file it
 // cannot open is reported as a plain wrapped error. Relative paths in the
 // file (secret files, the SQLite database) are resolved against the
-// file's folder.
-func Load(path string) (*Config, error) {
+// file's folder. kinds is the table of monitor types whose blocks it
+// decodes (internal/probe/kinds); with nil it knows no type.
+func Load(path string, kinds Kinds) (*Config, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading the configuration: %w", err)
@@ -46,15 +47,16 @@ func Load(path string) (*Config, error) {
 	if abs, err := filepath.Abs(dir); err == nil {
 		dir = abs
 	}
-	l := newLoader(path, dir)
+	l := newLoader(path, dir, kinds)
 	return l.parse(data)
 }
 
 // Parse checks and completes a configuration held in memory. filename is
 // used in error messages and its folder anchors relative paths. ${NAME}
-// references are read from the process environment.
-func Parse(data []byte, filename string) (*Config, error) {
-	return newLoader(filename, filepath.Dir(filename)).parse(data)
+// references are read from the process environment. kinds is the table of
+// monitor types, as for Load.
+func Parse(data []byte, filename string, kinds Kinds) (*Config, error) {
+	return newLoader(filename, filepath.Dir(filename), kinds).parse(data)
 }
 
 func tooLarge(file string, size int64) Error {
@@ -70,6 +72,7 @@ func tooLarge(file string, size int64) Error {
 type loader struct {
 	file      string
 	dir       string
+	kinds     Kinds
 	lookupEnv func(string) (string, bool)
 	readFile  func(string) ([]byte, error)
 
@@ -82,10 +85,16 @@ type loader struct {
 	// checked is how many problems were found before validation started;
 	// only the ones after it can be shadowed by an earlier problem.
 	checked int
+	// blockSet holds the blocks the kinds declare that each monitor sets,
+	// by type; only the one of its type is kept, in Monitor.Block.
+	blockSet map[*Monitor]map[string]Block
 }
 
-func newLoader(file, dir string) *loader {
-	return &loader{file: file, dir: dir, lookupEnv: os.LookupEnv, readFile: readLimited}
+func newLoader(file, dir string, kinds Kinds) *loader {
+	if kinds == nil {
+		kinds = noKinds{}
+	}
+	return &loader{file: file, dir: dir, kinds: kinds, lookupEnv: os.LookupEnv, readFile: readLimited}
 }
 
 // errAt records a problem at a YAML path; the position is filled in later.
@@ -181,6 +190,9 @@ func (l *loader) parse(data []byte) (*Config, error) {
 		}
 	}
 
+	if !l.decodeBlocks(cfg, data) {
+		return nil, l.fail()
+	}
 	l.expandStrings(reflect.ValueOf(cfg), "")
 	l.readSecrets(cfg)
 	l.checked = len(l.errs)
@@ -221,9 +233,6 @@ func (l *loader) dropShadowed() {
 func (l *loader) readSecrets(cfg *Config) {
 	l.readSecret("server", "metrics_token_file", &cfg.Server.MetricsToken, &cfg.Server.MetricsTokenFile)
 	l.readSecret("storage", "dsn_file", &cfg.Storage.DSN, &cfg.Storage.DSNFile)
-	for i := range cfg.Monitors {
-		l.hostSecrets(&cfg.Monitors[i], "monitors["+strconv.Itoa(i)+"]")
-	}
 	l.readSecret("server.pings", "key_file", &cfg.Server.Pings.Key, &cfg.Server.Pings.KeyFile)
 	for i := range cfg.Channels {
 		ch := &cfg.Channels[i]
@@ -235,7 +244,14 @@ func (l *loader) readSecrets(cfg *Config) {
 			l.readSecret(p+".email", "password_file", &ch.Email.Password, &ch.Email.PasswordFile)
 		}
 	}
-	l.readMailSecrets(cfg)
+	for i := range cfg.Monitors {
+		m := &cfg.Monitors[i]
+		for _, b := range l.blocks(m) {
+			if fb, ok := b.block.(FileBlock); ok {
+				fb.Files(&Files{l: l, path: "monitors[" + strconv.Itoa(i) + "]." + b.name})
+			}
+		}
+	}
 }
 
 // resolvePaths anchors relative file paths at the config file's folder, so
@@ -243,25 +259,6 @@ func (l *loader) readSecrets(cfg *Config) {
 func (l *loader) resolvePaths(cfg *Config) {
 	if cfg.Storage.Driver == "sqlite" {
 		cfg.Storage.DSN = l.resolveSQLite(cfg.Storage.DSN)
-	}
-	tlsFiles := func(t *TLSClient) {
-		t.CAFile = l.resolve(t.CAFile)
-		t.CertFile = l.resolve(t.CertFile)
-		t.KeyFile = l.resolve(t.KeyFile)
-	}
-	for i := range cfg.Monitors {
-		m := &cfg.Monitors[i]
-		if m.HTTP != nil {
-			tlsFiles(&m.HTTP.TLS)
-		}
-		if m.TCP != nil {
-			tlsFiles(&m.TCP.TLSConfig)
-		}
-		if m.TLS != nil {
-			tlsFiles(&m.TLS.Client)
-		}
-		l.resolveMailPaths(m)
-		l.hostPaths(m)
 	}
 }
 
@@ -364,7 +361,7 @@ func (l *loader) typeError(msg string) {
 	case reUnknownField.MatchString(text):
 		f := reUnknownField.FindStringSubmatch(text)
 		e.Message = fmt.Sprintf("unknown key %q", f[1])
-		if s := suggestKey(f[1], f[2]); s != "" {
+		if s := l.suggestKey(f[1], f[2]); s != "" {
 			e.Message += fmt.Sprintf(" (did you mean %q?)", s)
 		}
 		if en := l.ix.keyAt(line, f[1]); en != nil {
@@ -395,7 +392,7 @@ func (l *loader) typeError(msg string) {
 		if en != nil {
 			found = describeNode(en.value)
 		}
-		e.Message = fmt.Sprintf("expected %s, found %s", describeGoType(f[3]), found)
+		e.Message = fmt.Sprintf("expected %s, found %s", l.describeGoType(f[3]), found)
 		bad(en)
 	default:
 		// Our own unmarshalers (Duration) give a column too.
@@ -443,9 +440,12 @@ func truncate(s string, n int) string {
 }
 
 // describeGoType names the shape a Go type expects, in YAML terms.
-func describeGoType(t string) string {
+func (l *loader) describeGoType(t string) string {
 	t = strings.TrimLeft(t, "*")
+	_, block := configTypes(l.kinds)[t]
 	switch {
+	case block:
+		return "a mapping"
 	case strings.HasPrefix(t, "[]"):
 		return "a list"
 	case strings.HasPrefix(t, "map["):
@@ -465,18 +465,28 @@ func describeGoType(t string) string {
 }
 
 // suggestKey returns the valid key of the named config type closest to
-// key, when one is close enough to be a likely typo.
-func suggestKey(key, typeName string) string {
-	t, ok := configTypes()[typeName]
+// key, when one is close enough to be a likely typo. A monitor's keys
+// include the names of its types' blocks.
+func (l *loader) suggestKey(key, typeName string) string {
+	t, ok := configTypes(l.kinds)[typeName]
 	if !ok {
 		return ""
 	}
-	best, bestDist := "", 3
+	var names []string
 	for i := range t.NumField() {
-		name := yamlName(t.Field(i))
-		if name == "" {
-			continue
+		if name := yamlName(t.Field(i)); name != "" {
+			names = append(names, name)
 		}
+	}
+	if t == reflect.TypeFor[Monitor]() {
+		for _, name := range l.kinds.Names() {
+			if !slices.Contains(names, name) {
+				names = append(names, name)
+			}
+		}
+	}
+	best, bestDist := "", 3
+	for _, name := range names {
 		if d := editDistance(strings.ToLower(key), name); d < bestDist {
 			best, bestDist = name, d
 		}
@@ -485,8 +495,9 @@ func suggestKey(key, typeName string) string {
 }
 
 // configTypes maps the names yaml.v3 uses for the config structs
-// ("config.Server") to their types.
-func configTypes() map[string]reflect.Type {
+// ("config.Server", "dnsx.Check") to their types: the ones reachable from
+// Config and from the blocks the kinds declare.
+func configTypes(kinds Kinds) map[string]reflect.Type {
 	out := make(map[string]reflect.Type)
 	var walk func(t reflect.Type)
 	walk = func(t reflect.Type) {
@@ -501,10 +512,18 @@ func configTypes() map[string]reflect.Type {
 		}
 		out[t.String()] = t
 		for i := range t.NumField() {
-			walk(t.Field(i).Type)
+			if t.Field(i).IsExported() {
+				walk(t.Field(i).Type)
+			}
 		}
 	}
 	walk(reflect.TypeFor[Config]())
+	for _, name := range kinds.Names() {
+		if b, ok := kinds.NewBlock(name); ok {
+			walk(reflect.TypeOf(b))
+		}
+	}
+	delete(out, reflect.TypeFor[yaml.Node]().String())
 	return out
 }
 

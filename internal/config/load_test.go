@@ -40,7 +40,7 @@ func TestBad(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cfg, err := Parse(data, filepath.ToSlash(file))
+			cfg, err := Parse(data, filepath.ToSlash(file), testKinds)
 			if err == nil {
 				t.Fatalf("Parse accepted a bad config: %+v", cfg)
 			}
@@ -79,8 +79,8 @@ func TestGood(t *testing.T) {
 	}
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			if _, err := Load(file); err != nil {
-				t.Fatalf("Load(%s):\n%v", file, err)
+			if _, err := Load(file, testKinds); err != nil {
+				t.Fatalf("Load(%s, testKinds):\n%v", file, err)
 			}
 		})
 	}
@@ -101,15 +101,15 @@ func TestExamples(t *testing.T) {
 	}
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			if _, err := Load(file); err != nil {
-				t.Fatalf("Load(%s):\n%v", file, err)
+			if _, err := Load(file, testKinds); err != nil {
+				t.Fatalf("Load(%s, testKinds):\n%v", file, err)
 			}
 		})
 	}
 }
 
 func TestStarterIsValid(t *testing.T) {
-	cfg, err := Parse(Starter(), "tocsin.yaml")
+	cfg, err := Parse(Starter(), "tocsin.yaml", testKinds)
 	if err != nil {
 		t.Fatalf("the starter config does not load:\n%v", err)
 	}
@@ -117,7 +117,7 @@ func TestStarterIsValid(t *testing.T) {
 	for _, m := range cfg.Monitors {
 		kinds[m.Type] = true
 	}
-	for _, k := range MonitorTypes {
+	for _, k := range testKinds.Names() {
 		if !kinds[k] {
 			t.Errorf("the starter config has no %s monitor", k)
 		}
@@ -161,7 +161,7 @@ func TestStarterChannelExamples(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "run", "secrets", "tocsin-webhook"), []byte("s3cret\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := Parse([]byte(text), filepath.Join(dir, "tocsin.yaml"))
+	cfg, err := Parse([]byte(text), filepath.Join(dir, "tocsin.yaml"), testKinds)
 	if err != nil {
 		t.Fatalf("the starter's channel examples do not load:\n%v\n\n%s", err, text)
 	}

@@ -29,7 +29,7 @@ monitors:
 `
 
 func TestLookups(t *testing.T) {
-	cfg, err := Parse([]byte(lookupConfig), "x.yaml")
+	cfg, err := Parse([]byte(lookupConfig), "x.yaml", testKinds)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestFingerprint(t *testing.T) {
 		ID: "web", Name: "Web", Service: "shop", Type: "http",
 		Interval: Duration(time.Minute), Timeout: Duration(10 * time.Second),
 		FailureThreshold: 1, SuccessThreshold: 1, Channels: []string{"hook"},
-		HTTP: &HTTPCheck{URL: "http://127.0.0.1/", Method: "GET", Headers: map[string]string{"A": "1", "B": "2", "C": "3"}},
+		Block: &webBlock{URL: "http://127.0.0.1/", Method: "GET", Headers: map[string]string{"A": "1", "B": "2", "C": "3"}},
 	}
 	fp := base.Fingerprint()
 	if len(fp) != 32 {
@@ -87,7 +87,7 @@ func TestFingerprint(t *testing.T) {
 	for range 20 {
 		// Map order must not change the hash.
 		same := base
-		same.HTTP = &HTTPCheck{URL: "http://127.0.0.1/", Method: "GET", Headers: map[string]string{"C": "3", "B": "2", "A": "1"}}
+		same.Block = &webBlock{URL: "http://127.0.0.1/", Method: "GET", Headers: map[string]string{"C": "3", "B": "2", "A": "1"}}
 		if got := same.Fingerprint(); got != fp {
 			t.Fatalf("equal monitors hash differently: %s vs %s", got, fp)
 		}
@@ -104,16 +104,16 @@ func TestFingerprint(t *testing.T) {
 		"timeout":           func(m *Monitor) { m.Timeout = Duration(5 * time.Second) },
 		"failure_threshold": func(m *Monitor) { m.FailureThreshold = 3 },
 		"success_threshold": func(m *Monitor) { m.SuccessThreshold = 2 },
-		"url":               func(m *Monitor) { m.HTTP.URL = "http://127.0.0.1/x" },
-		"header":            func(m *Monitor) { m.HTTP.Headers["A"] = "9" },
-		"expect":            func(m *Monitor) { m.HTTP.Expect.BodyContains = "ok" },
-		"tcp block":         func(m *Monitor) { m.TCP = &TCPCheck{Address: "127.0.0.1:1"} },
+		"url":               func(m *Monitor) { m.Block.(*webBlock).URL = "http://127.0.0.1/x" },
+		"header":            func(m *Monitor) { m.Block.(*webBlock).Headers["A"] = "9" },
+		"expect":            func(m *Monitor) { m.Block.(*webBlock).Expect.BodyContains = "ok" },
+		"tcp block":         func(m *Monitor) { m.Block = &addressBlock{Address: "127.0.0.1:1"} },
 	}
 	clone := func() Monitor {
 		m := base
-		h := *base.HTTP
+		h := *base.Block.(*webBlock)
 		h.Headers = map[string]string{"A": "1", "B": "2", "C": "3"}
-		m.HTTP = &h
+		m.Block = &h
 		return m
 	}
 	for name, edit := range unchanged {
@@ -134,7 +134,7 @@ func TestFingerprint(t *testing.T) {
 
 func TestDiff(t *testing.T) {
 	mon := func(id, addr string) Monitor {
-		return Monitor{ID: id, Type: "tcp", Interval: Duration(time.Minute), TCP: &TCPCheck{Address: addr}}
+		return Monitor{ID: id, Type: "tcp", Interval: Duration(time.Minute), Block: &addressBlock{Address: addr}}
 	}
 	prev := &Config{Monitors: []Monitor{mon("a", "h:1"), mon("b", "h:2"), mon("c", "h:3"), mon("d", "h:4")}}
 	renamed := mon("a", "h:1")
@@ -153,3 +153,26 @@ func TestDiff(t *testing.T) {
 		t.Errorf("Diff(nil, next) = %v, %v, %v; want every monitor added", added, changed, removed)
 	}
 }
+
+// addressBlock stands for a block a probe kind declares.
+type addressBlock struct {
+	Address string `yaml:"address"`
+}
+
+func (*addressBlock) Defaults(*Monitor, func(string) bool) {}
+func (*addressBlock) Validate(*Monitor) []FieldError       { return nil }
+
+// webBlock stands for a block with nested keys and a map, as http's.
+type webBlock struct {
+	URL     string            `yaml:"url"`
+	Method  string            `yaml:"method"`
+	Headers map[string]string `yaml:"headers"`
+	Expect  struct {
+		BodyContains string `yaml:"body_contains"`
+	} `yaml:"expect"`
+	TLS TLSClient `yaml:"tls"`
+}
+
+func (*webBlock) Defaults(*Monitor, func(string) bool) {}
+func (*webBlock) Validate(*Monitor) []FieldError       { return nil }
+func (b *webBlock) Files(f *Files)                     { f.TLS(&b.TLS) }

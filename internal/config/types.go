@@ -1,11 +1,14 @@
 // Package config reads Tocsin's YAML configuration strictly (unknown keys are
 // errors, with line numbers), fills in defaults and validates the whole file,
-// cross-references included. The structs here are the documented format:
+// cross-references included. The structs here, with the blocks the probe
+// kinds declare (config.Block), are the documented format:
 // docs/configuration.md describes every field.
 package config
 
 import (
 	"time"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Config is one whole configuration file.
@@ -254,7 +257,7 @@ type Monitor struct {
 	ID      string `yaml:"id"`
 	Name    string `yaml:"name"`
 	Service string `yaml:"service"`
-	Type    string `yaml:"type"` // http, tcp, tls, dns, mailloop, smtp, imap, pop3, ssh, sftp, icmp, command
+	Type    string `yaml:"type"` // one of Kinds.Names: http, tcp, tls, dns, mailloop, smtp, imap, pop3, ssh, sftp, icmp, command
 	// Interval between runs. Default 60s.
 	Interval Duration `yaml:"interval"`
 	// Timeout of one run. Default 10s, or the interval when shorter.
@@ -268,19 +271,15 @@ type Monitor struct {
 	// Paused monitors are defined but not run.
 	Paused bool `yaml:"paused"`
 
-	HTTP *HTTPCheck `yaml:"http"`
-	TCP  *TCPCheck  `yaml:"tcp"`
-	TLS  *TLSCheck  `yaml:"tls"`
-	DNS  *DNSCheck  `yaml:"dns"`
-
-	MailLoop *MailLoopCheck `yaml:"mailloop"`
-	SMTP     *SMTPCheck     `yaml:"smtp"`
-	IMAP     *IMAPCheck     `yaml:"imap"`
-	POP3     *POP3Check     `yaml:"pop3"`
-	SSH      *SSHCheck      `yaml:"ssh"`
-	SFTP     *SFTPCheck     `yaml:"sftp"`
-	ICMP     *ICMPCheck     `yaml:"icmp"`
-	Command  *CommandCheck  `yaml:"command"`
+	// Block is the block of the monitor's type when its kind declares it
+	// (Kinds.NewBlock): a pointer to the kind's block struct, decoded from
+	// the key named after the type.
+	Block Block `yaml:"-"`
+	// Raw holds, while the file is read, the monitor's keys that are not
+	// common fields: the blocks the kinds declare, from which the loader
+	// decodes Block, and keys nothing knows, which it reports. The loader
+	// empties it.
+	Raw map[string]yaml.Node `yaml:",inline"`
 }
 
 // Duration is a time.Duration written in YAML as "30s", "5m", "1h30m" or

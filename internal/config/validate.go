@@ -34,10 +34,6 @@ const (
 // read-only.
 var KnownEvents = []string{EventMonitorDown, EventMonitorUp, EventMonitorWarning, EventMonitorFlapping}
 
-// MonitorTypes lists the monitor types, each matching the block of the
-// same name, in the order of monitorBlocks. It is read-only.
-var MonitorTypes = blockNames()
-
 // ChannelTypes lists the channel types, each matching the block of the
 // same name. It is read-only.
 var ChannelTypes = []string{"webhook", "email"}
@@ -401,13 +397,15 @@ func (l *loader) blockMatch(path, typ string, set map[string]bool) {
 }
 
 func (l *loader) validateMonitor(m *Monitor, path string, services, channels map[string]string) {
+	types := l.kinds.Names()
+	blocks := l.blocks(m)
 	switch {
-	case m.Type == "" && len(m.blocks()) == 0:
-		l.errAt(path+".type", "type is required (%s)", strings.Join(MonitorTypes, ", "))
+	case m.Type == "" && len(blocks) == 0:
+		l.errAt(path+".type", "type is required (%s)", strings.Join(types, ", "))
 	case m.Type == "":
-		l.errAt(path+".type", "type is required: more than one block is given (%s)", strings.Join(m.blocks(), ", "))
-	case !slices.Contains(MonitorTypes, m.Type):
-		l.errAt(path+".type", "unknown monitor type %q (known types: %s)", m.Type, strings.Join(MonitorTypes, ", "))
+		l.errAt(path+".type", "type is required: more than one block is given (%s)", strings.Join(blockNames(blocks), ", "))
+	case !slices.Contains(types, m.Type):
+		l.errAt(path+".type", "unknown monitor type %q (known types: %s)", m.Type, strings.Join(types, ", "))
 	}
 	if m.Service != "" {
 		if _, ok := services[m.Service]; !ok {
@@ -427,18 +425,22 @@ func (l *loader) validateMonitor(m *Monitor, path string, services, channels map
 		l.errAt(path+".success_threshold", "success_threshold must be at least 1, not %d", m.SuccessThreshold)
 	}
 
-	if !slices.Contains(MonitorTypes, m.Type) {
+	if !slices.Contains(types, m.Type) {
 		return
 	}
-	blocks := make(map[string]bool, len(monitorBlocks))
-	var fes []FieldError
-	for _, b := range monitorBlocks {
-		blocks[b.name] = b.set(m)
-		if b.name == m.Type && blocks[b.name] {
-			fes = b.validate(m)
-		}
+	set := make(map[string]bool, len(types))
+	for _, name := range types {
+		set[name] = false
 	}
-	l.blockMatch(path, m.Type, blocks)
+	var fes []FieldError
+	for _, b := range blocks {
+		set[b.name] = true
+		if b.name != m.Type {
+			continue
+		}
+		fes = b.block.Validate(m)
+	}
+	l.blockMatch(path, m.Type, set)
 	for _, fe := range fes {
 		p := path + "." + m.Type
 		if fe.Field != "" {

@@ -3,6 +3,7 @@ package probe
 import (
 	"fmt"
 	"net"
+	"reflect"
 
 	"github.com/tocsin/tocsin/internal/config"
 )
@@ -11,12 +12,19 @@ import (
 // runs, how its prober is built from a monitor's configuration, which host
 // it loads, and how a page describes it. Each kind package exports one, and
 // internal/probe/kinds lists them all; nothing else switches on the type.
-// The configuration block itself (its keys, defaults and validation) stays
-// in internal/config, which is upstream of every probe.
+// The kind declares its configuration block (Block); config, upstream of
+// every probe, decodes it through the table it is handed (config.Kinds).
 type Kind struct {
 	// Name is the monitor type: the value of `type:` and the key of the
 	// monitor's block.
 	Name string
+	// Block returns a new empty configuration block of the kind, a pointer
+	// to its struct: the keys, defaults and validation of its `name:`
+	// block.
+	Block func() config.Block
+	// FileOnly kinds may only come from the configuration file, never from
+	// the API or the UI (CheckCreatableByAPI).
+	FileOnly bool
 	// Build makes the prober of a monitor of this kind. m has passed
 	// config validation; Build may still fail (a CA file that vanished).
 	Build func(m *config.Monitor) (Prober, error)
@@ -74,6 +82,19 @@ func NewKinds(kinds ...Kind) *Kinds {
 // Names lists the kinds in the order they were listed.
 func (t *Kinds) Names() []string { return append([]string(nil), t.names...) }
 
+// NewBlock returns a new empty block of the kind named name; ok is false
+// when there is no such kind. With Names it makes the table a
+// config.Kinds.
+func (t *Kinds) NewBlock(name string) (config.Block, bool) {
+	k, ok := t.byName[name]
+	if !ok || k.Block == nil {
+		return nil, false
+	}
+	return k.Block(), true
+}
+
+var _ config.Kinds = (*Kinds)(nil)
+
 // Kind returns the kind named name.
 func (t *Kinds) Kind(name string) (Kind, bool) {
 	k, ok := t.byName[name]
@@ -92,7 +113,7 @@ func (t *Kinds) Build(m *config.Monitor) (Prober, error) {
 // Host is the per-host limit key of m; the monitor's id when its kind is
 // unknown.
 func (t *Kinds) Host(m *config.Monitor) string {
-	if k, ok := t.byName[m.TypeName()]; ok && k.Host != nil {
+	if k, ok := t.byName[t.typeName(m)]; ok && k.Host != nil {
 		return k.Host(m)
 	}
 	return m.ID
@@ -100,8 +121,45 @@ func (t *Kinds) Host(m *config.Monitor) string {
 
 // Target says what m looks at; "" when its kind is unknown.
 func (t *Kinds) Target(m config.Monitor) string {
-	if k, ok := t.byName[m.TypeName()]; ok && k.Target != nil {
+	if k, ok := t.byName[t.typeName(&m)]; ok && k.Target != nil {
 		return k.Target(&m)
+	}
+	return ""
+}
+
+// CheckCreatableByAPI returns an error when m must not be created or
+// changed through the API or the UI: its type, or the kind of a block it
+// holds, is FileOnly. Every path that builds monitors from outside the
+// configuration file calls it.
+func (t *Kinds) CheckCreatableByAPI(m *config.Monitor) error {
+	kind, ok := t.byName[m.Type]
+	if !ok || !kind.FileOnly {
+		kind, ok = t.byName[t.blockKind(m)]
+	}
+	if ok && kind.FileOnly {
+		return fmt.Errorf("monitor %q: %s monitors can only be defined in the configuration file, never through the API or the UI, because they run programs on the Tocsin host", m.ID, kind.Name)
+	}
+	return nil
+}
+
+// typeName is m's type: its Type, or when that is empty the kind its one
+// block belongs to.
+func (t *Kinds) typeName(m *config.Monitor) string {
+	if m.Type != "" {
+		return m.Type
+	}
+	return t.blockKind(m)
+}
+
+// blockKind is the kind m's Block belongs to, "" when it has none.
+func (t *Kinds) blockKind(m *config.Monitor) string {
+	if m.Block == nil {
+		return ""
+	}
+	for _, name := range t.names {
+		if k := t.byName[name]; k.Block != nil && reflect.TypeOf(k.Block()) == reflect.TypeOf(m.Block) {
+			return name
+		}
 	}
 	return ""
 }

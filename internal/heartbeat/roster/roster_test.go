@@ -15,6 +15,7 @@ import (
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/heartbeat"
 	"github.com/tocsin/tocsin/internal/heartbeat/roster"
+	probekinds "github.com/tocsin/tocsin/internal/probe/kinds"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/store/sqlstore"
 )
@@ -40,7 +41,7 @@ heartbeats:
 
 func parse(t *testing.T, y string) *config.Config {
 	t.Helper()
-	cfg, err := config.Parse([]byte(y), "tocsin.yaml")
+	cfg, err := config.Parse([]byte(y), "tocsin.yaml", probekinds.Config())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,12 +47,12 @@ type Prober struct {
 }
 
 // New provisions a command prober from its block. The block must come from
-// the configuration file (config.CheckCreatableByAPI refuses it elsewhere).
-func New(c *config.CommandCheck) (*Prober, error) {
+// the configuration file (probe.Kinds.CheckCreatableByAPI refuses it elsewhere).
+func New(c *Check) (*Prober, error) {
 	if c == nil {
 		return nil, errors.New("command check has no command block")
 	}
-	if err := config.JoinFieldErrors("command", c.Validate()); err != nil {
+	if err := config.JoinFieldErrors("command", c.Validate(nil)); err != nil {
 		return nil, err
 	}
 	p := &Prober{path: c.Path, name: filepath.Base(c.Path), args: slices.Clone(c.Args), dir: c.Dir, now: time.Now}

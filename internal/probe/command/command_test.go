@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/probe/command"
 )
@@ -28,7 +27,7 @@ func plugin(t *testing.T, name, body string) string {
 	return p
 }
 
-func runPlugin(t *testing.T, c config.CommandCheck, timeout time.Duration) probe.Result {
+func runPlugin(t *testing.T, c command.Check, timeout time.Duration) probe.Result {
 	t.Helper()
 	p, err := command.New(&c)
 	if err != nil {
@@ -56,7 +55,7 @@ func TestNagiosExitCodes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := runPlugin(t, config.CommandCheck{Path: plugin(t, "check_disk", tt.body)}, 10*time.Second)
+			r := runPlugin(t, command.Check{Path: plugin(t, "check_disk", tt.body)}, 10*time.Second)
 			if r.Status != tt.status || r.Reason != tt.reason {
 				t.Errorf("got %s %q, want %s %q", r.Status, r.Reason, tt.status, tt.reason)
 			}
@@ -70,7 +69,7 @@ echo "/ 40%"
 echo "/var 98% | '/var'=98%;90;95;0;100"
 echo "'free /var'=0.2GB;;;0"
 exit 2`
-	r := runPlugin(t, config.CommandCheck{Path: plugin(t, "check_disk", body)}, 10*time.Second)
+	r := runPlugin(t, command.Check{Path: plugin(t, "check_disk", body)}, 10*time.Second)
 	if r.Status != probe.Critical {
 		t.Fatalf("status %s: %s", r.Status, r.Reason)
 	}
@@ -93,7 +92,7 @@ func TestArgsEnvAndDir(t *testing.T) {
 	t.Setenv("TOCSIN_TEST_SERVER_SECRET", "do-not-pass")
 	dir := t.TempDir()
 	body := `echo "OK - args=$1,$2 token=$API_TOKEN leaked=${TOCSIN_TEST_SERVER_SECRET:-no} pwd=$(pwd)"`
-	c := config.CommandCheck{Path: plugin(t, "check_env", body), Args: []string{"-w", "a b"}, Env: map[string]string{"API_TOKEN": "t0k"}, Dir: dir}
+	c := command.Check{Path: plugin(t, "check_env", body), Args: []string{"-w", "a b"}, Env: map[string]string{"API_TOKEN": "t0k"}, Dir: dir}
 	r := runPlugin(t, c, 10*time.Second)
 	want := "check_env: OK - args=-w,a b token=t0k leaked=no pwd=" + dir
 	if r.Reason != want {
@@ -115,7 +114,7 @@ sleep 600 &
 echo $! > ` + pidFile + `
 wait
 echo "CHECK OK - done"`
-	r := runPlugin(t, config.CommandCheck{Path: plugin(t, "check_hang", body)}, 2*time.Second)
+	r := runPlugin(t, command.Check{Path: plugin(t, "check_hang", body)}, 2*time.Second)
 	if r.Status != probe.Critical || !strings.Contains(r.Reason, "check_hang: timed out after") || !strings.Contains(r.Reason, `the plugin and its children were killed (it had printed "CHECK starting")`) {
 		t.Errorf("got %s %q", r.Status, r.Reason)
 	}
@@ -147,7 +146,7 @@ func TestMegabytesOfOutput(t *testing.T) {
 	body := `echo "BIG OK - lots to say | size=5000000B"
 head -c 5000000 /dev/zero | tr '\0' x
 echo`
-	r := runPlugin(t, config.CommandCheck{Path: plugin(t, "check_big", body)}, 20*time.Second)
+	r := runPlugin(t, command.Check{Path: plugin(t, "check_big", body)}, 20*time.Second)
 	if r.Status != probe.OK || r.Reason != "check_big: BIG OK - lots to say (output cut at 64 KiB)" {
 		t.Errorf("got %s %q", r.Status, r.Reason)
 	}
@@ -162,14 +161,14 @@ func TestBackgroundChildHoldingOutput(t *testing.T) {
 	body := `echo "OK - forked"
 sleep 600 &
 exit 0`
-	r := runPlugin(t, config.CommandCheck{Path: plugin(t, "check_fork", body)}, 20*time.Second)
+	r := runPlugin(t, command.Check{Path: plugin(t, "check_fork", body)}, 20*time.Second)
 	if r.Status != probe.OK || r.Reason != "check_fork: OK - forked" {
 		t.Errorf("got %s %q", r.Status, r.Reason)
 	}
 }
 
 func TestNewRefusesMissingPlugin(t *testing.T) {
-	if _, err := command.New(&config.CommandCheck{Path: filepath.Join(t.TempDir(), "check_nothing")}); err == nil || !strings.Contains(err.Error(), "no such file") {
+	if _, err := command.New(&command.Check{Path: filepath.Join(t.TempDir(), "check_nothing")}); err == nil || !strings.Contains(err.Error(), "no such file") {
 		t.Errorf("New: %v", err)
 	}
 }

@@ -46,15 +46,15 @@ type Prober struct {
 
 // New provisions a dns prober: defaults (type A, udp, NOERROR, the system
 // resolver) are filled in and names are parsed once.
-func New(c *config.DNSCheck) (*Prober, error) {
+func New(c *Check) (*Prober, error) {
 	return newProber(c, ResolvConf)
 }
 
-func newProber(c *config.DNSCheck, resolvConf string) (*Prober, error) {
+func newProber(c *Check, resolvConf string) (*Prober, error) {
 	if c == nil {
 		return nil, errors.New("dns check has no dns block")
 	}
-	if err := config.JoinFieldErrors("dns", c.Validate()); err != nil {
+	if err := config.JoinFieldErrors("dns", c.Validate(nil)); err != nil {
 		return nil, err
 	}
 	typeName := strings.ToUpper(c.Type)

@@ -12,7 +12,6 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/probe"
 )
 
@@ -90,27 +89,27 @@ func TestDNS(t *testing.T) {
 	server := startServer(t)
 	tests := []struct {
 		name    string
-		check   config.DNSCheck
+		check   Check
 		timeout time.Duration
 		status  probe.Status
 		reason  string
 	}{
-		{"A", config.DNSCheck{Name: "example.org", Expect: []string{"10.0.0.1", "10.0.0.3"}}, 0, probe.OK, "got 10.0.0.1, 10.0.0.3 in "},
-		{"A over TCP", config.DNSCheck{Name: "example.org", Protocol: "tcp", Expect: []string{"10.0.0.1"}}, 0, probe.OK, "got 10.0.0.1, 10.0.0.3 in "},
-		{"A mismatch", config.DNSCheck{Name: "example.org", Expect: []string{"10.0.0.1", "10.0.0.2"}}, 0, probe.Critical,
+		{"A", Check{Name: "example.org", Expect: []string{"10.0.0.1", "10.0.0.3"}}, 0, probe.OK, "got 10.0.0.1, 10.0.0.3 in "},
+		{"A over TCP", Check{Name: "example.org", Protocol: "tcp", Expect: []string{"10.0.0.1"}}, 0, probe.OK, "got 10.0.0.1, 10.0.0.3 in "},
+		{"A mismatch", Check{Name: "example.org", Expect: []string{"10.0.0.1", "10.0.0.2"}}, 0, probe.Critical,
 			"dns example.org A @" + server + ": got 10.0.0.1, 10.0.0.3, expected 10.0.0.2"},
-		{"MX by host, any case", config.DNSCheck{Name: "example.org", Type: "mx", Expect: []string{"mail.example.org."}}, 0, probe.OK, "got Mail.Example.org in "},
-		{"MX with preference", config.DNSCheck{Name: "example.org", Type: "MX", Expect: []string{"10 mail.example.org"}}, 0, probe.OK, "got "},
-		{"TXT joined", config.DNSCheck{Name: "example.org", Type: "TXT", Expect: []string{"v=spf1 -all"}}, 0, probe.OK, "got v=spf1 -all in "},
-		{"TXT is exact", config.DNSCheck{Name: "example.org", Type: "TXT", Expect: []string{"V=SPF1 -ALL"}}, 0, probe.Critical, "expected V=SPF1 -ALL"},
-		{"AAAA by value", config.DNSCheck{Name: "example.org", Type: "AAAA", Expect: []string{"2001:0db8:0:0::1"}}, 0, probe.OK, "got 2001:db8::1 in "},
-		{"CNAME chain", config.DNSCheck{Name: "www.example.org", Expect: []string{"10.0.0.1", "example.org"}}, 0, probe.OK, "got 10.0.0.1 in "},
-		{"PTR from address", config.DNSCheck{Name: "10.0.0.1", Type: "PTR", Expect: []string{"host.example.org"}}, 0, probe.OK, "got host.example.org in "},
-		{"NXDOMAIN", config.DNSCheck{Name: "nope.example.org"}, 0, probe.Critical, "dns nope.example.org A @" + server + ": NXDOMAIN, expected NOERROR"},
-		{"NXDOMAIN expected", config.DNSCheck{Name: "nope.example.org", Rcode: "nxdomain"}, 0, probe.OK, "NXDOMAIN in "},
-		{"no answer", config.DNSCheck{Name: "example.org", Type: "SRV", Rcode: "NXDOMAIN"}, 0, probe.OK, "NXDOMAIN in "},
-		{"truncated retried over TCP", config.DNSCheck{Name: "big.example.org", Expect: []string{"10.1.0.99"}}, 0, probe.OK, "got 10.1.0.0, "},
-		{"silent server", config.DNSCheck{Name: "silent.example.org"}, 200 * time.Millisecond, probe.Critical, ": timed out after "},
+		{"MX by host, any case", Check{Name: "example.org", Type: "mx", Expect: []string{"mail.example.org."}}, 0, probe.OK, "got Mail.Example.org in "},
+		{"MX with preference", Check{Name: "example.org", Type: "MX", Expect: []string{"10 mail.example.org"}}, 0, probe.OK, "got "},
+		{"TXT joined", Check{Name: "example.org", Type: "TXT", Expect: []string{"v=spf1 -all"}}, 0, probe.OK, "got v=spf1 -all in "},
+		{"TXT is exact", Check{Name: "example.org", Type: "TXT", Expect: []string{"V=SPF1 -ALL"}}, 0, probe.Critical, "expected V=SPF1 -ALL"},
+		{"AAAA by value", Check{Name: "example.org", Type: "AAAA", Expect: []string{"2001:0db8:0:0::1"}}, 0, probe.OK, "got 2001:db8::1 in "},
+		{"CNAME chain", Check{Name: "www.example.org", Expect: []string{"10.0.0.1", "example.org"}}, 0, probe.OK, "got 10.0.0.1 in "},
+		{"PTR from address", Check{Name: "10.0.0.1", Type: "PTR", Expect: []string{"host.example.org"}}, 0, probe.OK, "got host.example.org in "},
+		{"NXDOMAIN", Check{Name: "nope.example.org"}, 0, probe.Critical, "dns nope.example.org A @" + server + ": NXDOMAIN, expected NOERROR"},
+		{"NXDOMAIN expected", Check{Name: "nope.example.org", Rcode: "nxdomain"}, 0, probe.OK, "NXDOMAIN in "},
+		{"no answer", Check{Name: "example.org", Type: "SRV", Rcode: "NXDOMAIN"}, 0, probe.OK, "NXDOMAIN in "},
+		{"truncated retried over TCP", Check{Name: "big.example.org", Expect: []string{"10.1.0.99"}}, 0, probe.OK, "got 10.1.0.0, "},
+		{"silent server", Check{Name: "silent.example.org"}, 200 * time.Millisecond, probe.Critical, ": timed out after "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -159,14 +158,14 @@ func TestServerAddress(t *testing.T) {
 	if _, err := serverAddress("", "udp", filepath.Join(dir, "missing")); err == nil {
 		t.Error("missing resolv.conf accepted")
 	}
-	p, err := newProber(&config.DNSCheck{Name: "example.org"}, conf)
+	p, err := newProber(&Check{Name: "example.org"}, conf)
 	if err != nil || p.server != "192.0.2.53:53" {
 		t.Errorf("default server: %v %v", p, err)
 	}
 }
 
 func TestNewRejectsBadConfig(t *testing.T) {
-	for _, c := range []*config.DNSCheck{nil, {}, {Name: "example.org", Type: "BOGUS"}, {Name: "example.org", Protocol: "quic"}, {Name: "example.org", Rcode: "MAYBE"}} {
+	for _, c := range []*Check{nil, {}, {Name: "example.org", Type: "BOGUS"}, {Name: "example.org", Protocol: "quic"}, {Name: "example.org", Rcode: "MAYBE"}} {
 		if _, err := New(c); err == nil {
 			t.Errorf("New(%+v) accepted a bad config", c)
 		}

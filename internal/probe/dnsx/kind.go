@@ -10,23 +10,31 @@ import (
 func Kind() probe.Kind {
 	return probe.Kind{
 		Name:  "dns",
-		Build: func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(m.DNS)) },
+		Block: func() config.Block { return new(Check) },
+		Build: func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(blockOf(m))) },
 		Host: func(m *config.Monitor) string {
-			if m.DNS.Server != "" {
-				return probe.HostOf(m.DNS.Server)
+			if c := blockOf(m); c.Server != "" {
+				return probe.HostOf(c.Server)
 			}
 			return "dns"
 		},
 		Target: func(m *config.Monitor) string {
-			t := m.DNS.Type
+			c := blockOf(m)
+			t := c.Type
 			if t == "" {
 				t = "A"
 			}
-			out := m.DNS.Name + " " + t
-			if m.DNS.Server != "" {
-				out += " @" + m.DNS.Server
+			out := c.Name + " " + t
+			if c.Server != "" {
+				out += " @" + c.Server
 			}
 			return out
 		},
 	}
+}
+
+// blockOf is the block of m, a monitor of this kind.
+func blockOf(m *config.Monitor) *Check {
+	c, _ := m.Block.(*Check)
+	return c
 }

@@ -78,11 +78,11 @@ type headerExpect struct {
 // expectations, loads the CA file and client certificate and takes its
 // transport from ts, so that Probe does no parsing. With a nil ts the
 // prober gets a transport of its own.
-func New(c *config.HTTPCheck, ts *Transports) (*Prober, error) {
+func New(c *Check, ts *Transports) (*Prober, error) {
 	if c == nil {
 		return nil, errors.New("http check has no http block")
 	}
-	if err := config.JoinFieldErrors("http", c.Validate()); err != nil {
+	if err := config.JoinFieldErrors("http", c.Validate(nil)); err != nil {
 		return nil, err
 	}
 	method := c.Method

@@ -21,7 +21,7 @@ import (
 	"github.com/tocsin/tocsin/internal/probe/internal/certtest"
 )
 
-func newProber(t *testing.T, c *config.HTTPCheck) *Prober {
+func newProber(t *testing.T, c *Check) *Prober {
 	t.Helper()
 	p, err := New(c, nil)
 	if err != nil {
@@ -79,7 +79,7 @@ func target(t *testing.T) *httptest.Server {
 
 func TestStatusAndReason(t *testing.T) {
 	srv := target(t)
-	p := newProber(t, &config.HTTPCheck{URL: srv.URL + "/ok"})
+	p := newProber(t, &Check{URL: srv.URL + "/ok"})
 	r := run(t, p, 5*time.Second)
 	if r.Status != probe.OK || !strings.HasPrefix(r.Reason, "200 OK in ") {
 		t.Fatalf("got %v %q, want OK \"200 OK in …\"", r.Status, r.Reason)
@@ -97,17 +97,17 @@ func TestStatusAndReason(t *testing.T) {
 		t.Errorf("duration %v time %v", r.Duration, r.Time)
 	}
 
-	p = newProber(t, &config.HTTPCheck{URL: srv.URL + "/down", Expect: config.HTTPExpect{Status: []string{"200"}}})
+	p = newProber(t, &Check{URL: srv.URL + "/down", Expect: Expect{Status: []string{"200"}}})
 	r = run(t, p, 5*time.Second)
 	if want := "GET " + srv.URL + "/down: 503, expected 200"; r.Status != probe.Critical || r.Reason != want {
 		t.Fatalf("got %v %q, want CRITICAL %q", r.Status, r.Reason, want)
 	}
 
-	p = newProber(t, &config.HTTPCheck{URL: srv.URL + "/down"})
+	p = newProber(t, &Check{URL: srv.URL + "/down"})
 	if r = run(t, p, 5*time.Second); !strings.HasSuffix(r.Reason, "503, expected 200-399") {
 		t.Errorf("default status set: %q", r.Reason)
 	}
-	p = newProber(t, &config.HTTPCheck{URL: srv.URL + "/down", Expect: config.HTTPExpect{Status: []string{"5xx"}}})
+	p = newProber(t, &Check{URL: srv.URL + "/down", Expect: Expect{Status: []string{"5xx"}}})
 	if r = run(t, p, 5*time.Second); r.Status != probe.OK {
 		t.Errorf("503 with 5xx accepted: %v %q", r.Status, r.Reason)
 	}
@@ -117,25 +117,25 @@ func TestExpectations(t *testing.T) {
 	srv := target(t)
 	tests := []struct {
 		name   string
-		expect config.HTTPExpect
+		expect Expect
 		want   string // "" for OK, else a reason suffix
 	}{
-		{"body contains", config.HTTPExpect{BodyContains: `"ok"`}, ""},
-		{"body contains fails", config.HTTPExpect{BodyContains: "healthy"}, `200, body does not contain "healthy"`},
-		{"regex", config.HTTPExpect{BodyRegex: `latency_ms":\d+`}, ""},
-		{"regex fails", config.HTTPExpect{BodyRegex: `^<html`}, "200, body does not match /^<html/"},
-		{"json", config.HTTPExpect{JSON: []config.JSONExpect{{Path: "$.status", Equals: strp("ok")}, {Path: "$.nodes[1]", Equals: strp("b")}, {Path: "$.db.latency_ms"}}}, ""},
-		{"json fails", config.HTTPExpect{JSON: []config.JSONExpect{{Path: "$.db.latency_ms", Equals: strp("0")}}}, `200, $.db.latency_ms is "3", expected "0"`},
-		{"json absent", config.HTTPExpect{JSON: []config.JSONExpect{{Path: "$.error", Exists: boolp(false)}}}, ""},
-		{"header present", config.HTTPExpect{Headers: map[string]string{"x-version": ""}}, ""},
-		{"header value", config.HTTPExpect{Headers: map[string]string{"X-Version": "1.2"}}, ""},
-		{"header wrong", config.HTTPExpect{Headers: map[string]string{"X-Version": "2.0"}}, `200, header X-Version is "1.2", expected "2.0"`},
-		{"header missing", config.HTTPExpect{Headers: map[string]string{"X-Missing": ""}}, "200, header X-Missing missing"},
-		{"slow", config.HTTPExpect{MaxResponseTime: config.Duration(time.Nanosecond)}, "slower than 0s"},
+		{"body contains", Expect{BodyContains: `"ok"`}, ""},
+		{"body contains fails", Expect{BodyContains: "healthy"}, `200, body does not contain "healthy"`},
+		{"regex", Expect{BodyRegex: `latency_ms":\d+`}, ""},
+		{"regex fails", Expect{BodyRegex: `^<html`}, "200, body does not match /^<html/"},
+		{"json", Expect{JSON: []JSONExpect{{Path: "$.status", Equals: strp("ok")}, {Path: "$.nodes[1]", Equals: strp("b")}, {Path: "$.db.latency_ms"}}}, ""},
+		{"json fails", Expect{JSON: []JSONExpect{{Path: "$.db.latency_ms", Equals: strp("0")}}}, `200, $.db.latency_ms is "3", expected "0"`},
+		{"json absent", Expect{JSON: []JSONExpect{{Path: "$.error", Exists: boolp(false)}}}, ""},
+		{"header present", Expect{Headers: map[string]string{"x-version": ""}}, ""},
+		{"header value", Expect{Headers: map[string]string{"X-Version": "1.2"}}, ""},
+		{"header wrong", Expect{Headers: map[string]string{"X-Version": "2.0"}}, `200, header X-Version is "1.2", expected "2.0"`},
+		{"header missing", Expect{Headers: map[string]string{"X-Missing": ""}}, "200, header X-Missing missing"},
+		{"slow", Expect{MaxResponseTime: config.Duration(time.Nanosecond)}, "slower than 0s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := newProber(t, &config.HTTPCheck{URL: srv.URL + "/ok", Expect: tt.expect})
+			p := newProber(t, &Check{URL: srv.URL + "/ok", Expect: tt.expect})
 			r := run(t, p, 5*time.Second)
 			switch {
 			case tt.want == "" && r.Status != probe.OK:
@@ -147,7 +147,7 @@ func TestExpectations(t *testing.T) {
 			}
 		})
 	}
-	p := newProber(t, &config.HTTPCheck{URL: srv.URL + "/ok", Expect: config.HTTPExpect{MaxResponseTime: config.Duration(time.Nanosecond)}})
+	p := newProber(t, &Check{URL: srv.URL + "/ok", Expect: Expect{MaxResponseTime: config.Duration(time.Nanosecond)}})
 	if r := run(t, p, 5*time.Second); r.Status != probe.Warning {
 		t.Errorf("slow response: %v, want WARNING", r.Status)
 	}
@@ -155,10 +155,10 @@ func TestExpectations(t *testing.T) {
 
 func TestRequestIsSentAsConfigured(t *testing.T) {
 	srv := target(t)
-	p := newProber(t, &config.HTTPCheck{
+	p := newProber(t, &Check{
 		URL: srv.URL + "/echo", Method: "POST", Body: "ping",
 		Headers: map[string]string{"X-Token": "s3cret", "Host": "api.example"},
-		Expect:  config.HTTPExpect{BodyContains: "POST /echo host=api.example token=s3cret body=ping"},
+		Expect:  Expect{BodyContains: "POST /echo host=api.example token=s3cret body=ping"},
 	})
 	if r := run(t, p, 5*time.Second); r.Status != probe.OK {
 		t.Fatalf("got %v %q", r.Status, r.Reason)
@@ -171,15 +171,15 @@ func TestRequestIsSentAsConfigured(t *testing.T) {
 
 func TestRedirects(t *testing.T) {
 	srv := target(t)
-	p := newProber(t, &config.HTTPCheck{URL: srv.URL + "/redirect", Expect: config.HTTPExpect{BodyContains: `"ok"`}})
+	p := newProber(t, &Check{URL: srv.URL + "/redirect", Expect: Expect{BodyContains: `"ok"`}})
 	if r := run(t, p, 5*time.Second); r.Status != probe.OK {
 		t.Errorf("followed: %v %q", r.Status, r.Reason)
 	}
-	p = newProber(t, &config.HTTPCheck{URL: srv.URL + "/redirect", FollowRedirects: boolp(false), Expect: config.HTTPExpect{Status: []string{"200"}}})
+	p = newProber(t, &Check{URL: srv.URL + "/redirect", FollowRedirects: boolp(false), Expect: Expect{Status: []string{"200"}}})
 	if r := run(t, p, 5*time.Second); r.Status != probe.Critical || !strings.HasSuffix(r.Reason, "302, expected 200") {
 		t.Errorf("not followed: %v %q", r.Status, r.Reason)
 	}
-	p = newProber(t, &config.HTTPCheck{URL: srv.URL + "/loop"})
+	p = newProber(t, &Check{URL: srv.URL + "/loop"})
 	if r := run(t, p, 5*time.Second); r.Status != probe.Critical || !strings.HasSuffix(r.Reason, "stopped after 10 redirects") {
 		t.Errorf("loop: %v %q", r.Status, r.Reason)
 	}
@@ -199,7 +199,7 @@ func TestTLSVerification(t *testing.T) {
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
 	t.Cleanup(srv.Close)
 
-	p := newProber(t, &config.HTTPCheck{URL: srv.URL})
+	p := newProber(t, &Check{URL: srv.URL})
 	r := run(t, p, 5*time.Second)
 	want := "GET " + srv.URL + ": x509: certificate signed by unknown authority"
 	if r.Status != probe.Critical || r.Reason != want {
@@ -209,15 +209,15 @@ func TestTLSVerification(t *testing.T) {
 		t.Error("cert expiry not recorded for a rejected certificate")
 	}
 
-	p = newProber(t, &config.HTTPCheck{URL: srv.URL, TLS: config.TLSClient{CAFile: writeCertPEM(t, srv)}})
+	p = newProber(t, &Check{URL: srv.URL, TLS: config.TLSClient{CAFile: writeCertPEM(t, srv)}})
 	if r := run(t, p, 5*time.Second); r.Status != probe.OK || r.CertExpiry.IsZero() || r.Timing.TLS <= 0 {
 		t.Errorf("with ca_file: %v %q expiry %v timing %+v", r.Status, r.Reason, r.CertExpiry, r.Timing)
 	}
-	p = newProber(t, &config.HTTPCheck{URL: srv.URL, TLS: config.TLSClient{InsecureSkipVerify: true}})
+	p = newProber(t, &Check{URL: srv.URL, TLS: config.TLSClient{InsecureSkipVerify: true}})
 	if r := run(t, p, 5*time.Second); r.Status != probe.OK {
 		t.Errorf("insecure_skip_verify: %v %q", r.Status, r.Reason)
 	}
-	p = newProber(t, &config.HTTPCheck{URL: srv.URL, TLS: config.TLSClient{CAFile: writeCertPEM(t, srv), ServerName: "other.test"}})
+	p = newProber(t, &Check{URL: srv.URL, TLS: config.TLSClient{CAFile: writeCertPEM(t, srv), ServerName: "other.test"}})
 	if r := run(t, p, 5*time.Second); r.Status != probe.Critical || !strings.Contains(r.Reason, "certificate is valid for") {
 		t.Errorf("wrong name: %v %q", r.Status, r.Reason)
 	}
@@ -235,14 +235,14 @@ func TestClientCertificate(t *testing.T) {
 	t.Cleanup(srv.Close)
 	caFile := ca.CAFile(t)
 
-	p := newProber(t, &config.HTTPCheck{URL: srv.URL, TLS: config.TLSClient{CAFile: caFile}})
+	p := newProber(t, &Check{URL: srv.URL, TLS: config.TLSClient{CAFile: caFile}})
 	if r := run(t, p, 5*time.Second); r.Status != probe.Critical {
 		t.Errorf("without client certificate: %v %q, want CRITICAL", r.Status, r.Reason)
 	}
 	certFile, keyFile := ca.ClientFiles(t)
-	p = newProber(t, &config.HTTPCheck{
+	p = newProber(t, &Check{
 		URL: srv.URL, TLS: config.TLSClient{CAFile: caFile, CertFile: certFile, KeyFile: keyFile},
-		Expect: config.HTTPExpect{BodyContains: "hello client"},
+		Expect: Expect{BodyContains: "hello client"},
 	})
 	if r := run(t, p, 5*time.Second); r.Status != probe.OK {
 		t.Errorf("with client certificate: %v %q", r.Status, r.Reason)
@@ -259,7 +259,7 @@ func TestCertificateExpiry(t *testing.T) {
 	caFile := ca.CAFile(t)
 	date := notAfter.UTC().Format(time.DateOnly)
 
-	p := newProber(t, &config.HTTPCheck{URL: srv.URL, TLS: config.TLSClient{CAFile: caFile}, Expect: config.HTTPExpect{CertMinDays: 7}})
+	p := newProber(t, &Check{URL: srv.URL, TLS: config.TLSClient{CAFile: caFile}, Expect: Expect{CertMinDays: 7}})
 	r := run(t, p, 5*time.Second)
 	want := fmt.Sprintf("GET %s: certificate expires in 3 days (%s), minimum 7", srv.URL, date)
 	if r.Status != probe.Critical || r.Reason != want {
@@ -268,11 +268,11 @@ func TestCertificateExpiry(t *testing.T) {
 	if !r.CertExpiry.Equal(notAfter.Truncate(time.Second)) {
 		t.Errorf("CertExpiry = %v, want %v", r.CertExpiry, notAfter)
 	}
-	p = newProber(t, &config.HTTPCheck{URL: srv.URL, TLS: config.TLSClient{CAFile: caFile}, Expect: config.HTTPExpect{CertMinDays: 2, CertWarnDays: 10}})
+	p = newProber(t, &Check{URL: srv.URL, TLS: config.TLSClient{CAFile: caFile}, Expect: Expect{CertMinDays: 2, CertWarnDays: 10}})
 	if r := run(t, p, 5*time.Second); r.Status != probe.Warning || !strings.Contains(r.Reason, "warning below 10") {
 		t.Errorf("got %v %q, want WARNING", r.Status, r.Reason)
 	}
-	p = newProber(t, &config.HTTPCheck{URL: srv.URL, TLS: config.TLSClient{CAFile: caFile}})
+	p = newProber(t, &Check{URL: srv.URL, TLS: config.TLSClient{CAFile: caFile}})
 	if r := run(t, p, 5*time.Second); r.Status != probe.OK {
 		t.Errorf("no limits: %v %q", r.Status, r.Reason)
 	}
@@ -288,7 +288,7 @@ func TestSlowFirstByteTimesOut(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { close(release) })
-	p := newProber(t, &config.HTTPCheck{URL: srv.URL})
+	p := newProber(t, &Check{URL: srv.URL})
 	start := time.Now()
 	r := run(t, p, 200*time.Millisecond)
 	if r.Status != probe.Critical || !strings.Contains(r.Reason, ": timed out after ") {
@@ -312,8 +312,8 @@ func endless(w http.ResponseWriter, r *http.Request) {
 func TestEndlessBodyIsBounded(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(endless))
 	t.Cleanup(srv.Close)
-	for _, expect := range []config.HTTPExpect{{}, {BodyContains: "never there"}} {
-		p := newProber(t, &config.HTTPCheck{URL: srv.URL, Expect: expect})
+	for _, expect := range []Expect{{}, {BodyContains: "never there"}} {
+		p := newProber(t, &Check{URL: srv.URL, Expect: expect})
 		r := run(t, p, 5*time.Second)
 		n, _ := metric(r, "body_bytes")
 		if n <= 0 || n > MaxBodyRead+maxDrain {
@@ -345,7 +345,7 @@ func TestTricklingBodyEndsAtTimeout(t *testing.T) {
 		}
 	}))
 	t.Cleanup(srv.Close)
-	p := newProber(t, &config.HTTPCheck{URL: srv.URL, Expect: config.HTTPExpect{BodyContains: "y"}})
+	p := newProber(t, &Check{URL: srv.URL, Expect: Expect{BodyContains: "y"}})
 	r := run(t, p, 200*time.Millisecond)
 	if r.Status != probe.Critical || !strings.Contains(r.Reason, "200, timed out reading the body after") {
 		t.Errorf("got %v %q", r.Status, r.Reason)
@@ -372,7 +372,7 @@ func TestConnectionReuse(t *testing.T) {
 			conns := connCounter(srv)
 			srv.Start()
 			t.Cleanup(srv.Close)
-			p := newProber(t, &config.HTTPCheck{URL: srv.URL, FreshConnection: fresh})
+			p := newProber(t, &Check{URL: srv.URL, FreshConnection: fresh})
 			for i := range 3 {
 				r := run(t, p, 5*time.Second)
 				if r.Status != probe.OK {
@@ -410,7 +410,7 @@ func TestSharedTransports(t *testing.T) {
 	t.Cleanup(ts.CloseIdleConnections)
 	var probers []*Prober
 	for i := range 20 {
-		p, err := New(&config.HTTPCheck{URL: fmt.Sprintf("%s/m%d", srv.URL, i)}, ts)
+		p, err := New(&Check{URL: fmt.Sprintf("%s/m%d", srv.URL, i)}, ts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -426,14 +426,14 @@ func TestSharedTransports(t *testing.T) {
 	if got := conns.Load(); got != 1 {
 		t.Errorf("20 monitors run one after another opened %d connections, want 1 shared", got)
 	}
-	fresh, err := New(&config.HTTPCheck{URL: srv.URL, FreshConnection: true}, ts)
+	fresh, err := New(&Check{URL: srv.URL, FreshConnection: true}, ts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if fresh.transport == probers[0].transport {
 		t.Error("a fresh_connection monitor shares the keep-alive transport")
 	}
-	other, err := New(&config.HTTPCheck{URL: srv.URL, TLS: config.TLSClient{InsecureSkipVerify: true}}, ts)
+	other, err := New(&Check{URL: srv.URL, TLS: config.TLSClient{InsecureSkipVerify: true}}, ts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -449,7 +449,7 @@ func TestConnectionRefusedAndCancelled(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	p := newProber(t, &config.HTTPCheck{URL: "http://" + addr + "/"})
+	p := newProber(t, &Check{URL: "http://" + addr + "/"})
 	r := run(t, p, 5*time.Second)
 	if want := "GET http://" + addr + "/: connect: connection refused"; r.Status != probe.Critical || r.Reason != want {
 		t.Errorf("got %v %q, want %q", r.Status, r.Reason, want)
@@ -473,8 +473,8 @@ func TestReasonHidesCredentials(t *testing.T) {
 	}))
 	defer srv.Close()
 	u := strings.Replace(srv.URL, "http://", "http://admin:pw-s3cret@", 1) + "/?token=tok-s3cret&page=1"
-	p := newProber(t, &config.HTTPCheck{URL: u, Headers: map[string]string{"Authorization": "Bearer hdr-s3cret"},
-		Expect: config.HTTPExpect{Headers: map[string]string{"X-Session-Token": "want-s3cret"}}})
+	p := newProber(t, &Check{URL: u, Headers: map[string]string{"Authorization": "Bearer hdr-s3cret"},
+		Expect: Expect{Headers: map[string]string{"X-Session-Token": "want-s3cret"}}})
 	r := run(t, p, 5*time.Second)
 	if want := "GET " + strings.Replace(srv.URL, "http://", "http://admin:xxxxx@", 1) + "/?token=xxxxx&page=1: 200, header X-Session-Token is \"xxxxx\", expected \"xxxxx\""; r.Reason != want {
 		t.Errorf("reason %q, want %q", r.Reason, want)
@@ -489,7 +489,7 @@ func TestReasonHidesCredentials(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	p = newProber(t, &config.HTTPCheck{URL: "http://admin:pw-s3cret@" + addr + "/?api_key=k-s3cret"})
+	p = newProber(t, &Check{URL: "http://admin:pw-s3cret@" + addr + "/?api_key=k-s3cret"})
 	r = run(t, p, 5*time.Second)
 	if want := "GET http://admin:xxxxx@" + addr + "/?api_key=xxxxx: connect: connection refused"; r.Reason != want {
 		t.Errorf("reason %q, want %q", r.Reason, want)
@@ -497,10 +497,10 @@ func TestReasonHidesCredentials(t *testing.T) {
 }
 
 func TestNewRejectsBadConfig(t *testing.T) {
-	for _, c := range []*config.HTTPCheck{
+	for _, c := range []*Check{
 		nil,
 		{URL: "example.org"},
-		{URL: "http://x", Expect: config.HTTPExpect{BodyRegex: "("}},
+		{URL: "http://x", Expect: Expect{BodyRegex: "("}},
 		{URL: "http://x", TLS: config.TLSClient{CAFile: filepath.Join(t.TempDir(), "missing.pem")}},
 	} {
 		if _, err := New(c, nil); err == nil {
@@ -515,8 +515,8 @@ func BenchmarkHTTPProbe(b *testing.B) {
 		fmt.Fprint(w, `{"status":"ok","checks":{"db":"ok","cache":"ok"}}`)
 	}))
 	b.Cleanup(srv.Close)
-	p, err := New(&config.HTTPCheck{URL: srv.URL, Expect: config.HTTPExpect{
-		BodyContains: "ok", JSON: []config.JSONExpect{{Path: "$.checks.db", Equals: strp("ok")}},
+	p, err := New(&Check{URL: srv.URL, Expect: Expect{
+		BodyContains: "ok", JSON: []JSONExpect{{Path: "$.checks.db", Equals: strp("ok")}},
 	}}, nil)
 	if err != nil {
 		b.Fatal(err)

@@ -13,19 +13,26 @@ import (
 func Kind(ts *Transports) probe.Kind {
 	return probe.Kind{
 		Name:  "http",
-		Build: func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(m.HTTP, ts)) },
+		Block: func() config.Block { return new(Check) },
+		Build: func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(blockOf(m), ts)) },
 		Host: func(m *config.Monitor) string {
-			if u, err := url.Parse(m.HTTP.URL); err == nil {
+			if u, err := url.Parse(blockOf(m).URL); err == nil {
 				return u.Hostname()
 			}
 			return m.ID
 		},
 		Target: func(m *config.Monitor) string {
-			method := m.HTTP.Method
+			method := blockOf(m).Method
 			if method == "" || method == http.MethodGet {
-				return m.HTTP.URL
+				return blockOf(m).URL
 			}
-			return method + " " + m.HTTP.URL
+			return method + " " + blockOf(m).URL
 		},
 	}
+}
+
+// blockOf is the block of m, a monitor of this kind.
+func blockOf(m *config.Monitor) *Check {
+	c, _ := m.Block.(*Check)
+	return c
 }

@@ -42,7 +42,7 @@ func NewTransports() *Transports {
 // transport returns the shared transport for c's connection settings,
 // loading the CA file and client certificate the first time those
 // settings are seen.
-func (ts *Transports) transport(c *config.HTTPCheck) (*http.Transport, error) {
+func (ts *Transports) transport(c *Check) (*http.Transport, error) {
 	key := transportKey{tls: c.TLS, fresh: c.FreshConnection}
 	ts.mu.Lock()
 	defer ts.mu.Unlock()

@@ -38,15 +38,15 @@ type Prober struct {
 }
 
 // New provisions an icmp prober from its block.
-func New(c *config.ICMPCheck) (*Prober, error) {
+func New(c *Check) (*Prober, error) {
 	if c == nil {
 		return nil, errors.New("icmp check has no icmp block")
 	}
-	if err := config.JoinFieldErrors("icmp", c.Validate()); err != nil {
+	if err := config.JoinFieldErrors("icmp", c.Validate(nil)); err != nil {
 		return nil, err
 	}
 	p := &Prober{host: c.Host, count: c.Count, interval: c.PacketInterval.D(),
-		warnLoss: config.DefaultICMPWarnLoss, critLoss: config.DefaultICMPCritLoss,
+		warnLoss: DefaultWarnLoss, critLoss: DefaultCritLoss,
 		warnRTT: c.WarnRTT.D(), critRTT: c.CritRTT.D(), now: time.Now, groupRange: pingGroupRange,
 		run: func(ctx context.Context, pg *probing.Pinger) error { return pg.RunWithContext(ctx) }}
 	if c.WarnLoss != nil {

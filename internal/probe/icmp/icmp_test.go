@@ -17,7 +17,7 @@ import (
 	"github.com/tocsin/tocsin/internal/testkit"
 )
 
-func newProber(t *testing.T, c config.ICMPCheck) *Prober {
+func newProber(t *testing.T, c Check) *Prober {
 	t.Helper()
 	if c.Count == 0 {
 		c.Count = 3
@@ -41,7 +41,7 @@ func probeOnce(p *Prober) probe.Result {
 // TestLoopback pings 127.0.0.1 for real. It is skipped, saying why, only
 // when this machine allows neither unprivileged nor raw ICMP.
 func TestLoopback(t *testing.T) {
-	r := probeOnce(newProber(t, config.ICMPCheck{Host: "127.0.0.1", Privileged: "auto"}))
+	r := probeOnce(newProber(t, Check{Host: "127.0.0.1", Privileged: "auto"}))
 	if r.Status == probe.Unknown && strings.Contains(r.Reason, "cannot send ICMP") {
 		testkit.Need{
 			Missing: "neither unprivileged nor raw ICMP is permitted here",
@@ -65,7 +65,7 @@ func TestNoPermission(t *testing.T) {
 	if err := os.WriteFile(ranges, []byte("1\t0\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p := newProber(t, config.ICMPCheck{Host: "127.0.0.1", Privileged: "auto"})
+	p := newProber(t, Check{Host: "127.0.0.1", Privileged: "auto"})
 	p.groupRange = ranges
 	var tried []bool
 	p.run = func(_ context.Context, pg *probing.Pinger) error {
@@ -90,19 +90,19 @@ func TestThresholds(t *testing.T) {
 	f := func(v float64) *float64 { return &v }
 	tests := []struct {
 		name       string
-		c          config.ICMPCheck
+		c          Check
 		sent, recv int
 		avg        time.Duration
 		status     probe.Status
 		reason     string
 	}{
-		{"all back", config.ICMPCheck{}, 3, 3, time.Millisecond, probe.OK, "3/3 replies from gw, 0% loss"},
-		{"one lost", config.ICMPCheck{}, 3, 2, time.Millisecond, probe.Warning, "icmp gw: 1 of 3 echo requests lost (33.3% loss, warning at 20%)"},
-		{"two lost", config.ICMPCheck{}, 3, 1, time.Millisecond, probe.Critical, "icmp gw: 2 of 3 echo requests lost (66.7% loss, critical at 60%)"},
-		{"none back", config.ICMPCheck{}, 3, 0, 0, probe.Critical, "icmp gw: no reply to 3 echo requests (100% loss)"},
-		{"zero warn_loss needs a loss", config.ICMPCheck{WarnLoss: f(0)}, 3, 3, time.Millisecond, probe.OK, "3/3 replies"},
-		{"slow", config.ICMPCheck{WarnRTT: config.Duration(5 * time.Millisecond), CritRTT: config.Duration(50 * time.Millisecond)}, 3, 3, 10 * time.Millisecond, probe.Warning, "average round trip 10.00ms, warning above 5.00ms"},
-		{"very slow", config.ICMPCheck{CritRTT: config.Duration(50 * time.Millisecond)}, 3, 3, 80 * time.Millisecond, probe.Critical, "average round trip 80.00ms, critical above 50.00ms"},
+		{"all back", Check{}, 3, 3, time.Millisecond, probe.OK, "3/3 replies from gw, 0% loss"},
+		{"one lost", Check{}, 3, 2, time.Millisecond, probe.Warning, "icmp gw: 1 of 3 echo requests lost (33.3% loss, warning at 20%)"},
+		{"two lost", Check{}, 3, 1, time.Millisecond, probe.Critical, "icmp gw: 2 of 3 echo requests lost (66.7% loss, critical at 60%)"},
+		{"none back", Check{}, 3, 0, 0, probe.Critical, "icmp gw: no reply to 3 echo requests (100% loss)"},
+		{"zero warn_loss needs a loss", Check{WarnLoss: f(0)}, 3, 3, time.Millisecond, probe.OK, "3/3 replies"},
+		{"slow", Check{WarnRTT: config.Duration(5 * time.Millisecond), CritRTT: config.Duration(50 * time.Millisecond)}, 3, 3, 10 * time.Millisecond, probe.Warning, "average round trip 10.00ms, warning above 5.00ms"},
+		{"very slow", Check{CritRTT: config.Duration(50 * time.Millisecond)}, 3, 3, 80 * time.Millisecond, probe.Critical, "average round trip 80.00ms, critical above 50.00ms"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -118,14 +118,14 @@ func TestThresholds(t *testing.T) {
 }
 
 func TestUnknownHost(t *testing.T) {
-	r := probeOnce(newProber(t, config.ICMPCheck{Host: "no-such-host.invalid"}))
+	r := probeOnce(newProber(t, Check{Host: "no-such-host.invalid"}))
 	if r.Status != probe.Critical || !strings.Contains(r.Reason, "icmp no-such-host.invalid: lookup no-such-host.invalid") {
 		t.Errorf("got %s %q", r.Status, r.Reason)
 	}
 }
 
 func TestNetworkErrorIsNotAPermissionProblem(t *testing.T) {
-	p := newProber(t, config.ICMPCheck{Host: "192.0.2.1", Privileged: "auto"})
+	p := newProber(t, Check{Host: "192.0.2.1", Privileged: "auto"})
 	calls := 0
 	p.run = func(context.Context, *probing.Pinger) error {
 		calls++

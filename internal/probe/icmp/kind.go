@@ -9,8 +9,15 @@ import (
 func Kind() probe.Kind {
 	return probe.Kind{
 		Name:   "icmp",
-		Build:  func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(m.ICMP)) },
-		Host:   func(m *config.Monitor) string { return m.ICMP.Host },
-		Target: func(m *config.Monitor) string { return m.ICMP.Host },
+		Block:  func() config.Block { return new(Check) },
+		Build:  func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(blockOf(m))) },
+		Host:   func(m *config.Monitor) string { return blockOf(m).Host },
+		Target: func(m *config.Monitor) string { return blockOf(m).Host },
 	}
+}
+
+// blockOf is the block of m, a monitor of this kind.
+func blockOf(m *config.Monitor) *Check {
+	c, _ := m.Block.(*Check)
+	return c
 }

@@ -22,22 +22,22 @@ import (
 // Prober runs the imap check of one monitor.
 type Prober struct {
 	mailx.Check
-	c config.IMAPCheck
+	c Check
 }
 
 // New provisions an imap prober from its block.
-func New(c *config.IMAPCheck) (*Prober, error) {
+func New(c *Check) (*Prober, error) {
 	if c == nil {
 		return nil, errors.New("imap check has no imap block")
 	}
 	cc := *c
 	if cc.TLS == "" {
-		cc.TLS = config.MailTLSImplicit
+		cc.TLS = mailx.TLSImplicit
 	}
 	if cc.Mailbox == "" {
-		cc.Mailbox = config.DefaultIMAPMailbox
+		cc.Mailbox = mailx.DefaultMailbox
 	}
-	if err := config.JoinFieldErrors("imap", cc.Validate()); err != nil {
+	if err := config.JoinFieldErrors("imap", cc.Validate(nil)); err != nil {
 		return nil, err
 	}
 	chk, err := mailx.NewCheck("imap", cc.Address, cc.TLS, &cc.TLSConfig, cc.Username, cc.Password, cc.CertMinDays, cc.CertWarnDays)

@@ -14,10 +14,11 @@ import (
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/probe/internal/certtest"
 	"github.com/tocsin/tocsin/internal/probe/internal/mailtest"
+	"github.com/tocsin/tocsin/internal/probe/internal/mailx"
 	"github.com/tocsin/tocsin/internal/testkit"
 )
 
-func run(t *testing.T, c *config.IMAPCheck, dial func(context.Context, string) (net.Conn, error)) probe.Result {
+func run(t *testing.T, c *Check, dial func(context.Context, string) (net.Conn, error)) probe.Result {
 	t.Helper()
 	p, err := New(c)
 	if err != nil {
@@ -38,7 +39,7 @@ func TestMailboxChecks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	c := &config.IMAPCheck{Address: ms.IMAPAddr, TLS: config.MailTLSStartTLS, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)},
+	c := &Check{Address: ms.IMAPAddr, TLS: mailx.TLSStartTLS, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)},
 		Username: "probe", Password: "imap-pass-123"}
 	r := run(t, c, nil)
 	mailtest.Want(t, r, probe.OK, "INBOX holds 3 messages, newest 5m old, oldest 3h old; TLS, certificate expires in 59 days")
@@ -46,13 +47,13 @@ func TestMailboxChecks(t *testing.T) {
 		t.Error("no certificate expiry")
 	}
 
-	c.Expect = config.MailboxExpect{MaxMessages: 2}
+	c.Expect = mailx.MailboxExpect{MaxMessages: 2}
 	mailtest.Want(t, run(t, c, nil), probe.Critical, "expected at most 2 (is anyone reading it?)")
-	c.Expect = config.MailboxExpect{NewestMaxAge: config.Duration(time.Minute)}
+	c.Expect = mailx.MailboxExpect{NewestMaxAge: config.Duration(time.Minute)}
 	mailtest.Want(t, run(t, c, nil), probe.Critical, "no message newer than 1m0s")
-	c.Expect = config.MailboxExpect{OldestMaxAge: config.Duration(2 * time.Hour)}
+	c.Expect = mailx.MailboxExpect{OldestMaxAge: config.Duration(2 * time.Hour)}
 	mailtest.Want(t, run(t, c, nil), probe.Critical, "the oldest is older than 2h0m0s")
-	c.Expect = config.MailboxExpect{}
+	c.Expect = mailx.MailboxExpect{}
 
 	c.Mailbox = "Archive"
 	mailtest.Want(t, run(t, c, nil), probe.Critical, "select Archive: NO")
@@ -66,11 +67,11 @@ func TestMailboxChecks(t *testing.T) {
 	}
 
 	// Without credentials: greeting and TLS only.
-	mailtest.Want(t, run(t, &config.IMAPCheck{Address: ms.IMAPAddr, TLS: config.MailTLSStartTLS, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)}}, nil),
+	mailtest.Want(t, run(t, &Check{Address: ms.IMAPAddr, TLS: mailx.TLSStartTLS, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)}}, nil),
 		probe.OK, "greeting OK")
 
 	expired := testkit.StartMail(t, testkit.MailOptions{TLS: ca.ServerConfig(t, now.Add(-24*time.Hour), "127.0.0.1")})
-	mailtest.Want(t, run(t, &config.IMAPCheck{Address: expired.IMAPAddr, TLS: config.MailTLSStartTLS, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)}}, nil),
+	mailtest.Want(t, run(t, &Check{Address: expired.IMAPAddr, TLS: mailx.TLSStartTLS, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)}}, nil),
 		probe.Critical, "certificate expired 1 day ago")
 }
 
@@ -82,8 +83,8 @@ func TestThousandsOfMessages(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	r := run(t, &config.IMAPCheck{Address: ms.IMAPAddr, TLS: config.MailTLSNone, Username: "probe", Password: "secret",
-		Expect: config.MailboxExpect{MaxMessages: 2500}}, nil)
+	r := run(t, &Check{Address: ms.IMAPAddr, TLS: mailx.TLSNone, Username: "probe", Password: "secret",
+		Expect: mailx.MailboxExpect{MaxMessages: 2500}}, nil)
 	mailtest.Want(t, r, probe.Critical, "INBOX holds 3000 messages, newest 27d old, oldest 30d old, expected at most 2500")
 }
 
@@ -110,7 +111,7 @@ func TestHostileServers(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				n := testkit.NewPipeNet()
 				mailtest.Hostile(t, n, "evil:143", tt.script)
-				r := run(t, &config.IMAPCheck{Address: "evil:143", TLS: config.MailTLSNone, Username: "u", Password: "pass-word"}, n.Dial)
+				r := run(t, &Check{Address: "evil:143", TLS: mailx.TLSNone, Username: "u", Password: "pass-word"}, n.Dial)
 				mailtest.Want(t, r, probe.Critical, tt.reason)
 			})
 		})
@@ -120,9 +121,9 @@ func TestHostileServers(t *testing.T) {
 func TestImplicitTLS(t *testing.T) {
 	ca := certtest.NewAuthority(t)
 	ms := testkit.StartMail(t, testkit.MailOptions{TLS: ca.ServerConfig(t, time.Now().Add(10*24*time.Hour), "127.0.0.1"), ImplicitTLS: true})
-	c := &config.IMAPCheck{Address: ms.IMAPAddr, TLS: config.MailTLSImplicit, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)},
+	c := &Check{Address: ms.IMAPAddr, TLS: mailx.TLSImplicit, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)},
 		Username: "probe", Password: "secret"}
 	mailtest.Want(t, run(t, c, nil), probe.Warning, "certificate expires in 9 days")
-	c.TLS = config.MailTLSStartTLS
+	c.TLS = mailx.TLSStartTLS
 	mailtest.Want(t, run(t, c, nil), probe.Critical, "")
 }

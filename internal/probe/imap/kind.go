@@ -10,14 +10,21 @@ import (
 func Kind() probe.Kind {
 	return probe.Kind{
 		Name:  "imap",
-		Build: func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(m.IMAP)) },
-		Host:  func(m *config.Monitor) string { return probe.HostOf(m.IMAP.Address) },
+		Block: func() config.Block { return new(Check) },
+		Build: func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(blockOf(m))) },
+		Host:  func(m *config.Monitor) string { return probe.HostOf(blockOf(m).Address) },
 		Target: func(m *config.Monitor) string {
-			out := m.IMAP.Address + mailx.TLSNote(m.IMAP.TLS)
-			if m.IMAP.Username != "" && m.IMAP.Mailbox != "" {
-				out += " " + m.IMAP.Mailbox
+			out := blockOf(m).Address + mailx.TLSNote(blockOf(m).TLS)
+			if blockOf(m).Username != "" && blockOf(m).Mailbox != "" {
+				out += " " + blockOf(m).Mailbox
 			}
 			return out
 		},
 	}
+}
+
+// blockOf is the block of m, a monitor of this kind.
+func blockOf(m *config.Monitor) *Check {
+	c, _ := m.Block.(*Check)
+	return c
 }

@@ -1,9 +1,10 @@
 // Package kinds lists every probe kind. It is the one place that imports
 // them all: adding a kind is a package under internal/probe and one line
-// here (and its block in internal/config, which is upstream of every probe).
+// here.
 package kinds
 
 import (
+	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/probe/command"
 	"github.com/tocsin/tocsin/internal/probe/dnsx"
@@ -28,8 +29,9 @@ type Deps struct {
 	Ledger mailloop.Ledger
 }
 
-// All returns the table of every probe kind, in the order of
-// config.MonitorTypes.
+// All returns the table of every probe kind, in the order configuration
+// messages name them. It is also the table of monitor types config.Load
+// decodes the blocks with.
 func All(d Deps) *probe.Kinds {
 	return probe.NewKinds(
 		httpx.Kind(d.Transports),
@@ -46,3 +48,8 @@ func All(d Deps) *probe.Kinds {
 		command.Kind(),
 	)
 }
+
+// Config returns the table of monitor types for config.Load and
+// config.Parse when no probers are built from it (`tocsin validate`, the
+// first load before the shared dependencies exist).
+func Config() config.Kinds { return All(Deps{}) }

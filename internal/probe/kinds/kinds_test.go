@@ -1,11 +1,21 @@
 package kinds
 
 import (
-	"slices"
 	"testing"
 
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/probe"
+	"github.com/tocsin/tocsin/internal/probe/command"
+	"github.com/tocsin/tocsin/internal/probe/dnsx"
+	"github.com/tocsin/tocsin/internal/probe/httpx"
+	"github.com/tocsin/tocsin/internal/probe/icmp"
+	"github.com/tocsin/tocsin/internal/probe/imap"
+	"github.com/tocsin/tocsin/internal/probe/mailloop"
+	"github.com/tocsin/tocsin/internal/probe/sftp"
+	"github.com/tocsin/tocsin/internal/probe/smtp"
+	"github.com/tocsin/tocsin/internal/probe/ssh"
+	"github.com/tocsin/tocsin/internal/probe/tcp"
+	"github.com/tocsin/tocsin/internal/probe/tlsx"
 )
 
 func TestHostAndCommandHosts(t *testing.T) {
@@ -14,10 +24,10 @@ func TestHostAndCommandHosts(t *testing.T) {
 		m    config.Monitor
 		want string
 	}{
-		{config.Monitor{ID: "a", SSH: &config.SSHCheck{SSHConnection: config.SSHConnection{Address: "files.example.org"}}}, "files.example.org"},
-		{config.Monitor{ID: "b", SFTP: &config.SFTPCheck{SSHConnection: config.SSHConnection{Address: "[2001:db8::1]:2222"}}}, "2001:db8::1"},
-		{config.Monitor{ID: "c", ICMP: &config.ICMPCheck{Host: "192.0.2.1"}}, "192.0.2.1"},
-		{config.Monitor{ID: "d", Command: &config.CommandCheck{Path: "/bin/true"}}, "localhost"},
+		{config.Monitor{ID: "a", Block: &ssh.Check{Connection: ssh.Connection{Address: "files.example.org"}}}, "files.example.org"},
+		{config.Monitor{ID: "b", Block: &sftp.Check{Connection: ssh.Connection{Address: "[2001:db8::1]:2222"}}}, "2001:db8::1"},
+		{config.Monitor{ID: "c", Block: &icmp.Check{Host: "192.0.2.1"}}, "192.0.2.1"},
+		{config.Monitor{ID: "d", Block: &command.Check{Path: "/bin/true"}}, "localhost"},
 	} {
 		if got := kinds.Host(&tc.m); got != tc.want {
 			t.Errorf("Host(%s) = %q, want %q", tc.m.ID, got, tc.want)
@@ -25,18 +35,19 @@ func TestHostAndCommandHosts(t *testing.T) {
 	}
 }
 
-// TestEveryMonitorTypeHasOneKind checks that the registry and the
-// configuration list the same types in the same order, and that every kind
-// says how to build, place and describe its monitors.
+// TestEveryMonitorTypeHasOneKind checks that every kind says how to build,
+// place and describe its monitors and declares its configuration block,
+// and that the table is the one config loads with.
 func TestEveryMonitorTypeHasOneKind(t *testing.T) {
 	kinds := All(Deps{})
-	if got, want := kinds.Names(), config.MonitorTypes; !slices.Equal(got, want) {
-		t.Fatalf("kinds %v, config types %v", got, want)
-	}
 	for _, name := range kinds.Names() {
 		k, _ := kinds.Kind(name)
-		if k.Build == nil || k.Host == nil || k.Target == nil {
-			t.Errorf("kind %s lacks Build, Host or Target", name)
+		if k.Build == nil || k.Host == nil || k.Target == nil || k.Block == nil {
+			t.Errorf("kind %s lacks Build, Host, Target or Block", name)
+			continue
+		}
+		if b, ok := Config().NewBlock(name); !ok || b == nil {
+			t.Errorf("config cannot decode the %s block", name)
 		}
 	}
 }
@@ -63,7 +74,7 @@ func TestUnknownType(t *testing.T) {
 // TestBuildErrorIsNil checks that a kind whose prober cannot be built
 // returns a nil Prober, not a nil pointer inside a non-nil interface.
 func TestBuildErrorIsNil(t *testing.T) {
-	m := config.Monitor{ID: "t", Type: "tcp", TCP: &config.TCPCheck{}}
+	m := config.Monitor{ID: "t", Type: "tcp", Block: &tcp.Check{}}
 	p, err := All(Deps{}).Build(&m)
 	if err == nil || p != nil {
 		t.Fatalf("Build = %#v, %v; want nil and an error", p, err)
@@ -77,22 +88,35 @@ func TestTargets(t *testing.T) {
 		m    config.Monitor
 		want string
 	}{
-		{config.Monitor{Type: "http", HTTP: &config.HTTPCheck{URL: "https://x.example/health", Method: "GET"}}, "https://x.example/health"},
-		{config.Monitor{Type: "http", HTTP: &config.HTTPCheck{URL: "https://x.example/", Method: "POST"}}, "POST https://x.example/"},
-		{config.Monitor{Type: "tls", TLS: &config.TLSCheck{Address: "mx.example:25", StartTLS: "smtp"}}, "mx.example:25 (STARTTLS smtp)"},
-		{config.Monitor{Type: "dns", DNS: &config.DNSCheck{Name: "example.org", Server: "192.0.2.53"}}, "example.org A @192.0.2.53"},
-		{config.Monitor{Type: "smtp", SMTP: &config.SMTPCheck{Address: "mx.example:587", TLS: "starttls"}}, "mx.example:587 (STARTTLS)"},
-		{config.Monitor{Type: "imap", IMAP: &config.IMAPCheck{Address: "mail.example:993", TLS: "tls", Username: "u", Mailbox: "INBOX"}}, "mail.example:993 INBOX"},
-		{config.Monitor{Type: "mailloop", MailLoop: &config.MailLoopCheck{Mode: "roundtrip",
-			SMTP: &config.MailLoopSMTP{Address: "smtp.example:587"}, IMAP: &config.MailLoopIMAP{Address: "imap.example:993", Mailbox: "INBOX"}}},
+		{config.Monitor{Type: "http", Block: &httpx.Check{URL: "https://x.example/health", Method: "GET"}}, "https://x.example/health"},
+		{config.Monitor{Type: "http", Block: &httpx.Check{URL: "https://x.example/", Method: "POST"}}, "POST https://x.example/"},
+		{config.Monitor{Type: "tls", Block: &tlsx.Check{Address: "mx.example:25", StartTLS: "smtp"}}, "mx.example:25 (STARTTLS smtp)"},
+		{config.Monitor{Type: "dns", Block: &dnsx.Check{Name: "example.org", Server: "192.0.2.53"}}, "example.org A @192.0.2.53"},
+		{config.Monitor{Type: "smtp", Block: &smtp.Check{Address: "mx.example:587", TLS: "starttls"}}, "mx.example:587 (STARTTLS)"},
+		{config.Monitor{Type: "imap", Block: &imap.Check{Address: "mail.example:993", TLS: "tls", Username: "u", Mailbox: "INBOX"}}, "mail.example:993 INBOX"},
+		{config.Monitor{Type: "mailloop", Block: &mailloop.Check{Mode: "roundtrip",
+			SMTP: &mailloop.SMTP{Address: "smtp.example:587"}, IMAP: &mailloop.IMAP{Address: "imap.example:993", Mailbox: "INBOX"}}},
 			"smtp smtp.example:587 → imap imap.example:993 INBOX"},
-		{config.Monitor{Type: "ssh", SSH: &config.SSHCheck{SSHConnection: config.SSHConnection{Address: "h.example", User: "u", Password: "secret"}, Command: "uptime"}}, "u@h.example:22 (runs a command)"},
-		{config.Monitor{Type: "command", Command: &config.CommandCheck{Path: "/bin/check", Args: []string{"--password", "secret"}}}, "/bin/check"},
+		{config.Monitor{Type: "ssh", Block: &ssh.Check{Connection: ssh.Connection{Address: "h.example", User: "u", Password: "secret"}, Command: "uptime"}}, "u@h.example:22 (runs a command)"},
+		{config.Monitor{Type: "command", Block: &command.Check{Path: "/bin/check", Args: []string{"--password", "secret"}}}, "/bin/check"},
 		// Without a type, the one block says which kind it is.
-		{config.Monitor{TCP: &config.TCPCheck{Address: "db.example:5432"}}, "db.example:5432"},
+		{config.Monitor{Block: &tcp.Check{Address: "db.example:5432"}}, "db.example:5432"},
 	} {
 		if got := kinds.Target(tc.m); got != tc.want {
-			t.Errorf("Target(%s) = %q, want %q", tc.m.TypeName(), got, tc.want)
+			t.Errorf("Target(%s) = %q, want %q", tc.m.Type, got, tc.want)
 		}
+	}
+}
+
+func TestCheckCreatableByAPI(t *testing.T) {
+	kinds := All(Deps{})
+	if err := kinds.CheckCreatableByAPI(&config.Monitor{ID: "x", Type: "command", Block: &command.Check{Path: "/bin/true"}}); err == nil {
+		t.Error("a command monitor was accepted from the API")
+	}
+	if err := kinds.CheckCreatableByAPI(&config.Monitor{ID: "x", Type: "http", Block: &command.Check{Path: "/bin/true"}}); err == nil {
+		t.Error("a command block under another type was accepted from the API")
+	}
+	if err := kinds.CheckCreatableByAPI(&config.Monitor{ID: "x", Type: "ssh", Block: &ssh.Check{}}); err != nil {
+		t.Errorf("an ssh monitor was refused: %v", err)
 	}
 }

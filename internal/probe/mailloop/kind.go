@@ -10,9 +10,10 @@ import (
 func Kind(ledger Ledger) probe.Kind {
 	return probe.Kind{
 		Name:  "mailloop",
-		Build: func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(m.ID, m.MailLoop, ledger)) },
+		Block: func() config.Block { return new(Check) },
+		Build: func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(m.ID, blockOf(m), ledger)) },
 		Host: func(m *config.Monitor) string {
-			c := m.MailLoop
+			c := blockOf(m)
 			switch {
 			case c.SMTP != nil:
 				return probe.HostOf(c.SMTP.Address)
@@ -23,14 +24,14 @@ func Kind(ledger Ledger) probe.Kind {
 			}
 			return m.ID
 		},
-		Target: func(m *config.Monitor) string { return target(m.MailLoop) },
+		Target: func(m *config.Monitor) string { return target(blockOf(m)) },
 	}
 }
 
 // target says where a mail loop sends and looks, never with credentials.
-func target(c *config.MailLoopCheck) string {
+func target(c *Check) string {
 	var out string
-	if c.SMTP != nil && c.Mode != config.MailLoopReceiveMode {
+	if c.SMTP != nil && c.Mode != ReceiveMode {
 		out = "smtp " + c.SMTP.Address
 	}
 	box := ""
@@ -40,11 +41,17 @@ func target(c *config.MailLoopCheck) string {
 	case c.POP3 != nil:
 		box = "pop3 " + c.POP3.Address
 	}
-	if box != "" && c.Mode != config.MailLoopSend {
+	if box != "" && c.Mode != Send {
 		if out != "" {
 			out += " → "
 		}
 		out += box
 	}
 	return out
+}
+
+// blockOf is the block of m, a monitor of this kind.
+func blockOf(m *config.Monitor) *Check {
+	c, _ := m.Block.(*Check)
+	return c
 }

@@ -77,26 +77,26 @@ type Prober struct {
 
 // New provisions the mail loop of monitor monitorID from its block. The
 // ledger keeps the mails in flight; nil means a MemoryLedger (one-off runs).
-func New(monitorID string, c *config.MailLoopCheck, ledger Ledger) (*Prober, error) {
+func New(monitorID string, c *Check, ledger Ledger) (*Prober, error) {
 	if c == nil {
 		return nil, errors.New("mailloop check has no mailloop block")
 	}
 	cc := *c
 	if cc.Mode == "" {
-		cc.Mode = config.MailLoopRoundTrip
+		cc.Mode = RoundTrip
 	}
 	if cc.MaxDelivery == 0 {
-		cc.MaxDelivery = config.Duration(config.DefaultMailLoopMaxDelivery)
+		cc.MaxDelivery = config.Duration(DefaultMaxDelivery)
 	}
 	if cc.CleanupAfter == 0 {
-		cc.CleanupAfter = config.Duration(config.DefaultMailLoopCleanup)
+		cc.CleanupAfter = config.Duration(DefaultCleanup)
 	}
 	if cc.Receive != nil && cc.Receive.Window == 0 {
 		r := *cc.Receive
-		r.Window = config.Duration(config.DefaultMailLoopWindow)
+		r.Window = config.Duration(DefaultWindow)
 		cc.Receive = &r
 	}
-	if err := config.JoinFieldErrors("mailloop", cc.Validate()); err != nil {
+	if err := config.JoinFieldErrors("mailloop", cc.Validate(nil)); err != nil {
 		return nil, err
 	}
 	if ledger == nil {
@@ -126,7 +126,7 @@ func New(monitorID string, c *config.MailLoopCheck, ledger Ledger) (*Prober, err
 		srv.Budget = mailboxBudget
 		p.boxServer, p.mailbox, p.junk = srv, s.Mailbox, s.JunkFolders
 		if p.mailbox == "" {
-			p.mailbox = config.DefaultIMAPMailbox
+			p.mailbox = mailx.DefaultMailbox
 		}
 		p.boxTag = "imap " + s.Address
 		p.redact = append(p.redact, mailx.NewRedactor(s.Username, s.Password)...)
@@ -141,7 +141,7 @@ func New(monitorID string, c *config.MailLoopCheck, ledger Ledger) (*Prober, err
 		p.boxTag = "pop3 " + s.Address
 		p.redact = append(p.redact, mailx.NewRedactor(s.Username, s.Password)...)
 	}
-	if r := cc.Receive; r != nil && p.mode == config.MailLoopReceiveMode {
+	if r := cc.Receive; r != nil && p.mode == ReceiveMode {
 		if r.FromRegex != "" {
 			p.recvFrom = regexp.MustCompile(r.FromRegex) // validated above
 		}
@@ -158,9 +158,9 @@ func (p *Prober) Probe(ctx context.Context) probe.Result {
 	start := p.now()
 	var res probe.Result
 	switch p.mode {
-	case config.MailLoopSend:
+	case Send:
 		res = p.sendOnly(ctx, start)
-	case config.MailLoopReceiveMode:
+	case ReceiveMode:
 		res = p.receiveOnly(ctx, start)
 	default:
 		res = p.roundTrip(ctx, start)

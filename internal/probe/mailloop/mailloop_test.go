@@ -13,16 +13,17 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/probe/internal/mailtest"
+	"github.com/tocsin/tocsin/internal/probe/internal/mailx"
 	"github.com/tocsin/tocsin/internal/testkit"
 )
 
 // loopConfig is a round trip through the test servers on the pipe network.
-func loopConfig() *config.MailLoopCheck {
-	return &config.MailLoopCheck{
-		Mode: config.MailLoopRoundTrip,
+func loopConfig() *Check {
+	return &Check{
+		Mode: RoundTrip,
 		From: "tocsin@test", To: "probe@test",
-		SMTP:         &config.MailLoopSMTP{Address: "smtp:25", TLS: config.MailTLSNone},
-		IMAP:         &config.MailLoopIMAP{Address: "imap:143", TLS: config.MailTLSNone, Username: "probe", Password: "secret", Mailbox: "INBOX", JunkFolders: []string{"Junk", "Spam"}},
+		SMTP:         &SMTP{Address: "smtp:25", TLS: mailx.TLSNone},
+		IMAP:         &IMAP{Address: "imap:143", TLS: mailx.TLSNone, Username: "probe", Password: "secret", Mailbox: "INBOX", JunkFolders: []string{"Junk", "Spam"}},
 		MaxDelivery:  config.Duration(10 * time.Minute),
 		CleanupAfter: config.Duration(24 * time.Hour),
 		// One look per run keeps the fake clock where the tests put it;
@@ -31,7 +32,7 @@ func loopConfig() *config.MailLoopCheck {
 	}
 }
 
-func newLoop(t *testing.T, n *testkit.PipeNet, c *config.MailLoopCheck, l Ledger) *Prober {
+func newLoop(t *testing.T, n *testkit.PipeNet, c *Check, l Ledger) *Prober {
 	t.Helper()
 	p, err := New("loop", c, l)
 	if err != nil {
@@ -139,7 +140,7 @@ func TestRunEndsAtMaxDelivery(t *testing.T) {
 		c.MaxDelivery = config.Duration(15 * time.Second)
 		p := newLoop(t, n, c, nil)
 		probeOnce := func() (probe.Result, time.Duration) {
-			ctx, cancel := context.WithTimeout(context.Background(), config.DefaultMailLoopTimeout)
+			ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
 			defer cancel()
 			start := time.Now()
 			r := p.Probe(ctx)
@@ -272,7 +273,7 @@ func TestPOP3RoundTrip(t *testing.T) {
 		ms.Drop.Add([]byte("Subject: keep me\r\n\r\nx\r\n"))
 		c := loopConfig()
 		c.IMAP = nil
-		c.POP3 = &config.MailLoopPOP3{Address: "pop3:110", TLS: config.MailTLSNone, Username: "probe", Password: "secret"}
+		c.POP3 = &POP3{Address: "pop3:110", TLS: mailx.TLSNone, Username: "probe", Password: "secret"}
 		c.Wait = 0
 		ms.SetDelay(5 * time.Second)
 		r := run(newLoop(t, n, c, nil))
@@ -309,15 +310,15 @@ func TestSendOnlyAndReceiveOnly(t *testing.T) {
 		n := testkit.NewPipeNet()
 		ms := testkit.StartMail(t, testkit.MailOptions{Net: n})
 		c := loopConfig()
-		c.Mode, c.IMAP = config.MailLoopSend, nil
+		c.Mode, c.IMAP = Send, nil
 		mailtest.Want(t, run(newLoop(t, n, c, nil)), probe.OK, "mail sent 00:00:00 via smtp:25 to probe@test")
 		if ms.Accepted() != 1 {
 			t.Fatalf("accepted %d mails, want 1", ms.Accepted())
 		}
 
 		rc := loopConfig()
-		rc.Mode, rc.SMTP, rc.From, rc.To = config.MailLoopReceiveMode, nil, "", ""
-		rc.Receive = &config.MailLoopReceive{FromRegex: `backup@`, SubjectRegex: `^Backup (OK|done)`, Window: config.Duration(time.Hour)}
+		rc.Mode, rc.SMTP, rc.From, rc.To = ReceiveMode, nil, "", ""
+		rc.Receive = &Receive{FromRegex: `backup@`, SubjectRegex: `^Backup (OK|done)`, Window: config.Duration(time.Hour)}
 		p := newLoop(t, n, rc, nil)
 		mailtest.Want(t, run(p), probe.Critical, "no message from /backup@/ with subject /^Backup (OK|done)/ arrived in INBOX since 23:00 (window 1h0m0s)")
 		if err := ms.Deliver("INBOX", []byte("From: backup@host.test\r\nSubject: Backup OK\r\n\r\nx\r\n"), time.Now()); err != nil {
@@ -389,12 +390,12 @@ func TestReceiveOnlyDeletesWhatItMatched(t *testing.T) {
 					}
 				}
 				c := loopConfig()
-				c.Mode, c.SMTP, c.From, c.To = config.MailLoopReceiveMode, nil, "", ""
+				c.Mode, c.SMTP, c.From, c.To = ReceiveMode, nil, "", ""
 				if box == "pop3" {
 					c.IMAP = nil
-					c.POP3 = &config.MailLoopPOP3{Address: "pop3:110", TLS: config.MailTLSNone, Username: "probe", Password: "secret"}
+					c.POP3 = &POP3{Address: "pop3:110", TLS: mailx.TLSNone, Username: "probe", Password: "secret"}
 				}
-				c.Receive = &config.MailLoopReceive{FromRegex: `^backup@`, Window: config.Duration(time.Hour), Delete: true}
+				c.Receive = &Receive{FromRegex: `^backup@`, Window: config.Duration(time.Hour), Delete: true}
 				mailtest.Want(t, run(newLoop(t, n, c, nil)), probe.OK, `1 message from /^backup@/ in INBOX within 1h0m0s; newest arrived 23:59:00 (1m ago): "Backup OK"`)
 				got := ms.Drop.Len()
 				if box == "imap" {

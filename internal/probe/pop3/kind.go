@@ -10,8 +10,15 @@ import (
 func Kind() probe.Kind {
 	return probe.Kind{
 		Name:   "pop3",
-		Build:  func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(m.POP3)) },
-		Host:   func(m *config.Monitor) string { return probe.HostOf(m.POP3.Address) },
-		Target: func(m *config.Monitor) string { return m.POP3.Address + mailx.TLSNote(m.POP3.TLS) },
+		Block:  func() config.Block { return new(Check) },
+		Build:  func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(blockOf(m))) },
+		Host:   func(m *config.Monitor) string { return probe.HostOf(blockOf(m).Address) },
+		Target: func(m *config.Monitor) string { return blockOf(m).Address + mailx.TLSNote(blockOf(m).TLS) },
 	}
+}
+
+// blockOf is the block of m, a monitor of this kind.
+func blockOf(m *config.Monitor) *Check {
+	c, _ := m.Block.(*Check)
+	return c
 }

@@ -22,19 +22,19 @@ import (
 // Prober runs the pop3 check of one monitor.
 type Prober struct {
 	mailx.Check
-	c config.POP3Check
+	c Check
 }
 
 // New provisions a pop3 prober from its block.
-func New(c *config.POP3Check) (*Prober, error) {
+func New(c *Check) (*Prober, error) {
 	if c == nil {
 		return nil, errors.New("pop3 check has no pop3 block")
 	}
 	cc := *c
 	if cc.TLS == "" {
-		cc.TLS = config.MailTLSImplicit
+		cc.TLS = mailx.TLSImplicit
 	}
-	if err := config.JoinFieldErrors("pop3", cc.Validate()); err != nil {
+	if err := config.JoinFieldErrors("pop3", cc.Validate(nil)); err != nil {
 		return nil, err
 	}
 	chk, err := mailx.NewCheck("pop3", cc.Address, cc.TLS, &cc.TLSConfig, cc.Username, cc.Password, cc.CertMinDays, cc.CertWarnDays)

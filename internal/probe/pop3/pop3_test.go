@@ -13,10 +13,11 @@ import (
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/probe/internal/certtest"
 	"github.com/tocsin/tocsin/internal/probe/internal/mailtest"
+	"github.com/tocsin/tocsin/internal/probe/internal/mailx"
 	"github.com/tocsin/tocsin/internal/testkit"
 )
 
-func run(t *testing.T, c *config.POP3Check, dial func(context.Context, string) (net.Conn, error)) probe.Result {
+func run(t *testing.T, c *Check, dial func(context.Context, string) (net.Conn, error)) probe.Result {
 	t.Helper()
 	p, err := New(c)
 	if err != nil {
@@ -34,18 +35,18 @@ func TestMaildropChecks(t *testing.T) {
 	now := time.Now()
 	ms.Drop.Add([]byte("Date: " + now.Add(-50*time.Hour).Format(time.RFC1123Z) + "\r\nSubject: old\r\n\r\n.leading dot\r\n"))
 	ms.Drop.Add([]byte("Received: from a by b; " + now.Add(-10*time.Minute).Format(time.RFC1123Z) + "\r\nSubject: new\r\n\r\nx\r\n"))
-	c := &config.POP3Check{Address: ms.POP3Addr, TLS: config.MailTLSStartTLS, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)},
+	c := &Check{Address: ms.POP3Addr, TLS: mailx.TLSStartTLS, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)},
 		Username: "probe", Password: "pop-pass-123"}
 	r := run(t, c, nil)
 	mailtest.Want(t, r, probe.OK, "the maildrop holds 2 messages, newest 10m old, oldest 2d old; TLS, certificate expires in 29 days")
 	if ms.Drop.Len() != 2 {
 		t.Errorf("the check changed the maildrop: %d messages", ms.Drop.Len())
 	}
-	c.Expect = config.MailboxExpect{MinMessages: 3}
+	c.Expect = mailx.MailboxExpect{MinMessages: 3}
 	mailtest.Want(t, run(t, c, nil), probe.Critical, "expected at least 3")
-	c.Expect = config.MailboxExpect{OldestMaxAge: config.Duration(24 * time.Hour)}
+	c.Expect = mailx.MailboxExpect{OldestMaxAge: config.Duration(24 * time.Hour)}
 	mailtest.Want(t, run(t, c, nil), probe.Critical, "the oldest is older than 24h0m0s")
-	c.Expect = config.MailboxExpect{}
+	c.Expect = mailx.MailboxExpect{}
 
 	c.Password = "wrong-password-value"
 	r = run(t, c, nil)
@@ -59,8 +60,8 @@ func TestMaildropChecks(t *testing.T) {
 	mailtest.Want(t, run(t, c, nil), probe.Critical, "x509: certificate signed by unknown authority")
 
 	plain := testkit.StartMail(t, testkit.MailOptions{})
-	mailtest.Want(t, run(t, &config.POP3Check{Address: plain.POP3Addr, TLS: config.MailTLSStartTLS}, nil), probe.Critical, "STLS: STLS refused: -ERR no TLS")
-	mailtest.Want(t, run(t, &config.POP3Check{Address: plain.POP3Addr, TLS: config.MailTLSNone, Username: "probe", Password: "secret"}, nil),
+	mailtest.Want(t, run(t, &Check{Address: plain.POP3Addr, TLS: mailx.TLSStartTLS}, nil), probe.Critical, "STLS: STLS refused: -ERR no TLS")
+	mailtest.Want(t, run(t, &Check{Address: plain.POP3Addr, TLS: mailx.TLSNone, Username: "probe", Password: "secret"}, nil),
 		probe.OK, "the maildrop holds 0 messages")
 }
 
@@ -96,7 +97,7 @@ func TestHostileServers(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				n := testkit.NewPipeNet()
 				mailtest.Hostile(t, n, "evil:110", tt.script)
-				r := run(t, &config.POP3Check{Address: "evil:110", TLS: config.MailTLSNone, Username: "u", Password: "pass-word"}, n.Dial)
+				r := run(t, &Check{Address: "evil:110", TLS: mailx.TLSNone, Username: "u", Password: "pass-word"}, n.Dial)
 				mailtest.Want(t, r, probe.Critical, tt.reason)
 			})
 		})
@@ -106,7 +107,7 @@ func TestHostileServers(t *testing.T) {
 func TestImplicitTLS(t *testing.T) {
 	ca := certtest.NewAuthority(t)
 	ms := testkit.StartMail(t, testkit.MailOptions{TLS: ca.ServerConfig(t, time.Now().Add(90*24*time.Hour), "127.0.0.1"), ImplicitTLS: true})
-	c := &config.POP3Check{Address: ms.POP3Addr, TLS: config.MailTLSImplicit, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)},
+	c := &Check{Address: ms.POP3Addr, TLS: mailx.TLSImplicit, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)},
 		Username: "probe", Password: "secret"}
 	mailtest.Want(t, run(t, c, nil), probe.OK, "the maildrop holds 0 messages; TLS, certificate expires in 89 days")
 }

@@ -10,9 +10,9 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/probe/sftp"
+	"github.com/tocsin/tocsin/internal/probe/ssh"
 	"github.com/tocsin/tocsin/internal/testkit"
 )
 
@@ -76,7 +76,7 @@ func TestMisbehavingSFTPServers(t *testing.T) {
 					on = func(io.ReadWriter, uint32) { <-stall }
 				}
 				srv.SFTP = fakeSFTP(on)
-				p, err := sftp.New(&config.SFTPCheck{SSHConnection: config.SSHConnection{Address: "files.example.org", User: "export", Password: secret}, Path: "/exports/*.xml", MinCount: 1})
+				p, err := sftp.New(&sftp.Check{Connection: ssh.Connection{Address: "files.example.org", User: "export", Password: secret}, Path: "/exports/*.xml", MinCount: 1})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -10,9 +10,16 @@ import (
 func Kind() probe.Kind {
 	return probe.Kind{
 		Name:   "sftp",
-		Build:  func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(m.SFTP)) },
-		Host:   func(m *config.Monitor) string { return probe.HostOf(config.SSHAddress(m.SFTP.Address)) },
-		Target: func(m *config.Monitor) string { return sshprobe.Login(m.SFTP.SSHConnection) + " " + m.SFTP.Path },
+		Block:  func() config.Block { return new(Check) },
+		Build:  func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(blockOf(m))) },
+		Host:   func(m *config.Monitor) string { return probe.HostOf(sshprobe.Address(blockOf(m).Address)) },
+		Target: func(m *config.Monitor) string { return sshprobe.Login(blockOf(m).Connection) + " " + blockOf(m).Path },
 		Metric: sshprobe.StageMetric("sftp"),
 	}
+}
+
+// blockOf is the block of m, a monitor of this kind.
+func blockOf(m *config.Monitor) *Check {
+	c, _ := m.Block.(*Check)
+	return c
 }

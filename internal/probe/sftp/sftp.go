@@ -42,21 +42,21 @@ type Prober struct {
 }
 
 // New provisions an sftp prober from its block.
-func New(c *config.SFTPCheck) (*Prober, error) {
+func New(c *Check) (*Prober, error) {
 	if c == nil {
 		return nil, errors.New("sftp check has no sftp block")
 	}
-	if err := config.JoinFieldErrors("sftp", c.Validate()); err != nil {
+	if err := config.JoinFieldErrors("sftp", c.Validate(nil)); err != nil {
 		return nil, err
 	}
-	d, err := sshprobe.NewDialer(&c.SSHConnection)
+	d, err := sshprobe.NewDialer(&c.Connection)
 	if err != nil {
 		return nil, fmt.Errorf("sftp check %s: %w", c.Address, err)
 	}
 	p := &Prober{dialer: d, path: c.Path, maxAge: c.MaxAge.D(), warnAge: c.WarnAge.D(),
 		minCount: c.MinCount, maxCount: c.MaxCount, minSize: c.MinSize, maxSize: c.MaxSize,
 		contains: c.ContentContains, now: time.Now}
-	if dir, base := path.Split(c.Path); config.HasGlobMeta(base) {
+	if dir, base := path.Split(c.Path); hasGlobMeta(base) {
 		p.dir, p.pattern = path.Clean(dir), base
 		if dir == "" {
 			p.dir = "."

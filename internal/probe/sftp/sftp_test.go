@@ -36,7 +36,7 @@ func file(t *testing.T, dir, name, content string, age time.Duration) string {
 	return p
 }
 
-func check(t *testing.T, c config.SFTPCheck) probe.Result {
+func check(t *testing.T, c sftp.Check) probe.Result {
 	t.Helper()
 	if c.MinCount == 0 {
 		c.MinCount = 1 // the loader's default
@@ -79,7 +79,7 @@ func metric(r probe.Result, name string) (float64, bool) {
 
 func TestExportFreshness(t *testing.T) {
 	srv := testkit.NewSSHServer(t, "export", secret, nil)
-	login := config.SSHConnection{Address: srv.Addr, User: "export", Password: secret, HostKey: srv.Fingerprint}
+	login := ssh.Connection{Address: srv.Addr, User: "export", Password: secret, HostKey: srv.Fingerprint}
 	dir := t.TempDir()
 	file(t, dir, "export-2026-11-29.xml", "<?xml version='1.0'?><export day='29'/>", 50*time.Hour)
 	file(t, dir, "export-2026-11-30.xml", "<?xml version='1.0'?><export day='30'/>", 2*time.Hour)
@@ -90,33 +90,33 @@ func TestExportFreshness(t *testing.T) {
 
 	tests := []struct {
 		name      string
-		c         config.SFTPCheck
+		c         sftp.Check
 		status    probe.Status
 		fragments []string
 	}{
-		{"fresh export", config.SFTPCheck{SSHConnection: login, Path: glob, MaxAge: config.Duration(26 * time.Hour), ContentContains: "<export", ContentRegex: `^<\?xml`},
+		{"fresh export", sftp.Check{Connection: login, Path: glob, MaxAge: config.Duration(26 * time.Hour), ContentContains: "<export", ContentRegex: `^<\?xml`},
 			probe.OK, []string{"2 files, newest export-2026-11-30.xml", "2h0m0s old"}},
-		{"stale export", config.SFTPCheck{SSHConnection: login, Path: filepath.Join(stale, "export.xml"), MaxAge: config.Duration(26 * time.Hour)},
+		{"stale export", sftp.Check{Connection: login, Path: filepath.Join(stale, "export.xml"), MaxAge: config.Duration(26 * time.Hour)},
 			probe.Critical, []string{"failed at sftp: export.xml is older than max_age 26h0m0s", "30h0m0s old"}},
-		{"stale warns first", config.SFTPCheck{SSHConnection: login, Path: filepath.Join(stale, "*.xml"), WarnAge: config.Duration(25 * time.Hour), MaxAge: config.Duration(48 * time.Hour)},
+		{"stale warns first", sftp.Check{Connection: login, Path: filepath.Join(stale, "*.xml"), WarnAge: config.Duration(25 * time.Hour), MaxAge: config.Duration(48 * time.Hour)},
 			probe.Warning, []string{"older than warn_age 25h0m0s"}},
-		{"folder", config.SFTPCheck{SSHConnection: login, Path: dir, MaxCount: 2},
+		{"folder", sftp.Check{Connection: login, Path: dir, MaxCount: 2},
 			probe.Critical, []string{"3 files, expected at most 2"}},
-		{"missing file", config.SFTPCheck{SSHConnection: login, Path: filepath.Join(dir, "nope.xml")},
+		{"missing file", sftp.Check{Connection: login, Path: filepath.Join(dir, "nope.xml")},
 			probe.Critical, []string{"failed at sftp: does not exist"}},
-		{"no match", config.SFTPCheck{SSHConnection: login, Path: filepath.Join(dir, "*.csv")},
+		{"no match", sftp.Check{Connection: login, Path: filepath.Join(dir, "*.csv")},
 			probe.Critical, []string{"failed at sftp: no file matches"}},
-		{"missing folder", config.SFTPCheck{SSHConnection: login, Path: filepath.Join(dir, "gone", "*.xml")},
+		{"missing folder", sftp.Check{Connection: login, Path: filepath.Join(dir, "gone", "*.xml")},
 			probe.Critical, []string{"does not exist"}},
-		{"too few", config.SFTPCheck{SSHConnection: login, Path: glob, MinCount: 3},
+		{"too few", sftp.Check{Connection: login, Path: glob, MinCount: 3},
 			probe.Critical, []string{"2 files, expected at least 3"}},
-		{"too small", config.SFTPCheck{SSHConnection: login, Path: glob, MinSize: 1024},
+		{"too small", sftp.Check{Connection: login, Path: glob, MinSize: 1024},
 			probe.Critical, []string{"export-2026-11-30.xml has 39 B, expected at least 1.0 KiB"}},
-		{"too large", config.SFTPCheck{SSHConnection: login, Path: glob, MaxSize: 10},
+		{"too large", sftp.Check{Connection: login, Path: glob, MaxSize: 10},
 			probe.Critical, []string{"expected at most 10 B"}},
-		{"content", config.SFTPCheck{SSHConnection: login, Path: glob, ContentRegex: `day='31'`},
+		{"content", sftp.Check{Connection: login, Path: glob, ContentRegex: `day='31'`},
 			probe.Critical, []string{"export-2026-11-30.xml does not match /day='31'/"}},
-		{"refused login", config.SFTPCheck{SSHConnection: config.SSHConnection{Address: srv.Addr, User: "export", Password: "wrong"}, Path: glob},
+		{"refused login", sftp.Check{Connection: ssh.Connection{Address: srv.Addr, User: "export", Password: "wrong"}, Path: glob},
 			probe.Critical, []string{`failed at auth: user "export" was refused`}},
 	}
 	for _, tt := range tests {
@@ -136,7 +136,7 @@ func TestContentReadIsBounded(t *testing.T) {
 	srv := testkit.NewSSHServer(t, "export", secret, nil)
 	dir := t.TempDir()
 	file(t, dir, "big.xml", strings.Repeat("x", 1<<20)+"<end/>", time.Hour)
-	r := check(t, config.SFTPCheck{SSHConnection: config.SSHConnection{Address: srv.Addr, User: "export", Password: secret}, Path: filepath.Join(dir, "big.xml"), ContentContains: "<end/>"})
+	r := check(t, sftp.Check{Connection: ssh.Connection{Address: srv.Addr, User: "export", Password: secret}, Path: filepath.Join(dir, "big.xml"), ContentContains: "<end/>"})
 	want(t, r, probe.Critical, `does not contain "<end/>" (first 65536 bytes read)`)
 }
 
@@ -165,7 +165,7 @@ func TestHugeFolder(t *testing.T) {
 		}
 	}
 	file(t, dir, "part-004242.xml", "<export/>", -time.Hour) // the newest
-	r := check(t, config.SFTPCheck{SSHConnection: config.SSHConnection{Address: srv.Addr, User: "export", Password: secret}, Path: filepath.Join(dir, "part-*.xml"), MaxAge: config.Duration(time.Hour)})
+	r := check(t, sftp.Check{Connection: ssh.Connection{Address: srv.Addr, User: "export", Password: secret}, Path: filepath.Join(dir, "part-*.xml"), MaxAge: config.Duration(time.Hour)})
 	want(t, r, probe.OK, "100000 files, newest part-004242.xml")
 	if n, _ := metric(r, "files"); n != 100_000 {
 		t.Errorf("files = %v, want 100000", n)

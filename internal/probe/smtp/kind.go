@@ -10,8 +10,15 @@ import (
 func Kind() probe.Kind {
 	return probe.Kind{
 		Name:   "smtp",
-		Build:  func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(m.SMTP)) },
-		Host:   func(m *config.Monitor) string { return probe.HostOf(m.SMTP.Address) },
-		Target: func(m *config.Monitor) string { return m.SMTP.Address + mailx.TLSNote(m.SMTP.TLS) },
+		Block:  func() config.Block { return new(Check) },
+		Build:  func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(blockOf(m))) },
+		Host:   func(m *config.Monitor) string { return probe.HostOf(blockOf(m).Address) },
+		Target: func(m *config.Monitor) string { return blockOf(m).Address + mailx.TLSNote(blockOf(m).TLS) },
 	}
+}
+
+// blockOf is the block of m, a monitor of this kind.
+func blockOf(m *config.Monitor) *Check {
+	c, _ := m.Block.(*Check)
+	return c
 }

@@ -21,19 +21,19 @@ import (
 // Prober runs the smtp check of one monitor.
 type Prober struct {
 	mailx.Check
-	c config.SMTPCheck
+	c Check
 }
 
 // New provisions an smtp prober from its block.
-func New(c *config.SMTPCheck) (*Prober, error) {
+func New(c *Check) (*Prober, error) {
 	if c == nil {
 		return nil, errors.New("smtp check has no smtp block")
 	}
 	cc := *c
 	if cc.TLS == "" {
-		cc.TLS = config.MailTLSStartTLS
+		cc.TLS = mailx.TLSStartTLS
 	}
-	if err := config.JoinFieldErrors("smtp", cc.Validate()); err != nil {
+	if err := config.JoinFieldErrors("smtp", cc.Validate(nil)); err != nil {
 		return nil, err
 	}
 	chk, err := mailx.NewCheck("smtp", cc.Address, cc.TLS, &cc.TLSConfig, cc.Username, cc.Password, cc.CertMinDays, cc.CertWarnDays)

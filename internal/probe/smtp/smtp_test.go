@@ -13,10 +13,11 @@ import (
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/probe/internal/certtest"
 	"github.com/tocsin/tocsin/internal/probe/internal/mailtest"
+	"github.com/tocsin/tocsin/internal/probe/internal/mailx"
 	"github.com/tocsin/tocsin/internal/testkit"
 )
 
-func newProber(t *testing.T, c *config.SMTPCheck, dial func(ctx context.Context, addr string) (net.Conn, error)) *Prober {
+func newProber(t *testing.T, c *Check, dial func(ctx context.Context, addr string) (net.Conn, error)) *Prober {
 	t.Helper()
 	p, err := New(c)
 	if err != nil {
@@ -35,9 +36,9 @@ func run(p *Prober, timeout time.Duration) probe.Result {
 func TestStartTLSAuthAndEnvelope(t *testing.T) {
 	ca := certtest.NewAuthority(t)
 	ms := testkit.StartMail(t, testkit.MailOptions{TLS: ca.ServerConfig(t, time.Now().Add(90*24*time.Hour), "127.0.0.1"), Password: "s3cret-pass"})
-	c := &config.SMTPCheck{Address: ms.SMTPAddr, TLS: config.MailTLSStartTLS, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)},
+	c := &Check{Address: ms.SMTPAddr, TLS: mailx.TLSStartTLS, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)},
 		Username: "probe", Password: "s3cret-pass", Helo: "checker.test", MailFrom: "tocsin@test", RcptTo: []string{"probe@test"},
-		Expect: config.SMTPExpect{BannerContains: "mx.test", Extensions: []string{"pipelining", "AUTH"}}}
+		Expect: Expect{BannerContains: "mx.test", Extensions: []string{"pipelining", "AUTH"}}}
 	r := run(newProber(t, c, nil), 10*time.Second)
 	mailtest.Want(t, r, probe.OK, "TLS, certificate expires in 89 days")
 	for _, s := range []string{`"mx.test ESMTP Service Ready"`, "extensions: PIPELINING", "AUTH", "AUTH accepted", "RCPT TO:<probe@test> 250"} {
@@ -69,7 +70,7 @@ func TestStartTLSAuthAndEnvelope(t *testing.T) {
 func TestCertificateProblems(t *testing.T) {
 	ca := certtest.NewAuthority(t)
 	expired := testkit.StartMail(t, testkit.MailOptions{TLS: ca.ServerConfig(t, time.Now().Add(-48*time.Hour), "127.0.0.1")})
-	c := &config.SMTPCheck{Address: expired.SMTPAddr, TLS: config.MailTLSStartTLS, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)}}
+	c := &Check{Address: expired.SMTPAddr, TLS: mailx.TLSStartTLS, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)}}
 	r := run(newProber(t, c, nil), 10*time.Second)
 	mailtest.Want(t, r, probe.Critical, "certificate expired 2 days ago")
 
@@ -97,16 +98,16 @@ func TestHostileServers(t *testing.T) {
 		script func(c net.Conn, r *bufio.Reader)
 		reason string
 	}{
-		{"silent", config.MailTLSNone, func(c net.Conn, r *bufio.Reader) { mailtest.Hang(r) }, "greeting: timed out after 10s"},
-		{"hangs after EHLO", config.MailTLSNone, func(c net.Conn, r *bufio.Reader) {
+		{"silent", mailx.TLSNone, func(c net.Conn, r *bufio.Reader) { mailtest.Hang(r) }, "greeting: timed out after 10s"},
+		{"hangs after EHLO", mailx.TLSNone, func(c net.Conn, r *bufio.Reader) {
 			if greet(c, r) {
 				mailtest.Hang(r)
 			}
 		}, "EHLO: timed out after 10s"},
-		{"endless line", config.MailTLSNone, func(c net.Conn, r *bufio.Reader) { mailtest.Endless(c, "220 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa") }, "greeting: "},
-		{"huge banner", config.MailTLSNone, func(c net.Conn, r *bufio.Reader) { mailtest.Endless(c, "220-welcome to a very long banner\r\n") }, "greeting: server sent more data than a probe reads"},
-		{"early close", config.MailTLSNone, func(c net.Conn, r *bufio.Reader) { mailtest.Say(c, "220-half a banner") }, "greeting: "},
-		{"lies about STARTTLS", config.MailTLSStartTLS, func(c net.Conn, r *bufio.Reader) {
+		{"endless line", mailx.TLSNone, func(c net.Conn, r *bufio.Reader) { mailtest.Endless(c, "220 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa") }, "greeting: "},
+		{"huge banner", mailx.TLSNone, func(c net.Conn, r *bufio.Reader) { mailtest.Endless(c, "220-welcome to a very long banner\r\n") }, "greeting: server sent more data than a probe reads"},
+		{"early close", mailx.TLSNone, func(c net.Conn, r *bufio.Reader) { mailtest.Say(c, "220-half a banner") }, "greeting: "},
+		{"lies about STARTTLS", mailx.TLSStartTLS, func(c net.Conn, r *bufio.Reader) {
 			if greet(c, r) {
 				mailtest.Say(c, "250-evil.test", "250 STARTTLS")
 				if mailtest.Expect(r, "STARTTLS") {
@@ -114,7 +115,7 @@ func TestHostileServers(t *testing.T) {
 				}
 			}
 		}, "STARTTLS: 454 4.7.0 TLS not available"},
-		{"garbage instead of TLS", config.MailTLSStartTLS, func(c net.Conn, r *bufio.Reader) {
+		{"garbage instead of TLS", mailx.TLSStartTLS, func(c net.Conn, r *bufio.Reader) {
 			if greet(c, r) {
 				mailtest.Say(c, "250-evil.test", "250 STARTTLS")
 				if mailtest.Expect(r, "STARTTLS") {
@@ -123,7 +124,7 @@ func TestHostileServers(t *testing.T) {
 				}
 			}
 		}, "TLS handshake: "},
-		{"endless EHLO", config.MailTLSNone, func(c net.Conn, r *bufio.Reader) {
+		{"endless EHLO", mailx.TLSNone, func(c net.Conn, r *bufio.Reader) {
 			if greet(c, r) {
 				mailtest.Endless(c, "250-EXTENSION\r\n")
 			}
@@ -134,7 +135,7 @@ func TestHostileServers(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				n := testkit.NewPipeNet()
 				mailtest.Hostile(t, n, "evil:25", tt.script)
-				p := newProber(t, &config.SMTPCheck{Address: "evil:25", TLS: tt.tls}, n.Dial)
+				p := newProber(t, &Check{Address: "evil:25", TLS: tt.tls}, n.Dial)
 				r := run(p, 10*time.Second)
 				mailtest.Want(t, r, probe.Critical, tt.reason)
 			})
@@ -145,8 +146,8 @@ func TestHostileServers(t *testing.T) {
 func TestImplicitTLS(t *testing.T) {
 	ca := certtest.NewAuthority(t)
 	ms := testkit.StartMail(t, testkit.MailOptions{TLS: ca.ServerConfig(t, time.Now().Add(90*24*time.Hour), "127.0.0.1"), ImplicitTLS: true})
-	c := &config.SMTPCheck{Address: ms.SMTPAddr, TLS: config.MailTLSImplicit, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)},
-		Username: "probe", Password: "secret", MailFrom: "a@test", RcptTo: []string{"b@test"}, Expect: config.SMTPExpect{RcptCodes: []string{"251"}}}
+	c := &Check{Address: ms.SMTPAddr, TLS: mailx.TLSImplicit, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)},
+		Username: "probe", Password: "secret", MailFrom: "a@test", RcptTo: []string{"b@test"}, Expect: Expect{RcptCodes: []string{"251"}}}
 	mailtest.Want(t, run(newProber(t, c, nil), 10*time.Second), probe.Critical, "RCPT TO:<b@test> answered 250, expected 251")
 	c.Expect.RcptCodes = nil
 	mailtest.Want(t, run(newProber(t, c, nil), 10*time.Second), probe.OK, "TLS, certificate expires in 89 days")

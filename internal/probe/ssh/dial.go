@@ -21,7 +21,6 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
 
-	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/probe/tlsx"
 )
@@ -94,17 +93,17 @@ type Dialer struct {
 }
 
 // NewDialer provisions a Dialer, parsing the private key once.
-func NewDialer(c *config.SSHConnection) (*Dialer, error) {
+func NewDialer(c *Connection) (*Dialer, error) {
 	d := &Dialer{
-		address: config.SSHAddress(c.Address), user: c.User, password: c.Password,
+		address: Address(c.Address), user: c.User, password: c.Password,
 		agent: c.Agent, hostKey: c.HostKey, algos: c.HostKeyAlgorithms,
 		dial: probe.Dial, agentSocket: func() string { return os.Getenv("SSH_AUTH_SOCK") }, now: time.Now,
 	}
 	if len(d.algos) == 0 {
-		d.algos = config.DefaultHostKeyAlgorithms
+		d.algos = DefaultHostKeyAlgorithms
 	}
 	if c.PrivateKey != "" {
-		s, err := config.ParseSSHPrivateKey(c.PrivateKey, c.Passphrase)
+		s, err := ParsePrivateKey(c.PrivateKey, c.Passphrase)
 		if err != nil {
 			return nil, err
 		}

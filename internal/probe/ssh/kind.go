@@ -9,13 +9,14 @@ import (
 func Kind() probe.Kind {
 	return probe.Kind{
 		Name:  "ssh",
-		Build: func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(m.SSH)) },
-		Host:  func(m *config.Monitor) string { return probe.HostOf(config.SSHAddress(m.SSH.Address)) },
+		Block: func() config.Block { return new(Check) },
+		Build: func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(blockOf(m))) },
+		Host:  func(m *config.Monitor) string { return probe.HostOf(Address(blockOf(m).Address)) },
 		Target: func(m *config.Monitor) string {
-			if m.SSH.Command != "" {
-				return Login(m.SSH.SSHConnection) + " (runs a command)"
+			if blockOf(m).Command != "" {
+				return Login(blockOf(m).Connection) + " (runs a command)"
 			}
-			return Login(m.SSH.SSHConnection)
+			return Login(blockOf(m).Connection)
 		},
 		Metric: StageMetric("ssh"),
 	}
@@ -23,8 +24,8 @@ func Kind() probe.Kind {
 
 // Login shows who logs in where: user@host:port, or host:port without a
 // user. It never shows a credential.
-func Login(c config.SSHConnection) string {
-	addr := config.SSHAddress(c.Address)
+func Login(c Connection) string {
+	addr := Address(c.Address)
 	if c.User != "" {
 		return c.User + "@" + addr
 	}
@@ -47,4 +48,10 @@ func StageMetric(kind string) func(probe.Metric) (string, bool) {
 		}
 		return Stage(i).String(), true
 	}
+}
+
+// blockOf is the block of m, a monitor of this kind.
+func blockOf(m *config.Monitor) *Check {
+	c, _ := m.Block.(*Check)
+	return c
 }

@@ -29,14 +29,14 @@ type Prober struct {
 }
 
 // New provisions an ssh prober from its block.
-func New(c *config.SSHCheck) (*Prober, error) {
+func New(c *Check) (*Prober, error) {
 	if c == nil {
 		return nil, errors.New("ssh check has no ssh block")
 	}
-	if err := config.JoinFieldErrors("ssh", c.Validate()); err != nil {
+	if err := config.JoinFieldErrors("ssh", c.Validate(nil)); err != nil {
 		return nil, err
 	}
-	d, err := NewDialer(&c.SSHConnection)
+	d, err := NewDialer(&c.Connection)
 	if err != nil {
 		return nil, fmt.Errorf("ssh check %s: %w", c.Address, err)
 	}

@@ -16,7 +16,6 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
 
-	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/probe/ssh"
 	"github.com/tocsin/tocsin/internal/testkit"
@@ -26,7 +25,7 @@ const secret = "s3cret-Pa55word"
 
 func intp(n int) *int { return &n }
 
-func newProber(t *testing.T, c *config.SSHCheck) *ssh.Prober {
+func newProber(t *testing.T, c *ssh.Check) *ssh.Prober {
 	t.Helper()
 	p, err := ssh.New(c)
 	if err != nil {
@@ -111,52 +110,52 @@ func TestLoginAndCommand(t *testing.T) {
 
 	tests := []struct {
 		name     string
-		c        config.SSHCheck
+		c        ssh.Check
 		status   probe.Status
 		stage    ssh.Stage
 		fragment []string
 	}{
-		{"password and command", config.SSHCheck{
-			SSHConnection: config.SSHConnection{Address: srv.Addr, User: "backup", Password: secret, HostKey: srv.Fingerprint},
-			Command:       "uptime", Expect: config.SSHExpect{OutputContains: "load average", BannerContains: "SSH-2.0"},
+		{"password and command", ssh.Check{
+			Connection: ssh.Connection{Address: srv.Addr, User: "backup", Password: secret, HostKey: srv.Fingerprint},
+			Command:    "uptime", Expect: ssh.Expect{OutputContains: "load average", BannerContains: "SSH-2.0"},
 		}, probe.OK, ssh.StageDone, []string{"SSH-2.0-", "ssh-ed25519 " + srv.Fingerprint, "logged in as backup", `"uptime" exited 0`}},
-		{"encrypted key", config.SSHCheck{
-			SSHConnection: config.SSHConnection{Address: srv.Addr, User: "backup", PrivateKey: keyPEM, Passphrase: "key passphrase"},
+		{"encrypted key", ssh.Check{
+			Connection: ssh.Connection{Address: srv.Addr, User: "backup", PrivateKey: keyPEM, Passphrase: "key passphrase"},
 		}, probe.OK, ssh.StageDone, []string{"logged in as backup"}},
-		{"no credentials stops after key exchange", config.SSHCheck{
-			SSHConnection: config.SSHConnection{Address: srv.Addr, HostKey: srv.Fingerprint},
+		{"no credentials stops after key exchange", ssh.Check{
+			Connection: ssh.Connection{Address: srv.Addr, HostKey: srv.Fingerprint},
 		}, probe.OK, ssh.StageDone, []string{"no credentials: login not tried", srv.Fingerprint}},
-		{"changed host key", config.SSHCheck{
-			SSHConnection: config.SSHConnection{Address: srv.Addr, User: "backup", Password: secret, HostKey: "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s"},
+		{"changed host key", ssh.Check{
+			Connection: ssh.Connection{Address: srv.Addr, User: "backup", Password: secret, HostKey: "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s"},
 		}, probe.Critical, ssh.StageKeyExchange, []string{"failed at key exchange: host key changed", "presented ssh-ed25519 " + srv.Fingerprint, "expected SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s"}},
-		{"wrong password", config.SSHCheck{
-			SSHConnection: config.SSHConnection{Address: srv.Addr, User: "backup", Password: "not-" + secret},
+		{"wrong password", ssh.Check{
+			Connection: ssh.Connection{Address: srv.Addr, User: "backup", Password: "not-" + secret},
 		}, probe.Critical, ssh.StageAuth, []string{`failed at auth: user "backup" was refused (tried password)`}},
-		{"unknown key", config.SSHCheck{
-			SSHConnection: config.SSHConnection{Address: srv.Addr, User: "backup", PrivateKey: func() string { k, _ := testkit.NewSSHKeyPEM(t, ""); return k }()},
+		{"unknown key", ssh.Check{
+			Connection: ssh.Connection{Address: srv.Addr, User: "backup", PrivateKey: func() string { k, _ := testkit.NewSSHKeyPEM(t, ""); return k }()},
 		}, probe.Critical, ssh.StageAuth, []string{"was refused (tried private key)"}},
-		{"exit status", config.SSHCheck{
-			SSHConnection: config.SSHConnection{Address: srv.Addr, User: "backup", Password: secret},
-			Command:       "exit 3",
+		{"exit status", ssh.Check{
+			Connection: ssh.Connection{Address: srv.Addr, User: "backup", Password: secret},
+			Command:    "exit 3",
 		}, probe.Critical, ssh.StageCommand, []string{`failed at command: "exit 3" exited 3, expected 0`, `output: "leaving with 3"`}},
-		{"expected exit status", config.SSHCheck{
-			SSHConnection: config.SSHConnection{Address: srv.Addr, User: "backup", Password: secret},
-			Command:       "exit 2", Expect: config.SSHExpect{ExitStatus: intp(2)},
+		{"expected exit status", ssh.Check{
+			Connection: ssh.Connection{Address: srv.Addr, User: "backup", Password: secret},
+			Command:    "exit 2", Expect: ssh.Expect{ExitStatus: intp(2)},
 		}, probe.OK, ssh.StageDone, []string{`"exit 2" exited 2`}},
-		{"output mismatch", config.SSHCheck{
-			SSHConnection: config.SSHConnection{Address: srv.Addr, User: "backup", Password: secret},
-			Command:       "uptime", Expect: config.SSHExpect{OutputRegex: `users?\b`},
+		{"output mismatch", ssh.Check{
+			Connection: ssh.Connection{Address: srv.Addr, User: "backup", Password: secret},
+			Command:    "uptime", Expect: ssh.Expect{OutputRegex: `users?\b`},
 		}, probe.Critical, ssh.StageCommand, []string{`output of "uptime" does not match /users?\b/`}},
-		{"no common host key type", config.SSHCheck{
-			SSHConnection: config.SSHConnection{Address: srv.Addr, HostKeyAlgorithms: []string{"rsa-sha2-256"}},
+		{"no common host key type", ssh.Check{
+			Connection: ssh.Connection{Address: srv.Addr, HostKeyAlgorithms: []string{"rsa-sha2-256"}},
 		}, probe.Critical, ssh.StageKeyExchange, []string{"failed at key exchange: no common algorithm for host key"}},
-		{"banner mismatch", config.SSHCheck{
-			SSHConnection: config.SSHConnection{Address: srv.Addr},
-			Expect:        config.SSHExpect{BannerContains: "OpenSSH"},
+		{"banner mismatch", ssh.Check{
+			Connection: ssh.Connection{Address: srv.Addr},
+			Expect:     ssh.Expect{BannerContains: "OpenSSH"},
 		}, probe.Critical, ssh.StageBanner, []string{`does not contain "OpenSSH"`}},
-		{"megabytes of output", config.SSHCheck{
-			SSHConnection: config.SSHConnection{Address: srv.Addr, User: "backup", Password: secret},
-			Command:       "flood", Expect: config.SSHExpect{OutputContains: "END"},
+		{"megabytes of output", ssh.Check{
+			Connection: ssh.Connection{Address: srv.Addr, User: "backup", Password: secret},
+			Command:    "flood", Expect: ssh.Expect{OutputContains: "END"},
 		}, probe.Critical, ssh.StageCommand, []string{`does not contain "END" (first 65536 bytes checked)`}},
 	}
 	for _, tt := range tests {
@@ -170,7 +169,7 @@ func TestLoginAndCommand(t *testing.T) {
 func TestFloodIsCountedNotKept(t *testing.T) {
 	srv := testkit.NewSSHServer(t, "u", secret, nil)
 	srv.Exec = echoExec
-	r := run(t, newProber(t, &config.SSHCheck{SSHConnection: config.SSHConnection{Address: srv.Addr, User: "u", Password: secret}, Command: "flood"}), 30*time.Second)
+	r := run(t, newProber(t, &ssh.Check{Connection: ssh.Connection{Address: srv.Addr, User: "u", Password: secret}, Command: "flood"}), 30*time.Second)
 	expect(t, r, probe.OK, ssh.StageDone)
 	for _, m := range r.Metrics {
 		if m.Name == "output_bytes" && m.Value < 4<<20 {
@@ -214,12 +213,12 @@ func TestAgent(t *testing.T) {
 		status probe.Status
 		stage  ssh.Stage
 	}{{srv2.Addr, probe.OK, ssh.StageDone}, {srv.Addr, probe.Critical, ssh.StageAuth}} {
-		p := newProber(t, &config.SSHCheck{SSHConnection: config.SSHConnection{Address: tc.addr, User: "deploy", Agent: true}})
+		p := newProber(t, &ssh.Check{Connection: ssh.Connection{Address: tc.addr, User: "deploy", Agent: true}})
 		p.Dialer().SetAgentSocket(func() string { return sock })
 		expect(t, run(t, p, 10*time.Second), tc.status, tc.stage)
 	}
 
-	p := newProber(t, &config.SSHCheck{SSHConnection: config.SSHConnection{Address: srv2.Addr, User: "deploy", Agent: true}})
+	p := newProber(t, &ssh.Check{Connection: ssh.Connection{Address: srv2.Addr, User: "deploy", Agent: true}})
 	p.Dialer().SetAgentSocket(func() string { return "" })
 	expect(t, run(t, p, 10*time.Second), probe.Critical, ssh.StageAuth, "SSH_AUTH_SOCK is not set")
 }
@@ -231,13 +230,13 @@ func TestConnectionRefused(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	r := run(t, newProber(t, &config.SSHCheck{SSHConnection: config.SSHConnection{Address: addr}}), 10*time.Second)
+	r := run(t, newProber(t, &ssh.Check{Connection: ssh.Connection{Address: addr}}), 10*time.Second)
 	expect(t, r, probe.Critical, ssh.StageConnect, "ssh "+addr+": failed at tcp connect: connection refused")
 }
 
 // pipeProber returns a prober whose connections are in-memory pipes served
 // by serve, so slow servers can be tested in a synctest bubble.
-func pipeProber(t *testing.T, c config.SSHCheck, serve func(net.Conn)) (*ssh.Prober, *sync.WaitGroup) {
+func pipeProber(t *testing.T, c ssh.Check, serve func(net.Conn)) (*ssh.Prober, *sync.WaitGroup) {
 	t.Helper()
 	if c.Address == "" {
 		c.Address = "files.example.org:22"
@@ -263,7 +262,7 @@ func pipeProber(t *testing.T, c config.SSHCheck, serve func(net.Conn)) (*ssh.Pro
 func hold(c net.Conn) { _, _ = io.Copy(io.Discard, c) }
 
 func TestMisbehavingServers(t *testing.T) {
-	login := config.SSHConnection{User: "u", Password: secret}
+	login := ssh.Connection{User: "u", Password: secret}
 	tests := []struct {
 		name     string
 		serve    func(net.Conn)
@@ -310,7 +309,7 @@ func TestMisbehavingServers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				p, wg := pipeProber(t, config.SSHCheck{SSHConnection: login}, tt.serve)
+				p, wg := pipeProber(t, ssh.Check{Connection: login}, tt.serve)
 				r := run(t, p, 10*time.Second)
 				wg.Wait()
 				expect(t, r, tt.status, tt.stage, tt.fragment...)
@@ -325,7 +324,7 @@ func TestSlowCommands(t *testing.T) {
 	srv := testkit.NewSSHServer(t, "u", secret, nil)
 	srv.Exec = echoExec
 	synctest.Test(t, func(t *testing.T) {
-		c := config.SSHCheck{SSHConnection: config.SSHConnection{User: "u", Password: secret, HostKey: srv.Fingerprint}, Command: "hang"}
+		c := ssh.Check{Connection: ssh.Connection{User: "u", Password: secret, HostKey: srv.Fingerprint}, Command: "hang"}
 		p, wg := pipeProber(t, c, srv.ServeConn)
 		r := run(t, p, 10*time.Second)
 		wg.Wait()
@@ -335,7 +334,7 @@ func TestSlowCommands(t *testing.T) {
 
 func TestBannerCheckedBeforeLogin(t *testing.T) {
 	srv := testkit.NewSSHServer(t, "u", secret, nil)
-	p := newProber(t, &config.SSHCheck{SSHConnection: config.SSHConnection{Address: srv.Addr, User: "u", Password: secret}, Expect: config.SSHExpect{BannerContains: "OpenSSH"}})
+	p := newProber(t, &ssh.Check{Connection: ssh.Connection{Address: srv.Addr, User: "u", Password: secret}, Expect: ssh.Expect{BannerContains: "OpenSSH"}})
 	expect(t, run(t, p, 10*time.Second), probe.Critical, ssh.StageBanner, `failed at banner: "SSH-2.0-Go" does not contain "OpenSSH"`)
 	if n := srv.Logins(); n != 0 {
 		t.Errorf("%d logins; the banner check must come first", n)

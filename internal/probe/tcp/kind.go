@@ -9,8 +9,15 @@ import (
 func Kind() probe.Kind {
 	return probe.Kind{
 		Name:   "tcp",
-		Build:  func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(m.TCP)) },
-		Host:   func(m *config.Monitor) string { return probe.HostOf(m.TCP.Address) },
-		Target: func(m *config.Monitor) string { return m.TCP.Address },
+		Block:  func() config.Block { return new(Check) },
+		Build:  func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(blockOf(m))) },
+		Host:   func(m *config.Monitor) string { return probe.HostOf(blockOf(m).Address) },
+		Target: func(m *config.Monitor) string { return blockOf(m).Address },
 	}
+}
+
+// blockOf is the block of m, a monitor of this kind.
+func blockOf(m *config.Monitor) *Check {
+	c, _ := m.Block.(*Check)
+	return c
 }

@@ -42,11 +42,11 @@ type Prober struct {
 }
 
 // New provisions a tcp prober from its block, loading TLS material once.
-func New(c *config.TCPCheck) (*Prober, error) {
+func New(c *Check) (*Prober, error) {
 	if c == nil {
 		return nil, errors.New("tcp check has no tcp block")
 	}
-	if err := config.JoinFieldErrors("tcp", c.Validate()); err != nil {
+	if err := config.JoinFieldErrors("tcp", c.Validate(nil)); err != nil {
 		return nil, err
 	}
 	p := &Prober{address: c.Address, now: time.Now}

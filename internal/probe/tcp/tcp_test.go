@@ -54,7 +54,7 @@ func banner(c net.Conn) {
 	}
 }
 
-func probeOnce(t *testing.T, c *config.TCPCheck, timeout time.Duration) probe.Result {
+func probeOnce(t *testing.T, c *Check, timeout time.Duration) probe.Result {
 	t.Helper()
 	p, err := New(c)
 	if err != nil {
@@ -83,18 +83,18 @@ func TestTCP(t *testing.T) {
 
 	tests := []struct {
 		name    string
-		check   config.TCPCheck
+		check   Check
 		timeout time.Duration
 		status  probe.Status
 		reason  string // prefix for OK, else suffix after "tcp ADDR: "
 	}{
-		{"connect", config.TCPCheck{Address: addr}, 5 * time.Second, probe.OK, "connected in "},
-		{"banner", config.TCPCheck{Address: addr, Expect: "SSH-2.0"}, 5 * time.Second, probe.OK, `got "SSH-2.0" in `},
-		{"send and expect", config.TCPCheck{Address: addr, Send: "PING\r\n", Expect: "+PONG"}, 5 * time.Second, probe.OK, `got "+PONG" in `},
-		{"closed early", config.TCPCheck{Address: closing, Expect: "220"}, 5 * time.Second, probe.Critical, `connection closed before "220" was received (got 5 bytes: "BYE  ")`},
-		{"silent", config.TCPCheck{Address: silent, Expect: "220"}, 150 * time.Millisecond, probe.Critical, `waiting for "220" (got nothing)`},
-		{"flood", config.TCPCheck{Address: flood, Expect: "220"}, 5 * time.Second, probe.Critical, `"220" not found in the first 65536 bytes`},
-		{"refused", config.TCPCheck{Address: refusedAddr}, 5 * time.Second, probe.Critical, "connect: connection refused"},
+		{"connect", Check{Address: addr}, 5 * time.Second, probe.OK, "connected in "},
+		{"banner", Check{Address: addr, Expect: "SSH-2.0"}, 5 * time.Second, probe.OK, `got "SSH-2.0" in `},
+		{"send and expect", Check{Address: addr, Send: "PING\r\n", Expect: "+PONG"}, 5 * time.Second, probe.OK, `got "+PONG" in `},
+		{"closed early", Check{Address: closing, Expect: "220"}, 5 * time.Second, probe.Critical, `connection closed before "220" was received (got 5 bytes: "BYE  ")`},
+		{"silent", Check{Address: silent, Expect: "220"}, 150 * time.Millisecond, probe.Critical, `waiting for "220" (got nothing)`},
+		{"flood", Check{Address: flood, Expect: "220"}, 5 * time.Second, probe.Critical, `"220" not found in the first 65536 bytes`},
+		{"refused", Check{Address: refusedAddr}, 5 * time.Second, probe.Critical, "connect: connection refused"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -126,18 +126,18 @@ func TestTCPWithTLS(t *testing.T) {
 	}
 	addr := serve(t, l, banner)
 
-	r := probeOnce(t, &config.TCPCheck{Address: addr, TLS: true, Expect: "SSH"}, 5*time.Second)
+	r := probeOnce(t, &Check{Address: addr, TLS: true, Expect: "SSH"}, 5*time.Second)
 	if r.Status != probe.Critical || !strings.HasSuffix(r.Reason, "tls: x509: certificate signed by unknown authority") {
 		t.Errorf("unknown CA: %v %q", r.Status, r.Reason)
 	}
-	r = probeOnce(t, &config.TCPCheck{Address: addr, TLS: true, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)}, Send: "PING\r\n", Expect: "+PONG"}, 5*time.Second)
+	r = probeOnce(t, &Check{Address: addr, TLS: true, TLSConfig: config.TLSClient{CAFile: ca.CAFile(t)}, Send: "PING\r\n", Expect: "+PONG"}, 5*time.Second)
 	if r.Status != probe.OK || r.CertExpiry.IsZero() || r.Timing.TLS <= 0 || r.Timing.FirstByte <= 0 {
 		t.Errorf("with CA: %v %q expiry %v timing %+v", r.Status, r.Reason, r.CertExpiry, r.Timing)
 	}
 }
 
 func TestNewRejectsBadConfig(t *testing.T) {
-	for _, c := range []*config.TCPCheck{nil, {Address: "localhost"}, {Address: "x:1", TLSConfig: config.TLSClient{InsecureSkipVerify: true}}} {
+	for _, c := range []*Check{nil, {Address: "localhost"}, {Address: "x:1", TLSConfig: config.TLSClient{InsecureSkipVerify: true}}} {
 		if _, err := New(c); err == nil {
 			t.Errorf("New(%+v) accepted a bad config", c)
 		}

@@ -9,13 +9,20 @@ import (
 func Kind() probe.Kind {
 	return probe.Kind{
 		Name:  "tls",
-		Build: func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(m.TLS)) },
-		Host:  func(m *config.Monitor) string { return probe.HostOf(m.TLS.Address) },
+		Block: func() config.Block { return new(Check) },
+		Build: func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(blockOf(m))) },
+		Host:  func(m *config.Monitor) string { return probe.HostOf(blockOf(m).Address) },
 		Target: func(m *config.Monitor) string {
-			if m.TLS.StartTLS != "" {
-				return m.TLS.Address + " (STARTTLS " + m.TLS.StartTLS + ")"
+			if c := blockOf(m); c.StartTLS != "" {
+				return c.Address + " (STARTTLS " + c.StartTLS + ")"
 			}
-			return m.TLS.Address
+			return blockOf(m).Address
 		},
 	}
+}
+
+// blockOf is the block of m, a monitor of this kind.
+func blockOf(m *config.Monitor) *Check {
+	c, _ := m.Block.(*Check)
+	return c
 }

@@ -36,11 +36,11 @@ type Prober struct {
 
 // New provisions a tls prober: it checks the address, loads the CA file and
 // client certificate and fills in defaults, so Probe does no parsing.
-func New(c *config.TLSCheck) (*Prober, error) {
+func New(c *Check) (*Prober, error) {
 	if c == nil {
 		return nil, errors.New("tls check has no tls block")
 	}
-	if err := config.JoinFieldErrors("tls", c.Validate()); err != nil {
+	if err := config.JoinFieldErrors("tls", c.Validate(nil)); err != nil {
 		return nil, err
 	}
 	host, _, err := net.SplitHostPort(c.Address)

@@ -88,7 +88,7 @@ func pop3Dialogue(c net.Conn, r *bufio.Reader) bool {
 	return true
 }
 
-func check(t *testing.T, c *config.TLSCheck, timeout time.Duration) probe.Result {
+func check(t *testing.T, c *Check, timeout time.Duration) probe.Result {
 	t.Helper()
 	p, err := New(c)
 	if err != nil {
@@ -114,7 +114,7 @@ func TestTLSAndStartTLS(t *testing.T) {
 	} {
 		t.Run("starttls="+tt.starttls, func(t *testing.T) {
 			addr := server(t, good, tt.dialogue)
-			r := check(t, &config.TLSCheck{Address: addr, StartTLS: tt.starttls, Client: config.TLSClient{CAFile: caFile}}, 5*time.Second)
+			r := check(t, &Check{Address: addr, StartTLS: tt.starttls, Client: config.TLSClient{CAFile: caFile}}, 5*time.Second)
 			if r.Status != probe.OK || !strings.HasPrefix(r.Reason, "TLS 1.3, certificate expires in 89 days") {
 				t.Fatalf("got %v %q", r.Status, r.Reason)
 			}
@@ -139,22 +139,22 @@ func TestCertificateProblems(t *testing.T) {
 
 	tests := []struct {
 		name   string
-		check  config.TLSCheck
+		check  Check
 		status probe.Status
 		reason string
 	}{
-		{"short lived", config.TLSCheck{Address: shortLived, Client: client}, probe.Critical,
+		{"short lived", Check{Address: shortLived, Client: client}, probe.Critical,
 			fmt.Sprintf("tls %s: certificate expires in 3 days (%s), minimum 7", shortLived, soon.UTC().Format(time.DateOnly))},
-		{"short lived, lower limit", config.TLSCheck{Address: shortLived, Client: client, CertMinDays: 2, CertWarnDays: 5}, probe.Warning,
+		{"short lived, lower limit", Check{Address: shortLived, Client: client, CertMinDays: 2, CertWarnDays: 5}, probe.Warning,
 			fmt.Sprintf("tls %s: certificate expires in 3 days (%s), warning below 5", shortLived, soon.UTC().Format(time.DateOnly))},
-		{"default warning", config.TLSCheck{Address: warnLived, Client: client}, probe.Warning, "warning below 21"},
-		{"expired", config.TLSCheck{Address: expired, Client: client}, probe.Critical, "certificate expired 1 day ago"},
-		{"expired, verification off", config.TLSCheck{Address: expired, Client: config.TLSClient{InsecureSkipVerify: true}}, probe.Critical, "certificate expired 1 day ago"},
-		{"wrong name", config.TLSCheck{Address: wrongName, Client: config.TLSClient{CAFile: caFile, ServerName: "b.example"}}, probe.Critical,
+		{"default warning", Check{Address: warnLived, Client: client}, probe.Warning, "warning below 21"},
+		{"expired", Check{Address: expired, Client: client}, probe.Critical, "certificate expired 1 day ago"},
+		{"expired, verification off", Check{Address: expired, Client: config.TLSClient{InsecureSkipVerify: true}}, probe.Critical, "certificate expired 1 day ago"},
+		{"wrong name", Check{Address: wrongName, Client: config.TLSClient{CAFile: caFile, ServerName: "b.example"}}, probe.Critical,
 			fmt.Sprintf("tls %s: certificate is valid for a.example, not b.example", wrongName)},
-		{"unknown authority", config.TLSCheck{Address: unknownCA, Client: client}, probe.Critical,
+		{"unknown authority", Check{Address: unknownCA, Client: client}, probe.Critical,
 			fmt.Sprintf("tls %s: x509: certificate signed by unknown authority", unknownCA)},
-		{"unknown authority, verification off", config.TLSCheck{Address: unknownCA, Client: config.TLSClient{InsecureSkipVerify: true}}, probe.OK, "TLS 1.3"},
+		{"unknown authority, verification off", Check{Address: unknownCA, Client: config.TLSClient{InsecureSkipVerify: true}}, probe.OK, "TLS 1.3"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -234,7 +234,7 @@ func TestMisbehavingStartTLSServers(t *testing.T) {
 				timeout = 300 * time.Millisecond
 			}
 			start := time.Now()
-			r := check(t, &config.TLSCheck{Address: addr, StartTLS: tt.starttls, Client: config.TLSClient{InsecureSkipVerify: true}}, timeout)
+			r := check(t, &Check{Address: addr, StartTLS: tt.starttls, Client: config.TLSClient{InsecureSkipVerify: true}}, timeout)
 			if r.Status != probe.Critical || !strings.Contains(r.Reason, tt.reason) {
 				t.Errorf("got %v %q, want CRITICAL containing %q", r.Status, r.Reason, tt.reason)
 			}
@@ -246,7 +246,7 @@ func TestMisbehavingStartTLSServers(t *testing.T) {
 }
 
 func TestNewRejectsBadConfig(t *testing.T) {
-	for _, c := range []*config.TLSCheck{nil, {Address: "x"}, {Address: "x:1", StartTLS: "ftp"}} {
+	for _, c := range []*Check{nil, {Address: "x"}, {Address: "x:1", StartTLS: "ftp"}} {
 		if _, err := New(c); err == nil {
 			t.Errorf("New(%+v) accepted a bad config", c)
 		}

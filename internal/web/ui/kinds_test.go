@@ -7,6 +7,9 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/probe"
+	"github.com/tocsin/tocsin/internal/probe/command"
+	"github.com/tocsin/tocsin/internal/probe/sftp"
+	"github.com/tocsin/tocsin/internal/probe/ssh"
 	"github.com/tocsin/tocsin/internal/web"
 	"github.com/tocsin/tocsin/internal/web/webtest"
 )
@@ -25,13 +28,13 @@ func TestHostMonitorDetails(t *testing.T) {
 		}}
 	e.RT.Mu.Lock()
 	e.RT.Views = append(e.RT.Views, web.MonitorView{
-		Config: config.Monitor{ID: "export", Type: "sftp", Interval: config.Duration(60e9), SFTP: &config.SFTPCheck{
-			SSHConnection: config.SSHConnection{Address: "files.example.org", User: "export", Password: password},
-			Path:          "/exports/*.xml"}},
+		Config: config.Monitor{ID: "export", Type: "sftp", Interval: config.Duration(60e9), Block: &sftp.Check{
+			Connection: ssh.Connection{Address: "files.example.org", User: "export", Password: password},
+			Path:       "/exports/*.xml"}},
 		State:      monitor.State{Status: monitor.StatusDown},
 		LastResult: &last,
 	}, web.MonitorView{
-		Config: config.Monitor{ID: "disk", Type: "command", Interval: config.Duration(60e9), Command: &config.CommandCheck{
+		Config: config.Monitor{ID: "disk", Type: "command", Interval: config.Duration(60e9), Block: &command.Check{
 			Path: "/usr/lib/nagios/plugins/check_disk", Args: []string{"-p", password}}},
 		State: monitor.State{Status: monitor.StatusUp},
 	})

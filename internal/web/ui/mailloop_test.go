@@ -10,6 +10,7 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/probe"
+	"github.com/tocsin/tocsin/internal/probe/mailloop"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/web"
 	"github.com/tocsin/tocsin/internal/web/webtest"
@@ -29,9 +30,9 @@ func TestMailLoopPage(t *testing.T) {
 	e.RT.Views = append(e.RT.Views, web.MonitorView{
 		Config: config.Monitor{ID: "loop", Name: "Mail loop", Type: "mailloop", Interval: config.Duration(5 * time.Minute),
 			Timeout: config.Duration(time.Minute), FailureThreshold: 1, SuccessThreshold: 1,
-			MailLoop: &config.MailLoopCheck{Mode: config.MailLoopRoundTrip, From: "a@example.org", To: "b@example.org",
-				SMTP: &config.MailLoopSMTP{Address: "smtp.example.org:587", TLS: "starttls", Username: "tocsin", Password: "smtp-secret-value"},
-				IMAP: &config.MailLoopIMAP{Address: "imap.example.org:993", TLS: "tls", Username: "probe", Password: "imap-secret-value", Mailbox: "INBOX"}}},
+			Block: &mailloop.Check{Mode: mailloop.RoundTrip, From: "a@example.org", To: "b@example.org",
+				SMTP: &mailloop.SMTP{Address: "smtp.example.org:587", TLS: "starttls", Username: "tocsin", Password: "smtp-secret-value"},
+				IMAP: &mailloop.IMAP{Address: "imap.example.org:993", TLS: "tls", Username: "probe", Password: "imap-secret-value", Mailbox: "INBOX"}}},
 		State:      monitor.State{Status: monitor.StatusDown},
 		LastResult: &last,
 	})

@@ -26,6 +26,7 @@ import (
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/probe"
+	"github.com/tocsin/tocsin/internal/probe/httpx"
 	"github.com/tocsin/tocsin/internal/probe/kinds"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/store/sqlstore"
@@ -151,7 +152,7 @@ func HTTPMonitor(id, name, service, target string, st monitor.Status) web.Monito
 	return web.MonitorView{
 		Config: config.Monitor{ID: id, Name: name, Service: service, Type: "http",
 			Interval: config.Duration(30 * time.Second), Timeout: config.Duration(10 * time.Second),
-			FailureThreshold: 1, SuccessThreshold: 1, HTTP: &config.HTTPCheck{URL: target}},
+			FailureThreshold: 1, SuccessThreshold: 1, Block: &httpx.Check{URL: target}},
 		State: monitor.State{Status: st},
 	}
 }

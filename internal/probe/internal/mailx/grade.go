@@ -12,7 +12,7 @@ import (
 // MailboxGrade checks a mailbox's message count and the ages of its newest
 // and oldest message against e, adding the metrics to res. Zero times mean
 // the mailbox is empty. It returns the worst status and a summary.
-func MailboxGrade(e config.MailboxExpect, name string, count int, newest, oldest, now time.Time, res *probe.Result) (probe.Status, string) {
+func MailboxGrade(e MailboxExpect, name string, count int, newest, oldest, now time.Time, res *probe.Result) (probe.Status, string) {
 	res.Metrics = append(res.Metrics, probe.Metric{Name: "messages", Value: float64(count), Min: "0", Warn: "", Crit: countRange(e)})
 	summary := fmt.Sprintf("%s holds %s", name, text.Plural(count, "message"))
 	if !newest.IsZero() {
@@ -35,7 +35,7 @@ func MailboxGrade(e config.MailboxExpect, name string, count int, newest, oldest
 	return probe.OK, summary
 }
 
-func countRange(e config.MailboxExpect) string {
+func countRange(e MailboxExpect) string {
 	switch {
 	case e.MinMessages > 0 && e.MaxMessages > 0:
 		return fmt.Sprintf("%d:%d", e.MinMessages, e.MaxMessages)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/emersion/go-imap/v2/imapclient"
 
-	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/probe"
 )
 
@@ -82,9 +81,9 @@ func DialIMAP(ctx context.Context, dial Dialer, s Server, tr *probe.Trace) (*IMA
 		}
 		return nil, &PhaseError{Phase: "connect", Err: err}
 	}
-	out := &IMAP{Cert: box, conn: conn, TLS: s.TLS != config.MailTLSNone}
+	out := &IMAP{Cert: box, conn: conn, TLS: s.TLS != TLSNone}
 	var c *imapclient.Client
-	if s.TLS == config.MailTLSStartTLS {
+	if s.TLS == TLSStartTLS {
 		if tr != nil {
 			tr.TLSStart()
 		}

@@ -35,7 +35,7 @@ var ErrBudget = errors.New("server sent more data than a probe reads")
 // Server is one mail server endpoint as a probe uses it.
 type Server struct {
 	Address  string // host:port
-	TLS      string // config.MailTLSNone, MailTLSStartTLS or MailTLSImplicit
+	TLS      string // TLSNone, MailTLSStartTLS or MailTLSImplicit
 	Conf     *tls.Config
 	Username string
 	Password string
@@ -64,7 +64,7 @@ func NewServer(address, mode string, tc *config.TLSClient, user, pass string) (S
 		return Server{}, err
 	}
 	if mode == "" {
-		mode = config.MailTLSStartTLS
+		mode = TLSStartTLS
 	}
 	return Server{Address: address, TLS: mode, Conf: conf, Username: user, Password: pass}, nil
 }
@@ -195,7 +195,7 @@ func Open(ctx context.Context, dial Dialer, s Server, tr *probe.Trace, budget in
 		return nil, &PhaseError{Phase: "connect", Err: err}
 	}
 	c := Bind(ctx, raw, budget)
-	if s.TLS != config.MailTLSImplicit {
+	if s.TLS != TLSImplicit {
 		return c, nil
 	}
 	tc, err := Handshake(ctx, c, s.Conf, tr)
@@ -293,7 +293,7 @@ func ExpiredCert(err error, now time.Time) (*x509.Certificate, bool) {
 // TLSNote names STARTTLS in a mail monitor's target; implicit TLS and plain
 // text show in the port.
 func TLSNote(mode string) string {
-	if mode == config.MailTLSStartTLS {
+	if mode == TLSStartTLS {
 		return " (STARTTLS)"
 	}
 	return ""

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/probe/tlsx"
 )
@@ -58,12 +57,12 @@ func DialPOP3(ctx context.Context, dial Dialer, s Server, tr *probe.Trace) (*POP
 		}
 		return nil, &PhaseError{Phase: "connect", Err: err}
 	}
-	p := &POP3{conn: conn, Cert: box, TLS: s.TLS != config.MailTLSNone}
+	p := &POP3{conn: conn, Cert: box, TLS: s.TLS != TLSNone}
 	fail := func(phase string, err error) (*POP3, error) {
 		_ = p.conn.Close()
 		return nil, &PhaseError{Phase: phase, Err: explain(conn, err)}
 	}
-	if s.TLS == config.MailTLSStartTLS {
+	if s.TLS == TLSStartTLS {
 		// The STLS dialogue reads the greeting itself; after the
 		// handshake the session goes on without a new one.
 		if err := tlsx.StartTLS(conn, tlsx.StartTLSPOP3); err != nil {

@@ -14,7 +14,6 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
-	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/probe"
 )
 
@@ -196,9 +195,9 @@ func DialSMTP(ctx context.Context, dial Dialer, s Server, helo string, tr *probe
 		return nil, &PhaseError{Phase: phase, Err: explain(conn, err)}
 	}
 	ts := &transcript{}
-	out := &SMTP{Conn: conn, raw: conn, TLS: s.TLS == config.MailTLSImplicit, Cert: box}
+	out := &SMTP{Conn: conn, raw: conn, TLS: s.TLS == TLSImplicit, Cert: box}
 	var c *smtp.Client
-	if s.TLS == config.MailTLSStartTLS {
+	if s.TLS == TLSStartTLS {
 		// The library sends its first EHLO as "localhost" before
 		// STARTTLS; the configured name follows on the encrypted side.
 		bc, _ := conn.(*Conn)

@@ -1,4 +1,4 @@
-package config
+package config_test
 
 import (
 	"os"
@@ -8,6 +8,13 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/probe/imap"
+	probekinds "github.com/tocsin/tocsin/internal/probe/kinds"
+	"github.com/tocsin/tocsin/internal/probe/mailloop"
+	"github.com/tocsin/tocsin/internal/probe/pop3"
+	"github.com/tocsin/tocsin/internal/probe/smtp"
 )
 
 func TestMailDefaultsAndSecrets(t *testing.T) {
@@ -49,11 +56,11 @@ func TestMailDefaultsAndSecrets(t *testing.T) {
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := Load(path)
+	cfg, err := config.Load(path, probekinds.Config())
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := func(id string) *Monitor {
+	m := func(id string) *config.Monitor {
 		mon, ok := cfg.Monitor(id)
 		if !ok {
 			t.Fatalf("no monitor %s", id)
@@ -61,31 +68,31 @@ func TestMailDefaultsAndSecrets(t *testing.T) {
 		return mon
 	}
 	loop := m("loop")
-	if loop.Type != "mailloop" || loop.Timeout != Duration(time.Minute) || loop.MailLoop.Mode != MailLoopRoundTrip ||
-		loop.MailLoop.MaxDelivery != Duration(10*time.Minute) || loop.MailLoop.CleanupAfter != Duration(24*time.Hour) {
-		t.Errorf("mailloop defaults: %+v timeout %s", loop.MailLoop, loop.Timeout)
+	if loop.Type != "mailloop" || loop.Timeout != config.Duration(time.Minute) || loop.Block.(*mailloop.Check).Mode != mailloop.RoundTrip ||
+		loop.Block.(*mailloop.Check).MaxDelivery != config.Duration(10*time.Minute) || loop.Block.(*mailloop.Check).CleanupAfter != config.Duration(24*time.Hour) {
+		t.Errorf("mailloop defaults: %+v timeout %s", loop.Block.(*mailloop.Check), loop.Timeout)
 	}
-	if s := loop.MailLoop.SMTP; s.TLS != MailTLSStartTLS || s.Password != "from-the-env" {
+	if s := loop.Block.(*mailloop.Check).SMTP; s.TLS != "starttls" || s.Password != "from-the-env" {
 		t.Errorf("smtp: tls %q password %q", s.TLS, s.Password)
 	}
-	if i := loop.MailLoop.IMAP; i.TLS != MailTLSImplicit || i.Password != "from-a-file" || i.Mailbox != "INBOX" ||
-		!cmp.Equal(i.JunkFolders, DefaultJunkFolders) {
+	if i := loop.Block.(*mailloop.Check).IMAP; i.TLS != "tls" || i.Password != "from-a-file" || i.Mailbox != "INBOX" ||
+		!cmp.Equal(i.JunkFolders, mailloop.DefaultJunkFolders) {
 		t.Errorf("imap: %+v", i)
 	}
-	if l := m("loop-no-junk"); l.Timeout != Duration(30*time.Second) || l.MailLoop.SMTP.TLS != MailTLSNone || l.MailLoop.POP3.TLS != MailTLSStartTLS {
-		t.Errorf("timeout %s, smtp tls %q, pop3 tls %q", l.Timeout, l.MailLoop.SMTP.TLS, l.MailLoop.POP3.TLS)
+	if l := m("loop-no-junk"); l.Timeout != config.Duration(30*time.Second) || l.Block.(*mailloop.Check).SMTP.TLS != "none" || l.Block.(*mailloop.Check).POP3.TLS != "starttls" {
+		t.Errorf("timeout %s, smtp tls %q, pop3 tls %q", l.Timeout, l.Block.(*mailloop.Check).SMTP.TLS, l.Block.(*mailloop.Check).POP3.TLS)
 	}
-	if l := m("loop-imap-junk-off"); l.Timeout != Duration(20*time.Second) || len(l.MailLoop.IMAP.JunkFolders) != 0 ||
-		l.MailLoop.SMTP.TLS != MailTLSImplicit || l.MailLoop.IMAP.TLS != MailTLSStartTLS {
-		t.Errorf("written timeout or junk_folders: [] not kept: %s %+v", l.Timeout, l.MailLoop.IMAP)
+	if l := m("loop-imap-junk-off"); l.Timeout != config.Duration(20*time.Second) || len(l.Block.(*mailloop.Check).IMAP.JunkFolders) != 0 ||
+		l.Block.(*mailloop.Check).SMTP.TLS != "tls" || l.Block.(*mailloop.Check).IMAP.TLS != "starttls" {
+		t.Errorf("written timeout or junk_folders: [] not kept: %s %+v", l.Timeout, l.Block.(*mailloop.Check).IMAP)
 	}
-	if s := m("mx").SMTP; s.TLS != MailTLSNone || s.CertMinDays != 7 || s.CertWarnDays != 21 {
+	if s := m("mx").Block.(*smtp.Check); s.TLS != "none" || s.CertMinDays != 7 || s.CertWarnDays != 21 {
 		t.Errorf("smtp check defaults: %+v", s)
 	}
-	if i := m("box").IMAP; i.TLS != MailTLSStartTLS || i.Mailbox != "INBOX" {
+	if i := m("box").Block.(*imap.Check); i.TLS != "starttls" || i.Mailbox != "INBOX" {
 		t.Errorf("imap check defaults: %+v", i)
 	}
-	if p := m("drop").POP3; p.TLS != MailTLSImplicit || p.CertMinDays != 30 || p.CertWarnDays != 30 {
+	if p := m("drop").Block.(*pop3.Check); p.TLS != "tls" || p.CertMinDays != 30 || p.CertWarnDays != 30 {
 		t.Errorf("pop3 check defaults: %+v", p)
 	}
 	// A changed password changes the fingerprint, so a reload rebuilds the
