@@ -153,18 +153,26 @@ func (s *UI) handleOverview(w http.ResponseWriter, r *http.Request, u store.User
 	}
 	data.Counts = countStates(all)
 	groups, order := s.groupByService(all)
-	var matched []webcore.MonitorView
+	// Failing first, the longest failing first; the rest keep their
+	// order. Only the failing few are sorted: moving thousands of views
+	// around would cost more than the page.
+	var matched, rest []webcore.MonitorView
 	for _, key := range order {
 		for _, m := range groups[key].views {
-			if match.monitor(m, s.target(m.Config), groups[key].name) {
+			if !match.monitor(m, s.target(m.Config), groups[key].name) {
+				continue
+			}
+			if failing(m.State) {
 				matched = append(matched, m)
+			} else {
+				rest = append(rest, m)
 			}
 		}
 	}
-	// Failing first, the longest failing first; the rest keep their order.
 	slices.SortStableFunc(matched, func(a, b webcore.MonitorView) int {
-		return compareFailing(failing(a.State), a.State.Since, failing(b.State), b.State.Since)
+		return compareFailing(true, a.State.Since, true, b.State.Since)
 	})
+	matched = append(matched, rest...)
 	data.Matching = len(matched)
 	start := (pageNo - 1) * overviewPageSize
 	if start > len(matched) {
