@@ -18,7 +18,7 @@ const zoneCookie = "tz"
 // viewerZone is the time zone to show times in: ?tz= when given, else the
 // cookie app.js sets, else UTC. A name that is too long, holds anything
 // but the characters of IANA names, or that the system does not know
-// falls back to UTC.
+// falls back to UTC; so does "Local", which would be the server's zone.
 func viewerZone(r *http.Request) *time.Location {
 	name := r.URL.Query().Get("tz")
 	if name == "" {
@@ -27,7 +27,7 @@ func viewerZone(r *http.Request) *time.Location {
 		}
 	}
 	if name == "" || len(name) > maxZoneName || strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_+-") != "" ||
-		strings.Contains(name, "..") || strings.HasPrefix(name, "/") {
+		strings.Contains(name, "..") || strings.HasPrefix(name, "/") || name == "Local" {
 		return time.UTC
 	}
 	loc, err := time.LoadLocation(name)
