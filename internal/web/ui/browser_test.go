@@ -42,7 +42,8 @@ func chromium(t *testing.T) string {
 }
 
 // TestBrowserSetupLoginOverview drives a real browser through first-run
-// setup, logout, login and the overview with a down monitor.
+// setup, logout, login and the overview with a down monitor: since when
+// it is down, in the viewer's zone, and who owns its service.
 func TestBrowserSetupLoginOverview(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
@@ -51,6 +52,8 @@ func TestBrowserSetupLoginOverview(t *testing.T) {
 	e := webtest.New(t, nil)
 	last := probe.Result{MonitorID: "api", Time: e.Clock.Now().Add(-5 * time.Second), Status: probe.Critical, Reason: "GET https://api.example/health: 503, expected 200"}
 	e.RT.Views[1].LastResult = &last
+	e.RT.Views[1].State.Since = e.Clock.Now().Add(-37 * time.Minute)
+	webtest.OwnedShop(e)
 
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath),
@@ -98,6 +101,9 @@ func TestBrowserSetupLoginOverview(t *testing.T) {
 	if location != base+"/" {
 		t.Errorf("after login the browser is at %s", location)
 	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/?tz=Europe/Paris"), chromedp.WaitVisible(chromedp.CSS(`table.monitors`))); err != nil {
+		t.Fatal(err)
+	}
 	name, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`a[href="/monitors/api"]`)))
 	if err != nil {
 		t.Fatal(err)
@@ -108,6 +114,26 @@ func TestBrowserSetupLoginOverview(t *testing.T) {
 	}
 	if strings.TrimSpace(name) != "API" || strings.TrimSpace(badge) != "down" {
 		t.Errorf("overview row: monitor %q with badge %q, want API with badge down", name, badge)
+	}
+	// Since when, in the zone asked for with UTC beside it, once the
+	// page script has settled the zone cookie.
+	since, err := chromedp.Run(ctx, chromedp.Poll[string](`(function () {
+		var n = document.querySelector('a[href="/monitors/api"]');
+		var s = n && n.closest('tr').querySelector('.since');
+		return s && s.textContent.indexOf('CET') >= 0 ? s.textContent : null;
+	})()`, chromedp.WithPollingTimeout(10*time.Second)))
+	if err != nil {
+		t.Fatalf("since-when of the down monitor: %v", err)
+	}
+	if want := "down since 12:23 CET / 11:23 UTC (37 min)"; strings.TrimSpace(since) != want {
+		t.Errorf("since-when %q, want %q", since, want)
+	}
+	owners, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`section.group p.owners`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(owners, "Alice Example") || !strings.Contains(owners, "Operations") {
+		t.Errorf("service owners %q, want Alice Example and Operations", owners)
 	}
 	// The page works without any CSP violation: the stylesheet applied.
 	bg, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector('.badge.down')).backgroundColor`))

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -19,7 +20,7 @@ import (
 func heartbeatURL(id string) string { return "/heartbeats/" + url.PathEscape(id) }
 
 type heartbeatsData struct {
-	Heartbeats []webcore.HeartbeatView
+	Heartbeats []heartbeatRow
 	Total      int
 	NextURL    string
 	Paged      bool
@@ -49,7 +50,11 @@ func (s *UI) renderHeartbeats(w http.ResponseWriter, r *http.Request, u store.Us
 		start = 0
 	}
 	end := min(start+heartbeatsPage, len(all))
-	data.Heartbeats, data.Paged = all[start:end], after != ""
+	clk := clock{now: s.d.Now(), loc: viewerZone(r)}
+	for _, v := range all[start:end] {
+		data.Heartbeats = append(data.Heartbeats, clk.heartbeatRow(v))
+	}
+	data.Paged = after != ""
 	if end < len(all) {
 		data.NextURL = "/heartbeats?after=" + url.QueryEscape(all[end-1].ID)
 	}
@@ -122,6 +127,8 @@ type heartbeatPing struct {
 
 type heartbeatData struct {
 	webcore.HeartbeatView
+	// Problem is the opening line: the heartbeat's state in words.
+	Problem     template.HTML
 	ServiceInfo webcore.ServiceInfo
 	Pings       []heartbeatPing
 	NextURL     string
@@ -159,7 +166,7 @@ func (s *UI) handleHeartbeat(w http.ResponseWriter, r *http.Request, u store.Use
 		return fmt.Errorf("reading pings of heartbeat %q: %w", v.ID, err)
 	}
 	base := webcore.BaseURL(s.d.Runtime)
-	data := heartbeatData{HeartbeatView: v, ServiceInfo: webcore.Service(s.d.Runtime, v.Service), Before: page.Before,
+	data := heartbeatData{HeartbeatView: v, Problem: clock{now: s.d.Now(), loc: viewerZone(r)}.heartbeatProblem(v), ServiceInfo: webcore.Service(s.d.Runtime, v.Service), Before: page.Before,
 		Server: base, PingURL: base + "/ping/" + v.UUID, MaxRuntime: schedule.FormatDuration(v.View.Definition.Schedule.Grace),
 		Grace: schedule.FormatDuration(v.Schedule.Grace)}
 	if v.MaxRuntime > 0 {

@@ -23,6 +23,8 @@ const (
 
 type monitorData struct {
 	webcore.MonitorView
+	// Problem is the opening line: the monitor's state in words.
+	Problem     template.HTML
 	Target      string
 	ServiceInfo webcore.ServiceInfo
 	Up24h       float64
@@ -59,7 +61,7 @@ func (s *UI) handleMonitor(w http.ResponseWriter, r *http.Request, u store.User)
 	page.Limit = monitorResultsPage
 	ctx := r.Context()
 	now := s.d.Now()
-	data := monitorData{MonitorView: mv, Target: s.target(mv.Config), ServiceInfo: webcore.Service(s.d.Runtime, mv.Config.Service), Before: page.Before}
+	data := monitorData{MonitorView: mv, Problem: clock{now: now, loc: viewerZone(r)}.monitorProblem(mv), Target: s.target(mv.Config), ServiceInfo: webcore.Service(s.d.Runtime, mv.Config.Service), Before: page.Before}
 	for _, sp := range []struct {
 		span time.Duration
 		dst  *float64

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"html/template"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,15 +39,27 @@ type overviewRow struct {
 	Target             string
 	Up24h, Up7d, Up30d float64
 	Spark              template.HTML
+	// Since is "down since 14:02 UTC (37 min)" for a failing monitor.
+	Since template.HTML
+	since time.Time
+}
+
+// heartbeatRow is a heartbeat in a table, with since when it fails.
+type heartbeatRow struct {
+	webcore.HeartbeatView
+	Since template.HTML
+	since time.Time
 }
 
 type serviceGroup struct {
 	ID, Name   string
 	Rows       []overviewRow
-	Heartbeats []webcore.HeartbeatView
+	Heartbeats []heartbeatRow
 	// Description and Owners of the service; empty for "Other".
 	Description string
 	Owners      []catalog.Owner
+	// failingSince is the oldest failure in the group, zero for none.
+	failingSince time.Time
 }
 
 type stateCounts struct {
@@ -56,6 +70,41 @@ type demoCard struct {
 	Failing bool
 }
 
+// overviewFilter is what the overview's query parameters ask for; the
+// empty string of each means any.
+type overviewFilter struct {
+	Query, State, Service, Owner, Kind string
+}
+
+// URL is the overview with this filter, on page page.
+func (f overviewFilter) URL(page int) string {
+	v := url.Values{}
+	for _, kv := range [][2]string{{"q", f.Query}, {"state", f.State}, {"service", f.Service}, {"owner", f.Owner}, {"kind", f.Kind}} {
+		if kv[1] != "" {
+			v.Set(kv[0], kv[1])
+		}
+	}
+	if page > 1 {
+		v.Set("page", strconv.Itoa(page))
+	}
+	if len(v) == 0 {
+		return "/"
+	}
+	return "/?" + v.Encode()
+}
+
+// WithState is the overview with this filter but state st.
+func (f overviewFilter) WithState(st string) string {
+	f.State = st
+	return f.URL(1)
+}
+
+// Any tells whether anything is filtered.
+func (f overviewFilter) Any() bool { return f != overviewFilter{} }
+
+// choice is one option of a filter's list.
+type choice struct{ ID, Name string }
+
 type overviewData struct {
 	Counts stateCounts
 	// Heartbeats counts every heartbeat; HeartbeatsFailing those down or late.
@@ -63,9 +112,10 @@ type overviewData struct {
 	// MatchingHeartbeats counts the heartbeats the filter lets through.
 	MatchingHeartbeats int
 	Groups             []serviceGroup
-	Query              string
-	State              string
+	Filter             overviewFilter
 	States             []string
+	Services, Owners   []choice
+	Kinds              []string
 	Matching           int
 	From, To           int
 	PrevURL            string
@@ -76,13 +126,12 @@ type overviewData struct {
 
 func (overviewData) refresh() bool { return true }
 
-// handleOverview renders "/": every monitor grouped by service.
+// handleOverview renders "/": every monitor grouped by service, the
+// failing ones first, longest failing first.
 func (s *UI) handleOverview(w http.ResponseWriter, r *http.Request, u store.User) error {
 	q := r.URL.Query()
-	data := overviewData{Query: strings.TrimSpace(q.Get("q")), State: q.Get("state"), States: overviewStates, Config: s.d.Runtime.ConfigStatus()}
-	if data.State != "" && !contains(overviewStates, data.State) {
-		return errs.Errorf(errs.EINVALID, "unknown state %q; use one of %s", data.State, strings.Join(overviewStates, ", "))
-	}
+	f := overviewFilter{Query: strings.TrimSpace(q.Get("q")), State: q.Get("state"), Service: q.Get("service"), Owner: q.Get("owner"), Kind: q.Get("kind")}
+	data := overviewData{Filter: f, States: overviewStates, Config: s.d.Runtime.ConfigStatus()}
 	pageNo := 1
 	if v := q.Get("page"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -94,23 +143,36 @@ func (s *UI) handleOverview(w http.ResponseWriter, r *http.Request, u store.User
 	if s.d.DemoState != nil {
 		data.Demo = &demoCard{Failing: s.d.DemoState()}
 	}
+	clk := clock{now: s.d.Now(), loc: viewerZone(r)}
 
 	all := s.d.Runtime.Monitors()
+	hbs := s.d.Heartbeats.Heartbeats()
+	match, err := s.overviewChoices(&data, all, hbs)
+	if err != nil {
+		return err
+	}
 	data.Counts = countStates(all)
 	groups, order := s.groupByService(all)
-	needle := strings.ToLower(data.Query)
-	var matched []webcore.MonitorView
+	// Failing first, the longest failing first; the rest keep their
+	// order. Only the failing few are sorted: moving thousands of views
+	// around would cost more than the page.
+	var matched, rest []webcore.MonitorView
 	for _, key := range order {
 		for _, m := range groups[key].views {
-			if data.State != "" && !stateMatches(m.State, data.State) {
+			if !match.monitor(m, s.target(m.Config), groups[key].name) {
 				continue
 			}
-			if needle != "" && !monitorMatches(m, s.target(m.Config), groups[key].name, needle) {
-				continue
+			if failing(m.State) {
+				matched = append(matched, m)
+			} else {
+				rest = append(rest, m)
 			}
-			matched = append(matched, m)
 		}
 	}
+	slices.SortStableFunc(matched, func(a, b webcore.MonitorView) int {
+		return compareFailing(true, a.State.Since, true, b.State.Since)
+	})
+	matched = append(matched, rest...)
 	data.Matching = len(matched)
 	start := (pageNo - 1) * overviewPageSize
 	if start > len(matched) {
@@ -120,10 +182,10 @@ func (s *UI) handleOverview(w http.ResponseWriter, r *http.Request, u store.User
 	visible := matched[start:end]
 	data.From, data.To = start+1, end
 	if pageNo > 1 {
-		data.PrevURL = overviewURL(data.Query, data.State, pageNo-1)
+		data.PrevURL = f.URL(pageNo - 1)
 	}
 	if end < len(matched) {
-		data.NextURL = overviewURL(data.Query, data.State, pageNo+1)
+		data.NextURL = f.URL(pageNo + 1)
 	}
 
 	rows, err := s.overviewRows(r.Context(), visible)
@@ -137,26 +199,38 @@ func (s *UI) handleOverview(w http.ResponseWriter, r *http.Request, u store.User
 	for _, key := range order {
 		byService[key] = &serviceGroup{ID: key, Name: groups[key].name}
 	}
-	for _, row := range rows {
-		g, ok := byService[row.Config.Service]
-		if !ok {
-			g = byService[""]
+	group := func(service string) *serviceGroup {
+		if g, ok := byService[service]; ok {
+			return g
 		}
-		g.Rows = append(g.Rows, row)
+		return byService[""]
 	}
-	for _, v := range s.d.Heartbeats.Heartbeats() {
+	for _, row := range rows {
+		if failing(row.State) {
+			row.Since, row.since = clk.monitorSince(row.State), row.State.Since
+		}
+		g := group(row.Config.Service)
+		g.Rows = append(g.Rows, row)
+		g.noteFailing(row.since)
+	}
+	var hbRows []heartbeatRow
+	for _, v := range hbs {
 		data.Heartbeats++
 		if st := v.DisplayStatus(); st == string(heartbeat.StatusDown) || st == string(heartbeat.StatusLate) {
 			data.HeartbeatsFailing++
 		}
-		g, ok := byService[v.Service]
-		if !ok {
-			g = byService[""]
+		if pageNo == 1 && match.heartbeat(v, group(v.Service).Name) {
+			hbRows = append(hbRows, clk.heartbeatRow(v))
 		}
-		if pageNo == 1 && heartbeatMatches(v, data.State, g.Name, needle) {
-			g.Heartbeats = append(g.Heartbeats, v)
-			data.MatchingHeartbeats++
-		}
+	}
+	slices.SortStableFunc(hbRows, func(a, b heartbeatRow) int {
+		return compareFailing(!a.since.IsZero(), a.since, !b.since.IsZero(), b.since)
+	})
+	for _, h := range hbRows {
+		g := group(h.Service)
+		g.Heartbeats = append(g.Heartbeats, h)
+		g.noteFailing(h.since)
+		data.MatchingHeartbeats++
 	}
 	for _, key := range order {
 		if g := byService[key]; len(g.Rows) > 0 || len(g.Heartbeats) > 0 {
@@ -167,8 +241,129 @@ func (s *UI) handleOverview(w http.ResponseWriter, r *http.Request, u store.User
 			data.Groups = append(data.Groups, *g)
 		}
 	}
+	slices.SortStableFunc(data.Groups, func(a, b serviceGroup) int {
+		return compareFailing(!a.failingSince.IsZero(), a.failingSince, !b.failingSince.IsZero(), b.failingSince)
+	})
 	s.Render(w, r, http.StatusOK, "overview.html", &u, "Overview", data)
 	return nil
+}
+
+// noteFailing keeps the oldest failure of the group; zero is none.
+func (g *serviceGroup) noteFailing(since time.Time) {
+	if !since.IsZero() && (g.failingSince.IsZero() || since.Before(g.failingSince)) {
+		g.failingSince = since
+	}
+}
+
+// compareFailing orders failing before the rest, and among the failing
+// the older failure first; a failure without a time comes after those
+// with one.
+func compareFailing(aFail bool, aSince time.Time, bFail bool, bSince time.Time) int {
+	switch {
+	case aFail != bFail:
+		if aFail {
+			return -1
+		}
+		return 1
+	case !aFail:
+		return 0
+	case aSince.IsZero() != bSince.IsZero():
+		if bSince.IsZero() {
+			return -1
+		}
+		return 1
+	}
+	return aSince.Compare(bSince)
+}
+
+// heartbeatRow is v with since when it fails.
+func (c clock) heartbeatRow(v webcore.HeartbeatView) heartbeatRow {
+	return heartbeatRow{HeartbeatView: v, Since: c.heartbeatSinceText(v), since: c.heartbeatSince(v)}
+}
+
+// overviewMatch applies the overview's filters.
+type overviewMatch struct {
+	f      overviewFilter
+	needle string
+	// owned holds the services the owner filter lets through.
+	owned map[string]bool
+}
+
+func (m overviewMatch) service(id string) bool {
+	if m.f.Service != "" && id != m.f.Service {
+		return false
+	}
+	return m.owned == nil || m.owned[id]
+}
+
+func (m overviewMatch) monitor(v webcore.MonitorView, target, serviceName string) bool {
+	if !m.service(v.Config.Service) || m.f.Kind != "" && v.Config.Type != m.f.Kind {
+		return false
+	}
+	if m.f.State != "" && !stateMatches(v.State, m.f.State) {
+		return false
+	}
+	return m.needle == "" || monitorMatches(v, target, serviceName, m.needle)
+}
+
+func (m overviewMatch) heartbeat(v webcore.HeartbeatView, serviceName string) bool {
+	if !m.service(v.Service) || m.f.Kind != "" && m.f.Kind != heartbeatKind {
+		return false
+	}
+	return heartbeatMatches(v, m.f.State, serviceName, m.needle)
+}
+
+// heartbeatKind is what the kind filter calls heartbeats.
+const heartbeatKind = "heartbeat"
+
+// overviewChoices fills the filter lists of data from the running
+// configuration and checks the filter against them: a value no list
+// holds is a bad request, not an empty page.
+func (s *UI) overviewChoices(data *overviewData, all []webcore.MonitorView, hbs []webcore.HeartbeatView) (overviewMatch, error) {
+	f := data.Filter
+	m := overviewMatch{f: f, needle: strings.ToLower(f.Query)}
+	if f.State != "" && !slices.Contains(overviewStates, f.State) {
+		return m, errs.Errorf(errs.EINVALID, "unknown state %q; use one of %s", f.State, strings.Join(overviewStates, ", "))
+	}
+	if cat := s.d.Runtime.Catalog(); cat != nil {
+		for _, svc := range cat.Services() {
+			data.Services = append(data.Services, choice{svc.ID, svc.Name})
+			for _, o := range svc.Owners {
+				if !slices.ContainsFunc(data.Owners, func(c choice) bool { return c.ID == o.ID }) {
+					data.Owners = append(data.Owners, choice{o.ID, o.Name})
+				}
+				for _, p := range o.Members {
+					if !slices.ContainsFunc(data.Owners, func(c choice) bool { return c.ID == p.ID }) {
+						data.Owners = append(data.Owners, choice{p.ID, p.Name})
+					}
+				}
+			}
+		}
+		if f.Owner != "" {
+			m.owned = map[string]bool{}
+			for _, svc := range cat.OwnedBy(f.Owner) {
+				m.owned[svc.ID] = true
+			}
+		}
+	}
+	if f.Service != "" && !slices.ContainsFunc(data.Services, func(c choice) bool { return c.ID == f.Service }) {
+		return m, errs.Errorf(errs.EINVALID, "unknown service %q", f.Service)
+	}
+	if f.Owner != "" && !slices.ContainsFunc(data.Owners, func(c choice) bool { return c.ID == f.Owner }) {
+		return m, errs.Errorf(errs.EINVALID, "no service is owned by %q", f.Owner)
+	}
+	kinds := map[string]bool{}
+	for _, v := range all {
+		kinds[v.Config.Type] = true
+	}
+	if len(hbs) > 0 {
+		kinds[heartbeatKind] = true
+	}
+	data.Kinds = slices.Sorted(maps.Keys(kinds))
+	if f.Kind != "" && !kinds[f.Kind] {
+		return m, errs.Errorf(errs.EINVALID, "nothing here is of kind %q; kinds here: %s", f.Kind, strings.Join(data.Kinds, ", "))
+	}
+	return m, nil
 }
 
 type groupInfo struct {
@@ -328,32 +523,6 @@ func heartbeatMatches(v webcore.HeartbeatView, state, service, needle string) bo
 func monitorMatches(m webcore.MonitorView, target, service, needle string) bool {
 	for _, hay := range []string{m.Config.ID, m.Config.Name, m.Config.Type, target, service} {
 		if strings.Contains(strings.ToLower(hay), needle) {
-			return true
-		}
-	}
-	return false
-}
-
-func overviewURL(query, state string, page int) string {
-	v := url.Values{}
-	if query != "" {
-		v.Set("q", query)
-	}
-	if state != "" {
-		v.Set("state", state)
-	}
-	if page > 1 {
-		v.Set("page", strconv.Itoa(page))
-	}
-	if len(v) == 0 {
-		return "/"
-	}
-	return "/?" + v.Encode()
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
 			return true
 		}
 	}

@@ -15,7 +15,7 @@ func TestServiceOwnersAndDescriptionInTheUI(t *testing.T) {
 	owners := `Alice Example &lt;<a href="mailto:alice@example.com">alice@example.com</a>&gt;`
 	team := `Operations <span class="muted">(team)</span>: Bob &lt;the builder&gt;`
 	pages := map[string][]string{
-		"/monitors/web": {"<dt>Owners</dt>", owners, team, "Checkout &amp; payment."},
+		"/monitors/web": {`<p class="owners">Owners: `, owners, team, "Checkout &amp; payment."},
 		"/":             {`<p class="owners">Owners: `, owners, team, "Checkout &amp; payment."},
 	}
 	for path, wants := range pages {

@@ -10,12 +10,33 @@ import (
 	"github.com/tocsin/tocsin/internal/web/webcore"
 )
 
-// Heartbeats keeps what the server asked to create; the rest of
-// web.Heartbeats does nothing.
+// Heartbeats lists Views and keeps what the server asked to create; the
+// rest of web.Heartbeats does nothing.
 type Heartbeats struct {
 	webcore.NoHeartbeats
 	mu      sync.Mutex
 	created []config.Heartbeat
+	// Views are the heartbeats Heartbeats and Heartbeat return.
+	Views []web.HeartbeatView
+}
+
+// Heartbeats returns a copy of Views.
+func (f *Heartbeats) Heartbeats() []web.HeartbeatView {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]web.HeartbeatView(nil), f.Views...)
+}
+
+// Heartbeat returns the view with the given id.
+func (f *Heartbeats) Heartbeat(id string) (web.HeartbeatView, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, v := range f.Views {
+		if v.ID == id {
+			return v, true
+		}
+	}
+	return web.HeartbeatView{}, false
 }
 
 // CreateHeartbeat records h.

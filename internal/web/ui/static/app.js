@@ -1,3 +1,17 @@
+// Tells the server the browser's time zone in the "tz" cookie, so times
+// show in it; without JavaScript they stay in UTC. A changed zone reloads
+// the page once to show it.
+(function () {
+  "use strict";
+  var tz;
+  try { tz = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
+  if (!tz || tz.length > 64) return;
+  var m = document.cookie.match(/(?:^|; )tz=([^;]*)/);
+  if (m && decodeURIComponent(m[1]) === tz) return;
+  document.cookie = "tz=" + encodeURIComponent(tz) + "; path=/; max-age=31536000; SameSite=Lax";
+  if (navigator.cookieEnabled && document.cookie.indexOf("tz=") >= 0) location.reload();
+})();
+
 // Refreshes the main region every few seconds while the tab is visible,
 // without reloading the page (so scroll position and focus stay put).
 (function () {
