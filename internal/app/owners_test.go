@@ -106,7 +106,7 @@ services:
 		t.Errorf("heartbeat API: %s", raw)
 	}
 	page := get("/heartbeats/job", true)
-	for _, w := range []string{"<dt>Owners</dt>", `<a href="mailto:alice@example.com">`, "Nightly partner exports."} {
+	for _, w := range []string{`<p class="owners">Owners: `, `<a href="mailto:alice@example.com">`, "Nightly partner exports."} {
 		if !strings.Contains(page, w) {
 			t.Errorf("heartbeat page lacks %q", w)
 		}
