@@ -124,10 +124,10 @@ func TestMonitorPage(t *testing.T) {
 	if !strings.Contains(r.Body, "No state changes yet") || !strings.Contains(r.Body, "No notifications sent") {
 		t.Errorf("empty monitor page lacks empty states")
 	}
-	e.SaveResults("web", 60, e.Clock.Now().Add(-2*time.Hour), func(i int) probe.Status { return probe.Warning })
+	e.SaveResults("web", 210, e.Clock.Now().Add(-4*time.Hour), func(i int) probe.Status { return probe.Warning })
 	r = e.Get(c, "/monitors/web")
-	if !strings.Contains(r.Body, "result 59") || strings.Contains(r.Body, "result 9<") {
-		t.Errorf("first page should show the newest 50 results")
+	if !strings.Contains(r.Body, "result 209") || strings.Contains(r.Body, "result 9<") {
+		t.Errorf("first page should show the newest 200 results")
 	}
 	next := regexp.MustCompile(`href="(/monitors/web\?before=\d+)"`).FindStringSubmatch(r.Body)
 	if next == nil {
