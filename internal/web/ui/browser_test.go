@@ -41,17 +41,10 @@ func chromium(t *testing.T) string {
 	return path
 }
 
-// TestBrowserSetupLoginOverview drives a real browser through first-run
-// setup, logout, login and the overview with a down monitor.
-func TestBrowserSetupLoginOverview(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	chromiumPath := chromium(t)
-	e := webtest.New(t, nil)
-	last := probe.Result{MonitorID: "api", Time: e.Clock.Now().Add(-5 * time.Second), Status: probe.Critical, Reason: "GET https://api.example/health: 503, expected 200"}
-	e.RT.Views[1].LastResult = &last
-
+// newBrowser starts a headless chromium for t; it ends with the test, or
+// after 20 seconds.
+func newBrowser(t *testing.T, chromiumPath string) context.Context {
+	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath),
 		chromedp.Headless,
@@ -64,22 +57,46 @@ func TestBrowserSetupLoginOverview(t *testing.T) {
 		chromedp.UserDataDir(t.TempDir()),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
+	t.Cleanup(cancelAlloc)
 	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
+	t.Cleanup(cancel)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 20*time.Second)
-	defer cancelTimeout()
+	t.Cleanup(cancelTimeout)
+	return ctx
+}
 
-	base := e.HTTP.URL
-	err := chromedp.Do(ctx,
-		// First run: every page leads to setup.
-		chromedp.Navigate(base+"/"),
+// browserSetup creates the admin account through the first-run form.
+func browserSetup(base string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(base + "/"),
 		chromedp.WaitVisible(chromedp.CSS(`input[name="password2"]`)),
 		chromedp.SendKeys(chromedp.CSS(`input[name="name"]`), "admin"),
 		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), "correct horse"),
 		chromedp.SendKeys(chromedp.CSS(`input[name="password2"]`), "correct horse"),
 		chromedp.Submit(chromedp.CSS(`input[name="password2"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`table.monitors`)),
+	}
+}
+
+// TestBrowserSetupLoginOverview drives a real browser through first-run
+// setup, logout, login and the overview with a down monitor.
+func TestBrowserSetupLoginOverview(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	chromiumPath := chromium(t)
+	e := webtest.New(t, nil)
+	last := probe.Result{MonitorID: "api", Time: e.Clock.Now().Add(-5 * time.Second), Status: probe.Critical, Reason: "GET https://api.example/health: 503, expected 200"}
+	e.RT.Views[1].LastResult = &last
+
+	ctx := newBrowser(t, chromiumPath)
+
+	base := e.HTTP.URL
+	// First run: every page leads to setup.
+	if err := chromedp.Do(ctx, browserSetup(base)...); err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	err := chromedp.Do(ctx,
 		// Log out, then log in again.
 		chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`form[action="/login"]`)),

@@ -1,7 +1,6 @@
 package ui_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -23,25 +22,13 @@ func TestBrowserMonitorHistory(t *testing.T) {
 	e := webtest.New(t, nil)
 	seedHistory(t, e, "web", 30, 5*time.Minute)
 
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.UserDataDir(t.TempDir()))
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 20*time.Second)
-	defer cancelTimeout()
+	ctx := newBrowser(t, chromiumPath)
 
 	base := e.HTTP.URL
+	if err := chromedp.Do(ctx, browserSetup(base)...); err != nil {
+		t.Fatalf("browser: %v", err)
+	}
 	err := chromedp.Do(ctx,
-		chromedp.Navigate(base+"/"),
-		chromedp.WaitVisible(chromedp.CSS(`input[name="password2"]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name="name"]`), "admin"),
-		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), "correct horse"),
-		chromedp.SendKeys(chromedp.CSS(`input[name="password2"]`), "correct horse"),
-		chromedp.Submit(chromedp.CSS(`input[name="password2"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`table.monitors`)),
 		chromedp.Navigate(base+"/monitors/web"),
 		chromedp.WaitVisible(chromedp.CSS(`#history svg.timeline`)),
 		chromedp.WaitVisible(chromedp.CSS(`#latency svg.chart path.chart-line`)),
