@@ -148,7 +148,7 @@ func TestMonitorHistorySeeded(t *testing.T) {
 
 	r = e.Get(c, "/monitors/web?range=7d")
 	lat := section(t, r.Body, "latency")
-	for _, want := range []string{`class="chart-p95"`, `class="chart-line"`, "hourly p50 and p95", `aria-current="page">7d<`, "failed</title>"} {
+	for _, want := range []string{`class="chart-p95"`, `class="chart-line"`, "hourly p50 and p95", "highest 10.00s", `aria-current="page">7d<`, "failed</title>"} {
 		if !strings.Contains(lat, want) {
 			t.Errorf("7 d chart lacks %q: %s", want, lat)
 		}

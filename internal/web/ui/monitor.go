@@ -134,7 +134,7 @@ func (s *UI) history(ctx context.Context, data *monitorData, rng historyRange, n
 	id := data.Config.ID
 	st := s.d.Store
 	for _, r := range chartRanges {
-		data.Ranges = append(data.Ranges, rangeLink{Key: r.Key, URL: monitorURL(id) + "?range=" + r.Key, Current: r.Key == rng.Key})
+		data.Ranges = append(data.Ranges, rangeLink{Key: r.Key, URL: monitorURL(id) + "?range=" + r.Key + "#latency", Current: r.Key == rng.Key})
 	}
 	data.Range = rng.Key
 	raw, err := st.Results(ctx, id, store.Page{Limit: monitorRawHistory})

@@ -172,7 +172,8 @@ func summarize(points []store.LatencyPoint) chartSummary {
 	return summarizeSeries(bucketSeries(points))
 }
 
-// summarizeSeries sums a series; Peak and Latest are of its main line.
+// summarizeSeries sums a series; Peak is the highest value of any line,
+// as the chart is scaled to it, and Latest the main line's last value.
 func summarizeSeries(s chartSeries) chartSummary {
 	var c chartSummary
 	for _, p := range s.Points {
@@ -185,7 +186,7 @@ func summarizeSeries(s chartSeries) chartSummary {
 		c.Last = p.T
 		c.Results += p.Total
 		c.Failed += p.Failed
-		c.Peak = max(c.Peak, p.V[0])
+		c.Peak = max(c.Peak, p.V[0], p.V[1])
 		c.Latest = p.V[0]
 	}
 	return c
