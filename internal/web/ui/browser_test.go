@@ -41,6 +41,43 @@ func chromium(t *testing.T) string {
 	return path
 }
 
+// newBrowser starts a headless chromium for t; it ends with the test, or
+// after 20 seconds.
+func newBrowser(t *testing.T, chromiumPath string) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(cancel)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 20*time.Second)
+	t.Cleanup(cancelTimeout)
+	return ctx
+}
+
+// browserSetup creates the admin account through the first-run form.
+func browserSetup(base string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(base + "/"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name="password2"]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name="name"]`), "admin"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), "correct horse"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="password2"]`), "correct horse"),
+		chromedp.Submit(chromedp.CSS(`input[name="password2"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`table.monitors`)),
+	}
+}
+
 // TestBrowserSetupLoginOverview drives a real browser through first-run
 // setup, logout, login and the overview with a down monitor: since when
 // it is down, in the viewer's zone, and who owns its service.
@@ -55,34 +92,14 @@ func TestBrowserSetupLoginOverview(t *testing.T) {
 	e.RT.Views[1].State.Since = e.Clock.Now().Add(-37 * time.Minute)
 	webtest.OwnedShop(e)
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 20*time.Second)
-	defer cancelTimeout()
+	ctx := newBrowser(t, chromiumPath)
 
 	base := e.HTTP.URL
+	// First run: every page leads to setup.
+	if err := chromedp.Do(ctx, browserSetup(base)...); err != nil {
+		t.Fatalf("browser: %v", err)
+	}
 	err := chromedp.Do(ctx,
-		// First run: every page leads to setup.
-		chromedp.Navigate(base+"/"),
-		chromedp.WaitVisible(chromedp.CSS(`input[name="password2"]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name="name"]`), "admin"),
-		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), "correct horse"),
-		chromedp.SendKeys(chromedp.CSS(`input[name="password2"]`), "correct horse"),
-		chromedp.Submit(chromedp.CSS(`input[name="password2"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`table.monitors`)),
 		// Log out, then log in again.
 		chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`form[action="/login"]`)),

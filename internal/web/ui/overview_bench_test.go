@@ -51,6 +51,12 @@ func BenchmarkOverview10k(b *testing.B) {
 			batch = store.Batch{}
 		}
 	}
+	benchPages(b, e, "/", "/?state=down", "/?q=m09")
+}
+
+// benchPages signs in through first-run setup and runs a sub-benchmark
+// rendering each path with that session.
+func benchPages(b *testing.B, e *webtest.Env, paths ...string) {
 	c := e.Setup()
 	u, err := url.Parse(e.HTTP.URL)
 	if err != nil {
@@ -61,7 +67,7 @@ func BenchmarkOverview10k(b *testing.B) {
 		b.Fatalf("after setup the client holds %d cookies, want the session's", len(cookies))
 	}
 	h := e.Server.Handler()
-	for _, path := range []string{"/", "/?state=down", "/?q=m09"} {
+	for _, path := range paths {
 		b.Run(path, func(b *testing.B) {
 			for b.Loop() {
 				req := httptest.NewRequest("GET", path, nil)

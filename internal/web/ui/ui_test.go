@@ -124,17 +124,17 @@ func TestMonitorPage(t *testing.T) {
 	if !strings.Contains(r.Body, "No state changes yet") || !strings.Contains(r.Body, "No notifications sent") {
 		t.Errorf("empty monitor page lacks empty states")
 	}
-	e.SaveResults("web", 60, e.Clock.Now().Add(-2*time.Hour), func(i int) probe.Status { return probe.Warning })
+	e.SaveResults("web", 210, e.Clock.Now().Add(-4*time.Hour), func(i int) probe.Status { return probe.Warning })
 	r = e.Get(c, "/monitors/web")
-	if !strings.Contains(r.Body, "result 59") || strings.Contains(r.Body, "result 9<") {
-		t.Errorf("first page should show the newest 50 results")
+	if list := resultsSection(t, r.Body); !strings.Contains(list, "result 209<") || strings.Contains(list, "result 9<") {
+		t.Errorf("first page should show the newest 200 results")
 	}
 	next := regexp.MustCompile(`href="(/monitors/web\?before=\d+)"`).FindStringSubmatch(r.Body)
 	if next == nil {
 		t.Fatal("no link to older results")
 	}
 	r = e.Get(c, strings.ReplaceAll(next[1], "&amp;", "&"))
-	if !strings.Contains(r.Body, "result 9<") || strings.Contains(r.Body, "result 10<") {
+	if list := resultsSection(t, r.Body); !strings.Contains(list, "result 9<") || strings.Contains(list, "result 10<") {
 		t.Errorf("second page should show results 9..0")
 	}
 	if r := e.Get(c, "/monitors/nope"); r.Status != http.StatusNotFound || !strings.Contains(r.Body, `no monitor &#34;nope&#34;`) {
@@ -168,4 +168,15 @@ func TestStaticAssetsAndHeaders(t *testing.T) {
 	if a := e.Get(e.Client(), "/static/app.0000000000.css"); a.Status != http.StatusNotFound {
 		t.Errorf("stale asset name: %d, want 404", a.Status)
 	}
+}
+
+// resultsSection is the results card of a monitor page.
+func resultsSection(t *testing.T, body string) string {
+	t.Helper()
+	_, list, ok := strings.Cut(body, `id="results"`)
+	if !ok {
+		t.Fatal("monitor page without a results section")
+	}
+	list, _, _ = strings.Cut(list, "</section>")
+	return list
 }
