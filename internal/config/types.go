@@ -214,7 +214,7 @@ type Team struct {
 // Channel is a destination for notifications. Type selects which of the
 // type-specific blocks applies.
 type Channel struct {
-	ID   string `yaml:"id"`
+	ID string `yaml:"id"`
 	// Type is "webhook", "email" or "inbox". An inbox keeps its
 	// notifications in Tocsin, on the Inbox page; it has no block.
 	Type string `yaml:"type"`
