@@ -19,13 +19,20 @@ import (
 // freeAddr returns a 127.0.0.1 address with a port free a moment ago.
 func freeAddr(t *testing.T) string {
 	t.Helper()
+	ln := listen(t)
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// listen listens on a free port of 127.0.0.1.
+func listen(t *testing.T) net.Listener {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
+	return ln
 }
 
 // quickstartConfig is examples/quickstart.yaml made private to a test:
@@ -38,10 +45,7 @@ func quickstartConfig(t *testing.T, driver string) (string, net.Listener) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := listen(t)
 	cfg := string(b)
 	for _, r := range [][2]string{
 		{"storage:\n  driver: sqlite\n  dsn: tocsin.db\n", storageYAML(t, driver)},
