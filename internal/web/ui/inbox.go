@@ -29,11 +29,7 @@ func (s *UI) handleInbox(w http.ResponseWriter, r *http.Request, u store.User) e
 	if data.Messages, err = s.d.Store.ChannelMessages(r.Context(), data.Channels, page); err != nil {
 		return fmt.Errorf("reading the inbox: %w", err)
 	}
-	if n := len(data.Messages); n > 0 {
-		if c := webcore.NextCursor(n, page.Limit, data.Messages[n-1].Seq); c != nil {
-			data.NextURL = "/inbox?before=" + *c
-		}
-	}
+	data.NextURL = olderMessages("/inbox?before=", data.Messages, page.Limit)
 	s.Render(w, r, http.StatusOK, "inbox.html", &u, "Inbox", data)
 	return nil
 }
