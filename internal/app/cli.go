@@ -231,29 +231,79 @@ type checkOutput struct {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
+// checkError is what `tocsin check --json` prints when no check ran: the
+// status UNKNOWN (exit code 3), the reason in words and, for a broken
+// configuration, every error with its position; for an unknown monitor
+// id, the ids there are.
+type checkError struct {
+	Monitor  string           `json:"monitor"`
+	Status   string           `json:"status"`
+	ExitCode int              `json:"exit_code"`
+	Reason   string           `json:"reason"`
+	Errors   []checkConfigErr `json:"errors,omitempty"`
+	Monitors []string         `json:"monitors,omitempty"`
+}
+
+// checkConfigErr is one configuration error in checkError.
+type checkConfigErr struct {
+	File    string `json:"file"`
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
+	Path    string `json:"path,omitempty"`
+	ID      string `json:"id,omitempty"`
+	Message string `json:"message"`
+}
+
+func writeJSON(w io.Writer, v any) {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
 func cmdCheck(ctx context.Context, args []string, env Env) int {
 	fs, path := newFlagSet("check", env)
-	asJSON := fs.Bool("json", false, "print the result as JSON")
+	asJSON := fs.Bool("json", false, "print the result, or why there is none, as JSON")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return 3
 	}
-	if len(pos) != 1 {
-		fmt.Fprintln(env.Stderr, "usage: tocsin check [--config FILE] [--json] MONITOR_ID")
-		return 3
+	// unknown says why no check ran: as text on stderr, and as JSON on
+	// stdout with --json.
+	unknown := func(e checkError, msg string) int {
+		fmt.Fprint(env.Stderr, msg)
+		if *asJSON {
+			e.Status, e.ExitCode = probe.Unknown.String(), int(probe.Unknown)
+			writeJSON(env.Stdout, e)
+		}
+		return int(probe.Unknown)
 	}
-	cfg, code := loadConfig(*path, env)
-	if code != 0 {
-		return 3
+	const usage = "usage: tocsin check [--config FILE] [--json] MONITOR_ID"
+	if len(pos) != 1 {
+		return unknown(checkError{Reason: usage}, usage+"\n")
+	}
+	if _, err := os.Stat(*path); errors.Is(err, os.ErrNotExist) {
+		return unknown(checkError{Monitor: pos[0], Reason: "no configuration at " + *path}, noConfigHelp(*path))
+	}
+	cfg, err := config.Load(*path, probekinds.Config())
+	if err != nil {
+		e := checkError{Monitor: pos[0], Reason: "the configuration has errors: " + err.Error()}
+		var ces config.Errors
+		if errors.As(err, &ces) {
+			e.Reason = fmt.Sprintf("%s has %s", *path, text.Plural(len(ces), "error"))
+			for _, ce := range ces {
+				e.Errors = append(e.Errors, checkConfigErr{File: ce.File, Line: ce.Line, Column: ce.Column, Path: ce.Path, ID: ce.ID, Message: ce.Message})
+			}
+		}
+		return unknown(e, err.Error()+"\n")
 	}
 	m, ok := cfg.Monitor(pos[0])
 	if !ok {
-		var ids []string
+		ids := []string{}
 		for _, m := range cfg.Monitors {
 			ids = append(ids, m.ID)
 		}
-		fmt.Fprintf(env.Stderr, "UNKNOWN - no monitor %q in %s (monitors: %s)\n", pos[0], *path, strings.Join(ids, ", "))
-		return 3
+		e := checkError{Monitor: pos[0], Reason: fmt.Sprintf("no monitor %q in %s", pos[0], *path), Monitors: ids}
+		return unknown(e, fmt.Sprintf("UNKNOWN - %s (monitors: %s)\n", e.Reason, strings.Join(ids, ", ")))
 	}
 	r := CheckOnce(ctx, m)
 	if *asJSON {
@@ -266,9 +316,7 @@ func cmdCheck(ctx context.Context, args []string, env Env) int {
 			t := r.CertExpiry.UTC()
 			out.CertExpiry = &t
 		}
-		enc := json.NewEncoder(env.Stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(out)
+		writeJSON(env.Stdout, out)
 	} else {
 		fmt.Fprintf(env.Stdout, "%s - %s: %s%s\n", r.Status, m.ID, r.Reason, perfdata(r))
 	}

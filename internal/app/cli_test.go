@@ -122,3 +122,58 @@ func TestPerfdata(t *testing.T) {
 		}
 	}
 }
+
+// TestCLICheckJSONErrors checks that `tocsin check --json` says why no
+// check ran in JSON on stdout, with exit code 3 (UNKNOWN): every error of a
+// broken configuration with its position, the monitors there are for an
+// unknown id, and a missing configuration. The text stays on stderr.
+func TestCLICheckJSONErrors(t *testing.T) {
+	dir := t.TempDir()
+	decode := func(what, stdout string) checkError {
+		t.Helper()
+		var e checkError
+		if err := json.Unmarshal([]byte(stdout), &e); err != nil {
+			t.Fatalf("%s: --json output does not parse: %v\n%s", what, err, stdout)
+		}
+		if e.Status != "UNKNOWN" || e.ExitCode != 3 || e.Reason == "" {
+			t.Errorf("%s: --json = %+v, want status UNKNOWN, exit code 3 and a reason", what, e)
+		}
+		return e
+	}
+
+	bad := filepath.Join(dir, "bad.yaml")
+	writeConfig(t, bad, "monitors:\n  - id: a\n    type: http\n    interval: 0s\n    bogus: 1\n    http:\n      url: example.org\n")
+	code, stdout, stderr := runCLI(t, "", "check", "--json", "--config", bad, "a")
+	if code != 3 || !strings.Contains(stderr, "bad.yaml:5:") {
+		t.Errorf("check of a broken config: exit %d, stderr %q; want 3 and the errors", code, stderr)
+	}
+	e := decode("broken config", stdout)
+	if len(e.Errors) < 2 || e.Monitor != "a" {
+		t.Fatalf("broken config: --json = %+v, want every error", e)
+	}
+	var bogus *checkConfigErr
+	for i := range e.Errors {
+		if strings.Contains(e.Errors[i].Message, "bogus") {
+			bogus = &e.Errors[i]
+		}
+	}
+	if bogus == nil || bogus.File != bad || bogus.Line != 5 || bogus.Column == 0 {
+		t.Errorf("broken config: errors %+v lack bogus at %s:5", e.Errors, bad)
+	}
+
+	good := filepath.Join(dir, "good.yaml")
+	writeConfig(t, good, "monitors:\n  - id: site\n    type: tcp\n    tcp:\n      address: 127.0.0.1:9\n")
+	code, stdout, stderr = runCLI(t, "", "check", "nope", "--json", "--config", good)
+	if code != 3 || !strings.Contains(stderr, "site") {
+		t.Errorf("check of an unknown monitor: exit %d, stderr %q", code, stderr)
+	}
+	if e := decode("unknown monitor", stdout); e.Monitor != "nope" || len(e.Monitors) != 1 || e.Monitors[0] != "site" {
+		t.Errorf("unknown monitor: --json = %+v, want monitor nope and the list [site]", e)
+	}
+
+	code, stdout, _ = runCLI(t, "", "check", "--json", "--config", filepath.Join(dir, "missing.yaml"), "site")
+	if code != 3 {
+		t.Errorf("check without a config: exit %d, want 3", code)
+	}
+	decode("missing config", stdout)
+}

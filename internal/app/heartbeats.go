@@ -22,7 +22,8 @@ import (
 func (a *App) applyHeartbeats(cfg *config.Config) {
 	p := cfg.Server.Pings
 	a.hb.SetLimits(heartbeat.Limits{PingKey: p.Key, BodyLimit: p.BodyLimit, HeartbeatRate: p.HeartbeatRate, ClientRate: p.ClientRate,
-		MaxSlugHeartbeats: p.MaxHeartbeatsPerKey, CreateRate: p.CreateRate, ClientCreateRate: p.ClientCreateRate})
+		MaxSlugHeartbeats: p.MaxHeartbeatsPerKey, CreateRate: p.CreateRate, ClientCreateRate: p.ClientCreateRate,
+		UnknownNotFound: p.Unknown == config.UnknownPingNotFound})
 	a.hb.SetDefinitions(a.roster.Definitions(cfg))
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/notify/email"
+	"github.com/tocsin/tocsin/internal/notify/inbox"
 	"github.com/tocsin/tocsin/internal/notify/webhook"
 )
 
@@ -18,6 +19,8 @@ func buildNotifiers(cfg *config.Config, log *slog.Logger) map[string]notify.Noti
 		switch ch.Type {
 		case "webhook":
 			out[ch.ID] = webhook.New(ch.Webhook, &http.Client{Timeout: ch.Webhook.Timeout.D()})
+		case "inbox":
+			out[ch.ID] = inbox.New()
 		case "email":
 			out[ch.ID] = email.New(ch.Email, ch.Email.Recipients(cfg)).WithLocation(ch.Email.Location(cfg))
 		default:

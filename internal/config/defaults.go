@@ -87,6 +87,9 @@ func (l *loader) applyDefaults(cfg *Config) {
 		s.SecureCookies = &secure
 	}
 
+	if s.Pings.Unknown == "" && !l.ix.has("server.pings.unknown") {
+		s.Pings.Unknown = UnknownPingOK
+	}
 	setInt(&s.Pings.BodyLimit, DefaultPingBodyLimit, l.ix.has("server.pings.body_limit"))
 	setInt(&s.Pings.HeartbeatRate, DefaultPingHeartbeatRate, l.ix.has("server.pings.heartbeat_rate"))
 	setInt(&s.Pings.ClientRate, DefaultPingClientRate, l.ix.has("server.pings.client_rate"))

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -108,51 +109,56 @@ func TestExamples(t *testing.T) {
 	}
 }
 
+// TestStarterIsValid checks that the starter loads as written and that
+// what runs is what runs green on any machine: Tocsin watching itself and
+// the demo target, notifying the inbox.
 func TestStarterIsValid(t *testing.T) {
 	cfg, err := Parse(Starter(), "tocsin.yaml", testKinds)
 	if err != nil {
 		t.Fatalf("the starter config does not load:\n%v", err)
 	}
-	kinds := map[string]bool{}
+	var ids []string
 	for _, m := range cfg.Monitors {
-		kinds[m.Type] = true
+		ids = append(ids, m.ID)
 	}
-	for _, k := range testKinds.Names() {
-		if !kinds[k] {
-			t.Errorf("the starter config has no %s monitor", k)
+	if want := []string{"tocsin-health", "tocsin-port", "demo-home"}; !slices.Equal(ids, want) {
+		t.Errorf("the starter runs the monitors %v, want only %v", ids, want)
+	}
+	if cfg.Server.DemoTarget == "" {
+		t.Error("the starter starts no demo target")
+	}
+	if len(cfg.Channels) != 1 || cfg.Channels[0].Type != "inbox" {
+		t.Errorf("the starter's channels are %+v, want the inbox alone", cfg.Channels)
+	}
+	for i := range cfg.Monitors {
+		if chs := cfg.ChannelsFor(&cfg.Monitors[i]); !slices.Contains(chs, "inbox") {
+			t.Errorf("monitor %s notifies %v, not the inbox", cfg.Monitors[i].ID, chs)
 		}
 	}
-	for _, section := range []string{"server:", "storage:", "people:", "teams:", "channels:", "services:", "monitors:", "type: webhook", "type: email"} {
+	for _, section := range []string{"server:", "storage:", "people:", "teams:", "channels:", "services:", "monitors:", "heartbeats:", "type: webhook", "type: email"} {
 		if !strings.Contains(string(Starter()), section) {
 			t.Errorf("the starter config does not show %q", section)
 		}
 	}
 }
 
-// TestStarterChannelExamples uncomments the channel examples of the
-// starter file and checks that they are valid too.
-func TestStarterChannelExamples(t *testing.T) {
+// TestStarterExamples uncomments the starter's commented-out examples
+// (every line starting "#  ": a line of YAML with a "#" in front) and
+// checks that they load too, and show a monitor of every kind.
+func TestStarterExamples(t *testing.T) {
 	t.Setenv("SMTP_PASSWORD", "hunter2")
 	var out []string
-	inChannels := false
 	for _, line := range strings.Split(string(Starter()), "\n") {
 		switch {
-		case line == "channels: []":
-			inChannels = true
-			out = append(out, "channels:")
-			continue
-		case inChannels && strings.HasPrefix(line, "#  "):
+		case strings.HasPrefix(line, "#  "):
 			out = append(out, strings.TrimPrefix(line, "#"))
-			continue
-		case inChannels && line == "#":
-			continue
-		case inChannels:
-			inChannels = false
+		case line == "#":
+		default:
+			out = append(out, line)
 		}
-		out = append(out, line)
 	}
 	text := strings.Join(out, "\n")
-	text = strings.Replace(text, "channels: []   # e.g. [ops-hook, ops-mail]", "channels: [ops-hook, ops-mail]", 1)
+	text = strings.ReplaceAll(text, "heartbeats: []", "heartbeats:")
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "run", "secrets"), 0o700); err != nil {
 		t.Fatal(err)
@@ -163,12 +169,21 @@ func TestStarterChannelExamples(t *testing.T) {
 	}
 	cfg, err := Parse([]byte(text), filepath.Join(dir, "tocsin.yaml"), testKinds)
 	if err != nil {
-		t.Fatalf("the starter's channel examples do not load:\n%v\n\n%s", err, text)
+		t.Fatalf("the starter's examples do not load:\n%v\n\n%s", err, text)
 	}
-	if len(cfg.Channels) != 2 {
-		t.Fatalf("got %d channels from the starter's examples, want 2", len(cfg.Channels))
+	if len(cfg.Channels) != 3 || len(cfg.Heartbeats) != 1 {
+		t.Fatalf("got %d channels and %d heartbeats from the starter's examples, want 3 and 1", len(cfg.Channels), len(cfg.Heartbeats))
 	}
-	if got := cfg.Channels[0].Webhook.Secret; got != "s3cret" {
+	if got := cfg.Channels[1].Webhook.Secret; got != "s3cret" {
 		t.Errorf("webhook secret = %q, want it read from secret_file", got)
+	}
+	kinds := map[string]bool{}
+	for _, m := range cfg.Monitors {
+		kinds[m.Type] = true
+	}
+	for _, k := range testKinds.Names() {
+		if !kinds[k] {
+			t.Errorf("the starter config has no %s example", k)
+		}
 	}
 }

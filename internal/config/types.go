@@ -138,7 +138,17 @@ type Pings struct {
 	// ClientCreateRate is how many heartbeats pings from one client
 	// address may create per minute. Default 20; 0 means no limit.
 	ClientCreateRate int `yaml:"client_create_rate"`
+	// Unknown is how a ping to a UUID or slug no heartbeat has is
+	// answered: "ok" (default; 200 "OK", as Healthchecks does) or
+	// "not_found" (404, so `curl -fsS` in a job fails on a mistyped URL).
+	Unknown string `yaml:"unknown"`
 }
+
+// How pings to an unknown heartbeat are answered (server.pings.unknown).
+const (
+	UnknownPingOK       = "ok"
+	UnknownPingNotFound = "not_found"
+)
 
 // Heartbeat is a job that pings Tocsin. A schedule says when: either a
 // simple Period, or Cron read in Timezone; Grace is how late a ping may
@@ -204,8 +214,10 @@ type Team struct {
 // Channel is a destination for notifications. Type selects which of the
 // type-specific blocks applies.
 type Channel struct {
-	ID   string `yaml:"id"`
-	Type string `yaml:"type"` // "webhook" or "email"
+	ID string `yaml:"id"`
+	// Type is "webhook", "email" or "inbox". An inbox keeps its
+	// notifications in Tocsin, on the Inbox page; it has no block.
+	Type string `yaml:"type"`
 	// Events limits the channel to these events (e.g. ["monitor.down"]).
 	// Empty means all events.
 	Events  []string       `yaml:"events"`

@@ -34,9 +34,9 @@ const (
 // read-only.
 var KnownEvents = []string{EventMonitorDown, EventMonitorUp, EventMonitorWarning, EventMonitorFlapping}
 
-// ChannelTypes lists the channel types, each matching the block of the
-// same name. It is read-only.
-var ChannelTypes = []string{"webhook", "email"}
+// ChannelTypes lists the channel types, each but inbox matching the block
+// of the same name (an inbox has none). It is read-only.
+var ChannelTypes = []string{"webhook", "email", "inbox"}
 
 // idPattern is the shape of every id: short, lowercase, safe in URLs,
 // metric labels and file names.
@@ -116,6 +116,9 @@ func (l *loader) validate(cfg *Config) {
 	}
 	if pk := cfg.Server.Pings; pk.Key != "" && len(pk.Key) < 16 {
 		l.errAt("server.pings.key", "the ping key is %d characters long; use at least 16 random ones (for example from `openssl rand -hex 16`), as anyone who knows it can ping every slug URL", len(pk.Key))
+	}
+	if u := cfg.Server.Pings.Unknown; u != UnknownPingOK && u != UnknownPingNotFound {
+		l.errAt("server.pings.unknown", "unknown answer %q (use %s or %s)", u, UnknownPingOK, UnknownPingNotFound)
 	}
 	if cfg.Server.Pings.AutoCreate && cfg.Server.Pings.Key == "" {
 		l.errAt("server.pings.auto_create", "auto_create needs a ping key: set server.pings.key (or key_file)")
@@ -309,10 +312,10 @@ func (l *loader) validatePerson(p *Person, path string) {
 func (l *loader) validateChannel(cfg *Config, ch *Channel, path string, people, teams map[string]string) {
 	switch ch.Type {
 	case "":
-		l.errAt(path+".type", "type is required (%s)", strings.Join(ChannelTypes, " or "))
-	case "webhook", "email":
+		l.errAt(path+".type", "type is required (%s)", strings.Join(ChannelTypes, ", "))
+	case "webhook", "email", "inbox":
 	default:
-		l.errAt(path+".type", "unknown channel type %q (use %s)", ch.Type, strings.Join(ChannelTypes, " or "))
+		l.errAt(path+".type", "unknown channel type %q (use %s)", ch.Type, strings.Join(ChannelTypes, ", "))
 	}
 	for i, ev := range ch.Events {
 		if !slices.Contains(KnownEvents, ev) {

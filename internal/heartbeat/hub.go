@@ -43,6 +43,9 @@ type Limits struct {
 	// address; 0 is no limit.
 	CreateRate       int
 	ClientCreateRate int
+	// UnknownNotFound answers a ping to an unknown heartbeat 404 instead
+	// of 200 "OK (not found)".
+	UnknownNotFound bool
 }
 
 // Options configure a Hub.
@@ -218,6 +221,10 @@ func (h *Hub) SetLimits(l Limits) {
 
 // BodyLimit is the number of body bytes kept per ping.
 func (h *Hub) BodyLimit() int { return h.limits.Load().BodyLimit }
+
+// UnknownNotFound says whether a ping to an unknown heartbeat is answered
+// 404 rather than 200 "OK (not found)".
+func (h *Hub) UnknownNotFound() bool { return h.limits.Load().UnknownNotFound }
 
 // Load reads the saved heartbeat states and replays the pings stored
 // after their checkpoint. Call it before SetDefinitions and Run.

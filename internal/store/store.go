@@ -203,6 +203,10 @@ type Outbox interface {
 	Attempts(ctx context.Context, monitorID string, p Page) ([]notify.Attempt, error)
 	// OutboxMessages lists messages newest first; monitorID "" lists all.
 	OutboxMessages(ctx context.Context, monitorID string, p Page) ([]notify.OutboxMessage, error)
+	// ChannelMessages lists the messages for any of channels newest first,
+	// paged by Seq: the inbox page reads the messages of its channels here.
+	// No channels lists none.
+	ChannelMessages(ctx context.Context, channels []string, p Page) ([]notify.OutboxMessage, error)
 }
 
 // User is an account that can log in.

@@ -19,6 +19,7 @@ type nullPings struct{}
 
 func (nullPings) Receive(context.Context, heartbeat.Ping) error { return nil }
 func (nullPings) BodyLimit() int                                { return 1000 }
+func (nullPings) UnknownNotFound() bool                         { return false }
 
 // A method a path does not take gets 405 with the methods it takes in
 // Allow, for every route of the UI, the API, health, metrics, static files

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tocsin/tocsin/internal/errs"
@@ -245,7 +246,28 @@ func (d *DB) OutboxMessages(ctx context.Context, monitorID string, p store.Page)
 		q += " AND monitor_id = ?"
 		args = append(args, text(monitorID))
 	}
-	rows, err := d.read.QueryContext(ctx, d.q(q+" ORDER BY seq DESC LIMIT ?"), append(args, limit)...)
+	return d.listMessages(ctx, q, append(args, limit))
+}
+
+// ChannelMessages lists the messages for any of channels newest first,
+// paged by Seq; no channels lists none.
+func (d *DB) ChannelMessages(ctx context.Context, channels []string, p store.Page) ([]notify.OutboxMessage, error) {
+	if len(channels) == 0 {
+		return nil, nil
+	}
+	limit, before := clampPage(p)
+	q := "SELECT " + outboxCols + " FROM outbox WHERE seq < ? AND channel IN (?" + strings.Repeat(", ?", len(channels)-1) + ")"
+	args := []any{before}
+	for _, ch := range channels {
+		args = append(args, text(ch))
+	}
+	return d.listMessages(ctx, q, append(args, limit))
+}
+
+// listMessages runs q (a SELECT of outboxCols ending in its WHERE clause)
+// newest first with args, the last of which is the limit.
+func (d *DB) listMessages(ctx context.Context, q string, args []any) ([]notify.OutboxMessage, error) {
+	rows, err := d.read.QueryContext(ctx, d.q(q+" ORDER BY seq DESC LIMIT ?"), args...)
 	if err != nil {
 		return nil, fmt.Errorf("read notifications: %w", err)
 	}

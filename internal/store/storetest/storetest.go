@@ -61,6 +61,7 @@ func Run(t *testing.T, open Opener) {
 		{"BatchAtomicity", testBatchAtomicity},
 		{"OutboxLifecycle", testOutboxLifecycle},
 		{"OutboxListing", testOutboxListing},
+		{"ChannelMessages", testChannelMessages},
 		{"ClaimExclusive", testClaimExclusive},
 		{"Rollup", testRollup},
 		{"Uptime", testUptime},
@@ -461,6 +462,41 @@ func testOutboxListing(t *testing.T, s store.Store, clk *Clock) {
 	must(t, err, "OutboxMessages(a, before)")
 	if diff := cmp.Diff([]string{"n2", "n0"}, msgIDs(a2)); diff != "" {
 		t.Errorf("OutboxMessages(a, 2, before) (-want +got):\n%s", diff)
+	}
+}
+
+func testChannelMessages(t *testing.T, s store.Store, clk *Clock) {
+	ctx := t.Context()
+	now := clk.Now()
+	var msgs []notify.OutboxMessage
+	for i, ch := range []string{"inbox", "ops", "inbox", "log", "inbox", "ops"} {
+		msgs = append(msgs, message(fmt.Sprint("n", i), ch, "m", now.Add(time.Duration(i)*time.Second)))
+	}
+	must(t, s.SaveBatch(ctx, store.Batch{Outbox: msgs}), "SaveBatch")
+	none, err := s.ChannelMessages(ctx, nil, store.Page{})
+	must(t, err, "ChannelMessages(none)")
+	if len(none) != 0 {
+		t.Errorf("ChannelMessages(no channels) = %v, want none", msgIDs(none))
+	}
+	in, err := s.ChannelMessages(ctx, []string{"inbox"}, store.Page{Limit: 2})
+	must(t, err, "ChannelMessages(inbox)")
+	if diff := cmp.Diff([]string{"n4", "n2"}, msgIDs(in)); diff != "" {
+		t.Errorf("ChannelMessages(inbox, 2) (-want +got):\n%s", diff)
+	}
+	want := msgs[4]
+	want.Seq, want.State = in[0].Seq, "pending"
+	if diff := cmp.Diff(want, in[0]); diff != "" {
+		t.Errorf("stored message (-want +got):\n%s", diff)
+	}
+	in2, err := s.ChannelMessages(ctx, []string{"inbox"}, store.Page{Limit: 2, Before: in[1].Seq})
+	must(t, err, "ChannelMessages(inbox, before)")
+	if diff := cmp.Diff([]string{"n0"}, msgIDs(in2)); diff != "" {
+		t.Errorf("ChannelMessages(inbox, 2, before) (-want +got):\n%s", diff)
+	}
+	two, err := s.ChannelMessages(ctx, []string{"inbox", "log"}, store.Page{})
+	must(t, err, "ChannelMessages(inbox, log)")
+	if diff := cmp.Diff([]string{"n4", "n3", "n2", "n0"}, msgIDs(two)); diff != "" {
+		t.Errorf("ChannelMessages(inbox, log) (-want +got):\n%s", diff)
 	}
 }
 

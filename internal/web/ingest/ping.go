@@ -26,6 +26,10 @@ type Receiver interface {
 	heartbeat.Receiver
 	// BodyLimit is how many body bytes are kept per ping.
 	BodyLimit() int
+	// UnknownNotFound says whether a ping to an unknown heartbeat is
+	// answered 404 "not found" rather than 200 "OK (not found)"
+	// (server.pings.unknown).
+	UnknownNotFound() bool
 }
 
 // pingDrainLimit bounds how much of an oversized body is read and thrown
@@ -58,7 +62,8 @@ func NewPings(d Deps) *Pings { return &Pings{d: d} }
 // ServeHTTP serves the Healthchecks.io-compatible ping API under /ping/:
 // GET, POST and HEAD, no authentication (the uuid or the ping key is the
 // secret). Answers are short plain text, as Healthchecks.io gives them:
-// 200 "OK", 201 "Created" (a slug was provisioned), 200 "OK (not found)",
+// 200 "OK", 201 "Created" (a slug was provisioned), 200 "OK (not found)"
+// (or 404 "not found" when the receiver says so: server.pings.unknown),
 // 400 "invalid url format", 429 "rate limit exceeded", 429 with the
 // limit's name when ?create=1 is past a creation limit, 503 when the ping
 // could not be stored (nothing was stored; retry).
@@ -137,6 +142,10 @@ func (s *Pings) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		pingAnswer(w, http.StatusOK, "OK")
 	case errs.ENOTFOUND:
+		if rcv.UnknownNotFound() {
+			pingAnswer(w, http.StatusNotFound, "not found")
+			return
+		}
 		pingAnswer(w, http.StatusOK, "OK (not found)")
 	case errs.EINVALID:
 		if errors.Is(err, heartbeat.ErrRefused) {

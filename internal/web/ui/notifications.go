@@ -43,11 +43,7 @@ func (s *UI) handleNotifications(w http.ResponseWriter, r *http.Request, u store
 	if data.Messages, err = s.d.Store.OutboxMessages(r.Context(), "", page); err != nil {
 		return fmt.Errorf("reading notifications: %w", err)
 	}
-	if n := len(data.Messages); n > 0 {
-		if c := webcore.NextCursor(n, page.Limit, data.Messages[n-1].Seq); c != nil {
-			data.NextMessagesURL = "/notifications?before=" + *c
-		}
-	}
+	data.NextMessagesURL = olderMessages("/notifications?before=", data.Messages, page.Limit)
 	if data.Attempts, err = s.d.Store.Attempts(r.Context(), "", attemptsPage); err != nil {
 		return fmt.Errorf("reading notification attempts: %w", err)
 	}
@@ -58,4 +54,15 @@ func (s *UI) handleNotifications(w http.ResponseWriter, r *http.Request, u store
 	}
 	s.Render(w, r, http.StatusOK, "notifications.html", &u, "Notifications", data)
 	return nil
+}
+
+// olderMessages returns prefix followed by the cursor of the page after
+// ms, a page of at most limit messages; "" when ms is the last page.
+func olderMessages(prefix string, ms []notify.OutboxMessage, limit int) string {
+	if n := len(ms); n > 0 {
+		if c := webcore.NextCursor(n, limit, ms[n-1].Seq); c != nil {
+			return prefix + *c
+		}
+	}
+	return ""
 }
