@@ -21,9 +21,7 @@ import (
 // that stopped pinging: its last ping, 3 hours ago, said all was well.
 func failingEnv(t *testing.T) (*webtest.Env, *http.Client) {
 	t.Helper()
-	hbs := &webtest.Heartbeats{}
-	e := webtest.New(t, func(o *web.Options) { o.Heartbeats = hbs })
-	webtest.OwnedShop(e)
+	e, hbs := shopEnv(t)
 	now := e.Clock.Now()
 	e.RT.Mu.Lock()
 	e.RT.Views[1].State = monitor.State{Status: monitor.StatusDown, Since: now.Add(-37 * time.Minute), LastReason: "GET https://api.example/health: 503, expected 200"}
@@ -33,6 +31,15 @@ func failingEnv(t *testing.T) (*webtest.Env, *http.Client) {
 	last := now.Add(-3 * time.Hour)
 	hbs.Views = []web.HeartbeatView{silentBackup(last)}
 	return e, e.Setup()
+}
+
+// shopEnv is webtest's owned shop with heartbeats to fill in.
+func shopEnv(t *testing.T) (*webtest.Env, *webtest.Heartbeats) {
+	t.Helper()
+	hbs := &webtest.Heartbeats{}
+	e := webtest.New(t, func(o *web.Options) { o.Heartbeats = hbs })
+	webtest.OwnedShop(e)
+	return e, hbs
 }
 
 func silentBackup(last time.Time) webcore.HeartbeatView {
@@ -192,9 +199,7 @@ func order(t *testing.T, body string, in ...string) {
 // neither sorts among the failing.
 func TestPausedHeartbeatSince(t *testing.T) {
 	t.Parallel()
-	hbs := &webtest.Heartbeats{}
-	e := webtest.New(t, func(o *web.Options) { o.Heartbeats = hbs })
-	webtest.OwnedShop(e)
+	e, hbs := shopEnv(t)
 	now := e.Clock.Now()
 	e.RT.Mu.Lock()
 	e.RT.Views[1].State = monitor.State{Status: monitor.StatusDown, Since: now.Add(-37 * time.Minute), LastReason: "connection refused"}
