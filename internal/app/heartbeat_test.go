@@ -488,6 +488,11 @@ func TestHeartbeatAPIAndUI(t *testing.T) {
 	if status, body, _ := call("POST", "/api/v1/heartbeats/backup/pause", "", false); status != 200 || !strings.Contains(body, `"status":"paused"`) {
 		t.Errorf("pause: %d %s", status, body)
 	}
+	// The page says since when it is paused: the engine's state for the
+	// heartbeat's id has the time the pause began.
+	if status, body, _ := call("GET", "/heartbeats/backup", "", true); status != 200 || !strings.Contains(body, `data-problem>Paused since <time datetime="`) {
+		t.Errorf("GET /heartbeats/backup while paused: %d, no Paused since line", status)
+	}
 	if status, body, _ := call("POST", "/api/v1/heartbeats/backup/resume", "", false); status != 200 || strings.Contains(body, `"status":"paused"`) {
 		t.Errorf("resume: %d %s", status, body)
 	}

@@ -76,6 +76,10 @@ func (r *heartbeatRuntime) view(v heartbeat.View, cfgs map[string]config.Heartbe
 	out := web.HeartbeatView{View: v, Config: cfgs[v.ID]}
 	if en, ok := r.eng.View(v.ID); ok {
 		out.Paused = en.State.Status == monitor.StatusPaused
+		if out.Paused {
+			// The monitor state's Since is when the pause began.
+			out.PausedSince = en.State.Since
+		}
 	}
 	return out
 }

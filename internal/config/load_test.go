@@ -158,7 +158,6 @@ func TestStarterExamples(t *testing.T) {
 		}
 	}
 	text := strings.Join(out, "\n")
-	text = strings.ReplaceAll(text, "heartbeats: []", "heartbeats:")
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "run", "secrets"), 0o700); err != nil {
 		t.Fatal(err)
@@ -171,8 +170,8 @@ func TestStarterExamples(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the starter's examples do not load:\n%v\n\n%s", err, text)
 	}
-	if len(cfg.Channels) != 3 || len(cfg.Heartbeats) != 1 {
-		t.Fatalf("got %d channels and %d heartbeats from the starter's examples, want 3 and 1", len(cfg.Channels), len(cfg.Heartbeats))
+	if len(cfg.Channels) != 3 || len(cfg.Heartbeats) != 2 {
+		t.Fatalf("got %d channels and %d heartbeats from the starter's examples, want 3 and 2", len(cfg.Channels), len(cfg.Heartbeats))
 	}
 	if got := cfg.Channels[1].Webhook.Secret; got != "s3cret" {
 		t.Errorf("webhook secret = %q, want it read from secret_file", got)

@@ -44,7 +44,8 @@ type overviewRow struct {
 	since time.Time
 }
 
-// heartbeatRow is a heartbeat in a table, with since when it fails.
+// heartbeatRow is a heartbeat in a table, with since when it fails or was
+// paused.
 type heartbeatRow struct {
 	webcore.HeartbeatView
 	Since template.HTML
@@ -208,6 +209,8 @@ func (s *UI) handleOverview(w http.ResponseWriter, r *http.Request, u store.User
 	for _, row := range rows {
 		if failing(row.State) {
 			row.Since, row.since = clk.monitorSince(row.State), row.State.Since
+		} else {
+			row.Since = clk.pausedSince(row.State)
 		}
 		g := group(row.Config.Service)
 		g.Rows = append(g.Rows, row)
@@ -276,7 +279,8 @@ func compareFailing(aFail bool, aSince time.Time, bFail bool, bSince time.Time) 
 	return aSince.Compare(bSince)
 }
 
-// heartbeatRow is v with since when it fails.
+// heartbeatRow is v with since when it fails (since, the sort key) or
+// since when it is paused (Since only: a pause is not a failure).
 func (c clock) heartbeatRow(v webcore.HeartbeatView) heartbeatRow {
 	return heartbeatRow{HeartbeatView: v, Since: c.heartbeatSinceText(v), since: c.heartbeatSince(v)}
 }

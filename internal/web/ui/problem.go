@@ -24,6 +24,16 @@ func (c clock) monitorSince(st monitor.State) template.HTML {
 	return template.HTML(webcore.StatusOf(st)+" since ") + c.since(st.Since)
 }
 
+// pausedSince is the short since-when of a paused monitor for the
+// overview, "" for one that is not paused. It is shown, not sorted on: a
+// pause is not a failure.
+func (c clock) pausedSince(st monitor.State) template.HTML {
+	if st.Status != monitor.StatusPaused || st.Since.IsZero() {
+		return ""
+	}
+	return "paused since " + c.since(st.Since)
+}
+
 // monitorProblem is the opening line of a monitor's page: its state in
 // words, since when, and for a failing one the reason.
 func (c clock) monitorProblem(mv webcore.MonitorView) template.HTML {
@@ -89,10 +99,13 @@ func maxRuntime(v webcore.HeartbeatView) time.Duration {
 	return v.Schedule.Grace
 }
 
-// heartbeatSinceText is the short since-when of a failing heartbeat for
-// the overview, "" for one that is not failing.
+// heartbeatSinceText is the short since-when of a failing or paused
+// heartbeat for the tables, "" for any other.
 func (c clock) heartbeatSinceText(v webcore.HeartbeatView) template.HTML {
 	t := c.heartbeatSince(v)
+	if t.IsZero() && v.Paused {
+		t = v.PausedSince
+	}
 	if t.IsZero() {
 		return ""
 	}
@@ -106,6 +119,9 @@ func (c clock) heartbeatProblem(v webcore.HeartbeatView) template.HTML {
 	st := v.State
 	switch heartbeat.Status(v.DisplayStatus()) {
 	case heartbeat.StatusPaused:
+		if !v.PausedSince.IsZero() {
+			return "Paused since " + c.since(v.PausedSince) + ": missing pings are not reported until it is resumed."
+		}
 		return "Paused: missing pings are not reported until it is resumed."
 	case heartbeat.StatusNew:
 		return "No ping yet: nothing is expected until the first one."

@@ -21,9 +21,7 @@ import (
 // that stopped pinging: its last ping, 3 hours ago, said all was well.
 func failingEnv(t *testing.T) (*webtest.Env, *http.Client) {
 	t.Helper()
-	hbs := &webtest.Heartbeats{}
-	e := webtest.New(t, func(o *web.Options) { o.Heartbeats = hbs })
-	webtest.OwnedShop(e)
+	e, hbs := shopEnv(t)
 	now := e.Clock.Now()
 	e.RT.Mu.Lock()
 	e.RT.Views[1].State = monitor.State{Status: monitor.StatusDown, Since: now.Add(-37 * time.Minute), LastReason: "GET https://api.example/health: 503, expected 200"}
@@ -33,6 +31,15 @@ func failingEnv(t *testing.T) (*webtest.Env, *http.Client) {
 	last := now.Add(-3 * time.Hour)
 	hbs.Views = []web.HeartbeatView{silentBackup(last)}
 	return e, e.Setup()
+}
+
+// shopEnv is webtest's owned shop with heartbeats to fill in.
+func shopEnv(t *testing.T) (*webtest.Env, *webtest.Heartbeats) {
+	t.Helper()
+	hbs := &webtest.Heartbeats{}
+	e := webtest.New(t, func(o *web.Options) { o.Heartbeats = hbs })
+	webtest.OwnedShop(e)
+	return e, hbs
 }
 
 func silentBackup(last time.Time) webcore.HeartbeatView {
@@ -183,5 +190,45 @@ func order(t *testing.T, body string, in ...string) {
 			return
 		}
 		at = i
+	}
+}
+
+// A paused heartbeat says since when, on its page, on the overview and on
+// the heartbeats list, in the viewer's zone with UTC beside it, and so does
+// a paused monitor ("web") on the overview; a pause is not a failure, so
+// neither sorts among the failing.
+func TestPausedHeartbeatSince(t *testing.T) {
+	t.Parallel()
+	e, hbs := shopEnv(t)
+	now := e.Clock.Now()
+	e.RT.Mu.Lock()
+	e.RT.Views[1].State = monitor.State{Status: monitor.StatusDown, Since: now.Add(-37 * time.Minute), LastReason: "connection refused"}
+	e.RT.Views[0].State = monitor.State{Status: monitor.StatusPaused, Since: now.Add(-5 * time.Minute)}
+	e.RT.Mu.Unlock()
+	v := silentBackup(now.Add(-3 * time.Hour))
+	v.Paused, v.PausedSince = true, now.Add(-5*time.Minute)
+	hbs.Views = []web.HeartbeatView{v}
+	c := e.Setup()
+	when := `<time datetime="2026-03-01T11:55:00Z" title="2026-03-01 11:55:00 UTC">12:55 CET / 11:55 UTC (5 min)</time>`
+	for path, want := range map[string]string{
+		"/heartbeats/backup?tz=Europe/Paris": `data-problem>Paused since ` + when + `: missing pings are not reported until it is resumed.</p>`,
+		"/?tz=Europe/Paris":                  `<div class="since small">paused since ` + when + `</div>`,
+		"/heartbeats?tz=Europe/Paris":        `<div class="since small">paused since ` + when + `</div>`,
+	} {
+		r := e.Get(c, path)
+		if r.Status != 200 {
+			t.Fatalf("%s: %d", path, r.Status)
+		}
+		if !strings.Contains(r.Body, want) {
+			t.Errorf("%s lacks %s", path, want)
+		}
+	}
+	// The failing monitors still come first: "api" (down 37 min) leads the
+	// shop group, not the paused heartbeat.
+	body := e.Get(c, "/?tz=Europe/Paris").Body
+	order(t, body, `href="/monitors/api"`, `href="/heartbeats/backup"`)
+	order(t, body, `href="/monitors/api"`, `href="/monitors/web"`)
+	if n := strings.Count(body, `paused since `+when); n != 2 {
+		t.Errorf("the overview says %q %d times, want 2 (the monitor and the heartbeat)", "paused since", n)
 	}
 }

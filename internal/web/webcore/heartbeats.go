@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/tocsin/tocsin/internal/config"
@@ -17,6 +18,8 @@ type HeartbeatView struct {
 	Config config.Heartbeat
 	// Paused is the monitor state's pause (by a person or the config).
 	Paused bool
+	// PausedSince is when it was paused; zero when it is not paused.
+	PausedSince time.Time
 }
 
 // DisplayStatus is the status to show: paused wins over the pings' verdict.
