@@ -29,11 +29,13 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/tocsin/tocsin/bench/internal/benchkit"
 	"github.com/tocsin/tocsin/internal/app"
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/store/sqlstore"
+	"github.com/tocsin/tocsin/internal/testkit"
 )
 
 func main() {
@@ -60,13 +62,13 @@ func run(out string, width, height int) error {
 	}
 	defer os.RemoveAll(dir)
 
-	ok := serve(func(w http.ResponseWriter, r *http.Request) {
+	ok := benchkit.Serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(time.Duration(20+rand.IntN(40)) * time.Millisecond)
 		io.WriteString(w, "ok")
-	})
-	broken := serve(func(w http.ResponseWriter, r *http.Request) {
+	}))
+	broken := benchkit.Serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "upstream unavailable", http.StatusServiceUnavailable)
-	})
+	}))
 	cfgPath := filepath.Join(dir, "tocsin.yaml")
 	dbPath := filepath.Join(dir, "tocsin.db")
 	if err := os.WriteFile(cfgPath, []byte(config(dbPath, ok, broken)), 0o600); err != nil {
@@ -91,19 +93,9 @@ func run(out string, width, height int) error {
 	go func() { done <- a.Run(ctx) }()
 	base := "http://" + ln.Addr().String()
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
+	opts := append(testkit.ChromiumOptions(chromium, filepath.Join(dir, "chromium")),
 		chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(filepath.Join(dir, "chromium")),
-		chromedp.WindowSize(width, height),
-	}
+		chromedp.WindowSize(width, height))
 	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	defer cancelAlloc()
 	bctx, cancelBrowser := chromedp.NewContext(actx)
@@ -206,7 +198,7 @@ monitors:
     type: http
     interval: 10s
     failure_threshold: 2
-    http: {url: "%[3]s/api/checkout/health"}
+    http: {url: "%[3]s/health"}
   - id: search
     name: Product search
     service: shop
@@ -245,7 +237,7 @@ func seed(ctx context.Context, dsn string, now time.Time, ok, broken string) err
 	for _, m := range []struct {
 		id, url string
 		base    time.Duration
-	}{{"home", ok + "/", 45 * time.Millisecond}, {"checkout", broken + "/api/checkout/health", 120 * time.Millisecond}, {"search", ok + "/search?q=tea", 80 * time.Millisecond}, {"intranet", "", 3 * time.Millisecond}} {
+	}{{"home", ok + "/", 45 * time.Millisecond}, {"checkout", broken + "/health", 120 * time.Millisecond}, {"search", ok + "/search?q=tea", 80 * time.Millisecond}, {"intranet", "", 3 * time.Millisecond}} {
 		for t := now.Add(-24 * time.Hour); t.Before(now); t = t.Add(2 * time.Minute) {
 			d := m.base + time.Duration(rnd.IntN(int(m.base/2)))
 			// The afternoon peak makes the chart move.
@@ -262,10 +254,10 @@ func seed(ctx context.Context, dsn string, now time.Time, ok, broken string) err
 			b.Results = append(b.Results, r)
 		}
 	}
-	for _, id := range []string{"home", "search", "intranet"} {
-		b.States[id] = monitor.State{Status: monitor.StatusUp, Since: now.Add(-3 * 24 * time.Hour), LastResultAt: now.Add(-time.Minute), LastStatus: probe.OK, ConsecutiveSuccesses: 5, StatusStreak: 5}
+	for id, reason := range map[string]string{"home": "200 OK in 41ms", "search": "200 OK in 87ms", "intranet": "connected in 3ms"} {
+		b.States[id] = monitor.State{Status: monitor.StatusUp, Since: now.Add(-3 * 24 * time.Hour), LastResultAt: now.Add(-time.Minute), LastStatus: probe.OK, LastReason: reason, ConsecutiveSuccesses: 5, StatusStreak: 5}
 	}
-	reason := "GET " + broken + "/api/checkout/health: 503, expected 200"
+	reason := "GET " + broken + "/health: 503, expected 200"
 	b.States["checkout"] = monitor.State{Status: monitor.StatusDown, Since: downSince, LastResultAt: now.Add(-time.Minute), LastStatus: probe.Critical, LastReason: reason, ConsecutiveFailures: 18, StatusStreak: 18}
 	b.Transitions = []monitor.Transition{
 		{MonitorID: "checkout", From: monitor.StatusUp, To: monitor.StatusDown, Time: outage[0], Reason: reason},
@@ -285,13 +277,4 @@ func seed(ctx context.Context, dsn string, now time.Time, ok, broken string) err
 			Transport: "http", Method: "POST", Source: "10.0.4.17", UserAgent: "curl/8.5.0", Body: []byte("backup done: 41 GiB in 7m12s")})
 	}
 	return db.SavePings(ctx, pings)
-}
-
-func serve(h http.HandlerFunc) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	go http.Serve(ln, h)
-	return "http://" + ln.Addr().String()
 }
