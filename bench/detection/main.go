@@ -20,6 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tocsin/tocsin/bench/internal/benchkit"
 	"github.com/tocsin/tocsin/internal/app"
 )
 
@@ -30,7 +31,7 @@ func main() {
 	flag.Parse()
 
 	var failing atomic.Bool
-	target := serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	target := benchkit.Serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if failing.Load() {
 			http.Error(w, "broken", http.StatusServiceUnavailable)
 			return
@@ -38,7 +39,7 @@ func main() {
 		io.WriteString(w, "ok")
 	}))
 	events := make(chan string, 16)
-	hook := serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	hook := benchkit.Serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var e struct{ Event string }
 		_ = json.NewDecoder(r.Body).Decode(&e)
 		events <- e.Event
@@ -110,13 +111,4 @@ monitors:
 		verdict = "OVER"
 	}
 	fmt.Printf("worst: %s, %s the limit of %d × %s + 1s = %s\n", worst.Round(time.Millisecond), verdict, *threshold, *interval, limit)
-}
-
-func serve(h http.Handler) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	go http.Serve(ln, h)
-	return "http://" + ln.Addr().String()
 }

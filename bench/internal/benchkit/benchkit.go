@@ -1,6 +1,6 @@
 // Package benchkit holds what the benchmark commands under bench/ share:
 // reading a server process's CPU time and memory from /proc, a free port,
-// and a scrape of its /metrics page.
+// a local HTTP target and a scrape of its /metrics page.
 package benchkit
 
 import (
@@ -68,6 +68,17 @@ func FreePort() int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// Serve serves h on a free port of 127.0.0.1 for the rest of the program
+// and returns its base URL; it ends the program when there is no port.
+func Serve(h http.Handler) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	go http.Serve(ln, h)
+	return "http://" + ln.Addr().String()
 }
 
 // Scrape reads a Prometheus text page: each series, labels included as
