@@ -7,6 +7,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/web/webtest"
 )
 
@@ -86,5 +87,64 @@ func TestBrowserMonitorHistory(t *testing.T) {
 	}
 	if !shown {
 		t.Error("clicking a group's summary did not show its results")
+	}
+}
+
+// TestBrowserMonitorHistoryFresh opens a monitor's page on a fresh
+// database: four empty timeline bars and the chart's empty state, not a
+// box with a sliver; then, after three checks, the drawn line spans the
+// chart's rendered width.
+func TestBrowserMonitorHistoryFresh(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	chromiumPath := chromium(t)
+	e := webtest.New(t, nil)
+	ctx := newBrowser(t, chromiumPath)
+	base := e.HTTP.URL
+	if err := chromedp.Do(ctx, browserSetup(base)...); err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/monitors/web"),
+		chromedp.WaitVisible(chromedp.CSS(`#history svg.timeline`)),
+		chromedp.WaitVisible(chromedp.CSS(`#latency .chart-empty`)),
+	); err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	bars, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelectorAll('#history svg.timeline').length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bars != 4 {
+		t.Errorf("%v timeline bars on a fresh database, want 4", bars)
+	}
+	empty, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#latency`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(empty, "no results in the last 24h yet") {
+		t.Errorf("fresh chart says %q", empty)
+	}
+
+	e.SaveResults("web", 3, e.Clock.Now().Add(-3*time.Minute), func(int) probe.Status { return probe.OK })
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/monitors/web"),
+		chromedp.WaitVisible(chromedp.CSS(`#latency svg.chart path.chart-line`)),
+	); err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	// The line's drawn extent against the chart's: three points reach
+	// from the left edge to the right one.
+	ratio, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`(function () {
+		var line = document.querySelector('#latency path.chart-line').getBoundingClientRect();
+		var chart = document.querySelector('#latency svg.chart').getBoundingClientRect();
+		return line.width / chart.width;
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ratio < 0.95 {
+		t.Errorf("three checks draw a line %.0f%% of the chart's width, want it across", ratio*100)
 	}
 }
