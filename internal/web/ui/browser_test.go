@@ -16,42 +16,17 @@ import (
 )
 
 // browserEnv, set to "required" (CI does), makes a missing chromium fail
-// the browser test instead of skipping it.
-const browserEnv = "TOCSIN_TEST_BROWSER"
+// the browser tests instead of skipping them.
+const browserEnv = testkit.BrowserEnv
 
-// chromium returns the path of Debian's chromium, found in PATH; when there
-// is none it skips t, or fails it when browserEnv requires a browser.
-func chromium(t *testing.T) string {
-	t.Helper()
-	need := testkit.Need{
-		Missing: "chromium not found in PATH",
-		Fix:     "install it (apt-get install -y chromium) to run the browser test",
-	}
-	switch v := os.Getenv(browserEnv); v {
-	case "":
-	case "required":
-		need.RequiredBy = browserEnv + "=required"
-	default:
-		t.Fatalf("%s=%q: the only value it takes is \"required\"", browserEnv, v)
-	}
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		need.Unmet(t, err)
-	}
-	return path
-}
+// chromium returns the path of chromium, or skips or fails t without one.
+func chromium(t *testing.T) string { t.Helper(); return testkit.Chromium(t) }
 
 // newBrowser starts a headless chromium for t; it ends with the test, or
 // after 20 seconds.
 func newBrowser(t *testing.T, chromiumPath string) context.Context {
 	t.Helper()
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), testkit.ChromiumOptions(chromiumPath, t.TempDir())...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(cancel)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 20*time.Second)
-	t.Cleanup(cancelTimeout)
-	return ctx
+	return testkit.Browser(t, chromiumPath, 20*time.Second)
 }
 
 // browserSetup creates the admin account through the first-run form.
