@@ -23,7 +23,7 @@ func (a *App) applyHeartbeats(cfg *config.Config) {
 	p := cfg.Server.Pings
 	a.hb.SetLimits(heartbeat.Limits{PingKey: p.Key, BodyLimit: p.BodyLimit, HeartbeatRate: p.HeartbeatRate, ClientRate: p.ClientRate,
 		MaxSlugHeartbeats: p.MaxHeartbeatsPerKey, CreateRate: p.CreateRate, ClientCreateRate: p.ClientCreateRate,
-		UnknownNotFound: p.Unknown == config.UnknownPingNotFound})
+		UnknownNotFound: cfg.Server.UnknownPing == config.UnknownPingNotFound})
 	a.hb.SetDefinitions(a.roster.Definitions(cfg))
 }
 

@@ -11,7 +11,7 @@ import (
 
 // TestUnknownPing checks how pings to an unknown UUID or slug are
 // answered: 200 "OK (not found)" by default, as Healthchecks.io does, and
-// 404 "not found" with server.pings.unknown: not_found, so `curl -fsS`
+// 404 "not found" with server.unknown_ping: not_found, so `curl -fsS`
 // fails on a mistyped URL. A known heartbeat answers OK either way, and a
 // reload switches the mode.
 func TestUnknownPing(t *testing.T) {
@@ -33,7 +33,7 @@ func TestUnknownPing(t *testing.T) {
 	}
 	check("default", http.StatusOK, "OK (not found)")
 
-	writeConfig(t, path, strings.Replace(cfg, "  pings:\n", "  pings:\n    unknown: not_found\n", 1))
+	writeConfig(t, path, strings.Replace(cfg, "  pings:\n", "  unknown_ping: not_found\n  pings:\n", 1))
 	if err := r.app.Reload(context.Background()); err != nil {
 		t.Fatalf("Reload: %v", err)
 	}

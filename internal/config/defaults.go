@@ -87,8 +87,8 @@ func (l *loader) applyDefaults(cfg *Config) {
 		s.SecureCookies = &secure
 	}
 
-	if s.Pings.Unknown == "" && !l.ix.has("server.pings.unknown") {
-		s.Pings.Unknown = UnknownPingOK
+	if s.UnknownPing == "" && !l.ix.has("server.unknown_ping") {
+		s.UnknownPing = UnknownPingOK
 	}
 	setInt(&s.Pings.BodyLimit, DefaultPingBodyLimit, l.ix.has("server.pings.body_limit"))
 	setInt(&s.Pings.HeartbeatRate, DefaultPingHeartbeatRate, l.ix.has("server.pings.heartbeat_rate"))

@@ -84,7 +84,8 @@ monitors:
 			SMTPMaxConnections: 50,
 			SMTPTimeout:        config.Duration(time.Minute),
 			Pings: config.Pings{BodyLimit: 100_000, HeartbeatRate: 10, ClientRate: 100,
-				MaxHeartbeatsPerKey: 1000, CreateRate: 60, ClientCreateRate: 20, Unknown: "ok"},
+				MaxHeartbeatsPerKey: 1000, CreateRate: 60, ClientCreateRate: 20},
+			UnknownPing: "ok",
 		},
 		Storage: config.Storage{
 			Driver:          "sqlite",

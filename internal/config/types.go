@@ -107,6 +107,10 @@ type Server struct {
 	SMTPStartKeywords   []string `yaml:"smtp_start_keywords"`
 	// Pings configures the heartbeat ping API (/ping/...).
 	Pings Pings `yaml:"pings"`
+	// UnknownPing is how a ping to a UUID or slug no heartbeat has is
+	// answered: "ok" (default; 200 "OK", as Healthchecks does) or
+	// "not_found" (404, so `curl -fsS` in a job fails on a mistyped URL).
+	UnknownPing string `yaml:"unknown_ping"`
 }
 
 // Pings configures how heartbeat pings are received.
@@ -138,13 +142,9 @@ type Pings struct {
 	// ClientCreateRate is how many heartbeats pings from one client
 	// address may create per minute. Default 20; 0 means no limit.
 	ClientCreateRate int `yaml:"client_create_rate"`
-	// Unknown is how a ping to a UUID or slug no heartbeat has is
-	// answered: "ok" (default; 200 "OK", as Healthchecks does) or
-	// "not_found" (404, so `curl -fsS` in a job fails on a mistyped URL).
-	Unknown string `yaml:"unknown"`
 }
 
-// How pings to an unknown heartbeat are answered (server.pings.unknown).
+// How pings to an unknown heartbeat are answered (server.unknown_ping).
 const (
 	UnknownPingOK       = "ok"
 	UnknownPingNotFound = "not_found"

@@ -117,8 +117,8 @@ func (l *loader) validate(cfg *Config) {
 	if pk := cfg.Server.Pings; pk.Key != "" && len(pk.Key) < 16 {
 		l.errAt("server.pings.key", "the ping key is %d characters long; use at least 16 random ones (for example from `openssl rand -hex 16`), as anyone who knows it can ping every slug URL", len(pk.Key))
 	}
-	if u := cfg.Server.Pings.Unknown; u != UnknownPingOK && u != UnknownPingNotFound {
-		l.errAt("server.pings.unknown", "unknown answer %q (use %s or %s)", u, UnknownPingOK, UnknownPingNotFound)
+	if u := cfg.Server.UnknownPing; u != UnknownPingOK && u != UnknownPingNotFound {
+		l.errAt("server.unknown_ping", "unknown answer %q (use %s or %s)", u, UnknownPingOK, UnknownPingNotFound)
 	}
 	if cfg.Server.Pings.AutoCreate && cfg.Server.Pings.Key == "" {
 		l.errAt("server.pings.auto_create", "auto_create needs a ping key: set server.pings.key (or key_file)")

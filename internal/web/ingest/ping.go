@@ -28,7 +28,7 @@ type Receiver interface {
 	BodyLimit() int
 	// UnknownNotFound says whether a ping to an unknown heartbeat is
 	// answered 404 "not found" rather than 200 "OK (not found)"
-	// (server.pings.unknown).
+	// (server.unknown_ping).
 	UnknownNotFound() bool
 }
 
@@ -63,7 +63,7 @@ func NewPings(d Deps) *Pings { return &Pings{d: d} }
 // GET, POST and HEAD, no authentication (the uuid or the ping key is the
 // secret). Answers are short plain text, as Healthchecks.io gives them:
 // 200 "OK", 201 "Created" (a slug was provisioned), 200 "OK (not found)"
-// (or 404 "not found" when the receiver says so: server.pings.unknown),
+// (or 404 "not found" when the receiver says so: server.unknown_ping),
 // 400 "invalid url format", 429 "rate limit exceeded", 429 with the
 // limit's name when ?create=1 is past a creation limit, 503 when the ping
 // could not be stored (nothing was stored; retry).
