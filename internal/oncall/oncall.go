@@ -10,6 +10,7 @@
 package oncall
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -283,4 +284,26 @@ func same(a, b []PersonID) bool {
 		}
 	}
 	return true
+}
+
+// Describe says g in words, local to loc with UTC beside:
+//
+//	Sat 2026-12-12 17:00 – Mon 09:00 Europe/Oslo (16:00 – 08:00 UTC)
+//
+// The end shows its date too when it is a week or more after the start; a
+// UTC time shows its weekday when that differs from the local one.
+func (g Gap) Describe(loc *time.Location) string {
+	from, to := g.From.In(loc), g.To.In(loc)
+	toLayout := "Mon 15:04"
+	if to.Sub(from) >= 6*24*time.Hour {
+		toLayout = "Mon 2006-01-02 15:04"
+	}
+	utc := func(local time.Time) string {
+		u := local.UTC()
+		if u.Weekday() != local.Weekday() {
+			return u.Format("Mon 15:04")
+		}
+		return u.Format("15:04")
+	}
+	return fmt.Sprintf("%s – %s %s (%s – %s UTC)", from.Format("Mon 2006-01-02 15:04"), to.Format(toLayout), loc, utc(from), utc(to))
 }

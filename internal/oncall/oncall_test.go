@@ -221,3 +221,21 @@ func TestYearOfHandoffs(t *testing.T) {
 		})
 	}
 }
+
+func TestGapDescribe(t *testing.T) {
+	oslo, ny := mustLoad(t, "Europe/Oslo"), mustLoad(t, "America/New_York")
+	for _, tc := range []struct {
+		g    Gap
+		loc  *time.Location
+		want string
+	}{
+		{Gap{time.Date(2026, 12, 12, 17, 0, 0, 0, oslo), time.Date(2026, 12, 14, 9, 0, 0, 0, oslo)}, oslo,
+			"Sat 2026-12-12 17:00 – Mon 09:00 Europe/Oslo (16:00 – 08:00 UTC)"},
+		{Gap{time.Date(2026, 12, 11, 20, 0, 0, 0, ny), time.Date(2026, 12, 21, 9, 0, 0, 0, ny)}, ny,
+			"Fri 2026-12-11 20:00 – Mon 2026-12-21 09:00 America/New_York (Sat 01:00 – 14:00 UTC)"},
+	} {
+		if got := tc.g.Describe(tc.loc); got != tc.want {
+			t.Errorf("Describe = %q\n            want %q", got, tc.want)
+		}
+	}
+}
