@@ -210,6 +210,9 @@ func cmdValidate(args []string, env Env) int {
 	if code != 0 {
 		return code
 	}
+	for _, w := range scheduleWarnings(cfg, time.Now()) {
+		fmt.Fprintln(env.Stderr, w)
+	}
 	fmt.Fprintf(env.Stdout, "%s: OK (%s, %s, %s, %s)\n", *path, text.Plural(len(cfg.Monitors), "monitor"),
 		text.Plural(len(cfg.Heartbeats), "heartbeat"), text.Plural(len(cfg.Services), "service"), text.Plural(len(cfg.Channels), "channel"))
 	return 0

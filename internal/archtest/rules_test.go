@@ -75,6 +75,11 @@ var rules = []rule{
 		may:   cat([]string{"internal/probe"}, leaves),
 	},
 	{
+		words: "oncall is the pure rotation engine (who is on call at an instant, handoffs, gaps): it reads config's schedules and imports shared leaves only; no store, no engine, no notify, no web, no I/O",
+		pkgs:  []string{"internal/oncall/..."},
+		may:   cat([]string{"internal/config"}, leaves),
+	},
+	{
 		words: "alert imports no store: it turns transitions into alerts from config, catalog, monitor and notify's types, and knows no probe kind and no web",
 		pkgs:  []string{"internal/alert/..."},
 		may:   cat([]string{"internal/config", "internal/catalog", "internal/monitor", "internal/notify", "internal/probe"}, leaves),

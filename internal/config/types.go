@@ -22,6 +22,8 @@ type Config struct {
 	Monitors []Monitor `yaml:"monitors"`
 	// Heartbeats are jobs that ping Tocsin; a missing ping is a failure.
 	Heartbeats []Heartbeat `yaml:"heartbeats"`
+	// Schedules say who is on call when (docs/oncall.md).
+	Schedules []Schedule `yaml:"schedules"`
 
 	// Path is the file the config was read from ("" when built in code).
 	Path string `yaml:"-"`

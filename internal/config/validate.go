@@ -59,6 +59,7 @@ func (l *loader) validate(cfg *Config) {
 	// share one namespace.
 	l.ids("heartbeats", len(cfg.Heartbeats), func(i int) string { return cfg.Heartbeats[i].ID }, monitors)
 
+	l.validateSchedules(cfg, people)
 	for i := range cfg.People {
 		l.validatePerson(&cfg.People[i], fmt.Sprintf("people[%d]", i))
 	}
