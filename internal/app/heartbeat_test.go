@@ -21,6 +21,7 @@ import (
 	"github.com/tocsin/tocsin/internal/heartbeat"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/store/sqlstore"
+	"github.com/tocsin/tocsin/internal/store/storetest"
 	"github.com/tocsin/tocsin/internal/testkit"
 )
 
@@ -30,24 +31,6 @@ const (
 	hbPingKey   = "test-ping-key-0123456789"
 	hbBodyLimit = 1000
 )
-
-// settableClock is a clock the test moves by hand.
-type settableClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *settableClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *settableClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // startWithClock runs an App reading the time from now.
 func startWithClock(t *testing.T, path string, now func() time.Time) *running {
@@ -106,7 +89,7 @@ heartbeats:
 // TestPingAPI drives every URL form of the ping API through the real
 // server and checks answers and what was stored.
 func TestPingAPI(t *testing.T) {
-	clock := &settableClock{t: time.Date(2026, 3, 28, 10, 8, 0, 0, time.UTC)}
+	clock := storetest.NewClock(time.Date(2026, 3, 28, 10, 8, 0, 0, time.UTC))
 	path := filepath.Join(t.TempDir(), "tocsin.yaml")
 	writeConfig(t, path, pingConfig(t, "sqlite", ""))
 	r := startWithClock(t, path, clock.Now)

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tocsin/tocsin/internal/store/storetest"
 )
 
 // provisionConfig is a server with auto-provisioning, one configured
@@ -119,7 +121,7 @@ func TestCreateFloodStopsAtCap(t *testing.T) {
 // created create_rate, and both recover a minute later. Pings to
 // heartbeats that exist are never refused by either.
 func TestCreateRateLimits(t *testing.T) {
-	clock := &settableClock{t: time.Date(2026, 3, 28, 10, 0, 0, 0, time.UTC)}
+	clock := storetest.NewClock(time.Date(2026, 3, 28, 10, 0, 0, 0, time.UTC))
 	path := filepath.Join(t.TempDir(), "tocsin.yaml")
 	writeConfig(t, path, provisionConfig(t, "sqlite", "    create_rate: 5\n    client_create_rate: 3\n"))
 	r := startWithClock(t, path, clock.Now)

@@ -41,6 +41,13 @@ func (c *Clock) Set(t time.Time) {
 	c.t = t
 }
 
+// Add moves the clock on by d.
+func (c *Clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
 // Opener returns a fresh, empty store for one test, reading the current time
 // from now. The store must be closed by the opener's own t.Cleanup.
 type Opener func(t *testing.T, now func() time.Time) store.Store

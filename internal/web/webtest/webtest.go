@@ -30,6 +30,7 @@ import (
 	"github.com/tocsin/tocsin/internal/probe/kinds"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/store/sqlstore"
+	"github.com/tocsin/tocsin/internal/store/storetest"
 	"github.com/tocsin/tocsin/internal/web"
 	"github.com/tocsin/tocsin/internal/web/api"
 )
@@ -117,25 +118,8 @@ func (f *Runtime) PausedStatus(id string) monitor.Status {
 
 var _ web.Runtime = (*Runtime)(nil)
 
-// Clock is a settable clock.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Add moves the clock on by d.
-func (c *Clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// Clock is the settable clock of the store's conformance suite.
+type Clock = storetest.Clock
 
 // Env is a running web server over a real SQLite store.
 type Env struct {
@@ -162,7 +146,7 @@ func HTTPMonitor(id, name, service, target string, st monitor.Status) web.Monito
 // without a service. opt may adjust the options before web.New.
 func New(t testing.TB, opt func(*web.Options)) *Env {
 	t.Helper()
-	clock := &Clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clock := storetest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	st, err := sqlstore.Open(context.Background(), sqlstore.Options{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "t.db"), Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
