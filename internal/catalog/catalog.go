@@ -8,6 +8,7 @@ package catalog
 
 import (
 	"slices"
+	"time"
 
 	"github.com/tocsin/tocsin/internal/config"
 )
@@ -149,4 +150,32 @@ func (c *Catalog) OwnedBy(id string) []Service {
 		}
 	}
 	return out
+}
+
+// Contact is one way to reach a recipient: a channel, told After the page
+// when the alert is still unacknowledged then. Address, when set, replaces
+// the channel's own destination (a person's email address on an email
+// channel).
+type Contact struct {
+	Channel string
+	After   time.Duration
+	Address string
+}
+
+// Recipient is whom one escalation target reaches at an instant: a
+// "person:ID", "team:ID", "schedule:ID" or "channel:ID" resolves to one
+// Recipient per person reached (a team's members, a schedule's people on
+// call), plus one per team channel or named channel. Problem is set, and
+// Contacts empty, when the recipient cannot be reached ("ana has no
+// usable contact", "nobody is on call for tech-support"): such a step is
+// loud, and escalates onward.
+type Recipient struct {
+	// Target is the policy entry this recipient came from ("team:ops").
+	Target string
+	// Kind is "person" or "channel"; ID and Name name it.
+	Kind     string
+	ID       string
+	Name     string
+	Contacts []Contact
+	Problem  string
 }

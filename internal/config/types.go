@@ -24,6 +24,17 @@ type Config struct {
 	Heartbeats []Heartbeat `yaml:"heartbeats"`
 	// Schedules say who is on call when (docs/oncall.md).
 	Schedules []Schedule `yaml:"schedules"`
+	// EscalationPolicies say whom to page, in which order, until someone
+	// acknowledges (docs/oncall.md).
+	EscalationPolicies []EscalationPolicy `yaml:"escalation_policies"`
+	// Hosts and Components are what services depend on besides each
+	// other: servers, network links, vendors (docs/oncall.md).
+	Hosts      []Host      `yaml:"hosts"`
+	Components []Component `yaml:"components"`
+	// Alerting tunes how failing monitors are grouped into alerts.
+	Alerting Alerting `yaml:"alerting"`
+	// Maintenance windows: results are recorded, nothing pages.
+	Maintenance []Maintenance `yaml:"maintenance"`
 
 	// Path is the file the config was read from ("" when built in code).
 	Path string `yaml:"-"`
@@ -204,6 +215,20 @@ type Person struct {
 	Name     string `yaml:"name"`
 	Email    string `yaml:"email"`
 	Timezone string `yaml:"timezone"`
+	// Phone is free text shown on the who-to-contact page.
+	Phone string `yaml:"phone"`
+	// Contacts are the person's notification rules, in order: when a page
+	// reaches them, each rule's channel is told After the page, if the
+	// alert is still unacknowledged by then. An email channel sends to
+	// the person's own Email. No contacts means the first email channel,
+	// at once, when the person has an address.
+	Contacts []ContactRule `yaml:"contacts"`
+}
+
+// ContactRule is one of a person's notification rules.
+type ContactRule struct {
+	Channel string   `yaml:"channel"`
+	After   Duration `yaml:"after"`
 }
 
 // Team is a named group of people.
@@ -211,6 +236,11 @@ type Team struct {
 	ID      string   `yaml:"id"`
 	Name    string   `yaml:"name"`
 	Members []string `yaml:"members"` // person ids
+	// Channels are the team's own rooms, told whenever the team is paged.
+	Channels []string `yaml:"channels"`
+	// EscalationPolicy is the default policy of the services the team
+	// owns (the first owning team's, when a service names none).
+	EscalationPolicy string `yaml:"escalation_policy"`
 }
 
 // Channel is a destination for notifications. Type selects which of the
@@ -263,6 +293,21 @@ type Service struct {
 	Description string   `yaml:"description"`
 	Owners      []string `yaml:"owners"`   // person or team ids
 	Channels    []string `yaml:"channels"` // channel ids notified for its monitors
+	// Runbook is a URL or a short text: what to do first.
+	Runbook string `yaml:"runbook"`
+	// Tier is the service's importance, 1 (most) to 4; 0 when unset.
+	Tier int `yaml:"tier"`
+	// Contacts are free-text ways to reach people outside Tocsin: phone
+	// numbers, ticket queues, vendor hotlines.
+	Contacts []string `yaml:"contacts"`
+	// DependsOn names what the service needs: other services by id, and
+	// hosts and components as "host:ID" and "component:ID".
+	DependsOn []string `yaml:"depends_on"`
+	// EscalationPolicy is the id of the policy that pages for the
+	// service; "" falls back to its first owning team's policy.
+	EscalationPolicy string `yaml:"escalation_policy"`
+	// Tags select the service in maintenance windows and silences.
+	Tags []string `yaml:"tags"`
 }
 
 // Monitor is one check run on an interval. Type selects which of the
@@ -284,6 +329,8 @@ type Monitor struct {
 	Channels []string `yaml:"channels"`
 	// Paused monitors are defined but not run.
 	Paused bool `yaml:"paused"`
+	// Tags select the monitor in maintenance windows and silences.
+	Tags []string `yaml:"tags"`
 
 	// Block is the block of the monitor's type when its kind declares it
 	// (Kinds.NewBlock): a pointer to the kind's block struct, decoded from
