@@ -474,3 +474,36 @@ func quoteList(ids []string) string {
 	}
 	return strings.Join(q, ", ")
 }
+
+// ServiceWarnings returns, in words, what may keep the service's pages
+// from reaching anyone at t: the service's own warnings, then every
+// problem of a recipient on its escalation path at t (a person with no
+// usable contact, a schedule with nobody on call), each once.
+func (c *Catalog) ServiceWarnings(serviceID string, t time.Time) []string {
+	var out []string
+	add := func(s string) {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	for _, w := range c.warnings {
+		if w.ID == serviceID && w.Kind != WarnPersonNoContact {
+			add(w.Message)
+		}
+	}
+	_, steps, _ := c.Path(serviceID, t)
+	for i, st := range steps {
+		for _, r := range st.Recipients {
+			if r.Problem != "" {
+				add(fmt.Sprintf("step %d (%s): %s", i+1, r.Target, r.Problem))
+			}
+		}
+	}
+	return out
+}
+
+// People returns every person, in config order.
+func (c *Catalog) People() []Person { return c.people }
+
+// Teams returns every team, in config order.
+func (c *Catalog) Teams() []Team { return c.teams }

@@ -258,3 +258,18 @@ func TestWarnings(t *testing.T) {
 		t.Error("the empty catalog warns")
 	}
 }
+
+func TestServiceWarnings(t *testing.T) {
+	c := oncallCatalog(t)
+	if got := c.ServiceWarnings("erp", mon10); !cmp.Equal(got, []string{"step 2 (team:support): Cat has no usable contact"}) {
+		t.Errorf("ServiceWarnings(erp, Monday) = %q", got)
+	}
+	got := c.ServiceWarnings("erp", before)
+	if len(got) != 2 || got[0] != "step 1 (schedule:tech): nobody is on call for tech" {
+		t.Errorf("ServiceWarnings(erp, before the first shift) = %q", got)
+	}
+	got = c.ServiceWarnings("orphan", mon10)
+	if len(got) != 2 || !strings.Contains(got[0], "no owner") || !strings.Contains(got[1], "no escalation policy") {
+		t.Errorf("ServiceWarnings(orphan) = %q", got)
+	}
+}
