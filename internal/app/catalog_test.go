@@ -7,8 +7,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/tocsin/tocsin/internal/catalog"
+	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/monitor"
+	probekinds "github.com/tocsin/tocsin/internal/probe/kinds"
 	"github.com/tocsin/tocsin/internal/testkit"
 )
 
@@ -92,4 +96,36 @@ escalation_policies:
 		t.Fatalf("Reload: %v", err)
 	}
 	check("tocsin_services_without_owner 0", "tocsin_services_without_escalation_policy 0", "tocsin_people_without_contact 1")
+}
+
+// TestOncallExample validates examples/oncall-erp.yaml as a user would:
+// no errors and no warnings, and the ERP's path pages technical support's
+// person on call first and application support after 15 minutes.
+func TestOncallExample(t *testing.T) {
+	t.Setenv("TOCSIN_SMTP_PASSWORD", "stand-in")
+	path := filepath.Join("..", "..", "examples", "oncall-erp.yaml")
+	code, stdout, stderr := runCLI(t, "", "validate", "--config", path)
+	if code != 0 || stderr != "" {
+		t.Fatalf("validate: exit %d\n%s%s", code, stdout, stderr)
+	}
+	cfg, err := config.Load(path, probekinds.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := catalog.New(cfg)
+	at := time.Date(2026, 1, 14, 3, 0, 0, 0, time.UTC) // the second week: omar's
+	p, steps, ok := cat.Path("erp", at)
+	if !ok || p.ID != "erp" || len(steps) != 2 {
+		t.Fatalf("erp's path: %+v %d %v", p, len(steps), ok)
+	}
+	var got []string
+	for _, st := range steps {
+		for _, r := range st.Recipients {
+			got = append(got, st.After.String()+" "+r.Kind+":"+r.ID)
+		}
+	}
+	want := []string{"0s person:omar", "15m0s person:ingrid", "15m0s person:lars", "15m0s channel:app-support-room"}
+	if strings.Join(got, ", ") != strings.Join(want, ", ") {
+		t.Errorf("erp's path at %s: %v, want %v", at, got, want)
+	}
 }
