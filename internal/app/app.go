@@ -133,6 +133,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a.cfgStatus = web.ConfigStatus{Path: cfg.Path, LoadedAt: o.Now().UTC()}
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.metrics = newAppMetrics(a.registry)
+	registerCatalogGauges(a.registry, (*runtime)(a).Catalog)
 	a.writers = batch.New(batch.Options{Now: o.Now, Logger: a.log})
 	a.registry.MustRegister(a.writers)
 

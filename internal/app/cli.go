@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/heartbeat/runner"
 	"github.com/tocsin/tocsin/internal/logx"
@@ -210,7 +211,7 @@ func cmdValidate(args []string, env Env) int {
 	if code != 0 {
 		return code
 	}
-	for _, w := range scheduleWarnings(cfg, time.Now()) {
+	for _, w := range append(catalogWarnings(catalog.New(cfg)), scheduleWarnings(cfg, time.Now())...) {
 		fmt.Fprintln(env.Stderr, w)
 	}
 	fmt.Fprintf(env.Stdout, "%s: OK (%s, %s, %s, %s)\n", *path, text.Plural(len(cfg.Monitors), "monitor"),

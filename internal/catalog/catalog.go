@@ -3,7 +3,10 @@
 // themselves. It is built from a validated *config.Config once per
 // configuration and never changes after; the UI, the API and
 // notifications read owners from it rather than resolving ids themselves.
-// It imports only config: nothing the catalog depends on may import it.
+// It also answers who is on call (through internal/oncall), whom an
+// escalation target reaches at an instant, and what is missing (Warnings).
+// It imports only config and oncall: nothing the catalog depends on may
+// import it.
 package catalog
 
 import (
@@ -23,6 +26,25 @@ type Service struct {
 	Owners []Owner
 	// Channels are the ids of the channels notified for its monitors.
 	Channels []string
+	// Runbook is a URL or a short text; Tier is 1 to 4, 0 when unset.
+	Runbook string
+	Tier    int
+	// Contacts are free-text ways to reach people outside Tocsin.
+	Contacts []string
+	// DependsOn lists what the service needs, as written: service ids,
+	// "host:ID" and "component:ID".
+	DependsOn []string
+	// Dependents are the ids of the services that name this one in their
+	// depends_on, in config order.
+	Dependents []string
+	// Policy is the id of the escalation policy that pages for it: its
+	// own, else its first owning team's; "" when none.
+	Policy string
+	Tags   []string
+	// Monitors and Heartbeats are the ids of those of the configuration
+	// that belong to the service.
+	Monitors   []string
+	Heartbeats []string
 }
 
 // Person is someone who can own a service or be in a team.
@@ -36,6 +58,12 @@ type Person struct {
 	Timezone string
 	// Teams are the ids of the teams the person is in, in config order.
 	Teams []string
+	// Phone is free text, shown to people.
+	Phone string
+	// Contacts are how a page reaches the person, resolved from their
+	// contact rules (or the first email channel when they have none); empty
+	// when nothing can reach them.
+	Contacts []Contact
 }
 
 // Team is a named group of people.
@@ -45,6 +73,10 @@ type Team struct {
 	Name string
 	// Members are the team's people, in the order the team lists them.
 	Members []Owner
+	// Channels are the team's own rooms; Policy its default escalation
+	// policy ("" for none).
+	Channels []string
+	Policy   string
 }
 
 // Catalog is the read model of one configuration. It is safe for
@@ -57,15 +89,34 @@ type Catalog struct {
 	service  map[string]int
 	person   map[string]int
 	team     map[string]int
+
+	channels   map[string]config.Channel
+	policies   []config.EscalationPolicy
+	policy     map[string]int
+	schedules  []Schedule
+	schedule   map[string]int
+	hosts      []config.Host
+	components []config.Component
+	// dependents maps a depends_on entry ("erp", "host:db1") to the
+	// services naming it, in config order.
+	dependents map[string][]string
+	warnings   []Warning
 }
 
 // New builds the catalog of cfg; a nil cfg gives an empty catalog. Ids
 // that name nothing (only possible in a configuration that did not pass
 // validation) are left out.
 func New(cfg *config.Config) *Catalog {
-	c := &Catalog{service: map[string]int{}, person: map[string]int{}, team: map[string]int{}}
+	c := &Catalog{service: map[string]int{}, person: map[string]int{}, team: map[string]int{},
+		channels: map[string]config.Channel{}, policy: map[string]int{}, schedule: map[string]int{},
+		dependents: map[string][]string{}}
 	if cfg == nil {
 		return c
+	}
+	for _, ch := range cfg.Channels {
+		if _, dup := c.channels[ch.ID]; !dup {
+			c.channels[ch.ID] = ch
+		}
 	}
 	for i := range cfg.People {
 		p := &cfg.People[i]
@@ -74,7 +125,8 @@ func New(cfg *config.Config) *Catalog {
 		}
 		o := personOwner(p)
 		c.person[p.ID] = len(c.people)
-		c.people = append(c.people, Person{ID: p.ID, Name: o.Name, Email: o.Email, Timezone: p.Timezone})
+		c.people = append(c.people, Person{ID: p.ID, Name: o.Name, Email: o.Email, Timezone: p.Timezone,
+			Phone: p.Phone, Contacts: c.contactsOf(cfg, p, o.Email)})
 	}
 	for i := range cfg.Teams {
 		t := &cfg.Teams[i]
@@ -83,7 +135,7 @@ func New(cfg *config.Config) *Catalog {
 		}
 		o := teamOwner(cfg, t)
 		c.team[t.ID] = len(c.teams)
-		c.teams = append(c.teams, Team{ID: t.ID, Name: o.Name, Members: o.Members})
+		c.teams = append(c.teams, Team{ID: t.ID, Name: o.Name, Members: o.Members, Channels: t.Channels, Policy: t.EscalationPolicy})
 		for _, m := range o.Members {
 			p := &c.people[c.person[m.ID]]
 			if !slices.Contains(p.Teams, t.ID) {
@@ -98,8 +150,28 @@ func New(cfg *config.Config) *Catalog {
 		}
 		c.service[s.ID] = len(c.services)
 		c.services = append(c.services, Service{ID: s.ID, Name: orID(s.Name, s.ID), Description: s.Description,
-			Owners: owners(cfg, s.Owners), Channels: s.Channels})
+			Owners: owners(cfg, s.Owners), Channels: s.Channels, Runbook: s.Runbook, Tier: s.Tier,
+			Contacts: s.Contacts, DependsOn: s.DependsOn, Policy: cfg.ServicePolicy(s), Tags: s.Tags})
+		for _, d := range s.DependsOn {
+			if !slices.Contains(c.dependents[d], s.ID) {
+				c.dependents[d] = append(c.dependents[d], s.ID)
+			}
+		}
 	}
+	for i := range c.services {
+		c.services[i].Dependents = c.dependents[c.services[i].ID]
+	}
+	for _, m := range cfg.Monitors {
+		if i, ok := c.service[m.Service]; ok && m.Service != "" {
+			c.services[i].Monitors = append(c.services[i].Monitors, m.ID)
+		}
+	}
+	for _, h := range cfg.Heartbeats {
+		if i, ok := c.service[h.Service]; ok && h.Service != "" {
+			c.services[i].Heartbeats = append(c.services[i].Heartbeats, h.ID)
+		}
+	}
+	c.buildOncall(cfg)
 	return c
 }
 

@@ -148,6 +148,7 @@ func (l *loader) applyDefaults(cfg *Config) {
 			setDuration(&e.Timeout, DefaultEmailTimeout, l.ix.has(p+".email.timeout"))
 		}
 	}
+	l.oncallDefaults(cfg)
 	for i := range cfg.Monitors {
 		l.monitorDefaults(&cfg.Monitors[i], "monitors["+strconv.Itoa(i)+"]")
 	}

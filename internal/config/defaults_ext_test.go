@@ -101,6 +101,7 @@ monitors:
 			{ID: "mail-tls", Type: "email", Email: &config.EmailConfig{Host: "smtp.example.com", Port: 465, TLS: "tls", From: "tocsin@example.com", People: []string{"alice"}, Timeout: config.Duration(30 * time.Second)}},
 		},
 		Services: []config.Service{{ID: "web", Name: "web", Channels: []string{"hook"}}},
+		Alerting: config.Alerting{GroupBy: "service", GroupInterval: config.Duration(5 * time.Minute)},
 		Monitors: []config.Monitor{
 			{
 				ID: "home", Name: "home", Service: "web", Type: "http",

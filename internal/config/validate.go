@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/mail"
@@ -115,6 +116,7 @@ func (l *loader) validate(cfg *Config) {
 			u.seen[u.v] = p + "." + u.key
 		}
 	}
+	l.validateOncall(cfg, oncallIDs{people: people, teams: teams, channels: channels, services: services, monitors: maps.Clone(monitors)})
 	if pk := cfg.Server.Pings; pk.Key != "" && len(pk.Key) < 16 {
 		l.errAt("server.pings.key", "the ping key is %d characters long; use at least 16 random ones (for example from `openssl rand -hex 16`), as anyone who knows it can ping every slug URL", len(pk.Key))
 	}
