@@ -1,0 +1,332 @@
+// Package chat holds the chat and push channel types that Tocsin reaches
+// through the shoutrrr library: Slack, Microsoft Teams, Discord,
+// Mattermost, Telegram, ntfy, Gotify, Pushover, Matrix, Opsgenie, Google
+// Chat, Rocket.Chat and Zulip. Each is one exported Kind; they share one
+// block shape: a shoutrrr `url` (or `url_file`, since the URL holds the
+// service's secret), or for a few types friendlier keys the URL is built
+// from. The message is the event told in words (notify.Render).
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/nicholas-fedor/shoutrrr/pkg/router"
+	"github.com/nicholas-fedor/shoutrrr/pkg/types"
+	"github.com/nicholas-fedor/shoutrrr/pkg/util/jsonclient"
+
+	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/notify"
+)
+
+// service describes one channel type: its shoutrrr scheme and the keys
+// that may stand in for a URL.
+type service struct {
+	name   string // the channel type
+	scheme string // the shoutrrr URL scheme
+	// title says whether the service takes a separate title; when not,
+	// the title is the message's first line.
+	title bool
+	// keys are the friendly keys the type accepts besides url/url_file;
+	// build makes the URL from them.
+	keys  []string
+	build func(b *Block) string
+	// netInit says that preparing the service already talks to it (Matrix
+	// logs in), so validation only checks the URL's shape.
+	netInit bool
+}
+
+// Block is the configuration block of every chat channel type.
+type Block struct {
+	// URL is the shoutrrr URL of the destination, such as
+	// "ntfy://ntfy.example.com/alerts" or "slack://hook:T0-B0-X@webhook".
+	URL     string `yaml:"url"`
+	URLFile string `yaml:"url_file"`
+	// Server is the host (and port) of a self-hosted ntfy or Gotify.
+	Server string `yaml:"server"`
+	// Topic is the ntfy topic.
+	Topic string `yaml:"topic"`
+	// Token is the Gotify application token, the Telegram bot token or the
+	// Pushover application token.
+	Token     string `yaml:"token"`
+	TokenFile string `yaml:"token_file"`
+	// Chats are the Telegram chats (ids or @channel names) to post to.
+	Chats []string `yaml:"chats"`
+	// User is the Pushover user (or group) key.
+	User string `yaml:"user"`
+	// Insecure sends to a self-hosted server over plain HTTP (ntfy,
+	// Gotify, Mattermost, Matrix); for a server on a trusted network only.
+	Insecure bool `yaml:"insecure"`
+
+	svc *service
+	// written remembers which keys the file sets, for Validate.
+	written func(key string) bool
+}
+
+// Files reads the secrets.
+func (b *Block) Files(f *config.Files) {
+	f.Secret("url_file", &b.URL, &b.URLFile)
+	f.Secret("token_file", &b.Token, &b.TokenFile)
+}
+
+// Defaults fills in nothing; it keeps what the file sets for Validate.
+func (b *Block) Defaults(written func(key string) bool) {
+	b.written = written
+	if b.svc != nil && b.svc.name == "ntfy" && b.Server == "" && b.URL == "" && b.Topic != "" {
+		b.Server = "ntfy.sh"
+	}
+}
+
+// Validate checks the block: a URL of the type's scheme, or the friendly
+// keys, never both, and no key of another type.
+func (b *Block) Validate() []config.FieldError {
+	var out []config.FieldError
+	bad := func(field, format string, args ...any) {
+		out = append(out, config.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	}
+	s := b.svc
+	set := map[string]bool{
+		"server": b.Server != "" && b.written != nil && b.written("server"), "topic": b.Topic != "",
+		"token": b.Token != "", "chats": len(b.Chats) > 0, "user": b.User != "", "insecure": b.Insecure,
+	}
+	friendly := false
+	for _, k := range []string{"server", "topic", "token", "chats", "user", "insecure"} {
+		if !set[k] {
+			continue
+		}
+		if !slices.Contains(s.keys, k) {
+			if len(s.keys) == 0 {
+				bad(k, "%s is not a key of a %s channel (give its url)", k, s.name)
+			} else {
+				bad(k, "%s is not a key of a %s channel (use url, or %s)", k, s.name, strings.Join(s.keys, ", "))
+			}
+			continue
+		}
+		if k != "insecure" {
+			friendly = true
+		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	if b.URL != "" && friendly {
+		bad("url", "give either url or the %s keys (%s), not both", s.name, strings.Join(s.keys, ", "))
+		return out
+	}
+	if b.URL == "" && !friendly {
+		if len(s.keys) > 0 {
+			bad("", "a %s channel needs url (a %s:// URL) or %s", s.name, s.scheme, strings.Join(s.keys, ", "))
+		} else {
+			bad("url", "url is required (a %s:// URL)", s.scheme)
+		}
+		return out
+	}
+	if friendly {
+		for _, fe := range s.check(b) {
+			out = append(out, fe)
+		}
+		if len(out) > 0 {
+			return out
+		}
+	}
+	raw := b.url()
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" {
+		bad("url", "invalid %s URL %s", s.name, shown(raw))
+		return out
+	}
+	if u.Scheme != s.scheme {
+		bad("url", "a %s channel's URL must start with %s://, not %s://", s.name, s.scheme, u.Scheme)
+		return out
+	}
+	if !s.netInit {
+		if _, err := s.service(raw); err != nil {
+			bad("url", "invalid %s URL %s: %s", s.name, shown(raw), hide(err.Error(), b))
+		}
+	}
+	return out
+}
+
+// check reports the friendly keys a type needs and lacks.
+func (s *service) check(b *Block) []config.FieldError {
+	var out []config.FieldError
+	need := func(ok bool, key string) {
+		if !ok {
+			out = append(out, config.FieldError{Field: key, Message: fmt.Sprintf("%s is required for a %s channel without url", key, s.name)})
+		}
+	}
+	switch s.name {
+	case "ntfy":
+		need(b.Topic != "", "topic")
+	case "gotify":
+		need(b.Server != "", "server")
+		need(b.Token != "", "token")
+	case "telegram":
+		need(b.Token != "", "token")
+		need(len(b.Chats) > 0, "chats")
+	case "pushover":
+		need(b.Token != "", "token")
+		need(b.User != "", "user")
+	}
+	return out
+}
+
+// url is the shoutrrr URL the block names or builds.
+func (b *Block) url() string {
+	if b.URL != "" || b.svc.build == nil {
+		return b.withInsecure(b.URL)
+	}
+	return b.withInsecure(b.svc.build(b))
+}
+
+// withInsecure adds the service's plain-HTTP switch to raw when the block
+// asks for it.
+func (b *Block) withInsecure(raw string) string {
+	if !b.Insecure {
+		return raw
+	}
+	key := "disabletls"
+	if b.svc.name == "matrix" {
+		key = "disableTLS"
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	q := u.Query()
+	q.Set(key, "yes")
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// shown is how a URL appears in messages: its scheme only, since the rest
+// carries the secret.
+func shown(raw string) string {
+	if i := strings.Index(raw, "://"); i > 0 && i < 20 {
+		return "(" + raw[:i] + "://…)"
+	}
+	return "(hidden)"
+}
+
+// hide removes the block's secrets from a text shown to people.
+func hide(s string, b *Block) string {
+	for _, secret := range []string{b.url(), b.URL, b.Token, b.User} {
+		if len(secret) >= 4 {
+			s = strings.ReplaceAll(s, secret, "[redacted]")
+		}
+	}
+	if u, err := url.Parse(b.url()); err == nil {
+		if p, ok := u.User.Password(); ok && len(p) >= 4 {
+			s = strings.ReplaceAll(s, p, "[redacted]")
+		}
+		if n := u.User.Username(); len(n) >= 4 {
+			s = strings.ReplaceAll(s, n, "[redacted]")
+		}
+		for _, part := range strings.Split(u.Path, "/") {
+			if len(part) >= 16 {
+				s = strings.ReplaceAll(s, part, "[redacted]")
+			}
+		}
+	}
+	return s
+}
+
+var discard = log.New(io.Discard, "", 0)
+
+// service prepares the shoutrrr service for raw; it does not send.
+func (s *service) service(raw string) (types.Service, error) {
+	r := router.ServiceRouter{}
+	r.SetLogger(discard)
+	return r.Locate(raw)
+}
+
+// Notifier sends events to one chat destination. It is safe for concurrent
+// use: every send prepares its own shoutrrr service.
+type Notifier struct {
+	b *Block
+}
+
+// New returns the notifier of a validated block.
+func New(b *Block) *Notifier { return &Notifier{b: b} }
+
+// Notify tells e in words and posts it.
+func (n *Notifier) Notify(ctx context.Context, e notify.Event) (retry bool, err error) {
+	t := notify.Render(e)
+	svc, err := n.b.svc.service(n.b.url())
+	if err != nil {
+		return isNetwork(err), fmt.Errorf("%s: %s", n.b.svc.name, hide(err.Error(), n.b))
+	}
+	msg := t.String()
+	params := types.Params{}
+	if n.b.svc.title {
+		msg = t.Body
+		if msg == "" {
+			msg = t.Title
+		}
+		params.SetTitle(t.Title)
+	}
+	done := make(chan error, 1)
+	go func() { done <- svc.Send(msg, &params) }()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		return true, fmt.Errorf("%s: %w", n.b.svc.name, ctx.Err())
+	}
+	if err != nil {
+		return Retryable(err), fmt.Errorf("%s: %s", n.b.svc.name, hide(err.Error(), n.b))
+	}
+	return false, nil
+}
+
+var statusRe = regexp.MustCompile(`(?i)(?:status|http)[^0-9\n]{0,24}([1-5][0-9][0-9])\b`)
+
+// Retryable says whether a failed send is worth trying again: a refusal
+// (a 4xx answer: bad token, unknown room) is not, except 408 and 429; a
+// 5xx answer, a network failure or anything unknown is.
+func Retryable(err error) bool {
+	var je jsonclient.Error
+	code := 0
+	if errors.As(err, &je) {
+		code = je.StatusCode
+	} else if m := statusRe.FindStringSubmatch(err.Error()); m != nil {
+		code, _ = strconv.Atoi(m[1])
+	}
+	switch {
+	case code == 408 || code == 429:
+		return true
+	case code >= 400 && code < 500:
+		return false
+	}
+	return true
+}
+
+func isNetwork(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne)
+}
+
+// kind makes the notify.Kind of s.
+func kind(s service) notify.Kind {
+	return notify.Kind{
+		Name:  s.name,
+		Block: func() config.ChannelBlock { return &Block{svc: &s} },
+		Build: func(ch *config.Channel, _ *config.Config) (notify.Notifier, error) {
+			b, ok := ch.Block.(*Block)
+			if !ok || b == nil {
+				return nil, fmt.Errorf("channel %q: the %s block is missing", ch.ID, s.name)
+			}
+			return New(b), nil
+		},
+	}
+}
+
+var _ notify.Notifier = (*Notifier)(nil)
