@@ -39,14 +39,15 @@ type service struct {
 	// keys are the friendly keys the type accepts besides url/url_file;
 	// build makes the URL from them.
 	keys  []string
-	build func(b *Block) string
+	build func(b *Fields) string
 	// netInit says that preparing the service already talks to it (Matrix
 	// logs in), so validation only checks the URL's shape.
 	netInit bool
 }
 
-// Block is the configuration block of every chat channel type.
-type Block struct {
+// Fields are the keys of every chat channel type's block. Block holds them
+// with the type they belong to.
+type Fields struct {
 	// URL is the shoutrrr URL of the destination, such as
 	// "ntfy://ntfy.example.com/alerts" or "slack://hook:T0-B0-X@webhook".
 	URL     string `yaml:"url"`
@@ -68,34 +69,67 @@ type Block struct {
 	Insecure bool `yaml:"insecure"`
 
 	svc *service
-	// written remembers which keys the file sets, for Validate.
-	written func(key string) bool
+	// serverWritten says whether the file sets server, for Validate.
+	serverWritten bool
+}
+
+// typ names the channel type a Block belongs to: each type is a zero-size
+// type whose method describes it, so the block decoded by the loader (a
+// value it allocates itself) still knows its type.
+type typ interface{ describe() service }
+
+// Block is the configuration block of a chat channel of type T.
+type Block[T typ] struct {
+	Fields `yaml:",inline"`
+}
+
+// ChatFields returns the keys of the block, with its type.
+func (b *Block[T]) ChatFields() *Fields {
+	if b.svc == nil {
+		var t T
+		s := t.describe()
+		b.svc = &s
+	}
+	return &b.Fields
 }
 
 // Files reads the secrets.
-func (b *Block) Files(f *config.Files) {
+func (b *Block[T]) Files(f *config.Files) {
 	f.Secret("url_file", &b.URL, &b.URLFile)
 	f.Secret("token_file", &b.Token, &b.TokenFile)
 }
 
-// Defaults fills in nothing; it keeps what the file sets for Validate.
-func (b *Block) Defaults(written func(key string) bool) {
-	b.written = written
-	if b.svc != nil && b.svc.name == "ntfy" && b.Server == "" && b.URL == "" && b.Topic != "" {
-		b.Server = "ntfy.sh"
+// Defaults fills in ntfy's public server when only a topic is given.
+func (b *Block[T]) Defaults(written func(key string) bool) {
+	c := b.ChatFields()
+	c.serverWritten = written("server")
+	if c.svc.name == "ntfy" && c.Server == "" && c.URL == "" && c.Topic != "" {
+		c.Server = "ntfy.sh"
 	}
 }
 
-// Validate checks the block: a URL of the type's scheme, or the friendly
+// Validate checks the block.
+func (b *Block[T]) Validate() []config.FieldError { return b.ChatFields().validate() }
+
+// Of returns the chat keys of a channel's block; ok is false when the
+// channel is not a chat type.
+func Of(ch *config.Channel) (f *Fields, ok bool) {
+	if c, ok := ch.Block.(interface{ ChatFields() *Fields }); ok {
+		return c.ChatFields(), true
+	}
+	return nil, false
+}
+
+// validate checks the keys: a URL of the type's scheme, or the friendly
 // keys, never both, and no key of another type.
-func (b *Block) Validate() []config.FieldError {
+func (b *Fields) validate() []config.FieldError {
 	var out []config.FieldError
 	bad := func(field, format string, args ...any) {
 		out = append(out, config.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 	}
 	s := b.svc
 	set := map[string]bool{
-		"server": b.Server != "" && b.written != nil && b.written("server"), "topic": b.Topic != "",
+		"server": b.Server != "" && (b.serverWritten || s.name != "ntfy"), "topic": b.Topic != "",
 		"token": b.Token != "", "chats": len(b.Chats) > 0, "user": b.User != "", "insecure": b.Insecure,
 	}
 	friendly := false
@@ -121,6 +155,9 @@ func (b *Block) Validate() []config.FieldError {
 	if b.URL != "" && friendly {
 		bad("url", "give either url or the %s keys (%s), not both", s.name, strings.Join(s.keys, ", "))
 		return out
+	}
+	if b.URL == "" && b.URLFile != "" || b.Token == "" && b.TokenFile != "" {
+		return out // the file could not be read; the loader said why
 	}
 	if b.URL == "" && !friendly {
 		if len(s.keys) > 0 {
@@ -157,7 +194,7 @@ func (b *Block) Validate() []config.FieldError {
 }
 
 // check reports the friendly keys a type needs and lacks.
-func (s *service) check(b *Block) []config.FieldError {
+func (s *service) check(b *Fields) []config.FieldError {
 	var out []config.FieldError
 	need := func(ok bool, key string) {
 		if !ok {
@@ -181,7 +218,7 @@ func (s *service) check(b *Block) []config.FieldError {
 }
 
 // url is the shoutrrr URL the block names or builds.
-func (b *Block) url() string {
+func (b *Fields) url() string {
 	if b.URL != "" || b.svc.build == nil {
 		return b.withInsecure(b.URL)
 	}
@@ -190,7 +227,7 @@ func (b *Block) url() string {
 
 // withInsecure adds the service's plain-HTTP switch to raw when the block
 // asks for it.
-func (b *Block) withInsecure(raw string) string {
+func (b *Fields) withInsecure(raw string) string {
 	if !b.Insecure {
 		return raw
 	}
@@ -218,7 +255,7 @@ func shown(raw string) string {
 }
 
 // hide removes the block's secrets from a text shown to people.
-func hide(s string, b *Block) string {
+func hide(s string, b *Fields) string {
 	for _, secret := range []string{b.url(), b.URL, b.Token, b.User} {
 		if len(secret) >= 4 {
 			s = strings.ReplaceAll(s, secret, "[redacted]")
@@ -252,11 +289,11 @@ func (s *service) service(raw string) (types.Service, error) {
 // Notifier sends events to one chat destination. It is safe for concurrent
 // use: every send prepares its own shoutrrr service.
 type Notifier struct {
-	b *Block
+	b *Fields
 }
 
 // New returns the notifier of a validated block.
-func New(b *Block) *Notifier { return &Notifier{b: b} }
+func New(b *Fields) *Notifier { return &Notifier{b: b} }
 
 // Notify tells e in words and posts it.
 func (n *Notifier) Notify(ctx context.Context, e notify.Event) (retry bool, err error) {
@@ -314,17 +351,19 @@ func isNetwork(err error) bool {
 	return errors.As(err, &ne)
 }
 
-// kind makes the notify.Kind of s.
-func kind(s service) notify.Kind {
+// kind makes the notify.Kind of the chat type T.
+func kind[T typ]() notify.Kind {
+	var t T
+	name := t.describe().name
 	return notify.Kind{
-		Name:  s.name,
-		Block: func() config.ChannelBlock { return &Block{svc: &s} },
+		Name:  name,
+		Block: func() config.ChannelBlock { return &Block[T]{} },
 		Build: func(ch *config.Channel, _ *config.Config) (notify.Notifier, error) {
-			b, ok := ch.Block.(*Block)
+			b, ok := ch.Block.(*Block[T])
 			if !ok || b == nil {
-				return nil, fmt.Errorf("channel %q: the %s block is missing", ch.ID, s.name)
+				return nil, fmt.Errorf("channel %q: the %s block is missing", ch.ID, name)
 			}
-			return New(b), nil
+			return New(b.ChatFields()), nil
 		},
 	}
 }

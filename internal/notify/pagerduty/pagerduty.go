@@ -62,7 +62,9 @@ func (b *Block) Validate() []config.FieldError {
 	bad := func(f, format string, args ...any) {
 		out = append(out, config.FieldError{Field: f, Message: fmt.Sprintf(format, args...)})
 	}
-	if b.RoutingKey == "" {
+	if b.RoutingKey == "" && b.RoutingKeyFile != "" {
+		// The file could not be read; the loader said why.
+	} else if b.RoutingKey == "" {
 		bad("routing_key", "routing_key is required (the integration key of an Events API v2 integration; or routing_key_file)")
 	} else if len(b.RoutingKey) != 32 {
 		bad("routing_key", "routing_key must be the 32-character integration key of an Events API v2 integration, not %d characters", len(b.RoutingKey))

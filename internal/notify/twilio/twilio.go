@@ -72,7 +72,7 @@ func (b *Block) Validate() []config.FieldError {
 	if !reSID.MatchString(b.AccountSID) {
 		bad("account_sid", "account_sid must be a Twilio account SID (AC followed by 32 hexadecimal digits)")
 	}
-	if b.AuthToken == "" {
+	if b.AuthToken == "" && b.AuthTokenFile == "" {
 		bad("auth_token", "auth_token is required (or auth_token_file)")
 	}
 	if !reE164.MatchString(b.From) && !reMGSID.MatchString(b.From) {
