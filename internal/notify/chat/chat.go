@@ -13,12 +13,14 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
+	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/nicholas-fedor/shoutrrr/pkg/router"
 	"github.com/nicholas-fedor/shoutrrr/pkg/types"
@@ -295,12 +297,17 @@ type Notifier struct {
 // New returns the notifier of a validated block.
 func New(b *Fields) *Notifier { return &Notifier{b: b} }
 
+// sendTimeout bounds one request to the service; the dispatcher's context
+// may end it sooner.
+const sendTimeout = 30 * time.Second
+
 // Notify tells e in words and posts it.
 func (n *Notifier) Notify(ctx context.Context, e notify.Event) (retry bool, err error) {
 	t := notify.Render(e)
-	svc, err := n.b.svc.service(n.b.url())
+	hc := &recorder{ctx: ctx, client: &http.Client{Timeout: sendTimeout}}
+	svc, err := n.b.svc.prepare(n.b.url(), hc)
 	if err != nil {
-		return isNetwork(err), fmt.Errorf("%s: %s", n.b.svc.name, hide(err.Error(), n.b))
+		return hc.retry(err), fmt.Errorf("%s: %s", n.b.svc.name, hide(err.Error(), n.b))
 	}
 	msg := t.String()
 	params := types.Params{}
@@ -319,9 +326,74 @@ func (n *Notifier) Notify(ctx context.Context, e notify.Event) (retry bool, err 
 		return true, fmt.Errorf("%s: %w", n.b.svc.name, ctx.Err())
 	}
 	if err != nil {
-		return Retryable(err), fmt.Errorf("%s: %s", n.b.svc.name, hide(err.Error(), n.b))
+		return hc.retry(err), fmt.Errorf("%s: %s", n.b.svc.name, hide(err.Error(), n.b))
 	}
 	return false, nil
+}
+
+// prepare makes the shoutrrr service for raw that sends through hc.
+func (s *service) prepare(raw string, hc types.HTTPClient) (types.Service, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, errors.New("invalid URL")
+	}
+	svc, err := (&router.ServiceRouter{}).NewService(u.Scheme)
+	if err != nil {
+		return nil, err
+	}
+	setter, ok := svc.(types.HTTPClientSetter)
+	if ok {
+		setter.SetHTTPClient(hc)
+	}
+	if err := svc.Initialize(u, discard); err != nil {
+		return nil, err
+	}
+	if ok {
+		setter.SetHTTPClient(hc)
+	}
+	return svc, nil
+}
+
+// recorder is the HTTP client a send goes through: it carries the send's
+// context into every request and keeps the last answer's status, which
+// says better than the service's error text whether to try again.
+type recorder struct {
+	ctx    context.Context
+	client *http.Client
+
+	mu     sync.Mutex
+	status int
+}
+
+// Do sends req within the send's context.
+func (r *recorder) Do(req *http.Request) (*http.Response, error) {
+	resp, err := r.client.Do(req.WithContext(r.ctx))
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // the URL may carry the secret
+		}
+		return nil, err
+	}
+	r.mu.Lock()
+	r.status = resp.StatusCode
+	r.mu.Unlock()
+	return resp, nil
+}
+
+// retry decides from the last answer's status when there was one.
+func (r *recorder) retry(err error) bool {
+	r.mu.Lock()
+	code := r.status
+	r.mu.Unlock()
+	if code >= 400 {
+		return retryableStatus(code)
+	}
+	return Retryable(err)
+}
+
+func retryableStatus(code int) bool {
+	return code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code >= 500
 }
 
 var statusRe = regexp.MustCompile(`(?i)(?:status|http)[^0-9\n]{0,24}([1-5][0-9][0-9])\b`)
@@ -337,18 +409,10 @@ func Retryable(err error) bool {
 	} else if m := statusRe.FindStringSubmatch(err.Error()); m != nil {
 		code, _ = strconv.Atoi(m[1])
 	}
-	switch {
-	case code == 408 || code == 429:
-		return true
-	case code >= 400 && code < 500:
-		return false
+	if code >= 400 {
+		return retryableStatus(code)
 	}
 	return true
-}
-
-func isNetwork(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne)
 }
 
 // kind makes the notify.Kind of the chat type T.
