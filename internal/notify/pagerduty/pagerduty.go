@@ -41,7 +41,9 @@ type Block struct {
 }
 
 // Files reads the routing key from routing_key_file.
-func (b *Block) Files(f *config.Files) { f.Secret("routing_key_file", &b.RoutingKey, &b.RoutingKeyFile) }
+func (b *Block) Files(f *config.Files) {
+	f.Secret("routing_key_file", &b.RoutingKey, &b.RoutingKeyFile)
+}
 
 // Defaults fills in the endpoint, severity and timeout.
 func (b *Block) Defaults(written func(string) bool) {
