@@ -266,6 +266,7 @@ func (a *App) webOptions(cfg *config.Config) web.Options {
 		Pings:        a.hb,
 		Heartbeats:   (*heartbeatRuntime)(a),
 		Kinds:        a.kinds,
+		Channels:     (*channelTester)(a),
 	}
 	if cfg.Server.SecureCookies != nil {
 		o.SecureCookies = *cfg.Server.SecureCookies

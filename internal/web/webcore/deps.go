@@ -19,6 +19,8 @@ type Deps struct {
 	Runtime    Runtime
 	Heartbeats Heartbeats
 	Kinds      Kinds
+	// Channels sends test notifications through a channel.
+	Channels ChannelTester
 	Now        func() time.Time
 	// Version is shown in the footer and in /api/v1/status.
 	Version string
