@@ -21,7 +21,7 @@ type Deps struct {
 	Kinds      Kinds
 	// Channels sends test notifications through a channel.
 	Channels ChannelTester
-	Now        func() time.Time
+	Now      func() time.Time
 	// Version is shown in the footer and in /api/v1/status.
 	Version string
 	// CreateToken validates name and stores a new API token for u,
