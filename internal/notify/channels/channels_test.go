@@ -127,7 +127,7 @@ channels:
 channels:
   - id: x
     slack: {url: "https://hooks.slack.com/services/T/B/X"}
-`, nil, []string{`tocsin.yaml:6:18: channels[0] "x": slack.url: a slack channel's URL must start with slack://, not https://`}},
+`, nil, []string{`tocsin.yaml:6:18: channels[0] "x": slack.url: a slack channel's URL must start with slack://, not https:// (give the URL Slack shows as webhook_url)`}},
 		{"url shoutrrr refuses", `
 channels:
   - id: x
@@ -148,7 +148,7 @@ channels:
   - id: x
     type: slack
     slack: {}
-`, nil, []string{`tocsin.yaml:7:5: channels[0] "x": slack.url: url is required (a slack:// URL)`}},
+`, nil, []string{`tocsin.yaml:7:5: channels[0] "x": slack: a slack channel needs url (a slack:// URL) or webhook_url`}},
 		{"type without block", `
 channels:
   - id: x

@@ -42,6 +42,9 @@ type service struct {
 	// build makes the URL from them.
 	keys  []string
 	build func(b *Fields) string
+	// display is the service's name as people write it; webhookShape
+	// shows its incoming webhook URL, for messages.
+	display, webhookShape string
 	// netInit says that preparing the service already talks to it (Matrix
 	// logs in), so validation only checks the URL's shape.
 	netInit bool
@@ -62,6 +65,10 @@ type Fields struct {
 	// Pushover application token.
 	Token     string `yaml:"token"`
 	TokenFile string `yaml:"token_file"`
+	// WebhookURL is the incoming webhook URL the service gives (Slack,
+	// Microsoft Teams workflows, Discord, Mattermost), as it gives it.
+	WebhookURL     string `yaml:"webhook_url"`
+	WebhookURLFile string `yaml:"webhook_url_file"`
 	// Chats are the Telegram chats (ids or @channel names) to post to.
 	Chats []string `yaml:"chats"`
 	// User is the Pushover user (or group) key.
@@ -99,6 +106,7 @@ func (b *Block[T]) ChatFields() *Fields {
 func (b *Block[T]) Files(f *config.Files) {
 	f.Secret("url_file", &b.URL, &b.URLFile)
 	f.Secret("token_file", &b.Token, &b.TokenFile)
+	f.Secret("webhook_url_file", &b.WebhookURL, &b.WebhookURLFile)
 }
 
 // Defaults fills in ntfy's public server when only a topic is given.
@@ -132,10 +140,10 @@ func (b *Fields) validate() []config.FieldError {
 	s := b.svc
 	set := map[string]bool{
 		"server": b.Server != "" && (b.serverWritten || s.name != "ntfy"), "topic": b.Topic != "",
-		"token": b.Token != "", "chats": len(b.Chats) > 0, "user": b.User != "", "insecure": b.Insecure,
+		"token": b.Token != "", "webhook_url": b.WebhookURL != "", "chats": len(b.Chats) > 0, "user": b.User != "", "insecure": b.Insecure,
 	}
 	friendly := false
-	for _, k := range []string{"server", "topic", "token", "chats", "user", "insecure"} {
+	for _, k := range []string{"server", "topic", "token", "webhook_url", "chats", "user", "insecure"} {
 		if !set[k] {
 			continue
 		}
@@ -158,7 +166,7 @@ func (b *Fields) validate() []config.FieldError {
 		bad("url", "give either url or the %s keys (%s), not both", s.name, strings.Join(s.keys, ", "))
 		return out
 	}
-	if b.URL == "" && b.URLFile != "" || b.Token == "" && b.TokenFile != "" {
+	if b.URL == "" && b.URLFile != "" || b.Token == "" && b.TokenFile != "" || b.WebhookURL == "" && b.WebhookURLFile != "" {
 		return out // the file could not be read; the loader said why
 	}
 	if b.URL == "" && !friendly {
@@ -184,7 +192,11 @@ func (b *Fields) validate() []config.FieldError {
 		return out
 	}
 	if u.Scheme != s.scheme {
-		bad("url", "a %s channel's URL must start with %s://, not %s://", s.name, s.scheme, u.Scheme)
+		hint := ""
+		if slices.Contains(s.keys, "webhook_url") && (u.Scheme == "https" || u.Scheme == "http") {
+			hint = " (give the URL " + s.title2() + " shows as webhook_url)"
+		}
+		bad("url", "a %s channel's URL must start with %s://, not %s://%s", s.name, s.scheme, u.Scheme, hint)
 		return out
 	}
 	if !s.netInit {
@@ -216,13 +228,61 @@ func (s *service) check(b *Fields) []config.FieldError {
 		need(b.Token != "", "token")
 		need(b.User != "", "user")
 	}
+	if b.WebhookURL != "" {
+		if _, err := s.fromWebhook(b.WebhookURL); err != nil {
+			out = append(out, config.FieldError{Field: "webhook_url", Message: err.Error()})
+		}
+	}
 	return out
+}
+
+// fromWebhook turns the incoming webhook URL a service gives into its
+// shoutrrr URL.
+func (s *service) fromWebhook(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return "", fmt.Errorf("webhook_url must be the https:// URL %s gives for an incoming webhook", s.title2())
+	}
+	parts := strings.Split(strings.Trim(u.EscapedPath(), "/"), "/")
+	bad := fmt.Errorf("webhook_url does not look like a %s incoming webhook URL (%s)", s.title2(), s.webhookShape)
+	switch s.name {
+	case "slack": // https://hooks.slack.com/services/T…/B…/X…
+		if len(parts) != 4 || parts[0] != "services" {
+			return "", bad
+		}
+		return "slack://hook:" + parts[1] + "-" + parts[2] + "-" + parts[3] + "@webhook", nil
+	case "discord": // https://discord.com/api/webhooks/ID/TOKEN
+		if len(parts) != 4 || parts[0] != "api" || parts[1] != "webhooks" {
+			return "", bad
+		}
+		return "discord://" + parts[3] + "@" + parts[2], nil
+	case "mattermost": // https://HOST/hooks/TOKEN
+		if len(parts) != 2 || parts[0] != "hooks" {
+			return "", bad
+		}
+		return "mattermost://" + u.Host + "/" + parts[1], nil
+	case "teams": // a Power Automate workflow URL, whole
+		return "teams://?" + url.Values{"host": {raw}}.Encode(), nil
+	}
+	return "", bad
+}
+
+// title2 is the service's name as people write it.
+func (s *service) title2() string {
+	if s.display != "" {
+		return s.display
+	}
+	return s.name
 }
 
 // url is the shoutrrr URL the block names or builds.
 func (b *Fields) url() string {
-	if b.URL != "" || b.svc.build == nil {
+	if b.URL != "" || b.svc.build == nil && b.WebhookURL == "" {
 		return b.withInsecure(b.URL)
+	}
+	if b.WebhookURL != "" {
+		u, _ := b.svc.fromWebhook(b.WebhookURL)
+		return b.withInsecure(u)
 	}
 	return b.withInsecure(b.svc.build(b))
 }
@@ -258,7 +318,7 @@ func shown(raw string) string {
 
 // hide removes the block's secrets from a text shown to people.
 func hide(s string, b *Fields) string {
-	for _, secret := range []string{b.url(), b.URL, b.Token, b.User} {
+	for _, secret := range []string{b.url(), b.URL, b.Token, b.User, b.WebhookURL} {
 		if len(secret) >= 4 {
 			s = strings.ReplaceAll(s, secret, "[redacted]")
 		}

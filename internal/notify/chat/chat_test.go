@@ -238,7 +238,11 @@ func TestURLs(t *testing.T) {
 	for _, ch := range []string{
 		"    slack: {url: \"slack://hook:T00000000-B00000000-XXXXXXXXXXXXXXXXXXXXXXXX@webhook\"}\n",
 		"    slack: {url: \"slack://xoxb:123456789012-1234567890123-4mt0t4l1YL3g1T5L4cK70k3N@C001CH4NN3L\"}\n",
-		"    teams: {url: \"teams://prod-00.westeurope.logic.azure.com:443/workflows/abc123/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=sig123\"}\n",
+		"    teams: {url: \"teams://?host=https%3A%2F%2Fprod-00.westus.logic.azure.com%3A443%2Fworkflows%2Fabc123%2Ftriggers%2Fmanual%2Fpaths%2Finvoke%3Fapi-version%3D2016-06-00%26sig%3DXXXXXXXX\"}\n",
+		"    teams: {webhook_url: \"https://prod-00.westus.logic.azure.com:443/workflows/abc123/triggers/manual/paths/invoke?api-version=2016-06-01&sig=XX\"}\n",
+		"    slack: {webhook_url: \"https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX\"}\n",
+		"    discord: {webhook_url: \"https://discord.com/api/webhooks/123456789012345678/tokenvalue\"}\n",
+		"    mattermost: {webhook_url: \"https://chat.example.com/hooks/bywsw8zt5jgpte3nm65qjiru6h\"}\n",
 		"    discord: {url: \"discord://tokenvalue@123456789012345678\"}\n",
 		"    telegram: {token: \"110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw\", chats: [\"@ops\", \"-100123\"]}\n",
 		"    pushover: {token: azGDORePK8gMaC0QOYAMyEEuzJnyUi, user: uQiRzpo4DXghDmr9QzzfQu27cmVRsG}\n",

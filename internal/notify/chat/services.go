@@ -14,7 +14,8 @@ func Slack() notify.Kind { return kind[slackType]() }
 type slackType struct{}
 
 func (slackType) describe() service {
-	return service{name: "slack", scheme: "slack", title: true}
+	return service{name: "slack", scheme: "slack", title: true, keys: []string{"webhook_url"}, display: "Slack",
+		webhookShape: "https://hooks.slack.com/services/T…/B…/…"}
 }
 
 // Teams posts to a Microsoft Teams workflow webhook.
@@ -23,7 +24,8 @@ func Teams() notify.Kind { return kind[teamsType]() }
 type teamsType struct{}
 
 func (teamsType) describe() service {
-	return service{name: "teams", scheme: "teams", title: true}
+	return service{name: "teams", scheme: "teams", title: true, keys: []string{"webhook_url"}, display: "a Microsoft Teams workflow",
+		webhookShape: "https://….logic.azure.com/workflows/…"}
 }
 
 // Discord posts to a Discord webhook: url discord://TOKEN@WEBHOOK_ID.
@@ -32,7 +34,8 @@ func Discord() notify.Kind { return kind[discordType]() }
 type discordType struct{}
 
 func (discordType) describe() service {
-	return service{name: "discord", scheme: "discord", title: true}
+	return service{name: "discord", scheme: "discord", title: true, keys: []string{"webhook_url"}, display: "Discord",
+		webhookShape: "https://discord.com/api/webhooks/ID/TOKEN"}
 }
 
 // Mattermost posts to a Mattermost incoming webhook:
@@ -42,7 +45,8 @@ func Mattermost() notify.Kind { return kind[mattermostType]() }
 type mattermostType struct{}
 
 func (mattermostType) describe() service {
-	return service{name: "mattermost", scheme: "mattermost", title: true, keys: []string{"insecure"}}
+	return service{name: "mattermost", scheme: "mattermost", title: true, keys: []string{"webhook_url", "insecure"}, display: "Mattermost",
+		webhookShape: "https://HOST/hooks/TOKEN"}
 }
 
 // Telegram sends through a Telegram bot: token and chats, or url
