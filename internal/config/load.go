@@ -490,6 +490,13 @@ func (l *loader) suggestKey(key, typeName string) string {
 			}
 		}
 	}
+	if t == reflect.TypeFor[Channel]() {
+		for _, name := range l.channelKinds.ChannelNames() {
+			if !slices.Contains(names, name) {
+				names = append(names, name)
+			}
+		}
+	}
 	best, bestDist := "", 3
 	for _, name := range names {
 		if d := editDistance(strings.ToLower(key), name); d < bestDist {
@@ -525,6 +532,12 @@ func configTypes(kinds Kinds) map[string]reflect.Type {
 	walk(reflect.TypeFor[Config]())
 	for _, name := range kinds.Names() {
 		if b, ok := kinds.NewBlock(name); ok {
+			walk(reflect.TypeOf(b))
+		}
+	}
+	ck := channelKindsOf(kinds)
+	for _, name := range ck.ChannelNames() {
+		if b, ok := ck.NewChannelBlock(name); ok {
 			walk(reflect.TypeOf(b))
 		}
 	}

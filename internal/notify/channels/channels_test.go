@@ -164,6 +164,16 @@ channels:
   - id: x
     pagerduty: {routing_key: ` + pdKey + `, colour: red}
 `, nil, []string{`tocsin.yaml:6:64: channels[0] "x": pagerduty.colour: unknown key "colour"`}},
+		{"unknown key in a chat block", `
+channels:
+  - id: x
+    ntfy: {topic: a, priority: high}
+`, nil, []string{`tocsin.yaml:6:22: channels[0] "x": ntfy.priority: unknown key "priority"`}},
+		{"misspelt type block", `
+channels:
+  - id: x
+    slak: {url: "slack://x"}
+`, nil, []string{`tocsin.yaml:6:5: channels[0] "x": slak: unknown key "slak" (did you mean "slack"?)`}},
 		{"unknown key on channel", `
 channels:
   - id: x
