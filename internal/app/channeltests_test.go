@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestSendTestNotification sends test notifications through the API and
@@ -130,6 +132,99 @@ channels:
 			}
 			if code, body := post("/api/v1/channels/nope/test", false); code != 404 || !strings.Contains(body, `no channel \"nope\" is configured`) {
 				t.Errorf("unknown channel: %d %s", code, body)
+			}
+		})
+	}
+}
+
+// TestChannelKindsEndToEnd: a monitor of a service whose channels are
+// ntfy and PagerDuty fails and recovers; the ntfy topic receives both
+// notifications in words, and PagerDuty a trigger then a resolve under one
+// dedup key, through the outbox like any channel. On each database.
+func TestChannelKindsEndToEnd(t *testing.T) {
+	for _, driver := range []string{"sqlite", "postgres"} {
+		t.Run(driver, func(t *testing.T) {
+			type hit struct{ title, body string }
+			ntfyHits := make(chan hit, 10)
+			ntfy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				b, _ := io.ReadAll(r.Body)
+				ntfyHits <- hit{r.Header.Get("Title"), string(b)}
+				io.WriteString(w, `{"id":"1","event":"message"}`)
+			}))
+			defer ntfy.Close()
+			pdHits := make(chan map[string]any, 10)
+			pd := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				var body map[string]any
+				if err := json.NewDecoder(r.Body).Decode(&body); err != nil || r.URL.Path != "/v2/enqueue" {
+					http.Error(w, `{"status":"invalid event","message":"Event object is invalid"}`, http.StatusBadRequest)
+					return
+				}
+				pdHits <- body
+				w.WriteHeader(http.StatusAccepted)
+				io.WriteString(w, `{"status":"success","message":"Event processed","dedup_key":"x"}`)
+			}))
+			defer pd.Close()
+			var failing atomic.Bool
+			target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if failing.Load() {
+					http.Error(w, "unavailable", http.StatusServiceUnavailable)
+					return
+				}
+				io.WriteString(w, "ok")
+			}))
+			defer target.Close()
+
+			path := filepath.Join(t.TempDir(), "tocsin.yaml")
+			writeConfig(t, path, "server:\n  listen: 127.0.0.1:0\n"+storageYAML(t, driver)+`
+channels:
+  - id: phone
+    ntfy: {server: "`+strings.TrimPrefix(ntfy.URL, "http://")+`", topic: shop, insecure: true}
+  - id: pager
+    pagerduty: {routing_key: 0123456789abcdef0123456789abcdef, url: "`+pd.URL+`/v2/enqueue"}
+services:
+  - id: shop
+    name: Shop
+    channels: [phone, pager]
+monitors:
+  - id: site
+    service: shop
+    type: http
+    interval: 300ms
+    timeout: 250ms
+    http:
+      url: `+target.URL+`
+`)
+			r := start(t, path)
+			waitState(t, r.app, "site", "up")
+			failing.Store(true)
+			wait := func(what string) {
+				t.Helper()
+				select {
+				case h := <-ntfyHits:
+					if !strings.HasPrefix(h.title, what+": site") || !strings.Contains(h.body, "Service: Shop (shop)") {
+						t.Errorf("ntfy got %+v, want %s", h, what)
+					}
+				case <-time.After(10 * time.Second):
+					t.Fatalf("no %s notification reached ntfy", what)
+				}
+			}
+			wait("DOWN")
+			var trigger map[string]any
+			select {
+			case trigger = <-pdHits:
+			case <-time.After(10 * time.Second):
+				t.Fatal("no trigger reached PagerDuty")
+			}
+			failing.Store(false)
+			wait("UP")
+			var resolve map[string]any
+			select {
+			case resolve = <-pdHits:
+			case <-time.After(10 * time.Second):
+				t.Fatal("no resolve reached PagerDuty")
+			}
+			if trigger["event_action"] != "trigger" || resolve["event_action"] != "resolve" || trigger["dedup_key"] != resolve["dedup_key"] {
+				t.Errorf("PagerDuty got %v then %v", trigger, resolve)
 			}
 		})
 	}
