@@ -3,6 +3,7 @@ package notify
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -144,10 +145,37 @@ func valueText(v reflect.Value) string {
 		if !v.IsNil() {
 			return valueText(v.Elem())
 		}
+	case reflect.Map:
+		if v.Type().Key().Kind() != reflect.String {
+			return ""
+		}
+		keys := v.MapKeys()
+		slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(a.String(), b.String()) })
+		var parts []string
+		for _, k := range keys {
+			if s := valueText(v.MapIndex(k)); s != "" {
+				parts = append(parts, k.String()+"="+s)
+			}
+		}
+		return strings.Join(parts, ", ")
+	case reflect.Interface:
+		if !v.IsNil() {
+			return valueText(v.Elem())
+		}
 	case reflect.Struct:
 		if s, ok := v.Interface().(fmt.Stringer); ok {
 			return s.String()
 		}
+		// A record such as a recipient: by its name and id.
+		name, id := v.FieldByName("Name"), v.FieldByName("ID")
+		n, i := "", ""
+		if name.IsValid() && name.Kind() == reflect.String {
+			n = name.String()
+		}
+		if id.IsValid() && id.Kind() == reflect.String {
+			i = id.String()
+		}
+		return nameAndID(n, i)
 	}
 	return ""
 }
