@@ -77,9 +77,9 @@ type Fields struct {
 	// Gotify, Mattermost, Matrix); for a server on a trusted network only.
 	Insecure bool `yaml:"insecure"`
 
-	svc *service
+	svc *service `yaml:"-"`
 	// serverWritten says whether the file sets server, for Validate.
-	serverWritten bool
+	serverWritten bool `yaml:"-"`
 }
 
 // typ names the channel type a Block belongs to: each type is a zero-size
