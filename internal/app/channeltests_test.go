@@ -133,6 +133,16 @@ channels:
 			if code, body := post("/api/v1/channels/nope/test", false); code != 404 || !strings.Contains(body, `no channel \"nope\" is configured`) {
 				t.Errorf("unknown channel: %d %s", code, body)
 			}
+			if code, _ := post("/channels/nope/test", true); code != 404 {
+				t.Errorf("POST /channels/nope/test: %d, want 404", code)
+			}
+			req, _ := http.NewRequest("GET", r.url+"/channels/nope", nil)
+			req.AddCookie(&http.Cookie{Name: "tocsin_session", Value: cookie})
+			if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 404 {
+				t.Errorf("GET /channels/nope: %v, %v; want 404", res, err)
+			} else {
+				res.Body.Close()
+			}
 		})
 	}
 }
