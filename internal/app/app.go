@@ -28,6 +28,7 @@ import (
 	"github.com/tocsin/tocsin/internal/heartbeat/mailping"
 	"github.com/tocsin/tocsin/internal/heartbeat/roster"
 	"github.com/tocsin/tocsin/internal/notify"
+	"github.com/tocsin/tocsin/internal/notify/channels"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/probe/httpx"
 	probekinds "github.com/tocsin/tocsin/internal/probe/kinds"
@@ -112,7 +113,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	var modTime time.Time
 	if cfg == nil {
 		var err error
-		if cfg, err = config.Load(o.ConfigPath, probekinds.Config()); err != nil {
+		if cfg, err = config.Load(o.ConfigPath, channels.Config(probekinds.Config())); err != nil {
 			return nil, err
 		}
 	}
@@ -266,6 +267,7 @@ func (a *App) webOptions(cfg *config.Config) web.Options {
 		Pings:        a.hb,
 		Heartbeats:   (*heartbeatRuntime)(a),
 		Kinds:        a.kinds,
+		Channels:     (*channelTester)(a),
 	}
 	if cfg.Server.SecureCookies != nil {
 		o.SecureCookies = *cfg.Server.SecureCookies
@@ -393,7 +395,7 @@ func (a *App) Reload(ctx context.Context) error {
 	if fi, err := os.Stat(a.opts.ConfigPath); err == nil {
 		modTime = fi.ModTime()
 	}
-	next, err := config.Load(a.opts.ConfigPath, a.kinds)
+	next, err := config.Load(a.opts.ConfigPath, channels.Config(a.kinds))
 	if err != nil {
 		a.mu.Lock()
 		a.cfgModTime = modTime

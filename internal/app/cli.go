@@ -19,6 +19,7 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/heartbeat/runner"
 	"github.com/tocsin/tocsin/internal/logx"
+	"github.com/tocsin/tocsin/internal/notify/channels"
 	"github.com/tocsin/tocsin/internal/probe"
 	probekinds "github.com/tocsin/tocsin/internal/probe/kinds"
 	"github.com/tocsin/tocsin/internal/store/sqlstore"
@@ -130,7 +131,7 @@ func loadConfig(path string, env Env) (*config.Config, int) {
 		fmt.Fprint(env.Stderr, noConfigHelp(path))
 		return nil, 2
 	}
-	cfg, err := config.Load(path, probekinds.Config())
+	cfg, err := config.Load(path, channels.Config(probekinds.Config()))
 	if err != nil {
 		fmt.Fprintln(env.Stderr, err)
 		return nil, 1
@@ -288,7 +289,7 @@ func cmdCheck(ctx context.Context, args []string, env Env) int {
 	if _, err := os.Stat(*path); errors.Is(err, os.ErrNotExist) {
 		return unknown(checkError{Monitor: pos[0], Reason: "no configuration at " + *path}, noConfigHelp(*path))
 	}
-	cfg, err := config.Load(*path, probekinds.Config())
+	cfg, err := config.Load(*path, channels.Config(probekinds.Config()))
 	if err != nil {
 		e := checkError{Monitor: pos[0], Reason: "the configuration has errors: " + err.Error()}
 		var ces config.Errors

@@ -90,6 +90,11 @@ var rules = []rule{
 		may:   cat([]string{"internal/notify/...", "internal/config", "internal/catalog", "internal/store/batch"}, leaves),
 	},
 	{
+		words: "the channel list (notify/channels) is the one place that imports every channel kind: it imports notify, its kinds and config, and only app wires it",
+		pkgs:  []string{"internal/notify/channels"},
+		may:   cat([]string{"internal/notify/...", "internal/config"}, leaves),
+	},
+	{
 		words: "the engine orders the stages and owns the transactions: it imports the stages, catalog, config, probe and the store's interfaces; never sqlstore, web or app",
 		pkgs:  []string{"internal/engine/..."},
 		may: cat([]string{"internal/engine/...", "internal/monitor", "internal/alert", "internal/incident/...", "internal/oncall/...",

@@ -125,7 +125,8 @@ func (l *loader) applyDefaults(cfg *Config) {
 	for i := range cfg.Channels {
 		p := "channels[" + strconv.Itoa(i) + "]"
 		ch := &cfg.Channels[i]
-		if ch.Type == "" && (ch.Webhook == nil) != (ch.Email == nil) {
+		l.channelDefaults(ch, p)
+		if ch.Type == "" && (ch.Webhook == nil) != (ch.Email == nil) && len(l.channelBlocks(ch)) == 0 {
 			// With exactly one block the type is plain from it.
 			ch.Type = "email"
 			if ch.Webhook != nil {

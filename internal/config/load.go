@@ -88,13 +88,17 @@ type loader struct {
 	// blockSet holds the blocks the kinds declare that each monitor sets,
 	// by type; only the one of its type is kept, in Monitor.Block.
 	blockSet map[*Monitor]map[string]Block
+	// channelKinds is the table of channel types beyond the built-in ones,
+	// and chanBlockSet the blocks each channel sets, by type.
+	channelKinds ChannelKinds
+	chanBlockSet map[*Channel]map[string]ChannelBlock
 }
 
 func newLoader(file, dir string, kinds Kinds) *loader {
 	if kinds == nil {
 		kinds = noKinds{}
 	}
-	return &loader{file: file, dir: dir, kinds: kinds, lookupEnv: os.LookupEnv, readFile: readLimited}
+	return &loader{file: file, dir: dir, kinds: kinds, channelKinds: channelKindsOf(kinds), lookupEnv: os.LookupEnv, readFile: readLimited}
 }
 
 // errAt records a problem at a YAML path; the position is filled in later.
@@ -190,7 +194,7 @@ func (l *loader) parse(data []byte) (*Config, error) {
 		}
 	}
 
-	if !l.decodeBlocks(cfg, data) {
+	if !l.decodeBlocks(cfg, data) || !l.decodeChannelBlocks(cfg, data) {
 		return nil, l.fail()
 	}
 	l.expandStrings(reflect.ValueOf(cfg), "")
@@ -244,6 +248,7 @@ func (l *loader) readSecrets(cfg *Config) {
 			l.readSecret(p+".email", "password_file", &ch.Email.Password, &ch.Email.PasswordFile)
 		}
 	}
+	l.readChannelSecrets(cfg)
 	for i := range cfg.Monitors {
 		m := &cfg.Monitors[i]
 		for _, b := range l.blocks(m) {
@@ -485,6 +490,13 @@ func (l *loader) suggestKey(key, typeName string) string {
 			}
 		}
 	}
+	if t == reflect.TypeFor[Channel]() {
+		for _, name := range l.channelKinds.ChannelNames() {
+			if !slices.Contains(names, name) {
+				names = append(names, name)
+			}
+		}
+	}
 	best, bestDist := "", 3
 	for _, name := range names {
 		if d := editDistance(strings.ToLower(key), name); d < bestDist {
@@ -520,6 +532,12 @@ func configTypes(kinds Kinds) map[string]reflect.Type {
 	walk(reflect.TypeFor[Config]())
 	for _, name := range kinds.Names() {
 		if b, ok := kinds.NewBlock(name); ok {
+			walk(reflect.TypeOf(b))
+		}
+	}
+	ck := channelKindsOf(kinds)
+	for _, name := range ck.ChannelNames() {
+		if b, ok := ck.NewChannelBlock(name); ok {
 			walk(reflect.TypeOf(b))
 		}
 	}

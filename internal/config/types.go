@@ -247,14 +247,24 @@ type Team struct {
 // type-specific blocks applies.
 type Channel struct {
 	ID string `yaml:"id"`
-	// Type is "webhook", "email" or "inbox". An inbox keeps its
-	// notifications in Tocsin, on the Inbox page; it has no block.
+	// Type is "webhook", "email", "inbox" or the name of a channel kind
+	// (slack, pagerduty, twilio, ...). An inbox keeps its notifications in
+	// Tocsin, on the Inbox page; it has no block.
 	Type string `yaml:"type"`
 	// Events limits the channel to these events (e.g. ["monitor.down"]).
 	// Empty means all events.
 	Events  []string       `yaml:"events"`
 	Webhook *WebhookConfig `yaml:"webhook"`
 	Email   *EmailConfig   `yaml:"email"`
+
+	// Block is the block of the channel's type when a channel kind
+	// declares it (ChannelKinds.NewChannelBlock): a pointer to the kind's
+	// block struct, decoded from the key named after the type.
+	Block ChannelBlock `yaml:"-" json:"-"`
+	// Raw holds, while the file is read, the channel's keys that are not
+	// common fields: the blocks the channel kinds declare, and keys
+	// nothing knows, which the loader reports. The loader empties it.
+	Raw map[string]yaml.Node `yaml:",inline" json:"-"`
 }
 
 // WebhookConfig configures a webhook channel.

@@ -35,8 +35,9 @@ const (
 // read-only.
 var KnownEvents = []string{EventMonitorDown, EventMonitorUp, EventMonitorWarning, EventMonitorFlapping}
 
-// ChannelTypes lists the channel types, each but inbox matching the block
-// of the same name (an inbox has none). It is read-only.
+// ChannelTypes lists the channel types config knows by itself, each but
+// inbox matching the block of the same name (an inbox has none); the
+// channel kinds handed to the loader add the others. It is read-only.
 var ChannelTypes = []string{"webhook", "email", "inbox"}
 
 // idPattern is the shape of every id: short, lowercase, safe in URLs,
@@ -313,19 +314,21 @@ func (l *loader) validatePerson(p *Person, path string) {
 }
 
 func (l *loader) validateChannel(cfg *Config, ch *Channel, path string, people, teams map[string]string) {
-	switch ch.Type {
-	case "":
-		l.errAt(path+".type", "type is required (%s)", strings.Join(ChannelTypes, ", "))
-	case "webhook", "email", "inbox":
-	default:
-		l.errAt(path+".type", "unknown channel type %q (use %s)", ch.Type, strings.Join(ChannelTypes, ", "))
+	types := l.channelTypes()
+	switch {
+	case ch.Type == "" && len(l.channelBlocks(ch)) > 1:
+		l.errAt(path+".type", "type is required: more than one block is given (%s)", strings.Join(l.channelBlocks(ch), ", "))
+	case ch.Type == "":
+		l.errAt(path+".type", "type is required (%s)", strings.Join(types, ", "))
+	case !slices.Contains(types, ch.Type):
+		l.errAt(path+".type", "unknown channel type %q (use %s)", ch.Type, strings.Join(types, ", "))
 	}
 	for i, ev := range ch.Events {
 		if !slices.Contains(KnownEvents, ev) {
 			l.errAt(fmt.Sprintf("%s.events[%d]", path, i), "unknown event %q (known events: %s)", ev, strings.Join(KnownEvents, ", "))
 		}
 	}
-	l.blockMatch(path, ch.Type, map[string]bool{"webhook": ch.Webhook != nil, "email": ch.Email != nil})
+	l.blockMatch(path, ch.Type, l.validateChannelBlocks(ch, path))
 
 	if w := ch.Webhook; w != nil && ch.Type == "webhook" {
 		p := path + ".webhook"

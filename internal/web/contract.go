@@ -23,4 +23,6 @@ type (
 	Heartbeats = webcore.Heartbeats
 	// Kinds describes monitors in the words of their probe kind.
 	Kinds = webcore.Kinds
+	// ChannelTester sends test notifications through a channel.
+	ChannelTester = webcore.ChannelTester
 )

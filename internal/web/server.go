@@ -76,6 +76,9 @@ type Options struct {
 	// Kinds describes monitors by their probe kind (targets, metrics); nil
 	// shows no targets and plain metric values.
 	Kinds Kinds
+	// Channels sends the test notifications asked for on a channel's page
+	// and through the API; nil refuses them.
+	Channels ChannelTester
 }
 
 // DefaultSessionTTL is how long a login lasts when Options.SessionTTL is 0.
@@ -145,6 +148,9 @@ func New(opts Options) (*Server, error) {
 	if opts.Heartbeats == nil {
 		opts.Heartbeats = webcore.NoHeartbeats{}
 	}
+	if opts.Channels == nil {
+		opts.Channels = webcore.NoChannelTests{}
+	}
 	if opts.HashWait <= 0 {
 		opts.HashWait = DefaultHashWait
 	}
@@ -211,7 +217,7 @@ func (s *Server) registerRoutes(pings http.Handler) {
 // audienceDeps is what the pages and the API get from this server.
 func (s *Server) audienceDeps() webcore.Deps {
 	return webcore.Deps{
-		Store: s.store, Runtime: s.rt, Heartbeats: s.opts.Heartbeats, Kinds: s.opts.Kinds, Now: s.now,
+		Store: s.store, Runtime: s.rt, Heartbeats: s.opts.Heartbeats, Kinds: s.opts.Kinds, Channels: s.opts.Channels, Now: s.now,
 		Version: s.opts.Version, CreateToken: s.createToken, RevokeToken: s.revokeToken,
 	}
 }

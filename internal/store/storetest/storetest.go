@@ -87,6 +87,8 @@ func Run(t *testing.T, open Opener) {
 		{"RefusedRows", testRefusedRows},
 		{"RefusedPings", testRefusedPings},
 		{"RefusedAttempt", testRefusedAttempt},
+		{"ChannelTests", testChannelTests},
+		{"ChannelAttempts", testChannelAttempts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

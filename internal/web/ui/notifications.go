@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/web/webcore"
 
@@ -14,6 +15,8 @@ import (
 )
 
 type notificationsData struct {
+	// Channels are the configured channels, each linking to its page.
+	Channels        []config.Channel
 	Messages        []notify.OutboxMessage
 	Attempts        []notify.Attempt
 	NextMessagesURL string
@@ -40,6 +43,9 @@ func (s *UI) handleNotifications(w http.ResponseWriter, r *http.Request, u store
 		attemptsPage.Before = n
 	}
 	var data notificationsData
+	if cfg := s.d.Runtime.Config(); cfg != nil {
+		data.Channels = cfg.Channels
+	}
 	if data.Messages, err = s.d.Store.OutboxMessages(r.Context(), "", page); err != nil {
 		return fmt.Errorf("reading notifications: %w", err)
 	}

@@ -66,6 +66,8 @@ func (s *UI) Register(public func(pattern string, h http.Handler), authed func(p
 	authed("GET /inbox", s.handleInbox)
 	authed("GET /services", s.handleDirectory)
 	authed("GET /services/{id}", s.handleService)
+	authed("GET /channels/{id}", s.handleChannel)
+	authed("POST /channels/{id}/test", s.handleChannelTest)
 	authed("GET /settings/tokens", s.handleTokens)
 	authed("POST /settings/tokens", s.handleTokenCreate)
 	authed("POST /settings/tokens/{id}/revoke", s.handleTokenRevoke)

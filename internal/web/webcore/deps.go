@@ -19,7 +19,9 @@ type Deps struct {
 	Runtime    Runtime
 	Heartbeats Heartbeats
 	Kinds      Kinds
-	Now        func() time.Time
+	// Channels sends test notifications through a channel.
+	Channels ChannelTester
+	Now      func() time.Time
 	// Version is shown in the footer and in /api/v1/status.
 	Version string
 	// CreateToken validates name and stores a new API token for u,
