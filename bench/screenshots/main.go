@@ -1,5 +1,5 @@
 // Command screenshots regenerates the pictures of the web UI in docs/img:
-// the overview, a monitor page and a heartbeat page. It starts a Tocsin
+// the overview, a monitor page, a heartbeat page and a schedule's calendar. It starts a Tocsin
 // server in this process on a fresh temporary database, with a small
 // config (monitors against local targets, one of them failing, a silent
 // heartbeat, services with owners), seeds a day of history through the
@@ -123,6 +123,7 @@ func run(out string, width, height int) error {
 		{"/?tz=UTC", "overview.png", `table.monitors`, ""},
 		{"/monitors/checkout?tz=UTC", "monitor.png", `#history`, "#history"},
 		{"/heartbeats/nightly-backup?tz=UTC", "heartbeat.png", `section.card`, ""},
+		{"/schedules/support?tz=Europe/Oslo", "schedule.png", `.calendar`, ".cal-nav"},
 	}
 	for _, s := range shots {
 		err := chromedp.Do(bctx,
@@ -152,7 +153,8 @@ func run(out string, width, height int) error {
 }
 
 // config is the server's configuration: a web shop (one failing monitor),
-// an internal service with a heartbeat, owned by a person and a team.
+// an internal service with a heartbeat, owned by a person and a team, and
+// an office-hours on-call schedule with an override the day after tomorrow.
 func config(dsn, ok, broken string) string {
 	return fmt.Sprintf(`server:
   listen: 127.0.0.1:0
@@ -167,6 +169,28 @@ people:
   - id: bob
     name: Bob Chen
     email: bob@example.com
+  - id: carol
+    name: Carol Diaz
+    email: carol@example.com
+schedules:
+  - id: support
+    name: Support
+    timezone: Europe/Oslo
+    layers:
+      - name: weekdays
+        rotation: weekly
+        handoff: "08:00"
+        start: 2026-01-05
+        members: [alice, bob]
+        restrict: {days: [weekdays], from: "08:00", to: "20:00"}
+      - name: saturday
+        rotation: weekly
+        handoff: "10:00"
+        start: 2026-01-03
+        members: [carol]
+        restrict: {days: [sat], from: "10:00", to: "18:00"}
+    overrides:
+      - {person: carol, from: "%[5]s 12:00", to: "%[5]s 16:00"}
 teams:
   - id: platform
     name: Platform team
@@ -218,7 +242,7 @@ heartbeats:
     service: backoffice
     period: 1h
     grace: 10m
-`, dsn, ok, broken, ok[len("http://"):])
+`, dsn, ok, broken, ok[len("http://"):], time.Now().AddDate(0, 0, 2).Format(time.DateOnly))
 }
 
 // seed writes a day of results, the confirmed states and the hourly pings

@@ -126,28 +126,28 @@ var rules = []rule{
 		may:   cat([]string{"internal/store/...", "internal/probe", "internal/monitor", "internal/notify", "internal/testkit"}, leaves),
 	},
 	{
-		words: "web imports no probe kind and never app: it serves config, catalog, heartbeat and monitor state, and reads the store through its interfaces",
+		words: "web imports no probe kind and never app: it serves config, catalog, heartbeat and monitor state and on-call schedules (oncall), and reads the store through its interfaces",
 		pkgs:  []string{"internal/web/..."},
 		may: cat([]string{"internal/web/...", "internal/config", "internal/catalog", "internal/heartbeat/...", "internal/monitor",
-			"internal/notify", "internal/probe"}, storeContracts, leaves),
+			"internal/notify", "internal/oncall", "internal/probe"}, storeContracts, leaves),
 	},
 	{
 		words: "web/webcore is what the web packages share (the app's live state, pagination, JSON): it imports no other web package, so the root and every audience may import it",
 		pkgs:  []string{"internal/web/webcore"},
-		may: cat([]string{"internal/config", "internal/catalog", "internal/heartbeat", "internal/monitor", "internal/probe"},
+		may: cat([]string{"internal/config", "internal/catalog", "internal/heartbeat", "internal/monitor", "internal/oncall", "internal/probe"},
 			storeContracts, leaves),
 	},
 	{
 		words: "web/api is the JSON API: it uses webcore and the store's interfaces; it never imports the web root (which mounts it and owns sessions), the pages or ingest",
 		pkgs:  []string{"internal/web/api"},
 		may: cat([]string{"internal/web/webcore", "internal/config", "internal/catalog", "internal/heartbeat",
-			"internal/notify", "internal/probe"}, storeContracts, leaves),
+			"internal/notify", "internal/oncall", "internal/probe"}, storeContracts, leaves),
 	},
 	{
 		words: "web/ui is the pages: it uses webcore and the store's interfaces; it never imports the web root (which mounts it and owns sessions, logins and password hashing), the API or ingest",
 		pkgs:  []string{"internal/web/ui"},
 		may: cat([]string{"internal/web/webcore", "internal/config", "internal/catalog", "internal/heartbeat/...", "internal/monitor",
-			"internal/notify", "internal/probe"}, storeContracts, leaves),
+			"internal/notify", "internal/oncall", "internal/probe"}, storeContracts, leaves),
 	},
 	{
 		words: "web/ingest is the hot path without sessions (pings, later agent results): it imports heartbeat and shared leaves; no store, no other web package, no login",

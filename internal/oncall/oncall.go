@@ -81,17 +81,26 @@ type Gap struct{ From, To time.Time }
 // OnCall returns who is on call at t: the override covering t, else the
 // highest layer that has someone, else nobody (nil).
 func OnCall(s Schedule, t time.Time) []PersonID {
+	if p, _, ok := whoAt(s, t); ok {
+		return []PersonID{p}
+	}
+	return nil
+}
+
+// whoAt is OnCall for one person, saying whether an override put them on
+// call; ok is false when nobody is.
+func whoAt(s Schedule, t time.Time) (p PersonID, override, ok bool) {
 	for _, o := range s.Overrides {
 		if !t.Before(o.From) && t.Before(o.To) {
-			return []PersonID{o.Person}
+			return o.Person, true, true
 		}
 	}
 	for i := len(s.Layers) - 1; i >= 0; i-- {
 		if p, ok := layerAt(s.Loc, s.Layers[i], t); ok {
-			return []PersonID{p}
+			return p, false, true
 		}
 	}
-	return nil
+	return "", false, false
 }
 
 // layerAt returns who layer l has on call at t, if anyone.
@@ -227,14 +236,19 @@ func NextChange(s Schedule, t time.Time) time.Time {
 		}
 		if r := l.Restrict; r != nil {
 			lt := t.In(s.Loc)
-			// The next window bound is at most a week and a day away.
+			// The next window bound is at most a week and a day away, and
+			// a day's bounds come before the next day's: the first day
+			// with a bound after t has the next one.
 			for d := 0; d <= 8; d++ {
 				day := time.Date(lt.Year(), lt.Month(), lt.Day()+d, 12, 0, 0, 0, time.UTC)
 				if !dayIn(r.Days, day.Weekday()) {
 					continue
 				}
-				take(wall(s.Loc, day.Year(), day.Month(), day.Day(), r.From))
-				take(wall(s.Loc, day.Year(), day.Month(), day.Day(), r.To))
+				if to := wall(s.Loc, day.Year(), day.Month(), day.Day(), r.To); to.After(t) {
+					take(wall(s.Loc, day.Year(), day.Month(), day.Day(), r.From))
+					take(to)
+					break
+				}
 			}
 		}
 	}
@@ -267,6 +281,39 @@ func Gaps(s Schedule, from, to time.Time) []Gap {
 				out[k-1].To = n
 			} else {
 				out = append(out, Gap{From: c, To: n})
+			}
+		}
+		c = n
+	}
+	return out
+}
+
+// Shift is a stretch of time in which one person is on call.
+type Shift struct {
+	Person   PersonID
+	From, To time.Time
+	// Override is true when an override, not a layer, puts Person on call.
+	Override bool
+}
+
+// Shifts returns who is on call within [from, to) as consecutive shifts,
+// clipped to the window, in time order. A person on call on both sides of
+// a change that keeps them (a one-member layer's next shift, a layer below
+// showing through with the same person) stays one shift; an override is
+// always a shift of its own. Where nobody is on call there is no shift:
+// those stretches are the Gaps.
+func Shifts(s Schedule, from, to time.Time) []Shift {
+	var out []Shift
+	for c := from; c.Before(to); {
+		n := NextChange(s, c)
+		if n.IsZero() || n.After(to) {
+			n = to
+		}
+		if p, ov, ok := whoAt(s, c); ok {
+			if k := len(out); k > 0 && out[k-1].To.Equal(c) && out[k-1].Person == p && out[k-1].Override == ov {
+				out[k-1].To = n
+			} else {
+				out = append(out, Shift{Person: p, From: c, To: n, Override: ov})
 			}
 		}
 		c = n

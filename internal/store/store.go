@@ -372,6 +372,7 @@ type Store interface {
 	MailProbes
 	Heartbeats
 	Channels
+	CalendarTokens
 	// Ping checks the database is reachable (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error

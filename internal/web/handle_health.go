@@ -52,7 +52,7 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 // metricsHandler serves the Prometheus metrics, behind the metrics token
 // when one is configured.
 func (s *Server) metricsHandler() http.Handler {
-	h := promhttp.HandlerFor(s.opts.Gatherer, promhttp.HandlerOpts{ErrorLog: slogPrinter{s}})
+	h := promhttp.HandlerFor(s.gatherer(), promhttp.HandlerOpts{ErrorLog: slogPrinter{s}})
 	if s.opts.MetricsToken == "" {
 		return h
 	}

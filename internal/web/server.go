@@ -87,15 +87,18 @@ const DefaultSessionTTL = 30 * 24 * time.Hour
 // Server is the HTTP side of Tocsin: UI, JSON API, authentication, health
 // and metrics. Build it with New and serve Handler.
 type Server struct {
-	store   store.Store
-	rt      Runtime
-	log     *slog.Logger
-	now     func() time.Time
-	opts    Options
-	pages   *ui.UI
-	limiter *loginLimiter
-	routes  []route
-	handler http.Handler
+	store store.Store
+	rt    Runtime
+	log   *slog.Logger
+	now   func() time.Time
+	opts  Options
+	pages *ui.UI
+	// schedules are the on-call schedules the pages, the API and /metrics
+	// share, converted once per configuration.
+	schedules *webcore.Schedules
+	limiter   *loginLimiter
+	routes    []route
+	handler   http.Handler
 
 	// hasUsers caches UserCount() > 0: once an account exists there is no
 	// way back to the first-run state, so the count need not be asked again.
@@ -161,6 +164,7 @@ func New(opts Options) (*Server, error) {
 		now:   opts.Now,
 		opts:  opts,
 	}
+	s.schedules = webcore.NewSchedules(opts.Runtime)
 	s.limiter = newLoginLimiter(s.now, loginWindow, loginMaxKeys)
 	s.hashes = newHashGate(opts.HashConcurrency, opts.HashWait, opts.HashStarted)
 	var err error
@@ -206,7 +210,8 @@ func (s *Server) registerRoutes(pings http.Handler) {
 	s.handle("/ping/", pings) // served first by pingsFirst
 
 	// UI.
-	s.pages.Register(s.handle, func(pattern string, h ui.Handler) { s.handle(pattern, s.ui(h)) })
+	s.pages.Register(s.handle, func(pattern string, h ui.Handler) { s.handle(pattern, s.ui(h)) },
+		func(h ui.Handler) http.Handler { return s.ui(h) })
 	// No catch-all "/" or "/api/" pattern: one would match every method
 	// and turn each 405 into a 404; unrouted answers what nothing matches.
 
@@ -218,7 +223,7 @@ func (s *Server) registerRoutes(pings http.Handler) {
 func (s *Server) audienceDeps() webcore.Deps {
 	return webcore.Deps{
 		Store: s.store, Runtime: s.rt, Heartbeats: s.opts.Heartbeats, Kinds: s.opts.Kinds, Channels: s.opts.Channels, Now: s.now,
-		Version: s.opts.Version, CreateToken: s.createToken, RevokeToken: s.revokeToken,
+		Version: s.opts.Version, CreateToken: s.createToken, RevokeToken: s.revokeToken, Schedules: s.schedules,
 	}
 }
 

@@ -89,6 +89,7 @@ func Run(t *testing.T, open Opener) {
 		{"RefusedAttempt", testRefusedAttempt},
 		{"ChannelTests", testChannelTests},
 		{"ChannelAttempts", testChannelAttempts},
+		{"CalendarTokens", testCalendarTokens},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

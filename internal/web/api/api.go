@@ -53,4 +53,10 @@ func (s *API) Register(public func(pattern string, h http.Handler), authed func(
 	authed("GET /api/v1/tokens", s.serveTokens)
 	authed("POST /api/v1/tokens", s.serveTokenCreate)
 	authed("DELETE /api/v1/tokens/{id}", s.serveTokenDelete)
+	authed("GET /api/v1/schedules", s.serveSchedules)
+	authed("GET /api/v1/schedules/{id}", s.serveSchedule)
+	authed("POST /api/v1/schedules/{id}/tokens", s.serveScheduleTokenCreate)
+	authed("POST /api/v1/people/{id}/calendar-tokens", s.servePersonTokenCreate)
+	authed("GET /api/v1/calendar-tokens", s.serveCalendarTokens)
+	authed("DELETE /api/v1/calendar-tokens/{id}", s.serveCalendarTokenDelete)
 }

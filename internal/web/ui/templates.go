@@ -31,6 +31,9 @@ type page struct {
 	Data    any
 	// Refresh asks the page script to reload the main region periodically.
 	Refresh bool
+	// Script loads the page script without the refresh, for the time zone
+	// cookie it sets.
+	Script bool
 }
 
 func (s *UI) templateFuncs() template.FuncMap {
@@ -92,6 +95,9 @@ func (s *UI) Render(w http.ResponseWriter, r *http.Request, status int, name str
 	p := page{Title: title, User: u, Version: s.d.Version, Data: data}
 	if rp, ok := data.(interface{ refresh() bool }); ok {
 		p.Refresh = rp.refresh()
+	}
+	if sp, ok := data.(interface{ script() bool }); ok {
+		p.Script = sp.script()
 	}
 	var buf bytes.Buffer
 	if err := pt.t.ExecuteTemplate(&buf, "layout.html", p); err != nil {

@@ -50,9 +50,17 @@ func New(d Deps) (*UI, error) {
 }
 
 // Register hands every route of the pages to the server: public ones (the
-// static assets) to public, the rest to authed.
-func (s *UI) Register(public func(pattern string, h http.Handler), authed func(pattern string, h Handler)) {
+// static assets, the calendar feeds) to public, the rest to authed. wrap
+// puts a page behind the login without registering it, for the one path
+// that is a page or a feed by its suffix.
+func (s *UI) Register(public func(pattern string, h http.Handler), authed func(pattern string, h Handler), wrap func(h Handler) http.Handler) {
 	public("GET /static/{file}", http.HandlerFunc(s.handleStatic))
+	public("GET /schedules/{id}", s.handleScheduleOrFeed(wrap(s.handleSchedule)))
+	public("GET /people/{id}/shifts.ics", http.HandlerFunc(s.handlePersonFeed))
+	authed("GET /schedules", s.handleSchedules)
+	authed("POST /schedules/{id}/tokens", s.handleScheduleTokenCreate)
+	authed("POST /people/{id}/calendar-tokens", s.handlePersonTokenCreate)
+	authed("POST /calendar-tokens/{id}/revoke", s.handleCalendarTokenRevoke)
 	authed("GET /{$}", s.handleOverview)
 	authed("GET /monitors/{id}", s.handleMonitor)
 	authed("POST /monitors/{id}/pause", s.handlePause(true))

@@ -29,4 +29,8 @@ type Deps struct {
 	// The web package owns API tokens, their secrets and hashing.
 	CreateToken func(r *http.Request, u store.User, name string) (store.APIToken, string, error)
 	RevokeToken func(r *http.Request, u store.User, id int64) error
+	// Schedules are the on-call schedules of the running configuration,
+	// converted once per configuration and shared by the pages, the API
+	// and /metrics.
+	Schedules *Schedules
 }

@@ -70,3 +70,31 @@ func OwnedShop(e *Env) {
 		Services: []config.Service{{ID: "shop", Name: "Web shop", Description: "Checkout & payment.", Owners: []string{"alice", "ops"}}},
 	}
 }
+
+// Schedules gives the environment two on-call schedules. "support"
+// (Europe/Oslo) rotates Ann and Bob daily at 09:00 from Monday 2026-01-05,
+// office hours only (weekdays 09:00–17:00), with Cat overriding Wednesday
+// 2026-03-04 10:00–12:00; "always" (America/New_York) has Bob on call
+// around the clock. Ann's name holds a comma and a semicolon, which iCal
+// must escape. At the environment's start (Sunday 2026-03-01 12:00 UTC)
+// nobody is on call in "support"; Ann takes Monday, Bob Tuesday, Ann
+// Wednesday.
+func Schedules(e *Env) {
+	e.RT.Mu.Lock()
+	defer e.RT.Mu.Unlock()
+	e.RT.Cfg = &config.Config{
+		People: []config.Person{
+			{ID: "ann", Name: "Ann Example, first line; ops", Email: "ann@example.com", Timezone: "Europe/Oslo"},
+			{ID: "bob", Name: "Bob Builder"},
+			{ID: "cat", Name: "Cat"},
+		},
+		Schedules: []config.Schedule{
+			{ID: "support", Name: "Support", Timezone: "Europe/Oslo",
+				Layers: []config.ScheduleLayer{{Name: "office", Rotation: "daily", Handoff: "09:00", Start: "2026-01-05", Members: []string{"ann", "bob"},
+					Restrict: &config.ScheduleRestrict{Days: []string{"weekdays"}, From: "09:00", To: "17:00"}}},
+				Overrides: []config.ScheduleOverride{{Person: "cat", From: "2026-03-04 10:00", To: "2026-03-04 12:00"}}},
+			{ID: "always", Timezone: "America/New_York",
+				Layers: []config.ScheduleLayer{{Rotation: "weekly", Handoff: "09:00", Start: "2026-01-05", Members: []string{"bob"}}}},
+		},
+	}
+}
