@@ -371,6 +371,7 @@ type Store interface {
 	Accounts
 	MailProbes
 	Heartbeats
+	Mutes
 	// Ping checks the database is reachable (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error

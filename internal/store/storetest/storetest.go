@@ -87,6 +87,7 @@ func Run(t *testing.T, open Opener) {
 		{"RefusedRows", testRefusedRows},
 		{"RefusedPings", testRefusedPings},
 		{"RefusedAttempt", testRefusedAttempt},
+		{"MaintenanceWindows", testMaintenanceWindows}, {"Silences", testSilences},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
