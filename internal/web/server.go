@@ -76,6 +76,8 @@ type Options struct {
 	// Kinds describes monitors by their probe kind (targets, metrics); nil
 	// shows no targets and plain metric values.
 	Kinds Kinds
+	// Mutes holds the maintenance windows and silences; nil shows none.
+	Mutes webcore.Mutes
 }
 
 // DefaultSessionTTL is how long a login lasts when Options.SessionTTL is 0.
@@ -212,7 +214,7 @@ func (s *Server) registerRoutes(pings http.Handler) {
 func (s *Server) audienceDeps() webcore.Deps {
 	return webcore.Deps{
 		Store: s.store, Runtime: s.rt, Heartbeats: s.opts.Heartbeats, Kinds: s.opts.Kinds, Now: s.now,
-		Version: s.opts.Version, CreateToken: s.createToken, RevokeToken: s.revokeToken,
+		Version: s.opts.Version, CreateToken: s.createToken, RevokeToken: s.revokeToken, Mutes: s.opts.Mutes,
 	}
 }
 

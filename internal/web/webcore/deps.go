@@ -27,4 +27,7 @@ type Deps struct {
 	// The web package owns API tokens, their secrets and hashing.
 	CreateToken func(r *http.Request, u store.User, name string) (store.APIToken, string, error)
 	RevokeToken func(r *http.Request, u store.User, id int64) error
+	// Mutes holds the maintenance windows and silences; nil when the
+	// server runs without them (then nothing is muted).
+	Mutes Mutes
 }
