@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tocsin/tocsin/internal/monitor"
+	"github.com/tocsin/tocsin/internal/mute"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/testkit"
 )
@@ -135,3 +137,86 @@ func TestMaintenanceEndToEnd(t *testing.T) {
 		})
 	}
 }
+
+// TestSilenceReminders: a silence that holds back a real failure tells its
+// creator once, in the inbox; a long silence about to expire does too, once.
+func TestSilenceReminders(t *testing.T) {
+	for _, driver := range []string{"sqlite", "postgres"} {
+		t.Run(driver, func(t *testing.T) {
+			target := testkit.NewTarget(t)
+			hook := testkit.NewWebhook(t)
+			path := filepath.Join(t.TempDir(), "tocsin.yaml")
+			cfg := strings.Replace(baseConfig(t, driver, target.URL, hook.URL), "channels:\n", "channels:\n  - id: inbox\n    type: inbox\n", 1)
+			writeConfig(t, path, cfg)
+			r := start(t, path)
+			st := r.app.Store()
+			token, _ := signIn(t, st)
+			waitState(t, r.app, "site", monitor.StatusUp)
+			if code, out, errOut := cliEnv(t, r.url, token, "silence", "add", "--reason", "known flapping", "--duration", "3h", "service=web"); code != 0 {
+				t.Fatalf("silence add: %s%s", out, errOut)
+			}
+			target.SetFailing(true)
+			reminders := func() []string {
+				ms, err := st.ChannelMessages(t.Context(), []string{"inbox"}, store.Page{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var out []string
+				for _, m := range ms {
+					if m.Event.Event == EventSilenceReminder {
+						out = append(out, m.Event.Reason)
+					}
+				}
+				return out
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for len(reminders()) == 0 && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+			}
+			got := reminders()
+			if len(got) != 1 || !strings.Contains(got[0], "for ada: Your silence 1 (known flapping) held back monitor.down of monitor \"site\"") {
+				t.Fatalf("reminders after the silence held back a failure: %q", got)
+			}
+			if n := countEvents(t, st, "site", "monitor.down"); n != 0 {
+				t.Errorf("%d monitor.down notifications despite the silence", n)
+			}
+			// Recovery is held back too; the creator was told already.
+			target.SetFailing(false)
+			waitTransition(t, st, "site", monitor.StatusUp, time.Now().Add(-time.Minute))
+			r.app.remindUse(t.Context(), mutedUse{monitorID: "site", event: "monitor.up", mute: mustMute(t, r.app, "site")})
+			if got := reminders(); len(got) != 1 {
+				t.Errorf("%d reminders after a second held notification, want still 1", len(got))
+			}
+
+			// A two-day silence ending in 30 minutes is reminded once; a
+			// short one is not.
+			now := time.Now().UTC()
+			long, err := st.AddSilence(t.Context(), store.Silence{Matchers: []store.SilenceMatcher{{Name: "monitor", Op: "=", Value: "nothing"}},
+				Reason: "long haul", CreatedBy: "ada", StartsAt: now.Add(-47*time.Hour - 30*time.Minute), EndsAt: now.Add(30 * time.Minute)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.AddSilence(t.Context(), store.Silence{Matchers: []store.SilenceMatcher{{Name: "monitor", Op: "=", Value: "nothing"}},
+				Reason: "short", CreatedBy: "ada", StartsAt: now.Add(-time.Hour), EndsAt: now.Add(30 * time.Minute)}); err != nil {
+				t.Fatal(err)
+			}
+			r.app.remindExpiring(t.Context())
+			r.app.remindExpiring(t.Context())
+			got = reminders()
+			if len(got) != 2 || !strings.Contains(strings.Join(got, "\n"), "Your silence "+jsonInt(long.ID)+" (long haul) expires at") {
+				t.Errorf("reminders after the expiry check: %q", got)
+			}
+		})
+	}
+}
+
+func mustMute(t *testing.T, a *App, id string) mute.Mute {
+	t.Helper()
+	m, ok := a.eng.Mutes().Check(id, time.Now())
+	if !ok {
+		t.Fatalf("%s is not muted", id)
+	}
+	return m
+}
+
+func jsonInt(n int64) string { return strconv.FormatInt(n, 10) }
