@@ -164,6 +164,9 @@ func (e *Engine) Apply(cfg *config.Config, probers map[string]probe.Prober) erro
 	}
 	for id, old := range e.entries {
 		if _, ok := entries[id]; !ok {
+			e.heldMu.Lock()
+			delete(e.held, id)
+			e.heldMu.Unlock()
 			e.saved[id] = old.state
 			if e.o.Observer != nil {
 				e.o.Observer.Forget(id)
