@@ -252,3 +252,22 @@ func TestWindowFromConfigErrors(t *testing.T) {
 		t.Errorf("%+v %v", w, err)
 	}
 }
+
+// FuzzParseMatcher: any text is refused with an error or read into a
+// matcher that writes back to the same matcher, and matching never panics.
+func FuzzParseMatcher(f *testing.F) {
+	for _, s := range []string{"service=web", "tag!=x", "tag=~db-.*", "host!~(a|b)", "=", "!", "a=~(", "monitor==x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := ParseMatcher(s)
+		if err != nil {
+			return
+		}
+		again, err := ParseMatcher(m.String())
+		if err != nil || again.Name != m.Name || again.Op != m.Op {
+			t.Fatalf("%q read as %+v, written %q, read back %+v %v", s, m, m.String(), again, err)
+		}
+		m.Matches(Target{Monitor: s, Service: s, Tags: []string{s}})
+	})
+}
