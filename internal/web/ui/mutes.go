@@ -55,7 +55,7 @@ type maintenanceData struct {
 }
 
 type windowForm struct {
-	Kind, ID, Reason, Duration, End string
+	Kind, ID, Reason, Start, Duration, End string
 }
 
 func rowState(start, end, now time.Time) string {
@@ -122,8 +122,18 @@ func (s *UI) renderMaintenance(w http.ResponseWriter, r *http.Request, u store.U
 	return nil
 }
 
-// parseFormSpan reads a duration ("2h", "1d") or an end time
-// ("2006-01-02T15:04" from a datetime-local input, in UTC) from a form.
+// parseFormTime reads a time from a datetime-local input, in UTC.
+func parseFormTime(what, v string) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02 15:04", time.RFC3339} {
+		if t, err := time.ParseInLocation(layout, v, time.UTC); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("invalid %s time %q: write YYYY-MM-DD HH:MM (UTC)", what, v)
+}
+
+// parseFormSpan reads a duration ("2h", "1d") counted from now, or an end
+// time ("2006-01-02T15:04" from a datetime-local input, in UTC).
 func parseFormSpan(duration, end string, now time.Time) (time.Time, error) {
 	end = strings.TrimSpace(end)
 	duration = strings.TrimSpace(duration)
@@ -131,12 +141,7 @@ func parseFormSpan(duration, end string, now time.Time) (time.Time, error) {
 	case end != "" && duration != "":
 		return time.Time{}, fmt.Errorf("give a duration or an end time, not both")
 	case end != "":
-		for _, layout := range []string{"2006-01-02T15:04", "2006-01-02 15:04", time.RFC3339} {
-			if t, err := time.ParseInLocation(layout, end, time.UTC); err == nil {
-				return t, nil
-			}
-		}
-		return time.Time{}, fmt.Errorf("invalid end time %q: write YYYY-MM-DD HH:MM (UTC)", end)
+		return parseFormTime("end", end)
 	case duration != "":
 		d, err := config.ParseDuration(duration)
 		if err != nil || d <= 0 {
@@ -155,23 +160,30 @@ func (s *UI) readForm(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// handleMaintenanceCreate creates a one-off window starting now for one
-// service, monitor or tag.
+// handleMaintenanceCreate creates a one-off window for one service,
+// monitor, host, component or tag, starting now or at the start given.
 func (s *UI) handleMaintenanceCreate(w http.ResponseWriter, r *http.Request, u store.User) error {
 	if err := s.readForm(w, r); err != nil {
 		return err
 	}
 	f := windowForm{Kind: r.PostForm.Get("kind"), ID: strings.TrimSpace(r.PostForm.Get("id")), Reason: r.PostForm.Get("reason"),
-		Duration: r.PostForm.Get("duration"), End: r.PostForm.Get("end")}
+		Start: strings.TrimSpace(r.PostForm.Get("start")), Duration: r.PostForm.Get("duration"), End: r.PostForm.Get("end")}
 	fail := func(msg string) error {
 		return s.renderMaintenance(w, r, u, http.StatusBadRequest, maintenanceData{Error: msg, Form: f})
 	}
-	now := s.d.Now()
-	end, err := parseFormSpan(f.Duration, f.End, now)
+	start := s.d.Now()
+	if f.Start != "" {
+		t, err := parseFormTime("start", f.Start)
+		if err != nil {
+			return fail(err.Error())
+		}
+		start = t
+	}
+	end, err := parseFormSpan(f.Duration, f.End, start)
 	if err != nil {
 		return fail(err.Error())
 	}
-	mw := store.MaintenanceWindow{Reason: f.Reason, StartsAt: now, EndsAt: end}
+	mw := store.MaintenanceWindow{Reason: f.Reason, StartsAt: start, EndsAt: end}
 	switch f.Kind {
 	case "service":
 		mw.Services = []string{f.ID}

@@ -58,6 +58,22 @@ func TestMaintenancePage(t *testing.T) {
 		t.Errorf("the overview marks %d monitors muted, want web and api", strings.Count(r.Body, "data-muted"))
 	}
 
+	// A window planned for tomorrow is upcoming, and mutes nothing yet.
+	r = e.PostForm(c, "/maintenance", url.Values{"kind": {"monitor"}, "id": {"lone"}, "reason": {"disk swap"}, "start": {"2026-03-02T09:00"}, "duration": {"30m"}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("plan: %d %s", r.Status, r.Body)
+	}
+	page = e.Get(c, "/maintenance").Body
+	if up := page[strings.Index(page, `id="upcoming"`):strings.Index(page, `id="past"`)]; !strings.Contains(up, "disk swap") || !strings.Contains(up, "2026-03-02 09:30") {
+		t.Errorf("the upcoming section lacks the planned window:\n%s", up)
+	}
+	if r := e.Get(c, "/monitors/lone"); strings.Contains(r.Body, "data-muted") {
+		t.Error("lone is muted before its window starts")
+	}
+	if r := e.PostForm(c, "/maintenance", url.Values{"kind": {"monitor"}, "id": {"lone"}, "reason": {"x"}, "start": {"soon"}, "duration": {"30m"}}); r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "invalid start time") {
+		t.Errorf("a bad start: %d", r.Status)
+	}
+
 	e.Clock.Add(10 * time.Minute)
 	if r := e.PostForm(c, "/maintenance/1/end", nil); r.Status != http.StatusSeeOther {
 		t.Fatalf("end: %d", r.Status)
