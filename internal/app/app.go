@@ -92,6 +92,11 @@ type App struct {
 
 	// roster holds the heartbeats created at run time (API, UI, pings).
 	roster *roster.Roster
+
+	// muteMu orders rebuilds of the engine's maintenance and silence
+	// snapshot; mutedUse queues silences that held something back.
+	muteMu   sync.Mutex
+	mutedUse chan mutedUse
 }
 
 // New builds an App from its configuration: opens and migrates the store,
@@ -130,6 +135,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		cat:        catalog.New(cfg),
 		cfgModTime: modTime,
 		owner:      leaseOwner(host, o.ConfigPath, cfg.Storage.DSN),
+		mutedUse:   make(chan mutedUse, 64),
 	}
 	a.cfgStatus = web.ConfigStatus{Path: cfg.Path, LoadedAt: o.Now().UTC()}
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -176,6 +182,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Observer:      a.metrics,
 		Registerer:    a.registry,
 		Ownership:     engine.Single{},
+		OnMuted:       a.onMuted,
 	}, states)
 	if a.roster, err = roster.Load(ctx, roster.Options{Store: st, Logger: a.log, Now: o.Now}); err != nil {
 		st.Close()
@@ -198,6 +205,10 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if err := a.eng.Apply(a.evalConfig(cfg), buildProbers(cfg, nil, nil, a.kinds, a.log)); err != nil {
 		st.Close()
 		return nil, err
+	}
+	if err := a.refreshMutes(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("loading maintenance windows and silences: %w", err)
 	}
 	if cfg.Server.DemoTarget != "" {
 		a.demo = newDemoTarget(cfg.Server.DemoTarget)
@@ -268,6 +279,7 @@ func (a *App) webOptions(cfg *config.Config) web.Options {
 		Heartbeats:   (*heartbeatRuntime)(a),
 		Kinds:        a.kinds,
 		Channels:     (*channelTester)(a),
+		Mutes:        (*muteRuntime)(a),
 	}
 	if cfg.Server.SecureCookies != nil {
 		o.SecureCookies = *cfg.Server.SecureCookies
@@ -357,6 +369,7 @@ func (a *App) Run(ctx context.Context) error {
 	wg.Go(func() { _ = a.disp.Run(runCtx) })
 	wg.Go(func() { a.housekeeping(runCtx) })
 	wg.Go(func() { a.watchdog(runCtx) })
+	wg.Go(func() { a.muteUpkeep(runCtx) })
 	if a.opts.ConfigPath != "" && a.opts.WatchInterval > 0 {
 		wg.Go(func() { a.watchConfig(runCtx) })
 	}
@@ -436,6 +449,7 @@ func (a *App) swap(next *config.Config, modTime time.Time) error {
 	a.cfgStatus = web.ConfigStatus{Path: next.Path, LoadedAt: a.now().UTC()}
 	a.mu.Unlock()
 	a.sched.Update(a.jobs(next))
+	(*muteRuntime)(a).Changed(context.Background())
 	a.metrics.reloads.WithLabelValues("applied").Inc()
 	a.log.Info("configuration reloaded", "added", len(added), "changed", len(changed), "removed", len(removed))
 	return nil

@@ -80,6 +80,11 @@ var rules = []rule{
 		may:   cat([]string{"internal/config"}, leaves),
 	},
 	{
+		words: "mute answers whether a monitor is muted (maintenance windows, silences) at an instant: a pure function of config and the windows and silences it is handed; it imports config and shared leaves only; no store, no engine, no web, no I/O",
+		pkgs:  []string{"internal/mute/..."},
+		may:   cat([]string{"internal/config"}, leaves),
+	},
+	{
 		words: "alert imports no store: it turns transitions into alerts from config, catalog, monitor and notify's types, and knows no probe kind and no web",
 		pkgs:  []string{"internal/alert/..."},
 		may:   cat([]string{"internal/config", "internal/catalog", "internal/monitor", "internal/notify", "internal/probe"}, leaves),
@@ -98,7 +103,7 @@ var rules = []rule{
 		words: "the engine orders the stages and owns the transactions: it imports the stages, catalog, config, probe and the store's interfaces; never sqlstore, web or app",
 		pkgs:  []string{"internal/engine/..."},
 		may: cat([]string{"internal/engine/...", "internal/monitor", "internal/alert", "internal/incident/...", "internal/oncall/...",
-			"internal/notify", "internal/catalog", "internal/config", "internal/probe"}, storeContracts, leaves),
+			"internal/mute", "internal/notify", "internal/catalog", "internal/config", "internal/probe"}, storeContracts, leaves),
 	},
 	{
 		words: "heartbeat turns pings and missed deadlines into Results: it imports probe, the store's interfaces and shared leaves; no config, no probe kind, no alert, no web",
@@ -128,25 +133,25 @@ var rules = []rule{
 	{
 		words: "web imports no probe kind and never app: it serves config, catalog, heartbeat and monitor state and on-call schedules (oncall), and reads the store through its interfaces",
 		pkgs:  []string{"internal/web/..."},
-		may: cat([]string{"internal/web/...", "internal/config", "internal/catalog", "internal/heartbeat/...", "internal/monitor",
+		may: cat([]string{"internal/web/...", "internal/config", "internal/catalog", "internal/mute", "internal/heartbeat/...", "internal/monitor",
 			"internal/notify", "internal/oncall", "internal/probe"}, storeContracts, leaves),
 	},
 	{
 		words: "web/webcore is what the web packages share (the app's live state, pagination, JSON): it imports no other web package, so the root and every audience may import it",
 		pkgs:  []string{"internal/web/webcore"},
-		may: cat([]string{"internal/config", "internal/catalog", "internal/heartbeat", "internal/monitor", "internal/oncall", "internal/probe"},
+		may: cat([]string{"internal/config", "internal/catalog", "internal/mute", "internal/heartbeat", "internal/monitor", "internal/oncall", "internal/probe"},
 			storeContracts, leaves),
 	},
 	{
 		words: "web/api is the JSON API: it uses webcore and the store's interfaces; it never imports the web root (which mounts it and owns sessions), the pages or ingest",
 		pkgs:  []string{"internal/web/api"},
-		may: cat([]string{"internal/web/webcore", "internal/config", "internal/catalog", "internal/heartbeat",
+		may: cat([]string{"internal/web/webcore", "internal/config", "internal/catalog", "internal/mute", "internal/heartbeat",
 			"internal/notify", "internal/oncall", "internal/probe"}, storeContracts, leaves),
 	},
 	{
 		words: "web/ui is the pages: it uses webcore and the store's interfaces; it never imports the web root (which mounts it and owns sessions, logins and password hashing), the API or ingest",
 		pkgs:  []string{"internal/web/ui"},
-		may: cat([]string{"internal/web/webcore", "internal/config", "internal/catalog", "internal/heartbeat/...", "internal/monitor",
+		may: cat([]string{"internal/web/webcore", "internal/config", "internal/catalog", "internal/mute", "internal/heartbeat/...", "internal/monitor",
 			"internal/notify", "internal/oncall", "internal/probe"}, storeContracts, leaves),
 	},
 	{
@@ -157,7 +162,7 @@ var rules = []rule{
 	{
 		words: "webtest is the web layer's test harness: only tests import it; it builds the whole server with web.New over a real store, with every probe kind",
 		pkgs:  []string{"internal/web/webtest"},
-		may: cat([]string{"internal/web/...", "internal/config", "internal/catalog", "internal/heartbeat/...", "internal/monitor",
+		may: cat([]string{"internal/web/...", "internal/config", "internal/catalog", "internal/mute", "internal/heartbeat/...", "internal/monitor",
 			"internal/notify", "internal/probe/...", "internal/store/..."}, leaves),
 		onlyTests: true,
 	},

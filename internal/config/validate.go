@@ -62,6 +62,7 @@ func (l *loader) validate(cfg *Config) {
 	l.ids("heartbeats", len(cfg.Heartbeats), func(i int) string { return cfg.Heartbeats[i].ID }, monitors)
 
 	l.validateSchedules(cfg, people)
+	l.validateMaintenance(cfg, services, monitors)
 	for i := range cfg.People {
 		l.validatePerson(&cfg.People[i], fmt.Sprintf("people[%d]", i))
 	}

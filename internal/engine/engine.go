@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -12,6 +13,7 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/monitor"
+	"github.com/tocsin/tocsin/internal/mute"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/store/batch"
@@ -72,6 +74,12 @@ type Engine struct {
 
 	batchMu sync.Mutex
 	batch   store.Batch
+
+	// mutes is the maintenance windows and silences in force; held the
+	// failures they held back, by monitor (see muted and release).
+	mutes  atomic.Pointer[mute.Snapshot]
+	heldMu sync.Mutex
+	held   map[string]monitor.Transition
 }
 
 // New returns an engine that starts from the states saved in the store
@@ -102,6 +110,7 @@ func New(o Options, saved map[string]monitor.State) *Engine {
 		metrics: newMetrics(o.Registerer),
 		entries: map[string]*entry{},
 		saved:   saved,
+		held:    map[string]monitor.Transition{},
 		batch:   store.Batch{States: map[string]monitor.State{}},
 	}
 }
@@ -155,6 +164,9 @@ func (e *Engine) Apply(cfg *config.Config, probers map[string]probe.Prober) erro
 	}
 	for id, old := range e.entries {
 		if _, ok := entries[id]; !ok {
+			e.heldMu.Lock()
+			delete(e.held, id)
+			e.heldMu.Unlock()
 			e.saved[id] = old.state
 			if e.o.Observer != nil {
 				e.o.Observer.Forget(id)
@@ -279,7 +291,13 @@ func (e *Engine) evaluate(r probe.Result) {
 	if e.o.Observer != nil {
 		e.o.Observer.Observe(m, r, next)
 	}
-	out := e.route(cfg, ts)
+	routed := ts
+	if rel, ok := e.release(r.MonitorID, next, ts, now); ok {
+		// Notified, but not stored again: the transition is already
+		// in the history, from when the mute held it back.
+		routed = []monitor.Transition{rel}
+	}
+	out := e.route(cfg, routed)
 	e.batchMu.Lock()
 	e.batch.Results = append(e.batch.Results, r)
 	e.batch.States[r.MonitorID] = next

@@ -6,6 +6,7 @@ import "github.com/prometheus/client_golang/prometheus"
 type metrics struct {
 	flushSeconds prometheus.Histogram
 	flushErrors  prometheus.Counter
+	muted        *prometheus.CounterVec
 }
 
 // newMetrics returns the engine's metrics, registered on reg when it is not
@@ -21,9 +22,13 @@ func newMetrics(reg prometheus.Registerer) metrics {
 			Name: "tocsin_result_flush_errors_total",
 			Help: "Batches that could not be written (they are retried).",
 		}),
+		muted: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tocsin_notifications_muted_total",
+			Help: "Monitor transitions whose notifications a maintenance window or silence held back, by kind (maintenance, silence).",
+		}, []string{"kind"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.flushSeconds, m.flushErrors)
+		reg.MustRegister(m.flushSeconds, m.flushErrors, m.muted)
 	}
 	return m
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/monitor"
+	"github.com/tocsin/tocsin/internal/mute"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/store/batch"
@@ -69,4 +70,9 @@ type Options struct {
 	Ownership Ownership
 	// NewID names each notification. Default uuid.NewString.
 	NewID func() string
+	// OnMuted is told of every notification a maintenance window or
+	// silence held back (the event it would have raised, and why), so
+	// the creator of a silence can hear that it hid something real. It is
+	// called on the engine's goroutine and must return quickly. May be nil.
+	OnMuted func(monitorID, event string, m mute.Mute)
 }

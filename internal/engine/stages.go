@@ -18,6 +18,11 @@ func (e *Engine) route(cfg *config.Config, ts []monitor.Transition) []notify.Out
 	}
 	var out []notify.OutboxMessage
 	for _, t := range ts {
+		// Maintenance windows and silences: the transition is stored,
+		// but a muted monitor notifies nobody, channels nor pages.
+		if e.muted(t) {
+			continue
+		}
 		// Stage 2, alert: whether t is worth telling anyone, and whom.
 		a, ok := alert.Raise(cfg, t, cfg.Server.BaseURL)
 		if !ok {

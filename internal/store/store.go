@@ -373,6 +373,7 @@ type Store interface {
 	Heartbeats
 	Channels
 	CalendarTokens
+	Mutes
 	// Ping checks the database is reachable (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error

@@ -79,6 +79,8 @@ type Options struct {
 	// Channels sends the test notifications asked for on a channel's page
 	// and through the API; nil refuses them.
 	Channels ChannelTester
+	// Mutes holds the maintenance windows and silences; nil shows none.
+	Mutes webcore.Mutes
 }
 
 // DefaultSessionTTL is how long a login lasts when Options.SessionTTL is 0.
@@ -223,7 +225,7 @@ func (s *Server) registerRoutes(pings http.Handler) {
 func (s *Server) audienceDeps() webcore.Deps {
 	return webcore.Deps{
 		Store: s.store, Runtime: s.rt, Heartbeats: s.opts.Heartbeats, Kinds: s.opts.Kinds, Channels: s.opts.Channels, Now: s.now,
-		Version: s.opts.Version, CreateToken: s.createToken, RevokeToken: s.revokeToken, Schedules: s.schedules,
+		Version: s.opts.Version, CreateToken: s.createToken, RevokeToken: s.revokeToken, Schedules: s.schedules, Mutes: s.opts.Mutes,
 	}
 }
 

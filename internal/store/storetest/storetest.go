@@ -90,6 +90,7 @@ func Run(t *testing.T, open Opener) {
 		{"ChannelTests", testChannelTests},
 		{"ChannelAttempts", testChannelAttempts},
 		{"CalendarTokens", testCalendarTokens},
+		{"MaintenanceWindows", testMaintenanceWindows}, {"Silences", testSilences},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

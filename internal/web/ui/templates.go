@@ -52,6 +52,7 @@ func (s *UI) templateFuncs() template.FuncMap {
 		"metric": s.formatMetric,
 		"dur":    schedule.FormatDuration,
 		"list":   func(s ...string) []string { return s },
+		"muted":  s.mutedText,
 	}
 }
 

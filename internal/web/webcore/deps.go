@@ -33,4 +33,7 @@ type Deps struct {
 	// converted once per configuration and shared by the pages, the API
 	// and /metrics.
 	Schedules *Schedules
+	// Mutes holds the maintenance windows and silences; nil when the
+	// server runs without them (then nothing is muted).
+	Mutes Mutes
 }

@@ -1,0 +1,35 @@
+-- +goose Up
+-- maintenance_windows are the one-off windows created from the UI, the API
+-- or the command line (recurring ones live in the configuration file);
+-- silences mute what their matchers match. Times are unix milliseconds;
+-- the match lists and matchers are JSON arrays. A window or silence ended
+-- early keeps its row, with ends_at moved to when and who did it.
+CREATE TABLE maintenance_windows (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    reason      text   NOT NULL,
+    match       text   NOT NULL,
+    starts_at   bigint NOT NULL,
+    ends_at     bigint NOT NULL,
+    created_by  text   NOT NULL,
+    created_at  bigint NOT NULL,
+    ended_by    text   NOT NULL DEFAULT ''
+);
+CREATE INDEX maintenance_windows_ends ON maintenance_windows (ends_at);
+
+CREATE TABLE silences (
+    id              bigint  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    matchers        text    NOT NULL,
+    reason          text    NOT NULL,
+    created_by      text    NOT NULL,
+    created_at      bigint  NOT NULL,
+    starts_at       bigint  NOT NULL,
+    ends_at         bigint  NOT NULL,
+    expired_by      text    NOT NULL DEFAULT '',
+    reminded_expiry boolean NOT NULL DEFAULT false,
+    reminded_use    boolean NOT NULL DEFAULT false
+);
+CREATE INDEX silences_ends ON silences (ends_at);
+
+-- +goose Down
+DROP TABLE silences;
+DROP TABLE maintenance_windows;
