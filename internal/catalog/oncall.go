@@ -53,6 +53,9 @@ const (
 	WarnServiceNoOwner  = "service_without_owner"
 	WarnServiceNoPolicy = "service_without_escalation_policy"
 	WarnPersonNoContact = "person_without_contact"
+	// WarnContactNoAddress is a contact rule on an email channel of a
+	// person without an email address: it reaches nobody.
+	WarnContactNoAddress = "contact_without_address"
 )
 
 // Warning is something the configuration allows but that leaves a service
@@ -452,6 +455,14 @@ func (c *Catalog) buildWarnings(cfg *config.Config) []Warning {
 			}
 		}
 	}
+	for _, p := range cfg.People {
+		for _, r := range p.Contacts {
+			if ch, ok := c.channels[r.Channel]; ok && ch.Type == "email" && p.Email == "" {
+				out = append(out, Warning{Kind: WarnContactNoAddress, ID: p.ID,
+					Message: fmt.Sprintf("person %q: contact %q is an email channel, and they have no email address, so it reaches nobody", p.ID, r.Channel)})
+			}
+		}
+	}
 	for _, p := range c.people {
 		policies, ok := reach[p.ID]
 		if !ok || len(p.Contacts) > 0 {
@@ -487,7 +498,7 @@ func (c *Catalog) ServiceWarnings(serviceID string, t time.Time) []string {
 		}
 	}
 	for _, w := range c.warnings {
-		if w.ID == serviceID && w.Kind != WarnPersonNoContact {
+		if w.ID == serviceID && (w.Kind == WarnServiceNoOwner || w.Kind == WarnServiceNoPolicy) {
 			add(w.Message)
 		}
 	}

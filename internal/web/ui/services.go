@@ -280,6 +280,8 @@ type directoryData struct {
 	People   []personView
 	Teams    []directoryTeam
 	Total    int
+	// Warnings are every catalog warning, shown with the whole directory.
+	Warnings []catalog.Warning
 }
 
 // handleDirectory renders "/services": every service, person and team,
@@ -331,6 +333,9 @@ func (s *UI) handleDirectory(w http.ResponseWriter, r *http.Request, u store.Use
 		}
 	}
 	data.Total = len(data.Services) + len(data.People) + len(data.Teams)
+	if q == "" {
+		data.Warnings = cat.Warnings()
+	}
 	s.Render(w, r, http.StatusOK, "directory.html", &u, "Directory", data)
 	return nil
 }
