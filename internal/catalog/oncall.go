@@ -292,6 +292,17 @@ func (c *Catalog) channelRecipient(target, id string) Recipient {
 // the first step of its escalation policy reaches at t, and the next
 // handoff of each schedule that step names.
 func (c *Catalog) ServiceOnCall(serviceID string, t time.Time) (now []string, next []Shift) {
+	return c.serviceOnCall(serviceID, t, true)
+}
+
+// OnCallNow is the first half of ServiceOnCall: the ids of the people the
+// first step of the service's escalation policy reaches at t.
+func (c *Catalog) OnCallNow(serviceID string, t time.Time) []string {
+	now, _ := c.serviceOnCall(serviceID, t, false)
+	return now
+}
+
+func (c *Catalog) serviceOnCall(serviceID string, t time.Time, withNext bool) (now []string, next []Shift) {
 	p, ok := c.PolicyFor(serviceID)
 	if !ok || len(p.Steps) == 0 {
 		return nil, nil
@@ -302,7 +313,7 @@ func (c *Catalog) ServiceOnCall(serviceID string, t time.Time) (now []string, ne
 				now = append(now, r.ID)
 			}
 		}
-		if kind, id, err := config.ParseTarget(target); err == nil && kind == config.TargetSchedule {
+		if kind, id, err := config.ParseTarget(target); withNext && err == nil && kind == config.TargetSchedule {
 			if sh, ok := c.Next(id, t); ok {
 				next = append(next, sh)
 			}
@@ -419,8 +430,10 @@ func (c *Catalog) buildWarnings(cfg *config.Config) []Warning {
 	// Everyone a policy can page: named, in a named team, or in a named
 	// schedule's layers or overrides.
 	reach := map[string][]string{}
+	seen := map[[2]string]bool{}
 	add := func(pid, policy string) {
-		if !slices.Contains(reach[pid], policy) {
+		if !seen[[2]string{pid, policy}] {
+			seen[[2]string{pid, policy}] = true
 			reach[pid] = append(reach[pid], policy)
 		}
 	}

@@ -304,7 +304,7 @@ func (s *UI) handleDirectory(w http.ResponseWriter, r *http.Request, u store.Use
 				words = append(words, m.ID, m.Name)
 			}
 		}
-		onCall, _ := cat.ServiceOnCall(svc.ID, now)
+		onCall := cat.OnCallNow(svc.ID, now)
 		ds := directoryService{Service: svc, Warnings: len(cat.ServiceWarnings(svc.ID, now))}
 		for _, pid := range onCall {
 			pv := s.person(cat, pid, now)
