@@ -15,9 +15,6 @@ import (
 	"github.com/tocsin/tocsin/internal/web/webcore"
 )
 
-// maxQuery bounds the directory's search text.
-const maxQuery = 200
-
 // personView is a person as the who-to-contact page and the directory
 // show them: how to reach them and what time it is where they are.
 type personView struct {
@@ -288,22 +285,14 @@ type directoryData struct {
 // filtered by ?q= (a word of a name, id, tag, email, phone or owner).
 func (s *UI) handleDirectory(w http.ResponseWriter, r *http.Request, u store.User) error {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	if len(q) > maxQuery {
-		return errs.Errorf(errs.EINVALID, "The search is longer than %d characters.", maxQuery)
+	if len(q) > webcore.MaxQuery {
+		return errs.Errorf(errs.EINVALID, "The search is longer than %d characters.", webcore.MaxQuery)
 	}
 	cat := s.d.Runtime.Catalog()
 	now := s.d.Now()
 	data := directoryData{Query: q}
 	for _, svc := range cat.Services() {
-		words := []string{svc.ID, svc.Name, svc.Description, svc.Runbook}
-		words = append(words, svc.Tags...)
-		words = append(words, svc.Contacts...)
-		for _, o := range svc.Owners {
-			words = append(words, o.ID, o.Name)
-			for _, m := range o.Members {
-				words = append(words, m.ID, m.Name)
-			}
-		}
+		words := webcore.ServiceWords(svc)
 		onCall := cat.OnCallNow(svc.ID, now)
 		ds := directoryService{Service: svc, Warnings: len(cat.ServiceWarnings(svc.ID, now))}
 		for _, pid := range onCall {
@@ -311,7 +300,7 @@ func (s *UI) handleDirectory(w http.ResponseWriter, r *http.Request, u store.Use
 			ds.OnCall = append(ds.OnCall, pv)
 			words = append(words, pv.ID, pv.Name)
 		}
-		if matches(q, words) {
+		if webcore.Matches(q, words) {
 			data.Services = append(data.Services, ds)
 		}
 	}
@@ -319,7 +308,7 @@ func (s *UI) handleDirectory(w http.ResponseWriter, r *http.Request, u store.Use
 		pv := s.person(cat, p.ID, now)
 		words := append([]string{p.ID, p.Name, p.Email, p.Phone, p.Timezone}, p.Teams...)
 		words = append(words, pv.OnCall...)
-		if matches(q, words) {
+		if webcore.Matches(q, words) {
 			data.People = append(data.People, pv)
 		}
 	}
@@ -328,7 +317,7 @@ func (s *UI) handleDirectory(w http.ResponseWriter, r *http.Request, u store.Use
 		for _, m := range t.Members {
 			words = append(words, m.ID, m.Name)
 		}
-		if matches(q, words) {
+		if webcore.Matches(q, words) {
 			data.Teams = append(data.Teams, directoryTeam{Team: t})
 		}
 	}
@@ -338,16 +327,4 @@ func (s *UI) handleDirectory(w http.ResponseWriter, r *http.Request, u store.Use
 	}
 	s.Render(w, r, http.StatusOK, "directory.html", &u, "Directory", data)
 	return nil
-}
-
-// matches reports whether every word of q is in one of words, ignoring
-// case; an empty q matches everything.
-func matches(q string, words []string) bool {
-	hay := strings.ToLower(strings.Join(words, "\x00"))
-	for _, w := range strings.Fields(strings.ToLower(q)) {
-		if !strings.Contains(hay, w) {
-			return false
-		}
-	}
-	return true
 }
