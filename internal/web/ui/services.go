@@ -11,6 +11,7 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/cron"
 	"github.com/tocsin/tocsin/internal/errs"
+	"github.com/tocsin/tocsin/internal/heartbeat/schedule"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/web/webcore"
 )
@@ -237,10 +238,10 @@ func afterWords(d time.Duration) string {
 	if d == 0 {
 		return "at once"
 	}
-	return "after " + config.Duration(d).String()
+	return "after " + schedule.FormatDuration(d)
 }
 
-// waysWords says how a recipient is reached: "hook at once, mail after 5m0s".
+// waysWords says how a recipient is reached: "hook at once, mail after 5m".
 func waysWords(cs []catalog.Contact) string {
 	parts := make([]string, 0, len(cs))
 	for _, c := range cs {

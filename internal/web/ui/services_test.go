@@ -31,8 +31,8 @@ func TestWhoToContactPage(t *testing.T) {
 		// The escalation path, each step resolved now.
 		"Escalation: Shop escalation",
 		`<li data-step="1"><strong>at once</strong>`, `<li data-recipient="person:ann"><strong>Ann Berg</strong>`,
-		`<li data-step="2"><strong>after 15m0s</strong>`, `<li data-recipient="person:bob"><strong>Bob Dahl</strong>`,
-		"hook at once, mail (bob@example.com) after 5m0s",
+		`<li data-step="2"><strong>after 15m</strong>`, `<li data-recipient="person:bob"><strong>Bob Dahl</strong>`,
+		"hook at once, mail (bob@example.com) after 5m",
 		`<li data-recipient="person:cid"><strong>Cid Ek</strong>`, `<span class="error" data-problem>Cid Ek has no usable contact</span>`,
 		`<li data-recipient="channel:room"><strong>room</strong>`,
 		// Runbook as a link, contacts, dependencies with their state.
