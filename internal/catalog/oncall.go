@@ -424,7 +424,7 @@ func (c *Catalog) buildWarnings(cfg *config.Config) []Warning {
 		}
 		if _, ok := c.Policy(s.Policy); !ok {
 			out = append(out, Warning{Kind: WarnServiceNoPolicy, ID: s.ID,
-				Message: fmt.Sprintf("service %q has no escalation policy (neither its own nor its first owning team's): its alerts page nobody", s.ID)})
+				Message: fmt.Sprintf("service %q has no escalation policy (neither its own nor its first owning team's): nobody is paged for it, only its channels are told", s.ID)})
 		}
 	}
 	// Everyone a policy can page: named, in a named team, or in a named
