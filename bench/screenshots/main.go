@@ -124,6 +124,7 @@ func run(out string, width, height int) error {
 		{"/monitors/checkout?tz=UTC", "monitor.png", `#history`, "#history"},
 		{"/heartbeats/nightly-backup?tz=UTC", "heartbeat.png", `section.card`, ""},
 		{"/schedules/support?tz=Europe/Oslo", "schedule.png", `.calendar`, ".cal-nav"},
+		{"/services/shop?tz=Europe/Paris", "service.png", `#escalation`, ""},
 	}
 	for _, s := range shots {
 		err := chromedp.Do(bctx,
@@ -166,9 +167,15 @@ people:
   - id: alice
     name: Alice Martin
     email: alice@example.com
+    timezone: Europe/Paris
+    phone: "+33 1 23 45 67 89"
+    contacts: [{channel: inbox}]
   - id: bob
     name: Bob Chen
     email: bob@example.com
+    timezone: America/New_York
+    phone: "+1 212 555 0100"
+    contacts: [{channel: inbox}]
   - id: carol
     name: Carol Diaz
     email: carol@example.com
@@ -191,19 +198,38 @@ schedules:
         restrict: {days: [sat], from: "10:00", to: "18:00"}
     overrides:
       - {person: carol, from: "%[5]s 12:00", to: "%[5]s 16:00"}
+  - id: platform
+    name: Platform on call
+    timezone: Europe/Paris
+    layers: [{rotation: weekly, handoff: "09:00", start: 2026-01-05, members: [alice, bob]}]
 teams:
   - id: platform
     name: Platform team
     members: [alice, bob]
+    channels: [inbox]
+    escalation_policy: shop
 channels:
   - id: inbox
     type: inbox
+escalation_policies:
+  - id: shop
+    name: Shop escalation
+    steps:
+      - {after: 0s, notify: [schedule:platform]}
+      - {after: 15m, notify: [team:platform]}
+hosts:
+  - {id: web1, name: web1.example.com, address: 192.0.2.10, monitors: [home]}
 services:
   - id: shop
     name: Web shop
     description: The public shop and its checkout.
     owners: [platform]
     channels: [inbox]
+    runbook: https://wiki.example.com/runbooks/shop
+    tier: 1
+    contacts: ["Payment provider: +33 1 98 76 54 32", "Tickets: shop@support.example.com"]
+    depends_on: [backoffice, host:web1]
+    tags: [public]
   - id: backoffice
     name: Back office
     description: Nightly jobs and internal tools.

@@ -153,7 +153,7 @@ func New(cfg *config.Config) *Catalog {
 			Owners: owners(cfg, s.Owners), Channels: s.Channels, Runbook: s.Runbook, Tier: s.Tier,
 			Contacts: s.Contacts, DependsOn: s.DependsOn, Policy: cfg.ServicePolicy(s), Tags: s.Tags})
 		for _, d := range s.DependsOn {
-			if !slices.Contains(c.dependents[d], s.ID) {
+			if n := len(c.dependents[d]); n == 0 || c.dependents[d][n-1] != s.ID {
 				c.dependents[d] = append(c.dependents[d], s.ID)
 			}
 		}

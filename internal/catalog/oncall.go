@@ -53,6 +53,9 @@ const (
 	WarnServiceNoOwner  = "service_without_owner"
 	WarnServiceNoPolicy = "service_without_escalation_policy"
 	WarnPersonNoContact = "person_without_contact"
+	// WarnContactNoAddress is a contact rule on an email channel of a
+	// person without an email address: it reaches nobody.
+	WarnContactNoAddress = "contact_without_address"
 )
 
 // Warning is something the configuration allows but that leaves a service
@@ -289,6 +292,17 @@ func (c *Catalog) channelRecipient(target, id string) Recipient {
 // the first step of its escalation policy reaches at t, and the next
 // handoff of each schedule that step names.
 func (c *Catalog) ServiceOnCall(serviceID string, t time.Time) (now []string, next []Shift) {
+	return c.serviceOnCall(serviceID, t, true)
+}
+
+// OnCallNow is the first half of ServiceOnCall: the ids of the people the
+// first step of the service's escalation policy reaches at t.
+func (c *Catalog) OnCallNow(serviceID string, t time.Time) []string {
+	now, _ := c.serviceOnCall(serviceID, t, false)
+	return now
+}
+
+func (c *Catalog) serviceOnCall(serviceID string, t time.Time, withNext bool) (now []string, next []Shift) {
 	p, ok := c.PolicyFor(serviceID)
 	if !ok || len(p.Steps) == 0 {
 		return nil, nil
@@ -299,7 +313,7 @@ func (c *Catalog) ServiceOnCall(serviceID string, t time.Time) (now []string, ne
 				now = append(now, r.ID)
 			}
 		}
-		if kind, id, err := config.ParseTarget(target); err == nil && kind == config.TargetSchedule {
+		if kind, id, err := config.ParseTarget(target); withNext && err == nil && kind == config.TargetSchedule {
 			if sh, ok := c.Next(id, t); ok {
 				next = append(next, sh)
 			}
@@ -410,14 +424,16 @@ func (c *Catalog) buildWarnings(cfg *config.Config) []Warning {
 		}
 		if _, ok := c.Policy(s.Policy); !ok {
 			out = append(out, Warning{Kind: WarnServiceNoPolicy, ID: s.ID,
-				Message: fmt.Sprintf("service %q has no escalation policy (neither its own nor its first owning team's): its alerts page nobody", s.ID)})
+				Message: fmt.Sprintf("service %q has no escalation policy (neither its own nor its first owning team's): nobody is paged for it, only its channels are told", s.ID)})
 		}
 	}
 	// Everyone a policy can page: named, in a named team, or in a named
 	// schedule's layers or overrides.
 	reach := map[string][]string{}
+	seen := map[[2]string]bool{}
 	add := func(pid, policy string) {
-		if !slices.Contains(reach[pid], policy) {
+		if !seen[[2]string{pid, policy}] {
+			seen[[2]string{pid, policy}] = true
 			reach[pid] = append(reach[pid], policy)
 		}
 	}
@@ -449,6 +465,14 @@ func (c *Catalog) buildWarnings(cfg *config.Config) []Warning {
 						}
 					}
 				}
+			}
+		}
+	}
+	for _, p := range cfg.People {
+		for _, r := range p.Contacts {
+			if ch, ok := c.channels[r.Channel]; ok && ch.Type == "email" && p.Email == "" {
+				out = append(out, Warning{Kind: WarnContactNoAddress, ID: p.ID,
+					Message: fmt.Sprintf("person %q: contact %q is an email channel, and they have no email address, so it reaches nobody", p.ID, r.Channel)})
 			}
 		}
 	}
@@ -487,7 +511,7 @@ func (c *Catalog) ServiceWarnings(serviceID string, t time.Time) []string {
 		}
 	}
 	for _, w := range c.warnings {
-		if w.ID == serviceID && w.Kind != WarnPersonNoContact {
+		if w.ID == serviceID && (w.Kind == WarnServiceNoOwner || w.Kind == WarnServiceNoPolicy) {
 			add(w.Message)
 		}
 	}

@@ -21,6 +21,7 @@ people:
   - {id: cat, name: Cat}
   - {id: dan, contacts: [{channel: hook, after: 1m}]}
   - {id: eve, email: eve@example.com}
+  - {id: fay, contacts: [{channel: mail}]}
 channels:
   - {id: hook, type: webhook, webhook: {url: "https://example.com/hook"}}
   - {id: mail, type: email, email: {host: smtp.example.com, from: tocsin@example.com, to: [ops@example.com]}}
@@ -91,6 +92,7 @@ func TestRecipients(t *testing.T) {
 		// No contacts: the first email channel, at once, to their address.
 		{"person:ann", mon10, []Recipient{{Target: "person:ann", Kind: "person", ID: "ann", Name: "Ann", Contacts: annMail}}},
 		{"person:cat", mon10, []Recipient{{Target: "person:cat", Kind: "person", ID: "cat", Name: "Cat", Problem: "Cat has no usable contact"}}},
+		{"person:fay", mon10, []Recipient{{Target: "person:fay", Kind: "person", ID: "fay", Name: "fay", Problem: "fay has no usable contact"}}},
 		{"person:dan", mon10, []Recipient{{Target: "person:dan", Kind: "person", ID: "dan", Name: "dan", Contacts: []Contact{{Channel: "hook", After: time.Minute}}}}},
 		{"team:support", mon10, []Recipient{
 			{Target: "team:support", Kind: "person", ID: "ann", Name: "Ann", Contacts: annMail},
@@ -241,13 +243,14 @@ func TestWarnings(t *testing.T) {
 		"service_without_escalation_policy web",
 		"service_without_owner orphan",
 		"service_without_escalation_policy orphan",
+		"contact_without_address fay",
 		// cat is in support (paged by std) and named by direct.
 		"person_without_contact cat",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Warnings (-want +got):\n%s", diff)
 	}
-	w := c.Warnings()[3].Message
+	w := c.Warnings()[4].Message
 	if !strings.Contains(w, `"std", "direct"`) || !strings.Contains(w, "no contacts and no email address") {
 		t.Errorf("warning %q does not name the policies and the reason", w)
 	}

@@ -46,6 +46,7 @@ func (s *API) Register(public func(pattern string, h http.Handler), authed func(
 	authed("POST /api/v1/heartbeats/{id}/resume", s.serveHeartbeatPause(false))
 	authed("GET /api/v1/notifications", s.serveNotifications)
 	authed("GET /api/v1/inbox", s.serveInbox)
+	authed("GET /api/v1/services", s.serveServices)
 	authed("GET /api/v1/services/{id}/oncall", s.serveServiceOncall)
 	authed("GET /api/v1/channels", s.serveChannels)
 	authed("GET /api/v1/channels/{id}", s.serveChannel)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/tocsin/tocsin/internal/catalog"
@@ -124,4 +125,55 @@ func nonNil[T any](list []T) []T {
 		return []T{}
 	}
 	return list
+}
+
+// ServiceEntry is one service of the directory, GET /api/v1/services.
+type ServiceEntry struct {
+	ID          string          `json:"id"`
+	Name        string          `json:"name"`
+	Description string          `json:"description"`
+	Owners      []catalog.Owner `json:"owners"`
+	Tier        *int            `json:"tier"`
+	Tags        []string        `json:"tags"`
+	Policy      *string         `json:"policy"`
+	OnCallNow   []string        `json:"oncall_now"`
+	Warnings    []string        `json:"warnings"`
+}
+
+// serveServices serves GET /api/v1/services: every service in config
+// order, filtered by ?q= as the directory page is (every word in a name,
+// id, tag, contact, owner or person on call now). The list is whole, so
+// next is always null.
+func (s *API) serveServices(w http.ResponseWriter, r *http.Request, _ store.User) error {
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if len(q) > webcore.MaxQuery {
+		return errs.Errorf(errs.EINVALID, "q is longer than %d characters", webcore.MaxQuery)
+	}
+	cat := s.d.Runtime.Catalog()
+	now := s.d.Now()
+	out := List[ServiceEntry]{Data: []ServiceEntry{}}
+	for _, svc := range cat.Services() {
+		onCall := cat.OnCallNow(svc.ID, now)
+		words := webcore.ServiceWords(svc)
+		for _, pid := range onCall {
+			words = append(words, pid)
+			if p, ok := cat.Person(pid); ok {
+				words = append(words, p.Name)
+			}
+		}
+		if !webcore.Matches(q, words) {
+			continue
+		}
+		e := ServiceEntry{ID: svc.ID, Name: svc.Name, Description: svc.Description, Owners: nonNil(svc.Owners),
+			Tags: nonNil(svc.Tags), OnCallNow: nonNil(onCall), Warnings: nonNil(cat.ServiceWarnings(svc.ID, now))}
+		if svc.Tier > 0 {
+			e.Tier = &svc.Tier
+		}
+		if _, ok := cat.Policy(svc.Policy); ok {
+			e.Policy = &svc.Policy
+		}
+		out.Data = append(out.Data, e)
+	}
+	webcore.WriteJSON(w, http.StatusOK, out)
+	return nil
 }

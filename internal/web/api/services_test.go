@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,5 +92,51 @@ func TestServiceOncallAPI(t *testing.T) {
 	}
 	if r := e.Do(e.Client(), "GET", "/api/v1/services/shop/oncall", nil, nil); r.Status != 401 {
 		t.Errorf("without a token: %d", r.Status)
+	}
+}
+
+func TestServicesAPI(t *testing.T) {
+	t.Parallel()
+	e := webtest.New(t, nil)
+	webtest.OncallShop(e)
+	c := e.Setup()
+	tok := e.Token(c, "script")
+	list := func(path string) (int, []map[string]any) {
+		t.Helper()
+		r := e.Do(e.Client(), "GET", path, nil, webtest.Bearer(tok))
+		var all struct {
+			Data []map[string]any `json:"data"`
+			Next any              `json:"next"`
+		}
+		if err := json.Unmarshal([]byte(r.Body), &all); err != nil {
+			t.Fatalf("%s: %d %s", path, r.Status, r.Body)
+		}
+		if r.Status == 200 && all.Next != nil {
+			t.Errorf("%s: next = %v", path, all.Next)
+		}
+		return r.Status, all.Data
+	}
+	_, all := list("/api/v1/services")
+	var ids []string
+	for _, s := range all {
+		ids = append(ids, s["id"].(string))
+	}
+	if !cmp.Equal(ids, []string{"shop", "db", "stray"}) {
+		t.Fatalf("ids %v", ids)
+	}
+	if s := all[0]; s["policy"] != "shop" || s["tier"] != 1.0 || !cmp.Equal(s["oncall_now"], []any{"ann"}) || !cmp.Equal(s["tags"], []any{"public", "erp"}) {
+		t.Errorf("shop: %v", s)
+	}
+	if s := all[2]; s["policy"] != nil || s["tier"] != nil || len(s["warnings"].([]any)) != 2 || !cmp.Equal(s["owners"], []any{}) {
+		t.Errorf("stray: %v", s)
+	}
+	for q, want := range map[string]int{"erp": 1, "Ann": 2, "cid": 2, "nothing-like-it": 0, "": 3} {
+		if _, got := list("/api/v1/services?q=" + q); len(got) != want {
+			t.Errorf("q=%s: %d services, want %d", q, len(got), want)
+		}
+	}
+	r := e.Do(e.Client(), "GET", "/api/v1/services?q="+strings.Repeat("x", 201), nil, webtest.Bearer(tok))
+	if d := webtest.APIError(t, r); r.Status != 400 || d.Code != "invalid" {
+		t.Errorf("a long q: %d %+v", r.Status, d)
 	}
 }

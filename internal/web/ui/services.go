@@ -11,12 +11,10 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/cron"
 	"github.com/tocsin/tocsin/internal/errs"
+	"github.com/tocsin/tocsin/internal/heartbeat/schedule"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/web/webcore"
 )
-
-// maxQuery bounds the directory's search text.
-const maxQuery = 200
 
 // personView is a person as the who-to-contact page and the directory
 // show them: how to reach them and what time it is where they are.
@@ -240,10 +238,10 @@ func afterWords(d time.Duration) string {
 	if d == 0 {
 		return "at once"
 	}
-	return "after " + config.Duration(d).String()
+	return "after " + schedule.FormatDuration(d)
 }
 
-// waysWords says how a recipient is reached: "hook at once, mail after 5m0s".
+// waysWords says how a recipient is reached: "hook at once, mail after 5m".
 func waysWords(cs []catalog.Contact) string {
 	parts := make([]string, 0, len(cs))
 	for _, c := range cs {
@@ -280,36 +278,30 @@ type directoryData struct {
 	People   []personView
 	Teams    []directoryTeam
 	Total    int
+	// Warnings are every catalog warning, shown with the whole directory.
+	Warnings []catalog.Warning
 }
 
 // handleDirectory renders "/services": every service, person and team,
 // filtered by ?q= (a word of a name, id, tag, email, phone or owner).
 func (s *UI) handleDirectory(w http.ResponseWriter, r *http.Request, u store.User) error {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	if len(q) > maxQuery {
-		return errs.Errorf(errs.EINVALID, "The search is longer than %d characters.", maxQuery)
+	if len(q) > webcore.MaxQuery {
+		return errs.Errorf(errs.EINVALID, "The search is longer than %d characters.", webcore.MaxQuery)
 	}
 	cat := s.d.Runtime.Catalog()
 	now := s.d.Now()
 	data := directoryData{Query: q}
 	for _, svc := range cat.Services() {
-		words := []string{svc.ID, svc.Name, svc.Description, svc.Runbook}
-		words = append(words, svc.Tags...)
-		words = append(words, svc.Contacts...)
-		for _, o := range svc.Owners {
-			words = append(words, o.ID, o.Name)
-			for _, m := range o.Members {
-				words = append(words, m.ID, m.Name)
-			}
-		}
-		onCall, _ := cat.ServiceOnCall(svc.ID, now)
+		words := webcore.ServiceWords(svc)
+		onCall := cat.OnCallNow(svc.ID, now)
 		ds := directoryService{Service: svc, Warnings: len(cat.ServiceWarnings(svc.ID, now))}
 		for _, pid := range onCall {
 			pv := s.person(cat, pid, now)
 			ds.OnCall = append(ds.OnCall, pv)
 			words = append(words, pv.ID, pv.Name)
 		}
-		if matches(q, words) {
+		if webcore.Matches(q, words) {
 			data.Services = append(data.Services, ds)
 		}
 	}
@@ -317,7 +309,7 @@ func (s *UI) handleDirectory(w http.ResponseWriter, r *http.Request, u store.Use
 		pv := s.person(cat, p.ID, now)
 		words := append([]string{p.ID, p.Name, p.Email, p.Phone, p.Timezone}, p.Teams...)
 		words = append(words, pv.OnCall...)
-		if matches(q, words) {
+		if webcore.Matches(q, words) {
 			data.People = append(data.People, pv)
 		}
 	}
@@ -326,23 +318,14 @@ func (s *UI) handleDirectory(w http.ResponseWriter, r *http.Request, u store.Use
 		for _, m := range t.Members {
 			words = append(words, m.ID, m.Name)
 		}
-		if matches(q, words) {
+		if webcore.Matches(q, words) {
 			data.Teams = append(data.Teams, directoryTeam{Team: t})
 		}
 	}
 	data.Total = len(data.Services) + len(data.People) + len(data.Teams)
+	if q == "" {
+		data.Warnings = cat.Warnings()
+	}
 	s.Render(w, r, http.StatusOK, "directory.html", &u, "Directory", data)
 	return nil
-}
-
-// matches reports whether every word of q is in one of words, ignoring
-// case; an empty q matches everything.
-func matches(q string, words []string) bool {
-	hay := strings.ToLower(strings.Join(words, "\x00"))
-	for _, w := range strings.Fields(strings.ToLower(q)) {
-		if !strings.Contains(hay, w) {
-			return false
-		}
-	}
-	return true
 }

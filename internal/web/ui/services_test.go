@@ -31,8 +31,8 @@ func TestWhoToContactPage(t *testing.T) {
 		// The escalation path, each step resolved now.
 		"Escalation: Shop escalation",
 		`<li data-step="1"><strong>at once</strong>`, `<li data-recipient="person:ann"><strong>Ann Berg</strong>`,
-		`<li data-step="2"><strong>after 15m0s</strong>`, `<li data-recipient="person:bob"><strong>Bob Dahl</strong>`,
-		"hook at once, mail (bob@example.com) after 5m0s",
+		`<li data-step="2"><strong>after 15m</strong>`, `<li data-recipient="person:bob"><strong>Bob Dahl</strong>`,
+		"hook at once, mail (bob@example.com) after 5m",
 		`<li data-recipient="person:cid"><strong>Cid Ek</strong>`, `<span class="error" data-problem>Cid Ek has no usable contact</span>`,
 		`<li data-recipient="channel:room"><strong>room</strong>`,
 		// Runbook as a link, contacts, dependencies with their state.
@@ -97,6 +97,16 @@ func TestDirectory(t *testing.T) {
 			t.Errorf("%s rows = %v, want %v", path, got, want)
 		}
 	}
+	all := e.Get(c, "/services")
+	for _, want := range []string{"3 warnings:", `<li data-warning="person_without_contact">person &#34;cid&#34; has no usable contact`, `<li data-warning="service_without_owner"><a href="/services/stray">service &#34;stray&#34; has no owner`,
+		`<li data-warning="service_without_escalation_policy"><a href="/services/stray">`} {
+		if !strings.Contains(all.Body, want) {
+			t.Errorf("/services lacks %q", want)
+		}
+	}
+	if strings.Contains(e.Get(c, "/services?q=shop").Body, "data-warning") {
+		t.Error("a search shows every warning")
+	}
 	if r := e.Get(c, "/services?q=zzz"); !strings.Contains(r.Body, "Nothing matches “zzz”") {
 		t.Error("an empty search does not say so")
 	}
@@ -105,5 +115,20 @@ func TestDirectory(t *testing.T) {
 	}
 	if r := e.Get(c, "/"); !strings.Contains(r.Body, `<a href="/services">Directory</a>`) {
 		t.Error("the navigation lacks the directory")
+	}
+}
+
+func TestPagesLinkWhoToContact(t *testing.T) {
+	t.Parallel()
+	e := webtest.New(t, nil)
+	webtest.OncallShop(e)
+	c := e.Setup()
+	for path, want := range map[string]string{
+		"/":             `<p class="small who"><a href="/services/shop">Who to contact</a></p>`,
+		"/monitors/web": `<dd>Web shop <a class="small" href="/services/shop">who to contact</a>`,
+	} {
+		if r := e.Get(c, path); !strings.Contains(r.Body, want) {
+			t.Errorf("%s lacks %q", path, want)
+		}
 	}
 }
