@@ -88,6 +88,7 @@ func Run(t *testing.T, open Opener) {
 		{"RefusedPings", testRefusedPings},
 		{"RefusedAttempt", testRefusedAttempt},
 	}
+	tests = append(tests, alertTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
