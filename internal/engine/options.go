@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/tocsin/tocsin/internal/alert"
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/probe"
@@ -54,8 +55,9 @@ type Options struct {
 	// FlushInterval is how long evaluated results wait at most before
 	// they are written. Default 200ms.
 	FlushInterval time.Duration
-	// Wake is called after a flush that stored notifications, so the
-	// outbox dispatcher sends them at once. May be nil.
+	// Wake is called after a flush that stored notifications or changed
+	// paged alerts, so the outbox dispatcher and the escalator act at
+	// once. May be nil.
 	Wake func()
 	// Writer keeps the health of the writes; nil keeps none.
 	Writer *batch.Writer
@@ -69,4 +71,8 @@ type Options struct {
 	Ownership Ownership
 	// NewID names each notification. Default uuid.NewString.
 	NewID func() string
+	// Policies says which escalation policy pages for a service (the
+	// catalog's PolicyFor, read at each transition so a reload counts).
+	// Nil: paged alerts are still opened and resolved, but none pages.
+	Policies alert.PolicyFor
 }
