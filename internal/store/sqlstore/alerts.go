@@ -169,8 +169,9 @@ func (d *DB) applyAlertChange(ctx context.Context, tx *sql.Tx, c store.AlertChan
 	c.GroupKey, c.MonitorID, c.ServiceID, c.PolicyID, c.Reason, c.ImpactedBy = text(c.GroupKey), text(c.MonitorID), text(c.ServiceID), text(c.PolicyID), text(c.Reason), text(c.ImpactedBy)
 	at := ms(c.Time)
 	var id int64
+	var step int
 	var updated sql.NullInt64
-	err := tx.QueryRowContext(ctx, d.q("SELECT id, updated_at FROM alerts WHERE group_key = ? AND state <> 'resolved'"), c.GroupKey).Scan(&id, &updated)
+	err := tx.QueryRowContext(ctx, d.q("SELECT id, step, updated_at FROM alerts WHERE group_key = ? AND state <> 'resolved'"), c.GroupKey).Scan(&id, &step, &updated)
 	if err != nil && err != sql.ErrNoRows {
 		return err
 	}
@@ -240,8 +241,12 @@ func (d *DB) applyAlertChange(ctx context.Context, tx *sql.Tx, c store.AlertChan
 	if err := d.addAction(ctx, tx, store.AlertAction{AlertID: id, Time: c.Time, Kind: store.ActionJoined, Who: "system", Detail: detail}); err != nil {
 		return err
 	}
-	// One alert.updated per interval at most: a pending update timer
-	// carries every join until it fires.
+	// Before the first page nobody needs an update: the page lists every
+	// monitor. After it, one alert.updated per interval at most: a
+	// pending update timer carries every join until it fires.
+	if step == 0 {
+		return nil
+	}
 	var pending int
 	if err := tx.QueryRowContext(ctx, d.q("SELECT COUNT(*) FROM alert_timers WHERE alert_id = ? AND kind = 'update'"), id).Scan(&pending); err != nil {
 		return err
