@@ -22,6 +22,7 @@ import (
 
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/web/api"
+	"github.com/tocsin/tocsin/internal/web/ack"
 	"github.com/tocsin/tocsin/internal/web/ingest"
 	"github.com/tocsin/tocsin/internal/web/ui"
 	"github.com/tocsin/tocsin/internal/web/webcore"
@@ -76,6 +77,9 @@ type Options struct {
 	// Kinds describes monitors by their probe kind (targets, metrics); nil
 	// shows no targets and plain metric values.
 	Kinds Kinds
+	// AlertLinks serves the one-click links of paged alerts on /a/{token},
+	// without a login; nil serves none.
+	AlertLinks *ack.Handler
 }
 
 // DefaultSessionTTL is how long a login lasts when Options.SessionTTL is 0.
@@ -198,6 +202,9 @@ func (s *Server) registerRoutes(pings http.Handler) {
 	s.handle("POST /login", s.public(s.handleLogin))
 	s.handle("POST /logout", s.public(s.handleLogout))
 	s.handle("/ping/", pings) // served first by pingsFirst
+	if s.opts.AlertLinks != nil {
+		s.opts.AlertLinks.Register(s.handle)
+	}
 
 	// UI.
 	s.pages.Register(s.handle, func(pattern string, h ui.Handler) { s.handle(pattern, s.ui(h)) })

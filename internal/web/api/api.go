@@ -8,6 +8,7 @@ package api
 import (
 	"net/http"
 
+	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/web/webcore"
 )
 
@@ -46,6 +47,12 @@ func (s *API) Register(public func(pattern string, h http.Handler), authed func(
 	authed("POST /api/v1/heartbeats/{id}/resume", s.serveHeartbeatPause(false))
 	authed("GET /api/v1/notifications", s.serveNotifications)
 	authed("GET /api/v1/inbox", s.serveInbox)
+	authed("GET /api/v1/alerts", s.serveAlerts)
+	authed("GET /api/v1/alerts/{id}", s.serveAlert)
+	authed("POST /api/v1/alerts/{id}/ack", s.serveAlertAct(store.ActAcknowledge))
+	authed("POST /api/v1/alerts/{id}/unack", s.serveAlertAct(store.ActUnacknowledge))
+	authed("POST /api/v1/alerts/{id}/resolve", s.serveAlertAct(store.ActResolve))
+	authed("POST /api/v1/alerts/{id}/snooze", s.serveAlertAct(store.ActSnooze))
 	authed("GET /api/v1/tokens", s.serveTokens)
 	authed("POST /api/v1/tokens", s.serveTokenCreate)
 	authed("DELETE /api/v1/tokens/{id}", s.serveTokenDelete)
