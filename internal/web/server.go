@@ -21,8 +21,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tocsin/tocsin/internal/store"
-	"github.com/tocsin/tocsin/internal/web/api"
 	"github.com/tocsin/tocsin/internal/web/ack"
+	"github.com/tocsin/tocsin/internal/web/api"
 	"github.com/tocsin/tocsin/internal/web/ingest"
 	"github.com/tocsin/tocsin/internal/web/ui"
 	"github.com/tocsin/tocsin/internal/web/webcore"
