@@ -24,10 +24,10 @@ import (
 	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/engine"
+	"github.com/tocsin/tocsin/internal/escalate"
 	"github.com/tocsin/tocsin/internal/heartbeat"
 	"github.com/tocsin/tocsin/internal/heartbeat/mailping"
 	"github.com/tocsin/tocsin/internal/heartbeat/roster"
-	"github.com/tocsin/tocsin/internal/escalate"
 	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/probe/httpx"
@@ -277,7 +277,8 @@ func (a *App) webOptions(cfg *config.Config) web.Options {
 		Pings:        a.hb,
 		Heartbeats:   (*heartbeatRuntime)(a),
 		Kinds:        a.kinds,
-		AlertLinks:   ack.New(ack.Deps{Store: a.store, Links: a.links, Now: a.now, Logger: a.log}),
+		AlertLinks:   ack.New(ack.Deps{Store: a.store, Links: a.links, Now: a.now, Logger: a.log, Acted: a.esc.Wake}),
+		AlertActed:   a.esc.Wake,
 	}
 	if cfg.Server.SecureCookies != nil {
 		o.SecureCookies = *cfg.Server.SecureCookies

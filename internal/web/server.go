@@ -80,6 +80,9 @@ type Options struct {
 	// AlertLinks serves the one-click links of paged alerts on /a/{token},
 	// without a login; nil serves none.
 	AlertLinks *ack.Handler
+	// AlertActed is called after someone acknowledged, snoozed or
+	// resolved a paged alert through the API; nil when nothing listens.
+	AlertActed func()
 }
 
 // DefaultSessionTTL is how long a login lasts when Options.SessionTTL is 0.
@@ -220,6 +223,7 @@ func (s *Server) audienceDeps() webcore.Deps {
 	return webcore.Deps{
 		Store: s.store, Runtime: s.rt, Heartbeats: s.opts.Heartbeats, Kinds: s.opts.Kinds, Now: s.now,
 		Version: s.opts.Version, CreateToken: s.createToken, RevokeToken: s.revokeToken,
+		AlertActed: s.opts.AlertActed,
 	}
 }
 

@@ -35,6 +35,9 @@ type Deps struct {
 	// Now is the clock; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Acted is called after a link acted, so the escalator sends the
+	// news at once; nil when nothing listens.
+	Acted func()
 }
 
 // Handler serves GET and POST /a/{token}.
@@ -160,6 +163,9 @@ func (h *Handler) act(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		h.storeError(w, err)
 		return
+	}
+	if h.d.Acted != nil {
+		h.d.Acted()
 	}
 	_, done := verb(c.Action)
 	h.d.Logger.Info("alert acted on by link", "alert", a.ID, "action", kind, "by", who(c))

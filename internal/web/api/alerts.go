@@ -159,6 +159,9 @@ func (s *API) serveAlertAct(kind string) Handler {
 			}
 			return fmt.Errorf("alert %d: %w", id, err)
 		}
+		if s.d.AlertActed != nil {
+			s.d.AlertActed()
+		}
 		webcore.WriteJSON(w, http.StatusOK, One[Alert]{Data: toAPIAlert(a)})
 		return nil
 	}

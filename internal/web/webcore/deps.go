@@ -27,4 +27,7 @@ type Deps struct {
 	// The web package owns API tokens, their secrets and hashing.
 	CreateToken func(r *http.Request, u store.User, name string) (store.APIToken, string, error)
 	RevokeToken func(r *http.Request, u store.User, id int64) error
+	// AlertActed is called after a person acted on a paged alert, so the
+	// escalator sends the news at once; nil when nothing listens.
+	AlertActed func()
 }
