@@ -43,6 +43,11 @@ type Change struct {
 	// ImpactedBy names the dependency a failure is put down to; the
 	// change then joins that dependency's alert (GroupKey is its key).
 	ImpactedBy string
+	// Released names a dependency that recovered: the monitor, still
+	// failing, leaves the alerts it joined as impacted by it, and the
+	// change then applies as a failure; when it was in no such alert,
+	// the change does nothing.
+	Released string
 }
 
 // Group returns the change t makes to the paged alert of its monitor's
@@ -67,10 +72,7 @@ func Group(cfg *config.Config, t monitor.Transition, policy PolicyFor) (Change, 
 		ServiceID:   m.Service,
 		Time:        t.Time.UTC(),
 		Reason:      t.Reason,
-		UpdateEvery: cfg.Alerting.GroupInterval.D(),
-	}
-	if c.UpdateEvery <= 0 {
-		c.UpdateEvery = DefaultGroupInterval
+		UpdateEvery: updateEvery(cfg),
 	}
 	switch {
 	case t.To == monitor.StatusDown:

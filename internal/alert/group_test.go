@@ -78,3 +78,21 @@ func TestGroup(t *testing.T) {
 		t.Errorf("Group without policies = %+v, %v; want a change with no step", c, ok)
 	}
 }
+
+// TestImpactCycle: services that depend on each other, both down, end the
+// search where the cycle closes.
+func TestImpactCycle(t *testing.T) {
+	cfg := &config.Config{
+		Services: []config.Service{{ID: "a", DependsOn: []string{"b"}}, {ID: "b", DependsOn: []string{"a"}}},
+		Monitors: []config.Monitor{{ID: "ma", Service: "a"}, {ID: "mb", Service: "b"}},
+	}
+	down := func(string) (monitor.State, bool) { return monitor.State{Status: monitor.StatusDown}, true }
+	c, _ := Group(cfg, monitor.Transition{MonitorID: "ma", From: monitor.StatusUp, To: monitor.StatusDown}, nil)
+	got := Impact(cfg, c, down, nil)
+	if got.ImpactedBy != "service:b" || got.GroupKey != "b" {
+		t.Errorf("Impact in a cycle = %+v, want put down to b", got)
+	}
+	if rs := Released(cfg, monitor.Transition{MonitorID: "ma", From: monitor.StatusDown, To: monitor.StatusUp}, down, nil); len(rs) != 0 {
+		t.Errorf("Released while everything is down = %+v", rs)
+	}
+}

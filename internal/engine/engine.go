@@ -279,7 +279,7 @@ func (e *Engine) evaluate(r probe.Result) {
 	if e.o.Observer != nil {
 		e.o.Observer.Observe(m, r, next)
 	}
-	out, changes := e.route(cfg, ts)
+	out, changes := e.route(cfg, ts, e.liveState)
 	e.batchMu.Lock()
 	e.batch.Results = append(e.batch.Results, r)
 	e.batch.States[r.MonitorID] = next
@@ -296,13 +296,29 @@ func (e *Engine) evaluate(r probe.Result) {
 // resume) to the next batch, with what the stages make of it. Callers hold
 // e.mu.
 func (e *Engine) record(id string, st monitor.State, ts []monitor.Transition) {
-	out, changes := e.route(e.cfg, ts)
+	out, changes := e.route(e.cfg, ts, e.stateLocked)
 	e.batchMu.Lock()
 	defer e.batchMu.Unlock()
 	e.batch.States[id] = st
 	e.batch.Transitions = append(e.batch.Transitions, ts...)
 	e.batch.Outbox = append(e.batch.Outbox, out...)
 	e.batch.Alerts = append(e.batch.Alerts, changes...)
+}
+
+// liveState returns a monitor's live state.
+func (e *Engine) liveState(id string) (monitor.State, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.stateLocked(id)
+}
+
+// stateLocked is liveState for callers holding e.mu.
+func (e *Engine) stateLocked(id string) (monitor.State, bool) {
+	en, ok := e.entries[id]
+	if !ok {
+		return monitor.State{}, false
+	}
+	return en.state, true
 }
 
 // flushNow writes the collected batch in one transaction. A row the store

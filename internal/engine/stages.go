@@ -14,7 +14,9 @@ import (
 // returns goes into the same batch as the transitions, so they are stored
 // together or not at all. A nil cfg (before the first Apply) routes
 // nothing.
-func (e *Engine) route(cfg *config.Config, ts []monitor.Transition) ([]notify.OutboxMessage, []store.AlertChange) {
+//
+// states is the live state of every monitor, for dependency suppression.
+func (e *Engine) route(cfg *config.Config, ts []monitor.Transition, states alert.States) ([]notify.OutboxMessage, []store.AlertChange) {
 	if cfg == nil {
 		return nil, nil
 	}
@@ -25,8 +27,16 @@ func (e *Engine) route(cfg *config.Config, ts []monitor.Transition) ([]notify.Ou
 		// recovers the paged alert of its group. The store applies the
 		// change in the flush transaction, where it finds the group's
 		// open alert; the escalator pages from there.
+		// Dependency suppression: a failure put down to a dependency
+		// that is down joins its alert; a recovery releases the
+		// failures put down to what recovered.
 		if c, ok := alert.Group(cfg, t, e.o.Policies); ok {
-			changes = append(changes, store.AlertChange(c))
+			changes = append(changes, store.AlertChange(alert.Impact(cfg, c, states, e.o.Policies)))
+			if !c.Down {
+				for _, r := range alert.Released(cfg, t, states, e.o.Policies) {
+					changes = append(changes, store.AlertChange(r))
+				}
+			}
 		}
 
 		// Stage 2, alert: whether t is worth telling anyone, and whom.

@@ -76,7 +76,8 @@ type Alert struct {
 // AlertMonitor is one monitor of an alert.
 type AlertMonitor struct {
 	MonitorID string
-	// Status is "down" or "up" (recovered).
+	// Status is "down", "up" (recovered) or "moved" (still failing, but
+	// its own problem now: the dependency it was put down to recovered).
 	Status    string
 	Reason    string
 	JoinedAt  time.Time
@@ -124,6 +125,12 @@ type AlertChange struct {
 	// ImpactedBy, when set, names the dependency the failure is put down
 	// to; the monitor joins that alert (GroupKey) as impacted.
 	ImpactedBy string
+	// Released names a dependency that recovered: the monitor, still
+	// failing, leaves the active alerts it joined as impacted by it (each
+	// resolves when nothing else of it is down), and the change then
+	// applies as a failure (Down). When the monitor was in no such alert
+	// the change does nothing.
+	Released string
 }
 
 func (c AlertChange) String() string {

@@ -168,6 +168,12 @@ func (d *DB) saveAlertChanges(ctx context.Context, tx *sql.Tx, cs []store.AlertC
 func (d *DB) applyAlertChange(ctx context.Context, tx *sql.Tx, c store.AlertChange) error {
 	c.GroupKey, c.MonitorID, c.ServiceID, c.PolicyID, c.Reason, c.ImpactedBy = text(c.GroupKey), text(c.MonitorID), text(c.ServiceID), text(c.PolicyID), text(c.Reason), text(c.ImpactedBy)
 	at := ms(c.Time)
+	if c.Released != "" {
+		moved, err := d.releaseAlertMonitor(ctx, tx, c)
+		if err != nil || !moved {
+			return err
+		}
+	}
 	var id int64
 	var step int
 	var updated sql.NullInt64
@@ -614,4 +620,47 @@ func (d *DB) Secret(ctx context.Context, name string, size int) ([]byte, error) 
 		return nil, fmt.Errorf("read secret %q: %w", name, err)
 	}
 	return v, nil
+}
+
+// releaseAlertMonitor takes a monitor out of the active alerts it joined
+// as impacted by c.Released, resolving those left with nothing down, and
+// reports whether it was in one.
+func (d *DB) releaseAlertMonitor(ctx context.Context, tx *sql.Tx, c store.AlertChange) (bool, error) {
+	c.Released = text(c.Released)
+	rows, err := tx.QueryContext(ctx, d.q("SELECT am.alert_id FROM alert_monitors am JOIN alerts a ON a.id = am.alert_id "+
+		"WHERE am.monitor_id = ? AND am.impacted_by = ? AND am.status = 'down' AND a.state <> 'resolved'"), c.MonitorID, c.Released)
+	if err != nil {
+		return false, err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return false, err
+		}
+		ids = append(ids, id)
+	}
+	if err := rowsDone(rows); err != nil {
+		return false, err
+	}
+	for _, id := range ids {
+		if _, err := tx.ExecContext(ctx, d.q("UPDATE alert_monitors SET status = 'moved', changed_at = ? WHERE alert_id = ? AND monitor_id = ?"), ms(c.Time), id, c.MonitorID); err != nil {
+			return false, err
+		}
+		if err := d.addAction(ctx, tx, store.AlertAction{AlertID: id, Time: c.Time, Kind: store.ActionRecovered, Who: "system",
+			Detail: "monitor " + c.MonitorID + " is still failing on its own: " + c.Released + " recovered"}); err != nil {
+			return false, err
+		}
+		var down int
+		if err := tx.QueryRowContext(ctx, d.q("SELECT COUNT(*) FROM alert_monitors WHERE alert_id = ? AND status = 'down'"), id).Scan(&down); err != nil {
+			return false, err
+		}
+		if down == 0 {
+			if err := d.resolveAlert(ctx, tx, id, "system", c.Time, "every monitor recovered"); err != nil {
+				return false, err
+			}
+		}
+	}
+	return len(ids) > 0, nil
 }

@@ -24,6 +24,7 @@ var alertTests = []struct {
 	{"AlertTimerFiring", testAlertTimerFiring},
 	{"AlertHostileText", testAlertHostileText},
 	{"AlertSecret", testAlertSecret},
+	{"AlertReleased", testAlertReleased},
 }
 
 func change(group, mon string, down bool, at time.Time) store.AlertChange {
@@ -463,4 +464,35 @@ func testAlertSecret(t *testing.T, s store.Store, _ *Clock) {
 	}
 	_, err = s.Secret(ctx, "x", 0)
 	wantCode(t, err, errs.EINVALID, "Secret of size 0")
+}
+
+// testAlertReleased: a failure put down to a dependency joins its alert as
+// impacted; when the dependency recovers, a Released change moves it out
+// (resolving the dependency's alert) and opens its own; a Released change
+// for a monitor in no such alert does nothing.
+func testAlertReleased(t *testing.T, s store.Store, _ *Clock) {
+	ctx := t.Context()
+	at := base.Add(time.Hour)
+	impacted := change("db", "shop-web", true, at)
+	impacted.ServiceID, impacted.ImpactedBy = "shop", "service:db"
+	saveChanges(t, s, change("db", "db1", true, at), impacted)
+	db := active(t, s, "db")
+	if len(db.Monitors) != 2 || db.Monitors[1].ImpactedBy != "service:db" {
+		t.Fatalf("db alert = %+v", db.Monitors)
+	}
+	own := change("shop", "shop-web", true, at.Add(time.Minute))
+	own.Released = "service:db"
+	stray := change("mail", "smtp", true, at.Add(time.Minute))
+	stray.Released = "service:db"
+	saveChanges(t, s, change("db", "db1", false, at.Add(time.Minute)), own, stray)
+	a, err := s.Alert(ctx, db.ID)
+	must(t, err, "Alert")
+	if a.State != store.AlertResolved {
+		t.Errorf("db alert after the release = %s, want resolved", a.State)
+	}
+	if got := active(t, s, "shop"); len(got.Monitors) != 1 || got.Monitors[0].MonitorID != "shop-web" || got.Monitors[0].ImpactedBy != "" {
+		t.Errorf("shop alert = %+v", got.Monitors)
+	}
+	_, err = s.ActiveAlert(ctx, "mail")
+	wantCode(t, err, errs.ENOTFOUND, "a release of a monitor in no impacted alert")
 }
