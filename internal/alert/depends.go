@@ -1,6 +1,7 @@
 package alert
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -137,6 +138,9 @@ func downMonitor(cfg *config.Config, dep string, states States) (*config.Monitor
 // one is down, else its own alert, which pages.
 func Released(cfg *config.Config, t monitor.Transition, states States, policy PolicyFor) []Change {
 	if cfg == nil || states == nil || t.To == monitor.StatusDown {
+		return nil
+	}
+	if !slices.ContainsFunc(cfg.Services, func(s config.Service) bool { return len(s.DependsOn) > 0 }) {
 		return nil
 	}
 	m, ok := cfg.Monitor(t.MonitorID)

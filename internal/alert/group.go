@@ -57,7 +57,8 @@ type Change struct {
 // channels that subscribe to monitor.warning, as before). Going up, or
 // being paused, is a recovery; a monitor going from down to warning stays
 // failing in its alert until it is up. Flapping starts and stops change
-// nothing. policy may be nil: no group then has a policy.
+// nothing, and so does a monitor's first state or its resumption. policy
+// may be nil: no group then has a policy.
 func Group(cfg *config.Config, t monitor.Transition, policy PolicyFor) (Change, bool) {
 	if cfg == nil || t.From == t.To {
 		return Change{}, false
@@ -77,7 +78,8 @@ func Group(cfg *config.Config, t monitor.Transition, policy PolicyFor) (Change, 
 	switch {
 	case t.To == monitor.StatusDown:
 		c.Down = true
-	case t.To == monitor.StatusUp || t.To == monitor.StatusPaused:
+	case (t.To == monitor.StatusUp || t.To == monitor.StatusPaused) && (t.From == monitor.StatusDown || t.From == monitor.StatusWarning):
+		// Only a monitor that was failing can have joined an alert.
 		if t.To == monitor.StatusPaused {
 			c.Reason = "paused"
 		}

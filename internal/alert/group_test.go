@@ -49,6 +49,11 @@ func TestGroup(t *testing.T) {
 		{name: "down to warning stays failing", mon: "home", from: monitor.StatusDown, to: monitor.StatusWarning},
 		{name: "flapping changes nothing", mon: "home", from: monitor.StatusDown, to: monitor.StatusDown},
 		{name: "pending changes nothing", mon: "home", from: monitor.StatusUp, to: monitor.StatusPending},
+		{name: "a first state of up changes nothing", mon: "home", from: monitor.StatusPending, to: monitor.StatusUp},
+		{name: "resuming changes nothing", mon: "home", from: monitor.StatusPaused, to: monitor.StatusUp},
+		{name: "pausing a healthy monitor changes nothing", mon: "home", from: monitor.StatusUp, to: monitor.StatusPaused},
+		{name: "warning to up recovers", mon: "home", from: monitor.StatusWarning, to: monitor.StatusUp,
+			want: &Change{GroupKey: "web", MonitorID: "home", ServiceID: "web", Time: at, Reason: "r", UpdateEvery: DefaultGroupInterval}},
 		{name: "an unknown monitor changes nothing", mon: "nope", from: monitor.StatusUp, to: monitor.StatusDown},
 	}
 	for _, tt := range tests {
