@@ -177,7 +177,7 @@ func (d *DB) applyAlertChange(ctx context.Context, tx *sql.Tx, c store.AlertChan
 	var id int64
 	var step int
 	var updated sql.NullInt64
-	err := tx.QueryRowContext(ctx, d.q("SELECT id, step, updated_at FROM alerts WHERE group_key = ? AND state <> 'resolved'"), c.GroupKey).Scan(&id, &step, &updated)
+	err := tx.QueryRowContext(ctx, d.q("SELECT id, step, updated_at FROM alerts WHERE group_key = ? AND state <> 'resolved'"+d.forUpdate()), c.GroupKey).Scan(&id, &step, &updated)
 	if err != nil && err != sql.ErrNoRows {
 		return err
 	}
@@ -306,6 +306,16 @@ func (d *DB) resolveAlert(ctx context.Context, tx execer, id int64, who string, 
 	return d.addTimer(ctx, tx, store.AlertTimer{AlertID: id, DueAt: at, Kind: store.TimerNotify, Payload: notify.EventAlertResolved})
 }
 
+// forUpdate locks the rows a transaction reads before it changes them, on
+// PostgreSQL (two people acknowledging at once: one wins, the other sees
+// it acknowledged). SQLite has one writer, so it needs none.
+func (d *DB) forUpdate() string {
+	if d.postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
 // Act records a person's action on an alert.
 func (d *DB) Act(ctx context.Context, alertID int64, a store.AlertAct) (store.Alert, error) {
 	if err := refused(d.act(ctx, alertID, a)); err != nil {
@@ -335,7 +345,7 @@ func (d *DB) act(ctx context.Context, id int64, a store.AlertAct) error {
 		var state, ackedBy string
 		var acked sql.NullInt64
 		var step, round int
-		err := tx.QueryRowContext(ctx, d.q("SELECT state, acknowledged_by, acknowledged_at, step, round FROM alerts WHERE id = ?"), id).Scan(&state, &ackedBy, &acked, &step, &round)
+		err := tx.QueryRowContext(ctx, d.q("SELECT state, acknowledged_by, acknowledged_at, step, round FROM alerts WHERE id = ?"+d.forUpdate()), id).Scan(&state, &ackedBy, &acked, &step, &round)
 		if err == sql.ErrNoRows {
 			return errs.Errorf(errs.ENOTFOUND, "alert %d does not exist", id)
 		}

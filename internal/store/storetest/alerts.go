@@ -25,6 +25,7 @@ var alertTests = []struct {
 	{"AlertHostileText", testAlertHostileText},
 	{"AlertSecret", testAlertSecret},
 	{"AlertReleased", testAlertReleased},
+	{"AlertConcurrentAcks", testAlertConcurrentAcks},
 }
 
 func change(group, mon string, down bool, at time.Time) store.AlertChange {
@@ -495,4 +496,43 @@ func testAlertReleased(t *testing.T, s store.Store, _ *Clock) {
 	}
 	_, err = s.ActiveAlert(ctx, "mail")
 	wantCode(t, err, errs.ENOTFOUND, "a release of a monitor in no impacted alert")
+}
+
+// testAlertConcurrentAcks: people acknowledging one alert at once: exactly
+// one succeeds, the others are told it is acknowledged already.
+func testAlertConcurrentAcks(t *testing.T, s store.Store, _ *Clock) {
+	ctx := t.Context()
+	saveChanges(t, s, change("shop", "web", true, base.Add(time.Hour)))
+	id := active(t, s, "shop").ID
+	var wg sync.WaitGroup
+	results := make(chan error, 8)
+	for i := range 8 {
+		wg.Go(func() {
+			_, err := s.Act(ctx, id, store.AlertAct{Kind: store.ActAcknowledge, Who: fmt.Sprint("user:u", i), At: base.Add(2 * time.Hour)})
+			results <- err
+		})
+	}
+	wg.Wait()
+	close(results)
+	ok := 0
+	for err := range results {
+		switch errs.Code(err) {
+		case "":
+			ok++
+		case errs.ECONFLICT:
+		default:
+			t.Errorf("concurrent acknowledgement: %v", err)
+		}
+	}
+	a, err := s.Alert(ctx, id)
+	must(t, err, "Alert")
+	acks := 0
+	for _, x := range a.Actions {
+		if x.Kind == store.ActionAcknowledged {
+			acks++
+		}
+	}
+	if ok != 1 || acks != 1 {
+		t.Errorf("%d acknowledgements succeeded and %d were logged, want 1 and 1", ok, acks)
+	}
 }
