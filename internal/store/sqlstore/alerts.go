@@ -674,3 +674,18 @@ func (d *DB) releaseAlertMonitor(ctx context.Context, tx *sql.Tx, c store.AlertC
 	}
 	return len(ids) > 0, nil
 }
+
+// pruneAlerts deletes the alerts resolved before roll (unix ms), with
+// their monitors, log and timers, and the links used before it.
+func (d *DB) pruneAlerts(_ context.Context, roll int64, exec func(what, q string, args ...any) error) error {
+	const old = "SELECT id FROM alerts WHERE state = 'resolved' AND resolved_at < ?"
+	for _, t := range []string{"alert_timers", "alert_actions", "alert_monitors"} {
+		if err := exec("alerts", "DELETE FROM "+t+" WHERE alert_id IN ("+old+")", roll); err != nil {
+			return err
+		}
+	}
+	if err := exec("alerts", "DELETE FROM alerts WHERE state = 'resolved' AND resolved_at < ?", roll); err != nil {
+		return err
+	}
+	return exec("alert links", "DELETE FROM alert_links WHERE used_at < ?", roll)
+}

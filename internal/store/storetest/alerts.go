@@ -26,6 +26,7 @@ var alertTests = []struct {
 	{"AlertSecret", testAlertSecret},
 	{"AlertReleased", testAlertReleased},
 	{"AlertConcurrentAcks", testAlertConcurrentAcks},
+	{"AlertPrune", testAlertPrune},
 }
 
 func change(group, mon string, down bool, at time.Time) store.AlertChange {
@@ -534,5 +535,27 @@ func testAlertConcurrentAcks(t *testing.T, s store.Store, _ *Clock) {
 	}
 	if ok != 1 || acks != 1 {
 		t.Errorf("%d acknowledgements succeeded and %d were logged, want 1 and 1", ok, acks)
+	}
+}
+
+// testAlertPrune: Prune deletes alerts resolved before its rollup bound,
+// with their log; active and recent ones stay.
+func testAlertPrune(t *testing.T, s store.Store, _ *Clock) {
+	ctx := t.Context()
+	at := base.Add(time.Hour)
+	saveChanges(t, s, change("old", "a", true, at), change("live", "b", true, at))
+	old := active(t, s, "old").ID
+	saveChanges(t, s, change("old", "a", false, at.Add(time.Minute)))
+	saveChanges(t, s, change("recent", "c", true, at), change("recent", "c", false, at.Add(3*time.Hour)))
+	_, err := s.Prune(ctx, at, at.Add(2*time.Hour))
+	must(t, err, "Prune")
+	_, err = s.Alert(ctx, old)
+	wantCode(t, err, errs.ENOTFOUND, "an alert resolved before the bound")
+	if ts, err := s.AlertTimers(ctx, old); err != nil || len(ts) != 0 {
+		t.Errorf("timers of a pruned alert = %v, %v", ts, err)
+	}
+	active(t, s, "live")
+	if list, err := s.Alerts(ctx, store.AlertResolved, store.Page{}); err != nil || len(list) != 1 || list[0].GroupKey != "recent" {
+		t.Errorf("resolved alerts after Prune = %+v, %v; want the recent one", list, err)
 	}
 }
