@@ -20,14 +20,15 @@ func (a *App) buildEscalator(ctx context.Context, cfg *config.Config) error {
 	}
 	a.links = &escalate.Links{Key: key, BaseURL: cfg.Server.BaseURL}
 	a.esc = escalate.New(escalate.Options{
-		Store:     a.store,
-		Directory: a.directory,
-		Config:    a.config,
-		Links:     a.links,
-		Owner:     a.owner,
-		Logger:    a.log,
-		Now:       a.now,
-		Wake:      a.disp.Wake,
+		Store:      a.store,
+		Directory:  a.directory,
+		Config:     a.config,
+		Links:      a.links,
+		Owner:      a.owner,
+		Logger:     a.log,
+		Now:        a.now,
+		Wake:       a.disp.Wake,
+		Registerer: a.registry,
 	})
 	return nil
 }

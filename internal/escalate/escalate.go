@@ -39,6 +39,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/errs"
@@ -101,6 +103,8 @@ type Options struct {
 	// Wake is called after a firing queued notifications, so the outbox
 	// dispatcher sends them at once. May be nil.
 	Wake func()
+	// Registerer receives the escalator's metrics; nil registers none.
+	Registerer prometheus.Registerer
 }
 
 // Escalator fires the paged alerts' timers.
@@ -108,6 +112,9 @@ type Escalator struct {
 	o     Options
 	wake  chan struct{}
 	fired atomic.Int64
+
+	queued   *prometheus.CounterVec
+	problems prometheus.Counter
 }
 
 // New returns an escalator; nothing happens until Run.
@@ -131,7 +138,20 @@ func New(o Options) *Escalator {
 	if o.BatchSize <= 0 {
 		o.BatchSize = DefaultBatchSize
 	}
-	return &Escalator{o: o, wake: make(chan struct{}, 1)}
+	e := &Escalator{o: o, wake: make(chan struct{}, 1),
+		queued: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tocsin_alert_notifications_total",
+			Help: "Notifications of paged alerts queued by the escalation, by event (alert.opened, alert.escalated, ...).",
+		}, []string{"event"}),
+		problems: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tocsin_escalation_unreachable_total",
+			Help: "Escalation targets that reached nobody (no usable contact, nobody on call); each is in the alert's log.",
+		}),
+	}
+	if o.Registerer != nil {
+		o.Registerer.MustRegister(e.queued, e.problems)
+	}
+	return e
 }
 
 // Wake makes Run look at the timers now. It never blocks.
@@ -206,6 +226,14 @@ func (e *Escalator) Step(ctx context.Context) (int, error) {
 		case err == nil:
 			e.fired.Add(1)
 			queued = queued || len(f.Outbox) > 0
+			for _, m := range f.Outbox {
+				e.queued.WithLabelValues(m.Event.Event).Inc()
+			}
+			for _, x := range f.Actions {
+				if x.Kind == store.ActionProblem {
+					e.problems.Inc()
+				}
+			}
 		case errs.Code(err) == errs.ENOTFOUND:
 			// Dropped meanwhile (acknowledged, resolved), or fired by
 			// another replica: nothing to do.
@@ -408,13 +436,26 @@ func (e *Escalator) send(f *store.TimerFiring, a store.Alert, ev notify.Event, t
 	ev.Recipient = p.Target
 	ev.To = p.Address
 	if ev.Event == notify.EventAlertOpened || ev.Event == notify.EventAlertEscalated || ev.Event == notify.EventAlertUpdated {
-		ev.AckURL = e.o.Links.URL(a.ID, LinkAcknowledge, p.Recipient, now)
+		ev.AckURL = e.ackURL(a.ID, p.Recipient, now)
 	}
 	f.Outbox = append(f.Outbox, notify.OutboxMessage{ID: ev.ID, Channel: p.Channel, Event: ev, State: notify.StatePending, NextAttempt: now, CreatedAt: now})
 	if ev.Event == notify.EventAlertOpened || ev.Event == notify.EventAlertEscalated || t.Kind == store.TimerContact {
 		f.Actions = append(f.Actions, store.AlertAction{Time: now, Kind: store.ActionNotified, Who: "system", Step: max(t.Step, ev.EscalationStep), Round: t.Round,
 			Target: p.Target, Channel: p.Channel, Address: p.Address, Detail: p.Recipient})
 	}
+}
+
+// ackURL is the one-click acknowledgement link for who, under the running
+// configuration's server.base_url (a reload may change it).
+func (e *Escalator) ackURL(alertID int64, who string, now time.Time) string {
+	if e.o.Links == nil {
+		return ""
+	}
+	l := *e.o.Links
+	if cfg := e.o.Config(); cfg != nil && cfg.Server.BaseURL != "" {
+		l.BaseURL = cfg.Server.BaseURL
+	}
+	return l.URL(alertID, LinkAcknowledge, who, now)
 }
 
 // event renders the alert as an event named name.

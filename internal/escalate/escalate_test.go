@@ -12,6 +12,8 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/tocsin/tocsin/internal/alert"
 	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/config"
@@ -75,6 +77,7 @@ func testConfig() *config.Config {
 }
 
 type harness struct {
+	reg *prometheus.Registry
 	t   *testing.T
 	db  *sqlstore.DB
 	cfg *config.Config
@@ -95,17 +98,18 @@ func open(t *testing.T, path string) *sqlstore.DB {
 // returned stop is called. Call inside a synctest bubble.
 func start(t *testing.T, path, owner string, dir directory) (*harness, func()) {
 	t.Helper()
-	h := &harness{t: t, db: open(t, path), cfg: testConfig(), dir: dir}
+	h := &harness{t: t, db: open(t, path), cfg: testConfig(), dir: dir, reg: prometheus.NewRegistry()}
 	key, err := h.db.Secret(context.Background(), escalate.SecretName, escalate.SecretSize)
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.esc = escalate.New(escalate.Options{
-		Store:     h.db,
-		Directory: func() escalate.Directory { return h.dir },
-		Config:    func() *config.Config { return h.cfg },
-		Links:     &escalate.Links{Key: key, BaseURL: h.cfg.Server.BaseURL},
-		Owner:     owner,
+		Store:      h.db,
+		Directory:  func() escalate.Directory { return h.dir },
+		Config:     func() *config.Config { return h.cfg },
+		Links:      &escalate.Links{Key: key, BaseURL: h.cfg.Server.BaseURL},
+		Owner:      owner,
+		Registerer: h.reg,
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -172,6 +176,24 @@ func (h *harness) wantNew(before int, want ...string) int {
 		h.t.Errorf("at %s new notifications:\n  %s\nwant:\n  %s", time.Now().UTC().Format("15:04:05"), strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 	}
 	return before + len(got)
+}
+
+// metric sums the values of a counter in the escalator's registry.
+func (h *harness) metric(name string) float64 {
+	h.t.Helper()
+	fams, err := h.reg.Gather()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var sum float64
+	for _, f := range fams {
+		if f.GetName() == name {
+			for _, m := range f.GetMetric() {
+				sum += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return sum
 }
 
 func (h *harness) alert() store.Alert {
@@ -308,6 +330,9 @@ func TestNobodyReachable(t *testing.T) {
 		}
 		if !slices.Equal(problems, []string{"Ghost has no usable contact", "team:nobody reaches nobody"}) {
 			t.Errorf("problems logged = %q", problems)
+		}
+		if n := h.metric("tocsin_escalation_unreachable_total"); n != 2 {
+			t.Errorf("tocsin_escalation_unreachable_total = %v, want 2", n)
 		}
 	})
 }

@@ -36,7 +36,8 @@ type Links struct {
 	// Key signs the tokens. Required.
 	Key []byte
 	// BaseURL is the server's public URL (server.base_url); links are
-	// BaseURL + "/a/" + token. Empty: no links are made.
+	// BaseURL + "/a/" + token. Empty: no links are made. The escalator
+	// uses the running configuration's base_url when it has one.
 	BaseURL string
 	// TTL is how long a link works. Default DefaultLinkTTL.
 	TTL time.Duration
