@@ -8,6 +8,8 @@ package ack
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"html/template"
@@ -60,11 +62,21 @@ func (h *Handler) Register(handle func(pattern string, h http.Handler)) {
 	handle("POST /a/{token}", http.HandlerFunc(h.act))
 }
 
+// style is the page's only style, inline; the page's Content-Security-Policy
+// allows it by its hash and nothing else.
+const style = `body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem}
+.refused{color:#a40000}button{font-size:1.1rem;padding:.5rem 1.2rem}ul{padding-left:1.2rem}`
+
+var csp = func() string {
+	sum := sha256.Sum256([]byte(style))
+	return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; " +
+		"form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+}()
+
 var page = template.Must(template.New("ack").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex"><title>{{.Title}} · Tocsin</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem}
-.refused{color:#a40000}button{font-size:1.1rem;padding:.5rem 1.2rem}ul{padding-left:1.2rem}</style></head>
+<style>` + style + `</style></head>
 <body><h1{{if .Refused}} class="refused"{{end}}>{{.Title}}</h1>
 <p>{{.Message}}</p>
 {{with .Alert}}<p>Alert {{.ID}} of <strong>{{.GroupKey}}</strong>, {{.State}}{{if .AcknowledgedBy}}, acknowledged by {{.AcknowledgedBy}}{{end}}.</p>
@@ -81,6 +93,7 @@ type view struct {
 
 func (h *Handler) render(w http.ResponseWriter, status int, v view) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", csp)
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	w.WriteHeader(status)

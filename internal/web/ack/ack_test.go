@@ -66,6 +66,10 @@ func TestLinkAcknowledges(t *testing.T) {
 	if a, _ := e.Store.Alert(t.Context(), id); a.State != store.AlertOpen {
 		t.Fatalf("GET changed the alert to %s", a.State)
 	}
+	// The inline style is allowed by its hash, and nothing else is.
+	if csp := r.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "style-src 'sha256-") || !strings.Contains(csp, "default-src 'none'") {
+		t.Errorf("Content-Security-Policy = %q", csp)
+	}
 	e.Clock.Add(time.Minute)
 	r = e.Do(c, "POST", p, nil, nil)
 	if r.Status != http.StatusOK || !strings.Contains(r.Body, "acknowledged by ana") {
