@@ -358,7 +358,7 @@ func TestRestartBetweenSteps(t *testing.T) {
 		defer stop2()
 		synctest.Wait()
 		h2.wantNew(len(before))
-		time.Sleep(opened.Add(15*time.Minute).Sub(time.Now()) - time.Second)
+		time.Sleep(time.Until(opened.Add(15*time.Minute)) - time.Second)
 		synctest.Wait()
 		h2.wantNew(len(before))
 		time.Sleep(time.Second)
