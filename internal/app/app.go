@@ -24,6 +24,7 @@ import (
 	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/engine"
+	"github.com/tocsin/tocsin/internal/escalate"
 	"github.com/tocsin/tocsin/internal/heartbeat"
 	"github.com/tocsin/tocsin/internal/heartbeat/mailping"
 	"github.com/tocsin/tocsin/internal/heartbeat/roster"
@@ -37,6 +38,7 @@ import (
 	"github.com/tocsin/tocsin/internal/store/batch"
 	"github.com/tocsin/tocsin/internal/store/sqlstore"
 	"github.com/tocsin/tocsin/internal/web"
+	"github.com/tocsin/tocsin/internal/web/ack"
 )
 
 // Options configure a new App.
@@ -60,6 +62,9 @@ type Options struct {
 	// SMTPListener, when set, is used instead of listening on
 	// server.smtp_listen (tests pass a listener on port 0).
 	SMTPListener net.Listener
+	// Directory, when set, answers the escalator instead of the catalog
+	// (whom a target reaches, which policy pages for a service).
+	Directory func() escalate.Directory
 }
 
 // App is a running Tocsin server.
@@ -71,6 +76,8 @@ type App struct {
 	store    store.Store
 	sched    *scheduler.Scheduler
 	disp     *notify.Dispatcher
+	esc      *escalate.Escalator
+	links    *escalate.Links
 	eng      *engine.Engine
 	hb       *heartbeat.Hub
 	web      *web.Server
@@ -172,12 +179,17 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Now:        o.Now,
 		Writer:     a.writers.Add("outbox", func() int { return a.disp.Depth() }, maxOutboxDepth),
 	})
+	if err := a.buildEscalator(ctx, cfg); err != nil {
+		st.Close()
+		return nil, err
+	}
 	a.eng = engine.New(engine.Options{
 		Store:         st,
 		Logger:        a.log,
 		Now:           o.Now,
 		FlushInterval: o.FlushInterval,
-		Wake:          a.disp.Wake,
+		Wake:          func() { a.disp.Wake(); a.esc.Wake() },
+		Policies:      func(serviceID string) (config.EscalationPolicy, bool) { return a.directory().PolicyFor(serviceID) },
 		Writer:        a.writers.Add("results", func() int { return a.eng.Backlog().Total() }, maxResultRows),
 		Observer:      a.metrics,
 		Registerer:    a.registry,
@@ -280,6 +292,8 @@ func (a *App) webOptions(cfg *config.Config) web.Options {
 		Kinds:        a.kinds,
 		Channels:     (*channelTester)(a),
 		Mutes:        (*muteRuntime)(a),
+		AlertLinks:   ack.New(ack.Deps{Store: a.store, Links: a.links, Now: a.now, Logger: a.log, Acted: a.esc.Wake}),
+		AlertActed:   a.esc.Wake,
 	}
 	if cfg.Server.SecureCookies != nil {
 		o.SecureCookies = *cfg.Server.SecureCookies
@@ -367,6 +381,7 @@ func (a *App) Run(ctx context.Context) error {
 	schedDone := make(chan struct{})
 	go func() { defer close(schedDone); _ = a.sched.Run(ctx) }()
 	wg.Go(func() { _ = a.disp.Run(runCtx) })
+	wg.Go(func() { _ = a.esc.Run(runCtx) })
 	wg.Go(func() { a.housekeeping(runCtx) })
 	wg.Go(func() { a.watchdog(runCtx) })
 	wg.Go(func() { a.muteUpkeep(runCtx) })

@@ -106,6 +106,16 @@ var rules = []rule{
 			"internal/mute", "internal/notify", "internal/catalog", "internal/config", "internal/probe"}, storeContracts, leaves),
 	},
 	{
+		words: "escalate runs escalation policies from the store's timers: it imports catalog, config, notify's event types and the store's interfaces; never the engine, sqlstore, web or app",
+		pkgs:  []string{"internal/escalate/..."},
+		may:   cat([]string{"internal/escalate/...", "internal/catalog", "internal/config", "internal/notify"}, storeContracts, leaves),
+	},
+	{
+		words: "web/ack serves the one-click alert links, without a login: it checks links with escalate and acts through the store's interfaces; no other web package, no sessions",
+		pkgs:  []string{"internal/web/ack"},
+		may:   cat([]string{"internal/escalate"}, storeContracts, leaves),
+	},
+	{
 		words: "heartbeat turns pings and missed deadlines into Results: it imports probe, the store's interfaces and shared leaves; no config, no probe kind, no alert, no web",
 		pkgs:  []string{"internal/heartbeat/..."},
 		may:   cat([]string{"internal/heartbeat/...", "internal/probe"}, storeContracts, leaves),

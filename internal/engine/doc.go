@@ -7,8 +7,13 @@
 //     (state, result, now) → (state, transitions), with thresholds and
 //     flapping.
 //  2. alert (internal/alert): a transition becomes an alert — the event it
-//     raises and the channels that want it — or nothing. Grouping,
-//     dependency suppression, maintenance and silences belong here.
+//     raises and the channels that want it — or nothing; and a change to
+//     the paged alert of its group (alert.Group: open, join, recover),
+//     put down to a dependency that is down when one is (alert.Impact,
+//     alert.Released). The store applies those changes in the flush
+//     transaction, where it finds the group's open alert; the escalator
+//     (internal/escalate) pages from there. Maintenance and silences
+//     belong here too.
 //  3. incident and 4. oncall: not built yet. They join between alert and
 //     notify (see route in stages.go), each taking what the stage before
 //     returned; no stage before them changes for it.

@@ -297,12 +297,13 @@ func (e *Engine) evaluate(r probe.Result) {
 		// in the history, from when the mute held it back.
 		routed = []monitor.Transition{rel}
 	}
-	out := e.route(cfg, routed)
+	out, changes := e.route(cfg, routed, e.liveState)
 	e.batchMu.Lock()
 	e.batch.Results = append(e.batch.Results, r)
 	e.batch.States[r.MonitorID] = next
 	e.batch.Transitions = append(e.batch.Transitions, ts...)
 	e.batch.Outbox = append(e.batch.Outbox, out...)
+	e.batch.Alerts = append(e.batch.Alerts, changes...)
 	e.batchMu.Unlock()
 	for _, t := range ts {
 		e.o.Logger.Info("monitor state changed", "monitor", t.MonitorID, "from", t.From, "to", t.To, "flapping", t.Flapping, "reason", t.Reason)
@@ -313,12 +314,29 @@ func (e *Engine) evaluate(r probe.Result) {
 // resume) to the next batch, with what the stages make of it. Callers hold
 // e.mu.
 func (e *Engine) record(id string, st monitor.State, ts []monitor.Transition) {
-	out := e.route(e.cfg, ts)
+	out, changes := e.route(e.cfg, ts, e.stateLocked)
 	e.batchMu.Lock()
 	defer e.batchMu.Unlock()
 	e.batch.States[id] = st
 	e.batch.Transitions = append(e.batch.Transitions, ts...)
 	e.batch.Outbox = append(e.batch.Outbox, out...)
+	e.batch.Alerts = append(e.batch.Alerts, changes...)
+}
+
+// liveState returns a monitor's live state.
+func (e *Engine) liveState(id string) (monitor.State, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.stateLocked(id)
+}
+
+// stateLocked is liveState for callers holding e.mu.
+func (e *Engine) stateLocked(id string) (monitor.State, bool) {
+	en, ok := e.entries[id]
+	if !ok {
+		return monitor.State{}, false
+	}
+	return en.state, true
 }
 
 // flushNow writes the collected batch in one transaction. A row the store
@@ -366,10 +384,11 @@ func (e *Engine) flushNow(ctx context.Context) {
 		left.Results = append(left.Results, e.batch.Results...)
 		left.Transitions = append(left.Transitions, e.batch.Transitions...)
 		left.Outbox = append(left.Outbox, e.batch.Outbox...)
+		left.Alerts = append(left.Alerts, e.batch.Alerts...)
 		e.batch = left
 		e.batchMu.Unlock()
 	}
-	if len(b.Outbox) > 0 && e.o.Wake != nil {
+	if (len(b.Outbox) > 0 || len(b.Alerts) > 0) && e.o.Wake != nil {
 		e.o.Wake()
 	}
 }

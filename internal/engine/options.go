@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/tocsin/tocsin/internal/alert"
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/mute"
@@ -55,8 +56,9 @@ type Options struct {
 	// FlushInterval is how long evaluated results wait at most before
 	// they are written. Default 200ms.
 	FlushInterval time.Duration
-	// Wake is called after a flush that stored notifications, so the
-	// outbox dispatcher sends them at once. May be nil.
+	// Wake is called after a flush that stored notifications or changed
+	// paged alerts, so the outbox dispatcher and the escalator act at
+	// once. May be nil.
 	Wake func()
 	// Writer keeps the health of the writes; nil keeps none.
 	Writer *batch.Writer
@@ -75,4 +77,8 @@ type Options struct {
 	// the creator of a silence can hear that it hid something real. It is
 	// called on the engine's goroutine and must return quickly. May be nil.
 	OnMuted func(monitorID, event string, m mute.Mute)
+	// Policies says which escalation policy pages for a service (the
+	// catalog's PolicyFor, read at each transition so a reload counts).
+	// Nil: paged alerts are still opened and resolved, but none pages.
+	Policies alert.PolicyFor
 }

@@ -44,7 +44,8 @@ func counter() func() string {
 // routeOne runs one transition through the stages after the state
 // machine, with notification ids from counter.
 func routeOne(cfg *config.Config, t monitor.Transition) []notify.OutboxMessage {
-	return New(Options{NewID: counter()}, nil).route(cfg, []monitor.Transition{t})
+	out, _ := New(Options{NewID: counter()}, nil).route(cfg, []monitor.Transition{t}, nil)
+	return out
 }
 
 // TestRoute: a transition goes through the alert stage (which event, which

@@ -36,6 +36,38 @@ type Event struct {
 	Time     time.Time `json:"time"` // RFC 3339, UTC
 	// URL links to the monitor's page in the UI, when server.base_url is known.
 	URL string `json:"url,omitempty"`
+
+	// The fields below are set on the events of paged alerts (alert.*).
+
+	// AlertID is the paged alert the event is about.
+	AlertID int64 `json:"alert_id,omitempty"`
+	// AckURL is a one-click link that acknowledges the alert, signed for
+	// the recipient and expiring; empty when server.base_url is unknown.
+	AckURL string `json:"ack_url,omitempty"`
+	// EscalationStep is the policy step (1-based) that paged.
+	EscalationStep int `json:"escalation_step,omitempty"`
+	// Recipient is whom the step addressed: "person:ana", "team:ops",
+	// "channel:ops-room".
+	Recipient string `json:"recipient,omitempty"`
+	// Runbook is the service's runbook, a URL or a short text.
+	Runbook string `json:"runbook,omitempty"`
+	// Monitors are the alert's monitors with their status.
+	Monitors []AlertMonitor `json:"monitors,omitempty"`
+	// To, when set, replaces the channel's own destination: a person's
+	// own address on an email channel.
+	To string `json:"to,omitempty"`
+	// By names who acknowledged or resolved, for those events.
+	By string `json:"by,omitempty"`
+}
+
+// AlertMonitor is one monitor of a paged alert, as its events list it.
+type AlertMonitor struct {
+	ID     string `json:"id"`
+	Name   string `json:"name,omitempty"`
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+	// ImpactedBy names the dependency its failure is put down to.
+	ImpactedBy string `json:"impacted_by,omitempty"`
 }
 
 // Notifier sends one event to one destination. retry says whether a failure
@@ -50,7 +82,20 @@ const (
 	EventMonitorUp       = "monitor.up"
 	EventMonitorWarning  = "monitor.warning"
 	EventMonitorFlapping = "monitor.flapping"
+
+	// The events of paged alerts, sent to whom an escalation policy
+	// pages (whatever a channel's `events` list says).
+	EventAlertOpened       = "alert.opened"
+	EventAlertEscalated    = "alert.escalated"
+	EventAlertUpdated      = "alert.updated"
+	EventAlertAcknowledged = "alert.acknowledged"
+	EventAlertResolved     = "alert.resolved"
 )
+
+// AlertEventNames returns the events of paged alerts, in order.
+func AlertEventNames() []string {
+	return []string{EventAlertOpened, EventAlertEscalated, EventAlertUpdated, EventAlertAcknowledged, EventAlertResolved}
+}
 
 // EventNames returns every event a channel can subscribe to, in the order
 // the documentation presents them. The slice is new on every call.

@@ -50,6 +50,8 @@ type Batch struct {
 	States      map[string]monitor.State
 	Transitions []monitor.Transition
 	Outbox      []notify.OutboxMessage
+	// Alerts open, join and resolve the paged alerts of the transitions.
+	Alerts []AlertChange
 }
 
 // BatchRow is one row of a Batch: a result, a state (StateOf names its
@@ -60,6 +62,7 @@ type BatchRow struct {
 	State      monitor.State
 	Transition *monitor.Transition
 	Outbox     *notify.OutboxMessage
+	Alert      *AlertChange
 }
 
 // String names the row in a log line: its kind and monitor.
@@ -71,6 +74,8 @@ func (r BatchRow) String() string {
 		return fmt.Sprintf("transition of monitor %q from %s to %s", r.Transition.MonitorID, r.Transition.From, r.Transition.To)
 	case r.Outbox != nil:
 		return fmt.Sprintf("notification %q for channel %q", r.Outbox.ID, r.Outbox.Channel)
+	case r.Alert != nil:
+		return r.Alert.String()
 	}
 	return fmt.Sprintf("state of monitor %q", r.StateOf)
 }
@@ -79,7 +84,7 @@ func (r BatchRow) String() string {
 // messages, in that order, so a writer can look for the one the database
 // refuses.
 func (b Batch) Rows() []BatchRow {
-	out := make([]BatchRow, 0, len(b.Results)+len(b.States)+len(b.Transitions)+len(b.Outbox))
+	out := make([]BatchRow, 0, len(b.Results)+len(b.States)+len(b.Transitions)+len(b.Outbox)+len(b.Alerts))
 	for i := range b.Results {
 		out = append(out, BatchRow{Result: &b.Results[i]})
 	}
@@ -91,6 +96,9 @@ func (b Batch) Rows() []BatchRow {
 	}
 	for i := range b.Outbox {
 		out = append(out, BatchRow{Outbox: &b.Outbox[i]})
+	}
+	for i := range b.Alerts {
+		out = append(out, BatchRow{Alert: &b.Alerts[i]})
 	}
 	return out
 }
@@ -106,6 +114,8 @@ func JoinRows(rows []BatchRow) Batch {
 			b.Transitions = append(b.Transitions, *r.Transition)
 		case r.Outbox != nil:
 			b.Outbox = append(b.Outbox, *r.Outbox)
+		case r.Alert != nil:
+			b.Alerts = append(b.Alerts, *r.Alert)
 		default:
 			b.States[r.StateOf] = r.State
 		}
@@ -115,7 +125,7 @@ func JoinRows(rows []BatchRow) Batch {
 
 // Empty reports whether b has nothing to write.
 func (b Batch) Empty() bool {
-	return len(b.Results) == 0 && len(b.States) == 0 && len(b.Transitions) == 0 && len(b.Outbox) == 0
+	return len(b.Results) == 0 && len(b.States) == 0 && len(b.Transitions) == 0 && len(b.Outbox) == 0 && len(b.Alerts) == 0
 }
 
 // HourlyRollup summarises one monitor's results in one UTC hour.
@@ -374,6 +384,7 @@ type Store interface {
 	Channels
 	CalendarTokens
 	Mutes
+	Alerts
 	// Ping checks the database is reachable (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error

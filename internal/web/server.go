@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/web/ack"
 	"github.com/tocsin/tocsin/internal/web/api"
 	"github.com/tocsin/tocsin/internal/web/ingest"
 	"github.com/tocsin/tocsin/internal/web/ui"
@@ -81,6 +82,12 @@ type Options struct {
 	Channels ChannelTester
 	// Mutes holds the maintenance windows and silences; nil shows none.
 	Mutes webcore.Mutes
+	// AlertLinks serves the one-click links of paged alerts on /a/{token},
+	// without a login; nil serves none.
+	AlertLinks *ack.Handler
+	// AlertActed is called after someone acknowledged, snoozed or
+	// resolved a paged alert through the API; nil when nothing listens.
+	AlertActed func()
 }
 
 // DefaultSessionTTL is how long a login lasts when Options.SessionTTL is 0.
@@ -210,6 +217,9 @@ func (s *Server) registerRoutes(pings http.Handler) {
 	s.handle("POST /login", s.public(s.handleLogin))
 	s.handle("POST /logout", s.public(s.handleLogout))
 	s.handle("/ping/", pings) // served first by pingsFirst
+	if s.opts.AlertLinks != nil {
+		s.opts.AlertLinks.Register(s.handle)
+	}
 
 	// UI.
 	s.pages.Register(s.handle, func(pattern string, h ui.Handler) { s.handle(pattern, s.ui(h)) },
@@ -226,6 +236,7 @@ func (s *Server) audienceDeps() webcore.Deps {
 	return webcore.Deps{
 		Store: s.store, Runtime: s.rt, Heartbeats: s.opts.Heartbeats, Kinds: s.opts.Kinds, Channels: s.opts.Channels, Now: s.now,
 		Version: s.opts.Version, CreateToken: s.createToken, RevokeToken: s.revokeToken, Schedules: s.schedules, Mutes: s.opts.Mutes,
+		AlertActed: s.opts.AlertActed,
 	}
 }
 

@@ -74,7 +74,7 @@ func (n *Notifier) Notify(ctx context.Context, e notify.Event) (retry bool, err 
 	if n.cfg.Host == "" {
 		return false, errors.New("email: no SMTP host is configured")
 	}
-	if len(n.to) == 0 {
+	if len(n.to) == 0 && e.To == "" {
 		return false, fmt.Errorf("%s: the channel has no recipients", where)
 	}
 	msg, err := n.message(e)
@@ -118,6 +118,9 @@ func Permanent(err error) bool {
 // Subject returns the subject line for e, such as
 // "[Tocsin] DOWN: Website (web) — GET https://x/: 503, expected 200".
 func Subject(e notify.Event) string {
+	if e.AlertID != 0 {
+		return alertSubject(e)
+	}
 	var b strings.Builder
 	b.WriteString("[Tocsin] ")
 	b.WriteString(label(e))
@@ -143,6 +146,9 @@ func Subject(e notify.Event) string {
 // Body returns the plain-text body for e, with times in loc and UTC beside
 // them (nil: UTC only).
 func Body(e notify.Event, loc *time.Location) string {
+	if e.AlertID != 0 {
+		return alertBody(e, loc)
+	}
 	var b strings.Builder
 	line := func(k, v string) {
 		if v != "" {
@@ -226,7 +232,12 @@ func (n *Notifier) message(e notify.Event) (*mail.Msg, error) {
 	if err := m.From(n.cfg.From); err != nil {
 		return nil, fmt.Errorf("the from address %q is not valid: %w", n.cfg.From, err)
 	}
-	if err := m.To(n.to...); err != nil {
+	to := n.to
+	if e.To != "" {
+		// A page for one person goes to that person's own address.
+		to = []string{e.To}
+	}
+	if err := m.To(to...); err != nil {
 		return nil, fmt.Errorf("a recipient address is not valid: %w", err)
 	}
 	m.Subject(Subject(e))

@@ -41,7 +41,7 @@ func (d *DB) SaveBatch(ctx context.Context, b store.Batch) error {
 }
 
 func (d *DB) saveBatch(ctx context.Context, b store.Batch) error {
-	if len(b.Results) == 0 && len(b.States) == 0 && len(b.Transitions) == 0 && len(b.Outbox) == 0 {
+	if b.Empty() {
 		return nil
 	}
 	ids := make([]string, 0, len(b.Results)+len(b.States)+len(b.Transitions))
@@ -133,7 +133,7 @@ func (d *DB) saveBatch(ctx context.Context, b store.Batch) error {
 			}
 			return fmt.Errorf("save notifications: %w", err)
 		}
-		return nil
+		return d.saveAlertChanges(ctx, tx, b.Alerts)
 	})
 }
 

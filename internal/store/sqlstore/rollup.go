@@ -371,8 +371,8 @@ func (d *DB) Latency(ctx context.Context, monitorID string, since time.Time, n i
 }
 
 // Prune deletes raw results older than rawBefore, and rollups, transitions,
-// notification attempts and finished outbox messages older than
-// rollupBefore. It deletes in short transactions, a slice of monitors at a
+// notification attempts, finished outbox messages, alerts resolved and
+// alert links used before rollupBefore. It deletes in short transactions, a slice of monitors at a
 // time, so writers are not held up. On SQLite it returns free pages to the
 // file system once they exceed a tenth of the file.
 func (d *DB) Prune(ctx context.Context, rawBefore, rollupBefore time.Time) (int64, error) {
@@ -424,6 +424,9 @@ func (d *DB) Prune(ctx context.Context, rawBefore, rollupBefore time.Time) (int6
 		return total, err
 	}
 	if err := exec("notifications", "DELETE FROM outbox WHERE state <> 'pending' AND created_at < ?", roll); err != nil {
+		return total, err
+	}
+	if err := d.pruneAlerts(ctx, roll, exec); err != nil {
 		return total, err
 	}
 	if !d.postgres && total > 0 {

@@ -92,6 +92,7 @@ func Run(t *testing.T, open Opener) {
 		{"CalendarTokens", testCalendarTokens},
 		{"MaintenanceWindows", testMaintenanceWindows}, {"Silences", testSilences},
 	}
+	tests = append(tests, alertTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -8,6 +8,7 @@ package api
 import (
 	"net/http"
 
+	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/web/webcore"
 )
 
@@ -58,6 +59,12 @@ func (s *API) Register(public func(pattern string, h http.Handler), authed func(
 	authed("GET /api/v1/silences", s.serveSilences)
 	authed("POST /api/v1/silences", s.serveSilenceCreate)
 	authed("POST /api/v1/silences/{id}/expire", s.serveSilenceExpire)
+	authed("GET /api/v1/alerts", s.serveAlerts)
+	authed("GET /api/v1/alerts/{id}", s.serveAlert)
+	authed("POST /api/v1/alerts/{id}/ack", s.serveAlertAct(store.ActAcknowledge))
+	authed("POST /api/v1/alerts/{id}/unack", s.serveAlertAct(store.ActUnacknowledge))
+	authed("POST /api/v1/alerts/{id}/resolve", s.serveAlertAct(store.ActResolve))
+	authed("POST /api/v1/alerts/{id}/snooze", s.serveAlertAct(store.ActSnooze))
 	authed("GET /api/v1/tokens", s.serveTokens)
 	authed("POST /api/v1/tokens", s.serveTokenCreate)
 	authed("DELETE /api/v1/tokens/{id}", s.serveTokenDelete)

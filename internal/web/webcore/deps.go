@@ -36,4 +36,7 @@ type Deps struct {
 	// Mutes holds the maintenance windows and silences; nil when the
 	// server runs without them (then nothing is muted).
 	Mutes Mutes
+	// AlertActed is called after a person acted on a paged alert, so the
+	// escalator sends the news at once; nil when nothing listens.
+	AlertActed func()
 }

@@ -1,0 +1,156 @@
+package app
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tocsin/tocsin/internal/catalog"
+	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/escalate"
+	"github.com/tocsin/tocsin/internal/notify"
+	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/testkit"
+)
+
+// supportDirectory pages ana by email first, the application team's room
+// (a webhook) a second later, and the boss much later.
+type supportDirectory struct{}
+
+func (supportDirectory) Recipients(target string, _ time.Time) []catalog.Recipient {
+	switch target {
+	case "person:ana":
+		return []catalog.Recipient{{Target: target, Kind: "person", ID: "ana", Name: "Ana", Contacts: []catalog.Contact{{Channel: "mail", Address: "ana@example.org"}}}}
+	case "team:apps":
+		return []catalog.Recipient{{Target: target, Kind: "channel", ID: "apps-room", Name: "apps-room", Contacts: []catalog.Contact{{Channel: "apps-room"}}}}
+	case "person:boss":
+		return []catalog.Recipient{{Target: target, Kind: "person", ID: "boss", Name: "Boss", Contacts: []catalog.Contact{{Channel: "mail", Address: "boss@example.org"}}}}
+	}
+	return nil
+}
+
+func (supportDirectory) PolicyFor(serviceID string) (config.EscalationPolicy, bool) {
+	if serviceID != "shop" {
+		return config.EscalationPolicy{}, false
+	}
+	return config.EscalationPolicy{ID: "support", Steps: []config.EscalationStep{
+		{Notify: []string{"person:ana"}},
+		{After: config.Duration(time.Second), Notify: []string{"team:apps"}},
+		{After: config.Duration(time.Hour), Notify: []string{"person:boss"}},
+	}}, true
+}
+
+// TestEscalationEndToEnd: a service's monitor fails; the person on call is
+// paged by email (a real SMTP server); nobody answers, so the next step
+// pages the team's room (a webhook); the link in that page acknowledges;
+// escalation stops; the recovery resolves the alert and tells everyone
+// paged.
+func TestEscalationEndToEnd(t *testing.T) {
+	for _, driver := range []string{"sqlite", "postgres"} {
+		t.Run(driver, func(t *testing.T) {
+			target := testkit.NewTarget(t)
+			room := testkit.NewWebhook(t)
+			ms := testkit.StartMail(t, testkit.MailOptions{})
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			base := "http://" + ln.Addr().String()
+			path := filepath.Join(t.TempDir(), "tocsin.yaml")
+			writeConfig(t, path, `server:
+  listen: 127.0.0.1:0
+  base_url: `+base+`
+`+storageYAML(t, driver)+`
+channels:
+  - id: mail
+    type: email
+    email: {host: 127.0.0.1, port: `+ms.SMTPAddr[strings.LastIndexByte(ms.SMTPAddr, ':')+1:]+`, tls: none, from: tocsin@example.com, to: [oncall@example.org]}
+  - id: apps-room
+    type: webhook
+    webhook: {url: `+room.URL+`}
+services:
+  - {id: shop, name: Shop, runbook: "https://wiki.example.org/shop"}
+monitors:
+  - id: site
+    service: shop
+    type: http
+    interval: 200ms
+    timeout: 150ms
+    http: {url: `+target.URL+`}
+`)
+			target.SetFailing(true)
+			r := runApp(t, Options{ConfigPath: path, Listener: ln, Directory: func() escalate.Directory { return supportDirectory{} }})
+			st := r.app.Store()
+
+			page := room.WaitFor(t, 20*time.Second, func(d testkit.Delivery) bool { return d.Event["event"] == notify.EventAlertEscalated })
+			if page.Event["escalation_step"] != float64(2) || page.Event["recipient"] != "team:apps" || page.Event["runbook"] != "https://wiki.example.org/shop" {
+				t.Errorf("the room's page = %v", page.Event)
+			}
+			ackURL, _ := page.Event["ack_url"].(string)
+			if !strings.HasPrefix(ackURL, base+"/a/") {
+				t.Fatalf("ack_url = %q, want a link under %s", ackURL, base)
+			}
+			id := int64(page.Event["alert_id"].(float64))
+			// Ana was paged by email first, at her own address.
+			var mailed bool
+			for range 200 {
+				msgs, err := st.OutboxMessages(context.Background(), "", store.Page{Limit: 100})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, m := range msgs {
+					if m.Channel == "mail" && m.Event.Event == notify.EventAlertOpened && m.Event.To == "ana@example.org" && m.State == notify.StateSent {
+						mailed = true
+					}
+				}
+				if mailed {
+					break
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			if !mailed || ms.Accepted() == 0 {
+				t.Fatalf("no page was mailed to ana (SMTP accepted %d)", ms.Accepted())
+			}
+
+			// The link: GET confirms, POST acknowledges.
+			c := &http.Client{Timeout: 10 * time.Second}
+			resp, err := c.Get(ackURL)
+			if err != nil || resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET ack_url = %v, %v", resp, err)
+			}
+			resp.Body.Close()
+			resp, err = c.Post(ackURL, "", nil)
+			if err != nil || resp.StatusCode != http.StatusOK {
+				t.Fatalf("POST ack_url = %v, %v", resp, err)
+			}
+			resp.Body.Close()
+			room.WaitFor(t, 10*time.Second, func(d testkit.Delivery) bool { return d.Event["event"] == notify.EventAlertAcknowledged })
+			a, err := st.Alert(context.Background(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.State != store.AlertAcknowledged || a.AcknowledgedBy != "link:channel:apps-room" {
+				t.Errorf("alert after the link = %s by %q", a.State, a.AcknowledgedBy)
+			}
+			ts, err := st.AlertTimers(context.Background(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, x := range ts {
+				if x.Kind == store.TimerStep {
+					t.Errorf("a step is still scheduled after the acknowledgement: %+v", x)
+				}
+			}
+
+			target.SetFailing(false)
+			room.WaitFor(t, 20*time.Second, func(d testkit.Delivery) bool { return d.Event["event"] == notify.EventAlertResolved })
+			if a, _ := st.Alert(context.Background(), id); a.State != store.AlertResolved || a.ResolvedBy != "system" {
+				t.Errorf("alert after the recovery = %s by %q", a.State, a.ResolvedBy)
+			}
+		})
+	}
+}
