@@ -74,7 +74,7 @@ func (l *Links) URL(alertID int64, action, who string, now time.Time) string {
 // Token signs c.
 func (l *Links) Token(c Claim) string {
 	payload := strconv.FormatInt(c.AlertID, 10) + "\n" + c.Action + "\n" + c.Who + "\n" + strconv.FormatInt(c.Expires.Unix(), 10)
-	enc := base64.RawURLEncoding
+	enc := base64.RawURLEncoding.Strict()
 	return enc.EncodeToString([]byte(payload)) + "." + enc.EncodeToString(l.sign(payload))
 }
 
@@ -96,7 +96,10 @@ func (l *Links) Check(token string, now time.Time) (Claim, error) {
 	if !ok || len(token) > 2048 {
 		return Claim{}, ErrLinkForged
 	}
-	enc := base64.RawURLEncoding
+	// Strict: one token per claim. A lenient decoder would take other
+	// spellings of the same bytes (the unused bits of the last
+	// character), and a used link could be used again under one of them.
+	enc := base64.RawURLEncoding.Strict()
 	payload, err1 := enc.DecodeString(p)
 	sig, err2 := enc.DecodeString(s)
 	if err1 != nil || err2 != nil || !hmac.Equal(sig, l.sign(string(payload))) {

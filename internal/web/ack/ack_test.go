@@ -112,7 +112,8 @@ func TestLinkRefusals(t *testing.T) {
 		status     int
 		says       string
 	}{
-		{"signature changed", "/a/" + payload + "." + strings.ToUpper(sig[:4]) + sig[4:], http.StatusNotFound, "not valid"},
+		{"signature changed", "/a/" + payload + "." + flip(sig, 0, 0b100000), http.StatusNotFound, "not valid"},
+		{"signature spelt differently", "/a/" + payload + "." + flip(sig, len(sig)-1, 1), http.StatusNotFound, "not valid"},
 		{"another alert's id under this signature", "/a/" + otherPayload + "." + sig, http.StatusNotFound, "not valid"},
 		{"signed by another key", path(t, forger.URL(id, escalate.LinkAcknowledge, "person:ana", e.Clock.Now())), http.StatusNotFound, "not valid"},
 		{"no signature", "/a/" + payload, http.StatusNotFound, "not valid"},
@@ -139,4 +140,14 @@ func TestLinkRefusals(t *testing.T) {
 	if r := e.Do(c, "POST", good, nil, nil); r.Status != http.StatusConflict {
 		t.Errorf("POST of a resolved alert's link = %d\n%s", r.Status, r.Body)
 	}
+}
+
+// flip returns s, a base64url text, with the character at i replaced by
+// the one whose 6-bit value differs by the bits of mask. Flipping the
+// lowest bit of the last character of a 32-byte value changes only bits
+// the encoding does not use: the same bytes, spelt differently.
+func flip(s string, i int, mask byte) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	v := strings.IndexByte(alphabet, s[i])
+	return s[:i] + string(alphabet[byte(v)^mask]) + s[i+1:]
 }
