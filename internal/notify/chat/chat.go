@@ -178,9 +178,7 @@ func (b *Fields) validate() []config.FieldError {
 		return out
 	}
 	if friendly {
-		for _, fe := range s.check(b) {
-			out = append(out, fe)
-		}
+		out = append(out, s.check(b)...)
 		if len(out) > 0 {
 			return out
 		}
