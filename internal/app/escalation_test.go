@@ -9,46 +9,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tocsin/tocsin/internal/catalog"
-	"github.com/tocsin/tocsin/internal/config"
-	"github.com/tocsin/tocsin/internal/escalate"
 	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/testkit"
 )
 
-// supportDirectory pages ana by email first, the application team's room
-// (a webhook) a second later, and the boss much later.
-type supportDirectory struct{}
-
-func (supportDirectory) Recipients(target string, _ time.Time) []catalog.Recipient {
-	switch target {
-	case "person:ana":
-		return []catalog.Recipient{{Target: target, Kind: "person", ID: "ana", Name: "Ana", Contacts: []catalog.Contact{{Channel: "mail", Address: "ana@example.org"}}}}
-	case "team:apps":
-		return []catalog.Recipient{{Target: target, Kind: "channel", ID: "apps-room", Name: "apps-room", Contacts: []catalog.Contact{{Channel: "apps-room"}}}}
-	case "person:boss":
-		return []catalog.Recipient{{Target: target, Kind: "person", ID: "boss", Name: "Boss", Contacts: []catalog.Contact{{Channel: "mail", Address: "boss@example.org"}}}}
-	}
-	return nil
-}
-
-func (supportDirectory) PolicyFor(serviceID string) (config.EscalationPolicy, bool) {
-	if serviceID != "shop" {
-		return config.EscalationPolicy{}, false
-	}
-	return config.EscalationPolicy{ID: "support", Steps: []config.EscalationStep{
-		{Notify: []string{"person:ana"}},
-		{After: config.Duration(time.Second), Notify: []string{"team:apps"}},
-		{After: config.Duration(time.Hour), Notify: []string{"person:boss"}},
-	}}, true
-}
-
 // TestEscalationEndToEnd: a service's monitor fails; the person on call is
 // paged by email (a real SMTP server); nobody answers, so the next step
 // pages the team's room (a webhook); the link in that page acknowledges;
 // escalation stops; the recovery resolves the alert and tells everyone
-// paged.
+// paged. Whom to page comes from the configuration, through the catalog.
 func TestEscalationEndToEnd(t *testing.T) {
 	for _, driver := range []string{"sqlite", "postgres"} {
 		t.Run(driver, func(t *testing.T) {
@@ -72,8 +42,19 @@ channels:
   - id: apps-room
     type: webhook
     webhook: {url: `+room.URL+`}
+people:
+  - {id: ana, name: Ana, email: ana@example.org}
+  - {id: boss, name: Boss, email: boss@example.org, contacts: [{channel: mail}]}
+teams:
+  - {id: apps, name: Application support, channels: [apps-room]}
+escalation_policies:
+  - id: support
+    steps:
+      - {notify: ["person:ana"]}
+      - {after: 1s, notify: ["team:apps"]}
+      - {after: 1h, notify: ["person:boss"]}
 services:
-  - {id: shop, name: Shop, runbook: "https://wiki.example.org/shop"}
+  - {id: shop, name: Shop, owners: [apps], escalation_policy: support, runbook: "https://wiki.example.org/shop"}
 monitors:
   - id: site
     service: shop
@@ -83,7 +64,7 @@ monitors:
     http: {url: `+target.URL+`}
 `)
 			target.SetFailing(true)
-			r := runApp(t, Options{ConfigPath: path, Listener: ln, Directory: func() escalate.Directory { return supportDirectory{} }})
+			r := runApp(t, Options{ConfigPath: path, Listener: ln})
 			st := r.app.Store()
 
 			page := room.WaitFor(t, 20*time.Second, func(d testkit.Delivery) bool { return d.Event["event"] == notify.EventAlertEscalated })

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/mute"
 	"github.com/tocsin/tocsin/internal/notify"
@@ -171,8 +173,9 @@ func (a *App) remindExpiring(ctx context.Context) {
 	}
 }
 
-// remind tells a silence's creator: a log line, and a message to every
-// inbox channel, where the Inbox page shows it.
+// remind tells a silence's creator: a log line, a message to every inbox
+// channel, where the Inbox page shows it, and, when the creator is a
+// person of the catalog, a message through that person's own contacts.
 func (a *App) remind(ctx context.Context, creator, monitorID, text string) {
 	a.log.Warn("silence reminder", "to", creator, "monitor", monitorID, "text", text)
 	cfg := a.config()
@@ -182,15 +185,75 @@ func (a *App) remind(ctx context.Context, creator, monitorID, text string) {
 			inboxes = append(inboxes, ch.ID)
 		}
 	}
-	if len(inboxes) == 0 {
-		return
-	}
 	now := a.now().UTC()
 	ev := notify.Event{Event: EventSilenceReminder, MonitorID: monitorID, Reason: "for " + creator + ": " + text, Time: now}
-	b := store.Batch{Outbox: notify.Messages(ev, inboxes, uuid.NewString)}
-	if err := a.store.SaveBatch(ctx, b); err != nil {
+	msgs := notify.Messages(ev, inboxes, uuid.NewString)
+	if cat := a.catalog(); cat != nil {
+		if id, ok := personOf(cat, creator); ok {
+			msgs = append(msgs, personMessages(cat, id, ev, uuid.NewString)...)
+		} else if creator != "" {
+			a.log.Info("silence reminder: the creator is no person of the catalog; only the inbox is told", "to", creator)
+		}
+	}
+	if len(msgs) == 0 {
+		return
+	}
+	if err := a.store.SaveBatch(ctx, store.Batch{Outbox: msgs}); err != nil {
 		a.log.Error("storing a silence reminder", "to", creator, "err", err)
 		return
 	}
 	a.disp.Wake()
+}
+
+// personOf finds the catalog person a user name stands for: the person
+// with that id, else the one with that email address, else the one with
+// that name when only one has it. Case does not matter for the address
+// and the name.
+func personOf(cat *catalog.Catalog, user string) (string, bool) {
+	if user == "" {
+		return "", false
+	}
+	if p, ok := cat.Person(user); ok {
+		return p.ID, true
+	}
+	byName := ""
+	n := 0
+	for _, p := range cat.People() {
+		if p.Email != "" && strings.EqualFold(p.Email, user) {
+			return p.ID, true
+		}
+		if strings.EqualFold(p.Name, user) {
+			byName = p.ID
+			n++
+		}
+	}
+	return byName, n == 1
+}
+
+// personMessages addresses ev to the person through their contacts, the
+// way a page reaches them: every contact meant at once, or the first one
+// when all of them are delayed (a reminder has nothing to acknowledge, so
+// there is no later). The event names the person as recipient.
+func personMessages(cat *catalog.Catalog, personID string, ev notify.Event, newID func() string) []notify.OutboxMessage {
+	target := "person:" + personID
+	var out []notify.OutboxMessage
+	for _, r := range cat.Recipients(target, ev.Time) {
+		cs := make([]catalog.Contact, 0, len(r.Contacts))
+		for _, c := range r.Contacts {
+			if c.After <= 0 {
+				cs = append(cs, c)
+			}
+		}
+		if len(cs) == 0 && len(r.Contacts) > 0 {
+			cs = r.Contacts[:1]
+		}
+		for _, c := range cs {
+			e := ev
+			e.ID = newID()
+			e.Recipient = target
+			e.To = c.Address
+			out = append(out, notify.OutboxMessage{ID: e.ID, Channel: c.Channel, Event: e, State: notify.StatePending, NextAttempt: ev.Time, CreatedAt: ev.Time})
+		}
+	}
+	return out
 }

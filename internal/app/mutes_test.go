@@ -3,14 +3,18 @@ package app
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tocsin/tocsin/internal/catalog"
+	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/mute"
+	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/testkit"
 )
@@ -139,14 +143,18 @@ func TestMaintenanceEndToEnd(t *testing.T) {
 }
 
 // TestSilenceReminders: a silence that holds back a real failure tells its
-// creator once, in the inbox; a long silence about to expire does too, once.
+// creator once, in the inbox and through the creator's own contacts (the
+// signed-in user "ada" is the person named Ada); a long silence about to
+// expire does too, once.
 func TestSilenceReminders(t *testing.T) {
 	for _, driver := range []string{"sqlite", "postgres"} {
 		t.Run(driver, func(t *testing.T) {
 			target := testkit.NewTarget(t)
 			hook := testkit.NewWebhook(t)
+			phone := testkit.NewWebhook(t)
 			path := filepath.Join(t.TempDir(), "tocsin.yaml")
-			cfg := strings.Replace(baseConfig(t, driver, target.URL, hook.URL), "channels:\n", "channels:\n  - id: inbox\n    type: inbox\n", 1)
+			cfg := strings.Replace(baseConfig(t, driver, target.URL, hook.URL), "channels:\n", "channels:\n  - id: inbox\n    type: inbox\n  - id: ada-phone\n    type: webhook\n    webhook: {url: "+phone.URL+"}\n", 1)
+			cfg += "people:\n  - {id: lovelace, name: Ada, contacts: [{channel: ada-phone}]}\n  - {id: byron, name: Byron, contacts: [{channel: ops-hook}]}\n"
 			writeConfig(t, path, cfg)
 			r := start(t, path)
 			st := r.app.Store()
@@ -180,6 +188,10 @@ func TestSilenceReminders(t *testing.T) {
 			if n := countEvents(t, st, "site", "monitor.down"); n != 0 {
 				t.Errorf("%d monitor.down notifications despite the silence", n)
 			}
+			d := phone.WaitFor(t, 10*time.Second, func(d testkit.Delivery) bool { return d.Event["event"] == EventSilenceReminder })
+			if d.Event["recipient"] != "person:lovelace" || !strings.Contains(fmt.Sprint(d.Event["reason"]), "held back monitor.down") {
+				t.Errorf("the reminder through Ada's contact = %v", d.Event)
+			}
 			// Recovery is held back too; the creator was told already.
 			target.SetFailing(false)
 			waitTransition(t, st, "site", monitor.StatusUp, time.Now().Add(-time.Minute))
@@ -206,6 +218,15 @@ func TestSilenceReminders(t *testing.T) {
 			if len(got) != 2 || !strings.Contains(strings.Join(got, "\n"), "Your silence "+jsonInt(long.ID)+" (long haul) expires at") {
 				t.Errorf("reminders after the expiry check: %q", got)
 			}
+			phone.WaitFor(t, 10*time.Second, func(d testkit.Delivery) bool {
+				return d.Event["event"] == EventSilenceReminder && strings.Contains(fmt.Sprint(d.Event["reason"]), "(long haul) expires at")
+			})
+			// Byron was told nothing: the reminders are Ada's alone.
+			for _, d := range hook.Deliveries() {
+				if d.Event["event"] == EventSilenceReminder {
+					t.Errorf("a reminder reached another person's contact: %v", d.Event)
+				}
+			}
 		})
 	}
 }
@@ -220,3 +241,25 @@ func mustMute(t *testing.T, a *App, id string) mute.Mute {
 }
 
 func jsonInt(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestPersonOf(t *testing.T) {
+	cfg := &config.Config{
+		Channels: []config.Channel{{ID: "mail", Type: "email"}},
+		People: []config.Person{
+			{ID: "ana", Name: "Ana Lima", Email: "Ana@Example.org"},
+			{ID: "kim", Name: "Kim"},
+			{ID: "kim2", Name: "kim"},
+		},
+	}
+	cat := catalog.New(cfg)
+	for user, want := range map[string]string{"ana": "ana", "ana@example.org": "ana", "ana lima": "ana", "Kim": "", "": "", "nobody": ""} {
+		got, ok := personOf(cat, user)
+		if ok != (want != "") || got != want && ok {
+			t.Errorf("personOf(%q) = %q, %v; want %q", user, got, ok, want)
+		}
+	}
+	msgs := personMessages(cat, "ana", notify.Event{Event: EventSilenceReminder, Time: time.Now()}, func() string { return "x" })
+	if len(msgs) != 1 || msgs[0].Channel != "mail" || !strings.EqualFold(msgs[0].Event.To, "ana@example.org") || msgs[0].Event.Recipient != "person:ana" {
+		t.Errorf("messages for ana = %+v", msgs)
+	}
+}
