@@ -26,7 +26,7 @@ type MaintenanceWindow struct {
 	// Timezone is the IANA name Cron is read in; "" is UTC.
 	Timezone  string
 	CreatedBy string
-	CreatedAt  time.Time
+	CreatedAt time.Time
 	// EndedBy is who ended the window early (EndsAt is then when); empty
 	// otherwise.
 	EndedBy string
