@@ -235,8 +235,8 @@ func (s *UI) handleMaintenanceCreate(w http.ResponseWriter, r *http.Request, u s
 			}
 		}
 	} else {
-		if f.Cron != "" {
-			return fail("tick \"recurring\" to use a cron expression")
+		if f.Cron != "" || f.Timezone != "" {
+			return fail("tick \"recurring\" to use a cron expression and a timezone")
 		}
 		end, err := parseFormSpan(f.Duration, f.End, start)
 		if err != nil {

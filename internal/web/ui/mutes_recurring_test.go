@@ -31,6 +31,7 @@ func TestRecurringMaintenancePage(t *testing.T) {
 		{url.Values{"kind": {"service"}, "id": {"shop"}, "reason": {"x"}, "recurring": {"1"}, "cron": {"0 2 * * *"}}, "how long each opening lasts"},
 		{url.Values{"kind": {"service"}, "id": {"shop"}, "reason": {"x"}, "recurring": {"1"}, "cron": {"0 2 * * *"}, "duration": {"1h"}, "timezone": {"Oslo"}}, `unknown timezone "Oslo"`},
 		{url.Values{"kind": {"service"}, "id": {"shop"}, "reason": {"x"}, "cron": {"0 2 * * *"}, "duration": {"1h"}}, `tick "recurring"`},
+		{url.Values{"kind": {"service"}, "id": {"shop"}, "reason": {"x"}, "timezone": {"Europe/Oslo"}, "duration": {"1h"}}, `tick "recurring"`},
 	} {
 		r := e.PostForm(c, "/maintenance", tc.form)
 		if r.Status != http.StatusBadRequest || !strings.Contains(html.UnescapeString(r.Body), tc.want) {
