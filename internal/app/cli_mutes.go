@@ -23,11 +23,16 @@ const maintenanceUsage = `usage:
   tocsin maintenance list [--json]
   tocsin maintenance add --reason TEXT (--duration D | --end TIME) [--start TIME] [--timezone TZ]
                          [--service ID]... [--monitor ID]... [--host ID]... [--component ID]... [--tag TAG]...
+  tocsin maintenance add --reason TEXT --cron EXPR --duration D [--timezone TZ] [--start TIME] [--end TIME]
+                         [--service ID]... [--monitor ID]... [--host ID]... [--component ID]... [--tag TAG]...
   tocsin maintenance end ID
 
-Every form also takes --server URL (default $TOCSIN_URL) and --token TOKEN
-(default $TOCSIN_TOKEN, an API token from Settings → API tokens). TIME is
-RFC 3339 or "YYYY-MM-DD HH:MM" in --timezone (default UTC).
+With --cron the window recurs: it opens at each time of EXPR, read in
+--timezone, and lasts --duration each time; --start (default now) and
+--end (default: until ended) bound the recurrence. Every form also takes
+--server URL (default $TOCSIN_URL) and --token TOKEN (default $TOCSIN_TOKEN,
+an API token from Settings → API tokens). TIME is RFC 3339 or
+"YYYY-MM-DD HH:MM" in --timezone (default UTC).
 `
 
 const silenceUsage = `usage:
@@ -207,14 +212,17 @@ func cmdMaintenance(ctx context.Context, args []string, env Env) int {
 				return err
 			}
 			tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tSTATE\tSTART\tEND\tCOVERS\tREASON")
+			fmt.Fprintln(tw, "ID\tSTATE\tSTART\tEND\tCOVERS\tREASON\tREPEATS\tNEXT")
 			for _, w := range l.Data {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", w.ID, w.State, fmtTime(w.StartsAt), fmtTime(w.EndsAt), describeMatch(w.Match), w.Reason)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", w.ID, w.State, fmtTime(w.StartsAt), fmtTime(w.EndsAt), describeMatch(w.Match), w.Reason,
+					repeats(w), fmtTime(w.NextStartsAt))
 			}
 			return tw.Flush()
 		})
 	case "add":
 		addSpanFlags(fs, &f)
+		var cronExpr string
+		fs.StringVar(&cronExpr, "cron", "", "make the window recurring: when it opens, such as \"0 2 * * SUN\" (read in --timezone)")
 		var services, monitors, hosts, components, tags listFlag
 		fs.Var(&services, "service", "a service to cover (repeatable)")
 		fs.Var(&monitors, "monitor", "a monitor to cover (repeatable)")
@@ -225,17 +233,33 @@ func cmdMaintenance(ctx context.Context, args []string, env Env) int {
 			if len(pos) != 0 {
 				return fmt.Errorf("unexpected arguments %q: name what to cover with --service, --monitor, --host, --component or --tag", pos)
 			}
-			start, end, d, err := f.span()
-			if err != nil {
-				return err
-			}
 			req := map[string]any{"reason": f.reason, "services": services, "monitors": monitors, "hosts": hosts, "components": components, "tags": tags}
-			setSpan(req, start, end, d)
+			if cronExpr != "" {
+				if err := f.recurring(req, cronExpr); err != nil {
+					return err
+				}
+			} else {
+				start, end, d, err := f.span()
+				if err != nil {
+					return err
+				}
+				setSpan(req, start, end, d)
+			}
 			var out api.One[api.MaintenanceWindow]
 			if err := c.do(ctx, "POST", "/api/v1/maintenance", req, &out); err != nil {
 				return err
 			}
-			fmt.Fprintf(env.Stdout, "maintenance window %s: %s from %s to %s\n", out.Data.ID, describeMatch(out.Data.Match), fmtTime(out.Data.StartsAt), fmtTime(out.Data.EndsAt))
+			w := out.Data
+			if w.Cron != "" {
+				until := "until ended"
+				if w.Until != nil {
+					until = "until " + fmtTime(w.Until)
+				}
+				fmt.Fprintf(env.Stdout, "maintenance window %s: %s, every %s, %s; next opening %s to %s\n", w.ID, describeMatch(w.Match), repeats(w), until,
+					fmtTime(w.StartsAt), fmtTime(w.EndsAt))
+				return nil
+			}
+			fmt.Fprintf(env.Stdout, "maintenance window %s: %s from %s to %s\n", w.ID, describeMatch(w.Match), fmtTime(w.StartsAt), fmtTime(w.EndsAt))
 			return nil
 		})
 	case "end":
@@ -253,6 +277,48 @@ func cmdMaintenance(ctx context.Context, args []string, env Env) int {
 	}
 	fmt.Fprintf(env.Stderr, "tocsin maintenance: unknown command %q\n\n%s", sub, maintenanceUsage)
 	return 2
+}
+
+// recurring reads the flags of a recurring window into the request:
+// --duration is each opening's length, --timezone the cron's, and --start
+// and --end bound the recurrence. The server checks the rest.
+func (f *muteFlags) recurring(req map[string]any, cronExpr string) error {
+	if f.duration <= 0 {
+		return errors.New("--cron needs --duration above zero: how long each opening lasts, such as 2h")
+	}
+	loc, err := cron.LoadLocation(f.tz)
+	if err != nil {
+		return err
+	}
+	req["cron"], req["duration"], req["timezone"] = cronExpr, config.Duration(f.duration).String(), f.tz
+	if f.start != "" {
+		t, err := config.ParseLocalTime(f.start, loc)
+		if err != nil {
+			return fmt.Errorf("--start: %w", err)
+		}
+		req["from"] = t.UTC()
+	}
+	if f.end != "" {
+		t, err := config.ParseLocalTime(f.end, loc)
+		if err != nil {
+			return fmt.Errorf("--end: %w", err)
+		}
+		req["until"] = t.UTC()
+	}
+	return nil
+}
+
+// repeats says how a recurring window repeats: "0 2 * * SUN for 2h0m0s
+// (Europe/Oslo)"; "-" for a one-off window.
+func repeats(w api.MaintenanceWindow) string {
+	if w.Cron == "" {
+		return "-"
+	}
+	tz := w.Timezone
+	if tz == "" {
+		tz = "UTC"
+	}
+	return fmt.Sprintf("%s for %s (%s)", w.Cron, w.Duration, tz)
 }
 
 func setSpan(req map[string]any, start, end time.Time, d config.Duration) {

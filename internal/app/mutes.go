@@ -10,10 +10,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tocsin/tocsin/internal/catalog"
-	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/mute"
 	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/web/webcore"
 )
 
 // Timing of the maintenance and silence upkeep.
@@ -59,8 +59,13 @@ func (a *App) refreshMutes(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, w := range stored {
-		ws = append(ws, windowFromStore(w))
+	for _, sw := range stored {
+		w, err := webcore.StoredWindow(sw)
+		if err != nil {
+			a.log.Error("maintenance window skipped", "window", sw.ID, "err", err)
+			continue
+		}
+		ws = append(ws, w)
 	}
 	rows, err := a.store.Silences(ctx, now)
 	if err != nil {
@@ -77,14 +82,6 @@ func (a *App) refreshMutes(ctx context.Context) error {
 	}
 	a.eng.SetMutes(mute.New(a.evalConfig(cfg), ws, ss))
 	return nil
-}
-
-func windowFromStore(w store.MaintenanceWindow) mute.Window {
-	return mute.Window{
-		ID: strconv.FormatInt(w.ID, 10), Reason: w.Reason, Source: mute.SourceStored, CreatedBy: w.CreatedBy, EndedBy: w.EndedBy,
-		Start: w.StartsAt, End: w.EndsAt,
-		Match: config.MaintenanceMatch{Services: w.Services, Monitors: w.Monitors, Hosts: w.Hosts, Components: w.Components, Tags: w.Tags},
-	}
 }
 
 func silenceFromStore(r store.Silence) (mute.Silence, error) {

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/tocsin/tocsin/internal/cron"
 )
 
 // Matcher operators, as in Alertmanager: equal, not equal, matches the
@@ -223,18 +225,21 @@ func CheckReason(r string) error {
 	return nil
 }
 
-// CheckWindow checks a one-off window created at run time: something
-// matched, a reason, an end after its start and after now.
+// CheckWindow checks a window created at run time: something matched, a
+// reason, and either an end after its start and after now (one-off), or a
+// valid cron expression, a duration above zero and a timezone, with an end
+// of the recurrence (if any) after its start and after now, and at least
+// one opening still to come (recurring).
 func CheckWindow(w Window, now time.Time) error {
-	if w.Recurring() {
-		return fmt.Errorf("recurring windows are defined in the configuration file")
-	}
 	m := w.Match
 	if len(m.Services)+len(m.Monitors)+len(m.Hosts)+len(m.Components)+len(m.Tags) == 0 {
 		return fmt.Errorf("a maintenance window must name at least one service, monitor, host, component or tag")
 	}
 	if err := CheckReason(w.Reason); err != nil {
 		return err
+	}
+	if w.Recurring() {
+		return checkRecurring(w, now)
 	}
 	if w.Start.IsZero() || w.End.IsZero() {
 		return fmt.Errorf("a maintenance window needs a start and an end")
@@ -244,6 +249,34 @@ func CheckWindow(w Window, now time.Time) error {
 	}
 	if !w.End.After(now) {
 		return fmt.Errorf("the end %s is already past", w.End.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+func checkRecurring(w Window, now time.Time) error {
+	if w.Duration <= 0 {
+		return fmt.Errorf("a recurring window needs a duration above zero: how long each opening lasts, such as 2h")
+	}
+	ref := now
+	if w.Start.After(ref) {
+		ref = w.Start
+	}
+	if err := cron.Check(w.Cron, w.loc(), ref); err != nil {
+		return err
+	}
+	if !w.End.IsZero() {
+		if !w.Start.IsZero() && !w.End.After(w.Start) {
+			return fmt.Errorf("the end %s is not after the start %s", w.End.UTC().Format(time.RFC3339), w.Start.UTC().Format(time.RFC3339))
+		}
+		if !w.End.After(now) {
+			return fmt.Errorf("the end %s is already past", w.End.UTC().Format(time.RFC3339))
+		}
+	}
+	if _, _, ok := w.ActiveAt(now); ok {
+		return nil
+	}
+	if _, _, ok := w.Next(now); !ok {
+		return fmt.Errorf("the cron expression %q never opens the window before its end %s", w.Cron, w.End.UTC().Format(time.RFC3339))
 	}
 	return nil
 }

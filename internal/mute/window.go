@@ -28,7 +28,10 @@ type Window struct {
 	Reason string
 	Match  config.MaintenanceMatch
 	// Start and End bound a one-off window: active from Start (inclusive)
-	// to End (exclusive).
+	// to End (exclusive). For a recurring window they bound the
+	// recurrence: it covers only what falls between them, and a zero Start
+	// or End leaves that side open (windows of the configuration file have
+	// neither; a stored one has a Start, and an End once ended).
 	Start, End time.Time
 	// Cron, Location and Duration make a recurring window.
 	Cron     string
@@ -74,6 +77,31 @@ func WindowFromConfig(m config.Maintenance) (Window, error) {
 	}
 	return w, nil
 }
+
+// StoredWindow builds a window created at run time. With cronExpr empty it
+// is one-off, from start to end; otherwise it opens at each cronExpr time
+// read in timezone ("" is UTC) and lasts duration, between start and end
+// (a zero end: until someone ends it). The meaning and the DST rules are
+// those of a recurring window of the configuration file.
+func StoredWindow(id, reason string, match config.MaintenanceMatch, start, end time.Time, cronExpr string, duration time.Duration, timezone string) (Window, error) {
+	w := Window{ID: id, Reason: reason, Match: match, Start: start, End: end, Source: SourceStored}
+	if cronExpr == "" {
+		if duration != 0 || timezone != "" {
+			return w, fmt.Errorf("maintenance window %s: a duration or timezone needs a cron expression", id)
+		}
+		return w, nil
+	}
+	loc, err := cron.LoadLocation(timezone)
+	if err != nil {
+		return w, fmt.Errorf("maintenance window %s: %w", id, err)
+	}
+	w.Cron, w.Duration, w.Location = cronExpr, duration, loc
+	return w, nil
+}
+
+// Timezone returns the name of the timezone a recurring window's cron is
+// read in.
+func (w Window) Timezone() string { return w.loc().String() }
 
 // WindowsFromConfig reads every window of cfg, skipping (and returning the
 // errors of) those that cannot be read.
@@ -123,6 +151,9 @@ func (w Window) ActiveAt(t time.Time) (start, end time.Time, ok bool) {
 		}
 		return time.Time{}, time.Time{}, false
 	}
+	if !w.Start.IsZero() && t.Before(w.Start) || !w.End.IsZero() && !t.Before(w.End) {
+		return time.Time{}, time.Time{}, false
+	}
 	// The first opening after t - Duration; when it is not after t, t is
 	// inside it.
 	f, err := w.next(t.Add(-w.Duration))
@@ -130,6 +161,15 @@ func (w Window) ActiveAt(t time.Time) (start, end time.Time, ok bool) {
 		return time.Time{}, time.Time{}, false
 	}
 	start, end = f, f.Add(w.Duration)
+	defer func() {
+		// The bounds cut the opening t is in.
+		if !w.Start.IsZero() && start.Before(w.Start) {
+			start = w.Start
+		}
+		if !w.End.IsZero() && end.After(w.End) {
+			end = w.End
+		}
+	}()
 	// Later openings that begin before this one ends extend it.
 	for range maxOpenings {
 		n, err := w.next(f)
@@ -153,17 +193,29 @@ func (w Window) Next(t time.Time) (start, end time.Time, ok bool) {
 		}
 		return time.Time{}, time.Time{}, false
 	}
+	if !w.Start.IsZero() && t.Before(w.Start) {
+		// An opening under way when the recurrence begins counts from
+		// its beginning.
+		if s, e, ok := w.ActiveAt(w.Start); ok {
+			return s, e, true
+		}
+		t = w.Start
+	}
 	f, err := w.next(t)
-	if err != nil {
+	if err != nil || !w.End.IsZero() && !f.Before(w.End) {
 		return time.Time{}, time.Time{}, false
 	}
-	return f, f.Add(w.Duration), true
+	end = f.Add(w.Duration)
+	if !w.End.IsZero() && end.After(w.End) {
+		end = w.End
+	}
+	return f, end, true
 }
 
-// Over reports whether a one-off window has ended by t; a recurring one
-// never is.
+// Over reports whether a window has ended by t: a one-off one at its End,
+// a recurring one at the End of its recurrence, if it has one.
 func (w Window) Over(t time.Time) bool {
-	return !w.Recurring() && !t.Before(w.End)
+	return !w.End.IsZero() && !t.Before(w.End)
 }
 
 // next is cron.Next without the second of two equal wall times on the day

@@ -5,10 +5,12 @@ import (
 	"time"
 )
 
-// MaintenanceWindow is a one-off maintenance window created at run time
-// (UI, API or CLI); recurring windows live in the configuration file. The
-// match lists select monitors as the configuration's `maintenance.match`
-// does.
+// MaintenanceWindow is a maintenance window created at run time (UI, API
+// or CLI). The match lists select monitors as the configuration's
+// `maintenance.match` does. A one-off window has no Cron and covers
+// StartsAt to EndsAt; a recurring one opens at each Cron time read in
+// Timezone and lasts Duration, between StartsAt and EndsAt, where a zero
+// EndsAt means until someone ends it.
 type MaintenanceWindow struct {
 	ID         int64
 	Reason     string
@@ -19,8 +21,12 @@ type MaintenanceWindow struct {
 	Tags       []string
 	StartsAt   time.Time
 	EndsAt     time.Time
-	CreatedBy  string
-	CreatedAt  time.Time
+	Cron       string
+	Duration   time.Duration
+	// Timezone is the IANA name Cron is read in; "" is UTC.
+	Timezone  string
+	CreatedBy string
+	CreatedAt time.Time
 	// EndedBy is who ended the window early (EndsAt is then when); empty
 	// otherwise.
 	EndedBy string
@@ -64,13 +70,16 @@ const (
 type Mutes interface {
 	// AddMaintenance stores a window; the store sets ID and CreatedAt.
 	AddMaintenance(ctx context.Context, w MaintenanceWindow) (MaintenanceWindow, error)
-	// MaintenanceWindows lists windows ending after since.
+	// MaintenanceWindows lists windows ending after since, and recurring
+	// ones not yet ended.
 	MaintenanceWindows(ctx context.Context, since time.Time) ([]MaintenanceWindow, error)
 	// MaintenanceWindow returns one window; ENOTFOUND when there is none.
 	MaintenanceWindow(ctx context.Context, id int64) (MaintenanceWindow, error)
 	// EndMaintenance ends a window now, recording who did; ENOTFOUND when
 	// there is no such window, ECONFLICT when it has already ended. A
 	// window that has not begun yet is cancelled: it starts and ends now.
+	// A recurring window's recurrence ends now, cutting an opening under
+	// way.
 	EndMaintenance(ctx context.Context, id int64, by string) (MaintenanceWindow, error)
 
 	// AddSilence stores a silence; the store sets ID and CreatedAt.

@@ -32,28 +32,39 @@ func validList(l []string) []string {
 	return out
 }
 
-// AddMaintenance stores a one-off maintenance window.
+// AddMaintenance stores a maintenance window. A recurring window's zero
+// EndsAt is stored as 0: until ended.
 func (d *DB) AddMaintenance(ctx context.Context, w store.MaintenanceWindow) (store.MaintenanceWindow, error) {
 	m, err := json.Marshal(windowMatch{validList(w.Services), validList(w.Monitors), validList(w.Hosts), validList(w.Components), validList(w.Tags)})
 	if err != nil {
 		return w, errs.Errorf(errs.EINVALID, "encode the match of a maintenance window: %v", err)
 	}
 	w.CreatedAt = d.now()
-	err = d.write.QueryRowContext(ctx, d.q(`INSERT INTO maintenance_windows (reason, match, starts_at, ends_at, created_by, created_at)
-		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`), textArgs(w.Reason, string(m), ms(w.StartsAt), ms(w.EndsAt), w.CreatedBy, ms(w.CreatedAt))...).Scan(&w.ID)
+	if w.Cron == "" && (w.Duration != 0 || w.Timezone != "") {
+		return w, errs.Errorf(errs.EINVALID, "a maintenance window with a duration or timezone needs a cron expression")
+	}
+	if w.Cron == "" && w.EndsAt.IsZero() {
+		return w, errs.Errorf(errs.EINVALID, "a one-off maintenance window needs an end")
+	}
+	ends := int64(0)
+	if !w.EndsAt.IsZero() {
+		ends = ms(w.EndsAt)
+	}
+	err = d.write.QueryRowContext(ctx, d.q(`INSERT INTO maintenance_windows (reason, match, starts_at, ends_at, cron, duration_ms, timezone, created_by, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`), textArgs(w.Reason, string(m), ms(w.StartsAt), ends, w.Cron, w.Duration.Milliseconds(), w.Timezone, w.CreatedBy, ms(w.CreatedAt))...).Scan(&w.ID)
 	if err != nil {
 		return w, fmt.Errorf("store a maintenance window: %w", err)
 	}
 	return d.MaintenanceWindow(ctx, w.ID)
 }
 
-const windowCols = `id, reason, match, starts_at, ends_at, created_by, created_at, ended_by`
+const windowCols = `id, reason, match, starts_at, ends_at, cron, duration_ms, timezone, created_by, created_at, ended_by`
 
 func scanWindow(sc interface{ Scan(...any) error }) (store.MaintenanceWindow, error) {
 	var w store.MaintenanceWindow
 	var match string
-	var starts, ends, created int64
-	if err := sc.Scan(&w.ID, &w.Reason, &match, &starts, &ends, &w.CreatedBy, &created, &w.EndedBy); err != nil {
+	var starts, ends, dur, created int64
+	if err := sc.Scan(&w.ID, &w.Reason, &match, &starts, &ends, &w.Cron, &dur, &w.Timezone, &w.CreatedBy, &created, &w.EndedBy); err != nil {
 		return w, err
 	}
 	var m windowMatch
@@ -61,14 +72,18 @@ func scanWindow(sc interface{ Scan(...any) error }) (store.MaintenanceWindow, er
 		return w, fmt.Errorf("maintenance window %d: read its match: %w", w.ID, err)
 	}
 	w.Services, w.Monitors, w.Hosts, w.Components, w.Tags = m.Services, m.Monitors, m.Hosts, m.Components, m.Tags
-	w.StartsAt, w.EndsAt, w.CreatedAt = fromMS(starts), fromMS(ends), fromMS(created)
+	w.StartsAt, w.CreatedAt, w.Duration = fromMS(starts), fromMS(created), time.Duration(dur)*time.Millisecond
+	if ends != 0 {
+		w.EndsAt = fromMS(ends)
+	}
 	return w, nil
 }
 
-// MaintenanceWindows lists the windows ending after since, oldest start first.
+// MaintenanceWindows lists the windows ending after since, and the
+// recurring ones not ended, oldest start first.
 func (d *DB) MaintenanceWindows(ctx context.Context, since time.Time) ([]store.MaintenanceWindow, error) {
 	rows, err := d.read.QueryContext(ctx, d.q(`SELECT `+windowCols+` FROM maintenance_windows
-		WHERE ends_at > ? ORDER BY starts_at, id LIMIT ?`), ms(since), mutesLimit)
+		WHERE ends_at > ? OR ends_at = 0 ORDER BY starts_at, id LIMIT ?`), ms(since), mutesLimit)
 	if err != nil {
 		return nil, fmt.Errorf("read maintenance windows: %w", err)
 	}
@@ -99,14 +114,14 @@ func (d *DB) MaintenanceWindow(ctx context.Context, id int64) (store.Maintenance
 	return w, nil
 }
 
-// EndMaintenance ends a window now. Only a window not yet ended changes,
-// so of two people ending it at once one succeeds and the other hears
-// ECONFLICT.
+// EndMaintenance ends a window now: a one-off one, or the recurrence of a
+// recurring one. Only a window not yet ended changes, so of two people
+// ending it at once one succeeds and the other hears ECONFLICT.
 func (d *DB) EndMaintenance(ctx context.Context, id int64, by string) (store.MaintenanceWindow, error) {
 	now := ms(d.now())
 	res, err := d.write.ExecContext(ctx, d.q(`UPDATE maintenance_windows
 		SET starts_at = CASE WHEN starts_at > ? THEN ? ELSE starts_at END, ends_at = ?, ended_by = ?
-		WHERE id = ? AND ends_at > ?`), textArgs(now, now, now, by, id, now)...)
+		WHERE id = ? AND (ends_at > ? OR ends_at = 0)`), textArgs(now, now, now, by, id, now)...)
 	if err != nil {
 		return store.MaintenanceWindow{}, fmt.Errorf("end maintenance window %d: %w", id, err)
 	}

@@ -90,7 +90,7 @@ func Run(t *testing.T, open Opener) {
 		{"ChannelTests", testChannelTests},
 		{"ChannelAttempts", testChannelAttempts},
 		{"CalendarTokens", testCalendarTokens},
-		{"MaintenanceWindows", testMaintenanceWindows}, {"Silences", testSilences},
+		{"MaintenanceWindows", testMaintenanceWindows}, {"Silences", testSilences}, {"RecurringMaintenance", testRecurringMaintenance},
 	}
 	tests = append(tests, alertTests...)
 	for _, tc := range tests {

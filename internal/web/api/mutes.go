@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/tocsin/tocsin/internal/config"
@@ -28,9 +29,16 @@ type MaintenanceWindow struct {
 	// opening of a recurring one (absent when it never opens again).
 	StartsAt *time.Time `json:"starts_at,omitempty"`
 	EndsAt   *time.Time `json:"ends_at,omitempty"`
-	Cron     string     `json:"cron,omitempty"`
-	Duration string     `json:"duration,omitempty"`
-	Timezone string     `json:"timezone,omitempty"`
+	// NextStartsAt is, for a recurring window, the first opening that
+	// begins after now (after the one under way, if any).
+	NextStartsAt *time.Time `json:"next_starts_at,omitempty"`
+	Cron         string     `json:"cron,omitempty"`
+	Duration     string     `json:"duration,omitempty"`
+	Timezone     string     `json:"timezone,omitempty"`
+	// From and Until bound the recurrence of a recurring window created
+	// at run time; Until is absent until someone ends it.
+	From  *time.Time `json:"from,omitempty"`
+	Until *time.Time `json:"until,omitempty"`
 	// State is "active", "upcoming" or "past".
 	State     string     `json:"state"`
 	CreatedBy string     `json:"created_by,omitempty"`
@@ -66,11 +74,53 @@ func windowState(start, end, now time.Time) string {
 
 // toAPIWindow shows a stored window.
 func toAPIWindow(w store.MaintenanceWindow, now time.Time) MaintenanceWindow {
-	return MaintenanceWindow{
+	aw := MaintenanceWindow{
 		ID: fmt.Sprint(w.ID), Source: mute.SourceStored, Reason: w.Reason,
-		Match:    config.MaintenanceMatch{Services: w.Services, Monitors: w.Monitors, Hosts: w.Hosts, Components: w.Components, Tags: w.Tags},
-		StartsAt: ptr(w.StartsAt), EndsAt: ptr(w.EndsAt), State: windowState(w.StartsAt, w.EndsAt, now),
+		Match:     config.MaintenanceMatch{Services: w.Services, Monitors: w.Monitors, Hosts: w.Hosts, Components: w.Components, Tags: w.Tags},
 		CreatedBy: w.CreatedBy, CreatedAt: ptr(w.CreatedAt), EndedBy: w.EndedBy,
+	}
+	if w.Cron == "" {
+		aw.StartsAt, aw.EndsAt, aw.State = ptr(w.StartsAt), ptr(w.EndsAt), windowState(w.StartsAt, w.EndsAt, now)
+		return aw
+	}
+	aw.Cron, aw.Duration, aw.Timezone, aw.From = w.Cron, config.Duration(w.Duration).String(), w.Timezone, ptr(w.StartsAt)
+	if aw.Timezone == "" {
+		aw.Timezone = "UTC"
+	}
+	if !w.EndsAt.IsZero() {
+		aw.Until = ptr(w.EndsAt)
+	}
+	mw, err := webcore.StoredWindow(w)
+	if err != nil {
+		aw.State = "past" // a timezone this system no longer knows: it mutes nothing
+		return aw
+	}
+	openings(&aw, mw, now)
+	return aw
+}
+
+// openings sets the state and the current or next opening of a window,
+// and the opening after that of a recurring one.
+func openings(aw *MaintenanceWindow, w mute.Window, now time.Time) {
+	aw.State = "past"
+	if s, e, ok := w.ActiveAt(now); ok {
+		aw.StartsAt, aw.EndsAt, aw.State = ptr(s), ptr(e), "active"
+	} else if s, e, ok := w.Next(now); ok {
+		aw.StartsAt, aw.EndsAt, aw.State = ptr(s), ptr(e), "upcoming"
+	} else if !w.Recurring() {
+		aw.StartsAt, aw.EndsAt = ptr(w.Start), ptr(w.End)
+	}
+	if !w.Recurring() {
+		return
+	}
+	from := now
+	if aw.State == "active" {
+		from = *aw.StartsAt
+	}
+	if aw.State == "upcoming" {
+		aw.NextStartsAt = aw.StartsAt
+	} else if s, _, ok := w.Next(from); ok {
+		aw.NextStartsAt = ptr(s)
 	}
 }
 
@@ -86,17 +136,11 @@ func configWindows(cfg *config.Config, now time.Time) []MaintenanceWindow {
 		if err != nil {
 			continue // validated on load
 		}
-		aw := MaintenanceWindow{ID: m.ID, Source: mute.SourceConfig, Reason: m.Reason, Match: m.Match, Cron: m.Cron, Timezone: m.Timezone, State: "past"}
+		aw := MaintenanceWindow{ID: m.ID, Source: mute.SourceConfig, Reason: m.Reason, Match: m.Match, Cron: m.Cron, Timezone: m.Timezone}
 		if w.Recurring() {
 			aw.Duration = m.Duration.String()
 		}
-		if s, e, ok := w.ActiveAt(now); ok {
-			aw.StartsAt, aw.EndsAt, aw.State = ptr(s), ptr(e), "active"
-		} else if s, e, ok := w.Next(now); ok {
-			aw.StartsAt, aw.EndsAt, aw.State = ptr(s), ptr(e), "upcoming"
-		} else if !w.Recurring() {
-			aw.StartsAt, aw.EndsAt = ptr(w.Start), ptr(w.End)
-		}
+		openings(&aw, w, now)
 		out = append(out, aw)
 	}
 	return out
@@ -123,7 +167,10 @@ func (s *API) serveMaintenance(w http.ResponseWriter, r *http.Request, _ store.U
 }
 
 // maintenanceRequest is the body of POST /api/v1/maintenance: what to
-// cover, why, and when: starts_at (default now) and ends_at or duration.
+// cover, why, and when. A one-off window: starts_at (default now) and
+// ends_at or duration. A recurring one: cron, duration (of each opening)
+// and timezone (default UTC), optionally bounded by from (default now) and
+// until (default: until ended).
 type maintenanceRequest struct {
 	Reason     string          `json:"reason"`
 	Services   []string        `json:"services"`
@@ -134,6 +181,41 @@ type maintenanceRequest struct {
 	StartsAt   time.Time       `json:"starts_at"`
 	EndsAt     time.Time       `json:"ends_at"`
 	Duration   config.Duration `json:"duration"`
+	Cron       string          `json:"cron"`
+	Timezone   string          `json:"timezone"`
+	From       time.Time       `json:"from"`
+	Until      time.Time       `json:"until"`
+}
+
+// when reads the time fields of a maintenance request into w: the one-off
+// form or the recurring one, never both.
+func (req maintenanceRequest) when(w *store.MaintenanceWindow, now time.Time) error {
+	if strings.TrimSpace(req.Cron) == "" {
+		if req.Cron != "" {
+			return errs.Errorf(errs.EINVALID, "the cron expression is empty")
+		}
+		if req.Timezone != "" || !req.From.IsZero() || !req.Until.IsZero() {
+			return errs.Errorf(errs.EINVALID, "timezone, from and until belong to a recurring window: give cron and duration too, or leave them out for a one-off window")
+		}
+		var err error
+		w.StartsAt, w.EndsAt, err = span(req.StartsAt, req.EndsAt, req.Duration, now)
+		return err
+	}
+	if !req.StartsAt.IsZero() || !req.EndsAt.IsZero() {
+		return errs.Errorf(errs.EINVALID, "give starts_at and ends_at (a one-off window) or cron, duration and timezone (a recurring one), not both: from and until bound a recurring window")
+	}
+	if req.Duration <= 0 {
+		return errs.Errorf(errs.EINVALID, "a recurring window needs a duration above zero: how long each opening lasts, such as 2h")
+	}
+	w.Cron, w.Duration, w.Timezone = strings.TrimSpace(req.Cron), req.Duration.D(), req.Timezone
+	w.StartsAt, w.EndsAt = req.From.UTC(), req.Until.UTC()
+	if req.From.IsZero() {
+		w.StartsAt = now.UTC()
+	}
+	if req.Until.IsZero() {
+		w.EndsAt = time.Time{}
+	}
+	return nil
 }
 
 // span reads starts_at and ends_at or duration: exactly one of the last two.
@@ -159,12 +241,12 @@ func (s *API) serveMaintenanceCreate(w http.ResponseWriter, r *http.Request, u s
 		return err
 	}
 	now := s.d.Now()
-	start, end, err := span(req.StartsAt, req.EndsAt, req.Duration, now)
-	if err != nil {
+	in := store.MaintenanceWindow{Reason: req.Reason, Services: req.Services, Monitors: req.Monitors,
+		Hosts: req.Hosts, Components: req.Components, Tags: req.Tags}
+	if err := req.when(&in, now); err != nil {
 		return err
 	}
-	mw, err := s.d.CreateWindow(r.Context(), u, store.MaintenanceWindow{Reason: req.Reason, Services: req.Services, Monitors: req.Monitors,
-		Hosts: req.Hosts, Components: req.Components, Tags: req.Tags, StartsAt: start, EndsAt: end})
+	mw, err := s.d.CreateWindow(r.Context(), u, in)
 	if err != nil {
 		return err
 	}

@@ -40,7 +40,11 @@ type windowRow struct {
 	ID, Source, Reason, Covers string
 	Start, End                 time.Time
 	// Repeats describes a recurring window: "0 2 * * sun for 2h (Europe/Oslo)".
-	Repeats   string
+	Repeats string
+	// Next is, for a recurring window, the first opening that begins
+	// after now (after the one under way, if any); zero when none.
+	Next      time.Time
+	RecurEnd  time.Time
 	State     string // active, upcoming or past
 	CreatedBy string
 	EndedBy   string
@@ -56,6 +60,10 @@ type maintenanceData struct {
 
 type windowForm struct {
 	Kind, ID, Reason, Start, Duration, End string
+	// Recurring windows: Cron and Timezone; Start and End then bound the
+	// recurrence and Duration is each opening's length.
+	Recurring      bool
+	Cron, Timezone string
 }
 
 func rowState(start, end, now time.Time) string {
@@ -82,19 +90,11 @@ func (s *UI) renderMaintenance(w http.ResponseWriter, r *http.Request, u store.U
 			if err != nil {
 				continue
 			}
-			row := windowRow{ID: m.ID, Source: mute.SourceConfig, Reason: m.Reason, Covers: mw.Describe(), State: "past", Start: mw.Start, End: mw.End}
+			row := windowRow{ID: m.ID, Source: mute.SourceConfig, Reason: m.Reason, Covers: mw.Describe()}
 			if mw.Recurring() {
-				tz := m.Timezone
-				if tz == "" {
-					tz = "UTC"
-				}
-				row.Repeats = fmt.Sprintf("%s for %s (%s)", m.Cron, m.Duration, tz)
+				row.Repeats = fmt.Sprintf("%s for %s (%s)", m.Cron, m.Duration, mw.Timezone())
 			}
-			if st, en, ok := mw.ActiveAt(now); ok {
-				row.Start, row.End, row.State = st, en, "active"
-			} else if st, en, ok := mw.Next(now); ok {
-				row.Start, row.End, row.State = st, en, "upcoming"
-			}
+			openingRow(&row, mw, now)
 			rows = append(rows, row)
 		}
 	}
@@ -103,10 +103,22 @@ func (s *UI) renderMaintenance(w http.ResponseWriter, r *http.Request, u store.U
 		return fmt.Errorf("listing maintenance windows: %w", err)
 	}
 	for _, sw := range stored {
-		mw := mute.Window{Match: config.MaintenanceMatch{Services: sw.Services, Monitors: sw.Monitors, Hosts: sw.Hosts, Components: sw.Components, Tags: sw.Tags}}
-		st := rowState(sw.StartsAt, sw.EndsAt, now)
-		rows = append(rows, windowRow{ID: strconv.FormatInt(sw.ID, 10), Source: mute.SourceStored, Reason: sw.Reason, Covers: mw.Describe(),
-			Start: sw.StartsAt, End: sw.EndsAt, State: st, CreatedBy: sw.CreatedBy, EndedBy: sw.EndedBy, Endable: st != "past"})
+		row := windowRow{ID: strconv.FormatInt(sw.ID, 10), Source: mute.SourceStored, Reason: sw.Reason,
+			CreatedBy: sw.CreatedBy, EndedBy: sw.EndedBy}
+		mw, err := webcore.StoredWindow(sw)
+		if err != nil {
+			row.Covers, row.State = err.Error(), "past"
+			rows = append(rows, row)
+			continue
+		}
+		row.Covers = mw.Describe()
+		if mw.Recurring() {
+			row.Repeats = fmt.Sprintf("%s for %s (%s)", sw.Cron, config.Duration(sw.Duration), mw.Timezone())
+			row.RecurEnd = sw.EndsAt
+		}
+		openingRow(&row, mw, now)
+		row.Endable = !mw.Over(now)
+		rows = append(rows, row)
 	}
 	for _, row := range rows {
 		switch row.State {
@@ -120,6 +132,31 @@ func (s *UI) renderMaintenance(w http.ResponseWriter, r *http.Request, u store.U
 	}
 	s.Render(w, r, status, "maintenance.html", &u, "Maintenance", data)
 	return nil
+}
+
+// openingRow sets a row's state and its current or next opening, and the
+// opening after that of a recurring window.
+func openingRow(row *windowRow, w mute.Window, now time.Time) {
+	row.State, row.Start, row.End = "past", w.Start, w.End
+	if st, en, ok := w.ActiveAt(now); ok {
+		row.Start, row.End, row.State = st, en, "active"
+	} else if st, en, ok := w.Next(now); ok {
+		row.Start, row.End, row.State = st, en, "upcoming"
+	}
+	if !w.Recurring() {
+		return
+	}
+	if row.State == "past" {
+		row.Start, row.End = time.Time{}, time.Time{}
+		return
+	}
+	from := now
+	if row.State == "active" {
+		from = row.Start
+	}
+	if st, _, ok := w.Next(from); ok {
+		row.Next = st
+	}
 }
 
 // parseFormTime reads a time from a datetime-local input, in UTC.
@@ -160,14 +197,17 @@ func (s *UI) readForm(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// handleMaintenanceCreate creates a one-off window for one service,
-// monitor, host, component or tag, starting now or at the start given.
+// handleMaintenanceCreate creates a window for one service, monitor, host,
+// component or tag: one-off, starting now or at the start given; or, with
+// "recurring" ticked, opening at each cron time in the timezone for the
+// duration given, from now or the start given until the end given, if any.
 func (s *UI) handleMaintenanceCreate(w http.ResponseWriter, r *http.Request, u store.User) error {
 	if err := s.readForm(w, r); err != nil {
 		return err
 	}
 	f := windowForm{Kind: r.PostForm.Get("kind"), ID: strings.TrimSpace(r.PostForm.Get("id")), Reason: r.PostForm.Get("reason"),
-		Start: strings.TrimSpace(r.PostForm.Get("start")), Duration: r.PostForm.Get("duration"), End: r.PostForm.Get("end")}
+		Start: strings.TrimSpace(r.PostForm.Get("start")), Duration: r.PostForm.Get("duration"), End: r.PostForm.Get("end"),
+		Recurring: r.PostForm.Get("recurring") != "", Cron: strings.TrimSpace(r.PostForm.Get("cron")), Timezone: strings.TrimSpace(r.PostForm.Get("timezone"))}
 	fail := func(msg string) error {
 		return s.renderMaintenance(w, r, u, http.StatusBadRequest, maintenanceData{Error: msg, Form: f})
 	}
@@ -179,11 +219,31 @@ func (s *UI) handleMaintenanceCreate(w http.ResponseWriter, r *http.Request, u s
 		}
 		start = t
 	}
-	end, err := parseFormSpan(f.Duration, f.End, start)
-	if err != nil {
-		return fail(err.Error())
+	mw := store.MaintenanceWindow{Reason: f.Reason, StartsAt: start}
+	if f.Recurring {
+		if f.Cron == "" {
+			return fail("a recurring window needs a cron expression: when it opens, such as 0 2 * * SUN")
+		}
+		d, err := config.ParseDuration(strings.TrimSpace(f.Duration))
+		if err != nil || d <= 0 {
+			return fail(fmt.Sprintf("invalid duration %q: how long each opening lasts, such as 30m or 2h", f.Duration))
+		}
+		mw.Cron, mw.Duration, mw.Timezone = f.Cron, d, f.Timezone
+		if strings.TrimSpace(f.End) != "" {
+			if mw.EndsAt, err = parseFormTime("end", strings.TrimSpace(f.End)); err != nil {
+				return fail(err.Error())
+			}
+		}
+	} else {
+		if f.Cron != "" || f.Timezone != "" {
+			return fail("tick \"recurring\" to use a cron expression and a timezone")
+		}
+		end, err := parseFormSpan(f.Duration, f.End, start)
+		if err != nil {
+			return fail(err.Error())
+		}
+		mw.EndsAt = end
 	}
-	mw := store.MaintenanceWindow{Reason: f.Reason, StartsAt: start, EndsAt: end}
 	switch f.Kind {
 	case "service":
 		mw.Services = []string{f.ID}

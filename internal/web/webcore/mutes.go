@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/errs"
@@ -34,20 +35,34 @@ func (d Deps) MuteOf(monitorID string) (mute.Mute, bool) {
 	return d.Mutes.Snapshot().Check(monitorID, d.Now())
 }
 
-// CreateWindow checks a one-off window (something matched, every id
-// known, a reason, an end after its start and after now), stores it as
-// created by u and puts it in force. Bad input is EINVALID.
+// StoredWindow is a stored maintenance window as the mute package reads
+// it; an error for a row whose timezone this system does not know.
+func StoredWindow(w store.MaintenanceWindow) (mute.Window, error) {
+	mw, err := mute.StoredWindow(strconv.FormatInt(w.ID, 10), w.Reason, config.MaintenanceMatch{
+		Services: w.Services, Monitors: w.Monitors, Hosts: w.Hosts, Components: w.Components, Tags: w.Tags},
+		w.StartsAt, w.EndsAt, w.Cron, w.Duration, w.Timezone)
+	mw.CreatedBy, mw.EndedBy = w.CreatedBy, w.EndedBy
+	return mw, err
+}
+
+// CreateWindow checks a window (something matched, every id known, a
+// reason; for a one-off window an end after its start and after now; for a
+// recurring one a valid cron expression, a known timezone, a duration
+// above zero and an opening still to come), stores it as created by u and
+// puts it in force. Bad input is EINVALID.
 func (d Deps) CreateWindow(ctx context.Context, u store.User, w store.MaintenanceWindow) (store.MaintenanceWindow, error) {
 	w.CreatedBy = u.Name
-	mw := mute.Window{Reason: w.Reason, Start: w.StartsAt, End: w.EndsAt, Match: config.MaintenanceMatch{
-		Services: w.Services, Monitors: w.Monitors, Hosts: w.Hosts, Components: w.Components, Tags: w.Tags}}
+	mw, err := StoredWindow(w)
+	if err != nil {
+		return w, errs.Errorf(errs.EINVALID, "%v", strings.TrimPrefix(err.Error(), "maintenance window 0: "))
+	}
 	if err := mute.CheckWindow(mw, d.Now()); err != nil {
 		return w, errs.Errorf(errs.EINVALID, "%v", err)
 	}
 	if err := d.checkRefs(mw.Match); err != nil {
 		return w, err
 	}
-	w, err := d.Store.AddMaintenance(ctx, w)
+	w, err = d.Store.AddMaintenance(ctx, w)
 	if err != nil {
 		return w, fmt.Errorf("storing the maintenance window: %w", err)
 	}

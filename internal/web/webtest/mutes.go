@@ -10,6 +10,7 @@ import (
 	"github.com/tocsin/tocsin/internal/mute"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/web"
+	"github.com/tocsin/tocsin/internal/web/webcore"
 )
 
 // Mutes builds the snapshot of maintenance windows and silences from the
@@ -33,8 +34,11 @@ func (m *Mutes) Changed(ctx context.Context) {
 		panic(err)
 	}
 	for _, w := range rows {
-		ws = append(ws, mute.Window{ID: strconv.FormatInt(w.ID, 10), Reason: w.Reason, Start: w.StartsAt, End: w.EndsAt, Source: mute.SourceStored,
-			CreatedBy: w.CreatedBy, Match: config.MaintenanceMatch{Services: w.Services, Monitors: w.Monitors, Hosts: w.Hosts, Components: w.Components, Tags: w.Tags}})
+		mw, err := webcore.StoredWindow(w)
+		if err != nil {
+			panic(err)
+		}
+		ws = append(ws, mw)
 	}
 	srows, err := m.Store.Silences(ctx, m.Now())
 	if err != nil {

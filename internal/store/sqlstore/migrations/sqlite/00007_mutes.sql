@@ -1,6 +1,8 @@
 -- +goose Up
--- maintenance_windows are the one-off windows created from the UI, the API
--- or the command line (recurring ones live in the configuration file);
+-- maintenance_windows are the windows created from the UI, the API or the
+-- command line: one-off (cron empty) from starts_at to ends_at, or
+-- recurring, opening at each cron time read in timezone for duration_ms,
+-- between starts_at and ends_at, where an ends_at of 0 means until ended.
 -- silences mute what their matchers match. Times are unix milliseconds;
 -- the match lists and matchers are JSON arrays. A window or silence ended
 -- early keeps its row, with ends_at moved to when and who did it.
@@ -10,6 +12,9 @@ CREATE TABLE maintenance_windows (
     match       TEXT    NOT NULL,
     starts_at   INTEGER NOT NULL,
     ends_at     INTEGER NOT NULL,
+    cron        TEXT    NOT NULL DEFAULT '',
+    duration_ms INTEGER NOT NULL DEFAULT 0,
+    timezone    TEXT    NOT NULL DEFAULT '',
     created_by  TEXT    NOT NULL,
     created_at  INTEGER NOT NULL,
     ended_by    TEXT    NOT NULL DEFAULT ''
