@@ -50,9 +50,9 @@ type alertMonitorView struct {
 	// Status is the monitor's status within the alert (down, up, moved);
 	// Now its status in the running monitors ("" when none runs).
 	Status, Now string
-	Reason     string
-	Joined     template.HTML
-	ImpactedBy string
+	Reason      string
+	Joined      template.HTML
+	ImpactedBy  string
 }
 
 type alertsData struct {
