@@ -260,7 +260,8 @@ func (s *UI) renderAlert(w http.ResponseWriter, r *http.Request, u store.User, s
 	now := s.d.Now()
 	clk := clock{now: now, loc: viewerZone(r)}
 	cat := s.d.Runtime.Catalog()
-	data := alertData{Alert: s.alertRow(a, clk, cat), GroupKey: a.GroupKey, Monitors: s.alertRow(a, clk, cat).Monitors, PolicyID: a.PolicyID, Error: msg, Snooze: snooze}
+	row := s.alertRow(a, clk, cat)
+	data := alertData{Alert: row, GroupKey: a.GroupKey, Monitors: row.Monitors, PolicyID: a.PolicyID, Error: msg, Snooze: snooze}
 	for _, x := range a.Actions {
 		e := logEntry{Time: clk.when(x.Time), Kind: x.Kind, Who: s.who(x.Who), Step: x.Step, Round: x.Round + 1,
 			Target: x.Target, Channel: x.Channel, Address: x.Address, Detail: x.Detail, Problem: x.Kind == store.ActionProblem}
