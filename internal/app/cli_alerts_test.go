@@ -75,7 +75,7 @@ func TestAlertsCommands(t *testing.T) {
 			if code != 0 || !strings.Contains(out, "snoozed by ada until") {
 				t.Fatalf("alerts snooze: exit %d: %s%s", code, out, errOut)
 			}
-			if got, _ := st.Alert(t.Context(), a.ID); got.SnoozedUntil.Sub(time.Now()) < 23*time.Hour {
+			if got, _ := st.Alert(t.Context(), a.ID); time.Until(got.SnoozedUntil) < 23*time.Hour {
 				t.Errorf("snoozed until %s, want a day from now", got.SnoozedUntil)
 			}
 			if code, out, errOut := cliEnv(t, r.url, token, "alerts", "unack", id); code != 0 || !strings.Contains(out, "alert "+id+" open") {

@@ -228,6 +228,8 @@ type alertData struct {
 	Error    string
 	// Snooze is the custom snooze the form last held.
 	Snooze string
+	// SnoozeChoices are the spans offered as one-click buttons.
+	SnoozeChoices []string
 }
 
 func (alertData) script() bool { return true }
@@ -261,7 +263,7 @@ func (s *UI) renderAlert(w http.ResponseWriter, r *http.Request, u store.User, s
 	clk := clock{now: now, loc: viewerZone(r)}
 	cat := s.d.Runtime.Catalog()
 	row := s.alertRow(a, clk, cat)
-	data := alertData{Alert: row, GroupKey: a.GroupKey, Monitors: row.Monitors, PolicyID: a.PolicyID, Error: msg, Snooze: snooze}
+	data := alertData{Alert: row, GroupKey: a.GroupKey, Monitors: row.Monitors, PolicyID: a.PolicyID, Error: msg, Snooze: snooze, SnoozeChoices: snoozeChoices}
 	for _, x := range a.Actions {
 		e := logEntry{Time: clk.when(x.Time), Kind: x.Kind, Who: s.who(x.Who), Step: x.Step, Round: x.Round + 1,
 			Target: x.Target, Channel: x.Channel, Address: x.Address, Detail: x.Detail, Problem: x.Kind == store.ActionProblem}

@@ -114,6 +114,11 @@ func TestAlertPages(t *testing.T) {
 	if page.Status != 200 {
 		t.Fatalf("GET %s: %d", base, page.Status)
 	}
+	for _, button := range []string{`action="` + base + `/ack"`, `name="for" value="1h"`, `name="for" value="4h"`, `id="snooze-custom"`, `action="` + base + `/resolve"`} {
+		if !strings.Contains(page.Body, button) {
+			t.Errorf("the open alert's page lacks %s", button)
+		}
+	}
 	if got := alertPart(page.Body, "problems"); !strings.Contains(got, "step 1: person:cid: Cid Ek has no usable contact") {
 		t.Errorf("problems banner: %q", got)
 	}
