@@ -224,14 +224,15 @@ func TestAlertPages(t *testing.T) {
 }
 
 // TestAlertsPaged pages the list with ?before= and keeps the state filter
-// in the link to older alerts.
+// in the link to older alerts; a reason holding markup and invalid UTF-8
+// is shown as text.
 func TestAlertsPaged(t *testing.T) {
 	t.Parallel()
 	e := webtest.New(t, nil)
 	c := e.Setup()
 	var b store.Batch
 	for i := range 3 {
-		b.Alerts = append(b.Alerts, store.AlertChange{GroupKey: fmt.Sprintf("monitor:m%d", i), MonitorID: fmt.Sprintf("m%d", i), Down: true, Time: e.Clock.Now(), Reason: "x"})
+		b.Alerts = append(b.Alerts, store.AlertChange{GroupKey: fmt.Sprintf("monitor:m%d", i), MonitorID: fmt.Sprintf("m%d", i), Down: true, Time: e.Clock.Now(), Reason: "<script>alert(1)</script>\xff"})
 	}
 	if err := e.Store.SaveBatch(t.Context(), b); err != nil {
 		t.Fatal(err)
@@ -243,6 +244,9 @@ func TestAlertsPaged(t *testing.T) {
 	r = e.Get(c, "/alerts?state=open&before=2")
 	if n := strings.Count(r.Body, "<tr data-alert="); n != 1 || !strings.Contains(r.Body, `<tr data-alert="1">`) || !strings.Contains(r.Body, "m0") {
 		t.Errorf("second page: %d rows", n)
+	}
+	if r := e.Get(c, "/alerts/1"); r.Status != 200 || strings.Contains(r.Body, "<script>alert(1)") || !strings.Contains(r.Body, "&lt;script&gt;alert(1)") {
+		t.Errorf("a hostile reason on the alert's page: %d", r.Status)
 	}
 	if r := e.Get(c, "/alerts?before=x"); r.Status != http.StatusBadRequest {
 		t.Errorf("a bad cursor: %d", r.Status)
