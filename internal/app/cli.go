@@ -50,6 +50,8 @@ Usage:
   tocsin user add [--config FILE] NAME          create an admin account (password read from stdin)
   tocsin run      (--heartbeat UUID | --slug S [--ping-key K] [--create]) [--server URL] -- COMMAND ARGS...
                                                 run a job and report its start, exit status and output
+  tocsin alerts      list|show|ack|unack|resolve|snooze ...
+                                                paged alerts on a running server (API token)
   tocsin maintenance list|add|end ...           maintenance windows on a running server (API token)
   tocsin silence     list|add|expire ...        silences on a running server (API token)
   tocsin version                                print the version
@@ -82,6 +84,8 @@ func Main(ctx context.Context, args []string, env Env) int {
 		return cmdUser(ctx, rest, env)
 	case "run":
 		return cmdRun(ctx, rest, env)
+	case "alerts":
+		return cmdAlerts(ctx, rest, env)
 	case "maintenance":
 		return cmdMaintenance(ctx, rest, env)
 	case "silence":

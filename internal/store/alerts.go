@@ -181,6 +181,9 @@ type AlertAct struct {
 	At   time.Time
 	// Until ends a snooze.
 	Until time.Time
+	// Via says where the person acted ("the web UI", "the API"); it
+	// becomes the logged action's detail. Empty says nothing.
+	Via string
 	// LinkHash, when set, is the hash of the one-click link used: it is
 	// recorded with the action, and a link used before is refused
 	// (ECONFLICT) with nothing done.

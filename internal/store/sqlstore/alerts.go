@@ -363,7 +363,7 @@ func (d *DB) act(ctx context.Context, id int64, a store.AlertAct) error {
 		if state == store.AlertResolved {
 			return errs.Errorf(errs.ECONFLICT, "alert %d is resolved already", id)
 		}
-		act := store.AlertAction{AlertID: id, Time: a.At, Who: a.Who, Step: step, Round: round}
+		act := store.AlertAction{AlertID: id, Time: a.At, Who: a.Who, Step: step, Round: round, Detail: viaDetail(a.Via)}
 		switch a.Kind {
 		case store.ActAcknowledge:
 			if state == store.AlertAcknowledged {
@@ -405,12 +405,21 @@ func (d *DB) act(ctx context.Context, id int64, a store.AlertAct) error {
 			if err := d.addTimer(ctx, tx, store.AlertTimer{AlertID: id, DueAt: a.Until, Kind: store.TimerUnsnooze}); err != nil {
 				return err
 			}
-			act.Kind, act.Detail = store.ActionSnoozed, "until "+a.Until.UTC().Format(time.RFC3339)
+			act.Kind, act.Detail = store.ActionSnoozed, strings.TrimSpace("until "+a.Until.UTC().Format(time.RFC3339)+" "+viaDetail(a.Via))
 		case store.ActResolve:
-			return d.resolveAlert(ctx, tx, id, a.Who, a.At, "")
+			return d.resolveAlert(ctx, tx, id, a.Who, a.At, viaDetail(a.Via))
 		}
 		return d.addAction(ctx, tx, act)
 	})
+}
+
+// viaDetail is the logged detail of an action taken through via: "via
+// the web UI"; "" when via is not known.
+func viaDetail(via string) string {
+	if via = strings.TrimSpace(text(via)); via != "" {
+		return "via " + via
+	}
+	return ""
 }
 
 // reopen makes an acknowledged alert open again and resumes its

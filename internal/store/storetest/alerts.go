@@ -27,6 +27,7 @@ var alertTests = []struct {
 	{"AlertReleased", testAlertReleased},
 	{"AlertConcurrentAcks", testAlertConcurrentAcks},
 	{"AlertPrune", testAlertPrune},
+	{"AlertActVia", testAlertActVia},
 }
 
 func change(group, mon string, down bool, at time.Time) store.AlertChange {

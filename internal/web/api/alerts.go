@@ -136,7 +136,7 @@ func (s *API) serveAlertAct(kind string) Handler {
 			return err
 		}
 		now := s.d.Now()
-		act := store.AlertAct{Kind: kind, Who: "user:" + u.Name, At: now}
+		act := store.AlertAct{Kind: kind, Who: "user:" + u.Name, At: now, Via: "the API"}
 		if kind == store.ActSnooze {
 			var req snoozeRequest
 			if err := decodeJSON(w, r, &req); err != nil {

@@ -123,6 +123,8 @@ type overviewData struct {
 	NextURL            string
 	Config             webcore.ConfigStatus
 	Demo               *demoCard
+	// Alerts are the paged alerts not yet resolved, shown as a banner.
+	Alerts activeAlerts
 }
 
 func (overviewData) refresh() bool { return true }
@@ -247,6 +249,9 @@ func (s *UI) handleOverview(w http.ResponseWriter, r *http.Request, u store.User
 	slices.SortStableFunc(data.Groups, func(a, b serviceGroup) int {
 		return compareFailing(!a.failingSince.IsZero(), a.failingSince, !b.failingSince.IsZero(), b.failingSince)
 	})
+	if data.Alerts, err = s.activeAlerts(r.Context(), "", clk); err != nil {
+		return err
+	}
 	s.Render(w, r, http.StatusOK, "overview.html", &u, "Overview", data)
 	return nil
 }

@@ -74,6 +74,8 @@ type serviceData struct {
 	Dependents []dependencyView
 	Watchers   []watcherView
 	Warnings   []string
+	// Alerts are the service's paged alerts not yet resolved.
+	Alerts activeAlerts
 }
 
 func (serviceData) refresh() bool { return true }
@@ -144,6 +146,10 @@ func (s *UI) handleService(w http.ResponseWriter, r *http.Request, u store.User)
 			data.Watchers = append(data.Watchers, watcherView{ID: hv.Config.ID, Name: orDefault(hv.Config.Name, hv.Config.ID),
 				Kind: "heartbeat", URL: heartbeatURL(hv.Config.ID), Status: hv.DisplayStatus()})
 		}
+	}
+	var err error
+	if data.Alerts, err = s.activeAlerts(r.Context(), id, clk); err != nil {
+		return err
 	}
 	s.Render(w, r, http.StatusOK, "service.html", &u, "Who to contact: "+svc.Name, data)
 	return nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/probe"
+	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/web/webcore"
 )
 
@@ -62,6 +63,12 @@ func (s *UI) Register(public func(pattern string, h http.Handler), authed func(p
 	authed("POST /people/{id}/calendar-tokens", s.handlePersonTokenCreate)
 	authed("POST /calendar-tokens/{id}/revoke", s.handleCalendarTokenRevoke)
 	authed("GET /{$}", s.handleOverview)
+	authed("GET /alerts", s.handleAlerts)
+	authed("GET /alerts/{id}", s.handleAlert)
+	authed("POST /alerts/{id}/ack", s.handleAlertAct(store.ActAcknowledge))
+	authed("POST /alerts/{id}/unack", s.handleAlertAct(store.ActUnacknowledge))
+	authed("POST /alerts/{id}/resolve", s.handleAlertAct(store.ActResolve))
+	authed("POST /alerts/{id}/snooze", s.handleAlertAct(store.ActSnooze))
 	authed("GET /monitors/{id}", s.handleMonitor)
 	authed("POST /monitors/{id}/pause", s.handlePause(true))
 	authed("POST /monitors/{id}/resume", s.handlePause(false))
