@@ -22,9 +22,9 @@ import (
 
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/web/ack"
-	"github.com/tocsin/tocsin/internal/web/status"
 	"github.com/tocsin/tocsin/internal/web/api"
 	"github.com/tocsin/tocsin/internal/web/ingest"
+	"github.com/tocsin/tocsin/internal/web/status"
 	"github.com/tocsin/tocsin/internal/web/ui"
 	"github.com/tocsin/tocsin/internal/web/webcore"
 )
