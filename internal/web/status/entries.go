@@ -3,6 +3,7 @@ package status
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -111,8 +112,10 @@ func (h *Handler) changes(ctx context.Context, c componentView, since time.Time)
 		return nil, nil
 	}
 	slices.SortStableFunc(ts, func(a, b monitor.Transition) int { return a.Time.Compare(b.Time) })
-	cur := map[string]monitor.Status{}
-	for i := len(ts) - 1; i >= 0; i-- { // each monitor's earliest From
+	// Before the first transition read, a monitor was as its earliest
+	// transition left it; one without transitions since is as it is now.
+	cur := maps.Clone(c.live)
+	for i := len(ts) - 1; i >= 0; i-- {
 		cur[ts[i].MonitorID] = ts[i].From
 	}
 	state := func() string {

@@ -36,8 +36,10 @@ type componentView struct {
 	// Uptime is the share of good results over the days shown, -1 when
 	// there were none.
 	Uptime float64
-	// monitors are the ids behind the row; never shown.
+	// monitors are the ids behind the row and live their statuses now;
+	// never shown.
 	monitors []string
+	live     map[string]monitor.Status
 }
 
 // dayView is one daily uptime bar.
@@ -82,7 +84,7 @@ func (h *Handler) compute(ctx context.Context, cfg *config.Config, p *config.Sta
 	today := now.UTC().Truncate(24 * time.Hour)
 	from := today.AddDate(0, 0, -(Days - 1))
 	for _, c := range p.Components {
-		cv := componentView{Key: Key(c), Name: c.Name}
+		cv := componentView{Key: Key(c), Name: c.Name, live: map[string]monitor.Status{}}
 		for _, sid := range c.ServiceIDs() {
 			if s, ok := cat.Service(sid); ok {
 				cv.monitors = append(cv.monitors, s.Monitors...)
@@ -106,6 +108,7 @@ func (h *Handler) compute(ctx context.Context, cfg *config.Config, p *config.Sta
 			}
 			if mv, ok := h.d.Runtime.Monitor(id); ok {
 				statuses = append(statuses, mv.State.Status)
+				cv.live[id] = mv.State.Status
 			}
 		}
 		if len(cv.monitors) > 0 && inMaintenance == len(cv.monitors) {
