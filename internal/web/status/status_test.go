@@ -38,8 +38,8 @@ func newEnv(t *testing.T, opt func(*web.Options)) *webtest.Env {
 			Reason: "secret-reason: connect 10.9.8.7:443 refused"}
 		rt.Views[1].LastResult = &last
 		rt.Cfg = &config.Config{
-			Server: config.Server{BaseURL: "https://status.example.org"},
-			People: []config.Person{{ID: "carol", Name: "Carol", Email: "carol@example.com"}},
+			Server:   config.Server{BaseURL: "https://status.example.org"},
+			People:   []config.Person{{ID: "carol", Name: "Carol", Email: "carol@example.com"}},
 			Services: []config.Service{{ID: "shop", Name: "Web shop", Owners: []string{"carol"}}, {ID: "db", Name: "Database"}, {ID: "mail", Name: "Mail"}},
 			StatusPages: []config.StatusPage{{ID: "public", Slug: "acme", Title: "Acme status", Description: "Our shop and back office.",
 				Components: []config.StatusComponent{{Service: "shop"}, {Name: "Back office", Services: []string{"db", "mail"}}}}},
