@@ -119,22 +119,27 @@ func (h *Handler) servePage(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "public, max-age=30")
 	if asJSON {
+		v.jsonOnce.Do(func() { v.json, _ = json.Marshal(toJSON(v)) }) // plain values: it cannot fail
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Access-Control-Allow-Origin", "*")
-		_ = json.NewEncoder(w).Encode(toJSON(v))
+		_, _ = w.Write(v.json)
 		return
 	}
-	var buf bytes.Buffer
-	if err := pageTmpl.Execute(&buf, struct {
-		V     *pageView
-		Style string
-	}{v, styleTag}); err != nil {
-		h.d.Logger.Error("rendering a status page", "page", p.ID, "err", err)
+	v.htmlOnce.Do(func() {
+		var buf bytes.Buffer
+		v.htmlErr = pageTmpl.Execute(&buf, struct {
+			V     *pageView
+			Style string
+		}{v, styleTag})
+		v.html = buf.Bytes()
+	})
+	if v.htmlErr != nil {
+		h.d.Logger.Error("rendering a status page", "page", p.ID, "err", v.htmlErr)
 		http.Error(w, "The status page cannot be shown right now.", http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(v.html)
 }
 
 // JSON is the public JSON of a page, /status/{slug}.json.

@@ -64,10 +64,24 @@ type Handler struct {
 // cached is one computed page and the configuration it was computed from,
 // so a reload is seen at once.
 type cached struct {
-	mu  sync.Mutex // held while computing, so one request computes
-	cfg *config.Config
-	at  time.Time
-	v   *pageView
+	// computing is held by the one request that computes the page; the
+	// others serve the previous view meanwhile, or wait for the first.
+	computing sync.Mutex
+	mu        sync.Mutex // guards the fields below
+	cfg       *config.Config
+	at        time.Time
+	v         *pageView
+}
+
+// fresh returns the cached view of cfg, nil if there is none, and
+// whether it may be served as it is.
+func (c *cached) fresh(cfg *config.Config, now time.Time, ttl time.Duration) (*pageView, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.v == nil || c.cfg != cfg {
+		return nil, false
+	}
+	return c.v, now.Sub(c.at) < ttl && !now.Before(c.at)
 }
 
 // New returns the handler.
@@ -129,17 +143,31 @@ func (h *Handler) view(ctx context.Context, p *config.StatusPage) (*pageView, er
 		h.cache[p.ID] = c
 	}
 	h.mu.Unlock()
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	now := h.d.Now()
-	if c.v != nil && c.cfg == cfg && now.Sub(c.at) < h.d.CacheFor && !now.Before(c.at) {
-		return c.v, nil
+	v, ok := c.fresh(cfg, now, h.d.CacheFor)
+	if ok {
+		return v, nil
+	}
+	if v != nil {
+		// Stale: one request computes, the others serve the previous
+		// view, so a recomputation never holds up the page.
+		if !c.computing.TryLock() {
+			return v, nil
+		}
+	} else {
+		c.computing.Lock()
+	}
+	defer c.computing.Unlock()
+	if v, ok := c.fresh(cfg, now, h.d.CacheFor); ok {
+		return v, nil
 	}
 	v, err := h.compute(ctx, cfg, p, now)
 	if err != nil {
 		return nil, err
 	}
+	c.mu.Lock()
 	c.cfg, c.at, c.v = cfg, now, v
+	c.mu.Unlock()
 	return v, nil
 }
 

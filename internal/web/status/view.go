@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/tocsin/tocsin/internal/config"
@@ -22,6 +23,11 @@ type pageView struct {
 	Components                   []componentView
 	Maintenance                  []maintenanceView
 	Entries                      []Entry
+
+	// The page and its JSON are rendered once per view, on first use.
+	htmlOnce, jsonOnce sync.Once
+	html, json         []byte
+	htmlErr            error
 }
 
 // componentView is one row of the page.
