@@ -2,6 +2,7 @@ package status
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -132,6 +133,11 @@ func (h *Handler) servePage(w http.ResponseWriter, r *http.Request) {
 			Style string
 		}{v, styleTag})
 		v.html = buf.Bytes()
+		var z bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&z, gzip.BestSpeed) // a valid level: no error
+		_, _ = zw.Write(v.html)                          // into memory: no error
+		_ = zw.Close()
+		v.htmlGzip = z.Bytes()
 	})
 	if v.htmlErr != nil {
 		h.d.Logger.Error("rendering a status page", "page", p.ID, "err", v.htmlErr)
@@ -139,7 +145,24 @@ func (h *Handler) servePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Add("Vary", "Accept-Encoding")
+	if acceptsGzip(r) {
+		w.Header().Set("Content-Encoding", "gzip")
+		_, _ = w.Write(v.htmlGzip)
+		return
+	}
 	_, _ = w.Write(v.html)
+}
+
+// acceptsGzip reports whether the client takes a gzip-encoded answer.
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		name, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(name), "gzip") && strings.ReplaceAll(q, " ", "") != "q=0" {
+			return true
+		}
+	}
+	return false
 }
 
 // JSON is the public JSON of a page, /status/{slug}.json.

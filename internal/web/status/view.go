@@ -27,7 +27,10 @@ type pageView struct {
 	// The page and its JSON are rendered once per view, on first use.
 	htmlOnce, jsonOnce sync.Once
 	html, json         []byte
-	htmlErr            error
+	// htmlGzip is html compressed, for the clients that take it: the 90
+	// days of bars make the page large and its text repeats a lot.
+	htmlGzip []byte
+	htmlErr  error
 }
 
 // componentView is one row of the page.
