@@ -76,7 +76,7 @@ func pct(r float64) string {
 
 var pageTmpl = template.Must(template.New("status").Funcs(funcs).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.V.Title}} status</title>
+<title>{{.V.Title}}</title>
 <link rel="stylesheet" href="/status/style.css?v={{.Style}}">
 <link rel="alternate" type="application/atom+xml" title="{{.V.Title}} (Atom)" href="/status/{{.V.Slug}}/feed.atom">
 <link rel="alternate" type="application/rss+xml" title="{{.V.Title}} (RSS)" href="/status/{{.V.Slug}}/feed.rss">
