@@ -34,4 +34,8 @@ type StatusPages interface {
 	ClearStatusOverride(ctx context.Context, pageID, component string) error
 	// StatusOverrides lists the overrides of a page, by component.
 	StatusOverrides(ctx context.Context, pageID string) ([]StatusOverride, error)
+	// DailyUptime sums the hourly rollups of monitors into days UTC days
+	// from from (a UTC midnight), in one query: out[i] is the day
+	// from + i days. Unknown monitors add nothing.
+	DailyUptime(ctx context.Context, monitorIDs []string, from time.Time, days int) ([]Uptime, error)
 }

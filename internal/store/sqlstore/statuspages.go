@@ -3,6 +3,9 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/store"
@@ -46,6 +49,50 @@ func (d *DB) StatusOverrides(ctx context.Context, pageID string) ([]store.Status
 	}
 	if err := rowsDone(rows); err != nil {
 		return nil, fmt.Errorf("read the overrides of status page %q: %w", pageID, err)
+	}
+	return out, nil
+}
+
+// DailyUptime sums the monitors' hourly rollups per UTC day.
+func (d *DB) DailyUptime(ctx context.Context, monitorIDs []string, from time.Time, days int) ([]store.Uptime, error) {
+	if days < 0 {
+		return nil, errs.Errorf(errs.EINVALID, "a negative number of days")
+	}
+	out := make([]store.Uptime, days)
+	const day = int64(24 * time.Hour / time.Millisecond)
+	args := []any{ms(from), ms(from), ms(from) + int64(days)*day}
+	var marks []string
+	for _, id := range monitorIDs {
+		key, ok, err := d.lookupKey(ctx, monitorTable, text(id))
+		if err != nil {
+			return nil, fmt.Errorf("read the daily uptime: %w", err)
+		}
+		if ok {
+			args = append(args, key)
+			marks = append(marks, "?")
+		}
+	}
+	if len(marks) == 0 || days == 0 {
+		return out, nil
+	}
+	q := "SELECT (hour - ?) / " + strconv.FormatInt(day, 10) + " AS d, CAST(SUM(total) AS BIGINT), CAST(SUM(failed) AS BIGINT) FROM rollups " +
+		"WHERE hour >= ? AND hour < ? AND monitor_key IN (" + strings.Join(marks, ", ") + ") GROUP BY d"
+	rows, err := d.read.QueryContext(ctx, d.q(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("read the daily uptime: %w", err)
+	}
+	for rows.Next() {
+		var i, total, failed int64
+		if err := rows.Scan(&i, &total, &failed); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read the daily uptime: %w", err)
+		}
+		if i >= 0 && i < int64(days) {
+			out[i] = store.Uptime{Total: int(total), Failed: int(failed)}
+		}
+	}
+	if err := rowsDone(rows); err != nil {
+		return nil, fmt.Errorf("read the daily uptime: %w", err)
 	}
 	return out, nil
 }

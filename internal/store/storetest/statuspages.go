@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tocsin/tocsin/internal/errs"
+	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/store"
 )
 
@@ -41,5 +42,34 @@ func testStatusOverrides(t *testing.T, s store.Store, clk *Clock) {
 	must(t, err, "StatusOverrides(nope)")
 	if none == nil || len(none) != 0 {
 		t.Errorf("StatusOverrides(nope) = %#v, want empty", none)
+	}
+}
+
+// testDailyUptime: hourly rollups of several monitors are summed per UTC
+// day; days without rollups, unknown monitors and hours outside the span
+// add nothing.
+func testDailyUptime(t *testing.T, s store.Store, clk *Clock) {
+	ctx := t.Context()
+	day0 := base // a UTC midnight
+	clk.Set(day0.Add(3 * 24 * time.Hour))
+	var rs []probe.Result
+	rs = append(rs, hourOfResults("a", day0.Add(-time.Hour), 0)...) // before the span
+	rs = append(rs, hourOfResults("a", day0.Add(time.Hour), 0, 1)...)
+	rs = append(rs, hourOfResults("a", day0.Add(23*time.Hour))...)
+	rs = append(rs, hourOfResults("b", day0.Add(5*time.Hour), 3)...)
+	rs = append(rs, hourOfResults("a", day0.Add(48*time.Hour+10*time.Hour), 1, 2, 3)...)
+	rs = append(rs, hourOfResults("c", day0.Add(30*time.Hour), 1)...) // not asked for
+	save(t, s, rs...)
+	must(t, s.Rollup(ctx, clk.Now()), "Rollup")
+	got, err := s.DailyUptime(ctx, []string{"a", "b", "nope"}, day0, 3)
+	must(t, err, "DailyUptime")
+	want := []store.Uptime{{Total: 180, Failed: 3}, {}, {Total: 60, Failed: 3}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("DailyUptime (-want +got):\n%s", d)
+	}
+	none, err := s.DailyUptime(ctx, []string{"nope"}, day0, 2)
+	must(t, err, "DailyUptime(nope)")
+	if d := cmp.Diff([]store.Uptime{{}, {}}, none); d != "" {
+		t.Errorf("DailyUptime(nope) (-want +got):\n%s", d)
 	}
 }

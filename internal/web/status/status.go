@@ -22,7 +22,6 @@ import (
 
 // Store is the part of the store the pages read and the overrides write.
 type Store interface {
-	Rollups(ctx context.Context, monitorID string, from, to time.Time) ([]store.HourlyRollup, error)
 	Transitions(ctx context.Context, monitorID string, p store.Page) ([]store.StoredTransition, error)
 	store.StatusPages
 }

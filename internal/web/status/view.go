@@ -128,7 +128,7 @@ func (h *Handler) compute(ctx context.Context, cfg *config.Config, p *config.Sta
 		if o, ok := byKey[cv.Key]; ok {
 			cv.State, cv.Reason, cv.Overridden = o.State, o.Reason, o.SetAt
 		}
-		if cv.Days, cv.Uptime, err = h.days(ctx, cv.monitors, from, now); err != nil {
+		if cv.Days, cv.Uptime, err = h.days(ctx, cv.monitors, from); err != nil {
 			return nil, err
 		}
 		v.Components = append(v.Components, cv)
@@ -148,29 +148,19 @@ func (h *Handler) compute(ctx context.Context, cfg *config.Config, p *config.Sta
 	return v, nil
 }
 
-// days sums the hourly rollups of monitors into one bar per UTC day, the
+// days returns one bar per UTC day from the monitors' hourly rollups, the
 // oldest first, and the share of good results over them all.
-func (h *Handler) days(ctx context.Context, monitors []string, from, now time.Time) ([]dayView, float64, error) {
-	out := make([]dayView, Days)
-	for i := range out {
-		out[i].Date = from.AddDate(0, 0, i)
+func (h *Handler) days(ctx context.Context, monitors []string, from time.Time) ([]dayView, float64, error) {
+	ups, err := h.d.Store.DailyUptime(ctx, monitors, from, Days)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read the uptime of a status page component: %w", err)
 	}
+	out := make([]dayView, Days)
 	var all store.Uptime
-	for _, id := range monitors {
-		rs, err := h.d.Store.Rollups(ctx, id, from, now)
-		if err != nil {
-			return nil, 0, fmt.Errorf("read the uptime of a status page component: %w", err)
-		}
-		for _, r := range rs {
-			i := int(r.Hour.UTC().Sub(from) / (24 * time.Hour))
-			if i < 0 || i >= Days {
-				continue
-			}
-			out[i].Total += r.Total
-			out[i].Failed += r.Failed
-			all.Total += r.Total
-			all.Failed += r.Failed
-		}
+	for i := range out {
+		out[i] = dayView{Date: from.AddDate(0, 0, i), Total: ups[i].Total, Failed: ups[i].Failed}
+		all.Total += ups[i].Total
+		all.Failed += ups[i].Failed
 	}
 	return out, all.Ratio(), nil
 }
