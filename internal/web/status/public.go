@@ -226,7 +226,7 @@ func toJSON(v *pageView) JSON {
 		out.Components = append(out.Components, jc)
 	}
 	for _, m := range v.Maintenance {
-		out.Maintenance = append(out.Maintenance, JSONMaint{Start: m.Start, End: m.End, Active: m.Active, Components: m.Components})
+		out.Maintenance = append(out.Maintenance, JSONMaint(m))
 	}
 	for _, e := range v.Entries {
 		out.Events = append(out.Events, JSONEvent(e))
