@@ -116,6 +116,11 @@ var rules = []rule{
 		may:   cat([]string{"internal/escalate"}, storeContracts, leaves),
 	},
 	{
+		words: "web/status serves the public status pages, without a login: it reads the runtime and maintenance through webcore, mute and the store's interfaces; no other web package, no sessions, no probe kind",
+		pkgs:  []string{"internal/web/status"},
+		may:   cat([]string{"internal/web/webcore", "internal/config", "internal/catalog", "internal/monitor", "internal/mute"}, storeContracts, leaves),
+	},
+	{
 		words: "heartbeat turns pings and missed deadlines into Results: it imports probe, the store's interfaces and shared leaves; no config, no probe kind, no alert, no web",
 		pkgs:  []string{"internal/heartbeat/..."},
 		may:   cat([]string{"internal/heartbeat/...", "internal/probe"}, storeContracts, leaves),

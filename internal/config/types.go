@@ -35,6 +35,8 @@ type Config struct {
 	Alerting Alerting `yaml:"alerting"`
 	// Maintenance windows: results are recorded, nothing pages.
 	Maintenance []Maintenance `yaml:"maintenance"`
+	// StatusPages are public pages of chosen services (docs/status-pages.md).
+	StatusPages []StatusPage `yaml:"status_pages"`
 
 	// Path is the file the config was read from ("" when built in code).
 	Path string `yaml:"-"`

@@ -118,6 +118,7 @@ func (l *loader) validate(cfg *Config) {
 			u.seen[u.v] = p + "." + u.key
 		}
 	}
+	l.validateStatusPages(cfg, services)
 	l.validateOncall(cfg, oncallIDs{people: people, teams: teams, channels: channels, services: services, monitors: maps.Clone(monitors)})
 	if pk := cfg.Server.Pings; pk.Key != "" && len(pk.Key) < 16 {
 		l.errAt("server.pings.key", "the ping key is %d characters long; use at least 16 random ones (for example from `openssl rand -hex 16`), as anyone who knows it can ping every slug URL", len(pk.Key))

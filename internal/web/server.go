@@ -24,6 +24,7 @@ import (
 	"github.com/tocsin/tocsin/internal/web/ack"
 	"github.com/tocsin/tocsin/internal/web/api"
 	"github.com/tocsin/tocsin/internal/web/ingest"
+	"github.com/tocsin/tocsin/internal/web/status"
 	"github.com/tocsin/tocsin/internal/web/ui"
 	"github.com/tocsin/tocsin/internal/web/webcore"
 )
@@ -226,6 +227,11 @@ func (s *Server) registerRoutes(pings http.Handler) {
 		func(h ui.Handler) http.Handler { return s.ui(h) })
 	// No catch-all "/" or "/api/" pattern: one would match every method
 	// and turn each 405 into a 404; unrouted answers what nothing matches.
+
+	// Public status pages, with their admin page and API.
+	status.New(status.Deps{Store: s.store, Runtime: s.rt, Mutes: s.opts.Mutes, Now: s.now, Logger: s.log}).Register(s.handle,
+		func(pattern string, h webcore.Handler) { s.handle(pattern, s.ui(h)) },
+		func(pattern string, h webcore.Handler) { s.handle(pattern, s.api(h)) })
 
 	// JSON API.
 	api.New(s.audienceDeps()).Register(s.handle, func(pattern string, h api.Handler) { s.handle(pattern, s.api(h)) })

@@ -90,6 +90,7 @@ func Run(t *testing.T, open Opener) {
 		{"ChannelTests", testChannelTests},
 		{"ChannelAttempts", testChannelAttempts},
 		{"CalendarTokens", testCalendarTokens},
+		{"StatusOverrides", testStatusOverrides}, {"DailyUptime", testDailyUptime},
 		{"MaintenanceWindows", testMaintenanceWindows}, {"Silences", testSilences}, {"RecurringMaintenance", testRecurringMaintenance},
 	}
 	tests = append(tests, alertTests...)
