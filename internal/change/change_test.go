@@ -10,8 +10,8 @@ import (
 	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/change"
 	"github.com/tocsin/tocsin/internal/config"
-	"github.com/tocsin/tocsin/internal/store"
 	probekinds "github.com/tocsin/tocsin/internal/probe/kinds"
+	"github.com/tocsin/tocsin/internal/store"
 )
 
 // monday is inside bob's week on the app schedule.

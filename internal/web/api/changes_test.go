@@ -83,11 +83,11 @@ func TestAPIChanges(t *testing.T) {
 		return ids
 	}
 	for q, want := range map[string][]int64{
-		"":                  {old.ID, deploy.ID, fw.ID},
-		"?service=shop":     {deploy.ID},
-		"?service=db":       {old.ID},
+		"":              {old.ID, deploy.ID, fw.ID},
+		"?service=shop": {deploy.ID},
+		"?service=db":   {old.ID},
 		"?since=" + now.Add(-3*time.Hour).Format(time.RFC3339): {deploy.ID, fw.ID},
-		"?limit=2":                              {old.ID, deploy.ID},
+		"?limit=2": {old.ID, deploy.ID},
 		fmt.Sprintf("?limit=2&before=%d", deploy.ID): {fw.ID},
 	} {
 		if got := fmt.Sprint(list(q)); got != fmt.Sprint(want) {
