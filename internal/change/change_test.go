@@ -103,8 +103,8 @@ func TestImpact(t *testing.T) {
 		rows = append(rows, row{a.Service.ID, a.Direct, who, len(a.Service.Owners)})
 	}
 	want := []row{
-		{"sftp", true, []string{"Ann"}, 1},
-		{"export", false, []string{"Bob"}, 1},
+		{"sftp", true, []string{"Ann Berg"}, 1},
+		{"export", false, []string{"Bob Dahl"}, 1},
 		{"reports", false, nil, 1},
 	}
 	if diff := cmp.Diff(want, rows); diff != "" {
