@@ -1,7 +1,9 @@
 package storetest
 
 import (
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -76,5 +78,45 @@ func testChanges(t *testing.T, s store.Store, clk *Clock) {
 		if diff := cmp.Diff(tc.want, ids(tc.f)); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
 		}
+	}
+}
+
+// testConcurrentChanges records changes from several writers at once:
+// none is lost, each gets its own id, and the service index keeps up.
+func testConcurrentChanges(t *testing.T, s store.Store, _ *Clock) {
+	ctx := t.Context()
+	const writers, each = 6, 5
+	var wg sync.WaitGroup
+	errc := make(chan error, writers*each)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				_, err := s.AddChange(ctx, store.Change{Title: fmt.Sprintf("deploy %d.%d", w, i), Services: []string{"web", fmt.Sprintf("svc%d", w)}})
+				errc <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		must(t, err, "AddChange concurrently")
+	}
+	all, err := s.ChangeList(ctx, store.ChangeFilter{Page: store.Page{Limit: 1000}})
+	must(t, err, "ChangeList")
+	seen := map[int64]bool{}
+	for _, c := range all {
+		seen[c.ID] = true
+	}
+	if len(all) != writers*each || len(seen) != writers*each {
+		t.Errorf("%d changes with %d ids, want %d", len(all), len(seen), writers*each)
+	}
+	web, err := s.ChangeList(ctx, store.ChangeFilter{Service: "web", Page: store.Page{Limit: 1000}})
+	must(t, err, "ChangeList web")
+	one, err := s.ChangeList(ctx, store.ChangeFilter{Service: "svc3"})
+	must(t, err, "ChangeList svc3")
+	if len(web) != writers*each || len(one) != each {
+		t.Errorf("by service: web %d, svc3 %d; want %d and %d", len(web), len(one), writers*each, each)
 	}
 }

@@ -91,7 +91,7 @@ func Run(t *testing.T, open Opener) {
 		{"ChannelAttempts", testChannelAttempts},
 		{"CalendarTokens", testCalendarTokens},
 		{"MaintenanceWindows", testMaintenanceWindows}, {"Silences", testSilences}, {"RecurringMaintenance", testRecurringMaintenance},
-		{"Changes", testChanges},
+		{"Changes", testChanges}, {"ConcurrentChanges", testConcurrentChanges},
 	}
 	tests = append(tests, alertTests...)
 	for _, tc := range tests {
