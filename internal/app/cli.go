@@ -54,6 +54,9 @@ Usage:
                                                 paged alerts on a running server (API token)
   tocsin maintenance list|add|end ...           maintenance windows on a running server (API token)
   tocsin silence     list|add|expire ...        silences on a running server (API token)
+  tocsin change      [add|list] ...             record or list change events on a running server (API token)
+  tocsin impact   [--config FILE] ENTRY         what depends on a host:ID, component:ID or service, and who is on call
+  tocsin coverage [--config FILE]               services without an end-to-end check, owner or policy; exit 1 when any
   tocsin version                                print the version
 
 The config file defaults to $TOCSIN_CONFIG, else tocsin.yaml in the current folder.
@@ -90,6 +93,12 @@ func Main(ctx context.Context, args []string, env Env) int {
 		return cmdMaintenance(ctx, rest, env)
 	case "silence":
 		return cmdSilence(ctx, rest, env)
+	case "change":
+		return cmdChange(ctx, rest, env)
+	case "impact":
+		return cmdImpact(rest, env)
+	case "coverage":
+		return cmdCoverage(rest, env)
 	case "version", "--version", "-version":
 		fmt.Fprintf(env.Stdout, "tocsin %s\n", Version)
 		return 0

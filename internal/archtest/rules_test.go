@@ -85,6 +85,11 @@ var rules = []rule{
 		may:   cat([]string{"internal/config"}, leaves),
 	},
 	{
+		words: "change answers from the catalog which recorded changes are suspects of a problem, what depends on a host, component or service, and how well services are watched: pure functions of config, catalog, probe's Class and the store's change rows; no store access, no engine, no web, no probe kind",
+		pkgs:  []string{"internal/change/..."},
+		may:   cat([]string{"internal/config", "internal/catalog", "internal/probe", "internal/store"}, leaves),
+	},
+	{
 		words: "alert imports no store: it turns transitions into alerts from config, catalog, monitor and notify's types, and knows no probe kind and no web",
 		pkgs:  []string{"internal/alert/..."},
 		may:   cat([]string{"internal/config", "internal/catalog", "internal/monitor", "internal/notify", "internal/probe"}, leaves),
@@ -149,25 +154,25 @@ var rules = []rule{
 		words: "web imports no probe kind and never app: it serves config, catalog, heartbeat and monitor state and on-call schedules (oncall), and reads the store through its interfaces",
 		pkgs:  []string{"internal/web/..."},
 		may: cat([]string{"internal/web/...", "internal/config", "internal/catalog", "internal/mute", "internal/heartbeat/...", "internal/monitor",
-			"internal/notify", "internal/oncall", "internal/probe"}, storeContracts, leaves),
+			"internal/notify", "internal/oncall", "internal/probe", "internal/change"}, storeContracts, leaves),
 	},
 	{
 		words: "web/webcore is what the web packages share (the app's live state, pagination, JSON): it imports no other web package, so the root and every audience may import it",
 		pkgs:  []string{"internal/web/webcore"},
-		may: cat([]string{"internal/config", "internal/catalog", "internal/mute", "internal/heartbeat", "internal/monitor", "internal/oncall", "internal/probe"},
+		may: cat([]string{"internal/config", "internal/catalog", "internal/mute", "internal/heartbeat", "internal/monitor", "internal/oncall", "internal/probe", "internal/change"},
 			storeContracts, leaves),
 	},
 	{
 		words: "web/api is the JSON API: it uses webcore and the store's interfaces; it never imports the web root (which mounts it and owns sessions), the pages or ingest",
 		pkgs:  []string{"internal/web/api"},
 		may: cat([]string{"internal/web/webcore", "internal/config", "internal/catalog", "internal/mute", "internal/heartbeat",
-			"internal/notify", "internal/oncall", "internal/probe"}, storeContracts, leaves),
+			"internal/notify", "internal/oncall", "internal/probe", "internal/change"}, storeContracts, leaves),
 	},
 	{
 		words: "web/ui is the pages: it uses webcore and the store's interfaces; it never imports the web root (which mounts it and owns sessions, logins and password hashing), the API or ingest",
 		pkgs:  []string{"internal/web/ui"},
 		may: cat([]string{"internal/web/webcore", "internal/config", "internal/catalog", "internal/mute", "internal/heartbeat/...", "internal/monitor",
-			"internal/notify", "internal/oncall", "internal/probe"}, storeContracts, leaves),
+			"internal/notify", "internal/oncall", "internal/probe", "internal/change"}, storeContracts, leaves),
 	},
 	{
 		words: "web/ingest is the hot path without sessions (pings, later agent results): it imports heartbeat and shared leaves; no store, no other web package, no login",

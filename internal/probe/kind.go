@@ -39,6 +39,43 @@ type Kind struct {
 	// (the stage of an ssh run by name); ok false falls back to the value
 	// with its unit.
 	Metric func(m Metric) (text string, ok bool)
+	// Class says whether a monitor of the kind proves the service works
+	// end to end (ClassFunctional: a page with the expected content, a
+	// mail that went round, a file that is fresh) or only that something
+	// answers (ClassLiveness). Nil means ClassLiveness for every monitor.
+	Class func(m *config.Monitor) Class
+}
+
+// Class is what a monitor's success proves, for the coverage report.
+type Class string
+
+// The classes of Kind.Class.
+const (
+	// ClassFunctional monitors check what users get: content, delivery,
+	// freshness, expected answers.
+	ClassFunctional Class = "functional"
+	// ClassLiveness monitors check that something is up: a port opens, a
+	// host answers, a certificate is valid, a process runs.
+	ClassLiveness Class = "liveness"
+)
+
+// ClassOf returns the class of monitor m of kind k.
+func (k Kind) ClassOf(m *config.Monitor) Class {
+	if k.Class == nil {
+		return ClassLiveness
+	}
+	return k.Class(m)
+}
+
+// ClassOf returns the class of monitor m by its kind, ClassLiveness for a
+// type the table does not know: the function the coverage report takes,
+// so it needs no probe kind.
+func (t *Kinds) ClassOf(m *config.Monitor) Class {
+	k, ok := t.byName[m.Type]
+	if !ok {
+		return ClassLiveness
+	}
+	return k.ClassOf(m)
 }
 
 // Built adapts a kind package's constructor, which returns its concrete

@@ -386,6 +386,7 @@ type Store interface {
 	Mutes
 	Alerts
 	StatusPages
+	Changes
 	// Ping checks the database is reachable (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error

@@ -9,7 +9,13 @@ import (
 // per-host key, "dns".
 func Kind() probe.Kind {
 	return probe.Kind{
-		Name:  "dns",
+		Name: "dns",
+		Class: func(m *config.Monitor) probe.Class {
+			if len(blockOf(m).Expect) > 0 {
+				return probe.ClassFunctional
+			}
+			return probe.ClassLiveness
+		},
 		Block: func() config.Block { return new(Check) },
 		Build: func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(blockOf(m))) },
 		Host: func(m *config.Monitor) string {

@@ -12,7 +12,13 @@ import (
 // ts; nil gives each prober its own.
 func Kind(ts *Transports) probe.Kind {
 	return probe.Kind{
-		Name:  "http",
+		Name: "http",
+		Class: func(m *config.Monitor) probe.Class {
+			if e := blockOf(m).Expect; e.BodyContains != "" || e.BodyRegex != "" || len(e.JSON) > 0 || len(e.Headers) > 0 {
+				return probe.ClassFunctional
+			}
+			return probe.ClassLiveness
+		},
 		Block: func() config.Block { return new(Check) },
 		Build: func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(blockOf(m), ts)) },
 		Host: func(m *config.Monitor) string {

@@ -9,7 +9,13 @@ import (
 // Kind is the imap probe kind.
 func Kind() probe.Kind {
 	return probe.Kind{
-		Name:  "imap",
+		Name: "imap",
+		Class: func(m *config.Monitor) probe.Class {
+			if c := blockOf(m); c.Username != "" && (c.Expect.MinMessages > 0 || c.Expect.NewestMaxAge > 0) {
+				return probe.ClassFunctional
+			}
+			return probe.ClassLiveness
+		},
 		Block: func() config.Block { return new(Check) },
 		Build: func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(blockOf(m))) },
 		Host:  func(m *config.Monitor) string { return probe.HostOf(blockOf(m).Address) },

@@ -10,6 +10,7 @@ import (
 func Kind(ledger Ledger) probe.Kind {
 	return probe.Kind{
 		Name:  "mailloop",
+		Class: func(*config.Monitor) probe.Class { return probe.ClassFunctional },
 		Block: func() config.Block { return new(Check) },
 		Build: func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(m.ID, blockOf(m), ledger)) },
 		Host: func(m *config.Monitor) string {

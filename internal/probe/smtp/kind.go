@@ -9,7 +9,13 @@ import (
 // Kind is the smtp probe kind.
 func Kind() probe.Kind {
 	return probe.Kind{
-		Name:   "smtp",
+		Name: "smtp",
+		Class: func(m *config.Monitor) probe.Class {
+			if len(blockOf(m).RcptTo) > 0 {
+				return probe.ClassFunctional
+			}
+			return probe.ClassLiveness
+		},
 		Block:  func() config.Block { return new(Check) },
 		Build:  func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(blockOf(m))) },
 		Host:   func(m *config.Monitor) string { return probe.HostOf(blockOf(m).Address) },

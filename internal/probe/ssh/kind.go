@@ -8,7 +8,13 @@ import (
 // Kind is the ssh probe kind.
 func Kind() probe.Kind {
 	return probe.Kind{
-		Name:  "ssh",
+		Name: "ssh",
+		Class: func(m *config.Monitor) probe.Class {
+			if c := blockOf(m); c.Command != "" && (c.Expect.OutputContains != "" || c.Expect.OutputRegex != "") {
+				return probe.ClassFunctional
+			}
+			return probe.ClassLiveness
+		},
 		Block: func() config.Block { return new(Check) },
 		Build: func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(blockOf(m))) },
 		Host:  func(m *config.Monitor) string { return probe.HostOf(Address(blockOf(m).Address)) },

@@ -92,6 +92,7 @@ func Run(t *testing.T, open Opener) {
 		{"CalendarTokens", testCalendarTokens},
 		{"StatusOverrides", testStatusOverrides}, {"DailyUptime", testDailyUptime},
 		{"MaintenanceWindows", testMaintenanceWindows}, {"Silences", testSilences}, {"RecurringMaintenance", testRecurringMaintenance},
+		{"Changes", testChanges}, {"ConcurrentChanges", testConcurrentChanges},
 	}
 	tests = append(tests, alertTests...)
 	for _, tc := range tests {

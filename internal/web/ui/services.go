@@ -76,6 +76,9 @@ type serviceData struct {
 	Warnings   []string
 	// Alerts are the service's paged alerts not yet resolved.
 	Alerts activeAlerts
+	// Changes are the changes of the last day to the service or anything
+	// it depends on.
+	Changes []changeRow
 }
 
 func (serviceData) refresh() bool { return true }
@@ -149,6 +152,9 @@ func (s *UI) handleService(w http.ResponseWriter, r *http.Request, u store.User)
 	}
 	var err error
 	if data.Alerts, err = s.activeAlerts(r.Context(), id, clk); err != nil {
+		return err
+	}
+	if data.Changes, err = s.recentChanges(r, id, clk); err != nil {
 		return err
 	}
 	s.Render(w, r, http.StatusOK, "service.html", &u, "Who to contact: "+svc.Name, data)

@@ -15,6 +15,9 @@ type Kinds interface {
 	Target(m config.Monitor) string
 	// FormatMetric shows one metric of a monitor of type monitorType.
 	FormatMetric(monitorType string, m probe.Metric) string
+	// ClassOf says whether m checks its service end to end or only that
+	// something answers, for the coverage report.
+	ClassOf(m *config.Monitor) probe.Class
 }
 
 // PlainKinds is Kinds when none is given: no targets, metrics as values
@@ -26,6 +29,10 @@ func (PlainKinds) Target(config.Monitor) string { return "" }
 
 // FormatMetric shows the value with its unit.
 func (PlainKinds) FormatMetric(_ string, m probe.Metric) string { return m.Text() }
+
+// ClassOf is liveness: without the registry no check can be told
+// functional.
+func (PlainKinds) ClassOf(*config.Monitor) probe.Class { return probe.ClassLiveness }
 
 // Target says in a few words what a monitor looks at, without
 // credentials: every page, the API and the search show this.
