@@ -35,6 +35,8 @@ type Config struct {
 	Alerting Alerting `yaml:"alerting"`
 	// Maintenance windows: results are recorded, nothing pages.
 	Maintenance []Maintenance `yaml:"maintenance"`
+	// Incidents configures the incident process (docs/incidents.md).
+	Incidents Incidents `yaml:"incidents"`
 
 	// Path is the file the config was read from ("" when built in code).
 	Path string `yaml:"-"`
