@@ -385,6 +385,7 @@ type Store interface {
 	CalendarTokens
 	Mutes
 	Alerts
+	Incidents
 	// Ping checks the database is reachable (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error

@@ -93,6 +93,7 @@ func Run(t *testing.T, open Opener) {
 		{"MaintenanceWindows", testMaintenanceWindows}, {"Silences", testSilences}, {"RecurringMaintenance", testRecurringMaintenance},
 	}
 	tests = append(tests, alertTests...)
+	tests = append(tests, incidentTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
