@@ -111,6 +111,11 @@ var rules = []rule{
 		may:   cat([]string{"internal/escalate/...", "internal/catalog", "internal/config", "internal/notify"}, storeContracts, leaves),
 	},
 	{
+		words: "incident turns paged alerts into incidents and moves them along: it imports config and the store's interfaces; never the engine, escalate, sqlstore, web or app",
+		pkgs:  []string{"internal/incident/..."},
+		may:   cat([]string{"internal/incident/...", "internal/config"}, storeContracts, leaves),
+	},
+	{
 		words: "web/ack serves the one-click alert links, without a login: it checks links with escalate and acts through the store's interfaces; no other web package, no sessions",
 		pkgs:  []string{"internal/web/ack"},
 		may:   cat([]string{"internal/escalate"}, storeContracts, leaves),

@@ -240,4 +240,3 @@ func joinText(a store.Alert) string {
 	}
 	return fmt.Sprintf("alert %d (%s) joined", a.ID, a.GroupKey)
 }
-
