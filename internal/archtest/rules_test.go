@@ -161,7 +161,7 @@ var rules = []rule{
 		words: "web/api is the JSON API: it uses webcore and the store's interfaces; it never imports the web root (which mounts it and owns sessions), the pages or ingest",
 		pkgs:  []string{"internal/web/api"},
 		may: cat([]string{"internal/web/webcore", "internal/config", "internal/catalog", "internal/mute", "internal/heartbeat",
-			"internal/notify", "internal/oncall", "internal/probe"}, storeContracts, leaves),
+			"internal/notify", "internal/oncall", "internal/probe", "internal/incident"}, storeContracts, leaves),
 	},
 	{
 		words: "web/ui is the pages: it uses webcore and the store's interfaces; it never imports the web root (which mounts it and owns sessions, logins and password hashing), the API or ingest",
