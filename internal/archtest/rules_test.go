@@ -167,7 +167,7 @@ var rules = []rule{
 		words: "web/ui is the pages: it uses webcore and the store's interfaces; it never imports the web root (which mounts it and owns sessions, logins and password hashing), the API or ingest",
 		pkgs:  []string{"internal/web/ui"},
 		may: cat([]string{"internal/web/webcore", "internal/config", "internal/catalog", "internal/mute", "internal/heartbeat/...", "internal/monitor",
-			"internal/notify", "internal/oncall", "internal/probe"}, storeContracts, leaves),
+			"internal/notify", "internal/oncall", "internal/probe", "internal/incident"}, storeContracts, leaves),
 	},
 	{
 		words: "web/ingest is the hot path without sessions (pings, later agent results): it imports heartbeat and shared leaves; no store, no other web package, no login",
