@@ -20,10 +20,15 @@ func TestIncidentEndToEnd(t *testing.T) {
 	for _, driver := range []string{"sqlite", "postgres"} {
 		t.Run(driver, func(t *testing.T) {
 			target := testkit.NewTarget(t)
+			room := testkit.NewWebhook(t)
+			public := testkit.NewWebhook(t)
 			path := filepath.Join(t.TempDir(), "tocsin.yaml")
 			writeConfig(t, path, `server:
   listen: 127.0.0.1:0
 `+storageYAML(t, driver)+`
+channels:
+  - {id: room, type: webhook, webhook: {url: `+room.URL+`}}
+  - {id: status, type: webhook, events: [incident.resolved], webhook: {url: `+public.URL+`}}
 people:
   - {id: ana, name: Ana, email: ana@example.org}
 escalation_policies:
@@ -31,7 +36,7 @@ escalation_policies:
     steps:
       - {notify: ["person:ana"]}
 services:
-  - {id: shop, name: Shop, escalation_policy: support}
+  - {id: shop, name: Shop, escalation_policy: support, channels: [room]}
 incidents:
   resolve_after: 1s
   severity: p1
@@ -89,6 +94,20 @@ monitors:
 			in = wait("resolution", func(in store.Incident) bool { return in.State == store.IncidentResolved })
 			if in.ResolvedBy != "system" || !in.MonitoringSince.IsZero() {
 				t.Errorf("resolved incident = %+v", in)
+			}
+			opened := room.WaitFor(t, 20*time.Second, func(d testkit.Delivery) bool { return d.Event["event"] == "incident.opened" })
+			if opened.Event["incident_id"] != float64(in.ID) || opened.Event["severity"] != "p1" || opened.Event["service_id"] != "shop" || opened.Event["reason"] != "shop is failing" {
+				t.Errorf("incident.opened = %v", opened.Event)
+			}
+			isResolved := func(d testkit.Delivery) bool {
+				return d.Event["event"] == "incident.resolved" && d.Event["incident_id"] == float64(in.ID)
+			}
+			room.WaitFor(t, 20*time.Second, isResolved)
+			public.WaitFor(t, 20*time.Second, isResolved)
+			for _, d := range public.Deliveries() {
+				if d.Event["event"] != "incident.resolved" {
+					t.Errorf("a channel subscribed to incident.resolved only got %v", d.Event["event"])
+				}
 			}
 			var kinds, states []string
 			for _, e := range in.Timeline {

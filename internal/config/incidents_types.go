@@ -6,6 +6,13 @@ import "time"
 // monitor of it up, before it resolves by itself.
 const DefaultResolveAfter = 10 * time.Minute
 
+// Events of incidents a channel's events filter may name (docs/incidents.md).
+const (
+	EventIncidentOpened   = "incident.opened"
+	EventIncidentUpdated  = "incident.updated"
+	EventIncidentResolved = "incident.resolved"
+)
+
 // Incidents configures the incident process (docs/incidents.md).
 type Incidents struct {
 	// ResolveAfter is the quiet period after every monitor of an incident
