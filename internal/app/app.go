@@ -28,6 +28,7 @@ import (
 	"github.com/tocsin/tocsin/internal/heartbeat"
 	"github.com/tocsin/tocsin/internal/heartbeat/mailping"
 	"github.com/tocsin/tocsin/internal/heartbeat/roster"
+	"github.com/tocsin/tocsin/internal/incident"
 	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/notify/channels"
 	"github.com/tocsin/tocsin/internal/probe"
@@ -77,6 +78,7 @@ type App struct {
 	sched    *scheduler.Scheduler
 	disp     *notify.Dispatcher
 	esc      *escalate.Escalator
+	inc      *incident.Runner
 	links    *escalate.Links
 	eng      *engine.Engine
 	hb       *heartbeat.Hub
@@ -183,6 +185,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		st.Close()
 		return nil, err
 	}
+	a.buildIncidents()
 	a.eng = engine.New(engine.Options{
 		Store:         st,
 		Logger:        a.log,
@@ -293,7 +296,7 @@ func (a *App) webOptions(cfg *config.Config) web.Options {
 		Channels:     (*channelTester)(a),
 		Mutes:        (*muteRuntime)(a),
 		AlertLinks:   ack.New(ack.Deps{Store: a.store, Links: a.links, Now: a.now, Logger: a.log, Acted: a.esc.Wake}),
-		AlertActed:   a.esc.Wake,
+		AlertActed:   func() { a.esc.Wake(); a.inc.Wake() },
 	}
 	if cfg.Server.SecureCookies != nil {
 		o.SecureCookies = *cfg.Server.SecureCookies
@@ -382,6 +385,7 @@ func (a *App) Run(ctx context.Context) error {
 	go func() { defer close(schedDone); _ = a.sched.Run(ctx) }()
 	wg.Go(func() { _ = a.disp.Run(runCtx) })
 	wg.Go(func() { _ = a.esc.Run(runCtx) })
+	wg.Go(func() { _ = a.inc.Run(runCtx) })
 	wg.Go(func() { a.housekeeping(runCtx) })
 	wg.Go(func() { a.watchdog(runCtx) })
 	wg.Go(func() { a.muteUpkeep(runCtx) })

@@ -116,6 +116,11 @@ var rules = []rule{
 		may:   cat([]string{"internal/escalate/...", "internal/catalog", "internal/config", "internal/notify"}, storeContracts, leaves),
 	},
 	{
+		words: "incident turns paged alerts into incidents and moves them along: it imports config and the store's interfaces; never the engine, escalate, sqlstore, web or app",
+		pkgs:  []string{"internal/incident/..."},
+		may:   cat([]string{"internal/incident/...", "internal/config"}, storeContracts, leaves),
+	},
+	{
 		words: "web/ack serves the one-click alert links, without a login: it checks links with escalate and acts through the store's interfaces; no other web package, no sessions",
 		pkgs:  []string{"internal/web/ack"},
 		may:   cat([]string{"internal/escalate"}, storeContracts, leaves),
@@ -166,13 +171,13 @@ var rules = []rule{
 		words: "web/api is the JSON API: it uses webcore and the store's interfaces; it never imports the web root (which mounts it and owns sessions), the pages or ingest",
 		pkgs:  []string{"internal/web/api"},
 		may: cat([]string{"internal/web/webcore", "internal/config", "internal/catalog", "internal/mute", "internal/heartbeat",
-			"internal/notify", "internal/oncall", "internal/probe", "internal/change"}, storeContracts, leaves),
+			"internal/notify", "internal/oncall", "internal/probe", "internal/change", "internal/incident"}, storeContracts, leaves),
 	},
 	{
 		words: "web/ui is the pages: it uses webcore and the store's interfaces; it never imports the web root (which mounts it and owns sessions, logins and password hashing), the API or ingest",
 		pkgs:  []string{"internal/web/ui"},
 		may: cat([]string{"internal/web/webcore", "internal/config", "internal/catalog", "internal/mute", "internal/heartbeat/...", "internal/monitor",
-			"internal/notify", "internal/oncall", "internal/probe", "internal/change"}, storeContracts, leaves),
+			"internal/notify", "internal/oncall", "internal/probe", "internal/change", "internal/incident"}, storeContracts, leaves),
 	},
 	{
 		words: "web/ingest is the hot path without sessions (pings, later agent results): it imports heartbeat and shared leaves; no store, no other web package, no login",

@@ -150,6 +150,7 @@ func (l *loader) applyDefaults(cfg *Config) {
 		}
 	}
 	l.oncallDefaults(cfg)
+	l.incidentDefaults(cfg)
 	for i := range cfg.Monitors {
 		l.monitorDefaults(&cfg.Monitors[i], "monitors["+strconv.Itoa(i)+"]")
 	}

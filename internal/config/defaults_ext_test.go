@@ -102,6 +102,8 @@ monitors:
 		},
 		Services: []config.Service{{ID: "web", Name: "web", Channels: []string{"hook"}}},
 		Alerting: config.Alerting{GroupBy: "service", GroupInterval: config.Duration(5 * time.Minute)},
+		Incidents: config.Incidents{ResolveAfter: config.Duration(10 * time.Minute), Severities: config.DefaultSeverities(),
+			Roles: config.DefaultIncidentRoles(), Severity: "p2"},
 		Monitors: []config.Monitor{
 			{
 				ID: "home", Name: "home", Service: "web", Type: "http",

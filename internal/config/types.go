@@ -37,6 +37,8 @@ type Config struct {
 	Maintenance []Maintenance `yaml:"maintenance"`
 	// StatusPages are public pages of chosen services (docs/status-pages.md).
 	StatusPages []StatusPage `yaml:"status_pages"`
+	// Incidents configures the incident process (docs/incidents.md).
+	Incidents Incidents `yaml:"incidents"`
 
 	// Path is the file the config was read from ("" when built in code).
 	Path string `yaml:"-"`

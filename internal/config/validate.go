@@ -33,7 +33,8 @@ const (
 
 // KnownEvents lists every event a channel's events filter may name. It is
 // read-only.
-var KnownEvents = []string{EventMonitorDown, EventMonitorUp, EventMonitorWarning, EventMonitorFlapping}
+var KnownEvents = []string{EventMonitorDown, EventMonitorUp, EventMonitorWarning, EventMonitorFlapping,
+	EventIncidentOpened, EventIncidentUpdated, EventIncidentResolved}
 
 // ChannelTypes lists the channel types config knows by itself, each but
 // inbox matching the block of the same name (an inbox has none); the
@@ -63,6 +64,7 @@ func (l *loader) validate(cfg *Config) {
 
 	l.validateSchedules(cfg, people)
 	l.validateMaintenance(cfg, services, monitors)
+	l.validateIncidents(&cfg.Incidents)
 	for i := range cfg.People {
 		l.validatePerson(&cfg.People[i], fmt.Sprintf("people[%d]", i))
 	}

@@ -58,6 +58,14 @@ type Event struct {
 	To string `json:"to,omitempty"`
 	// By names who acknowledged or resolved, for those events.
 	By string `json:"by,omitempty"`
+
+	// The fields below are set on the events of incidents (incident.*);
+	// Status is then the incident's state and Reason its title.
+
+	// IncidentID is the incident the event is about.
+	IncidentID int64 `json:"incident_id,omitempty"`
+	// Severity is the incident's severity id.
+	Severity string `json:"severity,omitempty"`
 }
 
 // AlertMonitor is one monitor of a paged alert, as its events list it.

@@ -387,6 +387,7 @@ type Store interface {
 	Alerts
 	StatusPages
 	Changes
+	Incidents
 	// Ping checks the database is reachable (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error

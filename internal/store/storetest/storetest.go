@@ -95,6 +95,7 @@ func Run(t *testing.T, open Opener) {
 		{"Changes", testChanges}, {"ConcurrentChanges", testConcurrentChanges},
 	}
 	tests = append(tests, alertTests...)
+	tests = append(tests, incidentTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -1,0 +1,242 @@
+package incident
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/errs"
+	"github.com/tocsin/tocsin/internal/store"
+)
+
+// Events of incidents, as channels subscribe to them.
+const (
+	EventOpened   = "incident.opened"
+	EventUpdated  = "incident.updated"
+	EventResolved = "incident.resolved"
+)
+
+// Store is what the runner needs of the store.
+type Store interface {
+	store.Incidents
+	Alert(ctx context.Context, id int64) (store.Alert, error)
+	Alerts(ctx context.Context, state string, p store.Page) ([]store.Alert, error)
+}
+
+// Options configure a Runner.
+type Options struct {
+	Store Store
+	// Config returns the running incidents section (it may change on
+	// reload).
+	Config func() config.Incidents
+	Now    func() time.Time
+	Logger *slog.Logger
+	// Event, when set, is told of every incident opened, changed and
+	// resolved by the runner.
+	Event func(event string, in store.Incident)
+	// PollInterval is the longest wait between two steps. Default 5s.
+	PollInterval time.Duration
+}
+
+// Runner applies the decisions of this package to the store: it opens
+// incidents for new paged alerts, links joining alerts, records the first
+// acknowledgement, and moves incidents to monitoring and resolved. All it
+// knows is in the store, so a restart picks up where it stopped.
+type Runner struct {
+	o    Options
+	wake chan struct{}
+}
+
+// batch bounds the alerts and incidents one step reads.
+const batch = 500
+
+// New returns a Runner.
+func New(o Options) *Runner {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = 5 * time.Second
+	}
+	if o.Event == nil {
+		o.Event = func(string, store.Incident) {}
+	}
+	return &Runner{o: o, wake: make(chan struct{}, 1)}
+}
+
+// Wake makes Run take its next step now.
+func (r *Runner) Wake() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run steps until ctx ends.
+func (r *Runner) Run(ctx context.Context) error {
+	for {
+		next, err := r.Step(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		wait := r.o.PollInterval
+		if err != nil {
+			r.o.Logger.Error("incidents: the store failed; retrying", "err", err, "retry_in", wait)
+		} else if !next.IsZero() {
+			wait = min(wait, max(time.Millisecond, next.Sub(r.o.Now())))
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-r.wake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// Step does what is due now and returns when something next will be
+// (zero for nothing known).
+func (r *Runner) Step(ctx context.Context) (time.Time, error) {
+	cfg := r.o.Config()
+	now := r.o.Now()
+	incidents, err := r.o.Store.Incidents(ctx, "active", store.Page{Limit: batch})
+	if err != nil {
+		return time.Time{}, err
+	}
+	// The newest active incident of each service.
+	bySvc := map[string]int64{}
+	for _, in := range incidents {
+		for _, s := range in.Services {
+			if _, ok := bySvc[s]; !ok {
+				bySvc[s] = in.ID
+			}
+		}
+	}
+	linked := map[int64]bool{}
+	for _, in := range incidents {
+		for _, a := range in.Alerts {
+			linked[a] = true
+		}
+	}
+	alerts, err := r.o.Store.Alerts(ctx, "active", store.Page{Limit: batch})
+	if err != nil {
+		return time.Time{}, err
+	}
+	// Oldest first: a dependency's alert opens its incident before the
+	// alerts it impacts join it.
+	slices.Reverse(alerts)
+	for _, a := range alerts {
+		if linked[a.ID] {
+			continue
+		}
+		if _, err := r.o.Store.IncidentOfAlert(ctx, a.ID); err == nil {
+			continue // linked to an incident no longer active
+		} else if errs.Code(err) != errs.ENOTFOUND {
+			return time.Time{}, err
+		}
+		if id, ok := Join(a, func(svc string) (int64, bool) { id, ok := bySvc[svc]; return id, ok }); ok {
+			e := store.TimelineEntry{Time: a.OpenedAt, Kind: store.EntryAlert, Who: System, Text: joinText(a)}
+			if err := r.o.Store.LinkAlert(ctx, id, a.ID, e); err != nil && errs.Code(err) != errs.ECONFLICT {
+				return time.Time{}, err
+			}
+			if in, err := r.o.Store.Incident(ctx, id); err == nil {
+				r.o.Event(EventUpdated, in)
+			}
+			continue
+		}
+		in, e := Open(a, cfg.Severity)
+		in, err := r.o.Store.OpenIncident(ctx, in, a.ID, []store.TimelineEntry{e})
+		if errs.Code(err) == errs.ECONFLICT {
+			continue // another replica opened it
+		}
+		if err != nil {
+			return time.Time{}, err
+		}
+		r.o.Logger.Info("incident opened", "incident", in.ID, "alert", a.ID, "title", in.Title)
+		for _, s := range in.Services {
+			bySvc[s] = in.ID
+		}
+		r.o.Event(EventOpened, in)
+	}
+
+	incidents, err = r.o.Store.Incidents(ctx, "active", store.Page{Limit: batch})
+	if err != nil {
+		return time.Time{}, err
+	}
+	var next time.Time
+	for _, in := range incidents {
+		when, err := r.progress(ctx, in, now, time.Duration(cfg.ResolveAfter))
+		if err != nil {
+			return time.Time{}, err
+		}
+		if !when.IsZero() && (next.IsZero() || when.Before(next)) {
+			next = when
+		}
+	}
+	return next, nil
+}
+
+// progress applies Acknowledged and Progress to one incident.
+func (r *Runner) progress(ctx context.Context, in store.Incident, now time.Time, resolveAfter time.Duration) (time.Time, error) {
+	if len(in.Alerts) == 0 {
+		return time.Time{}, nil
+	}
+	alerts := make([]store.Alert, 0, len(in.Alerts))
+	for _, id := range in.Alerts {
+		a, err := r.o.Store.Alert(ctx, id)
+		if errs.Code(err) == errs.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return time.Time{}, err
+		}
+		alerts = append(alerts, a)
+	}
+	if at, ok := Acknowledged(in, alerts); ok {
+		if err := r.o.Store.SetIncidentAcknowledged(ctx, in.ID, at); err != nil {
+			return time.Time{}, err
+		}
+		in.AcknowledgedAt = at
+	}
+	// Monitoring and resolving may both be due in one step.
+	for range 2 {
+		c, ok := Progress(in, alerts, now, resolveAfter)
+		if !ok {
+			break
+		}
+		out, err := r.o.Store.ChangeIncident(ctx, c)
+		if errs.Code(err) == errs.ECONFLICT {
+			break
+		}
+		if err != nil {
+			return time.Time{}, fmt.Errorf("incident %d: %w", in.ID, err)
+		}
+		in = out
+		event := EventUpdated
+		if in.State == store.IncidentResolved {
+			event = EventResolved
+		}
+		r.o.Logger.Info("incident "+in.State, "incident", in.ID)
+		r.o.Event(event, in)
+	}
+	when, _ := Due(in, resolveAfter)
+	return when, nil
+}
+
+func joinText(a store.Alert) string {
+	for _, m := range a.Monitors {
+		if m.ImpactedBy != "" {
+			return fmt.Sprintf("alert %d (%s) joined: impacted by %s", a.ID, a.GroupKey, m.ImpactedBy)
+		}
+	}
+	return fmt.Sprintf("alert %d (%s) joined", a.ID, a.GroupKey)
+}

@@ -1,0 +1,222 @@
+package storetest
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/tocsin/tocsin/internal/errs"
+	"github.com/tocsin/tocsin/internal/store"
+)
+
+// incidentTests are the conformance cases of store.Incidents; Run
+// registers them.
+var incidentTests = []struct {
+	name string
+	fn   func(t *testing.T, s store.Store, clk *Clock)
+}{
+	{"IncidentFromAlert", testIncidentFromAlert},
+	{"IncidentDeclared", testIncidentDeclared},
+	{"IncidentListing", testIncidentListing},
+}
+
+func entryKinds(in store.Incident) []string {
+	out := make([]string, len(in.Timeline))
+	for i, e := range in.Timeline {
+		out[i] = e.Kind
+	}
+	return out
+}
+
+// testIncidentFromAlert covers an incident opened by a paged alert: the
+// link, the merged timeline (the alert's log with the incident's own
+// entries), marks on both kinds of entry, a second alert joining, the
+// acknowledgement time, and monitoring then resolving.
+func testIncidentFromAlert(t *testing.T, s store.Store, _ *Clock) {
+	ctx := t.Context()
+	at := base.Add(time.Hour)
+	saveChanges(t, s, change("shop", "web", true, at))
+	a := active(t, s, "shop")
+	in, err := s.OpenIncident(ctx, store.Incident{Title: "shop is failing", Severity: "p2", Services: []string{"shop"}, OpenedAt: at,
+		DetectedAt: at, ReportedKind: store.ReportedByMonitor, ReportedName: "web"}, a.ID,
+		[]store.TimelineEntry{{Time: at, Kind: store.EntryOpened, Who: "system", Text: "opened by alert", AlertID: a.ID}})
+	must(t, err, "OpenIncident")
+	if in.State != store.IncidentInvestigating || !slices.Equal(in.Alerts, []int64{a.ID}) || !in.DetectedAt.Equal(at) || !in.AcknowledgedAt.IsZero() {
+		t.Fatalf("opened incident = %+v", in)
+	}
+	if got, want := entryKinds(in), []string{"alert.opened", store.EntryOpened}; !slices.Equal(got, want) {
+		t.Errorf("timeline = %v, want %v", got, want)
+	}
+	_, err = s.OpenIncident(ctx, store.Incident{Title: "again", ReportedKind: store.ReportedByMonitor}, a.ID, nil)
+	wantCode(t, err, errs.ECONFLICT, "a second incident for one alert")
+	got, err := s.IncidentOfAlert(ctx, a.ID)
+	must(t, err, "IncidentOfAlert")
+	if got.ID != in.ID {
+		t.Errorf("IncidentOfAlert = %d, want %d", got.ID, in.ID)
+	}
+	_, err = s.IncidentOfAlert(ctx, a.ID+100)
+	wantCode(t, err, errs.ENOTFOUND, "IncidentOfAlert of an unlinked alert")
+
+	// A dependent service's alert joins.
+	saveChanges(t, s, change("cart", "cart-web", true, at.Add(time.Minute)))
+	b := active(t, s, "cart")
+	must(t, s.LinkAlert(ctx, in.ID, b.ID, store.TimelineEntry{Time: at.Add(time.Minute), Who: "system", Text: "cart impacted"}), "LinkAlert")
+	wantCode(t, s.LinkAlert(ctx, in.ID, b.ID, store.TimelineEntry{}), errs.ECONFLICT, "linking twice")
+	wantCode(t, s.LinkAlert(ctx, in.ID+100, a.ID+100, store.TimelineEntry{}), errs.ENOTFOUND, "linking to no incident")
+
+	// Marks on an alert action and on an own entry.
+	in, err = s.Incident(ctx, in.ID)
+	must(t, err, "Incident")
+	if !slices.Equal(in.Alerts, []int64{a.ID, b.ID}) {
+		t.Errorf("alerts = %v", in.Alerts)
+	}
+	yes := true
+	must(t, s.MarkTimelineEntry(ctx, in.ID, store.TimelineMark{ActionID: in.Timeline[0].ActionID, Key: &yes}), "mark an alert action")
+	note, err := s.AddTimelineEntry(ctx, in.ID, store.TimelineEntry{Time: at.Add(-30 * time.Minute), Who: "user:ann", Text: "customer phoned: checkout hangs"})
+	must(t, err, "AddTimelineEntry")
+	must(t, s.MarkTimelineEntry(ctx, in.ID, store.TimelineMark{EntryID: note.ID, Misleading: &yes}), "mark a note")
+	wantCode(t, s.MarkTimelineEntry(ctx, in.ID, store.TimelineMark{EntryID: note.ID + 1000, Key: &yes}), errs.ENOTFOUND, "mark no entry")
+	wantCode(t, s.MarkTimelineEntry(ctx, in.ID, store.TimelineMark{ActionID: 999999, Key: &yes}), errs.ENOTFOUND, "mark another alert's action")
+	wantCode(t, s.MarkTimelineEntry(ctx, in.ID, store.TimelineMark{}), errs.EINVALID, "mark nothing")
+	in, err = s.Incident(ctx, in.ID)
+	must(t, err, "Incident")
+	first := in.Timeline[0]
+	if first.ID != note.ID || !first.Misleading || first.Key || first.Kind != store.EntryNote || first.Text != "customer phoned: checkout hangs" {
+		t.Errorf("the note with its own earlier time comes first, misleading: %+v", first)
+	}
+	if e := in.Timeline[1]; e.ActionID == 0 || !e.Key || e.Kind != "alert.opened" {
+		t.Errorf("the alert's opening is a key event: %+v", e)
+	}
+
+	// Acknowledged: the first time stays.
+	must(t, s.SetIncidentAcknowledged(ctx, in.ID, at.Add(3*time.Minute)), "SetIncidentAcknowledged")
+	must(t, s.SetIncidentAcknowledged(ctx, in.ID, at.Add(5*time.Minute)), "SetIncidentAcknowledged later")
+	wantCode(t, s.SetIncidentAcknowledged(ctx, in.ID+100, at), errs.ENOTFOUND, "acknowledge no incident")
+
+	// Monitoring, back to investigating, monitoring, resolved.
+	in, err = s.ChangeIncident(ctx, store.IncidentChange{ID: in.ID, State: store.IncidentMonitoring, MonitoringSince: at.Add(10 * time.Minute), At: at.Add(10 * time.Minute), Who: "system"})
+	must(t, err, "ChangeIncident monitoring")
+	if !in.AcknowledgedAt.Equal(at.Add(3*time.Minute)) || !in.MonitoringSince.Equal(at.Add(10*time.Minute)) {
+		t.Errorf("acknowledged %v, monitoring since %v", in.AcknowledgedAt, in.MonitoringSince)
+	}
+	_, err = s.ChangeIncident(ctx, store.IncidentChange{ID: in.ID, State: store.IncidentMonitoring})
+	wantCode(t, err, errs.ECONFLICT, "the same state")
+	_, err = s.ChangeIncident(ctx, store.IncidentChange{ID: in.ID, State: "gone"})
+	wantCode(t, err, errs.EINVALID, "an unknown state")
+	in, err = s.ChangeIncident(ctx, store.IncidentChange{ID: in.ID, State: store.IncidentInvestigating, At: at.Add(11 * time.Minute), Who: "system", Text: "web failed again"})
+	must(t, err, "ChangeIncident investigating")
+	if !in.MonitoringSince.IsZero() {
+		t.Errorf("monitoring since %v after leaving monitoring", in.MonitoringSince)
+	}
+	in, err = s.ChangeIncident(ctx, store.IncidentChange{ID: in.ID, State: store.IncidentResolved, At: at.Add(30 * time.Minute), Who: "system"})
+	must(t, err, "ChangeIncident resolved")
+	if in.State != store.IncidentResolved || !in.ResolvedAt.Equal(at.Add(30*time.Minute)) || in.ResolvedBy != "system" {
+		t.Errorf("resolved incident = %+v", in)
+	}
+	var states []string
+	for _, e := range in.Timeline {
+		if e.Kind == store.EntryState {
+			states = append(states, e.Text)
+		}
+	}
+	if want := []string{"investigating → monitoring", "monitoring → investigating: web failed again", "investigating → resolved"}; !slices.Equal(states, want) {
+		t.Errorf("state entries = %q, want %q", states, want)
+	}
+}
+
+// testIncidentDeclared covers an incident declared by hand from a
+// customer's report: who reported it and when, severity changes and role
+// handovers recorded, hostile text kept valid, bad input refused.
+func testIncidentDeclared(t *testing.T, s store.Store, clk *Clock) {
+	ctx := t.Context()
+	now := clk.Now()
+	_, err := s.OpenIncident(ctx, store.Incident{Title: " ", ReportedKind: store.ReportedByCustomer}, 0, nil)
+	wantCode(t, err, errs.EINVALID, "no title")
+	_, err = s.OpenIncident(ctx, store.Incident{Title: "x", ReportedKind: "robot"}, 0, nil)
+	wantCode(t, err, errs.EINVALID, "an unknown reporter kind")
+	in, err := s.OpenIncident(ctx, store.Incident{Title: "SFTP export \xff blocked", Severity: "p1", Services: []string{"export"},
+		ReportedKind: store.ReportedByCustomer, ReportedName: "ACME \xff support", ReportedAt: now.Add(-2 * time.Hour), DetectedAt: now.Add(-2 * time.Hour), DeclaredBy: "ann"}, 0,
+		[]store.TimelineEntry{{Time: now, Kind: store.EntryDeclared, Who: "ann", Text: "declared"}})
+	must(t, err, "OpenIncident")
+	if in.Title != "SFTP export \uFFFD blocked" || in.ReportedName != "ACME \uFFFD support" || !in.ReportedAt.Equal(now.Add(-2*time.Hour)) ||
+		in.DeclaredBy != "ann" || !in.OpenedAt.Equal(now) || len(in.Alerts) != 0 || !slices.Equal(in.Services, []string{"export"}) {
+		t.Errorf("declared incident = %+v", in)
+	}
+	in, err = s.SetIncidentSeverity(ctx, in.ID, "p0", "bob", now.Add(time.Minute))
+	must(t, err, "SetIncidentSeverity")
+	if in.Severity != "p0" {
+		t.Errorf("severity %q", in.Severity)
+	}
+	_, err = s.SetIncidentSeverity(ctx, in.ID, "p0", "bob", now)
+	wantCode(t, err, errs.EINVALID, "the same severity")
+	_, err = s.SetIncidentSeverity(ctx, in.ID+100, "p0", "bob", now)
+	wantCode(t, err, errs.ENOTFOUND, "no incident")
+
+	_, err = s.AssignIncidentRole(ctx, in.ID, "lead", "ann", "ann", now.Add(2*time.Minute))
+	must(t, err, "AssignIncidentRole")
+	_, err = s.AssignIncidentRole(ctx, in.ID, "comms", "carl", "ann", now.Add(2*time.Minute))
+	must(t, err, "AssignIncidentRole comms")
+	_, err = s.AssignIncidentRole(ctx, in.ID, "lead", "ann", "ann", now)
+	wantCode(t, err, errs.ECONFLICT, "the same holder")
+	_, err = s.AssignIncidentRole(ctx, in.ID, "", "ann", "ann", now)
+	wantCode(t, err, errs.EINVALID, "no role")
+	in, err = s.AssignIncidentRole(ctx, in.ID, "lead", "bob", "ann", now.Add(time.Hour))
+	must(t, err, "handover")
+	want := []store.IncidentRoleSpan{
+		{Role: "lead", Holder: "ann", AssignedBy: "ann", From: now.Add(2 * time.Minute), Until: now.Add(time.Hour)},
+		{Role: "comms", Holder: "carl", AssignedBy: "ann", From: now.Add(2 * time.Minute)},
+		{Role: "lead", Holder: "bob", AssignedBy: "ann", From: now.Add(time.Hour)},
+	}
+	if !slices.Equal(in.Roles, want) {
+		t.Errorf("roles = %+v, want %+v", in.Roles, want)
+	}
+	if got, want := entryKinds(in), []string{store.EntryDeclared, store.EntrySeverity, store.EntryRole, store.EntryRole, store.EntryRole}; !slices.Equal(got, want) {
+		t.Errorf("timeline = %v, want %v", got, want)
+	}
+	if e := in.Timeline[4]; e.Text != "lead: handed over from ann to bob" || e.Who != "ann" {
+		t.Errorf("handover entry = %+v", e)
+	}
+	if e := in.Timeline[1]; e.Text != "severity p1 → p0" || e.Who != "bob" {
+		t.Errorf("severity entry = %+v", e)
+	}
+	_, err = s.AddTimelineEntry(ctx, in.ID+100, store.TimelineEntry{Text: "x"})
+	wantCode(t, err, errs.ENOTFOUND, "a note on no incident")
+	_, err = s.Incident(ctx, in.ID+100)
+	wantCode(t, err, errs.ENOTFOUND, "no incident")
+}
+
+// testIncidentListing covers listing by state and paging.
+func testIncidentListing(t *testing.T, s store.Store, _ *Clock) {
+	ctx := t.Context()
+	var ids []int64
+	for i := range 5 {
+		in, err := s.OpenIncident(ctx, store.Incident{Title: "i", ReportedKind: store.ReportedByStaff, OpenedAt: base.Add(time.Duration(i) * time.Minute)}, 0, nil)
+		must(t, err, "OpenIncident")
+		ids = append(ids, in.ID)
+	}
+	_, err := s.ChangeIncident(ctx, store.IncidentChange{ID: ids[1], State: store.IncidentResolved})
+	must(t, err, "resolve")
+	_, err = s.ChangeIncident(ctx, store.IncidentChange{ID: ids[2], State: store.IncidentPostmortem})
+	must(t, err, "postmortem")
+	list, err := s.Incidents(ctx, "active", store.Page{Limit: 10})
+	must(t, err, "Incidents active")
+	var got []int64
+	for _, in := range list {
+		got = append(got, in.ID)
+	}
+	if want := []int64{ids[4], ids[3], ids[0]}; !slices.Equal(got, want) {
+		t.Errorf("active = %v, want %v", got, want)
+	}
+	list, err = s.Incidents(ctx, "", store.Page{Limit: 2, Before: ids[3]})
+	must(t, err, "Incidents page")
+	if len(list) != 2 || list[0].ID != ids[2] || list[1].ID != ids[1] {
+		t.Errorf("page before %d: %+v", ids[3], list)
+	}
+	list, err = s.Incidents(ctx, store.IncidentResolved, store.Page{})
+	must(t, err, "Incidents resolved")
+	if len(list) != 1 || list[0].ID != ids[1] {
+		t.Errorf("resolved: %+v", list)
+	}
+	_, err = s.Incidents(ctx, "open", store.Page{})
+	wantCode(t, err, errs.EINVALID, "an unknown state")
+}
