@@ -56,11 +56,11 @@ func (e *Engine) route(cfg *config.Config, ts []monitor.Transition, states alert
 		if !ok {
 			continue
 		}
-		// Stages 3 and 4 join here, in this order: incident (the alert
-		// opens, updates or resolves an incident) and oncall (the
-		// escalation policy adds whom to page, and when). Each takes
-		// what the stage before returned and hands its own result on;
-		// what they persist joins the batch with the transition.
+		// Paging and incidents are not stages here: the grouping
+		// change above is stored with the transition, and from the
+		// store the escalator (internal/escalate) pages by policy and
+		// the incident runner (internal/incident) opens and resolves
+		// incidents, each on its own timers.
 
 		// Stage 5, notify: one durable outbox message per channel.
 		out = append(out, notify.Messages(a.Event, a.Channels, e.o.NewID)...)
