@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -153,48 +152,17 @@ func cmdAlerts(ctx context.Context, args []string, env Env) int {
 			if len(pos) != 0 {
 				return errors.New("list takes no arguments")
 			}
-			q := url.Values{"limit": {strconv.Itoa(limit)}}
-			if state != "" {
-				q.Set("state", state)
-			}
-			if before > 0 {
-				q.Set("before", strconv.FormatInt(before, 10))
-			}
-			var raw []byte
-			if err := c.do(ctx, "GET", "/api/v1/alerts?"+q.Encode(), nil, &raw); err != nil {
-				return err
-			}
-			if f.json {
-				_, err := env.Stdout.Write(raw)
-				return err
-			}
-			var l api.List[api.Alert]
-			if err := json.Unmarshal(raw, &l); err != nil {
-				return fmt.Errorf("reading the answer of %s: %w", c.server, err)
-			}
-			if len(l.Data) == 0 {
-				fmt.Fprintln(env.Stdout, "no alerts")
-				return nil
-			}
-			tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tSTATE\tSERVICE\tOPENED\tSTEP\tMONITORS\tBY")
-			for _, a := range l.Data {
-				by := "-"
-				switch {
-				case a.AcknowledgedBy != "":
-					by = alertWho(a.AcknowledgedBy)
-				case a.ResolvedBy != "":
-					by = alertWho(a.ResolvedBy)
-				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d: %s\t%s\n", a.ID, a.State, orDash(a.ServiceID), fmtTime(&a.OpenedAt), a.Step, len(a.Monitors), alertMonitors(a), by)
-			}
-			if err := tw.Flush(); err != nil {
-				return err
-			}
-			if l.Next != nil {
-				fmt.Fprintf(env.Stdout, "older: tocsin alerts list --before %s\n", *l.Next)
-			}
-			return nil
+			return printList(ctx, c, env, "/api/v1/alerts?"+pageQuery(limit, state, before).Encode(), f.json,
+				"no alerts", "tocsin alerts list", "ID\tSTATE\tSERVICE\tOPENED\tSTEP\tMONITORS\tBY", func(a api.Alert) string {
+					by := "-"
+					switch {
+					case a.AcknowledgedBy != "":
+						by = alertWho(a.AcknowledgedBy)
+					case a.ResolvedBy != "":
+						by = alertWho(a.ResolvedBy)
+					}
+					return fmt.Sprintf("%d\t%s\t%s\t%s\t%d\t%d: %s\t%s", a.ID, a.State, orDash(a.ServiceID), fmtTime(&a.OpenedAt), a.Step, len(a.Monitors), alertMonitors(a), by)
+				})
 		})
 	case "show":
 		fs.BoolVar(&f.json, "json", false, "print the API's JSON")

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -83,28 +82,10 @@ func cmdChange(ctx context.Context, args []string, env Env) int {
 				}
 				q.Set("since", t.Format(time.RFC3339))
 			}
-			var raw []byte
-			if err := c.do(ctx, "GET", "/api/v1/changes?"+q.Encode(), nil, &raw); err != nil {
-				return err
-			}
-			if f.json {
-				_, err := env.Stdout.Write(raw)
-				return err
-			}
-			var l api.List[api.Change]
-			if err := json.Unmarshal(raw, &l); err != nil {
-				return err
-			}
-			if len(l.Data) == 0 {
-				fmt.Fprintln(env.Stdout, "no changes")
-				return nil
-			}
-			tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tTIME\tAUTHOR\tTOUCHES\tTITLE")
-			for _, ch := range l.Data {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", ch.ID, fmtTime(&ch.Time), ch.Author, strings.Join(append(ch.Services, ch.Components...), ","), ch.Title)
-			}
-			return tw.Flush()
+			return printList(ctx, c, env, "/api/v1/changes?"+q.Encode(), f.json,
+				"no changes", "", "ID\tTIME\tAUTHOR\tTOUCHES\tTITLE", func(ch api.Change) string {
+					return fmt.Sprintf("%d\t%s\t%s\t%s\t%s", ch.ID, fmtTime(&ch.Time), ch.Author, strings.Join(append(ch.Services, ch.Components...), ","), ch.Title)
+				})
 		})
 	}
 	var title, author, at, link string

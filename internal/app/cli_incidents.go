@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -103,41 +102,10 @@ func cmdIncident(ctx context.Context, args []string, env Env) int {
 			if len(pos) != 0 {
 				return errors.New("list takes no arguments")
 			}
-			q := url.Values{"limit": {strconv.Itoa(limit)}}
-			if state != "" {
-				q.Set("state", state)
-			}
-			if before > 0 {
-				q.Set("before", strconv.FormatInt(before, 10))
-			}
-			var raw []byte
-			if err := c.do(ctx, "GET", "/api/v1/incidents?"+q.Encode(), nil, &raw); err != nil {
-				return err
-			}
-			if f.json {
-				_, err := env.Stdout.Write(raw)
-				return err
-			}
-			var l api.List[api.Incident]
-			if err := json.Unmarshal(raw, &l); err != nil {
-				return fmt.Errorf("reading the answer of %s: %w", c.server, err)
-			}
-			if len(l.Data) == 0 {
-				fmt.Fprintln(env.Stdout, "no incidents")
-				return nil
-			}
-			tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tSTATE\tSEVERITY\tOPENED\tSERVICES\tREPORTED BY\tTITLE")
-			for _, in := range l.Data {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", in.ID, in.State, in.Severity, fmtTime(&in.OpenedAt), orDash(strings.Join(in.Services, ",")), in.ReportedBy.Kind, in.Title)
-			}
-			if err := tw.Flush(); err != nil {
-				return err
-			}
-			if l.Next != nil {
-				fmt.Fprintf(env.Stdout, "older: tocsin incident list --before %s\n", *l.Next)
-			}
-			return nil
+			return printList(ctx, c, env, "/api/v1/incidents?"+pageQuery(limit, state, before).Encode(), f.json,
+				"no incidents", "tocsin incident list", "ID\tSTATE\tSEVERITY\tOPENED\tSERVICES\tREPORTED BY\tTITLE", func(in api.Incident) string {
+					return fmt.Sprintf("%d\t%s\t%s\t%s\t%s\t%s\t%s", in.ID, in.State, in.Severity, fmtTime(&in.OpenedAt), orDash(strings.Join(in.Services, ",")), in.ReportedBy.Kind, in.Title)
+				})
 		})
 	case "show":
 		fs.BoolVar(&f.json, "json", false, "print the API's JSON")

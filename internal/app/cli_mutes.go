@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/tocsin/tocsin/internal/config"
@@ -199,25 +198,11 @@ func cmdMaintenance(ctx context.Context, args []string, env Env) int {
 			if len(pos) != 0 {
 				return errors.New("list takes no arguments")
 			}
-			var raw []byte
-			if err := c.do(ctx, "GET", "/api/v1/maintenance", nil, &raw); err != nil {
-				return err
-			}
-			if f.json {
-				_, err := env.Stdout.Write(raw)
-				return err
-			}
-			var l api.List[api.MaintenanceWindow]
-			if err := json.Unmarshal(raw, &l); err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tSTATE\tSTART\tEND\tCOVERS\tREASON\tREPEATS\tNEXT")
-			for _, w := range l.Data {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", w.ID, w.State, fmtTime(w.StartsAt), fmtTime(w.EndsAt), describeMatch(w.Match), w.Reason,
-					repeats(w), fmtTime(w.NextStartsAt))
-			}
-			return tw.Flush()
+			return printList(ctx, c, env, "/api/v1/maintenance", f.json,
+				"", "", "ID\tSTATE\tSTART\tEND\tCOVERS\tREASON\tREPEATS\tNEXT", func(w api.MaintenanceWindow) string {
+					return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", w.ID, w.State, fmtTime(w.StartsAt), fmtTime(w.EndsAt), describeMatch(w.Match), w.Reason,
+						repeats(w), fmtTime(w.NextStartsAt))
+				})
 		})
 	case "add":
 		addSpanFlags(fs, &f)
@@ -361,24 +346,10 @@ func cmdSilence(ctx context.Context, args []string, env Env) int {
 			if len(pos) != 0 {
 				return errors.New("list takes no arguments")
 			}
-			var raw []byte
-			if err := c.do(ctx, "GET", "/api/v1/silences", nil, &raw); err != nil {
-				return err
-			}
-			if f.json {
-				_, err := env.Stdout.Write(raw)
-				return err
-			}
-			var l api.List[api.Silence]
-			if err := json.Unmarshal(raw, &l); err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tSTATE\tSTART\tEND\tMATCHERS\tBY\tREASON")
-			for _, s := range l.Data {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.State, fmtTime(&s.StartsAt), fmtTime(&s.EndsAt), strings.Join(s.Matchers, ","), s.CreatedBy, s.Reason)
-			}
-			return tw.Flush()
+			return printList(ctx, c, env, "/api/v1/silences", f.json,
+				"", "", "ID\tSTATE\tSTART\tEND\tMATCHERS\tBY\tREASON", func(s api.Silence) string {
+					return fmt.Sprintf("%d\t%s\t%s\t%s\t%s\t%s\t%s", s.ID, s.State, fmtTime(&s.StartsAt), fmtTime(&s.EndsAt), strings.Join(s.Matchers, ","), s.CreatedBy, s.Reason)
+				})
 		})
 	case "add":
 		addSpanFlags(fs, &f)
