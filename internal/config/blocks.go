@@ -30,10 +30,35 @@ func (noKinds) NewBlock(string) (Block, bool) { return nil, false }
 // problems inside a declared block are kept, the first pass reported the
 // others.
 func (l *loader) decodeBlocks(cfg *Config, data []byte) (ok bool) {
+	l.blockSet = make(map[*Monitor]map[string]Block)
+	raws := make([]*map[string]yaml.Node, len(cfg.Monitors))
+	for i := range cfg.Monitors {
+		raws[i] = &cfg.Monitors[i].Raw
+	}
+	return l.decodeKindBlocks(data, "monitors", "config.Monitor", l.kinds.Names(),
+		func(name string) (any, bool) { return l.kinds.NewBlock(name) },
+		raws, func(i int, name string, v any) {
+			m := &cfg.Monitors[i]
+			if l.blockSet[m] == nil {
+				l.blockSet[m] = make(map[string]Block)
+			}
+			l.blockSet[m][name] = v.(Block)
+		})
+}
+
+// decodeKindBlocks is the second pass for one list of the document
+// (section: "monitors" or "channels") whose items hold, in Raw, the keys
+// their first pass did not know: each key that names one of the kinds'
+// blocks is decoded strictly into a new block from newBlock and handed to
+// set with the item's index; every other key is reported as unknown in
+// typeName. The Raw maps are emptied. It returns false when the decoder
+// stopped.
+func (l *loader) decodeKindBlocks(data []byte, section, typeName string, kinds []string, newBlock func(string) (any, bool),
+	raws []*map[string]yaml.Node, set func(i int, name string, block any)) (ok bool) {
 	var fields []reflect.StructField
 	var names []string
-	for _, name := range l.kinds.Names() {
-		b, ok := l.kinds.NewBlock(name)
+	for _, name := range kinds {
+		b, ok := newBlock(name)
 		if !ok {
 			continue
 		}
@@ -42,12 +67,10 @@ func (l *loader) decodeBlocks(cfg *Config, data []byte) (ok bool) {
 		})
 		names = append(names, name)
 	}
-	l.blockSet = make(map[*Monitor]map[string]Block)
 	need := false
-	for i := range cfg.Monitors {
-		m := &cfg.Monitors[i]
-		keys := make([]string, 0, len(m.Raw))
-		for k := range m.Raw {
+	for _, raw := range raws {
+		keys := make([]string, 0, len(*raw))
+		for k := range *raw {
 			keys = append(keys, k)
 		}
 		slices.Sort(keys)
@@ -56,27 +79,27 @@ func (l *loader) decodeBlocks(cfg *Config, data []byte) (ok bool) {
 				need = true
 				continue
 			}
-			// The decoder may drop a monitor it could not decode, so the
+			// The decoder may drop an item it could not decode, so the
 			// key is found from where its value is written.
 			line := 0
-			v := m.Raw[key]
+			v := (*raw)[key]
 			for _, en := range l.ix.entries {
 				if en.key != nil && en.key.Value == key && en.value.Line == v.Line && en.value.Column == v.Column {
 					line = en.key.Line
 					break
 				}
 			}
-			l.typeError(fmt.Sprintf("line %d: field %s not found in type config.Monitor", line, key))
+			l.typeError(fmt.Sprintf("line %d: field %s not found in type %s", line, key, typeName))
 		}
-		m.Raw = nil
+		*raw = nil
 	}
 	if !need {
 		return true
 	}
 	rest := reflect.StructField{Name: "Rest", Type: reflect.TypeFor[map[string]yaml.Node](), Tag: `yaml:",inline"`}
-	monitor := reflect.StructOf(append(fields, rest))
+	item := reflect.StructOf(append(fields, rest))
 	doc := reflect.New(reflect.StructOf([]reflect.StructField{
-		{Name: "Monitors", Type: reflect.SliceOf(monitor), Tag: `yaml:"monitors"`}, rest,
+		{Name: "List", Type: reflect.SliceOf(item), Tag: reflect.StructTag(`yaml:"` + section + `"`)}, rest,
 	}))
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -95,18 +118,14 @@ func (l *loader) decodeBlocks(cfg *Config, data []byte) (ok bool) {
 		}
 	}
 	list := doc.Elem().Field(0)
-	for i := 0; i < list.Len() && i < len(cfg.Monitors); i++ {
-		m := &cfg.Monitors[i]
+	for i := 0; i < list.Len() && i < len(raws); i++ {
 		for j, name := range names {
 			v := list.Index(i).Field(j)
 			if v.IsNil() {
 				continue
 			}
-			if l.blockSet[m] == nil {
-				l.blockSet[m] = make(map[string]Block)
-			}
-			l.blockSet[m][name] = v.Interface().(Block)
-			l.expandStrings(v, "monitors["+strconv.Itoa(i)+"]."+name)
+			set(i, name, v.Interface())
+			l.expandStrings(v, section+"["+strconv.Itoa(i)+"]."+name)
 		}
 	}
 	return true

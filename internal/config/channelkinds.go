@@ -1,10 +1,6 @@
 package config
 
 import (
-	"bytes"
-	"errors"
-	"fmt"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -91,81 +87,20 @@ func (l *loader) channelTypes() []string {
 // channels' Raw keys and reports the keys nothing knows, as decodeBlocks
 // does for monitors. It returns false when the decoder stopped.
 func (l *loader) decodeChannelBlocks(cfg *Config, data []byte) (ok bool) {
-	var fields []reflect.StructField
-	var names []string
-	for _, name := range l.channelKinds.ChannelNames() {
-		b, ok := l.channelKinds.NewChannelBlock(name)
-		if !ok {
-			continue
-		}
-		fields = append(fields, reflect.StructField{
-			Name: "B" + strconv.Itoa(len(fields)), Type: reflect.TypeOf(b), Tag: reflect.StructTag(`yaml:"` + name + `"`),
-		})
-		names = append(names, name)
-	}
 	l.chanBlockSet = make(map[*Channel]map[string]ChannelBlock)
-	need := false
+	raws := make([]*map[string]yaml.Node, len(cfg.Channels))
 	for i := range cfg.Channels {
-		ch := &cfg.Channels[i]
-		keys := make([]string, 0, len(ch.Raw))
-		for k := range ch.Raw {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, key := range keys {
-			if slices.Contains(names, key) {
-				need = true
-				continue
-			}
-			line := 0
-			v := ch.Raw[key]
-			for _, en := range l.ix.entries {
-				if en.key != nil && en.key.Value == key && en.value.Line == v.Line && en.value.Column == v.Column {
-					line = en.key.Line
-					break
-				}
-			}
-			l.typeError(fmt.Sprintf("line %d: field %s not found in type config.Channel", line, key))
-		}
-		ch.Raw = nil
+		raws[i] = &cfg.Channels[i].Raw
 	}
-	if !need {
-		return true
-	}
-	rest := reflect.StructField{Name: "Rest", Type: reflect.TypeFor[map[string]yaml.Node](), Tag: `yaml:",inline"`}
-	channel := reflect.StructOf(append(fields, rest))
-	doc := reflect.New(reflect.StructOf([]reflect.StructField{
-		{Name: "Channels", Type: reflect.SliceOf(channel), Tag: `yaml:"channels"`}, rest,
-	}))
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(doc.Interface()); err != nil {
-		var te *yaml.TypeError
-		if !errors.As(err, &te) {
-			l.errs, l.decodeBad = nil, nil
-			l.yamlError(err)
-			return false
-		}
-		for _, msg := range te.Errors {
-			l.blockError(msg)
-		}
-	}
-	list := doc.Elem().Field(0)
-	for i := 0; i < list.Len() && i < len(cfg.Channels); i++ {
-		ch := &cfg.Channels[i]
-		for j, name := range names {
-			v := list.Index(i).Field(j)
-			if v.IsNil() {
-				continue
-			}
+	return l.decodeKindBlocks(data, "channels", "config.Channel", l.channelKinds.ChannelNames(),
+		func(name string) (any, bool) { return l.channelKinds.NewChannelBlock(name) },
+		raws, func(i int, name string, v any) {
+			ch := &cfg.Channels[i]
 			if l.chanBlockSet[ch] == nil {
 				l.chanBlockSet[ch] = make(map[string]ChannelBlock)
 			}
-			l.chanBlockSet[ch][name] = v.Interface().(ChannelBlock)
-			l.expandStrings(v, "channels["+strconv.Itoa(i)+"]."+name)
-		}
-	}
-	return true
+			l.chanBlockSet[ch][name] = v.(ChannelBlock)
+		})
 }
 
 // channelBlocks lists the kind blocks the file sets on ch, in the order of
