@@ -74,6 +74,7 @@ func (s *API) Register(public func(pattern string, h http.Handler), authed func(
 	authed("GET /api/v1/incidents", s.serveIncidents)
 	authed("POST /api/v1/incidents", s.serveIncidentDeclare)
 	authed("GET /api/v1/incidents/{id}", s.serveIncident)
+	authed("GET /api/v1/incidents/{id}/postmortem.md", s.serveIncidentPostmortemDraft)
 	authed("POST /api/v1/incidents/{id}/timeline", s.serveIncidentTimeline)
 	authed("POST /api/v1/incidents/{id}/severity", s.serveIncidentSeverity)
 	authed("POST /api/v1/incidents/{id}/state", s.serveIncidentState)
