@@ -2,19 +2,15 @@ package api
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/tocsin/tocsin/internal/catalog"
-	"github.com/tocsin/tocsin/internal/change"
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/incident"
-	"github.com/tocsin/tocsin/internal/postmortem"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/web/webcore"
 )
@@ -311,53 +307,5 @@ func (s *API) serveIncidentRoles(w http.ResponseWriter, r *http.Request, u store
 		return storeErr(err, "assigning a role")
 	}
 	webcore.WriteJSON(w, http.StatusOK, One[Incident]{Data: toAPIIncident(in)})
-	return nil
-}
-
-// serveIncidentPostmortemDraft serves GET
-// /api/v1/incidents/{id}/postmortem.md: the postmortem draft of the
-// incident, from the template incidents.postmortem_template names (read on
-// each request) or the built-in one, with the changes made in the 24 hours
-// before it started to its services and what they depend on.
-func (s *API) serveIncidentPostmortemDraft(w http.ResponseWriter, r *http.Request, _ store.User) error {
-	id, err := incidentID(r)
-	if err != nil {
-		return err
-	}
-	in, err := s.d.Store.Incident(r.Context(), id)
-	if err != nil {
-		return storeErr(err, "reading an incident")
-	}
-	cfg, cat := s.d.Runtime.Config(), s.d.Runtime.Catalog()
-	if cat == nil {
-		cat = catalog.New(nil)
-	}
-	path, sev := "", postmortem.Severity{}
-	if cfg != nil {
-		path = cfg.Incidents.PostmortemTemplate
-		for _, l := range cfg.Incidents.Severities {
-			if l.ID == in.Severity {
-				sev = postmortem.Severity{ID: l.ID, Name: l.Name, Description: l.Description}
-			}
-		}
-	}
-	tp, err := postmortem.Load(path)
-	if err != nil {
-		return errs.Errorf(errs.EINVALID, "incidents.postmortem_template: %v", err)
-	}
-	start := postmortem.Start(in)
-	cs, err := s.d.Store.ChangeList(r.Context(), store.ChangeFilter{Since: start.Add(-change.SuspectWindow), Until: start.Add(time.Nanosecond),
-		Page: store.Page{Limit: 1000}})
-	if err != nil {
-		return fmt.Errorf("listing changes before the incident: %w", err)
-	}
-	sus := change.Suspects(cs, change.Scope(cat, in.Services), start)
-	md, err := tp.Draft(postmortem.Build(in, sev, sus, s.d.Now()))
-	if err != nil {
-		return errs.Errorf(errs.EINVALID, "incidents.postmortem_template: %v", err)
-	}
-	w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf("inline; filename=\"incident-%d-postmortem.md\"", in.ID))
-	_, _ = io.WriteString(w, md)
 	return nil
 }

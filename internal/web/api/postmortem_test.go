@@ -91,3 +91,66 @@ func TestAPIPostmortemDraft(t *testing.T) {
 		t.Errorf("no incident = %d %s", r.Status, r.Body)
 	}
 }
+
+// TestAPIPostmortemReview saves a postmortem from its draft, edits it,
+// moves it through review to published, and finds it by search.
+func TestAPIPostmortemReview(t *testing.T) {
+	t.Parallel()
+	e := webtest.New(t, nil)
+	webtest.OncallShop(e)
+	e.RT.Cfg.Incidents = config.Incidents{ResolveAfter: config.Duration(10 * time.Minute), Severities: config.DefaultSeverities(),
+		Roles: config.DefaultIncidentRoles(), Severity: "p2"}
+	c := e.Setup()
+	do := func(method, path, body string) (webtest.Response, api.Postmortem) {
+		t.Helper()
+		r := e.Do(c, method, path, strings.NewReader(body), jsonHdr)
+		var one api.One[api.Postmortem]
+		if r.Status == http.StatusOK && method != "GET" || strings.HasSuffix(path, "/postmortem") && r.Status == http.StatusOK {
+			if err := json.Unmarshal([]byte(r.Body), &one); err != nil {
+				t.Fatalf("%v in %s", err, r.Body)
+			}
+		}
+		return r, one.Data
+	}
+	r := e.Do(c, "POST", "/api/v1/incidents", strings.NewReader(`{"title":"Mail queue stuck","services":["shop"]}`), jsonHdr)
+	var in api.One[api.Incident]
+	if err := json.Unmarshal([]byte(r.Body), &in); err != nil {
+		t.Fatal(err)
+	}
+	base := fmt.Sprintf("/api/v1/incidents/%d/postmortem", in.Data.ID)
+	r, p := do("GET", base, "")
+	if r.Status != 200 || p.Stored || p.State != "draft" || !strings.Contains(p.Body, "## Timeline (UTC)") {
+		t.Fatalf("unsaved draft = %d %+v", r.Status, p)
+	}
+	r, p = do("PUT", base, `{"title":"Mail queue stuck","body":"# Mail queue\n\nThe relay refused TLS 1.0.\n<script>alert(1)</script>"}`)
+	if r.Status != 200 || !p.Stored || p.State != "draft" || p.CreatedBy != "admin" {
+		t.Fatalf("save = %d %s", r.Status, r.Body)
+	}
+	if r := e.Get(c, base+".md"); r.Status != 200 || !strings.HasPrefix(r.Body, "# Mail queue\n") {
+		t.Errorf("markdown of the saved one = %d %q", r.Status, r.Body)
+	}
+	if r, _ := do("POST", base+"/state", `{"state":"published"}`); r.Status != http.StatusConflict {
+		t.Errorf("publish a draft = %d %s", r.Status, r.Body)
+	}
+	if r, _ := do("POST", base+"/state", `{"state":"gone"}`); r.Status != http.StatusBadRequest {
+		t.Errorf("unknown state = %d %s", r.Status, r.Body)
+	}
+	do("POST", base+"/state", `{"state":"in_review"}`)
+	r, p = do("POST", base+"/state", `{"state":"published"}`)
+	if r.Status != 200 || p.State != "published" || p.ApprovedBy != "admin" || p.ApprovedAt == nil {
+		t.Fatalf("publish = %d %s", r.Status, r.Body)
+	}
+	if r, _ := do("PUT", base, `{"body":"changed"}`); r.Status != http.StatusConflict {
+		t.Errorf("edit a published one = %d %s", r.Status, r.Body)
+	}
+	if r, _ := do("PUT", "/api/v1/incidents/9999/postmortem", `{"body":"x"}`); r.Status != http.StatusNotFound {
+		t.Errorf("save for no incident = %d %s", r.Status, r.Body)
+	}
+	for q, n := range map[string]int{"tls 1.0": 1, "nothing": 0} {
+		r := e.Get(c, "/api/v1/postmortems?q="+strings.ReplaceAll(q, " ", "+"))
+		var l api.List[api.Postmortem]
+		if err := json.Unmarshal([]byte(r.Body), &l); err != nil || len(l.Data) != n {
+			t.Errorf("search %q = %d %s", q, r.Status, r.Body)
+		}
+	}
+}
