@@ -121,6 +121,11 @@ var rules = []rule{
 		may:   cat([]string{"internal/incident/...", "internal/config"}, storeContracts, leaves),
 	},
 	{
+		words: "postmortem writes an incident's postmortem draft from a template: a pure function of the store's incident and change rows and change's suspects; no store access, no engine, no web",
+		pkgs:  []string{"internal/postmortem/..."},
+		may:   cat([]string{"internal/postmortem/...", "internal/change"}, storeContracts, leaves),
+	},
+	{
 		words: "web/ack serves the one-click alert links, without a login: it checks links with escalate and acts through the store's interfaces; no other web package, no sessions",
 		pkgs:  []string{"internal/web/ack"},
 		may:   cat([]string{"internal/escalate"}, storeContracts, leaves),
@@ -171,7 +176,7 @@ var rules = []rule{
 		words: "web/api is the JSON API: it uses webcore and the store's interfaces; it never imports the web root (which mounts it and owns sessions), the pages or ingest",
 		pkgs:  []string{"internal/web/api"},
 		may: cat([]string{"internal/web/webcore", "internal/config", "internal/catalog", "internal/mute", "internal/heartbeat",
-			"internal/notify", "internal/oncall", "internal/probe", "internal/change", "internal/incident"}, storeContracts, leaves),
+			"internal/notify", "internal/oncall", "internal/probe", "internal/change", "internal/incident", "internal/postmortem"}, storeContracts, leaves),
 	},
 	{
 		words: "web/ui is the pages: it uses webcore and the store's interfaces; it never imports the web root (which mounts it and owns sessions, logins and password hashing), the API or ingest",

@@ -30,6 +30,7 @@ func (l *loader) incidentDefaults(cfg *Config) {
 	if in.Severity == "" {
 		in.Severity = in.Severities[len(in.Severities)-1].ID
 	}
+	in.PostmortemTemplate = l.resolve(in.PostmortemTemplate)
 }
 
 // validateIncidents checks the incident process: unique ids of levels and
@@ -46,6 +47,7 @@ func (l *loader) validateIncidents(in *Incidents) {
 			l.errAt(sevPath(i), "needs a description a responder can apply without asking")
 		}
 	}
+	l.validatePostmortemTemplate(in.PostmortemTemplate)
 	if _, ok := sev[in.Severity]; !ok && len(in.Severities) > 0 {
 		l.errAt("incidents.severity", "unknown severity %q (the levels are %s)", in.Severity, strings.Join(SeverityIDs(in.Severities), ", "))
 	}

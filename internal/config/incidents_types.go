@@ -27,6 +27,10 @@ type Incidents struct {
 	// Severity is the level of incidents opened by monitoring. Default
 	// the last (least severe) of Severities.
 	Severity string `yaml:"severity"`
+	// PostmortemTemplate names a Go text/template file that replaces the
+	// built-in postmortem draft (docs/postmortems.md); relative to the
+	// configuration file's folder. Empty: the built-in one.
+	PostmortemTemplate string `yaml:"postmortem_template"`
 }
 
 // Severity is one incident level.

@@ -1,0 +1,184 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/tocsin/tocsin/internal/catalog"
+	"github.com/tocsin/tocsin/internal/change"
+	"github.com/tocsin/tocsin/internal/errs"
+	"github.com/tocsin/tocsin/internal/postmortem"
+	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/web/webcore"
+)
+
+// Postmortem is an incident's postmortem as the API shows it.
+type Postmortem struct {
+	IncidentID int64  `json:"incident_id"`
+	Title      string `json:"title"`
+	Body       string `json:"body"`
+	State      string `json:"state"`
+	// Stored is false for a draft not yet saved: GET then answers with
+	// the generated draft.
+	Stored     bool       `json:"stored"`
+	CreatedAt  *time.Time `json:"created_at,omitempty"`
+	CreatedBy  string     `json:"created_by,omitempty"`
+	UpdatedAt  *time.Time `json:"updated_at,omitempty"`
+	UpdatedBy  string     `json:"updated_by,omitempty"`
+	ApprovedBy string     `json:"approved_by,omitempty"`
+	ApprovedAt *time.Time `json:"approved_at,omitempty"`
+}
+
+func toAPIPostmortem(p store.Postmortem) Postmortem {
+	return Postmortem{IncidentID: p.IncidentID, Title: p.Title, Body: p.Body, State: p.State, Stored: true, CreatedAt: optTime(p.CreatedAt),
+		CreatedBy: p.CreatedBy, UpdatedAt: optTime(p.UpdatedAt), UpdatedBy: p.UpdatedBy, ApprovedBy: p.ApprovedBy, ApprovedAt: optTime(p.ApprovedAt)}
+}
+
+// postmortemDraft writes the draft of an incident's postmortem from the
+// template incidents.postmortem_template names (read each time) or the
+// built-in one, with the changes made in the 24 hours before it started
+// to its services and what they depend on.
+func (s *API) postmortemDraft(ctx context.Context, in store.Incident) (string, error) {
+	cfg, cat := s.d.Runtime.Config(), s.d.Runtime.Catalog()
+	if cat == nil {
+		cat = catalog.New(nil)
+	}
+	path, sev := "", postmortem.Severity{}
+	if cfg != nil {
+		path = cfg.Incidents.PostmortemTemplate
+		for _, l := range cfg.Incidents.Severities {
+			if l.ID == in.Severity {
+				sev = postmortem.Severity{ID: l.ID, Name: l.Name, Description: l.Description}
+			}
+		}
+	}
+	tp, err := postmortem.Load(path)
+	if err != nil {
+		return "", errs.Errorf(errs.EINVALID, "incidents.postmortem_template: %v", err)
+	}
+	start := postmortem.Start(in)
+	cs, err := s.d.Store.ChangeList(ctx, store.ChangeFilter{Since: start.Add(-change.SuspectWindow), Until: start.Add(time.Nanosecond),
+		Page: store.Page{Limit: 1000}})
+	if err != nil {
+		return "", fmt.Errorf("listing changes before the incident: %w", err)
+	}
+	md, err := tp.Draft(postmortem.Build(in, sev, change.Suspects(cs, change.Scope(cat, in.Services), start), s.d.Now()))
+	if err != nil {
+		return "", errs.Errorf(errs.EINVALID, "incidents.postmortem_template: %v", err)
+	}
+	return md, nil
+}
+
+// serveIncidentPostmortemDraft serves GET
+// /api/v1/incidents/{id}/postmortem.md: the stored postmortem's Markdown
+// when there is one, else the generated draft.
+func (s *API) serveIncidentPostmortemDraft(w http.ResponseWriter, r *http.Request, _ store.User) error {
+	p, err := s.postmortemOrDraft(r)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf("inline; filename=\"incident-%d-postmortem.md\"", p.IncidentID))
+	_, _ = io.WriteString(w, p.Body)
+	return nil
+}
+
+func (s *API) postmortemOrDraft(r *http.Request) (Postmortem, error) {
+	id, err := incidentID(r)
+	if err != nil {
+		return Postmortem{}, err
+	}
+	in, err := s.d.Store.Incident(r.Context(), id)
+	if err != nil {
+		return Postmortem{}, storeErr(err, "reading an incident")
+	}
+	p, err := s.d.Store.Postmortem(r.Context(), id)
+	switch {
+	case err == nil:
+		return toAPIPostmortem(p), nil
+	case errs.Code(err) != errs.ENOTFOUND:
+		return Postmortem{}, storeErr(err, "reading a postmortem")
+	}
+	md, err := s.postmortemDraft(r.Context(), in)
+	if err != nil {
+		return Postmortem{}, err
+	}
+	return Postmortem{IncidentID: id, Title: in.Title, Body: md, State: store.PostmortemDraft}, nil
+}
+
+// serveIncidentPostmortem serves GET /api/v1/incidents/{id}/postmortem.
+func (s *API) serveIncidentPostmortem(w http.ResponseWriter, r *http.Request, _ store.User) error {
+	p, err := s.postmortemOrDraft(r)
+	if err != nil {
+		return err
+	}
+	webcore.WriteJSON(w, http.StatusOK, One[Postmortem]{Data: p})
+	return nil
+}
+
+// maxPostmortemBody bounds a postmortem's Markdown.
+const maxPostmortemBody = 1 << 20
+
+// serveIncidentPostmortemPut serves PUT /api/v1/incidents/{id}/postmortem
+// {"title", "body"}: the first save stores it as a draft.
+func (s *API) serveIncidentPostmortemPut(w http.ResponseWriter, r *http.Request, u store.User) error {
+	id, err := incidentID(r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Title string `json:"title"`
+		Body  string `json:"body"`
+	}
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if len(req.Body) > maxPostmortemBody || len(req.Title) > 500 {
+		return errs.Errorf(errs.EINVALID, "a postmortem's body is at most %d bytes and its title 500", maxPostmortemBody)
+	}
+	p, err := s.d.Store.SavePostmortem(r.Context(), store.Postmortem{IncidentID: id, Title: req.Title, Body: req.Body}, u.Name)
+	if err != nil {
+		return storeErr(err, "saving a postmortem")
+	}
+	webcore.WriteJSON(w, http.StatusOK, One[Postmortem]{Data: toAPIPostmortem(p)})
+	return nil
+}
+
+// serveIncidentPostmortemState serves POST
+// /api/v1/incidents/{id}/postmortem/state {"state": "in_review"}.
+func (s *API) serveIncidentPostmortemState(w http.ResponseWriter, r *http.Request, u store.User) error {
+	id, err := incidentID(r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		State string `json:"state"`
+	}
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	p, err := s.d.Store.SetPostmortemState(r.Context(), id, req.State, u.Name)
+	if err != nil {
+		return storeErr(err, "moving a postmortem")
+	}
+	webcore.WriteJSON(w, http.StatusOK, One[Postmortem]{Data: toAPIPostmortem(p)})
+	return nil
+}
+
+// servePostmortems serves GET /api/v1/postmortems?q=: published
+// postmortems whose title or body contains q, newest incident first.
+func (s *API) servePostmortems(w http.ResponseWriter, r *http.Request, _ store.User) error {
+	p, err := webcore.PageParams(r)
+	if err != nil {
+		return err
+	}
+	list, err := s.d.Store.PublishedPostmortems(r.Context(), r.URL.Query().Get("q"), p)
+	if err != nil {
+		return storeErr(err, "reading postmortems")
+	}
+	webcore.WriteJSON(w, http.StatusOK, pageList(list, p.Limit, toAPIPostmortem, func(x store.Postmortem) int64 { return x.IncidentID }))
+	return nil
+}
