@@ -388,6 +388,7 @@ type Store interface {
 	StatusPages
 	Changes
 	Incidents
+	IncidentUpdates
 	// Ping checks the database is reachable (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error
