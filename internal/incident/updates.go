@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"time"
@@ -75,4 +76,15 @@ func Notice(cfg config.Incidents, in store.Incident, name func(string) string) (
 	}
 	return store.IncidentUpdate{IncidentID: in.ID, Time: in.OpenedAt, Status: store.IncidentInvestigating, Public: true, Who: System,
 		Message: strings.ReplaceAll(tmpl, "{{services}}", what)}, true
+}
+
+// PublishNotice stores the automatic first public update of a new
+// incident when its severity asks for one.
+func PublishNotice(ctx context.Context, s store.IncidentUpdates, cfg config.Incidents, in store.Incident) error {
+	u, ok := Notice(cfg, in, nil)
+	if !ok {
+		return nil
+	}
+	_, err := s.AddIncidentUpdate(ctx, u)
+	return err
 }

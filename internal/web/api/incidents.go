@@ -155,6 +155,12 @@ func (s *API) serveIncidentDeclare(w http.ResponseWriter, r *http.Request, u sto
 	if err != nil {
 		return storeErr(err, "declaring an incident")
 	}
+	if err := incident.PublishNotice(r.Context(), s.d.Store, cfg.Incidents, in); err != nil {
+		return storeErr(err, "publishing the first notice")
+	}
+	if in, err = s.d.Store.Incident(r.Context(), in.ID); err != nil {
+		return storeErr(err, "reading an incident")
+	}
 	webcore.WriteJSON(w, http.StatusCreated, One[Incident]{Data: toAPIIncident(in)})
 	return nil
 }
