@@ -40,6 +40,7 @@ import (
 	"github.com/tocsin/tocsin/internal/store/sqlstore"
 	"github.com/tocsin/tocsin/internal/web"
 	"github.com/tocsin/tocsin/internal/web/ack"
+	"github.com/tocsin/tocsin/internal/web/status"
 )
 
 // Options configure a new App.
@@ -282,21 +283,22 @@ func storeUser(name, hash string) store.User {
 
 func (a *App) webOptions(cfg *config.Config) web.Options {
 	o := web.Options{
-		Store:        a.store,
-		Runtime:      (*runtime)(a),
-		Logger:       a.log,
-		Gatherer:     a.registry,
-		MetricsToken: cfg.Server.MetricsToken,
-		Now:          a.now,
-		SessionTTL:   cfg.Server.SessionTTL.D(),
-		Version:      Version,
-		Pings:        a.hb,
-		Heartbeats:   (*heartbeatRuntime)(a),
-		Kinds:        a.kinds,
-		Channels:     (*channelTester)(a),
-		Mutes:        (*muteRuntime)(a),
-		AlertLinks:   ack.New(ack.Deps{Store: a.store, Links: a.links, Now: a.now, Logger: a.log, Acted: a.esc.Wake}),
-		AlertActed:   func() { a.esc.Wake(); a.inc.Wake() },
+		Store:         a.store,
+		Runtime:       (*runtime)(a),
+		Logger:        a.log,
+		Gatherer:      a.registry,
+		MetricsToken:  cfg.Server.MetricsToken,
+		Now:           a.now,
+		SessionTTL:    cfg.Server.SessionTTL.D(),
+		Version:       Version,
+		Pings:         a.hb,
+		Heartbeats:    (*heartbeatRuntime)(a),
+		Kinds:         a.kinds,
+		Channels:      (*channelTester)(a),
+		StatusSources: []status.Source{incidentUpdateSource{a}},
+		Mutes:         (*muteRuntime)(a),
+		AlertLinks:    ack.New(ack.Deps{Store: a.store, Links: a.links, Now: a.now, Logger: a.log, Acted: a.esc.Wake}),
+		AlertActed:    func() { a.esc.Wake(); a.inc.Wake() },
 	}
 	if cfg.Server.SecureCookies != nil {
 		o.SecureCookies = *cfg.Server.SecureCookies

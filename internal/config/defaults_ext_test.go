@@ -103,7 +103,8 @@ monitors:
 		Services: []config.Service{{ID: "web", Name: "web", Channels: []string{"hook"}}},
 		Alerting: config.Alerting{GroupBy: "service", GroupInterval: config.Duration(5 * time.Minute)},
 		Incidents: config.Incidents{ResolveAfter: config.Duration(10 * time.Minute), Severities: config.DefaultSeverities(),
-			Roles: config.DefaultIncidentRoles(), Severity: "p2"},
+			Roles: config.DefaultIncidentRoles(), Severity: "p2",
+			UpdatesBy: config.UpdatesByAnyone, AutoNotice: []string{"p0", "p1"}, NoticeTemplate: config.DefaultNoticeTemplate},
 		Monitors: []config.Monitor{
 			{
 				ID: "home", Name: "home", Service: "web", Type: "http",

@@ -31,6 +31,15 @@ func (l *loader) incidentDefaults(cfg *Config) {
 		in.Severity = in.Severities[len(in.Severities)-1].ID
 	}
 	in.PostmortemTemplate = l.resolve(in.PostmortemTemplate)
+	if in.UpdatesBy == "" {
+		in.UpdatesBy = UpdatesByAnyone
+	}
+	if in.AutoNotice == nil && !l.ix.has("incidents.auto_notice") {
+		in.AutoNotice = SeverityIDs(in.Severities[:min(2, len(in.Severities))])
+	}
+	if in.NoticeTemplate == "" {
+		in.NoticeTemplate = DefaultNoticeTemplate
+	}
 }
 
 // validateIncidents checks the incident process: unique ids of levels and
@@ -50,6 +59,17 @@ func (l *loader) validateIncidents(in *Incidents) {
 	l.validatePostmortemTemplate(in.PostmortemTemplate)
 	if _, ok := sev[in.Severity]; !ok && len(in.Severities) > 0 {
 		l.errAt("incidents.severity", "unknown severity %q (the levels are %s)", in.Severity, strings.Join(SeverityIDs(in.Severities), ", "))
+	}
+	if in.UpdatesBy != UpdatesByAnyone && in.UpdatesBy != UpdatesByComms {
+		l.errAt("incidents.updates_by", "must be anyone or comms, got %q", in.UpdatesBy)
+	}
+	for i, id := range in.AutoNotice {
+		if _, ok := sev[id]; !ok {
+			l.errAt("incidents.auto_notice["+strconv.Itoa(i)+"]", "unknown severity %q (the levels are %s)", id, strings.Join(SeverityIDs(in.Severities), ", "))
+		}
+	}
+	if len(in.NoticeTemplate) > 2000 {
+		l.errAt("incidents.notice_template", "is longer than 2000 bytes")
 	}
 }
 

@@ -31,7 +31,27 @@ type Incidents struct {
 	// built-in postmortem draft (docs/postmortems.md); relative to the
 	// configuration file's folder. Empty: the built-in one.
 	PostmortemTemplate string `yaml:"postmortem_template"`
+	// UpdatesBy says who may post incident updates: UpdatesByAnyone
+	// (default) or UpdatesByComms, the holders of the comms role.
+	UpdatesBy string `yaml:"updates_by"`
+	// AutoNotice lists the severities whose incidents publish a first
+	// public update as soon as they open. Default the first two levels;
+	// an empty list turns it off.
+	AutoNotice []string `yaml:"auto_notice"`
+	// NoticeTemplate is that first update's message; {{services}} is
+	// replaced by the incident's services. Default DefaultNoticeTemplate.
+	NoticeTemplate string `yaml:"notice_template"`
 }
+
+// Who may post incident updates (Incidents.UpdatesBy).
+const (
+	UpdatesByAnyone = "anyone"
+	UpdatesByComms  = "comms"
+)
+
+// DefaultNoticeTemplate is the default message of the automatic first
+// public update.
+const DefaultNoticeTemplate = "We are investigating a problem with {{services}}. Next update within 30 minutes."
 
 // Severity is one incident level.
 type Severity struct {

@@ -22,6 +22,7 @@ const (
 // Store is what the runner needs of the store.
 type Store interface {
 	store.Incidents
+	store.IncidentUpdates
 	Alert(ctx context.Context, id int64) (store.Alert, error)
 	Alerts(ctx context.Context, state string, p store.Page) ([]store.Alert, error)
 }
@@ -162,6 +163,9 @@ func (r *Runner) Step(ctx context.Context) (time.Time, error) {
 			return time.Time{}, err
 		}
 		r.o.Logger.Info("incident opened", "incident", in.ID, "alert", a.ID, "title", in.Title)
+		if err := PublishNotice(ctx, r.o.Store, cfg, in); err != nil {
+			r.o.Logger.Error("incidents: the first public notice failed", "incident", in.ID, "err", err)
+		}
 		for _, s := range in.Services {
 			bySvc[s] = in.ID
 		}

@@ -389,6 +389,7 @@ type Store interface {
 	Changes
 	Incidents
 	Postmortems
+	IncidentUpdates
 	// Ping checks the database is reachable (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error

@@ -89,6 +89,9 @@ type Options struct {
 	// AlertActed is called after someone acknowledged, snoozed or
 	// resolved a paged alert through the API; nil when nothing listens.
 	AlertActed func()
+	// StatusSources add entries (public incident updates) to the status
+	// pages and their feeds; nil adds none.
+	StatusSources []status.Source
 }
 
 // DefaultSessionTTL is how long a login lasts when Options.SessionTTL is 0.
@@ -229,7 +232,7 @@ func (s *Server) registerRoutes(pings http.Handler) {
 	// and turn each 405 into a 404; unrouted answers what nothing matches.
 
 	// Public status pages, with their admin page and API.
-	status.New(status.Deps{Store: s.store, Runtime: s.rt, Mutes: s.opts.Mutes, Now: s.now, Logger: s.log}).Register(s.handle,
+	status.New(status.Deps{Store: s.store, Runtime: s.rt, Mutes: s.opts.Mutes, Now: s.now, Logger: s.log, Sources: s.opts.StatusSources}).Register(s.handle,
 		func(pattern string, h webcore.Handler) { s.handle(pattern, s.ui(h)) },
 		func(pattern string, h webcore.Handler) { s.handle(pattern, s.api(h)) })
 

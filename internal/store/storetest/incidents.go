@@ -18,6 +18,7 @@ var incidentTests = []struct {
 	{"IncidentFromAlert", testIncidentFromAlert},
 	{"IncidentDeclared", testIncidentDeclared},
 	{"IncidentListing", testIncidentListing},
+	{"IncidentUpdates", testIncidentUpdates},
 }
 
 func entryKinds(in store.Incident) []string {

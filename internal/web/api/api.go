@@ -83,6 +83,7 @@ func (s *API) Register(public func(pattern string, h http.Handler), authed func(
 	authed("POST /api/v1/incidents/{id}/severity", s.serveIncidentSeverity)
 	authed("POST /api/v1/incidents/{id}/state", s.serveIncidentState)
 	authed("POST /api/v1/incidents/{id}/roles", s.serveIncidentRoles)
+	authed("POST /api/v1/incidents/{id}/updates", s.serveIncidentUpdate)
 	authed("GET /api/v1/tokens", s.serveTokens)
 	authed("POST /api/v1/tokens", s.serveTokenCreate)
 	authed("DELETE /api/v1/tokens/{id}", s.serveTokenDelete)

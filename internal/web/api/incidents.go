@@ -155,6 +155,12 @@ func (s *API) serveIncidentDeclare(w http.ResponseWriter, r *http.Request, u sto
 	if err != nil {
 		return storeErr(err, "declaring an incident")
 	}
+	if err := incident.PublishNotice(r.Context(), s.d.Store, cfg.Incidents, in); err != nil {
+		return storeErr(err, "publishing the first notice")
+	}
+	if in, err = s.d.Store.Incident(r.Context(), in.ID); err != nil {
+		return storeErr(err, "reading an incident")
+	}
 	webcore.WriteJSON(w, http.StatusCreated, One[Incident]{Data: toAPIIncident(in)})
 	return nil
 }
@@ -307,5 +313,52 @@ func (s *API) serveIncidentRoles(w http.ResponseWriter, r *http.Request, u store
 		return storeErr(err, "assigning a role")
 	}
 	webcore.WriteJSON(w, http.StatusOK, One[Incident]{Data: toAPIIncident(in)})
+	return nil
+}
+
+// IncidentUpdate is one update of an incident as the API shows it.
+type IncidentUpdate struct {
+	ID         int64     `json:"id"`
+	IncidentID int64     `json:"incident_id"`
+	Time       time.Time `json:"time"`
+	Status     string    `json:"status"`
+	Message    string    `json:"message"`
+	Public     bool      `json:"public"`
+	Who        string    `json:"who"`
+}
+
+// serveIncidentUpdate serves POST /api/v1/incidents/{id}/updates
+// {"message": "...", "status": "identified", "public": true}: stored and
+// recorded on the timeline; public ones appear on the status pages.
+func (s *API) serveIncidentUpdate(w http.ResponseWriter, r *http.Request, u store.User) error {
+	id, err := incidentID(r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Message string `json:"message"`
+		Status  string `json:"status"`
+		Public  bool   `json:"public"`
+	}
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	up, err := incident.CheckUpdate(store.IncidentUpdate{IncidentID: id, Message: req.Message, Status: req.Status, Public: req.Public, Who: u.Name}, s.d.Now())
+	if err != nil {
+		return err
+	}
+	in, err := s.d.Store.Incident(r.Context(), id)
+	if err != nil {
+		return storeErr(err, "reading an incident")
+	}
+	if err := incident.MayUpdate(s.d.Runtime.Config().Incidents, in, u.Name); err != nil {
+		return err
+	}
+	up, err = s.d.Store.AddIncidentUpdate(r.Context(), up)
+	if err != nil {
+		return storeErr(err, "adding an update")
+	}
+	webcore.WriteJSON(w, http.StatusCreated, One[IncidentUpdate]{Data: IncidentUpdate{ID: up.ID, IncidentID: up.IncidentID, Time: up.Time.UTC(),
+		Status: up.Status, Message: up.Message, Public: up.Public, Who: up.Who}})
 	return nil
 }

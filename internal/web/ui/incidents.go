@@ -189,6 +189,9 @@ func (s *UI) handleIncidentDeclare(w http.ResponseWriter, r *http.Request, u sto
 	if err != nil {
 		return fmt.Errorf("declaring an incident: %w", err)
 	}
+	if err := incident.PublishNotice(r.Context(), s.d.Store, cfg.Incidents, in); err != nil {
+		return fmt.Errorf("publishing the first notice: %w", err)
+	}
 	http.Redirect(w, r, fmt.Sprintf("/incidents/%d", in.ID), http.StatusSeeOther)
 	return nil
 }
@@ -309,8 +312,25 @@ func (s *UI) handleIncidentPost(what string) Handler {
 			default:
 				_, err = s.d.Store.AssignIncidentRole(ctx, id, role, holder, u.Name, now)
 			}
+		case "update":
+			var up store.IncidentUpdate
+			up, err = incident.CheckUpdate(store.IncidentUpdate{IncidentID: id, Message: f.Get("message"), Status: f.Get("status"),
+				Public: f.Get("public") != "", Who: u.Name}, now)
+			if err != nil {
+				break
+			}
+			var in store.Incident
+			if in, err = s.d.Store.Incident(ctx, id); err != nil {
+				break
+			}
+			if err = incident.MayUpdate(cfg.Incidents, in, u.Name); err != nil {
+				break
+			}
+			_, err = s.d.Store.AddIncidentUpdate(ctx, up)
 		}
 		switch errs.Code(err) {
+		case errs.EFORBIDDEN:
+			return s.renderIncident(w, r, u, http.StatusForbidden, err.Error())
 		case "":
 			http.Redirect(w, r, fmt.Sprintf("/incidents/%d", id), http.StatusSeeOther)
 			return nil

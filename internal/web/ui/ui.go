@@ -71,6 +71,7 @@ func (s *UI) Register(public func(pattern string, h http.Handler), authed func(p
 	authed("POST /incidents/{id}/severity", s.handleIncidentPost("severity"))
 	authed("POST /incidents/{id}/state", s.handleIncidentPost("state"))
 	authed("POST /incidents/{id}/role", s.handleIncidentPost("role"))
+	authed("POST /incidents/{id}/update", s.handleIncidentPost("update"))
 	authed("GET /alerts", s.handleAlerts)
 	authed("GET /alerts/{id}", s.handleAlert)
 	authed("POST /alerts/{id}/ack", s.handleAlertAct(store.ActAcknowledge))
