@@ -197,13 +197,13 @@ var rules = []rule{
 		onlyTests: true,
 	},
 	{
-		words: "only internal/app wires: app may import every package, and nothing but cmd/tocsin and bench harnesses imports app",
+		words: "only internal/app wires: app may import every package, and nothing but cmd/tocsin, bench harnesses and runnable examples imports app",
 		pkgs:  []string{"internal/app/..."},
 		may:   []string{"..."},
 	},
 	{
-		words: "commands and benchmark harnesses run the whole program: they may import anything",
-		pkgs:  []string{"cmd/...", "bench/..."},
+		words: "commands, benchmark harnesses and runnable examples run the whole program: they may import anything",
+		pkgs:  []string{"cmd/...", "bench/...", "examples/..."},
 		may:   []string{"..."},
 	},
 }
