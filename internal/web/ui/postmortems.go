@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -127,29 +126,34 @@ func (s *UI) handlePostmortemSave(w http.ResponseWriter, r *http.Request, u stor
 		s.renderPostmortem(w, r, u, http.StatusOK, d)
 		return nil
 	}
-	if err := webcore.CheckPostmortem(title, body); err != nil {
-		d.Error = err.Error()
-		s.renderPostmortem(w, r, u, http.StatusBadRequest, d)
-		return nil
+	err = webcore.CheckPostmortem(title, body)
+	if err == nil {
+		// A conflict means it was published since the page was read; the
+		// text stays in the form.
+		_, err = s.d.Store.SavePostmortem(r.Context(), store.Postmortem{IncidentID: d.IncidentID, Title: title, Body: body}, u.Name)
 	}
-	_, err = s.d.Store.SavePostmortem(r.Context(), store.Postmortem{IncidentID: d.IncidentID, Title: title, Body: body}, u.Name)
+	return s.postmortemDone(w, r, u, d, err, "saving")
+}
+
+// postmortemDone answers a change to a postmortem: back to its page when
+// it worked, the page with the refusal when it did not.
+func (s *UI) postmortemDone(w http.ResponseWriter, r *http.Request, u store.User, d postmortemData, err error, doing string) error {
+	status := http.StatusBadRequest
 	switch errs.Code(err) {
 	case "":
 		http.Redirect(w, r, fmt.Sprintf("/incidents/%d/postmortem", d.IncidentID), http.StatusSeeOther)
 		return nil
-	case errs.ECONFLICT:
-		// Published since the page was read; the text stays in the form.
-		d.Error = err.Error()
-		s.renderPostmortem(w, r, u, http.StatusConflict, d)
-		return nil
-	case errs.EINVALID:
-		d.Error = err.Error()
-		s.renderPostmortem(w, r, u, http.StatusBadRequest, d)
-		return nil
 	case errs.ENOTFOUND:
 		return err
+	case errs.ECONFLICT:
+		status = http.StatusConflict
+		fallthrough
+	case errs.EINVALID:
+		d.Error = err.Error()
+		s.renderPostmortem(w, r, u, status, d)
+		return nil
 	}
-	return fmt.Errorf("saving the postmortem of incident %d: %w", d.IncidentID, err)
+	return fmt.Errorf("%s the postmortem of incident %d: %w", doing, d.IncidentID, err)
 }
 
 // handlePostmortemState moves a saved postmortem along its review:
@@ -165,27 +169,10 @@ func (s *UI) handlePostmortemState(w http.ResponseWriter, r *http.Request, u sto
 		return err
 	}
 	if !d.Stored {
-		d.Error = "Save the postmortem before sending it for review."
-		s.renderPostmortem(w, r, u, http.StatusConflict, d)
-		return nil
+		return s.postmortemDone(w, r, u, d, errs.Errorf(errs.ECONFLICT, "Save the postmortem before sending it for review."), "moving")
 	}
 	_, err = s.d.Store.SetPostmortemState(r.Context(), d.IncidentID, r.PostForm.Get("state"), u.Name)
-	switch errs.Code(err) {
-	case "":
-		http.Redirect(w, r, fmt.Sprintf("/incidents/%d/postmortem", d.IncidentID), http.StatusSeeOther)
-		return nil
-	case errs.ECONFLICT:
-		d.Error = err.Error()
-		s.renderPostmortem(w, r, u, http.StatusConflict, d)
-		return nil
-	case errs.EINVALID:
-		d.Error = err.Error()
-		s.renderPostmortem(w, r, u, http.StatusBadRequest, d)
-		return nil
-	case errs.ENOTFOUND:
-		return err
-	}
-	return fmt.Errorf("moving the postmortem of incident %d: %w", d.IncidentID, err)
+	return s.postmortemDone(w, r, u, d, err, "moving")
 }
 
 // postmortemRow is one published postmortem in the search results.
@@ -241,19 +228,7 @@ func (s *UI) handlePostmortems(w http.ResponseWriter, r *http.Request, u store.U
 	return nil
 }
 
-func postmortemsURL(q string, before int64) string {
-	v := url.Values{}
-	if q != "" {
-		v.Set("q", q)
-	}
-	if before > 0 {
-		v.Set("before", strconv.FormatInt(before, 10))
-	}
-	if len(v) == 0 {
-		return "/postmortems"
-	}
-	return "/postmortems?" + v.Encode()
-}
+func postmortemsURL(q string, before int64) string { return listURL("/postmortems", "q", q, before) }
 
 // maxExcerpt bounds the line shown under a search result, in characters.
 const maxExcerpt = 200

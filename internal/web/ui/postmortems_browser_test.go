@@ -84,38 +84,25 @@ func TestBrowserPostmortem(t *testing.T) {
 		t.Fatal("the preview stored the postmortem")
 	}
 
-	err = chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`#pm-save`)),
-		chromedp.WaitVisible(chromedp.CSS(`#pm-review`)),
-	)
-	if err != nil {
-		t.Fatalf("save: %v", err)
+	// Save, send for review, publish: each button leads to the page with
+	// the next one.
+	for _, step := range []struct{ click, next, state string }{
+		{`#pm-save`, `#pm-review`, "draft"},
+		{`#pm-review`, `#pm-publish`, "in_review"},
+		{`#pm-publish`, `#pm-approved`, "published"},
+	} {
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(step.click)), chromedp.WaitVisible(chromedp.CSS(step.next))); err != nil {
+			t.Fatalf("%s: %v", step.click, err)
+		}
+		if got := text(`#pm-state`); got != step.state {
+			t.Errorf("state after %s: %q", step.click, got)
+		}
+		if got := text(`#pm-updated`); !strings.HasSuffix(got, "by admin") {
+			t.Errorf("updated: %q", got)
+		}
 	}
-	if got := text(`#pm-state`); got != "draft" {
-		t.Errorf("state after saving: %q", got)
-	}
-	if got := text(`#pm-updated`); !strings.HasSuffix(got, "by admin") {
-		t.Errorf("updated: %q", got)
-	}
-	err = chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`#pm-review`)),
-		chromedp.WaitVisible(chromedp.CSS(`#pm-publish`)),
-	)
-	if err != nil {
-		t.Fatalf("send for review: %v", err)
-	}
-	if got := text(`#pm-state`); got != "in_review" {
-		t.Errorf("state in review: %q", got)
-	}
-	err = chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`#pm-publish`)),
-		chromedp.WaitVisible(chromedp.CSS(`#pm-approved`)),
-	)
-	if err != nil {
-		t.Fatalf("publish: %v", err)
-	}
-	if got := text(`#pm-state`); got != "published" {
-		t.Errorf("state published: %q", got)
+	if got := text(`#pm-approved`); !strings.HasPrefix(got, "by admin") {
+		t.Errorf("approved: %q", got)
 	}
 	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#pm-body, #pm-save').length`)); err != nil || n != 0 {
 		t.Errorf("a published postmortem still has an editor (%d, %v)", n, err)
