@@ -167,9 +167,10 @@ var rules = []rule{
 			"internal/notify", "internal/oncall", "internal/probe", "internal/change"}, storeContracts, leaves),
 	},
 	{
-		words: "web/webcore is what the web packages share (the app's live state, pagination, JSON): it imports no other web package, so the root and every audience may import it",
+		words: "web/webcore is what the web packages share (the app's live state, pagination, JSON, the postmortem draft the API and the pages both show): it imports no other web package, so the root and every audience may import it",
 		pkgs:  []string{"internal/web/webcore"},
-		may: cat([]string{"internal/config", "internal/catalog", "internal/mute", "internal/heartbeat", "internal/monitor", "internal/oncall", "internal/probe", "internal/change"},
+		may: cat([]string{"internal/config", "internal/catalog", "internal/mute", "internal/heartbeat", "internal/monitor", "internal/oncall", "internal/probe", "internal/change",
+			"internal/postmortem"},
 			storeContracts, leaves),
 	},
 	{
@@ -179,10 +180,10 @@ var rules = []rule{
 			"internal/notify", "internal/oncall", "internal/probe", "internal/change", "internal/incident", "internal/postmortem"}, storeContracts, leaves),
 	},
 	{
-		words: "web/ui is the pages: it uses webcore and the store's interfaces; it never imports the web root (which mounts it and owns sessions, logins and password hashing), the API or ingest",
+		words: "web/ui is the pages: it uses webcore and the store's interfaces, and postmortem to render postmortems; it never imports the web root (which mounts it and owns sessions, logins and password hashing), the API or ingest",
 		pkgs:  []string{"internal/web/ui"},
 		may: cat([]string{"internal/web/webcore", "internal/config", "internal/catalog", "internal/mute", "internal/heartbeat/...", "internal/monitor",
-			"internal/notify", "internal/oncall", "internal/probe", "internal/change", "internal/incident"}, storeContracts, leaves),
+			"internal/notify", "internal/oncall", "internal/probe", "internal/change", "internal/incident", "internal/postmortem"}, storeContracts, leaves),
 	},
 	{
 		words: "web/ingest is the hot path without sessions (pings, later agent results): it imports heartbeat and shared leaves; no store, no other web package, no login",
