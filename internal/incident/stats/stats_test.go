@@ -169,3 +169,39 @@ func TestParseWindow(t *testing.T) {
 		}
 	}
 }
+
+func TestMeasure(t *testing.T) {
+	day := 24 * time.Hour
+	now := t0.Add(time.Hour)
+	ins := []store.Incident{
+		inc(-200*day, store.ReportedByMonitor, 1, 2, 3, "shop"), // outside 90d, outside the charts
+		inc(-85*day, store.ReportedByMonitor, 1, 2, 3, "shop"),  // inside 90d, outside the charts
+		inc(-20*day, store.ReportedByCustomer, 20, 25, 90, "shop", "db"),
+		inc(-2*day, store.ReportedByStaff, 5, -1, -1, "db"),
+	}
+	if got, want := Since(now, 30*day), time.Date(2026, 9, 14, 0, 0, 0, 0, time.UTC); !got.Equal(want) {
+		t.Errorf("Since 30d = %v, want the first charted week %v", got, want)
+	}
+	if got, want := Since(now, 90*day), now.Add(-90*day); !got.Equal(want) {
+		t.Errorf("Since 90d = %v, want %v", got, want)
+	}
+	v, seen := Measure(ins, now, 90*day, "")
+	if !seen || v.Report.Overall.Count != 3 || len(v.Report.Services) != 2 || len(v.Weeks) != ChartWeeks || !v.From.Equal(now.Add(-90*day)) || !v.To.Equal(now) {
+		t.Fatalf("all services: seen %v, %+v", seen, v)
+	}
+	var charted int
+	for _, w := range v.Weeks {
+		charted += w.Count
+	}
+	if charted != 2 {
+		t.Errorf("the charts hold %d incidents, want 2", charted)
+	}
+	v, seen = Measure(ins, now, 30*day, "shop")
+	if !seen || v.Report.Overall.Count != 1 || len(v.Report.Services) != 1 || v.Report.Services[0].Service != "shop" ||
+		v.Report.Overall.Resolve != (Quantiles{N: 1, Median: 90 * time.Minute, P90: 90 * time.Minute}) {
+		t.Errorf("shop over 30d: seen %v, %+v", seen, v.Report)
+	}
+	if _, seen := Measure(ins, now, 30*day, "nope"); seen {
+		t.Error("an unknown service was seen")
+	}
+}
