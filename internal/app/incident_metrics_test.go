@@ -10,7 +10,20 @@ import (
 
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/testkit"
+	"github.com/tocsin/tocsin/internal/web/webtest"
 )
+
+// scrapeMetrics reads /metrics of a running server.
+func scrapeMetrics(t *testing.T, base string) string {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return string(body)
+}
 
 // TestIncidentMetricsScrape stores incidents in a running server and
 // reads their figures on /metrics once the series are computed again, on
@@ -24,16 +37,7 @@ func TestIncidentMetricsScrape(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "tocsin.yaml")
 			writeConfig(t, path, baseConfig(t, driver, target.URL, hook.URL))
 			r := runApp(t, Options{ConfigPath: path})
-			scrape := func() string {
-				t.Helper()
-				resp, err := http.Get(r.url + "/metrics")
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer resp.Body.Close()
-				body, _ := io.ReadAll(resp.Body)
-				return string(body)
-			}
+			scrape := func() string { return scrapeMetrics(t, r.url) }
 			// The first computation runs at start.
 			deadline := time.Now().Add(10 * time.Second)
 			for !strings.Contains(scrape(), "\ntocsin_incident_metrics_window_seconds 7.776e+06\n") {
@@ -49,29 +53,11 @@ func TestIncidentMetricsScrape(t *testing.T) {
 
 			ctx := t.Context()
 			now := time.Now()
-			open := func(at time.Time, kind string, openAfter, ack, res time.Duration, services ...string) {
-				t.Helper()
-				in, err := r.app.store.OpenIncident(ctx, store.Incident{Title: "measured", Severity: "p2", Services: services, DetectedAt: at,
-					OpenedAt: at.Add(openAfter), ReportedKind: kind, ReportedAt: at}, 0, nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if ack > 0 {
-					if err := r.app.store.SetIncidentAcknowledged(ctx, in.ID, at.Add(ack)); err != nil {
-						t.Fatal(err)
-					}
-				}
-				if res > 0 {
-					if _, err := r.app.store.ChangeIncident(ctx, store.IncidentChange{ID: in.ID, State: store.IncidentResolved, At: at.Add(res), Who: "ann"}); err != nil {
-						t.Fatal(err)
-					}
-				}
-			}
 			day := 24 * time.Hour
-			open(now.Add(-2*day), store.ReportedByMonitor, time.Minute, 4*time.Minute, 30*time.Minute, "web")
-			open(now.Add(-3*day), store.ReportedByCustomer, 30*time.Minute, 40*time.Minute, 0, "web", "db")
-			open(now.Add(-40*day), store.ReportedByStaff, 5*time.Minute, 0, 0, "db")
-			open(now.Add(-100*day), store.ReportedByMonitor, time.Minute, 0, 0, "web") // outside the window
+			webtest.MeasuredIncident(t, r.app.store, now.Add(-2*day), store.ReportedByMonitor, time.Minute, 4*time.Minute, 30*time.Minute, "web")
+			webtest.MeasuredIncident(t, r.app.store, now.Add(-3*day), store.ReportedByCustomer, 30*time.Minute, 40*time.Minute, 0, "web", "db")
+			webtest.MeasuredIncident(t, r.app.store, now.Add(-40*day), store.ReportedByStaff, 5*time.Minute, 0, 0, "db")
+			webtest.MeasuredIncident(t, r.app.store, now.Add(-100*day), store.ReportedByMonitor, time.Minute, 0, 0, "web") // outside the window
 
 			if body := scrape(); !strings.Contains(body, "\ntocsin_incidents_in_window{reported_by=\"customer\",service=\"\"} 0\n") {
 				t.Errorf("a scrape read the store before the next computation:\n%s", body)

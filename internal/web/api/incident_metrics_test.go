@@ -12,29 +12,6 @@ import (
 	"github.com/tocsin/tocsin/internal/web/webtest"
 )
 
-// openMeasured stores an incident of services detected at, opened open
-// later, acknowledged ack after detection and resolved res after it (0
-// for not yet).
-func openMeasured(t *testing.T, s store.Store, at time.Time, kind string, open, ack, res time.Duration, services ...string) {
-	t.Helper()
-	ctx := t.Context()
-	in, err := s.OpenIncident(ctx, store.Incident{Title: "measured", Severity: "p2", Services: services, DetectedAt: at, OpenedAt: at.Add(open),
-		ReportedKind: kind, ReportedAt: at}, 0, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ack > 0 {
-		if err := s.SetIncidentAcknowledged(ctx, in.ID, at.Add(ack)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if res > 0 {
-		if _, err := s.ChangeIncident(ctx, store.IncidentChange{ID: in.ID, State: store.IncidentResolved, At: at.Add(res), Who: "ann"}); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // TestIncidentMetricsAPI measures three incidents and reads the figures
 // back overall, per service, per week and for one service, and refuses a
 // bad window and an unknown service.
@@ -44,10 +21,10 @@ func TestIncidentMetricsAPI(t *testing.T) {
 	tok := webtest.Bearer(e.Token(c, "reports"))
 	now := e.Clock.Now()
 	day, m := 24*time.Hour, time.Minute
-	openMeasured(t, e.Store, now.Add(-2*day), store.ReportedByMonitor, 1*m, 4*m, 30*m, "shop")
-	openMeasured(t, e.Store, now.Add(-3*day), store.ReportedByCustomer, 30*m, 40*m, 0, "shop", "db")
-	openMeasured(t, e.Store, now.Add(-40*day), store.ReportedByStaff, 5*m, 0, 0, "db")
-	openMeasured(t, e.Store, now.Add(-100*day), store.ReportedByMonitor, 1*m, 2*m, 3*m, "shop")
+	webtest.MeasuredIncident(t, e.Store, now.Add(-2*day), store.ReportedByMonitor, 1*m, 4*m, 30*m, "shop")
+	webtest.MeasuredIncident(t, e.Store, now.Add(-3*day), store.ReportedByCustomer, 30*m, 40*m, 0, "shop", "db")
+	webtest.MeasuredIncident(t, e.Store, now.Add(-40*day), store.ReportedByStaff, 5*m, 0, 0, "db")
+	webtest.MeasuredIncident(t, e.Store, now.Add(-100*day), store.ReportedByMonitor, 1*m, 2*m, 3*m, "shop")
 
 	get := func(query string) (int, api.IncidentMetrics, string) {
 		t.Helper()

@@ -22,9 +22,9 @@ func TestBrowserIncidentMetrics(t *testing.T) {
 	e := webtest.New(t, nil)
 	now := e.Clock.Now()
 	day, m := 24*time.Hour, time.Minute
-	storeMeasured(t, e.Store, now.Add(-2*day), store.ReportedByMonitor, m, 4*m, 30*m, "shop")
-	storeMeasured(t, e.Store, now.Add(-20*day), store.ReportedByCustomer, 30*m, 40*m, 2*time.Hour, "shop")
-	storeMeasured(t, e.Store, now.Add(-200*day), store.ReportedByStaff, 5*m, 0, 0, "shop")
+	webtest.MeasuredIncident(t, e.Store, now.Add(-2*day), store.ReportedByMonitor, m, 4*m, 30*m, "shop")
+	webtest.MeasuredIncident(t, e.Store, now.Add(-20*day), store.ReportedByCustomer, 30*m, 40*m, 2*time.Hour, "shop")
+	webtest.MeasuredIncident(t, e.Store, now.Add(-200*day), store.ReportedByStaff, 5*m, 0, 0, "shop")
 	ctx := newBrowser(t, chromiumPath)
 	base := e.HTTP.URL
 	if err := chromedp.Do(ctx, browserSetup(base)...); err != nil {

@@ -11,29 +11,6 @@ import (
 	"github.com/tocsin/tocsin/internal/web/webtest"
 )
 
-// storeMeasured stores an incident of services detected at, opened open
-// later, acknowledged ack after detection and resolved res after it (0
-// for not yet).
-func storeMeasured(t *testing.T, s store.Store, at time.Time, kind string, open, ack, res time.Duration, services ...string) {
-	t.Helper()
-	ctx := t.Context()
-	in, err := s.OpenIncident(ctx, store.Incident{Title: "measured", Severity: "p2", Services: services, DetectedAt: at, OpenedAt: at.Add(open),
-		ReportedKind: kind, ReportedAt: at}, 0, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ack > 0 {
-		if err := s.SetIncidentAcknowledged(ctx, in.ID, at.Add(ack)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if res > 0 {
-		if _, err := s.ChangeIncident(ctx, store.IncidentChange{ID: in.ID, State: store.IncidentResolved, At: at.Add(res), Who: "ann"}); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 var spaces = regexp.MustCompile(`\s+`)
 
 // TestIncidentMetricsPage shows the tables and the weekly charts of
@@ -51,10 +28,10 @@ func TestIncidentMetricsPage(t *testing.T) {
 	}
 	now := e.Clock.Now() // Sunday 2026-03-01 12:00 UTC
 	day, m := 24*time.Hour, time.Minute
-	storeMeasured(t, e.Store, now.Add(-2*day), store.ReportedByMonitor, 1*m, 4*m, 30*m, "shop")
-	storeMeasured(t, e.Store, now.Add(-3*day), store.ReportedByCustomer, 30*m, 40*m, 0, "shop", "db")
-	storeMeasured(t, e.Store, now.Add(-40*day), store.ReportedByStaff, 5*m, 0, 3*day+2*time.Hour, "db")
-	storeMeasured(t, e.Store, now.Add(-200*day), store.ReportedByCustomer, 2*time.Hour+15*m, 0, 0, "shop")
+	webtest.MeasuredIncident(t, e.Store, now.Add(-2*day), store.ReportedByMonitor, 1*m, 4*m, 30*m, "shop")
+	webtest.MeasuredIncident(t, e.Store, now.Add(-3*day), store.ReportedByCustomer, 30*m, 40*m, 0, "shop", "db")
+	webtest.MeasuredIncident(t, e.Store, now.Add(-40*day), store.ReportedByStaff, 5*m, 0, 3*day+2*time.Hour, "db")
+	webtest.MeasuredIncident(t, e.Store, now.Add(-200*day), store.ReportedByCustomer, 2*time.Hour+15*m, 0, 0, "shop")
 
 	r := e.Get(c, "/incidents/metrics")
 	body := spaces.ReplaceAllString(r.Body, " ")
