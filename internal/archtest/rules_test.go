@@ -121,6 +121,11 @@ var rules = []rule{
 		may:   cat([]string{"internal/incident/...", "internal/config"}, storeContracts, leaves),
 	},
 	{
+		words: "incident/stats measures how incidents were answered (time to detect, acknowledge, resolve; who noticed first): a pure function of the store's incident rows; no store access, no engine, no web",
+		pkgs:  []string{"internal/incident/stats"},
+		may:   cat(storeContracts, leaves),
+	},
+	{
 		words: "postmortem writes an incident's postmortem draft from a template: a pure function of the store's incident and change rows and change's suspects; no store access, no engine, no web",
 		pkgs:  []string{"internal/postmortem/..."},
 		may:   cat([]string{"internal/postmortem/...", "internal/change"}, storeContracts, leaves),
@@ -177,13 +182,13 @@ var rules = []rule{
 		words: "web/api is the JSON API: it uses webcore and the store's interfaces; it never imports the web root (which mounts it and owns sessions), the pages or ingest",
 		pkgs:  []string{"internal/web/api"},
 		may: cat([]string{"internal/web/webcore", "internal/config", "internal/catalog", "internal/mute", "internal/heartbeat",
-			"internal/notify", "internal/oncall", "internal/probe", "internal/change", "internal/incident", "internal/postmortem"}, storeContracts, leaves),
+			"internal/notify", "internal/oncall", "internal/probe", "internal/change", "internal/incident", "internal/incident/stats", "internal/postmortem"}, storeContracts, leaves),
 	},
 	{
 		words: "web/ui is the pages: it uses webcore and the store's interfaces, and postmortem to render postmortems; it never imports the web root (which mounts it and owns sessions, logins and password hashing), the API or ingest",
 		pkgs:  []string{"internal/web/ui"},
 		may: cat([]string{"internal/web/webcore", "internal/config", "internal/catalog", "internal/mute", "internal/heartbeat/...", "internal/monitor",
-			"internal/notify", "internal/oncall", "internal/probe", "internal/change", "internal/incident", "internal/postmortem"}, storeContracts, leaves),
+			"internal/notify", "internal/oncall", "internal/probe", "internal/change", "internal/incident", "internal/incident/stats", "internal/postmortem"}, storeContracts, leaves),
 	},
 	{
 		words: "web/ingest is the hot path without sessions (pings, later agent results): it imports heartbeat and shared leaves; no store, no other web package, no login",

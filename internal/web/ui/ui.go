@@ -65,6 +65,7 @@ func (s *UI) Register(public func(pattern string, h http.Handler), authed func(p
 	authed("GET /{$}", s.handleOverview)
 	authed("GET /incidents", s.handleIncidents)
 	authed("POST /incidents", s.handleIncidentDeclare)
+	authed("GET /incidents/metrics", s.handleIncidentMetrics)
 	authed("GET /incidents/{id}", s.handleIncident)
 	authed("POST /incidents/{id}/note", s.handleIncidentPost("note"))
 	authed("POST /incidents/{id}/mark", s.handleIncidentPost("mark"))
