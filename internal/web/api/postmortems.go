@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/tocsin/tocsin/internal/catalog"
-	"github.com/tocsin/tocsin/internal/change"
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/postmortem"
 	"github.com/tocsin/tocsin/internal/store"
@@ -42,10 +40,7 @@ func toAPIPostmortem(p store.Postmortem) Postmortem {
 // built-in one, with the changes made in the 24 hours before it started
 // to its services and what they depend on.
 func (s *API) postmortemDraft(ctx context.Context, in store.Incident) (string, error) {
-	cfg, cat := s.d.Runtime.Config(), s.d.Runtime.Catalog()
-	if cat == nil {
-		cat = catalog.New(nil)
-	}
+	cfg := s.d.Runtime.Config()
 	path, sev := "", postmortem.Severity{}
 	if cfg != nil {
 		path = cfg.Incidents.PostmortemTemplate
@@ -59,13 +54,11 @@ func (s *API) postmortemDraft(ctx context.Context, in store.Incident) (string, e
 	if err != nil {
 		return "", errs.Errorf(errs.EINVALID, "incidents.postmortem_template: %v", err)
 	}
-	start := postmortem.Start(in)
-	cs, err := s.d.Store.ChangeList(ctx, store.ChangeFilter{Since: start.Add(-change.SuspectWindow), Until: start.Add(time.Nanosecond),
-		Page: store.Page{Limit: 1000}})
+	suspects, err := s.d.IncidentSuspects(ctx, in)
 	if err != nil {
-		return "", fmt.Errorf("listing changes before the incident: %w", err)
+		return "", err
 	}
-	md, err := tp.Draft(postmortem.Build(in, sev, change.Suspects(cs, change.Scope(cat, in.Services), start), s.d.Now()))
+	md, err := tp.Draft(postmortem.Build(in, sev, suspects, s.d.Now()))
 	if err != nil {
 		return "", errs.Errorf(errs.EINVALID, "incidents.postmortem_template: %v", err)
 	}
