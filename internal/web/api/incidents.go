@@ -171,13 +171,6 @@ func (s *API) serveIncidentDeclare(w http.ResponseWriter, r *http.Request, u sto
 	return nil
 }
 
-// knownService reports whether a service of cfg has the id.
-func knownService(cfg *config.Config) func(string) bool {
-	return func(id string) bool {
-		return slices.ContainsFunc(cfg.Services, func(s config.Service) bool { return s.ID == id })
-	}
-}
-
 // noteRequest is the body of POST /api/v1/incidents/{id}/timeline: a note
 // with its own time (zero: now), or marks on an entry (entry_id or
 // action_id with key and/or misleading).
