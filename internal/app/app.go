@@ -303,6 +303,7 @@ func (a *App) webOptions(cfg *config.Config) web.Options {
 		Mutes:         (*muteRuntime)(a),
 		AlertLinks:    ack.New(ack.Deps{Store: a.store, Links: a.links, Now: a.now, Logger: a.log, Acted: a.esc.Wake}),
 		AlertActed:    func() { a.esc.Wake(); a.inc.Wake() },
+		IncidentEvent: a.incidentEvent,
 	}
 	if cfg.Server.SecureCookies != nil {
 		o.SecureCookies = *cfg.Server.SecureCookies

@@ -20,9 +20,12 @@ const incidentUsage = `usage:
                           [--reported-by NAME] [--kind customer|staff|monitor]
                           [--reported-at TIME]
   tocsin incident note [--at TIME] [--key] [--misleading] ID TEXT
+  tocsin incident update ID --message M [--status S] [--public]
 
 S is active, investigating, identified, monitoring, resolved or
-postmortem; all incidents when not given. TIME is RFC 3339
+postmortem; all incidents when not given. An update's status (default the
+incident's state) moves the incident to it; --public shows it on the
+status pages. TIME is RFC 3339
 (2026-12-07T01:10:00Z) or "2026-12-07 01:10" in UTC. Every form also takes
 --server URL (default $TOCSIN_URL) and --token TOKEN (default
 $TOCSIN_TOKEN); what is done is recorded as the token's user's.
@@ -193,6 +196,42 @@ func cmdIncident(ctx context.Context, args []string, env Env) int {
 				return err
 			}
 			fmt.Fprintf(env.Stdout, "incident %d: note added (%d timeline entries)\n", out.Data.ID, len(out.Data.Timeline))
+			return nil
+		})
+	case "update":
+		var message, status string
+		var public bool
+		fs.StringVar(&message, "message", "", "what to tell (required)")
+		fs.StringVar(&status, "status", "", "investigating, identified, monitoring or resolved (default the incident's state)")
+		fs.BoolVar(&public, "public", false, "show it on the status pages")
+		return runMuteCmd("incident update", env, fs, &f, args, incidentUsage, func(c apiClient, pos []string) error {
+			if len(pos) != 1 {
+				return errors.New("give the id of one incident, then --message")
+			}
+			path, err := incidentPath(pos[0])
+			if err != nil {
+				return err
+			}
+			if strings.TrimSpace(message) == "" {
+				return errors.New("say what to tell with --message")
+			}
+			if status == "" {
+				var cur api.One[api.Incident]
+				if err := c.do(ctx, "GET", path, nil, &cur); err != nil {
+					return err
+				}
+				status = cur.Data.State
+			}
+			var out api.One[api.IncidentUpdate]
+			body := map[string]any{"message": message, "status": strings.ToLower(status), "public": public}
+			if err := c.do(ctx, "POST", path+"/updates", body, &out); err != nil {
+				return err
+			}
+			vis := "internal"
+			if out.Data.Public {
+				vis = "public"
+			}
+			fmt.Fprintf(env.Stdout, "incident %d: %s update posted (%s)\n", out.Data.IncidentID, vis, out.Data.Status)
 			return nil
 		})
 	}

@@ -64,7 +64,7 @@ monitors:
 				}
 				time.Sleep(50 * time.Millisecond)
 			}
-			const notice = "We are investigating a problem with shop. Next update within 30 minutes."
+			const notice = "We are investigating a problem with Shop. Next update within 30 minutes."
 			if len(ups) != 1 || !ups[0].Public || ups[0].Who != "system" || ups[0].Status != store.IncidentInvestigating || ups[0].Message != notice {
 				t.Fatalf("first notice = %+v", ups)
 			}
@@ -91,7 +91,7 @@ monitors:
 			}
 			for _, p := range []string{"/status/public", "/status/public.json", "/status/public/feed.atom", "/status/public/feed.rss"} {
 				body := get(p)
-				for _, want := range []string{"We are investigating a problem with shop.", "A fix is in place; we are watching."} {
+				for _, want := range []string{"We are investigating a problem with Shop.", "A fix is in place; we are watching."} {
 					if !strings.Contains(body, want) {
 						t.Errorf("%s lacks the public update %q", p, want)
 					}

@@ -26,8 +26,17 @@ func (a *App) buildIncidents() {
 		// Short enough that an incident opens within seconds of its
 		// alert; a step is a few small reads when nothing changed.
 		PollInterval: 2 * time.Second,
-		Event:        a.incidentEvent,
+		Event:        func(event string, in store.Incident) { a.incidentEvent(event, in, "") },
+		ServiceName:  a.serviceName,
 	})
+}
+
+// serviceName is a service's name in the running catalog; "" when unknown.
+func (a *App) serviceName(id string) string {
+	if s, ok := a.catalog().Service(id); ok {
+		return s.Name
+	}
+	return ""
 }
 
 // incidentChannels are the channels an incident event goes to: those
@@ -52,25 +61,25 @@ func incidentChannels(cfg *config.Config, event string, services []string) []str
 }
 
 // incidentEvent queues an incident event for its channels, through the
-// outbox like every notification.
-func (a *App) incidentEvent(event string, in store.Incident) {
+// outbox like every notification, with the message a person wrote ("" for
+// none). Its notifications' ids start with the incident's, so the
+// incident's timeline shows what became of them.
+func (a *App) incidentEvent(event string, in store.Incident, message string) {
 	a.log.Info(event, "incident", in.ID, "state", in.State, "severity", in.Severity, "title", in.Title)
 	cfg := a.config()
 	chans := incidentChannels(cfg, event, in.Services)
 	if len(chans) == 0 {
 		return
 	}
-	ev := notify.Event{Event: event, Status: in.State, Reason: in.Title, Time: a.now().UTC(), IncidentID: in.ID, Severity: in.Severity,
+	ev := notify.Event{Event: event, Status: in.State, Reason: in.Title, Time: a.now().UTC(), IncidentID: in.ID, Severity: in.Severity, Message: message,
 		URL: cfg.Server.BaseURL + "/incidents/" + strconv.FormatInt(in.ID, 10)}
 	if len(in.Services) > 0 {
 		ev.ServiceID = in.Services[0]
-		if s, ok := a.catalog().Service(ev.ServiceID); ok {
-			ev.ServiceName = s.Name
-		}
+		ev.ServiceName = a.serviceName(ev.ServiceID)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := a.store.SaveBatch(ctx, store.Batch{Outbox: notify.Messages(ev, chans, uuid.NewString)}); err != nil {
+	if err := a.store.SaveBatch(ctx, store.Batch{Outbox: notify.Messages(ev, chans, func() string { return store.IncidentMessageID(in.ID, uuid.NewString()) })}); err != nil {
 		a.log.Error("incidents: could not queue a notification", "event", event, "incident", in.ID, "err", err)
 		return
 	}

@@ -172,10 +172,10 @@ var rules = []rule{
 			"internal/notify", "internal/oncall", "internal/probe", "internal/change"}, storeContracts, leaves),
 	},
 	{
-		words: "web/webcore is what the web packages share (the app's live state, pagination, JSON, the postmortem draft the API and the pages both show): it imports no other web package, so the root and every audience may import it",
+		words: "web/webcore is what the web packages share (the app's live state, pagination, JSON, the postmortem draft the API and the pages both show, the incident actions both take through incident): it imports no other web package, so the root and every audience may import it",
 		pkgs:  []string{"internal/web/webcore"},
 		may: cat([]string{"internal/config", "internal/catalog", "internal/mute", "internal/heartbeat", "internal/monitor", "internal/oncall", "internal/probe", "internal/change",
-			"internal/postmortem"},
+			"internal/postmortem", "internal/incident"},
 			storeContracts, leaves),
 	},
 	{

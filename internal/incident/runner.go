@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -23,7 +24,7 @@ const (
 type Store interface {
 	store.Incidents
 	store.IncidentUpdates
-	Alert(ctx context.Context, id int64) (store.Alert, error)
+	store.AlertFeed
 	Alerts(ctx context.Context, state string, p store.Page) ([]store.Alert, error)
 }
 
@@ -40,6 +41,9 @@ type Options struct {
 	Event func(event string, in store.Incident)
 	// PollInterval is the longest wait between two steps. Default 5s.
 	PollInterval time.Duration
+	// ServiceName turns a service id into its name for the first public
+	// notice; nil keeps the id.
+	ServiceName func(id string) string
 }
 
 // Runner applies the decisions of this package to the store: it opens
@@ -128,13 +132,10 @@ func (r *Runner) Step(ctx context.Context) (time.Time, error) {
 			linked[a] = true
 		}
 	}
-	alerts, err := r.o.Store.Alerts(ctx, "active", store.Page{Limit: batch})
+	alerts, cursor, err := r.pending(ctx)
 	if err != nil {
 		return time.Time{}, err
 	}
-	// Oldest first: a dependency's alert opens its incident before the
-	// alerts it impacts join it.
-	slices.Reverse(alerts)
 	for _, a := range alerts {
 		if linked[a.ID] {
 			continue
@@ -163,13 +164,16 @@ func (r *Runner) Step(ctx context.Context) (time.Time, error) {
 			return time.Time{}, err
 		}
 		r.o.Logger.Info("incident opened", "incident", in.ID, "alert", a.ID, "title", in.Title)
-		if err := PublishNotice(ctx, r.o.Store, cfg, in); err != nil {
+		if err := PublishNotice(ctx, r.o.Store, cfg, in, r.o.ServiceName); err != nil {
 			r.o.Logger.Error("incidents: the first public notice failed", "incident", in.ID, "err", err)
 		}
 		for _, s := range in.Services {
 			bySvc[s] = in.ID
 		}
 		r.o.Event(EventOpened, in)
+	}
+	if err := r.o.Store.AdvanceCursor(ctx, store.CursorIncidentAlerts, cursor); err != nil {
+		return time.Time{}, err
 	}
 
 	incidents, err = r.o.Store.Incidents(ctx, "active", store.Page{Limit: batch})
@@ -194,16 +198,9 @@ func (r *Runner) progress(ctx context.Context, in store.Incident, now time.Time,
 	if len(in.Alerts) == 0 {
 		return time.Time{}, nil
 	}
-	alerts := make([]store.Alert, 0, len(in.Alerts))
-	for _, id := range in.Alerts {
-		a, err := r.o.Store.Alert(ctx, id)
-		if errs.Code(err) == errs.ENOTFOUND {
-			continue
-		}
-		if err != nil {
-			return time.Time{}, err
-		}
-		alerts = append(alerts, a)
+	alerts, err := r.o.Store.AlertsByID(ctx, in.Alerts)
+	if err != nil {
+		return time.Time{}, err
 	}
 	if at, ok := Acknowledged(in, alerts); ok {
 		if err := r.o.Store.SetIncidentAcknowledged(ctx, in.ID, at); err != nil {
@@ -234,6 +231,32 @@ func (r *Runner) progress(ctx context.Context, in store.Incident, now time.Time,
 	}
 	when, _ := Due(in, resolveAfter)
 	return when, nil
+}
+
+// pending returns the alerts to look at, oldest first: every alert
+// stored since the cursor, whatever its state (one that opened and
+// recovered between two steps still opens or joins an incident), and
+// every active one; and the cursor to store once they are handled.
+func (r *Runner) pending(ctx context.Context) ([]store.Alert, int64, error) {
+	cursor, err := r.o.Store.Cursor(ctx, store.CursorIncidentAlerts)
+	if err != nil {
+		return nil, 0, err
+	}
+	fresh, err := r.o.Store.AlertsAfter(ctx, cursor, batch)
+	if err != nil {
+		return nil, 0, err
+	}
+	active, err := r.o.Store.Alerts(ctx, "active", store.Page{Limit: batch})
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(fresh) > 0 {
+		cursor = fresh[len(fresh)-1].ID
+	}
+	all := append(fresh, active...)
+	slices.SortFunc(all, func(a, b store.Alert) int { return cmp.Compare(a.ID, b.ID) })
+	all = slices.CompactFunc(all, func(a, b store.Alert) bool { return a.ID == b.ID })
+	return all, cursor, nil
 }
 
 func joinText(a store.Alert) string {

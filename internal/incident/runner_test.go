@@ -46,26 +46,30 @@ func (e *events) list() []string {
 	return slices.Clone(e.got)
 }
 
-func TestRunnerSQLite(t *testing.T) {
-	testRunner(t, func(clk *clock) *sqlstore.DB {
+func TestRunnerSQLite(t *testing.T) { testRunner(t, openSQLite(t)) }
+
+func TestRunnerPostgres(t *testing.T) { testRunner(t, openPostgres(t)) }
+
+func openSQLite(t *testing.T) func(*clock) *sqlstore.DB {
+	return func(clk *clock) *sqlstore.DB {
 		db, err := sqlstore.Open(context.Background(), sqlstore.Options{DSN: filepath.Join(t.TempDir(), "t.db"), Logger: slog.New(slog.DiscardHandler),
 			QuickCheckBudget: -1, Now: clk.Now})
 		if err != nil {
 			t.Fatalf("Open: %v", err)
 		}
 		return db
-	})
+	}
 }
 
-func TestRunnerPostgres(t *testing.T) {
+func openPostgres(t *testing.T) func(*clock) *sqlstore.DB {
 	dsn := storetest.PostgresDSN(t)
-	testRunner(t, func(clk *clock) *sqlstore.DB {
+	return func(clk *clock) *sqlstore.DB {
 		db, err := sqlstore.Open(context.Background(), sqlstore.Options{Driver: sqlstore.DriverPostgres, DSN: dsn, Logger: slog.New(slog.DiscardHandler), Now: clk.Now})
 		if err != nil {
 			t.Fatalf("Open: %v", err)
 		}
 		return db
-	})
+	}
 }
 
 // testRunner follows one service problem: a monitor fails and its alert

@@ -66,6 +66,9 @@ type Event struct {
 	IncidentID int64 `json:"incident_id,omitempty"`
 	// Severity is the incident's severity id.
 	Severity string `json:"severity,omitempty"`
+	// Message is what a person wrote: the message of the incident update
+	// or the reason of the state change the event is about.
+	Message string `json:"message,omitempty"`
 }
 
 // AlertMonitor is one monitor of a paged alert, as its events list it.

@@ -46,23 +46,13 @@ func (d *DB) Alert(ctx context.Context, id int64) (store.Alert, error) {
 		return store.Alert{}, err
 	}
 	a.Monitors = mons[id]
-	rows, err := d.read.QueryContext(ctx, d.q("SELECT id, alert_id, t, kind, who, step, round, target, channel, address, detail FROM alert_actions WHERE alert_id = ? ORDER BY id"), id)
+	acts, err := d.alertActions(ctx, []int64{id})
 	if err != nil {
-		return store.Alert{}, fmt.Errorf("read the log of alert %d: %w", id, err)
+		return store.Alert{}, err
 	}
-	a.Actions = []store.AlertAction{}
-	for rows.Next() {
-		var x store.AlertAction
-		var t int64
-		if err := rows.Scan(&x.ID, &x.AlertID, &t, &x.Kind, &x.Who, &x.Step, &x.Round, &x.Target, &x.Channel, &x.Address, &x.Detail); err != nil {
-			rows.Close()
-			return store.Alert{}, fmt.Errorf("read the log of alert %d: %w", id, err)
-		}
-		x.Time = fromMS(t)
-		a.Actions = append(a.Actions, x)
-	}
-	if err := rowsDone(rows); err != nil {
-		return store.Alert{}, fmt.Errorf("read the log of alert %d: %w", id, err)
+	a.Actions = acts[id]
+	if a.Actions == nil {
+		a.Actions = []store.AlertAction{}
 	}
 	return a, nil
 }
@@ -113,30 +103,12 @@ func (d *DB) Alerts(ctx context.Context, state string, p store.Page) ([]store.Al
 	default:
 		return nil, errs.Errorf(errs.EINVALID, "alert state %q is not one of open, acknowledged, resolved, active", state)
 	}
-	rows, err := d.read.QueryContext(ctx, d.q(q+" ORDER BY id DESC LIMIT ?"), append(args, limit)...)
-	if err != nil {
-		return nil, fmt.Errorf("read alerts: %w", err)
-	}
-	out := []store.Alert{}
-	var ids []int64
-	for rows.Next() {
-		a, err := scanAlert(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("read alerts: %w", err)
-		}
-		out = append(out, a)
-		ids = append(ids, a.ID)
-	}
-	if err := rowsDone(rows); err != nil {
-		return nil, fmt.Errorf("read alerts: %w", err)
-	}
-	mons, err := d.alertMonitors(ctx, d.read, ids)
+	out, err := d.scanAlerts(d.read.QueryContext(ctx, d.q(q+" ORDER BY id DESC LIMIT ?"), append(args, limit)...))
 	if err != nil {
 		return nil, err
 	}
-	for i := range out {
-		out[i].Monitors = mons[out[i].ID]
+	if err := d.fillMonitors(ctx, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -238,20 +238,22 @@ func (d *DB) timeline(ctx context.Context, id int64, alerts []int64) ([]store.Ti
 	}
 	own := out
 	out = []store.TimelineEntry{}
-	for _, aid := range alerts {
-		a, err := d.Alert(ctx, aid)
-		if errs.Code(err) == errs.ENOTFOUND {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
+	as, err := d.AlertsByID(ctx, alerts)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range as {
 		for _, x := range a.Actions {
 			m := marks[x.ID]
 			out = append(out, store.TimelineEntry{Time: x.Time, Kind: "alert." + x.Kind, Text: actionText(x), Who: x.Who,
-				Key: m[0], Misleading: m[1], AlertID: aid, ActionID: x.ID})
+				Key: m[0], Misleading: m[1], AlertID: a.ID, ActionID: x.ID})
 		}
 	}
+	sent, err := d.deliveries(ctx, id, alerts)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, sent...)
 	// At the same time, what happened (the alerts' logs) comes before
 	// what the incident wrote about it.
 	out = append(out, own...)

@@ -97,6 +97,7 @@ func Run(t *testing.T, open Opener) {
 	}
 	tests = append(tests, alertTests...)
 	tests = append(tests, incidentTests...)
+	tests = append(tests, feedTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -3,8 +3,10 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
+	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/incident/stats"
 	"github.com/tocsin/tocsin/internal/store"
@@ -83,7 +85,7 @@ func (s *API) serveIncidentMetrics(w http.ResponseWriter, r *http.Request, _ sto
 		return storeErr(err, "reading incidents")
 	}
 	v, seen := stats.Measure(ins, now, window, service)
-	if !seen && !knownService(s.d.Runtime.Config())(service) {
+	if !seen && !configuredService(s.d.Runtime.Config(), service) {
 		return errs.Errorf(errs.ENOTFOUND, "there is no service %q", service)
 	}
 	out := IncidentMetrics{Window: fmt.Sprintf("%dd", int(window/(24*time.Hour))), From: v.From.UTC(), To: v.To.UTC(), Service: service,
@@ -96,4 +98,9 @@ func (s *API) serveIncidentMetrics(w http.ResponseWriter, r *http.Request, _ sto
 	}
 	webcore.WriteJSON(w, http.StatusOK, One[IncidentMetrics]{Data: out})
 	return nil
+}
+
+// configuredService reports whether cfg has a service with id id.
+func configuredService(cfg *config.Config, id string) bool {
+	return cfg != nil && slices.ContainsFunc(cfg.Services, func(s config.Service) bool { return s.ID == id })
 }

@@ -35,6 +35,10 @@ type Incident struct {
 	Roles           []IncidentRole `json:"roles,omitempty"`
 	// Timeline is only in GET /incidents/{id}, oldest first.
 	Timeline []TimelineEntry `json:"timeline,omitempty"`
+	// Suspects are only in GET /incidents/{id}: the changes made in the
+	// 24 hours before the incident started to its services and what
+	// they depend on, newest first.
+	Suspects []Suspect `json:"suspects,omitzero"`
 }
 
 // Reporter says who reported an incident.
@@ -128,7 +132,16 @@ func (s *API) serveIncident(w http.ResponseWriter, r *http.Request, _ store.User
 	if err != nil {
 		return storeErr(err, "reading an incident")
 	}
-	webcore.WriteJSON(w, http.StatusOK, One[Incident]{Data: toAPIIncident(in)})
+	sus, err := s.d.IncidentSuspects(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	out := toAPIIncident(in)
+	out.Suspects = []Suspect{}
+	for _, su := range sus {
+		out.Suspects = append(out.Suspects, Suspect{Change: toAPIChange(su.Change), Touches: su.Touches})
+	}
+	webcore.WriteJSON(w, http.StatusOK, One[Incident]{Data: out})
 	return nil
 }
 
@@ -148,28 +161,14 @@ func (s *API) serveIncidentDeclare(w http.ResponseWriter, r *http.Request, u sto
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	cfg := s.d.Runtime.Config()
 	d := incident.Declaration{Title: req.Title, Services: req.Services, Severity: req.Severity,
 		ReportedName: req.ReportedBy.Name, ReportedKind: req.ReportedBy.Kind, ReportedAt: req.ReportedAt}
-	in, err := incident.Declare(r.Context(), s.d.Store, cfg.Incidents, knownService(cfg), d, u.Name, s.d.Now())
+	in, err := s.d.DeclareIncident(r.Context(), d, u.Name)
 	if err != nil {
 		return storeErr(err, "declaring an incident")
 	}
-	if err := incident.PublishNotice(r.Context(), s.d.Store, cfg.Incidents, in); err != nil {
-		return storeErr(err, "publishing the first notice")
-	}
-	if in, err = s.d.Store.Incident(r.Context(), in.ID); err != nil {
-		return storeErr(err, "reading an incident")
-	}
 	webcore.WriteJSON(w, http.StatusCreated, One[Incident]{Data: toAPIIncident(in)})
 	return nil
-}
-
-// knownService reports whether a service of cfg has the id.
-func knownService(cfg *config.Config) func(string) bool {
-	return func(id string) bool {
-		return slices.ContainsFunc(cfg.Services, func(s config.Service) bool { return s.ID == id })
-	}
 }
 
 // noteRequest is the body of POST /api/v1/incidents/{id}/timeline: a note
@@ -274,7 +273,7 @@ func (s *API) serveIncidentState(w http.ResponseWriter, r *http.Request, u store
 	if req.State == store.IncidentMonitoring {
 		c.MonitoringSince = now
 	}
-	in, err := s.d.Store.ChangeIncident(r.Context(), c)
+	in, err := s.d.ChangeIncidentState(r.Context(), c)
 	if err != nil {
 		return storeErr(err, "changing the state")
 	}
@@ -343,21 +342,11 @@ func (s *API) serveIncidentUpdate(w http.ResponseWriter, r *http.Request, u stor
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	up, err := incident.CheckUpdate(store.IncidentUpdate{IncidentID: id, Message: req.Message, Status: req.Status, Public: req.Public, Who: u.Name}, s.d.Now())
-	if err != nil {
-		return err
-	}
-	in, err := s.d.Store.Incident(r.Context(), id)
-	if err != nil {
-		return storeErr(err, "reading an incident")
-	}
-	if err := incident.MayUpdate(s.d.Runtime.Config().Incidents, in, u.Name); err != nil {
-		return err
-	}
-	up, err = s.d.Store.AddIncidentUpdate(r.Context(), up)
+	p, err := s.d.PostIncidentUpdate(r.Context(), store.IncidentUpdate{IncidentID: id, Message: req.Message, Status: req.Status, Public: req.Public, Who: u.Name})
 	if err != nil {
 		return storeErr(err, "adding an update")
 	}
+	up := p.Update
 	webcore.WriteJSON(w, http.StatusCreated, One[IncidentUpdate]{Data: IncidentUpdate{ID: up.ID, IncidentID: up.IncidentID, Time: up.Time.UTC(),
 		Status: up.Status, Message: up.Message, Public: up.Public, Who: up.Who}})
 	return nil

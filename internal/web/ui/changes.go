@@ -114,11 +114,16 @@ func (s *UI) recentChanges(r *http.Request, serviceID string, clk clock) ([]chan
 	if err != nil {
 		return nil, err
 	}
+	return suspectRows(sus, clk), nil
+}
+
+// suspectRows shows suspect changes with what they touch.
+func suspectRows(sus []change.Suspect, clk clock) []changeRow {
 	var out []changeRow
 	for _, su := range sus {
 		out = append(out, changeRow{Change: su.Change, When: clk.when(su.Change.Time), Touches: su.Touches})
 	}
-	return out, nil
+	return out
 }
 
 type impactData struct {

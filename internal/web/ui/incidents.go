@@ -64,6 +64,9 @@ type incidentData struct {
 	RoleDefs   []config.IncidentRole
 	States     []string
 	Error      string
+	// Suspects are the changes of the day before the incident started
+	// to its services and their dependencies.
+	Suspects []changeRow
 }
 
 func (s *UI) incidentRow(in store.Incident, clk clock) incidentRow {
@@ -154,20 +157,13 @@ func (s *UI) handleIncidentDeclare(w http.ResponseWriter, r *http.Request, u sto
 	if f["service"] != "" {
 		services = []string{f["service"]}
 	}
-	cfg := s.d.Runtime.Config()
-	known := func(id string) bool {
-		return slices.ContainsFunc(cfg.Services, func(s config.Service) bool { return s.ID == id })
-	}
-	in, err := incident.Declare(r.Context(), s.d.Store, cfg.Incidents, known, incident.Declaration{Title: f["title"], Services: services,
-		Severity: f["severity"], ReportedName: strings.TrimSpace(f["reported_by"]), ReportedKind: f["kind"], ReportedAt: at}, u.Name, s.d.Now())
+	in, err := s.d.DeclareIncident(r.Context(), incident.Declaration{Title: f["title"], Services: services,
+		Severity: f["severity"], ReportedName: strings.TrimSpace(f["reported_by"]), ReportedKind: f["kind"], ReportedAt: at}, u.Name)
 	if errs.Code(err) == errs.EINVALID {
 		return s.renderIncidents(w, r, u, http.StatusBadRequest, err.Error(), f)
 	}
 	if err != nil {
 		return fmt.Errorf("declaring an incident: %w", err)
-	}
-	if err := incident.PublishNotice(r.Context(), s.d.Store, cfg.Incidents, in); err != nil {
-		return fmt.Errorf("publishing the first notice: %w", err)
 	}
 	http.Redirect(w, r, fmt.Sprintf("/incidents/%d", in.ID), http.StatusSeeOther)
 	return nil
@@ -219,6 +215,11 @@ func (s *UI) renderIncident(w http.ResponseWriter, r *http.Request, u store.User
 		data.Timeline = append(data.Timeline, timelineView{ID: e.ID, ActionID: e.ActionID, AlertID: e.AlertID, Time: clk.when(e.Time),
 			Kind: e.Kind, Who: s.who(e.Who), Text: e.Text, Key: e.Key, Misleading: e.Misleading})
 	}
+	sus, err := s.d.IncidentSuspects(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	data.Suspects = suspectRows(sus, clk)
 	s.Render(w, r, status, "incident.html", &u, fmt.Sprintf("Incident %d", in.ID), data)
 	return nil
 }
@@ -278,7 +279,7 @@ func (s *UI) handleIncidentPost(what string) Handler {
 				err = errs.Errorf(errs.EINVALID, "the reason is longer than 2000 bytes")
 				break
 			}
-			_, err = s.d.Store.ChangeIncident(ctx, c)
+			_, err = s.d.ChangeIncidentState(ctx, c)
 		case "role":
 			role, holder := f.Get("role"), strings.TrimSpace(f.Get("holder"))
 			switch {
@@ -290,20 +291,8 @@ func (s *UI) handleIncidentPost(what string) Handler {
 				_, err = s.d.Store.AssignIncidentRole(ctx, id, role, holder, u.Name, now)
 			}
 		case "update":
-			var up store.IncidentUpdate
-			up, err = incident.CheckUpdate(store.IncidentUpdate{IncidentID: id, Message: f.Get("message"), Status: f.Get("status"),
-				Public: f.Get("public") != "", Who: u.Name}, now)
-			if err != nil {
-				break
-			}
-			var in store.Incident
-			if in, err = s.d.Store.Incident(ctx, id); err != nil {
-				break
-			}
-			if err = incident.MayUpdate(cfg.Incidents, in, u.Name); err != nil {
-				break
-			}
-			_, err = s.d.Store.AddIncidentUpdate(ctx, up)
+			_, err = s.d.PostIncidentUpdate(ctx, store.IncidentUpdate{IncidentID: id, Message: f.Get("message"), Status: f.Get("status"),
+				Public: f.Get("public") != "", Who: u.Name})
 		}
 		switch errs.Code(err) {
 		case errs.EFORBIDDEN:

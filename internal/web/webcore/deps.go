@@ -39,4 +39,8 @@ type Deps struct {
 	// AlertActed is called after a person acted on a paged alert, so the
 	// escalator sends the news at once; nil when nothing listens.
 	AlertActed func()
+	// IncidentEvent queues an incident event (incident.opened, .updated,
+	// .resolved) for the channels subscribed to it, with the message of
+	// the update that caused it ("" for none); nil when nothing listens.
+	IncidentEvent func(event string, in store.Incident, message string)
 }

@@ -3,10 +3,7 @@ package webcore
 import (
 	"context"
 	"fmt"
-	"time"
 
-	"github.com/tocsin/tocsin/internal/catalog"
-	"github.com/tocsin/tocsin/internal/change"
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/postmortem"
 	"github.com/tocsin/tocsin/internal/store"
@@ -50,10 +47,7 @@ func (d Deps) PostmortemOrDraft(ctx context.Context, id int64) (p store.Postmort
 // built-in one, with the changes made in the 24 hours before it started
 // to its services and what they depend on.
 func (d Deps) PostmortemDraft(ctx context.Context, in store.Incident) (string, error) {
-	cfg, cat := d.Runtime.Config(), d.Runtime.Catalog()
-	if cat == nil {
-		cat = catalog.New(nil)
-	}
+	cfg := d.Runtime.Config()
 	path, sev := "", postmortem.Severity{}
 	if cfg != nil {
 		path = cfg.Incidents.PostmortemTemplate
@@ -67,13 +61,11 @@ func (d Deps) PostmortemDraft(ctx context.Context, in store.Incident) (string, e
 	if err != nil {
 		return "", errs.Errorf(errs.EINVALID, "incidents.postmortem_template: %v", err)
 	}
-	start := postmortem.Start(in)
-	cs, err := d.Store.ChangeList(ctx, store.ChangeFilter{Since: start.Add(-change.SuspectWindow), Until: start.Add(time.Nanosecond),
-		Page: store.Page{Limit: 1000}})
+	suspects, err := d.IncidentSuspects(ctx, in)
 	if err != nil {
-		return "", fmt.Errorf("listing changes before the incident: %w", err)
+		return "", err
 	}
-	md, err := tp.Draft(postmortem.Build(in, sev, change.Suspects(cs, change.Scope(cat, in.Services), start), d.Now()))
+	md, err := tp.Draft(postmortem.Build(in, sev, suspects, d.Now()))
 	if err != nil {
 		return "", errs.Errorf(errs.EINVALID, "incidents.postmortem_template: %v", err)
 	}
