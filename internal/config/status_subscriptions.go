@@ -26,7 +26,10 @@ func (s *StatusSubscriptions) Offered() bool {
 // validateStatusSubscriptions checks that a page's email_channel names a
 // channel of type email.
 func (l *loader) validateStatusSubscriptions(cfg *Config, s *StatusSubscriptions, path string) {
-	if s == nil || s.EmailChannel == "" {
+	if !s.Offered() {
+		return
+	}
+	if s.EmailChannel == "" {
 		return
 	}
 	for i := range cfg.Channels {
