@@ -283,22 +283,23 @@ func storeUser(name, hash string) store.User {
 
 func (a *App) webOptions(cfg *config.Config) web.Options {
 	o := web.Options{
-		Store:         a.store,
-		Runtime:       (*runtime)(a),
-		Logger:        a.log,
-		Gatherer:      a.registry,
-		MetricsToken:  cfg.Server.MetricsToken,
-		Now:           a.now,
-		SessionTTL:    cfg.Server.SessionTTL.D(),
-		Version:       Version,
-		Pings:         a.hb,
-		Heartbeats:    (*heartbeatRuntime)(a),
-		Kinds:         a.kinds,
-		Channels:      (*channelTester)(a),
-		StatusSources: []status.Source{incidentUpdateSource{a}},
-		Mutes:         (*muteRuntime)(a),
-		AlertLinks:    ack.New(ack.Deps{Store: a.store, Links: a.links, Now: a.now, Logger: a.log, Acted: a.esc.Wake}),
-		AlertActed:    func() { a.esc.Wake(); a.inc.Wake() },
+		Store:           a.store,
+		Runtime:         (*runtime)(a),
+		Logger:          a.log,
+		Gatherer:        a.registry,
+		MetricsToken:    cfg.Server.MetricsToken,
+		Now:             a.now,
+		SessionTTL:      cfg.Server.SessionTTL.D(),
+		Version:         Version,
+		Pings:           a.hb,
+		Heartbeats:      (*heartbeatRuntime)(a),
+		Kinds:           a.kinds,
+		Channels:        (*channelTester)(a),
+		StatusSources:   []status.Source{incidentUpdateSource{a}},
+		StatusIncidents: activeIncidents{a},
+		Mutes:           (*muteRuntime)(a),
+		AlertLinks:      ack.New(ack.Deps{Store: a.store, Links: a.links, Now: a.now, Logger: a.log, Acted: a.esc.Wake}),
+		AlertActed:      func() { a.esc.Wake(); a.inc.Wake() },
 	}
 	if cfg.Server.SecureCookies != nil {
 		o.SecureCookies = *cfg.Server.SecureCookies
@@ -391,6 +392,7 @@ func (a *App) Run(ctx context.Context) error {
 	wg.Go(func() { a.housekeeping(runCtx) })
 	wg.Go(func() { a.watchdog(runCtx) })
 	wg.Go(func() { a.muteUpkeep(runCtx) })
+	wg.Go(func() { a.runSubscriptions(runCtx) })
 	if a.opts.ConfigPath != "" && a.opts.WatchInterval > 0 {
 		wg.Go(func() { a.watchConfig(runCtx) })
 	}

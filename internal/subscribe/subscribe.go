@@ -18,7 +18,6 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/notify"
-	"github.com/tocsin/tocsin/internal/store"
 )
 
 // WebhookChannel is the outbox channel of the messages to subscribers'
@@ -80,14 +79,15 @@ func PageURL(cfg *config.Config, p *config.StatusPage) string {
 // Confirmation is the outbox message that asks an email subscriber to
 // confirm, with the link of token; ok is false when the page sends no
 // mail.
-func Confirmation(cfg *config.Config, p *config.StatusPage, s store.Subscriber, token string, now time.Time) (notify.OutboxMessage, bool) {
-	if p.Subscriptions == nil || p.Subscriptions.EmailChannel == "" || s.Kind != store.SubscriberEmail {
+func Confirmation(cfg *config.Config, p *config.StatusPage, address, token string, now time.Time) (notify.OutboxMessage, bool) {
+	if p.Subscriptions == nil || p.Subscriptions.EmailChannel == "" {
 		return notify.OutboxMessage{}, false
 	}
 	page := PageURL(cfg, p)
-	// A subscriber may ask again: each request is its own message.
-	id := fmt.Sprintf("status/%s/confirm/%d/%x", p.ID, s.ID, Hash(token)[:8])
-	e := notify.Event{ID: id, Event: notify.EventStatusConfirm, To: s.Address, Time: now.UTC(),
+	// A subscriber may ask again: each request is its own message, named
+	// after its token.
+	id := fmt.Sprintf("status/%s/confirm/%x", p.ID, Hash(token)[:12])
+	e := notify.Event{ID: id, Event: notify.EventStatusConfirm, To: address, Time: now.UTC(),
 		Public: &notify.PublicUpdate{Page: p.Title, Slug: p.Slug, PageURL: page, Time: now.UTC(), ConfirmURL: page + "/confirm/" + token}}
 	return notify.OutboxMessage{ID: id, Channel: p.Subscriptions.EmailChannel, Event: e, State: notify.StatePending, NextAttempt: now, CreatedAt: now}, true
 }
