@@ -297,6 +297,7 @@ func (a *App) webOptions(cfg *config.Config) web.Options {
 		Channels:        (*channelTester)(a),
 		StatusSources:   []status.Source{incidentUpdateSource{a}},
 		StatusIncidents: activeIncidents{a},
+		StatusQueued:    func() { a.disp.Wake() },
 		Mutes:           (*muteRuntime)(a),
 		AlertLinks:      ack.New(ack.Deps{Store: a.store, Links: a.links, Now: a.now, Logger: a.log, Acted: a.esc.Wake}),
 		AlertActed:      func() { a.esc.Wake(); a.inc.Wake() },

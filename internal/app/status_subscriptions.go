@@ -46,6 +46,6 @@ func (s activeIncidents) Active(ctx context.Context, page config.StatusPage) ([]
 // runSubscriptions hands each public incident update to the subscribers
 // of the status pages that show it, until ctx ends.
 func (a *App) runSubscriptions(ctx context.Context) {
-	f := &subscribe.Fanout{Store: a.store, Config: a.config, Now: a.now, Logger: a.log}
+	f := &subscribe.Fanout{Store: a.store, Config: a.config, Now: a.now, Logger: a.log, Queued: a.disp.Wake}
 	f.Run(ctx)
 }

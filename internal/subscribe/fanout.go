@@ -46,6 +46,9 @@ type Fanout struct {
 	Now      func() time.Time
 	Logger   *slog.Logger
 	Interval time.Duration
+	// Queued, when set, is called after messages were queued: it wakes
+	// the outbox's dispatcher.
+	Queued func()
 
 	// done is the highest update id handed out; updates at or below it
 	// are not looked at again until a restart.
@@ -139,6 +142,9 @@ func (f *Fanout) page(ctx context.Context, cfg *config.Config, p *config.StatusP
 			n, err := f.Store.QueueSubscriberMessages(ctx, msgs)
 			if err != nil {
 				return fmt.Errorf("queue the update of incident %d for the subscribers of status page %q: %w", in.ID, p.ID, err)
+			}
+			if n > 0 && f.Queued != nil {
+				f.Queued()
 			}
 			if n > 0 {
 				f.Logger.Info("incident update queued for status page subscribers", "page", p.ID, "incident", in.ID, "update", u.ID, "messages", n)

@@ -55,6 +55,9 @@ type Deps struct {
 	// Webhooks posts the challenge to new webhook subscribers; nil
 	// builds one that follows the configuration.
 	Webhooks *subscribe.Poster
+	// Queued, when set, is called after a confirmation mail was queued:
+	// it wakes the outbox's dispatcher.
+	Queued func()
 }
 
 // DefaultCacheFor is how long a computed page is kept by default.

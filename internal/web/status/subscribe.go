@@ -120,6 +120,9 @@ func (h *Handler) serveSubscribe(w http.ResponseWriter, r *http.Request) {
 			h.failed(w, p, "storing a subscription", err)
 			return
 		}
+		if h.d.Queued != nil {
+			h.d.Queued()
+		}
 		h.d.Logger.Info("status page subscription requested", "page", p.ID, "kind", kind)
 		h.writeNote(w, http.StatusAccepted, p, note{Heading: "Check your inbox",
 			Text: "If the address can receive mail, a message with a link to confirm the subscription is on its way. Updates are only sent once it is confirmed."})
