@@ -55,8 +55,8 @@ type SubscriberMessage struct {
 
 // SubscriberCount counts one page's subscribers.
 type SubscriberCount struct {
-	Pending   int
-	Confirmed int
+	Pending   int `json:"pending"`
+	Confirmed int `json:"confirmed"`
 }
 
 // Subscribers keeps the subscriptions to status pages.
