@@ -5,7 +5,10 @@
 // daily uptime and the maintenance windows that touch them; never monitors,
 // targets, failure reasons or people. People who are signed in set a
 // component's state by hand with a reason (the page /status-pages and the
-// API /api/v1/status-pages/...).
+// API /api/v1/status-pages/...). The public subscribes to a page's
+// incident updates on /status/{slug}/subscribe (email with a confirmation
+// link, or a webhook with a challenge), and leaves with the link in every
+// update.
 package status
 
 import (
