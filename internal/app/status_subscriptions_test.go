@@ -108,9 +108,8 @@ status_pages:
 			st := r.app.Store()
 			ctx := t.Context()
 			noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-			post := func(p string, form url.Values) (*http.Response, string) {
+			read := func(resp *http.Response, err error) (*http.Response, string) {
 				t.Helper()
-				resp, err := noRedirect.PostForm(r.url+p, form)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -118,15 +117,12 @@ status_pages:
 				b, _ := io.ReadAll(resp.Body)
 				return resp, string(b)
 			}
+			post := func(p string, form url.Values) (*http.Response, string) {
+				return read(noRedirect.PostForm(r.url+p, form))
+			}
 			get := func(p string) (int, string) {
-				t.Helper()
-				resp, err := http.Get(r.url + p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer resp.Body.Close()
-				b, _ := io.ReadAll(resp.Body)
-				return resp.StatusCode, string(b)
+				resp, body := read(noRedirect.Get(r.url + p))
+				return resp.StatusCode, body
 			}
 
 			for _, bad := range []url.Values{{"email": {"not an address"}}, {"email": {"Ana <ana@example.com>"}}, {"webhook": {"ftp://example.com/x"}}} {

@@ -23,9 +23,9 @@ const (
 // lives in memory: a restart forgets the counts, and each replica counts
 // on its own.
 type Limiter struct {
-	now   func() time.Time
-	mu    sync.Mutex
-	keys  map[string]*rate.Limiter
+	now  func() time.Time
+	mu   sync.Mutex
+	keys map[string]*rate.Limiter
 }
 
 // NewLimiter returns an empty limiter reading the clock now (nil:

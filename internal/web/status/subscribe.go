@@ -191,15 +191,28 @@ func (h *Handler) serveConfirm(w http.ResponseWriter, r *http.Request) {
 	h.writeNote(w, http.StatusOK, p, note{Heading: "Subscribed", Text: "You will receive the incident updates of " + p.Title + ". Every mail has a link to unsubscribe."})
 }
 
-func (h *Handler) serveUnsubscribeForm(w http.ResponseWriter, r *http.Request) {
+// unsubscriber finds the page and the subscriber of an unsubscribe link;
+// ok is false when it answered 404 for an unknown page.
+func (h *Handler) unsubscriber(w http.ResponseWriter, r *http.Request) (*config.StatusPage, store.Subscriber, bool, error) {
 	p, ok := pageBySlug(h.d.Runtime.Config(), r.PathValue("slug"))
 	if !ok {
 		http.Error(w, "No such status page.", http.StatusNotFound)
-		return
+		return nil, store.Subscriber{}, false, nil
 	}
 	s, err := h.d.Store.SubscriberByToken(r.Context(), subscribe.Hash(r.PathValue("token")))
+	if err == nil && s.PageID != p.ID {
+		err = errs.Errorf(errs.ENOTFOUND, "the link is of another page")
+	}
+	return p, s, true, err
+}
+
+func (h *Handler) serveUnsubscribeForm(w http.ResponseWriter, r *http.Request) {
+	p, s, ok, err := h.unsubscriber(w, r)
+	if !ok {
+		return
+	}
 	switch {
-	case errs.Code(err) == errs.ENOTFOUND || (err == nil && s.PageID != p.ID):
+	case errs.Code(err) == errs.ENOTFOUND:
 		h.writeNote(w, http.StatusNotFound, p, note{Heading: "Not subscribed", Text: "This link is not valid, or the subscription has ended already."})
 		return
 	case err != nil:
@@ -214,13 +227,11 @@ func (h *Handler) serveUnsubscribeForm(w http.ResponseWriter, r *http.Request) {
 // a mail client's one-click POST (RFC 8058). It answers the same when the
 // subscription has ended already.
 func (h *Handler) serveUnsubscribe(w http.ResponseWriter, r *http.Request) {
-	p, ok := pageBySlug(h.d.Runtime.Config(), r.PathValue("slug"))
+	p, s, ok, err := h.unsubscriber(w, r)
 	if !ok {
-		http.Error(w, "No such status page.", http.StatusNotFound)
 		return
 	}
-	s, err := h.d.Store.SubscriberByToken(r.Context(), subscribe.Hash(r.PathValue("token")))
-	if err == nil && s.PageID == p.ID {
+	if err == nil {
 		err = h.d.Store.DeleteSubscriber(r.Context(), s.PageID, s.ID)
 		if err == nil {
 			h.d.Logger.Info("status page subscription ended", "page", p.ID, "kind", s.Kind)

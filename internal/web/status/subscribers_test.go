@@ -18,7 +18,9 @@ import (
 
 type activeList []status.ActiveIncident
 
-func (a activeList) Active(context.Context, config.StatusPage) ([]status.ActiveIncident, error) { return a, nil }
+func (a activeList) Active(context.Context, config.StatusPage) ([]status.ActiveIncident, error) {
+	return a, nil
+}
 
 // TestSubscribersOnTheAdminPage: the admin page counts a page's
 // subscribers, lists them and removes one; the API counts them too.
