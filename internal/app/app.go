@@ -541,7 +541,7 @@ func (a *App) watchConfig(ctx context.Context) {
 }
 
 // housekeeping rolls results up into hourly summaries, prunes what is past
-// retention and drops expired sessions, once at start and then hourly.
+// retention and drops expired sessions and subscription links, once at start and then hourly.
 func (a *App) housekeeping(ctx context.Context) {
 	for {
 		cfg := a.config()
@@ -563,6 +563,9 @@ func (a *App) housekeeping(ctx context.Context) {
 			a.log.Error("pruning old pings", "err", err)
 		} else if n > 0 {
 			a.log.Info("pruned old pings", "rows", n)
+		}
+		if _, err := a.store.PruneSubscribers(ctx, now); err != nil && ctx.Err() == nil {
+			a.log.Error("pruning status page subscription links", "err", err)
 		}
 		if _, err := a.store.DeleteExpiredSessions(ctx, now); err != nil && ctx.Err() == nil {
 			a.log.Error("deleting expired sessions", "err", err)

@@ -70,8 +70,8 @@ type Subscribers interface {
 	// and uses the token up; ENOTFOUND for an unknown, used or expired
 	// token.
 	ConfirmSubscriber(ctx context.Context, tokenHash []byte, now time.Time) (Subscriber, error)
-	// SubscriberByToken returns the subscriber of an unsubscribe token;
-	// ENOTFOUND when there is none.
+	// SubscriberByToken returns the subscriber of an unsubscribe token
+	// that has not expired; ENOTFOUND when there is none.
 	SubscriberByToken(ctx context.Context, tokenHash []byte) (Subscriber, error)
 	// DeleteSubscriber removes a page's subscriber and its tokens;
 	// ENOTFOUND when there is none.
@@ -86,4 +86,8 @@ type Subscribers interface {
 	// transaction, skipping those whose id is already queued for their
 	// channel (their token too), and returns how many it stored.
 	QueueSubscriberMessages(ctx context.Context, ms []SubscriberMessage) (int, error)
+	// PruneSubscribers deletes the tokens expired at now and the
+	// subscribers never confirmed that have no token left, returning how
+	// many subscribers went.
+	PruneSubscribers(ctx context.Context, now time.Time) (int64, error)
 }

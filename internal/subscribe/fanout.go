@@ -29,6 +29,9 @@ const (
 	// updates posted while no process ran are sent after a restart, and
 	// the message ids keep those already queued from going twice.
 	Lookback = 24 * time.Hour
+	// UnsubscribeTTL is how long the unsubscribe link of one update
+	// works; every later update brings a new one.
+	UnsubscribeTTL = 365 * 24 * time.Hour
 	// maxUpdates bounds the updates read per look.
 	maxUpdates  = 1000
 	subscribers = 1000
@@ -175,6 +178,6 @@ func UpdateMessage(cfg *config.Config, p *config.StatusPage, in store.Incident, 
 	e := notify.Event{ID: id, Event: notify.EventStatusUpdate, To: s.Address, Status: u.Status, Time: u.Time.UTC(), IncidentID: in.ID,
 		Public: &notify.PublicUpdate{Page: p.Title, Slug: p.Slug, PageURL: page, Incident: in.Title, Status: u.Status, Message: u.Message,
 			Time: u.Time.UTC(), UnsubscribeURL: page + "/unsubscribe/" + token}}
-	return store.SubscriberMessage{SubscriberID: s.ID, Token: store.SubscriberToken{Hash: hash, Purpose: store.TokenUnsubscribe},
+	return store.SubscriberMessage{SubscriberID: s.ID, Token: store.SubscriberToken{Hash: hash, Purpose: store.TokenUnsubscribe, Expires: now.Add(UnsubscribeTTL)},
 		Message: notify.OutboxMessage{ID: id, Channel: channel, Event: e, State: notify.StatePending, NextAttempt: now, CreatedAt: now}}, true
 }

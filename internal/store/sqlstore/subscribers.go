@@ -122,8 +122,8 @@ func (d *DB) ConfirmSubscriber(ctx context.Context, tokenHash []byte, now time.T
 
 // SubscriberByToken returns the subscriber of an unsubscribe token.
 func (d *DB) SubscriberByToken(ctx context.Context, tokenHash []byte) (store.Subscriber, error) {
-	s, err := scanSubscriber(d.read.QueryRowContext(ctx, d.q("SELECT s."+subscriberPrefixed+" FROM status_subscribers s JOIN status_subscriber_tokens t ON t.subscriber_id = s.id WHERE t.token_hash = ? AND t.purpose = ?"),
-		tokenHash, store.TokenUnsubscribe))
+	s, err := scanSubscriber(d.read.QueryRowContext(ctx, d.q("SELECT s."+subscriberPrefixed+" FROM status_subscribers s JOIN status_subscriber_tokens t ON t.subscriber_id = s.id WHERE t.token_hash = ? AND t.purpose = ? AND (t.expires_at = 0 OR t.expires_at > ?)"),
+		tokenHash, store.TokenUnsubscribe, ms(d.now())))
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, errs.Errorf(errs.ENOTFOUND, "no subscription has this link")
 	}
@@ -235,6 +235,24 @@ func (d *DB) QueueSubscriberMessages(ctx context.Context, msgs []store.Subscribe
 			}
 		}
 		return nil
+	})
+	return n, err
+}
+
+// PruneSubscribers deletes expired tokens and the pending subscribers
+// left without one.
+func (d *DB) PruneSubscribers(ctx context.Context, now time.Time) (int64, error) {
+	var n int64
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, d.q("DELETE FROM status_subscriber_tokens WHERE expires_at > 0 AND expires_at <= ?"), ms(now)); err != nil {
+			return fmt.Errorf("prune subscriber tokens: %w", err)
+		}
+		res, err := tx.ExecContext(ctx, "DELETE FROM status_subscribers WHERE confirmed_at = 0 AND NOT EXISTS (SELECT 1 FROM status_subscriber_tokens t WHERE t.subscriber_id = status_subscribers.id)")
+		if err != nil {
+			return fmt.Errorf("prune unconfirmed subscribers: %w", err)
+		}
+		n, err = res.RowsAffected()
+		return err
 	})
 	return n, err
 }

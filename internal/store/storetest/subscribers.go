@@ -101,6 +101,23 @@ func testSubscribers(t *testing.T, s store.Store, _ *Clock) {
 	if _, err := s.SubscriberByToken(ctx, tokenHash("u1")); errs.Code(err) != errs.ENOTFOUND {
 		t.Errorf("a deleted subscriber's token: %v, want ENOTFOUND", err)
 	}
+	// Pruning: the webhook's confirm token never expires; a pending
+	// address whose token expired goes, and an expired unsubscribe token
+	// stops working.
+	_, err = s.AddSubscriber(ctx, store.Subscriber{PageID: "public", Kind: store.SubscriberEmail, Address: "bo@example.com", CreatedAt: at},
+		store.SubscriberToken{Hash: tokenHash("c4"), Purpose: store.TokenConfirm, Expires: at.Add(time.Hour)}, nil)
+	must(t, err, "AddSubscriber bo")
+	if n, err := s.PruneSubscribers(ctx, at.Add(time.Minute)); err != nil || n != 0 {
+		t.Errorf("prune before expiry = %d, %v", n, err)
+	}
+	if n, err := s.PruneSubscribers(ctx, at.Add(2*time.Hour)); err != nil || n != 1 {
+		t.Errorf("prune after expiry = %d, %v; want 1", n, err)
+	}
+	counts, err = s.SubscriberCounts(ctx)
+	must(t, err, "SubscriberCounts")
+	if counts["public"] != (store.SubscriberCount{Pending: 1}) {
+		t.Errorf("counts after pruning = %+v", counts)
+	}
 	if _, err := s.AddSubscriber(ctx, store.Subscriber{PageID: "public", Kind: "pigeon", Address: "x"}, store.SubscriberToken{Hash: tokenHash("c9")}, nil); errs.Code(err) != errs.EINVALID {
 		t.Errorf("an unknown kind: %v, want EINVALID", err)
 	}
