@@ -88,10 +88,12 @@ type App struct {
 	smtp     *mailping.Server
 	smtpAddr string
 	metrics  *appMetrics
-	writers  *batch.Writers
-	listener net.Listener
-	owner    string
-	kinds    *probe.Kinds
+	// incidents exports how incidents were answered on /metrics.
+	incidents *incidentCollector
+	writers   *batch.Writers
+	listener  net.Listener
+	owner     string
+	kinds     *probe.Kinds
 
 	mu         sync.RWMutex
 	cfg        *config.Config
@@ -151,6 +153,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.metrics = newAppMetrics(a.registry)
 	registerCatalogGauges(a.registry, (*runtime)(a).Catalog)
+	a.incidents = newIncidentCollector()
+	a.registry.MustRegister(a.incidents)
 	a.writers = batch.New(batch.Options{Now: o.Now, Logger: a.log})
 	a.registry.MustRegister(a.writers)
 
@@ -394,6 +398,7 @@ func (a *App) Run(ctx context.Context) error {
 	wg.Go(func() { a.watchdog(runCtx) })
 	wg.Go(func() { a.muteUpkeep(runCtx) })
 	wg.Go(func() { a.runSubscriptions(runCtx) })
+	wg.Go(func() { a.incidentMetrics(runCtx) })
 	if a.opts.ConfigPath != "" && a.opts.WatchInterval > 0 {
 		wg.Go(func() { a.watchConfig(runCtx) })
 	}

@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"io"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -66,18 +64,9 @@ func TestCatalogGauges(t *testing.T) {
 	writeConfig(t, path, cfg)
 	r := runApp(t, Options{ConfigPath: path})
 	waitState(t, r.app, "site", monitor.StatusUp)
-	metrics := func() string {
-		resp, err := http.Get(r.url + "/metrics")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		return string(body)
-	}
 	check := func(want ...string) {
 		t.Helper()
-		body := metrics()
+		body := scrapeMetrics(t, r.url)
 		for _, w := range want {
 			if !strings.Contains(body, "\n"+w+"\n") {
 				t.Errorf("/metrics lacks %q", w)

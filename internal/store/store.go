@@ -391,6 +391,7 @@ type Store interface {
 	Postmortems
 	IncidentUpdates
 	Subscribers
+	IncidentHistory
 	// Ping checks the database is reachable (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error

@@ -293,23 +293,13 @@ func (d *DB) Incidents(ctx context.Context, state string, p store.Page) ([]store
 	default:
 		return nil, errs.Errorf(errs.EINVALID, "incident state %q is not one of %s, active", state, strings.Join(store.IncidentStates, ", "))
 	}
-	rows, err := d.read.QueryContext(ctx, d.q(q+" ORDER BY id DESC LIMIT ?"), append(args, limit)...)
+	out, err := d.queryIncidents(ctx, q+" ORDER BY id DESC LIMIT ?", append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("read incidents: %w", err)
 	}
-	out := []store.Incident{}
-	var ids []int64
-	for rows.Next() {
-		in, err := scanIncident(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("read incidents: %w", err)
-		}
-		out = append(out, in)
-		ids = append(ids, in.ID)
-	}
-	if err := rowsDone(rows); err != nil {
-		return nil, fmt.Errorf("read incidents: %w", err)
+	ids := make([]int64, len(out))
+	for i, in := range out {
+		ids[i] = in.ID
 	}
 	links, err := d.incidentAlerts(ctx, ids)
 	if err != nil {
@@ -319,6 +309,25 @@ func (d *DB) Incidents(ctx context.Context, state string, p store.Page) ([]store
 		out[i].Alerts = links[out[i].ID]
 	}
 	return out, nil
+}
+
+// queryIncidents reads the incident rows q selects (incidentCols, with
+// ? placeholders).
+func (d *DB) queryIncidents(ctx context.Context, q string, args ...any) ([]store.Incident, error) {
+	rows, err := d.read.QueryContext(ctx, d.q(q), args...)
+	if err != nil {
+		return nil, err
+	}
+	out := []store.Incident{}
+	for rows.Next() {
+		in, err := scanIncident(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, in)
+	}
+	return out, rowsDone(rows)
 }
 
 // IncidentOfAlert returns the incident an alert is linked to.

@@ -19,6 +19,7 @@ var incidentTests = []struct {
 	{"IncidentDeclared", testIncidentDeclared},
 	{"IncidentListing", testIncidentListing},
 	{"IncidentUpdates", testIncidentUpdates},
+	{"IncidentsOpened", testIncidentsOpened},
 }
 
 func entryKinds(in store.Incident) []string {

@@ -73,6 +73,7 @@ func (s *API) Register(public func(pattern string, h http.Handler), authed func(
 	authed("GET /api/v1/coverage", s.serveCoverage)
 	authed("GET /api/v1/incidents", s.serveIncidents)
 	authed("POST /api/v1/incidents", s.serveIncidentDeclare)
+	authed("GET /api/v1/incidents/metrics", s.serveIncidentMetrics)
 	authed("GET /api/v1/incidents/{id}", s.serveIncident)
 	authed("GET /api/v1/incidents/{id}/postmortem.md", s.serveIncidentPostmortemDraft)
 	authed("GET /api/v1/incidents/{id}/postmortem", s.serveIncidentPostmortem)

@@ -155,39 +155,51 @@ func (s *UI) handleAlerts(w http.ResponseWriter, r *http.Request, u store.User) 
 	clk := clock{now: s.d.Now(), loc: viewerZone(r)}
 	cat := s.d.Runtime.Catalog()
 	data := alertsData{State: state}
-	for _, st := range alertStates {
-		label := st
-		if st == "" {
-			label = "all"
-		}
-		data.States = append(data.States, alertFilter{Label: label, URL: alertsURL(st, 0), Current: st == state})
-	}
 	for _, a := range as {
 		data.Rows = append(data.Rows, s.alertRow(a, clk, cat))
 	}
+	var last int64
 	if n := len(as); n > 0 {
-		if c := webcore.NextCursor(n, p.Limit, as[n-1].ID); c != nil {
-			before, _ := strconv.ParseInt(*c, 10, 64)
-			data.NextURL = alertsURL(state, before)
-		}
+		last = as[n-1].ID
 	}
+	data.States, data.NextURL = listNav("/alerts", alertStates, state, p, len(as), last)
 	data.PrevHint = p.Before > 0
 	s.Render(w, r, http.StatusOK, "alerts.html", &u, "Alerts", data)
 	return nil
 }
 
-func alertsURL(state string, before int64) string {
+// listNav returns the state filters of a list page at path and the link
+// to its next page ("" on the last one), for a page p that showed n rows,
+// the last with id lastID.
+func listNav(path string, states []string, state string, p store.Page, n int, lastID int64) (filters []alertFilter, next string) {
+	for _, st := range states {
+		label := st
+		if st == "" {
+			label = "all"
+		}
+		filters = append(filters, alertFilter{Label: label, URL: listURL(path, "state", st, 0), Current: st == state})
+	}
+	if c := webcore.NextCursor(n, p.Limit, lastID); c != nil {
+		before, _ := strconv.ParseInt(*c, 10, 64)
+		next = listURL(path, "state", state, before)
+	}
+	return filters, next
+}
+
+// listURL is the address of a paged list at path: filtered by key=value
+// when value is set, from the cursor before when it is positive.
+func listURL(path, key, value string, before int64) string {
 	q := url.Values{}
-	if state != "" {
-		q.Set("state", state)
+	if value != "" {
+		q.Set(key, value)
 	}
 	if before > 0 {
 		q.Set("before", strconv.FormatInt(before, 10))
 	}
 	if len(q) == 0 {
-		return "/alerts"
+		return path
 	}
-	return "/alerts?" + q.Encode()
+	return path + "?" + q.Encode()
 }
 
 // pathStep is one step of an alert's escalation policy, with what it did.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -107,39 +106,17 @@ func (s *UI) renderIncidents(w http.ResponseWriter, r *http.Request, u store.Use
 	if data.Form == nil {
 		data.Form = map[string]string{"kind": store.ReportedByStaff, "severity": cfg.Incidents.Severity}
 	}
-	for _, st := range incidentStates {
-		label := st
-		if st == "" {
-			label = "all"
-		}
-		data.States = append(data.States, alertFilter{Label: label, URL: incidentsURL(st, 0), Current: st == state})
-	}
 	for _, in := range list {
 		data.Rows = append(data.Rows, s.incidentRow(in, clk))
 	}
+	var last int64
 	if n := len(list); n > 0 {
-		if c := webcore.NextCursor(n, p.Limit, list[n-1].ID); c != nil {
-			before, _ := strconv.ParseInt(*c, 10, 64)
-			data.NextURL = incidentsURL(state, before)
-		}
+		last = list[n-1].ID
 	}
+	data.States, data.NextURL = listNav("/incidents", incidentStates, state, p, len(list), last)
 	data.PrevHint = p.Before > 0
 	s.Render(w, r, status, "incidents.html", &u, "Incidents", data)
 	return nil
-}
-
-func incidentsURL(state string, before int64) string {
-	q := url.Values{}
-	if state != "" {
-		q.Set("state", state)
-	}
-	if before > 0 {
-		q.Set("before", strconv.FormatInt(before, 10))
-	}
-	if len(q) == 0 {
-		return "/incidents"
-	}
-	return "/incidents?" + q.Encode()
 }
 
 // formTime reads a time typed in a form: RFC 3339, or "2006-01-02 15:04"

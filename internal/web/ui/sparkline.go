@@ -85,9 +85,19 @@ func chart(points []store.LatencyPoint, width, height int, label string) templat
 // holds only numbers and fixed text, which is why it may be marked safe
 // HTML.
 func drawChart(s chartSeries, width, height int, label string) template.HTML {
+	return drawDescribedChart(s, width, height, label, "")
+}
+
+// drawDescribedChart is drawChart with a longer description: when desc is
+// not empty, the label and desc become the SVG's title and desc, which
+// screen readers read out and browsers show on hover.
+func drawDescribedChart(s chartSeries, width, height int, label, desc string) template.HTML {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-label="%s" preserveAspectRatio="none">`,
 		width, height, width, height, template.HTMLEscapeString(label))
+	if desc != "" {
+		fmt.Fprintf(&b, `<title>%s</title><desc>%s</desc>`, template.HTMLEscapeString(label), template.HTMLEscapeString(desc))
+	}
 	var peak time.Duration
 	ts := make([]time.Time, len(s.Points))
 	for i, p := range s.Points {
