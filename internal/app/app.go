@@ -287,23 +287,25 @@ func storeUser(name, hash string) store.User {
 
 func (a *App) webOptions(cfg *config.Config) web.Options {
 	o := web.Options{
-		Store:         a.store,
-		Runtime:       (*runtime)(a),
-		Logger:        a.log,
-		Gatherer:      a.registry,
-		MetricsToken:  cfg.Server.MetricsToken,
-		Now:           a.now,
-		SessionTTL:    cfg.Server.SessionTTL.D(),
-		Version:       Version,
-		Pings:         a.hb,
-		Heartbeats:    (*heartbeatRuntime)(a),
-		Kinds:         a.kinds,
-		Channels:      (*channelTester)(a),
-		StatusSources: []status.Source{incidentUpdateSource{a}},
-		Mutes:         (*muteRuntime)(a),
-		AlertLinks:    ack.New(ack.Deps{Store: a.store, Links: a.links, Now: a.now, Logger: a.log, Acted: a.esc.Wake}),
-		AlertActed:    func() { a.esc.Wake(); a.inc.Wake() },
-		IncidentEvent: a.incidentEvent,
+		Store:           a.store,
+		Runtime:         (*runtime)(a),
+		Logger:          a.log,
+		Gatherer:        a.registry,
+		MetricsToken:    cfg.Server.MetricsToken,
+		Now:             a.now,
+		SessionTTL:      cfg.Server.SessionTTL.D(),
+		Version:         Version,
+		Pings:           a.hb,
+		Heartbeats:      (*heartbeatRuntime)(a),
+		Kinds:           a.kinds,
+		Channels:        (*channelTester)(a),
+		StatusSources:   []status.Source{incidentUpdateSource{a}},
+		StatusIncidents: activeIncidents{a},
+		StatusQueued:    func() { a.disp.Wake() },
+		Mutes:           (*muteRuntime)(a),
+		AlertLinks:      ack.New(ack.Deps{Store: a.store, Links: a.links, Now: a.now, Logger: a.log, Acted: a.esc.Wake}),
+		AlertActed:      func() { a.esc.Wake(); a.inc.Wake() },
+		IncidentEvent:   a.incidentEvent,
 	}
 	if cfg.Server.SecureCookies != nil {
 		o.SecureCookies = *cfg.Server.SecureCookies
@@ -396,6 +398,7 @@ func (a *App) Run(ctx context.Context) error {
 	wg.Go(func() { a.housekeeping(runCtx) })
 	wg.Go(func() { a.watchdog(runCtx) })
 	wg.Go(func() { a.muteUpkeep(runCtx) })
+	wg.Go(func() { a.runSubscriptions(runCtx) })
 	wg.Go(func() { a.incidentMetrics(runCtx) })
 	if a.opts.ConfigPath != "" && a.opts.WatchInterval > 0 {
 		wg.Go(func() { a.watchConfig(runCtx) })
@@ -544,7 +547,7 @@ func (a *App) watchConfig(ctx context.Context) {
 }
 
 // housekeeping rolls results up into hourly summaries, prunes what is past
-// retention and drops expired sessions, once at start and then hourly.
+// retention and drops expired sessions and subscription links, once at start and then hourly.
 func (a *App) housekeeping(ctx context.Context) {
 	for {
 		cfg := a.config()
@@ -566,6 +569,9 @@ func (a *App) housekeeping(ctx context.Context) {
 			a.log.Error("pruning old pings", "err", err)
 		} else if n > 0 {
 			a.log.Info("pruned old pings", "rows", n)
+		}
+		if _, err := a.store.PruneSubscribers(ctx, now); err != nil && ctx.Err() == nil {
+			a.log.Error("pruning status page subscription links", "err", err)
 		}
 		if _, err := a.store.DeleteExpiredSessions(ctx, now); err != nil && ctx.Err() == nil {
 			a.log.Error("deleting expired sessions", "err", err)

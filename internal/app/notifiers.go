@@ -6,6 +6,7 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/notify/channels"
+	"github.com/tocsin/tocsin/internal/subscribe"
 )
 
 // buildNotifiers builds one notifier per configured channel from its kind.
@@ -21,5 +22,6 @@ func buildNotifiers(cfg *config.Config, log *slog.Logger) map[string]notify.Noti
 		}
 		out[ch.ID] = n
 	}
+	out[subscribe.WebhookChannel] = subscribe.Notifier{Poster: subscribe.NewPoster(func() *config.Config { return cfg })}
 	return out
 }

@@ -136,9 +136,14 @@ var rules = []rule{
 		may:   cat([]string{"internal/escalate"}, storeContracts, leaves),
 	},
 	{
-		words: "web/status serves the public status pages, without a login: it reads the runtime and maintenance through webcore, mute and the store's interfaces; no other web package, no sessions, no probe kind",
+		words: "web/status serves the public status pages, without a login: it reads the runtime and maintenance through webcore, mute and the store's interfaces, and takes subscriptions through subscribe; no other web package, no sessions, no probe kind",
 		pkgs:  []string{"internal/web/status"},
-		may:   cat([]string{"internal/web/webcore", "internal/config", "internal/catalog", "internal/monitor", "internal/mute"}, storeContracts, leaves),
+		may:   cat([]string{"internal/web/webcore", "internal/config", "internal/catalog", "internal/monitor", "internal/mute", "internal/subscribe"}, storeContracts, leaves),
+	},
+	{
+		words: "subscribe sends public incident updates to status page subscribers: it reads config and the store's interfaces and makes notify's outbox messages (posting to webhooks like notify/webhook); never the engine, incident, sqlstore, web or app",
+		pkgs:  []string{"internal/subscribe"},
+		may:   cat([]string{"internal/config", "internal/notify", "internal/notify/webhook"}, storeContracts, leaves),
 	},
 	{
 		words: "heartbeat turns pings and missed deadlines into Results: it imports probe, the store's interfaces and shared leaves; no config, no probe kind, no alert, no web",

@@ -16,6 +16,8 @@ type StatusPage struct {
 	Description string `yaml:"description"`
 	// Components are the rows of the page, in order.
 	Components []StatusComponent `yaml:"components"`
+	// Subscriptions offers incident updates by email and webhook.
+	Subscriptions *StatusSubscriptions `yaml:"subscriptions"`
 }
 
 // StatusComponent is one row of a status page: either one service

@@ -39,6 +39,7 @@ func (l *loader) validateStatusPages(cfg *Config, services map[string]string) {
 		}
 		l.freeText(path+".title", p.Title, maxFreeTxt)
 		l.freeText(path+".description", p.Description, maxRunbook)
+		l.validateStatusSubscriptions(cfg, p.Subscriptions, subscriptionsPath(i))
 		if len(p.Components) == 0 {
 			l.errAt(path+".components", "a status page needs at least one component")
 		}

@@ -69,6 +69,39 @@ type Event struct {
 	// Message is what a person wrote: the message of the incident update
 	// or the reason of the state change the event is about.
 	Message string `json:"message,omitempty"`
+
+	// Public is set on the events of status page subscriptions
+	// (status.*), sent to the public: the mails and webhooks built from
+	// them read nothing else.
+	Public *PublicUpdate `json:"public,omitempty"`
+}
+
+// The events of status page subscriptions, sent to subscribers (To)
+// whatever a channel's `events` list says.
+const (
+	EventStatusConfirm = "status.confirm"
+	EventStatusUpdate  = "status.update"
+)
+
+// PublicUpdate is what a status page subscriber is told: only what the
+// public page shows, the incident's title, and the links.
+type PublicUpdate struct {
+	// Page is the status page's title; Slug its path segment; PageURL
+	// its address.
+	Page    string `json:"page"`
+	Slug    string `json:"slug"`
+	PageURL string `json:"page_url"`
+	// Incident is the incident's title; empty on a confirmation.
+	Incident string `json:"incident,omitempty"`
+	// Status and Message are the update's (investigating, identified,
+	// monitoring, resolved).
+	Status  string    `json:"status,omitempty"`
+	Message string    `json:"message,omitempty"`
+	Time    time.Time `json:"time"`
+	// ConfirmURL is the double opt-in link of a confirmation mail.
+	ConfirmURL string `json:"confirm_url,omitempty"`
+	// UnsubscribeURL ends the subscription in one click.
+	UnsubscribeURL string `json:"unsubscribe_url,omitempty"`
 }
 
 // AlertMonitor is one monitor of a paged alert, as its events list it.

@@ -390,6 +390,7 @@ type Store interface {
 	Incidents
 	Postmortems
 	IncidentUpdates
+	Subscribers
 	IncidentHistory
 	AlertFeed
 	// Ping checks the database is reachable (for /readyz).

@@ -95,6 +95,12 @@ type Options struct {
 	// StatusSources add entries (public incident updates) to the status
 	// pages and their feeds; nil adds none.
 	StatusSources []status.Source
+	// StatusIncidents lists the active incidents shown at the top of the
+	// status pages; nil shows none.
+	StatusIncidents status.ActiveSource
+	// StatusQueued is called after a status page queued a confirmation
+	// mail; nil when nothing listens.
+	StatusQueued func()
 }
 
 // DefaultSessionTTL is how long a login lasts when Options.SessionTTL is 0.
@@ -235,7 +241,8 @@ func (s *Server) registerRoutes(pings http.Handler) {
 	// and turn each 405 into a 404; unrouted answers what nothing matches.
 
 	// Public status pages, with their admin page and API.
-	status.New(status.Deps{Store: s.store, Runtime: s.rt, Mutes: s.opts.Mutes, Now: s.now, Logger: s.log, Sources: s.opts.StatusSources}).Register(s.handle,
+	status.New(status.Deps{Store: s.store, Runtime: s.rt, Mutes: s.opts.Mutes, Now: s.now, Logger: s.log, Sources: s.opts.StatusSources,
+		Incidents: s.opts.StatusIncidents, ClientIP: s.clientIP, Queued: s.opts.StatusQueued}).Register(s.handle,
 		func(pattern string, h webcore.Handler) { s.handle(pattern, s.ui(h)) },
 		func(pattern string, h webcore.Handler) { s.handle(pattern, s.api(h)) })
 

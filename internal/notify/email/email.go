@@ -118,6 +118,9 @@ func Permanent(err error) bool {
 // Subject returns the subject line for e, such as
 // "[Tocsin] DOWN: Website (web) — GET https://x/: 503, expected 200".
 func Subject(e notify.Event) string {
+	if e.Public != nil {
+		return statusSubject(e)
+	}
 	if e.AlertID != 0 {
 		return alertSubject(e)
 	}
@@ -146,6 +149,9 @@ func Subject(e notify.Event) string {
 // Body returns the plain-text body for e, with times in loc and UTC beside
 // them (nil: UTC only).
 func Body(e notify.Event, loc *time.Location) string {
+	if e.Public != nil {
+		return statusBody(e)
+	}
 	if e.AlertID != 0 {
 		return alertBody(e, loc)
 	}
@@ -248,6 +254,9 @@ func (n *Notifier) message(e notify.Event) (*mail.Msg, error) {
 	m.SetGenHeader("X-Tocsin-Event", e.Event)
 	m.SetGenHeader("X-Tocsin-Monitor", e.MonitorID)
 	m.SetGenHeader("X-Tocsin-Notification-Id", e.ID)
+	if e.Public != nil {
+		statusHeaders(m, e)
+	}
 	m.SetBodyString(mail.TypeTextPlain, Body(e, n.loc))
 	return m, nil
 }

@@ -93,7 +93,7 @@ func Run(t *testing.T, open Opener) {
 		{"StatusOverrides", testStatusOverrides}, {"DailyUptime", testDailyUptime},
 		{"MaintenanceWindows", testMaintenanceWindows}, {"Silences", testSilences}, {"RecurringMaintenance", testRecurringMaintenance},
 		{"Changes", testChanges}, {"ConcurrentChanges", testConcurrentChanges},
-		{"Postmortems", testPostmortems},
+		{"Postmortems", testPostmortems}, {"Subscribers", testSubscribers},
 	}
 	tests = append(tests, alertTests...)
 	tests = append(tests, incidentTests...)

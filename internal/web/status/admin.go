@@ -8,7 +8,9 @@ import (
 	"html/template"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/tocsin/tocsin/internal/config"
@@ -91,11 +93,20 @@ type APIPage struct {
 	URL        string         `json:"url"`
 	State      string         `json:"state"`
 	Components []APIComponent `json:"components"`
+	// Subscribers counts the page's subscribers, when it offers
+	// subscriptions or has any.
+	Subscribers *store.SubscriberCount `json:"subscribers,omitempty"`
+	// Subscribed lists the newest subscribers, on the admin page only.
+	Subscribed []store.Subscriber `json:"-"`
 }
 
 func (h *Handler) pages(ctx context.Context) ([]APIPage, error) {
 	cfg := h.d.Runtime.Config()
 	out := []APIPage{}
+	counts, err := h.d.Store.SubscriberCounts(ctx)
+	if err != nil {
+		return nil, err
+	}
 	for i := range cfg.StatusPages {
 		p := &cfg.StatusPages[i]
 		v, err := h.view(ctx, p)
@@ -107,6 +118,9 @@ func (h *Handler) pages(ctx context.Context) ([]APIPage, error) {
 			return nil, err
 		}
 		ap := APIPage{ID: p.ID, Slug: p.Slug, Title: p.Title, URL: "/status/" + p.Slug, State: v.State, Components: []APIComponent{}}
+		if n, ok := counts[p.ID]; ok || p.Subscriptions.Offered() {
+			ap.Subscribers = &n
+		}
 		for _, c := range v.Components {
 			ac := APIComponent{Key: c.Key, Name: c.Name, State: c.State}
 			for _, o := range os {
@@ -184,7 +198,12 @@ var adminTmpl = template.Must(template.New("admin").Funcs(funcs).Parse(`<!doctyp
 <label>State <select name="state">{{range $.States}}<option value="{{.}}">{{label .}}</option>{{end}}</select></label>
 <label>Reason (public) <input name="reason" required maxlength="500" size="40"></label>
 <button type="submit">Set</button></form></div>
-{{end}}</section>{{else}}<p>No status pages are configured: see status_pages in the configuration.</p>{{end}}
+{{end}}{{with .Subscribers}}<h3>Subscribers</h3><p>{{.Confirmed}} confirmed, {{.Pending}} waiting for their confirmation.</p>{{end}}
+{{with .Subscribed}}<table><thead><tr><th>Address</th><th>Kind</th><th>Since</th><th>Confirmed</th><th></th></tr></thead><tbody>
+{{range .}}<tr><td>{{.Address}}</td><td>{{.Kind}}</td><td>{{utc .CreatedAt}}</td><td>{{if .ConfirmedAt.IsZero}}not yet{{else}}{{utc .ConfirmedAt}}{{end}}</td>
+<td><form method="post" action="/status-pages/{{$p.ID}}/subscribers/{{.ID}}/delete"><button type="submit">Remove</button></form></td></tr>
+{{end}}</tbody></table>{{if eq (len .) 100}}<p>The newest 100 are listed.</p>{{end}}{{end}}
+</section>{{else}}<p>No status pages are configured: see status_pages in the configuration.</p>{{end}}
 </main></body></html>
 `))
 
@@ -196,6 +215,14 @@ func (h *Handler) renderAdmin(w http.ResponseWriter, r *http.Request, status int
 	ps, err := h.pages(r.Context())
 	if err != nil {
 		return err
+	}
+	for i := range ps {
+		if ps[i].Subscribers == nil {
+			continue
+		}
+		if ps[i].Subscribed, err = h.d.Store.Subscribers(r.Context(), ps[i].ID, time.Time{}, store.Page{Limit: 100}); err != nil {
+			return err
+		}
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
@@ -233,6 +260,24 @@ func (h *Handler) adminClear(w http.ResponseWriter, r *http.Request, u store.Use
 	if err := h.clear(r.Context(), p, c, u); err != nil {
 		return err
 	}
+	http.Redirect(w, r, "/status-pages", http.StatusSeeOther)
+	return nil
+}
+
+// adminRemoveSubscriber ends a subscription for its subscriber.
+func (h *Handler) adminRemoveSubscriber(w http.ResponseWriter, r *http.Request, u store.User) error {
+	p, ok := pageByID(h.d.Runtime.Config(), r.PathValue("id"))
+	if !ok {
+		return errs.Errorf(errs.ENOTFOUND, "no status page %q", r.PathValue("id"))
+	}
+	id, err := strconv.ParseInt(r.PathValue("sid"), 10, 64)
+	if err != nil {
+		return errs.Errorf(errs.ENOTFOUND, "status page %q has no subscriber %q", p.ID, r.PathValue("sid"))
+	}
+	if err := h.d.Store.DeleteSubscriber(r.Context(), p.ID, id); err != nil {
+		return err
+	}
+	h.d.Logger.Info("status page subscriber removed", "page", p.ID, "subscriber", id, "user", u.Name)
 	http.Redirect(w, r, "/status-pages", http.StatusSeeOther)
 	return nil
 }

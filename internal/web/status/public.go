@@ -28,7 +28,7 @@ header p{color:#444}.banner{padding:.75rem 1rem;border-radius:.4rem;font-weight:
 ol.bars li{flex:1;border-radius:1px;background:#ccc}ol.bars li.ok{background:#2e9e44}ol.bars li.minor{background:#e3a008}
 ol.bars li.major{background:#d93025}.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 .scale{display:flex;justify-content:space-between;color:#555;font-size:.85rem}time{white-space:nowrap}
-ul.events{padding-left:1.2rem}footer{color:#555;font-size:.85rem;margin-top:2rem}`
+ul.events{padding-left:1.2rem}.incident{border-color:#d93025;border-width:2px}form{margin:.5rem 0}footer{color:#555;font-size:.85rem;margin-top:2rem}`
 
 var styleTag = func() string {
 	sum := sha256.Sum256([]byte(style))
@@ -59,7 +59,8 @@ var funcs = template.FuncMap{
 			return "major"
 		}
 	},
-	"join": joinNames,
+	"join":  joinNames,
+	"title": upperFirst,
 }
 
 // pct writes a share of good results for people: "99.95%", or "no data".
@@ -85,6 +86,10 @@ var pageTmpl = template.Must(template.New("status").Funcs(funcs).Parse(`<!doctyp
 <header><h1>{{.V.Title}}</h1>{{with .V.Description}}<p>{{.}}</p>{{end}}</header>
 <main>
 <p class="banner s-{{.V.State}}" role="status">{{if eq .V.State "operational"}}All systems operational{{else}}{{label .V.State}}{{end}}</p>
+{{with .V.Active}}<section aria-labelledby="ah"><h2 id="ah">Active incidents</h2>
+{{range .}}<div class="comp incident"><h3><span>{{join .Components}}</span> <span class="state">{{title .Status}}</span></h3>
+<p class="reason">{{.Message}}</p><p class="scale"><span>Updated <time datetime="{{iso .Updated}}">{{utc .Updated}}</time></span><span>Since <time datetime="{{iso .Started}}">{{utc .Started}}</time></span></p></div>
+{{end}}</section>{{end}}
 {{with .V.Maintenance}}<section aria-labelledby="mh"><h2 id="mh">Maintenance</h2><ul>
 {{range .}}<li>{{if .Active}}<strong>In progress</strong>{{else}}Scheduled{{end}}: {{join .Components}}, from <time datetime="{{iso .Start}}">{{utc .Start}}</time> to <time datetime="{{iso .End}}">{{utc .End}}</time></li>
 {{end}}</ul></section>{{end}}
@@ -97,6 +102,10 @@ var pageTmpl = template.Must(template.New("status").Funcs(funcs).Parse(`<!doctyp
 <section aria-labelledby="eh"><h2 id="eh">Recent events</h2>
 {{with .V.Entries}}<ul class="events">{{range .}}<li><time datetime="{{iso .Time}}">{{utc .Time}}</time> — <strong>{{.Title}}</strong>. {{.Text}}</li>
 {{end}}</ul>{{else}}<p>No events in the last 30 days.</p>{{end}}</section>
+{{with .V.Subscribe}}<section aria-labelledby="sh"><h2 id="sh">Get updates</h2>
+{{if .EmailChannel}}<form method="post" action="/status/{{$.V.Slug}}/subscribe"><label>Get updates by email <input type="email" name="email" required maxlength="512" autocomplete="email"></label> <button type="submit">Subscribe</button></form>{{end}}
+{{if .Webhooks}}<form method="post" action="/status/{{$.V.Slug}}/subscribe"><label>Get updates by webhook <input type="url" name="webhook" required maxlength="512" placeholder="https://"></label> <button type="submit">Subscribe</button></form>{{end}}
+</section>{{end}}
 </main>
 <footer>Updated <time datetime="{{iso .V.Updated}}">{{utc .V.Updated}}</time>. Subscribe: <a href="/status/{{.V.Slug}}/feed.atom">Atom</a>, <a href="/status/{{.V.Slug}}/feed.rss">RSS</a>, <a href="/status/{{.V.Slug}}.json">JSON</a>.</footer>
 </body></html>
@@ -174,6 +183,18 @@ type JSON struct {
 	Components  []JSONComponent `json:"components"`
 	Maintenance []JSONMaint     `json:"maintenance"`
 	Events      []JSONEvent     `json:"events"`
+	// Incidents are the active incidents with their latest public update.
+	Incidents []JSONIncident `json:"incidents"`
+}
+
+// JSONIncident is an active incident: its latest public update and the
+// components it touches.
+type JSONIncident struct {
+	Status     string    `json:"status"`
+	Message    string    `json:"message"`
+	Updated    time.Time `json:"updated"`
+	Started    time.Time `json:"started"`
+	Components []string  `json:"components"`
 }
 
 // JSONComponent is one row; Uptime is null without data.
@@ -217,7 +238,10 @@ func ratio(r float64) *float64 {
 
 func toJSON(v *pageView) JSON {
 	out := JSON{Title: v.Title, Description: v.Description, State: v.State, Updated: v.Updated,
-		Components: []JSONComponent{}, Maintenance: []JSONMaint{}, Events: []JSONEvent{}}
+		Components: []JSONComponent{}, Maintenance: []JSONMaint{}, Events: []JSONEvent{}, Incidents: []JSONIncident{}}
+	for _, a := range v.Active {
+		out.Incidents = append(out.Incidents, JSONIncident(a))
+	}
 	for _, c := range v.Components {
 		jc := JSONComponent{Key: c.Key, Name: c.Name, State: c.State, Reason: c.Reason, Uptime: ratio(c.Uptime)}
 		for _, d := range c.Days {

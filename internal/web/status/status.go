@@ -5,7 +5,10 @@
 // daily uptime and the maintenance windows that touch them; never monitors,
 // targets, failure reasons or people. People who are signed in set a
 // component's state by hand with a reason (the page /status-pages and the
-// API /api/v1/status-pages/...).
+// API /api/v1/status-pages/...). The public subscribes to a page's
+// incident updates on /status/{slug}/subscribe (email with a confirmation
+// link, or a webhook with a challenge), and leaves with the link in every
+// update.
 package status
 
 import (
@@ -17,6 +20,7 @@ import (
 
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/subscribe"
 	"github.com/tocsin/tocsin/internal/web/webcore"
 )
 
@@ -24,6 +28,7 @@ import (
 type Store interface {
 	Transitions(ctx context.Context, monitorID string, p store.Page) ([]store.StoredTransition, error)
 	store.StatusPages
+	store.Subscribers
 }
 
 // Deps are what the status pages need.
@@ -44,6 +49,18 @@ type Deps struct {
 	// CacheFor is how long a computed page is served before it is
 	// computed again; 0 means DefaultCacheFor.
 	CacheFor time.Duration
+	// Incidents lists the active incidents shown at the top of a page;
+	// nil shows none.
+	Incidents ActiveSource
+	// ClientIP is the address a request came from, for the limits of
+	// the subscribe form; nil reads the connection's address.
+	ClientIP func(*http.Request) string
+	// Webhooks posts the challenge to new webhook subscribers; nil
+	// builds one that follows the configuration.
+	Webhooks *subscribe.Poster
+	// Queued, when set, is called after a confirmation mail was queued:
+	// it wakes the outbox's dispatcher.
+	Queued func()
 }
 
 // DefaultCacheFor is how long a computed page is kept by default.
@@ -58,6 +75,8 @@ type Handler struct {
 
 	mu    sync.Mutex
 	cache map[string]*cached // by page id
+
+	limits *subscribe.Limiter
 }
 
 // cached is one computed page and the configuration it was computed from,
@@ -94,7 +113,7 @@ func New(d Deps) *Handler {
 	if d.CacheFor <= 0 {
 		d.CacheFor = DefaultCacheFor
 	}
-	return &Handler{d: d, cache: map[string]*cached{}}
+	return &Handler{d: d, cache: map[string]*cached{}, limits: subscribe.NewLimiter(d.Now)}
 }
 
 // Register mounts the routes: public ones with public, the admin page with
@@ -104,9 +123,15 @@ func (h *Handler) Register(public func(pattern string, h http.Handler), page, ap
 	public("GET /status/{slug}", http.HandlerFunc(h.servePage))
 	public("GET /status/{slug}/feed.atom", http.HandlerFunc(h.serveAtom))
 	public("GET /status/{slug}/feed.rss", http.HandlerFunc(h.serveRSS))
+	public("POST /status/{slug}/subscribe", http.HandlerFunc(h.serveSubscribe))
+	public("GET /status/{slug}/confirm/{token}", http.HandlerFunc(h.serveConfirmForm))
+	public("POST /status/{slug}/confirm/{token}", http.HandlerFunc(h.serveConfirm))
+	public("GET /status/{slug}/unsubscribe/{token}", http.HandlerFunc(h.serveUnsubscribeForm))
+	public("POST /status/{slug}/unsubscribe/{token}", http.HandlerFunc(h.serveUnsubscribe))
 	page("GET /status-pages", h.adminPage)
 	page("POST /status-pages/{id}/components/{c}/override", h.adminSet)
 	page("POST /status-pages/{id}/components/{c}/override/clear", h.adminClear)
+	page("POST /status-pages/{id}/subscribers/{sid}/delete", h.adminRemoveSubscriber)
 	api("GET /api/v1/status-pages", h.apiList)
 	api("POST /api/v1/status-pages/{id}/components/{c}/override", h.apiSet)
 	api("DELETE /api/v1/status-pages/{id}/components/{c}/override", h.apiClear)

@@ -23,6 +23,10 @@ type pageView struct {
 	Components                   []componentView
 	Maintenance                  []maintenanceView
 	Entries                      []Entry
+	// Active are the incidents under way, shown above the components.
+	Active []activeView
+	// Subscribe says which subscriptions the page offers; nil: none.
+	Subscribe *config.StatusSubscriptions
 
 	// The page and its JSON are rendered once per view, on first use.
 	htmlOnce, jsonOnce sync.Once
@@ -144,6 +148,12 @@ func (h *Handler) compute(ctx context.Context, cfg *config.Config, p *config.Sta
 	}
 	if v.Entries, err = h.entries(ctx, p, v, now); err != nil {
 		return nil, err
+	}
+	if v.Active, err = h.active(ctx, p, v.Components); err != nil {
+		return nil, err
+	}
+	if p.Subscriptions.Offered() {
+		v.Subscribe = p.Subscriptions
 	}
 	return v, nil
 }
