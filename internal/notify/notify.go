@@ -84,15 +84,17 @@ const (
 )
 
 // PublicUpdate is what a status page subscriber is told: only what the
-// public page shows, the incident's title, and the links.
+// public page shows, and the links.
 type PublicUpdate struct {
 	// Page is the status page's title; Slug its path segment; PageURL
 	// its address.
 	Page    string `json:"page"`
 	Slug    string `json:"slug"`
 	PageURL string `json:"page_url"`
-	// Incident is the incident's title; empty on a confirmation.
-	Incident string `json:"incident,omitempty"`
+	// Affected names the page's components the incident touches, as
+	// the page names them (never the incident's internal title); empty
+	// on a confirmation.
+	Affected string `json:"affected,omitempty"`
 	// Status and Message are the update's (investigating, identified,
 	// monitoring, resolved).
 	Status  string    `json:"status,omitempty"`

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tocsin/tocsin/internal/config"
@@ -126,6 +127,30 @@ func Shows(p *config.StatusPage, services []string) bool {
 	return false
 }
 
+// Affected names the components of page p that show one of services,
+// as the page names them: a component's own name, else its service's.
+func Affected(cfg *config.Config, p *config.StatusPage, services []string) string {
+	var names []string
+	for _, c := range p.Components {
+		if !slices.ContainsFunc(c.ServiceIDs(), func(id string) bool { return slices.Contains(services, id) }) {
+			continue
+		}
+		name := c.Name
+		if name == "" {
+			name = c.Service
+			for _, s := range cfg.Services {
+				if s.ID == c.Service && s.Name != "" {
+					name = s.Name
+				}
+			}
+		}
+		if !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
 // page queues one update for the subscribers of one page, confirmed
 // before it was posted.
 func (f *Fanout) page(ctx context.Context, cfg *config.Config, p *config.StatusPage, in store.Incident, u store.IncidentUpdate) error {
@@ -176,7 +201,7 @@ func UpdateMessage(cfg *config.Config, p *config.StatusPage, in store.Incident, 
 	page := PageURL(cfg, p)
 	id := fmt.Sprintf("status/%s/update/%d/%d", p.ID, u.ID, s.ID)
 	e := notify.Event{ID: id, Event: notify.EventStatusUpdate, To: s.Address, Status: u.Status, Time: u.Time.UTC(), IncidentID: in.ID,
-		Public: &notify.PublicUpdate{Page: p.Title, Slug: p.Slug, PageURL: page, Incident: in.Title, Status: u.Status, Message: u.Message,
+		Public: &notify.PublicUpdate{Page: p.Title, Slug: p.Slug, PageURL: page, Affected: Affected(cfg, p, in.Services), Status: u.Status, Message: u.Message,
 			Time: u.Time.UTC(), UnsubscribeURL: page + "/unsubscribe/" + token}}
 	return store.SubscriberMessage{SubscriberID: s.ID, Token: store.SubscriberToken{Hash: hash, Purpose: store.TokenUnsubscribe, Expires: now.Add(UnsubscribeTTL)},
 		Message: notify.OutboxMessage{ID: id, Channel: channel, Event: e, State: notify.StatePending, NextAttempt: now, CreatedAt: now}}, true

@@ -26,7 +26,7 @@ type Payload struct {
 	Event    string    `json:"event"`
 	Page     string    `json:"page"`
 	PageURL  string    `json:"page_url"`
-	Incident string    `json:"incident,omitempty"`
+	Affected string    `json:"affected,omitempty"`
 	Status   string    `json:"status,omitempty"`
 	Message  string    `json:"message,omitempty"`
 	Time     time.Time `json:"time"`
@@ -121,7 +121,7 @@ func (n Notifier) Notify(ctx context.Context, e notify.Event) (bool, error) {
 	if p == nil || e.To == "" {
 		return false, errors.New("a subscriber webhook message without its public update or URL")
 	}
-	return n.Poster.Post(ctx, p.Slug, e.To, Payload{ID: e.ID, Event: e.Event, Page: p.Page, PageURL: p.PageURL, Incident: p.Incident,
+	return n.Poster.Post(ctx, p.Slug, e.To, Payload{ID: e.ID, Event: e.Event, Page: p.Page, PageURL: p.PageURL, Affected: p.Affected,
 		Status: p.Status, Message: p.Message, Time: p.Time.UTC(), UnsubscribeURL: p.UnsubscribeURL})
 }
 

@@ -16,8 +16,8 @@ func statusSubject(e notify.Event) string {
 		return "Confirm your subscription to " + p.Page
 	}
 	s := "[" + p.Page + "] " + statusWord(p.Status)
-	if p.Incident != "" {
-		s += ": " + firstLine(p.Incident)
+	if p.Affected != "" {
+		s += ": " + firstLine(p.Affected)
 	}
 	return s
 }
@@ -34,8 +34,8 @@ func statusBody(e notify.Event) string {
 		fmt.Fprintf(&b, "\n-- \n%s\n", p.PageURL)
 		return b.String()
 	}
-	if p.Incident != "" {
-		fmt.Fprintf(&b, "%s\n\n", firstLine(p.Incident))
+	if p.Affected != "" {
+		fmt.Fprintf(&b, "%s\n\n", firstLine(p.Affected))
 	}
 	fmt.Fprintf(&b, "%s — %s\n\n", statusWord(p.Status), FormatTime(p.Time, nil))
 	b.WriteString(strings.TrimSpace(p.Message))
