@@ -153,4 +153,8 @@ type Incidents interface {
 	// SetIncidentAcknowledged records the first acknowledgement time; a
 	// later one leaves it unchanged.
 	SetIncidentAcknowledged(ctx context.Context, id int64, at time.Time) error
+	// IncidentsVersion returns a number that grows whenever an incident
+	// opens, changes state or severity, or gets a timeline entry or an
+	// update (each writes a timeline entry); 0 while there is none.
+	IncidentsVersion(ctx context.Context) (int64, error)
 }

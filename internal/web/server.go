@@ -241,7 +241,7 @@ func (s *Server) registerRoutes(pings http.Handler) {
 	// and turn each 405 into a 404; unrouted answers what nothing matches.
 
 	// Public status pages, with their admin page and API.
-	status.New(status.Deps{Store: s.store, Runtime: s.rt, Mutes: s.opts.Mutes, Now: s.now, Logger: s.log, Sources: s.opts.StatusSources,
+	status.New(status.Deps{Store: s.store, Version: s.store.IncidentsVersion, Runtime: s.rt, Mutes: s.opts.Mutes, Now: s.now, Logger: s.log, Sources: s.opts.StatusSources,
 		Incidents: s.opts.StatusIncidents, ClientIP: s.clientIP, Queued: s.opts.StatusQueued}).Register(s.handle,
 		func(pattern string, h webcore.Handler) { s.handle(pattern, s.ui(h)) },
 		func(pattern string, h webcore.Handler) { s.handle(pattern, s.api(h)) })

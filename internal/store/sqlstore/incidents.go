@@ -589,3 +589,13 @@ func (d *DB) SetIncidentAcknowledged(ctx context.Context, id int64, at time.Time
 	}
 	return nil
 }
+
+// IncidentsVersion returns the newest timeline entry's id: opening,
+// every state and severity change, role, note and update write one.
+func (d *DB) IncidentsVersion(ctx context.Context) (int64, error) {
+	var v int64
+	if err := d.read.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM incident_timeline").Scan(&v); err != nil {
+		return 0, fmt.Errorf("read the incidents' version: %w", err)
+	}
+	return v, nil
+}

@@ -20,6 +20,42 @@ var incidentTests = []struct {
 	{"IncidentListing", testIncidentListing},
 	{"IncidentUpdates", testIncidentUpdates},
 	{"IncidentsOpened", testIncidentsOpened},
+	{"IncidentsVersion", testIncidentsVersion},
+}
+
+// testIncidentsVersion: the version grows when an incident opens, gets an
+// update and changes state, and stands still when nothing happens.
+func testIncidentsVersion(t *testing.T, s store.Store, _ *Clock) {
+	ctx := t.Context()
+	v := func() int64 {
+		t.Helper()
+		n, err := s.IncidentsVersion(ctx)
+		must(t, err, "IncidentsVersion")
+		return n
+	}
+	last := v()
+	step := func(what string) {
+		t.Helper()
+		if n := v(); n <= last {
+			t.Errorf("version after %s = %d, want above %d", what, n, last)
+		} else {
+			last = n
+		}
+	}
+	at := base.Add(3 * time.Hour)
+	in, err := s.OpenIncident(ctx, store.Incident{Title: "version", Severity: "p2", Services: []string{"shop"}, OpenedAt: at, ReportedKind: store.ReportedByStaff, ReportedAt: at}, 0,
+		[]store.TimelineEntry{{Time: at, Kind: store.EntryDeclared, Who: "ann", Text: "declared"}})
+	must(t, err, "OpenIncident")
+	step("opening")
+	_, err = s.AddIncidentUpdate(ctx, store.IncidentUpdate{IncidentID: in.ID, Time: at, Status: store.IncidentInvestigating, Message: "m", Public: true, Who: "ann"})
+	must(t, err, "AddIncidentUpdate")
+	step("an update")
+	_, err = s.ChangeIncident(ctx, store.IncidentChange{ID: in.ID, State: store.IncidentIdentified, At: at, Who: "ann", Text: "found"})
+	must(t, err, "ChangeIncident")
+	step("a state change")
+	if n := v(); n != last {
+		t.Errorf("version moved from %d to %d with nothing done", last, n)
+	}
 }
 
 func entryKinds(in store.Incident) []string {

@@ -61,7 +61,16 @@ type Deps struct {
 	// Queued, when set, is called after a confirmation mail was queued:
 	// it wakes the outbox's dispatcher.
 	Queued func()
+	// Version, when set, returns a number that moves whenever an
+	// incident opens, changes state or gets an update. A cached page is
+	// computed again as soon as it moves, so a public update shows at
+	// once instead of after CacheFor. It is asked at most once per
+	// VersionEvery, whatever the traffic.
+	Version func(ctx context.Context) (int64, error)
 }
+
+// VersionEvery bounds how often Deps.Version is asked.
+const VersionEvery = time.Second
 
 // DefaultCacheFor is how long a computed page is kept by default.
 const DefaultCacheFor = 30 * time.Second
@@ -77,6 +86,10 @@ type Handler struct {
 	cache map[string]*cached // by page id
 
 	limits *subscribe.Limiter
+
+	verMu sync.Mutex
+	verAt time.Time
+	ver   int64
 }
 
 // cached is one computed page and the configuration it was computed from,
@@ -88,18 +101,41 @@ type cached struct {
 	mu        sync.Mutex // guards the fields below
 	cfg       *config.Config
 	at        time.Time
+	ver       int64 // Deps.Version when it was computed
 	v         *pageView
 }
 
 // fresh returns the cached view of cfg, nil if there is none, and
 // whether it may be served as it is.
-func (c *cached) fresh(cfg *config.Config, now time.Time, ttl time.Duration) (*pageView, bool) {
+func (c *cached) fresh(cfg *config.Config, now time.Time, ttl time.Duration, ver int64) (*pageView, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.v == nil || c.cfg != cfg {
 		return nil, false
 	}
-	return c.v, now.Sub(c.at) < ttl && !now.Before(c.at)
+	return c.v, now.Sub(c.at) < ttl && !now.Before(c.at) && c.ver == ver
+}
+
+// version returns Deps.Version, asking it at most once per VersionEvery;
+// 0 without one. A failure keeps the last known version: the page is
+// then recomputed on CacheFor alone.
+func (h *Handler) version(ctx context.Context, now time.Time) int64 {
+	if h.d.Version == nil {
+		return 0
+	}
+	h.verMu.Lock()
+	defer h.verMu.Unlock()
+	if !h.verAt.IsZero() && now.Sub(h.verAt) < VersionEvery && !now.Before(h.verAt) {
+		return h.ver
+	}
+	v, err := h.d.Version(ctx)
+	if err != nil {
+		h.d.Logger.Warn("status pages: reading what changed failed; pages follow their cache time", "err", err)
+	} else {
+		h.ver = v
+	}
+	h.verAt = now
+	return h.ver
 }
 
 // New returns the handler.
@@ -168,7 +204,8 @@ func (h *Handler) view(ctx context.Context, p *config.StatusPage) (*pageView, er
 	}
 	h.mu.Unlock()
 	now := h.d.Now()
-	v, ok := c.fresh(cfg, now, h.d.CacheFor)
+	ver := h.version(ctx, now)
+	v, ok := c.fresh(cfg, now, h.d.CacheFor, ver)
 	if ok {
 		return v, nil
 	}
@@ -182,7 +219,7 @@ func (h *Handler) view(ctx context.Context, p *config.StatusPage) (*pageView, er
 		c.computing.Lock()
 	}
 	defer c.computing.Unlock()
-	if v, ok := c.fresh(cfg, now, h.d.CacheFor); ok {
+	if v, ok := c.fresh(cfg, now, h.d.CacheFor, ver); ok {
 		return v, nil
 	}
 	v, err := h.compute(ctx, cfg, p, now)
@@ -190,7 +227,7 @@ func (h *Handler) view(ctx context.Context, p *config.StatusPage) (*pageView, er
 		return nil, err
 	}
 	c.mu.Lock()
-	c.cfg, c.at, c.v = cfg, now, v
+	c.cfg, c.at, c.ver, c.v = cfg, now, ver, v
 	c.mu.Unlock()
 	return v, nil
 }
