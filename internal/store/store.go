@@ -390,6 +390,7 @@ type Store interface {
 	Incidents
 	Postmortems
 	IncidentUpdates
+	FollowUps
 	// Ping checks the database is reachable (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error
