@@ -66,6 +66,14 @@ type Event struct {
 	IncidentID int64 `json:"incident_id,omitempty"`
 	// Severity is the incident's severity id.
 	Severity string `json:"severity,omitempty"`
+
+	// The fields below are set on reminders of follow-up actions
+	// (action.*); Reason is then the action's title, Status its status.
+
+	// ActionID is the follow-up action the reminder is about.
+	ActionID int64 `json:"action_id,omitempty"`
+	// Due is the action's due date (YYYY-MM-DD, in the owner's timezone).
+	Due string `json:"due,omitempty"`
 }
 
 // AlertMonitor is one monitor of a paged alert, as its events list it.
@@ -98,6 +106,11 @@ const (
 	EventAlertUpdated      = "alert.updated"
 	EventAlertAcknowledged = "alert.acknowledged"
 	EventAlertResolved     = "alert.resolved"
+
+	// The reminders of follow-up actions, sent to the action's owner
+	// (whatever a channel's `events` list says).
+	EventActionDue     = "action.due"
+	EventActionOverdue = "action.overdue"
 )
 
 // AlertEventNames returns the events of paged alerts, in order.

@@ -116,7 +116,11 @@ type FollowUpReminder struct {
 	ActionID int64
 	Kind     string
 	At       time.Time
-	Outbox   []notify.OutboxMessage
+	// Last is when the previous reminder of this kind was sent, as the
+	// sender read it (zero for none): if another process recorded one
+	// meanwhile, this one is refused, so each reminder goes once.
+	Last   time.Time
+	Outbox []notify.OutboxMessage
 }
 
 // FollowUps keeps the follow-up actions of incidents.
@@ -141,6 +145,7 @@ type FollowUps interface {
 	// RecordFollowUpReminder stores that a reminder was sent, and queues
 	// its notifications, in one transaction; a notification already
 	// queued (same id and channel) is not queued again. ENOTFOUND for no
-	// such action, EINVALID for an unknown kind.
+	// such action, EINVALID for an unknown kind, ECONFLICT when the last
+	// reminder of that kind is no longer r.Last.
 	RecordFollowUpReminder(ctx context.Context, r FollowUpReminder) error
 }

@@ -253,14 +253,17 @@ func (d *DB) RecordFollowUpReminder(ctx context.Context, r store.FollowUpReminde
 		msgs = append(msgs, text(m.ID), text(m.Channel), text(m.Event.MonitorID), string(js), notify.StatePending, 0, ms(cmpOr(m.NextAttempt, created)), "", ms(created))
 	}
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, d.q(`UPDATE follow_ups SET `+col+` = ? WHERE id = ?`), ms(cmpOr(r.At, now)), r.ActionID)
+		res, err := tx.ExecContext(ctx, d.q(`UPDATE follow_ups SET `+col+` = ? WHERE id = ? AND `+col+` = ?`), ms(cmpOr(r.At, now)), r.ActionID, msOrZero(r.Last))
 		if err != nil {
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return errs.Errorf(errs.ENOTFOUND, "no follow-up action %d", r.ActionID)
+			if _, err := d.followUp(ctx, tx, r.ActionID); err != nil {
+				return err
+			}
+			return errs.Errorf(errs.ECONFLICT, "follow-up action %d: its %s reminder was sent meanwhile", r.ActionID, r.Kind)
 		}
 		const ins = "INSERT INTO outbox (id, channel, monitor_id, event, state, attempts, next_attempt, last_error, created_at) VALUES %s ON CONFLICT (id, channel) DO NOTHING"
 		return d.insertChunks(ctx, tx, ins, 9, outboxChunk, msgs)

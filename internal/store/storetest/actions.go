@@ -187,7 +187,12 @@ func testFollowUpReminders(t *testing.T, s store.Store, clk *Clock) {
 		t.Errorf("no action: %v", err)
 	}
 	must(t, s.RecordFollowUpReminder(ctx, store.FollowUpReminder{ActionID: soon.ID, Kind: store.ReminderDue, At: clk.Now(), Outbox: []notify.OutboxMessage{msg}}), "record")
-	must(t, s.RecordFollowUpReminder(ctx, store.FollowUpReminder{ActionID: soon.ID, Kind: store.ReminderDue, At: clk.Now(), Outbox: []notify.OutboxMessage{msg}}), "record again")
+	if err := s.RecordFollowUpReminder(ctx, store.FollowUpReminder{ActionID: soon.ID, Kind: store.ReminderDue, At: clk.Now(), Outbox: []notify.OutboxMessage{msg}}); errs.Code(err) != errs.ECONFLICT {
+		t.Errorf("record the same reminder twice: %v, want ECONFLICT", err)
+	}
+	// Sent by another process meanwhile with the same notification id:
+	// recorded, and the notification is not queued a second time.
+	must(t, s.RecordFollowUpReminder(ctx, store.FollowUpReminder{ActionID: soon.ID, Kind: store.ReminderDue, At: clk.Now(), Last: clk.Now(), Outbox: []notify.OutboxMessage{msg}}), "record again")
 	msgs, err := s.OutboxMessages(ctx, "", store.Page{})
 	must(t, err, "OutboxMessages")
 	if len(msgs) != 1 || msgs[0].ID != msg.ID || msgs[0].Event.Event != "action.due" || msgs[0].State != notify.StatePending {
@@ -200,6 +205,9 @@ func testFollowUpReminders(t *testing.T, s store.Store, clk *Clock) {
 	}
 	clk.Add(24 * time.Hour)
 	must(t, s.RecordFollowUpReminder(ctx, store.FollowUpReminder{ActionID: soon.ID, Kind: store.ReminderOverdue, At: clk.Now()}), "overdue")
+	if err := s.RecordFollowUpReminder(ctx, store.FollowUpReminder{ActionID: soon.ID, Kind: store.ReminderOverdue, At: clk.Now()}); errs.Code(err) != errs.ECONFLICT {
+		t.Errorf("a second first overdue reminder: %v, want ECONFLICT", err)
+	}
 	got, err = s.UpdateFollowUp(ctx, soon.ID, store.FollowUpPatch{Title: ptr("Add a queue depth alert (p95)")}, "ana")
 	must(t, err, "retitle")
 	if got.RemindedDueAt.IsZero() || !got.RemindedOverdueAt.Equal(clk.Now()) {
