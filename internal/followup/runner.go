@@ -52,7 +52,10 @@ type Options struct {
 
 // Runner queues the reminders Due decides, each with the record that it
 // was sent.
-type Runner struct{ o Options }
+type Runner struct {
+	o    Options
+	wake chan struct{}
+}
 
 // batch bounds the actions one step reads.
 const batch = 1000
@@ -71,7 +74,15 @@ func New(o Options) *Runner {
 	if o.BaseURL == nil {
 		o.BaseURL = func() string { return "" }
 	}
-	return &Runner{o: o}
+	return &Runner{o: o, wake: make(chan struct{}, 1)}
+}
+
+// Wake makes Run take its next step now. It never blocks.
+func (r *Runner) Wake() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
 }
 
 // Run takes a step every PollInterval until ctx ends.
@@ -85,8 +96,10 @@ func (r *Runner) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			t.Stop()
 			return nil
+		case <-r.wake:
 		case <-t.C:
 		}
+		t.Stop()
 	}
 }
 

@@ -89,6 +89,10 @@ type Options struct {
 	// AlertActed is called after someone acknowledged, snoozed or
 	// resolved a paged alert through the API; nil when nothing listens.
 	AlertActed func()
+	// FollowUpsChanged is called after a follow-up action was added or
+	// changed, so a reminder now due goes at once; nil when nothing
+	// listens.
+	FollowUpsChanged func()
 	// StatusSources add entries (public incident updates) to the status
 	// pages and their feeds; nil adds none.
 	StatusSources []status.Source
@@ -245,7 +249,7 @@ func (s *Server) audienceDeps() webcore.Deps {
 	return webcore.Deps{
 		Store: s.store, Runtime: s.rt, Heartbeats: s.opts.Heartbeats, Kinds: s.opts.Kinds, Channels: s.opts.Channels, Now: s.now,
 		Version: s.opts.Version, CreateToken: s.createToken, RevokeToken: s.revokeToken, Schedules: s.schedules, Mutes: s.opts.Mutes,
-		AlertActed: s.opts.AlertActed,
+		AlertActed: s.opts.AlertActed, FollowUpsChanged: s.opts.FollowUpsChanged,
 	}
 }
 

@@ -39,4 +39,7 @@ type Deps struct {
 	// AlertActed is called after a person acted on a paged alert, so the
 	// escalator sends the news at once; nil when nothing listens.
 	AlertActed func()
+	// FollowUpsChanged is called after a follow-up action was added or
+	// changed; nil when nothing listens.
+	FollowUpsChanged func()
 }
