@@ -135,4 +135,3 @@ func cmdActions(ctx context.Context, args []string, env Env) int {
 	fmt.Fprintf(env.Stderr, "tocsin actions: unknown command %q\n\n%s", sub, actionsUsage)
 	return 2
 }
-
