@@ -65,6 +65,8 @@ type incidentData struct {
 	RoleDefs   []config.IncidentRole
 	States     []string
 	Error      string
+	// Actions are the incident's follow-up actions, oldest first.
+	Actions actionsData
 }
 
 func (s *UI) incidentRow(in store.Incident, clk clock) incidentRow {
@@ -242,6 +244,10 @@ func (s *UI) renderIncident(w http.ResponseWriter, r *http.Request, u store.User
 		data.Timeline = append(data.Timeline, timelineView{ID: e.ID, ActionID: e.ActionID, AlertID: e.AlertID, Time: clk.when(e.Time),
 			Kind: e.Kind, Who: s.who(e.Who), Text: e.Text, Key: e.Key, Misleading: e.Misleading})
 	}
+	if data.Actions.Rows, err = s.incidentActions(r.Context(), in.ID); err != nil {
+		return err
+	}
+	data.Actions.Choices = choices
 	s.Render(w, r, status, "incident.html", &u, fmt.Sprintf("Incident %d", in.ID), data)
 	return nil
 }
