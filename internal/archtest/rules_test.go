@@ -172,9 +172,10 @@ var rules = []rule{
 			"internal/notify", "internal/oncall", "internal/probe", "internal/change"}, storeContracts, leaves),
 	},
 	{
-		words: "web/webcore is what the web packages share (the app's live state, pagination, JSON): it imports no other web package, so the root and every audience may import it",
+		words: "web/webcore is what the web packages share (the app's live state, pagination, JSON, the postmortem draft the API and the pages both show): it imports no other web package, so the root and every audience may import it",
 		pkgs:  []string{"internal/web/webcore"},
-		may: cat([]string{"internal/config", "internal/catalog", "internal/mute", "internal/heartbeat", "internal/monitor", "internal/oncall", "internal/probe", "internal/change"},
+		may: cat([]string{"internal/config", "internal/catalog", "internal/mute", "internal/heartbeat", "internal/monitor", "internal/oncall", "internal/probe", "internal/change",
+			"internal/postmortem"},
 			storeContracts, leaves),
 	},
 	{
@@ -184,10 +185,10 @@ var rules = []rule{
 			"internal/notify", "internal/oncall", "internal/probe", "internal/change", "internal/incident", "internal/postmortem"}, storeContracts, leaves),
 	},
 	{
-		words: "web/ui is the pages: it uses webcore and the store's interfaces; it never imports the web root (which mounts it and owns sessions, logins and password hashing), the API or ingest",
+		words: "web/ui is the pages: it uses webcore and the store's interfaces, and postmortem to render postmortems; it never imports the web root (which mounts it and owns sessions, logins and password hashing), the API or ingest",
 		pkgs:  []string{"internal/web/ui"},
 		may: cat([]string{"internal/web/webcore", "internal/config", "internal/catalog", "internal/mute", "internal/heartbeat/...", "internal/monitor",
-			"internal/notify", "internal/oncall", "internal/probe", "internal/change", "internal/incident"}, storeContracts, leaves),
+			"internal/notify", "internal/oncall", "internal/probe", "internal/change", "internal/incident", "internal/postmortem"}, storeContracts, leaves),
 	},
 	{
 		words: "web/ingest is the hot path without sessions (pings, later agent results): it imports heartbeat and shared leaves; no store, no other web package, no login",
@@ -202,13 +203,13 @@ var rules = []rule{
 		onlyTests: true,
 	},
 	{
-		words: "only internal/app wires: app may import every package, and nothing but cmd/tocsin and bench harnesses imports app",
+		words: "only internal/app wires: app may import every package, and nothing but cmd/tocsin, bench harnesses and runnable examples imports app",
 		pkgs:  []string{"internal/app/..."},
 		may:   []string{"..."},
 	},
 	{
-		words: "commands and benchmark harnesses run the whole program: they may import anything",
-		pkgs:  []string{"cmd/...", "bench/..."},
+		words: "commands, benchmark harnesses and runnable examples run the whole program: they may import anything",
+		pkgs:  []string{"cmd/...", "bench/...", "examples/..."},
 		may:   []string{"..."},
 	},
 }

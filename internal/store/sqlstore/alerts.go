@@ -537,6 +537,17 @@ func (d *DB) fireTimer(ctx context.Context, f store.TimerFiring) error {
 		msgs = append(msgs, text(m.ID), text(m.Channel), text(m.Event.MonitorID), string(js), "pending", 0, ms(next), "", ms(created))
 	}
 	return d.inTx(ctx, func(tx *sql.Tx) error {
+		// The alert row first, then its timers: the order every other
+		// writer of both takes (an acknowledgement or a resolution locks
+		// the alert, then drops its timers). Taking the timer first would
+		// deadlock against a person resolving the alert as it fires.
+		if d.postgres {
+			var one int
+			err := tx.QueryRowContext(ctx, d.q("SELECT 1 FROM alerts WHERE id = ?"+d.forUpdate()), f.Timer.AlertID).Scan(&one)
+			if err != nil && err != sql.ErrNoRows {
+				return fmt.Errorf("fire alert timer %d: %w", f.Timer.ID, err)
+			}
+		}
 		res, err := tx.ExecContext(ctx, d.q("DELETE FROM alert_timers WHERE id = ?"), f.Timer.ID)
 		if err != nil {
 			return fmt.Errorf("fire alert timer %d: %w", f.Timer.ID, err)

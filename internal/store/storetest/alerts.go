@@ -26,6 +26,7 @@ var alertTests = []struct {
 	{"AlertSecret", testAlertSecret},
 	{"AlertReleased", testAlertReleased},
 	{"AlertConcurrentAcks", testAlertConcurrentAcks},
+	{"AlertFireWhileResolving", testAlertFireWhileResolving},
 	{"AlertPrune", testAlertPrune},
 	{"AlertActVia", testAlertActVia},
 }
@@ -536,6 +537,53 @@ func testAlertConcurrentAcks(t *testing.T, s store.Store, _ *Clock) {
 	}
 	if ok != 1 || acks != 1 {
 		t.Errorf("%d acknowledgements succeeded and %d were logged, want 1 and 1", ok, acks)
+	}
+}
+
+// testAlertFireWhileResolving: a person resolving alerts while their
+// escalation steps fire never fails: one of the two goes first, the other
+// finds the timer gone or the alert resolved. (Taking the locks in two
+// orders deadlocked on PostgreSQL.)
+func testAlertFireWhileResolving(t *testing.T, s store.Store, _ *Clock) {
+	ctx := t.Context()
+	at := base.Add(time.Hour)
+	const n = 40
+	for i := range n {
+		saveChanges(t, s, change(fmt.Sprint("race", i), "m", true, at))
+	}
+	timers, err := s.ClaimTimers(ctx, "me", at, time.Minute, 1000)
+	must(t, err, "ClaimTimers")
+	if len(timers) < n {
+		t.Fatalf("claimed %d timers, want at least %d", len(timers), n)
+	}
+	var wg sync.WaitGroup
+	results := make(chan error, 2*len(timers))
+	for _, tm := range timers {
+		wg.Go(func() {
+			results <- s.FireTimer(ctx, store.TimerFiring{Timer: tm, Step: 1, UpdatedAt: at,
+				Actions: []store.AlertAction{{Time: at, Kind: store.ActionNotified, Who: "system", Step: 1}},
+				Next:    []store.AlertTimer{{DueAt: at.Add(time.Minute), Kind: store.TimerStep, Step: 2}}})
+		})
+		wg.Go(func() {
+			_, err := s.Act(ctx, tm.AlertID, store.AlertAct{Kind: store.ActResolve, Who: "user:ana", At: at})
+			results <- err
+		})
+	}
+	wg.Wait()
+	close(results)
+	for err := range results {
+		switch errs.Code(err) {
+		case "", errs.ENOTFOUND, errs.ECONFLICT:
+		default:
+			t.Errorf("resolving while a step fires: %v", err)
+		}
+	}
+	for _, tm := range timers {
+		a, err := s.Alert(ctx, tm.AlertID)
+		must(t, err, "Alert")
+		if a.State != store.AlertResolved {
+			t.Errorf("alert %d is %s, want resolved", a.ID, a.State)
+		}
 	}
 }
 

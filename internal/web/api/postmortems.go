@@ -1,16 +1,11 @@
 package api
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"time"
 
-	"github.com/tocsin/tocsin/internal/catalog"
-	"github.com/tocsin/tocsin/internal/change"
-	"github.com/tocsin/tocsin/internal/errs"
-	"github.com/tocsin/tocsin/internal/postmortem"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/web/webcore"
 )
@@ -37,45 +32,6 @@ func toAPIPostmortem(p store.Postmortem) Postmortem {
 		CreatedBy: p.CreatedBy, UpdatedAt: optTime(p.UpdatedAt), UpdatedBy: p.UpdatedBy, ApprovedBy: p.ApprovedBy, ApprovedAt: optTime(p.ApprovedAt)}
 }
 
-// postmortemDraft writes the draft of an incident's postmortem from the
-// template incidents.postmortem_template names (read each time) or the
-// built-in one, with the changes made in the 24 hours before it started
-// to its services and what they depend on.
-func (s *API) postmortemDraft(ctx context.Context, in store.Incident) (string, error) {
-	cfg, cat := s.d.Runtime.Config(), s.d.Runtime.Catalog()
-	if cat == nil {
-		cat = catalog.New(nil)
-	}
-	path, sev := "", postmortem.Severity{}
-	if cfg != nil {
-		path = cfg.Incidents.PostmortemTemplate
-		for _, l := range cfg.Incidents.Severities {
-			if l.ID == in.Severity {
-				sev = postmortem.Severity{ID: l.ID, Name: l.Name, Description: l.Description}
-			}
-		}
-	}
-	tp, err := postmortem.Load(path)
-	if err != nil {
-		return "", errs.Errorf(errs.EINVALID, "incidents.postmortem_template: %v", err)
-	}
-	start := postmortem.Start(in)
-	cs, err := s.d.Store.ChangeList(ctx, store.ChangeFilter{Since: start.Add(-change.SuspectWindow), Until: start.Add(time.Nanosecond),
-		Page: store.Page{Limit: 1000}})
-	if err != nil {
-		return "", fmt.Errorf("listing changes before the incident: %w", err)
-	}
-	actions, err := s.d.Store.FollowUpList(ctx, store.FollowUpFilter{IncidentID: in.ID, Status: store.FollowUpsAll, Page: store.Page{Limit: 1000}})
-	if err != nil {
-		return "", fmt.Errorf("listing the incident's follow-up actions: %w", err)
-	}
-	md, err := tp.Draft(postmortem.Build(in, sev, change.Suspects(cs, change.Scope(cat, in.Services), start), s.d.Now()).WithActions(actions))
-	if err != nil {
-		return "", errs.Errorf(errs.EINVALID, "incidents.postmortem_template: %v", err)
-	}
-	return md, nil
-}
-
 // serveIncidentPostmortemDraft serves GET
 // /api/v1/incidents/{id}/postmortem.md: the stored postmortem's Markdown
 // when there is one, else the generated draft.
@@ -95,22 +51,14 @@ func (s *API) postmortemOrDraft(r *http.Request) (Postmortem, error) {
 	if err != nil {
 		return Postmortem{}, err
 	}
-	in, err := s.d.Store.Incident(r.Context(), id)
-	if err != nil {
-		return Postmortem{}, storeErr(err, "reading an incident")
-	}
-	p, err := s.d.Store.Postmortem(r.Context(), id)
-	switch {
-	case err == nil:
-		return toAPIPostmortem(p), nil
-	case errs.Code(err) != errs.ENOTFOUND:
-		return Postmortem{}, storeErr(err, "reading a postmortem")
-	}
-	md, err := s.postmortemDraft(r.Context(), in)
+	p, stored, err := s.d.PostmortemOrDraft(r.Context(), id)
 	if err != nil {
 		return Postmortem{}, err
 	}
-	return Postmortem{IncidentID: id, Title: in.Title, Body: md, State: store.PostmortemDraft}, nil
+	if !stored {
+		return Postmortem{IncidentID: p.IncidentID, Title: p.Title, Body: p.Body, State: p.State}, nil
+	}
+	return toAPIPostmortem(p), nil
 }
 
 // serveIncidentPostmortem serves GET /api/v1/incidents/{id}/postmortem.
@@ -122,9 +70,6 @@ func (s *API) serveIncidentPostmortem(w http.ResponseWriter, r *http.Request, _ 
 	webcore.WriteJSON(w, http.StatusOK, One[Postmortem]{Data: p})
 	return nil
 }
-
-// maxPostmortemBody bounds a postmortem's Markdown.
-const maxPostmortemBody = 1 << 20
 
 // serveIncidentPostmortemPut serves PUT /api/v1/incidents/{id}/postmortem
 // {"title", "body"}: the first save stores it as a draft.
@@ -140,8 +85,8 @@ func (s *API) serveIncidentPostmortemPut(w http.ResponseWriter, r *http.Request,
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	if len(req.Body) > maxPostmortemBody || len(req.Title) > 500 {
-		return errs.Errorf(errs.EINVALID, "a postmortem's body is at most %d bytes and its title 500", maxPostmortemBody)
+	if err := webcore.CheckPostmortem(req.Title, req.Body); err != nil {
+		return err
 	}
 	p, err := s.d.Store.SavePostmortem(r.Context(), store.Postmortem{IncidentID: id, Title: req.Title, Body: req.Body}, u.Name)
 	if err != nil {

@@ -176,18 +176,22 @@ func (s *UI) handleAlerts(w http.ResponseWriter, r *http.Request, u store.User) 
 	return nil
 }
 
-func alertsURL(state string, before int64) string {
+func alertsURL(state string, before int64) string { return listURL("/alerts", "state", state, before) }
+
+// listURL is the address of a paged list at path: filtered by key=value
+// when value is set, from the cursor before when it is positive.
+func listURL(path, key, value string, before int64) string {
 	q := url.Values{}
-	if state != "" {
-		q.Set("state", state)
+	if value != "" {
+		q.Set(key, value)
 	}
 	if before > 0 {
 		q.Set("before", strconv.FormatInt(before, 10))
 	}
 	if len(q) == 0 {
-		return "/alerts"
+		return path
 	}
-	return "/alerts?" + q.Encode()
+	return path + "?" + q.Encode()
 }
 
 // pathStep is one step of an alert's escalation policy, with what it did.

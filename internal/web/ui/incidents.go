@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -131,17 +130,7 @@ func (s *UI) renderIncidents(w http.ResponseWriter, r *http.Request, u store.Use
 }
 
 func incidentsURL(state string, before int64) string {
-	q := url.Values{}
-	if state != "" {
-		q.Set("state", state)
-	}
-	if before > 0 {
-		q.Set("before", strconv.FormatInt(before, 10))
-	}
-	if len(q) == 0 {
-		return "/incidents"
-	}
-	return "/incidents?" + q.Encode()
+	return listURL("/incidents", "state", state, before)
 }
 
 // formTime reads a time typed in a form: RFC 3339, or "2006-01-02 15:04"

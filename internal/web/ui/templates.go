@@ -100,8 +100,14 @@ func (s *UI) Render(w http.ResponseWriter, r *http.Request, status int, name str
 	if sp, ok := data.(interface{ script() bool }); ok {
 		p.Script = sp.script()
 	}
+	s.execute(w, r, status, pt, name, "layout.html", p)
+}
+
+// execute runs the template entry of a page (the layout, or a page of its
+// own such as a printable one) and writes it.
+func (s *UI) execute(w http.ResponseWriter, r *http.Request, status int, pt *pageTemplate, name, entry string, p page) {
 	var buf bytes.Buffer
-	if err := pt.t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
+	if err := pt.t.ExecuteTemplate(&buf, entry, p); err != nil {
 		s.d.Logger.Error("rendering page", "page", name, "path", r.URL.Path, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
