@@ -25,6 +25,7 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/engine"
 	"github.com/tocsin/tocsin/internal/escalate"
+	"github.com/tocsin/tocsin/internal/followup"
 	"github.com/tocsin/tocsin/internal/heartbeat"
 	"github.com/tocsin/tocsin/internal/heartbeat/mailping"
 	"github.com/tocsin/tocsin/internal/heartbeat/roster"
@@ -71,23 +72,24 @@ type Options struct {
 
 // App is a running Tocsin server.
 type App struct {
-	opts     Options
-	log      *slog.Logger
-	now      func() time.Time
-	registry *prometheus.Registry
-	store    store.Store
-	sched    *scheduler.Scheduler
-	disp     *notify.Dispatcher
-	esc      *escalate.Escalator
-	inc      *incident.Runner
-	links    *escalate.Links
-	eng      *engine.Engine
-	hb       *heartbeat.Hub
-	web      *web.Server
-	demo     *demoTarget
-	smtp     *mailping.Server
-	smtpAddr string
-	metrics  *appMetrics
+	opts      Options
+	log       *slog.Logger
+	now       func() time.Time
+	registry  *prometheus.Registry
+	store     store.Store
+	sched     *scheduler.Scheduler
+	disp      *notify.Dispatcher
+	esc       *escalate.Escalator
+	inc       *incident.Runner
+	followUps *followup.Runner
+	links     *escalate.Links
+	eng       *engine.Engine
+	hb        *heartbeat.Hub
+	web       *web.Server
+	demo      *demoTarget
+	smtp      *mailping.Server
+	smtpAddr  string
+	metrics   *appMetrics
 	// incidents exports how incidents were answered on /metrics.
 	incidents *incidentCollector
 	writers   *batch.Writers
@@ -191,6 +193,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		return nil, err
 	}
 	a.buildIncidents()
+	a.buildFollowUps()
 	a.eng = engine.New(engine.Options{
 		Store:         st,
 		Logger:        a.log,
@@ -287,25 +290,26 @@ func storeUser(name, hash string) store.User {
 
 func (a *App) webOptions(cfg *config.Config) web.Options {
 	o := web.Options{
-		Store:           a.store,
-		Runtime:         (*runtime)(a),
-		Logger:          a.log,
-		Gatherer:        a.registry,
-		MetricsToken:    cfg.Server.MetricsToken,
-		Now:             a.now,
-		SessionTTL:      cfg.Server.SessionTTL.D(),
-		Version:         Version,
-		Pings:           a.hb,
-		Heartbeats:      (*heartbeatRuntime)(a),
-		Kinds:           a.kinds,
-		Channels:        (*channelTester)(a),
-		StatusSources:   []status.Source{incidentUpdateSource{a}},
-		StatusIncidents: activeIncidents{a},
-		StatusQueued:    func() { a.disp.Wake() },
-		Mutes:           (*muteRuntime)(a),
-		AlertLinks:      ack.New(ack.Deps{Store: a.store, Links: a.links, Now: a.now, Logger: a.log, Acted: a.esc.Wake}),
-		AlertActed:      func() { a.esc.Wake(); a.inc.Wake() },
-		IncidentEvent:   a.incidentEvent,
+		Store:            a.store,
+		Runtime:          (*runtime)(a),
+		Logger:           a.log,
+		Gatherer:         a.registry,
+		MetricsToken:     cfg.Server.MetricsToken,
+		Now:              a.now,
+		SessionTTL:       cfg.Server.SessionTTL.D(),
+		Version:          Version,
+		Pings:            a.hb,
+		Heartbeats:       (*heartbeatRuntime)(a),
+		Kinds:            a.kinds,
+		Channels:         (*channelTester)(a),
+		StatusSources:    []status.Source{incidentUpdateSource{a}},
+		StatusIncidents:  activeIncidents{a},
+		StatusQueued:     func() { a.disp.Wake() },
+		Mutes:            (*muteRuntime)(a),
+		AlertLinks:       ack.New(ack.Deps{Store: a.store, Links: a.links, Now: a.now, Logger: a.log, Acted: a.esc.Wake}),
+		AlertActed:       func() { a.esc.Wake(); a.inc.Wake() },
+		IncidentEvent:    a.incidentEvent,
+		FollowUpsChanged: a.followUps.Wake,
 	}
 	if cfg.Server.SecureCookies != nil {
 		o.SecureCookies = *cfg.Server.SecureCookies
@@ -395,6 +399,7 @@ func (a *App) Run(ctx context.Context) error {
 	wg.Go(func() { _ = a.disp.Run(runCtx) })
 	wg.Go(func() { _ = a.esc.Run(runCtx) })
 	wg.Go(func() { _ = a.inc.Run(runCtx) })
+	wg.Go(func() { _ = a.followUps.Run(runCtx) })
 	wg.Go(func() { a.housekeeping(runCtx) })
 	wg.Go(func() { a.watchdog(runCtx) })
 	wg.Go(func() { a.muteUpkeep(runCtx) })

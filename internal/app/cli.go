@@ -53,6 +53,7 @@ Usage:
   tocsin alerts      list|show|ack|unack|resolve|snooze ...
                                                 paged alerts on a running server (API token)
   tocsin incident    list|show|declare|note ...   incidents on a running server (API token)
+  tocsin actions     list|add|done|status ...   follow-up actions of postmortems (API token)
   tocsin maintenance list|add|end ...           maintenance windows on a running server (API token)
   tocsin silence     list|add|expire ...        silences on a running server (API token)
   tocsin change      [add|list] ...             record or list change events on a running server (API token)
@@ -90,6 +91,8 @@ func Main(ctx context.Context, args []string, env Env) int {
 		return cmdRun(ctx, rest, env)
 	case "alerts":
 		return cmdAlerts(ctx, rest, env)
+	case "actions":
+		return cmdActions(ctx, rest, env)
 	case "incident", "incidents":
 		return cmdIncident(ctx, rest, env)
 	case "maintenance":

@@ -131,6 +131,11 @@ var rules = []rule{
 		may:   cat([]string{"internal/postmortem/...", "internal/change"}, storeContracts, leaves),
 	},
 	{
+		words: "followup decides and queues the reminders of follow-up actions: it imports catalog (whom an owner reaches), config (targets), notify's event types and the store's interfaces; never the engine, escalate, sqlstore, web or app",
+		pkgs:  []string{"internal/followup/..."},
+		may:   cat([]string{"internal/followup/...", "internal/catalog", "internal/config", "internal/notify"}, storeContracts, leaves),
+	},
+	{
 		words: "web/ack serves the one-click alert links, without a login: it checks links with escalate and acts through the store's interfaces; no other web package, no sessions",
 		pkgs:  []string{"internal/web/ack"},
 		may:   cat([]string{"internal/escalate"}, storeContracts, leaves),

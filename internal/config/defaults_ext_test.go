@@ -104,7 +104,8 @@ monitors:
 		Alerting: config.Alerting{GroupBy: "service", GroupInterval: config.Duration(5 * time.Minute)},
 		Incidents: config.Incidents{ResolveAfter: config.Duration(10 * time.Minute), Severities: config.DefaultSeverities(),
 			Roles: config.DefaultIncidentRoles(), Severity: "p2",
-			UpdatesBy: config.UpdatesByAnyone, AutoNotice: []string{"p0", "p1"}, NoticeTemplate: config.DefaultNoticeTemplate},
+			UpdatesBy: config.UpdatesByAnyone, AutoNotice: []string{"p0", "p1"}, NoticeTemplate: config.DefaultNoticeTemplate,
+			ActionReminderBefore: config.Duration(config.DefaultActionReminderBefore), ActionOverdueEvery: config.Duration(config.DefaultActionOverdueEvery)},
 		Monitors: []config.Monitor{
 			{
 				ID: "home", Name: "home", Service: "web", Type: "http",

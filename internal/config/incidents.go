@@ -40,6 +40,7 @@ func (l *loader) incidentDefaults(cfg *Config) {
 	if in.NoticeTemplate == "" {
 		in.NoticeTemplate = DefaultNoticeTemplate
 	}
+	l.actionReminderDefaults(in)
 }
 
 // validateIncidents checks the incident process: unique ids of levels and
@@ -57,6 +58,7 @@ func (l *loader) validateIncidents(in *Incidents) {
 		}
 	}
 	l.validatePostmortemTemplate(in.PostmortemTemplate)
+	l.validateActionReminders(in)
 	if _, ok := sev[in.Severity]; !ok && len(in.Severities) > 0 {
 		l.errAt("incidents.severity", "unknown severity %q (the levels are %s)", in.Severity, strings.Join(SeverityIDs(in.Severities), ", "))
 	}

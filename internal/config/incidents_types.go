@@ -41,6 +41,13 @@ type Incidents struct {
 	// NoticeTemplate is that first update's message; {{services}} is
 	// replaced by the incident's services. Default DefaultNoticeTemplate.
 	NoticeTemplate string `yaml:"notice_template"`
+	// ActionReminderBefore is how long before its due date the owner of a
+	// follow-up action is reminded of it (docs/postmortems.md). Default
+	// 24h; 0s sends no such reminder.
+	ActionReminderBefore Duration `yaml:"action_reminder_before"`
+	// ActionOverdueEvery is how often the owner of an overdue follow-up
+	// action is reminded of it. Default 24h, at least 1h.
+	ActionOverdueEvery Duration `yaml:"action_overdue_every"`
 }
 
 // Who may post incident updates (Incidents.UpdatesBy).

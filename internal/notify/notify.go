@@ -70,6 +70,14 @@ type Event struct {
 	// or the reason of the state change the event is about.
 	Message string `json:"message,omitempty"`
 
+	// The fields below are set on reminders of follow-up actions
+	// (action.*); Reason is then the action's title, Status its status.
+
+	// ActionID is the follow-up action the reminder is about.
+	ActionID int64 `json:"action_id,omitempty"`
+	// Due is the action's due date (YYYY-MM-DD, in the owner's timezone).
+	Due string `json:"due,omitempty"`
+
 	// Public is set on the events of status page subscriptions
 	// (status.*), sent to the public: the mails and webhooks built from
 	// them read nothing else.
@@ -136,6 +144,11 @@ const (
 	EventAlertUpdated      = "alert.updated"
 	EventAlertAcknowledged = "alert.acknowledged"
 	EventAlertResolved     = "alert.resolved"
+
+	// The reminders of follow-up actions, sent to the action's owner
+	// (whatever a channel's `events` list says).
+	EventActionDue     = "action.due"
+	EventActionOverdue = "action.overdue"
 )
 
 // AlertEventNames returns the events of paged alerts, in order.

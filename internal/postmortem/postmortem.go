@@ -6,9 +6,11 @@
 package postmortem
 
 import (
+	"cmp"
 	_ "embed"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"text/template"
 	"time"
@@ -36,6 +38,9 @@ type Data struct {
 	// Misleading are the timeline entries marked as misleading paths.
 	Misleading []Entry
 	Suspects   []Suspect
+	// Actions are the incident's follow-up actions, oldest first; set
+	// with WithActions.
+	Actions []Action
 	// Generated is when the draft was written.
 	Generated time.Time
 }
@@ -70,6 +75,25 @@ type Suspect struct {
 	Time                time.Time
 	Title, Author, Link string
 	Touches             []string
+}
+
+// Action is one follow-up action of the incident. Due is its due date
+// (YYYY-MM-DD, "" for none) in Timezone.
+type Action struct {
+	ID                                                        int64
+	Title, Owner, Due, Timezone, Priority, Type, Status, Link string
+}
+
+// WithActions returns d listing the follow-up actions fs (in any order:
+// they are listed oldest first).
+func (d Data) WithActions(fs []store.FollowUp) Data {
+	d.Actions = make([]Action, 0, len(fs))
+	for _, f := range fs {
+		d.Actions = append(d.Actions, Action{ID: f.ID, Title: f.Title, Owner: f.Owner, Due: f.Due, Timezone: f.Timezone,
+			Priority: f.Priority, Type: f.Type, Status: f.Status, Link: f.Link})
+	}
+	slices.SortFunc(d.Actions, func(a, b Action) int { return cmp.Compare(a.ID, b.ID) })
+	return d
 }
 
 // Build collects the facts of an incident (read with its timeline) and

@@ -97,3 +97,31 @@ func TestOwnTemplate(t *testing.T) {
 		t.Fatal("a missing template file loaded")
 	}
 }
+
+// TestDraftListsFollowUpActions: the follow-up actions table lists the
+// incident's actions oldest first, with table-breaking text escaped, and
+// keeps the placeholder row when there are none.
+func TestDraftListsFollowUpActions(t *testing.T) {
+	d := postmortem.Build(incident(), postmortem.Severity{}, nil, t0).WithActions([]store.FollowUp{
+		{ID: 7, Title: "Alert on disk | inode use", Owner: "ann", Due: "2026-03-10", Priority: "high", Type: "detective", Status: "open",
+			Link: "https://tickets.example/OPS-7"},
+		{ID: 3, Title: "Rotate logs", Owner: "Bob from storage", Priority: "medium", Type: "preventive", Status: "done"},
+	})
+	md, err := postmortem.Default().Draft(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "| Action | Owner | Due | Priority | Type | Status | Link |\n|--------|-------|-----|----------|------|--------|------|\n" +
+		"| Rotate logs | Bob from storage |  | medium | preventive | done |  |\n" +
+		"| Alert on disk \\| inode use | ann | 2026-03-10 | high | detective | open | https://tickets.example/OPS-7 |\n\n## Suspect changes"
+	if !strings.Contains(md, want) {
+		t.Errorf("draft lacks\n%s\nin\n%s", want, md)
+	}
+	md, err = postmortem.Default().Draft(postmortem.Build(incident(), postmortem.Severity{}, nil, t0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md, "| _ | _ | _ | _ | detective / corrective / preventive | open | _ |") {
+		t.Errorf("no placeholder row without actions:\n%s", md)
+	}
+}

@@ -393,6 +393,7 @@ type Store interface {
 	Subscribers
 	IncidentHistory
 	AlertFeed
+	FollowUps
 	// Ping checks the database is reachable (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error

@@ -92,6 +92,10 @@ type Options struct {
 	// IncidentEvent is told of incidents people declared, updated and
 	// moved (webcore.Deps.IncidentEvent).
 	IncidentEvent func(event string, in store.Incident, message string)
+	// FollowUpsChanged is called after a follow-up action was added or
+	// changed, so a reminder now due goes at once; nil when nothing
+	// listens.
+	FollowUpsChanged func()
 	// StatusSources add entries (public incident updates) to the status
 	// pages and their feeds; nil adds none.
 	StatusSources []status.Source
@@ -255,7 +259,7 @@ func (s *Server) audienceDeps() webcore.Deps {
 	return webcore.Deps{
 		Store: s.store, Runtime: s.rt, Heartbeats: s.opts.Heartbeats, Kinds: s.opts.Kinds, Channels: s.opts.Channels, Now: s.now,
 		Version: s.opts.Version, CreateToken: s.createToken, RevokeToken: s.revokeToken, Schedules: s.schedules, Mutes: s.opts.Mutes,
-		AlertActed: s.opts.AlertActed, IncidentEvent: s.opts.IncidentEvent,
+		AlertActed: s.opts.AlertActed, IncidentEvent: s.opts.IncidentEvent, FollowUpsChanged: s.opts.FollowUpsChanged,
 	}
 }
 

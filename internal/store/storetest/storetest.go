@@ -94,6 +94,7 @@ func Run(t *testing.T, open Opener) {
 		{"MaintenanceWindows", testMaintenanceWindows}, {"Silences", testSilences}, {"RecurringMaintenance", testRecurringMaintenance},
 		{"Changes", testChanges}, {"ConcurrentChanges", testConcurrentChanges},
 		{"Postmortems", testPostmortems}, {"Subscribers", testSubscribers},
+		{"FollowUps", testFollowUps}, {"FollowUpReminders", testFollowUpReminders},
 	}
 	tests = append(tests, alertTests...)
 	tests = append(tests, incidentTests...)

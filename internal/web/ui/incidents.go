@@ -67,6 +67,8 @@ type incidentData struct {
 	// Suspects are the changes of the day before the incident started
 	// to its services and their dependencies.
 	Suspects []changeRow
+	// Actions are the incident's follow-up actions, oldest first.
+	Actions actionsData
 }
 
 func (s *UI) incidentRow(in store.Incident, clk clock) incidentRow {
@@ -220,6 +222,10 @@ func (s *UI) renderIncident(w http.ResponseWriter, r *http.Request, u store.User
 		return err
 	}
 	data.Suspects = suspectRows(sus, clk)
+	if data.Actions.Rows, err = s.incidentActions(r.Context(), in.ID); err != nil {
+		return err
+	}
+	data.Actions.Choices = choices
 	s.Render(w, r, status, "incident.html", &u, fmt.Sprintf("Incident %d", in.ID), data)
 	return nil
 }

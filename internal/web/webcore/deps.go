@@ -43,4 +43,7 @@ type Deps struct {
 	// .resolved) for the channels subscribed to it, with the message of
 	// the update that caused it ("" for none); nil when nothing listens.
 	IncidentEvent func(event string, in store.Incident, message string)
+	// FollowUpsChanged is called after a follow-up action was added or
+	// changed; nil when nothing listens.
+	FollowUpsChanged func()
 }

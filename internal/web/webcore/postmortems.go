@@ -65,7 +65,11 @@ func (d Deps) PostmortemDraft(ctx context.Context, in store.Incident) (string, e
 	if err != nil {
 		return "", err
 	}
-	md, err := tp.Draft(postmortem.Build(in, sev, suspects, d.Now()))
+	actions, err := d.Store.FollowUpList(ctx, store.FollowUpFilter{IncidentID: in.ID, Status: store.FollowUpsAll, Page: store.Page{Limit: 1000}})
+	if err != nil {
+		return "", fmt.Errorf("listing the incident's follow-up actions: %w", err)
+	}
+	md, err := tp.Draft(postmortem.Build(in, sev, suspects, d.Now()).WithActions(actions))
 	if err != nil {
 		return "", errs.Errorf(errs.EINVALID, "incidents.postmortem_template: %v", err)
 	}
