@@ -29,6 +29,17 @@ func newBrowser(t *testing.T, chromiumPath string) context.Context {
 	return testkit.Browser(t, chromiumPath, 20*time.Second)
 }
 
+// submitted submits the form of the element sel and waits for the page
+// that answers it: the current page is marked first, so an element both
+// pages have cannot be taken for the answer.
+func submitted(sel string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.Evaluate[chromedp.Void](`document.body.dataset.submitted = "1"`),
+		chromedp.Submit(chromedp.CSS(sel)),
+		chromedp.WaitReady(chromedp.CSS(`body:not([data-submitted])`)),
+	}
+}
+
 // browserSetup creates the admin account through the first-run form.
 func browserSetup(base string) []chromedp.Action[chromedp.Void] {
 	return []chromedp.Action[chromedp.Void]{

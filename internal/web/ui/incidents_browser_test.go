@@ -73,11 +73,9 @@ func TestBrowserIncidentPage(t *testing.T) {
 		t.Errorf("misleading note row: %q", got)
 	}
 
-	err = chromedp.Do(ctx,
-		chromedp.SetValue(chromedp.CSS(`form[action$="/severity"] select`), "p0"),
-		chromedp.Submit(chromedp.CSS(`form[action$="/severity"] select`)),
-		chromedp.WaitVisible(chromedp.CSS(`#note-form`)),
-	)
+	err = chromedp.Do(ctx, append([]chromedp.Action[chromedp.Void]{
+		chromedp.SetValue(chromedp.CSS(`form[action$="/severity"] select`), "p0")},
+		submitted(`form[action$="/severity"] select`)...)...)
 	if err != nil {
 		t.Fatalf("severity: %v", err)
 	}
@@ -98,18 +96,19 @@ func TestBrowserIncidentPage(t *testing.T) {
 		t.Errorf("roles: %q", got)
 	}
 
-	err = chromedp.Do(ctx,
+	err = chromedp.Do(ctx, append([]chromedp.Action[chromedp.Void]{
 		chromedp.SendKeys(chromedp.CSS(`#update-form textarea[name="message"]`), "Partners outside the campus cannot fetch the export; we are on it."),
 		chromedp.SetValue(chromedp.CSS(`#update-form select[name="status"]`), "identified"),
-		chromedp.Click(chromedp.CSS(`#update-form input[name="public"]`)),
-		chromedp.Submit(chromedp.CSS(`#update-form textarea[name="message"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#note-form`)),
-	)
+		chromedp.Click(chromedp.CSS(`#update-form input[name="public"]`))},
+		submitted(`#update-form textarea[name="message"]`)...)...)
 	if err != nil {
 		t.Fatalf("update: %v", err)
 	}
 	if got := text(`table.timeline`); !strings.Contains(got, "we are on it") {
 		t.Errorf("timeline after the update: %q", got)
+	}
+	if got := text(`#state`); got != store.IncidentIdentified {
+		t.Errorf("state after an update with status identified: %q", got)
 	}
 
 	list, err := e.Store.Incidents(t.Context(), "", store.Page{Limit: 5})

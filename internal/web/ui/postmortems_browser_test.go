@@ -119,6 +119,10 @@ func TestBrowserPostmortem(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#postmortem-search input[name="q"]`)),
 		chromedp.SendKeys(chromedp.CSS(`#postmortem-search input[name="q"]`), "GATEWAY POOL"),
 		chromedp.Submit(chromedp.CSS(`#postmortem-search input[name="q"]`)),
+		// The list shows every published postmortem before the search
+		// too: wait for the answer to the search (its form holds the
+		// words searched for), not for the row.
+		chromedp.WaitVisible(chromedp.CSS(`#postmortem-search input[name="q"][value="GATEWAY POOL"]`)),
 		chromedp.WaitVisible(chromedp.CSS(row)),
 	)
 	if err != nil {
