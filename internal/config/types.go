@@ -39,6 +39,8 @@ type Config struct {
 	StatusPages []StatusPage `yaml:"status_pages"`
 	// Incidents configures the incident process (docs/incidents.md).
 	Incidents Incidents `yaml:"incidents"`
+	// Agents are the remote agents declared in the file (docs/agents.md).
+	Agents []Agent `yaml:"agents"`
 
 	// Path is the file the config was read from ("" when built in code).
 	Path string `yaml:"-"`
@@ -345,6 +347,16 @@ type Monitor struct {
 	Paused bool `yaml:"paused"`
 	// Tags select the monitor in maintenance windows and silences.
 	Tags []string `yaml:"tags"`
+	// Agent names the agent that runs this monitor on its host (host
+	// checks: disk, files, process ...); "" runs it on the server.
+	Agent string `yaml:"agent"`
+	// Locations run the monitor from each place listed, independently:
+	// LocalLocation is the server, any other name the agents of that
+	// location. Empty means the server alone (or Agent's host).
+	Locations []string `yaml:"locations"`
+	// DownWhen is the quorum of Locations that must fail for the monitor
+	// to be down; default any.
+	DownWhen DownWhen `yaml:"down_when"`
 
 	// Block is the block of the monitor's type when its kind declares it
 	// (Kinds.NewBlock): a pointer to the kind's block struct, decoded from

@@ -101,6 +101,9 @@ type Result struct {
 	CertExpiry time.Time `json:"cert_expiry,omitzero"`
 	// Metrics are extra measured values (status code, response size, perfdata).
 	Metrics []Metric `json:"metrics,omitempty"`
+	// Location is where the probe ran: "" or config.LocalLocation for the
+	// server itself, else the location of the agent that ran it.
+	Location string `json:"location,omitempty"`
 }
 
 // Failed reports whether the result counts against the monitor: anything
