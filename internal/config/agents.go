@@ -84,3 +84,28 @@ func (d DownWhen) String() string {
 	}
 	return d.Mode
 }
+
+// Where lists the locations the monitor runs from: its Locations, or
+// LocalLocation when it names none. A monitor with an Agent runs on that
+// agent's host only and lists no location.
+func (m Monitor) Where() []string {
+	if m.Agent != "" {
+		return nil
+	}
+	if len(m.Locations) == 0 {
+		return []string{LocalLocation}
+	}
+	return m.Locations
+}
+
+// RunsAt reports whether the monitor runs from location loc (the server
+// is LocalLocation). A monitor with an Agent runs at no location: the
+// agent runs it.
+func (m Monitor) RunsAt(loc string) bool {
+	for _, l := range m.Where() {
+		if l == loc {
+			return true
+		}
+	}
+	return false
+}

@@ -41,3 +41,24 @@ func TestDownWhen(t *testing.T) {
 		t.Errorf("String = %q", got)
 	}
 }
+
+func TestMonitorWhere(t *testing.T) {
+	plain := Monitor{ID: "a"}
+	multi := Monitor{ID: "b", Locations: []string{"local", "external-eu"}}
+	remote := Monitor{ID: "c", Locations: []string{"external-eu"}}
+	host := Monitor{ID: "d", Agent: "db-01", Locations: []string{"local"}}
+	for _, c := range []struct {
+		m     Monitor
+		loc   string
+		wants bool
+	}{
+		{plain, LocalLocation, true}, {plain, "external-eu", false},
+		{multi, LocalLocation, true}, {multi, "external-eu", true},
+		{remote, LocalLocation, false}, {remote, "external-eu", true},
+		{host, LocalLocation, false},
+	} {
+		if got := c.m.RunsAt(c.loc); got != c.wants {
+			t.Errorf("%s.RunsAt(%s) = %v", c.m.ID, c.loc, got)
+		}
+	}
+}
