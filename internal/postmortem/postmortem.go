@@ -156,10 +156,15 @@ var funcs = template.FuncMap{
 	"join":     strings.Join,
 }
 
-// formatDuration writes a duration to the second, "0s" for none.
+// formatDuration writes a duration to the second, or to the tenth of a
+// second under ten seconds (detection by monitoring is often that fast);
+// "0s" for none.
 func formatDuration(d time.Duration) string {
 	if d < 0 {
 		d = 0
+	}
+	if d < 10*time.Second {
+		return d.Round(100 * time.Millisecond).String()
 	}
 	return d.Round(time.Second).String()
 }
