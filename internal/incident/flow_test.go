@@ -71,6 +71,51 @@ func testFlashAlert(t *testing.T, open func(*clock) *sqlstore.DB) {
 	}
 }
 
+func TestLateAlertSQLite(t *testing.T)   { testLateAlert(t, openSQLite(t)) }
+func TestLateAlertPostgres(t *testing.T) { testLateAlert(t, openPostgres(t)) }
+
+// testLateAlert: an alert that became visible after the cursor moved past
+// its id (on PostgreSQL a transaction can commit after one that took a
+// higher id) still opens an incident, though it recovered already.
+func testLateAlert(t *testing.T, open func(*clock) *sqlstore.DB) {
+	ctx := t.Context()
+	clk := &clock{t: t0}
+	db := open(clk)
+	defer db.Close()
+	cfg := config.Incidents{ResolveAfter: config.Duration(10 * time.Minute), Severities: config.DefaultSeverities(), Severity: "p2"}
+	r := incident.New(incident.Options{Store: db, Config: func() config.Incidents { return cfg }, Now: clk.Now})
+	for _, down := range []bool{true, false} {
+		if err := db.SaveBatch(ctx, store.Batch{Alerts: []store.AlertChange{{GroupKey: "db", MonitorID: "db-port", ServiceID: "db", Down: down,
+			Time: t0.Add(time.Second), Reason: "refused", UpdateEvery: time.Minute}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := db.Alerts(ctx, "", store.Page{})
+	if err != nil || len(all) != 1 {
+		t.Fatalf("alerts: %+v, %v", all, err)
+	}
+	// The cursor is past it, as if a later alert had been seen first.
+	if err := db.AdvanceCursor(ctx, store.CursorIncidentAlerts, all[0].ID+5); err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(t0.Add(2 * time.Second))
+	if _, err := r.Step(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if in, err := db.IncidentOfAlert(ctx, all[0].ID); err != nil || in.State != store.IncidentMonitoring {
+		t.Fatalf("incident of the late alert: %+v, %v", in, err)
+	}
+	// Once it is older than the look-back, it is left alone: a step
+	// reads no more than it has to.
+	clk.Set(t0.Add(11 * time.Minute))
+	if _, err := r.Step(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := db.Incidents(ctx, "", store.Page{}); len(list) != 1 {
+		t.Errorf("incidents = %d, want 1", len(list))
+	}
+}
+
 func TestPostSQLite(t *testing.T)   { testPost(t, openSQLite(t)) }
 func TestPostPostgres(t *testing.T) { testPost(t, openPostgres(t)) }
 

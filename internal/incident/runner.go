@@ -58,6 +58,14 @@ type Runner struct {
 // batch bounds the alerts and incidents one step reads.
 const batch = 500
 
+// lateWindow and lateFor bound the alerts behind the cursor read again
+// in case they committed late: the newest lateWindow, opened in the last
+// lateFor.
+const (
+	lateWindow = 100
+	lateFor    = time.Minute
+)
+
 // New returns a Runner.
 func New(o Options) *Runner {
 	if o.Now == nil {
@@ -250,10 +258,25 @@ func (r *Runner) pending(ctx context.Context) ([]store.Alert, int64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
+	// On PostgreSQL ids are taken before commit, so an alert can become
+	// visible after one with a higher id that moved the cursor past it.
+	// The newest alerts opened lately are read again, whatever the
+	// cursor says; those handled already cost a lookup.
+	newest, err := r.o.Store.Alerts(ctx, "", store.Page{Limit: lateWindow})
+	if err != nil {
+		return nil, 0, err
+	}
+	since := r.o.Now().Add(-lateFor)
+	late := newest[:0]
+	for _, a := range newest {
+		if a.ID <= cursor && a.OpenedAt.After(since) {
+			late = append(late, a)
+		}
+	}
 	if len(fresh) > 0 {
 		cursor = fresh[len(fresh)-1].ID
 	}
-	all := append(fresh, active...)
+	all := append(append(fresh, active...), late...)
 	slices.SortFunc(all, func(a, b store.Alert) int { return cmp.Compare(a.ID, b.ID) })
 	all = slices.CompactFunc(all, func(a, b store.Alert) bool { return a.ID == b.ID })
 	return all, cursor, nil
