@@ -2,6 +2,7 @@ package hostres
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/tocsin/tocsin/internal/config"
@@ -124,6 +125,8 @@ func thresholdProblems(warn, crit, most float64) []config.FieldError {
 		v     float64
 	}{{"warn", warn}, {"crit", crit}} {
 		switch {
+		case math.IsNaN(t.v) || math.IsInf(t.v, 0):
+			errs = append(errs, config.FieldError{Field: t.field, Message: fmt.Sprintf("%s must be a finite number, found %g", t.field, t.v)})
 		case t.v <= 0:
 			errs = append(errs, config.FieldError{Field: t.field, Message: fmt.Sprintf("%s must be more than 0, found %g", t.field, t.v)})
 		case most > 0 && t.v > most:

@@ -1,6 +1,7 @@
 package hostres
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -202,6 +203,7 @@ func TestValidate(t *testing.T) {
 		{"load bad average", withDefaults(&Load{Average: "10m"}), []config.FieldError{{Field: "average", Message: `average "10m" must be 1m, 5m or 15m`}}},
 		{"load warn above crit", withDefaults(&Load{Warn: 5}), []config.FieldError{{Field: "warn", Message: "warn (5) must not be above crit (4)"}}},
 		{"load negative", withDefaults(&Load{Crit: -1}), []config.FieldError{{Field: "crit", Message: "crit must be more than 0, found -1"}}},
+		{"load infinite", withDefaults(&Load{Crit: math.Inf(1)}), []config.FieldError{{Field: "crit", Message: "crit must be a finite number, found +Inf"}}},
 		{"memory defaults", withDefaults(&Memory{}), nil},
 		{"memory over 100", withDefaults(&Memory{Crit: 120}), []config.FieldError{{Field: "crit", Message: "crit is a percentage, at most 100, found 120"}}},
 		{"swap zero written", (&Swap{Crit: 80}), []config.FieldError{{Field: "warn", Message: "warn must be more than 0, found 0"}}},

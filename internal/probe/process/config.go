@@ -50,7 +50,11 @@ func (c *Check) Validate(*config.Monitor) []config.FieldError {
 		add("", "set name (such as postfix/master), pid_file (such as /run/sshd.pid), or both")
 	}
 	if c.Name == "" && (c.MinCount != 0 || c.MaxCount != 0) {
-		add("min_count", "min_count and max_count count the processes of a name; set name")
+		field := "min_count"
+		if c.MinCount == 0 {
+			field = "max_count"
+		}
+		add(field, "min_count and max_count count the processes of a name; set name")
 	}
 	if c.MinCount < 0 {
 		add("min_count", "min_count must be 0 or more, found %d", c.MinCount)

@@ -236,7 +236,7 @@ func TestValidate(t *testing.T) {
 		{"name", Check{Name: "sshd", MinCount: 1, Port: 22}, nil},
 		{"pid file", Check{PidFile: "/run/sshd.pid"}, nil},
 		{"nothing", Check{}, []config.FieldError{{Message: "set name (such as postfix/master), pid_file (such as /run/sshd.pid), or both"}}},
-		{"counts without name", Check{PidFile: "/run/x.pid", MaxCount: 2}, []config.FieldError{{Field: "min_count", Message: "min_count and max_count count the processes of a name; set name"}}},
+		{"counts without name", Check{PidFile: "/run/x.pid", MaxCount: 2}, []config.FieldError{{Field: "max_count", Message: "min_count and max_count count the processes of a name; set name"}}},
 		{"max below min", Check{Name: "a", MinCount: 3, MaxCount: 2}, []config.FieldError{{Field: "max_count", Message: "max_count (2) must not be below min_count (3)"}}},
 		{"negative", Check{Name: "a", MinCount: -1}, []config.FieldError{{Field: "min_count", Message: "min_count must be 0 or more, found -1"}}},
 		{"bad port", Check{Name: "a", Port: 70000}, []config.FieldError{{Field: "port", Message: "port must be a TCP port from 1 to 65535, found 70000"}}},
