@@ -74,7 +74,7 @@ func (p *Prober) Probe(ctx context.Context) probe.Result {
 	}
 	var pids []int
 	if p.c.Name != "" {
-		if pids, err = p.named(fsys); err != nil {
+		if pids, err = p.named(ctx, fsys); err != nil {
 			return run.Fail(probe.Unknown, fmt.Sprintf("cannot list processes in %s: %v", p.root, err))
 		}
 		run.Res.Metrics = []probe.Metric{{Name: "processes", Value: float64(len(pids)), Min: "0"}}
@@ -143,7 +143,9 @@ func (p *Prober) pidFromFile(fsys procfs.FS) (pid int, note string) {
 	}
 	pid, err = strconv.Atoi(field)
 	if err != nil || pid <= 0 {
-		return 0, fmt.Sprintf("pid file %s holds %q, not a process id", p.c.PidFile, probe.Clip(field, 20))
+		// What the file holds is not shown: a pid file set through the
+		// API may name any file Tocsin can read.
+		return 0, fmt.Sprintf("pid file %s does not hold a process id", p.c.PidFile)
 	}
 	if _, err := fsys.Proc(pid); err != nil {
 		return pid, fmt.Sprintf("pid file %s names %d, which is gone", p.c.PidFile, pid)
@@ -165,13 +167,16 @@ func (p *Prober) describe(fsys procfs.FS, pid int) string {
 }
 
 // named lists the pids of the processes that match Name.
-func (p *Prober) named(fsys procfs.FS) ([]int, error) {
+func (p *Prober) named(ctx context.Context, fsys procfs.FS) ([]int, error) {
 	procs, err := fsys.AllProcs()
 	if err != nil {
 		return nil, err
 	}
 	var pids []int
 	for _, pr := range procs {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("stopped after %d of %d processes: %w", len(pids), len(procs), err)
+		}
 		// A process may end between the listing and the read: it is
 		// then no longer running, and not counted.
 		comm, _ := pr.Comm()

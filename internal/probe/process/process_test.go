@@ -1,6 +1,7 @@
 package process
 
 import (
+	"context"
 	"net"
 	"os"
 	"os/exec"
@@ -129,7 +130,7 @@ func TestProcess(t *testing.T) {
 		{"too few", Check{Name: name, MinCount: 2}, probe.Critical, "1 process named " + name + ", expected at least 2"},
 		{"counts written as zero", Check{Name: name, MinCount: 0, MaxCount: 0}, probe.OK, name + " runs"},
 		{"stale pid file", Check{PidFile: stale}, probe.Critical, "pid file " + stale + " names " + strconv.Itoa(gone) + ", which is gone"},
-		{"junk pid file", Check{PidFile: junk}, probe.Critical, `pid file ` + junk + ` holds "hello", not a process id`},
+		{"junk pid file", Check{PidFile: junk}, probe.Critical, `pid file ` + junk + ` does not hold a process id`},
 		{"no pid file", Check{PidFile: missing}, probe.Critical, "pid file " + missing + " does not exist"},
 	}
 	for _, tt := range tests {
@@ -247,5 +248,21 @@ func TestValidate(t *testing.T) {
 				t.Errorf("Validate() (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestStopsWithItsContext checks that a run past its timeout stops
+// reading /proc and says so.
+func TestStopsWithItsContext(t *testing.T) {
+	linuxOnly(t)
+	p, err := New(&Check{Name: "sshd"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	r := p.Probe(ctx)
+	if r.Status != probe.Unknown || !strings.HasPrefix(r.Reason, "process sshd: cannot list processes in /proc: stopped after 0 of ") || !strings.HasSuffix(r.Reason, "context canceled") {
+		t.Errorf("got %v %q", r.Status, r.Reason)
 	}
 }
