@@ -66,6 +66,21 @@ func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 // round2 keeps two decimals of v, as a person reads a load or a share.
 func round2(v float64) float64 { return float64(int64(v*100+0.5)) / 100 }
 
+// provision copies block c of kind, fills in its defaults and validates
+// it: what each prober of the package starts from.
+func provision[B any, PB interface {
+	*B
+	config.Block
+}](kind string, c *B) (B, error) {
+	var b B
+	if c == nil {
+		return b, fmt.Errorf("%s check has no %s block", kind, kind)
+	}
+	b = *c
+	PB(&b).Defaults(nil, func(string) bool { return false })
+	return b, config.JoinFieldErrors(kind, PB(&b).Validate(nil))
+}
+
 // LoadProber runs the load check of one monitor.
 type LoadProber struct {
 	host
@@ -74,12 +89,8 @@ type LoadProber struct {
 
 // NewLoad provisions a load prober from its block.
 func NewLoad(c *Load) (*LoadProber, error) {
-	if c == nil {
-		return nil, fmt.Errorf("load check has no load block")
-	}
-	b := *c
-	b.Defaults(nil, func(string) bool { return false })
-	if err := config.JoinFieldErrors("load", b.Validate(nil)); err != nil {
+	b, err := provision("load", c)
+	if err != nil {
 		return nil, err
 	}
 	return &LoadProber{host: newHost(), c: b}, nil
@@ -142,12 +153,8 @@ type MemoryProber struct {
 
 // NewMemory provisions a memory prober from its block.
 func NewMemory(c *Memory) (*MemoryProber, error) {
-	if c == nil {
-		return nil, fmt.Errorf("memory check has no memory block")
-	}
-	b := *c
-	b.Defaults(nil, func(string) bool { return false })
-	if err := config.JoinFieldErrors("memory", b.Validate(nil)); err != nil {
+	b, err := provision("memory", c)
+	if err != nil {
 		return nil, err
 	}
 	return &MemoryProber{host: newHost(), c: b}, nil
@@ -155,13 +162,9 @@ func NewMemory(c *Memory) (*MemoryProber, error) {
 
 // Probe reads MemTotal and MemAvailable.
 func (p *MemoryProber) Probe(context.Context) probe.Result {
-	run, fs, done := p.begin("memory")
+	run, mi, done := p.meminfo("memory")
 	if done != nil {
 		return *done
-	}
-	mi, err := fs.Meminfo()
-	if err != nil {
-		return run.Fail(probe.Unknown, fmt.Sprintf("cannot read %s/meminfo: %v", p.root, err))
 	}
 	if mi.MemTotalBytes == nil || *mi.MemTotalBytes == 0 {
 		return run.Fail(probe.Unknown, "no MemTotal in "+p.root+"/meminfo")
@@ -174,6 +177,21 @@ func (p *MemoryProber) Probe(context.Context) probe.Result {
 		fmt.Sprintf("%s available", humanize.IBytes(avail)))
 }
 
+// meminfo reads /proc/meminfo for check what; done is the finished run
+// when it cannot.
+func (h host) meminfo(what string) (run *probe.Run, mi procfs.Meminfo, done *probe.Result) {
+	run, fs, done := h.begin(what)
+	if done != nil {
+		return run, mi, done
+	}
+	mi, err := fs.Meminfo()
+	if err != nil {
+		r := run.Fail(probe.Unknown, fmt.Sprintf("cannot read %s/meminfo: %v", h.root, err))
+		return run, mi, &r
+	}
+	return run, mi, nil
+}
+
 // SwapProber runs the swap check of one monitor.
 type SwapProber struct {
 	host
@@ -182,12 +200,8 @@ type SwapProber struct {
 
 // NewSwap provisions a swap prober from its block.
 func NewSwap(c *Swap) (*SwapProber, error) {
-	if c == nil {
-		return nil, fmt.Errorf("swap check has no swap block")
-	}
-	b := *c
-	b.Defaults(nil, func(string) bool { return false })
-	if err := config.JoinFieldErrors("swap", b.Validate(nil)); err != nil {
+	b, err := provision("swap", c)
+	if err != nil {
 		return nil, err
 	}
 	return &SwapProber{host: newHost(), c: b}, nil
@@ -196,13 +210,9 @@ func NewSwap(c *Swap) (*SwapProber, error) {
 // Probe reads SwapTotal and SwapFree. A host without swap passes: none
 // of it is in use.
 func (p *SwapProber) Probe(context.Context) probe.Result {
-	run, fs, done := p.begin("swap")
+	run, mi, done := p.meminfo("swap")
 	if done != nil {
 		return *done
-	}
-	mi, err := fs.Meminfo()
-	if err != nil {
-		return run.Fail(probe.Unknown, fmt.Sprintf("cannot read %s/meminfo: %v", p.root, err))
 	}
 	if mi.SwapTotalBytes == nil || mi.SwapFreeBytes == nil {
 		return run.Fail(probe.Unknown, "no SwapTotal and SwapFree in "+p.root+"/meminfo")

@@ -28,29 +28,13 @@ func linuxOnly(t *testing.T) {
 // process on the host can match it, and writes its pid file.
 func sleeper(t *testing.T) (name, pidFile string, pid int) {
 	t.Helper()
-	dir := t.TempDir()
-	sleep, err := exec.LookPath("sleep")
-	if err != nil {
-		t.Skip("no sleep program")
-	}
 	name = "tsn" + strconv.Itoa(os.Getpid()%100000)
-	prog := filepath.Join(dir, "bin", name)
-	if err := os.MkdirAll(filepath.Dir(prog), 0o755); err != nil {
+	pid = sleeperNamed(t, name)
+	pidFile = filepath.Join(t.TempDir(), name+".pid")
+	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(pid)+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Symlink(sleep, prog); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(prog, "60")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	pidFile = filepath.Join(dir, name+".pid")
-	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return name, pidFile, cmd.Process.Pid
+	return name, pidFile, pid
 }
 
 // gonePid is the pid of a process that has ended.
@@ -146,8 +130,7 @@ func TestProcess(t *testing.T) {
 func TestMaxCount(t *testing.T) {
 	linuxOnly(t)
 	name, _, _ := sleeper(t)
-	// A second process of the same program.
-	_, _, _ = sleeperNamed(t, name)
+	sleeperNamed(t, name) // a second process of the same program
 	r := run(t, Check{Name: name, MaxCount: 1})
 	if want := "2 processes named " + name + ", expected at most 1"; r.Status != probe.Critical || r.Reason != want {
 		t.Fatalf("got %v %q, want %q", r.Status, r.Reason, want)
@@ -157,14 +140,18 @@ func TestMaxCount(t *testing.T) {
 	}
 }
 
-// sleeperNamed starts one more sleep under the given name.
-func sleeperNamed(t *testing.T, name string) (string, string, int) {
+// sleeperNamed starts a sleep program linked as bin/name and returns
+// its pid.
+func sleeperNamed(t *testing.T, name string) int {
 	t.Helper()
 	sleep, err := exec.LookPath("sleep")
 	if err != nil {
 		t.Skip("no sleep program")
 	}
-	prog := filepath.Join(t.TempDir(), name)
+	prog := filepath.Join(t.TempDir(), "bin", name)
+	if err := os.MkdirAll(filepath.Dir(prog), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Symlink(sleep, prog); err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +160,7 @@ func sleeperNamed(t *testing.T, name string) (string, string, int) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	return name, "", cmd.Process.Pid
+	return cmd.Process.Pid
 }
 
 func TestListeningFallsBackToDialing(t *testing.T) {
@@ -264,5 +251,28 @@ func TestStopsWithItsContext(t *testing.T) {
 	r := p.Probe(ctx)
 	if r.Status != probe.Unknown || !strings.HasPrefix(r.Reason, "process sshd: cannot list processes in /proc: stopped after 0 of ") || !strings.HasSuffix(r.Reason, "context canceled") {
 		t.Errorf("got %v %q", r.Status, r.Reason)
+	}
+}
+
+// TestListeningTables reads socket tables laid out like the kernel's: a
+// port counts only when a socket listens on it, over IPv4 or IPv6.
+func TestListeningTables(t *testing.T) {
+	root := filepath.Join("testdata", "proc")
+	for _, tc := range []struct {
+		port int
+		want bool
+	}{
+		{3306, true}, // 0CEA on 127.0.0.1
+		{443, true},  // 01BB on ::
+		{25, false},  // only an established connection from port 25
+		{54321, false},
+	} {
+		ok, how := Listening(t.Context(), root, tc.port)
+		if ok != tc.want {
+			t.Errorf("port %d: listening %v (%s), want %v", tc.port, ok, how, tc.want)
+		}
+		if !ok && how != "checked testdata/proc/net/tcp and tcp6" {
+			t.Errorf("port %d: how %q", tc.port, how)
+		}
 	}
 }
