@@ -1,6 +1,8 @@
 package hostres
 
 import (
+	"cmp"
+
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/probe/command"
@@ -13,7 +15,7 @@ func LoadKind() probe.Kind {
 		Block:  func() config.Block { return new(Load) },
 		Build:  func(m *config.Monitor) (probe.Prober, error) { return probe.Built(NewLoad(blockOf[Load](m))) },
 		Host:   func(*config.Monitor) string { return command.LocalHost },
-		Target: func(m *config.Monitor) string { return "load average " + blockOf[Load](m).Average },
+		Target: func(m *config.Monitor) string { return "load average " + cmp.Or(blockOf[Load](m).Average, Average5m) },
 	}
 }
 

@@ -111,6 +111,7 @@ func TestTargets(t *testing.T) {
 		{config.Monitor{Type: "process", Block: &process.Check{PidFile: "/run/p.pid"}}, "process of /run/p.pid"},
 		{config.Monitor{Type: "systemd", Block: &systemd.Check{Unit: "postfix.service"}}, "unit postfix.service"},
 		{config.Monitor{Type: "load", Block: &hostres.Load{Average: "15m"}}, "load average 15m"},
+		{config.Monitor{Block: &hostres.Load{}}, "load average 5m"},
 		{config.Monitor{Block: &hostres.Swap{}}, "swap in use"},
 		// Without a type, the one block says which kind it is.
 		{config.Monitor{Block: &tcp.Check{Address: "db.example:5432"}}, "db.example:5432"},
