@@ -332,7 +332,7 @@ type Monitor struct {
 	ID      string `yaml:"id"`
 	Name    string `yaml:"name"`
 	Service string `yaml:"service"`
-	Type    string `yaml:"type"` // one of Kinds.Names: http, tcp, tls, dns, mailloop, smtp, imap, pop3, ssh, sftp, icmp, command
+	Type    string `yaml:"type"` // one of Kinds.Names: http, tcp, tls, dns, mailloop, smtp, imap, pop3, ssh, sftp, icmp, command, process, systemd, load, memory, swap
 	// Interval between runs. Default 60s.
 	Interval Duration `yaml:"interval"`
 	// Timeout of one run. Default 10s, or the interval when shorter.

@@ -8,14 +8,17 @@ import (
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/probe/command"
 	"github.com/tocsin/tocsin/internal/probe/dnsx"
+	"github.com/tocsin/tocsin/internal/probe/hostres"
 	"github.com/tocsin/tocsin/internal/probe/httpx"
 	"github.com/tocsin/tocsin/internal/probe/icmp"
 	"github.com/tocsin/tocsin/internal/probe/imap"
 	"github.com/tocsin/tocsin/internal/probe/mailloop"
 	"github.com/tocsin/tocsin/internal/probe/pop3"
+	"github.com/tocsin/tocsin/internal/probe/process"
 	"github.com/tocsin/tocsin/internal/probe/sftp"
 	"github.com/tocsin/tocsin/internal/probe/smtp"
 	"github.com/tocsin/tocsin/internal/probe/ssh"
+	"github.com/tocsin/tocsin/internal/probe/systemd"
 	"github.com/tocsin/tocsin/internal/probe/tcp"
 	"github.com/tocsin/tocsin/internal/probe/tlsx"
 )
@@ -46,6 +49,11 @@ func All(d Deps) *probe.Kinds {
 		sftp.Kind(),
 		icmp.Kind(),
 		command.Kind(),
+		process.Kind(),
+		systemd.Kind(),
+		hostres.LoadKind(),
+		hostres.MemoryKind(),
+		hostres.SwapKind(),
 	)
 }
 

@@ -7,13 +7,16 @@ import (
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/probe/command"
 	"github.com/tocsin/tocsin/internal/probe/dnsx"
+	"github.com/tocsin/tocsin/internal/probe/hostres"
 	"github.com/tocsin/tocsin/internal/probe/httpx"
 	"github.com/tocsin/tocsin/internal/probe/icmp"
 	"github.com/tocsin/tocsin/internal/probe/imap"
 	"github.com/tocsin/tocsin/internal/probe/mailloop"
+	"github.com/tocsin/tocsin/internal/probe/process"
 	"github.com/tocsin/tocsin/internal/probe/sftp"
 	"github.com/tocsin/tocsin/internal/probe/smtp"
 	"github.com/tocsin/tocsin/internal/probe/ssh"
+	"github.com/tocsin/tocsin/internal/probe/systemd"
 	"github.com/tocsin/tocsin/internal/probe/tcp"
 	"github.com/tocsin/tocsin/internal/probe/tlsx"
 )
@@ -28,6 +31,11 @@ func TestHostAndCommandHosts(t *testing.T) {
 		{config.Monitor{ID: "b", Block: &sftp.Check{Connection: ssh.Connection{Address: "[2001:db8::1]:2222"}}}, "2001:db8::1"},
 		{config.Monitor{ID: "c", Block: &icmp.Check{Host: "192.0.2.1"}}, "192.0.2.1"},
 		{config.Monitor{ID: "d", Block: &command.Check{Path: "/bin/true"}}, "localhost"},
+		{config.Monitor{ID: "e", Block: &process.Check{Name: "sshd"}}, "localhost"},
+		{config.Monitor{ID: "f", Block: &systemd.Check{Unit: "ssh.service"}}, "localhost"},
+		{config.Monitor{ID: "g", Block: &hostres.Load{}}, "localhost"},
+		{config.Monitor{ID: "h", Block: &hostres.Memory{}}, "localhost"},
+		{config.Monitor{ID: "i", Block: &hostres.Swap{}}, "localhost"},
 	} {
 		if got := kinds.Host(&tc.m); got != tc.want {
 			t.Errorf("Host(%s) = %q, want %q", tc.m.ID, got, tc.want)
@@ -99,6 +107,12 @@ func TestTargets(t *testing.T) {
 			"smtp smtp.example:587 → imap imap.example:993 INBOX"},
 		{config.Monitor{Type: "ssh", Block: &ssh.Check{Connection: ssh.Connection{Address: "h.example", User: "u", Password: "secret"}, Command: "uptime"}}, "u@h.example:22 (runs a command)"},
 		{config.Monitor{Type: "command", Block: &command.Check{Path: "/bin/check", Args: []string{"--password", "secret"}}}, "/bin/check"},
+		{config.Monitor{Type: "process", Block: &process.Check{Name: "postfix/master", PidFile: "/run/p.pid"}}, "process postfix/master"},
+		{config.Monitor{Type: "process", Block: &process.Check{PidFile: "/run/p.pid"}}, "process of /run/p.pid"},
+		{config.Monitor{Type: "systemd", Block: &systemd.Check{Unit: "postfix.service"}}, "unit postfix.service"},
+		{config.Monitor{Type: "load", Block: &hostres.Load{Average: "15m"}}, "load average 15m"},
+		{config.Monitor{Block: &hostres.Load{}}, "load average 5m"},
+		{config.Monitor{Block: &hostres.Swap{}}, "swap in use"},
 		// Without a type, the one block says which kind it is.
 		{config.Monitor{Block: &tcp.Check{Address: "db.example:5432"}}, "db.example:5432"},
 	} {

@@ -1,0 +1,25 @@
+package systemd
+
+import (
+	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/probe"
+	"github.com/tocsin/tocsin/internal/probe/command"
+)
+
+// Kind is the systemd probe kind. It is a liveness check (the default
+// class): an active unit is not a working service.
+func Kind() probe.Kind {
+	return probe.Kind{
+		Name:   "systemd",
+		Block:  func() config.Block { return new(Check) },
+		Build:  func(m *config.Monitor) (probe.Prober, error) { return probe.Built(New(blockOf(m))) },
+		Host:   func(*config.Monitor) string { return command.LocalHost },
+		Target: func(m *config.Monitor) string { return "unit " + blockOf(m).Unit },
+	}
+}
+
+// blockOf is the block of m, a monitor of this kind.
+func blockOf(m *config.Monitor) *Check {
+	c, _ := m.Block.(*Check)
+	return c
+}
