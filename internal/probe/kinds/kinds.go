@@ -7,6 +7,8 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/probe/command"
+	"github.com/tocsin/tocsin/internal/probe/disk"
+	"github.com/tocsin/tocsin/internal/probe/files"
 	"github.com/tocsin/tocsin/internal/probe/dnsx"
 	"github.com/tocsin/tocsin/internal/probe/httpx"
 	"github.com/tocsin/tocsin/internal/probe/icmp"
@@ -46,6 +48,8 @@ func All(d Deps) *probe.Kinds {
 		sftp.Kind(),
 		icmp.Kind(),
 		command.Kind(),
+		disk.Kind(),
+		files.Kind(),
 	)
 }
 
