@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/tocsin/tocsin/internal/config"
@@ -167,14 +168,21 @@ func TestForecastQuietWithoutBlock(t *testing.T) {
 }
 
 func TestHungFilesystem(t *testing.T) {
-	f := &fakeFS{mounts: []string{"/mnt/nas"}, block: make(chan struct{})}
-	defer close(f.block)
-	p := newProber(t, Check{}, f, time.Now)
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	if r := p.Probe(ctx); r.Status != probe.Critical || !strings.Contains(r.Reason, "may hang") {
-		t.Fatalf("%s: %s", r.Status, r.Reason)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		f := &fakeFS{mounts: []string{"/mnt/nas"}, block: make(chan struct{})}
+		p := newProber(t, Check{}, f, time.Now)
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		defer cancel()
+		start := time.Now()
+		if r := p.Probe(ctx); r.Status != probe.Critical || !strings.Contains(r.Reason, "may hang") {
+			t.Fatalf("%s: %s", r.Status, r.Reason)
+		}
+		if waited := time.Since(start); waited != 10*time.Second {
+			t.Fatalf("returned after %s, want the 10s timeout", waited)
+		}
+		close(f.block) // the mount answers at last; the reading ends
+		synctest.Wait()
+	})
 }
 
 // TestHost reads this machine's filesystems for real.
