@@ -6,6 +6,7 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/probe/command"
+	"github.com/tocsin/tocsin/internal/probe/internal/hostcheck"
 )
 
 // Kind is the disk probe kind. A disk monitor reads the host that runs
@@ -24,7 +25,8 @@ func Kind() probe.Kind {
 		},
 		// A disk with room is what every service on the host needs to
 		// work, not a sign that something answers.
-		Class: func(*config.Monitor) probe.Class { return probe.ClassFunctional },
+		Class:  func(*config.Monitor) probe.Class { return probe.ClassFunctional },
+		Metric: hostcheck.Metric,
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/probe/command"
+	"github.com/tocsin/tocsin/internal/probe/internal/hostcheck"
 )
 
 // Kind is the files probe kind. A files monitor reads the host that runs
@@ -16,7 +17,8 @@ func Kind() probe.Kind {
 		Host:   func(*config.Monitor) string { return command.LocalHost },
 		Target: func(m *config.Monitor) string { return blockOf(m).Path },
 		// Fresh files that keep moving are the work itself being done.
-		Class: func(*config.Monitor) probe.Class { return probe.ClassFunctional },
+		Class:  func(*config.Monitor) probe.Class { return probe.ClassFunctional },
+		Metric: hostcheck.Metric,
 	}
 }
 

@@ -67,6 +67,12 @@ monitors:
 	if r := results["txn-volume"]; runtime.GOOS == "linux" && r.Status != probe.OK || !strings.Contains(r.Reason, dir+" ") {
 		t.Errorf("disk: %s: %s", r.Status, r.Reason)
 	}
+	if got := kinds.FormatMetric("files", probe.Metric{Name: "oldest age", Value: 3 * 3600, Unit: "s"}); got != "3h" {
+		t.Errorf("files metric shown as %q", got)
+	}
+	if got := kinds.FormatMetric("disk", probe.Metric{Name: "/ free", Value: 1 << 30, Unit: "B"}); got != "1.0 GiB" {
+		t.Errorf("disk metric shown as %q", got)
+	}
 	if got := kinds.Target(cfg.Monitors[0]); got != dir {
 		t.Errorf("disk target %q", got)
 	}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/dustin/go-humanize"
+
+	"github.com/tocsin/tocsin/internal/probe"
 )
 
 // Age shows d to the minute, without zero parts: "3h12m", "26h", "45m";
@@ -46,4 +48,19 @@ func Rate(perSecond float64) string {
 // "96%", "95.4%".
 func Percent(v float64) string {
 	return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64) + "%"
+}
+
+// Metric shows a host check's metric in these words by its unit: bytes as
+// sizes, seconds as ages, bytes per hour as a rate. ok is false for other
+// units, which show as they are.
+func Metric(m probe.Metric) (text string, ok bool) {
+	switch m.Unit {
+	case "B":
+		return Bytes(uint64(max(m.Value, 0))), true
+	case "B/h":
+		return Rate(m.Value / 3600), true
+	case "s":
+		return Age(time.Duration(m.Value * float64(time.Second))), true
+	}
+	return "", false
 }

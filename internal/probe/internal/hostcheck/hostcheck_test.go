@@ -3,6 +3,8 @@ package hostcheck
 import (
 	"testing"
 	"time"
+
+	"github.com/tocsin/tocsin/internal/probe"
 )
 
 func TestWords(t *testing.T) {
@@ -21,6 +23,23 @@ func TestWords(t *testing.T) {
 	} {
 		if tc.got != tc.want {
 			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+}
+
+func TestMetric(t *testing.T) {
+	for _, tc := range []struct {
+		m    probe.Metric
+		want string
+		ok   bool
+	}{
+		{probe.Metric{Name: "/ free", Value: 3_328_599_654, Unit: "B"}, "3.1 GiB", true},
+		{probe.Metric{Name: "growth", Value: 1.2 * (1 << 30), Unit: "B/h"}, "+1.2 GiB/h", true},
+		{probe.Metric{Name: "/ full in", Value: 7800, Unit: "s"}, "2h10m", true},
+		{probe.Metric{Name: "/ used", Value: 42, Unit: "%"}, "", false},
+	} {
+		if got, ok := Metric(tc.m); got != tc.want || ok != tc.ok {
+			t.Errorf("%+v: %q %v, want %q %v", tc.m, got, ok, tc.want, tc.ok)
 		}
 	}
 }
