@@ -220,13 +220,15 @@ tmpfs /run tmpfs rw 0 0
 /dev/sdc1 /mnt/my\040disk ext4 rw 0 0
 /dev/loop0 /snap/core/1 squashfs ro 0 0
 /dev/sda1 / ext4 rw,relatime 0 0
+/dev/sda1 /etc/hosts ext4 rw,relatime 0 0
+nas:/export /mnt/nas nfs4 rw 0 0
 cgroup2 /sys/fs/cgroup cgroup2 rw 0 0
 `
 	got, err := parseMounts(strings.NewReader(table))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"/", "/var/log/txn", "/mnt/my disk"}; strings.Join(got, "|") != strings.Join(want, "|") {
+	if want := []string{"/", "/var/log/txn", "/mnt/my disk", "/mnt/nas"}; strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 }

@@ -70,16 +70,24 @@ var pseudoFS = map[string]bool{
 }
 
 // parseMounts reads a mounts table (/proc/self/mounts) and returns the
-// mount points of real filesystems, each once, in order.
+// mount points of real filesystems, each once, in order. A block device
+// mounted again (a bind mount, a container's /etc/hosts) is the same
+// filesystem with the same use: only its first mount point is kept.
 func parseMounts(r io.Reader) ([]string, error) {
 	var out []string
-	seen := map[string]bool{}
+	seen, devices := map[string]bool{}, map[string]bool{}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
 		if len(f) < 3 || pseudoFS[f[2]] {
 			continue
+		}
+		if dev := f[0]; strings.HasPrefix(dev, "/dev/") {
+			if devices[dev] {
+				continue
+			}
+			devices[dev] = true
 		}
 		dir := unescapeMount(f[1])
 		if !seen[dir] {
