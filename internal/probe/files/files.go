@@ -224,8 +224,8 @@ func judge(c Check, st Stats, now time.Time, prev *snapshot) probe.Result {
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	age := func(f file) time.Duration { return max(now.Sub(f.mod), 0) }
 	metrics := []probe.Metric{
-		{Name: "count", Value: float64(st.Count), Min: "0", Crit: limitInt(c.MaxCount)},
-		{Name: "size", Value: float64(st.Bytes), Unit: "B", Min: "0", Crit: limitInt(int(c.MaxBytes))},
+		{Name: "count", Value: float64(st.Count), Min: "0", Crit: limitInt(int64(c.MaxCount))},
+		{Name: "size", Value: float64(st.Bytes), Unit: "B", Min: "0", Crit: limitInt(c.MaxBytes)},
 	}
 	if st.Count > 0 {
 		metrics = append(metrics,
@@ -282,7 +282,7 @@ func more(truncated bool) string {
 	return ""
 }
 
-func limitInt(v int) string {
+func limitInt(v int64) string {
 	if v <= 0 {
 		return ""
 	}
