@@ -7,8 +7,10 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/probe/command"
+	"github.com/tocsin/tocsin/internal/probe/disk"
 	"github.com/tocsin/tocsin/internal/probe/dnsx"
 	"github.com/tocsin/tocsin/internal/probe/hostres"
+	"github.com/tocsin/tocsin/internal/probe/files"
 	"github.com/tocsin/tocsin/internal/probe/httpx"
 	"github.com/tocsin/tocsin/internal/probe/icmp"
 	"github.com/tocsin/tocsin/internal/probe/imap"
@@ -54,6 +56,8 @@ func All(d Deps) *probe.Kinds {
 		hostres.LoadKind(),
 		hostres.MemoryKind(),
 		hostres.SwapKind(),
+		disk.Kind(),
+		files.Kind(),
 	)
 }
 
