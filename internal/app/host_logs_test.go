@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/testkit"
@@ -46,8 +47,8 @@ func TestHostSecretsStayOutOfLogs(t *testing.T) {
 monitors:
   - id: backup-login
     type: ssh
-    interval: 300ms
-    timeout: 250ms
+    interval: 2s
+    timeout: 2s
     ssh:
       address: `+srv.Addr+`
       user: backup
@@ -64,8 +65,14 @@ monitors:
 	}
 	metrics, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if !strings.Contains(logs.String(), `failed at auth: user \"backup\" was refused`) {
-		t.Errorf("the transition's reason is not in the logs:\n%s", logs)
+	// The transition is logged as it is written, a moment after the
+	// state changed.
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(logs.String(), `failed at auth: user \"backup\" was refused`); {
+		if time.Now().After(deadline) {
+			t.Errorf("the transition's reason is not in the logs:\n%s", logs)
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	if !strings.Contains(string(metrics), `tocsin_monitor_metric{metric="stage",monitor="backup-login",unit=""} 3`) {
 		t.Errorf("/metrics lacks the ssh stage")

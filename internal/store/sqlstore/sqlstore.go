@@ -295,18 +295,21 @@ func (d *DB) startCheckpointer() {
 // also runs a RESTART checkpoint, which waits for the writer between two
 // transactions, finishes the copy (little is left by then) and makes the
 // next transaction write the WAL from its start: the file stays bounded.
-func (d *DB) checkpoint(ctx context.Context) {
+func (d *DB) checkpoint(ctx context.Context) (restarted bool) {
 	var busy, frames, done int64
 	if err := d.read.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &done); err != nil {
 		d.log.Warn("SQLite checkpoint", "err", err)
-		return
+		return false
 	}
 	if frames < d.walRestartFrames {
-		return
+		return false
 	}
 	if err := d.read.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &frames, &done); err != nil {
 		d.log.Warn("SQLite checkpoint", "mode", "restart", "err", err)
+		return false
 	}
+	// busy: a reader or writer held the WAL; the next tick tries again.
+	return busy == 0
 }
 
 // checkpointEvery is how often the SQLite WAL is checkpointed.
