@@ -40,7 +40,10 @@ func scenarioConfig(t *testing.T, driver string, hooks map[string]*testkit.Webho
 }
 
 func httpMonitor(id, service, url string) string {
-	return fmt.Sprintf("  - {id: %s, service: %s, type: http, interval: 200ms, timeout: 150ms, http: {url: %s}}\n", id, service, url)
+	// A timeout as long as the interval: on a loaded machine a healthy
+	// local target can take longer than 150ms, and a false failure
+	// changes what pages.
+	return fmt.Sprintf("  - {id: %s, service: %s, type: http, interval: 300ms, timeout: 300ms, http: {url: %s}}\n", id, service, url)
 }
 
 // events returns the events of the given names h received, in order.
@@ -224,7 +227,7 @@ func TestMaintenanceHoldsPages(t *testing.T) {
 			target := testkit.NewTarget(t)
 			ana := testkit.NewWebhook(t)
 			target.SetFailing(true)
-			end := time.Now().Add(5 * time.Second).UTC().Truncate(time.Second)
+			end := time.Now().Add(10 * time.Second).UTC().Truncate(time.Second)
 			rest := fmt.Sprintf(`escalation_policies:
   - {id: p, steps: [{notify: ["person:ana"]}]}
 services:
@@ -249,7 +252,7 @@ monitors:
 				t.Errorf("alerts during the window = %+v, %v; want none", as, err)
 			}
 
-			page := ana.WaitFor(t, 20*time.Second, isEvent(notify.EventAlertOpened))
+			page := ana.WaitFor(t, 30*time.Second, isEvent(notify.EventAlertOpened))
 			if page.At.Before(end) {
 				t.Errorf("paged at %s, before the window ended at %s", page.At, end)
 			}
