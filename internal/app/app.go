@@ -5,11 +5,11 @@
 package app
 
 import (
-	"github.com/tocsin/tocsin/internal/agent"
 	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"github.com/tocsin/tocsin/internal/agent"
 	"log/slog"
 	"net"
 	"net/http"

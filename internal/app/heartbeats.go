@@ -1,8 +1,8 @@
 package app
 
 import (
-	"slices"
 	"context"
+	"slices"
 
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/errs"
