@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/tocsin/tocsin/internal/agent"
-	probekinds "github.com/tocsin/tocsin/internal/probe/kinds"
 	"github.com/tocsin/tocsin/internal/probe/httpx"
+	probekinds "github.com/tocsin/tocsin/internal/probe/kinds"
 	"github.com/tocsin/tocsin/internal/web/api"
 )
 
