@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/url"
 	"net"
 	"os"
 	"os/exec"
@@ -101,7 +104,7 @@ func TestAgentsEndToEnd(t *testing.T) {
 			writeConfig(t, path, agentsConfig(t, driver, target.URL, filepath.Join(dir, "edge.token")))
 			r := start(t, path)
 			st := r.app.Store()
-			apiToken, _ := signIn(t, st)
+			apiToken, cookie := signIn(t, st)
 
 			code, out, errOut := cliEnv(t, r.url, apiToken, "agent-token", "create", "--location", "dc-2", "db-01")
 			dbToken := strings.TrimSpace(out)
@@ -132,6 +135,27 @@ func TestAgentsEndToEnd(t *testing.T) {
 			code, out, _ = cliEnv(t, r.url, apiToken, "agent-token", "list")
 			if out = squash(out); code != 0 || !strings.Contains(out, "db-01 dc-2 live") || !strings.Contains(out, "edge external-eu live") {
 				t.Errorf("agent-token list: exit %d:\n%s", code, out)
+			}
+
+			page := strings.Join(strings.Fields(signedIn(t, r.url, "/agents", true, "", cookie)), " ")
+			for _, want := range []string{`<td>db-01</td><td>dc-2</td> <td><span class="badge up">live</span>`, `<td>edge</td><td>external-eu</td>`, `action="/agents/db-01/revoke"`, "config file"} {
+				if !strings.Contains(page, want) {
+					t.Errorf("/agents lacks %q:\n%s", want, page)
+				}
+			}
+			// The page creates an agent and shows its token once.
+			form := url.Values{"id": {"web-01"}, "location": {"dc-2"}}
+			req, _ := http.NewRequest("POST", r.url+"/agents", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.AddCookie(&http.Cookie{Name: "tocsin_session", Value: cookie})
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !strings.Contains(string(body), `<code class="secret" id="new-token">tca_`) {
+				t.Errorf("POST /agents: %d\n%s", resp.StatusCode, body)
 			}
 
 			// db-01 stops: its agent monitor fails, saying since when.
