@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -237,18 +238,8 @@ func (s *Server) identities(cfg *config.Config) []Identity {
 			out = append(out, Identity{ID: a.ID, Location: a.Location})
 		}
 	}
-	slices.SortFunc(out, func(a, b Identity) int { return compare(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b Identity) int { return strings.Compare(a.ID, b.ID) })
 	return out
-}
-
-func compare(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Silence decides whether an agent is silent at now: it is when its last
@@ -380,7 +371,7 @@ func (s *Server) List(ctx context.Context) ([]Status, error) {
 		out[i].Live = out[i].RevokedAt.IsZero() && !out[i].LastSeen.IsZero() && now.Sub(out[i].LastSeen) <= cfg.Server.AgentSilentAfter.D()
 	}
 	s.mu.Unlock()
-	slices.SortFunc(out, func(a, b Status) int { return compare(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b Status) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }
 
