@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"github.com/tocsin/tocsin/internal/agent"
 	"log/slog"
 	"net"
 	"net/http"
@@ -85,6 +86,7 @@ type App struct {
 	links     *escalate.Links
 	eng       *engine.Engine
 	hb        *heartbeat.Hub
+	agents    *agent.Server
 	web       *web.Server
 	demo      *demoTarget
 	smtp      *mailping.Server
@@ -225,6 +227,10 @@ func New(ctx context.Context, o Options) (*App, error) {
 		return nil, err
 	}
 	a.applyHeartbeats(cfg)
+	if err := a.buildAgents(ctx, cfg); err != nil {
+		st.Close()
+		return nil, err
+	}
 	if err := a.eng.Apply(a.evalConfig(cfg), buildProbers(cfg, nil, nil, a.kinds, a.log)); err != nil {
 		st.Close()
 		return nil, err
@@ -310,6 +316,8 @@ func (a *App) webOptions(cfg *config.Config) web.Options {
 		AlertActed:       func() { a.esc.Wake(); a.inc.Wake() },
 		IncidentEvent:    a.incidentEvent,
 		FollowUpsChanged: a.followUps.Wake,
+		AgentAPI:         a.agents.Register,
+		Agents:           (*agentRuntime)(a),
 	}
 	if cfg.Server.SecureCookies != nil {
 		o.SecureCookies = *cfg.Server.SecureCookies
@@ -405,6 +413,7 @@ func (a *App) Run(ctx context.Context) error {
 	wg.Go(func() { a.muteUpkeep(runCtx) })
 	wg.Go(func() { a.runSubscriptions(runCtx) })
 	wg.Go(func() { a.incidentMetrics(runCtx) })
+	wg.Go(func() { a.agents.Run(runCtx) })
 	if a.opts.ConfigPath != "" && a.opts.WatchInterval > 0 {
 		wg.Go(func() { a.watchConfig(runCtx) })
 	}
@@ -468,6 +477,9 @@ func (a *App) swap(next *config.Config, modTime time.Time) error {
 		return err
 	}
 	added, changed, removed := config.Diff(prev, next)
+	if err := a.agents.Apply(next); err != nil {
+		return fmt.Errorf("agents: %w", err)
+	}
 	probers := buildProbers(next, prev, a.eng.Probers(), a.kinds, a.log)
 	a.applyHeartbeats(next)
 	if err := a.eng.Apply(a.evalConfig(next), probers); err != nil {

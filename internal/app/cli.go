@@ -50,6 +50,9 @@ Usage:
   tocsin user add [--config FILE] NAME          create an admin account (password read from stdin)
   tocsin run      (--heartbeat UUID | --slug S [--ping-key K] [--create]) [--server URL] -- COMMAND ARGS...
                                                 run a job and report its start, exit status and output
+  tocsin agent   --server URL --token T [--location NAME] [--buffer DIR]
+                                                run the monitors the server assigns to this agent
+  tocsin agent-token create|list|revoke ...     agents' tokens on a running server (API token)
   tocsin alerts      list|show|ack|unack|resolve|snooze ...
                                                 paged alerts on a running server (API token)
   tocsin incident    list|show|declare|note ...   incidents on a running server (API token)
@@ -89,6 +92,10 @@ func Main(ctx context.Context, args []string, env Env) int {
 		return cmdUser(ctx, rest, env)
 	case "run":
 		return cmdRun(ctx, rest, env)
+	case "agent":
+		return cmdAgent(ctx, rest, env)
+	case "agent-token":
+		return cmdAgentToken(ctx, rest, env)
 	case "alerts":
 		return cmdAlerts(ctx, rest, env)
 	case "actions":

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/errs"
@@ -29,7 +30,13 @@ func (a *App) applyHeartbeats(cfg *config.Config) {
 
 // evalConfig is cfg with a monitor for every heartbeat, for the engine and
 // its alert routing.
-func (a *App) evalConfig(cfg *config.Config) *config.Config { return a.roster.EvalConfig(cfg) }
+// The agents' own monitors (agent:<id>, failed while the agent is silent)
+// join them.
+func (a *App) evalConfig(cfg *config.Config) *config.Config {
+	c := *a.roster.EvalConfig(cfg)
+	c.Monitors = append(slices.Clip(c.Monitors), a.agents.Monitors(cfg)...)
+	return &c
+}
 
 // createHeartbeat stores and starts watching a heartbeat made through the
 // API, the UI or a ping.

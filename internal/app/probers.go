@@ -79,6 +79,9 @@ func (a *App) jobs(cfg *config.Config) []scheduler.Job {
 	out := make([]scheduler.Job, 0, len(cfg.Monitors))
 	for i := range cfg.Monitors {
 		m := &cfg.Monitors[i]
+		if !m.RunsAt(config.LocalLocation) {
+			continue // an agent runs it
+		}
 		id := m.ID
 		out = append(out, scheduler.Job{
 			ID:       id,

@@ -151,6 +151,11 @@ var rules = []rule{
 		may:   cat([]string{"internal/config", "internal/notify", "internal/notify/webhook"}, storeContracts, leaves),
 	},
 	{
+		words: "agent is both sides of remote agents: the server side authenticates agents, builds their assignments from config and hands their results on through a function app gives it; the agent side runs probes through the kind registry it is handed and buffers results on disk; it imports config, probe, the store's interfaces and shared leaves; no probe kind, no engine, no web, no app",
+		pkgs:  []string{"internal/agent/..."},
+		may:   cat([]string{"internal/config", "internal/probe"}, storeContracts, leaves),
+	},
+	{
 		words: "heartbeat turns pings and missed deadlines into Results: it imports probe, the store's interfaces and shared leaves; no config, no probe kind, no alert, no web",
 		pkgs:  []string{"internal/heartbeat/..."},
 		may:   cat([]string{"internal/heartbeat/...", "internal/probe"}, storeContracts, leaves),

@@ -17,6 +17,7 @@ const (
 	DefaultWatchdogInterval     = 60 * time.Second
 	DefaultReadyMaxLag          = 30 * time.Second
 	DefaultSessionTTL           = 720 * time.Hour
+	DefaultAgentSilentAfter     = 60 * time.Second
 	DefaultDriver               = "sqlite"
 	DefaultSQLiteDSN            = "tocsin.db"
 	DefaultRawRetention         = 168 * time.Hour
@@ -70,6 +71,7 @@ func (l *loader) applyDefaults(cfg *Config) {
 	setDuration(&s.WatchdogInterval, DefaultWatchdogInterval, l.ix.has("server.watchdog_interval"))
 	setDuration(&s.ReadyMaxLag, DefaultReadyMaxLag, l.ix.has("server.ready_max_lag"))
 	setDuration(&s.SessionTTL, DefaultSessionTTL, l.ix.has("server.session_ttl"))
+	setDuration(&s.AgentSilentAfter, DefaultAgentSilentAfter, l.ix.has("server.agent_silent_after"))
 	setDuration(&s.ReadTimeout, DefaultReadTimeout, l.ix.has("server.read_timeout"))
 	setDuration(&s.WriteTimeout, DefaultWriteTimeout, l.ix.has("server.write_timeout"))
 	setDuration(&s.IdleTimeout, DefaultIdleTimeout, l.ix.has("server.idle_timeout"))

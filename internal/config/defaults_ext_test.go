@@ -74,6 +74,7 @@ monitors:
 			WatchdogInterval:   config.Duration(60 * time.Second),
 			ReadyMaxLag:        config.Duration(30 * time.Second),
 			SessionTTL:         config.Duration(720 * time.Hour),
+			AgentSilentAfter:   config.Duration(time.Minute),
 			ReadTimeout:        config.Duration(10 * time.Second),
 			WriteTimeout:       config.Duration(time.Minute),
 			IdleTimeout:        config.Duration(time.Minute),

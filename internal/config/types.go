@@ -70,6 +70,9 @@ type Server struct {
 	// ReadyMaxLag is the scheduler lateness above which /readyz fails.
 	// Default 30s.
 	ReadyMaxLag Duration `yaml:"ready_max_lag"`
+	// AgentSilentAfter is how long an agent may stay silent before its
+	// `agent:<id>` monitor fails. Default 60s.
+	AgentSilentAfter Duration `yaml:"agent_silent_after"`
 	// SessionTTL is how long a login lasts. Default 720h (30 days).
 	SessionTTL Duration `yaml:"session_ttl"`
 	// SecureCookies forces the Secure flag on cookies. Default: on when

@@ -62,6 +62,7 @@ func (l *loader) validate(cfg *Config) {
 	// share one namespace.
 	l.ids("heartbeats", len(cfg.Heartbeats), func(i int) string { return cfg.Heartbeats[i].ID }, monitors)
 
+	l.validateAgents(cfg)
 	l.validateSchedules(cfg, people)
 	l.validateMaintenance(cfg, services, monitors)
 	l.validateIncidents(&cfg.Incidents)

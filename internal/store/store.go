@@ -394,6 +394,7 @@ type Store interface {
 	IncidentHistory
 	AlertFeed
 	FollowUps
+	Agents
 	// Ping checks the database is reachable (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error

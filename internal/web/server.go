@@ -96,6 +96,11 @@ type Options struct {
 	// changed, so a reminder now due goes at once; nil when nothing
 	// listens.
 	FollowUpsChanged func()
+	// AgentAPI registers the agents' API (/api/agent/v1/...) with the
+	// handle func it is given; nil serves none.
+	AgentAPI func(handle func(pattern string, h http.Handler))
+	// Agents lists, creates and revokes agents for the pages and the API.
+	Agents webcore.Agents
 	// StatusSources add entries (public incident updates) to the status
 	// pages and their feeds; nil adds none.
 	StatusSources []status.Source
@@ -250,6 +255,11 @@ func (s *Server) registerRoutes(pings http.Handler) {
 		func(pattern string, h webcore.Handler) { s.handle(pattern, s.ui(h)) },
 		func(pattern string, h webcore.Handler) { s.handle(pattern, s.api(h)) })
 
+	// The agents' API: bearer agent tokens, no sessions.
+	if s.opts.AgentAPI != nil {
+		s.opts.AgentAPI(s.handle)
+	}
+
 	// JSON API.
 	api.New(s.audienceDeps()).Register(s.handle, func(pattern string, h api.Handler) { s.handle(pattern, s.api(h)) })
 }
@@ -260,6 +270,7 @@ func (s *Server) audienceDeps() webcore.Deps {
 		Store: s.store, Runtime: s.rt, Heartbeats: s.opts.Heartbeats, Kinds: s.opts.Kinds, Channels: s.opts.Channels, Now: s.now,
 		Version: s.opts.Version, CreateToken: s.createToken, RevokeToken: s.revokeToken, Schedules: s.schedules, Mutes: s.opts.Mutes,
 		AlertActed: s.opts.AlertActed, IncidentEvent: s.opts.IncidentEvent, FollowUpsChanged: s.opts.FollowUpsChanged,
+		Agents: s.opts.Agents,
 	}
 }
 

@@ -95,6 +95,7 @@ func Run(t *testing.T, open Opener) {
 		{"Changes", testChanges}, {"ConcurrentChanges", testConcurrentChanges},
 		{"Postmortems", testPostmortems}, {"Subscribers", testSubscribers},
 		{"FollowUps", testFollowUps}, {"FollowUpReminders", testFollowUpReminders},
+		{"Agents", testAgents},
 	}
 	tests = append(tests, alertTests...)
 	tests = append(tests, incidentTests...)

@@ -1,6 +1,7 @@
 package webcore
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -46,4 +47,31 @@ type Deps struct {
 	// FollowUpsChanged is called after a follow-up action was added or
 	// changed; nil when nothing listens.
 	FollowUpsChanged func()
+	// Agents are the remote agents; nil when the server has none.
+	Agents Agents
+}
+
+// AgentView is a remote agent as the pages and the API show it.
+type AgentView struct {
+	ID       string
+	Location string
+	// FromFile is true for agents declared in the config file: those are
+	// changed there, not in the UI or the API.
+	FromFile  bool
+	CreatedAt time.Time
+	RevokedAt time.Time
+	LastSeen  time.Time
+	// Live is true when the agent reported within server.agent_silent_after.
+	Live bool
+}
+
+// Agents lists, creates and revokes remote agents.
+type Agents interface {
+	Agents(ctx context.Context) ([]AgentView, error)
+	// CreateAgent returns the new agent and its token, shown this once:
+	// EINVALID for a bad id or location, ECONFLICT for a taken id.
+	CreateAgent(ctx context.Context, id, location string) (AgentView, string, error)
+	// RevokeAgent revokes a created agent's token: ENOTFOUND when there is
+	// none, ECONFLICT for an agent of the config file.
+	RevokeAgent(ctx context.Context, id string) error
 }
