@@ -19,6 +19,8 @@ import (
 type locEntry struct {
 	state monitor.State
 	last  *probe.Result
+	// failingSince is when the current run of failures began.
+	failingSince time.Time
 }
 
 // LocationView is the state of one location of a monitor.
@@ -71,7 +73,7 @@ func (e *Engine) locations(en *entry) []monitor.Location {
 	for i, name := range where {
 		out[i] = monitor.Location{Name: name, Live: e.live(name)}
 		if le := en.locs[name]; le != nil {
-			out[i].State, out[i].Last = le.state, le.last
+			out[i].State, out[i].Last, out[i].FailingSince = le.state, le.last, le.failingSince
 		}
 	}
 	return out
@@ -97,9 +99,19 @@ func (e *Engine) evaluateLocation(en *entry, r probe.Result, now time.Time) (mon
 	// Flapping is judged on the combined state only.
 	p := en.policy
 	p.FlapWindow = -1
+	before := le.state.LastResultAt
 	le.state, _ = monitor.Evaluate(p, le.state, r, now)
-	rr := r
-	le.last = &rr
+	if le.state.LastResultAt != before || before.IsZero() {
+		// Taken (not older than the location's newest): keep it.
+		switch {
+		case !r.Failed():
+			le.failingSince = time.Time{}
+		case le.failingSince.IsZero():
+			le.failingSince = le.state.LastResultAt
+		}
+		rr := r
+		le.last = &rr
+	}
 
 	locs := e.locations(en)
 	v := monitor.Combine(monitor.Quorum{Mode: en.cfg.DownWhen.Mode, AtLeast: en.cfg.DownWhen.AtLeast}, locs)

@@ -34,6 +34,10 @@ type Location struct {
 	State State
 	Last  *probe.Result
 	Live  bool
+	// FailingSince is the time of the first failed result of the
+	// location's current run of failures; zero when it passes. A
+	// diagnosis dates the failure from it (else from State.Since).
+	FailingSince time.Time
 }
 
 // Status is the location's state for the quorum: StatusUnknown while it is
@@ -140,7 +144,11 @@ func Explain(v Verdict, locs []Location) string {
 	same := true
 	for i, name := range v.Down {
 		l := byName[name]
-		if s := l.State.Since; !s.IsZero() && (since.IsZero() || s.Before(since)) {
+		s := l.FailingSince
+		if s.IsZero() {
+			s = l.State.Since
+		}
+		if !s.IsZero() && (since.IsZero() || s.Before(since)) {
 			since = s
 		}
 		if l.Last != nil {
