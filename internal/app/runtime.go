@@ -46,7 +46,7 @@ func (r *runtime) Monitor(id string) (web.MonitorView, bool) {
 func monitorView(v engine.View) web.MonitorView {
 	out := web.MonitorView{Config: v.Config, State: v.State, LastResult: v.Last}
 	for _, l := range v.Locations {
-		out.Locations = append(out.Locations, web.LocationView{Location: l.Location, Status: l.Status, Since: l.Since, Last: l.Last})
+		out.Locations = append(out.Locations, web.LocationView{Location: l.Location, Status: l.Status, Since: l.Since, Last: l.Last, Live: l.Live})
 	}
 	return out
 }

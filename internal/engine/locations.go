@@ -34,6 +34,8 @@ type LocationView struct {
 	Since time.Time
 	// Last is the location's newest result; nil before the first.
 	Last *probe.Result
+	// Live is false while the location has no live agent.
+	Live bool
 }
 
 // keptLocations keeps the location states of a monitor whose locations
@@ -143,7 +145,7 @@ func (e *Engine) view(en *entry) View {
 		return v
 	}
 	for _, l := range e.locations(en) {
-		lv := LocationView{Location: l.Name, Status: l.Status(), Since: l.State.Since, Last: l.Last}
+		lv := LocationView{Location: l.Name, Status: l.Status(), Since: l.State.Since, Last: l.Last, Live: l.Live}
 		v.Locations = append(v.Locations, lv)
 	}
 	return v

@@ -198,7 +198,7 @@ func list(names []string) string {
 }
 
 // FailureStage says in a few words how a failed result failed, from its
-// reason and timing: "refused", "timed out at tcp connect", "TLS",
+// reason and timing: "refused", "reset", "timed out at tcp connect", "TLS",
 // "auth", "DNS", or the reason itself, shortened.
 func FailureStage(r probe.Result) string {
 	reason := strings.ToLower(r.Reason)
@@ -223,6 +223,8 @@ func FailureStage(r probe.Result) string {
 			return "auth refused"
 		}
 		return "refused"
+	case has("connection reset", "reset by peer"):
+		kind = "reset"
 	case has("timed out", "timeout", "deadline exceeded"):
 		kind = "timed out"
 		if at == "" && r.Timing.Connect == 0 && r.Timing.FirstByte == 0 && (strings.HasPrefix(reason, "tcp ") || has("connect", "dial")) {

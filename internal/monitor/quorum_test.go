@@ -94,6 +94,7 @@ func TestFailureStage(t *testing.T) {
 		{probe.Result{Status: probe.Critical, Reason: "ssh h:22: failed at auth: user \"backup\" was refused (tried publickey)"}, "auth refused"},
 		{probe.Result{Status: probe.Critical, Reason: "tcp h:443: tls: certificate expired on 2026-01-01"}, "TLS"},
 		{probe.Result{Status: probe.Critical, Reason: "lookup h.example: no such host"}, "DNS"},
+		{probe.Result{Status: probe.Critical, Reason: "tcp h:22: reading: read: connection reset by peer"}, "reset"},
 		{probe.Result{Status: probe.Critical, Reason: "http https://h/: status 503"}, "http https://h/: status 503"},
 		{probe.Result{Status: probe.Critical}, "critical"},
 	} {

@@ -35,6 +35,7 @@ type LocationView struct {
 	Status monitor.Status
 	Since  time.Time
 	Last   *probe.Result // nil before the first result from there
+	Live   bool          // false while the location has no live agent
 }
 
 // ConfigStatus tells which configuration is running and why a reload failed.
