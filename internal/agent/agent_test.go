@@ -481,3 +481,20 @@ func TestRevoked(t *testing.T) {
 		}
 	})
 }
+
+// TestLocationLive: a location is live while one of its agents reports
+// within the silence limit; a location no agent has is never live.
+func TestLocationLive(t *testing.T) {
+	f := newFixture(t, "sqlite")
+	if f.srv.LocationLive("external-eu") {
+		t.Error("external-eu is live before its agent reported")
+	}
+	f.srv.Seen("edge")
+	if !f.srv.LocationLive("external-eu") || f.srv.LocationLive("external-us") {
+		t.Errorf("after edge reported: external-eu %v, external-us %v", f.srv.LocationLive("external-eu"), f.srv.LocationLive("external-us"))
+	}
+	f.clk.Add(61 * time.Second)
+	if f.srv.LocationLive("external-eu") {
+		t.Error("external-eu is still live after its agent went silent")
+	}
+}

@@ -423,3 +423,29 @@ func (s *Server) Revoke(ctx context.Context, id string) error {
 	s.o.Logger.Info("agent revoked", "agent", id)
 	return s.refresh(ctx)
 }
+
+// LocationLive reports whether some agent of location loc has reported
+// within the silence limit: the probes of a location without one are
+// unknown, not down.
+func (s *Server) LocationLive(loc string) bool {
+	now := s.o.Now()
+	s.mu.Lock()
+	cfg := s.cfg
+	s.mu.Unlock()
+	if cfg == nil {
+		return false
+	}
+	after := cfg.Server.AgentSilentAfter.D()
+	for _, id := range s.identities(cfg) {
+		if id.Location != loc {
+			continue
+		}
+		s.mu.Lock()
+		last := s.seen[id.ID]
+		s.mu.Unlock()
+		if !last.IsZero() && now.Sub(last) <= after {
+			return true
+		}
+	}
+	return false
+}

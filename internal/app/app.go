@@ -208,6 +208,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Registerer:    a.registry,
 		Ownership:     engine.Single{},
 		OnMuted:       a.onMuted,
+		// A location is live while one of its agents reports.
+		LocationLive: func(loc string) bool { return a.agents != nil && a.agents.LocationLive(loc) },
 	}, states)
 	if a.roster, err = roster.Load(ctx, roster.Options{Store: st, Logger: a.log, Now: o.Now}); err != nil {
 		st.Close()

@@ -75,6 +75,10 @@ func runProbe(ctx context.Context, m *config.Monitor, p probe.Prober, now func()
 
 // jobs turns the configured monitors into scheduler jobs. Paused monitors
 // stay scheduled but skip their runs, so resuming needs no reschedule.
+// Only monitors that run at the server's own location are scheduled here:
+// host checks run on their agent, and the other locations of a monitor
+// are probed by the agents there, whose results come in with their
+// location.
 func (a *App) jobs(cfg *config.Config) []scheduler.Job {
 	out := make([]scheduler.Job, 0, len(cfg.Monitors))
 	for i := range cfg.Monitors {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/engine"
 	"github.com/tocsin/tocsin/internal/web"
 )
 
@@ -28,7 +29,7 @@ func (r *runtime) Monitors() []web.MonitorView {
 		if v.Config.Type == config.HeartbeatType {
 			continue // shown on the heartbeats page
 		}
-		out = append(out, web.MonitorView{Config: v.Config, State: v.State, LastResult: v.Last})
+		out = append(out, monitorView(v))
 	}
 	return out
 }
@@ -38,7 +39,16 @@ func (r *runtime) Monitor(id string) (web.MonitorView, bool) {
 	if !ok || v.Config.Type == config.HeartbeatType {
 		return web.MonitorView{}, false
 	}
-	return web.MonitorView{Config: v.Config, State: v.State, LastResult: v.Last}, true
+	return monitorView(v), true
+}
+
+// monitorView is the engine's view of a monitor as the web shows it.
+func monitorView(v engine.View) web.MonitorView {
+	out := web.MonitorView{Config: v.Config, State: v.State, LastResult: v.Last}
+	for _, l := range v.Locations {
+		out.Locations = append(out.Locations, web.LocationView{Location: l.Location, Status: l.Status, Since: l.Since, Last: l.Last, Live: l.Live})
+	}
+	return out
 }
 
 func (r *runtime) SetPaused(ctx context.Context, id string, paused bool) error {

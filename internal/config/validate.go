@@ -427,6 +427,7 @@ func (l *loader) validateMonitor(m *Monitor, path string, services, channels map
 		}
 	}
 	l.refs(path+".channels", m.Channels, "channel", channels, nil)
+	l.validateLocations(m, path)
 
 	intervalOK := l.positive(path+".interval", m.Interval)
 	if l.positive(path+".timeout", m.Timeout) && intervalOK && m.Timeout > m.Interval {

@@ -28,7 +28,12 @@ type View struct {
 	State  monitor.State
 	// Last is the newest result; after a restart, until the monitor runs
 	// again, the one its saved state remembers. Nil before the first.
+	// For a monitor of several locations it is the combined result, whose
+	// reason says which locations pass and which fail.
 	Last *probe.Result
+	// Locations is the state of each location of a monitor that lists
+	// locations, in the configured order; nil for the others.
+	Locations []LocationView
 }
 
 // entry is the live side of one configured monitor.
@@ -38,10 +43,9 @@ type entry struct {
 	prober probe.Prober
 	state  monitor.State
 	last   *probe.Result
-}
-
-func (en *entry) view() View {
-	return View{Config: en.cfg, Prober: en.prober, State: en.state, Last: en.last}
+	// locs is the state of each location of a monitor that lists
+	// locations (see locations.go); nil for the others.
+	locs map[string]*locEntry
 }
 
 // Backlog counts the rows waiting for the next flush, by kind.
@@ -142,6 +146,7 @@ func (e *Engine) Apply(cfg *config.Config, probers map[string]probe.Prober) erro
 		en := &entry{cfg: m, policy: policyFor(m), prober: probers[m.ID]}
 		if old, ok := e.entries[m.ID]; ok {
 			en.state, en.last = old.state, old.last
+			en.locs = keptLocations(m, old.locs)
 		} else if st, ok := e.saved[m.ID]; ok {
 			en.state, en.last = st, lastFromState(m.ID, st)
 			delete(e.saved, m.ID)
@@ -280,10 +285,21 @@ func (e *Engine) evaluate(r probe.Result) {
 		return
 	}
 	now := e.o.Now().UTC()
-	next, ts := monitor.Evaluate(en.policy, en.state, r, now)
+	var next monitor.State
+	var ts []monitor.Transition
+	if len(en.cfg.Locations) > 0 {
+		var ok bool
+		if next, ts, ok = e.evaluateLocation(en, r, now); !ok {
+			e.mu.Unlock()
+			e.o.Logger.Debug("result from a location the monitor does not run at dropped", "monitor", r.MonitorID, "location", r.Location)
+			return
+		}
+	} else {
+		next, ts = monitor.Evaluate(en.policy, en.state, r, now)
+		rr := r
+		en.last = &rr
+	}
 	en.state = next
-	rr := r
-	en.last = &rr
 	cfg := e.cfg
 	m := en.cfg
 	e.mu.Unlock()
@@ -426,7 +442,7 @@ func (e *Engine) Views() []View {
 	defer e.mu.RUnlock()
 	out := make([]View, 0, len(e.order))
 	for _, id := range e.order {
-		out = append(out, e.entries[id].view())
+		out = append(out, e.view(e.entries[id]))
 	}
 	return out
 }
@@ -439,7 +455,7 @@ func (e *Engine) View(id string) (View, bool) {
 	if !ok {
 		return View{}, false
 	}
-	return en.view(), true
+	return e.view(en), true
 }
 
 func (e *Engine) String() string {

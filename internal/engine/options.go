@@ -81,4 +81,9 @@ type Options struct {
 	// catalog's PolicyFor, read at each transition so a reload counts).
 	// Nil: paged alerts are still opened and resolved, but none pages.
 	Policies alert.PolicyFor
+	// LocationLive reports whether a location has a live agent to probe
+	// from (the server's own location always has). A monitor's location
+	// that is not live counts as unknown in its quorum: it neither pages
+	// nor clears. Nil: every location is live.
+	LocationLive func(location string) bool
 }

@@ -10,6 +10,8 @@ import (
 type (
 	// MonitorView is one monitor as the UI shows it.
 	MonitorView = webcore.MonitorView
+	// LocationView is one location of a monitor run from several.
+	LocationView = webcore.LocationView
 	// ConfigStatus tells which configuration is running and why a reload
 	// failed.
 	ConfigStatus = webcore.ConfigStatus

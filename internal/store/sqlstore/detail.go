@@ -14,7 +14,8 @@ import (
 // columns cost a header byte each and plain numbers as text cost more than
 // varints. The layout is:
 //
-//	flags byte: 1 DNS, 2 connect, 4 TLS, 8 first byte, 16 cert expiry, 32 metrics
+//	flags byte: 1 DNS, 2 connect, 4 TLS, 8 first byte, 16 cert expiry, 32 metrics,
+//	  64 location
 //	a signed varint per present timing, in microseconds
 //	cert expiry: signed varint, seconds after the result's start second
 //	metrics: uvarint count, then per metric the uvarint kind key and the value
@@ -22,6 +23,8 @@ import (
 //	  is exactly u millionths (times and durations in seconds, rounded to
 //	  the microsecond like every stored duration); else 1 followed by the 8
 //	  little-endian bytes of the float64
+//	location: uvarint length, then the name; absent for a result the
+//	  server took itself (Location ""), which so costs nothing more
 const (
 	hasDNS = 1 << iota
 	hasConnect
@@ -29,7 +32,11 @@ const (
 	hasFirstByte
 	hasCert
 	hasMetrics
+	hasLocation
 )
+
+// maxLocation bounds a stored location name; names are ids (63 bytes).
+const maxLocation = 255
 
 // encodeDetail returns the detail BLOB of r, or nil when it has none.
 // metricKeys maps metricSpec to kind keys.
@@ -62,6 +69,12 @@ func encodeDetail(r probe.Result, metricKeys map[string]int64) any {
 			}
 		}
 	}
+	if loc := r.Location; loc != "" {
+		loc = loc[:min(len(loc), maxLocation)]
+		flags |= hasLocation
+		b = binary.AppendUvarint(b, uint64(len(loc)))
+		b = append(b, loc...)
+	}
 	if flags == 0 {
 		return nil
 	}
@@ -85,10 +98,11 @@ var errDetail = errors.New("stored result detail is malformed")
 // detail is a decoded detail BLOB; metric values come with kind keys the
 // caller resolves.
 type detail struct {
-	timing probe.Timing
-	cert   time.Time
-	kinds  []int64
-	values []float64
+	timing   probe.Timing
+	cert     time.Time
+	location string
+	kinds    []int64
+	values   []float64
 }
 
 // decodeDetail parses what encodeDetail wrote for a result starting at t.
@@ -157,6 +171,14 @@ func decodeDetail(b []byte, t time.Time) (detail, error) {
 			d.kinds = append(d.kinds, int64(kind))
 			d.values = append(d.values, val)
 		}
+	}
+	if flags&hasLocation != 0 {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || n > maxLocation || n > uint64(len(b)-k) {
+			return d, errDetail
+		}
+		d.location = string(b[k : k+int(n)])
+		b = b[k+int(n):]
 	}
 	if len(b) != 0 {
 		return d, errDetail

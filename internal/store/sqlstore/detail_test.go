@@ -22,7 +22,7 @@ func TestDetailRoundTrip(t *testing.T) {
 	}
 	r := probe.Result{Time: at,
 		Timing:     probe.Timing{DNS: time.Microsecond, TLS: -3 * time.Millisecond, FirstByte: time.Hour},
-		CertExpiry: at.Add(-48 * time.Hour).Truncate(time.Second), Metrics: ms}
+		CertExpiry: at.Add(-48 * time.Hour).Truncate(time.Second), Metrics: ms, Location: "external-eu"}
 	b, ok := encodeDetail(r, keys).([]byte)
 	if !ok {
 		t.Fatalf("encodeDetail returned no bytes")
@@ -30,6 +30,13 @@ func TestDetailRoundTrip(t *testing.T) {
 	d, err := decodeDetail(b, at)
 	if err != nil {
 		t.Fatalf("decodeDetail: %v", err)
+	}
+	if d.location != r.Location {
+		t.Errorf("location = %q, want %q", d.location, r.Location)
+	}
+	// A location alone costs its name and two bytes.
+	if b, _ := encodeDetail(probe.Result{Time: at, Location: "campus"}, nil).([]byte); len(b) != 2+len("campus") {
+		t.Errorf("location campus takes %d bytes: % x", len(b), b)
 	}
 	if d.timing != r.Timing || !d.cert.Equal(r.CertExpiry) {
 		t.Errorf("timing, cert = %+v, %v; want %+v, %v", d.timing, d.cert, r.Timing, r.CertExpiry)

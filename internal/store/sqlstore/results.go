@@ -330,7 +330,7 @@ func (d *DB) Results(ctx context.Context, monitorID string, p store.Page) ([]sto
 		if err != nil {
 			return nil, fmt.Errorf("read result %d of monitor %q: %w", r.t, monitorID, err)
 		}
-		res.Timing, res.CertExpiry = det.timing, det.cert
+		res.Timing, res.CertExpiry, res.Location = det.timing, det.cert, det.location
 		if len(det.kinds) > 0 {
 			specs, err := d.names(ctx, metricTable, det.kinds)
 			if err != nil {

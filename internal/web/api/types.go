@@ -52,6 +52,9 @@ type Monitor struct {
 	Uptime24h  *float64 `json:"uptime_24h"`
 	Uptime7d   *float64 `json:"uptime_7d,omitempty"`
 	Uptime30d  *float64 `json:"uptime_30d,omitempty"`
+	// Locations is each location of a monitor run from several, in the
+	// configured order; absent for the others.
+	Locations []MonitorLocation `json:"locations,omitempty"`
 	// The service's name, description and owners.
 	ServiceInfo
 }
@@ -64,6 +67,18 @@ type State struct {
 	ConsecutiveFailures  int        `json:"consecutive_failures"`
 	ConsecutiveSuccesses int        `json:"consecutive_successes"`
 	LastResultAt         *time.Time `json:"last_result_at"`
+}
+
+// MonitorLocation is one location of a monitor run from several: its state
+// (up, warning, down, or unknown when it cannot be counted) and its newest
+// result.
+type MonitorLocation struct {
+	Location  string     `json:"location"`
+	State     string     `json:"state"`
+	Since     *time.Time `json:"since"`
+	LatencyMS *float64   `json:"latency_ms"`
+	Reason    string     `json:"reason"`
+	Time      *time.Time `json:"time"`
 }
 
 // Timing is one phase of a probe run.
@@ -86,6 +101,7 @@ type Result struct {
 	Timing     Timing         `json:"timing"`
 	CertExpiry *time.Time     `json:"cert_expiry"`
 	Metrics    []probe.Metric `json:"metrics"`
+	Location   string         `json:"location,omitempty"`
 }
 
 // Transition is one stored change of a monitor's status.
@@ -194,6 +210,14 @@ func toAPIMonitor(m webcore.MonitorView) Monitor {
 		r := toAPIResult(0, *m.LastResult)
 		out.LastResult = &r
 	}
+	for _, l := range m.Locations {
+		ml := MonitorLocation{Location: l.Location, State: string(l.Status), Since: timePtr(l.Since)}
+		if l.Last != nil {
+			ms := millis(l.Last.Duration)
+			ml.LatencyMS, ml.Reason, ml.Time = &ms, l.Last.Reason, timePtr(l.Last.Time)
+		}
+		out.Locations = append(out.Locations, ml)
+	}
 	return out
 }
 
@@ -211,6 +235,7 @@ func toAPIResult(id int64, r probe.Result) Result {
 		},
 		CertExpiry: timePtr(r.CertExpiry),
 		Metrics:    metrics,
+		Location:   r.Location,
 	}
 }
 

@@ -21,6 +21,21 @@ type MonitorView struct {
 	Config     config.Monitor
 	State      monitor.State
 	LastResult *probe.Result // nil before the first run
+	// Locations is the state of each location of a monitor that lists
+	// locations, in the configured order; nil for the others.
+	Locations []LocationView
+}
+
+// LocationView is one location of a monitor run from several.
+type LocationView struct {
+	Location string
+	// Status is up, warning, down, or monitor.StatusUnknown when the
+	// location cannot be counted (no live agent, no result yet, an
+	// Unknown result).
+	Status monitor.Status
+	Since  time.Time
+	Last   *probe.Result // nil before the first result from there
+	Live   bool          // false while the location has no live agent
 }
 
 // ConfigStatus tells which configuration is running and why a reload failed.
