@@ -11,7 +11,7 @@ import (
 // and a host check, which runs on its agent's host, has no locations.
 func (l *loader) validateLocations(m *Monitor, path string) {
 	if m.Agent != "" {
-		l.checkID(path+".agent", m.Agent)
+		// The agent id itself is checked with the agents.
 		if len(m.Locations) > 0 {
 			l.errAt(path+".locations", "a host check runs on its agent's host; it has no locations (remove `locations` or `agent`)")
 		}
