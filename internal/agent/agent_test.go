@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -496,5 +497,28 @@ func TestLocationLive(t *testing.T) {
 	f.clk.Add(61 * time.Second)
 	if f.srv.LocationLive("external-eu") {
 		t.Error("external-eu is still live after its agent went silent")
+	}
+}
+
+// TestOffsetSpreads: first runs fall inside the interval, the same for
+// the same monitor, and spread across it for many monitors.
+func TestOffsetSpreads(t *testing.T) {
+	const every = 30 * time.Second
+	quarters := [4]int{}
+	for i := range 200 {
+		id := fmt.Sprintf("m%03d", i)
+		o := agent.Offset(id, every)
+		if o < 0 || o >= every || o != agent.Offset(id, every) {
+			t.Fatalf("Offset(%s) = %v", id, o)
+		}
+		quarters[o*4/every]++
+	}
+	for q, n := range quarters {
+		if n < 25 {
+			t.Errorf("quarter %d of the interval has %d of 200 first runs: %v", q, n, quarters)
+		}
+	}
+	if agent.Offset("x", 0) != 0 {
+		t.Error("a zero interval has an offset")
 	}
 }

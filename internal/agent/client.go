@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"log/slog"
 	"net/http"
@@ -208,8 +209,28 @@ func (a *runner) stopAll() {
 	}
 }
 
-// loop runs one monitor every interval and buffers its results.
+// Offset is when, within its interval, a monitor first runs after the
+// agent starts or receives it: spread by its id, so an agent's monitors do
+// not all run, and report, at the same instant every interval.
+func Offset(id string, interval time.Duration) time.Duration {
+	if interval <= 0 {
+		return 0
+	}
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	return time.Duration(h.Sum64() % uint64(interval))
+}
+
+// loop runs one monitor every interval, from its Offset on, and buffers
+// its results.
 func (a *runner) loop(ctx context.Context, m *config.Monitor, p probe.Prober) {
+	first := time.NewTimer(Offset(m.ID, m.Interval.D()))
+	select {
+	case <-ctx.Done():
+		first.Stop()
+		return
+	case <-first.C:
+	}
 	t := time.NewTicker(m.Interval.D())
 	defer t.Stop()
 	for {

@@ -3,6 +3,7 @@ package app
 import (
 	"encoding/json"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -86,9 +87,15 @@ func TestLocationsEndToEnd(t *testing.T) {
 			}
 			hook := testkit.NewWebhook(t)
 			path := filepath.Join(t.TempDir(), "tocsin.yaml")
+			tokenFile := filepath.Join(t.TempDir(), "edge.token")
+			if err := os.WriteFile(tokenFile, []byte("tocsin_agent-edge-token-0123456789\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
 			writeConfig(t, path, `server:
   listen: 127.0.0.1:0
 `+storageYAML(t, driver)+`
+agents:
+  - {id: edge, location: external-eu, token_file: `+tokenFile+`}
 channels:
   - id: ops-hook
     type: webhook
@@ -132,6 +139,7 @@ monitors:
 						return
 					case <-time.After(200 * time.Millisecond):
 					}
+					a.agents.Seen("edge") // the location's agent is live
 					a.eng.Submit(t.Context(), probeFrom("127.0.0.2", addr))
 					sent.Add(1)
 				}

@@ -22,7 +22,7 @@ func TestLocationsValidation(t *testing.T) {
 		{"quorum local", "    down_when: {at_least: 2}\n", "more than the 1 location(s)", 4},
 		{"agent and locations", "    agent: db-01\n    locations: [local]\n", "a host check runs on its agent's host; it has no locations", 5},
 		{"agent and quorum", "    agent: db-01\n    down_when: all\n", "no locations to count", 5},
-		{"agent id", "    agent: DB 01\n", `invalid id "DB 01"`, 4},
+		{"agent id", "    agent: DB 01\n", `invalid agent id "DB 01"`, 4},
 	} {
 		_, err := Parse([]byte(head+c.in), "tocsin.yaml", testKinds)
 		if c.err == "" {
