@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tocsin/tocsin/internal/config"
@@ -39,6 +40,11 @@ type Options struct {
 	Poll time.Duration
 	// BatchSize is how many results one push holds; default 500.
 	BatchSize int
+	// Linger is the longest a push waits after a new result for others
+	// to join it, so monitors spread over their interval do not make one
+	// request each; default 2s, and never more than a quarter of the
+	// shortest interval assigned.
+	Linger time.Duration
 	// OnAssignment, when set, is called with every assignment applied.
 	OnAssignment func(Assignment)
 }
@@ -59,6 +65,9 @@ func Run(ctx context.Context, o Options) error {
 	}
 	if o.Poll <= 0 {
 		o.Poll = 10 * time.Second
+	}
+	if o.Linger <= 0 {
+		o.Linger = 2 * time.Second
 	}
 	if o.BatchSize <= 0 {
 		o.BatchSize = 500
@@ -90,6 +99,8 @@ type runner struct {
 	version string
 	running map[string]*running
 	probes  sync.WaitGroup
+	// linger is Options.Linger bounded by the assignment's intervals.
+	linger atomic.Int64
 }
 
 // do sends one request with the agent's token; a 401 cancels the agent.
@@ -176,6 +187,13 @@ func (a *runner) fetch(ctx context.Context, cancel context.CancelCauseFunc) erro
 
 // apply starts the monitors that are new or changed and stops those gone.
 func (a *runner) apply(ctx context.Context, cfg *config.Config) {
+	linger := a.o.Linger
+	for _, m := range cfg.Monitors {
+		if q := m.Interval.D() / 4; q > 0 && q < linger {
+			linger = q
+		}
+	}
+	a.linger.Store(int64(linger))
 	keep := map[string]bool{}
 	for i := range cfg.Monitors {
 		m := cfg.Monitors[i]
@@ -295,14 +313,19 @@ func (a *runner) push(ctx context.Context, cancel context.CancelCauseFunc) {
 			return
 		case <-time.After(backoff):
 		case <-a.wake:
+			wait := time.Duration(a.linger.Load())
+			if wait <= 0 {
+				wait = a.o.Linger
+			}
 			if err != nil {
 				// Keep to the back-off: a result taken meanwhile does
 				// not make the server reachable.
-				select {
-				case <-ctx.Done():
-					return
-				case <-time.After(backoff):
-				}
+				wait = backoff
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
 			}
 		}
 	}
