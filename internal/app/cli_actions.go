@@ -54,19 +54,17 @@ func cmdActions(ctx context.Context, args []string, env Env) int {
 	switch sub {
 	case "list":
 		var status, owner string
-		var limit int
-		var before, incident int64
+		var incident int64
+		var page pageFlags
 		fs.StringVar(&status, "status", "open", "open, overdue, done or all")
 		fs.StringVar(&owner, "owner", "", "only this owner's actions")
 		fs.Int64Var(&incident, "incident", 0, "only this incident's actions")
-		fs.IntVar(&limit, "limit", 50, "how many actions, newest first (1 to 1000)")
-		fs.Int64Var(&before, "before", 0, "list the actions older than this id")
-		fs.BoolVar(&f.json, "json", false, "print the API's JSON")
+		page.add(fs, "actions", &f)
 		return runMuteCmd("actions list", env, fs, &f, args, actionsUsage, func(c apiClient, pos []string) error {
 			if len(pos) != 0 {
 				return errors.New("list takes no arguments")
 			}
-			q := pageQuery(limit, "", before)
+			q := page.query("")
 			q.Set("status", status)
 			path := "/api/v1/actions?"
 			if incident > 0 {

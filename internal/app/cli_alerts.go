@@ -142,17 +142,14 @@ func cmdAlerts(ctx context.Context, args []string, env Env) int {
 	switch sub {
 	case "list":
 		var state string
-		var limit int
-		var before int64
+		var page pageFlags
 		fs.StringVar(&state, "state", "", "active, open, acknowledged or resolved (default all)")
-		fs.IntVar(&limit, "limit", 50, "how many alerts, newest first (1 to 1000)")
-		fs.Int64Var(&before, "before", 0, "list the alerts older than this id")
-		fs.BoolVar(&f.json, "json", false, "print the API's JSON")
+		page.add(fs, "alerts", &f)
 		return runMuteCmd("alerts list", env, fs, &f, args, alertsUsage, func(c apiClient, pos []string) error {
 			if len(pos) != 0 {
 				return errors.New("list takes no arguments")
 			}
-			return printList(ctx, c, env, "/api/v1/alerts?"+pageQuery(limit, state, before).Encode(), f.json,
+			return printList(ctx, c, env, "/api/v1/alerts?"+page.query(state).Encode(), f.json,
 				"no alerts", "tocsin alerts list", "ID\tSTATE\tSERVICE\tOPENED\tSTEP\tMONITORS\tBY", func(a api.Alert) string {
 					by := "-"
 					switch {

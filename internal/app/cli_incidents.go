@@ -95,17 +95,14 @@ func cmdIncident(ctx context.Context, args []string, env Env) int {
 	switch sub {
 	case "list":
 		var state string
-		var limit int
-		var before int64
+		var page pageFlags
 		fs.StringVar(&state, "state", "", "active or a state (default all)")
-		fs.IntVar(&limit, "limit", 50, "how many incidents, newest first (1 to 1000)")
-		fs.Int64Var(&before, "before", 0, "list the incidents older than this id")
-		fs.BoolVar(&f.json, "json", false, "print the API's JSON")
+		page.add(fs, "incidents", &f)
 		return runMuteCmd("incident list", env, fs, &f, args, incidentUsage, func(c apiClient, pos []string) error {
 			if len(pos) != 0 {
 				return errors.New("list takes no arguments")
 			}
-			return printList(ctx, c, env, "/api/v1/incidents?"+pageQuery(limit, state, before).Encode(), f.json,
+			return printList(ctx, c, env, "/api/v1/incidents?"+page.query(state).Encode(), f.json,
 				"no incidents", "tocsin incident list", "ID\tSTATE\tSEVERITY\tOPENED\tSERVICES\tREPORTED BY\tTITLE", func(in api.Incident) string {
 					return fmt.Sprintf("%d\t%s\t%s\t%s\t%s\t%s\t%s", in.ID, in.State, in.Severity, fmtTime(&in.OpenedAt), orDash(strings.Join(in.Services, ",")), in.ReportedBy.Kind, in.Title)
 				})

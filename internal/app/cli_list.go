@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -46,6 +47,23 @@ func printList[T any](ctx context.Context, c apiClient, env Env, path string, as
 	}
 	return nil
 }
+
+// pageFlags are the flags every paged list command takes: --limit,
+// --before and --json.
+type pageFlags struct {
+	limit  int
+	before int64
+}
+
+// add declares the flags on fs for a list of noun ("alerts").
+func (p *pageFlags) add(fs *flag.FlagSet, noun string, f *muteFlags) {
+	fs.IntVar(&p.limit, "limit", 50, "how many "+noun+", newest first (1 to 1000)")
+	fs.Int64Var(&p.before, "before", 0, "list the "+noun+" older than this id")
+	fs.BoolVar(&f.json, "json", false, "print the API's JSON")
+}
+
+// query is the list's query, filtered by state when set.
+func (p *pageFlags) query(state string) url.Values { return pageQuery(p.limit, state, p.before) }
 
 // pageQuery is the query of a paged list: limit, and state and before when
 // set.
