@@ -183,10 +183,14 @@ func cmdServe(ctx context.Context, args []string, env Env) int {
 		return 2
 	}
 	// Repeated warnings and errors are summarised once a minute, so an
-	// outage cannot fill the disk with one line per failed write.
-	logs := logx.NewDedup(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}), logx.Options{})
-	defer logs.Close()
-	logger := slog.New(logs)
+	// outage cannot fill the disk with one line per failed write; and
+	// during an alert storm the per-monitor state changes and deliveries
+	// are written in summaries every 10 seconds (debug keeps every line).
+	dedup := logx.NewDedup(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}), logx.Options{})
+	defer dedup.Close()
+	storm := logx.NewStorm(dedup, logx.StormOptions{Kinds: stormKinds()})
+	defer storm.Close()
+	logger := slog.New(storm)
 	if _, code := loadConfig(*path, env); code != 0 {
 		return code
 	}

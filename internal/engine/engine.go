@@ -322,7 +322,7 @@ func (e *Engine) evaluate(r probe.Result) {
 	e.batch.Alerts = append(e.batch.Alerts, changes...)
 	e.batchMu.Unlock()
 	for _, t := range ts {
-		e.o.Logger.Info("monitor state changed", "monitor", t.MonitorID, "from", t.From, "to", t.To, "flapping", t.Flapping, "reason", t.Reason)
+		e.o.Logger.Info(LogStateChanged, "monitor", t.MonitorID, "from", t.From, "to", t.To, "flapping", t.Flapping, "reason", t.Reason)
 	}
 }
 

@@ -41,7 +41,7 @@ func (e *Engine) muted(t monitor.Transition) bool {
 	}
 	e.heldMu.Unlock()
 	e.metrics.muted.WithLabelValues(m.Kind).Inc()
-	e.o.Logger.Info("notification held back", "monitor", t.MonitorID, "event", name, "by", m.Kind, "id", m.ID, "until", m.Until, "reason", m.Reason)
+	e.o.Logger.Info(LogHeldBack, "monitor", t.MonitorID, "event", name, "by", m.Kind, "id", m.ID, "until", m.Until, "reason", m.Reason)
 	if e.o.OnMuted != nil {
 		e.o.OnMuted(t.MonitorID, name, m)
 	}

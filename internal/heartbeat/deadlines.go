@@ -86,7 +86,7 @@ func (h *Hub) expire(now time.Time) {
 	}
 	h.mu.Unlock()
 	for _, r := range out {
-		h.o.Logger.Info("heartbeat missed", "heartbeat", r.MonitorID, "reason", r.Reason)
+		h.o.Logger.Info(LogMissed, "heartbeat", r.MonitorID, "reason", r.Reason)
 		h.o.Submit(r)
 	}
 }

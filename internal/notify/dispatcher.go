@@ -427,7 +427,7 @@ func (d *Dispatcher) deliver(ctx context.Context, m OutboxMessage) {
 		"event", m.Event.Event, "attempt", attempt)
 	switch a.Outcome {
 	case OutcomeSent:
-		log.Info("notification sent", "duration", a.Duration)
+		log.Info(LogSent, "duration", a.Duration)
 	case OutcomeRetry:
 		log.Warn("notification attempt failed; will retry", "err", a.Error, "next_attempt", next)
 	case OutcomeFailed:

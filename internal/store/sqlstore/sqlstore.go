@@ -100,6 +100,12 @@ type DB struct {
 	// walRestartFrames is the WAL size, in frames, past which a checkpoint
 	// starts the log over (defaultWALRestartFrames).
 	walRestartFrames int64
+	// ckMu serialises checkpoints; walFrames and walQuiet, under it, are
+	// the WAL's size at the last one and how many in a row found it
+	// unchanged and fully copied.
+	ckMu      sync.Mutex
+	walFrames int64
+	walQuiet  int
 }
 
 // Open connects to the database, applies pending migrations and returns the
@@ -294,12 +300,35 @@ func (d *DB) startCheckpointer() {
 // writes that never ends with an empty WAL, so past d.walRestartFrames it
 // also runs a RESTART checkpoint, which waits for the writer between two
 // transactions, finishes the copy (little is left by then) and makes the
-// next transaction write the WAL from its start: the file stays bounded.
+// next transaction write the WAL from its start: the file stays bounded
+// (journal_size_limit cuts it back to that size when it starts over).
+//
+// The file is also emptied (a TRUNCATE checkpoint) whenever a PASSIVE one
+// has copied all of it and it holds more than walTruncateFrames — after a
+// storm, as soon as the copy catches up — or it has been fully copied and
+// unchanged for walIdleChecks in a row, so the disk space a burst took is
+// given back instead of being held until shutdown.
 func (d *DB) checkpoint(ctx context.Context) (restarted bool) {
+	d.ckMu.Lock()
+	defer d.ckMu.Unlock()
 	var busy, frames, done int64
 	if err := d.read.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &done); err != nil {
 		d.log.Warn("SQLite checkpoint", "err", err)
 		return false
+	}
+	copied := frames > 0 && frames == done
+	if copied && frames == d.walFrames {
+		d.walQuiet++
+	} else {
+		d.walQuiet = 0
+	}
+	d.walFrames = frames
+	if copied && (frames >= walTruncateFrames || d.walQuiet >= walIdleChecks) {
+		ok := d.truncateWAL(ctx)
+		if ok {
+			d.walFrames, d.walQuiet = 0, 0
+		}
+		return ok
 	}
 	if frames < d.walRestartFrames {
 		return false
@@ -314,6 +343,43 @@ func (d *DB) checkpoint(ctx context.Context) (restarted bool) {
 
 // checkpointEvery is how often the SQLite WAL is checkpointed.
 const checkpointEvery = time.Second
+
+// walIdleChecks is how many checkpoints in a row must find the WAL copied
+// and unchanged before it is truncated: ten seconds without writes.
+const walIdleChecks = 10
+
+// walTruncateFrames (pages of 4 KiB: 4 MiB) is the size past which a WAL
+// that has been copied completely is emptied at once.
+const walTruncateFrames = 1024
+
+// truncateBusyTimeout bounds how long a TRUNCATE checkpoint waits for
+// readers of older snapshots. It holds the write lock while it waits, so
+// it gives up soon and leaves the file to the next tick rather than stall
+// the writes behind it.
+const truncateBusyTimeout = 100 * time.Millisecond
+
+// truncateWAL runs a TRUNCATE checkpoint on a reader connection with a
+// short busy timeout, and reports whether it emptied the file.
+func (d *DB) truncateWAL(ctx context.Context) bool {
+	c, err := d.read.Conn(ctx)
+	if err != nil {
+		d.log.Warn("SQLite checkpoint", "mode", "truncate", "err", err)
+		return false
+	}
+	defer c.Close()
+	if _, err := c.ExecContext(ctx, "PRAGMA busy_timeout = "+strconv.Itoa(int(truncateBusyTimeout/time.Millisecond))); err != nil {
+		d.log.Warn("SQLite checkpoint", "mode", "truncate", "err", err)
+		return false
+	}
+	// The connection goes back to the pool with the pool's own timeout.
+	defer c.ExecContext(context.WithoutCancel(ctx), "PRAGMA busy_timeout = 10000") //nolint:errcheck // the next use sets nothing else
+	var busy, frames, done int64
+	if err := c.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &frames, &done); err != nil {
+		d.log.Warn("SQLite checkpoint", "mode", "truncate", "err", err)
+		return false
+	}
+	return busy == 0
+}
 
 // defaultWALRestartFrames (pages of 4 KiB: 64 MiB) bounds the WAL file.
 const defaultWALRestartFrames = 16384
@@ -335,7 +401,8 @@ func (d *DB) openSQLite(dsn string) error {
 		// Checkpoints run in the background (checkpointer), not inside
 		// whichever commit crosses the WAL size: a checkpoint syncs the
 		// database file, which would stall every write queued behind it.
-		params += "&_journal_mode=WAL&_synchronous=NORMAL&_auto_vacuum=INCREMENTAL&_pragma=wal_autocheckpoint(0)"
+		params += "&_journal_mode=WAL&_synchronous=NORMAL&_auto_vacuum=INCREMENTAL&_pragma=wal_autocheckpoint(0)" +
+			"&_pragma=journal_size_limit(" + strconv.FormatInt(d.walRestartFrames*4096, 10) + ")"
 	}
 	sep := "?"
 	if strings.Contains(dsn, "?") {
