@@ -139,4 +139,3 @@ func TestCount(t *testing.T) {
 		}
 	}
 }
-
