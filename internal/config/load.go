@@ -89,6 +89,8 @@ type loader struct {
 	// the merged configuration, and rank the order the files were read.
 	offsets map[string]map[string]int
 	rank    map[string]int
+	// fields caches the struct fields expandStrings walks, by type.
+	fields map[reflect.Type][]field
 }
 
 func newLoader(file, dir string, kinds Kinds) *loader {
