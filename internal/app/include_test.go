@@ -61,3 +61,21 @@ func TestReloadSeesIncludedFiles(t *testing.T) {
 		t.Errorf("included files %v, want two", got)
 	}
 }
+
+// TestValidateReadsIncludedFiles: `tocsin validate` reads the files the
+// main one includes, and a problem in one names that file.
+func TestValidateReadsIncludedFiles(t *testing.T) {
+	main := filepath.Join("..", "..", "examples", "large", "tocsin.yaml")
+	code, stdout, stderr := runCLI(t, "", "validate", "--config", main)
+	if code != 0 || !strings.Contains(stdout, ": OK (6 monitors, 0 heartbeats, 2 services, 1 channel) with 2 included files") {
+		t.Fatalf("validate examples/large: exit %d\n%s%s", code, stdout, stderr)
+	}
+
+	dir := t.TempDir()
+	writeConfig(t, filepath.Join(dir, "tocsin.yaml"), "storage: {dsn: \":memory:\"}\ninclude: [more.yaml]\n")
+	writeConfig(t, filepath.Join(dir, "more.yaml"), "monitors:\n  - id: a\n    type: http\n    http: {url: example.org}\n")
+	code, _, stderr = runCLI(t, "", "validate", "--config", filepath.Join(dir, "tocsin.yaml"))
+	if code != 1 || !strings.Contains(stderr, filepath.Join(dir, "more.yaml")+":4:") {
+		t.Fatalf("validate with a bad included file: exit %d\n%s", code, stderr)
+	}
+}

@@ -61,6 +61,10 @@ func (l *loader) includeFiles(cfg *Config) *Config {
 	if len(cfg.Include) == 0 {
 		return cfg
 	}
+	if l.noInclude {
+		l.errAt("include", "include is read only from a configuration file on disk (tocsin serve, tocsin validate)")
+		return cfg
+	}
 	abs, err := filepath.Abs(l.file)
 	if err != nil {
 		abs = l.file
@@ -129,6 +133,10 @@ func (l *loader) collect(cfg *Config, chain []string, seen map[string]bool, out 
 				if !hasGlobMeta(pattern) {
 					l.errAt(p, "%s is a folder; include its files with a glob such as %s", shown, filepath.Join(pattern, "*.yaml"))
 				}
+				continue
+			} else if err == nil && !fi.Mode().IsRegular() {
+				// A pipe or device could block the read or never end.
+				l.errAt(p, "%s is not a regular file", shown)
 				continue
 			}
 			seen[abs] = true

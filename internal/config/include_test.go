@@ -164,6 +164,22 @@ func TestIncludeKeepsTheSizeLimitPerFile(t *testing.T) {
 	}
 }
 
+func TestParseRefusesInclude(t *testing.T) {
+	_, err := Parse([]byte("storage: {dsn: \":memory:\"}\ninclude: [\"/etc/*\"]\n"), "assignment", testKinds)
+	want := "assignment:2:1: include: include is read only from a configuration file on disk"
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("got %v, want %q", err, want)
+	}
+}
+
+func TestIncludeRefusesDevices(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"tocsin.yaml": "storage: {dsn: \":memory:\"}\ninclude: [/dev/null]\n"})
+	_, err := Load(filepath.Join(dir, "tocsin.yaml"), testKinds)
+	if err == nil || !strings.Contains(err.Error(), "/dev/null is not a regular file") {
+		t.Fatalf("got %v, want /dev/null refused", err)
+	}
+}
+
 func TestFileDefaults(t *testing.T) {
 	dir := writeFiles(t, map[string]string{
 		"tocsin.yaml": `storage: {dsn: ":memory:"}

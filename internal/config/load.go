@@ -44,8 +44,14 @@ func Load(path string, kinds Kinds) (*Config, error) {
 // used in error messages and its folder anchors relative paths. ${NAME}
 // references are read from the process environment. kinds is the table of
 // monitor types, as for Load.
+//
+// A configuration held in memory may not include files: it may come from
+// elsewhere (an agent's assignment), and reading files named there would
+// reach into the local file system. Load follows include.
 func Parse(data []byte, filename string, kinds Kinds) (*Config, error) {
-	return newLoader(filename, filepath.Dir(filename), kinds).parse(data)
+	l := newLoader(filename, filepath.Dir(filename), kinds)
+	l.noInclude = true
+	return l.parse(data)
 }
 
 func tooLarge(file string, size int64) Error {
@@ -85,6 +91,8 @@ type loader struct {
 	// included is set on the loader of a file read through include:
 	// such a file may be empty.
 	included bool
+	// noInclude refuses include, for configurations not read from a file.
+	noInclude bool
 	// offsets holds, by included file, where each of its lists starts in
 	// the merged configuration, and rank the order the files were read.
 	offsets map[string]map[string]int
