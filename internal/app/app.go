@@ -99,12 +99,12 @@ type App struct {
 	owner     string
 	kinds     *probe.Kinds
 
-	mu         sync.RWMutex
-	cfg        *config.Config
-	cat        *catalog.Catalog // built from cfg, swapped with it
-	cfgStatus  web.ConfigStatus
-	cfgModTime time.Time
-	reloadMu   sync.Mutex
+	mu        sync.RWMutex
+	cfg       *config.Config
+	cat       *catalog.Catalog // built from cfg, swapped with it
+	cfgStatus web.ConfigStatus
+	cfgStamp  string
+	reloadMu  sync.Mutex
 
 	// roster holds the heartbeats created at run time (API, UI, pings).
 	roster *roster.Roster
@@ -131,27 +131,24 @@ func New(ctx context.Context, o Options) (*App, error) {
 		o.FlushInterval = 200 * time.Millisecond
 	}
 	cfg := o.Config
-	var modTime time.Time
 	if cfg == nil {
 		var err error
 		if cfg, err = config.Load(o.ConfigPath, channels.Config(probekinds.Config())); err != nil {
 			return nil, err
 		}
 	}
-	if fi, err := os.Stat(o.ConfigPath); err == nil {
-		modTime = fi.ModTime()
-	}
+	stamp := config.Stamp(o.ConfigPath, cfg)
 	host, _ := os.Hostname()
 	a := &App{
-		opts:       o,
-		log:        o.Logger,
-		now:        o.Now,
-		registry:   prometheus.NewRegistry(),
-		cfg:        cfg,
-		cat:        catalog.New(cfg),
-		cfgModTime: modTime,
-		owner:      leaseOwner(host, o.ConfigPath, cfg.Storage.DSN),
-		mutedUse:   make(chan mutedUse, 64),
+		opts:     o,
+		log:      o.Logger,
+		now:      o.Now,
+		registry: prometheus.NewRegistry(),
+		cfg:      cfg,
+		cat:      catalog.New(cfg),
+		cfgStamp: stamp,
+		owner:    leaseOwner(host, o.ConfigPath, cfg.Storage.DSN),
+		mutedUse: make(chan mutedUse, 64),
 	}
 	a.cfgStatus = web.ConfigStatus{Path: cfg.Path, LoadedAt: o.Now().UTC()}
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -450,28 +447,27 @@ func (a *App) Run(ctx context.Context) error {
 func (a *App) Reload(ctx context.Context) error {
 	a.reloadMu.Lock()
 	defer a.reloadMu.Unlock()
-	var modTime time.Time
-	if fi, err := os.Stat(a.opts.ConfigPath); err == nil {
-		modTime = fi.ModTime()
-	}
+	// The stamp is taken before reading, so that a change made while the
+	// files are read is seen by the next poll.
+	stamp := config.Stamp(a.opts.ConfigPath, a.config())
 	next, err := config.Load(a.opts.ConfigPath, channels.Config(a.kinds))
 	if err != nil {
 		a.mu.Lock()
-		a.cfgModTime = modTime
+		a.cfgStamp = stamp
 		a.cfgStatus.Errors = errorLines(err)
 		a.cfgStatus.RejectedAt = a.now().UTC()
 		a.mu.Unlock()
 		a.metrics.reloads.WithLabelValues("rejected").Inc()
 		return err
 	}
-	return a.swap(next, modTime)
+	return a.swap(next, stamp)
 }
 
-func (a *App) swap(next *config.Config, modTime time.Time) error {
+func (a *App) swap(next *config.Config, stamp string) error {
 	prev := a.config()
 	if err := immutableChanged(prev, next); err != nil {
 		a.mu.Lock()
-		a.cfgModTime = modTime
+		a.cfgStamp = stamp
 		a.cfgStatus.Errors = []string{err.Error()}
 		a.cfgStatus.RejectedAt = a.now().UTC()
 		a.mu.Unlock()
@@ -494,7 +490,7 @@ func (a *App) swap(next *config.Config, modTime time.Time) error {
 	a.mu.Lock()
 	a.cfg = next
 	a.cat = catalog.New(next)
-	a.cfgModTime = modTime
+	a.cfgStamp = stamp
 	a.cfgStatus = web.ConfigStatus{Path: next.Path, LoadedAt: a.now().UTC()}
 	a.mu.Unlock()
 	a.sched.Update(a.jobs(next))
@@ -537,7 +533,8 @@ func errorLines(err error) []string {
 	return []string{err.Error()}
 }
 
-// watchConfig reloads when the config file's modification time changes.
+// watchConfig reloads when the config file or a file it includes changes
+// (config.Stamp).
 // Polling a single file every few seconds costs nothing and works on every
 // file system, editor save strategy and bind mount, where inotify does not.
 func (a *App) watchConfig(ctx context.Context) {
@@ -549,12 +546,12 @@ func (a *App) watchConfig(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		fi, err := os.Stat(a.opts.ConfigPath)
-		if err != nil {
+		if _, err := os.Stat(a.opts.ConfigPath); err != nil {
 			continue
 		}
+		stamp := config.Stamp(a.opts.ConfigPath, a.config())
 		a.mu.RLock()
-		same := fi.ModTime().Equal(a.cfgModTime)
+		same := stamp == a.cfgStamp
 		a.mu.RUnlock()
 		if same {
 			continue

@@ -251,8 +251,12 @@ func cmdValidate(args []string, env Env) int {
 	for _, w := range append(catalogWarnings(catalog.New(cfg)), scheduleWarnings(cfg, time.Now())...) {
 		fmt.Fprintln(env.Stderr, w)
 	}
-	fmt.Fprintf(env.Stdout, "%s: OK (%s, %s, %s, %s)\n", *path, text.Plural(len(cfg.Monitors), "monitor"),
-		text.Plural(len(cfg.Heartbeats), "heartbeat"), text.Plural(len(cfg.Services), "service"), text.Plural(len(cfg.Channels), "channel"))
+	var from string
+	if n := len(cfg.Included); n > 0 {
+		from = " with " + text.Plural(n, "included file")
+	}
+	fmt.Fprintf(env.Stdout, "%s: OK (%s, %s, %s, %s)%s\n", *path, text.Plural(len(cfg.Monitors), "monitor"),
+		text.Plural(len(cfg.Heartbeats), "heartbeat"), text.Plural(len(cfg.Services), "service"), text.Plural(len(cfg.Channels), "channel"), from)
 	return 0
 }
 

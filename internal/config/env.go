@@ -85,18 +85,12 @@ func (l *loader) expandStrings(v reflect.Value, path string) {
 			l.expandStrings(v.Elem(), path)
 		}
 	case reflect.Struct:
-		t := v.Type()
-		for i := range t.NumField() {
-			f := t.Field(i)
-			if isInline(f) {
-				l.expandStrings(v.Field(i), path)
+		for _, f := range l.fieldsOf(v.Type()) {
+			if f.inline {
+				l.expandStrings(v.Field(f.index), path)
 				continue
 			}
-			name := yamlName(f)
-			if name == "" || !f.IsExported() {
-				continue
-			}
-			l.expandStrings(v.Field(i), joinPath(path, name))
+			l.expandStrings(v.Field(f.index), joinPath(path, f.name))
 		}
 	case reflect.Slice:
 		for i := range v.Len() {
@@ -137,6 +131,38 @@ func (l *loader) expandStrings(v reflect.Value, path string) {
 }
 
 // isInline reports whether f's keys are written in its parent's mapping.
+// field is a struct field expandStrings walks: an inline one, or one with
+// a YAML key.
+type field struct {
+	index  int
+	name   string
+	inline bool
+}
+
+// fieldsOf returns the fields of t that expandStrings walks, read from
+// the struct tags once per type: a file of many monitors has the same
+// few types many times.
+func (l *loader) fieldsOf(t reflect.Type) []field {
+	if fs, ok := l.fields[t]; ok {
+		return fs
+	}
+	var fs []field
+	for i := range t.NumField() {
+		f := t.Field(i)
+		switch {
+		case isInline(f):
+			fs = append(fs, field{index: i, inline: true})
+		case f.IsExported() && yamlName(f) != "":
+			fs = append(fs, field{index: i, name: yamlName(f)})
+		}
+	}
+	if l.fields == nil {
+		l.fields = make(map[reflect.Type][]field)
+	}
+	l.fields[t] = fs
+	return fs
+}
+
 func isInline(f reflect.StructField) bool {
 	_, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
 	return opts == "inline"

@@ -28,20 +28,9 @@ const MaxFileSize = 4 << 20
 // file's folder. kinds is the table of monitor types whose blocks it
 // decodes (internal/probe/kinds); with nil it knows no type.
 func Load(path string, kinds Kinds) (*Config, error) {
-	f, err := os.Open(path)
+	data, err := readConfigFile(path, path)
 	if err != nil {
-		return nil, fmt.Errorf("reading the configuration: %w", err)
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > MaxFileSize {
-		return nil, Errors{tooLarge(path, fi.Size())}
-	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading the configuration %s: %w", path, err)
-	}
-	if len(data) > MaxFileSize {
-		return nil, Errors{tooLarge(path, -1)}
+		return nil, err
 	}
 	dir := filepath.Dir(path)
 	if abs, err := filepath.Abs(dir); err == nil {
@@ -55,8 +44,14 @@ func Load(path string, kinds Kinds) (*Config, error) {
 // used in error messages and its folder anchors relative paths. ${NAME}
 // references are read from the process environment. kinds is the table of
 // monitor types, as for Load.
+//
+// A configuration held in memory may not include files: it may come from
+// elsewhere (an agent's assignment), and reading files named there would
+// reach into the local file system. Load follows include.
 func Parse(data []byte, filename string, kinds Kinds) (*Config, error) {
-	return newLoader(filename, filepath.Dir(filename), kinds).parse(data)
+	l := newLoader(filename, filepath.Dir(filename), kinds)
+	l.noInclude = true
+	return l.parse(data)
 }
 
 func tooLarge(file string, size int64) Error {
@@ -92,6 +87,18 @@ type loader struct {
 	// and chanBlockSet the blocks each channel sets, by type.
 	channelKinds ChannelKinds
 	chanBlockSet map[*Channel]map[string]ChannelBlock
+
+	// included is set on the loader of a file read through include:
+	// such a file may be empty.
+	included bool
+	// noInclude refuses include, for configurations not read from a file.
+	noInclude bool
+	// offsets holds, by included file, where each of its lists starts in
+	// the merged configuration, and rank the order the files were read.
+	offsets map[string]map[string]int
+	rank    map[string]int
+	// fields caches the struct fields expandStrings walks, by type.
+	fields map[reflect.Type][]field
 }
 
 func newLoader(file, dir string, kinds Kinds) *loader {
@@ -112,14 +119,21 @@ func (l *loader) fail() error {
 	seen := make(map[Error]bool, len(l.errs))
 	for _, e := range l.errs {
 		if e.Line == 0 && l.ix != nil {
-			e.Line, e.Column = l.ix.position(e.Path)
+			var file string
+			file, e.Line, e.Column = l.ix.locate(e.Path)
+			if e.File == "" {
+				e.File = file
+			}
 		}
-		e.File = l.file
+		if e.File == "" {
+			e.File = l.file
+		}
 		if e.ID == "" && l.ix != nil {
 			if head, _ := splitHead(e.Path); strings.HasSuffix(head, "]") {
 				e.ID, _ = l.ix.scalar(head + ".id")
 			}
 		}
+		e.Path = l.localPath(e.File, e.Path)
 		// An alias can make yaml.v3 report one bad value many times.
 		if seen[e] {
 			continue
@@ -128,6 +142,10 @@ func (l *loader) fail() error {
 		out = append(out, e)
 	}
 	slices.SortStableFunc(out, func(a, b Error) int {
+		// The main file first, then the included ones in the order read.
+		if ra, rb := l.rank[a.File], l.rank[b.File]; ra != rb {
+			return ra - rb
+		}
 		if a.Line != b.Line {
 			// Problems without a line (whole-file ones) go first.
 			return a.Line - b.Line
@@ -138,11 +156,45 @@ func (l *loader) fail() error {
 }
 
 func (l *loader) parse(data []byte) (*Config, error) {
+	cfg, err := l.decodeFile(data)
+	if err != nil {
+		return nil, err
+	}
+	if cfg == nil {
+		return nil, l.fail()
+	}
+	l.applyFileDefaults(cfg)
+	cfg = l.includeFiles(cfg)
+	l.checked = len(l.errs)
+	l.applyDefaults(cfg)
+	l.resolvePaths(cfg)
+	l.validate(cfg)
+
+	if len(l.errs) > 0 {
+		l.dropShadowed()
+		return nil, l.fail()
+	}
+	return cfg, nil
+}
+
+// emptyFile is the problem of a main file that holds nothing.
+func (l *loader) emptyFile() error {
+	return Errors{{File: l.file, Message: "config is empty; `tocsin init` writes a commented starter file"}}
+}
+
+// decodeFile reads one file into a Config: the YAML, its keys and types,
+// the kinds' blocks, ${NAME} references and secret files. It returns nil
+// when it had to stop, with the problems in l.errs, and an error only for
+// an empty main file. An included file may be empty.
+func (l *loader) decodeFile(data []byte) (*Config, error) {
 	if len(data) > MaxFileSize {
 		return nil, Errors{tooLarge(l.file, int64(len(data)))}
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, Errors{{File: l.file, Message: "config is empty; `tocsin init` writes a commented starter file"}}
+		if l.included {
+			return &Config{}, nil
+		}
+		return nil, l.emptyFile()
 	}
 
 	// The node tree gives positions; it is parsed without expanding
@@ -151,10 +203,13 @@ func (l *loader) parse(data []byte) (*Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&root); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, Errors{{File: l.file, Message: "config is empty; `tocsin init` writes a commented starter file"}}
+			if l.included {
+				return &Config{}, nil
+			}
+			return nil, l.emptyFile()
 		}
 		l.syntaxError(err, data)
-		return nil, l.fail()
+		return nil, nil
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
@@ -163,7 +218,7 @@ func (l *loader) parse(data []byte) (*Config, error) {
 		l.syntaxError(err, data)
 	}
 	if len(l.errs) > 0 {
-		return nil, l.fail()
+		return nil, nil
 	}
 	doc := &root
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
@@ -171,10 +226,14 @@ func (l *loader) parse(data []byte) (*Config, error) {
 	}
 	switch {
 	case doc.Kind == yaml.ScalarNode && doc.ShortTag() == "!!null":
-		return nil, Errors{{File: l.file, Message: "config is empty; `tocsin init` writes a commented starter file"}}
+		if l.included {
+			return &Config{}, nil
+		}
+		return nil, l.emptyFile()
 	case doc.Kind != yaml.MappingNode:
-		return nil, Errors{{File: l.file, Line: doc.Line, Column: doc.Column,
-			Message: fmt.Sprintf("the configuration must be a mapping of sections (server, storage, people, teams, channels, services, monitors, heartbeats), not %s", describeNode(doc))}}
+		l.errs = append(l.errs, Error{Line: doc.Line, Column: doc.Column,
+			Message: fmt.Sprintf("the configuration must be a mapping of sections (server, storage, people, teams, channels, services, monitors, heartbeats), not %s", describeNode(doc))})
+		return nil, nil
 	}
 	l.ix = newIndex(&root)
 
@@ -187,7 +246,7 @@ func (l *loader) parse(data []byte) (*Config, error) {
 		var te *yaml.TypeError
 		if !errors.As(err, &te) {
 			l.yamlError(err)
-			return nil, l.fail()
+			return nil, nil
 		}
 		for _, msg := range te.Errors {
 			l.typeError(msg)
@@ -195,19 +254,10 @@ func (l *loader) parse(data []byte) (*Config, error) {
 	}
 
 	if !l.decodeBlocks(cfg, data) || !l.decodeChannelBlocks(cfg, data) {
-		return nil, l.fail()
+		return nil, nil
 	}
 	l.expandStrings(reflect.ValueOf(cfg), "")
 	l.readSecrets(cfg)
-	l.checked = len(l.errs)
-	l.applyDefaults(cfg)
-	l.resolvePaths(cfg)
-	l.validate(cfg)
-
-	if len(l.errs) > 0 {
-		l.dropShadowed()
-		return nil, l.fail()
-	}
 	return cfg, nil
 }
 

@@ -17,6 +17,9 @@ type entry struct {
 	path  string
 	key   *yaml.Node // nil for list items
 	value *yaml.Node
+	// file is the included file the entry was read from; "" for the
+	// file the loader was given.
+	file string
 }
 
 // index maps YAML paths ("monitors[2].http.url") to the nodes they were
@@ -96,6 +99,59 @@ func (ix *index) position(path string) (line, col int) {
 		}
 	}
 	return 0, 0
+}
+
+// locate returns the file ("" for the main one), line and column for
+// path, as position does.
+func (ix *index) locate(path string) (file string, line, col int) {
+	for p := path; p != ""; p = parentPath(p) {
+		if e, ok := ix.byPath[p]; ok {
+			line, col = e.pos()
+			return e.file, line, col
+		}
+	}
+	return "", 0, 0
+}
+
+// graft adds the entries of an included file's index under the merged
+// paths of its list items: monitors[i] of the file becomes
+// monitors[offsets["monitors"]+i]. Entries outside list items (defaults,
+// include) are left out, as nothing is looked up there after the merge.
+func (ix *index) graft(sub *index, file string, offsets map[string]int) {
+	for _, e := range sub.entries {
+		p, ok := shiftPath(e.path, offsets)
+		if !ok {
+			continue
+		}
+		ix.add(&entry{path: p, key: e.key, value: e.value, file: file})
+	}
+}
+
+// shiftPath turns "monitors[3].http" into "monitors[3+offsets[monitors]].http".
+// It reports false for a path that does not lie inside an item of a list
+// section.
+func shiftPath(path string, offsets map[string]int) (string, bool) {
+	open := strings.IndexByte(path, '[')
+	if open < 0 {
+		return "", false
+	}
+	if dot := strings.IndexByte(path, '.'); dot >= 0 && dot < open {
+		return "", false
+	}
+	section := path[:open]
+	off, ok := offsets[section]
+	if !ok {
+		return "", false
+	}
+	end := strings.IndexByte(path, ']')
+	n, err := strconv.Atoi(path[open+1 : end])
+	if err != nil {
+		return "", false
+	}
+	if off == 0 {
+		return path, true
+	}
+	return section + "[" + strconv.Itoa(n+off) + path[end:], true
 }
 
 func (e *entry) pos() (line, col int) {

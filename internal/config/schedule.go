@@ -304,8 +304,7 @@ func (l *loader) validateOverrides(os []ScheduleOverride, p string, loc *time.Lo
 	sort.SliceStable(spans, func(a, b int) bool { return spans[a].from.Before(spans[b].from) })
 	for k := 1; k < len(spans); k++ {
 		if prev := spans[k-1]; spans[k].from.Before(prev.to) {
-			line, _ := l.ix.position(prev.path)
-			l.errAt(spans[k].path+".from", "overlaps %s at line %d: one override at a time, so nobody is unsure who is on call", prev.path, line)
+			l.errAt(spans[k].path+".from", "overlaps %s: one override at a time, so nobody is unsure who is on call", l.at(prev.path, prev.path, spans[k].path))
 		}
 	}
 }

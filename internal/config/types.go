@@ -42,8 +42,22 @@ type Config struct {
 	// Agents are the remote agents declared in the file (docs/agents.md).
 	Agents []Agent `yaml:"agents"`
 
+	// Include lists the files whose lists (monitors, heartbeats, services,
+	// ...) are added to this file's: names or globs, relative to the
+	// folder of the file that includes them (docs/configuration.md,
+	// "Large installs").
+	Include []string `yaml:"include"`
+	// Defaults fill in the fields the monitors and heartbeats of the same
+	// file leave out; applied while the file is read.
+	Defaults *FileDefaults `yaml:"defaults"`
+
 	// Path is the file the config was read from ("" when built in code).
 	Path string `yaml:"-"`
+	// Included names the files read through Include, in the order read.
+	Included []string `yaml:"-"`
+	// IncludeGlobs are the absolute include patterns of every file read,
+	// for Stamp.
+	IncludeGlobs []string `yaml:"-"`
 }
 
 // Server configures the HTTP listener, the web UI and process-wide limits.

@@ -114,8 +114,7 @@ func (l *loader) validate(cfg *Config) {
 				continue
 			}
 			if first, dup := u.seen[u.v]; dup {
-				line, _ := l.ix.position(first)
-				l.errAt(p+"."+u.key, "duplicate %s %q: %s at line %d has it too", u.key, u.v, parentPath(first), line)
+				l.errAt(p+"."+u.key, "duplicate %s %q: %s has it too", u.key, u.v, l.at(parentPath(first), first, p))
 				continue
 			}
 			u.seen[u.v] = p + "." + u.key
@@ -168,8 +167,7 @@ func (l *loader) ids(section string, n int, id func(int) string, shared map[stri
 			first, dup = shared[v]
 		}
 		if dup {
-			line, _ := l.ix.position(first)
-			l.errAt(p, "duplicate id %q: %s at line %d has it too", v, parentPath(first), line)
+			l.errAt(p, "duplicate id %q: %s has it too", v, l.at(parentPath(first), first, p))
 			continue
 		}
 		seen[v] = p

@@ -32,8 +32,7 @@ func (l *loader) validateStatusPages(cfg *Config, services map[string]string) {
 		case !reStatusSlug.MatchString(p.Slug):
 			l.errAt(path+".slug", "invalid slug %q: use lowercase letters, digits and '-', at most 63 characters, starting with a letter or digit", p.Slug)
 		case dup:
-			line, _ := l.ix.position(first)
-			l.errAt(path+".slug", "duplicate slug %q: %s at line %d has it too", p.Slug, parentPath(first), line)
+			l.errAt(path+".slug", "duplicate slug %q: %s has it too", p.Slug, l.at(parentPath(first), first, path))
 		default:
 			slugs[p.Slug] = path + ".slug"
 		}
