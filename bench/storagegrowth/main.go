@@ -293,9 +293,8 @@ func report(ctx context.Context, path string, day int, elapsed time.Duration) er
 		{"SELECT COUNT(*) FROM results", &results},
 		{"SELECT COUNT(*) FROM rollups", &rollups},
 		{"PRAGMA freelist_count", &free},
-		// The pages of the results table, its indexes and of the
-		// reasons it refers to.
-		{"SELECT COALESCE(SUM(pgsize), 0) FROM dbstat WHERE name IN (SELECT name FROM sqlite_schema WHERE tbl_name IN ('results', 'result_reasons'))", &resultBytes},
+		// The pages of the results table and its indexes.
+		{"SELECT COALESCE(SUM(pgsize), 0) FROM dbstat WHERE name IN (SELECT name FROM sqlite_schema WHERE tbl_name = 'results')", &resultBytes},
 	} {
 		if err := db.QueryRowContext(ctx, q.sql).Scan(q.v); err != nil {
 			return fmt.Errorf("report: %s: %w", q.sql, err)
@@ -313,8 +312,7 @@ func perResult(bytes, rows int64) float64 {
 }
 
 // reportPostgres prints the day's figures of the schema in dsn's
-// search_path: the results table with its indexes and TOAST, and the
-// reasons it refers to.
+// search_path: the results table with its indexes and TOAST.
 func reportPostgres(ctx context.Context, dsn string, day int, elapsed time.Duration) error {
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
@@ -329,7 +327,7 @@ func reportPostgres(ctx context.Context, dsn string, day int, elapsed time.Durat
 		{"SELECT COUNT(*) FROM results", &results},
 		{"SELECT COUNT(*) FROM rollups", &rollups},
 		{"SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'm')", &schemaBytes},
-		{"SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relname IN ('results', 'result_reasons')", &resultBytes},
+		{"SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = 'results'", &resultBytes},
 	} {
 		if err := db.QueryRowContext(ctx, q.sql).Scan(q.v); err != nil {
 			return fmt.Errorf("report: %s: %w", q.sql, err)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"io/fs"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -138,4 +139,47 @@ func sameResult(a, b probe.Result) bool {
 		}
 	}
 	return a.MonitorID == b.MonitorID
+}
+
+// TestResultTimesUniqueAcrossProcesses: two stores on one PostgreSQL
+// schema, as two processes would be, write results of the same monitor.
+// Neither may store a time the other already has, though each remembers
+// its own newest result.
+func TestResultTimesUniqueAcrossProcesses(t *testing.T) {
+	t.Parallel()
+	dsn := storetest.PostgresDSN(t)
+	ctx := context.Background()
+	open := func() *DB {
+		db, err := Open(ctx, Options{Driver: DriverPostgres, DSN: dsn, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	a, b := open(), open()
+	at := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
+	res := func(d time.Duration) store.Batch {
+		return store.Batch{Results: []probe.Result{{MonitorID: "web", Time: at.Add(d), Duration: time.Millisecond, Status: probe.OK}}}
+	}
+	for _, step := range []struct {
+		db *DB
+		at time.Duration
+	}{{a, 0}, {b, time.Minute}, {a, time.Minute}, {b, 2 * time.Minute}, {a, 2 * time.Minute}, {a, 2 * time.Minute}, {b, 2 * time.Minute}} {
+		if err := step.db.SaveBatch(ctx, res(step.at)); err != nil {
+			t.Fatalf("SaveBatch: %v", err)
+		}
+	}
+	got, err := a.Results(ctx, "web", store.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for _, r := range got {
+		ids = append(ids, r.ID-at.UnixMilli())
+	}
+	want := []int64{120003, 120002, 120001, 120000, 60001, 60000, 0}
+	if !slices.Equal(ids, want) {
+		t.Errorf("result times (ms after the first) = %v, want %v", ids, want)
+	}
 }
