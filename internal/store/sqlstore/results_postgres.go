@@ -60,6 +60,9 @@ func (d *DB) firstResult(ctx context.Context, key int64) (sql.NullInt64, error) 
 // against the stored ones and moves a millisecond at a time until it is
 // free, as on SQLite.
 func (d *DB) insertResultsPostgres(ctx context.Context, tx *sql.Tx, rows []resultRow) error {
+	if len(rows) == 0 {
+		return nil // a batch of states or notifications only does not wait its turn
+	}
 	var n int64
 	if err := tx.QueryRowContext(ctx, "UPDATE result_writes SET n = n + 1 RETURNING n").Scan(&n); err != nil {
 		return fmt.Errorf("save results: %w", err)
