@@ -177,10 +177,12 @@ func compare(a, b int64) int {
 	return 0
 }
 
-// insertResults writes rows in multi-row statements. A chunk that collides
-// with stored results (the same monitor and millisecond) is rolled back to
-// its savepoint and written row by row, each colliding row moving forward a
-// millisecond at a time until it fits.
+// insertResults writes rows in multi-row statements. On SQLite, whose
+// primary key keeps a monitor's times unique, a chunk that collides with
+// stored results (the same monitor and millisecond) is rolled back to its
+// savepoint and written row by row, each colliding row moving forward a
+// millisecond at a time until it fits. PostgreSQL has no such key (see
+// insertResultsPostgres).
 func (d *DB) insertResults(ctx context.Context, tx *sql.Tx, rows []resultRow) error {
 	if d.postgres {
 		return d.insertResultsPostgres(ctx, tx, rows)
