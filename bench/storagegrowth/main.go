@@ -1,30 +1,39 @@
-// Command storagegrowth measures how large the SQLite database grows when
-// Tocsin watches many monitors for a long time. It drives the real store
+// Command storagegrowth measures how large the database (SQLite or
+// PostgreSQL) grows when Tocsin watches many monitors for a long time. It drives the real store
 // with a fake clock: results as an HTTPS check produces them (the time to
 // the first byte on a reused connection, or all four timings with -fresh;
 // certificate expiry; the status code, size, time and certificate-days
 // metrics), an occasional outage
 // with its transitions and notifications, and every simulated hour the
-// rollup and prune the server runs. It prints the file size and row counts
-// as the days pass.
+// rollup and prune the server runs. It prints the row counts, the size of
+// the database and the bytes each stored result costs (the results table
+// and its indexes, divided by its rows) as the days pass.
 //
 //	go run ./bench/storagegrowth                 # 1,000 monitors, 60 s, 30 days
 //	go run ./bench/storagegrowth -days 2 -flush 1m
+//	go run ./bench/storagegrowth -driver postgres -dsn postgres://postgres@127.0.0.1:5432/test?sslmode=disable -days 1
+//
+// On PostgreSQL it works in a schema of its own, created at the start and
+// dropped at the end, so it never touches other tables of the database.
 package main
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
+	mrand "math/rand/v2"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"time"
 
-	_ "modernc.org/sqlite" // to read row counts from the file
+	_ "github.com/jackc/pgx/v5/stdlib" // to read sizes from PostgreSQL
+	_ "modernc.org/sqlite"             // to read row counts from the file
 
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/notify"
@@ -45,6 +54,8 @@ type config struct {
 	rawRetention    time.Duration
 	rollupRetention time.Duration
 	path            string
+	driver          string
+	dsn             string
 	detail          bool
 	fresh           bool
 	report          []int
@@ -60,8 +71,22 @@ func run() int {
 	flag.DurationVar(&c.rollupRetention, "rollup-retention", 365*24*time.Hour, "how long hourly rollups are kept")
 	flag.BoolVar(&c.detail, "detail", true, "give results HTTPS detail (timings, certificate expiry, four metrics); false for bare results like a TCP check")
 	flag.BoolVar(&c.fresh, "fresh", false, "results of fresh_connection monitors: DNS, connect and TLS times on every result (default: a reused keep-alive connection, first byte only)")
-	flag.StringVar(&c.path, "db", "", "database file to create (default: a temporary file, removed afterwards)")
+	flag.StringVar(&c.path, "db", "", "SQLite: database file to create (default: a temporary file, removed afterwards)")
+	flag.StringVar(&c.driver, "driver", sqlstore.DriverSQLite, "database: sqlite or postgres")
+	flag.StringVar(&c.dsn, "dsn", "", "PostgreSQL: URL of the database in which a schema of its own is created and dropped afterwards")
 	flag.Parse()
+	if c.driver == sqlstore.DriverPostgres {
+		schema, drop, err := pgSchema(c.dsn)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "storagegrowth:", err)
+			return 1
+		}
+		defer drop()
+		c.dsn = schema
+	} else if c.driver != sqlstore.DriverSQLite {
+		fmt.Fprintln(os.Stderr, "storagegrowth: -driver must be sqlite or postgres")
+		return 2
+	}
 	if c.monitors < 1 || c.interval <= 0 || c.days < 1 || c.flush <= 0 || time.Hour%c.flush != 0 {
 		fmt.Fprintln(os.Stderr, "storagegrowth: -monitors, -interval and -days must be positive and -flush must divide an hour")
 		return 2
@@ -70,7 +95,7 @@ func run() int {
 	if !slices.Contains(c.report, c.days) {
 		c.report = append(c.report, c.days)
 	}
-	if c.path == "" {
+	if c.path == "" && c.driver == sqlstore.DriverSQLite {
 		dir, err := os.MkdirTemp("", "storagegrowth")
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "storagegrowth:", err)
@@ -89,13 +114,17 @@ func run() int {
 func simulate(ctx context.Context, c config) error {
 	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	now := start
-	db, err := sqlstore.Open(ctx, sqlstore.Options{Driver: "sqlite", DSN: c.path, Now: func() time.Time { return now }, Logger: slog.New(slog.DiscardHandler)})
+	dsn := c.path
+	if c.driver == sqlstore.DriverPostgres {
+		dsn = c.dsn
+	}
+	db, err := sqlstore.Open(ctx, sqlstore.Options{Driver: c.driver, DSN: dsn, Now: func() time.Time { return now }, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 
-	rng := rand.New(rand.NewPCG(1, 2))
+	rng := mrand.New(mrand.NewPCG(1, 2))
 	ids := make([]string, c.monitors)
 	phase := make([]time.Duration, c.monitors)
 	for i := range ids {
@@ -104,9 +133,17 @@ func simulate(ctx context.Context, c config) error {
 	}
 	sim := &simulator{c: c, ids: ids, phase: phase, rng: rng, states: map[string]monitor.State{}, cert: start.AddDate(0, 3, 0), epoch: start}
 
-	fmt.Printf("simulating %d monitors every %s for %d days (raw kept %s, rollups %s) in %s\n",
-		c.monitors, c.interval, c.days, c.rawRetention, c.rollupRetention, c.path)
-	fmt.Printf("%4s %12s %12s %10s %12s %10s %9s\n", "day", "results", "rollups", "file MB", "free pages", "WAL MB", "elapsed")
+	where := c.path
+	if c.driver == sqlstore.DriverPostgres {
+		where = "PostgreSQL schema " + schemaOf(c.dsn)
+	}
+	fmt.Printf("simulating %d monitors every %s for %d days (raw kept %s, rollups %s, flushed every %s) in %s\n",
+		c.monitors, c.interval, c.days, c.rawRetention, c.rollupRetention, c.flush, where)
+	if c.driver == sqlstore.DriverPostgres {
+		fmt.Printf("%4s %12s %12s %10s %12s %10s %9s\n", "day", "results", "rollups", "schema MB", "results MB", "B/result", "elapsed")
+	} else {
+		fmt.Printf("%4s %12s %12s %10s %12s %10s %10s %9s\n", "day", "results", "rollups", "file MB", "free pages", "WAL MB", "B/result", "elapsed")
+	}
 	began := time.Now()
 	var written int
 	for day := 1; day <= c.days; day++ {
@@ -129,7 +166,11 @@ func simulate(ctx context.Context, c config) error {
 			}
 		}
 		if slices.Contains(c.report, day) {
-			if err := report(ctx, c.path, day, time.Since(began)); err != nil {
+			rep := report
+			if c.driver == sqlstore.DriverPostgres {
+				rep = reportPostgres
+			}
+			if err := rep(ctx, dsn, day, time.Since(began)); err != nil {
 				return err
 			}
 		}
@@ -144,7 +185,7 @@ type simulator struct {
 	c      config
 	ids    []string
 	phase  []time.Duration
-	rng    *rand.Rand
+	rng    *mrand.Rand
 	states map[string]monitor.State
 	cert   time.Time
 	epoch  time.Time
@@ -244,7 +285,7 @@ func report(ctx context.Context, path string, day int, elapsed time.Duration) er
 		return err
 	}
 	defer db.Close()
-	var results, rollups, free int64
+	var results, rollups, free, resultBytes int64
 	for _, q := range []struct {
 		sql string
 		v   *int64
@@ -252,11 +293,88 @@ func report(ctx context.Context, path string, day int, elapsed time.Duration) er
 		{"SELECT COUNT(*) FROM results", &results},
 		{"SELECT COUNT(*) FROM rollups", &rollups},
 		{"PRAGMA freelist_count", &free},
+		// The pages of the results table and its indexes.
+		{"SELECT COALESCE(SUM(pgsize), 0) FROM dbstat WHERE name IN (SELECT name FROM sqlite_schema WHERE tbl_name = 'results')", &resultBytes},
 	} {
 		if err := db.QueryRowContext(ctx, q.sql).Scan(q.v); err != nil {
 			return fmt.Errorf("report: %s: %w", q.sql, err)
 		}
 	}
-	fmt.Printf("%4d %12d %12d %10.1f %12d %10.1f %9s\n", day, results, rollups, size(path), free, size(path+"-wal"), elapsed.Round(time.Second))
+	fmt.Printf("%4d %12d %12d %10.1f %12d %10.1f %10.1f %9s\n", day, results, rollups, size(path), free, size(path+"-wal"), perResult(resultBytes, results), elapsed.Round(time.Second))
 	return nil
+}
+
+func perResult(bytes, rows int64) float64 {
+	if rows == 0 {
+		return 0
+	}
+	return float64(bytes) / float64(rows)
+}
+
+// reportPostgres prints the day's figures of the schema in dsn's
+// search_path: the results table with its indexes and TOAST.
+func reportPostgres(ctx context.Context, dsn string, day int, elapsed time.Duration) error {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var results, rollups, schemaBytes, resultBytes int64
+	for _, q := range []struct {
+		sql string
+		v   *int64
+	}{
+		{"SELECT COUNT(*) FROM results", &results},
+		{"SELECT COUNT(*) FROM rollups", &rollups},
+		{"SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'm')", &schemaBytes},
+		{"SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = 'results'", &resultBytes},
+	} {
+		if err := db.QueryRowContext(ctx, q.sql).Scan(q.v); err != nil {
+			return fmt.Errorf("report: %s: %w", q.sql, err)
+		}
+	}
+	fmt.Printf("%4d %12d %12d %10.1f %12.1f %10.1f %9s\n", day, results, rollups, float64(schemaBytes)/1e6, float64(resultBytes)/1e6, perResult(resultBytes, results), elapsed.Round(time.Second))
+	return nil
+}
+
+// pgSchema creates a schema of its own in the database at dsn and returns
+// a DSN whose search_path is that schema, and a function that drops it.
+func pgSchema(dsn string) (string, func(), error) {
+	if dsn == "" {
+		return "", nil, fmt.Errorf("-driver postgres needs -dsn")
+	}
+	u, err := url.Parse(dsn)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return "", nil, fmt.Errorf("-dsn must be a postgres:// URL")
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return "", nil, err
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "storagegrowth_" + hex.EncodeToString(b[:])
+	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
+		db.Close()
+		return "", nil, fmt.Errorf("create schema: %w", err)
+	}
+	drop := func() {
+		defer db.Close()
+		if _, err := db.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
+			fmt.Fprintln(os.Stderr, "storagegrowth: drop schema:", err)
+		}
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), drop, nil
+}
+
+// schemaOf returns the search_path of a DSN made by pgSchema.
+func schemaOf(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return ""
+	}
+	return u.Query().Get("search_path")
 }

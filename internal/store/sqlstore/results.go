@@ -177,18 +177,20 @@ func compare(a, b int64) int {
 	return 0
 }
 
-// insertResults writes rows in multi-row statements. A chunk that collides
-// with stored results (the same monitor and millisecond) is rolled back to
-// its savepoint and written row by row, each colliding row moving forward a
-// millisecond at a time until it fits.
+// insertResults writes rows in multi-row statements. On SQLite, whose
+// primary key keeps a monitor's times unique, a chunk that collides with
+// stored results (the same monitor and millisecond) is rolled back to its
+// savepoint and written row by row, each colliding row moving forward a
+// millisecond at a time until it fits. PostgreSQL has no such key (see
+// insertResultsPostgres).
 func (d *DB) insertResults(ctx context.Context, tx *sql.Tx, rows []resultRow) error {
-	args := make([]any, 0, resultNCols*resultChunk)
+	if d.postgres {
+		return d.insertResultsPostgres(ctx, tx, rows)
+	}
+	var args []any
 	for i := 0; i < len(rows); i += resultChunk {
 		part := rows[i:min(i+resultChunk, len(rows))]
-		args = args[:0]
-		for j := range part {
-			args = append(args, part[j].args[:]...)
-		}
+		args = chunkArgs(args, part)
 		if _, err := tx.ExecContext(ctx, "SAVEPOINT results_chunk"); err != nil {
 			return fmt.Errorf("save results: %w", err)
 		}
@@ -214,6 +216,15 @@ func (d *DB) insertResults(ctx context.Context, tx *sql.Tx, rows []resultRow) er
 		}
 	}
 	return nil
+}
+
+// chunkArgs returns the statement arguments of rows, reusing args.
+func chunkArgs(args []any, rows []resultRow) []any {
+	args = args[:0]
+	for j := range rows {
+		args = append(args, rows[j].args[:]...)
+	}
+	return args
 }
 
 func (d *DB) insertResultsOneByOne(ctx context.Context, tx *sql.Tx, rows []resultRow) error {
@@ -296,7 +307,15 @@ func (d *DB) Results(ctx context.Context, monitorID string, p store.Page) ([]sto
 	if err != nil || !ok {
 		return out, err
 	}
-	rows, err := d.read.QueryContext(ctx, d.q("SELECT "+resultCols+" FROM results WHERE monitor_key = ? AND t < ? ORDER BY t DESC LIMIT ?"), key, before, limit)
+	q := "SELECT " + resultCols + " FROM results WHERE monitor_key = ? AND t < ? ORDER BY t DESC LIMIT ?"
+	args := []any{key, before, limit}
+	if d.postgres {
+		// Newest slice first through the index, then by time within it:
+		// the same order, read from the end of the monitor's history only.
+		q = "SELECT " + resultCols + " FROM results WHERE monitor_key = ? AND t < ? AND " + sliceOf + " <= ? ORDER BY " + sliceOf + " DESC, t DESC LIMIT ?"
+		args = []any{key, before, slice(before - 1), limit}
+	}
+	rows, err := d.read.QueryContext(ctx, d.q(q), args...)
 	if err != nil {
 		return nil, fmt.Errorf("read results of monitor %q: %w", monitorID, err)
 	}

@@ -48,8 +48,8 @@ func (d *DB) Rollup(ctx context.Context, until time.Time) error {
 		return fmt.Errorf("roll up results: %w", err)
 	}
 	for _, key := range fresh {
-		var first sql.NullInt64
-		if err := d.read.QueryRowContext(ctx, d.q("SELECT MIN(t) FROM results WHERE monitor_key = ?"), key).Scan(&first); err != nil {
+		first, err := d.firstResult(ctx, key)
+		if err != nil {
 			return fmt.Errorf("roll up results: %w", err)
 		}
 		if first.Valid && floorHour(first.Int64) < end {
@@ -81,8 +81,9 @@ func (d *DB) rollupChunk(ctx context.Context, keys []int64, start, end int64) er
 	for _, k := range keys {
 		args = append(args, k)
 	}
-	args = append(args, start, end)
-	rows, err := d.read.QueryContext(ctx, d.q("SELECT monitor_key, t, "+failedExpr+", duration_us FROM results WHERE monitor_key IN ("+in+") AND t >= ? AND t < ? ORDER BY monitor_key, t"), args...)
+	cond, sargs := inSlices("", start, end)
+	args = append(append(args, start, end), sargs...)
+	rows, err := d.read.QueryContext(ctx, d.q("SELECT monitor_key, t, "+failedExpr+", duration_us FROM results WHERE monitor_key IN ("+in+") AND t >= ? AND t < ?"+cond+" ORDER BY monitor_key, t"), args...)
 	if err != nil {
 		return fmt.Errorf("roll up results: %w", err)
 	}
@@ -241,14 +242,17 @@ func (d *DB) uptime(ctx context.Context, since time.Time, key *int64) (map[int64
 	// Raw results before the first whole hour, and from the watermark on.
 	agg := "SELECT r.monitor_key, COUNT(*), CAST(COALESCE(SUM(" + strings.ReplaceAll(failedExpr, "status", "r.status") + "), 0) AS BIGINT) FROM monitors m JOIN results r ON r.monitor_key = m.key AND "
 	if head := min(lo, now); s < head {
-		q := agg + "r.t >= ? AND r.t < ? WHERE 1 = 1" + filter + " GROUP BY r.monitor_key"
-		if err := d.addCounts(ctx, out, q, append([]any{s, head}, fargs...)); err != nil {
+		cond, sargs := inSlices("r.", s, head)
+		q := agg + "r.t >= ? AND r.t < ?" + cond + " WHERE 1 = 1" + filter + " GROUP BY r.monitor_key"
+		if err := d.addCounts(ctx, out, q, append(append([]any{s, head}, sargs...), fargs...)); err != nil {
 			return nil, err
 		}
 	}
 	if lo < now {
-		q := agg + "r.t >= " + d.greatest("?", hi) + " AND r.t < ? WHERE 1 = 1" + filter + " GROUP BY r.monitor_key"
-		if err := d.addCounts(ctx, out, q, append([]any{lo, floorNow, now}, fargs...)); err != nil {
+		from := d.greatest("?", hi)
+		q := agg + "r.t >= " + from + " AND r.t < ? AND r." + sliceOf + " >= " + from + " / " + fmt.Sprint(resultSliceMS) + " AND r." + sliceOf + " <= ?" +
+			" WHERE 1 = 1" + filter + " GROUP BY r.monitor_key"
+		if err := d.addCounts(ctx, out, q, append([]any{lo, floorNow, now, lo, floorNow, slice(now - 1)}, fargs...)); err != nil {
 			return nil, err
 		}
 	}
@@ -299,8 +303,8 @@ func (d *DB) Latency(ctx context.Context, monitorID string, since time.Time, n i
 	}
 	if ok {
 		// Raw results from cutoff on; rollups for whole hours before it.
-		var oldest sql.NullInt64
-		if err := d.read.QueryRowContext(ctx, d.q("SELECT MIN(t) FROM results WHERE monitor_key = ?"), key).Scan(&oldest); err != nil {
+		oldest, err := d.firstResult(ctx, key)
+		if err != nil {
 			return nil, fmt.Errorf("read latency of monitor %q: %w", monitorID, err)
 		}
 		cutoff := now
@@ -338,8 +342,9 @@ func (d *DB) Latency(ctx context.Context, monitorID string, since time.Time, n i
 				return nil, fmt.Errorf("read latency of monitor %q: %w", monitorID, err)
 			}
 		}
-		rows, err := d.read.QueryContext(ctx, d.q("SELECT (t - ?) / ?, COUNT(*), CAST(COALESCE(SUM("+failedExpr+"), 0) AS BIGINT), CAST(COALESCE(SUM(duration_us), 0) AS BIGINT), COALESCE(MAX(duration_us), 0) FROM results WHERE monitor_key = ? AND t >= ? AND t < ? GROUP BY 1"),
-			s, width, key, max(s, cutoff), now)
+		cond, sargs := inSlices("", max(s, cutoff), now)
+		rows, err := d.read.QueryContext(ctx, d.q("SELECT (t - ?) / ?, COUNT(*), CAST(COALESCE(SUM("+failedExpr+"), 0) AS BIGINT), CAST(COALESCE(SUM(duration_us), 0) AS BIGINT), COALESCE(MAX(duration_us), 0) FROM results WHERE monitor_key = ? AND t >= ? AND t < ?"+cond+" GROUP BY 1"),
+			append([]any{s, width, key, max(s, cutoff), now}, sargs...)...)
 		if err != nil {
 			return nil, fmt.Errorf("read latency of monitor %q: %w", monitorID, err)
 		}
@@ -410,7 +415,7 @@ func (d *DB) Prune(ctx context.Context, rawBefore, rollupBefore time.Time) (int6
 	for i := 0; i < len(keys); i += chunk {
 		part := keys[i:min(i+chunk, len(keys))]
 		in := strings.TrimSuffix(strings.Repeat("?,", len(part)), ",")
-		if err := exec("results", "DELETE FROM results WHERE monitor_key IN ("+in+") AND t < ?", append(part[:len(part):len(part)], raw)...); err != nil {
+		if err := exec("results", "DELETE FROM results WHERE monitor_key IN ("+in+") AND t < ? AND "+sliceOf+" <= ?", append(part[:len(part):len(part)], raw, slice(raw-1))...); err != nil {
 			return total, err
 		}
 		if err := exec("rollups", "DELETE FROM rollups WHERE monitor_key IN ("+in+") AND hour < ?", append(part[:len(part):len(part)], roll)...); err != nil {

@@ -94,6 +94,11 @@ type DB struct {
 	metricSpecs map[int64]string
 	stmts       map[string]string // rebound SQL text by source text
 	pingStmts   map[int]*sql.Stmt // prepared ping inserts by row count
+	// newestResult is, on PostgreSQL, the time of the newest stored result
+	// per monitor key as far as this process knows, valid while
+	// result_writes.n is resultWrites (insertResultsPostgres).
+	newestResult map[int64]int64
+	resultWrites int64
 
 	// stopCheckpoints ends the SQLite checkpointer; nil when none runs.
 	stopCheckpoints func()

@@ -97,6 +97,7 @@ func Run(t *testing.T, open Opener) {
 		{"FollowUps", testFollowUps}, {"FollowUpReminders", testFollowUpReminders},
 		{"Agents", testAgents},
 	}
+	tests = append(tests, resultStorageTests...)
 	tests = append(tests, alertTests...)
 	tests = append(tests, incidentTests...)
 	tests = append(tests, feedTests...)
