@@ -431,9 +431,14 @@ func writeConfig(dir string, s configSpec) (string, error) {
 		main = fmt.Appendf(main, "channels:\n  - id: hook\n    type: webhook\n    events: [monitor.down, monitor.up]\n    webhook:\n      url: %s/hook\n", s.hook)
 		subscribe = ", channels: [hook]"
 	}
+	// Defaults are left out (failure_threshold 1, the timeout), so that
+	// more monitors fit in a file.
+	if s.threshold != 1 {
+		subscribe = fmt.Sprintf(", failure_threshold: %d", s.threshold) + subscribe
+	}
 	line := func(b []byte, i int) []byte {
-		return fmt.Appendf(b, "  - {id: m%06d, type: http, interval: %s, timeout: 5s, failure_threshold: %d%s, http: {url: \"%s/m%06d\"}}\n",
-			i, s.interval, s.threshold, subscribe, s.target, i)
+		return fmt.Appendf(b, "  - {id: m%06d, type: http, interval: %s%s, http: {url: \"%s/m%06d\"}}\n",
+			i, s.interval, subscribe, s.target, i)
 	}
 	write := func(name string, data []byte) error {
 		if len(data) > config.MaxFileSize {
