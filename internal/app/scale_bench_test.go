@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	goruntime "runtime"
 	"slices"
 	"syscall"
 	"testing"
@@ -59,11 +60,19 @@ func BenchmarkStartLarge(b *testing.B) {
 	dir := b.TempDir()
 	cfg := largeConfig(b, dir, scaleMonitors)
 	cpu := cpuMeter(b)
+	var a *App
 	for b.Loop() {
-		a := newLargeApp(b, cfg)
+		a = newLargeApp(b, cfg)
 		a.sched.Update(a.jobs(cfg, a.fps))
 	}
 	cpu()
+	// The heap the last server holds, its configuration included: what
+	// the monitors cost before their first run.
+	goruntime.GC()
+	var ms goruntime.MemStats
+	goruntime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.HeapAlloc)/float64(scaleMonitors), "heap-B/monitor")
+	goruntime.KeepAlive(a)
 }
 
 // cpuMeter reports the process's CPU time (every goroutine, the
