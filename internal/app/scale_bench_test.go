@@ -112,3 +112,18 @@ func BenchmarkReloadOneOfLarge(b *testing.B) {
 		b.Fatalf("%d jobs scheduled, want %d", n, scaleMonitors)
 	}
 }
+
+// BenchmarkMonitorsLarge measures the list of 100,000 monitors' views that
+// the overview and the API's monitor list start every request from.
+func BenchmarkMonitorsLarge(b *testing.B) {
+	cfg := largeConfig(b, b.TempDir(), scaleMonitors)
+	a := newLargeApp(b, cfg)
+	rt := (*runtime)(a)
+	cpu := cpuMeter(b)
+	for b.Loop() {
+		if n := len(rt.Monitors()); n != scaleMonitors {
+			b.Fatalf("%d monitors, want %d", n, scaleMonitors)
+		}
+	}
+	cpu()
+}
