@@ -419,7 +419,10 @@ func (s *server) watch() *memWatch {
 // metrics is a scraped Prometheus text page: series → value.
 type metrics map[string]float64
 
-func (s *server) scrape() (metrics, error) { return benchkit.Scrape(s.base + "/metrics") }
+func (s *server) scrape() (metrics, error) {
+	m, err := benchkit.Scrape(s.base + "/metrics")
+	return metrics(m), err
+}
 
 // httpChecks counts the HTTP monitors' checks, and those not OK.
 func (m metrics) httpChecks() (all, notOK float64) {

@@ -12,13 +12,11 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"math"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -110,85 +108,23 @@ func main() {
 	cpu1 := benchkit.CPUSeconds(cmd.Process.Pid)
 	elapsed := time.Since(t0).Seconds()
 
-	checks := m1.sum("tocsin_checks_total") - m0.sum("tocsin_checks_total")
-	failed := checks - (m1.sumWhere("tocsin_checks_total", `status="OK"`) - m0.sumWhere("tocsin_checks_total", `status="OK"`))
-	skipped := m1.sum("tocsin_scheduler_skipped_total") - m0.sum("tocsin_scheduler_skipped_total")
+	checks := m1.Sum("tocsin_checks_total") - m0.Sum("tocsin_checks_total")
+	failed := checks - (m1.SumWhere("tocsin_checks_total", `status="OK"`) - m0.SumWhere("tocsin_checks_total", `status="OK"`))
+	skipped := m1.Sum("tocsin_scheduler_skipped_total") - m0.Sum("tocsin_scheduler_skipped_total")
 	cpu := cpu1 - cpu0
 	fmt.Printf("checks: %.0f in %.1fs = %.0f/s (expected %.0f/s); not OK: %.0f; skipped: %.0f\n",
 		checks, elapsed, checks/elapsed, float64(*monitors)/interval.Seconds(), failed, skipped)
 	for _, q := range []float64{0.5, 0.99} {
-		fmt.Printf("lateness p%.0f: ≤ %s\n", q*100, quantileDelta(m0, m1, "tocsin_scheduler_lateness_seconds", q))
+		fmt.Printf("lateness p%.0f: ≤ %s\n", q*100, benchkit.QuantileDelta(m0, m1, "tocsin_scheduler_lateness_seconds", q))
 	}
 	fmt.Printf("CPU: %.2f s over %.1f s = %.2f cores; %.3f CPU s per 1,000 checks\n", cpu, elapsed, cpu/elapsed, cpu/checks*1000)
 	fmt.Printf("RSS: max %.1f MiB = %.1f KiB per monitor\n", float64(maxRSS)/(1<<20), float64(maxRSS)/1024/float64(*monitors))
 }
 
-// metrics is a scraped Prometheus text exposition: series → value.
-type metrics map[string]float64
-
-func scrape(base string) metrics {
+func scrape(base string) benchkit.Metrics {
 	m, err := benchkit.Scrape(base + "/metrics")
 	if err != nil {
 		log.Fatal(err)
 	}
 	return m
-}
-
-func (m metrics) sum(name string) float64 { return m.sumWhere(name, "") }
-
-func (m metrics) sumWhere(name, label string) float64 {
-	var s float64
-	for k, v := range m {
-		if (k == name || strings.HasPrefix(k, name+"{")) && strings.Contains(k, label) {
-			s += v
-		}
-	}
-	return s
-}
-
-// quantileDelta estimates a quantile of a histogram's observations between
-// two scrapes, as the upper bound of the bucket it falls in.
-func quantileDelta(m0, m1 metrics, name string, q float64) string {
-	type bucket struct {
-		le    float64
-		count float64
-	}
-	var bs []bucket
-	for k, v := range m1 {
-		rest, ok := strings.CutPrefix(k, name+"_bucket{")
-		if !ok {
-			continue
-		}
-		i := strings.Index(rest, `le="`)
-		if i < 0 {
-			continue
-		}
-		leText := rest[i+4:]
-		leText = leText[:strings.IndexByte(leText, '"')]
-		le := math.Inf(1)
-		if leText != "+Inf" {
-			le, _ = strconv.ParseFloat(leText, 64)
-		}
-		bs = append(bs, bucket{le, v - m0[k]})
-	}
-	if len(bs) == 0 {
-		return "n/a"
-	}
-	for i := range bs {
-		for j := i + 1; j < len(bs); j++ {
-			if bs[j].le < bs[i].le {
-				bs[i], bs[j] = bs[j], bs[i]
-			}
-		}
-	}
-	total := bs[len(bs)-1].count
-	for _, b := range bs {
-		if b.count >= q*total {
-			if math.IsInf(b.le, 1) {
-				return "+Inf"
-			}
-			return (time.Duration(b.le * float64(time.Second))).String()
-		}
-	}
-	return "n/a"
 }

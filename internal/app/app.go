@@ -105,6 +105,8 @@ type App struct {
 	cfgStatus web.ConfigStatus
 	cfgStamp  string
 	reloadMu  sync.Mutex
+	// fps are cfg's monitor fingerprints, replaced with it under reloadMu.
+	fps fingerprints
 
 	// roster holds the heartbeats created at run time (API, UI, pings).
 	roster *roster.Roster
@@ -230,7 +232,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 		st.Close()
 		return nil, err
 	}
-	if err := a.eng.Apply(a.evalConfig(cfg), buildProbers(cfg, nil, nil, a.kinds, a.log)); err != nil {
+	a.fps = fingerprintsOf(cfg)
+	if err := a.eng.Apply(a.evalConfig(cfg), buildProbers(cfg, a.fps, nil, nil, a.kinds, a.log)); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -393,7 +396,9 @@ func (a *App) Run(ctx context.Context) error {
 		}
 	}
 
-	a.sched.Update(a.jobs(cfg))
+	a.reloadMu.Lock()
+	a.sched.Update(a.jobs(cfg, a.fps))
+	a.reloadMu.Unlock()
 
 	runCtx, cancelRun := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
@@ -474,11 +479,12 @@ func (a *App) swap(next *config.Config, stamp string) error {
 		a.metrics.reloads.WithLabelValues("rejected").Inc()
 		return err
 	}
-	added, changed, removed := config.Diff(prev, next)
+	nextFP := fingerprintsOf(next)
+	added, changed, removed := nextFP.diff(a.fps)
 	if err := a.agents.Apply(next); err != nil {
 		return fmt.Errorf("agents: %w", err)
 	}
-	probers := buildProbers(next, prev, a.eng.Probers(), a.kinds, a.log)
+	probers := buildProbers(next, nextFP, a.fps, a.eng.Probers(), a.kinds, a.log)
 	a.applyHeartbeats(next)
 	if err := a.eng.Apply(a.evalConfig(next), probers); err != nil {
 		return err
@@ -493,10 +499,11 @@ func (a *App) swap(next *config.Config, stamp string) error {
 	a.cfgStamp = stamp
 	a.cfgStatus = web.ConfigStatus{Path: next.Path, LoadedAt: a.now().UTC()}
 	a.mu.Unlock()
-	a.sched.Update(a.jobs(next))
+	a.fps = nextFP
+	a.sched.Update(a.jobs(next, nextFP))
 	(*muteRuntime)(a).Changed(context.Background())
 	a.metrics.reloads.WithLabelValues("applied").Inc()
-	a.log.Info("configuration reloaded", "added", len(added), "changed", len(changed), "removed", len(removed))
+	a.log.Info("configuration reloaded", "added", added, "changed", changed, "removed", removed)
 	return nil
 }
 

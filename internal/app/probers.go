@@ -13,20 +13,52 @@ import (
 	"github.com/tocsin/tocsin/internal/scheduler"
 )
 
+// fingerprints are the definitions' fingerprints of a configuration's
+// monitors by id. They are computed once per configuration: a reload
+// compares every monitor's with the running one's, and the scheduler keys
+// its jobs on them.
+type fingerprints map[string]string
+
+func fingerprintsOf(cfg *config.Config) fingerprints {
+	out := make(fingerprints, len(cfg.Monitors))
+	for i := range cfg.Monitors {
+		out[cfg.Monitors[i].ID] = cfg.Monitors[i].Fingerprint()
+	}
+	return out
+}
+
+// diff compares the monitors of two configurations by id and fingerprint.
+func (next fingerprints) diff(prev fingerprints) (added, changed, removed int) {
+	for id, fp := range next {
+		old, ok := prev[id]
+		switch {
+		case !ok:
+			added++
+		case old != fp:
+			changed++
+		}
+	}
+	for id := range prev {
+		if _, ok := next[id]; !ok {
+			removed++
+		}
+	}
+	return added, changed, removed
+}
+
 // buildProbers builds a prober for every monitor in next, reusing the
 // running prober (and so its warm connections) of monitors whose definition
-// did not change. A monitor whose prober cannot be built (a CA file that
-// vanished after validation, say) gets one that reports why on every run, so
-// the problem shows on its page instead of stopping the server.
-func buildProbers(next, prev *config.Config, running map[string]probe.Prober, kinds *probe.Kinds, log *slog.Logger) map[string]probe.Prober {
+// did not change: those whose fingerprint in nextFP is the one in prevFP.
+// A monitor whose prober cannot be built (a CA file that vanished after
+// validation, say) gets one that reports why on every run, so the problem
+// shows on its page instead of stopping the server.
+func buildProbers(next *config.Config, nextFP, prevFP fingerprints, running map[string]probe.Prober, kinds *probe.Kinds, log *slog.Logger) map[string]probe.Prober {
 	out := make(map[string]probe.Prober, len(next.Monitors))
 	for i := range next.Monitors {
 		m := &next.Monitors[i]
-		if prev != nil {
-			if old, ok := prev.Monitor(m.ID); ok && old.Fingerprint() == m.Fingerprint() && running[m.ID] != nil {
-				out[m.ID] = running[m.ID]
-				continue
-			}
+		if old, ok := prevFP[m.ID]; ok && old == nextFP[m.ID] && running[m.ID] != nil {
+			out[m.ID] = running[m.ID]
+			continue
 		}
 		p, err := kinds.Build(m)
 		if err != nil {
@@ -79,7 +111,7 @@ func runProbe(ctx context.Context, m *config.Monitor, p probe.Prober, now func()
 // host checks run on their agent, and the other locations of a monitor
 // are probed by the agents there, whose results come in with their
 // location.
-func (a *App) jobs(cfg *config.Config) []scheduler.Job {
+func (a *App) jobs(cfg *config.Config, fps fingerprints) []scheduler.Job {
 	out := make([]scheduler.Job, 0, len(cfg.Monitors))
 	for i := range cfg.Monitors {
 		m := &cfg.Monitors[i]
@@ -89,7 +121,7 @@ func (a *App) jobs(cfg *config.Config) []scheduler.Job {
 		id := m.ID
 		out = append(out, scheduler.Job{
 			ID:       id,
-			Key:      m.Fingerprint(),
+			Key:      fps[id],
 			Interval: m.Interval.D(),
 			Host:     a.kinds.Host(m),
 			Run: func(ctx context.Context, scheduled time.Time) {

@@ -83,14 +83,14 @@ func Serve(h http.Handler) string {
 
 // Scrape reads a Prometheus text page: each series, labels included as
 // written, to its value.
-func Scrape(url string) (map[string]float64, error) {
+func Scrape(url string) (Metrics, error) {
 	c := &http.Client{Timeout: 30 * time.Second}
 	res, err := c.Get(url)
 	if err != nil {
-		return map[string]float64{}, err
+		return Metrics{}, err
 	}
 	defer res.Body.Close()
-	out := map[string]float64{}
+	out := Metrics{}
 	sc := bufio.NewScanner(res.Body)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {

@@ -90,20 +90,25 @@ func (r *Roster) All(cfg *config.Config, warn bool) (all []config.Heartbeat, sto
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	stored = map[string]bool{}
-	taken := map[string]bool{}
 	all = make([]config.Heartbeat, 0, len(cfg.Heartbeats)+len(r.stored))
+	all = append(all, cfg.Heartbeats...)
+	if len(r.stored) == 0 {
+		// The common case; with many monitors, the set of their ids
+		// below would be most of a reload's work.
+		return all, stored
+	}
+	ids, uuids, slugs := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, h := range cfg.Heartbeats {
-		all = append(all, h)
-		taken["id:"+h.ID], taken["uuid:"+h.UUID] = true, true
+		ids[h.ID], uuids[h.UUID] = true, true
 		if h.Slug != "" {
-			taken["slug:"+h.Slug] = true
+			slugs[h.Slug] = true
 		}
 	}
-	for _, m := range cfg.Monitors {
-		taken["id:"+m.ID] = true
+	for i := range cfg.Monitors {
+		ids[cfg.Monitors[i].ID] = true
 	}
 	for _, h := range r.stored {
-		if taken["id:"+h.ID] || taken["uuid:"+h.UUID] || h.Slug != "" && taken["slug:"+h.Slug] {
+		if ids[h.ID] || uuids[h.UUID] || h.Slug != "" && slugs[h.Slug] {
 			if warn {
 				r.o.Logger.Warn("a stored heartbeat clashes with the configuration and is ignored", "heartbeat", h.ID, "uuid", h.UUID, "slug", h.Slug)
 			}

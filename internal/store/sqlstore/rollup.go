@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -188,7 +189,7 @@ func (d *DB) Uptime(ctx context.Context, monitorID string, since time.Time) (sto
 	if err != nil || !ok {
 		return store.Uptime{}, err
 	}
-	all, err := d.uptime(ctx, since, &key)
+	all, err := d.uptime(ctx, since, []int64{key})
 	if err != nil {
 		return store.Uptime{}, fmt.Errorf("compute uptime of monitor %q: %w", monitorID, err)
 	}
@@ -202,6 +203,34 @@ func (d *DB) UptimeAll(ctx context.Context, since time.Time) (map[string]store.U
 	if err != nil {
 		return nil, fmt.Errorf("compute uptime: %w", err)
 	}
+	return d.uptimeByName(ctx, byKey)
+}
+
+// UptimeOf is Uptime for the monitors named, a few hundred per round of
+// queries.
+func (d *DB) UptimeOf(ctx context.Context, monitorIDs []string, since time.Time) (map[string]store.Uptime, error) {
+	var keys []int64
+	for _, id := range monitorIDs {
+		key, ok, err := d.lookupKey(ctx, monitorTable, text(id))
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			keys = append(keys, key)
+		}
+	}
+	byKey := map[int64]store.Uptime{}
+	for i := 0; i < len(keys); i += 500 {
+		part, err := d.uptime(ctx, since, keys[i:min(i+500, len(keys))])
+		if err != nil {
+			return nil, fmt.Errorf("compute uptime: %w", err)
+		}
+		maps.Copy(byKey, part)
+	}
+	return d.uptimeByName(ctx, byKey)
+}
+
+func (d *DB) uptimeByName(ctx context.Context, byKey map[int64]store.Uptime) (map[string]store.Uptime, error) {
 	keys := make([]int64, 0, len(byKey))
 	for k := range byKey {
 		keys = append(keys, k)
@@ -217,19 +246,23 @@ func (d *DB) UptimeAll(ctx context.Context, since time.Time) (map[string]store.U
 	return out, nil
 }
 
-func (d *DB) uptime(ctx context.Context, since time.Time, key *int64) (map[int64]store.Uptime, error) {
+// uptime counts the results of the monitors with keys, every monitor's
+// when keys is nil.
+func (d *DB) uptime(ctx context.Context, since time.Time, keys []int64) (map[int64]store.Uptime, error) {
 	now := ms(d.now())
 	s := ms(since)
 	out := map[int64]store.Uptime{}
-	if s >= now {
+	if s >= now || keys != nil && len(keys) == 0 {
 		return out, nil
 	}
 	lo, floorNow := ceilHour(s), floorHour(now)
 	filter := ""
 	var fargs []any
-	if key != nil {
-		filter = " AND m.key = ?"
-		fargs = []any{*key}
+	if keys != nil {
+		filter = " AND m.key IN (" + strings.TrimSuffix(strings.Repeat("?,", len(keys)), ",") + ")"
+		for _, k := range keys {
+			fargs = append(fargs, k)
+		}
 	}
 	// Whole hours below the watermark come from rollups.
 	hi := d.least("COALESCE(m.rolled_until, 0)", "?")

@@ -688,6 +688,11 @@ func testUptime(t *testing.T, s store.Store, clk *Clock) {
 			if diff := cmp.Diff(want, all); diff != "" {
 				t.Errorf("%s: UptimeAll(since %s) (-want +got):\n%s", stage, since.Format(time.TimeOnly), diff)
 			}
+			some, err := s.UptimeOf(ctx, []string{"a", "never-seen"}, since)
+			must(t, err, "UptimeOf")
+			if diff := cmp.Diff(map[string]store.Uptime{"a": want["a"]}, some); diff != "" {
+				t.Errorf("%s: UptimeOf(a, never-seen, since %s) (-want +got):\n%s", stage, since.Format(time.TimeOnly), diff)
+			}
 		}
 	}
 	check("raw only")

@@ -35,7 +35,13 @@ func (s *API) serveMonitors(w http.ResponseWriter, r *http.Request, _ store.User
 		}
 	}
 	end := min(start+limit, len(all))
-	ups, err := s.d.Store.UptimeAll(r.Context(), s.d.Now().Add(-24*time.Hour))
+	// The page's monitors only: with many monitors, every monitor's
+	// uptime would be most of the answer's cost.
+	ids := make([]string, 0, end-start)
+	for _, m := range all[start:end] {
+		ids = append(ids, m.Config.ID)
+	}
+	ups, err := s.d.Store.UptimeOf(r.Context(), ids, s.d.Now().Add(-24*time.Hour))
 	if err != nil {
 		return fmt.Errorf("reading uptime: %w", err)
 	}
