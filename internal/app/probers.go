@@ -100,7 +100,7 @@ func (a *App) jobs(cfg *config.Config) []scheduler.Job {
 				if !ok || v.Prober == nil {
 					return
 				}
-				a.eng.Submit(ctx, runProbe(ctx, &v.Config, v.Prober, a.now))
+				a.submit(ctx, runProbe(ctx, &v.Config, v.Prober, a.now))
 			},
 		})
 	}

@@ -104,6 +104,17 @@ type Result struct {
 	// Location is where the probe ran: "" or config.LocalLocation for the
 	// server itself, else the location of the agent that ran it.
 	Location string `json:"location,omitempty"`
+	// Facts are values the probe observed that are judged against a
+	// baseline recorded on the server (a file's content hash, owner and
+	// mode), by a stage after the probe: the probe itself knows no
+	// baseline.
+	Facts []Fact `json:"facts,omitempty"`
+}
+
+// Fact is what one run observed of one subject (a file): name → value.
+type Fact struct {
+	Subject string            `json:"subject"`
+	Values  map[string]string `json:"values"`
 }
 
 // Failed reports whether the result counts against the monitor: anything

@@ -395,6 +395,7 @@ type Store interface {
 	AlertFeed
 	FollowUps
 	Agents
+	Baselines
 	// Ping checks the database is reachable (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error
