@@ -53,6 +53,42 @@ func keptLocations(m config.Monitor, old map[string]*locEntry) map[string]*locEn
 	return out
 }
 
+// locationsFromState restores the location states of a monitor from its
+// saved state, for the locations it lists.
+func locationsFromState(m config.Monitor, st monitor.State) map[string]*locEntry {
+	if len(m.Locations) == 0 || len(st.Locations) == 0 {
+		return nil
+	}
+	out := make(map[string]*locEntry, len(m.Locations))
+	for _, l := range m.Locations {
+		if ls, ok := st.Locations[l]; ok {
+			out[l] = &locEntry{state: ls.State, last: ls.Last, failingSince: ls.FailingSince}
+		}
+	}
+	return out
+}
+
+// savedLocations is the location states of en as its monitor state keeps
+// them: a new map, as copies of the state share the old one. Callers hold
+// e.mu.
+func savedLocations(en *entry) map[string]monitor.LocationState {
+	if len(en.locs) == 0 {
+		return nil
+	}
+	out := make(map[string]monitor.LocationState, len(en.locs))
+	for name, le := range en.locs {
+		ls := monitor.LocationState{State: le.state, FailingSince: le.failingSince}
+		ls.State.Locations = nil
+		if le.last != nil {
+			last := *le.last
+			last.Metrics, last.Facts = nil, nil
+			ls.Last = &last
+		}
+		out[name] = ls
+	}
+	return out
+}
+
 // locationOf is where r was taken: the server's location when it names
 // none.
 func locationOf(r probe.Result) string {
@@ -128,13 +164,17 @@ func (e *Engine) evaluateLocation(en *entry, r probe.Result, now time.Time) (mon
 		combined.Time = en.state.LastResultAt
 	}
 	en.last = &combined
+	saved := savedLocations(en)
 	if v.Status == probe.Unknown {
-		return en.state, nil, true
+		st := en.state
+		st.Locations = saved
+		return st, nil, true
 	}
 	// The thresholds were applied per location.
 	cp := en.policy
 	cp.FailureThreshold, cp.SuccessThreshold = 1, 1
 	next, ts := monitor.Evaluate(cp, en.state, combined, now)
+	next.Locations = saved
 	return next, ts, true
 }
 
