@@ -117,7 +117,6 @@ func (b *baselines) accept(ctx context.Context, id, who string, at time.Time) ([
 	return subjects, b.save(ctx, id, m, changed)
 }
 
-
 // submit hands a result of a probe, local or an agent's, to the engine
 // after the facts it carries are judged against their baselines.
 func (a *App) submit(ctx context.Context, r probe.Result) {

@@ -83,7 +83,7 @@ func (a *App) jobs(cfg *config.Config) []scheduler.Job {
 	out := make([]scheduler.Job, 0, len(cfg.Monitors))
 	for i := range cfg.Monitors {
 		m := &cfg.Monitors[i]
-		if !m.RunsAt(config.LocalLocation) {
+		if !m.RunsAt(cfg.Server.Home(), cfg.Server.Home()) {
 			continue // an agent runs it
 		}
 		id := m.ID

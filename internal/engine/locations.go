@@ -89,24 +89,32 @@ func savedLocations(en *entry) map[string]monitor.LocationState {
 	return out
 }
 
-// locationOf is where r was taken: the server's location when it names
-// none.
-func locationOf(r probe.Result) string {
-	if r.Location == "" {
+// home is the server's own location. Callers hold e.mu.
+func (e *Engine) home() string {
+	if e.cfg == nil {
 		return config.LocalLocation
+	}
+	return e.cfg.Server.Home()
+}
+
+// locationOf is where r was taken: the server's location when it names
+// none. Callers hold e.mu.
+func (e *Engine) locationOf(r probe.Result) string {
+	if r.Location == "" {
+		return e.home()
 	}
 	return r.Location
 }
 
-// live reports whether loc has a live agent.
+// live reports whether loc has a live agent. Callers hold e.mu.
 func (e *Engine) live(loc string) bool {
-	return loc == config.LocalLocation || e.o.LocationLive == nil || e.o.LocationLive(loc)
+	return loc == e.home() || e.o.LocationLive == nil || e.o.LocationLive(loc)
 }
 
 // locations lists en's locations for the quorum, in the configured order.
 // Callers hold e.mu.
 func (e *Engine) locations(en *entry) []monitor.Location {
-	where := en.cfg.Where()
+	where := en.cfg.Where(e.home())
 	out := make([]monitor.Location, len(where))
 	for i, name := range where {
 		out[i] = monitor.Location{Name: name, Live: e.live(name)}
@@ -122,8 +130,8 @@ func (e *Engine) locations(en *entry) []monitor.Location {
 // a result from a location the monitor does not run at. A quorum that can
 // count no location leaves the monitor's state as it is. Callers hold e.mu.
 func (e *Engine) evaluateLocation(en *entry, r probe.Result, now time.Time) (monitor.State, []monitor.Transition, bool) {
-	loc := locationOf(r)
-	if !en.cfg.RunsAt(loc) {
+	loc := e.locationOf(r)
+	if !en.cfg.RunsAt(loc, e.home()) {
 		return en.state, nil, false
 	}
 	if en.locs == nil {

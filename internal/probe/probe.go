@@ -101,8 +101,8 @@ type Result struct {
 	CertExpiry time.Time `json:"cert_expiry,omitzero"`
 	// Metrics are extra measured values (status code, response size, perfdata).
 	Metrics []Metric `json:"metrics,omitempty"`
-	// Location is where the probe ran: "" or config.LocalLocation for the
-	// server itself, else the location of the agent that ran it.
+	// Location is where the probe ran: "" or the server's location
+	// (server.location, default "local") for the server itself, else the location of the agent that ran it.
 	Location string `json:"location,omitempty"`
 	// Facts are values the probe observed that are judged against a
 	// baseline recorded on the server (a file's content hash, owner and
