@@ -2,8 +2,6 @@ package app
 
 import (
 	"net"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -35,26 +33,7 @@ func TestLocationsSurviveRestart(t *testing.T) {
 				}
 			}()
 			hook := testkit.NewWebhook(t)
-			dir := t.TempDir()
-			path := filepath.Join(dir, "tocsin.yaml")
-			tokenFile := filepath.Join(dir, "edge.token")
-			if err := os.WriteFile(tokenFile, []byte("tocsin_agent-edge-token-0123456789\n"), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			writeConfig(t, path, `server:
-  listen: 127.0.0.1:0
-`+storageYAML(t, driver)+`
-agents:
-  - {id: edge, location: external-eu, token_file: `+tokenFile+`}
-channels:
-  - id: ops-hook
-    type: webhook
-    webhook:
-      url: `+hook.URL+`
-services:
-  - id: vpn
-    channels: [ops-hook]
-monitors:
+			path := writeEdgeConfig(t, driver, hook.URL, `monitors:
   - id: ssh
     service: vpn
     interval: 200ms
