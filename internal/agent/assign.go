@@ -29,7 +29,7 @@ type Assignment struct {
 func Assigned(cfg *config.Config, id, loc string) []config.Monitor {
 	var out []config.Monitor
 	for _, m := range cfg.Monitors {
-		if m.Agent == id || (loc != config.LocalLocation && m.RunsAt(loc)) {
+		if m.Agent == id || (loc != cfg.Server.Home() && m.RunsAt(loc, cfg.Server.Home())) {
 			out = append(out, m)
 		}
 	}

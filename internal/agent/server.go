@@ -384,12 +384,16 @@ func (s *Server) Create(ctx context.Context, id, location string) (Status, strin
 	if location == "" {
 		location = id
 	}
-	if !config.ValidID(location) || location == config.LocalLocation {
-		return Status{}, "", errs.Errorf(errs.EINVALID, "invalid location %q: lowercase letters, digits, '_', '.' and '-', and not %q (the server)", location, config.LocalLocation)
-	}
 	s.mu.Lock()
 	cfg := s.cfg
 	s.mu.Unlock()
+	home := config.LocalLocation
+	if cfg != nil {
+		home = cfg.Server.Home()
+	}
+	if !config.ValidID(location) || location == home {
+		return Status{}, "", errs.Errorf(errs.EINVALID, "invalid location %q: lowercase letters, digits, '_', '.' and '-', and not %q (the server)", location, home)
+	}
 	for _, a := range cfg.Agents {
 		if a.ID == id {
 			return Status{}, "", errs.Errorf(errs.ECONFLICT, "agent %q is declared in the config file", id)

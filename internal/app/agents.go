@@ -15,7 +15,7 @@ import (
 func (a *App) buildAgents(ctx context.Context, cfg *config.Config) error {
 	s, err := agent.NewServer(ctx, agent.ServerOptions{
 		Store:  a.store,
-		Submit: func(r probe.Result) { a.eng.Submit(context.Background(), r) },
+		Submit: func(r probe.Result) { a.submit(context.Background(), r) },
 		Now:    a.now,
 		Logger: a.log.With("component", "agents"),
 	})

@@ -87,6 +87,8 @@ type App struct {
 	eng       *engine.Engine
 	hb        *heartbeat.Hub
 	agents    *agent.Server
+	// baselines judges observed facts against the stored baselines.
+	baselines *baselines
 	web       *web.Server
 	demo      *demoTarget
 	smtp      *mailping.Server
@@ -166,6 +168,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		return nil, fmt.Errorf("opening the %s store: %w", cfg.Storage.Driver, err)
 	}
 	a.store = st
+	a.baselines = newBaselines(st)
 	a.kinds = probekinds.All(probekinds.Deps{Transports: httpx.NewTransports(), Ledger: mailLedger{st}})
 
 	states, err := st.MonitorStates(ctx)
@@ -320,6 +323,7 @@ func (a *App) webOptions(cfg *config.Config) web.Options {
 		FollowUpsChanged: a.followUps.Wake,
 		AgentAPI:         a.agents.Register,
 		Agents:           (*agentRuntime)(a),
+		AcceptBaseline:   a.acceptBaseline,
 	}
 	if cfg.Server.SecureCookies != nil {
 		o.SecureCookies = *cfg.Server.SecureCookies

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/tocsin/tocsin/internal/agent"
@@ -27,6 +28,15 @@ from tocsin agent-token create). --buffer defaults to $STATE_DIRECTORY (set
 by systemd's StateDirectory=), else tocsin-agent under the user's cache
 folder. See docs/agents.md.
 `
+
+// The agent's garbage collection: half the heap growth of the default
+// before a collection, and a soft limit on the memory the Go runtime
+// holds (the mapped binary is not counted). Both give way to GOGC and
+// GOMEMLIMIT in the environment.
+const (
+	agentGCPercent   = 50
+	agentMemoryLimit = 10 << 20
+)
 
 // defaultBufferDir is where the agent keeps its buffer unless told.
 func defaultBufferDir(getenv func(string) string) string {
@@ -55,6 +65,15 @@ func cmdAgent(ctx context.Context, args []string, env Env) int {
 	if *server == "" || *token == "" {
 		fmt.Fprintf(env.Stderr, "tocsin agent: --server and --token are required\n\n%s", agentUsage)
 		return 2
+	}
+	// The agent lives on the hosts it watches and should stay small
+	// there: unless GOGC or GOMEMLIMIT say otherwise, its heap is
+	// collected sooner than a server's (docs/agents.md, Scale).
+	if env.Getenv("GOGC") == "" {
+		debug.SetGCPercent(agentGCPercent)
+	}
+	if env.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(agentMemoryLimit)
 	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, nil))
 	buf, err := agent.OpenBuffer(*bufDir, *bufMax, log)

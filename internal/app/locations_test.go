@@ -72,6 +72,34 @@ func probeFrom(src, addr string) probe.Result {
 	return r
 }
 
+// writeEdgeConfig writes a config with the agent edge at external-eu
+// (its token in a file), a webhook channel and the service vpn paging it,
+// followed by monitors, and returns its path.
+func writeEdgeConfig(t *testing.T, driver, hookURL, monitors string) string {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tocsin.yaml")
+	tokenFile := filepath.Join(dir, "edge.token")
+	if err := os.WriteFile(tokenFile, []byte("tocsin_agent-edge-token-0123456789\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	writeConfig(t, path, `server:
+  listen: 127.0.0.1:0
+`+storageYAML(t, driver)+`
+agents:
+  - {id: edge, location: external-eu, token_file: `+tokenFile+`}
+channels:
+  - id: ops-hook
+    type: webhook
+    webhook:
+      url: `+hookURL+`
+services:
+  - id: vpn
+    channels: [ops-hook]
+`+monitors)
+	return path
+}
+
 // TestLocationsEndToEnd runs a monitor from the server and from a second
 // location whose results are handed to the engine as an agent's would be.
 // The service answers the server and resets the other location: the
@@ -86,25 +114,7 @@ func TestLocationsEndToEnd(t *testing.T) {
 				t.Skip("this host does not route 127.0.0.2")
 			}
 			hook := testkit.NewWebhook(t)
-			path := filepath.Join(t.TempDir(), "tocsin.yaml")
-			tokenFile := filepath.Join(t.TempDir(), "edge.token")
-			if err := os.WriteFile(tokenFile, []byte("tocsin_agent-edge-token-0123456789\n"), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			writeConfig(t, path, `server:
-  listen: 127.0.0.1:0
-`+storageYAML(t, driver)+`
-agents:
-  - {id: edge, location: external-eu, token_file: `+tokenFile+`}
-channels:
-  - id: ops-hook
-    type: webhook
-    webhook:
-      url: `+hook.URL+`
-services:
-  - id: vpn
-    channels: [ops-hook]
-monitors:
+			path := writeEdgeConfig(t, driver, hook.URL, `monitors:
   - id: ssh
     service: vpn
     interval: 200ms

@@ -115,7 +115,7 @@ func (a *App) jobs(cfg *config.Config, fps fingerprints) []scheduler.Job {
 	out := make([]scheduler.Job, 0, len(cfg.Monitors))
 	for i := range cfg.Monitors {
 		m := &cfg.Monitors[i]
-		if !m.RunsAt(config.LocalLocation) {
+		if !m.RunsAt(cfg.Server.Home(), cfg.Server.Home()) {
 			continue // an agent runs it
 		}
 		id := m.ID
@@ -132,7 +132,7 @@ func (a *App) jobs(cfg *config.Config, fps fingerprints) []scheduler.Job {
 				if !ok || v.Prober == nil {
 					return
 				}
-				a.eng.Submit(ctx, runProbe(ctx, &v.Config, v.Prober, a.now))
+				a.submit(ctx, runProbe(ctx, &v.Config, v.Prober, a.now))
 			},
 		})
 	}

@@ -7,7 +7,16 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// LocalLocation is the location of the server itself: monitors without
+// Home is the server's own location: Location, or LocalLocation when the
+// file names none.
+func (s Server) Home() string {
+	if s.Location == "" {
+		return LocalLocation
+	}
+	return s.Location
+}
+
+// LocalLocation is the default location of the server itself: monitors without
 // locations run there.
 const LocalLocation = "local"
 
@@ -85,24 +94,24 @@ func (d DownWhen) String() string {
 	return d.Mode
 }
 
-// Where lists the locations the monitor runs from: its Locations, or
-// LocalLocation when it names none. A monitor with an Agent runs on that
-// agent's host only and lists no location.
-func (m Monitor) Where() []string {
+// Where lists the locations the monitor runs from: its Locations, or home
+// (the server's location, Server.Home) when it names none. A monitor with
+// an Agent runs on that agent's host only and lists no location.
+func (m Monitor) Where(home string) []string {
 	if m.Agent != "" {
 		return nil
 	}
 	if len(m.Locations) == 0 {
-		return []string{LocalLocation}
+		return []string{home}
 	}
 	return m.Locations
 }
 
-// RunsAt reports whether the monitor runs from location loc (the server
-// is LocalLocation). A monitor with an Agent runs at no location: the
-// agent runs it.
-func (m Monitor) RunsAt(loc string) bool {
-	for _, l := range m.Where() {
+// RunsAt reports whether the monitor runs from location loc, where home
+// is the server's location. A monitor with an Agent runs at no location:
+// the agent runs it.
+func (m Monitor) RunsAt(loc, home string) bool {
+	for _, l := range m.Where(home) {
 		if l == loc {
 			return true
 		}

@@ -15,12 +15,17 @@ func (l *loader) validateAgents(cfg *Config) {
 	if d := cfg.Server.AgentSilentAfter.D(); d < 0 || (d > 0 && d < 5e9) {
 		l.errAt("server.agent_silent_after", "must be 5s or more, not %s", d)
 	}
+	if loc := cfg.Server.Location; loc != "" && !reID.MatchString(loc) {
+		l.errAt("server.location", "invalid location %q: it must match %s", loc, idPattern)
+	}
 	l.ids("agents", len(cfg.Agents), func(i int) string { return cfg.Agents[i].ID }, nil)
 	for i := range cfg.Agents {
 		a := &cfg.Agents[i]
 		p := fmt.Sprintf("agents[%d]", i)
 		if a.Location != "" && !reID.MatchString(a.Location) {
 			l.errAt(p+".location", "invalid location %q: it must match %s", a.Location, idPattern)
+		} else if a.AgentLocation() == cfg.Server.Home() {
+			l.errAt(p+".location", "location %q is the server's own (server.location); an agent runs at another", a.AgentLocation())
 		}
 		if a.TokenFile == "" {
 			l.errAt(p+".token_file", "token_file is required: a file holding the agent's token or its SHA-256 hash in hex")

@@ -57,8 +57,15 @@ func TestMonitorWhere(t *testing.T) {
 		{remote, LocalLocation, false}, {remote, "external-eu", true},
 		{host, LocalLocation, false},
 	} {
-		if got := c.m.RunsAt(c.loc); got != c.wants {
+		if got := c.m.RunsAt(c.loc, LocalLocation); got != c.wants {
 			t.Errorf("%s.RunsAt(%s) = %v", c.m.ID, c.loc, got)
 		}
+	}
+	// A server renamed by server.location runs its monitors there.
+	if !plain.RunsAt("campus", "campus") || plain.RunsAt(LocalLocation, "campus") {
+		t.Error("a monitor without locations does not run at the renamed server's location")
+	}
+	if (Server{}).Home() != LocalLocation || (Server{Location: "campus"}).Home() != "campus" {
+		t.Error("Server.Home")
 	}
 }

@@ -32,8 +32,9 @@ func (l *loader) validateLocations(m *Monitor, path string) {
 		}
 		seen[loc] = true
 	}
-	if n := len(m.Where()); m.DownWhen.Mode == DownWhenAtLeast && m.DownWhen.AtLeast > n {
+	where := m.Where("the server")
+	if n := len(where); m.DownWhen.Mode == DownWhenAtLeast && m.DownWhen.AtLeast > n {
 		l.errAt(path+".down_when", "down_when at_least %d is more than the %d location(s) the monitor runs from (%s)",
-			m.DownWhen.AtLeast, n, strings.Join(m.Where(), ", "))
+			m.DownWhen.AtLeast, n, strings.Join(where, ", "))
 	}
 }

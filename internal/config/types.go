@@ -64,6 +64,10 @@ type Config struct {
 type Server struct {
 	// Listen is the address of the HTTP server. Default "127.0.0.1:8080".
 	Listen string `yaml:"listen"`
+	// Location names the server's own location, where it runs monitors
+	// that list none and the one monitors list to run from the server.
+	// Default LocalLocation ("local"); see Home.
+	Location string `yaml:"location"`
 	// BaseURL is the public URL of this server, used in links inside
 	// notifications. Default "http://" + Listen.
 	BaseURL string `yaml:"base_url"`
@@ -368,7 +372,7 @@ type Monitor struct {
 	// checks: disk, files, process ...); "" runs it on the server.
 	Agent string `yaml:"agent"`
 	// Locations run the monitor from each place listed, independently:
-	// LocalLocation is the server, any other name the agents of that
+	// server.location (default "local") is the server, any other name the agents of that
 	// location. Empty means the server alone (or Agent's host).
 	Locations []string `yaml:"locations"`
 	// DownWhen is the quorum of Locations that must fail for the monitor

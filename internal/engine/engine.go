@@ -149,9 +149,13 @@ func (e *Engine) Apply(cfg *config.Config, probers map[string]probe.Prober) erro
 			en.locs = keptLocations(m, old.locs)
 		} else if st, ok := e.saved[m.ID]; ok {
 			en.state, en.last = st, lastFromState(m.ID, st)
+			en.locs = locationsFromState(m, st)
 			delete(e.saved, m.ID)
 		} else {
 			en.state = monitor.State{Status: monitor.StatusPending, Since: now}
+		}
+		if len(m.Locations) == 0 {
+			en.state.Locations = nil
 		}
 		// A monitor paused in the config stays paused; one unpaused in
 		// the config returns to pending unless a person paused it.

@@ -53,24 +53,68 @@ func keptLocations(m config.Monitor, old map[string]*locEntry) map[string]*locEn
 	return out
 }
 
-// locationOf is where r was taken: the server's location when it names
-// none.
-func locationOf(r probe.Result) string {
-	if r.Location == "" {
+// locationsFromState restores the location states of a monitor from its
+// saved state, for the locations it lists.
+func locationsFromState(m config.Monitor, st monitor.State) map[string]*locEntry {
+	if len(m.Locations) == 0 || len(st.Locations) == 0 {
+		return nil
+	}
+	out := make(map[string]*locEntry, len(m.Locations))
+	for _, l := range m.Locations {
+		if ls, ok := st.Locations[l]; ok {
+			out[l] = &locEntry{state: ls.State, last: ls.Last, failingSince: ls.FailingSince}
+		}
+	}
+	return out
+}
+
+// savedLocations is the location states of en as its monitor state keeps
+// them: a new map, as copies of the state share the old one. Callers hold
+// e.mu.
+func savedLocations(en *entry) map[string]monitor.LocationState {
+	if len(en.locs) == 0 {
+		return nil
+	}
+	out := make(map[string]monitor.LocationState, len(en.locs))
+	for name, le := range en.locs {
+		ls := monitor.LocationState{State: le.state, FailingSince: le.failingSince}
+		ls.State.Locations = nil
+		if le.last != nil {
+			last := *le.last
+			last.Metrics, last.Facts = nil, nil
+			ls.Last = &last
+		}
+		out[name] = ls
+	}
+	return out
+}
+
+// home is the server's own location. Callers hold e.mu.
+func (e *Engine) home() string {
+	if e.cfg == nil {
 		return config.LocalLocation
+	}
+	return e.cfg.Server.Home()
+}
+
+// locationOf is where r was taken: the server's location when it names
+// none. Callers hold e.mu.
+func (e *Engine) locationOf(r probe.Result) string {
+	if r.Location == "" {
+		return e.home()
 	}
 	return r.Location
 }
 
-// live reports whether loc has a live agent.
+// live reports whether loc has a live agent. Callers hold e.mu.
 func (e *Engine) live(loc string) bool {
-	return loc == config.LocalLocation || e.o.LocationLive == nil || e.o.LocationLive(loc)
+	return loc == e.home() || e.o.LocationLive == nil || e.o.LocationLive(loc)
 }
 
 // locations lists en's locations for the quorum, in the configured order.
 // Callers hold e.mu.
 func (e *Engine) locations(en *entry) []monitor.Location {
-	where := en.cfg.Where()
+	where := en.cfg.Where(e.home())
 	out := make([]monitor.Location, len(where))
 	for i, name := range where {
 		out[i] = monitor.Location{Name: name, Live: e.live(name)}
@@ -86,8 +130,8 @@ func (e *Engine) locations(en *entry) []monitor.Location {
 // a result from a location the monitor does not run at. A quorum that can
 // count no location leaves the monitor's state as it is. Callers hold e.mu.
 func (e *Engine) evaluateLocation(en *entry, r probe.Result, now time.Time) (monitor.State, []monitor.Transition, bool) {
-	loc := locationOf(r)
-	if !en.cfg.RunsAt(loc) {
+	loc := e.locationOf(r)
+	if !en.cfg.RunsAt(loc, e.home()) {
 		return en.state, nil, false
 	}
 	if en.locs == nil {
@@ -128,13 +172,17 @@ func (e *Engine) evaluateLocation(en *entry, r probe.Result, now time.Time) (mon
 		combined.Time = en.state.LastResultAt
 	}
 	en.last = &combined
+	saved := savedLocations(en)
 	if v.Status == probe.Unknown {
-		return en.state, nil, true
+		st := en.state
+		st.Locations = saved
+		return st, nil, true
 	}
 	// The thresholds were applied per location.
 	cp := en.policy
 	cp.FailureThreshold, cp.SuccessThreshold = 1, 1
 	next, ts := monitor.Evaluate(cp, en.state, combined, now)
+	next.Locations = saved
 	return next, ts, true
 }
 

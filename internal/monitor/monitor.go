@@ -65,6 +65,21 @@ type State struct {
 	Flapping bool `json:"flapping"`
 	// PausedFrom is the status to return to on resume (set while paused).
 	PausedFrom Status `json:"paused_from,omitempty"`
+	// Locations is the state of each location of a monitor that lists
+	// locations, kept with the monitor's own so the per-location views
+	// and the quorum resume after a restart. The map is replaced, never
+	// changed in place: copies of a State may share it.
+	Locations map[string]LocationState `json:"locations,omitempty"`
+}
+
+// LocationState is what a monitor's state keeps of one of its locations.
+type LocationState struct {
+	State State `json:"state"`
+	// Last is the location's newest result, without its metrics and
+	// facts; nil before the first.
+	Last *probe.Result `json:"last,omitempty"`
+	// FailingSince is when its current run of failures began.
+	FailingSince time.Time `json:"failing_since,omitzero"`
 }
 
 // Transition records one confirmed change of a monitor's state, with the

@@ -101,9 +101,20 @@ type Result struct {
 	CertExpiry time.Time `json:"cert_expiry,omitzero"`
 	// Metrics are extra measured values (status code, response size, perfdata).
 	Metrics []Metric `json:"metrics,omitempty"`
-	// Location is where the probe ran: "" or config.LocalLocation for the
-	// server itself, else the location of the agent that ran it.
+	// Location is where the probe ran: "" or the server's location
+	// (server.location, default "local") for the server itself, else the location of the agent that ran it.
 	Location string `json:"location,omitempty"`
+	// Facts are values the probe observed that are judged against a
+	// baseline recorded on the server (a file's content hash, owner and
+	// mode), by a stage after the probe: the probe itself knows no
+	// baseline.
+	Facts []Fact `json:"facts,omitempty"`
+}
+
+// Fact is what one run observed of one subject (a file): name → value.
+type Fact struct {
+	Subject string            `json:"subject"`
+	Values  map[string]string `json:"values"`
 }
 
 // Failed reports whether the result counts against the monitor: anything

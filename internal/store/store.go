@@ -396,6 +396,7 @@ type Store interface {
 	FollowUps
 	Agents
 	Uptimes
+	Baselines
 	// Ping checks the database is reachable (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error

@@ -101,6 +101,9 @@ type Options struct {
 	AgentAPI func(handle func(pattern string, h http.Handler))
 	// Agents lists, creates and revokes agents for the pages and the API.
 	Agents webcore.Agents
+	// AcceptBaseline makes a monitor's observed facts its new baseline;
+	// nil accepts none.
+	AcceptBaseline webcore.AcceptBaseline
 	// StatusSources add entries (public incident updates) to the status
 	// pages and their feeds; nil adds none.
 	StatusSources []status.Source
@@ -270,7 +273,7 @@ func (s *Server) audienceDeps() webcore.Deps {
 		Store: s.store, Runtime: s.rt, Heartbeats: s.opts.Heartbeats, Kinds: s.opts.Kinds, Channels: s.opts.Channels, Now: s.now,
 		Version: s.opts.Version, CreateToken: s.createToken, RevokeToken: s.revokeToken, Schedules: s.schedules, Mutes: s.opts.Mutes,
 		AlertActed: s.opts.AlertActed, IncidentEvent: s.opts.IncidentEvent, FollowUpsChanged: s.opts.FollowUpsChanged,
-		Agents: s.opts.Agents,
+		Agents: s.opts.Agents, AcceptBaseline: s.opts.AcceptBaseline,
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/tocsin/tocsin/internal/probe/httpx"
 	"github.com/tocsin/tocsin/internal/probe/icmp"
 	"github.com/tocsin/tocsin/internal/probe/imap"
+	"github.com/tocsin/tocsin/internal/probe/integrity"
 	"github.com/tocsin/tocsin/internal/probe/mailloop"
 	"github.com/tocsin/tocsin/internal/probe/pop3"
 	"github.com/tocsin/tocsin/internal/probe/process"
@@ -58,6 +59,7 @@ func All(d Deps) *probe.Kinds {
 		hostres.SwapKind(),
 		disk.Kind(),
 		files.Kind(),
+		integrity.Kind(),
 	)
 }
 

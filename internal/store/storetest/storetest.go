@@ -95,7 +95,7 @@ func Run(t *testing.T, open Opener) {
 		{"Changes", testChanges}, {"ConcurrentChanges", testConcurrentChanges},
 		{"Postmortems", testPostmortems}, {"Subscribers", testSubscribers},
 		{"FollowUps", testFollowUps}, {"FollowUpReminders", testFollowUpReminders},
-		{"Agents", testAgents},
+		{"Agents", testAgents}, {"Baselines", testBaselines},
 	}
 	tests = append(tests, resultStorageTests...)
 	tests = append(tests, alertTests...)

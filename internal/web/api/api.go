@@ -38,6 +38,7 @@ func (s *API) Register(public func(pattern string, h http.Handler), authed func(
 	authed("GET /api/v1/monitors/{id}/notifications", s.serveMonitorAttempts)
 	authed("POST /api/v1/monitors/{id}/pause", s.servePause(true))
 	authed("POST /api/v1/monitors/{id}/resume", s.servePause(false))
+	authed("POST /api/v1/monitors/{id}/baseline/accept", s.serveAcceptBaseline)
 	authed("GET /api/v1/agents", s.serveAgents)
 	authed("POST /api/v1/agents", s.serveAgentCreate)
 	authed("DELETE /api/v1/agents/{id}", s.serveAgentDelete)

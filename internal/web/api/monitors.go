@@ -159,3 +159,28 @@ func (s *API) servePause(paused bool) Handler {
 		return nil
 	}
 }
+
+// BaselineAccepted is the answer of POST
+// /api/v1/monitors/{id}/baseline/accept.
+type BaselineAccepted struct {
+	MonitorID  string    `json:"monitor_id"`
+	Subjects   []string  `json:"subjects"`
+	AcceptedBy string    `json:"accepted_by"`
+	AcceptedAt time.Time `json:"accepted_at"`
+}
+
+// serveAcceptBaseline serves POST /api/v1/monitors/{id}/baseline/accept:
+// what the monitor's integrity check observed becomes its baseline,
+// accepted by the token's user.
+func (s *API) serveAcceptBaseline(w http.ResponseWriter, r *http.Request, u store.User) error {
+	id := r.PathValue("id")
+	if s.d.AcceptBaseline == nil {
+		return errs.Errorf(errs.ENOTFOUND, "this server keeps no baselines")
+	}
+	subjects, err := s.d.AcceptBaseline(r.Context(), id, u.Name)
+	if err != nil {
+		return err
+	}
+	webcore.WriteJSON(w, http.StatusOK, One[BaselineAccepted]{Data: BaselineAccepted{MonitorID: id, Subjects: subjects, AcceptedBy: u.Name, AcceptedAt: s.d.Now().UTC()}})
+	return nil
+}

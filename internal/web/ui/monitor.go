@@ -51,6 +51,10 @@ type monitorData struct {
 	Transitions []store.StoredTransition
 	Attempts    []notify.Attempt
 	Mail        *mailLoopData
+	// Baselines are the recorded facts of an integrity check's files;
+	// Drift is set while one of them differs.
+	Baselines []store.Baseline
+	Drift     bool
 }
 
 func (monitorData) refresh() bool { return true }
@@ -98,6 +102,12 @@ func (s *UI) handleMonitor(w http.ResponseWriter, r *http.Request, u store.User)
 	}
 	if data.Mail, err = s.mailLoop(ctx, mv.Config, mv.LastResult, now); err != nil {
 		return err
+	}
+	if data.Baselines, err = s.d.Store.Baselines(ctx, id); err != nil {
+		return err
+	}
+	for _, b := range data.Baselines {
+		data.Drift = data.Drift || b.Observed != nil
 	}
 	if data.Results, err = s.d.Store.Results(ctx, id, page); err != nil {
 		return fmt.Errorf("reading results of monitor %q: %w", id, err)

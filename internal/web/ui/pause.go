@@ -23,3 +23,18 @@ func (s *UI) handlePause(paused bool) Handler {
 		return nil
 	}
 }
+
+// handleAcceptBaseline serves POST /monitors/{id}/baseline/accept: what
+// the monitor's integrity check observed becomes its baseline, accepted
+// by the person logged in; back to the monitor's page.
+func (s *UI) handleAcceptBaseline(w http.ResponseWriter, r *http.Request, u store.User) error {
+	id := r.PathValue("id")
+	if s.d.AcceptBaseline == nil {
+		return errs.Errorf(errs.ENOTFOUND, "This server keeps no baselines.")
+	}
+	if _, err := s.d.AcceptBaseline(r.Context(), id, u.Name); err != nil {
+		return err
+	}
+	http.Redirect(w, r, monitorURL(id)+"#baseline", http.StatusSeeOther)
+	return nil
+}

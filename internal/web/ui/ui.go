@@ -89,6 +89,7 @@ func (s *UI) Register(public func(pattern string, h http.Handler), authed func(p
 	authed("POST /alerts/{id}/snooze", s.handleAlertAct(store.ActSnooze))
 	authed("GET /monitors/{id}", s.handleMonitor)
 	authed("POST /monitors/{id}/pause", s.handlePause(true))
+	authed("POST /monitors/{id}/baseline/accept", s.handleAcceptBaseline)
 	authed("POST /monitors/{id}/resume", s.handlePause(false))
 	authed("GET /heartbeats", s.handleHeartbeats)
 	authed("POST /heartbeats", s.handleHeartbeatCreate)

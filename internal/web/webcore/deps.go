@@ -49,7 +49,16 @@ type Deps struct {
 	FollowUpsChanged func()
 	// Agents are the remote agents; nil when the server has none.
 	Agents Agents
+	// AcceptBaseline accepts what an integrity check observed as its
+	// monitor's baseline; nil when the server keeps none.
+	AcceptBaseline AcceptBaseline
 }
+
+// AcceptBaseline makes the observed facts of a monitor that differ from
+// its baseline (a file's new hash, owner or mode) the new baseline, as
+// accepted by who. It returns the subjects accepted: ENOTFOUND for a
+// monitor not configured, ECONFLICT when nothing differs.
+type AcceptBaseline func(ctx context.Context, monitorID, who string) ([]string, error)
 
 // AgentView is a remote agent as the pages and the API show it.
 type AgentView struct {
