@@ -37,11 +37,7 @@ func BenchmarkDispatcherWebhook(b *testing.B) {
 
 func benchDispatcher(b *testing.B, driver, dsn string) {
 	const n = 2000
-	db, err := sqlstore.Open(context.Background(), sqlstore.Options{Driver: driver, DSN: dsn, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
+	db := openSQL(b, driver, dsn)
 	var got atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
@@ -109,6 +105,17 @@ func benchDispatcher(b *testing.B, driver, dsn string) {
 	}
 	b.ReportMetric(float64(cpu.Microseconds())/float64(delivered), "cpu-µs/delivery")
 	b.ReportMetric(float64(delivered)/wall.Seconds(), "deliveries/s")
+}
+
+// openSQL opens a store on driver and dsn, closed when tb ends.
+func openSQL(tb testing.TB, driver, dsn string) *sqlstore.DB {
+	tb.Helper()
+	db, err := sqlstore.Open(context.Background(), sqlstore.Options{Driver: driver, DSN: dsn, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
 }
 
 // cpuTime is the CPU time the process has used, user and system.

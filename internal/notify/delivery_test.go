@@ -1,11 +1,9 @@
 package notify_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -18,7 +16,6 @@ import (
 	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/notify/webhook"
 	"github.com/tocsin/tocsin/internal/store"
-	"github.com/tocsin/tocsin/internal/store/sqlstore"
 	"github.com/tocsin/tocsin/internal/store/storetest"
 )
 
@@ -172,11 +169,7 @@ func TestDispatcherFloodRecordsEveryAttemptOnce(t *testing.T) {
 			if driver == "postgres" {
 				dsn = storetest.PostgresDSN(t)
 			}
-			db, err := sqlstore.Open(context.Background(), sqlstore.Options{Driver: driver, DSN: dsn, Logger: slog.New(slog.DiscardHandler)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
+			db := openSQL(t, driver, dsn)
 			var mu sync.Mutex
 			got := map[string]int{}
 			notifiers := map[string]notify.Notifier{}
