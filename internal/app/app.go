@@ -186,6 +186,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a.disp = notify.NewDispatcher(notify.DispatcherOptions{
 		Store:      st,
 		Notifiers:  buildNotifiers(cfg, a.log),
+		Digests:    buildDigests(cfg),
 		Owner:      a.owner,
 		Logger:     a.log,
 		Registerer: a.registry,
@@ -494,6 +495,7 @@ func (a *App) swap(next *config.Config, stamp string) error {
 		return err
 	}
 	a.disp.SetNotifiers(buildNotifiers(next, a.log))
+	a.disp.SetDigests(buildDigests(next))
 	if a.smtp != nil {
 		a.smtp.SetKeywords(mailKeywords(next))
 	}

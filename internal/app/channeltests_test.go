@@ -188,6 +188,7 @@ func TestChannelKindsEndToEnd(t *testing.T) {
 			writeConfig(t, path, "server:\n  listen: 127.0.0.1:0\n"+storageYAML(t, driver)+`
 channels:
   - id: phone
+    digest: off
     ntfy: {server: "`+strings.TrimPrefix(ntfy.URL, "http://")+`", topic: shop, insecure: true}
   - id: pager
     pagerduty: {routing_key: 0123456789abcdef0123456789abcdef, url: "`+pd.URL+`/v2/enqueue"}

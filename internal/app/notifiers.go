@@ -25,3 +25,16 @@ func buildNotifiers(cfg *config.Config, log *slog.Logger) map[string]notify.Noti
 	out[subscribe.WebhookChannel] = subscribe.Notifier{Poster: subscribe.NewPoster(func() *config.Config { return cfg })}
 	return out
 }
+
+// buildDigests returns how each configured channel coalesces monitor
+// events; channels that send each event alone are left out.
+func buildDigests(cfg *config.Config) map[string]notify.Digest {
+	kinds := channels.All()
+	out := map[string]notify.Digest{}
+	for i := range cfg.Channels {
+		if d := kinds.Digest(&cfg.Channels[i]); d.Window > 0 {
+			out[cfg.Channels[i].ID] = d
+		}
+	}
+	return out
+}

@@ -280,7 +280,11 @@ type Channel struct {
 	Type string `yaml:"type"`
 	// Events limits the channel to these events (e.g. ["monitor.down"]).
 	// Empty means all events.
-	Events  []string       `yaml:"events"`
+	Events []string `yaml:"events"`
+	// Digest groups the monitor events that come together into one
+	// notification. Nil: the type's default (on for email and chat, off
+	// for the others).
+	Digest  *ChannelDigest `yaml:"digest"`
 	Webhook *WebhookConfig `yaml:"webhook"`
 	Email   *EmailConfig   `yaml:"email"`
 

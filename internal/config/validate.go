@@ -331,6 +331,14 @@ func (l *loader) validateChannel(cfg *Config, ch *Channel, path string, people, 
 			l.errAt(fmt.Sprintf("%s.events[%d]", path, i), "unknown event %q (known events: %s)", ev, strings.Join(KnownEvents, ", "))
 		}
 	}
+	if d := ch.Digest; d != nil && !d.Off {
+		if d.Window.D() < 0 || d.Window.D() > 10*time.Minute {
+			l.errAt(path+".digest.window", "window %s is out of range (use 1s to 10m)", d.Window)
+		}
+		if d.Max < 0 {
+			l.errAt(path+".digest.max", "max %d is negative", d.Max)
+		}
+	}
 	l.blockMatch(path, ch.Type, l.validateChannelBlocks(ch, path))
 
 	if w := ch.Webhook; w != nil && ch.Type == "webhook" {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,9 +26,17 @@ const (
 	DefaultLease        = 2 * time.Minute
 	DefaultPollInterval = 5 * time.Second
 	DefaultSendTimeout  = 45 * time.Second
-	DefaultWorkers      = 16
-	DefaultBatchSize    = 100
+	DefaultWorkers      = 64
+	DefaultPerChannel   = 16
+	DefaultBatchSize    = 200
 )
+
+// maxHeld is the most messages a digest gathers; a channel that reaches it
+// sends the digest at once rather than hold more.
+const maxHeld = 1000
+
+// maxRecordBatch is the most attempts recorded in one transaction.
+const maxRecordBatch = 500
 
 // recordTimeout bounds the store write that records an attempt. It runs even
 // while the dispatcher shuts down, so a finished send is not sent again.
@@ -68,10 +77,19 @@ type DispatcherOptions struct {
 	PollInterval time.Duration
 	// SendTimeout bounds one attempt. Default 45s.
 	SendTimeout time.Duration
-	// Workers is how many sends may run at once. Default 16.
+	// Workers is how many sends may run at once. Default 64.
 	Workers int
-	// BatchSize is the most messages claimed at once. Default 100.
+	// PerChannel is how many sends to one channel may run at once. A
+	// channel with that many messages in hand is left out of the claims
+	// until one is done, so a slow destination cannot hold the workers of
+	// the others. Default 16 (at most Workers).
+	PerChannel int
+	// BatchSize is the most messages claimed at once. Default 200.
 	BatchSize int
+	// Digests maps channel ids to how they coalesce monitor events; a
+	// channel that is not in it sends each event on its own. SetDigests
+	// swaps the map after a configuration reload.
+	Digests map[string]Digest
 	// ShutdownGrace is how long sends in flight may go on after Run's
 	// context ends. Default 5s.
 	ShutdownGrace time.Duration
@@ -91,6 +109,7 @@ type Dispatcher struct {
 
 	mu        sync.RWMutex
 	notifiers map[string]Notifier
+	digests   map[string]Digest
 
 	wake     chan struct{}
 	lastLoop atomic.Int64 // UnixNano of the last loop that reached the store
@@ -142,6 +161,10 @@ func NewDispatcher(o DispatcherOptions) *Dispatcher {
 	if o.Workers <= 0 {
 		o.Workers = DefaultWorkers
 	}
+	if o.PerChannel <= 0 {
+		o.PerChannel = DefaultPerChannel
+	}
+	o.PerChannel = min(o.PerChannel, o.Workers)
 	if o.BatchSize <= 0 {
 		o.BatchSize = DefaultBatchSize
 	}
@@ -166,6 +189,7 @@ func NewDispatcher(o DispatcherOptions) *Dispatcher {
 		}),
 	}
 	d.SetNotifiers(o.Notifiers)
+	d.SetDigests(o.Digests)
 	d.lastLoop.Store(o.Now().UnixNano())
 	if o.Registerer != nil {
 		d.sent = register(o.Registerer, d.sent)
@@ -210,6 +234,20 @@ func (d *Dispatcher) SetNotifiers(m map[string]Notifier) {
 	d.mu.Unlock()
 }
 
+// SetDigests replaces the channel → digest map, for a configuration
+// reload. Digests already gathering keep the window they started with.
+func (d *Dispatcher) SetDigests(m map[string]Digest) {
+	cp := make(map[string]Digest, len(m))
+	for k, v := range m {
+		if v.Window > 0 {
+			cp[k] = v
+		}
+	}
+	d.mu.Lock()
+	d.digests = cp
+	d.mu.Unlock()
+}
+
 // Wake makes Run look at the outbox now instead of at its next scheduled
 // look. The app calls it right after storing new messages. It never blocks.
 func (d *Dispatcher) Wake() {
@@ -227,12 +265,77 @@ func (d *Dispatcher) Healthy() bool {
 	return d.o.Now().Sub(last) <= 3*d.o.PollInterval
 }
 
+// job is one send: a message on its own, or the messages of a digest.
+type job struct {
+	channel string
+	msgs    []OutboxMessage
+	// max is the digest's maximum of named monitors.
+	max int
+	// claimed is when the oldest of msgs was claimed: the lease runs
+	// from then.
+	claimed time.Time
+}
+
+// channelState is what Run holds for one channel: jobs waiting for a free
+// send, the sends running and the digest being gathered.
+type channelState struct {
+	queue  []job
+	active int
+	// held are the digestible messages gathered for the next digest,
+	// claimed from heldSince on; they leave together at due.
+	held      []OutboxMessage
+	heldSince time.Time
+	due       time.Time
+	max       int
+}
+
+// finished is a send that ended, as its goroutine tells Run.
+type finished struct {
+	channel string
+	n       int
+}
+
+// recorded is an attempt waiting to be stored, with what its log line
+// tells.
+type recorded struct {
+	AttemptRecord
+	attempt   int
+	retryable bool
+}
+
+// runState is Run's own: only its goroutine touches it.
+type runState struct {
+	chans map[string]*channelState
+	// active counts sends running; inHand the messages claimed and not
+	// yet sent (queued or running), digests being gathered left out.
+	active, inHand int
+	lease          time.Duration
+	// depthAt is when the outbox depth was last counted during a storm.
+	depthAt time.Time
+}
+
+func (r *runState) channel(id string) *channelState {
+	cs := r.chans[id]
+	if cs == nil {
+		cs = &channelState{}
+		r.chans[id] = cs
+	}
+	return cs
+}
+
 // Run delivers messages until ctx ends. Call it once. When ctx ends it
 // stops claiming, lets sends in flight finish for up to ShutdownGrace and
 // records their attempts. A message whose send is cut short is recorded
 // for a retry, or, if the process dies first, is claimed again once its
 // lease expires. Run returns nil when ctx ends, and
 // an error only when it cannot start.
+//
+// Claimed messages wait in one queue per channel; each channel runs at
+// most PerChannel sends and all channels at most Workers. Attempts are
+// recorded by one writer, in batches of up to maxRecordBatch per
+// transaction. A channel with a digest window holds its monitor events
+// (leased, so a crash only sends them later) until the window of the
+// first ends and sends them as one digest.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	if d.o.Store == nil {
 		return errors.New("notification dispatcher: no store was given")
@@ -251,60 +354,118 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		d.log.Info("notification outbox: resuming notifications that were in flight when the previous run stopped", "count", n)
 	}
 
+	records := make(chan recorded, 2*maxRecordBatch)
+	recorderDone := make(chan struct{})
+	go func() {
+		defer close(recorderDone)
+		d.recordLoop(records)
+	}()
+
 	var wg sync.WaitGroup
-	done := make(chan struct{}, d.o.Workers)
-	inFlight := 0
+	done := make(chan finished, d.o.Workers)
+	r := &runState{chans: map[string]*channelState{}}
 	defer func() {
 		t := time.AfterFunc(d.o.ShutdownGrace, stopSends)
 		wg.Wait()
 		t.Stop()
+		close(records)
+		<-recorderDone
 	}()
+	// A send that ends starts the next queued one without the store. The
+	// store is asked again when Run was woken, its wait ran out, or a
+	// channel left out of the claims (or the whole hand) dropped to half
+	// its bound: during a storm that is one claim per half a hand, not
+	// one per send.
+	claim := true
+	ended := func(f finished) {
+		r.active--
+		before := r.inHand
+		r.inHand -= f.n
+		if before >= d.hand()/2 && r.inHand < d.hand()/2 {
+			claim = true
+		}
+		if cs := r.chans[f.channel]; cs != nil {
+			cs.active--
+			if n := cs.active + len(cs.queue); n < (d.o.PerChannel+1)/2 && n+1 >= (d.o.PerChannel+1)/2 {
+				claim = true
+			}
+		}
+	}
+	start := func(j job) {
+		wg.Go(func() {
+			d.deliver(sendCtx, j, records)
+			done <- finished{channel: j.channel, n: len(j.msgs)}
+		})
+	}
 
+	var next time.Time
 	for {
-		// Collect finished sends without waiting.
 		for drained := false; !drained; {
 			select {
-			case <-done:
-				inFlight--
+			case f := <-done:
+				ended(f)
 			default:
 				drained = true
 			}
 		}
-
-		wait, err := d.step(ctx, sendCtx, &wg, done, &inFlight)
-		if ctx.Err() != nil {
-			return nil
+		d.startJobs(r, start)
+		if claim || !d.o.Now().Before(next) {
+			claim = false
+			wait, err := d.step(ctx, r, start)
+			if ctx.Err() != nil {
+				return nil
+			}
+			if err != nil {
+				d.log.Error("notification outbox: the store failed; retrying", "err", err, "retry_in", wait)
+			}
+			if wait <= 0 {
+				claim = true
+				continue
+			}
+			next = d.o.Now().Add(wait)
 		}
-		if err != nil {
-			d.log.Error("notification outbox: the store failed; retrying", "err", err, "retry_in", wait)
-		}
-		if wait <= 0 {
-			continue
-		}
-		timer := time.NewTimer(wait)
+		timer := time.NewTimer(max(next.Sub(d.o.Now()), 0))
 		select {
 		case <-ctx.Done():
 			timer.Stop()
 			return nil
 		case <-d.wake:
-		case <-done:
-			inFlight--
+			claim = true
+		case f := <-done:
+			ended(f)
 		case <-timer.C:
 		}
 		timer.Stop()
 	}
 }
 
-// step claims as many due messages as there are free workers, starts their
-// sends, and returns how long to wait before the next step.
-func (d *Dispatcher) step(ctx, sendCtx context.Context, wg *sync.WaitGroup, done chan<- struct{}, inFlight *int) (time.Duration, error) {
-	free := d.o.Workers - *inFlight
-	claimed := 0
-	if free > 0 {
-		limit := min(free, d.o.BatchSize)
+// hand is the most messages Run keeps claimed and not yet sent.
+func (d *Dispatcher) hand() int { return 2 * d.o.Workers }
+
+// step starts the sends that may start, claims due messages while there
+// is room for them, and returns how long to wait before the next step.
+func (d *Dispatcher) step(ctx context.Context, r *runState, start func(job)) (time.Duration, error) {
+	d.mu.RLock()
+	digests := d.digests
+	d.mu.RUnlock()
+	r.lease = d.o.Lease
+	for _, dg := range digests {
+		r.lease = max(r.lease, d.o.Lease+dg.Window)
+	}
+
+	d.startJobs(r, start)
+	claimed, limit := 0, min(d.o.BatchSize, d.hand()-r.inHand)
+	if limit > 0 {
+		var skip []string
+		for id, cs := range r.chans {
+			if cs.active+len(cs.queue) >= d.o.PerChannel {
+				skip = append(skip, id)
+			}
+		}
 		var msgs []OutboxMessage
+		now := d.o.Now()
 		err := d.o.Writer.Do(func() (err error) {
-			msgs, err = d.o.Store.ClaimDue(ctx, d.o.Owner, d.o.Now(), d.o.Lease, limit)
+			msgs, err = d.o.Store.ClaimDueExcept(ctx, d.o.Owner, now, r.lease, limit, skip)
 			return err
 		})
 		if err != nil {
@@ -317,23 +478,45 @@ func (d *Dispatcher) step(ctx, sendCtx context.Context, wg *sync.WaitGroup, done
 				d.o.Writer.Reject(fmt.Errorf("notification %q for channel %q: %s", m.ID, m.Channel, m.LastError))
 				continue
 			}
-			*inFlight++
-			wg.Go(func() {
-				defer func() { done <- struct{}{} }()
-				d.deliver(sendCtx, m)
-			})
+			cs := r.channel(m.Channel)
+			if dg, ok := digests[m.Channel]; ok && Digestible(m) {
+				if len(cs.held) == 0 {
+					cs.heldSince, cs.due, cs.max = now, m.CreatedAt.Add(dg.Window), dg.Max
+				}
+				if due := m.CreatedAt.Add(dg.Window); due.Before(cs.due) {
+					cs.due = due
+				}
+				cs.held = append(cs.held, m)
+				if len(cs.held) >= maxHeld {
+					cs.due = time.Time{}
+				}
+				continue
+			}
+			cs.queue = append(cs.queue, job{channel: m.Channel, msgs: []OutboxMessage{m}, claimed: now})
+			r.inHand++
 		}
+		d.startJobs(r, start)
 		claimed = len(msgs)
-		if claimed == limit && claimed < free {
-			// Claimed a full batch with workers to spare: more may be due.
-			// A failed depth count is retried on the next step.
-			_ = d.updateDepth(ctx)
+		if claimed == limit && r.inHand < d.hand() {
+			// A full batch with room for more: more may be due. The depth
+			// is counted at most once a second meanwhile; a failed count
+			// is retried on the next step.
+			if now.Sub(r.depthAt) >= time.Second {
+				r.depthAt = now
+				_ = d.updateDepth(ctx)
+			}
 			return 0, nil
 		}
 	}
 	depthErr := d.updateDepth(ctx)
 
 	wait := d.o.PollInterval
+	now := d.o.Now()
+	for _, cs := range r.chans {
+		if len(cs.held) > 0 {
+			wait = min(wait, max(cs.due.Sub(now), time.Millisecond))
+		}
+	}
 	next, ok, err := d.o.Store.NextDue(ctx)
 	if err != nil {
 		return d.o.PollInterval, fmt.Errorf("finding the next due notification: %w", err)
@@ -342,7 +525,7 @@ func (d *Dispatcher) step(ctx, sendCtx context.Context, wg *sync.WaitGroup, done
 		return d.o.PollInterval, depthErr
 	}
 	d.lastLoop.Store(d.o.Now().UnixNano())
-	if ok && *inFlight < d.o.Workers {
+	if ok && r.inHand < d.hand() {
 		until := next.Sub(d.o.Now())
 		switch {
 		case until > 0:
@@ -352,11 +535,181 @@ func (d *Dispatcher) step(ctx, sendCtx context.Context, wg *sync.WaitGroup, done
 			wait = 0
 		default:
 			// Due but not claimable: leased by a send in flight here or
-			// on another replica. Look again when a lease may have ended.
+			// on another replica, or its channel is busy. Look again when
+			// a lease may have ended or a send is done.
 			wait = min(wait, time.Second)
 		}
 	}
 	return wait, nil
+}
+
+// startJobs turns the digests whose window ended into jobs and starts
+// queued jobs, one per channel in turn, while channels and workers have
+// room. A job that waited so long that its lease may end before its
+// attempt is recorded is dropped: another replica may claim it meanwhile,
+// and this one will claim it again when the lease ends.
+func (d *Dispatcher) startJobs(r *runState, start func(job)) {
+	now := d.o.Now()
+	for _, cs := range r.chans {
+		if len(cs.held) > 0 && !now.Before(cs.due) {
+			cs.queue = append(cs.queue, job{channel: "", msgs: cs.held, max: cs.max, claimed: cs.heldSince})
+			r.inHand += len(cs.held)
+			cs.held = nil
+		}
+	}
+	safe := r.lease - d.o.SendTimeout - recordTimeout
+	for progress := true; progress && r.active < d.o.Workers; {
+		progress = false
+		for id, cs := range r.chans {
+			if r.active >= d.o.Workers {
+				return
+			}
+			if len(cs.queue) == 0 || cs.active >= d.o.PerChannel {
+				continue
+			}
+			j := cs.queue[0]
+			cs.queue = cs.queue[1:]
+			if len(cs.queue) == 0 {
+				cs.queue = nil
+			}
+			progress = true
+			j.channel = id
+			if now.Sub(j.claimed) > safe {
+				r.inHand -= len(j.msgs)
+				d.log.Warn("notification outbox: notifications waited too long for their channel; they will be claimed again",
+					"channel", id, "count", len(j.msgs))
+				continue
+			}
+			cs.active++
+			r.active++
+			start(j)
+		}
+	}
+}
+
+// deliver makes one attempt at j, a message or a digest, and hands its
+// attempts to the recorder.
+func (d *Dispatcher) deliver(ctx context.Context, j job, records chan<- recorded) {
+	d.mu.RLock()
+	n := d.notifiers[j.channel]
+	d.mu.RUnlock()
+
+	e := j.msgs[0].Event
+	if len(j.msgs) > 1 {
+		e = NewDigest(j.msgs, j.max)
+	}
+	start := d.o.Now()
+	var (
+		retry bool
+		err   error
+	)
+	if n == nil {
+		err = fmt.Errorf("channel %q is not in the configuration any more", j.channel)
+	} else {
+		retry, err = d.send(ctx, n, e)
+	}
+	end := d.o.Now()
+	if err != nil {
+		d.failures.WithLabelValues(j.channel).Add(float64(len(j.msgs)))
+	} else {
+		d.sent.WithLabelValues(j.channel).Add(float64(len(j.msgs)))
+	}
+	jitter := rand.Float64()
+	for _, m := range j.msgs {
+		rec := recorded{attempt: m.Attempts + 1, retryable: retry}
+		rec.Attempt = Attempt{
+			MessageID: m.ID,
+			Channel:   m.Channel,
+			MonitorID: m.Event.MonitorID,
+			Event:     m.Event.Event,
+			Time:      start.UTC(),
+			Duration:  end.Sub(start),
+			Outcome:   OutcomeSent,
+		}
+		if err != nil {
+			rec.Error = err.Error()
+			if retry && rec.attempt < d.o.MaxAttempts {
+				rec.Outcome = OutcomeRetry
+				rec.Next = end.Add(Backoff(d.o.BaseBackoff, d.o.MaxBackoff, rec.attempt, jitter)).UTC()
+			} else {
+				rec.Outcome = OutcomeFailed
+			}
+		}
+		records <- rec
+	}
+}
+
+// recordLoop stores the attempts it receives, as many in one transaction
+// as have arrived, until in is closed and drained.
+func (d *Dispatcher) recordLoop(in <-chan recorded) {
+	for first := range in {
+		recs := []recorded{first}
+	gather:
+		for len(recs) < maxRecordBatch {
+			select {
+			case r, ok := <-in:
+				if !ok {
+					break gather
+				}
+				recs = append(recs, r)
+			default:
+				break gather
+			}
+		}
+		d.recordBatch(recs)
+		// A retry is due at a time Run has not seen yet.
+		if slices.ContainsFunc(recs, func(r recorded) bool { return r.Outcome == OutcomeRetry }) {
+			d.Wake()
+		}
+	}
+}
+
+// recordBatch stores recs in one transaction. When the database refuses
+// the batch, it is split to find the attempts at fault, which are recorded
+// on their own as record does. When the store cannot write, the attempts
+// are lost, not their messages: the leases expire and the messages are
+// attempted again.
+func (d *Dispatcher) recordBatch(recs []recorded) {
+	ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
+	defer cancel()
+	out := batch.Write(nil, recs, func(rs []recorded) error {
+		as := make([]AttemptRecord, len(rs))
+		for i, r := range rs {
+			as[i] = r.AttemptRecord
+		}
+		return d.o.Writer.Do(func() error { return d.o.Store.RecordAttempts(ctx, as) })
+	})
+	failed := map[string]bool{}
+	for _, rj := range out.Rejected {
+		if err := d.record(ctx, rj.Row.Attempt, rj.Row.Next); err != nil {
+			failed[rj.Row.MessageID+"\x00"+rj.Row.Channel] = true
+		}
+	}
+	if out.Err != nil {
+		d.log.Error("notification outbox: recording attempts failed; the messages will be attempted again",
+			"err", out.Err, "count", len(out.Unwritten))
+		for _, r := range out.Unwritten {
+			failed[r.MessageID+"\x00"+r.Channel] = true
+		}
+	}
+	for _, r := range recs {
+		if failed[r.MessageID+"\x00"+r.Channel] {
+			continue
+		}
+		switch r.Outcome {
+		case OutcomeSent:
+			// One line each; during a storm the program's log handler
+			// writes them in summaries (logx.Storm).
+			d.log.Info(LogSent, "notification", r.MessageID, "channel", r.Channel,
+				"monitor", r.MonitorID, "event", r.Event, "attempt", r.attempt, "duration", r.Duration)
+		case OutcomeRetry:
+			d.log.Warn("notification attempt failed; will retry", "notification", r.MessageID, "channel", r.Channel,
+				"monitor", r.MonitorID, "event", r.Event, "attempt", r.attempt, "err", r.Error, "next_attempt", r.Next)
+		case OutcomeFailed:
+			d.log.Error("notification failed; giving up", "notification", r.MessageID, "channel", r.Channel,
+				"monitor", r.MonitorID, "event", r.Event, "attempt", r.attempt, "err", r.Error, "retryable", r.retryable)
+		}
+	}
 }
 
 func (d *Dispatcher) updateDepth(ctx context.Context) error {
@@ -371,69 +724,6 @@ func (d *Dispatcher) updateDepth(ctx context.Context) error {
 
 // Depth returns the number of pending notifications last counted.
 func (d *Dispatcher) Depth() int { return int(d.pending.Load()) }
-
-// deliver makes one attempt at m and records it.
-func (d *Dispatcher) deliver(ctx context.Context, m OutboxMessage) {
-	d.mu.RLock()
-	n := d.notifiers[m.Channel]
-	d.mu.RUnlock()
-
-	start := d.o.Now()
-	var (
-		retry bool
-		err   error
-	)
-	if n == nil {
-		err = fmt.Errorf("channel %q is not in the configuration any more", m.Channel)
-	} else {
-		retry, err = d.send(ctx, n, m.Event)
-	}
-	end := d.o.Now()
-
-	a := Attempt{
-		MessageID: m.ID,
-		Channel:   m.Channel,
-		MonitorID: m.Event.MonitorID,
-		Event:     m.Event.Event,
-		Time:      start.UTC(),
-		Duration:  end.Sub(start),
-		Outcome:   OutcomeSent,
-	}
-	var next time.Time
-	attempt := m.Attempts + 1
-	if err != nil {
-		a.Error = err.Error()
-		d.failures.WithLabelValues(m.Channel).Inc()
-		if retry && attempt < d.o.MaxAttempts {
-			a.Outcome = OutcomeRetry
-			next = end.Add(Backoff(d.o.BaseBackoff, d.o.MaxBackoff, attempt, rand.Float64())).UTC()
-		} else {
-			a.Outcome = OutcomeFailed
-		}
-	} else {
-		d.sent.WithLabelValues(m.Channel).Inc()
-	}
-
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
-	defer cancel()
-	if rerr := d.record(rctx, a, next); rerr != nil {
-		// The lease will expire and the message will be attempted again:
-		// at least once, never lost.
-		d.log.Error("notification outbox: recording an attempt failed; the message will be attempted again",
-			"err", rerr, "notification", m.ID, "channel", m.Channel, "outcome", a.Outcome)
-		return
-	}
-	log := d.log.With("notification", m.ID, "channel", m.Channel, "monitor", m.Event.MonitorID,
-		"event", m.Event.Event, "attempt", attempt)
-	switch a.Outcome {
-	case OutcomeSent:
-		log.Info(LogSent, "duration", a.Duration)
-	case OutcomeRetry:
-		log.Warn("notification attempt failed; will retry", "err", a.Error, "next_attempt", next)
-	case OutcomeFailed:
-		log.Error("notification failed; giving up", "err", a.Error, "retryable", retry)
-	}
-}
 
 // record stores an attempt. When the database refuses it — a channel's
 // error can carry bytes from the far side that are not valid text — it is

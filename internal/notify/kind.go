@@ -21,6 +21,11 @@ type Kind struct {
 	// Build makes the notifier of a channel of this kind. ch has passed
 	// config validation; cfg is the whole configuration it came from.
 	Build func(ch *config.Channel, cfg *config.Config) (Notifier, error)
+	// Digest says whether the channels of this kind send monitor events
+	// that come together as one digest when their `digest:` is not set:
+	// true for email and chat, where a storm of single messages buries
+	// the reader.
+	Digest bool
 }
 
 // Kinds is the table of channel kinds by name. It is read-only once built
@@ -67,6 +72,30 @@ func (t *Kinds) NewChannelBlock(name string) (config.ChannelBlock, bool) {
 }
 
 var _ config.ChannelKinds = (*Kinds)(nil)
+
+// Digest returns how ch coalesces monitor events: its `digest:` block,
+// else its kind's default, with DefaultDigestWindow and DefaultDigestMax
+// where the block leaves them out. A zero Window sends each event alone.
+func (t *Kinds) Digest(ch *config.Channel) Digest {
+	c := ch.Digest
+	if c == nil {
+		if !t.byName[ch.Type].Digest {
+			return Digest{}
+		}
+		c = &config.ChannelDigest{}
+	}
+	if c.Off {
+		return Digest{}
+	}
+	d := Digest{Window: c.Window.D(), Max: c.Max}
+	if d.Window <= 0 {
+		d.Window = DefaultDigestWindow
+	}
+	if d.Max <= 0 {
+		d.Max = DefaultDigestMax
+	}
+	return d
+}
 
 // Build makes the notifier of ch.
 func (t *Kinds) Build(ch *config.Channel, cfg *config.Config) (Notifier, error) {

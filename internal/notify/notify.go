@@ -82,6 +82,10 @@ type Event struct {
 	// (status.*), sent to the public: the mails and webhooks built from
 	// them read nothing else.
 	Public *PublicUpdate `json:"public,omitempty"`
+
+	// Digest is set on a digest (event "digest"): the monitor events of
+	// one channel sent together. Reason then sums them up.
+	Digest *DigestBody `json:"digest,omitempty"`
 }
 
 // The events of status page subscriptions, sent to subscribers (To)
@@ -230,6 +234,13 @@ type Attempt struct {
 	Outcome string
 }
 
+// AttemptRecord is an attempt and, for a retry, when the message is due
+// again (zero: now).
+type AttemptRecord struct {
+	Attempt
+	Next time.Time
+}
+
 // Outbox is the part of the store the dispatcher needs. It is declared here,
 // not in the store package, because the store depends on this one for the
 // message types; store.Outbox embeds it, so every store implements it.
@@ -247,6 +258,16 @@ type Outbox interface {
 	// returns EINVALID when the database refuses the attempt (text it does
 	// not take, in the error).
 	RecordAttempt(ctx context.Context, a Attempt, next time.Time) error
+	// ClaimDueExcept is ClaimDue leaving out the messages of the channels
+	// in skip: those that already have as many messages in hand as they
+	// may send at once.
+	ClaimDueExcept(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, skip []string) ([]OutboxMessage, error)
+	// RecordAttempts records attempts as RecordAttempt does, all in one
+	// transaction: either every one is stored or none is. An attempt at a
+	// message that does not exist is left out. It returns EINVALID when
+	// the database refuses one of them; the caller splits the batch to
+	// find it.
+	RecordAttempts(ctx context.Context, as []AttemptRecord) error
 	// OutboxDepth counts pending messages.
 	OutboxDepth(ctx context.Context) (int, error)
 	// NextDue returns the earliest NextAttempt of a pending message.

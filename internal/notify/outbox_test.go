@@ -62,7 +62,11 @@ func (s *memOutbox) add(_ context.Context, msgs ...notify.OutboxMessage) error {
 	return nil
 }
 
-func (s *memOutbox) ClaimDue(_ context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]notify.OutboxMessage, error) {
+func (s *memOutbox) ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]notify.OutboxMessage, error) {
+	return s.ClaimDueExcept(ctx, owner, now, lease, limit, nil)
+}
+
+func (s *memOutbox) ClaimDueExcept(_ context.Context, owner string, now time.Time, lease time.Duration, limit int, skip []string) ([]notify.OutboxMessage, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.failOn {
@@ -70,7 +74,7 @@ func (s *memOutbox) ClaimDue(_ context.Context, owner string, now time.Time, lea
 	}
 	var due []*memMessage
 	for _, m := range s.msgs {
-		if m.State == notify.StatePending && !m.NextAttempt.After(now) && !m.leaseUntil.After(now) {
+		if m.State == notify.StatePending && !m.NextAttempt.After(now) && !m.leaseUntil.After(now) && !slices.Contains(skip, m.Channel) {
 			due = append(due, m)
 		}
 	}
@@ -86,16 +90,35 @@ func (s *memOutbox) ClaimDue(_ context.Context, owner string, now time.Time, lea
 	return out, nil
 }
 
+func (s *memOutbox) RecordAttempts(_ context.Context, as []notify.AttemptRecord) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failOn {
+		return errStoreDown
+	}
+	for _, a := range as {
+		if _, ok := s.msgs[a.MessageID]; ok {
+			s.recordAttempt(a.Attempt, a.Next)
+		}
+	}
+	return nil
+}
+
 func (s *memOutbox) RecordAttempt(_ context.Context, a notify.Attempt, next time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.failOn {
 		return errStoreDown
 	}
-	m, ok := s.msgs[a.MessageID]
-	if !ok {
+	if _, ok := s.msgs[a.MessageID]; !ok {
 		return errors.New("no such message")
 	}
+	s.recordAttempt(a, next)
+	return nil
+}
+
+func (s *memOutbox) recordAttempt(a notify.Attempt, next time.Time) {
+	m := s.msgs[a.MessageID]
 	a.ID = int64(len(s.att) + 1)
 	s.att = append(s.att, a)
 	m.Attempts++
@@ -109,7 +132,6 @@ func (s *memOutbox) RecordAttempt(_ context.Context, a notify.Attempt, next time
 	default:
 		m.NextAttempt = next
 	}
-	return nil
 }
 
 func (s *memOutbox) ReleaseLeases(_ context.Context, owner string) (int, error) {

@@ -37,6 +37,9 @@ const EventTest = "channel.test"
 // listed too, each under its JSON name in words, so a new field shows in
 // every channel without touching this function.
 func Render(e Event) Text {
+	if e.Digest != nil {
+		return Text{Title: "DIGEST: " + e.Reason, Body: strings.Join(DigestLines(e.Digest), "\n")}
+	}
 	var title strings.Builder
 	title.WriteString(Label(e))
 	title.WriteString(": ")

@@ -478,8 +478,9 @@ func kind[T typ]() notify.Kind {
 	var t T
 	name := t.describe().name
 	return notify.Kind{
-		Name:  name,
-		Block: func() config.ChannelBlock { return &Block[T]{} },
+		Name:   name,
+		Digest: true,
+		Block:  func() config.ChannelBlock { return &Block[T]{} },
 		Build: func(ch *config.Channel, _ *config.Config) (notify.Notifier, error) {
 			b, ok := ch.Block.(*Block[T])
 			if !ok || b == nil {

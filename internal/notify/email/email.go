@@ -124,6 +124,9 @@ func Subject(e notify.Event) string {
 	if e.AlertID != 0 {
 		return alertSubject(e)
 	}
+	if e.Digest != nil {
+		return "[Tocsin] " + e.Reason
+	}
 	var b strings.Builder
 	b.WriteString("[Tocsin] ")
 	b.WriteString(label(e))
@@ -154,6 +157,9 @@ func Body(e notify.Event, loc *time.Location) string {
 	}
 	if e.AlertID != 0 {
 		return alertBody(e, loc)
+	}
+	if e.Digest != nil {
+		return digestBody(e, loc)
 	}
 	var b strings.Builder
 	line := func(k, v string) {

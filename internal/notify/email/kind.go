@@ -10,7 +10,8 @@ import (
 // resolved to addresses from cfg.
 func Kind() notify.Kind {
 	return notify.Kind{
-		Name: "email",
+		Name:   "email",
+		Digest: true,
 		Build: func(ch *config.Channel, cfg *config.Config) (notify.Notifier, error) {
 			return New(ch.Email, ch.Email.Recipients(cfg)).WithLocation(ch.Email.Location(cfg)), nil
 		},

@@ -22,6 +22,11 @@ const outboxCols = "seq, id, channel, event, state, attempts, next_attempt, last
 // concurrent claims skip each other's rows (FOR UPDATE SKIP LOCKED); on
 // SQLite the claim is one UPDATE on the single write connection.
 func (d *DB) ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]notify.OutboxMessage, error) {
+	return d.ClaimDueExcept(ctx, owner, now, lease, limit, nil)
+}
+
+// ClaimDueExcept is ClaimDue without the messages of the channels in skip.
+func (d *DB) ClaimDueExcept(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, skip []string) ([]notify.OutboxMessage, error) {
 	if owner == "" {
 		return nil, errs.Errorf(errs.EINVALID, "claim notifications: owner is empty")
 	}
@@ -35,14 +40,22 @@ func (d *DB) ClaimDue(ctx context.Context, owner string, now time.Time, lease ti
 		limit = 1000
 	}
 	n, until := ms(now), ms(now.Add(lease))
-	const due = "SELECT seq FROM outbox WHERE state = 'pending' AND next_attempt <= ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_attempt, seq LIMIT ?"
+	due := "SELECT seq FROM outbox WHERE state = 'pending' AND next_attempt <= ? AND (lease_until IS NULL OR lease_until <= ?)"
+	args := []any{text(owner), until, n, n}
+	if len(skip) > 0 {
+		due += " AND channel NOT IN (?" + strings.Repeat(", ?", len(skip)-1) + ")"
+		for _, ch := range skip {
+			args = append(args, text(ch))
+		}
+	}
+	due += " ORDER BY next_attempt, seq LIMIT ?"
 	var q string
 	if d.postgres {
 		q = "UPDATE outbox o SET lease_owner = ?, lease_until = ? FROM (" + due + " FOR UPDATE SKIP LOCKED) c WHERE o.seq = c.seq RETURNING o.seq, o.id, o.channel, o.event, o.state, o.attempts, o.next_attempt, o.last_error, o.created_at"
 	} else {
 		q = "UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE seq IN (" + due + ") RETURNING " + outboxCols
 	}
-	rows, err := d.write.QueryContext(ctx, d.q(q), text(owner), until, n, n, limit)
+	rows, err := d.write.QueryContext(ctx, d.q(q), append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("claim notifications: %w", err)
 	}
@@ -162,6 +175,83 @@ func (d *DB) recordAttempt(ctx context.Context, a notify.Attempt, next time.Time
 			"lease_owner = NULL, lease_until = NULL WHERE id = ? AND channel = ?"),
 			a.Error, ms(next), state, a.MessageID, a.Channel); err != nil {
 			return fmt.Errorf("record notification attempt: %w", err)
+		}
+		return nil
+	})
+}
+
+// RecordAttempts stores attempts as RecordAttempt does, in one
+// transaction with two prepared statements per attempt. Attempts at
+// messages that do not exist are left out. A MonitorID or Event left
+// empty is read from the message.
+func (d *DB) RecordAttempts(ctx context.Context, as []notify.AttemptRecord) error {
+	return refused(d.recordAttempts(ctx, as))
+}
+
+func (d *DB) recordAttempts(ctx context.Context, as []notify.AttemptRecord) error {
+	if len(as) == 0 {
+		return nil
+	}
+	now := d.now()
+	for _, r := range as {
+		switch r.Outcome {
+		case "sent", "failed", "retry":
+		default:
+			return errs.Errorf(errs.EINVALID, "record notification attempts: outcome %q of notification %q is not one of sent, retry, failed", r.Outcome, r.MessageID)
+		}
+	}
+	return d.inTx(ctx, func(tx *sql.Tx) error {
+		move, err := tx.PrepareContext(ctx, d.q("UPDATE outbox SET attempts = attempts + 1, last_error = ?, "+
+			"next_attempt = CASE WHEN state = 'pending' THEN ? ELSE next_attempt END, "+
+			"state = CASE WHEN state = 'pending' THEN ? ELSE state END, "+
+			"lease_owner = NULL, lease_until = NULL WHERE id = ? AND channel = ? "+
+			"RETURNING monitor_id, event"))
+		if err != nil {
+			return fmt.Errorf("record notification attempts: %w", err)
+		}
+		defer move.Close()
+		insert, err := tx.PrepareContext(ctx, d.q("INSERT INTO attempts (message_id, channel, monitor_id, event, t, duration_us, error, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"))
+		if err != nil {
+			return fmt.Errorf("record notification attempts: %w", err)
+		}
+		defer insert.Close()
+		for _, r := range as {
+			a := r.Attempt
+			a.MessageID, a.Channel, a.MonitorID, a.Event, a.Error = text(a.MessageID), text(a.Channel), text(a.MonitorID), text(a.Event), text(a.Error)
+			if a.Time.IsZero() {
+				a.Time = now
+			}
+			next := r.Next
+			if next.IsZero() {
+				next = now
+			}
+			state := "pending"
+			if a.Outcome != "retry" {
+				state = a.Outcome
+			}
+			var monitorID, js string
+			err := move.QueryRowContext(ctx, a.Error, ms(next), state, a.MessageID, a.Channel).Scan(&monitorID, &js)
+			if err == sql.ErrNoRows {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("record notification attempts: notification %q: %w", a.MessageID, err)
+			}
+			if a.MonitorID == "" {
+				a.MonitorID = monitorID
+			}
+			if a.Event == "" {
+				var ev struct {
+					Event string `json:"event"`
+				}
+				// An unreadable event leaves the attempt's event empty
+				// rather than the whole batch unrecorded.
+				_ = json.Unmarshal([]byte(js), &ev)
+				a.Event = ev.Event
+			}
+			if _, err := insert.ExecContext(ctx, a.MessageID, a.Channel, a.MonitorID, a.Event, ms(a.Time), a.Duration.Microseconds(), a.Error, a.Outcome); err != nil {
+				return fmt.Errorf("record notification attempts: notification %q: %w", a.MessageID, err)
+			}
 		}
 		return nil
 	})

@@ -67,6 +67,7 @@ func Run(t *testing.T, open Opener) {
 		{"StatesAndTransitions", testStatesAndTransitions},
 		{"BatchAtomicity", testBatchAtomicity},
 		{"OutboxLifecycle", testOutboxLifecycle},
+		{"OutboxBatchedAttempts", testOutboxBatchedAttempts},
 		{"OutboxListing", testOutboxListing},
 		{"ChannelMessages", testChannelMessages},
 		{"ClaimExclusive", testClaimExclusive},
