@@ -7,6 +7,7 @@
 //
 //	go run ./bench/agents -agents 50 -probes 200 -interval 30s -duration 90s
 //	go run ./bench/agents -processes        # agents as `tocsin agent` processes
+//	go run ./bench/agents -processes -slim  # agents as the slim tocsin-agent build
 //
 // By default the agents run in this process (the agent loop of
 // internal/agent, each with its own buffer, client and probers); with
@@ -51,6 +52,7 @@ func main() {
 	duration := flag.Duration("duration", 90*time.Second, "measuring time after every monitor has a stored result")
 	processes := flag.Bool("processes", false, "run the agents as `tocsin agent` processes instead of in this process")
 	sample := flag.Int("sample", 50, "monitors whose results are timed from probe to store")
+	slim := flag.Bool("slim", false, "with -processes, run the slim tocsin-agent build instead of `tocsin agent`")
 	flag.Parse()
 	if *agents < 1 || *probes < 1 || *interval < time.Second || *duration <= 0 || *sample < 1 {
 		log.Fatal("-agents and -probes must be 1 or more, -interval at least 1s, -duration and -sample positive")
@@ -122,14 +124,18 @@ func main() {
 	var agentsDone sync.WaitGroup
 	agentCtx, stopAgents := context.WithCancel(ctx)
 	if *processes {
-		bin := filepath.Join(dir, "tocsin")
-		build := exec.Command("go", "build", "-o", bin, "github.com/tocsin/tocsin/cmd/tocsin")
+		name, pkg, sub := "tocsin", "github.com/tocsin/tocsin/cmd/tocsin", []string{"agent"}
+		if *slim {
+			name, pkg, sub = "tocsin-agent", "github.com/tocsin/tocsin/cmd/tocsin-agent", nil
+		}
+		bin := filepath.Join(dir, name)
+		build := exec.Command("go", "build", "-o", bin, pkg)
 		build.Stdout, build.Stderr = os.Stderr, os.Stderr
 		if err := build.Run(); err != nil {
-			log.Fatalf("building tocsin: %v", err)
+			log.Fatalf("building %s: %v", name, err)
 		}
 		for i, tok := range tokens {
-			cmd := exec.Command(bin, "agent", "--server", base, "--buffer", filepath.Join(dir, fmt.Sprintf("buf%03d", i)))
+			cmd := exec.Command(bin, append(sub, "--server", base, "--buffer", filepath.Join(dir, fmt.Sprintf("buf%03d", i)))...)
 			cmd.Env = append(os.Environ(), "TOCSIN_AGENT_TOKEN="+tok)
 			out, err := os.Create(filepath.Join(dir, fmt.Sprintf("a%03d.log", i)))
 			if err != nil {
@@ -250,6 +256,9 @@ func main() {
 	mode := "in-process agents"
 	if *processes {
 		mode = "agent processes"
+		if *slim {
+			mode = "slim agent processes (tocsin-agent)"
+		}
 	}
 	fmt.Printf("%d %s × %d TCP monitors every %s (expected %.0f results/s), SQLite, GOMAXPROCS %s\n",
 		*agents, mode, *probes, *interval, float64(len(ids))/interval.Seconds(), orDefault(os.Getenv("GOMAXPROCS"), "all"))

@@ -3,98 +3,16 @@ package app
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"log/slog"
-	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
-	"runtime/debug"
-	"time"
 
-	"github.com/tocsin/tocsin/internal/agent"
-	"github.com/tocsin/tocsin/internal/probe/httpx"
-	probekinds "github.com/tocsin/tocsin/internal/probe/kinds"
+	"github.com/tocsin/tocsin/internal/agentcmd"
 	"github.com/tocsin/tocsin/internal/web/api"
 )
 
-const agentUsage = `usage:
-  tocsin agent --server URL --token T [--location NAME] [--buffer DIR] [--buffer-max BYTES]
-
-Runs the monitors the server assigns to this agent and pushes their results.
---server defaults to $TOCSIN_URL and --token to $TOCSIN_AGENT_TOKEN (a token
-from tocsin agent-token create). --buffer defaults to $STATE_DIRECTORY (set
-by systemd's StateDirectory=), else tocsin-agent under the user's cache
-folder. See docs/agents.md.
-`
-
-// The agent's garbage collection: half the heap growth of the default
-// before a collection, and a soft limit on the memory the Go runtime
-// holds (the mapped binary is not counted). Both give way to GOGC and
-// GOMEMLIMIT in the environment.
-const (
-	agentGCPercent   = 50
-	agentMemoryLimit = 10 << 20
-)
-
-// defaultBufferDir is where the agent keeps its buffer unless told.
-func defaultBufferDir(getenv func(string) string) string {
-	if d := getenv("STATE_DIRECTORY"); d != "" {
-		return filepath.Join(filepath.SplitList(d)[0], "buffer")
-	}
-	if d, err := os.UserCacheDir(); err == nil {
-		return filepath.Join(d, "tocsin-agent")
-	}
-	return filepath.Join(os.TempDir(), "tocsin-agent")
-}
-
+// cmdAgent runs the agent: the same command as the slim tocsin-agent build.
 func cmdAgent(ctx context.Context, args []string, env Env) int {
-	fs := flag.NewFlagSet("tocsin agent", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	server := fs.String("server", env.Getenv("TOCSIN_URL"), "Tocsin server base URL (default $TOCSIN_URL)")
-	token := fs.String("token", env.Getenv("TOCSIN_AGENT_TOKEN"), "agent token (default $TOCSIN_AGENT_TOKEN)")
-	location := fs.String("location", "", "the location the server knows this agent by; a mismatch stops the agent")
-	bufDir := fs.String("buffer", defaultBufferDir(env.Getenv), "folder of the on-disk buffer")
-	bufMax := fs.Int64("buffer-max", agent.DefaultBufferMax, "size bound of the buffer in bytes; the oldest results go first")
-	poll := fs.Duration("poll", 10*time.Second, "how often the assignment is fetched")
-	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
-		fmt.Fprint(env.Stderr, agentUsage)
-		return 2
-	}
-	if *server == "" || *token == "" {
-		fmt.Fprintf(env.Stderr, "tocsin agent: --server and --token are required\n\n%s", agentUsage)
-		return 2
-	}
-	// The agent lives on the hosts it watches and should stay small
-	// there: unless GOGC or GOMEMLIMIT say otherwise, its heap is
-	// collected sooner than a server's (docs/agents.md, Scale).
-	if env.Getenv("GOGC") == "" {
-		debug.SetGCPercent(agentGCPercent)
-	}
-	if env.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(agentMemoryLimit)
-	}
-	log := slog.New(slog.NewTextHandler(env.Stderr, nil))
-	buf, err := agent.OpenBuffer(*bufDir, *bufMax, log)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "tocsin agent: %v\n", err)
-		return 1
-	}
-	defer buf.Close()
-	log.Info("agent starting", "server", *server, "buffer", *bufDir, "buffered", buf.Pending(), "version", Version)
-	err = agent.Run(ctx, agent.Options{
-		Server: *server, Token: *token, Location: *location, Buffer: buf, Logger: log, Poll: *poll,
-		Kinds: probekinds.All(probekinds.Deps{Transports: httpx.NewTransports()}), Client: &http.Client{Timeout: 30 * time.Second},
-	})
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "tocsin agent: %v\n", err)
-		if errors.Is(err, agent.ErrRefused) {
-			return 3
-		}
-		return 1
-	}
-	return 0
+	return agentcmd.Main(ctx, args, agentcmd.Env{Stderr: env.Stderr, Getenv: env.Getenv, Version: Version, Name: "tocsin agent"})
 }
 
 const agentTokenUsage = `usage:

@@ -156,6 +156,11 @@ var rules = []rule{
 		may:   cat([]string{"internal/config", "internal/probe"}, storeContracts, leaves),
 	},
 	{
+		words: "agentcmd is the agent process's command line, shared by `tocsin agent` and the slim tocsin-agent build: it wires the agent side of agent to the probe kind registry and imports nothing of the server (no store implementation, no engine, no web, no app), so the slim build stays small",
+		pkgs:  []string{"internal/agentcmd"},
+		may:   cat([]string{"internal/agent", "internal/probe/kinds", "internal/probe/httpx"}, leaves),
+	},
+	{
 		words: "heartbeat turns pings and missed deadlines into Results: it imports probe, the store's interfaces and shared leaves; no config, no probe kind, no alert, no web",
 		pkgs:  []string{"internal/heartbeat/..."},
 		may:   cat([]string{"internal/heartbeat/...", "internal/probe"}, storeContracts, leaves),
