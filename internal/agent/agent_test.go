@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -107,6 +109,8 @@ type fixture struct {
 	clk   *clock
 	cfg   *config.Config
 	st    store.Store
+	// down makes the server's Durable fail, as a store that cannot write.
+	down atomic.Bool
 }
 
 func newFixture(t *testing.T, driver string) *fixture {
@@ -126,7 +130,13 @@ func newFixture(t *testing.T, driver string) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{token: token, sub: &submitted{}, clk: &clock{t: time.Now().UTC()}, cfg: cfg, st: openStore(t, driver)}
-	f.srv, err = agent.NewServer(t.Context(), agent.ServerOptions{Store: f.st, Submit: f.sub.Submit, Now: f.clk.Now})
+	durable := func(ctx context.Context) error {
+		if f.down.Load() {
+			return errors.New("disk full")
+		}
+		return nil
+	}
+	f.srv, err = agent.NewServer(t.Context(), agent.ServerOptions{Store: f.st, Submit: f.sub.Submit, Durable: durable, Now: f.clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -520,5 +530,64 @@ func TestOffsetSpreads(t *testing.T) {
 	}
 	if agent.Offset("x", 0) != 0 {
 		t.Error("a zero interval has an offset")
+	}
+}
+
+// TestPushAnsweredOnlyWhenStored: while the server cannot store results, a
+// push is answered 503 with Retry-After and no verdicts, so the agent keeps
+// its results and sends them again; the second push is answered once they
+// are stored, and hands nothing to the engine twice.
+func TestPushAnsweredOnlyWhenStored(t *testing.T) {
+	drivers(t, func(t *testing.T, driver string) {
+		f := newFixture(t, driver)
+		r := probe.Result{MonitorID: "site", Time: f.clk.Now().Add(-time.Second), Status: probe.OK}
+		f.down.Store(true)
+		if code, v := f.push(t, f.token, r); code != http.StatusServiceUnavailable || len(v) != 0 {
+			t.Fatalf("push while the store fails = %d %+v, want 503 and no verdicts", code, v)
+		}
+		f.down.Store(false)
+		if code, v := f.push(t, f.token, r); code != http.StatusOK || len(v) != 1 || !v[0].Accepted {
+			t.Fatalf("push again = %d %+v, want 200 accepted", code, v)
+		}
+		if got := f.sub.All(); len(got) != 1 {
+			t.Errorf("handed on %d results, want the one, once", len(got))
+		}
+	})
+}
+
+// TestReplayAfterServerRestart: a server that restarted knows nothing of
+// the pushes it answered before; the newest stored result of each monitor
+// and location seeds its replay check, so a batch the agent sends again
+// (the answer was lost in the restart) is accepted and not stored twice,
+// while newer results are handed on.
+func TestReplayAfterServerRestart(t *testing.T) {
+	f := newFixture(t, sqlstore.DriverSQLite)
+	stored := f.clk.Now().Add(-time.Minute)
+	sub := &submitted{}
+	srv, err := agent.NewServer(t.Context(), agent.ServerOptions{Store: f.st, Submit: sub.Submit, Now: f.clk.Now,
+		Newest: func(monitorID, location string) time.Time {
+			if monitorID == "site" && location == "external-eu" {
+				return stored
+			}
+			return time.Time{}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Apply(f.cfg); err != nil {
+		t.Fatal(err)
+	}
+	who := agent.Identity{ID: "edge", Location: "external-eu"}
+	v, err := srv.Accept(t.Context(), who, []probe.Result{
+		{MonitorID: "site", Time: stored, Status: probe.OK},
+		{MonitorID: "site", Time: stored.Add(-30 * time.Second), Status: probe.OK},
+		{MonitorID: "site", Time: stored.Add(30 * time.Second), Status: probe.OK},
+	})
+	if err != nil || len(v) != 3 || !v[0].Accepted || !v[1].Accepted || !v[2].Accepted {
+		t.Fatalf("Accept = %+v, %v; want all three accepted", v, err)
+	}
+	got := sub.All()
+	if len(got) != 1 || !got[0].Time.Equal(stored.Add(30*time.Second)) {
+		t.Errorf("handed on %+v, want only the result newer than the stored one", got)
 	}
 }

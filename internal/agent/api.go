@@ -99,7 +99,13 @@ func (s *Server) handleResults(w http.ResponseWriter, r *http.Request, who Ident
 		writeError(w, errs.Errorf(errs.ETOOLARGE, "%d results in one batch; at most %d", len(req.Results), MaxBatch))
 		return
 	}
-	writeJSON(w, http.StatusOK, PushResponse{Results: s.Accept(r.Context(), who, req.Results)})
+	verdicts, err := s.Accept(r.Context(), who, req.Results)
+	if err != nil {
+		w.Header().Set("Retry-After", "5")
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, PushResponse{Results: verdicts})
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
@@ -128,6 +134,8 @@ func writeError(w http.ResponseWriter, err error) {
 		status = http.StatusRequestEntityTooLarge
 	case errs.ENOTFOUND:
 		status = http.StatusNotFound
+	case errs.EUNAVAILABLE:
+		status = http.StatusServiceUnavailable
 	}
 	var body apiError
 	body.Error.Code, body.Error.Message = code, errs.Message(err)

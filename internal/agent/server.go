@@ -54,9 +54,23 @@ type Status struct {
 type ServerOptions struct {
 	Store  store.Agents
 	Submit func(probe.Result)
+	// Durable returns once the results submitted before it are stored,
+	// or with ctx's error. Accept waits for it before an agent is told its
+	// results were taken, so an acknowledged result is never lost to a
+	// crash. Nil answers at once.
+	Durable func(ctx context.Context) error
+	// Newest is the time of the newest result stored for a monitor at a
+	// location, zero when none. After a restart it seeds the replay check,
+	// so a batch the agent sends again because the answer never reached
+	// it is not stored twice. Nil seeds nothing.
+	Newest func(monitorID, location string) time.Time
 	Now    func() time.Time
 	Logger *slog.Logger
 }
+
+// DurableTimeout bounds how long a push waits for its results to be
+// stored before it is answered 503, and the agent sends them again later.
+const DurableTimeout = 10 * time.Second
 
 type seriesKey struct{ monitor, location string }
 
@@ -172,10 +186,12 @@ type Verdict struct {
 }
 
 // Accept checks the results agent who pushed and hands the good ones to
-// the engine, with the agent's location. A result older than or as old as
-// the last accepted one of its monitor and location is a replay and is
-// accepted without being handed on again.
-func (s *Server) Accept(ctx context.Context, who Identity, results []probe.Result) []Verdict {
+// the engine, with the agent's location, then waits until they are
+// stored: an error (EUNAVAILABLE) means they may not be, and the agent
+// must keep them and push them again. A result older than or as old as the
+// newest accepted or stored one of its monitor and location is a replay
+// and is accepted without being handed on again.
+func (s *Server) Accept(ctx context.Context, who Identity, results []probe.Result) ([]Verdict, error) {
 	now := s.o.Now()
 	s.mu.Lock()
 	cfg := s.cfg
@@ -185,6 +201,7 @@ func (s *Server) Accept(ctx context.Context, who Identity, results []probe.Resul
 		assigned[m.ID] = true
 	}
 	out := make([]Verdict, len(results))
+	accepted := 0
 	for i, r := range results {
 		switch {
 		case !assigned[r.MonitorID]:
@@ -200,17 +217,39 @@ func (s *Server) Accept(ctx context.Context, who Identity, results []probe.Resul
 		r.Location, r.Time = who.Location, r.Time.UTC()
 		k := seriesKey{r.MonitorID, r.Location}
 		s.mu.Lock()
-		dup := !r.Time.After(s.latest[k])
-		if !dup {
-			s.latest[k] = r.Time
+		latest, known := s.latest[k]
+		if !known && s.o.Newest != nil {
+			// Asked without the lock: the engine's view asks this
+			// server whether the location is live.
+			s.mu.Unlock()
+			stored := s.o.Newest(r.MonitorID, r.Location).UTC()
+			s.mu.Lock()
+			if latest, known = s.latest[k]; !known || stored.After(latest) {
+				latest = stored
+			}
 		}
+		dup := !r.Time.After(latest)
+		if !dup {
+			latest = r.Time
+		}
+		s.latest[k] = latest
 		s.mu.Unlock()
 		out[i].Accepted = true
+		accepted++
 		if !dup {
 			s.o.Submit(r)
 		}
 	}
-	return out
+	// A replay waits too: the first push of these results may have been
+	// answered 503 and its results not be stored yet.
+	if accepted > 0 && s.o.Durable != nil {
+		dctx, cancel := context.WithTimeout(ctx, DurableTimeout)
+		defer cancel()
+		if err := s.o.Durable(dctx); err != nil {
+			return nil, errs.Errorf(errs.EUNAVAILABLE, "the results could not be stored yet (%v); keep them and send them again", err)
+		}
+	}
+	return out, nil
 }
 
 // Monitors are the `agent:<id>` monitors of every agent, for the engine.

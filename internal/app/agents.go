@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/tocsin/tocsin/internal/agent"
 	"github.com/tocsin/tocsin/internal/config"
@@ -14,10 +15,12 @@ import (
 // results of their silence enter the engine like the probes' own.
 func (a *App) buildAgents(ctx context.Context, cfg *config.Config) error {
 	s, err := agent.NewServer(ctx, agent.ServerOptions{
-		Store:  a.store,
-		Submit: func(r probe.Result) { a.submit(context.Background(), r) },
-		Now:    a.now,
-		Logger: a.log.With("component", "agents"),
+		Store:   a.store,
+		Submit:  func(r probe.Result) { a.submit(context.Background(), r) },
+		Durable: func(ctx context.Context) error { return a.eng.Durable(ctx) },
+		Newest:  a.newestResult,
+		Now:     a.now,
+		Logger:  a.log.With("component", "agents"),
 	})
 	if err != nil {
 		return err
@@ -27,6 +30,25 @@ func (a *App) buildAgents(ctx context.Context, cfg *config.Config) error {
 	}
 	a.agents = s
 	return nil
+}
+
+// newestResult is the time of the newest result the engine holds for a
+// monitor at a location — after a restart, the one its stored state
+// remembers — or zero.
+func (a *App) newestResult(monitorID, location string) time.Time {
+	v, ok := a.eng.View(monitorID)
+	if !ok {
+		return time.Time{}
+	}
+	for _, l := range v.Locations {
+		if l.Location == location && l.Last != nil {
+			return l.Last.Time
+		}
+	}
+	if len(v.Locations) == 0 && v.Last != nil {
+		return v.Last.Time
+	}
+	return time.Time{}
 }
 
 // agentRuntime is the App seen through webcore.Agents.

@@ -84,6 +84,9 @@ type Engine struct {
 	mutes  atomic.Pointer[mute.Snapshot]
 	heldMu sync.Mutex
 	held   map[string]monitor.Transition
+
+	// dur tracks which submitted results are written (see Durable).
+	dur durability
 }
 
 // New returns an engine that starts from the states saved in the store
@@ -221,6 +224,7 @@ func (e *Engine) Submit(ctx context.Context, r probe.Result) {
 	}
 	select {
 	case e.results <- r:
+		e.dur.submitted.Add(1)
 	case <-ctx.Done():
 	case <-e.done:
 	}
@@ -236,6 +240,7 @@ func (e *Engine) Run(ctx context.Context) {
 		select {
 		case r := <-e.results:
 			e.evaluate(r)
+			e.dur.evaluated++
 			if e.pending() >= flushRows {
 				e.flushNow(ctx)
 			}
@@ -247,6 +252,7 @@ func (e *Engine) Run(ctx context.Context) {
 				select {
 				case r := <-e.results:
 					e.evaluate(r)
+					e.dur.evaluated++
 					continue
 				default:
 				}
@@ -368,10 +374,12 @@ func (e *Engine) flushNow(ctx context.Context) {
 	b := e.batch
 	if b.Empty() {
 		e.batchMu.Unlock()
+		e.dur.written(e.dur.evaluated)
 		return
 	}
 	e.batch = store.Batch{States: map[string]monitor.State{}}
 	e.batchMu.Unlock()
+	through := e.dur.evaluated
 
 	start := time.Now()
 	var o batch.Outcome[store.BatchRow]
@@ -407,6 +415,8 @@ func (e *Engine) flushNow(ctx context.Context) {
 		left.Alerts = append(left.Alerts, e.batch.Alerts...)
 		e.batch = left
 		e.batchMu.Unlock()
+	} else {
+		e.dur.written(through)
 	}
 	if (len(b.Outbox) > 0 || len(b.Alerts) > 0) && e.o.Wake != nil {
 		e.o.Wake()
