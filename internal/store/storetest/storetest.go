@@ -96,6 +96,7 @@ func Run(t *testing.T, open Opener) {
 		{"Postmortems", testPostmortems}, {"Subscribers", testSubscribers},
 		{"FollowUps", testFollowUps}, {"FollowUpReminders", testFollowUpReminders},
 		{"Agents", testAgents},
+		{"StoredMonitors", testStoredMonitors},
 	}
 	tests = append(tests, resultStorageTests...)
 	tests = append(tests, alertTests...)
