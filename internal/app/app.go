@@ -108,6 +108,10 @@ type App struct {
 
 	// roster holds the heartbeats created at run time (API, UI, pings).
 	roster *roster.Roster
+	// fileCfg is the configuration as the files hold it; cfg is it with
+	// the monitors created through the API (apiMons) added.
+	fileCfg *config.Config
+	apiMons []apiMonitor
 
 	// muteMu orders rebuilds of the engine's maintenance and silence
 	// snapshot; mutedUse queues silences that held something back.
@@ -165,6 +169,11 @@ func New(ctx context.Context, o Options) (*App, error) {
 	}
 	a.store = st
 	a.kinds = probekinds.All(probekinds.Deps{Transports: httpx.NewTransports(), Ledger: mailLedger{st}})
+	if err := a.loadAPIMonitors(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	cfg = a.cfg
 
 	states, err := st.MonitorStates(ctx)
 	if err != nil {
@@ -305,6 +314,7 @@ func (a *App) webOptions(cfg *config.Config) web.Options {
 		Version:          Version,
 		Pings:            a.hb,
 		Heartbeats:       (*heartbeatRuntime)(a),
+		Monitors:         (*monitorRuntime)(a),
 		Kinds:            a.kinds,
 		Channels:         (*channelTester)(a),
 		StatusSources:    []status.Source{incidentUpdateSource{a}},
@@ -474,7 +484,26 @@ func (a *App) swap(next *config.Config, stamp string) error {
 		a.metrics.reloads.WithLabelValues("rejected").Inc()
 		return err
 	}
+	file := next
+	next = a.withAPIMonitors(file, true)
 	added, changed, removed := config.Diff(prev, next)
+	err := a.install(prev, next, func() {
+		a.fileCfg = file
+		a.cfgStamp = stamp
+		a.cfgStatus = web.ConfigStatus{Path: next.Path, LoadedAt: a.now().UTC()}
+	})
+	if err != nil {
+		return err
+	}
+	a.metrics.reloads.WithLabelValues("applied").Inc()
+	a.log.Info("configuration reloaded", "added", len(added), "changed", len(changed), "removed", len(removed))
+	return nil
+}
+
+// install runs next in place of prev: the monitors added or changed start,
+// the removed ones stop, the others run on untouched. set is called while
+// the new configuration is swapped in, to swap what goes with it.
+func (a *App) install(prev, next *config.Config, set func()) error {
 	if err := a.agents.Apply(next); err != nil {
 		return fmt.Errorf("agents: %w", err)
 	}
@@ -490,13 +519,10 @@ func (a *App) swap(next *config.Config, stamp string) error {
 	a.mu.Lock()
 	a.cfg = next
 	a.cat = catalog.New(next)
-	a.cfgStamp = stamp
-	a.cfgStatus = web.ConfigStatus{Path: next.Path, LoadedAt: a.now().UTC()}
+	set()
 	a.mu.Unlock()
 	a.sched.Update(a.jobs(next))
 	(*muteRuntime)(a).Changed(context.Background())
-	a.metrics.reloads.WithLabelValues("applied").Inc()
-	a.log.Info("configuration reloaded", "added", len(added), "changed", len(changed), "removed", len(removed))
 	return nil
 }
 
