@@ -10,7 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
+	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/monitor"
+	"github.com/tocsin/tocsin/internal/notify/channels"
+	probekinds "github.com/tocsin/tocsin/internal/probe/kinds"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/testkit"
 )
@@ -170,4 +175,87 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("no %s within 15s", what)
+}
+
+// TestExportRoundTrip: `tocsin export` writes the monitors created through
+// the API as a file that, included from the main one, loads as the same
+// monitors; --all adds the file's own, and the export reads the database
+// without writing to it.
+func TestExportRoundTrip(t *testing.T) {
+	target := testkit.NewTarget(t)
+	hook := testkit.NewWebhook(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tocsin.yaml")
+	cfg := baseConfig(t, "sqlite", target.URL, hook.URL)
+	writeConfig(t, path, cfg)
+	r := runApp(t, Options{ConfigPath: path, WatchInterval: -1})
+	mr := (*monitorRuntime)(r.app)
+	for _, body := range []string{
+		`{"id": "api-http", "name": "Shop API", "service": "web", "channels": ["ops-hook"], "interval": "45s", "failure_threshold": 3, "tags": ["shop"],
+		  "http": {"url": "` + target.URL + `/health", "method": "HEAD", "expect": {"status": ["2xx"], "max_response_time": "2s"}}}`,
+		"id: api-tcp\ntcp:\n  address: " + strings.TrimPrefix(target.URL, "http://") + "\npaused: true\n",
+	} {
+		if _, err := mr.CreateMonitor(t.Context(), []byte(body), "ada"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var want []string
+	running := map[string]string{}
+	for _, m := range r.app.config().Monitors {
+		running[m.ID] = monitorText(t, m)
+		if m.Stored {
+			want = append(want, m.ID)
+		}
+	}
+	r.stop()
+
+	out := filepath.Join(dir, "api.yaml")
+	if code, _, stderr := runCLI(t, "", "export", "--config", path, "--out", out); code != 0 {
+		t.Fatalf("export: exit %d: %s", code, stderr)
+	}
+	main := filepath.Join(dir, "main.yaml")
+	writeConfig(t, main, cfg+"include: [api.yaml]\n")
+	loaded, err := config.Load(main, channels.Config(probekinds.Config()))
+	if err != nil {
+		t.Fatalf("loading the exported file: %v", err)
+	}
+	var got []string
+	for _, m := range loaded.Monitors[1:] {
+		got = append(got, m.ID)
+		if text := monitorText(t, m); text != running[m.ID] {
+			t.Errorf("monitor %q read back as\n%s\nwant\n%s", m.ID, text, running[m.ID])
+		}
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("exported %v, want %v", got, want)
+	}
+
+	code, stdout, stderr := runCLI(t, "", "export", "--config", path, "--all")
+	if code != 0 {
+		t.Fatalf("export --all: exit %d: %s", code, stderr)
+	}
+	allFile := filepath.Join(dir, "all.yaml")
+	writeConfig(t, allFile, stdout)
+	writeConfig(t, main, strings.Split(cfg, "monitors:\n")[0]+"include: [all.yaml]\n")
+	loaded, err = config.Load(main, channels.Config(probekinds.Config()))
+	if err != nil {
+		t.Fatalf("loading the export of every monitor: %v", err)
+	}
+	if len(loaded.Monitors) != 3 || loaded.Monitors[0].ID != "site" || monitorText(t, loaded.Monitors[0]) != running["site"] {
+		t.Errorf("export --all read back as %d monitors", len(loaded.Monitors))
+	}
+}
+
+// monitorText is m as YAML, to compare definitions.
+func monitorText(t *testing.T, m config.Monitor) string {
+	t.Helper()
+	f, err := config.MonitorFields(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := yaml.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

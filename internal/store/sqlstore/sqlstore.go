@@ -75,6 +75,10 @@ type Options struct {
 	// QuickCheckBudget bounds the check of a SQLite file at open (PRAGMA
 	// quick_check); default DefaultQuickCheckBudget, negative skips it.
 	QuickCheckBudget time.Duration
+	// ReadOnly opens the database for a caller that only reads (`tocsin
+	// export`): no migration, no start-up check, no checkpoints. The
+	// database must already be at the schema this build writes.
+	ReadOnly bool
 }
 
 // DB is a Tocsin store on SQLite or PostgreSQL. It is safe for concurrent
@@ -157,6 +161,9 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 			return nil, damaged(sqlitePath(o.DSN), "opening it failed: "+err.Error())
 		}
 		return nil, fmt.Errorf("connect to the %s database: %w", d.dialectName(), err)
+	}
+	if o.ReadOnly {
+		return d, nil
 	}
 	if !d.postgres && d.read != d.write {
 		if err := d.quickCheck(ctx, o.DSN, o.QuickCheckBudget); err != nil {
