@@ -92,6 +92,9 @@ func TestParseMonitorErrors(t *testing.T) {
 		{"two", "id: a\n---\nid: b\n", `write one monitor`},
 		{"empty", "  \n", `the monitor is empty`},
 		{"syntax", `{"id": "a"`, `not valid YAML or JSON`},
+		{"nesting", "id: a\nname: " + strings.Repeat("[", 20000) + "\n", `not valid YAML or JSON`},
+		{"invalid utf-8", "id: a\nname: \xff\xfe\n", `not valid YAML or JSON`},
+		{"nul", "id: a\nname: \"x\x00y\"\n", `not valid YAML or JSON`},
 		{"huge", "id: a\nname: " + strings.Repeat("x", config.MaxMonitorSize) + "\n", `KiB limit`},
 		{"aliases", "id: a\nx: &a [1, 1, 1, 1]\ny: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nz: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nw: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n", `"x"`},
 	} {
