@@ -75,7 +75,7 @@ func TestAPIMonitors(t *testing.T) {
 			waitState(t, r.app, "api-site", monitor.StatusUp)
 			res, err := r.app.Store().Results(t.Context(), "api-site", store.Page{})
 			if err != nil || len(res) == 0 {
-				waitFor(t, "results of the new monitor", func() bool {
+				waitUntil(t, "results of the new monitor", func() bool {
 					res, err = r.app.Store().Results(t.Context(), "api-site", store.Page{})
 					return err == nil && len(res) > 0
 				})
@@ -163,18 +163,6 @@ func mustView(t *testing.T, a *App, id string) struct{ State monitor.State } {
 		t.Fatalf("monitor %q is not evaluated", id)
 	}
 	return struct{ State monitor.State }{v.State}
-}
-
-func waitFor(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		if ok() {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("no %s within 15s", what)
 }
 
 // TestExportRoundTrip: `tocsin export` writes the monitors created through
