@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -197,9 +198,17 @@ func TestExportRoundTrip(t *testing.T) {
 	}
 	r.stop()
 
+	dbFile := r.app.config().Storage.DSN
+	before, err := os.Stat(dbFile)
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := filepath.Join(dir, "api.yaml")
 	if code, _, stderr := runCLI(t, "", "export", "--config", path, "--out", out); code != 0 {
 		t.Fatalf("export: exit %d: %s", code, stderr)
+	}
+	if after, err := os.Stat(dbFile); err != nil || after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) {
+		t.Errorf("export changed the database file %s", dbFile)
 	}
 	main := filepath.Join(dir, "main.yaml")
 	writeConfig(t, main, cfg+"include: [api.yaml]\n")
