@@ -44,19 +44,12 @@ func BuildAssignment(cfg *config.Config, id, loc string) (Assignment, error) {
 	var list []map[string]any
 	for _, m := range Assigned(cfg, id, loc) {
 		m.Agent, m.Locations, m.Service, m.Channels, m.Raw, m.DownWhen = "", nil, "", nil, nil, config.DownWhen{}
-		b, err := yaml.Marshal(m)
+		fields, err := config.MonitorFields(m)
 		if err != nil {
-			return a, fmt.Errorf("monitor %q: %w", m.ID, err)
-		}
-		var fields map[string]any
-		if err := yaml.Unmarshal(b, &fields); err != nil {
-			return a, fmt.Errorf("monitor %q: %w", m.ID, err)
+			return a, err
 		}
 		for _, k := range []string{"agent", "locations", "service", "channels", "down_when", "tags"} {
 			delete(fields, k)
-		}
-		if m.Block != nil {
-			fields[m.Type] = m.Block
 		}
 		list = append(list, fields)
 		a.Monitors = append(a.Monitors, m.ID)

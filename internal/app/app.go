@@ -112,6 +112,10 @@ type App struct {
 
 	// roster holds the heartbeats created at run time (API, UI, pings).
 	roster *roster.Roster
+	// fileCfg is the configuration as the files hold it; cfg is it with
+	// the monitors created through the API (apiMons) added.
+	fileCfg *config.Config
+	apiMons []apiMonitor
 
 	// muteMu orders rebuilds of the engine's maintenance and silence
 	// snapshot; mutedUse queues silences that held something back.
@@ -170,6 +174,11 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a.store = st
 	a.baselines = newBaselines(st)
 	a.kinds = probekinds.All(probekinds.Deps{Transports: httpx.NewTransports(), Ledger: mailLedger{st}})
+	if err := a.loadAPIMonitors(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	cfg = a.cfg
 
 	states, err := st.MonitorStates(ctx)
 	if err != nil {
@@ -312,6 +321,7 @@ func (a *App) webOptions(cfg *config.Config) web.Options {
 		Version:          Version,
 		Pings:            a.hb,
 		Heartbeats:       (*heartbeatRuntime)(a),
+		Monitors:         (*monitorRuntime)(a),
 		Kinds:            a.kinds,
 		Channels:         (*channelTester)(a),
 		StatusSources:    []status.Source{incidentUpdateSource{a}},
@@ -484,15 +494,36 @@ func (a *App) swap(next *config.Config, stamp string) error {
 		a.metrics.reloads.WithLabelValues("rejected").Inc()
 		return err
 	}
+	file := next
+	next = a.withAPIMonitors(file, true)
+	added, changed, removed, err := a.install(next, func() {
+		a.fileCfg = file
+		a.cfgStamp = stamp
+		a.cfgStatus = web.ConfigStatus{Path: next.Path, LoadedAt: a.now().UTC()}
+	})
+	if err != nil {
+		return err
+	}
+	a.metrics.reloads.WithLabelValues("applied").Inc()
+	a.log.Info("configuration reloaded", "added", added, "changed", changed, "removed", removed)
+	return nil
+}
+
+// install runs next in place of the running configuration: the monitors
+// added or changed start, the removed ones stop, the others run on
+// untouched. set is called while the new configuration is swapped in, to
+// swap what goes with it. It returns how many monitors were added, changed
+// and removed. The caller holds reloadMu.
+func (a *App) install(next *config.Config, set func()) (added, changed, removed int, err error) {
 	nextFP := fingerprintsOf(next)
-	added, changed, removed := nextFP.diff(a.fps)
+	added, changed, removed = nextFP.diff(a.fps)
 	if err := a.agents.Apply(next); err != nil {
-		return fmt.Errorf("agents: %w", err)
+		return 0, 0, 0, fmt.Errorf("agents: %w", err)
 	}
 	probers := buildProbers(next, nextFP, a.fps, a.eng.Probers(), a.kinds, a.log)
 	a.applyHeartbeats(next)
 	if err := a.eng.Apply(a.evalConfig(next), probers); err != nil {
-		return err
+		return 0, 0, 0, err
 	}
 	a.disp.SetNotifiers(buildNotifiers(next, a.log))
 	a.disp.SetDigests(buildDigests(next))
@@ -502,15 +533,12 @@ func (a *App) swap(next *config.Config, stamp string) error {
 	a.mu.Lock()
 	a.cfg = next
 	a.cat = catalog.New(next)
-	a.cfgStamp = stamp
-	a.cfgStatus = web.ConfigStatus{Path: next.Path, LoadedAt: a.now().UTC()}
+	set()
 	a.mu.Unlock()
 	a.fps = nextFP
 	a.sched.Update(a.jobs(next, nextFP))
 	(*muteRuntime)(a).Changed(context.Background())
-	a.metrics.reloads.WithLabelValues("applied").Inc()
-	a.log.Info("configuration reloaded", "added", added, "changed", changed, "removed", removed)
-	return nil
+	return added, changed, removed, nil
 }
 
 // immutableChanged rejects reloads that change what only a restart can:

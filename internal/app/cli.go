@@ -62,6 +62,8 @@ Usage:
   tocsin change      [add|list] ...             record or list change events on a running server (API token)
   tocsin impact   [--config FILE] ENTRY         what depends on a host:ID, component:ID or service, and who is on call
   tocsin coverage [--config FILE]               services without an end-to-end check, owner or policy; exit 1 when any
+  tocsin export   [--config FILE] [--all] [--out FILE]
+                                                print the monitors created through the API (--all: every one) as config
   tocsin version                                print the version
 
 The config file defaults to $TOCSIN_CONFIG, else tocsin.yaml in the current folder.
@@ -112,6 +114,8 @@ func Main(ctx context.Context, args []string, env Env) int {
 		return cmdImpact(rest, env)
 	case "coverage":
 		return cmdCoverage(rest, env)
+	case "export":
+		return cmdExport(ctx, rest, env)
 	case "version", "--version", "-version":
 		fmt.Fprintf(env.Stdout, "tocsin %s\n", Version)
 		return 0

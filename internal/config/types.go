@@ -392,6 +392,10 @@ type Monitor struct {
 	// decodes Block, and keys nothing knows, which it reports. The loader
 	// empties it.
 	Raw map[string]yaml.Node `yaml:",inline"`
+
+	// Stored is set on a monitor created through the API, which the
+	// database holds rather than a file; the loader never sets it.
+	Stored bool `yaml:"-" json:"-"`
 }
 
 // Duration is a time.Duration written in YAML as "30s", "5m", "1h30m" or

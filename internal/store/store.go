@@ -381,6 +381,7 @@ type Store interface {
 	Accounts
 	MailProbes
 	Heartbeats
+	Monitors
 	Channels
 	CalendarTokens
 	Mutes

@@ -23,6 +23,8 @@ type (
 	HeartbeatView = webcore.HeartbeatView
 	// Heartbeats is the live side of heartbeats (the app implements it).
 	Heartbeats = webcore.Heartbeats
+	// Monitors creates the monitors made through the API.
+	Monitors = webcore.Monitors
 	// Kinds describes monitors in the words of their probe kind.
 	Kinds = webcore.Kinds
 	// ChannelTester sends test notifications through a channel.

@@ -63,6 +63,9 @@ type Options struct {
 	// Heartbeats is the live side of heartbeats for the UI and API; nil
 	// shows none.
 	Heartbeats Heartbeats
+	// Monitors creates the monitors made through the API; nil creates
+	// none.
+	Monitors Monitors
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For header
 	// names the client (server.trusted_proxies). None: the header is ignored.
 	TrustedProxies []netip.Prefix
@@ -182,6 +185,9 @@ func New(opts Options) (*Server, error) {
 	if opts.Kinds == nil {
 		opts.Kinds = webcore.PlainKinds{}
 	}
+	if opts.Monitors == nil {
+		opts.Monitors = webcore.NoMonitors{}
+	}
 	if opts.Heartbeats == nil {
 		opts.Heartbeats = webcore.NoHeartbeats{}
 	}
@@ -270,7 +276,7 @@ func (s *Server) registerRoutes(pings http.Handler) {
 // audienceDeps is what the pages and the API get from this server.
 func (s *Server) audienceDeps() webcore.Deps {
 	return webcore.Deps{
-		Store: s.store, Runtime: s.rt, Heartbeats: s.opts.Heartbeats, Kinds: s.opts.Kinds, Channels: s.opts.Channels, Now: s.now,
+		Store: s.store, Runtime: s.rt, Heartbeats: s.opts.Heartbeats, Monitors: s.opts.Monitors, Kinds: s.opts.Kinds, Channels: s.opts.Channels, Now: s.now,
 		Version: s.opts.Version, CreateToken: s.createToken, RevokeToken: s.revokeToken, Schedules: s.schedules, Mutes: s.opts.Mutes,
 		AlertActed: s.opts.AlertActed, IncidentEvent: s.opts.IncidentEvent, FollowUpsChanged: s.opts.FollowUpsChanged,
 		Agents: s.opts.Agents, AcceptBaseline: s.opts.AcceptBaseline,

@@ -75,6 +75,10 @@ type Options struct {
 	// QuickCheckBudget bounds the check of a SQLite file at open (PRAGMA
 	// quick_check); default DefaultQuickCheckBudget, negative skips it.
 	QuickCheckBudget time.Duration
+	// ReadOnly opens the database for a caller that only reads (`tocsin
+	// export`): no migration, no start-up check, no checkpoints. The
+	// database must already be at the schema this build writes.
+	ReadOnly bool
 }
 
 // DB is a Tocsin store on SQLite or PostgreSQL. It is safe for concurrent
@@ -141,7 +145,11 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	var err error
 	switch o.Driver {
 	case "", DriverSQLite:
-		err = d.openSQLite(o.DSN)
+		if o.ReadOnly {
+			err = d.openSQLiteReadOnly(o.DSN)
+		} else {
+			err = d.openSQLite(o.DSN)
+		}
 	case DriverPostgres:
 		d.postgres = true
 		err = d.openPostgres(o.DSN)
@@ -157,6 +165,9 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 			return nil, damaged(sqlitePath(o.DSN), "opening it failed: "+err.Error())
 		}
 		return nil, fmt.Errorf("connect to the %s database: %w", d.dialectName(), err)
+	}
+	if o.ReadOnly {
+		return d, nil
 	}
 	if !d.postgres && d.read != d.write {
 		if err := d.quickCheck(ctx, o.DSN, o.QuickCheckBudget); err != nil {
@@ -394,6 +405,29 @@ func (d *DB) dialectName() string {
 		return DriverPostgres
 	}
 	return DriverSQLite
+}
+
+// openSQLiteReadOnly opens a SQLite file that is only read: SQLite
+// itself refuses writes (mode=ro), and closing it folds nothing of the
+// write-ahead log into the file.
+func (d *DB) openSQLiteReadOnly(dsn string) error {
+	if dsn == "" || dsn == ":memory:" || strings.Contains(dsn, "mode=memory") {
+		return errs.Errorf(errs.EINVALID, "a read-only SQLite database needs a file path, not %q", dsn)
+	}
+	uri := dsn
+	if !strings.HasPrefix(uri, "file:") {
+		uri = "file:" + dsn
+	}
+	sep := "?"
+	if strings.Contains(uri, "?") {
+		sep = "&"
+	}
+	db, err := sql.Open("sqlite", uri+sep+"mode=ro&_busy_timeout=10000")
+	if err != nil {
+		return fmt.Errorf("open SQLite database %q: %w", dsn, err)
+	}
+	d.write, d.read = db, db
+	return nil
 }
 
 func (d *DB) openSQLite(dsn string) error {

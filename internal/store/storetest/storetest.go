@@ -97,6 +97,7 @@ func Run(t *testing.T, open Opener) {
 		{"Postmortems", testPostmortems}, {"Subscribers", testSubscribers},
 		{"FollowUps", testFollowUps}, {"FollowUpReminders", testFollowUpReminders},
 		{"Agents", testAgents}, {"Baselines", testBaselines},
+		{"StoredMonitors", testStoredMonitors},
 	}
 	tests = append(tests, resultStorageTests...)
 	tests = append(tests, alertTests...)

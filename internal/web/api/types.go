@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tocsin/tocsin/internal/catalog"
+	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/store"
@@ -40,13 +41,16 @@ type One[T any] struct {
 
 // Monitor is a monitor as GET /api/v1/monitors shows it.
 type Monitor struct {
-	ID         string   `json:"id"`
-	Name       string   `json:"name"`
-	Type       string   `json:"type"`
-	Service    string   `json:"service"`
-	Target     string   `json:"target"`
-	IntervalMS float64  `json:"interval_ms"`
-	TimeoutMS  float64  `json:"timeout_ms"`
+	ID         string  `json:"id"`
+	Name       string  `json:"name"`
+	Type       string  `json:"type"`
+	Service    string  `json:"service"`
+	Target     string  `json:"target"`
+	IntervalMS float64 `json:"interval_ms"`
+	TimeoutMS  float64 `json:"timeout_ms"`
+	// Source is "config" for a monitor of the configuration file, "api"
+	// for one created through the API.
+	Source     string   `json:"source"`
 	State      State    `json:"state"`
 	LastResult *Result  `json:"last_result"`
 	Uptime24h  *float64 `json:"uptime_24h"`
@@ -192,11 +196,20 @@ func ratioPtr(u store.Uptime) *float64 {
 	return &r
 }
 
+// MonitorSource is where a monitor is defined: "api" for one created
+// through the API, "config" for one of the configuration file.
+func MonitorSource(m config.Monitor) string {
+	if m.Stored {
+		return "api"
+	}
+	return "config"
+}
+
 func toAPIMonitor(m webcore.MonitorView) Monitor {
 	c := m.Config
 	out := Monitor{
 		ID: c.ID, Name: c.Name, Type: c.Type, Service: c.Service,
-		IntervalMS: millis(c.Interval.D()), TimeoutMS: millis(c.Timeout.D()),
+		IntervalMS: millis(c.Interval.D()), TimeoutMS: millis(c.Timeout.D()), Source: MonitorSource(c),
 		State: State{
 			Status:               webcore.StatusOf(m.State),
 			Since:                timePtr(m.State.Since),

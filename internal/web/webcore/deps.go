@@ -19,7 +19,9 @@ type Deps struct {
 	Store      store.Store
 	Runtime    Runtime
 	Heartbeats Heartbeats
-	Kinds      Kinds
+	// Monitors creates the monitors made through the API.
+	Monitors Monitors
+	Kinds    Kinds
 	// Channels sends test notifications through a channel.
 	Channels ChannelTester
 	Now      func() time.Time

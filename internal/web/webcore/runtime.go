@@ -11,6 +11,7 @@ import (
 
 	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/probe"
 )
@@ -76,6 +77,41 @@ type Runtime interface {
 	ConfigStatus() ConfigStatus
 	// Health reports scheduler lateness for /readyz.
 	Health() Health
+}
+
+// Monitors creates, replaces and deletes the monitors created through the
+// API (the app implements it). body is a monitor in the configuration's
+// own schema, YAML or JSON; by names who asks.
+type Monitors interface {
+	// CreateMonitor checks and stores a monitor and starts running it:
+	// EINVALID for a bad definition (every problem, each naming its
+	// field), ECONFLICT for an id a monitor or heartbeat has.
+	CreateMonitor(ctx context.Context, body []byte, by string) (MonitorView, error)
+	// UpdateMonitor replaces the monitor id created through the API:
+	// ENOTFOUND, ECONFLICT for a monitor of the configuration file,
+	// EINVALID as CreateMonitor.
+	UpdateMonitor(ctx context.Context, id string, body []byte, by string) (MonitorView, error)
+	// DeleteMonitor removes a monitor created through the API: ENOTFOUND,
+	// ECONFLICT for a monitor of the configuration file.
+	DeleteMonitor(ctx context.Context, id string) error
+}
+
+// NoMonitors is Monitors for a server that creates none.
+type NoMonitors struct{}
+
+// CreateMonitor refuses.
+func (NoMonitors) CreateMonitor(context.Context, []byte, string) (MonitorView, error) {
+	return MonitorView{}, errs.Errorf(errs.ENOTFOUND, "this server creates no monitors through the API")
+}
+
+// UpdateMonitor refuses.
+func (NoMonitors) UpdateMonitor(context.Context, string, []byte, string) (MonitorView, error) {
+	return MonitorView{}, errs.Errorf(errs.ENOTFOUND, "this server creates no monitors through the API")
+}
+
+// DeleteMonitor refuses.
+func (NoMonitors) DeleteMonitor(context.Context, string) error {
+	return errs.Errorf(errs.ENOTFOUND, "this server creates no monitors through the API")
 }
 
 // StatusOf is the status to show; an unsaved state is pending.
