@@ -22,16 +22,19 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log"
 	"net/http"
+	_ "net/http/pprof" // served by the child only with -profile
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -50,6 +53,9 @@ const benchDatabase = "tocsin_bench_storm"
 
 func main() {
 	if path := os.Getenv("TOCSIN_BENCH_SERVE"); path != "" {
+		if addr := os.Getenv("TOCSIN_BENCH_PPROF"); addr != "" {
+			go func() { log.Println(http.ListenAndServe(addr, nil)) }()
+		}
 		os.Exit(app.Main(context.Background(), []string{"serve", "--config", path, "--log-level", os.Getenv("TOCSIN_BENCH_LOG_LEVEL")},
 			app.Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}))
 	}
@@ -63,6 +69,7 @@ func main() {
 	split := flag.Int("split", 0, "write the monitors to this many included files instead of the main file")
 	logLevel := flag.String("log-level", "info", "the child's log level")
 	writeOnly := flag.String("write-config", "", "only write the configuration into this directory and exit")
+	profiles := flag.String("profile", "", "write the server's start-up CPU profile and its heap after the first interval into this directory")
 	flag.Parse()
 
 	var failing atomic.Bool
@@ -108,6 +115,12 @@ func main() {
 	cmd := exec.Command(self)
 	cmd.Env = append(os.Environ(), "TOCSIN_BENCH_SERVE="+cfgPath, "TOCSIN_BENCH_LOG_LEVEL="+*logLevel)
 	cmd.Stderr, cmd.Stdout = logs, logs
+	var pprofBase string
+	if *profiles != "" {
+		pp := benchkit.FreePort()
+		pprofBase = fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/", pp)
+		cmd.Env = append(cmd.Env, fmt.Sprintf("TOCSIN_BENCH_PPROF=127.0.0.1:%d", pp))
+	}
 	started := time.Now()
 	if err := cmd.Start(); err != nil {
 		log.Fatal(err)
@@ -115,15 +128,29 @@ func main() {
 	pid := cmd.Process.Pid
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	startProfile := make(chan struct{})
+	if pprofBase != "" {
+		go func() {
+			defer close(startProfile)
+			fetchProfile(pprofBase+"profile?seconds=15", filepath.Join(*profiles, "startup.cpu.pprof"), started)
+		}()
+	} else {
+		close(startProfile)
+	}
 	waitHealthy(base, started)
-	startup := time.Since(started)
+	startup, startupCPU := time.Since(started), benchkit.CPUSeconds(pid)
 	limit := time.Duration(*threshold)*(*interval) + 2*time.Second
 	fmt.Printf("monitors %d at %s, failure_threshold %d, storage %s, webhook %v, log level %s, config %s\n",
 		*monitors, *interval, *threshold, *driver, *webhook, *logLevel, configSize(dir))
-	fmt.Printf("start-up         serving /healthz %s after exec\n", startup.Round(time.Millisecond))
+	fmt.Printf("start-up         serving /healthz %s after exec, %.1f CPU seconds, load average %s\n", startup.Round(time.Millisecond), startupCPU, loadAverage())
 
 	// The first interval: every monitor has its first run.
 	time.Sleep(*interval + time.Second)
+	if pprofBase != "" {
+		<-startProfile
+		fetchProfile(pprofBase+"heap", filepath.Join(*profiles, "steady.heap.pprof"), started)
+		fmt.Printf("RSS after the first interval %.0f MiB\n", mib(benchkit.ProcStatus(pid, "VmRSS")))
+	}
 	m0 := scrape(base)
 	fmt.Printf("first interval   %.0f checks in the first %s (%d monitors)\n", m0.Sum("tocsin_checks_total"), *interval+time.Second, *monitors)
 	cpu0, t0 := benchkit.CPUSeconds(pid), time.Now()
@@ -325,6 +352,42 @@ func waitHealthy(base string, started time.Time) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// fetchProfile saves a profile of the server's pprof endpoint, which may
+// take a moment to listen after exec.
+func fetchProfile(url, path string, started time.Time) {
+	for {
+		resp, err := http.Get(url)
+		if err != nil {
+			if time.Since(started) > time.Minute {
+				log.Printf("profile %s: %v", url, err)
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+			continue
+		}
+		defer resp.Body.Close()
+		f, err := os.Create(path)
+		if err == nil {
+			_, err = io.Copy(f, resp.Body)
+			err = errors.Join(err, f.Close())
+		}
+		if err != nil {
+			log.Printf("profile %s: %v", url, err)
+		}
+		return
+	}
+}
+
+// loadAverage is the machine's one-minute load average, which says how
+// much the wall times were shared with other work.
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Fields(string(data))[0]
 }
 
 func scrape(base string) benchkit.Metrics {

@@ -195,10 +195,13 @@ func cmdServe(ctx context.Context, args []string, env Env) int {
 	storm := logx.NewStorm(dedup, logx.StormOptions{Kinds: stormKinds()})
 	defer storm.Close()
 	logger := slog.New(storm)
-	if _, code := loadConfig(*path, env); code != 0 {
+	// The configuration read to check it is the one the server starts
+	// with: reading 100,000 monitors takes seconds.
+	cfg, code := loadConfig(*path, env)
+	if code != 0 {
 		return code
 	}
-	a, err := New(ctx, Options{ConfigPath: *path, Logger: logger})
+	a, err := New(ctx, Options{ConfigPath: *path, Config: cfg, Logger: logger})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "tocsin serve: %v\n", err)
 		return 1

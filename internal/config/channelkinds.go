@@ -86,13 +86,13 @@ func (l *loader) channelTypes() []string {
 // decodeChannelBlocks decodes the blocks the channel kinds declare from the
 // channels' Raw keys and reports the keys nothing knows, as decodeBlocks
 // does for monitors. It returns false when the decoder stopped.
-func (l *loader) decodeChannelBlocks(cfg *Config, data []byte) (ok bool) {
+func (l *loader) decodeChannelBlocks(cfg *Config) (ok bool) {
 	l.chanBlockSet = make(map[*Channel]map[string]ChannelBlock)
 	raws := make([]*map[string]yaml.Node, len(cfg.Channels))
 	for i := range cfg.Channels {
 		raws[i] = &cfg.Channels[i].Raw
 	}
-	return l.decodeKindBlocks(data, "channels", "config.Channel", l.channelKinds.ChannelNames(),
+	return l.decodeKindBlocks("channels", "config.Channel", l.channelKinds.ChannelNames(),
 		func(name string) (any, bool) { return l.channelKinds.NewChannelBlock(name) },
 		raws, func(i int, name string, v any) {
 			ch := &cfg.Channels[i]

@@ -103,6 +103,16 @@ type typeBlock struct {
 // blocks lists the type-specific blocks the file sets on m, in the order
 // of the kinds table.
 func (l *loader) blocks(m *Monitor) []typeBlock {
+	set := l.blockSet[m]
+	switch len(set) {
+	case 0:
+		return nil
+	case 1:
+		// The usual monitor: its one block, without reading the table.
+		for name, b := range set {
+			return []typeBlock{{name: name, block: b}}
+		}
+	}
 	var out []typeBlock
 	for _, name := range l.kinds.Names() {
 		if b := l.blockSet[m][name]; b != nil {

@@ -99,6 +99,14 @@ type loader struct {
 	rank    map[string]int
 	// fields caches the struct fields expandStrings walks, by type.
 	fields map[reflect.Type][]field
+	// dollars is set when the file holds a $ anywhere, so that ${NAME}
+	// references may need expanding.
+	dollars bool
+	// aliases is set when the file has an alias (*name).
+	aliases bool
+	// aliased counts the nodes the kinds' blocks reached through aliases,
+	// across all blocks of the file, to bound what aliases can expand to.
+	aliased int
 }
 
 func newLoader(file, dir string, kinds Kinds) *loader {
@@ -237,28 +245,58 @@ func (l *loader) decodeFile(data []byte) (*Config, error) {
 	}
 	l.ix = newIndex(&root)
 
-	// The strict decode reports unknown keys and wrong types; yaml.v3 goes
-	// on after those and lists them all.
+	l.dollars, l.aliases = scanTree(&root)
+
+	// The tree is decoded once, and checked for the keys nothing takes as
+	// a strict decoder would; yaml.v3 goes on after wrong types and lists
+	// them all.
 	cfg := &Config{Path: l.file}
-	strict := yaml.NewDecoder(bytes.NewReader(data))
-	strict.KnownFields(true)
-	if err := strict.Decode(cfg); err != nil {
+	if !l.decodeNode(&root, cfg) {
+		return nil, nil
+	}
+	if !l.decodeBlocks(cfg) || !l.decodeChannelBlocks(cfg) {
+		return nil, nil
+	}
+	if l.dollars {
+		l.expandStrings(reflect.ValueOf(cfg), "")
+	}
+	l.readSecrets(cfg)
+	return cfg, nil
+}
+
+// decodeNode decodes n into v (a pointer), reporting wrong types and the
+// keys no field takes. It returns false when the decoder stopped (too
+// many aliases), with its error the only one kept.
+func (l *loader) decodeNode(n *yaml.Node, v any) bool {
+	if err := n.Decode(v); err != nil {
 		var te *yaml.TypeError
 		if !errors.As(err, &te) {
+			l.errs, l.decodeBad = nil, nil
 			l.yamlError(err)
-			return nil, nil
+			return false
 		}
 		for _, msg := range te.Errors {
 			l.typeError(msg)
 		}
 	}
+	unknownKeys(n, reflect.TypeOf(v), l.typeError)
+	return true
+}
 
-	if !l.decodeBlocks(cfg, data) || !l.decodeChannelBlocks(cfg, data) {
-		return nil, nil
+// scanTree reports whether any text of the tree holds a $, and whether it
+// has an alias. Without a $ there is no ${NAME} to expand, and the walk
+// over every string of the configuration is left out; without an alias
+// there is nothing to count against maxAliasedBlockNodes.
+func scanTree(root *yaml.Node) (dollars, aliases bool) {
+	stack := []*yaml.Node{root}
+	for len(stack) > 0 && !(dollars && aliases) {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		dollars = dollars || strings.IndexByte(n.Value, '$') >= 0
+		aliases = aliases || n.Kind == yaml.AliasNode
+		stack = append(stack, n.Content...)
 	}
-	l.expandStrings(reflect.ValueOf(cfg), "")
-	l.readSecrets(cfg)
-	return cfg, nil
+	return dollars, aliases
 }
 
 // dropShadowed removes problems found on values that failed to decode: the

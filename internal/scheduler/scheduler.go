@@ -7,13 +7,15 @@
 // schedules do not drift however late or slow a run is.
 //
 // One goroutine keeps the jobs in a min-heap of next-run times and sleeps on
-// a single timer. A due run gets its own goroutine, which waits for a slot
-// of the global limit and of its host's limit and then calls the job. A job
-// never has two runs at once: a tick that comes while the previous run is
-// still running (or still waiting for a slot) is skipped and counted, so
-// the number of goroutines is bounded by the number of jobs, and a slow or
-// hanging run never holds up other jobs. The time spent waiting for a slot
-// counts as lateness.
+// a single timer. A due run waits in its host's queue for a slot of its
+// host's limit, then in one queue for a slot of the global limit, and only
+// then gets a goroutine that calls the job: the goroutines are bounded by
+// the global limit, however many runs wait (a waiting goroutine holds a
+// stack of several KiB; 100,000 monitors behind one busy host would hold
+// hundreds of MiB). A job never has two runs at once: a tick that comes
+// while the previous run is still running (or still waiting for a slot) is
+// skipped and counted, and a slow or hanging run never holds up other
+// jobs. The time spent waiting for a slot counts as lateness.
 package scheduler
 
 import (
@@ -82,9 +84,14 @@ type Scheduler struct {
 	log     *slog.Logger
 	now     func() time.Time
 	perHost int
-	slots   chan struct{}
-	metrics *metrics
-	lag     *lagWindow
+	// concurrency is the global limit; active counts the runs holding
+	// one of its slots, and ready the runs that hold their host's slot
+	// (or need none) and wait for one, in order. Guarded by mu.
+	concurrency int
+	active      int
+	ready       []pending
+	metrics     *metrics
+	lag         *lagWindow
 
 	// wake makes the loop look at the heap again after Update.
 	wake chan struct{}
@@ -122,11 +129,23 @@ type entry struct {
 	waitingFor time.Time
 }
 
-// hostSlots is the per-host semaphore, shared by the runs that use it and
-// dropped when none does, so hosts that leave the config do not leak.
+// hostSlots is the per-host limit: the runs holding one of its slots and
+// the ones waiting for one, in order. It is shared by the runs that use it
+// and dropped when none does, so hosts that leave the config do not leak.
+// Guarded by Scheduler.mu.
 type hostSlots struct {
-	ch   chan struct{}
-	refs int
+	running int
+	waiting []pending
+	refs    int
+}
+
+// pending is one dispatched run that has not finished: waiting for its
+// slots, or running.
+type pending struct {
+	e         *entry
+	job       Job
+	scheduled time.Time
+	host      *hostSlots
 }
 
 // New returns a scheduler with no jobs. It registers its metrics on
@@ -143,17 +162,17 @@ func New(o Options) *Scheduler {
 		o.Concurrency = DefaultConcurrency
 	}
 	s := &Scheduler{
-		log:     o.Logger,
-		now:     o.Now,
-		perHost: o.PerHost,
-		slots:   make(chan struct{}, o.Concurrency),
-		metrics: newMetrics(),
-		lag:     newLagWindow(),
-		wake:    make(chan struct{}, 1),
-		base:    o.Now(),
-		jobs:    map[string]*entry{},
-		retired: map[string]*entry{},
-		hosts:   map[string]*hostSlots{},
+		log:         o.Logger,
+		now:         o.Now,
+		perHost:     o.PerHost,
+		concurrency: o.Concurrency,
+		metrics:     newMetrics(),
+		lag:         newLagWindow(),
+		wake:        make(chan struct{}, 1),
+		base:        o.Now(),
+		jobs:        map[string]*entry{},
+		retired:     map[string]*entry{},
+		hosts:       map[string]*hostSlots{},
 	}
 	if o.Registerer != nil {
 		if err := s.metrics.register(o.Registerer); err != nil {
@@ -296,6 +315,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	defer func() {
 		s.wg.Wait()
 		s.mu.Lock()
+		s.dropWaiting()
 		s.running = false
 		s.mu.Unlock()
 	}()
@@ -345,21 +365,102 @@ func (s *Scheduler) dispatchDue(ctx context.Context) time.Duration {
 		}
 		e.busy = true
 		e.waitingFor = scheduled
-		s.wg.Add(1)
-		go s.execute(ctx, e, e.job, scheduled, s.acquireHost(e.job.Host))
+		s.metrics.waiting.Inc()
+		s.admit(ctx, pending{e: e, job: e.job, scheduled: scheduled, host: s.acquireHost(e.job.Host)})
 	}
 	return idleWait
 }
 
-// acquireHost returns the semaphore of host, creating it when needed, or
-// nil when the host has no limit. Callers hold s.mu.
+// admit takes a dispatched run to its host's queue, or, when its host has
+// a free slot, to the queue for a global slot. Callers hold s.mu.
+func (s *Scheduler) admit(ctx context.Context, p pending) {
+	if h := p.host; h != nil {
+		if h.running >= s.perHost {
+			h.waiting = append(h.waiting, p)
+			return
+		}
+		h.running++
+	}
+	s.ready = append(s.ready, p)
+	s.startReady(ctx)
+}
+
+// startReady starts the runs waiting for a global slot while there are
+// free slots. Once ctx is done nothing more starts; Run drops what waits.
+// Callers hold s.mu.
+func (s *Scheduler) startReady(ctx context.Context) {
+	for s.active < s.concurrency && len(s.ready) > 0 && ctx.Err() == nil {
+		p := s.ready[0]
+		s.ready[0] = pending{}
+		s.ready = s.ready[1:]
+		s.active++
+		p.e.waitingFor = time.Time{}
+		s.metrics.waiting.Dec()
+		s.wg.Add(1)
+		go s.execute(ctx, p)
+	}
+}
+
+// finish gives back the slots of a run that returned and starts the runs
+// that were waiting for them. Callers hold s.mu.
+func (s *Scheduler) finish(ctx context.Context, p pending) {
+	s.done(p)
+	s.active--
+	if h := p.host; h != nil {
+		h.running--
+		if len(h.waiting) > 0 && ctx.Err() == nil {
+			next := h.waiting[0]
+			h.waiting[0] = pending{}
+			h.waiting = h.waiting[1:]
+			h.running++
+			s.ready = append(s.ready, next)
+		}
+	}
+	s.startReady(ctx)
+}
+
+// done marks the run's job free to run again. Callers hold s.mu.
+func (s *Scheduler) done(p pending) {
+	p.e.busy = false
+	p.e.waitingFor = time.Time{}
+	if s.retired[p.job.ID] == p.e {
+		delete(s.retired, p.job.ID)
+	}
+	s.releaseHost(p.job.Host, p.host)
+}
+
+// dropWaiting forgets the runs that never got their slots, once Run has
+// stopped. Callers hold s.mu.
+func (s *Scheduler) dropWaiting() {
+	drop := func(q []pending) {
+		for _, p := range q {
+			s.metrics.waiting.Dec()
+			s.done(p)
+		}
+	}
+	for _, p := range s.ready {
+		if p.host != nil {
+			p.host.running--
+		}
+	}
+	drop(s.ready)
+	s.ready = nil
+	for _, h := range s.hosts {
+		q := h.waiting
+		h.waiting = nil
+		drop(q)
+	}
+}
+
+// acquireHost returns the limit of host, creating it when needed, or nil
+// when the host has no limit. Callers hold s.mu.
 func (s *Scheduler) acquireHost(host string) *hostSlots {
 	if host == "" || s.perHost <= 0 {
 		return nil
 	}
 	h, ok := s.hosts[host]
 	if !ok {
-		h = &hostSlots{ch: make(chan struct{}, s.perHost)}
+		h = &hostSlots{}
 		s.hosts[host] = h
 	}
 	h.refs++
@@ -378,52 +479,23 @@ func (s *Scheduler) releaseHost(host string, h *hostSlots) {
 	}
 }
 
-// execute waits for a host slot, then a global slot, then runs the job.
-// Taking the host slot first means a run held back by its host does not
-// sit on a global slot that another host could use.
-func (s *Scheduler) execute(ctx context.Context, e *entry, j Job, scheduled time.Time, host *hostSlots) {
+// execute runs a job that has its slots, and gives them back when it
+// returns.
+func (s *Scheduler) execute(ctx context.Context, p pending) {
 	defer s.wg.Done()
 	defer func() {
 		s.mu.Lock()
-		e.busy = false
-		e.waitingFor = time.Time{}
-		if s.retired[j.ID] == e {
-			delete(s.retired, j.ID)
-		}
-		s.releaseHost(j.Host, host)
+		s.finish(ctx, p)
 		s.mu.Unlock()
 	}()
-
-	s.metrics.waiting.Inc()
-	if host != nil {
-		select {
-		case host.ch <- struct{}{}:
-		case <-ctx.Done():
-			s.metrics.waiting.Dec()
-			return
-		}
-		defer func() { <-host.ch }()
-	}
-	select {
-	case s.slots <- struct{}{}:
-	case <-ctx.Done():
-		s.metrics.waiting.Dec()
-		return
-	}
-	defer func() { <-s.slots }()
-	s.metrics.waiting.Dec()
-
 	start := s.now()
-	late := max(start.Sub(scheduled), 0)
-	s.mu.Lock()
-	e.waitingFor = time.Time{}
-	s.mu.Unlock()
+	late := max(start.Sub(p.scheduled), 0)
 	s.lag.observe(start, late)
 	s.metrics.lateness.Observe(late.Seconds())
 	s.metrics.runs.Inc()
 	s.metrics.inflight.Inc()
 	defer s.metrics.inflight.Dec()
-	s.call(ctx, j, scheduled)
+	s.call(ctx, p.job, p.scheduled)
 }
 
 // call runs the job, turning a panic into a logged error so that one

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -302,6 +303,60 @@ func TestPerHostLimit(t *testing.T) {
 		defer h.s.mu.Unlock()
 		if len(h.s.hosts) != 0 {
 			t.Errorf("%d host semaphores left after all jobs were removed", len(h.s.hosts))
+		}
+	})
+}
+
+// TestWaitingRunsHoldNoGoroutine runs a thousand jobs against one host
+// that takes two at a time: the runs waiting for the host are queued, not
+// parked in goroutines of their own, and stopping forgets them cleanly.
+func TestWaitingRunsHoldNoGoroutine(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec, pk := newRecorder(), newPeak()
+		var jobs []Job
+		for i := range 1000 {
+			j := rec.job(fmt.Sprintf("m%d", i), time.Second, pk.wrap("a.example", 900*time.Millisecond))
+			j.Host = "a.example"
+			jobs = append(jobs, j)
+		}
+		before := runtime.NumGoroutine()
+		h := start(t, Options{Concurrency: 100, PerHost: 2}, jobs)
+		time.Sleep(5 * time.Second)
+		synctest.Wait()
+		// The scheduler's loop, Run's goroutine and the two runs.
+		if got := runtime.NumGoroutine() - before; got > 4 {
+			t.Errorf("%d goroutines with 2 runs in flight and the rest waiting, want at most 4", got)
+		}
+		if got := h.metric("tocsin_scheduler_waiting"); got < 900 {
+			t.Errorf("waiting = %v, want the runs the host held back (about 1000)", got)
+		}
+		h.stop()
+		if got := pk.high["a.example"]; got != 2 {
+			t.Errorf("at most %d runs at once against the host, want 2", got)
+		}
+		if got := h.metric("tocsin_scheduler_waiting"); got != 0 {
+			t.Errorf("waiting = %v after Run returned, want 0", got)
+		}
+		h.s.mu.Lock()
+		busy := 0
+		for _, e := range h.s.jobs {
+			if e.busy || !e.waitingFor.IsZero() {
+				busy++
+			}
+		}
+		h.s.mu.Unlock()
+		if busy != 0 {
+			t.Errorf("%d jobs still marked busy after Run returned", busy)
+		}
+		// Started again, every job runs again.
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() { done <- h.s.Run(ctx) }()
+		time.Sleep(2 * time.Second)
+		cancel()
+		<-done
+		if got := h.metric("tocsin_scheduler_inflight"); got != 0 {
+			t.Errorf("inflight = %v after the second Run returned", got)
 		}
 	})
 }

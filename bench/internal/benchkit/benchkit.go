@@ -84,7 +84,7 @@ func Serve(h http.Handler) string {
 // Scrape reads a Prometheus text page: each series, labels included as
 // written, to its value.
 func Scrape(url string) (Metrics, error) {
-	c := &http.Client{Timeout: 30 * time.Second}
+	c := &http.Client{Timeout: 2 * time.Minute}
 	res, err := c.Get(url)
 	if err != nil {
 		return Metrics{}, err

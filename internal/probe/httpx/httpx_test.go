@@ -169,6 +169,34 @@ func TestRequestIsSentAsConfigured(t *testing.T) {
 	}
 }
 
+// TestHeadersAreNotShared runs probers with and without headers of their
+// own against one server: each request carries the user agent and only
+// its own prober's headers, whichever ran before.
+func TestHeadersAreNotShared(t *testing.T) {
+	seen := make(chan http.Header, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen <- r.Header.Clone()
+	}))
+	t.Cleanup(srv.Close)
+	plain := newProber(t, &Check{URL: srv.URL})
+	custom := newProber(t, &Check{URL: srv.URL, Headers: map[string]string{"X-Token": "s3cret"}})
+	for _, tc := range []struct {
+		p     *Prober
+		token string
+	}{{plain, ""}, {custom, "s3cret"}, {plain, ""}, {newProber(t, &Check{URL: srv.URL}), ""}} {
+		if r := run(t, tc.p, 5*time.Second); r.Status != probe.OK {
+			t.Fatalf("got %v %q", r.Status, r.Reason)
+		}
+		h := <-seen
+		if got := h.Get("User-Agent"); got != userAgent {
+			t.Errorf("User-Agent = %q, want %q", got, userAgent)
+		}
+		if got := h.Get("X-Token"); got != tc.token {
+			t.Errorf("X-Token = %q, want %q", got, tc.token)
+		}
+	}
+}
+
 func TestRedirects(t *testing.T) {
 	srv := target(t)
 	p := newProber(t, &Check{URL: srv.URL + "/redirect", Expect: Expect{BodyContains: `"ok"`}})
