@@ -128,7 +128,7 @@ func (s *API) serveMonitor(w http.ResponseWriter, r *http.Request, _ store.User)
 // description and owners.
 func (s *API) toAPIMonitor(m webcore.MonitorView) Monitor {
 	am := toAPIMonitor(m)
-	am.Target = webcore.Target(s.d.Kinds, m.Config)
+	am.Target = webcore.Target(s.d.Kinds, &m.Config)
 	am.ServiceInfo = s.service(m.Config.Service)
 	return am
 }

@@ -68,7 +68,7 @@ func MonitorSearch(k Kinds, serviceName func(id string) string, needle string) f
 			}
 		}
 		// The target last: describing it costs the most.
-		return containsFold(Target(k, *m), needle)
+		return containsFold(Target(k, m), needle)
 	}
 }
 
