@@ -118,8 +118,10 @@ type overviewData struct {
 	Kinds              []string
 	Matching           int
 	From, To           int
-	PrevURL            string
-	NextURL            string
+	// Page is the page shown, of Pages; the URLs lead to the pages
+	// around it, "" where there is none to lead to.
+	Page, Pages                         int
+	FirstURL, PrevURL, NextURL, LastURL string
 	Config             webcore.ConfigStatus
 	Demo               *demoCard
 	// Alerts are the paged alerts not yet resolved, shown as a banner.
@@ -177,11 +179,18 @@ func (s *UI) handleOverview(w http.ResponseWriter, r *http.Request, u store.User
 	data.Matching = page.Total
 	start := min(mq.Offset, page.Total)
 	data.From, data.To = start+1, start+len(visible)
+	data.Page, data.Pages = pageNo, max(1, (page.Total+overviewPageSize-1)/overviewPageSize)
 	if pageNo > 1 {
-		data.PrevURL = f.URL(pageNo - 1)
+		data.PrevURL = f.URL(min(pageNo-1, data.Pages))
+	}
+	if pageNo > 2 {
+		data.FirstURL = f.URL(1)
 	}
 	if page.More {
 		data.NextURL = f.URL(pageNo + 1)
+	}
+	if pageNo < data.Pages-1 {
+		data.LastURL = f.URL(data.Pages)
 	}
 
 	rows, err := s.overviewRows(r.Context(), visible)
