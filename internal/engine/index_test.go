@@ -210,7 +210,7 @@ func checkPages(t *testing.T, e *Engine, cfg *config.Config, q Query) {
 // after a pause, a reload and new results too.
 func TestPageMatchesBruteForce(t *testing.T) {
 	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
-	cfg, saved := pageConfig(600, at)
+	cfg, saved := pageConfig(300, at)
 	e := New(Options{Now: func() time.Time { return at }}, saved)
 	if err := e.Apply(cfg, nil); err != nil {
 		t.Fatal(err)
@@ -223,7 +223,7 @@ func TestPageMatchesBruteForce(t *testing.T) {
 		})
 	}
 	check("loaded")
-	for i, m := range cfg.Monitors[:200] {
+	for i, m := range cfg.Monitors[:150] {
 		if i%5 == 0 {
 			if err := e.SetPaused(m.ID, i%10 == 0); err != nil && errs.Code(err) != errs.ECONFLICT {
 				t.Fatal(err)
@@ -275,7 +275,7 @@ func TestPageUnderConcurrentChanges(t *testing.T) {
 	var tick atomic.Int64
 	now := func() time.Time { return at.Add(time.Duration(tick.Add(1)) * time.Millisecond) }
 	st := openTestStore(t, sqlstore.DriverSQLite, now)
-	cfg, saved := pageConfig(1000, at)
+	cfg, saved := pageConfig(500, at)
 	e := New(Options{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: now,
 		Registerer: prometheus.NewRegistry(), FlushInterval: 5 * time.Millisecond}, saved)
 	if err := e.Apply(cfg, nil); err != nil {
@@ -290,7 +290,7 @@ func TestPageUnderConcurrentChanges(t *testing.T) {
 	for w := range 3 {
 		writers.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(w), 1))
-			for i := range 3000 {
+			for i := range 1500 {
 				m := cfg.Monitors[rng.IntN(len(cfg.Monitors))]
 				switch {
 				case i%97 == 0:
@@ -349,7 +349,7 @@ func selfConsistent(q Query, p Page) string {
 	for _, c := range p.Counts {
 		total += c.Total()
 	}
-	if total != 1000 && q.NotKind == "" || p.Total > total {
+	if total != 500 && q.NotKind == "" || p.Total > total {
 		return fmt.Sprintf("counts cover %d monitors, total %d", total, p.Total)
 	}
 	if len(p.Views) > q.Limit {
