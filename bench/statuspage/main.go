@@ -23,6 +23,7 @@ import (
 	"github.com/tocsin/tocsin/bench/internal/benchkit"
 	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/store"
@@ -41,13 +42,12 @@ func (r *runtime) Config() *config.Config         { return r.cfg }
 func (r *runtime) Catalog() *catalog.Catalog      { return r.cat }
 func (r *runtime) ConfigStatus() web.ConfigStatus { return web.ConfigStatus{} }
 func (r *runtime) Health() web.Health             { return web.Health{MaxLag: 30 * time.Second} }
-func (r *runtime) Monitors() []web.MonitorView {
-	out := make([]web.MonitorView, 0, len(r.views))
-	for _, v := range r.views {
-		out = append(out, v)
-	}
-	return out
+
+// MonitorPage is refused: the harness measures status pages only.
+func (r *runtime) MonitorPage(web.MonitorQuery) (web.MonitorPage, error) {
+	return web.MonitorPage{}, errs.Errorf(errs.ENOTFOUND, "this harness serves status pages only")
 }
+
 func (r *runtime) Monitor(id string) (web.MonitorView, bool)     { v, ok := r.views[id]; return v, ok }
 func (r *runtime) SetPaused(context.Context, string, bool) error { return nil }
 

@@ -132,7 +132,7 @@ services:
 
 // signIn creates an admin with an API token and a session in st and
 // returns the token and the session cookie's value.
-func signIn(t *testing.T, st store.Store) (token, cookie string) {
+func signIn(t testing.TB, st store.Store) (token, cookie string) {
 	t.Helper()
 	ctx := t.Context()
 	u, err := st.CreateUser(ctx, store.User{Name: "ada", PasswordHash: "x", Admin: true})

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 
 	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/config"
@@ -22,16 +23,31 @@ func (r *runtime) Catalog() *catalog.Catalog {
 	return r.cat
 }
 
-func (r *runtime) Monitors() []web.MonitorView {
-	views := r.eng.Views()
-	out := make([]web.MonitorView, 0, len(views))
-	for _, v := range views {
-		if v.Config.Type == config.HeartbeatType {
-			continue // shown on the heartbeats page
-		}
-		out = append(out, monitorView(v))
+func (r *runtime) MonitorPage(q web.MonitorQuery) (web.MonitorPage, error) {
+	eq := engine.Query{Status: q.Status, Services: q.Services, Kind: q.Kind, Match: q.Match,
+		After: q.After, Offset: q.Offset, Limit: q.Limit,
+		// Heartbeats have a page of their own.
+		NotKind: config.HeartbeatType}
+	if q.FailingFirst {
+		eq.Order = engine.FailingFirst
 	}
-	return out
+	p, err := r.eng.Page(eq)
+	if err != nil {
+		return web.MonitorPage{}, err
+	}
+	out := web.MonitorPage{Monitors: make([]web.MonitorView, 0, len(p.Views)), Total: p.Total, More: p.More}
+	for _, v := range p.Views {
+		out.Monitors = append(out.Monitors, monitorView(v))
+	}
+	var all engine.StatusCounts
+	for kind, c := range p.Counts {
+		all = all.Add(c)
+		out.Kinds = append(out.Kinds, kind)
+	}
+	slices.Sort(out.Kinds)
+	out.Counts = web.StatusCounts{Total: all.Total(), Up: all.Up, Warning: all.Warning, Down: all.Down,
+		Pending: all.Pending, Paused: all.Paused, Flapping: all.Flapping}
+	return out, nil
 }
 
 func (r *runtime) Monitor(id string) (web.MonitorView, bool) {

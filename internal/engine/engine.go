@@ -75,6 +75,8 @@ type Engine struct {
 	// saved holds states loaded from the store for monitors not (yet)
 	// configured, so a monitor removed and re-added keeps its history.
 	saved map[string]monitor.State
+	// idx answers pages of monitors (see index.go).
+	idx index
 
 	batchMu sync.Mutex
 	batch   store.Batch
@@ -186,6 +188,7 @@ func (e *Engine) Apply(cfg *config.Config, probers map[string]probe.Prober) erro
 		}
 	}
 	e.cfg, e.entries, e.order = cfg, entries, order
+	e.reindex()
 	return nil
 }
 
@@ -310,6 +313,7 @@ func (e *Engine) evaluate(r probe.Result) {
 		en.last = &rr
 	}
 	en.state = next
+	e.indexState(en)
 	cfg := e.cfg
 	m := en.cfg
 	e.mu.Unlock()
@@ -446,6 +450,7 @@ func (e *Engine) SetPaused(id string, paused bool) error {
 	default:
 		return nil
 	}
+	e.indexState(en)
 	e.record(id, en.state, ts)
 	return nil
 }

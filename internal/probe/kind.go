@@ -157,9 +157,9 @@ func (t *Kinds) Host(m *config.Monitor) string {
 }
 
 // Target says what m looks at; "" when its kind is unknown.
-func (t *Kinds) Target(m config.Monitor) string {
-	if k, ok := t.byName[t.typeName(&m)]; ok && k.Target != nil {
-		return k.Target(&m)
+func (t *Kinds) Target(m *config.Monitor) string {
+	if k, ok := t.byName[t.typeName(m)]; ok && k.Target != nil {
+		return k.Target(m)
 	}
 	return ""
 }

@@ -10,6 +10,12 @@ import (
 type (
 	// MonitorView is one monitor as the UI shows it.
 	MonitorView = webcore.MonitorView
+	// MonitorQuery asks for one page of monitors.
+	MonitorQuery = webcore.MonitorQuery
+	// MonitorPage is one page of monitors and the counts of them all.
+	MonitorPage = webcore.MonitorPage
+	// StatusCounts counts monitors by status.
+	StatusCounts = webcore.StatusCounts
 	// LocationView is one location of a monitor run from several.
 	LocationView = webcore.LocationView
 	// ConfigStatus tells which configuration is running and why a reload

@@ -73,7 +73,7 @@ monitors:
 	if got := kinds.FormatMetric("disk", probe.Metric{Name: "/ free", Value: 1 << 30, Unit: "B"}); got != "1.0 GiB" {
 		t.Errorf("disk metric shown as %q", got)
 	}
-	if got := kinds.Target(cfg.Monitors[0]); got != dir {
+	if got := kinds.Target(&cfg.Monitors[0]); got != dir {
 		t.Errorf("disk target %q", got)
 	}
 }

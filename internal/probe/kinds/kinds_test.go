@@ -71,7 +71,7 @@ func TestUnknownType(t *testing.T) {
 	if h := kinds.Host(&m); h != "x" {
 		t.Errorf("Host = %q", h)
 	}
-	if s := kinds.Target(m); s != "" {
+	if s := kinds.Target(&m); s != "" {
 		t.Errorf("Target = %q", s)
 	}
 	if s := kinds.FormatMetric("gopher", probe.Metric{Name: "loss", Value: 12.5, Unit: "%"}); s != "12.5%" {
@@ -116,7 +116,7 @@ func TestTargets(t *testing.T) {
 		// Without a type, the one block says which kind it is.
 		{config.Monitor{Block: &tcp.Check{Address: "db.example:5432"}}, "db.example:5432"},
 	} {
-		if got := kinds.Target(tc.m); got != tc.want {
+		if got := kinds.Target(&tc.m); got != tc.want {
 			t.Errorf("Target(%s) = %q, want %q", tc.m.Type, got, tc.want)
 		}
 	}

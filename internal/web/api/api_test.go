@@ -219,3 +219,56 @@ func TestAPIStatus(t *testing.T) {
 		t.Errorf("status = %s", r.Body)
 	}
 }
+
+// TestAPIMonitorFilters: the monitor list filters by status, service and
+// text, says how many match in total, and refuses a filter it does not
+// know.
+func TestAPIMonitorFilters(t *testing.T) {
+	t.Parallel()
+	e := webtest.New(t, nil)
+	c := e.Setup()
+	for _, tc := range []struct {
+		query string
+		want  string
+		total int
+	}{
+		{"", "web,api,lone", 3},
+		{"?status=down", "api", 1},
+		{"?status=pending", "lone", 1},
+		{"?status=flapping", "", 0},
+		{"?service=shop", "web,api", 2},
+		{"?service=shop&limit=1", "web", 2},
+		{"?service=shop&limit=1&before=web", "api", 2},
+		{"?q=LONE.example", "lone", 1},        // the target, in any case
+		{"?q=web%20shop", "web,api", 2},       // the service's name
+		{"?q=lone&status=up", "", 0},          // both filters
+		{"?q=website&service=shop", "web", 1}, // the name
+	} {
+		r := e.Get(c, "/api/v1/monitors"+tc.query)
+		var page api.MonitorList
+		if err := json.Unmarshal([]byte(r.Body), &page); err != nil || r.Status != 200 {
+			t.Fatalf("%s: %d %s", tc.query, r.Status, r.Body)
+		}
+		var ids []string
+		for _, m := range page.Data {
+			ids = append(ids, m.ID)
+		}
+		if got := strings.Join(ids, ","); got != tc.want || page.Total != tc.total {
+			t.Errorf("%s: %s, total %d; want %s, total %d", tc.query, got, page.Total, tc.want, tc.total)
+		}
+		if !strings.Contains(r.Body, fmt.Sprintf(`"total": %d`, tc.total)) {
+			t.Errorf("%s: no total in %s", tc.query, r.Body)
+		}
+	}
+	for query, want := range map[string]string{
+		"?status=sideways":               `status must be one of up, warning, down, pending, paused, flapping, not \"sideways\"`,
+		"?service=nope":                  `no service \"nope\" is configured`,
+		"?before=nope":                   `no monitor \"nope\" is configured`,
+		"?q=" + strings.Repeat("x", 201): "q is longer than 200 characters",
+	} {
+		r := e.Get(c, "/api/v1/monitors"+query)
+		if r.Status != 400 || !strings.Contains(r.Body, want) {
+			t.Errorf("%.40s: %d %s, want 400 saying %s", query, r.Status, r.Body, want)
+		}
+	}
+}

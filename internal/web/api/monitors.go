@@ -4,59 +4,102 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/web/webcore"
 )
 
+// MonitorStates are the values the monitor list's ?status= takes.
+var MonitorStates = []string{"up", "warning", "down", "pending", "paused", "flapping"}
+
+// MonitorList is a page of monitors with the number of those matching.
+type MonitorList struct {
+	List[Monitor]
+	// Total counts the monitors the filters let through, on every page.
+	Total int `json:"total"`
+}
+
 // serveMonitors serves GET /api/v1/monitors: monitors in config order with
-// state, last result and 24-hour uptime. The cursor is the id of the last
-// monitor of the previous page.
+// state, last result and 24-hour uptime, filtered by ?status=, ?service=
+// and ?q=. The cursor is the id of the last monitor of the previous page.
+// The runtime answers a page without listing every monitor.
 func (s *API) serveMonitors(w http.ResponseWriter, r *http.Request, _ store.User) error {
 	limit, err := webcore.LimitParam(r)
 	if err != nil {
 		return err
 	}
-	all := s.d.Runtime.Monitors()
-	start := 0
-	if after := r.URL.Query().Get("before"); after != "" {
-		start = -1
-		for i, m := range all {
-			if m.Config.ID == after {
-				start = i + 1
-				break
-			}
-		}
-		if start < 0 {
-			return errs.Errorf(errs.EINVALID, "before must be a cursor from a previous page's \"next\"; no monitor %q is configured", after)
-		}
+	params := r.URL.Query()
+	q := webcore.MonitorQuery{Limit: limit, After: params.Get("before"), Status: params.Get("status")}
+	if q.Status != "" && !slices.Contains(MonitorStates, q.Status) {
+		return errs.Errorf(errs.EINVALID, "status must be one of %s, not %q", strings.Join(MonitorStates, ", "), q.Status)
 	}
-	end := min(start+limit, len(all))
+	cfg := s.d.Runtime.Config()
+	if svc := params.Get("service"); svc != "" {
+		if cfg == nil || !slices.ContainsFunc(cfg.Services, func(x config.Service) bool { return x.ID == svc }) {
+			return errs.Errorf(errs.EINVALID, "no service %q is configured", svc)
+		}
+		q.Services = []string{svc}
+	}
+	if needle := params.Get("q"); needle != "" {
+		if len(needle) > webcore.MaxQuery {
+			return errs.Errorf(errs.EINVALID, "q is longer than %d characters", webcore.MaxQuery)
+		}
+		q.Match = webcore.MonitorSearch(s.d.Kinds, serviceNames(cfg), needle)
+	}
+	page, err := s.d.Runtime.MonitorPage(q)
+	if err != nil {
+		if errs.Code(err) == errs.EINVALID && q.After != "" {
+			return errs.Errorf(errs.EINVALID, "before must be a cursor from a previous page's \"next\"; no monitor %q is configured", q.After)
+		}
+		return err
+	}
 	// The page's monitors only: with many monitors, every monitor's
 	// uptime would be most of the answer's cost.
-	ids := make([]string, 0, end-start)
-	for _, m := range all[start:end] {
+	ids := make([]string, 0, len(page.Monitors))
+	for _, m := range page.Monitors {
 		ids = append(ids, m.Config.ID)
 	}
 	ups, err := s.d.Store.UptimeOf(r.Context(), ids, s.d.Now().Add(-24*time.Hour))
 	if err != nil {
 		return fmt.Errorf("reading uptime: %w", err)
 	}
-	out := List[Monitor]{Data: make([]Monitor, 0, end-start)}
-	for _, m := range all[start:end] {
+	out := MonitorList{List: List[Monitor]{Data: make([]Monitor, 0, len(page.Monitors))}, Total: page.Total}
+	for _, m := range page.Monitors {
 		am := s.toAPIMonitor(m)
 		am.Uptime24h = ratioPtr(ups[m.Config.ID])
 		out.Data = append(out.Data, am)
 	}
-	if end < len(all) && end > start {
-		next := all[end-1].Config.ID
+	if page.More && len(ids) > 0 {
+		next := ids[len(ids)-1]
 		out.Next = &next
 	}
 	webcore.WriteJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// serviceNames returns the name the search matches of each service id of
+// cfg: its name, or its id when it has none.
+func serviceNames(cfg *config.Config) func(string) string {
+	names := map[string]string{}
+	if cfg != nil {
+		for _, svc := range cfg.Services {
+			if svc.Name != "" {
+				names[svc.ID] = svc.Name
+			}
+		}
+	}
+	return func(id string) string {
+		if n, ok := names[id]; ok {
+			return n
+		}
+		return id
+	}
 }
 
 // serveMonitor serves GET /api/v1/monitors/{id} with uptime over 24h, 7d and 30d.
@@ -85,7 +128,7 @@ func (s *API) serveMonitor(w http.ResponseWriter, r *http.Request, _ store.User)
 // description and owners.
 func (s *API) toAPIMonitor(m webcore.MonitorView) Monitor {
 	am := toAPIMonitor(m)
-	am.Target = webcore.Target(s.d.Kinds, m.Config)
+	am.Target = webcore.Target(s.d.Kinds, &m.Config)
 	am.ServiceInfo = s.service(m.Config.Service)
 	return am
 }

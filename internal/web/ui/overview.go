@@ -16,7 +16,6 @@ import (
 	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/heartbeat"
-	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/web/webcore"
 )
@@ -25,6 +24,9 @@ const (
 	// overviewPageSize bounds the rows rendered at once; counts always
 	// cover every monitor.
 	overviewPageSize = 100
+	// maxOverviewPage bounds ?page= so that its offset cannot overflow;
+	// a page past the last is empty.
+	maxOverviewPage = 1 << 30
 	// sparkPoints is the number of buckets in an overview sparkline.
 	sparkPoints = 48
 	// latencyWorkers bounds concurrent latency queries of one page.
@@ -61,10 +63,6 @@ type serviceGroup struct {
 	Owners      []catalog.Owner
 	// failingSince is the oldest failure in the group, zero for none.
 	failingSince time.Time
-}
-
-type stateCounts struct {
-	Total, Up, Warning, Down, Pending, Paused, Flapping int
 }
 
 type demoCard struct {
@@ -107,7 +105,8 @@ func (f overviewFilter) Any() bool { return f != overviewFilter{} }
 type choice struct{ ID, Name string }
 
 type overviewData struct {
-	Counts stateCounts
+	// Counts covers every monitor, whatever the filter.
+	Counts webcore.StatusCounts
 	// Heartbeats counts every heartbeat; HeartbeatsFailing those down or late.
 	Heartbeats, HeartbeatsFailing int
 	// MatchingHeartbeats counts the heartbeats the filter lets through.
@@ -119,8 +118,10 @@ type overviewData struct {
 	Kinds              []string
 	Matching           int
 	From, To           int
-	PrevURL            string
-	NextURL            string
+	// Page is the page shown, of Pages; the URLs lead to the pages
+	// around it, "" where there is none to lead to.
+	Page, Pages                         int
+	FirstURL, PrevURL, NextURL, LastURL string
 	Config             webcore.ConfigStatus
 	Demo               *demoCard
 	// Alerts are the paged alerts not yet resolved, shown as a banner.
@@ -141,54 +142,55 @@ func (s *UI) handleOverview(w http.ResponseWriter, r *http.Request, u store.User
 		if err != nil || n < 1 {
 			return errs.Errorf(errs.EINVALID, "page must be a positive number, not %q", v)
 		}
-		pageNo = n
+		pageNo = min(n, maxOverviewPage)
 	}
 	if s.d.DemoState != nil {
 		data.Demo = &demoCard{Failing: s.d.DemoState()}
 	}
 	clk := clock{now: s.d.Now(), loc: viewerZone(r)}
 
-	all := s.d.Runtime.Monitors()
 	hbs := s.d.Heartbeats.Heartbeats()
-	match, err := s.overviewChoices(&data, all, hbs)
+	match, err := s.overviewChoices(&data, hbs)
 	if err != nil {
 		return err
 	}
-	data.Counts = countStates(all)
-	groups, order := s.groupByService(all)
-	// Failing first, the longest failing first; the rest keep their
-	// order. Only the failing few are sorted: moving thousands of views
-	// around would cost more than the page.
-	var matched, rest []webcore.MonitorView
-	for _, key := range order {
-		for _, m := range groups[key].views {
-			if !match.monitor(m, s.target(m.Config), groups[key].name) {
-				continue
-			}
-			if failing(m.State) {
-				matched = append(matched, m)
-			} else {
-				rest = append(rest, m)
-			}
+	names, order := s.serviceGroups()
+	// Failing first, the longest failing first; the rest by service.
+	// The runtime keeps the monitors in that order as their states
+	// change and copies only the page's views: with 100,000 monitors a
+	// list of them all would cost more than the rest of the page.
+	mq := webcore.MonitorQuery{FailingFirst: true, Status: f.State, Kind: f.Kind, Services: match.services(),
+		Offset: (pageNo - 1) * overviewPageSize, Limit: overviewPageSize}
+	mq.Match = webcore.MonitorSearch(s.d.Kinds, func(id string) string {
+		if n, ok := names[id]; ok {
+			return n
 		}
+		return names[""]
+	}, f.Query)
+	page, err := s.d.Runtime.MonitorPage(mq)
+	if err != nil {
+		return err
 	}
-	slices.SortStableFunc(matched, func(a, b webcore.MonitorView) int {
-		return compareFailing(true, a.State.Since, true, b.State.Since)
-	})
-	matched = append(matched, rest...)
-	data.Matching = len(matched)
-	start := (pageNo - 1) * overviewPageSize
-	if start > len(matched) {
-		start = len(matched)
+	if err := data.checkKind(page.Kinds, len(hbs) > 0); err != nil {
+		return err
 	}
-	end := min(start+overviewPageSize, len(matched))
-	visible := matched[start:end]
-	data.From, data.To = start+1, end
+	data.Counts = page.Counts
+	visible := page.Monitors
+	data.Matching = page.Total
+	start := min(mq.Offset, page.Total)
+	data.From, data.To = start+1, start+len(visible)
+	data.Page, data.Pages = pageNo, max(1, (page.Total+overviewPageSize-1)/overviewPageSize)
 	if pageNo > 1 {
-		data.PrevURL = f.URL(pageNo - 1)
+		data.PrevURL = f.URL(min(pageNo-1, data.Pages))
 	}
-	if end < len(matched) {
+	if pageNo > 2 {
+		data.FirstURL = f.URL(1)
+	}
+	if page.More {
 		data.NextURL = f.URL(pageNo + 1)
+	}
+	if pageNo < data.Pages-1 {
+		data.LastURL = f.URL(data.Pages)
 	}
 
 	rows, err := s.overviewRows(r.Context(), visible)
@@ -200,7 +202,7 @@ func (s *UI) handleOverview(w http.ResponseWriter, r *http.Request, u store.User
 	// much the service's problem as a probe that fails.
 	byService := map[string]*serviceGroup{}
 	for _, key := range order {
-		byService[key] = &serviceGroup{ID: key, Name: groups[key].name}
+		byService[key] = &serviceGroup{ID: key, Name: names[key]}
 	}
 	group := func(service string) *serviceGroup {
 		if g, ok := byService[service]; ok {
@@ -305,14 +307,19 @@ func (m overviewMatch) service(id string) bool {
 	return m.owned == nil || m.owned[id]
 }
 
-func (m overviewMatch) monitor(v webcore.MonitorView, target, serviceName string) bool {
-	if !m.service(v.Config.Service) || m.f.Kind != "" && v.Config.Type != m.f.Kind {
-		return false
+// services is the services whose monitors the filters let through, nil
+// for any.
+func (m overviewMatch) services() []string {
+	switch {
+	case m.f.Service != "":
+		if !m.service(m.f.Service) {
+			return []string{}
+		}
+		return []string{m.f.Service}
+	case m.owned != nil:
+		return slices.Sorted(maps.Keys(m.owned))
 	}
-	if m.f.State != "" && !stateMatches(v.State, m.f.State) {
-		return false
-	}
-	return m.needle == "" || monitorMatches(v, target, serviceName, m.needle)
+	return nil
 }
 
 func (m overviewMatch) heartbeat(v webcore.HeartbeatView, serviceName string) bool {
@@ -328,7 +335,7 @@ const heartbeatKind = "heartbeat"
 // overviewChoices fills the filter lists of data from the running
 // configuration and checks the filter against them: a value no list
 // holds is a bad request, not an empty page.
-func (s *UI) overviewChoices(data *overviewData, all []webcore.MonitorView, hbs []webcore.HeartbeatView) (overviewMatch, error) {
+func (s *UI) overviewChoices(data *overviewData, hbs []webcore.HeartbeatView) (overviewMatch, error) {
 	f := data.Filter
 	m := overviewMatch{f: f, needle: strings.ToLower(f.Query)}
 	if f.State != "" && !slices.Contains(overviewStates, f.State) {
@@ -361,29 +368,29 @@ func (s *UI) overviewChoices(data *overviewData, all []webcore.MonitorView, hbs 
 	if f.Owner != "" && !slices.ContainsFunc(data.Owners, func(c choice) bool { return c.ID == f.Owner }) {
 		return m, errs.Errorf(errs.EINVALID, "no service is owned by %q", f.Owner)
 	}
-	kinds := map[string]bool{}
-	for _, v := range all {
-		kinds[v.Config.Type] = true
-	}
-	if len(hbs) > 0 {
-		kinds[heartbeatKind] = true
-	}
-	data.Kinds = slices.Sorted(maps.Keys(kinds))
-	if f.Kind != "" && !kinds[f.Kind] {
-		return m, errs.Errorf(errs.EINVALID, "nothing here is of kind %q; kinds here: %s", f.Kind, strings.Join(data.Kinds, ", "))
-	}
 	return m, nil
 }
 
-type groupInfo struct {
-	name  string
-	views []webcore.MonitorView
+// checkKind fills the kind filter's list with the kinds of the monitors,
+// and heartbeat when there are heartbeats, and checks the filter against
+// it.
+func (data *overviewData) checkKind(monitorKinds []string, heartbeats bool) error {
+	data.Kinds = monitorKinds
+	if heartbeats && !slices.Contains(data.Kinds, heartbeatKind) {
+		data.Kinds = append(slices.Clone(data.Kinds), heartbeatKind)
+		slices.Sort(data.Kinds)
+	}
+	if f := data.Filter.Kind; f != "" && !slices.Contains(data.Kinds, f) {
+		return errs.Errorf(errs.EINVALID, "nothing here is of kind %q; kinds here: %s", f, strings.Join(data.Kinds, ", "))
+	}
+	return nil
 }
 
-// groupByService buckets monitors by service in config order; monitors
-// without a known service go under "Other", last.
-func (s *UI) groupByService(all []webcore.MonitorView) (map[string]*groupInfo, []string) {
-	groups := map[string]*groupInfo{}
+// serviceGroups returns the name of each service group, by service id,
+// and their order: the configuration's, then "Other" (id ""), where the
+// monitors of no known service go.
+func (s *UI) serviceGroups() (map[string]string, []string) {
+	names := map[string]string{}
 	var order []string
 	if cfg := s.d.Runtime.Config(); cfg != nil {
 		for _, svc := range cfg.Services {
@@ -391,27 +398,20 @@ func (s *UI) groupByService(all []webcore.MonitorView) (map[string]*groupInfo, [
 			if name == "" {
 				name = svc.ID
 			}
-			if _, dup := groups[svc.ID]; dup || svc.ID == "" {
+			if _, dup := names[svc.ID]; dup || svc.ID == "" {
 				continue
 			}
-			groups[svc.ID] = &groupInfo{name: name}
+			names[svc.ID] = name
 			order = append(order, svc.ID)
 		}
 	}
-	groups[""] = &groupInfo{name: "Other"}
-	order = append(order, "")
-	for _, m := range all {
-		g, ok := groups[m.Config.Service]
-		if !ok {
-			g = groups[""]
-		}
-		g.views = append(g.views, m)
-	}
-	return groups, order
+	names[""] = "Other"
+	return names, append(order, "")
 }
 
-// overviewRows adds uptime (one store call per span, for all monitors) and
-// a sparkline (one call per visible monitor) to the visible monitors.
+// overviewRows adds uptime (one store call per span, for the visible
+// monitors only) and a sparkline (one call per visible monitor) to the
+// visible monitors.
 func (s *UI) overviewRows(ctx context.Context, visible []webcore.MonitorView) ([]overviewRow, error) {
 	rows := make([]overviewRow, len(visible))
 	if len(visible) == 0 {
@@ -424,8 +424,12 @@ func (s *UI) overviewRows(ctx context.Context, visible []webcore.MonitorView) ([
 	ups := make([]map[string]store.Uptime, len(spans))
 	upErrs := make([]error, len(spans))
 	var upWG sync.WaitGroup
+	ids := make([]string, len(visible))
+	for i, m := range visible {
+		ids[i] = m.Config.ID
+	}
 	for i, span := range spans {
-		upWG.Go(func() { ups[i], upErrs[i] = s.d.Store.UptimeAll(ctx, now.Add(-span)) })
+		upWG.Go(func() { ups[i], upErrs[i] = s.d.Store.UptimeOf(ctx, ids, now.Add(-span)) })
 	}
 	upWG.Wait()
 	for _, err := range upErrs {
@@ -478,36 +482,6 @@ func (s *UI) overviewRows(ctx context.Context, visible []webcore.MonitorView) ([
 	return rows, nil
 }
 
-func countStates(all []webcore.MonitorView) stateCounts {
-	var c stateCounts
-	c.Total = len(all)
-	for _, m := range all {
-		switch webcore.StatusOf(m.State) {
-		case string(monitor.StatusUp):
-			c.Up++
-		case string(monitor.StatusWarning):
-			c.Warning++
-		case string(monitor.StatusDown):
-			c.Down++
-		case string(monitor.StatusPaused):
-			c.Paused++
-		default:
-			c.Pending++
-		}
-		if m.State.Flapping {
-			c.Flapping++
-		}
-	}
-	return c
-}
-
-func stateMatches(st monitor.State, want string) bool {
-	if want == "flapping" {
-		return st.Flapping
-	}
-	return webcore.StatusOf(st) == want
-}
-
 // heartbeatMatches applies the overview's filters to a heartbeat: its
 // states map onto the monitor states the filter offers (late is a warning,
 // new is pending, running counts as up).
@@ -522,15 +496,6 @@ func heartbeatMatches(v webcore.HeartbeatView, state, service, needle string) bo
 		return true
 	}
 	for _, hay := range []string{v.ID, v.Config.Name, v.UUID, v.Slug, "heartbeat", service} {
-		if strings.Contains(strings.ToLower(hay), needle) {
-			return true
-		}
-	}
-	return false
-}
-
-func monitorMatches(m webcore.MonitorView, target, service, needle string) bool {
-	for _, hay := range []string{m.Config.ID, m.Config.Name, m.Config.Type, target, service} {
 		if strings.Contains(strings.ToLower(hay), needle) {
 			return true
 		}

@@ -123,7 +123,7 @@ func (s *UI) Register(public func(pattern string, h http.Handler), authed func(p
 
 // target says in a few words what a monitor looks at, without
 // credentials.
-func (s *UI) target(m config.Monitor) string { return webcore.Target(s.d.Kinds, m) }
+func (s *UI) target(m config.Monitor) string { return webcore.Target(s.d.Kinds, &m) }
 
 // formatMetric shows a metric's value in its kind's words.
 func (s *UI) formatMetric(monitorType string, m probe.Metric) string {

@@ -12,7 +12,7 @@ import (
 type Kinds interface {
 	// Target says in a few words what m looks at, without the secrets
 	// its kind knows of.
-	Target(m config.Monitor) string
+	Target(m *config.Monitor) string
 	// FormatMetric shows one metric of a monitor of type monitorType.
 	FormatMetric(monitorType string, m probe.Metric) string
 	// ClassOf says whether m checks its service end to end or only that
@@ -25,7 +25,7 @@ type Kinds interface {
 type PlainKinds struct{}
 
 // Target is empty: without the registry no kind can be described.
-func (PlainKinds) Target(config.Monitor) string { return "" }
+func (PlainKinds) Target(*config.Monitor) string { return "" }
 
 // FormatMetric shows the value with its unit.
 func (PlainKinds) FormatMetric(_ string, m probe.Metric) string { return m.Text() }
@@ -36,6 +36,6 @@ func (PlainKinds) ClassOf(*config.Monitor) probe.Class { return probe.ClassLiven
 
 // Target says in a few words what a monitor looks at, without
 // credentials: every page, the API and the search show this.
-func Target(k Kinds, m config.Monitor) string {
+func Target(k Kinds, m *config.Monitor) string {
 	return redact.Target(k.Target(m))
 }

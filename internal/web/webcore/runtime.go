@@ -67,8 +67,12 @@ type Runtime interface {
 	// Catalog returns the services, people and teams of that
 	// configuration.
 	Catalog() *catalog.Catalog
-	// Monitors returns every configured monitor, in config order.
-	Monitors() []MonitorView
+	// MonitorPage returns one page of the configured monitors, with the
+	// count of those the query matches and of every monitor by status,
+	// all read at one instant. Its cost follows the page, not the
+	// number of monitors: no list of every monitor's view is built.
+	// EINVALID for a cursor no configured monitor has.
+	MonitorPage(q MonitorQuery) (MonitorPage, error)
 	// Monitor returns one monitor; ok is false when no such id is configured.
 	Monitor(id string) (MonitorView, bool)
 	// SetPaused pauses or resumes a monitor; ENOTFOUND for unknown ids.

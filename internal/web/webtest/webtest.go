@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -33,6 +34,7 @@ import (
 	"github.com/tocsin/tocsin/internal/store/storetest"
 	"github.com/tocsin/tocsin/internal/web"
 	"github.com/tocsin/tocsin/internal/web/api"
+	"github.com/tocsin/tocsin/internal/web/webcore"
 )
 
 // Runtime is the app's live state reduced to what the web layer reads: a
@@ -56,11 +58,104 @@ func (f *Runtime) Config() *config.Config {
 // Catalog builds the catalog of Cfg.
 func (f *Runtime) Catalog() *catalog.Catalog { return catalog.New(f.Config()) }
 
-// Monitors returns a copy of Views.
-func (f *Runtime) Monitors() []web.MonitorView {
+// MonitorPage answers by brute force from Views, the way the app's
+// index must: the failing first (longest failing first), then the rest by
+// service in Cfg's order of services, monitors of none last.
+func (f *Runtime) MonitorPage(q web.MonitorQuery) (web.MonitorPage, error) {
 	f.Mu.Lock()
 	defer f.Mu.Unlock()
-	return slices.Clone(f.Views)
+	group := map[string]int{}
+	if f.Cfg != nil {
+		for _, s := range f.Cfg.Services {
+			if _, dup := group[s.ID]; !dup && s.ID != "" {
+				group[s.ID] = len(group)
+			}
+		}
+	}
+	groupOf := func(v web.MonitorView) int {
+		if g, ok := group[v.Config.Service]; ok {
+			return g
+		}
+		return len(group)
+	}
+	var out web.MonitorPage
+	kinds := map[string]bool{}
+	var match []web.MonitorView
+	for _, v := range f.Views {
+		status := webcore.StatusOf(v.State)
+		kinds[v.Config.Type] = true
+		c := &out.Counts
+		c.Total++
+		switch status {
+		case "up":
+			c.Up++
+		case "warning":
+			c.Warning++
+		case "down":
+			c.Down++
+		case "paused":
+			c.Paused++
+		default:
+			c.Pending++
+		}
+		if v.State.Flapping {
+			c.Flapping++
+		}
+		switch {
+		case q.Status == "flapping" && !v.State.Flapping,
+			q.Status != "" && q.Status != "flapping" && status != q.Status,
+			q.Kind != "" && v.Config.Type != q.Kind,
+			q.Services != nil && !slices.Contains(q.Services, v.Config.Service),
+			q.Match != nil && !q.Match(&v.Config):
+			continue
+		}
+		match = append(match, v)
+	}
+	out.Kinds = slices.Sorted(maps.Keys(kinds))
+	out.Total = len(match)
+	failing := func(v web.MonitorView) bool {
+		s := webcore.StatusOf(v.State)
+		return s == "down" || s == "warning"
+	}
+	if q.FailingFirst {
+		slices.SortStableFunc(match, func(a, b web.MonitorView) int {
+			switch {
+			case failing(a) != failing(b):
+				if failing(a) {
+					return -1
+				}
+				return 1
+			case failing(a) && a.State.Since.IsZero() != b.State.Since.IsZero():
+				if a.State.Since.IsZero() {
+					return 1
+				}
+				return -1
+			case failing(a) && !a.State.Since.Equal(b.State.Since):
+				return a.State.Since.Compare(b.State.Since)
+			}
+			return groupOf(a) - groupOf(b)
+		})
+	}
+	start := 0
+	if q.After != "" {
+		i := slices.IndexFunc(f.Views, func(v web.MonitorView) bool { return v.Config.ID == q.After })
+		if i < 0 || q.FailingFirst {
+			return web.MonitorPage{}, errs.Errorf(errs.EINVALID, "no monitor %q is configured", q.After)
+		}
+		// The matching monitors after the cursor's place in Views.
+		start = len(match)
+		for j, v := range match {
+			if slices.IndexFunc(f.Views, func(w web.MonitorView) bool { return w.Config.ID == v.Config.ID }) > i {
+				start = j
+				break
+			}
+		}
+	}
+	start = min(start+max(q.Offset, 0), len(match))
+	end := min(start+max(q.Limit, 0), len(match))
+	out.Monitors = slices.Clone(match[start:end])
+	out.More = end < len(match)
+	return out, nil
 }
 
 // Monitor returns the view with the id.

@@ -1,0 +1,410 @@
+package engine
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/errs"
+	"github.com/tocsin/tocsin/internal/monitor"
+	"github.com/tocsin/tocsin/internal/probe"
+	"github.com/tocsin/tocsin/internal/store/sqlstore"
+)
+
+// pageConfig returns n monitors of three kinds in services the
+// configuration lists out of alphabetical order, in a service it does not
+// list, and in none; and saved states in every status, some flapping,
+// failing since different times, the same time, or no time.
+func pageConfig(n int, at time.Time) (*config.Config, map[string]monitor.State) {
+	cfg := &config.Config{Services: []config.Service{{ID: "shop"}, {ID: "api"}, {ID: "db"}, {ID: "api"}}}
+	saved := map[string]monitor.State{}
+	kinds := []string{"http", "tcp", config.HeartbeatType}
+	services := []string{"shop", "api", "db", "ghost", ""}
+	statuses := []monitor.Status{monitor.StatusUp, monitor.StatusDown, monitor.StatusWarning, monitor.StatusPaused, monitor.StatusPending, ""}
+	for i := range n {
+		id := fmt.Sprintf("m%04d", (i*7919)%n) // ids out of config order
+		cfg.Monitors = append(cfg.Monitors, config.Monitor{ID: id, Name: fmt.Sprintf("Monitor %d", i%97), Type: kinds[i%len(kinds)], Service: services[i%len(services)]})
+		st := monitor.State{Status: statuses[(i/3)%len(statuses)], Flapping: i%11 == 0}
+		switch i % 4 {
+		case 0:
+			st.Since = at.Add(-time.Duration(i%13) * time.Minute)
+		case 1:
+			st.Since = at.Add(-time.Hour) // ties
+		case 2:
+			st.Since = at.Add(-time.Duration(i) * time.Second)
+		}
+		if i%9 != 0 {
+			saved[id] = st
+		}
+	}
+	return cfg, saved
+}
+
+// brute lists the views q matches in its order by sorting them all, and
+// counts them, the way nobody should for a page.
+func brute(cfg *config.Config, views []View, q Query) (ids []string, counts map[string]StatusCounts) {
+	group := map[string]int{}
+	for _, s := range cfg.Services {
+		if _, dup := group[s.ID]; !dup {
+			group[s.ID] = len(group)
+		}
+	}
+	status := func(v View) monitor.Status {
+		switch v.State.Status {
+		case monitor.StatusUp, monitor.StatusWarning, monitor.StatusDown, monitor.StatusPaused:
+			return v.State.Status
+		}
+		return monitor.StatusPending
+	}
+	type item struct {
+		id            string
+		failing       bool
+		since         time.Time
+		group, config int
+	}
+	var items []item
+	counts = map[string]StatusCounts{}
+	for i, v := range views {
+		if q.NotKind != "" && v.Config.Type == q.NotKind {
+			continue
+		}
+		c := counts[v.Config.Type]
+		switch status(v) {
+		case monitor.StatusUp:
+			c.Up++
+		case monitor.StatusWarning:
+			c.Warning++
+		case monitor.StatusDown:
+			c.Down++
+		case monitor.StatusPaused:
+			c.Paused++
+		default:
+			c.Pending++
+		}
+		if v.State.Flapping {
+			c.Flapping++
+		}
+		counts[v.Config.Type] = c
+		switch {
+		case q.Status == Flapping && !v.State.Flapping,
+			q.Status != "" && q.Status != Flapping && string(status(v)) != q.Status,
+			q.Kind != "" && v.Config.Type != q.Kind,
+			q.Services != nil && !slices.Contains(q.Services, v.Config.Service),
+			q.Match != nil && !q.Match(&v.Config):
+			continue
+		}
+		g, ok := group[v.Config.Service]
+		if !ok {
+			g = len(group)
+		}
+		st := status(v)
+		items = append(items, item{id: v.Config.ID, failing: st == monitor.StatusDown || st == monitor.StatusWarning, since: v.State.Since, group: g, config: i})
+	}
+	if q.Order == FailingFirst {
+		slices.SortFunc(items, func(a, b item) int {
+			switch {
+			case a.failing != b.failing:
+				if a.failing {
+					return -1
+				}
+				return 1
+			case a.failing && a.since.IsZero() != b.since.IsZero():
+				if a.since.IsZero() {
+					return 1
+				}
+				return -1
+			case a.failing && !a.since.Equal(b.since):
+				return a.since.Compare(b.since)
+			case a.group != b.group:
+				return a.group - b.group
+			}
+			return a.config - b.config
+		})
+	}
+	for _, it := range items {
+		ids = append(ids, it.id)
+	}
+	return ids, counts
+}
+
+// pageQueries are the queries the overview and the API ask, and then some.
+func pageQueries() []Query {
+	nameHas7 := func(m *config.Monitor) bool { return strings.Contains(m.Name, "7") }
+	var qs []Query
+	for _, order := range []Order{ConfigOrder, FailingFirst} {
+		for _, status := range []string{"", "up", "down", "warning", "paused", "pending", Flapping, "bogus"} {
+			qs = append(qs, Query{Order: order, Status: status, NotKind: config.HeartbeatType})
+		}
+		qs = append(qs,
+			Query{Order: order},
+			Query{Order: order, Services: []string{"api"}},
+			Query{Order: order, Services: []string{"shop", "ghost"}, NotKind: config.HeartbeatType},
+			Query{Order: order, Services: []string{""}},
+			Query{Order: order, Services: []string{}},
+			Query{Order: order, Kind: "tcp"},
+			Query{Order: order, Kind: "smtp"},
+			Query{Order: order, Kind: config.HeartbeatType, NotKind: config.HeartbeatType},
+			Query{Order: order, Match: nameHas7, Status: "down"},
+			Query{Order: order, Match: nameHas7, Services: []string{"db"}, NotKind: config.HeartbeatType},
+		)
+	}
+	return qs
+}
+
+// checkPages walks every page of q at a few page sizes and compares them,
+// their totals and the counts with the brute-force listing.
+func checkPages(t *testing.T, e *Engine, cfg *config.Config, q Query) {
+	t.Helper()
+	want, wantCounts := brute(cfg, e.Views(), q)
+	for _, limit := range []int{13, 100, len(cfg.Monitors) + 1} {
+		var got []string
+		after := ""
+		for offset := 0; ; offset += limit {
+			pq := q
+			pq.Limit = limit
+			if q.Order == ConfigOrder && limit == 13 {
+				pq.After = after // page by cursor
+			} else {
+				pq.Offset = offset
+			}
+			p, err := e.Page(pq)
+			if err != nil {
+				t.Fatalf("%+v: %v", pq, err)
+			}
+			if p.Total != len(want) {
+				t.Fatalf("%+v: total %d, want %d", pq, p.Total, len(want))
+			}
+			if diff := cmp.Diff(wantCounts, p.Counts); diff != "" {
+				t.Fatalf("%+v: counts (-want +got):\n%s", pq, diff)
+			}
+			for _, v := range p.Views {
+				got = append(got, v.Config.ID)
+			}
+			if wantMore := len(got) < len(want); p.More != wantMore {
+				t.Fatalf("%+v: more = %v after %d of %d", pq, p.More, len(got), len(want))
+			}
+			if !p.More {
+				break
+			}
+			after = got[len(got)-1]
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("%+v, %d a page: ids (-want +got):\n%s", q, limit, diff)
+		}
+	}
+}
+
+// TestPageMatchesBruteForce compares every page of many queries with a
+// listing of every monitor's view, filtered and sorted by brute force;
+// after a pause, a reload and new results too.
+func TestPageMatchesBruteForce(t *testing.T) {
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	cfg, saved := pageConfig(300, at)
+	e := New(Options{Now: func() time.Time { return at }}, saved)
+	if err := e.Apply(cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	check := func(when string) {
+		t.Run(when, func(t *testing.T) {
+			for _, q := range pageQueries() {
+				checkPages(t, e, cfg, q)
+			}
+		})
+	}
+	check("loaded")
+	for i, m := range cfg.Monitors[:150] {
+		if i%5 == 0 {
+			if err := e.SetPaused(m.ID, i%10 == 0); err != nil && errs.Code(err) != errs.ECONFLICT {
+				t.Fatal(err)
+			}
+			continue
+		}
+		st := []probe.Status{probe.OK, probe.Critical, probe.Warning}[i%3]
+		for range 3 {
+			e.evaluate(probe.Result{MonitorID: m.ID, Time: at, Status: st})
+		}
+	}
+	check("changed")
+	// A reload that drops a service and moves monitors between others.
+	next := *cfg
+	next.Services = []config.Service{{ID: "db"}, {ID: "shop"}}
+	next.Monitors = slices.Clone(cfg.Monitors[50:])
+	for i := range next.Monitors[:30] {
+		next.Monitors[i].Service = "db"
+	}
+	if err := e.Apply(&next, nil); err != nil {
+		t.Fatal(err)
+	}
+	cfg = &next
+	check("reloaded")
+}
+
+// TestPageBadCursor: a cursor no monitor has, or one with FailingFirst,
+// is refused.
+func TestPageBadCursor(t *testing.T) {
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	cfg, saved := pageConfig(10, at)
+	e := New(Options{Now: func() time.Time { return at }}, saved)
+	if err := e.Apply(cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []Query{{After: "nope", Limit: 5}, {After: cfg.Monitors[0].ID, Order: FailingFirst, Limit: 5}} {
+		if _, err := e.Page(q); errs.Code(err) != errs.EINVALID {
+			t.Errorf("%+v: %v, want EINVALID", q, err)
+		}
+	}
+}
+
+// TestPageUnderConcurrentChanges reads pages while results, pauses and
+// reloads change the monitors (run it with -race): each page must agree
+// with itself, its rows being the instant's its counts are; once the
+// changes stop, every page matches the brute-force listing.
+func TestPageUnderConcurrentChanges(t *testing.T) {
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	var tick atomic.Int64
+	now := func() time.Time { return at.Add(time.Duration(tick.Add(1)) * time.Millisecond) }
+	st := openTestStore(t, sqlstore.DriverSQLite, now)
+	cfg, saved := pageConfig(500, at)
+	e := New(Options{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: now,
+		Registerer: prometheus.NewRegistry(), FlushInterval: 5 * time.Millisecond}, saved)
+	if err := e.Apply(cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	ran := make(chan struct{})
+	go func() { e.Run(ctx); close(ran) }()
+
+	var writers, readers sync.WaitGroup
+	stop := make(chan struct{})
+	for w := range 3 {
+		writers.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(w), 1))
+			for i := range 1500 {
+				m := cfg.Monitors[rng.IntN(len(cfg.Monitors))]
+				switch {
+				case i%97 == 0:
+					_ = e.SetPaused(m.ID, rng.IntN(2) == 0)
+				case w == 0 && i%1000 == 0:
+					if err := e.Apply(cfg, nil); err != nil {
+						t.Error(err)
+					}
+				default:
+					s := []probe.Status{probe.OK, probe.Critical, probe.Warning}[rng.IntN(3)]
+					e.Submit(ctx, probe.Result{MonitorID: m.ID, Time: at, Status: s})
+				}
+			}
+		})
+	}
+	var pages atomic.Int64
+	for r := range 2 {
+		readers.Go(func() {
+			qs := pageQueries()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				q := qs[(i*2+r)%len(qs)]
+				q.Limit, q.Offset = 50, (i%3)*50
+				p, err := e.Page(q)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				pages.Add(1)
+				if msg := selfConsistent(q, p); msg != "" {
+					t.Errorf("%+v: %s", q, msg)
+					return
+				}
+			}
+		})
+	}
+	writers.Wait()
+	close(stop)
+	readers.Wait()
+	e.Close()
+	<-ran // every submitted result is evaluated
+	t.Logf("%d pages read while monitors changed", pages.Load())
+	for _, q := range pageQueries() {
+		checkPages(t, e, cfg, q)
+	}
+}
+
+// selfConsistent checks what one page says of itself: its rows pass the
+// filters and come in order, and the counts cover every monitor.
+func selfConsistent(q Query, p Page) string {
+	total := 0
+	for _, c := range p.Counts {
+		total += c.Total()
+	}
+	if total != 500 && q.NotKind == "" || p.Total > total {
+		return fmt.Sprintf("counts cover %d monitors, total %d", total, p.Total)
+	}
+	if len(p.Views) > q.Limit {
+		return fmt.Sprintf("%d rows, limit %d", len(p.Views), q.Limit)
+	}
+	lastFailing, lastSince := true, time.Time{}
+	for _, v := range p.Views {
+		s := v.State.Status
+		if q.Status != "" && q.Status != Flapping && string(s) != q.Status && !(q.Status == "pending" && s == "") {
+			return fmt.Sprintf("row %s is %s", v.Config.ID, s)
+		}
+		if q.Order != FailingFirst {
+			continue
+		}
+		failing := s == monitor.StatusDown || s == monitor.StatusWarning
+		if failing && !lastFailing {
+			return fmt.Sprintf("failing %s after one that is not", v.Config.ID)
+		}
+		if failing && !lastSince.IsZero() && !v.State.Since.IsZero() && v.State.Since.Before(lastSince) {
+			return fmt.Sprintf("%s failing since %s after one since %s", v.Config.ID, v.State.Since, lastSince)
+		}
+		lastFailing, lastSince = failing, v.State.Since
+	}
+	return ""
+}
+
+// BenchmarkPage100k reads the first page of 100,000 monitors in the
+// overview's order, 1% of them failing.
+func BenchmarkPage100k(b *testing.B) {
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	cfg, saved := pageConfig(100_000, at)
+	for id, st := range saved {
+		if st.Status == monitor.StatusDown || st.Status == monitor.StatusWarning {
+			if id[len(id)-2:] != "00" {
+				st.Status = monitor.StatusUp
+				saved[id] = st
+			}
+		}
+	}
+	e := New(Options{Now: func() time.Time { return at }}, saved)
+	if err := e.Apply(cfg, nil); err != nil {
+		b.Fatal(err)
+	}
+	for _, q := range []Query{
+		{Order: FailingFirst, NotKind: config.HeartbeatType, Limit: 100},
+		{Order: FailingFirst, NotKind: config.HeartbeatType, Limit: 100, Offset: 50_000},
+		{Order: ConfigOrder, NotKind: config.HeartbeatType, Limit: 50, After: cfg.Monitors[70_000].ID},
+	} {
+		b.Run(fmt.Sprintf("order=%d,offset=%d,after=%s", q.Order, q.Offset, q.After), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := e.Page(q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
