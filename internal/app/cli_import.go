@@ -149,6 +149,9 @@ func readKuma(ctx context.Context, path string, progress *importer.Progress, env
 	head = head[:n]
 	if strings.HasPrefix(strings.TrimSpace(string(head)), "{") {
 		defer f.Close()
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, err
+		}
 		s, err := uptimekuma.ReadBackup(f)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)

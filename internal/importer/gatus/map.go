@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/tocsin/tocsin/internal/importer"
+	"github.com/tocsin/tocsin/internal/spec"
 )
 
 // Options tune the mapping.
@@ -273,6 +274,9 @@ func jsonPath(left string) (string, bool) {
 		return "", false
 	}
 	if !strings.HasPrefix(rest, ".") && !strings.HasPrefix(rest, "[") {
+		return "", false
+	}
+	if _, err := spec.CompileJSONPath("$" + rest); err != nil {
 		return "", false
 	}
 	return "$" + rest, true

@@ -42,11 +42,8 @@ func (m *mapper) maintenance(w Row) {
 	if len(mw.Reason) > 1000 {
 		mw.Reason = mw.Reason[:1000]
 	}
-	switch mw.Timezone {
-	case "", "SAME_AS_SERVER":
-		m.notes.Add(it, "timezone is the Uptime Kuma server's; UTC is used")
-		mw.Timezone = ""
-	case "UTC":
+	serverTZ := mw.Timezone == "" || mw.Timezone == "SAME_AS_SERVER"
+	if serverTZ || mw.Timezone == "UTC" {
 		mw.Timezone = ""
 	}
 	switch strategy := w.Str("strategy"); strategy {
@@ -118,6 +115,9 @@ func (m *mapper) maintenance(w Row) {
 	default:
 		m.notes.Add(it, "not mapped: strategy %q (a window turned on and off by hand is made at run time: tocsin maintenance add)", strategy)
 		return
+	}
+	if serverTZ {
+		m.notes.Add(it, "timezone is the Uptime Kuma server's; UTC is used")
 	}
 	m.f.Maintenance = append(m.f.Maintenance, mw)
 }
