@@ -84,8 +84,8 @@ func cmdImport(ctx context.Context, args []string, env Env) int {
 		if err != nil {
 			return fail(err)
 		}
-		progress.What, progress.Every = "monitors mapped;", 1000
-		frag, notes = uptimekuma.Map(s, uptimekuma.Options{IDPrefix: *prefix, Source: filepath.Base(pos[0]), Tick: progress.Tick})
+		mapped := &importer.Progress{W: env.Stderr, What: "monitors"}
+		frag, notes = uptimekuma.Map(s, uptimekuma.Options{IDPrefix: *prefix, Source: filepath.Base(pos[0]), Tick: mapped.Tick})
 	case "healthchecks":
 		if len(pos) != 0 || *baseURL == "" || (*apiKey == "") == (*apiKeyFile == "") {
 			fmt.Fprintln(env.Stderr, importUsage)
