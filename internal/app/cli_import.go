@@ -116,6 +116,9 @@ func cmdImport(ctx context.Context, args []string, env Env) int {
 	}
 	kinds := channels.Config(probekinds.Config())
 	doc, err := importer.Settle(frag, &notes, func(b []byte) error {
+		if len(b) > config.MaxFileSize {
+			return fmt.Errorf("it would be %.1f MiB, over the %d MiB a configuration file may hold: import the source in parts (a Gatus file per group, say), each with its own --out and --id-prefix", float64(len(b))/(1<<20), config.MaxFileSize>>20)
+		}
 		_, err := config.Parse(b, name, kinds)
 		return err
 	})

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -31,13 +32,20 @@ func jsonTarget(t *testing.T) *httptest.Server {
 	return srv
 }
 
-// TestImportRoundTrip imports a Gatus configuration and an Uptime Kuma
-// backup whose monitors point at local targets, includes both files from
-// a main configuration, serves it, and watches the imported monitors
-// come up.
+// TestImportRoundTrip imports a Gatus configuration, an Uptime Kuma
+// backup and a kuma.db whose monitors point at local targets, includes
+// the files from a main configuration, serves it on each database, and
+// watches the imported monitors come up.
 func TestImportRoundTrip(t *testing.T) {
+	for _, driver := range []string{"sqlite", "postgres"} {
+		t.Run(driver, func(t *testing.T) { importRoundTrip(t, driver) })
+	}
+}
+
+func importRoundTrip(t *testing.T, driver string) {
 	target := jsonTarget(t)
 	host := strings.TrimPrefix(target.URL, "http://")
+	port := target.Listener.Addr().(*net.TCPAddr).Port
 	dir := t.TempDir()
 	gatusFile := filepath.Join(dir, "gatus.yaml")
 	writeConfig(t, gatusFile, `endpoints:
@@ -63,10 +71,27 @@ func TestImportRoundTrip(t *testing.T) {
 		"monitorList": []map[string]any{
 			{"id": 1, "name": "Health", "type": "keyword", "active": true, "url": target.URL + "/", "interval": 1, "keyword": "healthy", "accepted_statuscodes": []string{"200-299"}, "notificationIDList": map[string]bool{}},
 			{"id": 2, "name": "Stock", "type": "json-query", "active": true, "url": target.URL + "/stock", "interval": 1, "jsonPath": "items[0].state", "expectedValue": "in-stock", "notificationIDList": map[string]bool{}},
-			{"id": 3, "name": "Port", "type": "port", "active": true, "hostname": "127.0.0.1", "port": target.Listener.Addr().(*net.TCPAddr).Port, "interval": 1},
+			{"id": 3, "name": "Port", "type": "port", "active": true, "hostname": "127.0.0.1", "port": port, "interval": 1},
 		},
 	})
 	writeConfig(t, kumaFile, string(kuma))
+	// A kuma.db of an old Uptime Kuma: a monitor table and nothing else.
+	kumaDB := filepath.Join(dir, "kuma.db")
+	db, err := sql.Open("sqlite", kumaDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{
+		`CREATE TABLE monitor (id INTEGER PRIMARY KEY, name VARCHAR(150), active BOOLEAN NOT NULL DEFAULT 1, interval INTEGER NOT NULL DEFAULT 20,
+			url TEXT, type VARCHAR(20), hostname VARCHAR(255), port INTEGER, keyword VARCHAR(255), maxretries INTEGER NOT NULL DEFAULT 0,
+			accepted_statuscodes_json TEXT NOT NULL DEFAULT '["200-299"]')`,
+		fmt.Sprintf(`INSERT INTO monitor (id, name, type, url, interval, keyword) VALUES (1, 'From the database', 'keyword', '%s/db', 1, 'in-stock')`, target.URL),
+	} {
+		if _, err := db.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
 
 	code, stdout, stderr := runCLI(t, "", "import", "gatus", gatusFile, "--out", filepath.Join(dir, "from-gatus.yaml"))
 	if code != 0 || stdout != "" || !strings.Contains(stderr, `endpoint "grpc": not mapped`) {
@@ -74,25 +99,29 @@ func TestImportRoundTrip(t *testing.T) {
 	}
 	code, _, stderr = runCLI(t, "", "import", "uptime-kuma", "--id-prefix", "kuma-", kumaFile, "--out", filepath.Join(dir, "from-kuma.yaml"))
 	if code != 0 {
-		t.Fatalf("import uptime-kuma: exit %d\n%s", code, stderr)
+		t.Fatalf("import uptime-kuma backup: exit %d\n%s", code, stderr)
 	}
-	for _, f := range []string{"from-gatus.yaml", "from-kuma.yaml"} {
+	code, _, stderr = runCLI(t, "", "import", "uptime-kuma", "--id-prefix", "kumadb-", kumaDB, "--out", filepath.Join(dir, "from-kumadb.yaml"))
+	if code != 0 {
+		t.Fatalf("import uptime-kuma database: exit %d\n%s", code, stderr)
+	}
+	for _, f := range []string{"from-gatus.yaml", "from-kuma.yaml", "from-kumadb.yaml"} {
 		st, err := os.Stat(filepath.Join(dir, f))
 		if err != nil || st.Mode().Perm() != 0o600 {
 			t.Errorf("%s: %v, mode %v, want 0600", f, err, st.Mode().Perm())
 		}
 	}
 	main := filepath.Join(dir, "tocsin.yaml")
-	writeConfig(t, main, "server:\n  listen: 127.0.0.1:0\n"+storageYAML(t, "sqlite")+"include: [from-gatus.yaml, from-kuma.yaml]\n")
+	writeConfig(t, main, "server:\n  listen: 127.0.0.1:0\n"+storageYAML(t, driver)+"include: [from-gatus.yaml, from-kuma.yaml, from-kumadb.yaml]\n")
 	cfg, err := config.Load(main, channels.Config(probekinds.Config()))
 	if err != nil {
 		t.Fatalf("the imported files do not load: %v", err)
 	}
-	if len(cfg.Monitors) != 5 {
-		t.Fatalf("%d monitors loaded, want 5", len(cfg.Monitors))
+	if len(cfg.Monitors) != 6 {
+		t.Fatalf("%d monitors loaded, want 6", len(cfg.Monitors))
 	}
 	r := start(t, main)
-	for _, id := range []string{"core-health", "core-port", "kuma-health", "kuma-stock", "kuma-port"} {
+	for _, id := range []string{"core-health", "core-port", "kuma-health", "kuma-stock", "kuma-port", "kumadb-from-the-database"} {
 		waitState(t, r.app, id, monitor.StatusUp)
 	}
 }
@@ -252,6 +281,20 @@ func TestImportBadInput(t *testing.T) {
 			t.Errorf("import %v changed an existing --out file", tc.args)
 		}
 	}
+	// A source whose import would exceed the size of a configuration
+	// file is refused whole, with what to do.
+	var big strings.Builder
+	big.WriteString("endpoints:\n")
+	for i := range 5 {
+		fmt.Fprintf(&big, "  - {name: e%d, url: 'https://e.example.com/', method: POST, body: '%s'}\n", i, strings.Repeat("x", 1<<20))
+	}
+	bigFile := filepath.Join(t.TempDir(), "big.yaml")
+	writeConfig(t, bigFile, big.String())
+	code, stdout, stderr := runCLI(t, "", "import", "gatus", bigFile)
+	if code != 1 || stdout != "" || !strings.Contains(stderr, "over the 4 MiB a configuration file may hold: import the source in parts") {
+		t.Errorf("an import over 4 MiB: exit %d: %s", code, stderr)
+	}
+
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 5 {
 		t.Errorf("files left in the folder: %d, want the 5 written by the test", len(entries))
@@ -278,5 +321,41 @@ func TestImportProgress(t *testing.T) {
 	}
 	if !strings.Contains(stderr, "tocsin import: 1000 endpoints read") || !strings.Contains(stderr, "tocsin import: 2000 endpoints read") {
 		t.Errorf("no progress:\n%s", stderr)
+	}
+}
+
+// BenchmarkImport measures a whole `tocsin import` of 10,000 items, the
+// check that the file validates included:
+// go test -run X -bench Import -benchtime 3x ./internal/app
+func BenchmarkImport(b *testing.B) {
+	dir := b.TempDir()
+	var g strings.Builder
+	g.WriteString("alerting:\n  slack:\n    webhook-url: https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX\nendpoints:\n")
+	list := make([]map[string]any, 0, 10000)
+	for i := range 10000 {
+		fmt.Fprintf(&g, "  - {name: e%d, group: g%d, url: 'https://e%d.example.com/health', interval: 30s, conditions: ['[STATUS] == 200', '[BODY].status == UP', '[RESPONSE_TIME] < 300'], alerts: [{type: slack}]}\n", i, i%50, i)
+		list = append(list, map[string]any{"id": i + 1, "name": fmt.Sprintf("Monitor %d", i), "type": "keyword", "active": true,
+			"url": fmt.Sprintf("https://m%d.example.com/", i), "interval": 60, "keyword": "ok", "accepted_statuscodes": []string{"200-299"},
+			"tags": []map[string]any{{"name": "env", "value": "prod"}}})
+	}
+	gatusFile := filepath.Join(dir, "gatus.yaml")
+	kumaFile := filepath.Join(dir, "backup.json")
+	kuma, _ := json.Marshal(map[string]any{"version": "1.23.16", "monitorList": list})
+	if err := os.WriteFile(gatusFile, []byte(g.String()), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(kumaFile, kuma, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct{ name, source, file string }{{"Gatus10k", "gatus", gatusFile}, {"KumaBackup10k", "uptime-kuma", kumaFile}} {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				var out, errb strings.Builder
+				env := Env{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+				if code := Main(b.Context(), []string{"import", tc.source, tc.file}, env); code != 0 {
+					b.Fatalf("exit %d: %s", code, errb.String())
+				}
+			}
+		})
 	}
 }

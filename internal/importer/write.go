@@ -15,7 +15,6 @@ import (
 // in the order of the reference, with the entry's comment above it. The
 // same fragment always gives the same bytes.
 func Write(f *Fragment) ([]byte, error) {
-	root := &yaml.Node{Kind: yaml.MappingNode}
 	sections := []struct {
 		key   string
 		items []item
@@ -26,39 +25,50 @@ func Write(f *Fragment) ([]byte, error) {
 		{"heartbeats", items(f.Heartbeats, func(h Heartbeat) item { return item{h, "", nil, h.Comment} })},
 		{"maintenance", items(f.Maintenance, func(w Maintenance) item { return item{w, "", nil, w.Comment} })},
 	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# Imported from %s by tocsin import.\n", oneLine(f.Source))
+	b.WriteString("# Check it with `tocsin validate`, then include it from the main file (include: [...]).\n\n")
+	empty := true
 	for _, s := range sections {
 		if len(s.items) == 0 {
 			continue
 		}
-		list := &yaml.Node{Kind: yaml.SequenceNode}
-		for _, it := range s.items {
-			n, err := it.node()
+		empty = false
+		b.WriteString(s.key + ":\n")
+		// yaml.v3's emitter keeps every event of a document until it
+		// ends, so a list of many thousand entries is written in chunks,
+		// each its own small document, indented under the section's key.
+		for start := 0; start < len(s.items); start += writeChunk {
+			list, err := nodes(s.items[start:min(start+writeChunk, len(s.items))])
 			if err != nil {
 				return nil, fmt.Errorf("writing %s: %w", s.key, err)
 			}
-			list.Content = append(list.Content, n)
+			var chunk bytes.Buffer
+			enc := yaml.NewEncoder(&chunk)
+			enc.SetIndent(2)
+			if err := enc.Encode(list); err != nil {
+				return nil, fmt.Errorf("writing %s: %w", s.key, err)
+			}
+			if err := enc.Close(); err != nil {
+				return nil, err
+			}
+			for _, line := range bytes.SplitAfter(chunk.Bytes(), []byte("\n")) {
+				if len(bytes.TrimSpace(line)) > 0 {
+					b.WriteString("  ")
+				}
+				b.Write(line)
+			}
 		}
-		root.Content = append(root.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: s.key}, list)
 	}
-	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}
-	if len(root.Content) == 0 {
+	if empty {
 		// An empty file is not a configuration; an empty list is.
-		root.Content = append(root.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "monitors"},
-			&yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle})
-	}
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "# Imported from %s by tocsin import.\n", oneLine(f.Source))
-	b.WriteString("# Check it with `tocsin validate`, then include it from the main file (include: [...]).\n\n")
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(doc); err != nil {
-		return nil, err
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
+		b.WriteString("monitors: []\n")
 	}
 	return b.Bytes(), nil
 }
+
+// writeChunk is how many entries one YAML document of Write holds.
+const writeChunk = 32
 
 type item struct {
 	v       any
@@ -75,26 +85,45 @@ func items[T any](list []T, f func(T) item) []item {
 	return out
 }
 
-func (it item) node() (*yaml.Node, error) {
-	var n yaml.Node
-	if err := n.Encode(it.v); err != nil {
+// nodes encodes a section's entries, each with its block under the key
+// named after its type and its comment above it. The entries, then the
+// blocks, are encoded in one call each: an encoder per entry would cost
+// far more than the entry.
+func nodes(items []item) (*yaml.Node, error) {
+	vals := make([]any, len(items))
+	var blocks []any
+	for i, it := range items {
+		vals[i] = it.v
+		if it.block != nil {
+			blocks = append(blocks, it.block)
+		}
+	}
+	var list, bl yaml.Node
+	if err := list.Encode(vals); err != nil {
 		return nil, err
 	}
-	if it.block != nil {
-		var b yaml.Node
-		if err := b.Encode(it.block); err != nil {
-			return nil, err
-		}
-		n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: it.key}, &b)
+	if err := bl.Encode(blocks); err != nil {
+		return nil, err
 	}
-	if it.comment != "" {
-		lines := strings.Split(strings.TrimSpace(it.comment), "\n")
-		for i, l := range lines {
-			lines[i] = oneLine(l)
-		}
-		n.HeadComment = strings.Join(lines, "\n")
+	if len(list.Content) != len(items) || len(bl.Content) != len(blocks) {
+		return nil, fmt.Errorf("encoded %d entries and %d blocks, want %d and %d", len(list.Content), len(bl.Content), len(items), len(blocks))
 	}
-	return &n, nil
+	next := 0
+	for i, it := range items {
+		n := list.Content[i]
+		if it.block != nil {
+			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: it.key}, bl.Content[next])
+			next++
+		}
+		if it.comment != "" {
+			lines := strings.Split(strings.TrimSpace(it.comment), "\n")
+			for j, l := range lines {
+				lines[j] = oneLine(l)
+			}
+			n.HeadComment = strings.Join(lines, "\n")
+		}
+	}
+	return &list, nil
 }
 
 // oneLine keeps a text from a source on one comment line.

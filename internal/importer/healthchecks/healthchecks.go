@@ -59,6 +59,10 @@ type Source struct {
 // API under base (https://healthchecks.io, or a self-hosted site's root).
 func Fetch(ctx context.Context, client *http.Client, base, key string) (*Source, error) {
 	base = strings.TrimRight(base, "/")
+	// The site's root is wanted; the API's own address works too.
+	for _, suffix := range []string{"/api/v3", "/api/v2", "/api/v1"} {
+		base = strings.TrimSuffix(base, suffix)
+	}
 	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("--url %q is not an http(s) URL", base)
 	}

@@ -141,7 +141,7 @@ func TestUUIDFromPingURL(t *testing.T) {
 // imported with stable new UUIDs and their slugs, and each says so.
 func TestReadOnlyKey(t *testing.T) {
 	srv := sample().serve(t)
-	s, err := Fetch(context.Background(), srv.Client(), srv.URL, roKey)
+	s, err := Fetch(context.Background(), srv.Client(), srv.URL+"/api/v3/", roKey)
 	if err != nil {
 		t.Fatal(err)
 	}
