@@ -30,11 +30,6 @@ type Fragment struct {
 	Maintenance []Maintenance
 }
 
-// Items counts the objects of the fragment.
-func (f *Fragment) Items() int {
-	return len(f.Channels) + len(f.Services) + len(f.Monitors) + len(f.Heartbeats) + len(f.Maintenance)
-}
-
 // Note says that an item of the source, or part of it, was not mapped,
 // and why. Item names it as the source does (`endpoint "core/api"`).
 type Note struct {

@@ -111,3 +111,22 @@ func TestSettle(t *testing.T) {
 		t.Error("a file-wide error was not reported")
 	}
 }
+
+// TestProgress: a line every Every items, or when Interval has passed
+// since the last one, whichever comes first.
+func TestProgress(t *testing.T) {
+	var b strings.Builder
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	p := &Progress{W: &b, What: "rows", Every: 3, Interval: time.Second, Now: func() time.Time { return now }}
+	for range 7 {
+		p.Tick()
+	}
+	now = now.Add(1500 * time.Millisecond)
+	p.Tick()
+	want := "tocsin import: 3 rows read\ntocsin import: 6 rows read\ntocsin import: 8 rows read\n"
+	if b.String() != want {
+		t.Errorf("progress:\n%s\nwant\n%s", b.String(), want)
+	}
+	var nilP *Progress
+	nilP.Tick()
+}

@@ -175,11 +175,3 @@ func (p *Progress) Tick() {
 		p.shown, p.last = p.n, t
 	}
 }
-
-// Count is how many items were counted.
-func (p *Progress) Count() int {
-	if p == nil {
-		return 0
-	}
-	return p.n
-}

@@ -207,6 +207,10 @@ func (m *mapper) monitor(r Row) {
 			blk.Type = ""
 		}
 		if srv := r.Str("dns_resolve_server"); srv != "" {
+			if first, _, more := strings.Cut(srv, ","); more {
+				m.notes.Add(it, "resolvers %q: Tocsin asks one server, the first", srv)
+				srv = strings.TrimSpace(first)
+			}
 			port := r.Int("port")
 			if port > 0 && port != 53 {
 				srv = net.JoinHostPort(srv, strconv.FormatInt(port, 10))
