@@ -3,6 +3,7 @@ package gatus
 import (
 	"bytes"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -120,7 +121,6 @@ func TestBadInput(t *testing.T) {
 		{"billion laughs", laughs, "not a Gatus configuration"},
 		{"two documents", "endpoints: [{name: a, url: 'https://a'}]\n---\nx: 1\n", "more than one YAML document"},
 		{"no endpoints", "storage: {type: memory}\n", "no endpoints"},
-		{"huge", "endpoints:\n" + strings.Repeat("# padding padding padding padding\n", MaxFileSize/34+10), "larger than"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Read(strings.NewReader(tc.data))
@@ -129,4 +129,19 @@ func TestBadInput(t *testing.T) {
 			}
 		})
 	}
+	// A file past the limit is refused before it is parsed.
+	huge := io.MultiReader(strings.NewReader("endpoints:\n"), io.LimitReader(spaces{}, MaxFileSize))
+	if _, err := Read(huge); err == nil || !strings.Contains(err.Error(), "larger than the 32 MiB limit") {
+		t.Errorf("a huge file: %v", err)
+	}
+}
+
+// spaces reads as an endless run of blanks.
+type spaces struct{}
+
+func (spaces) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = ' '
+	}
+	return len(p), nil
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -242,7 +243,6 @@ func TestBadInput(t *testing.T) {
 		{"syntax", "{\n  \"monitorList\": [1,,2]\n}", "line 2, column"},
 		{"wrong type", `{"monitorList": "all of them"}`, "cannot unmarshal"},
 		{"other JSON", `{"checks": []}`, "neither monitorList nor notificationList"},
-		{"huge", `{"monitorList": [` + strings.Repeat(`{"id": 1},`, MaxBackupSize/10+1) + `{}]}`, "larger than"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ReadBackup(strings.NewReader(tc.data))
@@ -250,6 +250,10 @@ func TestBadInput(t *testing.T) {
 				t.Fatalf("error %v, want one containing %q", err, tc.want)
 			}
 		})
+	}
+	huge := io.MultiReader(strings.NewReader(`{"monitorList": [`), io.LimitReader(spaces{}, MaxBackupSize))
+	if _, err := ReadBackup(huge); err == nil || !strings.Contains(err.Error(), "larger than the 64 MiB limit") {
+		t.Errorf("a huge backup: %v", err)
 	}
 	// Odd but valid values map or are noted, never panic.
 	s, err := ReadBackup(strings.NewReader(`{"monitorList": [{"id": "7", "name": null, "type": "http", "url": 5, "active": "yes",
@@ -261,4 +265,14 @@ func TestBadInput(t *testing.T) {
 	if len(frag.Monitors) != 1 || frag.Monitors[0].Service == "" || !slices.ContainsFunc(notes, func(n importer.Note) bool { return strings.Contains(n.Reason, "not an http(s) URL") }) {
 		t.Errorf("monitors %+v, notes %v", frag.Monitors, notes)
 	}
+}
+
+// spaces reads as an endless run of blanks.
+type spaces struct{}
+
+func (spaces) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = ' '
+	}
+	return len(p), nil
 }
