@@ -147,11 +147,20 @@ func readKuma(ctx context.Context, path string, progress *importer.Progress, env
 	if err != nil {
 		return nil, err
 	}
-	head := make([]byte, 16)
+	defer f.Close()
+	head := make([]byte, 512)
 	n, _ := io.ReadFull(f, head)
 	head = head[:n]
-	if strings.HasPrefix(strings.TrimSpace(string(head)), "{") {
-		defer f.Close()
+	switch {
+	case strings.HasPrefix(string(head), "SQLite format 3\x00"):
+		f.Close()
+		progress.What = "rows"
+		s, warnings, err := uptimekuma.ReadDB(ctx, path, progress.Tick)
+		for _, w := range warnings {
+			fmt.Fprintf(env.Stderr, "tocsin import uptime-kuma: warning: %s\n", w)
+		}
+		return s, err
+	case strings.HasPrefix(strings.TrimLeft(string(head), " \t\r\n\ufeff"), "{") || strings.HasSuffix(path, ".json"):
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			return nil, err
 		}
@@ -161,13 +170,7 @@ func readKuma(ctx context.Context, path string, progress *importer.Progress, env
 		}
 		return s, nil
 	}
-	f.Close()
-	progress.What = "rows"
-	s, warnings, err := uptimekuma.ReadDB(ctx, path, progress.Tick)
-	for _, w := range warnings {
-		fmt.Fprintf(env.Stderr, "tocsin import uptime-kuma: warning: %s\n", w)
-	}
-	return s, err
+	return nil, fmt.Errorf("%s is neither an Uptime Kuma JSON backup nor an SQLite database (kuma.db)", path)
 }
 
 // writeFileAtomic writes data to path with mode 0600 (an imported file

@@ -262,7 +262,7 @@ func TestImportBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"uptime-kuma", notDB}, "is not an SQLite database"},
+		{[]string{"uptime-kuma", notDB}, "neither an Uptime Kuma JSON backup nor an SQLite database"},
 		{[]string{"uptime-kuma", truncated}, "truncated"},
 		{[]string{"uptime-kuma", filepath.Join(dir, "missing.db")}, "no such file"},
 		{[]string{"gatus", cyclic}, "not a Gatus configuration"},
