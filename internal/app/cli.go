@@ -64,6 +64,8 @@ Usage:
   tocsin coverage [--config FILE]               services without an end-to-end check, owner or policy; exit 1 when any
   tocsin export   [--config FILE] [--all] [--out FILE]
                                                 print the monitors created through the API (--all: every one) as config
+  tocsin import   gatus FILE | uptime-kuma BACKUP.json|kuma.db | healthchecks --url URL --api-key K [--out FILE]
+                                                write another tool's monitors as a config file; list what could not be mapped
   tocsin version                                print the version
 
 The config file defaults to $TOCSIN_CONFIG, else tocsin.yaml in the current folder.
@@ -116,6 +118,8 @@ func Main(ctx context.Context, args []string, env Env) int {
 		return cmdCoverage(rest, env)
 	case "export":
 		return cmdExport(ctx, rest, env)
+	case "import":
+		return cmdImport(ctx, rest, env)
 	case "version", "--version", "-version":
 		fmt.Fprintf(env.Stdout, "tocsin %s\n", Version)
 		return 0

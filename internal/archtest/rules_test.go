@@ -223,6 +223,11 @@ var rules = []rule{
 		onlyTests: true,
 	},
 	{
+		words: "importers map another tool's monitors to a configuration fragment: importer and its sources import config (to check what they write) and shared leaves; no probe kind, no notify, no store, no engine, no web",
+		pkgs:  []string{"internal/importer/..."},
+		may:   cat([]string{"internal/importer", "internal/config"}, leaves),
+	},
+	{
 		words: "only internal/app wires: app may import every package, and nothing but cmd/tocsin, bench harnesses and runnable examples imports app",
 		pkgs:  []string{"internal/app/..."},
 		may:   []string{"..."},
