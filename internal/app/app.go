@@ -633,6 +633,11 @@ func (a *App) housekeeping(ctx context.Context) {
 		if _, err := a.store.DeleteExpiredSessions(ctx, now); err != nil && ctx.Err() == nil {
 			a.log.Error("deleting expired sessions", "err", err)
 		}
+		if n, err := a.store.PruneAudit(ctx, now.Add(-cfg.Audit.Retention.D())); err != nil && ctx.Err() == nil {
+			a.log.Error("pruning the audit log", "err", err)
+		} else if n > 0 {
+			a.log.Info("pruned old audit entries", "rows", n)
+		}
 		next := now.Truncate(time.Hour).Add(time.Hour + time.Minute)
 		select {
 		case <-ctx.Done():
