@@ -633,7 +633,9 @@ func (a *App) housekeeping(ctx context.Context) {
 		if _, err := a.store.DeleteExpiredSessions(ctx, now); err != nil && ctx.Err() == nil {
 			a.log.Error("deleting expired sessions", "err", err)
 		}
-		if n, err := a.store.PruneAudit(ctx, now.Add(-cfg.Audit.Retention.D())); err != nil && ctx.Err() == nil {
+		if keep := cfg.Audit.Retention.D(); keep <= 0 {
+			// A configuration built without defaults keeps everything.
+		} else if n, err := a.store.PruneAudit(ctx, now.Add(-keep)); err != nil && ctx.Err() == nil {
 			a.log.Error("pruning the audit log", "err", err)
 		} else if n > 0 {
 			a.log.Info("pruned old audit entries", "rows", n)
