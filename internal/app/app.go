@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/tocsin/tocsin/internal/agent"
+	"github.com/tocsin/tocsin/internal/audit"
 	"log/slog"
 	"net"
 	"net/http"
@@ -89,11 +90,13 @@ type App struct {
 	agents    *agent.Server
 	// baselines judges observed facts against the stored baselines.
 	baselines *baselines
-	web       *web.Server
-	demo      *demoTarget
-	smtp      *mailping.Server
-	smtpAddr  string
-	metrics   *appMetrics
+	// audit records changes and actions (internal/audit).
+	audit    *audit.Log
+	web      *web.Server
+	demo     *demoTarget
+	smtp     *mailping.Server
+	smtpAddr string
+	metrics  *appMetrics
 	// incidents exports how incidents were answered on /metrics.
 	incidents *incidentCollector
 	writers   *batch.Writers
@@ -172,6 +175,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		return nil, fmt.Errorf("opening the %s store: %w", cfg.Storage.Driver, err)
 	}
 	a.store = st
+	a.audit = audit.NewLog(st, a.log, o.Now)
 	a.baselines = newBaselines(st)
 	a.kinds = probekinds.All(probekinds.Deps{Transports: httpx.NewTransports(), Ledger: mailLedger{st}})
 	if err := a.loadAPIMonitors(ctx); err != nil {
@@ -335,6 +339,8 @@ func (a *App) webOptions(cfg *config.Config) web.Options {
 		AgentAPI:         a.agents.Register,
 		Agents:           (*agentRuntime)(a),
 		AcceptBaseline:   a.acceptBaseline,
+		Audit:            a.audit,
+		Alertmanager:     alertmanagerSource{a},
 	}
 	if cfg.Server.SecureCookies != nil {
 		o.SecureCookies = *cfg.Server.SecureCookies
@@ -478,9 +484,16 @@ func (a *App) Reload(ctx context.Context) error {
 		a.cfgStatus.RejectedAt = a.now().UTC()
 		a.mu.Unlock()
 		a.metrics.reloads.WithLabelValues("rejected").Inc()
+		a.recordReload(ctx, nil, nil, err)
 		return err
 	}
-	return a.swap(next, stamp)
+	prev := a.fileConfig()
+	if err := a.swap(next, stamp); err != nil {
+		a.recordReload(ctx, nil, nil, err)
+		return err
+	}
+	a.recordReload(ctx, prev, next, nil)
+	return nil
 }
 
 func (a *App) swap(next *config.Config, stamp string) error {

@@ -167,3 +167,39 @@ func defuse(s string) string {
 
 var _ Recorder = (*Log)(nil)
 var _ Recorder = Discard{}
+
+// Note is what a handler adds to the entry of its request: the id of the
+// object it created, a summary, or that the request changed nothing worth
+// recording after all.
+type Note struct {
+	ObjectID string
+	Summary  string
+	Skip     bool
+}
+
+type noteKey struct{}
+
+// WithNote returns ctx carrying a Note for the request's entry, and the
+// note.
+func WithNote(ctx context.Context) (context.Context, *Note) {
+	n := &Note{}
+	return context.WithValue(ctx, noteKey{}, n), n
+}
+
+// Annotate sets the object id (when not empty) and the summary of the
+// entry of the request in ctx; without a Note in ctx it does nothing.
+func Annotate(ctx context.Context, objectID, summary string) {
+	if n, ok := ctx.Value(noteKey{}).(*Note); ok {
+		if objectID != "" {
+			n.ObjectID = objectID
+		}
+		n.Summary = summary
+	}
+}
+
+// Unrecorded marks the request in ctx as changing nothing to record.
+func Unrecorded(ctx context.Context) {
+	if n, ok := ctx.Value(noteKey{}).(*Note); ok {
+		n.Skip = true
+	}
+}
