@@ -332,7 +332,7 @@ func (a *App) webOptions(cfg *config.Config) web.Options {
 		StatusIncidents:  activeIncidents{a},
 		StatusQueued:     func() { a.disp.Wake() },
 		Mutes:            (*muteRuntime)(a),
-		AlertLinks:       ack.New(ack.Deps{Store: a.store, Links: a.links, Now: a.now, Logger: a.log, Acted: a.esc.Wake}),
+		AlertLinks:       ack.New(ack.Deps{Store: a.store, Links: a.links, Now: a.now, Logger: a.log, Acted: a.esc.Wake, Audit: a.audit}),
 		AlertActed:       func() { a.esc.Wake(); a.inc.Wake() },
 		IncidentEvent:    a.incidentEvent,
 		FollowUpsChanged: a.followUps.Wake,

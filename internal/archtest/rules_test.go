@@ -148,7 +148,7 @@ var rules = []rule{
 	{
 		words: "web/ack serves the one-click alert links, without a login: it checks links with escalate and acts through the store's interfaces; no other web package, no sessions",
 		pkgs:  []string{"internal/web/ack"},
-		may:   cat([]string{"internal/escalate"}, storeContracts, leaves),
+		may:   cat([]string{"internal/escalate", "internal/audit"}, storeContracts, leaves),
 	},
 	{
 		words: "web/status serves the public status pages, without a login: it reads the runtime and maintenance through webcore, mute and the store's interfaces, and takes subscriptions through subscribe; no other web package, no sessions, no probe kind",

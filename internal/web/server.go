@@ -262,7 +262,13 @@ func (s *Server) registerRoutes(pings http.Handler) {
 	s.handle("POST /logout", s.public(s.handleLogout))
 	s.handle("/ping/", pings) // served first by pingsFirst
 	if s.opts.AlertLinks != nil {
-		s.opts.AlertLinks.Register(s.handle)
+		// The links need no login; the audit log still says where they
+		// were used from.
+		s.opts.AlertLinks.Register(func(pattern string, h http.Handler) {
+			s.handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				h.ServeHTTP(w, r.WithContext(audit.WithActor(r.Context(), audit.Actor{IP: s.clientIP(r)})))
+			}))
+		})
 	}
 
 	// UI.

@@ -97,4 +97,3 @@ func WriteAuditCSV(ctx context.Context, w http.ResponseWriter, st store.Audit, f
 	}
 	return nil
 }
-
