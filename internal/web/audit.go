@@ -39,6 +39,13 @@ var auditNames = map[string]string{
 	"alert.unack":               "alert.unacknowledge",
 	"alert.ack":                 "alert.acknowledge",
 	"setting.tokens":            "token.create",
+	"incident.actions":          "incident.follow_up",
+	"monitor.baseline.accept":   "monitor.baseline_accept",
+
+	"status_page.components.override":        "status_page.override",
+	"status_page.components.override.clear":  "status_page.override_clear",
+	"status_page.components.override.delete": "status_page.override_clear",
+	"status_page.subscribers.delete":         "status_page.subscriber_delete",
 }
 
 // auditKinds are the kinds of object named by a path's first word when it
