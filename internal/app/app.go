@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/tocsin/tocsin/internal/agent"
+	"github.com/tocsin/tocsin/internal/audit"
 	"log/slog"
 	"net"
 	"net/http"
@@ -89,11 +90,13 @@ type App struct {
 	agents    *agent.Server
 	// baselines judges observed facts against the stored baselines.
 	baselines *baselines
-	web       *web.Server
-	demo      *demoTarget
-	smtp      *mailping.Server
-	smtpAddr  string
-	metrics   *appMetrics
+	// audit records changes and actions (internal/audit).
+	audit    *audit.Log
+	web      *web.Server
+	demo     *demoTarget
+	smtp     *mailping.Server
+	smtpAddr string
+	metrics  *appMetrics
 	// incidents exports how incidents were answered on /metrics.
 	incidents *incidentCollector
 	writers   *batch.Writers
@@ -172,6 +175,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		return nil, fmt.Errorf("opening the %s store: %w", cfg.Storage.Driver, err)
 	}
 	a.store = st
+	a.audit = audit.NewLog(st, a.log, o.Now)
 	a.baselines = newBaselines(st)
 	a.kinds = probekinds.All(probekinds.Deps{Transports: httpx.NewTransports(), Ledger: mailLedger{st}})
 	if err := a.loadAPIMonitors(ctx); err != nil {
@@ -328,13 +332,15 @@ func (a *App) webOptions(cfg *config.Config) web.Options {
 		StatusIncidents:  activeIncidents{a},
 		StatusQueued:     func() { a.disp.Wake() },
 		Mutes:            (*muteRuntime)(a),
-		AlertLinks:       ack.New(ack.Deps{Store: a.store, Links: a.links, Now: a.now, Logger: a.log, Acted: a.esc.Wake}),
+		AlertLinks:       ack.New(ack.Deps{Store: a.store, Links: a.links, Now: a.now, Logger: a.log, Acted: a.esc.Wake, Audit: a.audit}),
 		AlertActed:       func() { a.esc.Wake(); a.inc.Wake() },
 		IncidentEvent:    a.incidentEvent,
 		FollowUpsChanged: a.followUps.Wake,
 		AgentAPI:         a.agents.Register,
 		Agents:           (*agentRuntime)(a),
 		AcceptBaseline:   a.acceptBaseline,
+		Audit:            a.audit,
+		Alertmanager:     alertmanagerSource{a},
 	}
 	if cfg.Server.SecureCookies != nil {
 		o.SecureCookies = *cfg.Server.SecureCookies
@@ -478,9 +484,16 @@ func (a *App) Reload(ctx context.Context) error {
 		a.cfgStatus.RejectedAt = a.now().UTC()
 		a.mu.Unlock()
 		a.metrics.reloads.WithLabelValues("rejected").Inc()
+		a.recordReload(ctx, nil, nil, err)
 		return err
 	}
-	return a.swap(next, stamp)
+	prev := a.fileConfig()
+	if err := a.swap(next, stamp); err != nil {
+		a.recordReload(ctx, nil, nil, err)
+		return err
+	}
+	a.recordReload(ctx, prev, next, nil)
+	return nil
 }
 
 func (a *App) swap(next *config.Config, stamp string) error {
@@ -632,6 +645,13 @@ func (a *App) housekeeping(ctx context.Context) {
 		}
 		if _, err := a.store.DeleteExpiredSessions(ctx, now); err != nil && ctx.Err() == nil {
 			a.log.Error("deleting expired sessions", "err", err)
+		}
+		if keep := cfg.Audit.Retention.D(); keep <= 0 {
+			// A configuration built without defaults keeps everything.
+		} else if n, err := a.store.PruneAudit(ctx, now.Add(-keep)); err != nil && ctx.Err() == nil {
+			a.log.Error("pruning the audit log", "err", err)
+		} else if n > 0 {
+			a.log.Info("pruned old audit entries", "rows", n)
 		}
 		next := now.Truncate(time.Hour).Add(time.Hour + time.Minute)
 		select {

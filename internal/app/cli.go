@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tocsin/tocsin/internal/audit"
 	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/heartbeat/runner"
@@ -22,6 +23,7 @@ import (
 	"github.com/tocsin/tocsin/internal/notify/channels"
 	"github.com/tocsin/tocsin/internal/probe"
 	probekinds "github.com/tocsin/tocsin/internal/probe/kinds"
+	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/store/sqlstore"
 	"github.com/tocsin/tocsin/internal/text"
 	"github.com/tocsin/tocsin/internal/web"
@@ -444,6 +446,8 @@ func cmdUser(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "tocsin user add: %v\n", err)
 		return 1
 	}
+	audit.NewLog(st, nil, nil).As(audit.Actor{Actor: store.ActorCLI}).Record(ctx,
+		store.AuditEntry{Action: "user.create", ObjectKind: "user", ObjectID: u.Name, Summary: "administrator created with tocsin user add"})
 	fmt.Fprintf(env.Stdout, "created admin %q (id %d)\n", u.Name, u.ID)
 	return 0
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/tocsin/tocsin/internal/probe"
+	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/store/sqlstore"
 	"github.com/tocsin/tocsin/internal/testkit"
 )
 
@@ -101,6 +103,16 @@ func TestCLIUserAdd(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "t.db")); err != nil {
 		t.Error(err)
+	}
+	// The audit log says the command line made the account, once.
+	st, err := sqlstore.Open(t.Context(), sqlstore.Options{Driver: "sqlite", DSN: filepath.Join(dir, "t.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	es, err := st.AuditLog(t.Context(), store.AuditFilter{Action: "user.create"})
+	if err != nil || len(es) != 1 || es[0].Actor != store.ActorCLI || es[0].ObjectID != "admin" {
+		t.Errorf("audit entries of user add: %+v, %v", es, err)
 	}
 }
 

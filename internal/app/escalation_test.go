@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -116,6 +117,11 @@ monitors:
 			}
 			if a.State != store.AlertAcknowledged || a.AcknowledgedBy != "link:channel:apps-room" {
 				t.Errorf("alert after the link = %s by %q", a.State, a.AcknowledgedBy)
+			}
+			// The audit log says who used the link, and from where.
+			if es, err := st.AuditLog(context.Background(), store.AuditFilter{Action: "alert.acknowledge"}); err != nil || len(es) != 1 ||
+				es[0].Actor != "link:channel:apps-room" || es[0].IP != "127.0.0.1" || es[0].ObjectID != strconv.FormatInt(id, 10) {
+				t.Errorf("audit entries of the link: %+v, %v", es, err)
 			}
 			ts, err := st.AlertTimers(context.Background(), id)
 			if err != nil {

@@ -95,6 +95,16 @@ var rules = []rule{
 		may:   cat([]string{"internal/config", "internal/catalog", "internal/monitor", "internal/notify", "internal/probe"}, leaves),
 	},
 	{
+		words: "alertmanager turns Alertmanager's webhook payloads into changes to paged alerts: a pure function of config, alert's policy lookup and the store's AlertChange; no store access, no engine, no web",
+		pkgs:  []string{"internal/alertmanager"},
+		may:   cat([]string{"internal/config", "internal/alert"}, storeContracts, leaves),
+	},
+	{
+		words: "audit records who changed what through a small interface over the store's, and says what a reload changed: it imports config and the store's interfaces; no engine, no web, no app",
+		pkgs:  []string{"internal/audit"},
+		may:   cat([]string{"internal/config"}, storeContracts, leaves),
+	},
+	{
 		words: "notify sends what it is handed: notify and its channels import config, catalog, store/batch and shared leaves; no alert, no engine, no store, no probe, no web",
 		pkgs:  []string{"internal/notify/..."},
 		may:   cat([]string{"internal/notify/...", "internal/config", "internal/catalog", "internal/store/batch"}, leaves),
@@ -138,7 +148,7 @@ var rules = []rule{
 	{
 		words: "web/ack serves the one-click alert links, without a login: it checks links with escalate and acts through the store's interfaces; no other web package, no sessions",
 		pkgs:  []string{"internal/web/ack"},
-		may:   cat([]string{"internal/escalate"}, storeContracts, leaves),
+		may:   cat([]string{"internal/escalate", "internal/audit"}, storeContracts, leaves),
 	},
 	{
 		words: "web/status serves the public status pages, without a login: it reads the runtime and maintenance through webcore, mute and the store's interfaces, and takes subscriptions through subscribe; no other web package, no sessions, no probe kind",
@@ -189,26 +199,28 @@ var rules = []rule{
 		words: "web imports no probe kind and never app: it serves config, catalog, heartbeat and monitor state and on-call schedules (oncall), and reads the store through its interfaces",
 		pkgs:  []string{"internal/web/..."},
 		may: cat([]string{"internal/web/...", "internal/config", "internal/catalog", "internal/mute", "internal/heartbeat/...", "internal/monitor",
-			"internal/notify", "internal/oncall", "internal/probe", "internal/change"}, storeContracts, leaves),
+			"internal/notify", "internal/oncall", "internal/probe", "internal/change", "internal/audit", "internal/alertmanager"}, storeContracts, leaves),
 	},
 	{
 		words: "web/webcore is what the web packages share (the app's live state, pagination, JSON, the postmortem draft the API and the pages both show, the incident actions both take through incident): it imports no other web package, so the root and every audience may import it",
 		pkgs:  []string{"internal/web/webcore"},
 		may: cat([]string{"internal/config", "internal/catalog", "internal/mute", "internal/heartbeat", "internal/monitor", "internal/oncall", "internal/probe", "internal/change",
-			"internal/postmortem", "internal/incident"},
+			"internal/postmortem", "internal/incident", "internal/audit", "internal/alertmanager"},
 			storeContracts, leaves),
 	},
 	{
 		words: "web/api is the JSON API: it uses webcore and the store's interfaces; it never imports the web root (which mounts it and owns sessions), the pages or ingest",
 		pkgs:  []string{"internal/web/api"},
 		may: cat([]string{"internal/web/webcore", "internal/config", "internal/catalog", "internal/mute", "internal/heartbeat",
-			"internal/notify", "internal/oncall", "internal/probe", "internal/change", "internal/incident", "internal/incident/stats", "internal/postmortem"}, storeContracts, leaves),
+			"internal/notify", "internal/oncall", "internal/probe", "internal/change", "internal/incident", "internal/incident/stats", "internal/postmortem",
+			"internal/audit", "internal/alertmanager"}, storeContracts, leaves),
 	},
 	{
 		words: "web/ui is the pages: it uses webcore and the store's interfaces, and postmortem to render postmortems; it never imports the web root (which mounts it and owns sessions, logins and password hashing), the API or ingest",
 		pkgs:  []string{"internal/web/ui"},
 		may: cat([]string{"internal/web/webcore", "internal/config", "internal/catalog", "internal/mute", "internal/heartbeat/...", "internal/monitor",
-			"internal/notify", "internal/oncall", "internal/probe", "internal/change", "internal/incident", "internal/incident/stats", "internal/postmortem"}, storeContracts, leaves),
+			"internal/notify", "internal/oncall", "internal/probe", "internal/change", "internal/incident", "internal/incident/stats", "internal/postmortem",
+			"internal/audit"}, storeContracts, leaves),
 	},
 	{
 		words: "web/ingest is the hot path without sessions (pings, later agent results): it imports heartbeat and shared leaves; no store, no other web package, no login",

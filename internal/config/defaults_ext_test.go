@@ -107,6 +107,8 @@ monitors:
 			Roles: config.DefaultIncidentRoles(), Severity: "p2",
 			UpdatesBy: config.UpdatesByAnyone, AutoNotice: []string{"p0", "p1"}, NoticeTemplate: config.DefaultNoticeTemplate,
 			ActionReminderBefore: config.Duration(config.DefaultActionReminderBefore), ActionOverdueEvery: config.Duration(config.DefaultActionOverdueEvery)},
+		Alertmanager: config.Alertmanager{ServiceLabel: "service"},
+		Audit:        config.Audit{Retention: config.Duration(config.DefaultAuditRetention)},
 		Monitors: []config.Monitor{
 			{
 				ID: "home", Name: "home", Service: "web", Type: "http",

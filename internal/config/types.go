@@ -41,6 +41,11 @@ type Config struct {
 	Incidents Incidents `yaml:"incidents"`
 	// Agents are the remote agents declared in the file (docs/agents.md).
 	Agents []Agent `yaml:"agents"`
+	// Alertmanager configures the alerts Prometheus Alertmanager sends
+	// (docs/alertmanager.md).
+	Alertmanager Alertmanager `yaml:"alertmanager"`
+	// Audit configures the audit log (docs/security.md).
+	Audit Audit `yaml:"audit"`
 
 	// Include lists the files whose lists (monitors, heartbeats, services,
 	// ...) are added to this file's: names or globs, relative to the

@@ -66,6 +66,7 @@ func (l *loader) validate(cfg *Config) {
 	l.validateSchedules(cfg, people)
 	l.validateMaintenance(cfg, services, monitors)
 	l.validateIncidents(&cfg.Incidents)
+	l.validateAlertmanager(cfg, services)
 	for i := range cfg.People {
 		l.validatePerson(&cfg.People[i], fmt.Sprintf("people[%d]", i))
 	}

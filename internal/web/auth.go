@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tocsin/tocsin/internal/audit"
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/store"
 )
@@ -92,30 +93,30 @@ func (s *Server) sessionUser(r *http.Request) (u store.User, ok bool, err error)
 	return u, true, nil
 }
 
-// tokenUser returns the user owning the request's bearer token. present
-// tells whether an Authorization header was sent at all.
-func (s *Server) tokenUser(r *http.Request) (u store.User, present bool, err error) {
+// tokenUser returns the user owning the request's bearer token and the
+// token's id. present tells whether an Authorization header was sent at all.
+func (s *Server) tokenUser(r *http.Request) (u store.User, tokenID int64, present bool, err error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
-		return store.User{}, false, nil
+		return store.User{}, 0, false, nil
 	}
 	scheme, tok, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" || len(tok) > 256 {
-		return store.User{}, true, errs.Errorf(errs.EUNAUTHORIZED, "the Authorization header must be \"Bearer <token>\"")
+		return store.User{}, 0, true, errs.Errorf(errs.EUNAUTHORIZED, "the Authorization header must be \"Bearer <token>\"")
 	}
 	t, err := s.store.APITokenByHash(r.Context(), hashSecret(strings.TrimSpace(tok)))
 	if errs.Code(err) == errs.ENOTFOUND {
-		return store.User{}, true, errs.Errorf(errs.EUNAUTHORIZED, "the API token is unknown or was revoked")
+		return store.User{}, 0, true, errs.Errorf(errs.EUNAUTHORIZED, "the API token is unknown or was revoked")
 	}
 	if err != nil {
-		return store.User{}, true, fmt.Errorf("reading API token: %w", err)
+		return store.User{}, 0, true, fmt.Errorf("reading API token: %w", err)
 	}
 	u, err = s.store.User(r.Context(), t.UserID)
 	if errs.Code(err) == errs.ENOTFOUND {
-		return store.User{}, true, errs.Errorf(errs.EUNAUTHORIZED, "the API token's user no longer exists")
+		return store.User{}, 0, true, errs.Errorf(errs.EUNAUTHORIZED, "the API token's user no longer exists")
 	}
 	if err != nil {
-		return store.User{}, true, fmt.Errorf("reading API token user: %w", err)
+		return store.User{}, 0, true, fmt.Errorf("reading API token user: %w", err)
 	}
 	if now := s.now(); now.Sub(t.LastUsedAt) >= touchEvery {
 		if err := s.store.TouchAPIToken(r.Context(), t.ID, now.UTC()); err != nil {
@@ -123,7 +124,7 @@ func (s *Server) tokenUser(r *http.Request) (u store.User, present bool, err err
 			s.log.Warn("recording API token use", "token_id", t.ID, "err", err)
 		}
 	}
-	return u, true, nil
+	return u, t.ID, true, nil
 }
 
 // startSession creates a session for u and sets its cookie.
@@ -199,7 +200,7 @@ func (s *Server) ui(h authedFunc) http.Handler {
 			http.Redirect(w, r, dest, http.StatusSeeOther)
 			return
 		}
-		if err := h(w, r, u); err != nil {
+		if err := s.audited(w, r, u, audit.UserActor(u.Name, s.clientIP(r)), h); err != nil {
 			s.htmlError(w, r, &u, err)
 		}
 	})
@@ -209,7 +210,7 @@ func (s *Server) ui(h authedFunc) http.Handler {
 // required, and errors become JSON.
 func (s *Server) api(h authedFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, present, err := s.tokenUser(r)
+		u, tokenID, present, err := s.tokenUser(r)
 		if err == nil && !present {
 			var ok bool
 			u, ok, err = s.sessionUser(r)
@@ -224,7 +225,11 @@ func (s *Server) api(h authedFunc) http.Handler {
 			s.jsonError(w, r, err)
 			return
 		}
-		if err := h(w, r, u); err != nil {
+		actor := audit.UserActor(u.Name, s.clientIP(r))
+		if present {
+			actor = audit.TokenActor(tokenID, u.Name, s.clientIP(r))
+		}
+		if err := s.audited(w, r, u, actor, h); err != nil {
 			s.jsonError(w, r, err)
 		}
 	})

@@ -36,3 +36,6 @@ func (s *Server) DummyHash() string { return s.dummyHash }
 func (s *Server) LoginFailures(ip, name string) *loginFailures {
 	return s.limiter.keys[limiterKey(ip, name)]
 }
+
+// AuditRoute names the action of a route pattern.
+var AuditRoute = auditRoute

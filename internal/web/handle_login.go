@@ -9,7 +9,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tocsin/tocsin/internal/audit"
 	"github.com/tocsin/tocsin/internal/errs"
+	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/web/webcore"
 )
 
@@ -85,6 +87,8 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 		s.log.Error("checking password", "user", name, "err", herr)
 	}
 	if !match || !known {
+		s.record(r, audit.Actor{Actor: "anonymous", IP: s.clientIP(r)}, store.AuditEntry{Action: "session.login_failed", ObjectKind: "user", ObjectID: name,
+			Summary: "wrong name or password"})
 		data.Error = "Wrong name or password."
 		s.pages.Render(w, r, http.StatusUnauthorized, "login.html", nil, "Log in", data)
 		return nil
@@ -93,14 +97,19 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	if err := s.startSession(w, r, u); err != nil {
 		return err
 	}
+	s.record(r, audit.UserActor(u.Name, s.clientIP(r)), store.AuditEntry{Action: "session.login", ObjectKind: "user", ObjectID: u.Name})
 	http.Redirect(w, r, data.Next, http.StatusSeeOther)
 	return nil
 }
 
 // handleLogout ends the session.
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
+	u, known, _ := s.sessionUser(r)
 	if err := s.endSession(w, r); err != nil {
 		return err
+	}
+	if known {
+		s.record(r, audit.UserActor(u.Name, s.clientIP(r)), store.AuditEntry{Action: "session.logout", ObjectKind: "user", ObjectID: u.Name})
 	}
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 	return nil

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/tocsin/tocsin/internal/audit"
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/web/webcore"
@@ -70,6 +71,8 @@ func (s *Server) handleSetup(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("creating the administrator: %w", err)
 	}
 	s.hasUsers.Store(true)
+	s.record(r, audit.UserActor(u.Name, s.clientIP(r)), store.AuditEntry{Action: "user.create", ObjectKind: "user", ObjectID: u.Name,
+		Summary: "the first account, an administrator, created at setup"})
 	if err := s.startSession(w, r, u); err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/tocsin/tocsin/internal/audit"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/web/ack"
 	"github.com/tocsin/tocsin/internal/web/api"
@@ -116,6 +117,12 @@ type Options struct {
 	// StatusQueued is called after a status page queued a confirmation
 	// mail; nil when nothing listens.
 	StatusQueued func()
+	// Audit records every change made through the pages and the API, and
+	// logins; nil records nothing.
+	Audit audit.Recorder
+	// Alertmanager takes the alerts Alertmanager posts to
+	// /api/v1/alertmanager; nil refuses them.
+	Alertmanager webcore.Alertmanager
 }
 
 // DefaultSessionTTL is how long a login lasts when Options.SessionTTL is 0.
@@ -197,6 +204,12 @@ func New(opts Options) (*Server, error) {
 	if opts.HashWait <= 0 {
 		opts.HashWait = DefaultHashWait
 	}
+	if opts.Audit == nil {
+		opts.Audit = audit.Discard{}
+	}
+	if opts.Alertmanager == nil {
+		opts.Alertmanager = webcore.NoAlertmanager{}
+	}
 	s := &Server{
 		store: opts.Store,
 		rt:    opts.Runtime,
@@ -249,7 +262,13 @@ func (s *Server) registerRoutes(pings http.Handler) {
 	s.handle("POST /logout", s.public(s.handleLogout))
 	s.handle("/ping/", pings) // served first by pingsFirst
 	if s.opts.AlertLinks != nil {
-		s.opts.AlertLinks.Register(s.handle)
+		// The links need no login; the audit log still says where they
+		// were used from.
+		s.opts.AlertLinks.Register(func(pattern string, h http.Handler) {
+			s.handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				h.ServeHTTP(w, r.WithContext(audit.WithActor(r.Context(), audit.Actor{IP: s.clientIP(r)})))
+			}))
+		})
 	}
 
 	// UI.
@@ -279,7 +298,7 @@ func (s *Server) audienceDeps() webcore.Deps {
 		Store: s.store, Runtime: s.rt, Heartbeats: s.opts.Heartbeats, Monitors: s.opts.Monitors, Kinds: s.opts.Kinds, Channels: s.opts.Channels, Now: s.now,
 		Version: s.opts.Version, CreateToken: s.createToken, RevokeToken: s.revokeToken, Schedules: s.schedules, Mutes: s.opts.Mutes,
 		AlertActed: s.opts.AlertActed, IncidentEvent: s.opts.IncidentEvent, FollowUpsChanged: s.opts.FollowUpsChanged,
-		Agents: s.opts.Agents, AcceptBaseline: s.opts.AcceptBaseline,
+		Agents: s.opts.Agents, AcceptBaseline: s.opts.AcceptBaseline, Audit: s.opts.Audit, Alertmanager: s.opts.Alertmanager,
 	}
 }
 

@@ -3,9 +3,11 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/tocsin/tocsin/internal/audit"
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/store"
 )
@@ -41,6 +43,7 @@ func (s *Server) createToken(r *http.Request, u store.User, name string) (store.
 		}
 		return store.APIToken{}, "", fmt.Errorf("saving API token: %w", err)
 	}
+	audit.Annotate(r.Context(), strconv.FormatInt(t.ID, 10), fmt.Sprintf("API token %q (%s…) of %s created", t.Name, t.Prefix, u.Name))
 	return t, secret, nil
 }
 
@@ -52,5 +55,6 @@ func (s *Server) revokeToken(r *http.Request, u store.User, id int64) error {
 		}
 		return fmt.Errorf("revoking API token %d: %w", id, err)
 	}
+	audit.Annotate(r.Context(), strconv.FormatInt(id, 10), fmt.Sprintf("API token %d of %s revoked", id, u.Name))
 	return nil
 }

@@ -98,6 +98,7 @@ func Run(t *testing.T, open Opener) {
 		{"FollowUps", testFollowUps}, {"FollowUpReminders", testFollowUpReminders},
 		{"Agents", testAgents}, {"Baselines", testBaselines},
 		{"StoredMonitors", testStoredMonitors},
+		{"Audit", testAudit}, {"ConcurrentAudit", testConcurrentAudit},
 	}
 	tests = append(tests, resultStorageTests...)
 	tests = append(tests, alertTests...)

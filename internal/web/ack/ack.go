@@ -15,9 +15,11 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/tocsin/tocsin/internal/audit"
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/escalate"
 	"github.com/tocsin/tocsin/internal/store"
@@ -40,6 +42,10 @@ type Deps struct {
 	// Acted is called after a link acted, so the escalator sends the
 	// news at once; nil when nothing listens.
 	Acted func()
+	// Audit records each use of a link (as "link:<who>", from the
+	// client the web root names in the request's context); nil records
+	// nothing.
+	Audit audit.Recorder
 }
 
 // Handler serves GET and POST /a/{token}.
@@ -181,6 +187,14 @@ func (h *Handler) act(w http.ResponseWriter, r *http.Request) {
 		h.d.Acted()
 	}
 	_, done := verb(c.Action)
+	if h.d.Audit != nil {
+		action := "alert.acknowledge"
+		if kind == store.ActResolve {
+			action = "alert.resolve"
+		}
+		h.d.Audit.Record(r.Context(), store.AuditEntry{Actor: who(c), Action: action, ObjectKind: "alert", ObjectID: strconv.FormatInt(a.ID, 10),
+			Summary: "by the one-click link sent to " + c.Who})
+	}
 	h.d.Logger.Info("alert acted on by link", "alert", a.ID, "action", kind, "by", who(c))
 	h.render(w, http.StatusOK, view{Title: fmt.Sprintf("Alert %d %s", a.ID, done), Alert: &a,
 		Message: fmt.Sprintf("Recorded: %s by %s at %s.", done, strings.TrimPrefix(c.Who, "person:"), h.d.Now().UTC().Format("2006-01-02 15:04:05 UTC"))})

@@ -105,4 +105,6 @@ func (s *API) Register(public func(pattern string, h http.Handler), authed func(
 	authed("POST /api/v1/people/{id}/calendar-tokens", s.servePersonTokenCreate)
 	authed("GET /api/v1/calendar-tokens", s.serveCalendarTokens)
 	authed("DELETE /api/v1/calendar-tokens/{id}", s.serveCalendarTokenDelete)
+	authed("GET /api/v1/audit", s.serveAudit)
+	authed("POST /api/v1/alertmanager", s.serveAlertmanager)
 }

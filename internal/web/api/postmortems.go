@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/tocsin/tocsin/internal/audit"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/web/webcore"
 )
@@ -110,6 +111,7 @@ func (s *API) serveIncidentPostmortemState(w http.ResponseWriter, r *http.Reques
 		return err
 	}
 	p, err := s.d.Store.SetPostmortemState(r.Context(), id, req.State, u.Name)
+	audit.Annotate(r.Context(), "", "postmortem state "+req.State)
 	if err != nil {
 		return storeErr(err, "moving a postmortem")
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/tocsin/tocsin/internal/audit"
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/postmortem"
 	"github.com/tocsin/tocsin/internal/store"
@@ -172,6 +173,7 @@ func (s *UI) handlePostmortemState(w http.ResponseWriter, r *http.Request, u sto
 		return s.postmortemDone(w, r, u, d, errs.Errorf(errs.ECONFLICT, "Save the postmortem before sending it for review."), "moving")
 	}
 	_, err = s.d.Store.SetPostmortemState(r.Context(), d.IncidentID, r.PostForm.Get("state"), u.Name)
+	audit.Annotate(r.Context(), "", "postmortem state "+r.PostForm.Get("state"))
 	return s.postmortemDone(w, r, u, d, err, "moving")
 }
 

@@ -103,6 +103,7 @@ func (s *UI) Register(public func(pattern string, h http.Handler), authed func(p
 	authed("GET /channels/{id}", s.handleChannel)
 	authed("POST /channels/{id}/test", s.handleChannelTest)
 	authed("GET /changes", s.handleChanges)
+	authed("GET /audit", s.handleAudit)
 	authed("POST /changes", s.handleChangeCreate)
 	authed("GET /impact", s.handleImpact)
 	authed("GET /coverage", s.handleCoverage)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/tocsin/tocsin/internal/audit"
 	"github.com/tocsin/tocsin/internal/store"
 )
 
@@ -54,6 +55,12 @@ type Deps struct {
 	// AcceptBaseline accepts what an integrity check observed as its
 	// monitor's baseline; nil when the server keeps none.
 	AcceptBaseline AcceptBaseline
+	// Audit records the changes and actions people make; the web root
+	// records every successful change by its route, handlers add what
+	// the route cannot say (audit.Annotate).
+	Audit audit.Recorder
+	// Alertmanager takes the alerts Alertmanager posts.
+	Alertmanager Alertmanager
 }
 
 // AcceptBaseline makes the observed facts of a monitor that differ from

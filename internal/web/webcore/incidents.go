@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
+	"github.com/tocsin/tocsin/internal/audit"
 	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/change"
 	"github.com/tocsin/tocsin/internal/config"
@@ -57,6 +59,7 @@ func (d Deps) DeclareIncident(ctx context.Context, decl incident.Declaration, wh
 		return in, err
 	}
 	d.incidentEvent(incident.EventOpened, in, "")
+	audit.Annotate(ctx, strconv.FormatInt(in.ID, 10), fmt.Sprintf("declared %q (%s)", in.Title, in.Severity))
 	return in, nil
 }
 
@@ -69,6 +72,7 @@ func (d Deps) PostIncidentUpdate(ctx context.Context, u store.IncidentUpdate) (i
 		return p, err
 	}
 	d.incidentEvent(incident.EventUpdated, p.Incident, p.Update.Message)
+	audit.Annotate(ctx, "", fmt.Sprintf("update posted, state %s: %s", p.Incident.State, clipSummary(p.Update.Message)))
 	if p.Changed && p.Incident.State == store.IncidentResolved {
 		d.incidentEvent(incident.EventResolved, p.Incident, p.Update.Message)
 	}
@@ -87,7 +91,17 @@ func (d Deps) ChangeIncidentState(ctx context.Context, c store.IncidentChange) (
 		event = incident.EventResolved
 	}
 	d.incidentEvent(event, in, c.Text)
+	audit.Annotate(ctx, "", "state "+in.State)
 	return in, nil
+}
+
+// clipSummary keeps the start of a message for an audit entry.
+func clipSummary(s string) string {
+	const most = 200
+	if r := []rune(s); len(r) > most {
+		return string(r[:most]) + "…"
+	}
+	return s
 }
 
 // IncidentSuspects returns the changes made in the change.SuspectWindow

@@ -7,7 +7,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/tocsin/tocsin/internal/audit"
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/mute"
@@ -67,6 +69,7 @@ func (d Deps) CreateWindow(ctx context.Context, u store.User, w store.Maintenanc
 		return w, fmt.Errorf("storing the maintenance window: %w", err)
 	}
 	d.changed(ctx)
+	audit.Annotate(ctx, strconv.FormatInt(w.ID, 10), "maintenance: "+clipSummary(w.Reason))
 	return w, nil
 }
 
@@ -109,6 +112,7 @@ func (d Deps) CreateSilence(ctx context.Context, u store.User, s store.Silence) 
 		return s, fmt.Errorf("storing the silence: %w", err)
 	}
 	d.changed(ctx)
+	audit.Annotate(ctx, strconv.FormatInt(s.ID, 10), fmt.Sprintf("silence until %s: %s", s.EndsAt.UTC().Format(time.RFC3339), clipSummary(s.Reason)))
 	return s, nil
 }
 
