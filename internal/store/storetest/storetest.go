@@ -100,6 +100,7 @@ func Run(t *testing.T, open Opener) {
 		{"StoredMonitors", testStoredMonitors},
 	}
 	tests = append(tests, resultStorageTests...)
+	tests = append(tests, packedResultTests...)
 	tests = append(tests, alertTests...)
 	tests = append(tests, incidentTests...)
 	tests = append(tests, feedTests...)
