@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"hash/fnv"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -29,6 +30,10 @@ import (
 // compactChunk is how many monitors one compaction transaction packs: at a
 // 10 s interval about 3,000 results, a few milliseconds of work.
 const compactChunk = 50
+
+// compactSlices is how many slices of those monitors one transaction packs
+// at most: an hour.
+const compactSlices = 6
 
 // querier is what reads need: the pool or a transaction.
 type querier interface {
@@ -116,10 +121,29 @@ func (d *DB) CompactResults(ctx context.Context, before time.Time) (int64, error
 	end := slice(ms(before))
 	var total int64
 	for i := 0; i < len(keys); i += compactChunk {
-		n, err := d.compactChunk(ctx, ns, keys[i:min(i+compactChunk, len(keys))], end)
-		total += n
-		if err != nil {
-			return total, fmt.Errorf("compact results: %w", err)
+		part := keys[i:min(i+compactChunk, len(keys))]
+		args := make([]any, 0, len(part)+2)
+		for _, k := range part {
+			args = append(args, k)
+		}
+		// An hour of slices at a time, oldest first, so that a backlog
+		// (the first run after an upgrade) goes in transactions as small
+		// as the steady state's.
+		for from := int64(math.MinInt64); ; {
+			var first sql.NullInt64
+			q := "SELECT MIN(" + sliceOf + ") FROM results WHERE monitor_key IN (" + marks(len(part)) + ") AND " + sliceOf + " >= ? AND " + sliceOf + " < ?"
+			if err := d.read.QueryRowContext(ctx, d.q(q), append(args, from, end)...).Scan(&first); err != nil {
+				return total, fmt.Errorf("compact results: %w", err)
+			}
+			if !first.Valid {
+				break
+			}
+			from = min(end, first.Int64+compactSlices)
+			n, err := d.compactChunk(ctx, ns, part, first.Int64, from)
+			total += n
+			if err != nil {
+				return total, fmt.Errorf("compact results: %w", err)
+			}
 		}
 	}
 	return total, nil
@@ -156,9 +180,9 @@ func (d *DB) allMonitorKeys(ctx context.Context) ([]int64, error) {
 	return keys, rowsDone(rows)
 }
 
-// compactChunk packs the raw results of slices before end of the monitors
-// with keys that no other process is compacting.
-func (d *DB) compactChunk(ctx context.Context, ns int32, keys []int64, end int64) (int64, error) {
+// compactChunk packs the raw results of slices in [from, end) of the
+// monitors with keys that no other process is compacting.
+func (d *DB) compactChunk(ctx context.Context, ns int32, keys []int64, from, end int64) (int64, error) {
 	var packed int64
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
 		args := make([]any, 0, len(keys)+1)
@@ -182,7 +206,7 @@ func (d *DB) compactChunk(ctx context.Context, ns int32, keys []int64, end int64
 		if err := rowsDone(rows); err != nil || len(mine) == 0 {
 			return err
 		}
-		rows, err = tx.QueryContext(ctx, d.q("DELETE FROM results WHERE monitor_key IN ("+marks(len(mine))+") AND "+sliceOf+" < ? RETURNING "+resultCols), append(mine, end)...)
+		rows, err = tx.QueryContext(ctx, d.q("DELETE FROM results WHERE monitor_key IN ("+marks(len(mine))+") AND "+sliceOf+" >= ? AND "+sliceOf+" < ? RETURNING "+resultCols), append(mine, from, end)...)
 		if err != nil {
 			return err
 		}

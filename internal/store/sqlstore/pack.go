@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // On PostgreSQL the results of a closed ten-minute slice are packed into
@@ -26,8 +27,9 @@ import (
 //	reasons: uvarint count r of distinct reasons, then each as uvarint
 //	  length and bytes; when r > 0, runs of (uvarint index, uvarint length)
 //	  covering n results, index 0 for no reason and i for the i-th
-//	details: per result the uvarint length of its detail (detail.go) and
-//	  its bytes, 0 for none
+//	details: a byte 0 when no result has detail; else 1, then per result
+//	  the uvarint length of its detail (detail.go) and its bytes, 0 for
+//	  none
 //
 // Reading stops after the part it needs: rollups, uptime and latency read
 // times, durations and status only.
@@ -82,6 +84,10 @@ func encodePack(sl int64, rs []resultRec) []byte {
 	if len(reasons) > 0 {
 		b = appendRuns(b, rs, func(r resultRec) uint64 { return index[r.reason] })
 	}
+	if !slices.ContainsFunc(rs, func(r resultRec) bool { return len(r.detail) > 0 }) {
+		return append(b, 0)
+	}
+	b = append(b, 1)
 	for _, r := range rs {
 		b = binary.AppendUvarint(b, uint64(len(r.detail)))
 		b = append(b, r.detail...)
@@ -195,10 +201,11 @@ func decodePack(key, sl int64, data []byte, full bool) ([]resultRec, error) {
 	if !full || p.err != nil {
 		return rs, p.err
 	}
-	reasons := make([]string, p.uvarint())
-	if uint64(len(reasons)) > uint64(len(p.b)) {
+	nr := p.uvarint()
+	if p.err != nil || nr > uint64(len(p.b)) {
 		return nil, errPack
 	}
+	reasons := make([]string, nr)
 	for i := range reasons {
 		reasons[i] = string(p.bytes())
 	}
@@ -213,10 +220,16 @@ func decodePack(key, sl int64, data []byte, full bool) ([]resultRec, error) {
 			}
 		})
 	}
-	for i := range rs {
-		if d := p.bytes(); len(d) > 0 {
-			rs[i].detail = d
+	switch p.uvarint() {
+	case 0:
+	case 1:
+		for i := range rs {
+			if d := p.bytes(); len(d) > 0 {
+				rs[i].detail = d
+			}
 		}
+	default:
+		p.err = errPack
 	}
 	if p.err == nil && len(p.b) != 0 {
 		p.err = errPack
