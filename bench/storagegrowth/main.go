@@ -5,9 +5,14 @@
 // certificate expiry; the status code, size, time and certificate-days
 // metrics), an occasional outage
 // with its transitions and notifications, and every simulated hour the
-// rollup and prune the server runs. It prints the row counts, the size of
-// the database and the bytes each stored result costs (the results table
-// and its indexes, divided by its rows) as the days pass.
+// rollup and prune the server runs, and every simulated minute the
+// compaction (-compact, on by default; it changes only PostgreSQL, which
+// packs closed ten-minute slices). It prints the row counts, the size of
+// the database and the bytes each stored result costs (the tables of
+// results and their indexes, divided by the results they hold) as the
+// days pass, and what compaction cost. On PostgreSQL it also writes every
+// batch to a second schema that is never compacted, and prints its bytes
+// per result as "uncompacted".
 //
 //	go run ./bench/storagegrowth                 # 1,000 monitors, 60 s, 30 days
 //	go run ./bench/storagegrowth -days 2 -flush 1m

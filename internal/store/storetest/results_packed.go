@@ -45,7 +45,7 @@ func readAll(t *testing.T, s store.Store, since time.Time, edge int64, ids ...st
 	r := reads{Pages: map[string][]store.StoredResult{}, Small: map[string][]store.StoredResult{}, Uptime: map[string]store.Uptime{}, Latency: map[string][]store.LatencyPoint{}}
 	for _, id := range ids {
 		r.Pages[id] = walkResults(t, s, id, 1000)
-		r.Small[id] = walkResults(t, s, id, 7)
+		r.Small[id] = walkResults(t, s, id, 97)
 		u, err := s.Uptime(ctx, id, since)
 		must(t, err, "Uptime")
 		r.Uptime[id] = u
