@@ -5,9 +5,14 @@
 // certificate expiry; the status code, size, time and certificate-days
 // metrics), an occasional outage
 // with its transitions and notifications, and every simulated hour the
-// rollup and prune the server runs. It prints the row counts, the size of
-// the database and the bytes each stored result costs (the results table
-// and its indexes, divided by its rows) as the days pass.
+// rollup and prune the server runs, and every simulated minute the
+// compaction (-compact, on by default; it changes only PostgreSQL, which
+// packs closed ten-minute slices). It prints the row counts, the size of
+// the database and the bytes each stored result costs (the tables of
+// results and their indexes, divided by the results they hold) as the
+// days pass, and what compaction cost. On PostgreSQL it also writes every
+// batch to a second schema that is never compacted, and prints its bytes
+// per result as "uncompacted".
 //
 //	go run ./bench/storagegrowth                 # 1,000 monitors, 60 s, 30 days
 //	go run ./bench/storagegrowth -days 2 -flush 1m
@@ -18,6 +23,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -30,6 +36,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // to read sizes from PostgreSQL
@@ -56,8 +65,10 @@ type config struct {
 	path            string
 	driver          string
 	dsn             string
+	plainDSN        string
 	detail          bool
 	fresh           bool
+	compact         bool
 	report          []int
 }
 
@@ -71,17 +82,27 @@ func run() int {
 	flag.DurationVar(&c.rollupRetention, "rollup-retention", 365*24*time.Hour, "how long hourly rollups are kept")
 	flag.BoolVar(&c.detail, "detail", true, "give results HTTPS detail (timings, certificate expiry, four metrics); false for bare results like a TCP check")
 	flag.BoolVar(&c.fresh, "fresh", false, "results of fresh_connection monitors: DNS, connect and TLS times on every result (default: a reused keep-alive connection, first byte only)")
+	flag.BoolVar(&c.compact, "compact", true, "compact results as the server does (once a simulated minute, slices closed a minute before); PostgreSQL also keeps an uncompacted copy in a second schema and prints both")
 	flag.StringVar(&c.path, "db", "", "SQLite: database file to create (default: a temporary file, removed afterwards)")
 	flag.StringVar(&c.driver, "driver", sqlstore.DriverSQLite, "database: sqlite or postgres")
 	flag.StringVar(&c.dsn, "dsn", "", "PostgreSQL: URL of the database in which a schema of its own is created and dropped afterwards")
 	flag.Parse()
 	if c.driver == sqlstore.DriverPostgres {
-		schema, drop, err := pgSchema(c.dsn)
+		schema, drop, err := pgSchema(c.dsn, "storagegrowth")
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "storagegrowth:", err)
 			return 1
 		}
 		defer drop()
+		if c.compact {
+			plain, drop, err := pgSchema(c.dsn, "storagegrowth-plain")
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "storagegrowth:", err)
+				return 1
+			}
+			defer drop()
+			c.plainDSN = plain
+		}
 		c.dsn = schema
 	} else if c.driver != sqlstore.DriverSQLite {
 		fmt.Fprintln(os.Stderr, "storagegrowth: -driver must be sqlite or postgres")
@@ -123,6 +144,25 @@ func simulate(ctx context.Context, c config) error {
 		return err
 	}
 	defer db.Close()
+	// plain gets the same writes without compaction: the figures before it.
+	var plain *sqlstore.DB
+	if c.plainDSN != "" {
+		plain, err = sqlstore.Open(ctx, sqlstore.Options{Driver: c.driver, DSN: c.plainDSN, Now: func() time.Time { return now }, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			return err
+		}
+		defer plain.Close()
+	}
+	stores := []*sqlstore.DB{db}
+	if plain != nil {
+		stores = append(stores, plain)
+	}
+	var cost compactionCost
+	defer func() {
+		if cost.meter != nil {
+			cost.meter.Close()
+		}
+	}()
 
 	rng := mrand.New(mrand.NewPCG(1, 2))
 	ids := make([]string, c.monitors)
@@ -140,7 +180,7 @@ func simulate(ctx context.Context, c config) error {
 	fmt.Printf("simulating %d monitors every %s for %d days (raw kept %s, rollups %s, flushed every %s) in %s\n",
 		c.monitors, c.interval, c.days, c.rawRetention, c.rollupRetention, c.flush, where)
 	if c.driver == sqlstore.DriverPostgres {
-		fmt.Printf("%4s %12s %12s %10s %12s %10s %9s\n", "day", "results", "rollups", "schema MB", "results MB", "B/result", "elapsed")
+		fmt.Printf("%4s %12s %12s %10s %12s %10s %10s %10s %12s %9s\n", "day", "results", "rollups", "schema MB", "results MB", "B/result", "rows", "packs", "uncompacted", "elapsed")
 	} else {
 		fmt.Printf("%4s %12s %12s %10s %12s %10s %10s %9s\n", "day", "results", "rollups", "file MB", "free pages", "WAL MB", "B/result", "elapsed")
 	}
@@ -151,32 +191,148 @@ func simulate(ctx context.Context, c config) error {
 			hourStart := start.Add(time.Duration((day-1)*24+h) * time.Hour)
 			for f := hourStart; f.Before(hourStart.Add(time.Hour)); f = f.Add(c.flush) {
 				b := sim.batch(f, f.Add(c.flush))
+				prev := now
 				now = f.Add(c.flush)
-				if err := db.SaveBatch(ctx, b); err != nil {
-					return fmt.Errorf("day %d: %w", day, err)
+				for _, st := range stores {
+					if err := st.SaveBatch(ctx, b); err != nil {
+						return fmt.Errorf("day %d: %w", day, err)
+					}
 				}
 				written += len(b.Results)
+				// The server compacts once a minute.
+				if c.compact && now.Truncate(time.Minute) != prev.Truncate(time.Minute) {
+					if err := cost.compact(ctx, db, dsn, now.Add(-time.Minute)); err != nil {
+						return fmt.Errorf("day %d: %w", day, err)
+					}
+				}
 			}
 			// What the server does every hour.
-			if err := db.Rollup(ctx, now.Truncate(time.Hour)); err != nil {
-				return fmt.Errorf("day %d: %w", day, err)
-			}
-			if _, err := db.Prune(ctx, now.Add(-c.rawRetention), now.Add(-c.rollupRetention)); err != nil {
-				return fmt.Errorf("day %d: %w", day, err)
+			for _, st := range stores {
+				if err := st.Rollup(ctx, now.Truncate(time.Hour)); err != nil {
+					return fmt.Errorf("day %d: %w", day, err)
+				}
+				if _, err := st.Prune(ctx, now.Add(-c.rawRetention), now.Add(-c.rollupRetention)); err != nil {
+					return fmt.Errorf("day %d: %w", day, err)
+				}
 			}
 		}
 		if slices.Contains(c.report, day) {
-			rep := report
+			var err error
 			if c.driver == sqlstore.DriverPostgres {
-				rep = reportPostgres
+				err = reportPostgres(ctx, dsn, c.plainDSN, day, time.Since(began))
+			} else {
+				err = report(ctx, dsn, day, time.Since(began))
 			}
-			if err := rep(ctx, dsn, day, time.Since(began)); err != nil {
+			if err != nil {
 				return err
 			}
 		}
 	}
 	fmt.Printf("wrote %d results in %s (%.0f results/s)\n", written, time.Since(began).Round(time.Second), float64(written)/time.Since(began).Seconds())
+	if cost.moved > 0 {
+		k := float64(cost.moved) / 1000
+		fmt.Printf("compaction: %d runs packed %d results; per 1,000 results: %.1f ms of tocsin CPU, %.1f ms of PostgreSQL CPU (its connections), %.1f ms wall; vacuum of the emptied rows (autovacuum's work, run by the bench): %.1f ms of PostgreSQL CPU\n",
+			cost.runs, cost.moved, cost.self.Seconds()*1e3/k, cost.server.Seconds()*1e3/k, cost.wall.Seconds()*1e3/k, cost.vacuum.Seconds()*1e3/k)
+	}
 	return nil
+}
+
+// compactionCost adds up what compaction costs.
+type compactionCost struct {
+	runs, moved                int64
+	self, server, wall, vacuum time.Duration
+	// meter is a connection of its own for measuring and vacuuming.
+	meter *sql.DB
+}
+
+// compact runs a compaction step the way the server's minute loop does and
+// measures it: this process's CPU (getrusage), and on PostgreSQL the CPU of
+// the server processes of this bench's connections (/proc, so only with
+// PostgreSQL on this host). After a step that moved results it runs the
+// VACUUM that autovacuum would run in real time (the simulated day passes
+// in minutes, faster than autovacuum wakes), so the emptied rows' space is
+// reused as it is on a server.
+func (c *compactionCost) compact(ctx context.Context, db *sqlstore.DB, dsn string, before time.Time) error {
+	pg := strings.HasPrefix(dsn, "postgres")
+	var server0 time.Duration
+	if pg {
+		if c.meter == nil {
+			m, err := sql.Open("pgx", dsn)
+			if err != nil {
+				return err
+			}
+			m.SetMaxOpenConns(1)
+			c.meter = m
+		}
+		server0 = backendCPU(ctx, c.meter, dsn)
+	}
+	self0, wall0 := processCPU(), time.Now()
+	n, err := db.CompactResults(ctx, before)
+	if err != nil {
+		return err
+	}
+	c.runs++
+	c.moved += n
+	c.wall += time.Since(wall0)
+	c.self += processCPU() - self0
+	if !pg {
+		return nil
+	}
+	server1 := backendCPU(ctx, c.meter, dsn)
+	c.server += server1 - server0
+	if n == 0 {
+		return nil
+	}
+	if _, err := c.meter.ExecContext(ctx, "VACUUM results, result_packs"); err != nil {
+		return err
+	}
+	c.vacuum += backendCPU(ctx, c.meter, dsn) - server1
+	return nil
+}
+
+// processCPU returns the CPU time this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// backendCPU returns the CPU time used so far by the PostgreSQL server
+// processes of the connections whose application_name is dsn's.
+// The meter's own connection counts too: it runs the vacuum.
+func backendCPU(ctx context.Context, meter *sql.DB, dsn string) time.Duration {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return 0
+	}
+	rows, err := meter.QueryContext(ctx, "SELECT pid FROM pg_stat_activity WHERE application_name = $1", u.Query().Get("application_name"))
+	if err != nil {
+		return 0
+	}
+	defer rows.Close()
+	var total time.Duration
+	for rows.Next() {
+		var pid int
+		if rows.Scan(&pid) != nil {
+			return 0
+		}
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		// Fields after the command's closing parenthesis; utime and stime
+		// are the 14th and 15th of the line, in clock ticks (100 a second).
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(f) < 13 {
+			continue
+		}
+		ut, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		total += time.Duration(ut+st) * 10 * time.Millisecond
+	}
+	return total
 }
 
 // simulator produces the results, states, transitions and notifications
@@ -312,34 +468,50 @@ func perResult(bytes, rows int64) float64 {
 }
 
 // reportPostgres prints the day's figures of the schema in dsn's
-// search_path: the results table with its indexes and TOAST.
-func reportPostgres(ctx context.Context, dsn string, day int, elapsed time.Duration) error {
+// search_path: its results in rows (the results table with its indexes and
+// TOAST) and packs (result_packs, likewise); with plain, the bytes a result
+// costs in that schema, written without compaction.
+func reportPostgres(ctx context.Context, dsn, plain string, day int, elapsed time.Duration) error {
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	var results, rollups, schemaBytes, resultBytes int64
+	var rows, packs, packed, rollups, schemaBytes, resultBytes int64
 	for _, q := range []struct {
 		sql string
-		v   *int64
+		v   []any
 	}{
-		{"SELECT COUNT(*) FROM results", &results},
-		{"SELECT COUNT(*) FROM rollups", &rollups},
-		{"SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'm')", &schemaBytes},
-		{"SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = 'results'", &resultBytes},
+		{"SELECT COUNT(*) FROM results", []any{&rows}},
+		{"SELECT COUNT(*), COALESCE(SUM(n), 0) FROM result_packs", []any{&packs, &packed}},
+		{"SELECT COUNT(*) FROM rollups", []any{&rollups}},
+		{"SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'm')", []any{&schemaBytes}},
+		{"SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relname IN ('results', 'result_packs')", []any{&resultBytes}},
 	} {
-		if err := db.QueryRowContext(ctx, q.sql).Scan(q.v); err != nil {
+		if err := db.QueryRowContext(ctx, q.sql).Scan(q.v...); err != nil {
 			return fmt.Errorf("report: %s: %w", q.sql, err)
 		}
 	}
-	fmt.Printf("%4d %12d %12d %10.1f %12.1f %10.1f %9s\n", day, results, rollups, float64(schemaBytes)/1e6, float64(resultBytes)/1e6, perResult(resultBytes, results), elapsed.Round(time.Second))
+	before := "-"
+	if plain != "" {
+		p, err := sql.Open("pgx", plain)
+		if err != nil {
+			return err
+		}
+		defer p.Close()
+		var n, bytes int64
+		if err := p.QueryRowContext(ctx, "SELECT (SELECT COUNT(*) FROM results), pg_total_relation_size('results')").Scan(&n, &bytes); err != nil {
+			return fmt.Errorf("report: the uncompacted schema: %w", err)
+		}
+		before = fmt.Sprintf("%.1f", perResult(bytes, n))
+	}
+	fmt.Printf("%4d %12d %12d %10.1f %12.1f %10.1f %10d %10d %12s %9s\n", day, rows+packed, rollups, float64(schemaBytes)/1e6, float64(resultBytes)/1e6, perResult(resultBytes, rows+packed), rows, packs, before, elapsed.Round(time.Second))
 	return nil
 }
 
 // pgSchema creates a schema of its own in the database at dsn and returns
 // a DSN whose search_path is that schema, and a function that drops it.
-func pgSchema(dsn string) (string, func(), error) {
+func pgSchema(dsn, app string) (string, func(), error) {
 	if dsn == "" {
 		return "", nil, fmt.Errorf("-driver postgres needs -dsn")
 	}
@@ -366,6 +538,7 @@ func pgSchema(dsn string) (string, func(), error) {
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
+	q.Set("application_name", app)
 	u.RawQuery = q.Encode()
 	return u.String(), drop, nil
 }

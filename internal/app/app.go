@@ -434,6 +434,7 @@ func (a *App) Run(ctx context.Context) error {
 	wg.Go(func() { _ = a.inc.Run(runCtx) })
 	wg.Go(func() { _ = a.followUps.Run(runCtx) })
 	wg.Go(func() { a.housekeeping(runCtx) })
+	wg.Go(func() { a.compactResults(runCtx) })
 	wg.Go(func() { a.watchdog(runCtx) })
 	wg.Go(func() { a.muteUpkeep(runCtx) })
 	wg.Go(func() { a.runSubscriptions(runCtx) })

@@ -200,6 +200,14 @@ type Results interface {
 	Prune(ctx context.Context, rawBefore, rollupBefore time.Time) (int64, error)
 	// Rollups lists a monitor's hourly rollups in [from, to), oldest first.
 	Rollups(ctx context.Context, monitorID string, from, to time.Time) ([]HourlyRollup, error)
+	// CompactResults stores the results of time slices that ended by
+	// before in a more compact form where the database gains by it
+	// (PostgreSQL packs a monitor's ten minutes into one row; SQLite keeps
+	// its rows), returning how many results it moved. Every read sees the
+	// same results before and after, including results stored later for a
+	// compacted slice. Safe to call repeatedly, from several replicas, and
+	// while results are written: writers never wait for it.
+	CompactResults(ctx context.Context, before time.Time) (int64, error)
 }
 
 // Outbox holds notifications until they are sent or given up. The messages

@@ -307,34 +307,8 @@ func (d *DB) Results(ctx context.Context, monitorID string, p store.Page) ([]sto
 	if err != nil || !ok {
 		return out, err
 	}
-	q := "SELECT " + resultCols + " FROM results WHERE monitor_key = ? AND t < ? ORDER BY t DESC LIMIT ?"
-	args := []any{key, before, limit}
-	if d.postgres {
-		// Newest slice first through the index, then by time within it:
-		// the same order, read from the end of the monitor's history only.
-		q = "SELECT " + resultCols + " FROM results WHERE monitor_key = ? AND t < ? AND " + sliceOf + " <= ? ORDER BY " + sliceOf + " DESC, t DESC LIMIT ?"
-		args = []any{key, before, slice(before - 1), limit}
-	}
-	rows, err := d.read.QueryContext(ctx, d.q(q), args...)
+	rs, err := d.resultPage(ctx, key, before, limit)
 	if err != nil {
-		return nil, fmt.Errorf("read results of monitor %q: %w", monitorID, err)
-	}
-	type raw struct {
-		t, status, dur int64
-		reason         sql.NullString
-		detail         []byte
-	}
-	var rs []raw
-	for rows.Next() {
-		var r raw
-		var k int64
-		if err := rows.Scan(&k, &r.t, &r.status, &r.dur, &r.reason, &r.detail); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("read results of monitor %q: %w", monitorID, err)
-		}
-		rs = append(rs, r)
-	}
-	if err := rowsDone(rows); err != nil {
 		return nil, fmt.Errorf("read results of monitor %q: %w", monitorID, err)
 	}
 	for _, r := range rs {
@@ -343,7 +317,7 @@ func (d *DB) Results(ctx context.Context, monitorID string, p store.Page) ([]sto
 			Time:      fromMS(r.t),
 			Duration:  us(r.dur),
 			Status:    probe.Status(r.status),
-			Reason:    r.reason.String,
+			Reason:    r.reason,
 		}
 		det, err := decodeDetail(r.detail, res.Time)
 		if err != nil {
@@ -368,6 +342,79 @@ func (d *DB) Results(ctx context.Context, monitorID string, p store.Page) ([]sto
 		out = append(out, store.StoredResult{ID: r.t, Result: res})
 	}
 	return out, nil
+}
+
+// resultPage returns up to limit of a monitor's results before a time,
+// newest first: on PostgreSQL from its rows and its packs.
+func (d *DB) resultPage(ctx context.Context, key, before int64, limit int) ([]resultRec, error) {
+	var out []resultRec
+	err := d.snapshot(ctx, func(q querier) error {
+		out = out[:0]
+		query := "SELECT " + resultCols + " FROM results WHERE monitor_key = ? AND t < ? ORDER BY t DESC LIMIT ?"
+		args := []any{key, before, limit}
+		if d.postgres {
+			// Newest slice first through the index, then by time within it:
+			// the same order, read from the end of the monitor's history only.
+			query = "SELECT " + resultCols + " FROM results WHERE monitor_key = ? AND t < ? AND " + sliceOf + " <= ? ORDER BY " + sliceOf + " DESC, t DESC LIMIT ?"
+			args = []any{key, before, slice(before - 1), limit}
+		}
+		rows, err := q.QueryContext(ctx, d.q(query), args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var r resultRec
+			var reason sql.NullString
+			if err := rows.Scan(&r.key, &r.t, &r.status, &r.dur, &reason, &r.detail); err != nil {
+				rows.Close()
+				return err
+			}
+			r.reason = reason.String
+			out = append(out, r)
+		}
+		if err := rowsDone(rows); err != nil || !d.postgres {
+			return err
+		}
+		packed, err := d.newestPacked(ctx, q, key, before, limit)
+		if err != nil || len(packed) == 0 {
+			return err
+		}
+		out = append(out, packed...)
+		slices.SortStableFunc(out, func(a, b resultRec) int { return compare(b.t, a.t) })
+		out = out[:min(len(out), limit)]
+		return nil
+	})
+	return out, err
+}
+
+// newestPacked returns up to limit of the packed results of a monitor
+// before a time, newest first. Packs are read newest first until they hold
+// limit results: every pack holds at least one.
+func (d *DB) newestPacked(ctx context.Context, q querier, key, before int64, limit int) ([]resultRec, error) {
+	rows, err := q.QueryContext(ctx, d.q("SELECT slice, data FROM result_packs WHERE monitor_key = ? AND slice <= ? ORDER BY slice DESC LIMIT ?"), key, packSlice(slice(before-1)), limit)
+	if err != nil {
+		return nil, err
+	}
+	var out []resultRec
+	for rows.Next() && len(out) < limit {
+		var sl int64
+		var data []byte
+		if err := rows.Scan(&sl, &data); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		rs, err := decodePack(key, sl, data, true)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("results in slice %d: %w", sl, err)
+		}
+		for i := len(rs) - 1; i >= 0; i-- {
+			if rs[i].t < before {
+				out = append(out, rs[i])
+			}
+		}
+	}
+	return out, rowsDone(rows)
 }
 
 // Transitions lists a monitor's transitions, newest first; monitorID ""

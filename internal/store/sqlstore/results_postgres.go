@@ -37,8 +37,9 @@ func inSlices(alias string, from, to int64) (string, []any) {
 
 // firstResult returns the time of a monitor's oldest stored result. On
 // PostgreSQL the oldest slice is found first, through the index, and only
-// its rows are read.
-func (d *DB) firstResult(ctx context.Context, key int64) (sql.NullInt64, error) {
+// its rows are read, and the oldest pack is read too. Rows are read before
+// packs, so a result a compaction moves in between is seen at least once.
+func (d *DB) firstResult(ctx context.Context, rd querier, key int64) (sql.NullInt64, error) {
 	q := "SELECT MIN(t) FROM results WHERE monitor_key = ?"
 	args := []any{key}
 	if d.postgres {
@@ -46,8 +47,26 @@ func (d *DB) firstResult(ctx context.Context, key int64) (sql.NullInt64, error) 
 		args = append(args, key)
 	}
 	var first sql.NullInt64
-	err := d.read.QueryRowContext(ctx, d.q(q), args...).Scan(&first)
-	return first, err
+	if err := rd.QueryRowContext(ctx, d.q(q), args...).Scan(&first); err != nil || !d.postgres {
+		return first, err
+	}
+	var sl int64
+	var data []byte
+	err := rd.QueryRowContext(ctx, d.q("SELECT slice, data FROM result_packs WHERE monitor_key = ? ORDER BY slice LIMIT 1"), key).Scan(&sl, &data)
+	if err == sql.ErrNoRows {
+		return first, nil
+	}
+	if err != nil {
+		return first, err
+	}
+	rs, err := decodePack(key, sl, data, false)
+	if err != nil {
+		return first, fmt.Errorf("results of monitor key %d in slice %d: %w", key, sl, err)
+	}
+	if !first.Valid || rs[0].t < first.Int64 {
+		first = sql.NullInt64{Int64: rs[0].t, Valid: true}
+	}
+	return first, nil
 }
 
 // insertResultsPostgres writes rows where no unique index guards a
@@ -136,22 +155,34 @@ func (d *DB) newestResults(ctx context.Context, tx *sql.Tx, keys []any) (map[int
 	for i := 0; i < len(keys); i += 500 {
 		part := keys[i:min(i+500, len(keys))]
 		values := strings.TrimSuffix(strings.Repeat("(?::integer),", len(part)), ",")
+		// One statement, so one snapshot: a compaction committing
+		// meanwhile cannot hide the newest result in its move to a pack.
 		q := "SELECT v.k, (SELECT MAX(r.t) FROM results r WHERE r.monitor_key = v.k AND r." + sliceOf +
-			" = (SELECT MAX(s." + sliceOf + ") FROM results s WHERE s.monitor_key = v.k)) FROM (VALUES " + values + ") AS v(k)"
+			" = (SELECT MAX(s." + sliceOf + ") FROM results s WHERE s.monitor_key = v.k)), p.slice, p.data FROM (VALUES " + values + ") AS v(k)" +
+			" LEFT JOIN LATERAL (SELECT slice, data FROM result_packs WHERE monitor_key = v.k ORDER BY slice DESC LIMIT 1) p ON true"
 		rows, err := tx.QueryContext(ctx, d.q(q), part...)
 		if err != nil {
 			return nil, fmt.Errorf("save results: %w", err)
 		}
 		for rows.Next() {
 			var k int64
-			var t sql.NullInt64
-			if err := rows.Scan(&k, &t); err != nil {
+			var t, sl sql.NullInt64
+			var data []byte
+			if err := rows.Scan(&k, &t, &sl, &data); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("save results: %w", err)
 			}
 			out[k] = math.MinInt64
 			if t.Valid {
 				out[k] = t.Int64
+			}
+			if sl.Valid {
+				rs, err := decodePack(k, sl.Int64, data, false)
+				if err != nil {
+					rows.Close()
+					return nil, fmt.Errorf("save results: results of monitor key %d in slice %d: %w", k, sl.Int64, err)
+				}
+				out[k] = max(out[k], rs[len(rs)-1].t)
 			}
 		}
 		if err := rowsDone(rows); err != nil {
@@ -166,18 +197,33 @@ func (d *DB) newestResults(ctx context.Context, tx *sql.Tx, keys []any) (map[int
 func (d *DB) freeResultTime(ctx context.Context, tx *sql.Tx, key, t int64) (int64, error) {
 	const window = 1000
 	cond, sargs := inSlices("", t, t+window)
-	rows, err := tx.QueryContext(ctx, d.q("SELECT t FROM results WHERE monitor_key = ? AND t >= ? AND t < ?"+cond), append([]any{key, t, t + window}, sargs...)...)
+	// Rows and packs in one statement, so in one snapshot.
+	q := "SELECT t, NULL, NULL FROM results WHERE monitor_key = ? AND t >= ? AND t < ?" + cond +
+		" UNION ALL SELECT NULL, slice, data FROM result_packs WHERE monitor_key = ? AND slice >= ? AND slice <= ?"
+	rows, err := tx.QueryContext(ctx, d.q(q), append(append([]any{key, t, t + window}, sargs...), key, packSlice(slice(t)), packSlice(slice(t+window-1)))...)
 	if err != nil {
 		return 0, fmt.Errorf("save results: %w", err)
 	}
 	taken := map[int64]bool{}
 	for rows.Next() {
-		var v int64
-		if err := rows.Scan(&v); err != nil {
+		var v, sl sql.NullInt64
+		var data []byte
+		if err := rows.Scan(&v, &sl, &data); err != nil {
 			rows.Close()
 			return 0, fmt.Errorf("save results: %w", err)
 		}
-		taken[v] = true
+		if v.Valid {
+			taken[v.Int64] = true
+			continue
+		}
+		rs, err := decodePack(key, sl.Int64, data, false)
+		if err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("save results: results of monitor key %d in slice %d: %w", key, sl.Int64, err)
+		}
+		for _, r := range rs {
+			taken[r.t] = true
+		}
 	}
 	if err := rowsDone(rows); err != nil {
 		return 0, fmt.Errorf("save results: %w", err)

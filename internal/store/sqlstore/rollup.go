@@ -49,7 +49,7 @@ func (d *DB) Rollup(ctx context.Context, until time.Time) error {
 		return fmt.Errorf("roll up results: %w", err)
 	}
 	for _, key := range fresh {
-		first, err := d.firstResult(ctx, key)
+		first, err := d.firstResult(ctx, d.read, key)
 		if err != nil {
 			return fmt.Errorf("roll up results: %w", err)
 		}
@@ -84,39 +84,61 @@ func (d *DB) rollupChunk(ctx context.Context, keys []int64, start, end int64) er
 	}
 	cond, sargs := inSlices("", start, end)
 	args = append(append(args, start, end), sargs...)
-	rows, err := d.read.QueryContext(ctx, d.q("SELECT monitor_key, t, "+failedExpr+", duration_us FROM results WHERE monitor_key IN ("+in+") AND t >= ? AND t < ?"+cond+" ORDER BY monitor_key, t"), args...)
+	type hour struct{ key, hour int64 }
+	type acc struct {
+		durs   []int64
+		failed int64
+	}
+	accs := map[hour]*acc{}
+	add := func(key, t, failed, dur int64) {
+		h := hour{key, floorHour(t)}
+		a := accs[h]
+		if a == nil {
+			a = &acc{}
+			accs[h] = a
+		}
+		a.durs = append(a.durs, dur)
+		a.failed += failed
+	}
+	err := d.snapshot(ctx, func(q querier) error {
+		clear(accs)
+		rows, err := q.QueryContext(ctx, d.q("SELECT monitor_key, t, "+failedExpr+", duration_us FROM results WHERE monitor_key IN ("+in+") AND t >= ? AND t < ?"+cond), args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var key, t, f, dur int64
+			if err := rows.Scan(&key, &t, &f, &dur); err != nil {
+				rows.Close()
+				return err
+			}
+			add(key, t, f, dur)
+		}
+		if err := rowsDone(rows); err != nil {
+			return err
+		}
+		packed, err := d.packsOf(ctx, q, keys, slice(start), slice(end-1), start, end, false)
+		for _, r := range packed {
+			add(r.key, r.t, failedOf(r.status), r.dur)
+		}
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("roll up results: %w", err)
 	}
+	hours := slices.Collect(maps.Keys(accs))
+	slices.SortFunc(hours, func(a, b hour) int {
+		if a.key != b.key {
+			return compare(a.key, b.key)
+		}
+		return compare(a.hour, b.hour)
+	})
 	var out []any
-	var curKey, curHour int64 = -1, -1
-	var durs []int64
-	var failed int64
-	flush := func() {
-		if len(durs) == 0 {
-			return
-		}
-		r := summarize(durs)
-		out = append(out, curKey, curHour, len(durs), failed, r.sum, r.p50, r.p95, r.p99, r.max)
-		durs, failed = durs[:0], 0
+	for _, h := range hours {
+		a := accs[h]
+		r := summarize(a.durs)
+		out = append(out, h.key, h.hour, len(a.durs), a.failed, r.sum, r.p50, r.p95, r.p99, r.max)
 	}
-	for rows.Next() {
-		var key, t, f, dur int64
-		if err := rows.Scan(&key, &t, &f, &dur); err != nil {
-			rows.Close()
-			return fmt.Errorf("roll up results: %w", err)
-		}
-		if h := floorHour(t); key != curKey || h != curHour {
-			flush()
-			curKey, curHour = key, h
-		}
-		durs = append(durs, dur)
-		failed += f
-	}
-	if err := rowsDone(rows); err != nil {
-		return fmt.Errorf("roll up results: %w", err)
-	}
-	flush()
 	return d.inTx(ctx, func(tx *sql.Tx) error {
 		const ins = "INSERT INTO rollups (monitor_key, hour, total, failed, sum_us, p50_us, p95_us, p99_us, max_us) VALUES %s ON CONFLICT (monitor_key, hour) DO NOTHING"
 		if err := d.insertChunks(ctx, tx, ins, 9, 300, out); err != nil {
@@ -266,28 +288,41 @@ func (d *DB) uptime(ctx context.Context, since time.Time, keys []int64) (map[int
 	}
 	// Whole hours below the watermark come from rollups.
 	hi := d.least("COALESCE(m.rolled_until, 0)", "?")
-	q := "SELECT r.monitor_key, CAST(COALESCE(SUM(r.total), 0) AS BIGINT), CAST(COALESCE(SUM(r.failed), 0) AS BIGINT) " +
-		"FROM monitors m JOIN rollups r ON r.monitor_key = m.key AND r.hour >= ? AND r.hour < " + hi +
-		" WHERE 1 = 1" + filter + " GROUP BY r.monitor_key"
-	if err := d.addCounts(ctx, out, q, append([]any{lo, floorNow}, fargs...)); err != nil {
-		return nil, err
-	}
-	// Raw results before the first whole hour, and from the watermark on.
-	agg := "SELECT r.monitor_key, COUNT(*), CAST(COALESCE(SUM(" + strings.ReplaceAll(failedExpr, "status", "r.status") + "), 0) AS BIGINT) FROM monitors m JOIN results r ON r.monitor_key = m.key AND "
-	if head := min(lo, now); s < head {
-		cond, sargs := inSlices("r.", s, head)
-		q := agg + "r.t >= ? AND r.t < ?" + cond + " WHERE 1 = 1" + filter + " GROUP BY r.monitor_key"
-		if err := d.addCounts(ctx, out, q, append(append([]any{s, head}, sargs...), fargs...)); err != nil {
-			return nil, err
-		}
-	}
-	if lo < now {
-		from := d.greatest("?", hi)
-		q := agg + "r.t >= " + from + " AND r.t < ? AND r." + sliceOf + " >= " + from + " / " + fmt.Sprint(resultSliceMS) + " AND r." + sliceOf + " <= ?" +
+	err := d.snapshot(ctx, func(rd querier) error {
+		clear(out)
+		q := "SELECT r.monitor_key, CAST(COALESCE(SUM(r.total), 0) AS BIGINT), CAST(COALESCE(SUM(r.failed), 0) AS BIGINT) " +
+			"FROM monitors m JOIN rollups r ON r.monitor_key = m.key AND r.hour >= ? AND r.hour < " + hi +
 			" WHERE 1 = 1" + filter + " GROUP BY r.monitor_key"
-		if err := d.addCounts(ctx, out, q, append([]any{lo, floorNow, now, lo, floorNow, slice(now - 1)}, fargs...)); err != nil {
-			return nil, err
+		if err := d.addCounts(ctx, rd, out, q, append([]any{lo, floorNow}, fargs...)); err != nil {
+			return err
 		}
+		// Raw results before the first whole hour, and from the watermark on.
+		agg := "SELECT r.monitor_key, COUNT(*), CAST(COALESCE(SUM(" + strings.ReplaceAll(failedExpr, "status", "r.status") + "), 0) AS BIGINT) FROM monitors m JOIN results r ON r.monitor_key = m.key AND "
+		if head := min(lo, now); s < head {
+			cond, sargs := inSlices("r.", s, head)
+			q := agg + "r.t >= ? AND r.t < ?" + cond + " WHERE 1 = 1" + filter + " GROUP BY r.monitor_key"
+			if err := d.addCounts(ctx, rd, out, q, append(append([]any{s, head}, sargs...), fargs...)); err != nil {
+				return err
+			}
+			if err := d.addPackCounts(ctx, rd, out, "?", []any{s}, head, filter, fargs); err != nil {
+				return err
+			}
+		}
+		if lo < now {
+			from := d.greatest("?", hi)
+			q := agg + "r.t >= " + from + " AND r.t < ? AND r." + sliceOf + " >= " + from + " / " + fmt.Sprint(resultSliceMS) + " AND r." + sliceOf + " <= ?" +
+				" WHERE 1 = 1" + filter + " GROUP BY r.monitor_key"
+			if err := d.addCounts(ctx, rd, out, q, append([]any{lo, floorNow, now, lo, floorNow, slice(now - 1)}, fargs...)); err != nil {
+				return err
+			}
+			if err := d.addPackCounts(ctx, rd, out, from, []any{lo, floorNow}, now, filter, fargs); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	for k, u := range out {
 		if u.Total == 0 {
@@ -297,8 +332,8 @@ func (d *DB) uptime(ctx context.Context, since time.Time, keys []int64) (map[int
 	return out, nil
 }
 
-func (d *DB) addCounts(ctx context.Context, out map[int64]store.Uptime, q string, args []any) error {
-	rows, err := d.read.QueryContext(ctx, d.q(q), args...)
+func (d *DB) addCounts(ctx context.Context, rd querier, out map[int64]store.Uptime, q string, args []any) error {
+	rows, err := rd.QueryContext(ctx, d.q(q), args...)
 	if err != nil {
 		return err
 	}
@@ -310,6 +345,51 @@ func (d *DB) addCounts(ctx context.Context, out map[int64]store.Uptime, q string
 		}
 		u := out[key]
 		u.Total += int(total)
+		u.Failed += int(failed)
+		out[key] = u
+	}
+	return rowsDone(rows)
+}
+
+// addPackCounts adds, on PostgreSQL, the packed results in [from, to) of
+// the monitors that filter selects, from being the SQL expression fromSQL
+// (with fromArgs) of each monitor m. A pack wholly inside counts by its n
+// and failed columns; only the packs at the ends are read.
+func (d *DB) addPackCounts(ctx context.Context, rd querier, out map[int64]store.Uptime, fromSQL string, fromArgs []any, to int64, filter string, fargs []any) error {
+	if !d.postgres {
+		return nil
+	}
+	q := "SELECT p.monitor_key, p.slice, p.n, p.failed, b.f, CASE WHEN CAST(p.slice AS BIGINT) * 600000 >= b.f AND CAST(p.slice AS BIGINT) * 600000 + 600000 <= ? THEN NULL ELSE p.data END" +
+		" FROM (SELECT m.key AS k, CAST(" + fromSQL + " AS BIGINT) AS f FROM monitors m WHERE 1 = 1" + filter + ") b" +
+		" JOIN result_packs p ON p.monitor_key = b.k AND p.slice >= b.f / 600000 AND p.slice <= ?"
+	args := append(append(append([]any{to}, fromArgs...), fargs...), packSlice(slice(to-1)))
+	rows, err := rd.QueryContext(ctx, d.q(q), args...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var key, sl, n, failed, from int64
+		var data []byte
+		if err := rows.Scan(&key, &sl, &n, &failed, &from, &data); err != nil {
+			rows.Close()
+			return err
+		}
+		if data != nil {
+			rs, err := decodePack(key, sl, data, false)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("results of monitor key %d in slice %d: %w", key, sl, err)
+			}
+			n, failed = 0, 0
+			for _, r := range rs {
+				if r.t >= from && r.t < to {
+					n++
+					failed += failedOf(r.status)
+				}
+			}
+		}
+		u := out[key]
+		u.Total += int(n)
 		u.Failed += int(failed)
 		out[key] = u
 	}
@@ -335,65 +415,80 @@ func (d *DB) Latency(ctx context.Context, monitorID string, since time.Time, n i
 		return nil, err
 	}
 	if ok {
-		// Raw results from cutoff on; rollups for whole hours before it.
-		oldest, err := d.firstResult(ctx, key)
-		if err != nil {
-			return nil, fmt.Errorf("read latency of monitor %q: %w", monitorID, err)
-		}
-		cutoff := now
-		if oldest.Valid {
-			cutoff = oldest.Int64
-			if f := floorHour(cutoff); f != cutoff {
-				var one int
-				err := d.read.QueryRowContext(ctx, d.q("SELECT 1 FROM rollups WHERE monitor_key = ? AND hour = ?"), key, f).Scan(&one)
-				switch {
-				case err == nil:
-					cutoff = f + hourMS
-				case err != sql.ErrNoRows:
-					return nil, fmt.Errorf("read latency of monitor %q: %w", monitorID, err)
+		err := d.snapshot(ctx, func(rd querier) error {
+			clear(buckets)
+			// Raw results from cutoff on; rollups for whole hours before it.
+			oldest, err := d.firstResult(ctx, rd, key)
+			if err != nil {
+				return err
+			}
+			cutoff := now
+			if oldest.Valid {
+				cutoff = oldest.Int64
+				if f := floorHour(cutoff); f != cutoff {
+					var one int
+					err := rd.QueryRowContext(ctx, d.q("SELECT 1 FROM rollups WHERE monitor_key = ? AND hour = ?"), key, f).Scan(&one)
+					switch {
+					case err == nil:
+						cutoff = f + hourMS
+					case err != sql.ErrNoRows:
+						return err
+					}
 				}
 			}
-		}
-		if s < cutoff {
-			rows, err := d.read.QueryContext(ctx, d.q("SELECT hour, total, failed, sum_us, max_us FROM rollups WHERE monitor_key = ? AND hour >= ? AND hour < ?"), key, s, min(cutoff, now))
+			if s < cutoff {
+				rows, err := rd.QueryContext(ctx, d.q("SELECT hour, total, failed, sum_us, max_us FROM rollups WHERE monitor_key = ? AND hour >= ? AND hour < ?"), key, s, min(cutoff, now))
+				if err != nil {
+					return err
+				}
+				for rows.Next() {
+					var h, total, failed, sum, mx int64
+					if err := rows.Scan(&h, &total, &failed, &sum, &mx); err != nil {
+						rows.Close()
+						return err
+					}
+					b := &buckets[min((h-s)/width, int64(n-1))]
+					b.total += total
+					b.failed += failed
+					b.sum += sum
+					b.max = max(b.max, mx)
+				}
+				if err := rowsDone(rows); err != nil {
+					return err
+				}
+			}
+			cond, sargs := inSlices("", max(s, cutoff), now)
+			rows, err := rd.QueryContext(ctx, d.q("SELECT (t - ?) / ?, COUNT(*), CAST(COALESCE(SUM("+failedExpr+"), 0) AS BIGINT), CAST(COALESCE(SUM(duration_us), 0) AS BIGINT), COALESCE(MAX(duration_us), 0) FROM results WHERE monitor_key = ? AND t >= ? AND t < ?"+cond+" GROUP BY 1"),
+				append([]any{s, width, key, max(s, cutoff), now}, sargs...)...)
 			if err != nil {
-				return nil, fmt.Errorf("read latency of monitor %q: %w", monitorID, err)
+				return err
 			}
 			for rows.Next() {
-				var h, total, failed, sum, mx int64
-				if err := rows.Scan(&h, &total, &failed, &sum, &mx); err != nil {
+				var i, total, failed, sum, mx int64
+				if err := rows.Scan(&i, &total, &failed, &sum, &mx); err != nil {
 					rows.Close()
-					return nil, fmt.Errorf("read latency of monitor %q: %w", monitorID, err)
+					return err
 				}
-				b := &buckets[min((h-s)/width, int64(n-1))]
+				b := &buckets[max(0, min(i, int64(n-1)))]
 				b.total += total
 				b.failed += failed
 				b.sum += sum
 				b.max = max(b.max, mx)
 			}
 			if err := rowsDone(rows); err != nil {
-				return nil, fmt.Errorf("read latency of monitor %q: %w", monitorID, err)
+				return err
 			}
-		}
-		cond, sargs := inSlices("", max(s, cutoff), now)
-		rows, err := d.read.QueryContext(ctx, d.q("SELECT (t - ?) / ?, COUNT(*), CAST(COALESCE(SUM("+failedExpr+"), 0) AS BIGINT), CAST(COALESCE(SUM(duration_us), 0) AS BIGINT), COALESCE(MAX(duration_us), 0) FROM results WHERE monitor_key = ? AND t >= ? AND t < ?"+cond+" GROUP BY 1"),
-			append([]any{s, width, key, max(s, cutoff), now}, sargs...)...)
+			packed, err := d.packsOf(ctx, rd, []int64{key}, slice(max(s, cutoff)), slice(now-1), max(s, cutoff), now, false)
+			for _, r := range packed {
+				b := &buckets[max(0, min((r.t-s)/width, int64(n-1)))]
+				b.total++
+				b.failed += failedOf(r.status)
+				b.sum += r.dur
+				b.max = max(b.max, r.dur)
+			}
+			return err
+		})
 		if err != nil {
-			return nil, fmt.Errorf("read latency of monitor %q: %w", monitorID, err)
-		}
-		for rows.Next() {
-			var i, total, failed, sum, mx int64
-			if err := rows.Scan(&i, &total, &failed, &sum, &mx); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("read latency of monitor %q: %w", monitorID, err)
-			}
-			b := &buckets[max(0, min(i, int64(n-1)))]
-			b.total += total
-			b.failed += failed
-			b.sum += sum
-			b.max = max(b.max, mx)
-		}
-		if err := rowsDone(rows); err != nil {
 			return nil, fmt.Errorf("read latency of monitor %q: %w", monitorID, err)
 		}
 	}
@@ -450,6 +545,11 @@ func (d *DB) Prune(ctx context.Context, rawBefore, rollupBefore time.Time) (int6
 		in := strings.TrimSuffix(strings.Repeat("?,", len(part)), ",")
 		if err := exec("results", "DELETE FROM results WHERE monitor_key IN ("+in+") AND t < ? AND "+sliceOf+" <= ?", append(part[:len(part):len(part)], raw, slice(raw-1))...); err != nil {
 			return total, err
+		}
+		n, err := d.prunePacks(ctx, part, raw)
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("prune old results: %w", err)
 		}
 		if err := exec("rollups", "DELETE FROM rollups WHERE monitor_key IN ("+in+") AND hour < ?", append(part[:len(part):len(part)], roll)...); err != nil {
 			return total, err

@@ -10,6 +10,8 @@
 //   - results are keyed by (monitor key, start time in unix milliseconds),
 //     which is also the result ID used for paging; on SQLite the table is
 //     clustered on that key (WITHOUT ROWID), so it needs no second index;
+//     on PostgreSQL the results of closed ten-minute slices are packed,
+//     one row per monitor and slice (compact.go, pack.go);
 //   - durations are stored in microseconds, so stored results lose
 //     sub-microsecond precision and times lose sub-millisecond precision;
 //   - the Reason of an OK result is not stored (Results returns "");

@@ -101,6 +101,7 @@ func Run(t *testing.T, open Opener) {
 		{"Audit", testAudit}, {"ConcurrentAudit", testConcurrentAudit},
 	}
 	tests = append(tests, resultStorageTests...)
+	tests = append(tests, packedResultTests...)
 	tests = append(tests, alertTests...)
 	tests = append(tests, incidentTests...)
 	tests = append(tests, feedTests...)
