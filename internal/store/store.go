@@ -398,6 +398,7 @@ type Store interface {
 	Agents
 	Uptimes
 	Baselines
+	Replicas
 	// Ping checks the database is reachable (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error
