@@ -64,6 +64,7 @@ Usage:
   tocsin coverage [--config FILE]               services without an end-to-end check, owner or policy; exit 1 when any
   tocsin export   [--config FILE] [--all] [--out FILE]
                                                 print the monitors created through the API (--all: every one) as config
+  tocsin replicas [--config FILE] [--json]     the replicas sharing the PostgreSQL database: what each runs, its lag
   tocsin version                                print the version
 
 The config file defaults to $TOCSIN_CONFIG, else tocsin.yaml in the current folder.
@@ -116,6 +117,8 @@ func Main(ctx context.Context, args []string, env Env) int {
 		return cmdCoverage(rest, env)
 	case "export":
 		return cmdExport(ctx, rest, env)
+	case "replicas":
+		return cmdReplicas(ctx, rest, env)
 	case "version", "--version", "-version":
 		fmt.Fprintf(env.Stdout, "tocsin %s\n", Version)
 		return 0
@@ -195,9 +198,16 @@ func cmdServe(ctx context.Context, args []string, env Env) int {
 	storm := logx.NewStorm(dedup, logx.StormOptions{Kinds: stormKinds()})
 	defer storm.Close()
 	logger := slog.New(storm)
-	if _, code := loadConfig(*path, env); code != 0 {
+	cfg, code := loadConfig(*path, env)
+	if code != 0 {
 		return code
 	}
+	lock, err := lockSQLite(cfg)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "tocsin serve: %v\n", err)
+		return 1
+	}
+	defer lock.Release()
 	a, err := New(ctx, Options{ConfigPath: *path, Logger: logger})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "tocsin serve: %v\n", err)

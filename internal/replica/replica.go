@@ -230,6 +230,14 @@ func (m *Manager) Join(ctx context.Context) error {
 			return fmt.Errorf("joining the replicas: %w", err)
 		}
 		switch {
+		case other.Host == m.host && other.PID != os.Getpid() && !processAlive(other.PID):
+			// The previous process under this id ran on this host and is
+			// gone (a crash, kill -9): nothing of it runs any more, so
+			// its row and leases are this one's at once.
+			m.o.Logger.Info("taking over from this replica's previous process, which ended", "replica", m.o.ID, "pid", other.PID)
+			if _, err := m.o.Store.Heartbeat(ctx, m.row(m.o.Now()), other.Seen.Add(time.Millisecond)); err == nil {
+				return nil
+			}
 		case first == nil:
 			first = &other
 			m.o.Logger.Warn("another process was running as this replica moments ago; waiting for its leases to end",
@@ -246,12 +254,17 @@ func (m *Manager) Join(ctx context.Context) error {
 
 func (m *Manager) heartbeat(ctx context.Context) (store.Replica, error) {
 	now := m.o.Now()
+	return m.o.Store.Heartbeat(ctx, m.row(now), now.Add(-m.o.TTL))
+}
+
+// row is this replica's registry row as of now.
+func (m *Manager) row(now time.Time) store.Replica {
 	r := store.Replica{ID: m.o.ID, Instance: m.instance, Host: m.host, PID: os.Getpid(), Started: m.started, Seen: now}
 	if m.o.Describe != nil {
 		m.o.Describe(&r)
 	}
 	r.Buckets = len(m.Buckets())
-	return m.o.Store.Heartbeat(ctx, r, now.Add(-m.o.TTL))
+	return r
 }
 
 // Run holds and balances the leases until ctx ends, one round every third
