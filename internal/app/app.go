@@ -35,8 +35,8 @@ import (
 	"github.com/tocsin/tocsin/internal/notify/channels"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/probe/httpx"
-	"github.com/tocsin/tocsin/internal/replica"
 	probekinds "github.com/tocsin/tocsin/internal/probe/kinds"
+	"github.com/tocsin/tocsin/internal/replica"
 	"github.com/tocsin/tocsin/internal/scheduler"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/store/batch"
@@ -100,10 +100,10 @@ type App struct {
 	writers   *batch.Writers
 	// replicas holds this replica's leases on monitors (PostgreSQL); nil
 	// on SQLite, where one process owns every monitor.
-	replicas  *replica.Manager
-	listener  net.Listener
-	owner     string
-	kinds     *probe.Kinds
+	replicas *replica.Manager
+	listener net.Listener
+	owner    string
+	kinds    *probe.Kinds
 
 	mu        sync.RWMutex
 	cfg       *config.Config

@@ -114,7 +114,6 @@ func (a *App) replicasView() webcore.ReplicasView {
 	return v
 }
 
-
 // lockSQLite takes the lock of the SQLite file a serving process holds, so
 // that a second `tocsin serve` on the same file is refused with the name
 // of the first, instead of two schedulers probing and paging twice. No

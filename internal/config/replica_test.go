@@ -24,3 +24,14 @@ func TestReplicaNameFromHost(t *testing.T) {
 		t.Errorf("ReplicaName with replica_id set = %q, want r2", got)
 	}
 }
+
+func TestReplicasExampleLoads(t *testing.T) {
+	t.Setenv("TOCSIN_DSN", "postgres://tocsin@db:5432/tocsin")
+	cfg, err := Load("../../examples/replicas/tocsin.yaml", testKinds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Storage.Driver != "postgres" || cfg.Server.LeaseTTL.D() != DefaultLeaseTTL {
+		t.Fatalf("example: driver %q, lease_ttl %s", cfg.Storage.Driver, cfg.Server.LeaseTTL)
+	}
+}
