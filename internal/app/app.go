@@ -437,6 +437,9 @@ func (a *App) Run(ctx context.Context) error {
 	if err := a.joinReplicas(ctx); err != nil {
 		_ = srv.Shutdown(context.Background())
 		stopSMTP(context.Background())
+		if ctx.Err() != nil {
+			return nil // stopped while joining: nothing ran yet
+		}
 		return err
 	}
 	a.reloadMu.Lock()

@@ -73,8 +73,11 @@ type Manager struct {
 	pending map[int]pendingBucket
 	// fence is the running buckets' fencing times (a copy is published).
 	fence map[int]time.Time
-	// status is the registry as the last round read it.
-	status Status
+	// statusMu guards status, the registry as the last round read it,
+	// apart from mu so that pages and scrapes never wait for a round
+	// stuck on the database.
+	statusMu sync.Mutex
+	status   Status
 	// rounds counts the rounds run.
 	rounds int
 }
@@ -188,22 +191,29 @@ func (m *Manager) Buckets() []int {
 
 // Status returns the registry as the last round read it.
 func (m *Manager) Status() Status {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.statusMu.Lock()
 	s := m.status
 	s.Replicas = slices.Clone(s.Replicas)
-	s.Fenced = m.fencedLocked()
+	m.statusMu.Unlock()
+	s.Fenced = m.fenced()
 	return s
 }
 
-func (m *Manager) fencedLocked() bool {
+// fenced reports whether every bucket this replica ran has passed its
+// fencing time without a renewal.
+func (m *Manager) fenced() bool {
 	now := m.o.Now()
-	for _, f := range m.fence {
+	held := false
+	for _, f := range *m.snap.Load() {
+		if f.IsZero() {
+			continue
+		}
 		if now.Before(f) {
 			return false
 		}
+		held = true
 	}
-	return len(m.fence) > 0
+	return held
 }
 
 // TTL returns the lease time.
@@ -291,6 +301,10 @@ func (m *Manager) Round(ctx context.Context) (time.Duration, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	period := m.o.TTL / 3
+	// A round stuck on an unanswering database gives up in time for the
+	// next; fencing does not depend on it (Owns reads the clock).
+	ctx, cancel := context.WithTimeout(ctx, m.o.TTL/2)
+	defer cancel()
 	sent := m.o.Now()
 	st := m.o.Store
 	if _, err := m.heartbeat(ctx); err != nil {
@@ -311,11 +325,11 @@ func (m *Manager) Round(ctx context.Context) (time.Duration, error) {
 	if err != nil {
 		return period, err
 	}
-	m.status.Replicas, m.status.Read = m.status.Replicas[:0], sent
+	seen := make([]Replica, 0, len(reps))
 	live := []string{m.o.ID}
 	for _, r := range reps {
 		alive := r.Seen.After(sent.Add(-m.o.TTL))
-		m.status.Replicas = append(m.status.Replicas, Replica{Replica: r, Live: alive})
+		seen = append(seen, Replica{Replica: r, Live: alive})
 		if !alive {
 			continue
 		}
@@ -327,6 +341,9 @@ func (m *Manager) Round(ctx context.Context) (time.Duration, error) {
 			period = gone.Sub(sent)
 		}
 	}
+	m.statusMu.Lock()
+	m.status.Replicas, m.status.Read = seen, sent
+	m.statusMu.Unlock()
 	leases, err := st.BucketLeases(ctx, m.o.Buckets)
 	if err != nil {
 		return period, err
