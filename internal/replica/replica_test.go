@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"os/exec"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -352,5 +354,29 @@ func TestJoinUnderALiveID(t *testing.T) {
 	_, err = st.Heartbeat(t.Context(), store.Replica{ID: "r1", Instance: "other", Seen: c.clk.Now()}, c.clk.Now().Add(-c.ttl))
 	if errs.Code(err) != errs.ECONFLICT {
 		t.Fatalf("heartbeat of a third instance: %v", err)
+	}
+}
+
+// TestJoinAfterACrashOnThisHost: the previous process under this id ran on
+// this host and is gone; the new one takes over without waiting.
+func TestJoinAfterACrashOnThisHost(t *testing.T) {
+	c := newCluster(t, 10)
+	st := c.open()
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Skipf("no process to outlive: %v", err)
+	}
+	host, _ := os.Hostname()
+	now := c.clk.Now()
+	if _, err := st.Heartbeat(t.Context(), store.Replica{ID: "r1", Instance: "dead", Host: host, PID: gone.Process.Pid, Started: now, Seen: now}, now.Add(-c.ttl)); err != nil {
+		t.Fatal(err)
+	}
+	m := New(Options{Store: st, ID: "r1", TTL: c.ttl, Now: c.clk.Now,
+		Sleep: func(context.Context, time.Duration) error {
+			t.Fatal("Join waited for a process that is gone")
+			return nil
+		}})
+	if err := m.Join(t.Context()); err != nil {
+		t.Fatalf("Join after a crash on this host: %v", err)
 	}
 }
