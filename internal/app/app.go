@@ -101,6 +101,8 @@ type App struct {
 	// replicas holds this replica's leases on monitors (PostgreSQL); nil
 	// on SQLite, where one process owns every monitor.
 	replicas *replica.Manager
+	// adoptMu orders the loads of monitor states from other replicas.
+	adoptMu  sync.Mutex
 	listener net.Listener
 	owner    string
 	kinds    *probe.Kinds
@@ -464,6 +466,7 @@ func (a *App) Run(ctx context.Context) error {
 	wg.Go(func() { a.runSubscriptions(runCtx) })
 	wg.Go(func() { a.incidentMetrics(runCtx) })
 	wg.Go(func() { a.agents.Run(runCtx) })
+	wg.Go(func() { a.refreshOthers(runCtx) })
 	// Leases are renewed until the engine's last flush, so no other
 	// replica runs a monitor before this one wrote its results.
 	replicasCtx, cancelReplicas := context.WithCancel(context.WithoutCancel(ctx))

@@ -56,6 +56,8 @@ func (a *App) describeReplica(r *store.Replica) {
 // adoptBuckets loads the stored state of the monitors of buckets this
 // replica is about to run, which their previous owner evaluated last.
 func (a *App) adoptBuckets(ctx context.Context, buckets []int) error {
+	a.adoptMu.Lock()
+	defer a.adoptMu.Unlock()
 	in := make(map[int]bool, len(buckets))
 	for _, b := range buckets {
 		in[b] = true
@@ -131,4 +133,43 @@ func lockSQLite(cfg *config.Config) (*replica.Lock, error) {
 	return replica.LockSQLite(file, replica.Holder{
 		Replica: cfg.Server.ReplicaName(), PID: os.Getpid(), Host: host, Address: cfg.Server.Listen, Started: time.Now().UTC(),
 	})
+}
+
+// refreshOthers keeps the live state of the monitors other replicas run
+// as they stored it, every lease time, so that this replica's pages and
+// API show them as they are, not as they were when it last ran them.
+func (a *App) refreshOthers(ctx context.Context) {
+	if a.replicas == nil {
+		return
+	}
+	t := time.NewTicker(a.replicas.TTL())
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := a.refreshOthersOnce(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("replica: reading the state of the monitors other replicas run", "err", err)
+		}
+	}
+}
+
+func (a *App) refreshOthersOnce(ctx context.Context) error {
+	// Under adoptMu, and reading ownership after the states: a monitor
+	// that becomes this replica's meanwhile keeps what its adoption read.
+	a.adoptMu.Lock()
+	defer a.adoptMu.Unlock()
+	states, err := a.store.MonitorStates(ctx)
+	if err != nil {
+		return err
+	}
+	for id := range states {
+		if a.replicas.Owns(id) {
+			delete(states, id)
+		}
+	}
+	a.eng.Adopt(states)
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/replica"
 	"github.com/tocsin/tocsin/internal/store/storetest"
 	"github.com/tocsin/tocsin/internal/testkit"
@@ -88,6 +89,18 @@ func TestTwoReplicasShareMonitors(t *testing.T) {
 	if len(ra.app.replicas.Buckets())+len(rb.app.replicas.Buckets()) != replica.DefaultBuckets {
 		t.Fatalf("buckets held: %d + %d", len(ra.app.replicas.Buckets()), len(rb.app.replicas.Buckets()))
 	}
+
+	// Each replica's pages show the monitors the other runs as they are:
+	// a failure b sees shows on a.
+	target.SetFailing(true)
+	for i := range monitors {
+		id := fmt.Sprintf("m%03d", i)
+		if !ra.app.replicas.Owns(id) {
+			waitUntil(t, "a shows "+id+", run by b, down", stateIs(ra.app, id, monitor.StatusDown))
+			break
+		}
+	}
+	target.SetFailing(false)
 
 	code, out, stderr := runCLI(t, "", "replicas", "--config", paths["a"], "--json")
 	var list []replicaJSON
