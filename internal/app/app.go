@@ -37,6 +37,7 @@ import (
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/probe/httpx"
 	probekinds "github.com/tocsin/tocsin/internal/probe/kinds"
+	"github.com/tocsin/tocsin/internal/replica"
 	"github.com/tocsin/tocsin/internal/scheduler"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/store/batch"
@@ -100,9 +101,14 @@ type App struct {
 	// incidents exports how incidents were answered on /metrics.
 	incidents *incidentCollector
 	writers   *batch.Writers
-	listener  net.Listener
-	owner     string
-	kinds     *probe.Kinds
+	// replicas holds this replica's leases on monitors (PostgreSQL); nil
+	// on SQLite, where one process owns every monitor.
+	replicas *replica.Manager
+	// adoptMu orders the loads of monitor states from other replicas.
+	adoptMu  sync.Mutex
+	listener net.Listener
+	owner    string
+	kinds    *probe.Kinds
 
 	mu        sync.RWMutex
 	cfg       *config.Config
@@ -158,7 +164,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		cfg:      cfg,
 		cat:      catalog.New(cfg),
 		cfgStamp: stamp,
-		owner:    leaseOwner(host, o.ConfigPath, cfg.Storage.DSN),
+		owner:    leaseOwner(host, replicaLeaseID(cfg), o.ConfigPath, cfg.Storage.DSN),
 		mutedUse: make(chan mutedUse, 64),
 	}
 	a.cfgStatus = web.ConfigStatus{Path: cfg.Path, LoadedAt: o.Now().UTC()}
@@ -222,7 +228,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Writer:        a.writers.Add("results", func() int { return a.eng.Backlog().Total() }, maxResultRows),
 		Observer:      a.metrics,
 		Registerer:    a.registry,
-		Ownership:     engine.Single{},
+		Ownership:     a.buildReplicas(cfg),
 		OnMuted:       a.onMuted,
 		// A location is live while one of its agents reports.
 		LocationLive: func(loc string) bool { return a.agents != nil && a.agents.LocationLive(loc) },
@@ -286,12 +292,18 @@ const (
 	maxOutboxDepth = 10_000
 )
 
-// leaseOwner names this installation in outbox leases: the host and a hash
-// of the config file's path (or the database when there is no file). It is
+// leaseOwner names this installation in outbox and escalation leases: the
+// replica id when server.replica_id is set, else the host and a hash of
+// the config file's path (or the database when there is no file). It is
 // the same after a restart, so the new process takes back at once what the
 // old one had in flight when it was killed; replicas on other hosts, or with
-// other config files, get names of their own.
-func leaseOwner(host, configPath, dsn string) string {
+// other config files, get names of their own. Two replicas of one database
+// never share it: on PostgreSQL the registry refuses a second live process
+// under one replica id, on SQLite the serve lock a second process.
+func leaseOwner(host, replicaID, configPath, dsn string) string {
+	if replicaID != "" {
+		return replicaID
+	}
 	if host == "" {
 		host = "tocsin"
 	}
@@ -303,6 +315,16 @@ func leaseOwner(host, configPath, dsn string) string {
 	}
 	sum := sha256.Sum256([]byte(key))
 	return fmt.Sprintf("%s/%x", host, sum[:4])
+}
+
+// replicaLeaseID is the lease owner's name when it is the replica id: on
+// PostgreSQL, where replicas share the outbox and the registry keeps their
+// ids apart, and wherever server.replica_id is set.
+func replicaLeaseID(cfg *config.Config) string {
+	if cfg.Storage.Driver == sqlstore.DriverPostgres {
+		return cfg.Server.ReplicaName()
+	}
+	return cfg.Server.ReplicaID
 }
 
 func storeOptions(cfg *config.Config, log *slog.Logger) sqlstore.Options {
@@ -341,6 +363,9 @@ func (a *App) webOptions(cfg *config.Config) web.Options {
 		AcceptBaseline:   a.acceptBaseline,
 		Audit:            a.audit,
 		Alertmanager:     alertmanagerSource{a},
+	}
+	if a.replicas != nil {
+		o.Replicas = a.replicasView
 	}
 	if cfg.Server.SecureCookies != nil {
 		o.SecureCookies = *cfg.Server.SecureCookies
@@ -417,6 +442,14 @@ func (a *App) Run(ctx context.Context) error {
 		}
 	}
 
+	if err := a.joinReplicas(ctx); err != nil {
+		_ = srv.Shutdown(context.Background())
+		stopSMTP(context.Background())
+		if ctx.Err() != nil {
+			return nil // stopped while joining: nothing ran yet
+		}
+		return err
+	}
 	a.reloadMu.Lock()
 	a.sched.Update(a.jobs(cfg, a.fps))
 	a.reloadMu.Unlock()
@@ -440,6 +473,17 @@ func (a *App) Run(ctx context.Context) error {
 	wg.Go(func() { a.runSubscriptions(runCtx) })
 	wg.Go(func() { a.incidentMetrics(runCtx) })
 	wg.Go(func() { a.agents.Run(runCtx) })
+	wg.Go(func() { a.refreshOthers(runCtx) })
+	// Leases are renewed until the engine's last flush, so no other
+	// replica runs a monitor before this one wrote its results.
+	replicasCtx, cancelReplicas := context.WithCancel(context.WithoutCancel(ctx))
+	replicasDone := make(chan struct{})
+	go func() {
+		defer close(replicasDone)
+		if a.replicas != nil {
+			a.replicas.Run(replicasCtx)
+		}
+	}()
 	if a.opts.ConfigPath != "" && a.opts.WatchInterval > 0 {
 		wg.Go(func() { a.watchConfig(runCtx) })
 	}
@@ -460,6 +504,11 @@ func (a *App) Run(ctx context.Context) error {
 	<-schedDone   // scheduler waits for in-flight probes
 	a.eng.Close() // flushes what is left
 	<-engDone
+	cancelReplicas()
+	<-replicasDone
+	leaveCtx, cancelLeave := context.WithTimeout(context.Background(), 5*time.Second)
+	a.leaveReplicas(leaveCtx) // the others take over at once
+	cancelLeave()
 	cancelRun()
 	wg.Wait()
 	if errors.Is(err, http.ErrServerClosed) {
@@ -563,6 +612,8 @@ func immutableChanged(prev, next *config.Config) error {
 		return fmt.Errorf("server.listen changed from %s to %s: restart tocsin to apply it", prev.Server.Listen, next.Server.Listen)
 	case prev.Storage.Driver != next.Storage.Driver || prev.Storage.DSN != next.Storage.DSN:
 		return fmt.Errorf("storage changed: restart tocsin to apply it")
+	case prev.Server.ReplicaID != next.Server.ReplicaID || prev.Server.LeaseTTL != next.Server.LeaseTTL:
+		return fmt.Errorf("server.replica_id or server.lease_ttl changed: restart tocsin to apply it")
 	case prev.Server.DemoTarget != next.Server.DemoTarget:
 		return fmt.Errorf("server.demo_target changed: restart tocsin to apply it")
 	case !slices.Equal(prev.Server.TrustedProxies, next.Server.TrustedProxies):

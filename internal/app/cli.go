@@ -68,6 +68,7 @@ Usage:
                                                 print the monitors created through the API (--all: every one) as config
   tocsin import   gatus FILE | uptime-kuma BACKUP.json|kuma.db | healthchecks --url URL --api-key K [--out FILE]
                                                 write another tool's monitors as a config file; list what could not be mapped
+  tocsin replicas [--config FILE] [--json]     the replicas sharing the PostgreSQL database: what each runs, its lag
   tocsin version                                print the version
 
 The config file defaults to $TOCSIN_CONFIG, else tocsin.yaml in the current folder.
@@ -122,6 +123,8 @@ func Main(ctx context.Context, args []string, env Env) int {
 		return cmdExport(ctx, rest, env)
 	case "import":
 		return cmdImport(ctx, rest, env)
+	case "replicas":
+		return cmdReplicas(ctx, rest, env)
 	case "version", "--version", "-version":
 		fmt.Fprintf(env.Stdout, "tocsin %s\n", Version)
 		return 0
@@ -207,6 +210,12 @@ func cmdServe(ctx context.Context, args []string, env Env) int {
 	if code != 0 {
 		return code
 	}
+	lock, err := lockSQLite(cfg)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "tocsin serve: %v\n", err)
+		return 1
+	}
+	defer lock.Release()
 	a, err := New(ctx, Options{ConfigPath: *path, Config: cfg, Logger: logger})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "tocsin serve: %v\n", err)

@@ -121,6 +121,11 @@ var rules = []rule{
 			"internal/mute", "internal/notify", "internal/catalog", "internal/config", "internal/probe"}, storeContracts, leaves),
 	},
 	{
+		words: "replica shares the monitors between replicas by leases held through the store's interfaces and answers the engine's ownership question from memory: it imports the store's interfaces only; never the engine, sqlstore, web or app",
+		pkgs:  []string{"internal/replica"},
+		may:   cat(storeContracts, leaves),
+	},
+	{
 		words: "escalate runs escalation policies from the store's timers: it imports catalog, config, notify's event types and the store's interfaces; never the engine, sqlstore, web or app",
 		pkgs:  []string{"internal/escalate/..."},
 		may:   cat([]string{"internal/escalate/...", "internal/catalog", "internal/config", "internal/notify"}, storeContracts, leaves),

@@ -46,6 +46,16 @@ const (
 	DefaultReadTimeout          = 10 * time.Second
 	DefaultWriteTimeout         = 60 * time.Second
 	DefaultIdleTimeout          = 60 * time.Second
+	DefaultLeaseTTL             = 15 * time.Second
+)
+
+// Bounds of server.lease_ttl: renewals run every third of it, so a lease
+// shorter than MinLeaseTTL would renew faster than a database round trip
+// under load can be trusted to take; one longer than MaxLeaseTTL would
+// leave a dead replica's monitors unwatched for too long.
+const (
+	MinLeaseTTL = 3 * time.Second
+	MaxLeaseTTL = 5 * time.Minute
 )
 
 // Upper bounds of server.max_connections and
@@ -75,6 +85,7 @@ func (l *loader) applyDefaults(cfg *Config) {
 	setDuration(&s.ReadTimeout, DefaultReadTimeout, l.ix.has("server.read_timeout"))
 	setDuration(&s.WriteTimeout, DefaultWriteTimeout, l.ix.has("server.write_timeout"))
 	setDuration(&s.IdleTimeout, DefaultIdleTimeout, l.ix.has("server.idle_timeout"))
+	setDuration(&s.LeaseTTL, DefaultLeaseTTL, l.ix.has("server.lease_ttl"))
 	if s.SMTPDomain == "" {
 		if u, err := url.Parse(s.BaseURL); err == nil {
 			s.SMTPDomain = u.Hostname()

@@ -78,6 +78,7 @@ monitors:
 			ReadTimeout:        config.Duration(10 * time.Second),
 			WriteTimeout:       config.Duration(time.Minute),
 			IdleTimeout:        config.Duration(time.Minute),
+			LeaseTTL:           config.Duration(15 * time.Second),
 			SecureCookies:      ptr(false),
 			SMTPDomain:         "127.0.0.1",
 			SMTPMaxMessageSize: 1 << 20,

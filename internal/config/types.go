@@ -152,6 +152,15 @@ type Server struct {
 	SMTPStartKeywords   []string `yaml:"smtp_start_keywords"`
 	// Pings configures the heartbeat ping API (/ping/...).
 	Pings Pings `yaml:"pings"`
+	// ReplicaID names this process among the replicas sharing one
+	// PostgreSQL database (docs/high-availability.md): in the replica
+	// list, in the leases it holds on monitors and outbox messages.
+	// Default: the host name (ReplicaName). Each replica needs its own.
+	ReplicaID string `yaml:"replica_id"`
+	// LeaseTTL is how long a replica's leases on monitors last without a
+	// renewal: the time a dead replica's monitors wait before another
+	// takes them over. Default 15s; from 3s to 5m.
+	LeaseTTL Duration `yaml:"lease_ttl"`
 	// UnknownPing is how a ping to a UUID or slug no heartbeat has is
 	// answered: "ok" (default; 200 "OK", as Healthchecks does) or
 	// "not_found" (404, so `curl -fsS` in a job fails on a mistyped URL).

@@ -221,6 +221,7 @@ func (l *loader) validateServer(s *Server) {
 	l.positive("server.read_timeout", s.ReadTimeout)
 	l.positive("server.write_timeout", s.WriteTimeout)
 	l.positive("server.idle_timeout", s.IdleTimeout)
+	l.validateReplica(s)
 	if s.DemoTarget != "" {
 		l.hostPort("server.demo_target", s.DemoTarget, "demo target address")
 		if s.DemoTarget == s.Listen {

@@ -406,7 +406,10 @@ func (e *Engine) flushNow(ctx context.Context) {
 	if o.Err != nil {
 		e.metrics.flushErrors.Inc()
 		e.o.Logger.Error("saving results", "results", len(b.Results), "transitions", len(b.Transitions), "err", o.Err)
-		left := store.JoinRows(o.Unwritten)
+		left, lost := keepOwned(store.JoinRows(o.Unwritten), e.o.Ownership.Owns)
+		if lost > 0 {
+			e.o.Logger.Warn("rows of monitors another replica took over meanwhile dropped", "rows", lost)
+		}
 		e.batchMu.Lock()
 		// Put what was not written back in front of what arrived
 		// meanwhile; newer states win.

@@ -407,6 +407,7 @@ type Store interface {
 	Uptimes
 	Baselines
 	Audit
+	Replicas
 	// Ping checks the database is reachable (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error

@@ -108,6 +108,9 @@ type Options struct {
 	// AcceptBaseline makes a monitor's observed facts its new baseline;
 	// nil accepts none.
 	AcceptBaseline webcore.AcceptBaseline
+	// Replicas describes the replicas sharing the database for the
+	// Replicas page; nil when the server runs alone.
+	Replicas func() webcore.ReplicasView
 	// StatusSources add entries (public incident updates) to the status
 	// pages and their feeds; nil adds none.
 	StatusSources []status.Source
@@ -299,6 +302,7 @@ func (s *Server) audienceDeps() webcore.Deps {
 		Version: s.opts.Version, CreateToken: s.createToken, RevokeToken: s.revokeToken, Schedules: s.schedules, Mutes: s.opts.Mutes,
 		AlertActed: s.opts.AlertActed, IncidentEvent: s.opts.IncidentEvent, FollowUpsChanged: s.opts.FollowUpsChanged,
 		Agents: s.opts.Agents, AcceptBaseline: s.opts.AcceptBaseline, Audit: s.opts.Audit, Alertmanager: s.opts.Alertmanager,
+		Replicas: s.opts.Replicas,
 	}
 }
 

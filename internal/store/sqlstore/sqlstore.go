@@ -711,3 +711,12 @@ var _ store.Store = (*DB)(nil)
 func rowsDone(rows *sql.Rows) error {
 	return errors.Join(rows.Err(), rows.Close())
 }
+
+// SQLiteFile returns the path of the SQLite file a DSN names, and false
+// for an in-memory database.
+func SQLiteFile(dsn string) (string, bool) {
+	if dsn == "" || dsn == ":memory:" || strings.Contains(dsn, "mode=memory") {
+		return "", false
+	}
+	return sqlitePath(dsn), true
+}

@@ -105,6 +105,7 @@ func Run(t *testing.T, open Opener) {
 	tests = append(tests, alertTests...)
 	tests = append(tests, incidentTests...)
 	tests = append(tests, feedTests...)
+	tests = append(tests, replicaTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

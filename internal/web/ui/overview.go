@@ -122,8 +122,8 @@ type overviewData struct {
 	// around it, "" where there is none to lead to.
 	Page, Pages                         int
 	FirstURL, PrevURL, NextURL, LastURL string
-	Config             webcore.ConfigStatus
-	Demo               *demoCard
+	Config                              webcore.ConfigStatus
+	Demo                                *demoCard
 	// Alerts are the paged alerts not yet resolved, shown as a banner.
 	Alerts activeAlerts
 }

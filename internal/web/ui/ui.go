@@ -114,6 +114,7 @@ func (s *UI) Register(public func(pattern string, h http.Handler), authed func(p
 	authed("POST /silences", s.handleSilenceCreate)
 	authed("POST /silences/{id}/expire", s.handleSilenceExpire)
 	authed("GET /agents", s.handleAgents)
+	authed("GET /replicas", s.handleReplicas)
 	authed("POST /agents", s.handleAgentCreate)
 	authed("POST /agents/{id}/revoke", s.handleAgentRevoke)
 	authed("GET /settings/tokens", s.handleTokens)

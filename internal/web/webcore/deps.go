@@ -61,6 +61,36 @@ type Deps struct {
 	Audit audit.Recorder
 	// Alertmanager takes the alerts Alertmanager posts.
 	Alertmanager Alertmanager
+	// Replicas describes the replicas sharing the database; nil when the
+	// server runs alone (SQLite).
+	Replicas func() ReplicasView
+}
+
+// ReplicasView is the replicas sharing one PostgreSQL database, as this
+// replica last read their registry.
+type ReplicasView struct {
+	// Self is this replica's id.
+	Self string
+	// Read is when the registry was last read.
+	Read time.Time
+	// Fenced is true while this replica could not renew its leases and
+	// runs none of their monitors.
+	Fenced bool
+	// LeaseTTL is server.lease_ttl; Buckets the number of buckets.
+	LeaseTTL time.Duration
+	Buckets  int
+	Replicas []ReplicaView
+}
+
+// ReplicaView is one replica on the Replicas page.
+type ReplicaView struct {
+	ID, Host, Address, Version string
+	PID                        int
+	Started, Seen              time.Time
+	Buckets, Monitors          int
+	Lag                        time.Duration
+	// Live is true when it heartbeated within the lease time.
+	Live bool
 }
 
 // AcceptBaseline makes the observed facts of a monitor that differ from

@@ -1,0 +1,175 @@
+package app
+
+import (
+	"context"
+	"os"
+	"time"
+
+	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/engine"
+	"github.com/tocsin/tocsin/internal/monitor"
+	"github.com/tocsin/tocsin/internal/replica"
+	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/store/sqlstore"
+	"github.com/tocsin/tocsin/internal/web/webcore"
+)
+
+// buildReplicas makes the lease-based ownership of monitors when the store
+// is PostgreSQL, where several replicas may share the work. On SQLite one
+// process serves the file (the serve command locks it), and it owns every
+// monitor.
+func (a *App) buildReplicas(cfg *config.Config) engine.Ownership {
+	if cfg.Storage.Driver != sqlstore.DriverPostgres {
+		return engine.Single{}
+	}
+	a.replicas = replica.New(replica.Options{
+		Store:      a.store,
+		ID:         cfg.Server.ReplicaName(),
+		TTL:        cfg.Server.LeaseTTL.D(),
+		Now:        a.now,
+		Logger:     a.log,
+		Registerer: a.registry,
+		Describe:   a.describeReplica,
+		Acquire:    a.adoptBuckets,
+	})
+	return a.replicas
+}
+
+// describeReplica fills in this replica's heartbeat.
+func (a *App) describeReplica(r *store.Replica) {
+	r.Version = Version
+	if addr := a.Addr(); addr != "" {
+		r.Address = addr
+	} else {
+		r.Address = a.config().Server.Listen
+	}
+	r.Lag = a.sched.Lag()
+	if a.eng != nil && a.replicas != nil {
+		for _, m := range a.config().Monitors {
+			if a.replicas.Owns(m.ID) {
+				r.Monitors++
+			}
+		}
+	}
+}
+
+// adoptBuckets loads the stored state of the monitors of buckets this
+// replica is about to run, which their previous owner evaluated last.
+func (a *App) adoptBuckets(ctx context.Context, buckets []int) error {
+	a.adoptMu.Lock()
+	defer a.adoptMu.Unlock()
+	in := make(map[int]bool, len(buckets))
+	for _, b := range buckets {
+		in[b] = true
+	}
+	states, err := a.store.MonitorStates(ctx)
+	if err != nil {
+		return err
+	}
+	adopt := map[string]monitor.State{}
+	for id, st := range states {
+		if in[replica.BucketOf(id, replica.DefaultBuckets)] {
+			adopt[id] = st
+		}
+	}
+	a.eng.Adopt(adopt)
+	return nil
+}
+
+// joinReplicas records this replica and takes its first share before
+// anything runs; it fails when another live process uses its id.
+func (a *App) joinReplicas(ctx context.Context) error {
+	if a.replicas == nil {
+		return nil
+	}
+	if err := a.replicas.Join(ctx); err != nil {
+		return err
+	}
+	if _, err := a.replicas.Round(ctx); err != nil {
+		a.log.Error("replica: first round of leases failed; retrying", "err", err)
+	}
+	a.log.Info("replica joined", "replica", a.config().Server.ReplicaName(), "buckets", len(a.replicas.Buckets()), "lease_ttl", a.replicas.TTL())
+	return nil
+}
+
+// leaveReplicas hands this replica's monitors over at once on a clean
+// stop, after the engine wrote its last results.
+func (a *App) leaveReplicas(ctx context.Context) {
+	if a.replicas == nil {
+		return
+	}
+	if err := a.replicas.Leave(ctx); err != nil {
+		a.log.Error("replica: leaving the registry failed; the other replicas take over when the leases end", "err", err)
+	}
+}
+
+// replicasView is what the Replicas page shows.
+func (a *App) replicasView() webcore.ReplicasView {
+	st := a.replicas.Status()
+	v := webcore.ReplicasView{Self: st.Self, Read: st.Read, Fenced: st.Fenced, LeaseTTL: a.replicas.TTL(), Buckets: replica.DefaultBuckets}
+	for _, r := range st.Replicas {
+		v.Replicas = append(v.Replicas, webcore.ReplicaView{
+			ID: r.ID, Host: r.Host, Address: r.Address, Version: r.Version, PID: r.PID, Started: r.Started, Seen: r.Seen,
+			Buckets: r.Buckets, Monitors: r.Monitors, Lag: r.Lag, Live: r.Live,
+		})
+	}
+	return v
+}
+
+// lockSQLite takes the lock of the SQLite file a serving process holds, so
+// that a second `tocsin serve` on the same file is refused with the name
+// of the first, instead of two schedulers probing and paging twice. No
+// lock is needed for PostgreSQL (the registry keeps replicas apart) nor
+// for an in-memory database.
+func lockSQLite(cfg *config.Config) (*replica.Lock, error) {
+	if cfg.Storage.Driver == sqlstore.DriverPostgres {
+		return nil, nil
+	}
+	file, ok := sqlstore.SQLiteFile(cfg.Storage.DSN)
+	if !ok {
+		return nil, nil
+	}
+	host, _ := os.Hostname()
+	return replica.LockSQLite(file, replica.Holder{
+		Replica: cfg.Server.ReplicaName(), PID: os.Getpid(), Host: host, Address: cfg.Server.Listen, Started: time.Now().UTC(),
+	})
+}
+
+// refreshOthers keeps the live state of the monitors other replicas run
+// as they stored it, every lease time, so that this replica's pages and
+// API show them as they are, not as they were when it last ran them.
+func (a *App) refreshOthers(ctx context.Context) {
+	if a.replicas == nil {
+		return
+	}
+	t := time.NewTicker(a.replicas.TTL())
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := a.refreshOthersOnce(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("replica: reading the state of the monitors other replicas run", "err", err)
+		}
+	}
+}
+
+func (a *App) refreshOthersOnce(ctx context.Context) error {
+	// Under adoptMu, and reading ownership after the states: a monitor
+	// that becomes this replica's meanwhile keeps what its adoption read.
+	a.adoptMu.Lock()
+	defer a.adoptMu.Unlock()
+	states, err := a.store.MonitorStates(ctx)
+	if err != nil {
+		return err
+	}
+	for id := range states {
+		if a.replicas.Owns(id) {
+			delete(states, id)
+		}
+	}
+	a.eng.Adopt(states)
+	return nil
+}

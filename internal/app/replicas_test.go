@@ -1,0 +1,128 @@
+package app
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/monitor"
+	"github.com/tocsin/tocsin/internal/replica"
+	"github.com/tocsin/tocsin/internal/store/storetest"
+	"github.com/tocsin/tocsin/internal/testkit"
+)
+
+// TestServeRefusesASecondProcessOnSQLite: a second `tocsin serve` on the
+// file another process serves is refused, and told who serves it and how
+// to run several.
+func TestServeRefusesASecondProcessOnSQLite(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tocsin.yaml")
+	writeConfig(t, path, fmt.Sprintf("server:\n  listen: 127.0.0.1:0\n  replica_id: first\nstorage:\n  driver: sqlite\n  dsn: %s\n", filepath.Join(dir, "tocsin.db")))
+	cfg, err := config.Load(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock, err := lockSQLite(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, "", "serve", "--config", path)
+	if code != 1 || !strings.Contains(stderr, `replica "first"`) || !strings.Contains(stderr, "storage.driver: postgres") {
+		t.Fatalf("second serve: exit %d, stderr:\n%s", code, stderr)
+	}
+	t.Logf("refused: %s", strings.TrimSpace(stderr))
+	lock.Release()
+
+	mem, err := lockSQLite(&config.Config{Storage: config.Storage{Driver: "sqlite", DSN: ":memory:"}})
+	if err != nil || mem != nil {
+		t.Fatalf("an in-memory database takes no lock: %v, %v", mem, err)
+	}
+}
+
+// TestTwoReplicasShareMonitors runs two servers on one PostgreSQL
+// database: the monitors are split between them, each run by one, and
+// when one stops the other runs them all; `tocsin replicas` and the
+// Replicas page show them.
+func TestTwoReplicasShareMonitors(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	target := testkit.NewTarget(t)
+	const monitors = 200
+	var b strings.Builder
+	for i := range monitors {
+		fmt.Fprintf(&b, "  - {id: m%03d, type: http, interval: 1s, timeout: 500ms, http: {url: %q}}\n", i, target.URL)
+	}
+	paths := map[string]string{}
+	for _, id := range []string{"a", "b"} {
+		paths[id] = filepath.Join(t.TempDir(), "tocsin.yaml")
+		writeConfig(t, paths[id], fmt.Sprintf("server:\n  listen: 127.0.0.1:0\n  replica_id: %s\n  lease_ttl: 3s\nstorage:\n  driver: postgres\n  dsn: %q\nmonitors:\n%s", id, dsn, b.String()))
+	}
+	ra := start(t, paths["a"])
+	rb := start(t, paths["b"])
+	split := func() (na, nb, both int) {
+		for i := range monitors {
+			id := fmt.Sprintf("m%03d", i)
+			oa, ob := ra.app.replicas.Owns(id), rb.app.replicas.Owns(id)
+			switch {
+			case oa && ob:
+				both++
+			case oa:
+				na++
+			case ob:
+				nb++
+			}
+		}
+		return
+	}
+	waitUntil(t, "the monitors split between a and b", func() bool {
+		na, nb, both := split()
+		if both > 0 {
+			t.Fatalf("%d monitors run by both replicas", both)
+		}
+		return na+nb == monitors && na > 0 && nb > 0 && ra.app.replicas.Status().Read.After(time.Time{})
+	})
+	na, nb, _ := split()
+	t.Logf("200 monitors split %d/%d (buckets %d/%d)", na, nb, len(ra.app.replicas.Buckets()), len(rb.app.replicas.Buckets()))
+	if len(ra.app.replicas.Buckets())+len(rb.app.replicas.Buckets()) != replica.DefaultBuckets {
+		t.Fatalf("buckets held: %d + %d", len(ra.app.replicas.Buckets()), len(rb.app.replicas.Buckets()))
+	}
+
+	// Each replica's pages show the monitors the other runs as they are:
+	// a failure b sees shows on a.
+	target.SetFailing(true)
+	for i := range monitors {
+		id := fmt.Sprintf("m%03d", i)
+		if !ra.app.replicas.Owns(id) {
+			waitUntil(t, "a shows "+id+", run by b, down", stateIs(ra.app, id, monitor.StatusDown))
+			break
+		}
+	}
+	target.SetFailing(false)
+
+	code, out, stderr := runCLI(t, "", "replicas", "--config", paths["a"], "--json")
+	var list []replicaJSON
+	if code != 0 || json.Unmarshal([]byte(out), &list) != nil || len(list) != 2 || !list[0].Live || !list[1].Live || list[0].ID != "a" {
+		t.Fatalf("tocsin replicas --json: exit %d, %s%s", code, out, stderr)
+	}
+	code, out, _ = runCLI(t, "", "replicas", "--config", paths["a"])
+	if code != 0 || !strings.Contains(out, "REPLICA") || !strings.Contains(squash(out), "b live") {
+		t.Fatalf("tocsin replicas: exit %d:\n%s", code, out)
+	}
+	_, cookie := signIn(t, ra.app.Store())
+	page := signedIn(t, ra.url, "/replicas", true, "", cookie)
+	for _, want := range []string{`data-replica="a"`, `data-replica="b"`, "(this one)", "of 1024"} {
+		if !strings.Contains(page, want) {
+			t.Fatalf("the Replicas page lacks %q:\n%s", want, page)
+		}
+	}
+
+	// b stops cleanly: a runs everything within a round or two.
+	rb.stop()
+	waitUntil(t, "a runs every monitor after b stopped", func() bool {
+		na, _, _ := split()
+		return na == monitors
+	})
+}

@@ -1,0 +1,59 @@
+package engine
+
+import (
+	"testing"
+	"time"
+
+	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/monitor"
+	"github.com/tocsin/tocsin/internal/notify"
+	"github.com/tocsin/tocsin/internal/probe"
+	"github.com/tocsin/tocsin/internal/store"
+)
+
+// TestAdoptTakesOverState: a monitor taken over from another replica is
+// judged from the state that replica stored, so a failure it already
+// paged is not paged again.
+func TestAdoptTakesOverState(t *testing.T) {
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	e := New(Options{Now: func() time.Time { return at.Add(time.Minute) }}, nil)
+	cfg := &config.Config{Monitors: []config.Monitor{{ID: "web", Type: "http"}, {ID: "db", Type: "http"}}}
+	if err := e.Apply(cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	down := monitor.State{Status: monitor.StatusDown, Since: at, LastResultAt: at, LastStatus: probe.Critical, LastReason: "503"}
+	e.Adopt(map[string]monitor.State{"web": down, "gone": down})
+	v, _ := e.View("web")
+	if v.State.Status != monitor.StatusDown || v.Last == nil || v.Last.Reason != "503" {
+		t.Fatalf("after Adopt: state %+v, last %+v; want the stored down state", v.State, v.Last)
+	}
+	if v, _ := e.View("db"); v.State.Status != monitor.StatusPending {
+		t.Fatalf("a monitor not adopted changed: %+v", v.State)
+	}
+	if _, ok := e.View("gone"); ok {
+		t.Fatal("Adopt added a monitor not configured")
+	}
+	// The next failing result finds it down already: no transition.
+	e.evaluate(probe.Result{MonitorID: "web", Time: at.Add(time.Minute), Status: probe.Critical, Reason: "503"})
+	if b := e.Backlog(); b.Transitions != 0 || b.Outbox != 0 {
+		t.Fatalf("a failure of a monitor adopted down made %d transitions and %d notifications", b.Transitions, b.Outbox)
+	}
+}
+
+func TestKeepOwned(t *testing.T) {
+	mine := func(id string) bool { return id == "a" }
+	b := store.Batch{
+		Results:     []probe.Result{{MonitorID: "a"}, {MonitorID: "b"}},
+		States:      map[string]monitor.State{"a": {}, "b": {}},
+		Transitions: []monitor.Transition{{MonitorID: "b"}},
+		Outbox:      []notify.OutboxMessage{{ID: "1", Event: notify.Event{MonitorID: "b"}}, {ID: "2", Event: notify.Event{MonitorID: "a"}}, {ID: "3"}},
+		Alerts:      []store.AlertChange{{MonitorID: "a"}, {MonitorID: "b"}},
+	}
+	got, dropped := keepOwned(b, mine)
+	if dropped != 5 || len(got.Results) != 1 || len(got.States) != 1 || len(got.Transitions) != 0 || len(got.Outbox) != 2 || len(got.Alerts) != 1 {
+		t.Fatalf("keepOwned dropped %d, kept %+v", dropped, got)
+	}
+	if _, dropped := keepOwned(b, Single{}.Owns); dropped != 0 {
+		t.Fatalf("Single dropped %d rows", dropped)
+	}
+}
