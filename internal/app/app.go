@@ -233,6 +233,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		// A location is live while one of its agents reports.
 		LocationLive: func(loc string) bool { return a.agents != nil && a.agents.LocationLive(loc) },
 	}, states)
+	a.registry.MustRegister(newMonitorCollector(a.eng))
 	if a.roster, err = roster.Load(ctx, roster.Options{Store: st, Logger: a.log, Now: o.Now}); err != nil {
 		st.Close()
 		return nil, err
@@ -337,32 +338,34 @@ func storeUser(name, hash string) store.User {
 
 func (a *App) webOptions(cfg *config.Config) web.Options {
 	o := web.Options{
-		Store:            a.store,
-		Runtime:          (*runtime)(a),
-		Logger:           a.log,
-		Gatherer:         a.registry,
-		MetricsToken:     cfg.Server.MetricsToken,
-		Now:              a.now,
-		SessionTTL:       cfg.Server.SessionTTL.D(),
-		Version:          Version,
-		Pings:            a.hb,
-		Heartbeats:       (*heartbeatRuntime)(a),
-		Monitors:         (*monitorRuntime)(a),
-		Kinds:            a.kinds,
-		Channels:         (*channelTester)(a),
-		StatusSources:    []status.Source{incidentUpdateSource{a}},
-		StatusIncidents:  activeIncidents{a},
-		StatusQueued:     func() { a.disp.Wake() },
-		Mutes:            (*muteRuntime)(a),
-		AlertLinks:       ack.New(ack.Deps{Store: a.store, Links: a.links, Now: a.now, Logger: a.log, Acted: a.esc.Wake, Audit: a.audit}),
-		AlertActed:       func() { a.esc.Wake(); a.inc.Wake() },
-		IncidentEvent:    a.incidentEvent,
-		FollowUpsChanged: a.followUps.Wake,
-		AgentAPI:         a.agents.Register,
-		Agents:           (*agentRuntime)(a),
-		AcceptBaseline:   a.acceptBaseline,
-		Audit:            a.audit,
-		Alertmanager:     alertmanagerSource{a},
+		Store:        a.store,
+		Runtime:      (*runtime)(a),
+		Logger:       a.log,
+		Gatherer:     a.registry,
+		MetricsToken: cfg.Server.MetricsToken,
+		// A scrape is never given less time than any other answer.
+		MetricsWriteTimeout: max(web.DefaultMetricsWriteTimeout, cfg.Server.WriteTimeout.D()),
+		Now:                 a.now,
+		SessionTTL:          cfg.Server.SessionTTL.D(),
+		Version:             Version,
+		Pings:               a.hb,
+		Heartbeats:          (*heartbeatRuntime)(a),
+		Monitors:            (*monitorRuntime)(a),
+		Kinds:               a.kinds,
+		Channels:            (*channelTester)(a),
+		StatusSources:       []status.Source{incidentUpdateSource{a}},
+		StatusIncidents:     activeIncidents{a},
+		StatusQueued:        func() { a.disp.Wake() },
+		Mutes:               (*muteRuntime)(a),
+		AlertLinks:          ack.New(ack.Deps{Store: a.store, Links: a.links, Now: a.now, Logger: a.log, Acted: a.esc.Wake, Audit: a.audit}),
+		AlertActed:          func() { a.esc.Wake(); a.inc.Wake() },
+		IncidentEvent:       a.incidentEvent,
+		FollowUpsChanged:    a.followUps.Wake,
+		AgentAPI:            a.agents.Register,
+		Agents:              (*agentRuntime)(a),
+		AcceptBaseline:      a.acceptBaseline,
+		Audit:               a.audit,
+		Alertmanager:        alertmanagerSource{a},
 	}
 	if a.replicas != nil {
 		o.Replicas = a.replicasView

@@ -29,7 +29,7 @@ const scaleMonitors = 100_000
 // largeConfig returns a configuration of n HTTP monitors at 60s on a
 // SQLite file in dir. One file cannot hold that many, so the monitors are
 // copies of one parsed from YAML, which has every default filled in.
-func largeConfig(b *testing.B, dir string, n int) *config.Config {
+func largeConfig(b testing.TB, dir string, n int) *config.Config {
 	b.Helper()
 	yaml := fmt.Sprintf(`storage:
   driver: sqlite
@@ -50,7 +50,7 @@ monitors:
 	return cfg
 }
 
-func newLargeApp(b *testing.B, cfg *config.Config) *App {
+func newLargeApp(b testing.TB, cfg *config.Config) *App {
 	b.Helper()
 	a, err := New(context.Background(), Options{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {

@@ -46,6 +46,12 @@ type entry struct {
 	// locs is the state of each location of a monitor that lists
 	// locations (see locations.go); nil for the others.
 	locs map[string]*locEntry
+	// seen is set by the first result evaluated since start (last may
+	// come from the saved state before); certExpiry is the NotAfter, in
+	// Unix seconds, of the newest certificate a result saw, 0 for none.
+	// Both are for Samples.
+	seen       bool
+	certExpiry int64
 }
 
 // Backlog counts the rows waiting for the next flush, by kind.
@@ -151,6 +157,7 @@ func (e *Engine) Apply(cfg *config.Config, probers map[string]probe.Prober) erro
 		en := &entry{cfg: m, policy: policyFor(m), prober: probers[m.ID]}
 		if old, ok := e.entries[m.ID]; ok {
 			en.state, en.last = old.state, old.last
+			en.seen, en.certExpiry = old.seen, old.certExpiry
 			en.locs = keptLocations(m, old.locs)
 		} else if st, ok := e.saved[m.ID]; ok {
 			en.state, en.last = st, lastFromState(m.ID, st)
@@ -313,6 +320,10 @@ func (e *Engine) evaluate(r probe.Result) {
 		en.last = &rr
 	}
 	en.state = next
+	en.seen = true
+	if !r.CertExpiry.IsZero() {
+		en.certExpiry = r.CertExpiry.Unix()
+	}
 	e.indexState(en)
 	cfg := e.cfg
 	m := en.cfg

@@ -14,6 +14,12 @@ import (
 // readyPingTimeout bounds the store check of /readyz.
 const readyPingTimeout = 2 * time.Second
 
+// DefaultMetricsWriteTimeout is how long /metrics may take to write its
+// answer when Options leaves MetricsWriteTimeout zero: a scrape of 100,000
+// monitors is tens of megabytes, which a busy machine or a slow link may
+// take longer to produce and send than server.write_timeout allows.
+const DefaultMetricsWriteTimeout = 5 * time.Minute
+
 // handleHealthz answers 200 while the process serves requests.
 func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -50,9 +56,20 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 }
 
 // metricsHandler serves the Prometheus metrics, behind the metrics token
-// when one is configured.
+// when one is configured, with a write deadline of its own.
 func (s *Server) metricsHandler() http.Handler {
-	h := promhttp.HandlerFor(s.gatherer(), promhttp.HandlerOpts{ErrorLog: slogPrinter{s}})
+	prom := promhttp.HandlerFor(s.gatherer(), promhttp.HandlerOpts{ErrorLog: slogPrinter{s}})
+	timeout := s.opts.MetricsWriteTimeout
+	if timeout <= 0 {
+		timeout = DefaultMetricsWriteTimeout
+	}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The server's write timeout would cut a large scrape off
+		// mid-answer; a writer that cannot move its deadline (a test's
+		// recorder) has none to move.
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(timeout))
+		prom.ServeHTTP(w, r)
+	})
 	if s.opts.MetricsToken == "" {
 		return h
 	}

@@ -1,7 +1,10 @@
 package web_test
 
 import (
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -56,5 +59,43 @@ func TestHealthReadyMetrics(t *testing.T) {
 	}
 	if r := e.Do(c, "GET", "/metrics", nil, webtest.Bearer("s3cret")); r.Status != 200 || !strings.Contains(r.Body, "tocsin_test_gauge") {
 		t.Errorf("metrics: %d", r.Status)
+	}
+}
+
+// TestMetricsOutlastWriteTimeout serves a large /metrics from a server
+// whose write timeout has passed before any handler writes: other answers
+// are cut off, /metrics is whole, as it has a deadline of its own.
+func TestMetricsOutlastWriteTimeout(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "tocsin_test_gauge", Help: "A gauge for the test."}, []string{"n"})
+	reg.MustRegister(g)
+	const series = 20_000
+	for i := range series {
+		g.WithLabelValues(strconv.Itoa(i)).Set(float64(i))
+	}
+	e := webtest.New(t, func(o *web.Options) { o.Gatherer = reg })
+	hs := httptest.NewUnstartedServer(e.Server.Handler())
+	hs.Config.WriteTimeout = time.Nanosecond
+	hs.Start()
+	defer hs.Close()
+	get := func(path string) (string, error) {
+		resp, err := hs.Client().Get(hs.URL + path)
+		if err != nil {
+			return "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return string(b), err
+	}
+	if body, err := get("/healthz"); err == nil {
+		t.Fatalf("/healthz answered %q past the write timeout: the test shows nothing", body)
+	}
+	body, err := get("/metrics")
+	if err != nil {
+		t.Fatalf("/metrics cut off: %v", err)
+	}
+	if n := strings.Count(body, "tocsin_test_gauge{"); n != series {
+		t.Errorf("/metrics has %d series, want %d", n, series)
 	}
 }

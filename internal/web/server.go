@@ -45,6 +45,10 @@ type Options struct {
 	Gatherer prometheus.Gatherer
 	// MetricsToken, when set, is required as a bearer token on /metrics.
 	MetricsToken string
+	// MetricsWriteTimeout is how long /metrics may take to write its
+	// answer, from the end of the request's headers, in place of the
+	// server's write timeout; 0: DefaultMetricsWriteTimeout.
+	MetricsWriteTimeout time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// SecureCookies sets the Secure flag on the session cookie.
