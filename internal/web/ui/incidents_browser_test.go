@@ -83,12 +83,11 @@ func TestBrowserIncidentPage(t *testing.T) {
 		t.Errorf("severity after the change: %q", got)
 	}
 
-	err = chromedp.Do(ctx,
+	err = chromedp.Do(ctx, append(append([]chromedp.Action[chromedp.Void]{
 		chromedp.SetValue(chromedp.CSS(`form[action$="/role"] select`), "comms"),
 		chromedp.SendKeys(chromedp.CSS(`form[action$="/role"] input[name="holder"]`), "ann"),
-		chromedp.Submit(chromedp.CSS(`form[action$="/role"] input[name="holder"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`ul.roles`)),
-	)
+	}, submitted(`form[action$="/role"] input[name="holder"]`)...),
+		chromedp.WaitVisible(chromedp.CSS(`ul.roles`)))...)
 	if err != nil {
 		t.Fatalf("role: %v", err)
 	}

@@ -24,13 +24,14 @@ func TestBrowserWhoToContact(t *testing.T) {
 	if err := chromedp.Do(ctx, browserSetup(base)...); err != nil {
 		t.Fatalf("browser: %v", err)
 	}
-	err := chromedp.Do(ctx,
+	// The directory lists shop before the search too: wait for the page
+	// that answers the search, then for its row.
+	search := append([]chromedp.Action[chromedp.Void]{
 		chromedp.Click(chromedp.CSS(`header nav a[href="/services"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`input[name="q"]`)),
 		chromedp.SendKeys(chromedp.CSS(`input[name="q"]`), "erp"),
-		chromedp.Submit(chromedp.CSS(`input[name="q"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`tr[data-service="shop"]`)),
-	)
+	}, submitted(`input[name="q"]`)...)
+	err := chromedp.Do(ctx, append(search, chromedp.WaitVisible(chromedp.CSS(`tr[data-service="shop"]`)))...)
 	if err != nil {
 		t.Fatalf("browser: %v", err)
 	}
