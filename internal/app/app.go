@@ -309,8 +309,8 @@ func storeOptions(cfg *config.Config, log *slog.Logger) sqlstore.Options {
 	return sqlstore.Options{Driver: cfg.Storage.Driver, DSN: cfg.Storage.DSN, Logger: log}
 }
 
-func storeUser(name, hash string) store.User {
-	return store.User{Name: name, PasswordHash: hash, Admin: true}
+func storeUser(name, hash string, role store.Role) store.User {
+	return store.User{Name: name, PasswordHash: hash, Role: role}
 }
 
 func (a *App) webOptions(cfg *config.Config) web.Options {

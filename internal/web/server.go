@@ -161,6 +161,9 @@ type Server struct {
 type route struct {
 	pattern string
 	handler http.Handler
+	// authed is set for the routes behind a login, which need a role
+	// (routeRole).
+	authed bool
 }
 
 // New builds a Server from opts.
@@ -247,6 +250,11 @@ func (s *Server) handle(pattern string, h http.Handler) {
 	s.routes = append(s.routes, route{pattern: pattern, handler: h})
 }
 
+// handleAuthed registers a route behind a login.
+func (s *Server) handleAuthed(pattern string, h http.Handler) {
+	s.routes = append(s.routes, route{pattern: pattern, handler: h, authed: true})
+}
+
 // registerRoutes lists every endpoint: the shared ones here, the pages'
 // and the API's from their packages. The UI and the API require a login;
 // health, metrics, static assets and the OpenAPI description do not.
@@ -272,7 +280,7 @@ func (s *Server) registerRoutes(pings http.Handler) {
 	}
 
 	// UI.
-	s.pages.Register(s.handle, func(pattern string, h ui.Handler) { s.handle(pattern, s.ui(h)) },
+	s.pages.Register(s.handle, func(pattern string, h ui.Handler) { s.handleAuthed(pattern, s.ui(h)) },
 		func(h ui.Handler) http.Handler { return s.ui(h) })
 	// No catch-all "/" or "/api/" pattern: one would match every method
 	// and turn each 405 into a 404; unrouted answers what nothing matches.
@@ -280,8 +288,8 @@ func (s *Server) registerRoutes(pings http.Handler) {
 	// Public status pages, with their admin page and API.
 	status.New(status.Deps{Store: s.store, Version: s.store.IncidentsVersion, Runtime: s.rt, Mutes: s.opts.Mutes, Now: s.now, Logger: s.log, Sources: s.opts.StatusSources,
 		Incidents: s.opts.StatusIncidents, ClientIP: s.clientIP, Queued: s.opts.StatusQueued}).Register(s.handle,
-		func(pattern string, h webcore.Handler) { s.handle(pattern, s.ui(h)) },
-		func(pattern string, h webcore.Handler) { s.handle(pattern, s.api(h)) })
+		func(pattern string, h webcore.Handler) { s.handleAuthed(pattern, s.ui(h)) },
+		func(pattern string, h webcore.Handler) { s.handleAuthed(pattern, s.api(h)) })
 
 	// The agents' API: bearer agent tokens, no sessions.
 	if s.opts.AgentAPI != nil {
@@ -289,7 +297,7 @@ func (s *Server) registerRoutes(pings http.Handler) {
 	}
 
 	// JSON API.
-	api.New(s.audienceDeps()).Register(s.handle, func(pattern string, h api.Handler) { s.handle(pattern, s.api(h)) })
+	api.New(s.audienceDeps()).Register(s.handle, func(pattern string, h api.Handler) { s.handleAuthed(pattern, s.api(h)) })
 }
 
 // audienceDeps is what the pages and the API get from this server.
