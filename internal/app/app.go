@@ -356,6 +356,20 @@ func (a *App) webOptions(cfg *config.Config) web.Options {
 			o.TrustedProxies = append(o.TrustedProxies, p)
 		}
 	}
+	o.OIDC = webOIDC(cfg.Auth.OIDC)
+	return o
+}
+
+// webOIDC is auth.oidc as the web server takes it; nil when it is not set.
+func webOIDC(c *config.OIDC) *web.OIDC {
+	if c == nil {
+		return nil
+	}
+	o := &web.OIDC{Issuer: c.Issuer, ClientID: c.ClientID, ClientSecret: c.ClientSecret, RedirectURL: c.RedirectURL,
+		Scopes: c.Scopes, GroupsClaim: c.GroupsClaim, DefaultRole: store.Role(c.DefaultRole), RoleMap: map[string]store.Role{}}
+	for g, r := range c.RoleMap {
+		o.RoleMap[g] = store.Role(r)
+	}
 	return o
 }
 

@@ -123,6 +123,9 @@ type Options struct {
 	// Alertmanager takes the alerts Alertmanager posts to
 	// /api/v1/alertmanager; nil refuses them.
 	Alertmanager webcore.Alertmanager
+	// OIDC, when set, adds sign-in through an OpenID Connect provider
+	// (/login/oidc); nil offers names and passwords only.
+	OIDC *OIDC
 }
 
 // DefaultSessionTTL is how long a login lasts when Options.SessionTTL is 0.
@@ -141,8 +144,10 @@ type Server struct {
 	// share, converted once per configuration.
 	schedules *webcore.Schedules
 	limiter   *loginLimiter
-	routes    []route
-	handler   http.Handler
+	// oidc is the sign-in provider; nil when none is configured.
+	oidc    *oidcClient
+	routes  []route
+	handler http.Handler
 
 	// hasUsers caches UserCount() > 0: once an account exists there is no
 	// way back to the first-run state, so the count need not be asked again.
@@ -221,6 +226,9 @@ func New(opts Options) (*Server, error) {
 		opts:  opts,
 	}
 	s.schedules = webcore.NewSchedules(opts.Runtime)
+	if opts.OIDC != nil {
+		s.oidc = &oidcClient{cfg: *opts.OIDC, now: s.now}
+	}
 	s.limiter = newLoginLimiter(s.now, loginWindow, loginMaxKeys)
 	s.hashes = newHashGate(opts.HashConcurrency, opts.HashWait, opts.HashStarted)
 	var err error
@@ -268,6 +276,10 @@ func (s *Server) registerRoutes(pings http.Handler) {
 	s.handle("GET /login", s.public(s.handleLoginForm))
 	s.handle("POST /login", s.public(s.handleLogin))
 	s.handle("POST /logout", s.public(s.handleLogout))
+	if s.oidc != nil {
+		s.handle("GET /login/oidc", s.public(s.handleOIDCStart))
+		s.handle("GET /login/oidc/callback", s.public(s.handleOIDCCallback))
+	}
 	s.handle("/ping/", pings) // served first by pingsFirst
 	if s.opts.AlertLinks != nil {
 		// The links need no login; the audit log still says where they
