@@ -62,7 +62,7 @@ func newProvider(t *testing.T) *provider {
 	})
 	mux.HandleFunc("POST /token", func(w http.ResponseWriter, r *http.Request) {
 		if err := r.ParseForm(); err != nil {
-			http.Error(w, err.Error(), 400)
+			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
 		id, secret, _ := r.BasicAuth()
@@ -76,11 +76,11 @@ func newProvider(t *testing.T) *provider {
 		sum := sha256.Sum256([]byte(r.PostForm.Get("code_verifier")))
 		switch {
 		case id != "tocsin" || secret != "s3cret":
-			http.Error(w, `{"error":"invalid_client"}`, 401)
+			http.Error(w, `{"error":"invalid_client"}`, http.StatusUnauthorized)
 			return
 		case !ok || base64.RawURLEncoding.EncodeToString(sum[:]) != ar.challenge:
 			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(400)
+			w.WriteHeader(http.StatusBadRequest)
 			_, _ = w.Write([]byte(`{"error":"invalid_grant"}`))
 			return
 		}
