@@ -313,7 +313,7 @@ monitors:
 
 // demoUser creates the account the demo acts as, with its API token.
 func demoUser(ctx context.Context, st store.Store) error {
-	u, err := st.CreateUser(ctx, store.User{Name: "dana", PasswordHash: "!", Admin: true})
+	u, err := st.CreateUser(ctx, store.User{Name: "dana", PasswordHash: "!", Role: store.RoleAdmin})
 	if err != nil {
 		return fmt.Errorf("create the demo user: %w", err)
 	}

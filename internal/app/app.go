@@ -332,8 +332,8 @@ func storeOptions(cfg *config.Config, log *slog.Logger) sqlstore.Options {
 	return sqlstore.Options{Driver: cfg.Storage.Driver, DSN: cfg.Storage.DSN, Logger: log}
 }
 
-func storeUser(name, hash string) store.User {
-	return store.User{Name: name, PasswordHash: hash, Admin: true}
+func storeUser(name, hash string, role store.Role) store.User {
+	return store.User{Name: name, PasswordHash: hash, Role: role}
 }
 
 func (a *App) webOptions(cfg *config.Config) web.Options {
@@ -383,6 +383,20 @@ func (a *App) webOptions(cfg *config.Config) web.Options {
 		if p, err := config.ParseProxy(tp); err == nil { // validated on load
 			o.TrustedProxies = append(o.TrustedProxies, p)
 		}
+	}
+	o.OIDC = webOIDC(cfg.Auth.OIDC)
+	return o
+}
+
+// webOIDC is auth.oidc as the web server takes it; nil when it is not set.
+func webOIDC(c *config.OIDC) *web.OIDC {
+	if c == nil {
+		return nil
+	}
+	o := &web.OIDC{Issuer: c.Issuer, ClientID: c.ClientID, ClientSecret: c.ClientSecret, RedirectURL: c.RedirectURL,
+		Scopes: c.Scopes, GroupsClaim: c.GroupsClaim, DefaultRole: store.Role(c.DefaultRole), RoleMap: map[string]store.Role{}}
+	for g, r := range c.RoleMap {
+		o.RoleMap[g] = store.Role(r)
 	}
 	return o
 }

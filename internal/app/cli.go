@@ -18,6 +18,7 @@ import (
 	"github.com/tocsin/tocsin/internal/audit"
 	"github.com/tocsin/tocsin/internal/catalog"
 	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/heartbeat/runner"
 	"github.com/tocsin/tocsin/internal/logx"
 	"github.com/tocsin/tocsin/internal/notify/channels"
@@ -411,18 +412,30 @@ func perfdata(r probe.Result) string {
 	return b.String()
 }
 
+const userUsage = `usage: tocsin user add [--config FILE] [--role viewer|responder|admin] NAME   (password read from stdin)
+       tocsin user role [--config FILE] NAME viewer|responder|admin`
+
 func cmdUser(ctx context.Context, args []string, env Env) int {
+	if len(args) > 0 && args[0] == "role" {
+		return cmdUserRole(ctx, args[1:], env)
+	}
 	if len(args) == 0 || args[0] != "add" {
-		fmt.Fprintln(env.Stderr, "usage: tocsin user add [--config FILE] NAME   (password read from stdin)")
+		fmt.Fprintln(env.Stderr, userUsage)
 		return 2
 	}
 	fs, path := newFlagSet("user add", env)
+	roleName := fs.String("role", string(store.RoleAdmin), "what the user may do: viewer, responder or admin")
 	pos, err := parseInterleaved(fs, args[1:])
 	if err != nil {
 		return 2
 	}
 	if len(pos) != 1 {
-		fmt.Fprintln(env.Stderr, "usage: tocsin user add [--config FILE] NAME   (password read from stdin)")
+		fmt.Fprintln(env.Stderr, userUsage)
+		return 2
+	}
+	role, err := store.ParseRole(*roleName)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "tocsin user add: %s\n", errs.Message(err))
 		return 2
 	}
 	cfg, code := loadConfig(*path, env)
@@ -450,14 +463,54 @@ func cmdUser(ctx context.Context, args []string, env Env) int {
 		return 1
 	}
 	defer st.Close()
-	u, err := st.CreateUser(ctx, storeUser(pos[0], hash))
+	u, err := st.CreateUser(ctx, storeUser(pos[0], hash, role))
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "tocsin user add: %v\n", err)
 		return 1
 	}
 	audit.NewLog(st, nil, nil).As(audit.Actor{Actor: store.ActorCLI}).Record(ctx,
-		store.AuditEntry{Action: "user.create", ObjectKind: "user", ObjectID: u.Name, Summary: "administrator created with tocsin user add"})
-	fmt.Fprintf(env.Stdout, "created admin %q (id %d)\n", u.Name, u.ID)
+		store.AuditEntry{Action: "user.create", ObjectKind: "user", ObjectID: u.Name, Summary: fmt.Sprintf("user with the %s role created with tocsin user add", u.Role)})
+	fmt.Fprintf(env.Stdout, "created %s %q (id %d)\n", u.Role, u.Name, u.ID)
+	return 0
+}
+
+// cmdUserRole changes a user's role.
+func cmdUserRole(ctx context.Context, args []string, env Env) int {
+	fs, path := newFlagSet("user role", env)
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return 2
+	}
+	if len(pos) != 2 {
+		fmt.Fprintln(env.Stderr, userUsage)
+		return 2
+	}
+	role, err := store.ParseRole(pos[1])
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "tocsin user role: %s\n", errs.Message(err))
+		return 2
+	}
+	cfg, code := loadConfig(*path, env)
+	if code != 0 {
+		return code
+	}
+	st, err := sqlstore.Open(ctx, storeOptions(cfg, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "tocsin user role: %v\n", err)
+		return 1
+	}
+	defer st.Close()
+	u, err := st.UserByName(ctx, pos[0])
+	if err == nil {
+		err = st.SetUserRole(ctx, u.ID, role)
+	}
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "tocsin user role: %s\n", errs.Message(err))
+		return 1
+	}
+	audit.NewLog(st, nil, nil).As(audit.Actor{Actor: store.ActorCLI}).Record(ctx,
+		store.AuditEntry{Action: "user.role", ObjectKind: "user", ObjectID: u.Name, Summary: fmt.Sprintf("role changed from %s to %s with tocsin user role", u.Role, role)})
+	fmt.Fprintf(env.Stdout, "%q now has the %s role (was %s)\n", u.Name, role, u.Role)
 	return 0
 }
 

@@ -114,6 +114,33 @@ func TestCLIUserAdd(t *testing.T) {
 	if err != nil || len(es) != 1 || es[0].Actor != store.ActorCLI || es[0].ObjectID != "admin" {
 		t.Errorf("audit entries of user add: %+v, %v", es, err)
 	}
+	if u, err := st.UserByName(t.Context(), "admin"); err != nil || u.Role != store.RoleAdmin {
+		t.Errorf("user add without --role: %+v, %v; want an admin", u, err)
+	}
+
+	// --role gives another role; a role that is none is refused.
+	if code, _, stderr := runCLI(t, "a long enough password\n", "user", "add", "--config", path, "--role", "root", "eve"); code != 2 || !strings.Contains(stderr, "viewer, responder or admin") {
+		t.Errorf("--role root: exit %d: %s", code, stderr)
+	}
+	if code, stdout, stderr := runCLI(t, "a long enough password\n", "user", "add", "--config", path, "--role", "viewer", "vera"); code != 0 || !strings.Contains(stdout, "viewer") {
+		t.Fatalf("--role viewer: exit %d: %s%s", code, stdout, stderr)
+	}
+	if u, err := st.UserByName(t.Context(), "vera"); err != nil || u.Role != store.RoleViewer {
+		t.Errorf("user add --role viewer: %+v, %v", u, err)
+	}
+	// tocsin user role changes it, and the audit log says so.
+	if code, stdout, stderr := runCLI(t, "", "user", "role", "--config", path, "vera", "responder"); code != 0 || !strings.Contains(stdout, "responder") {
+		t.Fatalf("user role: exit %d: %s%s", code, stdout, stderr)
+	}
+	if u, err := st.UserByName(t.Context(), "vera"); err != nil || u.Role != store.RoleResponder {
+		t.Errorf("after user role: %+v, %v", u, err)
+	}
+	if code, _, stderr := runCLI(t, "", "user", "role", "--config", path, "nobody", "admin"); code != 1 || !strings.Contains(stderr, "nobody") {
+		t.Errorf("user role of nobody: exit %d: %s", code, stderr)
+	}
+	if es, err := st.AuditLog(t.Context(), store.AuditFilter{Action: "user.role"}); err != nil || len(es) != 1 || es[0].ObjectID != "vera" {
+		t.Errorf("audit entries of user role: %+v, %v", es, err)
+	}
 }
 
 func TestPerfdata(t *testing.T) {

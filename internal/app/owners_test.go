@@ -135,7 +135,7 @@ services:
 func signIn(t testing.TB, st store.Store) (token, cookie string) {
 	t.Helper()
 	ctx := t.Context()
-	u, err := st.CreateUser(ctx, store.User{Name: "ada", PasswordHash: "x", Admin: true})
+	u, err := st.CreateUser(ctx, store.User{Name: "ada", PasswordHash: "x", Role: store.RoleAdmin})
 	if err != nil {
 		t.Fatal(err)
 	}

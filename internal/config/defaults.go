@@ -165,6 +165,7 @@ func (l *loader) applyDefaults(cfg *Config) {
 	l.oncallDefaults(cfg)
 	l.incidentDefaults(cfg)
 	l.alertmanagerDefaults(cfg)
+	defaultAuth(cfg)
 	for i := range cfg.Monitors {
 		l.monitorDefaults(&cfg.Monitors[i], "monitors["+strconv.Itoa(i)+"]")
 	}

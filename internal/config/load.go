@@ -326,6 +326,7 @@ func (l *loader) readSecrets(cfg *Config) {
 	l.readSecret("server", "metrics_token_file", &cfg.Server.MetricsToken, &cfg.Server.MetricsTokenFile)
 	l.readSecret("storage", "dsn_file", &cfg.Storage.DSN, &cfg.Storage.DSNFile)
 	l.readSecret("server.pings", "key_file", &cfg.Server.Pings.Key, &cfg.Server.Pings.KeyFile)
+	l.readAuthSecrets(cfg)
 	for i := range cfg.Channels {
 		ch := &cfg.Channels[i]
 		p := "channels[" + strconv.Itoa(i) + "]"

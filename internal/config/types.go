@@ -46,6 +46,8 @@ type Config struct {
 	Alertmanager Alertmanager `yaml:"alertmanager"`
 	// Audit configures the audit log (docs/security.md).
 	Audit Audit `yaml:"audit"`
+	// Auth configures sign-in through OIDC (docs/security.md).
+	Auth Auth `yaml:"auth"`
 
 	// Include lists the files whose lists (monitors, heartbeats, services,
 	// ...) are added to this file's: names or globs, relative to the

@@ -67,6 +67,7 @@ func (l *loader) validate(cfg *Config) {
 	l.validateMaintenance(cfg, services, monitors)
 	l.validateIncidents(&cfg.Incidents)
 	l.validateAlertmanager(cfg, services)
+	l.validateAuth(cfg)
 	for i := range cfg.People {
 		l.validatePerson(&cfg.People[i], fmt.Sprintf("people[%d]", i))
 	}

@@ -231,10 +231,18 @@ type Outbox interface {
 type User struct {
 	ID           int64
 	Name         string
-	PasswordHash string // argon2id, PHC string format
-	Admin        bool
-	CreatedAt    time.Time
+	PasswordHash string // argon2id, PHC string format; "" for an OIDC account
+	// Role is what the user may do; CreateUser makes "" a viewer.
+	Role Role
+	// OIDCSubject ties an account made by an OIDC sign-in to its issuer
+	// and subject ("ISSUER SUBJECT"); "" for a local account.
+	OIDCSubject string
+	CreatedAt   time.Time
 }
+
+// Can reports whether the user's role allows what need requires (the
+// pages ask it to hide the controls the user may not use).
+func (u User) Can(need Role) bool { return u.Role.Allows(need) }
 
 // Session is a login. The cookie holds a random token; the store keeps only
 // its SHA-256 hash.
@@ -247,11 +255,14 @@ type Session struct {
 
 // APIToken is a bearer token for the JSON API, stored hashed.
 type APIToken struct {
-	ID         int64
-	UserID     int64
-	Name       string
-	TokenHash  []byte
-	Prefix     string // first characters, shown to tell tokens apart
+	ID        int64
+	UserID    int64
+	Name      string
+	TokenHash []byte
+	Prefix    string // first characters, shown to tell tokens apart
+	// Role is what the token may do, never more than its user's role;
+	// CreateAPIToken makes "" its user's role.
+	Role       Role
 	CreatedAt  time.Time
 	LastUsedAt time.Time
 }
@@ -263,6 +274,12 @@ type Accounts interface {
 	UserByName(ctx context.Context, name string) (User, error)
 	UserCount(ctx context.Context) (int, error)
 	SetPassword(ctx context.Context, userID int64, hash string) error
+	// UserByOIDCSubject returns the account an OIDC sign-in made, by
+	// "ISSUER SUBJECT"; ENOTFOUND when there is none.
+	UserByOIDCSubject(ctx context.Context, subject string) (User, error)
+	// SetUserRole changes a user's role; ENOTFOUND when the user does
+	// not exist.
+	SetUserRole(ctx context.Context, userID int64, role Role) error
 
 	CreateSession(ctx context.Context, s Session) error
 	// Session returns ENOTFOUND for an unknown or expired session.

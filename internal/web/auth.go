@@ -94,7 +94,8 @@ func (s *Server) sessionUser(r *http.Request) (u store.User, ok bool, err error)
 }
 
 // tokenUser returns the user owning the request's bearer token and the
-// token's id. present tells whether an Authorization header was sent at all.
+// token's id; the user's Role is the token's, or the user's own when it
+// is less. present tells whether an Authorization header was sent at all.
 func (s *Server) tokenUser(r *http.Request) (u store.User, tokenID int64, present bool, err error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
@@ -118,6 +119,7 @@ func (s *Server) tokenUser(r *http.Request) (u store.User, tokenID int64, presen
 	if err != nil {
 		return store.User{}, 0, true, fmt.Errorf("reading API token user: %w", err)
 	}
+	u.Role = u.Role.Min(t.Role)
 	if now := s.now(); now.Sub(t.LastUsedAt) >= touchEvery {
 		if err := s.store.TouchAPIToken(r.Context(), t.ID, now.UTC()); err != nil {
 			// Serving the request matters more than the last-used time.
@@ -200,6 +202,10 @@ func (s *Server) ui(h authedFunc) http.Handler {
 			http.Redirect(w, r, dest, http.StatusSeeOther)
 			return
 		}
+		if err := authorize(r, u); err != nil {
+			s.htmlError(w, r, &u, err)
+			return
+		}
 		if err := s.audited(w, r, u, audit.UserActor(u.Name, s.clientIP(r)), h); err != nil {
 			s.htmlError(w, r, &u, err)
 		}
@@ -222,6 +228,10 @@ func (s *Server) api(h authedFunc) http.Handler {
 			if errs.Code(err) == errs.EUNAUTHORIZED {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="tocsin"`)
 			}
+			s.jsonError(w, r, err)
+			return
+		}
+		if err := authorize(r, u); err != nil {
 			s.jsonError(w, r, err)
 			return
 		}

@@ -50,7 +50,7 @@ func TestSetupFlow(t *testing.T) {
 		t.Fatalf("overview after setup: %d", r.Status)
 	}
 	u, err := e.Store.UserByName(context.Background(), "admin")
-	if err != nil || !u.Admin || !strings.HasPrefix(u.PasswordHash, "$argon2id$v=19$m=65536,t=1,p=2$") {
+	if err != nil || u.Role != "admin" || !strings.HasPrefix(u.PasswordHash, "$argon2id$v=19$m=65536,t=1,p=2$") {
 		t.Fatalf("stored admin = %+v, %v", u, err)
 	}
 	// Setup is gone for everyone once the admin exists.

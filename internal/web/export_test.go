@@ -39,3 +39,17 @@ func (s *Server) LoginFailures(ip, name string) *loginFailures {
 
 // AuditRoute names the action of a route pattern.
 var AuditRoute = auditRoute
+
+// AuthedRoutes returns the patterns of the routes behind a login.
+func (s *Server) AuthedRoutes() []string {
+	var out []string
+	for _, rt := range s.routes {
+		if rt.authed {
+			out = append(out, rt.pattern)
+		}
+	}
+	return out
+}
+
+// RouteRole is the role a route pattern needs.
+var RouteRole = routeRole

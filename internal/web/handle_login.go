@@ -23,6 +23,8 @@ type loginData struct {
 	Name  string
 	Next  string
 	Error string
+	// OIDC shows the button that signs in through the OIDC provider.
+	OIDC bool
 }
 
 // handleLoginForm renders "/login".
@@ -39,7 +41,7 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, localPath(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return nil
 	}
-	s.pages.Render(w, r, http.StatusOK, "login.html", nil, "Log in", loginData{Next: localPath(r.URL.Query().Get("next"))})
+	s.pages.Render(w, r, http.StatusOK, "login.html", nil, "Log in", loginData{Next: localPath(r.URL.Query().Get("next")), OIDC: s.oidc != nil})
 	return nil
 }
 
@@ -51,7 +53,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	}
 	name := strings.TrimSpace(r.PostForm.Get("name"))
 	pw := r.PostForm.Get("password")
-	data := loginData{Name: name, Next: localPath(r.PostForm.Get("next"))}
+	data := loginData{Name: name, Next: localPath(r.PostForm.Get("next")), OIDC: s.oidc != nil}
 
 	// The attempt is reserved before anything is looked up or hashed, so
 	// parallel requests cannot overrun the budgets; it is given back when

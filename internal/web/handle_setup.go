@@ -66,7 +66,7 @@ func (s *Server) handleSetup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u, err := s.store.CreateUser(r.Context(), store.User{Name: name, PasswordHash: hash, Admin: true, CreatedAt: s.now().UTC()})
+	u, err := s.store.CreateUser(r.Context(), store.User{Name: name, PasswordHash: hash, Role: store.RoleAdmin, CreatedAt: s.now().UTC()})
 	if err != nil {
 		return fmt.Errorf("creating the administrator: %w", err)
 	}

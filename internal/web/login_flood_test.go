@@ -26,7 +26,7 @@ func addUser(e *webtest.Env, name, pw string) {
 	if err != nil {
 		e.T.Fatal(err)
 	}
-	if _, err := e.Store.CreateUser(context.Background(), store.User{Name: name, PasswordHash: h, Admin: true, CreatedAt: e.Clock.Now()}); err != nil {
+	if _, err := e.Store.CreateUser(context.Background(), store.User{Name: name, PasswordHash: h, Role: store.RoleAdmin, CreatedAt: e.Clock.Now()}); err != nil {
 		e.T.Fatal(err)
 	}
 }

@@ -130,6 +130,9 @@ type Options struct {
 	// Alertmanager takes the alerts Alertmanager posts to
 	// /api/v1/alertmanager; nil refuses them.
 	Alertmanager webcore.Alertmanager
+	// OIDC, when set, adds sign-in through an OpenID Connect provider
+	// (/login/oidc); nil offers names and passwords only.
+	OIDC *OIDC
 }
 
 // DefaultSessionTTL is how long a login lasts when Options.SessionTTL is 0.
@@ -148,8 +151,10 @@ type Server struct {
 	// share, converted once per configuration.
 	schedules *webcore.Schedules
 	limiter   *loginLimiter
-	routes    []route
-	handler   http.Handler
+	// oidc is the sign-in provider; nil when none is configured.
+	oidc    *oidcClient
+	routes  []route
+	handler http.Handler
 
 	// hasUsers caches UserCount() > 0: once an account exists there is no
 	// way back to the first-run state, so the count need not be asked again.
@@ -168,6 +173,9 @@ type Server struct {
 type route struct {
 	pattern string
 	handler http.Handler
+	// authed is set for the routes behind a login, which need a role
+	// (routeRole).
+	authed bool
 }
 
 // New builds a Server from opts.
@@ -225,6 +233,9 @@ func New(opts Options) (*Server, error) {
 		opts:  opts,
 	}
 	s.schedules = webcore.NewSchedules(opts.Runtime)
+	if opts.OIDC != nil {
+		s.oidc = &oidcClient{cfg: *opts.OIDC, now: s.now}
+	}
 	s.limiter = newLoginLimiter(s.now, loginWindow, loginMaxKeys)
 	s.hashes = newHashGate(opts.HashConcurrency, opts.HashWait, opts.HashStarted)
 	var err error
@@ -254,6 +265,11 @@ func (s *Server) handle(pattern string, h http.Handler) {
 	s.routes = append(s.routes, route{pattern: pattern, handler: h})
 }
 
+// handleAuthed registers a route behind a login.
+func (s *Server) handleAuthed(pattern string, h http.Handler) {
+	s.routes = append(s.routes, route{pattern: pattern, handler: h, authed: true})
+}
+
 // registerRoutes lists every endpoint: the shared ones here, the pages'
 // and the API's from their packages. The UI and the API require a login;
 // health, metrics, static assets and the OpenAPI description do not.
@@ -267,6 +283,10 @@ func (s *Server) registerRoutes(pings http.Handler) {
 	s.handle("GET /login", s.public(s.handleLoginForm))
 	s.handle("POST /login", s.public(s.handleLogin))
 	s.handle("POST /logout", s.public(s.handleLogout))
+	if s.oidc != nil {
+		s.handle("GET /login/oidc", s.public(s.handleOIDCStart))
+		s.handle("GET /login/oidc/callback", s.public(s.handleOIDCCallback))
+	}
 	s.handle("/ping/", pings) // served first by pingsFirst
 	if s.opts.AlertLinks != nil {
 		// The links need no login; the audit log still says where they
@@ -279,7 +299,7 @@ func (s *Server) registerRoutes(pings http.Handler) {
 	}
 
 	// UI.
-	s.pages.Register(s.handle, func(pattern string, h ui.Handler) { s.handle(pattern, s.ui(h)) },
+	s.pages.Register(s.handle, func(pattern string, h ui.Handler) { s.handleAuthed(pattern, s.ui(h)) },
 		func(h ui.Handler) http.Handler { return s.ui(h) })
 	// No catch-all "/" or "/api/" pattern: one would match every method
 	// and turn each 405 into a 404; unrouted answers what nothing matches.
@@ -287,8 +307,8 @@ func (s *Server) registerRoutes(pings http.Handler) {
 	// Public status pages, with their admin page and API.
 	status.New(status.Deps{Store: s.store, Version: s.store.IncidentsVersion, Runtime: s.rt, Mutes: s.opts.Mutes, Now: s.now, Logger: s.log, Sources: s.opts.StatusSources,
 		Incidents: s.opts.StatusIncidents, ClientIP: s.clientIP, Queued: s.opts.StatusQueued}).Register(s.handle,
-		func(pattern string, h webcore.Handler) { s.handle(pattern, s.ui(h)) },
-		func(pattern string, h webcore.Handler) { s.handle(pattern, s.api(h)) })
+		func(pattern string, h webcore.Handler) { s.handleAuthed(pattern, s.ui(h)) },
+		func(pattern string, h webcore.Handler) { s.handleAuthed(pattern, s.api(h)) })
 
 	// The agents' API: bearer agent tokens, no sessions.
 	if s.opts.AgentAPI != nil {
@@ -296,7 +316,7 @@ func (s *Server) registerRoutes(pings http.Handler) {
 	}
 
 	// JSON API.
-	api.New(s.audienceDeps()).Register(s.handle, func(pattern string, h api.Handler) { s.handle(pattern, s.api(h)) })
+	api.New(s.audienceDeps()).Register(s.handle, func(pattern string, h api.Handler) { s.handleAuthed(pattern, s.api(h)) })
 }
 
 // audienceDeps is what the pages and the API get from this server.

@@ -15,9 +15,19 @@ import (
 // maxTokenName bounds an API token's name.
 const maxTokenName = 100
 
-// createToken validates name and stores a new token for u, returning it
-// with its secret.
-func (s *Server) createToken(r *http.Request, u store.User, name string) (store.APIToken, string, error) {
+// createToken validates name and role and stores a new token for u,
+// returning it with its secret. The token's role is role, or u's own when
+// role is ""; never more than u's.
+func (s *Server) createToken(r *http.Request, u store.User, name string, role store.Role) (store.APIToken, string, error) {
+	if role == "" {
+		role = u.Role
+	}
+	if _, err := store.ParseRole(string(role)); err != nil {
+		return store.APIToken{}, "", err
+	}
+	if !u.Can(role) {
+		return store.APIToken{}, "", errs.Errorf(errs.EFORBIDDEN, "a token cannot have more than your role: you act with the %s role, not %s", u.Role, role)
+	}
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return store.APIToken{}, "", errs.Errorf(errs.EINVALID, "give the token a name, such as the script that will use it")
@@ -35,6 +45,7 @@ func (s *Server) createToken(r *http.Request, u store.User, name string) (store.
 		Name:      name,
 		TokenHash: hashSecret(secret),
 		Prefix:    secret[:shownPrefixLen],
+		Role:      role,
 		CreatedAt: s.now().UTC(),
 	})
 	if err != nil {
@@ -43,7 +54,7 @@ func (s *Server) createToken(r *http.Request, u store.User, name string) (store.
 		}
 		return store.APIToken{}, "", fmt.Errorf("saving API token: %w", err)
 	}
-	audit.Annotate(r.Context(), strconv.FormatInt(t.ID, 10), fmt.Sprintf("API token %q (%s…) of %s created", t.Name, t.Prefix, u.Name))
+	audit.Annotate(r.Context(), strconv.FormatInt(t.ID, 10), fmt.Sprintf("API token %q (%s…) of %s created with the %s role", t.Name, t.Prefix, u.Name, t.Role))
 	return t, secret, nil
 }
 

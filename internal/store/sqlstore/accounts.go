@@ -18,13 +18,25 @@ func (d *DB) CreateUser(ctx context.Context, u store.User) (store.User, error) {
 	if u.Name == "" {
 		return store.User{}, errs.Errorf(errs.EINVALID, "create user: the name is empty")
 	}
+	if u.Role == "" {
+		u.Role = store.RoleViewer
+	}
+	if !u.Role.Valid() {
+		return store.User{}, errs.Errorf(errs.EINVALID, "create user %q: the role must be viewer, responder or admin, not %q", u.Name, u.Role)
+	}
+	u.OIDCSubject = text(u.OIDCSubject)
 	if u.CreatedAt.IsZero() {
 		u.CreatedAt = d.now()
 	}
 	u.CreatedAt = fromMS(ms(u.CreatedAt))
-	err := d.write.QueryRowContext(ctx, d.q("INSERT INTO users (name, password_hash, admin, created_at) VALUES (?, ?, ?, ?) RETURNING id"),
-		u.Name, u.PasswordHash, u.Admin, ms(u.CreatedAt)).Scan(&u.ID)
+	err := d.write.QueryRowContext(ctx, d.q("INSERT INTO users (name, password_hash, admin, role, oidc_subject, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id"),
+		u.Name, u.PasswordHash, u.Role == store.RoleAdmin, string(u.Role), nullText(u.OIDCSubject), ms(u.CreatedAt)).Scan(&u.ID)
 	if isUniqueViolation(err) {
+		if u.OIDCSubject != "" {
+			if _, e := d.UserByOIDCSubject(ctx, u.OIDCSubject); e == nil {
+				return store.User{}, errs.Errorf(errs.ECONFLICT, "an account for %q already exists", u.OIDCSubject)
+			}
+		}
 		return store.User{}, errs.Errorf(errs.ECONFLICT, "a user named %q already exists", u.Name)
 	}
 	if err != nil {
@@ -33,12 +45,14 @@ func (d *DB) CreateUser(ctx context.Context, u store.User) (store.User, error) {
 	return u, nil
 }
 
-const userCols = "SELECT id, name, password_hash, admin, created_at FROM users "
+const userCols = "SELECT id, name, password_hash, role, COALESCE(oidc_subject, ''), created_at FROM users "
 
 func scanUser(row *sql.Row, what string) (store.User, error) {
 	var u store.User
 	var created int64
-	err := row.Scan(&u.ID, &u.Name, &u.PasswordHash, &u.Admin, &created)
+	var role string
+	err := row.Scan(&u.ID, &u.Name, &u.PasswordHash, &role, &u.OIDCSubject, &created)
+	u.Role = store.Role(role)
 	if err == sql.ErrNoRows {
 		return store.User{}, errs.Errorf(errs.ENOTFOUND, "%s does not exist", what)
 	}
@@ -57,6 +71,21 @@ func (d *DB) User(ctx context.Context, id int64) (store.User, error) {
 // UserByName returns the user with the given name, or ENOTFOUND.
 func (d *DB) UserByName(ctx context.Context, name string) (store.User, error) {
 	return scanUser(d.read.QueryRowContext(ctx, d.q(userCols+"WHERE name = ?"), text(name)), fmt.Sprintf("user %q", name))
+}
+
+// UserByOIDCSubject returns the account an OIDC sign-in made, by
+// "ISSUER SUBJECT", or ENOTFOUND.
+func (d *DB) UserByOIDCSubject(ctx context.Context, subject string) (store.User, error) {
+	return scanUser(d.read.QueryRowContext(ctx, d.q(userCols+"WHERE oidc_subject = ?"), text(subject)), fmt.Sprintf("the account of %q", subject))
+}
+
+// SetUserRole changes a user's role; ENOTFOUND when the user does not
+// exist, EINVALID for a role that is none.
+func (d *DB) SetUserRole(ctx context.Context, userID int64, role store.Role) error {
+	if !role.Valid() {
+		return errs.Errorf(errs.EINVALID, "set role of user %d: the role must be viewer, responder or admin, not %q", userID, role)
+	}
+	return d.execOne(ctx, fmt.Sprintf("user %d", userID), "UPDATE users SET role = ?, admin = ? WHERE id = ?", string(role), role == store.RoleAdmin, userID)
 }
 
 // UserCount counts users.
@@ -165,12 +194,15 @@ func (d *DB) CreateAPIToken(ctx context.Context, t store.APIToken) (store.APITok
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = d.now()
 	}
+	if t.Role != "" && !t.Role.Valid() {
+		return store.APIToken{}, errs.Errorf(errs.EINVALID, "create API token %q: the role must be viewer, responder or admin, not %q", t.Name, t.Role)
+	}
 	t.CreatedAt = fromMS(ms(t.CreatedAt))
 	if !t.LastUsedAt.IsZero() {
 		t.LastUsedAt = fromMS(ms(t.LastUsedAt))
 	}
-	err := d.write.QueryRowContext(ctx, d.q("INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at, last_used_at) SELECT id, ?, ?, ?, ?, ? FROM users WHERE id = ? RETURNING id"),
-		t.Name, t.TokenHash, t.Prefix, ms(t.CreatedAt), nullMS(t.LastUsedAt), t.UserID).Scan(&t.ID)
+	err := d.write.QueryRowContext(ctx, d.q("INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at, last_used_at, role) SELECT id, ?, ?, ?, ?, ?, COALESCE(NULLIF(?, ''), role) FROM users WHERE id = ? RETURNING id, role"),
+		t.Name, t.TokenHash, t.Prefix, ms(t.CreatedAt), nullMS(t.LastUsedAt), string(t.Role), t.UserID).Scan(&t.ID, &t.Role)
 	if isUniqueViolation(err) {
 		return store.APIToken{}, errs.Errorf(errs.ECONFLICT, "an API token named %q already exists", t.Name)
 	}
@@ -183,13 +215,13 @@ func (d *DB) CreateAPIToken(ctx context.Context, t store.APIToken) (store.APITok
 	return t, nil
 }
 
-const tokenCols = "SELECT id, user_id, name, token_hash, prefix, created_at, last_used_at FROM api_tokens "
+const tokenCols = "SELECT id, user_id, name, token_hash, prefix, role, created_at, last_used_at FROM api_tokens "
 
 func scanToken(sc interface{ Scan(...any) error }) (store.APIToken, error) {
 	var t store.APIToken
 	var created int64
 	var used sql.NullInt64
-	if err := sc.Scan(&t.ID, &t.UserID, &t.Name, &t.TokenHash, &t.Prefix, &created, &used); err != nil {
+	if err := sc.Scan(&t.ID, &t.UserID, &t.Name, &t.TokenHash, &t.Prefix, &t.Role, &created, &used); err != nil {
 		return store.APIToken{}, err
 	}
 	t.CreatedAt, t.LastUsedAt = fromMS(created), fromNullMS(used)
@@ -239,4 +271,12 @@ func (d *DB) DeleteAPIToken(ctx context.Context, userID, id int64) error {
 // not exist.
 func (d *DB) TouchAPIToken(ctx context.Context, id int64, at time.Time) error {
 	return d.execOne(ctx, fmt.Sprintf("API token %d", id), "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", ms(at), id)
+}
+
+// nullText is s, or NULL when it is empty.
+func nullText(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }

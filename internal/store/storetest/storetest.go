@@ -826,7 +826,7 @@ func testUsers(t *testing.T, s store.Store, clk *Clock) {
 	if n, err := s.UserCount(ctx); err != nil || n != 0 {
 		t.Fatalf("UserCount = %d, %v; want 0", n, err)
 	}
-	u, err := s.CreateUser(ctx, store.User{Name: "ada", PasswordHash: "$argon2id$x", Admin: true})
+	u, err := s.CreateUser(ctx, store.User{Name: "ada", PasswordHash: "$argon2id$x", Role: store.RoleAdmin})
 	must(t, err, "CreateUser")
 	if u.ID == 0 || !u.CreatedAt.Equal(clk.Now()) {
 		t.Errorf("CreateUser = %+v, want an ID and CreatedAt %v", u, clk.Now())
@@ -860,6 +860,50 @@ func testUsers(t *testing.T, s store.Store, clk *Clock) {
 		t.Errorf("after SetPassword User = %+v, %v", got, err)
 	}
 	wantCode(t, s.SetPassword(ctx, 999999, "x"), errs.ENOTFOUND, "SetPassword(unknown)")
+
+	// Roles: "" is a viewer; a role that is none is refused; SetUserRole
+	// changes it.
+	if bob.Role != store.RoleViewer || u.Role != store.RoleAdmin {
+		t.Errorf("roles: ada %q, bob %q; want admin, viewer", u.Role, bob.Role)
+	}
+	_, err = s.CreateUser(ctx, store.User{Name: "eve", Role: "root"})
+	wantCode(t, err, errs.EINVALID, "CreateUser(role root)")
+	must(t, s.SetUserRole(ctx, bob.ID, store.RoleResponder), "SetUserRole")
+	if got, err := s.User(ctx, bob.ID); err != nil || got.Role != store.RoleResponder {
+		t.Errorf("after SetUserRole User = %+v, %v", got, err)
+	}
+	wantCode(t, s.SetUserRole(ctx, bob.ID, "root"), errs.EINVALID, "SetUserRole(root)")
+	wantCode(t, s.SetUserRole(ctx, 999999, store.RoleAdmin), errs.ENOTFOUND, "SetUserRole(unknown)")
+
+	// Accounts made by OIDC sign-ins are found by issuer and subject,
+	// which are unique; local accounts have none.
+	o, err := s.CreateUser(ctx, store.User{Name: "olga", Role: store.RoleResponder, OIDCSubject: "https://id.example/ 1234"})
+	must(t, err, "CreateUser(oidc)")
+	got, err = s.UserByOIDCSubject(ctx, "https://id.example/ 1234")
+	must(t, err, "UserByOIDCSubject")
+	if diff := cmp.Diff(o, got); diff != "" {
+		t.Errorf("UserByOIDCSubject (-want +got):\n%s", diff)
+	}
+	_, err = s.CreateUser(ctx, store.User{Name: "olga2", OIDCSubject: "https://id.example/ 1234"})
+	wantCode(t, err, errs.ECONFLICT, "CreateUser(same OIDC subject)")
+	_, err = s.UserByOIDCSubject(ctx, "https://id.example/ 9")
+	wantCode(t, err, errs.ENOTFOUND, "UserByOIDCSubject(unknown)")
+	_, err = s.UserByOIDCSubject(ctx, "")
+	wantCode(t, err, errs.ENOTFOUND, "UserByOIDCSubject(empty)")
+
+	// A token without a role takes its user's; one with a role keeps it.
+	tv, err := s.CreateAPIToken(ctx, store.APIToken{UserID: o.ID, Name: "a", TokenHash: []byte("role-a"), Prefix: "p"})
+	must(t, err, "CreateAPIToken(no role)")
+	tw, err := s.CreateAPIToken(ctx, store.APIToken{UserID: o.ID, Name: "b", TokenHash: []byte("role-b"), Prefix: "p", Role: store.RoleViewer})
+	must(t, err, "CreateAPIToken(viewer)")
+	if tv.Role != store.RoleResponder || tw.Role != store.RoleViewer {
+		t.Errorf("token roles %q, %q; want responder, viewer", tv.Role, tw.Role)
+	}
+	if got, err := s.APITokenByHash(ctx, []byte("role-b")); err != nil || got.Role != store.RoleViewer {
+		t.Errorf("APITokenByHash = %+v, %v; want role viewer", got, err)
+	}
+	_, err = s.CreateAPIToken(ctx, store.APIToken{UserID: o.ID, Name: "c", TokenHash: []byte("role-c"), Prefix: "p", Role: "root"})
+	wantCode(t, err, errs.EINVALID, "CreateAPIToken(role root)")
 }
 
 func testSessions(t *testing.T, s store.Store, clk *Clock) {

@@ -26,6 +26,8 @@ func (s *API) serveTokens(w http.ResponseWriter, r *http.Request, u store.User) 
 
 type tokenRequest struct {
 	Name string `json:"name"`
+	// Role is the token's role; "" is the caller's own.
+	Role store.Role `json:"role"`
 }
 
 // serveTokenCreate serves POST /api/v1/tokens {"name": "..."}; the response
@@ -35,7 +37,7 @@ func (s *API) serveTokenCreate(w http.ResponseWriter, r *http.Request, u store.U
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	t, secret, err := s.d.CreateToken(r, u, req.Name)
+	t, secret, err := s.d.CreateToken(r, u, req.Name, req.Role)
 	if err != nil {
 		return err
 	}

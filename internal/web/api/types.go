@@ -153,6 +153,7 @@ type Token struct {
 	ID         int64      `json:"id"`
 	Name       string     `json:"name"`
 	Prefix     string     `json:"prefix"`
+	Role       store.Role `json:"role"`
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`
 	// Token is the secret, present only in the response that created it.
@@ -272,7 +273,7 @@ func toAPIMessage(m notify.OutboxMessage) Message {
 }
 
 func toAPIToken(t store.APIToken) Token {
-	return Token{ID: t.ID, Name: t.Name, Prefix: t.Prefix, CreatedAt: t.CreatedAt.UTC(), LastUsedAt: timePtr(t.LastUsedAt)}
+	return Token{ID: t.ID, Name: t.Name, Prefix: t.Prefix, Role: t.Role, CreatedAt: t.CreatedAt.UTC(), LastUsedAt: timePtr(t.LastUsedAt)}
 }
 
 // ServiceInfo is what the API tells of a monitor's or heartbeat's

@@ -193,25 +193,25 @@ var adminTmpl = template.Must(template.New("admin").Funcs(funcs).Parse(`<!doctyp
 {{range .Pages}}<section><h2>{{.Title}} <small><a href="{{.URL}}">{{.URL}}</a></small></h2>
 {{$p := .}}{{range .Components}}{{$c := .}}<div class="comp"><h3><span>{{.Name}}</span> <span class="state s-{{.State}}">{{label .State}}</span></h3>
 {{with .Override}}<p class="reason">Set by hand by {{.By}} at {{.SetAt}}: {{.Reason}}</p>
-<form method="post" action="/status-pages/{{$p.ID}}/components/{{$c.Key}}/override/clear"><button type="submit">Clear, follow the monitors again</button></form>{{end}}
-<form method="post" action="/status-pages/{{$p.ID}}/components/{{.Key}}/override">
+{{if $.Admin}}<form method="post" action="/status-pages/{{$p.ID}}/components/{{$c.Key}}/override/clear"><button type="submit">Clear, follow the monitors again</button></form>{{end}}{{end}}
+{{if $.Admin}}<form method="post" action="/status-pages/{{$p.ID}}/components/{{.Key}}/override">
 <label>State <select name="state">{{range $.States}}<option value="{{.}}">{{label .}}</option>{{end}}</select></label>
 <label>Reason (public) <input name="reason" required maxlength="500" size="40"></label>
-<button type="submit">Set</button></form></div>
+<button type="submit">Set</button></form>{{end}}</div>
 {{end}}{{with .Subscribers}}<h3>Subscribers</h3><p>{{.Confirmed}} confirmed, {{.Pending}} waiting for their confirmation.</p>{{end}}
 {{with .Subscribed}}<table><thead><tr><th>Address</th><th>Kind</th><th>Since</th><th>Confirmed</th><th></th></tr></thead><tbody>
 {{range .}}<tr><td>{{.Address}}</td><td>{{.Kind}}</td><td>{{utc .CreatedAt}}</td><td>{{if .ConfirmedAt.IsZero}}not yet{{else}}{{utc .ConfirmedAt}}{{end}}</td>
-<td><form method="post" action="/status-pages/{{$p.ID}}/subscribers/{{.ID}}/delete"><button type="submit">Remove</button></form></td></tr>
+<td>{{if $.Admin}}<form method="post" action="/status-pages/{{$p.ID}}/subscribers/{{.ID}}/delete"><button type="submit">Remove</button></form>{{end}}</td></tr>
 {{end}}</tbody></table>{{if eq (len .) 100}}<p>The newest 100 are listed.</p>{{end}}{{end}}
 </section>{{else}}<p>No status pages are configured: see status_pages in the configuration.</p>{{end}}
 </main></body></html>
 `))
 
 func (h *Handler) adminPage(w http.ResponseWriter, r *http.Request, u store.User) error {
-	return h.renderAdmin(w, r, http.StatusOK, "")
+	return h.renderAdmin(w, r, u, http.StatusOK, "")
 }
 
-func (h *Handler) renderAdmin(w http.ResponseWriter, r *http.Request, status int, msg string) error {
+func (h *Handler) renderAdmin(w http.ResponseWriter, r *http.Request, u store.User, status int, msg string) error {
 	ps, err := h.pages(r.Context())
 	if err != nil {
 		return err
@@ -227,7 +227,7 @@ func (h *Handler) renderAdmin(w http.ResponseWriter, r *http.Request, status int
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	return adminTmpl.Execute(w, adminView{Pages: ps, States: States, Error: msg, Style: styleTag})
+	return adminTmpl.Execute(w, adminView{Pages: ps, States: States, Error: msg, Style: styleTag, Admin: u.Can(store.RoleAdmin)})
 }
 
 type adminView struct {
@@ -235,6 +235,8 @@ type adminView struct {
 	States []string
 	Error  string
 	Style  string
+	// Admin shows the controls, which only administrators may use.
+	Admin bool
 }
 
 func (h *Handler) adminSet(w http.ResponseWriter, r *http.Request, u store.User) error {
@@ -244,7 +246,7 @@ func (h *Handler) adminSet(w http.ResponseWriter, r *http.Request, u store.User)
 	}
 	if _, err := h.set(r.Context(), p, c, u, r.PostFormValue("state"), r.PostFormValue("reason")); err != nil {
 		if errs.Code(err) == errs.EINVALID {
-			return h.renderAdmin(w, r, http.StatusUnprocessableEntity, fmt.Sprintf("%s: %s", Key(c), errs.Message(err)))
+			return h.renderAdmin(w, r, u, http.StatusUnprocessableEntity, fmt.Sprintf("%s: %s", Key(c), errs.Message(err)))
 		}
 		return err
 	}

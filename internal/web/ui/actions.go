@@ -39,6 +39,9 @@ type actionsData struct {
 	NextURL       string
 	PrevHint      bool
 	Back          string
+	// Editable shows the controls that change an action's status, for
+	// the roles that may.
+	Editable bool
 }
 
 func (s *UI) actionView(f store.FollowUp) actionView {
@@ -70,7 +73,7 @@ func (s *UI) handleActions(w http.ResponseWriter, r *http.Request, u store.User)
 		return err
 	}
 	q := r.URL.Query()
-	data := actionsData{Status: q.Get("status"), Owner: strings.TrimSpace(q.Get("owner")), Choices: choices, PrevHint: p.Before > 0}
+	data := actionsData{Status: q.Get("status"), Owner: strings.TrimSpace(q.Get("owner")), Choices: choices, PrevHint: p.Before > 0, Editable: u.Can(store.RoleResponder)}
 	if data.Status == "" {
 		data.Status = store.FollowUpsOpen
 	}

@@ -226,6 +226,7 @@ func (s *UI) renderIncident(w http.ResponseWriter, r *http.Request, u store.User
 		return err
 	}
 	data.Actions.Choices = choices
+	data.Actions.Editable = u.Can(store.RoleResponder)
 	s.Render(w, r, status, "incident.html", &u, fmt.Sprintf("Incident %d", in.ID), data)
 	return nil
 }

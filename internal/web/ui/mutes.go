@@ -48,7 +48,8 @@ type windowRow struct {
 	State     string // active, upcoming or past
 	CreatedBy string
 	EndedBy   string
-	// Endable is true for a stored window not yet over.
+	// Endable is true for a stored window not yet over, shown to those
+	// who may end it.
 	Endable bool
 }
 
@@ -117,7 +118,7 @@ func (s *UI) renderMaintenance(w http.ResponseWriter, r *http.Request, u store.U
 			row.RecurEnd = sw.EndsAt
 		}
 		openingRow(&row, mw, now)
-		row.Endable = !mw.Over(now)
+		row.Endable = !mw.Over(now) && u.Can(store.RoleResponder)
 		rows = append(rows, row)
 	}
 	for _, row := range rows {

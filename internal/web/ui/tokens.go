@@ -17,6 +17,9 @@ type tokensData struct {
 	NewName  string
 	Error    string
 	Name     string
+	// Roles are the roles a token may be given; the page offers those
+	// the user has.
+	Roles []store.Role
 }
 
 // handleTokens renders "/settings/tokens".
@@ -30,6 +33,7 @@ func (s *UI) renderTokens(w http.ResponseWriter, r *http.Request, u store.User, 
 		return fmt.Errorf("listing API tokens: %w", err)
 	}
 	data.Tokens = toks
+	data.Roles = store.Roles
 	s.Render(w, r, status, "tokens.html", &u, "API tokens", data)
 	return nil
 }
@@ -41,8 +45,8 @@ func (s *UI) handleTokenCreate(w http.ResponseWriter, r *http.Request, u store.U
 		return errs.Errorf(errs.EINVALID, "the form could not be read: %v", err)
 	}
 	name := r.PostForm.Get("name")
-	tok, secret, err := s.d.CreateToken(r, u, name)
-	if errs.Code(err) == errs.EINVALID || errs.Code(err) == errs.ECONFLICT {
+	tok, secret, err := s.d.CreateToken(r, u, name, store.Role(r.PostForm.Get("role")))
+	if c := errs.Code(err); c == errs.EINVALID || c == errs.ECONFLICT || c == errs.EFORBIDDEN {
 		return s.renderTokens(w, r, u, http.StatusBadRequest, tokensData{Error: errs.Message(err), Name: name})
 	}
 	if err != nil {

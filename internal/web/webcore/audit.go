@@ -57,7 +57,7 @@ func auditTime(name, v string) (time.Time, error) {
 // RequireAdmin refuses a user who is not an administrator: the audit log
 // says who did what, which only administrators read.
 func RequireAdmin(u store.User, what string) error {
-	if !u.Admin {
+	if !u.Can(store.RoleAdmin) {
 		return errs.Errorf(errs.EFORBIDDEN, "%s is for administrators", what)
 	}
 	return nil

@@ -31,7 +31,7 @@ type Deps struct {
 	// CreateToken validates name and stores a new API token for u,
 	// returning it with its secret; RevokeToken deletes token id of u.
 	// The web package owns API tokens, their secrets and hashing.
-	CreateToken func(r *http.Request, u store.User, name string) (store.APIToken, string, error)
+	CreateToken func(r *http.Request, u store.User, name string, role store.Role) (store.APIToken, string, error)
 	RevokeToken func(r *http.Request, u store.User, id int64) error
 	// Schedules are the on-call schedules of the running configuration,
 	// converted once per configuration and shared by the pages, the API
