@@ -68,6 +68,8 @@ Usage:
                                                 print the monitors created through the API (--all: every one) as config
   tocsin import   gatus FILE | uptime-kuma BACKUP.json|kuma.db | healthchecks --url URL --api-key K [--out FILE]
                                                 write another tool's monitors as a config file; list what could not be mapped
+  tocsin backup   [--config FILE] FILE          write a consistent copy of the database while the server runs
+  tocsin restore  [--config FILE] FILE          load a backup into an empty database and migrate it forward
   tocsin version                                print the version
 
 The config file defaults to $TOCSIN_CONFIG, else tocsin.yaml in the current folder.
@@ -122,6 +124,10 @@ func Main(ctx context.Context, args []string, env Env) int {
 		return cmdExport(ctx, rest, env)
 	case "import":
 		return cmdImport(ctx, rest, env)
+	case "backup":
+		return cmdBackup(ctx, rest, env)
+	case "restore":
+		return cmdRestore(ctx, rest, env)
 	case "version", "--version", "-version":
 		fmt.Fprintf(env.Stdout, "tocsin %s\n", Version)
 		return 0
