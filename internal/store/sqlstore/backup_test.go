@@ -524,3 +524,57 @@ func TestRestoreOlderSchema(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkBackupRestore backs up and restores a database of 200,000
+// results of 100 monitors, reporting rows per second of each.
+func BenchmarkBackupRestore(b *testing.B) {
+	for _, drv := range backupDrivers {
+		b.Run(drv.name, func(b *testing.B) {
+			ctx := b.Context()
+			src := benchTarget(b, drv.name)
+			db, err := sqlstore.Open(ctx, src.opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			base := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+			for i := range 2000 {
+				rs := make([]probe.Result, 0, 100)
+				for m := range 100 {
+					rs = append(rs, probe.Result{MonitorID: fmt.Sprint("m", m), Time: base.Add(time.Duration(i) * time.Minute), Status: probe.Status(i % 3), Duration: time.Millisecond, Reason: "slow"})
+				}
+				if err := db.SaveBatch(ctx, store.Batch{Results: rs}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			var backup, restore time.Duration
+			var rows int64
+			for b.Loop() {
+				file := filepath.Join(b.TempDir(), "backup")
+				start := time.Now()
+				info, err := db.Backup(ctx, file, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				backup += time.Since(start)
+				dst := benchTarget(b, drv.name)
+				start = time.Now()
+				if _, err := sqlstore.Restore(ctx, dst.opts, file, nil); err != nil {
+					b.Fatal(err)
+				}
+				restore += time.Since(start)
+				rows += info.Rows()
+			}
+			b.ReportMetric(float64(rows)/backup.Seconds(), "backup-rows/s")
+			b.ReportMetric(float64(rows)/restore.Seconds(), "restore-rows/s")
+		})
+	}
+}
+
+func benchTarget(b *testing.B, driver string) backupTarget {
+	if driver == sqlstore.DriverSQLite {
+		return backupTarget{opts: sqlstore.Options{Driver: driver, DSN: filepath.Join(b.TempDir(), "tocsin.db")}}
+	}
+	return backupTarget{opts: sqlstore.Options{Driver: driver, DSN: storetest.PostgresDSN(b)}}
+}
