@@ -101,6 +101,10 @@ func (d *DB) Backup(ctx context.Context, path string, progress Progress) (Backup
 		info, err = d.backupSQLite(ctx, tmp, progress)
 	}
 	if err == nil {
+		// The copy holds password and token hashes: only its owner reads it.
+		err = os.Chmod(tmp, 0o600)
+	}
+	if err == nil {
 		err = syncFile(tmp)
 	}
 	if err == nil {
@@ -167,7 +171,9 @@ func (d *DB) backupSQLite(ctx context.Context, tmp string, progress Progress) (B
 		return BackupInfo{}, err
 	}
 	defer src.Close()
-	return sqliteInfo(ctx, src)
+	info, err := sqliteInfo(ctx, src)
+	info.Time = d.now()
+	return info, err
 }
 
 // openSQLiteBackup opens a SQLite backup file to read it, without

@@ -195,6 +195,11 @@ func TestBackupUnderLoad(t *testing.T) {
 			if info.Schema != sqlstore.KnownSchema(drv.name) || info.Driver != drv.name {
 				t.Errorf("backup info = %+v", info)
 			}
+			if st, err := os.Stat(file); err != nil {
+				t.Error(err)
+			} else if st.Mode().Perm() != 0o600 {
+				t.Errorf("the backup file has mode %v, want 0600", st.Mode())
+			}
 
 			restored, err := sqlstore.Restore(ctx, dst.opts, file, nil)
 			if err != nil {
