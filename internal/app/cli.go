@@ -70,7 +70,9 @@ Usage:
   tocsin import   gatus FILE | uptime-kuma BACKUP.json|kuma.db | healthchecks --url URL --api-key K [--out FILE]
                                                 write another tool's monitors as a config file; list what could not be mapped
   tocsin replicas [--config FILE] [--json]     the replicas sharing the PostgreSQL database: what each runs, its lag
-  tocsin version                                print the version
+  tocsin backup   [--config FILE] FILE          write a consistent copy of the database while the server runs
+  tocsin restore  [--config FILE] FILE          load a backup into an empty database and migrate it forward
+  tocsin version  [--json]                      print the version and build information
 
 The config file defaults to $TOCSIN_CONFIG, else tocsin.yaml in the current folder.
 Documentation: docs/ in the source tree, or https://github.com/tocsin/tocsin/tree/main/docs
@@ -126,9 +128,12 @@ func Main(ctx context.Context, args []string, env Env) int {
 		return cmdImport(ctx, rest, env)
 	case "replicas":
 		return cmdReplicas(ctx, rest, env)
+	case "backup":
+		return cmdBackup(ctx, rest, env)
+	case "restore":
+		return cmdRestore(ctx, rest, env)
 	case "version", "--version", "-version":
-		fmt.Fprintf(env.Stdout, "tocsin %s\n", Version)
-		return 0
+		return cmdVersion(rest, env)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(env.Stdout, usage)
 		return 0
@@ -188,6 +193,7 @@ func loadConfig(path string, env Env) (*config.Config, int) {
 func cmdServe(ctx context.Context, args []string, env Env) int {
 	fs, path := newFlagSet("serve", env)
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	logFormat := fs.String("log-format", "", "log format: text or json (default: server.log_format, else text)")
 	if _, err := parseInterleaved(fs, args); err != nil {
 		return 2
 	}
@@ -196,21 +202,28 @@ func cmdServe(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "tocsin serve: bad --log-level %q\n", *logLevel)
 		return 2
 	}
-	// Repeated warnings and errors are summarised once a minute, so an
-	// outage cannot fill the disk with one line per failed write; and
-	// during an alert storm the per-monitor state changes and deliveries
-	// are written in summaries every 10 seconds (debug keeps every line).
-	dedup := logx.NewDedup(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}), logx.Options{})
-	defer dedup.Close()
-	storm := logx.NewStorm(dedup, logx.StormOptions{Kinds: stormKinds()})
-	defer storm.Close()
-	logger := slog.New(storm)
+	if *logFormat != "" && !slices.Contains(config.LogFormats, *logFormat) {
+		fmt.Fprintf(env.Stderr, "tocsin serve: bad --log-format %q: use %s\n", *logFormat, strings.Join(config.LogFormats, " or "))
+		return 2
+	}
 	// The configuration read to check it is the one the server starts
 	// with: reading 100,000 monitors takes seconds.
 	cfg, code := loadConfig(*path, env)
 	if code != 0 {
 		return code
 	}
+	if *logFormat == "" {
+		*logFormat = cfg.Server.LogFormat
+	}
+	// Repeated warnings and errors are summarised once a minute, so an
+	// outage cannot fill the disk with one line per failed write; and
+	// during an alert storm the per-monitor state changes and deliveries
+	// are written in summaries every 10 seconds (debug keeps every line).
+	dedup := logx.NewDedup(baseLogHandler(env.Stderr, *logFormat, level), logx.Options{})
+	defer dedup.Close()
+	storm := logx.NewStorm(dedup, logx.StormOptions{Kinds: stormKinds()})
+	defer storm.Close()
+	logger := slog.New(storm)
 	lock, err := lockSQLite(cfg)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "tocsin serve: %v\n", err)

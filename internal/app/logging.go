@@ -1,6 +1,9 @@
 package app
 
 import (
+	"io"
+	"log/slog"
+
 	"github.com/tocsin/tocsin/internal/engine"
 	"github.com/tocsin/tocsin/internal/heartbeat"
 	"github.com/tocsin/tocsin/internal/logx"
@@ -16,4 +19,15 @@ func stormKinds() []logx.StormKind {
 		{Message: notify.LogSent, Subject: "monitor", By: "event", Summary: "%s notifications sent for %s"},
 		{Message: heartbeat.LogMissed, Subject: "heartbeat", Summary: "%s heartbeats missed"},
 	}
+}
+
+// baseLogHandler writes records to w as key=value text or, with format
+// "json", one JSON object per line (time, level, msg and the attributes
+// as fields), for log collectors that parse JSON.
+func baseLogHandler(w io.Writer, format string, level slog.Leveler) slog.Handler {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.NewJSONHandler(w, opts)
+	}
+	return slog.NewTextHandler(w, opts)
 }

@@ -71,6 +71,10 @@ type Config struct {
 type Server struct {
 	// Listen is the address of the HTTP server. Default "127.0.0.1:8080".
 	Listen string `yaml:"listen"`
+	// LogFormat is how `tocsin serve` writes its log on standard error:
+	// "text" (the default, key=value lines) or "json" (one JSON object
+	// per line). The --log-format flag overrides it.
+	LogFormat string `yaml:"log_format"`
 	// Location names the server's own location, where it runs monitors
 	// that list none and the one monitors list to run from the server.
 	// Default LocalLocation ("local"); see Home.

@@ -203,8 +203,14 @@ func (l *loader) refs(path string, list []string, kind string, defined map[strin
 	}
 }
 
+// LogFormats are the values of server.log_format.
+var LogFormats = []string{"text", "json"}
+
 func (l *loader) validateServer(s *Server) {
 	l.hostPort("server.listen", s.Listen, "listen address")
+	if !slices.Contains(LogFormats, s.LogFormat) && s.LogFormat != "" {
+		l.errAt("server.log_format", "must be %s, not %q", strings.Join(LogFormats, " or "), s.LogFormat)
+	}
 	if s.BaseURL != "" {
 		l.httpURL("server.base_url", s.BaseURL)
 	}

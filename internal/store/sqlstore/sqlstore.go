@@ -28,8 +28,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"hash/fnv"
-	"io/fs"
 	"log/slog"
 	"path/filepath"
 	"runtime"
@@ -40,8 +38,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
-	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/lock"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -169,6 +165,10 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		return nil, fmt.Errorf("connect to the %s database: %w", d.dialectName(), err)
 	}
 	if o.ReadOnly {
+		if err := d.checkNotNewer(ctx); err != nil {
+			d.Close()
+			return nil, err
+		}
 		return d, nil
 	}
 	if !d.postgres && d.read != d.write {
@@ -490,44 +490,6 @@ func (d *DB) openPostgres(dsn string) error {
 	db.SetMaxIdleConns(max(8, 2*runtime.GOMAXPROCS(0)))
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	d.write, d.read = db, db
-	return nil
-}
-
-func (d *DB) migrate(ctx context.Context) error {
-	dir := "migrations/sqlite"
-	dialect := goose.DialectSQLite3
-	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
-	if d.postgres {
-		dir, dialect = "migrations/postgres", goose.DialectPostgres
-		// Migrations are per schema, so the advisory lock is too: replicas
-		// sharing a schema wait for each other, other schemas do not.
-		var schema string
-		if err := d.write.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
-			return fmt.Errorf("read the PostgreSQL schema: %w", err)
-		}
-		h := fnv.New64a()
-		h.Write([]byte("tocsin migrations " + schema))
-		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64()>>1)), lock.WithLockTimeout(1, 300))
-		if err != nil {
-			return fmt.Errorf("set up the migration lock: %w", err)
-		}
-		opts = append(opts, goose.WithSessionLocker(locker))
-	}
-	sub, err := fs.Sub(migrations, dir)
-	if err != nil {
-		return fmt.Errorf("read embedded migrations: %w", err)
-	}
-	p, err := goose.NewProvider(dialect, d.write, sub, opts...)
-	if err != nil {
-		return fmt.Errorf("prepare database migrations: %w", err)
-	}
-	results, err := p.Up(ctx)
-	if err != nil {
-		return fmt.Errorf("migrate the %s database: %w", d.dialectName(), err)
-	}
-	for _, r := range results {
-		d.log.Info("applied database migration", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
-	}
 	return nil
 }
 
