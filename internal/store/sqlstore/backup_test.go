@@ -248,8 +248,17 @@ func TestBackupUnderLoad(t *testing.T) {
 			if len(web) != 50 || !reflect.DeepEqual(web, srcWeb) {
 				t.Errorf("results of web after restore: %+v\nbefore: %+v", web, srcWeb)
 			}
-			api, err := rdb.Results(ctx, "api", store.Page{Limit: 1 << 20})
-			must(t, err)
+			// Results come a page of at most 1,000 at a time: read them all.
+			var api []store.StoredResult
+			for before := int64(0); ; {
+				page, err := rdb.Results(ctx, "api", store.Page{Limit: 1000, Before: before})
+				must(t, err)
+				api = append(api, page...)
+				if len(page) < 1000 {
+					break
+				}
+				before = page[len(page)-1].ID
+			}
 			for i, r := range slices.Backward(api) {
 				_ = i
 				if want := base.Add(time.Duration(len(api)-1-i) * time.Second); !r.Time.Equal(want) {
