@@ -332,6 +332,15 @@ func storeOptions(cfg *config.Config, log *slog.Logger) sqlstore.Options {
 	return sqlstore.Options{Driver: cfg.Storage.Driver, DSN: cfg.Storage.DSN, Logger: log}
 }
 
+// openReadOnly opens the configured database for a command that only
+// reads it (export, backup, replicas): no migration, no writes, logs
+// discarded.
+func openReadOnly(ctx context.Context, cfg *config.Config) (*sqlstore.DB, error) {
+	o := storeOptions(cfg, slog.New(slog.DiscardHandler))
+	o.ReadOnly = true
+	return sqlstore.Open(ctx, o)
+}
+
 func storeUser(name, hash string, role store.Role) store.User {
 	return store.User{Name: name, PasswordHash: hash, Role: role}
 }

@@ -35,9 +35,7 @@ func cmdBackup(ctx context.Context, args []string, env Env) int {
 	if code != 0 {
 		return code
 	}
-	o := storeOptions(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	o.ReadOnly = true
-	st, err := sqlstore.Open(ctx, o)
+	st, err := openReadOnly(ctx, cfg)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "tocsin backup: %v\n", err)
 		return 1

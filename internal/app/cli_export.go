@@ -3,8 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"time"
 
@@ -13,7 +11,6 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/notify/channels"
 	probekinds "github.com/tocsin/tocsin/internal/probe/kinds"
-	"github.com/tocsin/tocsin/internal/store/sqlstore"
 )
 
 const exportUsage = "usage: tocsin export [--config FILE] [--all] [--out FILE]"
@@ -38,9 +35,7 @@ func cmdExport(ctx context.Context, args []string, env Env) int {
 	if code != 0 {
 		return code
 	}
-	o := storeOptions(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	o.ReadOnly = true
-	st, err := sqlstore.Open(ctx, o)
+	st, err := openReadOnly(ctx, cfg)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "tocsin export: %v\n", err)
 		return 1

@@ -3,8 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"text/tabwriter"
 	"time"
 
@@ -56,9 +54,7 @@ func cmdReplicas(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stdout, "storage is SQLite: one process serves it (%s), which runs every monitor; several replicas need storage.driver: postgres (docs/high-availability.md)\n", cfg.Server.ReplicaName())
 		return 0
 	}
-	o := storeOptions(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	o.ReadOnly = true
-	st, err := sqlstore.Open(ctx, o)
+	st, err := openReadOnly(ctx, cfg)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "tocsin replicas: %v\n", err)
 		return 1
