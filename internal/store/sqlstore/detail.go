@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tocsin/tocsin/internal/probe"
+	"github.com/tocsin/tocsin/internal/safetext"
 )
 
 // A result's optional parts (timings, certificate expiry, metrics) are
@@ -70,7 +71,9 @@ func encodeDetail(r probe.Result, metricKeys map[string]int64) any {
 		}
 	}
 	if loc := r.Location; loc != "" {
-		loc = loc[:min(len(loc), maxLocation)]
+		// Valid UTF-8 without NUL, cut on a character boundary, like every
+		// other text the store keeps.
+		loc, _ = safetext.Cut(loc, maxLocation)
 		flags |= hasLocation
 		b = binary.AppendUvarint(b, uint64(len(loc)))
 		b = append(b, loc...)

@@ -3,8 +3,10 @@ package sqlstore
 import (
 	"encoding/binary"
 	"math"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tocsin/tocsin/internal/probe"
 )
@@ -37,6 +39,17 @@ func TestDetailRoundTrip(t *testing.T) {
 	// A location alone costs its name and two bytes.
 	if b, _ := encodeDetail(probe.Result{Time: at, Location: "campus"}, nil).([]byte); len(b) != 2+len("campus") {
 		t.Errorf("location campus takes %d bytes: % x", len(b), b)
+	}
+	// A hostile location is stored valid: no NUL, no broken character,
+	// cut on a character boundary.
+	hostile := "\x00bad\xff" + strings.Repeat("é", maxLocation)
+	hb, _ := encodeDetail(probe.Result{Time: at, Location: hostile}, nil).([]byte)
+	hd, err := decodeDetail(hb, at)
+	if err != nil {
+		t.Fatalf("decodeDetail of a hostile location: %v", err)
+	}
+	if !utf8.ValidString(hd.location) || strings.ContainsRune(hd.location, 0) || len(hd.location) > maxLocation || !strings.HasPrefix(hd.location, "bad") {
+		t.Errorf("hostile location stored as %q", hd.location)
 	}
 	if d.timing != r.Timing || !d.cert.Equal(r.CertExpiry) {
 		t.Errorf("timing, cert = %+v, %v; want %+v, %v", d.timing, d.cert, r.Timing, r.CertExpiry)
