@@ -16,10 +16,10 @@ import (
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/store/sqlstore"
 	"github.com/tocsin/tocsin/internal/store/storetest"
-	"github.com/tocsin/tocsin/internal/testkit"
+	"github.com/tocsin/tocsin/internal/testkit/proc"
 )
 
-func TestMain(m *testing.M) { testkit.Main(m) }
+func TestMain(m *testing.M) { os.Exit(proc.Main(m)) }
 
 // flaky is a store that fails every call while cut is set: a replica cut
 // off from the database.
