@@ -177,6 +177,16 @@ func (m *Manager) Owns(monitorID string) bool {
 	return !f.IsZero() && m.o.Now().Before(f)
 }
 
+// Fenced reports whether monitorID's bucket was this replica's and has
+// stopped running here because its lease could not be renewed in time,
+// while no round has yet found another replica holding it: the engine
+// holds the rows of its monitors it could not write until a round renews
+// the lease (they are written) or finds it lost (they are dropped).
+func (m *Manager) Fenced(monitorID string) bool {
+	f := (*m.snap.Load())[BucketOf(monitorID, m.o.Buckets)]
+	return !f.IsZero() && !m.o.Now().Before(f)
+}
+
 // Buckets returns the buckets this replica runs now, in order.
 func (m *Manager) Buckets() []int {
 	now := m.o.Now()
