@@ -159,6 +159,10 @@ func (a *App) refreshOthers(ctx context.Context) {
 func (a *App) refreshOthersOnce(ctx context.Context) error {
 	// Under adoptMu, and reading ownership after the states: a monitor
 	// that becomes this replica's meanwhile keeps what its adoption read.
+	// A fenced monitor keeps its live state too: the engine holds what it
+	// evaluated last and could not write, and writes it if the lease is
+	// renewed; judging the next result from the stored state instead
+	// would notify the same change again under another id.
 	a.adoptMu.Lock()
 	defer a.adoptMu.Unlock()
 	states, err := a.store.MonitorStates(ctx)
@@ -166,7 +170,7 @@ func (a *App) refreshOthersOnce(ctx context.Context) error {
 		return err
 	}
 	for id := range states {
-		if a.replicas.Owns(id) {
+		if a.replicas.Owns(id) || a.replicas.Fenced(id) {
 			delete(states, id)
 		}
 	}

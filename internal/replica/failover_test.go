@@ -492,3 +492,103 @@ func TestNetworkCutFencing(t *testing.T) {
 	t.Logf("figures: takeover after the cut %s (lease_ttl %s); %d downs, %d repeats of an id; r2 dropped %d unwritten rows of monitors r1 took over",
 		took.Round(10*time.Millisecond), leaseTTL, len(msgs), repeats, dropped)
 }
+
+// TestPostgresFailoverGap cuts both of two replicas off from PostgreSQL
+// for longer than a lease, as when the primary is lost and a standby is
+// promoted at the same address, while every monitor fails. /readyz
+// answers 503 with the reason during the gap; the results taken before
+// the leases ran out wait in memory, beyond storage.result_buffer the
+// oldest dropped, logged and counted; when the database is back both
+// replicas reconnect, are ready again, write what they kept, and every
+// monitor's down is delivered with one id.
+func TestPostgresFailoverGap(t *testing.T) {
+	target := testkit.NewTarget(t)
+	hook := testkit.NewWebhook(t)
+	mons := monitorIDs(150)
+	const buffer = 100
+	c := newProcCluster(t, func(id, dsn string) string {
+		return serverYAML(id, dsn) + fmt.Sprintf("  result_buffer: %d\n", buffer) + hookYAML(hook.URL, target.URL, mons)
+	})
+	db := proc.NewProxy(t, proc.HostOf(t, c.dsn))
+	for _, id := range []string{"r1", "r2"} {
+		c.start(id, proc.WithHost(t, c.dsn, db.Addr()))
+	}
+	c.waitShared("two replicas share the buckets", "r1", "r2")
+	c.waitStates(mons, monitor.StatusUp)
+
+	db.Cut()
+	cutAt := time.Now()
+	target.SetFailing(true)
+	for _, id := range c.ids() {
+		p := c.procs[id]
+		proc.WaitFor(t, wait, 200*time.Millisecond, id+" /readyz answers 503 with the reason", func() bool {
+			code, body := p.Get(t, "/readyz")
+			return code == http.StatusServiceUnavailable && strings.Contains(body, "not ready: ")
+		})
+		p.WaitLog(t, wait, "that results could not be saved", func(l proc.LogLine) bool { return l.Msg() == "saving results" })
+		proc.WaitFor(t, wait, 200*time.Millisecond, id+" fenced", func() bool {
+			v, _ := p.Metric(t, "tocsin_replica_fenced")
+			return v == 1
+		})
+	}
+	_, body := c.procs["r1"].Get(t, "/readyz")
+	t.Logf("/readyz during the gap: %q", body)
+	// The gap outlasts the leases by a lease time.
+	time.Sleep(time.Until(cutAt.Add(2 * leaseTTL)))
+	if err := db.Heal(); err != nil {
+		t.Fatal(err)
+	}
+	healAt := time.Now()
+	t.Logf("the database was away %s", healAt.Sub(cutAt).Round(10*time.Millisecond))
+
+	for _, id := range c.ids() {
+		p := c.procs[id]
+		ready := proc.WaitFor(t, wait, 100*time.Millisecond, id+" ready again", func() bool {
+			code, _ := p.Get(t, "/readyz")
+			return code == http.StatusOK
+		})
+		t.Logf("%s ready again %s after the database came back", id, ready.Round(10*time.Millisecond))
+	}
+	back := c.waitShared("both replicas hold buckets again", "r1", "r2")
+	t.Logf("both replicas ran their share again %s after the database came back", back.Round(10*time.Millisecond))
+
+	dropped, overflowed := 0.0, 0
+	for _, id := range c.ids() {
+		v, _ := c.procs[id].Metric(t, "tocsin_result_buffer_dropped_total")
+		dropped += v
+		for _, l := range c.procs[id].Logs() {
+			if strings.HasPrefix(l.Msg(), "results waiting for the database overflowed the buffer") {
+				overflowed++
+			}
+		}
+	}
+	if dropped == 0 || overflowed == 0 {
+		t.Errorf("no overflow of the result buffer of %d said: %v results counted dropped, %d log lines", buffer, dropped, overflowed)
+	}
+	inGap := 0
+	for _, id := range mons {
+		rs, err := c.st.Results(context.Background(), id, store.Page{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			if r.Time.After(cutAt) && r.Time.Before(healAt) {
+				inGap++
+			}
+		}
+	}
+	if inGap == 0 {
+		t.Error("no result taken during the gap was written")
+	}
+
+	c.waitStates(mons, monitor.StatusDown)
+	proc.WaitFor(t, wait, 100*time.Millisecond, "every monitor's down delivered", func() bool {
+		return countDeliveries(t, hook.Deliveries()).delivered(mons, notify.EventMonitorDown)
+	})
+	msgs := c.waitOutboxDone(notify.EventMonitorDown, notify.EventMonitorUp)
+	repeats := countDeliveries(t, hook.Deliveries()).check(t, mons, notify.EventMonitorDown)
+	if len(msgs) != len(mons) {
+		t.Errorf("%d notifications in the outbox, want %d: one down of each monitor", len(msgs), len(mons))
+	}
+	t.Logf("figures: %d results taken during the gap written, %v dropped from full buffers (%d log lines), %d repeats of an id", inGap, dropped, overflowed, repeats)
+}
