@@ -50,6 +50,7 @@ type Process struct {
 	err    error
 
 	mu      sync.Mutex
+	url     string
 	lines   []LogLine
 	raw     []string
 	changed chan struct{}
@@ -168,7 +169,16 @@ func (p *Process) find(from int, match func(LogLine) bool) (LogLine, bool) {
 // returns its base URL, such as http://127.0.0.1:41234.
 func (p *Process) URL(t testing.TB) string {
 	t.Helper()
+	p.mu.Lock()
+	url := p.url
+	p.mu.Unlock()
+	if url != "" {
+		return url
+	}
 	l := p.WaitLog(t, 2*time.Minute, `"tocsin serving"`, func(l LogLine) bool { return l.Msg() == "tocsin serving" })
+	p.mu.Lock()
+	p.url = l.Str("addr")
+	p.mu.Unlock()
 	return l.Str("addr")
 }
 
