@@ -229,6 +229,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Observer:      a.metrics,
 		Registerer:    a.registry,
 		Ownership:     a.buildReplicas(cfg),
+		MaxBuffered:   cfg.Storage.ResultBuffer,
 		OnMuted:       a.onMuted,
 		// A location is live while one of its agents reports.
 		LocationLive: func(loc string) bool { return a.agents != nil && a.agents.LocationLive(loc) },

@@ -31,6 +31,7 @@ func (a *App) buildReplicas(cfg *config.Config) engine.Ownership {
 		Registerer: a.registry,
 		Describe:   a.describeReplica,
 		Acquire:    a.adoptBuckets,
+		Gone:       a.releaseGone,
 	})
 	return a.replicas
 }
@@ -73,6 +74,29 @@ func (a *App) adoptBuckets(ctx context.Context, buckets []int) error {
 		}
 	}
 	a.eng.Adopt(adopt)
+	return nil
+}
+
+// releaseGone ends the leases silent replicas held on notifications and
+// escalation timers (their lease owner is their replica id), so another
+// replica sends and escalates what they had claimed within a lease time,
+// rather than when those leases end (minutes). A replica only cut off
+// from the database may still be sending one: the receiver gets it twice,
+// under the same id.
+func (a *App) releaseGone(ctx context.Context, replicas []string) error {
+	for _, id := range replicas {
+		msgs, err := a.store.ReleaseLeases(ctx, id)
+		if err != nil {
+			return err
+		}
+		timers, err := a.store.ReleaseTimerLeases(ctx, id)
+		if err != nil {
+			return err
+		}
+		if msgs > 0 || timers > 0 {
+			a.log.Warn("replica silent for a lease time: its notifications and escalation timers taken over", "replica", id, "notifications", msgs, "timers", timers)
+		}
+	}
 	return nil
 }
 
@@ -159,6 +183,10 @@ func (a *App) refreshOthers(ctx context.Context) {
 func (a *App) refreshOthersOnce(ctx context.Context) error {
 	// Under adoptMu, and reading ownership after the states: a monitor
 	// that becomes this replica's meanwhile keeps what its adoption read.
+	// A fenced monitor keeps its live state too: the engine holds what it
+	// evaluated last and could not write, and writes it if the lease is
+	// renewed; judging the next result from the stored state instead
+	// would notify the same change again under another id.
 	a.adoptMu.Lock()
 	defer a.adoptMu.Unlock()
 	states, err := a.store.MonitorStates(ctx)
@@ -166,7 +194,7 @@ func (a *App) refreshOthersOnce(ctx context.Context) error {
 		return err
 	}
 	for id := range states {
-		if a.replicas.Owns(id) {
+		if a.replicas.Owns(id) || a.replicas.Fenced(id) {
 			delete(states, id)
 		}
 	}

@@ -45,6 +45,11 @@ var rules = []rule{
 		may:   leaves,
 	},
 	{
+		words: "testkit/proc runs the tocsin binary as processes for tests: it builds cmd/tocsin rather than importing it, and uses testkit and shared leaves only",
+		pkgs:  []string{"internal/testkit/proc"},
+		may:   cat([]string{"internal/testkit"}, leaves),
+	},
+	{
 		words: "probe is the base every probe kind builds on (Prober, Result, conditions, the kind registry): it imports no probe kind, only config and shared leaves",
 		pkgs:  []string{"internal/probe"},
 		may:   cat([]string{"internal/config"}, leaves),

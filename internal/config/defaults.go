@@ -21,6 +21,7 @@ const (
 	DefaultDriver               = "sqlite"
 	DefaultSQLiteDSN            = "tocsin.db"
 	DefaultRawRetention         = 168 * time.Hour
+	DefaultResultBuffer         = 100_000
 	DefaultRollupRetention      = 8760 * time.Hour
 	DefaultInterval             = 60 * time.Second
 	DefaultTimeout              = 10 * time.Second
@@ -57,6 +58,10 @@ const (
 	MinLeaseTTL = 3 * time.Second
 	MaxLeaseTTL = 5 * time.Minute
 )
+
+// MinResultBuffer is the smallest storage.result_buffer: fewer results
+// than a busy flush holds would drop results at every write that fails.
+const MinResultBuffer = 100
 
 // Upper bounds of server.max_connections and
 // server.pings.max_heartbeats_per_key.
@@ -119,6 +124,7 @@ func (l *loader) applyDefaults(cfg *Config) {
 	}
 	setDuration(&st.RawRetention, DefaultRawRetention, l.ix.has("storage.raw_retention"))
 	setDuration(&st.RollupRetention, DefaultRollupRetention, l.ix.has("storage.rollup_retention"))
+	setInt(&st.ResultBuffer, DefaultResultBuffer, l.ix.has("storage.result_buffer"))
 
 	for i := range cfg.People {
 		if cfg.People[i].Name == "" {

@@ -94,6 +94,7 @@ monitors:
 			DSN:             filepath.Join(dir, "tocsin.db"),
 			RawRetention:    config.Duration(168 * time.Hour),
 			RollupRetention: config.Duration(8760 * time.Hour),
+			ResultBuffer:    config.DefaultResultBuffer,
 		},
 		People: []config.Person{{ID: "alice", Name: "alice", Email: "alice@example.com"}},
 		Teams:  []config.Team{{ID: "ops", Name: "ops", Members: []string{"alice"}}},

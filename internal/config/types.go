@@ -254,6 +254,10 @@ type Storage struct {
 	RawRetention Duration `yaml:"raw_retention"`
 	// RollupRetention is how long hourly rollups are kept. Default 8760h.
 	RollupRetention Duration `yaml:"rollup_retention"`
+	// ResultBuffer is how many check results are kept in memory while
+	// the database cannot write them (an outage, a failover); past it
+	// the oldest are dropped. Default 100,000; at least MinResultBuffer.
+	ResultBuffer int `yaml:"result_buffer"`
 }
 
 // Person is someone who can be notified or own a service.

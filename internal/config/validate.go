@@ -308,6 +308,9 @@ func (l *loader) validateStorage(s *Storage) {
 	}
 	l.positive("storage.raw_retention", s.RawRetention)
 	l.positive("storage.rollup_retention", s.RollupRetention)
+	if s.ResultBuffer < MinResultBuffer {
+		l.errAt("storage.result_buffer", "must be at least %d, not %d", MinResultBuffer, s.ResultBuffer)
+	}
 }
 
 func (l *loader) validatePerson(p *Person, path string) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -86,6 +87,12 @@ type Engine struct {
 
 	batchMu sync.Mutex
 	batch   store.Batch
+	// fenced holds rows of monitors whose lease was not renewed in time,
+	// kept apart until it is renewed or lost (see flushNow).
+	fenced store.Batch
+	// overflow counts the results dropped from a full buffer since the
+	// last write that went through; kept by Run alone.
+	overflow int
 
 	// mutes is the maintenance windows and silences in force; held the
 	// failures they held back, by monitor (see muted and release).
@@ -114,6 +121,9 @@ func New(o Options, saved map[string]monitor.State) *Engine {
 	}
 	if o.NewID == nil {
 		o.NewID = uuid.NewString
+	}
+	if o.MaxBuffered <= 0 {
+		o.MaxBuffered = DefaultMaxBuffered
 	}
 	if saved == nil {
 		saved = map[string]monitor.State{}
@@ -287,8 +297,8 @@ func (e *Engine) pending() int {
 func (e *Engine) Backlog() Backlog {
 	e.batchMu.Lock()
 	defer e.batchMu.Unlock()
-	b := &e.batch
-	return Backlog{Results: len(b.Results), States: len(b.States), Transitions: len(b.Transitions), Outbox: len(b.Outbox)}
+	b, f := &e.batch, &e.fenced
+	return Backlog{Results: len(b.Results) + len(f.Results), States: len(b.States) + len(f.States), Transitions: len(b.Transitions) + len(f.Transitions), Outbox: len(b.Outbox) + len(f.Outbox)}
 }
 
 // evaluate runs one result through the stages and adds what they produce
@@ -383,62 +393,114 @@ func (e *Engine) stateLocked(id string) (monitor.State, bool) {
 // flushNow writes the collected batch in one transaction. A row the store
 // refuses is dropped (counted and logged by the writer) and the rest
 // written; when the store cannot write at all, what is left is kept and
-// retried at the next flush, so a database hiccup delays but loses nothing.
+// retried at the next flush, so a database hiccup delays but loses nothing
+// — up to Options.MaxBuffered results, past which the oldest go (see
+// trimLocked). Rows of monitors whose lease could not be renewed in time
+// (Fencing) are held apart, neither written nor dropped, until the lease
+// is renewed or another replica takes the monitor.
 func (e *Engine) flushNow(ctx context.Context) {
 	e.batchMu.Lock()
-	b := e.batch
-	if b.Empty() {
-		e.batchMu.Unlock()
-		e.dur.written(e.dur.evaluated)
-		return
-	}
+	b, held := e.batch, e.fenced
 	e.batch = store.Batch{States: map[string]monitor.State{}}
+	e.fenced = store.Batch{}
 	e.batchMu.Unlock()
 	through := e.dur.evaluated
 
-	start := time.Now()
-	var o batch.Outcome[store.BatchRow]
-	err := e.o.Writer.Do(func() error { return e.o.Store.SaveBatch(ctx, b) })
-	switch {
-	case err == nil:
-	case batch.Refused(err):
-		// Rare: split the batch into rows to find the refused ones.
-		o = batch.Write(e.o.Writer, b.Rows(), func(rows []store.BatchRow) error {
-			err := e.o.Store.SaveBatch(ctx, store.JoinRows(rows))
-			if err != nil && len(rows) == 1 {
-				err = fmt.Errorf("%s: %w", rows[0], err)
-			}
-			return err
-		})
-	default:
-		o.Err, o.Unwritten = err, b.Rows()
+	lost := 0
+	if !held.Empty() {
+		// Held rows are older than the batch: they go first.
+		parts := sortRows(held, e.fateOf)
+		b, held = appendBatch(parts[write], b), parts[hold]
+		lost += rowCount(parts[drop])
 	}
-	e.metrics.flushSeconds.Observe(time.Since(start).Seconds())
+	if f, ok := e.o.Ownership.(Fencing); ok {
+		// Rows of monitors given up on purpose since they were evaluated
+		// are written: their next holder waits for them.
+		parts := sortRows(b, func(id string) fate {
+			if id != "" && f.Fenced(id) {
+				return hold
+			}
+			return write
+		})
+		b, held = parts[write], appendBatch(held, parts[hold])
+	}
+
+	var o batch.Outcome[store.BatchRow]
+	if !b.Empty() {
+		start := time.Now()
+		err := e.o.Writer.Do(func() error { return e.o.Store.SaveBatch(ctx, b) })
+		switch {
+		case err == nil:
+		case batch.Refused(err):
+			// Rare: split the batch into rows to find the refused ones.
+			o = batch.Write(e.o.Writer, b.Rows(), func(rows []store.BatchRow) error {
+				err := e.o.Store.SaveBatch(ctx, store.JoinRows(rows))
+				if err != nil && len(rows) == 1 {
+					err = fmt.Errorf("%s: %w", rows[0], err)
+				}
+				return err
+			})
+		default:
+			o.Err, o.Unwritten = err, b.Rows()
+		}
+		e.metrics.flushSeconds.Observe(time.Since(start).Seconds())
+	}
+	left := store.Batch{States: map[string]monitor.State{}}
 	if o.Err != nil {
 		e.metrics.flushErrors.Inc()
 		e.o.Logger.Error("saving results", "results", len(b.Results), "transitions", len(b.Transitions), "err", o.Err)
-		left, lost := keepOwned(store.JoinRows(o.Unwritten), e.o.Ownership.Owns)
-		if lost > 0 {
-			e.o.Logger.Warn("rows of monitors another replica took over meanwhile dropped", "rows", lost)
-		}
-		e.batchMu.Lock()
-		// Put what was not written back in front of what arrived
-		// meanwhile; newer states win.
-		for id, st := range e.batch.States {
-			left.States[id] = st
-		}
-		left.Results = append(left.Results, e.batch.Results...)
-		left.Transitions = append(left.Transitions, e.batch.Transitions...)
-		left.Outbox = append(left.Outbox, e.batch.Outbox...)
-		left.Alerts = append(left.Alerts, e.batch.Alerts...)
-		e.batch = left
-		e.batchMu.Unlock()
+		parts := sortRows(store.JoinRows(o.Unwritten), e.fateOf)
+		left, held = parts[write], appendBatch(held, parts[hold])
+		lost += rowCount(parts[drop])
+	}
+	if lost > 0 {
+		e.o.Logger.Warn("rows of monitors another replica took over meanwhile dropped", "rows", lost)
+	}
+	e.batchMu.Lock()
+	// Put what was not written back in front of what arrived meanwhile;
+	// newer states win.
+	e.batch = appendBatch(left, e.batch)
+	e.fenced = held
+	var trimmed, kept int
+	if o.Err != nil || !held.Empty() {
+		trimmed, kept = e.trimLocked()
 	} else {
+		e.overflow = 0
+	}
+	e.batchMu.Unlock()
+	if trimmed > 0 {
+		e.overflow += trimmed
+		e.metrics.bufferDropped.Add(float64(trimmed))
+		e.o.Logger.Warn("results waiting for the database overflowed the buffer; the oldest dropped",
+			"dropped", trimmed, "dropped_since_last_write", e.overflow, "kept", kept, "limit", e.o.MaxBuffered)
+	}
+	if o.Err == nil && held.Empty() {
 		e.dur.written(through)
 	}
 	if (len(b.Outbox) > 0 || len(b.Alerts) > 0) && e.o.Wake != nil {
 		e.o.Wake()
 	}
+}
+
+// trimLocked drops the oldest results kept unwritten beyond
+// Options.MaxBuffered, held ones first, and returns how many it dropped
+// and how many it keeps. States, transitions and notifications are never
+// dropped: there is at most one state per monitor, and the others come
+// only with a change of state, which a lost row would hide for good.
+// Callers hold batchMu.
+func (e *Engine) trimLocked() (dropped, kept int) {
+	kept = len(e.fenced.Results) + len(e.batch.Results)
+	over := kept - e.o.MaxBuffered
+	if over <= 0 {
+		return 0, kept
+	}
+	for _, rs := range []*[]probe.Result{&e.fenced.Results, &e.batch.Results} {
+		n := min(over, len(*rs))
+		*rs = slices.Delete(*rs, 0, n)
+		over -= n
+		dropped += n
+	}
+	return dropped, kept - dropped
 }
 
 // SetPaused pauses or resumes one monitor on a person's request. It returns

@@ -7,6 +7,9 @@ type metrics struct {
 	flushSeconds prometheus.Histogram
 	flushErrors  prometheus.Counter
 	muted        *prometheus.CounterVec
+	// bufferDropped counts results dropped from a full buffer of unwritten
+	// results.
+	bufferDropped prometheus.Counter
 }
 
 // newMetrics returns the engine's metrics, registered on reg when it is not
@@ -26,9 +29,13 @@ func newMetrics(reg prometheus.Registerer) metrics {
 			Name: "tocsin_notifications_muted_total",
 			Help: "Monitor transitions whose notifications a maintenance window or silence held back, by kind (maintenance, silence).",
 		}, []string{"kind"}),
+		bufferDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tocsin_result_buffer_dropped_total",
+			Help: "Results dropped, oldest first, because more were waiting for the database than the buffer holds (storage.result_buffer).",
+		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.flushSeconds, m.flushErrors, m.muted)
+		reg.MustRegister(m.flushSeconds, m.flushErrors, m.muted, m.bufferDropped)
 	}
 	return m
 }

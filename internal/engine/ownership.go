@@ -54,45 +54,89 @@ func (e *Engine) Adopt(states map[string]monitor.State) {
 	}
 }
 
-// keepOwned drops from a batch kept after a failed write the rows of
-// monitors this process no longer owns. Another replica runs those now,
-// from the state it loaded when it took them over; writing what this one
-// evaluated before it lost them would overwrite that state and could
-// notify a change the new owner notifies too.
-func keepOwned(b store.Batch, owns func(string) bool) (store.Batch, int) {
-	dropped := 0
-	keep := func(id string) bool {
-		if owns(id) {
-			return true
-		}
-		dropped++
-		return false
+// Fencing is an Ownership that can tell a monitor that has stopped
+// running here only for a while from one another process runs now: its
+// replica could not renew the lease in time (cut off from the database,
+// or the database failing over) and nobody else has taken it yet. Rows of
+// such a monitor that could not be written are held: written once the
+// lease is renewed, dropped once another replica holds it.
+type Fencing interface {
+	Ownership
+	// Fenced reports whether the monitor was this process's and stopped
+	// running here because its lease was not renewed in time, while
+	// nobody else is known to hold it.
+	Fenced(monitorID string) bool
+}
+
+// fate is what a flush does with an unwritten row, by its monitor.
+type fate int
+
+const (
+	// write: the monitor is this process's (or the row has none).
+	write fate = iota
+	// hold: the monitor is fenced; keep the row, write nothing of it.
+	hold
+	// drop: another process runs the monitor now.
+	drop
+)
+
+// fateOf says what becomes of the unwritten rows of a monitor.
+func (e *Engine) fateOf(monitorID string) fate {
+	if monitorID == "" || e.o.Ownership.Owns(monitorID) {
+		return write
 	}
-	out := store.Batch{States: map[string]monitor.State{}}
+	if f, ok := e.o.Ownership.(Fencing); ok && f.Fenced(monitorID) {
+		return hold
+	}
+	return drop
+}
+
+// sortRows splits a batch by the fate of each row's monitor; a
+// notification of no monitor (an incident's) is always written.
+func sortRows(b store.Batch, fateOf func(string) fate) [3]store.Batch {
+	var out [3]store.Batch
+	for i := range out {
+		out[i].States = map[string]monitor.State{}
+	}
 	for _, r := range b.Results {
-		if keep(r.MonitorID) {
-			out.Results = append(out.Results, r)
-		}
+		f := fateOf(r.MonitorID)
+		out[f].Results = append(out[f].Results, r)
 	}
 	for id, st := range b.States {
-		if keep(id) {
-			out.States[id] = st
-		}
+		out[fateOf(id)].States[id] = st
 	}
 	for _, t := range b.Transitions {
-		if keep(t.MonitorID) {
-			out.Transitions = append(out.Transitions, t)
-		}
+		f := fateOf(t.MonitorID)
+		out[f].Transitions = append(out[f].Transitions, t)
 	}
 	for _, m := range b.Outbox {
-		if m.Event.MonitorID == "" || keep(m.Event.MonitorID) {
-			out.Outbox = append(out.Outbox, m)
-		}
+		f := fateOf(m.Event.MonitorID)
+		out[f].Outbox = append(out[f].Outbox, m)
 	}
 	for _, a := range b.Alerts {
-		if keep(a.MonitorID) {
-			out.Alerts = append(out.Alerts, a)
-		}
+		f := fateOf(a.MonitorID)
+		out[f].Alerts = append(out[f].Alerts, a)
 	}
-	return out, dropped
+	return out
+}
+
+// rowCount counts the rows of a batch.
+func rowCount(b store.Batch) int {
+	return len(b.Results) + len(b.States) + len(b.Transitions) + len(b.Outbox) + len(b.Alerts)
+}
+
+// appendBatch puts the rows of later after those of b; for a monitor in
+// both, later's state wins.
+func appendBatch(b, later store.Batch) store.Batch {
+	if b.States == nil {
+		b.States = map[string]monitor.State{}
+	}
+	for id, st := range later.States {
+		b.States[id] = st
+	}
+	b.Results = append(b.Results, later.Results...)
+	b.Transitions = append(b.Transitions, later.Transitions...)
+	b.Outbox = append(b.Outbox, later.Outbox...)
+	b.Alerts = append(b.Alerts, later.Alerts...)
+	return b
 }

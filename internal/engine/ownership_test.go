@@ -40,20 +40,27 @@ func TestAdoptTakesOverState(t *testing.T) {
 	}
 }
 
-func TestKeepOwned(t *testing.T) {
-	mine := func(id string) bool { return id == "a" }
+func TestSortRows(t *testing.T) {
+	fates := map[string]fate{"a": write, "b": drop, "c": hold}
 	b := store.Batch{
-		Results:     []probe.Result{{MonitorID: "a"}, {MonitorID: "b"}},
-		States:      map[string]monitor.State{"a": {}, "b": {}},
-		Transitions: []monitor.Transition{{MonitorID: "b"}},
+		Results:     []probe.Result{{MonitorID: "a"}, {MonitorID: "b"}, {MonitorID: "c"}},
+		States:      map[string]monitor.State{"a": {}, "b": {}, "c": {}},
+		Transitions: []monitor.Transition{{MonitorID: "b"}, {MonitorID: "c"}},
 		Outbox:      []notify.OutboxMessage{{ID: "1", Event: notify.Event{MonitorID: "b"}}, {ID: "2", Event: notify.Event{MonitorID: "a"}}, {ID: "3"}},
 		Alerts:      []store.AlertChange{{MonitorID: "a"}, {MonitorID: "b"}},
 	}
-	got, dropped := keepOwned(b, mine)
-	if dropped != 5 || len(got.Results) != 1 || len(got.States) != 1 || len(got.Transitions) != 0 || len(got.Outbox) != 2 || len(got.Alerts) != 1 {
-		t.Fatalf("keepOwned dropped %d, kept %+v", dropped, got)
+	got := sortRows(b, func(id string) fate {
+		if id == "" {
+			return write
+		}
+		return fates[id]
+	})
+	for f, want := range map[fate]int{write: 5, hold: 3, drop: 5} {
+		if n := rowCount(got[f]); n != want {
+			t.Errorf("fate %d: %d rows %+v, want %d", f, n, got[f], want)
+		}
 	}
-	if _, dropped := keepOwned(b, Single{}.Owns); dropped != 0 {
-		t.Fatalf("Single dropped %d rows", dropped)
+	if len(got[write].Outbox) != 2 {
+		t.Errorf("written notifications %+v, want a's and the one of no monitor", got[write].Outbox)
 	}
 }

@@ -48,6 +48,13 @@ type Options struct {
 	// Owns says yes for their monitors: the engine loads their stored
 	// state there. An error leaves them for the next round. May be nil.
 	Acquire func(ctx context.Context, buckets []int) error
+	// Gone is called with the ids of replicas a round finds silent for a
+	// lease time (dead, stopped or cut off), once per process of each:
+	// the app ends the leases they held on notifications and escalation
+	// timers there, so those are taken over within the lease time too,
+	// not when their own (longer) leases end. An error has it called
+	// again at the next round. May be nil.
+	Gone func(ctx context.Context, replicas []string) error
 }
 
 // Manager is the lease-based ownership of one replica: it heartbeats the
@@ -80,6 +87,8 @@ type Manager struct {
 	status   Status
 	// rounds counts the rounds run.
 	rounds int
+	// gone is the instance of each silent replica Gone was told of.
+	gone map[string]string
 }
 
 // A replica not seen for forgetAfter leaves the registry; rounds check for
@@ -146,6 +155,7 @@ func New(o Options) *Manager {
 		// are written within it (the engine flushes every 200ms).
 		grace:   o.TTL / 5,
 		pending: map[int]pendingBucket{},
+		gone:    map[string]string{},
 		fence:   map[int]time.Time{},
 		status:  Status{Self: o.ID},
 	}
@@ -175,6 +185,16 @@ func sleep(ctx context.Context, d time.Duration) error {
 func (m *Manager) Owns(monitorID string) bool {
 	f := (*m.snap.Load())[BucketOf(monitorID, m.o.Buckets)]
 	return !f.IsZero() && m.o.Now().Before(f)
+}
+
+// Fenced reports whether monitorID's bucket was this replica's and has
+// stopped running here because its lease could not be renewed in time,
+// while no round has yet found another replica holding it: the engine
+// holds the rows of its monitors it could not write until a round renews
+// the lease (they are written) or finds it lost (they are dropped).
+func (m *Manager) Fenced(monitorID string) bool {
+	f := (*m.snap.Load())[BucketOf(monitorID, m.o.Buckets)]
+	return !f.IsZero() && !m.o.Now().Before(f)
 }
 
 // Buckets returns the buckets this replica runs now, in order.
@@ -327,12 +347,18 @@ func (m *Manager) Round(ctx context.Context) (time.Duration, error) {
 	}
 	seen := make([]Replica, 0, len(reps))
 	live := []string{m.o.ID}
+	var gone []string
 	for _, r := range reps {
 		alive := r.Seen.After(sent.Add(-m.o.TTL))
 		seen = append(seen, Replica{Replica: r, Live: alive})
 		if !alive {
+			if r.ID != m.o.ID && m.gone[r.ID] != r.Instance {
+				gone = append(gone, r.ID)
+				m.gone[r.ID] = r.Instance
+			}
 			continue
 		}
+		delete(m.gone, r.ID)
 		live = append(live, r.ID)
 		// A replica that missed a heartbeat may be dead: look again the
 		// moment it would count as gone, when its leases end too, so its
@@ -344,6 +370,14 @@ func (m *Manager) Round(ctx context.Context) (time.Duration, error) {
 	m.statusMu.Lock()
 	m.status.Replicas, m.status.Read = seen, sent
 	m.statusMu.Unlock()
+	if len(gone) > 0 && m.o.Gone != nil {
+		if err := m.o.Gone(ctx, gone); err != nil {
+			for _, id := range gone {
+				delete(m.gone, id)
+			}
+			m.o.Logger.Error("taking over the notification leases of silent replicas", "replicas", gone, "err", err)
+		}
+	}
 	leases, err := st.BucketLeases(ctx, m.o.Buckets)
 	if err != nil {
 		return period, err

@@ -16,10 +16,10 @@ import (
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/store/sqlstore"
 	"github.com/tocsin/tocsin/internal/store/storetest"
-	"github.com/tocsin/tocsin/internal/testkit"
+	"github.com/tocsin/tocsin/internal/testkit/proc"
 )
 
-func TestMain(m *testing.M) { testkit.Main(m) }
+func TestMain(m *testing.M) { os.Exit(proc.Main(m)) }
 
 // flaky is a store that fails every call while cut is set: a replica cut
 // off from the database.
@@ -94,6 +94,8 @@ type member struct {
 	st    *flaky
 	next  time.Time
 	alive bool
+	// gone is what Gone was told, in order.
+	gone []string
 }
 
 const testTTL = 15 * time.Second
@@ -139,6 +141,10 @@ func (c *cluster) start(id string) *member {
 					}
 				}
 			}
+			return nil
+		},
+		Gone: func(_ context.Context, ids []string) error {
+			mem.gone = append(mem.gone, ids...)
 			return nil
 		},
 	})
@@ -257,6 +263,12 @@ func TestReplicasShareAndTakeOver(t *testing.T) {
 	}
 	c.runUntil(c.clk.Now().Add(c.ttl))
 	c.wantEven("r1", "r2")
+	// Each survivor ends r3's leases on notifications once.
+	for _, id := range []string{"r1", "r2"} {
+		if got := c.reps[id].gone; len(got) != 1 || got[0] != "r3" {
+			t.Errorf("%s was told of silent replicas %v, want [r3] once", id, got)
+		}
+	}
 }
 
 func TestReplicaLeaveHandsOverAtOnce(t *testing.T) {
@@ -301,6 +313,16 @@ func TestReplicaFencing(t *testing.T) {
 	if !r2.m.Status().Fenced {
 		t.Fatalf("r2 does not say it is fenced")
 	}
+	var former string
+	for _, id := range c.monitors {
+		if r2.m.Fenced(id) {
+			former = id
+			break
+		}
+	}
+	if former == "" {
+		t.Fatal("no monitor of r2's is fenced")
+	}
 	c.coveredWithin(cut, c.ttl+time.Second)
 	got, _ := c.owners()
 	if got["r1"] != len(c.monitors) {
@@ -311,6 +333,9 @@ func TestReplicaFencing(t *testing.T) {
 	r2.st.cut.Store(false)
 	c.runUntil(c.clk.Now().Add(3 * c.ttl))
 	c.wantEven("r1", "r2")
+	if r2.m.Fenced(former) {
+		t.Errorf("monitor %s, taken over by r1 while r2 was cut off, is still fenced on r2", former)
+	}
 }
 
 func TestJoinUnderALiveID(t *testing.T) {

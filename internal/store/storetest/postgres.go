@@ -31,31 +31,14 @@ const DefaultPostgresDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disa
 // package that calls it uses testkit.Main as its TestMain.
 func PostgresDSN(t testing.TB) string {
 	t.Helper()
-	base, fromEnv := os.LookupEnv(PostgresEnv)
-	if !fromEnv || base == "" {
-		base, fromEnv = DefaultPostgresDSN, false
-	}
-	need := testkit.Need{
-		Missing: "PostgreSQL not reachable at " + redact(base),
-		Fix:     "start it (Debian: pg_ctlcluster VERSION main start; .ci/run does) or set " + PostgresEnv + " to the DSN of one that runs",
-	}
-	if fromEnv {
-		need.RequiredBy = PostgresEnv + " is set"
-	}
-	unreachable := func(err error) {
-		t.Helper()
-		need.Unmet(t, err)
-	}
+	base := PostgresServer(t)
 	db, err := sql.Open("pgx", base)
 	if err != nil {
-		unreachable(err)
+		t.Fatal(err)
 	}
 	defer db.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := db.PingContext(ctx); err != nil {
-		unreachable(err)
-	}
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	schema := "tocsin_test_" + hex.EncodeToString(b[:])
@@ -76,6 +59,36 @@ func PostgresDSN(t testing.TB) string {
 		}
 	})
 	return withSearchPath(base, schema)
+}
+
+// PostgresServer returns the DSN of the PostgreSQL server tests use
+// (PostgresEnv, else DefaultPostgresDSN) once it answers a ping. When it
+// does not, it skips the test, or fails it when PostgresEnv is set. Tests
+// that need a database of their own rather than a schema make it there.
+func PostgresServer(t testing.TB) string {
+	t.Helper()
+	base, fromEnv := os.LookupEnv(PostgresEnv)
+	if !fromEnv || base == "" {
+		base, fromEnv = DefaultPostgresDSN, false
+	}
+	need := testkit.Need{
+		Missing: "PostgreSQL not reachable at " + redact(base),
+		Fix:     "start it (Debian: pg_ctlcluster VERSION main start; .ci/run does) or set " + PostgresEnv + " to the DSN of one that runs",
+	}
+	if fromEnv {
+		need.RequiredBy = PostgresEnv + " is set"
+	}
+	db, err := sql.Open("pgx", base)
+	if err != nil {
+		need.Unmet(t, err)
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := db.PingContext(ctx); err != nil {
+		need.Unmet(t, err)
+	}
+	return base
 }
 
 // withSearchPath adds search_path to a URL or key=value DSN.
