@@ -312,6 +312,35 @@ type runState struct {
 	lease          time.Duration
 	// depthAt is when the outbox depth was last counted during a storm.
 	depthAt time.Time
+	// drained is the skip list of the last claim that found fewer due
+	// messages than it asked for, and drainedAt when: every channel not
+	// in it had nothing due then. Until a channel of the list has room
+	// again, or busyLook has passed, claiming again would read every
+	// due message of the busy channels to return nothing.
+	drained   []string
+	drainedAt time.Time
+}
+
+// busyLook is how often Run looks at the outbox while sends are in hand
+// and nothing woke it that could make more of them claimable: for
+// messages of other channels stored meanwhile, and retries coming due.
+// Counting the outbox and finding the next due message read every
+// pending message, so during a storm they run at most this often.
+const busyLook = time.Second
+
+// drainedFor reports whether a claim leaving out skip would find nothing:
+// a claim leaving out the same channels, or fewer, found too few less
+// than busyLook ago.
+func (r *runState) drainedFor(skip []string, now time.Time) bool {
+	if r.drained == nil || now.Sub(r.drainedAt) >= busyLook {
+		return false
+	}
+	for _, id := range r.drained {
+		if !slices.Contains(skip, id) {
+			return false
+		}
+	}
+	return true
 }
 
 func (r *runState) channel(id string) *channelState {
@@ -464,6 +493,9 @@ func (d *Dispatcher) step(ctx context.Context, r *runState, start func(job)) (ti
 		}
 		var msgs []OutboxMessage
 		now := d.o.Now()
+		if r.drainedFor(skip, now) {
+			return min(d.o.PollInterval, busyLook-now.Sub(r.drainedAt)), nil
+		}
 		err := d.o.Writer.Do(func() (err error) {
 			msgs, err = d.o.Store.ClaimDueExcept(ctx, d.o.Owner, now, r.lease, limit, skip)
 			return err
@@ -472,6 +504,10 @@ func (d *Dispatcher) step(ctx context.Context, r *runState, start func(job)) (ti
 			return d.o.PollInterval, fmt.Errorf("claiming due notifications: %w", err)
 		}
 		d.lastLoop.Store(d.o.Now().UnixNano())
+		r.drained = nil
+		if len(msgs) < limit && len(skip) > 0 {
+			r.drained, r.drainedAt = skip, now
+		}
 		for _, m := range msgs {
 			if m.State == OutcomeFailed {
 				// Unreadable in the store, which gave it up.
@@ -508,15 +544,24 @@ func (d *Dispatcher) step(ctx context.Context, r *runState, start func(job)) (ti
 			return 0, nil
 		}
 	}
-	depthErr := d.updateDepth(ctx)
-
-	wait := d.o.PollInterval
 	now := d.o.Now()
+	wait := d.o.PollInterval
 	for _, cs := range r.chans {
 		if len(cs.held) > 0 {
 			wait = min(wait, max(cs.due.Sub(now), time.Millisecond))
 		}
 	}
+	if r.inHand > 0 {
+		// Sends in hand: each that ends claims more when its channel
+		// has room, and a retry wakes Run; what else may come due is
+		// looked for within busyLook.
+		if now.Sub(r.depthAt) >= busyLook {
+			r.depthAt = now
+			_ = d.updateDepth(ctx)
+		}
+		return min(wait, busyLook), nil
+	}
+	depthErr := d.updateDepth(ctx)
 	next, ok, err := d.o.Store.NextDue(ctx)
 	if err != nil {
 		return d.o.PollInterval, fmt.Errorf("finding the next due notification: %w", err)
