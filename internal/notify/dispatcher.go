@@ -468,7 +468,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	}
 }
 
-// hand is the most messages Run keeps claimed and not yet sent.
+// hand is the most messages Run keeps claimed and not yet sent, but for
+// the channels that have as many as they may send at once: beyond it each
+// other channel may still claim that many.
 func (d *Dispatcher) hand() int { return 2 * d.o.Workers }
 
 // step starts the sends that may start, claims due messages while there
@@ -483,14 +485,20 @@ func (d *Dispatcher) step(ctx context.Context, r *runState, start func(job)) (ti
 	}
 
 	d.startJobs(r, start)
-	claimed, limit := 0, min(d.o.BatchSize, d.hand()-r.inHand)
-	if limit > 0 {
-		var skip []string
-		for id, cs := range r.chans {
-			if cs.active+len(cs.queue) >= d.o.PerChannel {
-				skip = append(skip, id)
-			}
+	var skip []string
+	for id, cs := range r.chans {
+		if cs.active+len(cs.queue) >= d.o.PerChannel {
+			skip = append(skip, id)
 		}
+	}
+	claimed, limit := 0, min(d.o.BatchSize, d.hand()-r.inHand)
+	if limit <= 0 && len(skip) > 0 {
+		// The hand is full, maybe of one slow channel's backlog: the
+		// other channels may still claim as many as they may send at
+		// once, so one destination that hangs cannot hold them back.
+		limit = d.o.PerChannel
+	}
+	if limit > 0 {
 		var msgs []OutboxMessage
 		now := d.o.Now()
 		if r.drainedFor(skip, now) {

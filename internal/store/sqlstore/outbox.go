@@ -285,8 +285,13 @@ func (d *DB) ReleaseLeases(ctx context.Context, owner string) (int, error) {
 // NextDue returns when the earliest pending message can next be claimed:
 // its NextAttempt, or the end of its lease when it is leased.
 func (d *DB) NextDue(ctx context.Context) (time.Time, bool, error) {
+	// The earliest of the messages in no one's hand (the due index read
+	// in order, skipping those in hand) and of those in hand (their own
+	// index): one query over every pending message would read them all.
 	var v sql.NullInt64
-	q := "SELECT MIN(" + d.greatest("next_attempt", "COALESCE(lease_until, 0)") + ") FROM outbox WHERE state = 'pending'"
+	q := "SELECT MIN(t) FROM (" +
+		"SELECT MIN(next_attempt) AS t FROM outbox WHERE state = 'pending' AND lease_until IS NULL " +
+		"UNION ALL SELECT MIN(" + d.greatest("next_attempt", "lease_until") + ") AS t FROM outbox WHERE state = 'pending' AND lease_until IS NOT NULL) due"
 	if err := d.read.QueryRowContext(ctx, q).Scan(&v); err != nil {
 		return time.Time{}, false, fmt.Errorf("read the next notification due: %w", err)
 	}
