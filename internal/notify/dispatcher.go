@@ -321,6 +321,17 @@ type runState struct {
 	drainedAt time.Time
 }
 
+// heldWait returns wait, or less when a digest being gathered is due
+// sooner.
+func (r *runState) heldWait(wait time.Duration, now time.Time) time.Duration {
+	for _, cs := range r.chans {
+		if len(cs.held) > 0 {
+			wait = min(wait, max(cs.due.Sub(now), time.Millisecond))
+		}
+	}
+	return wait
+}
+
 // busyLook is how often Run looks at the outbox while sends are in hand
 // and nothing woke it that could make more of them claimable: for
 // messages of other channels stored meanwhile, and retries coming due.
@@ -502,7 +513,7 @@ func (d *Dispatcher) step(ctx context.Context, r *runState, start func(job)) (ti
 		var msgs []OutboxMessage
 		now := d.o.Now()
 		if r.drainedFor(skip, now) {
-			return min(d.o.PollInterval, busyLook-now.Sub(r.drainedAt)), nil
+			return min(r.heldWait(d.o.PollInterval, now), busyLook-now.Sub(r.drainedAt)), nil
 		}
 		err := d.o.Writer.Do(func() (err error) {
 			msgs, err = d.o.Store.ClaimDueExcept(ctx, d.o.Owner, now, r.lease, limit, skip)
@@ -553,12 +564,7 @@ func (d *Dispatcher) step(ctx context.Context, r *runState, start func(job)) (ti
 		}
 	}
 	now := d.o.Now()
-	wait := d.o.PollInterval
-	for _, cs := range r.chans {
-		if len(cs.held) > 0 {
-			wait = min(wait, max(cs.due.Sub(now), time.Millisecond))
-		}
-	}
+	wait := r.heldWait(d.o.PollInterval, now)
 	if r.inHand > 0 {
 		// Sends in hand: each that ends claims more when its channel
 		// has room, and a retry wakes Run; what else may come due is
