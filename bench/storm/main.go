@@ -19,6 +19,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -33,6 +34,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -54,6 +56,7 @@ const benchDatabase = "tocsin_bench_storm"
 func main() {
 	if path := os.Getenv("TOCSIN_BENCH_SERVE"); path != "" {
 		if addr := os.Getenv("TOCSIN_BENCH_PPROF"); addr != "" {
+			serveStormProfile()
 			go func() { log.Println(http.ListenAndServe(addr, nil)) }()
 		}
 		os.Exit(app.Main(context.Background(), []string{"serve", "--config", path, "--log-level", os.Getenv("TOCSIN_BENCH_LOG_LEVEL")},
@@ -69,7 +72,7 @@ func main() {
 	split := flag.Int("split", 0, "write the monitors to this many included files instead of the main file")
 	logLevel := flag.String("log-level", "info", "the child's log level")
 	writeOnly := flag.String("write-config", "", "only write the configuration into this directory and exit")
-	profiles := flag.String("profile", "", "write the server's start-up CPU profile and its heap after the first interval into this directory")
+	profiles := flag.String("profile", "", "write the server's start-up CPU profile, its heap after the first interval and a CPU profile of each storm (flip to the last webhook) into this directory")
 	flag.Parse()
 
 	var failing atomic.Bool
@@ -175,8 +178,14 @@ func main() {
 	if *webhook {
 		walBefore, logsBefore := fileSize(dbPath+"-wal"), logs.n.Load()
 		fmt.Printf("WAL before       %.1f MiB\n", mib(walBefore))
-		down := storm(pid, "down", rcv, *monitors, limit, steadyCPU/steadyTime, sample, func() { failing.Store(true) })
-		up := storm(pid, "up", rcv, *monitors, limit, steadyCPU/steadyTime, sample, func() { failing.Store(false) })
+		profile := func(event string) func() {
+			if pprofBase == "" {
+				return func() {}
+			}
+			return stormProfile(pprofBase, filepath.Join(*profiles, "storm-"+event+".cpu.pprof"))
+		}
+		down := storm(pid, "down", rcv, *monitors, limit, steadyCPU/steadyTime, sample, profile("down"), func() { failing.Store(true) })
+		up := storm(pid, "up", rcv, *monitors, limit, steadyCPU/steadyTime, sample, profile("up"), func() { failing.Store(false) })
 		// Idle for two intervals: what the WAL settles to after the storm.
 		for range 2 * int(interval.Seconds()) {
 			time.Sleep(time.Second)
@@ -210,7 +219,7 @@ func main() {
 // monitor; it reports the delivery latency from the flip against limit and
 // the CPU spent, net of steady checking too. It returns false when a
 // monitor's webhook did not come within limit plus three minutes.
-func storm(pid int, event string, rcv *receiver, n int, limit time.Duration, steadyCores float64, sample func(), flip func()) bool {
+func storm(pid int, event string, rcv *receiver, n int, limit time.Duration, steadyCores float64, sample func(), stopProfile func(), flip func()) bool {
 	cpu0 := benchkit.CPUSeconds(pid)
 	flipped := time.Now()
 	rcv.expect("monitor."+event, flipped)
@@ -221,6 +230,7 @@ func storm(pid int, event string, rcv *receiver, n int, limit time.Duration, ste
 		sample()
 	}
 	cpu, el := benchkit.CPUSeconds(pid)-cpu0, time.Since(flipped)
+	stopProfile()
 	lat := rcv.latencies("monitor." + event)
 	got := len(lat)
 	fmt.Printf("storm %-5s      %d of %d monitor.%s webhooks in %s", event, got, n, event, el.Round(time.Millisecond))
@@ -377,6 +387,61 @@ func fetchProfile(url, path string, started time.Time) {
 			log.Printf("profile %s: %v", url, err)
 		}
 		return
+	}
+}
+
+// stormProfilePath is the child's endpoint that starts a CPU profile
+// (POST) and stops it, answering with the profile (DELETE): a storm's
+// length is not known in advance, which /debug/pprof/profile needs.
+const stormProfilePath = "/debug/storm-cpu"
+
+// serveStormProfile registers stormProfilePath on the child's pprof
+// listener (the default mux, only with -profile).
+func serveStormProfile() {
+	var mu sync.Mutex
+	var buf *bytes.Buffer
+	http.HandleFunc("POST "+stormProfilePath, func(w http.ResponseWriter, _ *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		buf = &bytes.Buffer{}
+		if err := pprof.StartCPUProfile(buf); err != nil {
+			http.Error(w, err.Error(), http.StatusConflict)
+		}
+	})
+	http.HandleFunc("DELETE "+stormProfilePath, func(w http.ResponseWriter, _ *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		pprof.StopCPUProfile()
+		if buf != nil {
+			w.Write(buf.Bytes())
+		}
+	})
+}
+
+// stormProfile starts the child's CPU profile and returns the function
+// that stops it and writes it to path.
+func stormProfile(base, path string) func() {
+	u := strings.TrimSuffix(base, "/debug/pprof/") + stormProfilePath
+	resp, err := http.Post(u, "", nil)
+	if err != nil {
+		log.Printf("storm profile: %v", err)
+		return func() {}
+	}
+	resp.Body.Close()
+	return func() {
+		req, _ := http.NewRequest(http.MethodDelete, u, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			defer resp.Body.Close()
+			var f *os.File
+			if f, err = os.Create(path); err == nil {
+				_, err = io.Copy(f, resp.Body)
+				err = errors.Join(err, f.Close())
+			}
+		}
+		if err != nil {
+			log.Printf("storm profile: %v", err)
+		}
 	}
 }
 

@@ -42,11 +42,18 @@ func Raise(cfg *config.Config, t monitor.Transition, baseURL string) (Alert, boo
 	if cfg == nil {
 		return Alert{}, false
 	}
-	name, ok := EventName(t)
+	m, ok := cfg.Monitor(t.MonitorID)
 	if !ok {
 		return Alert{}, false
 	}
-	m, ok := cfg.Monitor(t.MonitorID)
+	return RaiseFor(cfg, m, t, baseURL)
+}
+
+// RaiseFor is Raise for a caller that holds t's monitor m, the one of cfg
+// with t's MonitorID: looking it up in a large configuration costs more
+// than the rest.
+func RaiseFor(cfg *config.Config, m *config.Monitor, t monitor.Transition, baseURL string) (Alert, bool) {
+	name, ok := EventName(t)
 	if !ok {
 		return Alert{}, false
 	}

@@ -67,6 +67,15 @@ func Group(cfg *config.Config, t monitor.Transition, policy PolicyFor) (Change, 
 	if !ok {
 		return Change{}, false
 	}
+	return GroupFor(cfg, m, t, policy)
+}
+
+// GroupFor is Group for a caller that holds t's monitor m, the one of cfg
+// with t's MonitorID.
+func GroupFor(cfg *config.Config, m *config.Monitor, t monitor.Transition, policy PolicyFor) (Change, bool) {
+	if t.From == t.To {
+		return Change{}, false
+	}
 	c := Change{
 		GroupKey:    GroupKey(cfg, m),
 		MonitorID:   m.ID,

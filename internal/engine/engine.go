@@ -15,6 +15,7 @@ import (
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/mute"
+	"github.com/tocsin/tocsin/internal/notify"
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/store/batch"
@@ -348,7 +349,7 @@ func (e *Engine) evaluate(r probe.Result) {
 		// in the history, from when the mute held it back.
 		routed = []monitor.Transition{rel}
 	}
-	out, changes := e.route(cfg, routed, e.liveState)
+	out, changes := e.route(cfg, &m, routed, e.liveState)
 	e.batchMu.Lock()
 	e.batch.Results = append(e.batch.Results, r)
 	e.batch.States[r.MonitorID] = next
@@ -365,7 +366,13 @@ func (e *Engine) evaluate(r probe.Result) {
 // resume) to the next batch, with what the stages make of it. Callers hold
 // e.mu.
 func (e *Engine) record(id string, st monitor.State, ts []monitor.Transition) {
-	out, changes := e.route(e.cfg, ts, e.stateLocked)
+	var out []notify.OutboxMessage
+	var changes []store.AlertChange
+	if e.cfg != nil {
+		if m, ok := e.cfg.Monitor(id); ok {
+			out, changes = e.route(e.cfg, m, ts, e.stateLocked)
+		}
+	}
 	e.batchMu.Lock()
 	defer e.batchMu.Unlock()
 	e.batch.States[id] = st

@@ -16,8 +16,10 @@ import (
 // nothing.
 //
 // states is the live state of every monitor, for dependency suppression.
-func (e *Engine) route(cfg *config.Config, ts []monitor.Transition, states alert.States) ([]notify.OutboxMessage, []store.AlertChange) {
-	if cfg == nil {
+// m is the monitor of the transitions, cfg's own: every transition of one
+// evaluation is of one monitor.
+func (e *Engine) route(cfg *config.Config, m *config.Monitor, ts []monitor.Transition, states alert.States) ([]notify.OutboxMessage, []store.AlertChange) {
+	if cfg == nil || len(ts) == 0 {
 		return nil, nil
 	}
 	var out []notify.OutboxMessage
@@ -38,7 +40,7 @@ func (e *Engine) route(cfg *config.Config, ts []monitor.Transition, states alert
 		// that is down joins its alert; a recovery releases the
 		// failures put down to what recovered.
 		if !muted || t.To == monitor.StatusUp {
-			if c, ok := alert.Group(cfg, t, e.o.Policies); ok {
+			if c, ok := alert.GroupFor(cfg, m, t, e.o.Policies); ok {
 				changes = append(changes, store.AlertChange(alert.Impact(cfg, c, states, e.o.Policies)))
 				if !c.Down {
 					for _, r := range alert.Released(cfg, t, states, e.o.Policies) {
@@ -52,7 +54,7 @@ func (e *Engine) route(cfg *config.Config, ts []monitor.Transition, states alert
 		}
 
 		// Stage 2, alert: whether t is worth telling anyone, and whom.
-		a, ok := alert.Raise(cfg, t, cfg.Server.BaseURL)
+		a, ok := alert.RaiseFor(cfg, m, t, cfg.Server.BaseURL)
 		if !ok {
 			continue
 		}

@@ -44,7 +44,14 @@ func counter() func() string {
 // routeOne runs one transition through the stages after the state
 // machine, with notification ids from counter.
 func routeOne(cfg *config.Config, t monitor.Transition) []notify.OutboxMessage {
-	out, _ := New(Options{NewID: counter()}, nil).route(cfg, []monitor.Transition{t}, nil)
+	var m *config.Monitor
+	if cfg != nil {
+		var ok bool
+		if m, ok = cfg.Monitor(t.MonitorID); !ok {
+			return nil
+		}
+	}
+	out, _ := New(Options{NewID: counter()}, nil).route(cfg, m, []monitor.Transition{t}, nil)
 	return out
 }
 

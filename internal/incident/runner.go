@@ -140,7 +140,7 @@ func (r *Runner) Step(ctx context.Context) (time.Time, error) {
 			linked[a] = true
 		}
 	}
-	alerts, cursor, err := r.pending(ctx)
+	alerts, old, cursor, err := r.pending(ctx)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -148,14 +148,22 @@ func (r *Runner) Step(ctx context.Context) (time.Time, error) {
 		if linked[a.ID] {
 			continue
 		}
-		if _, err := r.o.Store.IncidentOfAlert(ctx, a.ID); err == nil {
-			continue // linked to an incident no longer active
-		} else if errs.Code(err) != errs.ENOTFOUND {
-			return time.Time{}, err
+		// An alert past the old cursor is new to this runner: if another
+		// replica linked it meanwhile, linking or opening refuses it
+		// (ECONFLICT) without this lookup, which in a storm is one read
+		// per alert.
+		if a.ID <= old {
+			if _, err := r.o.Store.IncidentOfAlert(ctx, a.ID); err == nil {
+				continue // linked to an incident no longer active
+			} else if errs.Code(err) != errs.ENOTFOUND {
+				return time.Time{}, err
+			}
 		}
 		if id, ok := Join(a, func(svc string) (int64, bool) { id, ok := bySvc[svc]; return id, ok }); ok {
 			e := store.TimelineEntry{Time: a.OpenedAt, Kind: store.EntryAlert, Who: System, Text: joinText(a)}
-			if err := r.o.Store.LinkAlert(ctx, id, a.ID, e); err != nil && errs.Code(err) != errs.ECONFLICT {
+			if err := r.o.Store.LinkAlert(ctx, id, a.ID, e); errs.Code(err) == errs.ECONFLICT {
+				continue // linked already
+			} else if err != nil {
 				return time.Time{}, err
 			}
 			if in, err := r.o.Store.Incident(ctx, id); err == nil {
@@ -244,19 +252,21 @@ func (r *Runner) progress(ctx context.Context, in store.Incident, now time.Time,
 // pending returns the alerts to look at, oldest first: every alert
 // stored since the cursor, whatever its state (one that opened and
 // recovered between two steps still opens or joins an incident), and
-// every active one; and the cursor to store once they are handled.
-func (r *Runner) pending(ctx context.Context) ([]store.Alert, int64, error) {
-	cursor, err := r.o.Store.Cursor(ctx, store.CursorIncidentAlerts)
+// every active one; the cursor as it was (old) and the cursor to store
+// once they are handled.
+func (r *Runner) pending(ctx context.Context) (alerts []store.Alert, old, cursor int64, err error) {
+	cursor, err = r.o.Store.Cursor(ctx, store.CursorIncidentAlerts)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
+	old = cursor
 	fresh, err := r.o.Store.AlertsAfter(ctx, cursor, batch)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	active, err := r.o.Store.Alerts(ctx, "active", store.Page{Limit: batch})
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	// On PostgreSQL ids are taken before commit, so an alert can become
 	// visible after one with a higher id that moved the cursor past it.
@@ -264,7 +274,7 @@ func (r *Runner) pending(ctx context.Context) ([]store.Alert, int64, error) {
 	// cursor says; those handled already cost a lookup.
 	newest, err := r.o.Store.Alerts(ctx, "", store.Page{Limit: lateWindow})
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	since := r.o.Now().Add(-lateFor)
 	late := newest[:0]
@@ -279,7 +289,7 @@ func (r *Runner) pending(ctx context.Context) ([]store.Alert, int64, error) {
 	all := append(append(fresh, active...), late...)
 	slices.SortFunc(all, func(a, b store.Alert) int { return cmp.Compare(a.ID, b.ID) })
 	all = slices.CompactFunc(all, func(a, b store.Alert) bool { return a.ID == b.ID })
-	return all, cursor, nil
+	return all, old, cursor, nil
 }
 
 func joinText(a store.Alert) string {

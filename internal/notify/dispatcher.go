@@ -312,6 +312,46 @@ type runState struct {
 	lease          time.Duration
 	// depthAt is when the outbox depth was last counted during a storm.
 	depthAt time.Time
+	// drained is the skip list of the last claim that found fewer due
+	// messages than it asked for, and drainedAt when: every channel not
+	// in it had nothing due then. Until a channel of the list has room
+	// again, or busyLook has passed, claiming again would read every
+	// due message of the busy channels to return nothing.
+	drained   []string
+	drainedAt time.Time
+}
+
+// heldWait returns wait, or less when a digest being gathered is due
+// sooner.
+func (r *runState) heldWait(wait time.Duration, now time.Time) time.Duration {
+	for _, cs := range r.chans {
+		if len(cs.held) > 0 {
+			wait = min(wait, max(cs.due.Sub(now), time.Millisecond))
+		}
+	}
+	return wait
+}
+
+// busyLook is how often Run looks at the outbox while sends are in hand
+// and nothing woke it that could make more of them claimable: for
+// messages of other channels stored meanwhile, and retries coming due.
+// Counting the outbox and finding the next due message read every
+// pending message, so during a storm they run at most this often.
+const busyLook = time.Second
+
+// drainedFor reports whether a claim leaving out skip would find nothing:
+// a claim leaving out the same channels, or fewer, found too few less
+// than busyLook ago.
+func (r *runState) drainedFor(skip []string, now time.Time) bool {
+	if r.drained == nil || now.Sub(r.drainedAt) >= busyLook {
+		return false
+	}
+	for _, id := range r.drained {
+		if !slices.Contains(skip, id) {
+			return false
+		}
+	}
+	return true
 }
 
 func (r *runState) channel(id string) *channelState {
@@ -439,7 +479,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	}
 }
 
-// hand is the most messages Run keeps claimed and not yet sent.
+// hand is the most messages Run keeps claimed and not yet sent, but for
+// the channels that have as many as they may send at once: beyond it each
+// other channel may still claim that many.
 func (d *Dispatcher) hand() int { return 2 * d.o.Workers }
 
 // step starts the sends that may start, claims due messages while there
@@ -454,16 +496,25 @@ func (d *Dispatcher) step(ctx context.Context, r *runState, start func(job)) (ti
 	}
 
 	d.startJobs(r, start)
-	claimed, limit := 0, min(d.o.BatchSize, d.hand()-r.inHand)
-	if limit > 0 {
-		var skip []string
-		for id, cs := range r.chans {
-			if cs.active+len(cs.queue) >= d.o.PerChannel {
-				skip = append(skip, id)
-			}
+	var skip []string
+	for id, cs := range r.chans {
+		if cs.active+len(cs.queue) >= d.o.PerChannel {
+			skip = append(skip, id)
 		}
+	}
+	claimed, limit := 0, min(d.o.BatchSize, d.hand()-r.inHand)
+	if limit <= 0 && len(skip) > 0 {
+		// The hand is full, maybe of one slow channel's backlog: the
+		// other channels may still claim as many as they may send at
+		// once, so one destination that hangs cannot hold them back.
+		limit = d.o.PerChannel
+	}
+	if limit > 0 {
 		var msgs []OutboxMessage
 		now := d.o.Now()
+		if r.drainedFor(skip, now) {
+			return min(r.heldWait(d.o.PollInterval, now), busyLook-now.Sub(r.drainedAt)), nil
+		}
 		err := d.o.Writer.Do(func() (err error) {
 			msgs, err = d.o.Store.ClaimDueExcept(ctx, d.o.Owner, now, r.lease, limit, skip)
 			return err
@@ -472,6 +523,10 @@ func (d *Dispatcher) step(ctx context.Context, r *runState, start func(job)) (ti
 			return d.o.PollInterval, fmt.Errorf("claiming due notifications: %w", err)
 		}
 		d.lastLoop.Store(d.o.Now().UnixNano())
+		r.drained = nil
+		if len(msgs) < limit && len(skip) > 0 {
+			r.drained, r.drainedAt = skip, now
+		}
 		for _, m := range msgs {
 			if m.State == OutcomeFailed {
 				// Unreadable in the store, which gave it up.
@@ -508,15 +563,19 @@ func (d *Dispatcher) step(ctx context.Context, r *runState, start func(job)) (ti
 			return 0, nil
 		}
 	}
-	depthErr := d.updateDepth(ctx)
-
-	wait := d.o.PollInterval
 	now := d.o.Now()
-	for _, cs := range r.chans {
-		if len(cs.held) > 0 {
-			wait = min(wait, max(cs.due.Sub(now), time.Millisecond))
+	wait := r.heldWait(d.o.PollInterval, now)
+	if r.inHand > 0 {
+		// Sends in hand: each that ends claims more when its channel
+		// has room, and a retry wakes Run; what else may come due is
+		// looked for within busyLook.
+		if now.Sub(r.depthAt) >= busyLook {
+			r.depthAt = now
+			_ = d.updateDepth(ctx)
 		}
+		return min(wait, busyLook), nil
 	}
+	depthErr := d.updateDepth(ctx)
 	next, ok, err := d.o.Store.NextDue(ctx)
 	if err != nil {
 		return d.o.PollInterval, fmt.Errorf("finding the next due notification: %w", err)

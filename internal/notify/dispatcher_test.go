@@ -683,3 +683,79 @@ func TestDispatcherWithoutStore(t *testing.T) {
 		t.Error("Run without a store returned nil, want an error")
 	}
 }
+
+// countingOutbox counts the claims and the looks for the next due
+// message that reach the store.
+type countingOutbox struct {
+	testOutbox
+	claims, nextDue atomic.Int32
+}
+
+func (c *countingOutbox) ClaimDueExcept(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, skip []string) ([]notify.OutboxMessage, error) {
+	c.claims.Add(1)
+	return c.testOutbox.ClaimDueExcept(ctx, owner, now, lease, limit, skip)
+}
+
+func (c *countingOutbox) NextDue(ctx context.Context) (time.Time, bool, error) {
+	c.nextDue.Add(1)
+	return c.testOutbox.NextDue(ctx)
+}
+
+// TestDispatcherBusyChannelDuringAStorm: while one channel has all the
+// sends it may run and a backlog behind them, waking the dispatcher (the
+// engine does after every write) does not read the outbox again each
+// time, and a message of another channel still leaves within a second.
+func TestDispatcherBusyChannelDuringAStorm(t *testing.T) {
+	stores(t, func(t *testing.T, newStore func(t *testing.T) testOutbox) {
+		synctest.Test(t, func(t *testing.T) {
+			st := &countingOutbox{testOutbox: newStore(t)}
+			busy, other := &scripted{gate: make(chan struct{})}, &scripted{}
+			d := notify.NewDispatcher(notify.DispatcherOptions{
+				Store: st, Notifiers: map[string]notify.Notifier{"busy": busy, "other": other},
+				Workers: 4, PerChannel: 2,
+			})
+			for i := range 50 {
+				_ = st.add(t.Context(), message(fmt.Sprintf("b%02d", i), "busy", time.Now()))
+			}
+			run(t, d)
+			synctest.Wait()
+			if got := busy.active.Load(); got != 2 {
+				t.Fatalf("%d sends to the busy channel, want 2", got)
+			}
+			claims, looks := st.claims.Load(), st.nextDue.Load()
+			for range 20 {
+				d.Wake()
+				time.Sleep(10 * time.Millisecond)
+				synctest.Wait()
+			}
+			if n := st.claims.Load() - claims; n > 1 {
+				t.Errorf("%d claims during 20 wakes in 200ms with the only channel busy, want at most 1", n)
+			}
+			if n := st.nextDue.Load() - looks; n > 0 {
+				t.Errorf("%d looks for the next due message with sends in hand, want none", n)
+			}
+			sent := time.Now()
+			_ = st.add(t.Context(), message("o1", "other", sent))
+			d.Wake()
+			time.Sleep(time.Second)
+			synctest.Wait()
+			calls := other.callList()
+			if len(calls) != 1 {
+				t.Fatalf("the other channel got %d calls a second after its message, want 1", len(calls))
+			}
+			if waited := calls[0].at.Sub(sent); waited > time.Second {
+				t.Errorf("the other channel's message left after %v, want within a second", waited)
+			}
+			close(busy.gate)
+			synctest.Wait()
+			time.Sleep(2 * time.Second)
+			synctest.Wait()
+			if got := len(busy.callList()); got != 50 {
+				t.Errorf("the busy channel got %d calls, want 50", got)
+			}
+			if got := outcomes(attemptsOf(t, st)); strings.Count(got, "sent") != 51 {
+				t.Errorf("outcomes = %q, want 51 sent", got)
+			}
+		})
+	})
+}

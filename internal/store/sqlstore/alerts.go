@@ -264,7 +264,9 @@ func (d *DB) dropTimers(ctx context.Context, tx execer, id int64, kinds ...strin
 }
 
 // resolveAlert ends an alert: its escalation stops, and everyone paged
-// hears that it is resolved (a notify timer, due at once).
+// hears that it is resolved (a notify timer, due at once). An alert that
+// paged nobody gets no timer: it would tell nobody, and in a storm of
+// recoveries firing one per alert costs more than the recoveries.
 func (d *DB) resolveAlert(ctx context.Context, tx execer, id int64, who string, at time.Time, detail string) error {
 	if _, err := tx.ExecContext(ctx, d.q("UPDATE alerts SET state = 'resolved', resolved_by = ?, resolved_at = ?, snoozed_until = NULL WHERE id = ?"), text(who), ms(at), id); err != nil {
 		return err
@@ -274,6 +276,13 @@ func (d *DB) resolveAlert(ctx context.Context, tx execer, id int64, who string, 
 	}
 	if err := d.addAction(ctx, tx, store.AlertAction{AlertID: id, Time: at, Kind: store.ActionResolved, Who: who, Detail: detail}); err != nil {
 		return err
+	}
+	var paged int
+	if err := tx.QueryRowContext(ctx, d.q("SELECT COUNT(*) FROM (SELECT 1 FROM alert_actions WHERE alert_id = ? AND kind = ? LIMIT 1) p"), id, store.ActionNotified).Scan(&paged); err != nil {
+		return err
+	}
+	if paged == 0 {
+		return nil
 	}
 	return d.addTimer(ctx, tx, store.AlertTimer{AlertID: id, DueAt: at, Kind: store.TimerNotify, Payload: notify.EventAlertResolved})
 }

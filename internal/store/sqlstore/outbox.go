@@ -40,12 +40,31 @@ func (d *DB) ClaimDueExcept(ctx context.Context, owner string, now time.Time, le
 		limit = 1000
 	}
 	n, until := ms(now), ms(now.Add(lease))
-	due := "SELECT seq FROM outbox WHERE state = 'pending' AND next_attempt <= ? AND (lease_until IS NULL OR lease_until <= ?)"
-	args := []any{text(owner), until, n, n}
+	due := "SELECT seq FROM outbox"
+	args := []any{text(owner), until}
+	var others []string
 	if len(skip) > 0 {
-		due += " AND channel NOT IN (?" + strings.Repeat(", ?", len(skip)-1) + ")"
-		for _, ch := range skip {
-			args = append(args, text(ch))
+		// Reading the due messages in order and leaving out the busy
+		// channels' would read every one of theirs (in a storm, tens of
+		// thousands, each time); the other channels with something due
+		// are found in the channel index instead, and read through it.
+		var err error
+		if others, err = d.otherDueChannels(ctx, n, skip); err != nil {
+			return nil, fmt.Errorf("claim notifications: %w", err)
+		}
+		if len(others) == 0 {
+			return []notify.OutboxMessage{}, nil
+		}
+		if !d.postgres {
+			due += " INDEXED BY outbox_channel_due"
+		}
+	}
+	due += " WHERE state = 'pending' AND next_attempt <= ? AND (lease_until IS NULL OR lease_until <= ?)"
+	args = append(args, n, n)
+	if len(others) > 0 {
+		due += " AND channel IN (?" + strings.Repeat(", ?", len(others)-1) + ")"
+		for _, ch := range others {
+			args = append(args, ch)
 		}
 	}
 	due += " ORDER BY next_attempt, seq LIMIT ?"
@@ -83,6 +102,27 @@ func (d *DB) ClaimDueExcept(ctx context.Context, owner string, now time.Time, le
 		return compare(a.Seq, b.Seq)
 	})
 	return out, nil
+}
+
+// otherDueChannels returns the channels, other than skip, that have a
+// pending message due at n (in milliseconds).
+func (d *DB) otherDueChannels(ctx context.Context, n int64, skip []string) ([]string, error) {
+	rows, err := d.write.QueryContext(ctx, d.q("SELECT DISTINCT channel FROM outbox WHERE state = 'pending' AND next_attempt <= ?"), n)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for rows.Next() {
+		var ch string
+		if err := rows.Scan(&ch); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if !slices.Contains(skip, ch) {
+			out = append(out, ch)
+		}
+	}
+	return out, rowsDone(rows)
 }
 
 // scanMessages reads outbox rows. A row whose event does not decode is
@@ -285,8 +325,13 @@ func (d *DB) ReleaseLeases(ctx context.Context, owner string) (int, error) {
 // NextDue returns when the earliest pending message can next be claimed:
 // its NextAttempt, or the end of its lease when it is leased.
 func (d *DB) NextDue(ctx context.Context) (time.Time, bool, error) {
+	// The earliest of the messages in no one's hand (the due index read
+	// in order, skipping those in hand) and of those in hand (their own
+	// index): one query over every pending message would read them all.
 	var v sql.NullInt64
-	q := "SELECT MIN(" + d.greatest("next_attempt", "COALESCE(lease_until, 0)") + ") FROM outbox WHERE state = 'pending'"
+	q := "SELECT MIN(t) FROM (" +
+		"SELECT MIN(next_attempt) AS t FROM outbox WHERE state = 'pending' AND lease_until IS NULL " +
+		"UNION ALL SELECT MIN(" + d.greatest("next_attempt", "lease_until") + ") AS t FROM outbox WHERE state = 'pending' AND lease_until IS NOT NULL) due"
 	if err := d.read.QueryRowContext(ctx, q).Scan(&v); err != nil {
 		return time.Time{}, false, fmt.Errorf("read the next notification due: %w", err)
 	}

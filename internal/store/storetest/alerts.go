@@ -95,7 +95,9 @@ func testAlertGrouping(t *testing.T, s store.Store, _ *Clock) {
 	}
 	ts, err := s.ClaimTimers(ctx, "me", at, time.Minute, 1)
 	must(t, err, "ClaimTimers")
-	must(t, s.FireTimer(ctx, store.TimerFiring{Timer: ts[0], Step: 1}), "FireTimer")
+	must(t, s.FireTimer(ctx, store.TimerFiring{Timer: ts[0], Step: 1, Actions: []store.AlertAction{
+		{Time: at, Kind: store.ActionNotified, Who: "system", Step: 1, Target: "person:ana", Channel: "ops", Detail: "ana"},
+	}}), "FireTimer")
 	// After it, a join schedules an update; a second join while it is
 	// pending adds no second one.
 	saveChanges(t, s, change("shop", "db", true, at.Add(time.Minute)))
@@ -108,7 +110,7 @@ func testAlertGrouping(t *testing.T, s store.Store, _ *Clock) {
 	c.Reason = "still down"
 	saveChanges(t, s, c)
 	a = active(t, s, "shop")
-	if got, want := actionKinds(a), []string{"opened by system", "joined by system", "joined by system", "joined by system", "recovered by system"}; !slices.Equal(got, want) {
+	if got, want := actionKinds(a), []string{"opened by system", "joined by system", "notified by system", "joined by system", "joined by system", "recovered by system"}; !slices.Equal(got, want) {
 		t.Errorf("actions after a repeated failure = %v, want %v", got, want)
 	}
 	// Recoveries: the alert stays while one monitor is down.
@@ -165,6 +167,14 @@ func testAlertGrouping(t *testing.T, s store.Store, _ *Clock) {
 	saveChanges(t, s, c)
 	if got := timerKinds(t, s, active(t, s, "nopolicy").ID); len(got) != 0 {
 		t.Errorf("timers of an alert without policy = %v, want none", got)
+	}
+	// An alert that paged nobody is resolved without a timer: there is
+	// nobody to tell.
+	saveChanges(t, s, change("lone", "ftp", true, at))
+	lone := active(t, s, "lone")
+	saveChanges(t, s, change("lone", "ftp", false, at.Add(5*time.Minute)))
+	if got := timerKinds(t, s, lone.ID); len(got) != 0 {
+		t.Errorf("timers of an alert that paged nobody after resolving = %v, want none", got)
 	}
 }
 

@@ -100,3 +100,74 @@ func testOutboxBatchedAttempts(t *testing.T, s store.Store, clk *Clock) {
 		}
 	}
 }
+
+// testOutboxClaimAroundBusyChannels: a claim that leaves out busy
+// channels hands out the other channels' due messages, oldest due first
+// across them, without the busy channel's, the leased ones or those not
+// yet due; nothing at all when only busy channels have messages due. A
+// claim that is never recorded (the process died between claim and
+// record) is handed out again once its lease ends, to one claimer, and
+// each message is recorded once.
+func testOutboxClaimAroundBusyChannels(t *testing.T, s store.Store, clk *Clock) {
+	ctx := t.Context()
+	now := clk.Now()
+	var msgs []notify.OutboxMessage
+	for i := range 60 {
+		msgs = append(msgs, message(fmt.Sprintf("busy%02d", i), "busy", "m", now.Add(-time.Hour)))
+	}
+	for i, ch := range []string{"a", "b", "a", "c", "b"} {
+		msgs = append(msgs, message(fmt.Sprintf("o%d", i), ch, "m", now.Add(-time.Duration(10-i)*time.Minute)))
+	}
+	msgs = append(msgs, message("later", "a", "m", now.Add(time.Hour)))
+	must(t, s.SaveBatch(ctx, store.Batch{Outbox: msgs}), "SaveBatch")
+
+	// Another replica holds o1.
+	held, err := s.ClaimDueExcept(ctx, "other", now, time.Minute, 1, []string{"busy", "a"})
+	must(t, err, "ClaimDueExcept by the other replica")
+	if len(held) != 1 || held[0].ID != "o1" {
+		t.Fatalf("the other replica claimed %v, want o1", ids(held))
+	}
+	got, err := s.ClaimDueExcept(ctx, "r1", now, time.Minute, 100, []string{"busy"})
+	must(t, err, "ClaimDueExcept(skip busy)")
+	if want := []string{"o0", "o2", "o3", "o4"}; !slices.Equal(ids(got), want) {
+		t.Errorf("ClaimDueExcept(skip busy) = %v, want %v (oldest due first, o1 leased, later not due)", ids(got), want)
+	}
+	none, err := s.ClaimDueExcept(ctx, "r1", now, time.Minute, 100, []string{"busy", "a", "b", "c"})
+	must(t, err, "ClaimDueExcept(skip every channel with work)")
+	if len(none) != 0 {
+		t.Errorf("ClaimDueExcept with every channel busy = %v, want none", ids(none))
+	}
+
+	// r1 dies without recording; after the lease two claimers race.
+	after := now.Add(2 * time.Minute)
+	first, err := s.ClaimDueExcept(ctx, "r2", after, time.Minute, 100, []string{"busy"})
+	must(t, err, "ClaimDueExcept after the lease")
+	second, err := s.ClaimDueExcept(ctx, "r3", after, time.Minute, 100, []string{"busy"})
+	must(t, err, "ClaimDueExcept by a second claimer")
+	if want := []string{"o0", "o1", "o2", "o3", "o4"}; !slices.Equal(ids(first), want) || len(second) != 0 {
+		t.Fatalf("after the leases ended: r2 claimed %v, r3 %v; want r2 %v and r3 none", ids(first), ids(second), want)
+	}
+	var recs []notify.AttemptRecord
+	for _, m := range first {
+		recs = append(recs, notify.AttemptRecord{Attempt: notify.Attempt{MessageID: m.ID, Channel: m.Channel, Time: after, Outcome: notify.OutcomeSent}})
+	}
+	must(t, s.RecordAttempts(ctx, recs), "RecordAttempts")
+	as, err := s.Attempts(ctx, "", store.Page{Limit: 100})
+	must(t, err, "Attempts")
+	if len(as) != len(first) {
+		t.Errorf("%d attempts stored, want %d: one per message", len(as), len(first))
+	}
+	again, err := s.ClaimDueExcept(ctx, "r2", after.Add(time.Hour), time.Minute, 100, []string{"busy"})
+	must(t, err, "ClaimDueExcept after recording")
+	if want := []string{"later"}; !slices.Equal(ids(again), want) {
+		t.Errorf("claimable after recording = %v, want %v", ids(again), want)
+	}
+}
+
+func ids(ms []notify.OutboxMessage) []string {
+	out := []string{}
+	for _, m := range ms {
+		out = append(out, m.ID)
+	}
+	return out
+}

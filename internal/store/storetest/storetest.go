@@ -68,6 +68,7 @@ func Run(t *testing.T, open Opener) {
 		{"BatchAtomicity", testBatchAtomicity},
 		{"OutboxLifecycle", testOutboxLifecycle},
 		{"OutboxBatchedAttempts", testOutboxBatchedAttempts},
+		{"OutboxClaimAroundBusyChannels", testOutboxClaimAroundBusyChannels},
 		{"OutboxListing", testOutboxListing},
 		{"ChannelMessages", testChannelMessages},
 		{"ClaimExclusive", testClaimExclusive},
