@@ -40,6 +40,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -72,6 +73,13 @@ type options struct {
 
 func main() {
 	benchkit.RunChild()
+	os.Exit(run())
+}
+
+// run measures and returns the exit code: 1 when a target of the takeover
+// was missed. The replicas are stopped and the database dropped however
+// it returns; a replica also ends when this process does (Pdeathsig).
+func run() int {
 	var o options
 	flag.IntVar(&o.replicas, "replicas", 2, "number of replicas")
 	flag.IntVar(&o.monitors, "monitors", 20000, "number of HTTP monitors")
@@ -115,7 +123,7 @@ func main() {
 		log.Fatal(err)
 	}
 	defer admin.Close(ctx)
-	pg := &pgMeter{conn: admin, db: benchDatabase}
+	pg := &pgMeter{conn: admin, db: benchDatabase, dsn: o.storeDSN}
 
 	fmt.Printf("monitors %d at %s in %d file(s), lease_ttl %s, PostgreSQL database %s, %d CPUs, load average %s\n",
 		o.monitors, o.interval, *split, o.ttl, benchDatabase, numCPU(), benchkit.LoadAverage())
@@ -124,8 +132,8 @@ func main() {
 	if *single {
 		rs := startReplicas(o, 1)
 		waitBalanced(ctx, o, rs)
-		time.Sleep(o.interval + 2*time.Second)
-		alone = measure(o, rs, pg)
+		settle(o, hits)
+		alone = measure(o, rs, pg, hits)
 		alone.print("1 replica")
 		stopReplicas(rs)
 	}
@@ -134,8 +142,8 @@ func main() {
 	defer stopReplicas(rs)
 	settled := waitBalanced(ctx, o, rs)
 	fmt.Printf("balanced         every replica held its share of the 1024 buckets %s after the last one served /healthz\n", settled.Round(100*time.Millisecond))
-	time.Sleep(o.interval + 2*time.Second)
-	many := measure(o, rs, pg)
+	settle(o, hits)
+	many := measure(o, rs, pg, hits)
 	many.print(fmt.Sprintf("%d replicas", o.replicas))
 	printShares(o, rs, many)
 	if alone != nil {
@@ -146,11 +154,10 @@ func main() {
 		fmt.Printf("CPU per check    %d replicas %.3f ms against 1 replica %.3f ms: %.2fx, %s one replica (target: no worse)\n",
 			o.replicas, many.cpuPerCheck()*1000, alone.cpuPerCheck()*1000, many.cpuPerCheck()/alone.cpuPerCheck(), verdict)
 	}
-	if *kill {
-		if !takeover(ctx, o, rs, hits) {
-			defer os.Exit(1)
-		}
+	if *kill && !takeover(ctx, o, rs, hits) {
+		return 1
 	}
+	return 0
 }
 
 func numCPU() int {
@@ -193,6 +200,7 @@ func startReplicas(o options, n int) []*rep {
 		r.cmd = exec.Command(self)
 		r.cmd.Env = append(os.Environ(), benchkit.ServeEnv+"="+path, benchkit.LogLevelEnv+"="+o.logLevel)
 		r.cmd.Stdout, r.cmd.Stderr = logf, logf
+		r.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 		if err := r.cmd.Start(); err != nil {
 			log.Fatal(err)
 		}
@@ -279,6 +287,25 @@ func waitBalanced(ctx context.Context, o options, rs []*rep) time.Duration {
 	}
 }
 
+// settle waits for every monitor's first run under the replicas, then
+// until the target is asked the expected checks/s (within 5% over 10 s):
+// a replica that started late on a busy machine catches up first, and the
+// window would count its backlog.
+func settle(o options, hits *hits) {
+	time.Sleep(o.interval + 2*time.Second)
+	want := float64(o.monitors) / o.interval.Seconds()
+	start := time.Now()
+	for time.Since(start) < 2*o.interval {
+		c0, t0 := hits.count(), time.Now()
+		time.Sleep(10 * time.Second)
+		rate := float64(hits.count()-c0) / time.Since(t0).Seconds()
+		if abs(rate-want) <= 0.05*want {
+			return
+		}
+		fmt.Printf("settling         %.0f checks/s against %.0f/s expected; waiting\n", rate, want)
+	}
+}
+
 // figures are what one measuring window saw.
 type figures struct {
 	replicas  []*rep
@@ -289,11 +316,17 @@ type figures struct {
 	shares    map[string]float64
 	pgCPU     float64 // the bench database's backends
 	serverCPU float64 // every process of the PostgreSQL server
-	wal       int64
+	wal       int64   // the server's
+	walOurs   int64   // the bench database's
+	walErr    error
 	load      string
+	requests  int64    // the target's
+	late      []string // by replica, p99 lateness
+	skipped   float64
 }
 
-func (f *figures) totalChecks() float64 { return sum(f.checks) }
+// totalChecks is the requests the target answered: the checks run.
+func (f *figures) totalChecks() float64 { return float64(f.requests) }
 func (f *figures) cpuPerCheck() float64 { return sum(f.cpu) / max(f.totalChecks(), 1) }
 
 func sum(xs []float64) float64 {
@@ -306,27 +339,33 @@ func sum(xs []float64) float64 {
 
 // measure reads the replicas' checks and CPU, PostgreSQL's CPU and the WAL
 // position over one window of o.duration.
-func measure(o options, rs []*rep, pg *pgMeter) *figures {
-	f := &figures{replicas: rs, checks: make([]float64, len(rs)), cpu: make([]float64, len(rs)), rss: make([]int64, len(rs))}
+func measure(o options, rs []*rep, pg *pgMeter, hits *hits) *figures {
+	f := &figures{replicas: rs, checks: make([]float64, len(rs)), cpu: make([]float64, len(rs)), rss: make([]int64, len(rs)), late: make([]string, len(rs))}
 	m0 := make([]benchkit.Metrics, len(rs))
 	for i, r := range rs {
 		m0[i] = scrape(r.base)
 		f.cpu[i] = -benchkit.CPUSeconds(r.pid)
 	}
 	pg.start()
-	wal0 := pg.walPosition()
+	wal0, lsn0 := pg.walPosition()
+	req0 := hits.count()
 	t0 := time.Now()
 	for time.Since(t0) < o.duration {
 		time.Sleep(2 * time.Second)
 		pg.poll()
 	}
 	f.pgCPU, f.serverCPU = pg.poll()
-	f.wal = pg.walPosition() - wal0
+	wal1, lsn1 := pg.walPosition()
+	f.wal = wal1 - wal0
+	f.walOurs, f.walErr = pg.walOf(lsn0, lsn1)
 	f.elapsed = time.Since(t0).Seconds()
+	f.requests = hits.count() - req0
 	for i, r := range rs {
 		f.cpu[i] += benchkit.CPUSeconds(r.pid)
 		m1 := scrape(r.base)
 		f.checks[i] = m1.Sum("tocsin_checks_total") - m0[i].Sum("tocsin_checks_total")
+		f.skipped += m1.Sum("tocsin_scheduler_skipped_total") - m0[i].Sum("tocsin_scheduler_skipped_total")
+		f.late[i] = benchkit.QuantileDelta(m0[i], m1, "tocsin_scheduler_lateness_seconds", 0.99)
 		f.rss[i] = benchkit.ProcStatus(r.pid, "VmRSS")
 		if i == 0 {
 			f.shares = map[string]float64{}
@@ -342,13 +381,13 @@ func measure(o options, rs []*rep, pg *pgMeter) *figures {
 func (f *figures) print(title string) {
 	checks := f.totalChecks()
 	fmt.Printf("-- %s, %.0f s measured, load average %s at the end\n", title, f.elapsed, f.load)
-	fmt.Printf("checks           %.0f/s in total", checks/f.elapsed)
+	fmt.Printf("checks           %.0f/s in total (tocsin_checks_total)", sum(f.checks)/f.elapsed)
 	if len(f.replicas) > 1 {
 		for i, r := range f.replicas {
 			fmt.Printf(", %s %.0f/s", r.id, f.checks[i]/f.elapsed)
 		}
 	}
-	fmt.Println()
+	fmt.Printf("; the target answered %.0f requests/s; %.0f runs skipped; lateness p99 ≤ %s\n", float64(f.requests)/f.elapsed, f.skipped, strings.Join(f.late, ", "))
 	fmt.Printf("CPU              %.2f cores in total, %.3f ms per check", sum(f.cpu)/f.elapsed, f.cpuPerCheck()*1000)
 	if len(f.replicas) > 1 {
 		for i, r := range f.replicas {
@@ -363,7 +402,13 @@ func (f *figures) print(title string) {
 	fmt.Println()
 	fmt.Printf("PostgreSQL CPU   backends of %s %.2f cores, %.3f ms per check; the whole server %.2f cores (other databases' work included)\n",
 		benchDatabase, f.pgCPU/f.elapsed, f.pgCPU/max(checks, 1)*1000, f.serverCPU/f.elapsed)
-	fmt.Printf("WAL              %.1f MiB/s, %.0f bytes per check (the server's pg_current_wal_lsn)\n", benchkit.MiB(f.wal)/f.elapsed, float64(f.wal)/max(checks, 1))
+	if f.walErr == nil {
+		fmt.Printf("WAL              %s: %.2f MiB/s, %.0f bytes per check (pg_walinspect: its records and their transactions' commits); the server's %.2f MiB/s\n",
+			benchDatabase, benchkit.MiB(f.walOurs)/f.elapsed, float64(f.walOurs)/max(checks, 1), benchkit.MiB(f.wal)/f.elapsed)
+	} else {
+		fmt.Printf("WAL              the server's %.2f MiB/s, %.0f bytes per check (pg_current_wal_lsn; other databases' included: %v)\n",
+			benchkit.MiB(f.wal)/f.elapsed, float64(f.wal)/max(checks, 1), f.walErr)
+	}
 }
 
 // printShares prints each replica's share of the monitors, as the
@@ -374,7 +419,7 @@ func printShares(o options, rs []*rep, f *figures) {
 	fmt.Print("shares          ")
 	for i, r := range rs {
 		share := f.shares[r.id]
-		checkShare := f.checks[i] / max(f.totalChecks(), 1) * float64(o.monitors)
+		checkShare := f.checks[i] / max(sum(f.checks), 1) * float64(o.monitors)
 		worst = max(worst, abs(share-even)/even)
 		worstChecks = max(worstChecks, abs(checkShare-even)/even)
 		fmt.Printf(" %s %.0f monitors (%.0f by its checks)", r.id, share, checkShare)
@@ -455,10 +500,10 @@ func takeover(ctx context.Context, o options, rs []*rep, hits *hits) bool {
 		ok = false
 	} else {
 		verdict := "within"
-		if moved+lastBeat > o.ttl+time.Second {
+		if moved > o.ttl {
 			verdict = "LATER than"
 		}
-		fmt.Printf("leases           all 1024 held by the others %s after the kill, %s after its last renewal, %s lease_ttl %s (checked every 100 ms)\n",
+		fmt.Printf("leases           all 1024 held by the others %s after the kill (%s after its last renewal), %s lease_ttl %s (checked every 100 ms)\n",
 			moved.Round(100*time.Millisecond), (moved + lastBeat).Round(100*time.Millisecond), verdict, o.ttl)
 	}
 	again := hits.firstRuns(theirs)
@@ -494,6 +539,7 @@ func monitorID(i int) string { return fmt.Sprintf("m%06d", i) }
 // each monitor was first asked again and the longest time between two
 // requests.
 type hits struct {
+	n       atomic.Int64
 	mu      sync.Mutex
 	last    []time.Time
 	from    time.Time
@@ -507,6 +553,7 @@ func newHits(n int) *hits {
 
 func (h *hits) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
+	h.n.Add(1)
 	if i, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/m")); err == nil && i >= 0 && i < len(h.last) {
 		h.mu.Lock()
 		if !h.from.IsZero() {
@@ -522,6 +569,9 @@ func (h *hits) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	io.WriteString(w, "ok")
 }
+
+// count is how many requests the target answered.
+func (h *hits) count() int64 { return h.n.Load() }
 
 func (h *hits) watchFrom(t time.Time) {
 	h.mu.Lock()
@@ -581,7 +631,7 @@ func (h *hits) gaps(allowed time.Duration) (over int, longest time.Duration) {
 // poll that saw it.
 type pgMeter struct {
 	conn             *pgx.Conn
-	db               string
+	db, dsn          string
 	base, last       map[int]float64
 	srvBase, srvLast map[int]float64
 }
@@ -655,12 +705,37 @@ func postgresProcesses() []int {
 	return out
 }
 
-func (p *pgMeter) walPosition() int64 {
+// walPosition returns the server's WAL position, in bytes and as text.
+func (p *pgMeter) walPosition() (int64, string) {
 	var n int64
-	if err := p.conn.QueryRow(context.Background(), "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint").Scan(&n); err != nil {
+	var lsn string
+	if err := p.conn.QueryRow(context.Background(), "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint, pg_current_wal_lsn()::text").Scan(&n, &lsn); err != nil {
 		log.Fatal(err)
 	}
-	return n
+	return n, lsn
+}
+
+// walOf adds up the WAL the bench database wrote between two positions:
+// the records of its relations and the commit records of their
+// transactions, read with pg_walinspect (which it creates in the bench
+// database). The server's position moves with every database's writes.
+func (p *pgMeter) walOf(from, to string) (int64, error) {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, p.dsn)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS pg_walinspect"); err != nil {
+		return 0, err
+	}
+	var n int64
+	err = conn.QueryRow(ctx, `WITH db AS (SELECT '%/' || oid || '/%' AS rel FROM pg_database WHERE datname = current_database()),
+		r AS (SELECT xid, resource_manager, record_length, block_ref FROM pg_get_wal_records_info($1::pg_lsn, $2::pg_lsn)),
+		ours AS (SELECT DISTINCT xid FROM r, db WHERE block_ref LIKE db.rel AND xid <> '0')
+		SELECT coalesce(sum(record_length), 0)::bigint FROM r, db
+		WHERE block_ref LIKE db.rel OR (resource_manager = 'Transaction' AND xid IN (SELECT xid FROM ours))`, from, to).Scan(&n)
+	return n, err
 }
 
 func scrape(base string) benchkit.Metrics {

@@ -104,8 +104,15 @@ type App struct {
 	// replicas holds this replica's leases on monitors (PostgreSQL); nil
 	// on SQLite, where one process owns every monitor.
 	replicas *replica.Manager
-	// adoptMu orders the loads of monitor states from other replicas.
-	adoptMu  sync.Mutex
+	// adoptMu orders the loads of monitor states from other replicas;
+	// othersMark is the store's mark of the last refresh (under adoptMu).
+	adoptMu    sync.Mutex
+	othersMark int64
+	// bucketN counts the monitors of bucketCfg by bucket (bucketCounts).
+	bucketMu  sync.Mutex
+	bucketCfg *config.Config
+	bucketN   []int
+
 	listener net.Listener
 	owner    string
 	kinds    *probe.Kinds

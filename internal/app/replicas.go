@@ -45,12 +45,28 @@ func (a *App) describeReplica(r *store.Replica) {
 	}
 	r.Lag = a.sched.Lag()
 	if a.eng != nil && a.replicas != nil {
-		for _, m := range a.config().Monitors {
-			if a.replicas.Owns(m.ID) {
-				r.Monitors++
-			}
+		per := a.bucketCounts()
+		for _, b := range a.replicas.Buckets() {
+			r.Monitors += per[b]
 		}
 	}
+}
+
+// bucketCounts returns how many configured monitors each bucket holds,
+// counted once per configuration, so that a heartbeat adds up the
+// buckets it runs instead of looking at every monitor.
+func (a *App) bucketCounts() []int {
+	cfg := a.config()
+	a.bucketMu.Lock()
+	defer a.bucketMu.Unlock()
+	if a.bucketCfg != cfg {
+		n := make([]int, replica.DefaultBuckets)
+		for _, m := range cfg.Monitors {
+			n[replica.BucketOf(m.ID, replica.DefaultBuckets)]++
+		}
+		a.bucketCfg, a.bucketN = cfg, n
+	}
+	return a.bucketN
 }
 
 // adoptBuckets loads the stored state of the monitors of buckets this
@@ -137,7 +153,8 @@ func lockSQLite(cfg *config.Config) (*replica.Lock, error) {
 
 // refreshOthers keeps the live state of the monitors other replicas run
 // as they stored it, every lease time, so that this replica's pages and
-// API show them as they are, not as they were when it last ran them.
+// API show them as they are, not as they were when it last ran them. Each
+// refresh reads only the states saved since the one before.
 func (a *App) refreshOthers(ctx context.Context) {
 	if a.replicas == nil {
 		return
@@ -161,10 +178,11 @@ func (a *App) refreshOthersOnce(ctx context.Context) error {
 	// that becomes this replica's meanwhile keeps what its adoption read.
 	a.adoptMu.Lock()
 	defer a.adoptMu.Unlock()
-	states, err := a.store.MonitorStates(ctx)
+	states, mark, err := a.store.MonitorStatesSince(ctx, a.othersMark)
 	if err != nil {
 		return err
 	}
+	a.othersMark = mark
 	for id := range states {
 		if a.replicas.Owns(id) {
 			delete(states, id)
