@@ -29,6 +29,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -354,14 +355,26 @@ func measure(o options, rs []*rep, pg *pgMeter, hits *hits) *figures {
 	wal0, lsn0 := pg.walPosition()
 	req0 := hits.count()
 	t0 := time.Now()
-	for time.Since(t0) < o.duration {
+	// The bench database's WAL is read every 10 s: a checkpoint may
+	// remove a segment before the end of a longer window.
+	walUpTo := func() {
+		_, lsn := pg.walPosition()
+		n, err := pg.walOf(lsn0, lsn)
+		f.walOurs += n
+		f.walErr = cmp.Or(f.walErr, err)
+		lsn0 = lsn
+	}
+	for i := 1; time.Since(t0) < o.duration; i++ {
 		time.Sleep(2 * time.Second)
 		pg.poll()
+		if i%5 == 0 {
+			walUpTo()
+		}
 	}
 	f.pgCPU, f.serverCPU = pg.poll()
-	wal1, lsn1 := pg.walPosition()
+	walUpTo()
+	wal1, _ := pg.walPosition()
 	f.wal = wal1 - wal0
-	f.walOurs, f.walErr = pg.walOf(lsn0, lsn1)
 	f.elapsed = time.Since(t0).Seconds()
 	f.requests = hits.count() - req0
 	for i, r := range rs {
@@ -641,6 +654,7 @@ func (h *hits) gaps(missed, allowed time.Duration) (skipped, over int, longest t
 type pgMeter struct {
 	conn             *pgx.Conn
 	db, dsn          string
+	inspect          *pgx.Conn // the bench database's, for walOf
 	base, last       map[int]float64
 	srvBase, srvLast map[int]float64
 }
@@ -665,7 +679,9 @@ func (p *pgMeter) poll() (backends, server float64) {
 
 func (p *pgMeter) read(first bool) {
 	var pids []int
-	rows, err := p.conn.Query(context.Background(), "SELECT pid FROM pg_stat_activity WHERE datname = $1", p.db)
+	// The backend reading the WAL (walOf) is the bench's, not the
+	// replicas'.
+	rows, err := p.conn.Query(context.Background(), "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> $2", p.db, p.inspectPID())
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -728,18 +744,28 @@ func (p *pgMeter) walPosition() (int64, string) {
 // the records of its relations and the commit records of their
 // transactions, read with pg_walinspect (which it creates in the bench
 // database). The server's position moves with every database's writes.
+func (p *pgMeter) inspectPID() uint32 {
+	if p.inspect == nil {
+		return 0
+	}
+	return p.inspect.PgConn().PID()
+}
+
 func (p *pgMeter) walOf(from, to string) (int64, error) {
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, p.dsn)
-	if err != nil {
-		return 0, err
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS pg_walinspect"); err != nil {
-		return 0, err
+	if p.inspect == nil {
+		conn, err := pgx.Connect(ctx, p.dsn)
+		if err != nil {
+			return 0, err
+		}
+		if _, err := conn.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS pg_walinspect"); err != nil {
+			conn.Close(ctx)
+			return 0, err
+		}
+		p.inspect = conn
 	}
 	var n int64
-	err = conn.QueryRow(ctx, `WITH db AS (SELECT '%/' || oid || '/%' AS rel FROM pg_database WHERE datname = current_database()),
+	err := p.inspect.QueryRow(ctx, `WITH db AS (SELECT '%/' || oid || '/%' AS rel FROM pg_database WHERE datname = current_database()),
 		r AS (SELECT xid, resource_manager, record_length, block_ref FROM pg_get_wal_records_info($1::pg_lsn, $2::pg_lsn)),
 		ours AS (SELECT DISTINCT xid FROM r, db WHERE block_ref LIKE db.rel AND xid <> '0')
 		SELECT coalesce(sum(record_length), 0)::bigint FROM r, db

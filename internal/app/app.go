@@ -197,11 +197,14 @@ func New(ctx context.Context, o Options) (*App, error) {
 	}
 	cfg = a.cfg
 
-	states, err := st.MonitorStates(ctx)
+	// Every state, and the mark from which the replicas' refreshes read
+	// what other replicas store afterwards.
+	states, mark, err := st.MonitorStatesSince(ctx, 0)
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("loading monitor states: %w", err)
 	}
+	a.othersMark = mark
 	a.sched = scheduler.New(scheduler.Options{
 		Concurrency: cfg.Server.Concurrency,
 		PerHost:     cfg.Server.PerHostConcurrency,

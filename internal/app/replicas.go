@@ -7,7 +7,6 @@ import (
 
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/engine"
-	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/replica"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/store/sqlstore"
@@ -70,26 +69,18 @@ func (a *App) bucketCounts() []int {
 }
 
 // adoptBuckets loads the stored state of the monitors of buckets this
-// replica is about to run, which their previous owner evaluated last.
+// replica is about to run, which their previous owner evaluated last. The
+// engine holds every monitor's state as of start-up or the last refresh
+// of the others' (refreshOthersOnce), and these buckets are not this
+// replica's yet: a refresh brings their monitors up to date, reading only
+// what was stored since, so that taking over half of a large install
+// does not read every state within a round.
 func (a *App) adoptBuckets(ctx context.Context, buckets []int) error {
-	a.adoptMu.Lock()
-	defer a.adoptMu.Unlock()
-	in := make(map[int]bool, len(buckets))
+	taking := make(map[int]bool, len(buckets))
 	for _, b := range buckets {
-		in[b] = true
+		taking[b] = true
 	}
-	states, err := a.store.MonitorStates(ctx)
-	if err != nil {
-		return err
-	}
-	adopt := map[string]monitor.State{}
-	for id, st := range states {
-		if in[replica.BucketOf(id, replica.DefaultBuckets)] {
-			adopt[id] = st
-		}
-	}
-	a.eng.Adopt(adopt)
-	return nil
+	return a.refreshStates(ctx, taking)
 }
 
 // joinReplicas records this replica and takes its first share before
@@ -173,7 +164,13 @@ func (a *App) refreshOthers(ctx context.Context) {
 	}
 }
 
-func (a *App) refreshOthersOnce(ctx context.Context) error {
+func (a *App) refreshOthersOnce(ctx context.Context) error { return a.refreshStates(ctx, nil) }
+
+// refreshStates loads the states stored since the last read of the
+// monitors this replica does not run, and of those of the buckets it is
+// taking (which it may still be said to run, when it lost and took them
+// back in one round).
+func (a *App) refreshStates(ctx context.Context, taking map[int]bool) error {
 	// Under adoptMu, and reading ownership after the states: a monitor
 	// that becomes this replica's meanwhile keeps what its adoption read.
 	a.adoptMu.Lock()
@@ -184,7 +181,7 @@ func (a *App) refreshOthersOnce(ctx context.Context) error {
 	}
 	a.othersMark = mark
 	for id := range states {
-		if a.replicas.Owns(id) {
+		if a.replicas.Owns(id) && !taking[replica.BucketOf(id, replica.DefaultBuckets)] {
 			delete(states, id)
 		}
 	}
