@@ -104,8 +104,15 @@ type App struct {
 	// replicas holds this replica's leases on monitors (PostgreSQL); nil
 	// on SQLite, where one process owns every monitor.
 	replicas *replica.Manager
-	// adoptMu orders the loads of monitor states from other replicas.
-	adoptMu  sync.Mutex
+	// adoptMu orders the loads of monitor states from other replicas;
+	// othersMark is the store's mark of the last refresh (under adoptMu).
+	adoptMu    sync.Mutex
+	othersMark int64
+	// bucketN counts the monitors of bucketCfg by bucket (bucketCounts).
+	bucketMu  sync.Mutex
+	bucketCfg *config.Config
+	bucketN   []int
+
 	listener net.Listener
 	owner    string
 	kinds    *probe.Kinds
@@ -190,11 +197,14 @@ func New(ctx context.Context, o Options) (*App, error) {
 	}
 	cfg = a.cfg
 
-	states, err := st.MonitorStates(ctx)
+	// Every state, and the mark from which the replicas' refreshes read
+	// what other replicas store afterwards.
+	states, mark, err := st.MonitorStatesSince(ctx, 0)
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("loading monitor states: %w", err)
 	}
+	a.othersMark = mark
 	a.sched = scheduler.New(scheduler.Options{
 		Concurrency: cfg.Server.Concurrency,
 		PerHost:     cfg.Server.PerHostConcurrency,

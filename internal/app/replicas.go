@@ -7,7 +7,6 @@ import (
 
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/engine"
-	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/replica"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/store/sqlstore"
@@ -46,35 +45,43 @@ func (a *App) describeReplica(r *store.Replica) {
 	}
 	r.Lag = a.sched.Lag()
 	if a.eng != nil && a.replicas != nil {
-		for _, m := range a.config().Monitors {
-			if a.replicas.Owns(m.ID) {
-				r.Monitors++
-			}
+		per := a.bucketCounts()
+		for _, b := range a.replicas.Buckets() {
+			r.Monitors += per[b]
 		}
 	}
 }
 
-// adoptBuckets loads the stored state of the monitors of buckets this
-// replica is about to run, which their previous owner evaluated last.
-func (a *App) adoptBuckets(ctx context.Context, buckets []int) error {
-	a.adoptMu.Lock()
-	defer a.adoptMu.Unlock()
-	in := make(map[int]bool, len(buckets))
-	for _, b := range buckets {
-		in[b] = true
-	}
-	states, err := a.store.MonitorStates(ctx)
-	if err != nil {
-		return err
-	}
-	adopt := map[string]monitor.State{}
-	for id, st := range states {
-		if in[replica.BucketOf(id, replica.DefaultBuckets)] {
-			adopt[id] = st
+// bucketCounts returns how many configured monitors each bucket holds,
+// counted once per configuration, so that a heartbeat adds up the
+// buckets it runs instead of looking at every monitor.
+func (a *App) bucketCounts() []int {
+	cfg := a.config()
+	a.bucketMu.Lock()
+	defer a.bucketMu.Unlock()
+	if a.bucketCfg != cfg {
+		n := make([]int, replica.DefaultBuckets)
+		for _, m := range cfg.Monitors {
+			n[replica.BucketOf(m.ID, replica.DefaultBuckets)]++
 		}
+		a.bucketCfg, a.bucketN = cfg, n
 	}
-	a.eng.Adopt(adopt)
-	return nil
+	return a.bucketN
+}
+
+// adoptBuckets loads the stored state of the monitors of buckets this
+// replica is about to run, which their previous owner evaluated last. The
+// engine holds every monitor's state as of start-up or the last refresh
+// of the others' (refreshOthersOnce), and these buckets are not this
+// replica's yet: a refresh brings their monitors up to date, reading only
+// what was stored since, so that taking over half of a large install
+// does not read every state within a round.
+func (a *App) adoptBuckets(ctx context.Context, buckets []int) error {
+	taking := make(map[int]bool, len(buckets))
+	for _, b := range buckets {
+		taking[b] = true
+	}
+	return a.refreshStates(ctx, taking)
 }
 
 // releaseGone ends the leases silent replicas held on notifications and
@@ -161,7 +168,8 @@ func lockSQLite(cfg *config.Config) (*replica.Lock, error) {
 
 // refreshOthers keeps the live state of the monitors other replicas run
 // as they stored it, every lease time, so that this replica's pages and
-// API show them as they are, not as they were when it last ran them.
+// API show them as they are, not as they were when it last ran them. Each
+// refresh reads only the states saved since the one before.
 func (a *App) refreshOthers(ctx context.Context) {
 	if a.replicas == nil {
 		return
@@ -180,7 +188,13 @@ func (a *App) refreshOthers(ctx context.Context) {
 	}
 }
 
-func (a *App) refreshOthersOnce(ctx context.Context) error {
+func (a *App) refreshOthersOnce(ctx context.Context) error { return a.refreshStates(ctx, nil) }
+
+// refreshStates loads the states stored since the last read of the
+// monitors this replica does not run, and of those of the buckets it is
+// taking (which it may still be said to run, when it lost and took them
+// back in one round).
+func (a *App) refreshStates(ctx context.Context, taking map[int]bool) error {
 	// Under adoptMu, and reading ownership after the states: a monitor
 	// that becomes this replica's meanwhile keeps what its adoption read.
 	// A fenced monitor keeps its live state too: the engine holds what it
@@ -189,12 +203,13 @@ func (a *App) refreshOthersOnce(ctx context.Context) error {
 	// would notify the same change again under another id.
 	a.adoptMu.Lock()
 	defer a.adoptMu.Unlock()
-	states, err := a.store.MonitorStates(ctx)
+	states, mark, err := a.store.MonitorStatesSince(ctx, a.othersMark)
 	if err != nil {
 		return err
 	}
+	a.othersMark = mark
 	for id := range states {
-		if a.replicas.Owns(id) || a.replicas.Fenced(id) {
+		if a.replicas.Fenced(id) || a.replicas.Owns(id) && !taking[replica.BucketOf(id, replica.DefaultBuckets)] {
 			delete(states, id)
 		}
 	}

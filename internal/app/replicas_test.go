@@ -11,6 +11,7 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/replica"
+	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/store/storetest"
 	"github.com/tocsin/tocsin/internal/testkit"
 )
@@ -125,4 +126,50 @@ func TestTwoReplicasShareMonitors(t *testing.T) {
 		na, _, _ := split()
 		return na == monitors
 	})
+}
+
+// TestAdoptionReadsStatesStoredMeanwhile: buckets taken over bring the
+// states their previous owner stored after this replica started, read
+// since the mark start-up took, not every state again.
+func TestAdoptionReadsStatesStoredMeanwhile(t *testing.T) {
+	dir := t.TempDir()
+	cfg := largeConfig(t, dir, 200)
+	cfg.Storage = config.Storage{Driver: "postgres", DSN: storetest.PostgresDSN(t)}
+	cfg.Server.ReplicaID = "a"
+	a := newLargeApp(t, cfg)
+	ctx := t.Context()
+	if err := a.joinReplicas(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// a loses every bucket but 0 (as if b had taken them), and b stores
+	// the state of their monitors, as their owner.
+	rest := make([]int, 0, replica.DefaultBuckets-1)
+	for b := 1; b < replica.DefaultBuckets; b++ {
+		rest = append(rest, b)
+	}
+	if err := a.store.ReleaseBuckets(ctx, "a", rest, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	down := monitor.State{Status: monitor.StatusDown, Since: time.Now().UTC().Truncate(time.Millisecond), ConsecutiveFailures: 7}
+	batch := store.Batch{States: map[string]monitor.State{}}
+	var theirs string
+	for _, m := range cfg.Monitors {
+		if replica.BucketOf(m.ID, replica.DefaultBuckets) != 0 {
+			batch.States[m.ID], theirs = down, m.ID
+		}
+	}
+	if err := a.store.SaveBatch(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	// a's next round sees them gone, takes them back as the only live
+	// replica, and adopts what b stored before running them.
+	if _, err := a.replicas.Round(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !a.replicas.Owns(theirs) {
+		t.Fatalf("a does not run %s again", theirs)
+	}
+	if v, _ := a.eng.View(theirs); v.State.ConsecutiveFailures != 7 || v.State.Status != monitor.StatusDown {
+		t.Fatalf("%s after adoption: %+v, want the state b stored", theirs, v.State)
+	}
 }

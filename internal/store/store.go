@@ -171,6 +171,12 @@ type Results interface {
 	SaveBatch(ctx context.Context, b Batch) error
 	// MonitorStates returns the last saved state of every monitor.
 	MonitorStates(ctx context.Context) (map[string]monitor.State, error)
+	// MonitorStatesSince returns the last saved state of the monitors
+	// whose state was saved since the read that returned the mark since
+	// (every monitor for 0), and the mark to pass to the next read. A
+	// state saved by a transaction that commits while a read runs comes
+	// with the next read; a state may come twice, never not at all.
+	MonitorStatesSince(ctx context.Context, since int64) (map[string]monitor.State, int64, error)
 	// Results lists a monitor's results, newest first. A result's ID is its
 	// start time in unix milliseconds. OK results come back with an empty
 	// Reason (the routine summary is not stored; show the duration instead);

@@ -105,3 +105,34 @@ func Scrape(url string) (Metrics, error) {
 	}
 	return out, sc.Err()
 }
+
+// LoadAverage is the machine's one-minute load average, which says how
+// much the wall times were shared with other work.
+func LoadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Fields(string(data))[0]
+}
+
+// WaitHealthy waits until base/healthz answers 200; it ends the program
+// when that takes longer than limit.
+func WaitHealthy(base string, limit time.Duration) {
+	start := time.Now()
+	for {
+		if resp, err := http.Get(base + "/healthz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Since(start) > limit {
+			log.Fatalf("%s did not start within %s", base, limit)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// MiB converts bytes to mebibytes.
+func MiB(n int64) float64 { return float64(n) / (1 << 20) }

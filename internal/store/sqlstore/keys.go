@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -49,6 +50,9 @@ func (d *DB) ensureKeys(ctx context.Context, kt keyTable, names []string) (map[s
 	if len(missing) == 0 {
 		return out, nil
 	}
+	// In order, so that writers registering the same names at once take
+	// the unique index's locks in one order and never deadlock.
+	slices.Sort(missing)
 	const chunk = 500
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
 		for i := 0; i < len(missing); i += chunk {

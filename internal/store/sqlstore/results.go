@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/tocsin/tocsin/internal/errs"
@@ -73,13 +74,17 @@ func (d *DB) saveBatch(ctx context.Context, b store.Batch) error {
 	}
 	rows := resultRows(b.Results, keys, metricKeys)
 
-	states := make([]any, 0, 2*len(b.States))
-	for id, st := range b.States {
+	// In the order of their ids, as every batch writes them, so that
+	// batches sharing monitors lock their rows in one order and never
+	// wait on each other in a circle.
+	states := make([]any, 0, 3*len(b.States))
+	for _, id := range slices.Sorted(maps.Keys(b.States)) {
+		st := b.States[id]
 		js, err := json.Marshal(st)
 		if err != nil {
 			return &errs.Error{Code: errs.EINVALID, Message: fmt.Sprintf("save state of monitor %q: %v", id, err), Err: err}
 		}
-		states = append(states, keys[id], string(js))
+		states = append(states, keys[id], string(js), nil)
 	}
 	trans := make([]any, 0, 7*len(b.Transitions))
 	for _, tr := range b.Transitions {
@@ -118,8 +123,7 @@ func (d *DB) saveBatch(ctx context.Context, b store.Batch) error {
 		if err := d.insertResults(ctx, tx, rows); err != nil {
 			return err
 		}
-		const upsert = "INSERT INTO monitor_states (monitor_key, state) VALUES %s ON CONFLICT (monitor_key) DO UPDATE SET state = excluded.state"
-		if err := d.insertChunks(ctx, tx, upsert, 2, stateChunk, states); err != nil {
+		if err := d.saveStates(ctx, tx, states); err != nil {
 			return fmt.Errorf("save monitor states: %w", err)
 		}
 		const insTrans = "INSERT INTO transitions (monitor_key, t, from_status, to_status, reason, flapping, result) VALUES %s"
@@ -271,30 +275,86 @@ func (d *DB) insertChunks(ctx context.Context, tx *sql.Tx, format string, cols, 
 	return nil
 }
 
+// saveStates upserts states, given as (key, state, nil) triples, marking
+// them with the transaction's change mark (see changeMark).
+func (d *DB) saveStates(ctx context.Context, tx *sql.Tx, states []any) error {
+	if len(states) == 0 {
+		return nil
+	}
+	mark, err := d.changeMark(ctx, tx)
+	if err != nil {
+		return err
+	}
+	for i := 2; i < len(states); i += 3 {
+		states[i] = mark
+	}
+	const upsert = "INSERT INTO monitor_states (monitor_key, state, changed) VALUES %s ON CONFLICT (monitor_key) DO UPDATE SET state = excluded.state, changed = excluded.changed"
+	return d.insertChunks(ctx, tx, upsert, 3, stateChunk, states)
+}
+
+// changeMark is what the states a transaction saves are marked with, so
+// that MonitorStatesSince finds them. On PostgreSQL it is the
+// transaction's id: a read takes as its next mark the oldest transaction
+// still running when it read, so a transaction that commits later is
+// never passed over, whatever the order transactions began and ended in.
+// On SQLite, whose writers take turns, it is one more than the highest
+// mark stored.
+func (d *DB) changeMark(ctx context.Context, tx *sql.Tx) (int64, error) {
+	q := "SELECT coalesce(max(changed), 0) + 1 FROM monitor_states"
+	if d.postgres {
+		q = "SELECT pg_current_xact_id()::text::bigint"
+	}
+	var mark int64
+	if err := tx.QueryRowContext(ctx, q).Scan(&mark); err != nil {
+		return 0, fmt.Errorf("mark the states saved: %w", err)
+	}
+	return mark, nil
+}
+
 // MonitorStates returns the last saved state of every monitor.
 func (d *DB) MonitorStates(ctx context.Context) (map[string]monitor.State, error) {
-	rows, err := d.read.QueryContext(ctx, "SELECT m.id, s.state FROM monitor_states s JOIN monitors m ON m.key = s.monitor_key")
+	out, _, err := d.MonitorStatesSince(ctx, 0)
+	return out, err
+}
+
+// MonitorStatesSince returns the states saved since the read that
+// returned since, and the mark of this read: on PostgreSQL the oldest
+// transaction running when it read (all before have ended, and those
+// that committed are in what it read), on SQLite the next mark a writer
+// will use. The mark is read in the statement that reads the states, so
+// from the same snapshot.
+func (d *DB) MonitorStatesSince(ctx context.Context, since int64) (map[string]monitor.State, int64, error) {
+	mark := "(SELECT coalesce(max(changed), 0) + 1 FROM monitor_states)"
+	if d.postgres {
+		mark = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+	}
+	rows, err := d.read.QueryContext(ctx, d.q(`SELECT n.mark, m.id, s.state FROM (SELECT `+mark+` AS mark) n
+		LEFT JOIN monitor_states s ON s.changed >= ? LEFT JOIN monitors m ON m.key = s.monitor_key`), since)
 	if err != nil {
-		return nil, fmt.Errorf("read monitor states: %w", err)
+		return nil, 0, fmt.Errorf("read monitor states: %w", err)
 	}
 	out := map[string]monitor.State{}
+	var next int64
 	for rows.Next() {
-		var id, js string
-		if err := rows.Scan(&id, &js); err != nil {
+		var id, js sql.NullString
+		if err := rows.Scan(&next, &id, &js); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("read monitor states: %w", err)
+			return nil, 0, fmt.Errorf("read monitor states: %w", err)
+		}
+		if !id.Valid || !js.Valid {
+			continue
 		}
 		var st monitor.State
-		if err := json.Unmarshal([]byte(js), &st); err != nil {
+		if err := json.Unmarshal([]byte(js.String), &st); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("read the state of monitor %q: %w", id, err)
+			return nil, 0, fmt.Errorf("read the state of monitor %q: %w", id.String, err)
 		}
-		out[id] = st
+		out[id.String] = st
 	}
 	if err := rowsDone(rows); err != nil {
-		return nil, fmt.Errorf("read monitor states: %w", err)
+		return nil, 0, fmt.Errorf("read monitor states: %w", err)
 	}
-	return out, nil
+	return out, next, nil
 }
 
 // Results lists a monitor's results, newest first. The ID of a result is

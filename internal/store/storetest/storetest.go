@@ -107,6 +107,7 @@ func Run(t *testing.T, open Opener) {
 	tests = append(tests, incidentTests...)
 	tests = append(tests, feedTests...)
 	tests = append(tests, replicaTests...)
+	tests = append(tests, stateSinceTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
