@@ -236,7 +236,7 @@ func (e *Engine) searchText(ix *index) {
 	b.Grow(len(e.idx.text)) // about what the last index needed
 	ends := make([]int, len(ix.rows))
 	for i := range ix.rows {
-		for _, f := range fields(&ix.rows[i].en.cfg) {
+		for _, f := range searchFieldsOf(fields, &ix.rows[i].en.cfg) {
 			writeLower(&b, f)
 			b.WriteByte(0)
 		}
@@ -255,6 +255,18 @@ func (e *Engine) searchFields() func(*config.Monitor) []string {
 		return e.o.SearchFields
 	}
 	return func(m *config.Monitor) []string { return []string{m.ID, m.Name, m.Type} }
+}
+
+// searchFieldsOf returns fields(m), or m's id, name and type should
+// fields panic: a monitor whose target cannot be described must not stop
+// a reload, nor the search of the others.
+func searchFieldsOf(fields func(*config.Monitor) []string, m *config.Monitor) (out []string) {
+	defer func() {
+		if recover() != nil {
+			out = []string{m.ID, m.Name, m.Type}
+		}
+	}()
+	return fields(m)
 }
 
 // writeLower writes strings.ToLower(s) to b, without a copy of s when it
@@ -388,7 +400,7 @@ func (f *filter) hasText(r *irow) bool {
 	if f.fields == nil {
 		return strings.Contains(r.text, f.text)
 	}
-	for _, s := range f.fields(&r.en.cfg) {
+	for _, s := range searchFieldsOf(f.fields, &r.en.cfg) {
 		if strings.Contains(strings.ToLower(s), f.text) {
 			return true
 		}

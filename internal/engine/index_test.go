@@ -464,6 +464,9 @@ func TestPageTextSearch(t *testing.T) {
 		cfg.Monitors = append(cfg.Monitors, config.Monitor{ID: fmt.Sprintf("m%d", i+1), Name: m.name, Type: "http", Service: m.service})
 	}
 	fields := func(m *config.Monitor) []string {
+		if m.ID == "m8" {
+			panic("no target to describe") // the others are still searched
+		}
 		return []string{m.ID, m.Name, "https://" + strings.ToUpper(m.ID) + ".Example/"}
 	}
 	e := New(Options{SearchFields: fields}, nil)
@@ -541,8 +544,9 @@ func TestPageTextSearch(t *testing.T) {
 		"GRÖßE":    "m8",
 		"kasse":    "m7,m8",
 		"sécurisé": "",
-		"TCP":      "", // the type is not one of these SearchFields
-		"m8.exa":   "m8",
+		"TCP":      "m8", // the type is one of m8's fields, as SearchFields panics for it
+		"m7.exa":   "m7",
+		"m8.exa":   "",
 	} {
 		if got := search(text); got != want {
 			t.Errorf("after the reload, %q finds %q, want %q", text, got, want)
