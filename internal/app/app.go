@@ -235,7 +235,10 @@ func New(ctx context.Context, o Options) (*App, error) {
 		LocationLive: func(loc string) bool { return a.agents != nil && a.agents.LocationLive(loc) },
 		SearchFields: webcore.SearchFields(a.kinds),
 	}, states)
-	a.registry.MustRegister(newMonitorCollector(a.eng))
+	a.registry.MustRegister(newMonitorCollector(a.eng, func() bool {
+		cfg := a.config()
+		return cfg == nil || cfg.Server.Metrics.PerMonitorSeries()
+	}))
 	if a.roster, err = roster.Load(ctx, roster.Options{Store: st, Logger: a.log, Now: o.Now}); err != nil {
 		st.Close()
 		return nil, err

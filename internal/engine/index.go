@@ -486,3 +486,32 @@ func (e *Engine) Page(q Query) (Page, error) {
 	}
 	return out, nil
 }
+
+// GroupCount counts the monitors of one service and type.
+type GroupCount struct {
+	Service, Type string
+	StatusCounts
+}
+
+// GroupCounts counts every monitor by service and type, at one instant,
+// in the order the index first meets each pair: a pass over the index,
+// with no monitor's view copied.
+func (e *Engine) GroupCounts() []GroupCount {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	ix := &e.idx
+	var out []GroupCount
+	at := map[[2]int32]int{} // svc and kind code → out
+	for i := range ix.rows {
+		r := &ix.rows[i]
+		key := [2]int32{r.svc, int32(r.kind)}
+		j, ok := at[key]
+		if !ok {
+			j = len(out)
+			at[key] = j
+			out = append(out, GroupCount{Service: ix.services[r.svc], Type: ix.kinds[r.kind]})
+		}
+		out[j].StatusCounts = count(out[j].StatusCounts, r, 1)
+	}
+	return out
+}

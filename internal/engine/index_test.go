@@ -252,6 +252,7 @@ func TestPageMatchesBruteForce(t *testing.T) {
 			for _, q := range pageQueries() {
 				checkPages(t, e, cfg, q)
 			}
+			checkGroupCounts(t, e)
 		})
 	}
 	check("loaded")
@@ -280,6 +281,29 @@ func TestPageMatchesBruteForce(t *testing.T) {
 	}
 	cfg = &next
 	check("reloaded")
+}
+
+// checkGroupCounts compares GroupCounts with the counts of every view by
+// service and type, made by brute force.
+func checkGroupCounts(t *testing.T, e *Engine) {
+	t.Helper()
+	want := map[[2]string]StatusCounts{}
+	for _, v := range e.Views() {
+		key := [2]string{v.Config.Service, v.Config.Type}
+		_, c := brute(&config.Config{}, []View{v}, Query{})
+		want[key] = want[key].Add(c[v.Config.Type])
+	}
+	got := map[[2]string]StatusCounts{}
+	for _, g := range e.GroupCounts() {
+		key := [2]string{g.Service, g.Type}
+		if _, dup := got[key]; dup {
+			t.Errorf("GroupCounts lists %v twice", key)
+		}
+		got[key] = g.StatusCounts
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("GroupCounts (-want +got):\n%s", diff)
+	}
 }
 
 // TestPageBadCursor: a cursor no monitor has, or one with FailingFirst,
