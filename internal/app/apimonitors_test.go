@@ -3,8 +3,6 @@ package app
 import (
 	"bytes"
 	"encoding/json"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,19 +37,12 @@ func TestAPIMonitors(t *testing.T) {
 			token, _ := signIn(t, r.app.Store())
 			call := func(method, p, body string) (int, string) {
 				t.Helper()
-				req, _ := http.NewRequest(method, r.url+p, strings.NewReader(body))
-				req.Header.Set("Authorization", "Bearer "+token)
-				res, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer res.Body.Close()
-				b, _ := io.ReadAll(res.Body)
+				status, b := withToken(t, r.url, token, method, p, body)
 				var out bytes.Buffer
-				if json.Compact(&out, b) != nil {
-					return res.StatusCode, string(b)
+				if json.Compact(&out, []byte(b)) != nil {
+					return status, b
 				}
-				return res.StatusCode, out.String()
+				return status, out.String()
 			}
 
 			waitState(t, r.app, "site", monitor.StatusUp)

@@ -45,6 +45,7 @@ import (
 	"github.com/tocsin/tocsin/internal/web"
 	"github.com/tocsin/tocsin/internal/web/ack"
 	"github.com/tocsin/tocsin/internal/web/status"
+	"github.com/tocsin/tocsin/internal/web/webcore"
 )
 
 // Options configure a new App.
@@ -243,8 +244,12 @@ func New(ctx context.Context, o Options) (*App, error) {
 		OnMuted:       a.onMuted,
 		// A location is live while one of its agents reports.
 		LocationLive: func(loc string) bool { return a.agents != nil && a.agents.LocationLive(loc) },
+		SearchFields: webcore.SearchFields(a.kinds),
 	}, states)
-	a.registry.MustRegister(newMonitorCollector(a.eng))
+	a.registry.MustRegister(newMonitorCollector(a.eng, func() bool {
+		cfg := a.config()
+		return cfg == nil || cfg.Server.Metrics.PerMonitorSeries()
+	}))
 	if a.roster, err = roster.Load(ctx, roster.Options{Store: st, Logger: a.log, Now: o.Now}); err != nil {
 		st.Close()
 		return nil, err

@@ -318,6 +318,15 @@ func TestHealthEndpoints(t *testing.T) {
 	}
 }
 
+// withToken sends a request with body to a running app with the API
+// token signIn made, and returns the answer's status and body.
+func withToken(t *testing.T, base, token, method, path, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	return send(t, req)
+}
+
 // signedIn reads one page or API answer of a running app as the person
 // signIn made: with the session cookie when session is set, with the API
 // token otherwise. Anything but 200 ends the test.
@@ -329,14 +338,21 @@ func signedIn(t *testing.T, base, path string, session bool, token, cookie strin
 	} else {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	status, b := send(t, req)
+	if status != 200 {
+		t.Fatalf("GET %s: %d %s", path, status, b)
+	}
+	return b
+}
+
+// send sends req and returns the answer's status and body.
+func send(t *testing.T, req *http.Request) (int, string) {
+	t.Helper()
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != 200 {
-		t.Fatalf("GET %s: %d %s", path, res.StatusCode, b)
-	}
-	return string(b)
+	return res.StatusCode, string(b)
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	goruntime "runtime"
@@ -68,7 +69,8 @@ func (w *countingWriter) Write(p []byte) (int, error) {
 // all have a result, and reports the heap the results and the
 // per-monitor series retain per monitor ("results-heap-B/monitor": the
 // heap after every monitor has a result, less the heap before), the bytes
-// of one scrape, and its CPU time and allocations.
+// of one scrape, and its CPU time and allocations: with the series of each
+// monitor (server.metrics.per_monitor, the default) and without.
 func BenchmarkMetricsLarge(b *testing.B) {
 	cfg := largeConfig(b, b.TempDir(), scaleMonitors)
 	a := newLargeApp(b, cfg)
@@ -80,18 +82,27 @@ func BenchmarkMetricsLarge(b *testing.B) {
 	feedResults(b, a, 0)
 	after := heapInUse()
 	h := a.Handler()
-	var size int
-	b.ReportAllocs()
-	cpu := cpuMeter(b)
-	for b.Loop() {
-		w := &countingWriter{h: http.Header{}}
-		h.ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
-		if w.code != http.StatusOK {
-			b.Fatalf("GET /metrics: %d", w.code)
+	for _, perMonitor := range []bool{true, false} {
+		next := *cfg
+		next.Server.Metrics.PerMonitor = &perMonitor
+		if err := a.swap(&next, ""); err != nil {
+			b.Fatal(err)
 		}
-		size = w.n
+		b.Run(fmt.Sprintf("per_monitor=%v", perMonitor), func(b *testing.B) {
+			var size int
+			b.ReportAllocs()
+			cpu := cpuMeter(b)
+			for b.Loop() {
+				w := &countingWriter{h: http.Header{}}
+				h.ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
+				if w.code != http.StatusOK {
+					b.Fatalf("GET /metrics: %d", w.code)
+				}
+				size = w.n
+			}
+			cpu()
+			b.ReportMetric(float64(size), "bytes/scrape")
+			b.ReportMetric((float64(after)-float64(before))/scaleMonitors, "results-heap-B/monitor")
+		})
 	}
-	cpu()
-	b.ReportMetric(float64(size), "bytes/scrape")
-	b.ReportMetric((float64(after)-float64(before))/scaleMonitors, "results-heap-B/monitor")
 }

@@ -20,15 +20,24 @@ const sampleChunk = 1024
 // at scrape time: no series is kept between scrapes, so 100,000 monitors
 // cost /metrics no memory while nobody scrapes, and a monitor removed by a
 // reload is gone from the next scrape. A monitor has series once a result
-// of it has been evaluated since start.
+// of it has been evaluated since start. perMonitor, asked at each scrape
+// (server.metrics.per_monitor), may leave them out; the counts of
+// monitors by service, type and state are always exported.
 type monitorCollector struct {
 	eng                              *engine.Engine
+	perMonitor                       func() bool
 	up, status, latency, cert, value *prometheus.Desc
+	count, flapping                  *prometheus.Desc
 }
 
-func newMonitorCollector(eng *engine.Engine) *monitorCollector {
+func newMonitorCollector(eng *engine.Engine, perMonitor func() bool) *monitorCollector {
 	return &monitorCollector{
-		eng: eng,
+		eng:        eng,
+		perMonitor: perMonitor,
+		count: prometheus.NewDesc("tocsin_monitors",
+			"Monitors by service, type and confirmed state (pending, up, warning, down, paused).", []string{"service", "type", "status"}, nil),
+		flapping: prometheus.NewDesc("tocsin_monitors_flapping",
+			"Flapping monitors by service and type.", []string{"service", "type"}, nil),
 		up: prometheus.NewDesc("tocsin_monitor_up",
 			"1 when the monitor's last result was OK or WARNING, 0 otherwise.", []string{"monitor", "service", "type"}, nil),
 		status: prometheus.NewDesc("tocsin_monitor_status",
@@ -50,9 +59,24 @@ func (c *monitorCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.latency
 	ch <- c.cert
 	ch <- c.value
+	ch <- c.count
+	ch <- c.flapping
 }
 
 func (c *monitorCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, g := range c.eng.GroupCounts() {
+		for _, n := range []struct {
+			status monitor.Status
+			n      int
+		}{{monitor.StatusPending, g.Pending}, {monitor.StatusUp, g.Up}, {monitor.StatusWarning, g.Warning},
+			{monitor.StatusDown, g.Down}, {monitor.StatusPaused, g.Paused}} {
+			ch <- prometheus.MustNewConstMetric(c.count, prometheus.GaugeValue, float64(n.n), g.Service, g.Type, string(n.status))
+		}
+		ch <- prometheus.MustNewConstMetric(c.flapping, prometheus.GaugeValue, float64(g.Flapping), g.Service, g.Type)
+	}
+	if !c.perMonitor() {
+		return
+	}
 	ids := c.eng.MonitorIDs()
 	buf := make([]engine.Sample, 0, sampleChunk)
 	for i := 0; i < len(ids); i += sampleChunk {

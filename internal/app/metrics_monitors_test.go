@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -18,7 +19,9 @@ import (
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/engine"
 	"github.com/tocsin/tocsin/internal/monitor"
+	"github.com/tocsin/tocsin/internal/notify/channels"
 	"github.com/tocsin/tocsin/internal/probe"
+	probekinds "github.com/tocsin/tocsin/internal/probe/kinds"
 )
 
 // gaugeMetrics is how the per-monitor series were kept before they were
@@ -87,7 +90,8 @@ func (g *gaugeMetrics) Forget(id string) {
 	g.mu.Unlock()
 }
 
-// exposition is what /metrics shows of g in the text format.
+// exposition is what /metrics shows of g's series of each monitor
+// (tocsin_monitor_*) in the text format.
 func exposition(t *testing.T, g prometheus.Gatherer) string {
 	t.Helper()
 	mfs, err := g.Gather()
@@ -97,6 +101,9 @@ func exposition(t *testing.T, g prometheus.Gatherer) string {
 	var buf bytes.Buffer
 	enc := expfmt.NewEncoder(&buf, expfmt.NewFormat(expfmt.TypeTextPlain))
 	for _, mf := range mfs {
+		if !strings.HasPrefix(mf.GetName(), "tocsin_monitor_") {
+			continue
+		}
 		if err := enc.Encode(mf); err != nil {
 			t.Fatal(err)
 		}
@@ -128,7 +135,7 @@ func TestMonitorSeriesAsBefore(t *testing.T) {
 		t.Fatal(err)
 	}
 	cur := prometheus.NewPedanticRegistry()
-	cur.MustRegister(newMonitorCollector(eng))
+	cur.MustRegister(newMonitorCollector(eng, func() bool { return true }))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { eng.Run(ctx); close(done) }()
@@ -288,4 +295,79 @@ func TestScrapesWhileResultsArrive(t *testing.T) {
 	scrapes.Wait()
 	close(stop)
 	wg.Wait()
+}
+
+// TestPerMonitorSeriesSwitch turns server.metrics.per_monitor off and on
+// by reloads: off, /metrics has no series of any monitor but still the
+// counts of monitors by service, type and state; on, the series of each
+// monitor are back at the next scrape.
+func TestPerMonitorSeriesSwitch(t *testing.T) {
+	dir := t.TempDir()
+	cfg, err := config.Parse([]byte(`storage: {driver: sqlite, dsn: `+filepath.Join(dir, "tocsin.db")+`}
+services: [{id: shop}]
+monitors:
+  - {id: m000000, type: http, interval: 60s, http: {url: "http://127.0.0.1:9/a"}}
+  - {id: m000001, type: http, interval: 60s, service: shop, http: {url: "http://127.0.0.1:9/b"}}
+  - {id: m000002, type: http, interval: 60s, service: shop, http: {url: "http://127.0.0.1:9/c"}}
+  - {id: m000003, type: tcp, interval: 60s, tcp: {address: "127.0.0.1:9"}}
+`), filepath.Join(dir, "tocsin.yaml"), channels.Config(probekinds.Config()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Server.Metrics.PerMonitorSeries() {
+		t.Fatal("per_monitor is off by default")
+	}
+	a := newLargeApp(t, cfg)
+	runEngine(t, a)
+	feedResults(t, a, 0)
+	fail := probe.Result{MonitorID: "m000002", Time: time.Now().UTC(), Status: probe.Critical, Reason: "refused"}
+	for range cfg.Monitors[2].FailureThreshold {
+		a.eng.Submit(t.Context(), fail)
+	}
+	if err := a.eng.Durable(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.eng.SetPaused("m000001", true); err != nil {
+		t.Fatal(err)
+	}
+	counts := []string{
+		`tocsin_monitors{service="",status="up",type="http"} 1`,
+		`tocsin_monitors{service="",status="down",type="http"} 0`,
+		`tocsin_monitors{service="",status="up",type="tcp"} 1`,
+		`tocsin_monitors{service="shop",status="down",type="http"} 1`,
+		`tocsin_monitors{service="shop",status="paused",type="http"} 1`,
+		`tocsin_monitors{service="shop",status="pending",type="http"} 0`,
+		`tocsin_monitors_flapping{service="shop",type="http"} 0`,
+	}
+	perMonitor := []string{"tocsin_monitor_up{", "tocsin_monitor_status{", "tocsin_monitor_latency_seconds{",
+		"tocsin_monitor_cert_expiry_timestamp_seconds{", "tocsin_monitor_metric{"}
+	check := func(when string, series bool) {
+		t.Helper()
+		body := scrape(t, a.Handler())
+		for _, s := range counts {
+			if !strings.Contains(body, s) {
+				t.Errorf("%s: /metrics lacks %s", when, s)
+			}
+		}
+		if n := strings.Count(body, "tocsin_monitors{"); n != 15 {
+			t.Errorf("%s: %d tocsin_monitors series, want 15 (3 pairs of service and type, 5 states each)", when, n)
+		}
+		for _, s := range perMonitor {
+			if strings.Contains(body, s) != series {
+				t.Errorf("%s: /metrics has %s: %v, want %v", when, s, !series, series)
+			}
+		}
+		if !strings.Contains(body, "tocsin_checks_total{") {
+			t.Errorf("%s: /metrics lacks tocsin_checks_total", when)
+		}
+	}
+	check("default", true)
+	for _, on := range []bool{false, true} {
+		next := *cfg
+		next.Server.Metrics.PerMonitor = &on
+		if err := a.swap(&next, ""); err != nil {
+			t.Fatal(err)
+		}
+		check(fmt.Sprintf("per_monitor: %v", on), on)
+	}
 }

@@ -24,7 +24,7 @@ func (r *runtime) Catalog() *catalog.Catalog {
 }
 
 func (r *runtime) MonitorPage(q web.MonitorQuery) (web.MonitorPage, error) {
-	eq := engine.Query{Status: q.Status, Services: q.Services, Kind: q.Kind, Match: q.Match,
+	eq := engine.Query{Status: q.Status, Services: q.Services, Kind: q.Kind, Text: q.Search, ServiceName: q.ServiceName,
 		After: q.After, Offset: q.Offset, Limit: q.Limit,
 		// Heartbeats have a page of their own.
 		NotKind: config.HeartbeatType}

@@ -198,21 +198,24 @@ func BenchmarkMonitorsLarge(b *testing.B) {
 
 // BenchmarkOverviewLarge renders pages of the overview of 100,000 monitors
 // through the server's handler, on SQLite, with a session: the first
-// page, one deep in the list, one state, and a search.
+// page, one deep in the list, one state, and searches: one monitor's id,
+// a service's name (1,000 monitors), a word every monitor's target holds
+// and one no monitor has.
 func BenchmarkOverviewLarge(b *testing.B) {
 	a, _, cookie := largeServer(b)
 	benchGets(b, a.Handler(), func(r *http.Request) { r.AddCookie(&http.Cookie{Name: "tocsin_session", Value: cookie}) },
-		"/", "/?page=500", "/?state=down", "/?service=svc42", "/?q=m09999")
+		"/", "/?page=500", "/?state=down", "/?service=svc42", "/?q=m09999", "/?q=Service+42", "/?q=127.0.0", "/?q=nowhere")
 }
 
 // BenchmarkAPIMonitorsLarge reads pages of GET /api/v1/monitors of 100,000
 // monitors through the server's handler, on SQLite, with a token: the
-// first page, one after a cursor deep in the list, the failing ones, and
-// a page of 1,000.
+// first page, one after a cursor deep in the list, the failing ones, a
+// page of 1,000, and searches as the overview's benchmark makes.
 func BenchmarkAPIMonitorsLarge(b *testing.B) {
 	a, token, _ := largeServer(b)
 	benchGets(b, a.Handler(), func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) },
-		"/api/v1/monitors", "/api/v1/monitors?before=m070000", "/api/v1/monitors?status=down", "/api/v1/monitors?limit=1000")
+		"/api/v1/monitors", "/api/v1/monitors?before=m070000", "/api/v1/monitors?status=down", "/api/v1/monitors?limit=1000",
+		"/api/v1/monitors?q=m09999", "/api/v1/monitors?q=Service+42", "/api/v1/monitors?q=127.0.0", "/api/v1/monitors?q=nowhere")
 }
 
 // benchGets runs a sub-benchmark per path, each request authenticated by

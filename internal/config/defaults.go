@@ -100,6 +100,10 @@ func (l *loader) applyDefaults(cfg *Config) {
 	setInt(&s.SMTPMaxRecipients, DefaultSMTPMaxRecipients, l.ix.has("server.smtp_max_recipients"))
 	setInt(&s.SMTPMaxConnections, DefaultSMTPMaxConnections, l.ix.has("server.smtp_max_connections"))
 	setDuration(&s.SMTPTimeout, DefaultSMTPTimeout, l.ix.has("server.smtp_timeout"))
+	if s.Metrics.PerMonitor == nil {
+		perMonitor := true
+		s.Metrics.PerMonitor = &perMonitor
+	}
 	if s.SecureCookies == nil {
 		secure := strings.HasPrefix(strings.ToLower(s.BaseURL), "https://")
 		s.SecureCookies = &secure

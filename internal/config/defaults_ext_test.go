@@ -80,6 +80,7 @@ monitors:
 			IdleTimeout:        config.Duration(time.Minute),
 			LeaseTTL:           config.Duration(15 * time.Second),
 			SecureCookies:      ptr(false),
+			Metrics:            config.ServerMetrics{PerMonitor: ptr(true)},
 			SMTPDomain:         "127.0.0.1",
 			SMTPMaxMessageSize: 1 << 20,
 			SMTPMaxRecipients:  10,

@@ -175,3 +175,25 @@ func TestSMTPDomainFromBaseURL(t *testing.T) {
 		t.Errorf("smtp_domain %q, want the one written", cfg.Server.SMTPDomain)
 	}
 }
+
+// TestPerMonitorMetrics: server.metrics.per_monitor is on unless the file
+// turns it off, and on for a configuration built in code.
+func TestPerMonitorMetrics(t *testing.T) {
+	for yaml, want := range map[string]bool{
+		"server: {listen: 127.0.0.1:8080}\n":        true,
+		"server: {metrics: {}}\n":                   true,
+		"server: {metrics: {per_monitor: true}}\n":  true,
+		"server: {metrics: {per_monitor: false}}\n": false,
+	} {
+		cfg, err := Parse([]byte(yaml), "x.yaml", testKinds)
+		if err != nil {
+			t.Fatalf("%s: %v", yaml, err)
+		}
+		if got := cfg.Server.Metrics.PerMonitorSeries(); got != want || cfg.Server.Metrics.PerMonitor == nil {
+			t.Errorf("%s: per_monitor %v (set: %v), want %v", yaml, got, cfg.Server.Metrics.PerMonitor != nil, want)
+		}
+	}
+	if !(ServerMetrics{}).PerMonitorSeries() {
+		t.Error("a configuration built in code has no per-monitor series")
+	}
+}

@@ -86,6 +86,8 @@ type Server struct {
 	MetricsToken string `yaml:"metrics_token"`
 	// MetricsTokenFile reads MetricsToken from a file.
 	MetricsTokenFile string `yaml:"metrics_token_file"`
+	// Metrics chooses the series /metrics exports.
+	Metrics ServerMetrics `yaml:"metrics"`
 	// Concurrency is how many probes may run at once. Default 256.
 	Concurrency int `yaml:"concurrency"`
 	// PerHostConcurrency is how many probes may run at once against one
@@ -172,6 +174,19 @@ type Server struct {
 	// "not_found" (404, so `curl -fsS` in a job fails on a mistyped URL).
 	UnknownPing string `yaml:"unknown_ping"`
 }
+
+// ServerMetrics chooses the series /metrics exports.
+type ServerMetrics struct {
+	// PerMonitor exports the series of each monitor (tocsin_monitor_up,
+	// _status, _latency_seconds, _cert_expiry_timestamp_seconds and
+	// tocsin_monitor_metric). Default true; an install of many monitors
+	// may keep the aggregate series only. Applies on reload.
+	PerMonitor *bool `yaml:"per_monitor"`
+}
+
+// PerMonitorSeries tells whether /metrics exports the series of each
+// monitor: PerMonitor, true when unset.
+func (m ServerMetrics) PerMonitorSeries() bool { return m.PerMonitor == nil || *m.PerMonitor }
 
 // Pings configures how heartbeat pings are received.
 type Pings struct {

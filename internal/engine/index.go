@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/errs"
@@ -23,8 +24,12 @@ import (
 // (which would show counts a moment old and cost a full copy per period)
 // and cheap: an update is a map lookup and a few stores, and a page is a
 // scan of small contiguous rows, with no pointer followed except for the
-// monitors the page shows and, for a text search, those the cheap filters
-// let through.
+// monitors the page shows.
+//
+// A text search looks in each row's text: the lower-cased SearchFields of
+// its monitor, built with the index, so a query lower-cases its text once
+// and scans the rows' texts without allocating. The service's name is
+// looked in once per service, not per monitor.
 
 // StatusCounts counts monitors by status.
 type StatusCounts struct {
@@ -72,10 +77,16 @@ type Query struct {
 	// Kind lets through only monitors of this type; NotKind leaves
 	// monitors of that type out, of the counts too. "" is none.
 	Kind, NotKind string
-	// Match, when not nil, is asked about each monitor the other filters
-	// let through. It runs under the engine's read lock: it must be quick
-	// and must not call the engine.
-	Match func(*config.Monitor) bool
+	// Text, when not blank, lets through only the monitors that hold it,
+	// in any case, in one of their SearchFields or in their service's
+	// name: strings.Contains of the lower-cased field and the lower-cased
+	// Text, spaces around it trimmed.
+	Text string
+	// ServiceName gives the name Text is looked for in of a service id
+	// (the empty id too); nil gives the id. It is called once per
+	// service the monitors name, under the engine's read lock: it must be
+	// quick and must not call the engine.
+	ServiceName func(id string) string
 	// After is the id of the last monitor of the previous page
 	// (ConfigOrder only); Offset skips that many monitors after it.
 	After  string
@@ -121,6 +132,9 @@ func statusCode(s monitor.Status) uint8 {
 // irow is a monitor's line in the index.
 type irow struct {
 	en *entry
+	// text is what a text search looks in: the lower-cased SearchFields,
+	// each followed by a NUL (a part of index.text).
+	text string
 	// since orders failing monitors: State.Since in Unix nanoseconds,
 	// MaxInt64 when unknown (so it comes last).
 	since    int64
@@ -151,6 +165,8 @@ type index struct {
 	kinds    []string // type of each kind code
 	services []string // service id of each svc code
 	counts   []StatusCounts
+	// text holds every row's text, in row order: one allocation.
+	text string
 }
 
 // reindex rebuilds the index from the entries. Callers hold e.mu.
@@ -207,7 +223,74 @@ func (e *Engine) reindex() {
 		ix.grouped[at] = int32(i)
 		ix.rows[i].rank = at
 	}
+	e.searchText(&ix)
 	e.idx = ix
+}
+
+// searchText builds the text of every row of ix. Each field is followed
+// by a NUL, so a search for a text without one, looking in the whole row's
+// text at once, finds only what one field holds.
+func (e *Engine) searchText(ix *index) {
+	fields := e.searchFields()
+	var b strings.Builder
+	b.Grow(len(e.idx.text)) // about what the last index needed
+	ends := make([]int, len(ix.rows))
+	for i := range ix.rows {
+		for _, f := range searchFieldsOf(fields, &ix.rows[i].en.cfg) {
+			writeLower(&b, f)
+			b.WriteByte(0)
+		}
+		ends[i] = b.Len()
+	}
+	ix.text = b.String()
+	start := 0
+	for i, end := range ends {
+		ix.rows[i].text = ix.text[start:end]
+		start = end
+	}
+}
+
+func (e *Engine) searchFields() func(*config.Monitor) []string {
+	if e.o.SearchFields != nil {
+		return e.o.SearchFields
+	}
+	return func(m *config.Monitor) []string { return []string{m.ID, m.Name, m.Type} }
+}
+
+// searchFieldsOf returns fields(m), or m's id, name and type should
+// fields panic: a monitor whose target cannot be described must not stop
+// a reload, nor the search of the others.
+func searchFieldsOf(fields func(*config.Monitor) []string, m *config.Monitor) (out []string) {
+	defer func() {
+		if recover() != nil {
+			out = []string{m.ID, m.Name, m.Type}
+		}
+	}()
+	return fields(m)
+}
+
+// writeLower writes strings.ToLower(s) to b, without a copy of s when it
+// is ASCII.
+func writeLower(b *strings.Builder, s string) {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			b.WriteString(strings.ToLower(s))
+			return
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' {
+			b.WriteString(s[:i])
+			for _, c := range []byte(s[i:]) {
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				b.WriteByte(c)
+			}
+			return
+		}
+	}
+	b.WriteString(s)
 }
 
 // count adds (n=1) or removes (n=-1) a row from c.
@@ -251,11 +334,17 @@ type filter struct {
 	svc      []bool // by svc code; nil any
 	kind     int    // -1 any
 	notKind  int    // -1 none
-	match    func(*config.Monitor) bool
+	// text is the query's Text lower-cased, "" none; svcHas tells, by
+	// svc code, whether the service's name holds it.
+	text   string
+	svcHas []bool
+	// fields is set when text holds a NUL, which the rows' texts use to
+	// end fields: each field is then looked in on its own.
+	fields func(*config.Monitor) []string
 }
 
 func (ix *index) compile(q Query) filter {
-	f := filter{status: -1, kind: -1, notKind: -1, match: q.Match}
+	f := filter{status: -1, kind: -1, notKind: -1}
 	switch q.Status {
 	case "":
 	case Flapping:
@@ -282,6 +371,15 @@ func (ix *index) compile(q Query) filter {
 		return math.MaxInt32 // a kind no monitor has
 	}
 	f.kind, f.notKind = code(q.Kind), code(q.NotKind)
+	if f.text = strings.ToLower(strings.TrimSpace(q.Text)); f.text != "" {
+		f.svcHas = make([]bool, len(ix.services))
+		for i, s := range ix.services {
+			if q.ServiceName != nil {
+				s = q.ServiceName(s)
+			}
+			f.svcHas[i] = strings.Contains(strings.ToLower(s), f.text)
+		}
+	}
 	return f
 }
 
@@ -294,7 +392,20 @@ func (f *filter) ok(r *irow) bool {
 		f.svc != nil && !f.svc[r.svc]:
 		return false
 	}
-	return f.match == nil || f.match(&r.en.cfg)
+	return f.text == "" || f.svcHas[r.svc] || f.hasText(r)
+}
+
+// hasText tells whether a field of r's monitor holds f.text.
+func (f *filter) hasText(r *irow) bool {
+	if f.fields == nil {
+		return strings.Contains(r.text, f.text)
+	}
+	for _, s := range searchFieldsOf(f.fields, &r.en.cfg) {
+		if strings.Contains(strings.ToLower(s), f.text) {
+			return true
+		}
+	}
+	return false
 }
 
 // Page returns one page of the configured monitors that q matches, with
@@ -316,6 +427,9 @@ func (e *Engine) Page(q Query) (Page, error) {
 		start = p + 1
 	}
 	f := ix.compile(q)
+	if strings.IndexByte(f.text, 0) >= 0 {
+		f.fields = e.searchFields()
+	}
 	out := Page{Counts: make(map[string]StatusCounts, len(ix.kinds))}
 	for k, c := range ix.counts {
 		if k != f.notKind {
@@ -371,4 +485,33 @@ func (e *Engine) Page(q Query) (Page, error) {
 		out.More = end < len(rest)
 	}
 	return out, nil
+}
+
+// GroupCount counts the monitors of one service and type.
+type GroupCount struct {
+	Service, Type string
+	StatusCounts
+}
+
+// GroupCounts counts every monitor by service and type, at one instant,
+// in the order the index first meets each pair: a pass over the index,
+// with no monitor's view copied.
+func (e *Engine) GroupCounts() []GroupCount {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	ix := &e.idx
+	var out []GroupCount
+	at := map[[2]int32]int{} // svc and kind code → out
+	for i := range ix.rows {
+		r := &ix.rows[i]
+		key := [2]int32{r.svc, int32(r.kind)}
+		j, ok := at[key]
+		if !ok {
+			j = len(out)
+			at[key] = j
+			out = append(out, GroupCount{Service: ix.services[r.svc], Type: ix.kinds[r.kind]})
+		}
+		out[j].StatusCounts = count(out[j].StatusCounts, r, 1)
+	}
+	return out
 }

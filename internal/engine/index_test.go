@@ -101,7 +101,7 @@ func brute(cfg *config.Config, views []View, q Query) (ids []string, counts map[
 			q.Status != "" && q.Status != Flapping && string(status(v)) != q.Status,
 			q.Kind != "" && v.Config.Type != q.Kind,
 			q.Services != nil && !slices.Contains(q.Services, v.Config.Service),
-			q.Match != nil && !q.Match(&v.Config):
+			!textHas(q, v.Config):
 			continue
 		}
 		g, ok := group[v.Config.Service]
@@ -138,9 +138,33 @@ func brute(cfg *config.Config, views []View, q Query) (ids []string, counts map[
 	return ids, counts
 }
 
+// textHas is Query.Text by brute force, with the default SearchFields:
+// each field lower-cased on its own.
+func textHas(q Query, m config.Monitor) bool {
+	needle := strings.ToLower(strings.TrimSpace(q.Text))
+	if needle == "" {
+		return true
+	}
+	svc := m.Service
+	if q.ServiceName != nil {
+		svc = q.ServiceName(svc)
+	}
+	for _, hay := range []string{m.ID, m.Name, m.Type, svc} {
+		if strings.Contains(strings.ToLower(hay), needle) {
+			return true
+		}
+	}
+	return false
+}
+
 // pageQueries are the queries the overview and the API ask, and then some.
 func pageQueries() []Query {
-	nameHas7 := func(m *config.Monitor) bool { return strings.Contains(m.Name, "7") }
+	named := func(id string) string {
+		if id == "" {
+			return "Other"
+		}
+		return "The " + id + " service"
+	}
 	var qs []Query
 	for _, order := range []Order{ConfigOrder, FailingFirst} {
 		for _, status := range []string{"", "up", "down", "warning", "paused", "pending", Flapping, "bogus"} {
@@ -155,8 +179,16 @@ func pageQueries() []Query {
 			Query{Order: order, Kind: "tcp"},
 			Query{Order: order, Kind: "smtp"},
 			Query{Order: order, Kind: config.HeartbeatType, NotKind: config.HeartbeatType},
-			Query{Order: order, Match: nameHas7, Status: "down"},
-			Query{Order: order, Match: nameHas7, Services: []string{"db"}, NotKind: config.HeartbeatType},
+			Query{Order: order, Text: "7", Status: "down"},
+			Query{Order: order, Text: "7", Services: []string{"db"}, NotKind: config.HeartbeatType},
+			Query{Order: order, Text: " MONITOR 1 ", NotKind: config.HeartbeatType},
+			Query{Order: order, Text: "TCP"},
+			Query{Order: order, Text: "sho"},
+			Query{Order: order, Text: "the api", ServiceName: named},
+			Query{Order: order, Text: "oth", ServiceName: named},
+			Query{Order: order, Text: "nowhere"},
+			Query{Order: order, Text: "   "},
+			Query{Order: order, Text: "1\x00monitor 1"}, // spans two fields: matches none
 		)
 	}
 	return qs
@@ -220,6 +252,7 @@ func TestPageMatchesBruteForce(t *testing.T) {
 			for _, q := range pageQueries() {
 				checkPages(t, e, cfg, q)
 			}
+			checkGroupCounts(t, e)
 		})
 	}
 	check("loaded")
@@ -248,6 +281,29 @@ func TestPageMatchesBruteForce(t *testing.T) {
 	}
 	cfg = &next
 	check("reloaded")
+}
+
+// checkGroupCounts compares GroupCounts with the counts of every view by
+// service and type, made by brute force.
+func checkGroupCounts(t *testing.T, e *Engine) {
+	t.Helper()
+	want := map[[2]string]StatusCounts{}
+	for _, v := range e.Views() {
+		key := [2]string{v.Config.Service, v.Config.Type}
+		_, c := brute(&config.Config{}, []View{v}, Query{})
+		want[key] = want[key].Add(c[v.Config.Type])
+	}
+	got := map[[2]string]StatusCounts{}
+	for _, g := range e.GroupCounts() {
+		key := [2]string{g.Service, g.Type}
+		if _, dup := got[key]; dup {
+			t.Errorf("GroupCounts lists %v twice", key)
+		}
+		got[key] = g.StatusCounts
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("GroupCounts (-want +got):\n%s", diff)
+	}
 }
 
 // TestPageBadCursor: a cursor no monitor has, or one with FailingFirst,
@@ -397,8 +453,13 @@ func BenchmarkPage100k(b *testing.B) {
 		{Order: FailingFirst, NotKind: config.HeartbeatType, Limit: 100},
 		{Order: FailingFirst, NotKind: config.HeartbeatType, Limit: 100, Offset: 50_000},
 		{Order: ConfigOrder, NotKind: config.HeartbeatType, Limit: 50, After: cfg.Monitors[70_000].ID},
+		// Searches: one monitor's id, a name about a hundredth of them
+		// have, and a text none has.
+		{Order: FailingFirst, NotKind: config.HeartbeatType, Limit: 100, Text: "m09999"},
+		{Order: FailingFirst, NotKind: config.HeartbeatType, Limit: 100, Text: "Monitor 42"},
+		{Order: FailingFirst, NotKind: config.HeartbeatType, Limit: 100, Text: "nowhere"},
 	} {
-		b.Run(fmt.Sprintf("order=%d,offset=%d,after=%s", q.Order, q.Offset, q.After), func(b *testing.B) {
+		b.Run(fmt.Sprintf("order=%d,offset=%d,after=%s,text=%s", q.Order, q.Offset, q.After, q.Text), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := e.Page(q); err != nil {
@@ -406,5 +467,113 @@ func BenchmarkPage100k(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestPageTextSearch searches monitors whose texts change case beyond
+// ASCII, with SearchFields of their own: a text matches a field when the
+// lower-cased field holds the lower-cased text, the service's name as
+// ServiceName gives it counts, and a reload searches the new texts.
+func TestPageTextSearch(t *testing.T) {
+	cfg := &config.Config{Services: []config.Service{{ID: "pay", Name: "Paiement SÉCURISÉ"}}}
+	for i, m := range []struct{ name, service string }{
+		{"ÉCOLE Normale", ""},
+		{"Straße", ""},
+		{"Zero \u212a", ""}, // KELVIN SIGN lower-cases to k
+		{"İstanbul", ""},    // İ lower-cases to i
+		{"ΣΊΣΥΦΟΣ", ""},
+		{"bad \xff byte", ""},
+		{"Till", "pay"},
+	} {
+		cfg.Monitors = append(cfg.Monitors, config.Monitor{ID: fmt.Sprintf("m%d", i+1), Name: m.name, Type: "http", Service: m.service})
+	}
+	fields := func(m *config.Monitor) []string {
+		if m.ID == "m8" {
+			panic("no target to describe") // the others are still searched
+		}
+		return []string{m.ID, m.Name, "https://" + strings.ToUpper(m.ID) + ".Example/"}
+	}
+	e := New(Options{SearchFields: fields}, nil)
+	if err := e.Apply(cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	names := func(id string) string {
+		for _, s := range cfg.Services {
+			if s.ID == id {
+				return s.Name
+			}
+		}
+		return "no service"
+	}
+	search := func(text string) string {
+		t.Helper()
+		p, err := e.Page(Query{Text: text, ServiceName: names, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, v := range p.Views {
+			ids = append(ids, v.Config.ID)
+		}
+		if p.Total != len(ids) {
+			t.Errorf("%q: total %d, %d rows", text, p.Total, len(ids))
+		}
+		return strings.Join(ids, ",")
+	}
+	all := "m1,m2,m3,m4,m5,m6,m7"
+	for text, want := range map[string]string{
+		"école":       "m1",
+		"éCoLe":       "m1",
+		" ÉCOLE ":     "m1",
+		"STRASSE":     "", // no full case folding: ß stays ß
+		"STRAßE":      "m2",
+		"aße":         "m2",
+		"zero k":      "m3",
+		"zero \u212a": "m3",
+		"ISTANBUL":    "m4",
+		"σίσυφοσ":     "m5", // final sigma lower-cases to σ, not ς
+		"σίσυφος":     "",
+		"\xff":        "m6", // both sides turn it into U+FFFD
+		"\ufffd":      "m6",
+		"sécurisé":    "m7",
+		"no serv":     "m1,m2,m3,m4,m5,m6",
+		".example/":   all,
+		"M7.EX":       "m7",
+		"http":        all,
+		"m1\x00":      "", // no field holds a NUL
+		"1\x00é":      "", // the end of one field and the start of the next
+		"":            all,
+	} {
+		if got := search(text); got != want {
+			t.Errorf("%q finds %q, want %q", text, got, want)
+		}
+	}
+
+	// A reload renames one monitor, drops one, adds one and renames the
+	// service: the search sees the new texts only.
+	next := *cfg
+	next.Services = []config.Service{{ID: "pay", Name: "Kasse"}}
+	next.Monitors = slices.Clone(cfg.Monitors[1:])
+	next.Monitors[0].Name = "Rue de la Paix"
+	next.Monitors = append(next.Monitors, config.Monitor{ID: "m8", Name: "Größe", Type: "tcp", Service: "pay"})
+	if err := e.Apply(&next, nil); err != nil {
+		t.Fatal(err)
+	}
+	cfg = &next
+	for text, want := range map[string]string{
+		"école":    "",
+		"STRAßE":   "",
+		"rue de":   "m2",
+		"grösse":   "",
+		"GRÖßE":    "m8",
+		"kasse":    "m7,m8",
+		"sécurisé": "",
+		"TCP":      "m8", // the type is one of m8's fields, as SearchFields panics for it
+		"m7.exa":   "m7",
+		"m8.exa":   "",
+	} {
+		if got := search(text); got != want {
+			t.Errorf("after the reload, %q finds %q, want %q", text, got, want)
+		}
 	}
 }

@@ -95,4 +95,9 @@ type Options struct {
 	// that is not live counts as unknown in its quorum: it neither pages
 	// nor clears. Nil: every location is live.
 	LocationLive func(location string) bool
+	// SearchFields returns the texts of a monitor a text search of its
+	// pages (Query.Text) looks in, its service aside: the web passes its
+	// id, name, type and target as it shows them. It is called for every
+	// monitor when Apply rebuilds the index. Nil: the id, name and type.
+	SearchFields func(m *config.Monitor) []string
 }

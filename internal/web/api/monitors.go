@@ -50,7 +50,7 @@ func (s *API) serveMonitors(w http.ResponseWriter, r *http.Request, _ store.User
 		if len(needle) > webcore.MaxQuery {
 			return errs.Errorf(errs.EINVALID, "q is longer than %d characters", webcore.MaxQuery)
 		}
-		q.Match = webcore.MonitorSearch(s.d.Kinds, serviceNames(cfg), needle)
+		q.Search, q.ServiceName = needle, serviceNames(cfg)
 	}
 	page, err := s.d.Runtime.MonitorPage(q)
 	if err != nil {

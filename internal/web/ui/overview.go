@@ -161,12 +161,12 @@ func (s *UI) handleOverview(w http.ResponseWriter, r *http.Request, u store.User
 	// list of them all would cost more than the rest of the page.
 	mq := webcore.MonitorQuery{FailingFirst: true, Status: f.State, Kind: f.Kind, Services: match.services(),
 		Offset: (pageNo - 1) * overviewPageSize, Limit: overviewPageSize}
-	mq.Match = webcore.MonitorSearch(s.d.Kinds, func(id string) string {
+	mq.Search, mq.ServiceName = f.Query, func(id string) string {
 		if n, ok := names[id]; ok {
 			return n
 		}
 		return names[""]
-	}, f.Query)
+	}
 	page, err := s.d.Runtime.MonitorPage(mq)
 	if err != nil {
 		return err

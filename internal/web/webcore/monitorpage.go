@@ -1,8 +1,6 @@
 package webcore
 
 import (
-	"strings"
-
 	"github.com/tocsin/tocsin/internal/config"
 )
 
@@ -22,10 +20,14 @@ type MonitorQuery struct {
 	Services []string
 	// Kind lets through only monitors of this type; "" is any.
 	Kind string
-	// Match, when not nil, is asked about each monitor the other
-	// filters let through. The runtime calls it holding its lock: it
-	// must be quick and call nothing of the runtime.
-	Match func(*config.Monitor) bool
+	// Search, when not blank, lets through only the monitors that hold
+	// it, in any case, in one of their SearchFields or in the name
+	// ServiceName gives their service.
+	Search string
+	// ServiceName names a service id as the page shows it, for Search;
+	// nil names it by its id. The runtime calls it holding its lock, once
+	// per service: it must be quick and call nothing of the runtime.
+	ServiceName func(id string) string
 	// After is the id of the last monitor of the previous page, in
 	// configuration order only; Offset skips that many more.
 	After  string
@@ -53,49 +55,10 @@ type MonitorPage struct {
 	Kinds []string
 }
 
-// MonitorSearch returns the Match of a text search: needle, in any case,
-// in a monitor's id, name, type, target or service name (serviceName of
-// its service id). An empty needle matches everything (nil).
-func MonitorSearch(k Kinds, serviceName func(id string) string, needle string) func(*config.Monitor) bool {
-	needle = strings.ToLower(strings.TrimSpace(needle))
-	if needle == "" {
-		return nil
-	}
-	return func(m *config.Monitor) bool {
-		for _, hay := range []string{m.ID, m.Name, m.Type, serviceName(m.Service)} {
-			if containsFold(hay, needle) {
-				return true
-			}
-		}
-		// The target last: describing it costs the most.
-		return containsFold(Target(k, m), needle)
-	}
-}
-
-// containsFold tells whether s holds lower (already lower case), in any
-// case, without allocating for ASCII text.
-func containsFold(s, lower string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return strings.Contains(strings.ToLower(s), lower)
-		}
-	}
-	n := len(lower)
-	for i := 0; i+n <= len(s); i++ {
-		j := 0
-		for j < n {
-			c := s[i+j]
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			if c != lower[j] {
-				break
-			}
-			j++
-		}
-		if j == n {
-			return true
-		}
-	}
-	return false
+// SearchFields returns what a monitor search (MonitorQuery.Search) looks
+// in besides the service's name: a monitor's id, name, type and target as
+// Target describes it. The runtime keeps them, lower-cased, for every
+// monitor, so that a search costs no description per request.
+func SearchFields(k Kinds) func(*config.Monitor) []string {
+	return func(m *config.Monitor) []string { return []string{m.ID, m.Name, m.Type, Target(k, m)} }
 }

@@ -46,6 +46,9 @@ type Runtime struct {
 	Views        []web.MonitorView
 	CfgStatus    web.ConfigStatus
 	HealthReport web.Health
+	// Kinds describe the monitors' targets for a search; nil describes
+	// none.
+	Kinds webcore.Kinds
 }
 
 // Config returns Cfg.
@@ -57,6 +60,28 @@ func (f *Runtime) Config() *config.Config {
 
 // Catalog builds the catalog of Cfg.
 func (f *Runtime) Catalog() *catalog.Catalog { return catalog.New(f.Config()) }
+
+// searchHas is MonitorQuery.Search by brute force: each field lower-cased
+// on its own.
+func searchHas(k webcore.Kinds, q web.MonitorQuery, m *config.Monitor) bool {
+	needle := strings.ToLower(strings.TrimSpace(q.Search))
+	if needle == "" {
+		return true
+	}
+	svc := m.Service
+	if q.ServiceName != nil {
+		svc = q.ServiceName(svc)
+	}
+	if k == nil {
+		k = webcore.PlainKinds{}
+	}
+	for _, hay := range append(webcore.SearchFields(k)(m), svc) {
+		if strings.Contains(strings.ToLower(hay), needle) {
+			return true
+		}
+	}
+	return false
+}
 
 // MonitorPage answers by brute force from Views, the way the app's
 // index must: the failing first (longest failing first), then the rest by
@@ -106,7 +131,7 @@ func (f *Runtime) MonitorPage(q web.MonitorQuery) (web.MonitorPage, error) {
 			q.Status != "" && q.Status != "flapping" && status != q.Status,
 			q.Kind != "" && v.Config.Type != q.Kind,
 			q.Services != nil && !slices.Contains(q.Services, v.Config.Service),
-			q.Match != nil && !q.Match(&v.Config):
+			!searchHas(f.Kinds, q, &v.Config):
 			continue
 		}
 		match = append(match, v)
@@ -257,7 +282,8 @@ func New(t testing.TB, opt func(*web.Options)) *Env {
 		CfgStatus:    web.ConfigStatus{Path: "/etc/tocsin.yaml", LoadedAt: clock.Now()},
 		HealthReport: web.Health{SchedulerLag: 0, MaxLag: 30 * time.Second},
 	}
-	o := web.Options{Store: st, Runtime: rt, Now: clock.Now, Version: "test", Kinds: kinds.All(kinds.Deps{})}
+	rt.Kinds = kinds.All(kinds.Deps{})
+	o := web.Options{Store: st, Runtime: rt, Now: clock.Now, Version: "test", Kinds: rt.Kinds}
 	if opt != nil {
 		opt(&o)
 	}
