@@ -189,6 +189,15 @@ func TestExportRoundTrip(t *testing.T) {
 	}
 	r.stop()
 
+	// tocsin check runs a monitor created through the API as it runs one
+	// of the file, and lists them with the file's for an unknown id.
+	if code, stdout, stderr := runCLI(t, "", "check", "--config", path, "api-tcp"); code != 0 || !strings.HasPrefix(stdout, "OK - api-tcp: ") {
+		t.Errorf("check of a monitor created through the API: exit %d: %s%s", code, stdout, stderr)
+	}
+	if code, _, stderr := runCLI(t, "", "check", "--config", path, "nope"); code != 3 || !strings.Contains(stderr, "(monitors: site, api-http, api-tcp)") {
+		t.Errorf("check of an unknown monitor: exit %d: %s", code, stderr)
+	}
+
 	dbFile := r.app.config().Storage.DSN
 	before, err := os.Stat(dbFile)
 	if err != nil {
@@ -246,4 +255,120 @@ func monitorText(t *testing.T, m config.Monitor) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// tocsin export writes no secret in clear unless asked: a value read from
+// ${NAME} is written as the reference, one read from a *_file key as the
+// key, any other secret (a password in a URL, a secret query parameter or
+// header, a password) as a reference to a variable that stderr names.
+// With those variables set the file reads back as the running monitors;
+// --include-secrets writes the values themselves.
+func TestExportKeepsSecretsOut(t *testing.T) {
+	target := testkit.NewTarget(t)
+	hook := testkit.NewWebhook(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tocsin.yaml")
+	if err := os.WriteFile(filepath.Join(dir, "ssh-password"), []byte("file-password-42\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("EXPORT_TEST_TOKEN", "env-token-42")
+	cfg := baseConfig(t, "sqlite", target.URL, hook.URL) + `  - id: auth
+    type: http
+    http:
+      url: http://shop:url-password-42@127.0.0.1:1/health?token=query-token-42
+      headers:
+        Authorization: Bearer ${EXPORT_TEST_TOKEN}
+        X-Api-Key: inline-key-42
+        Accept: text/plain
+      expect:
+        body_contains: "costs $${PRICE} or $$5"
+  - id: box
+    type: ssh
+    ssh:
+      address: 127.0.0.1:1
+      user: probe
+      password_file: ssh-password
+  - id: box2
+    type: ssh
+    ssh:
+      address: 127.0.0.1:2
+      user: probe
+      password: inline-password-42
+`
+	writeConfig(t, path, cfg)
+	r := runApp(t, Options{ConfigPath: path, WatchInterval: -1})
+	mr := (*monitorRuntime)(r.app)
+	if _, err := mr.CreateMonitor(t.Context(), []byte(`{"id": "api-key", "http": {"url": "`+target.URL+`/", "headers": {"Cookie": "session=api-cookie-42"}}}`), "ada"); err != nil {
+		t.Fatal(err)
+	}
+	running := map[string]string{}
+	for _, m := range r.app.config().Monitors {
+		running[m.ID] = monitorText(t, m)
+	}
+	r.stop()
+
+	secrets := []string{"env-token-42", "file-password-42", "url-password-42", "query-token-42", "inline-key-42", "inline-password-42", "api-cookie-42"}
+	code, stdout, stderr := runCLI(t, "", "export", "--config", path, "--all")
+	if code != 0 {
+		t.Fatalf("export --all: exit %d: %s", code, stderr)
+	}
+	for _, s := range secrets {
+		if strings.Contains(stdout, s) || strings.Contains(stderr, s) {
+			t.Errorf("the export holds the secret %q:\n%s\n%s", s, stdout, stderr)
+		}
+	}
+	for _, want := range []string{"Bearer ${EXPORT_TEST_TOKEN}", "password_file: " + filepath.Join(dir, "ssh-password"), "costs $${PRICE} or $$5"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("the export lacks %q:\n%s", want, stdout)
+		}
+	}
+	vars := map[string]string{
+		"TOCSIN_AUTH_HTTP_URL":               "http://shop:url-password-42@127.0.0.1:1/health?token=query-token-42",
+		"TOCSIN_AUTH_HTTP_HEADERS_X_API_KEY": "inline-key-42",
+		"TOCSIN_BOX2_SSH_PASSWORD":           "inline-password-42",
+		"TOCSIN_API_KEY_HTTP_HEADERS_COOKIE": "session=api-cookie-42",
+	}
+	for name := range vars {
+		if !strings.Contains(stdout, "${"+name+"}") || !strings.Contains(stderr, name) {
+			t.Errorf("the secret %s is not written as a reference and named:\n%s\n%s", name, stdout, stderr)
+		}
+	}
+	if strings.Contains(stdout, "TOCSIN_AUTH_HTTP_HEADERS_ACCEPT") {
+		t.Errorf("a header that is no secret was hidden:\n%s", stdout)
+	}
+	for name, v := range vars {
+		t.Setenv(name, v)
+	}
+	// In clear, box's password is written and its password_file, which
+	// may not be set beside it, is not: it reads back different.
+	readBack := func(doc string, differs string) {
+		t.Helper()
+		writeConfig(t, filepath.Join(dir, "all.yaml"), doc)
+		main := filepath.Join(dir, "main.yaml")
+		writeConfig(t, main, strings.Split(cfg, "monitors:\n")[0]+"include: [all.yaml]\n")
+		loaded, err := config.Load(main, channels.Config(probekinds.Config()))
+		if err != nil {
+			t.Fatalf("loading the export: %v\n%s", err, doc)
+		}
+		if len(loaded.Monitors) != len(running) {
+			t.Fatalf("read back %d monitors, want %d", len(loaded.Monitors), len(running))
+		}
+		for _, m := range loaded.Monitors {
+			if text := monitorText(t, m); text != running[m.ID] && m.ID != differs {
+				t.Errorf("monitor %q read back as\n%s\nwant\n%s", m.ID, text, running[m.ID])
+			}
+		}
+	}
+	readBack(stdout, "")
+
+	code, stdout, stderr = runCLI(t, "", "export", "--config", path, "--all", "--include-secrets")
+	if code != 0 {
+		t.Fatalf("export --all --include-secrets: exit %d: %s", code, stderr)
+	}
+	for _, s := range secrets {
+		if !strings.Contains(stdout, s) {
+			t.Errorf("--include-secrets left out %q:\n%s", s, stdout)
+		}
+	}
+	readBack(stdout, "box")
 }

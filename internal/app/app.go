@@ -576,15 +576,20 @@ func (a *App) Reload(ctx context.Context) error {
 		a.cfgStatus.RejectedAt = a.now().UTC()
 		a.mu.Unlock()
 		a.metrics.reloads.WithLabelValues("rejected").Inc()
-		a.recordReload(ctx, nil, nil, err)
+		a.recordReload(ctx, nil, nil, audit.Fingerprints{}, err)
 		return err
 	}
 	prev := a.fileConfig()
+	// a.fps changes only under reloadMu, which this holds: before the swap
+	// they are the running monitors', after it the new ones'. They cover the
+	// monitors made through the API too, which the file's configurations
+	// leave out, and so are only looked up by id.
+	prevFP := a.fps
 	if err := a.swap(next, stamp); err != nil {
-		a.recordReload(ctx, nil, nil, err)
+		a.recordReload(ctx, nil, nil, audit.Fingerprints{}, err)
 		return err
 	}
-	a.recordReload(ctx, prev, next, nil)
+	a.recordReload(ctx, prev, next, audit.Fingerprints{Prev: prevFP, Next: a.fps}, nil)
 	return nil
 }
 

@@ -21,7 +21,9 @@ func (a *App) fileConfig() *config.Config {
 
 // recordReload records a reload of the configuration file in the audit
 // log: what it added, changed and removed, or why it was refused.
-func (a *App) recordReload(ctx context.Context, prev, next *config.Config, err error) {
+// fp are the monitor fingerprints the reload computed, so that the diff
+// does not digest every monitor again.
+func (a *App) recordReload(ctx context.Context, prev, next *config.Config, fp audit.Fingerprints, err error) {
 	e := store.AuditEntry{Action: "config.reload", ObjectKind: "config", ObjectID: a.opts.ConfigPath}
 	if err != nil {
 		e.Action = "config.reload_rejected"
@@ -31,7 +33,7 @@ func (a *App) recordReload(ctx context.Context, prev, next *config.Config, err e
 			e.Summary += ": " + lines[0]
 		}
 	} else {
-		e.Summary = audit.ConfigDiff(prev, next).Summary()
+		e.Summary = audit.ConfigDiff(prev, next, fp).Summary()
 	}
 	a.audit.Record(ctx, e)
 }

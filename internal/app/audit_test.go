@@ -75,7 +75,13 @@ func TestAuditLog(t *testing.T) {
 				t.Fatalf("resume in the UI: %d %s", code, body)
 			}
 			// A reload that changes something, then one that is refused.
-			writeConfig(t, path, strings.Replace(cfg, "name: Website", "name: The website", 1))
+			changed := strings.Replace(cfg, "name: Website", "name: The website", 1)
+			changed = strings.Replace(changed, "    failure_threshold: 2\n", "    failure_threshold: 3\n", 1)
+			changed += `  - id: db
+    type: tcp
+    tcp: {address: "127.0.0.1:1"}
+`
+			writeConfig(t, path, changed)
 			if err := r.app.Reload(t.Context()); err != nil {
 				t.Fatal(err)
 			}
@@ -98,6 +104,11 @@ func TestAuditLog(t *testing.T) {
 				s := func(k string) string { v, _ := e[k].(string); return v }
 				got = append(got, row{s("actor"), s("user"), s("ip"), s("action"), s("object_kind"), s("object_id")})
 			}
+			// The reload's summary names what it changed, the monitors from
+			// the reload's own fingerprints.
+			if s, want := list.Data[1]["summary"], "added monitor db; changed monitor site, service web"; s != want {
+				t.Errorf("the reload's summary = %q, want %q", s, want)
+			}
 			tokenActor := "token:" + itoa(tok.ID)
 			want := []row{
 				{"system", "", "", "config.reload_rejected", "config", path},
@@ -117,9 +128,6 @@ func TestAuditLog(t *testing.T) {
 				if g != w {
 					t.Errorf("entry %d = %+v, want %+v", i, g, w)
 				}
-			}
-			if s, _ := list.Data[1]["summary"].(string); s != "changed service web" {
-				t.Errorf("the reload's summary = %q", s)
 			}
 			if s, _ := list.Data[0]["summary"].(string); !strings.Contains(s, "the running configuration stays") || !strings.Contains(s, "bogus") {
 				t.Errorf("the rejected reload's summary = %q", s)

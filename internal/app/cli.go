@@ -341,6 +341,27 @@ func writeJSON(w io.Writer, v any) {
 	_ = enc.Encode(v)
 }
 
+// checkStoredMonitors returns the monitors created through the API that run
+// with cfg, read from the database without changing it; why says what kept
+// them from being read.
+func checkStoredMonitors(ctx context.Context, cfg *config.Config) (mons []config.Monitor, why string) {
+	if dsn := cfg.Storage.DSN; cfg.Storage.Driver != "postgres" && !strings.ContainsAny(dsn, ":?") {
+		if _, err := os.Stat(dsn); errors.Is(err, os.ErrNotExist) {
+			return nil, "" // no database yet, so none were made
+		}
+	}
+	st, err := openReadOnly(ctx, cfg)
+	if err != nil {
+		return nil, err.Error()
+	}
+	defer st.Close()
+	mons, err = storedMonitors(ctx, st, cfg, func(string) {})
+	if err != nil {
+		return nil, err.Error()
+	}
+	return mons, ""
+}
+
 func cmdCheck(ctx context.Context, args []string, env Env) int {
 	fs, path := newFlagSet("check", env)
 	asJSON := fs.Bool("json", false, "print the result, or why there is none, as JSON")
@@ -383,8 +404,22 @@ func cmdCheck(ctx context.Context, args []string, env Env) int {
 		for _, m := range cfg.Monitors {
 			ids = append(ids, m.ID)
 		}
-		e := checkError{Monitor: pos[0], Reason: fmt.Sprintf("no monitor %q in %s", pos[0], *path), Monitors: ids}
-		return unknown(e, fmt.Sprintf("UNKNOWN - %s (monitors: %s)\n", e.Reason, strings.Join(ids, ", ")))
+		// Monitors created through the API live in the database: read
+		// them as the server runs them, with this configuration.
+		stored, why := checkStoredMonitors(ctx, cfg)
+		for _, sm := range stored {
+			if sm.ID == pos[0] {
+				m, ok = &sm, true
+			}
+			ids = append(ids, sm.ID)
+		}
+		if !ok {
+			e := checkError{Monitor: pos[0], Reason: fmt.Sprintf("no monitor %q in %s or created through the API", pos[0], *path), Monitors: ids}
+			if why != "" {
+				e.Reason = fmt.Sprintf("no monitor %q in %s (the monitors created through the API were not read: %s)", pos[0], *path, why)
+			}
+			return unknown(e, fmt.Sprintf("UNKNOWN - %s (monitors: %s)\n", e.Reason, strings.Join(ids, ", ")))
+		}
 	}
 	r := CheckOnce(ctx, m)
 	if *asJSON {

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -118,7 +119,7 @@ monitors:
   - {id: db, type: tcp, tcp: {address: "127.0.0.1:5432"}}
 alerting: {group_wait: 30s}
 `)
-	d := audit.ConfigDiff(prev, next)
+	d := audit.ConfigDiff(prev, next, audit.Fingerprints{})
 	want := audit.Diff{Added: []string{"monitor db"}, Changed: []string{"monitor web", "service shop"}, Removed: []string{"monitor gone", "service old"}, Settings: true}
 	if diff := cmp.Diff(want, d); diff != "" {
 		t.Errorf("ConfigDiff (-want +got):\n%s", diff)
@@ -126,7 +127,7 @@ alerting: {group_wait: 30s}
 	if got, want := d.Summary(), "added monitor db; changed monitor web, service shop; removed monitor gone, service old; settings changed"; got != want {
 		t.Errorf("Summary = %q, want %q", got, want)
 	}
-	if d := audit.ConfigDiff(next, next); !d.Empty() || d.Summary() != "nothing changed" {
+	if d := audit.ConfigDiff(next, next, audit.Fingerprints{}); !d.Empty() || d.Summary() != "nothing changed" {
 		t.Errorf("the same configuration twice: %+v", d)
 	}
 	var many strings.Builder
@@ -134,8 +135,92 @@ alerting: {group_wait: 30s}
 	for i := range 25 {
 		fmt.Fprintf(&many, "  - {id: m%d, type: tcp, tcp: {address: \"127.0.0.1:%d\"}}\n", i, 1000+i)
 	}
-	s := audit.ConfigDiff(nil, load(t, many.String())).Summary()
+	s := audit.ConfigDiff(nil, load(t, many.String()), audit.Fingerprints{}).Summary()
 	if !strings.Contains(s, "monitor m19 and 5 more;") {
 		t.Errorf("a long list is cut: %q", s)
+	}
+}
+
+// The diff of a reload takes the monitors' fingerprints the reload
+// computed: a monitor counts as changed by its definition exactly when the
+// fingerprints given say so, whatever the definitions hold, and by the
+// fields outside the fingerprint when they differ.
+func TestConfigDiffUsesTheReloadFingerprints(t *testing.T) {
+	prev := load(t, `
+monitors:
+  - {id: a, type: tcp, tcp: {address: "127.0.0.1:1"}}
+  - {id: b, type: tcp, tcp: {address: "127.0.0.1:2"}}
+  - {id: c, type: tcp, tcp: {address: "127.0.0.1:3"}}
+  - {id: d, type: tcp, tcp: {address: "127.0.0.1:4"}}
+  - {id: gone, type: tcp, tcp: {address: "127.0.0.1:5"}}
+`)
+	next := load(t, `
+monitors:
+  - {id: a, type: tcp, tcp: {address: "127.0.0.1:1"}}
+  - {id: b, type: tcp, tcp: {address: "127.0.0.1:2000"}}
+  - {id: c, type: tcp, name: Renamed, tcp: {address: "127.0.0.1:3"}}
+  - {id: d, type: tcp, tags: [db], tcp: {address: "127.0.0.1:4"}}
+  - {id: new1, type: tcp, tcp: {address: "127.0.0.1:6"}}
+  - {id: new2, type: tcp, tcp: {address: "127.0.0.1:7"}}
+`)
+	// The fingerprints say a changed and b did not: the reverse of the
+	// definitions. The diff believes them, so it computed none of its own.
+	fp := audit.Fingerprints{
+		Prev: map[string]string{"a": "1", "b": "2", "c": "3", "d": "4", "gone": "5", "api-mon": "9"},
+		Next: map[string]string{"a": "1-changed", "b": "2", "c": "3", "d": "4", "new1": "6", "new2": "7", "api-mon": "9"},
+	}
+	d := audit.ConfigDiff(prev, next, fp)
+	want := audit.Diff{
+		Added:   []string{"monitor new1", "monitor new2"},
+		Changed: []string{"monitor a", "monitor c", "monitor d"},
+		Removed: []string{"monitor gone"},
+	}
+	if diff := cmp.Diff(want, d); diff != "" {
+		t.Errorf("ConfigDiff (-want +got):\n%s", diff)
+	}
+	if got, want := d.Summary(), "added monitor new1, monitor new2; changed monitor a, monitor c, monitor d; removed monitor gone"; got != want {
+		t.Errorf("Summary = %q, want %q", got, want)
+	}
+	// Without fingerprints it computes them: b's address changed.
+	d = audit.ConfigDiff(prev, next, audit.Fingerprints{})
+	if want := []string{"monitor b", "monitor c", "monitor d"}; !cmp.Equal(want, d.Changed) {
+		t.Errorf("changed without fingerprints = %v, want %v", d.Changed, want)
+	}
+}
+
+// Every field of a monitor is either in its fingerprint or compared by the
+// diff on its own: a field added to config.Monitor must join one of them.
+func TestConfigDiffCoversEveryMonitorField(t *testing.T) {
+	known := map[string]string{
+		"Type": "fingerprint", "Interval": "fingerprint", "Timeout": "fingerprint",
+		"FailureThreshold": "fingerprint", "SuccessThreshold": "fingerprint", "Block": "fingerprint",
+		"Name": "diff", "Service": "diff", "Channels": "diff", "Paused": "diff", "Tags": "diff",
+		"Agent": "diff", "Locations": "diff", "DownWhen": "diff",
+		"ID": "key", "Raw": "emptied by the loader", "Stored": "not in a file",
+	}
+	typ := reflect.TypeFor[config.Monitor]()
+	for f := range typ.Fields() {
+		if _, ok := known[f.Name]; !ok {
+			t.Errorf("config.Monitor.%s is neither in the fingerprint nor compared by the audit diff (sameOutsideFingerprint)", f.Name)
+		}
+	}
+	base := config.Monitor{ID: "m", Type: "tcp"}
+	for name, edit := range map[string]func(*config.Monitor){
+		"Name":      func(m *config.Monitor) { m.Name = "x" },
+		"Service":   func(m *config.Monitor) { m.Service = "x" },
+		"Channels":  func(m *config.Monitor) { m.Channels = []string{"x"} },
+		"Paused":    func(m *config.Monitor) { m.Paused = true },
+		"Tags":      func(m *config.Monitor) { m.Tags = []string{"x"} },
+		"Agent":     func(m *config.Monitor) { m.Agent = "x" },
+		"Locations": func(m *config.Monitor) { m.Locations = []string{"x"} },
+		"DownWhen":  func(m *config.Monitor) { m.DownWhen.AtLeast = 2 },
+	} {
+		m := base
+		edit(&m)
+		same := audit.Fingerprints{Prev: map[string]string{"m": "f"}, Next: map[string]string{"m": "f"}}
+		d := audit.ConfigDiff(&config.Config{Monitors: []config.Monitor{base}}, &config.Config{Monitors: []config.Monitor{m}}, same)
+		if !cmp.Equal(d.Changed, []string{"monitor m"}) {
+			t.Errorf("a change of %s is not reported: %+v", name, d)
+		}
 	}
 }

@@ -112,6 +112,7 @@ func (l *loader) expandStrings(v reflect.Value, path string) {
 			}
 			if out != s {
 				updates = append(updates, kv{iter.Key(), reflect.ValueOf(out).Convert(v.Type().Elem())})
+				l.remember(out, s)
 			}
 		}
 		for _, u := range updates {
@@ -126,7 +127,16 @@ func (l *loader) expandStrings(v reflect.Value, path string) {
 		}
 		if out != s && v.CanSet() {
 			v.SetString(out)
+			l.remember(out, s)
 		}
+	}
+}
+
+// remember records that the loader expanded written into out. Only a
+// ${NAME} reference is worth remembering; "$$" alone is a literal dollar.
+func (l *loader) remember(out, written string) {
+	if l.expanded != nil && strings.Contains(written, "${") {
+		l.expanded[out] = written
 	}
 }
 

@@ -141,7 +141,7 @@ func (l *loader) collect(cfg *Config, chain []string, seen map[string]bool, out 
 			}
 			seen[abs] = true
 			sub := &loader{file: shown, dir: filepath.Dir(abs), kinds: l.kinds, channelKinds: l.channelKinds,
-				lookupEnv: l.lookupEnv, readFile: l.readFile, included: true}
+				lookupEnv: l.lookupEnv, readFile: l.readFile, included: true, expanded: l.expanded}
 			data, err := readConfigFile(match, shown)
 			var es Errors
 			if errors.As(err, &es) {

@@ -104,6 +104,9 @@ type loader struct {
 	dollars bool
 	// aliases is set when the file has an alias (*name).
 	aliases bool
+	// expanded records the strings expandStrings changed (Config.Expanded),
+	// shared with the loaders of included files.
+	expanded map[string]string
 	// aliased counts the nodes the kinds' blocks reached through aliases,
 	// across all blocks of the file, to bound what aliases can expand to.
 	aliased int
@@ -113,7 +116,8 @@ func newLoader(file, dir string, kinds Kinds) *loader {
 	if kinds == nil {
 		kinds = noKinds{}
 	}
-	return &loader{file: file, dir: dir, kinds: kinds, channelKinds: channelKindsOf(kinds), lookupEnv: os.LookupEnv, readFile: readLimited}
+	return &loader{file: file, dir: dir, kinds: kinds, channelKinds: channelKindsOf(kinds), lookupEnv: os.LookupEnv, readFile: readLimited,
+		expanded: map[string]string{}}
 }
 
 // errAt records a problem at a YAML path; the position is filled in later.
@@ -181,6 +185,9 @@ func (l *loader) parse(data []byte) (*Config, error) {
 	if len(l.errs) > 0 {
 		l.dropShadowed()
 		return nil, l.fail()
+	}
+	if len(l.expanded) > 0 {
+		cfg.Expanded = l.expanded
 	}
 	return cfg, nil
 }

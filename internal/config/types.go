@@ -65,6 +65,12 @@ type Config struct {
 	// IncludeGlobs are the absolute include patterns of every file read,
 	// for Stamp.
 	IncludeGlobs []string `yaml:"-"`
+	// Expanded maps each string the loader expanded from ${NAME}
+	// references to the string as written ("Bearer ${API_TOKEN}"), so that
+	// tocsin export writes the reference back instead of the secret.
+	// Replacing a value by its written form is exact wherever the same
+	// environment is set, even for an equal value that was written out.
+	Expanded map[string]string `yaml:"-" json:"-"`
 }
 
 // Server configures the HTTP listener, the web UI and process-wide limits.

@@ -39,7 +39,7 @@ var secretNames = map[string]bool{
 // secretSuffixes extend secretNames: a name ending in one of these (after
 // the same normalisation) is a secret too, as in x-amz-signature,
 // client_secret, refresh_token or aws_secret_access_key.
-var secretSuffixes = []string{"token", "secret", "password", "passwd", "apikey", "signature", "credential", "accesskey", "secretkey", "privatekey", "sessionid"}
+var secretSuffixes = []string{"token", "secret", "password", "passwd", "passphrase", "apikey", "signature", "credential", "accesskey", "secretkey", "privatekey", "sessionid"}
 
 // normalise lowers name and drops '-', '_' and '.'.
 func normalise(name string) string {

@@ -279,6 +279,8 @@ type Accounts interface {
 	User(ctx context.Context, id int64) (User, error)
 	UserByName(ctx context.Context, name string) (User, error)
 	UserCount(ctx context.Context) (int, error)
+	// Users lists every account by name.
+	Users(ctx context.Context) ([]User, error)
 	SetPassword(ctx context.Context, userID int64, hash string) error
 	// UserByOIDCSubject returns the account an OIDC sign-in made, by
 	// "ISSUER SUBJECT"; ENOTFOUND when there is none.

@@ -41,6 +41,7 @@ var auditNames = map[string]string{
 	"setting.tokens":            "token.create",
 	"incident.actions":          "incident.follow_up",
 	"monitor.baseline.accept":   "monitor.baseline_accept",
+	"user.update":               "user.role",
 
 	"status_page.components.override":        "status_page.override",
 	"status_page.components.override.clear":  "status_page.override_clear",

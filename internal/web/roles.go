@@ -18,6 +18,7 @@ import (
 var adminReads = map[string]bool{
 	"GET /audit":        true,
 	"GET /api/v1/audit": true,
+	"GET /api/v1/users": true,
 }
 
 // actionRoles is the role each change needs, by its audit action.
@@ -70,6 +71,7 @@ var actionRoles = map[string]store.Role{
 	"status_page.override_clear":    store.RoleAdmin,
 	"status_page.subscriber_delete": store.RoleAdmin,
 	"demo.toggle":                   store.RoleAdmin,
+	"user.role":                     store.RoleAdmin,
 }
 
 // routeRole is the role a route pattern ("POST /api/v1/monitors/{id}/pause")

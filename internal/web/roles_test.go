@@ -44,6 +44,9 @@ func TestEveryRouteHasARole(t *testing.T) {
 		"DELETE /api/v1/agents/{id}":          store.RoleAdmin,
 		"POST /monitors/{id}/baseline/accept": store.RoleAdmin,
 		"POST /api/v1/tokens":                 store.RoleViewer,
+		// docs/alertmanager.md: the token Alertmanager posts with needs the
+		// responder role.
+		"POST /api/v1/alertmanager": store.RoleResponder,
 	} {
 		if got, _ := web.RouteRole(p); got != want {
 			t.Errorf("RouteRole(%q) = %q, want %q", p, got, want)

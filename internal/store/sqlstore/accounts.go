@@ -47,7 +47,7 @@ func (d *DB) CreateUser(ctx context.Context, u store.User) (store.User, error) {
 
 const userCols = "SELECT id, name, password_hash, role, COALESCE(oidc_subject, ''), created_at FROM users "
 
-func scanUser(row *sql.Row, what string) (store.User, error) {
+func scanUser(row rowScanner, what string) (store.User, error) {
 	var u store.User
 	var created int64
 	var role string
@@ -86,6 +86,27 @@ func (d *DB) SetUserRole(ctx context.Context, userID int64, role store.Role) err
 		return errs.Errorf(errs.EINVALID, "set role of user %d: the role must be viewer, responder or admin, not %q", userID, role)
 	}
 	return d.execOne(ctx, fmt.Sprintf("user %d", userID), "UPDATE users SET role = ?, admin = ? WHERE id = ?", string(role), role == store.RoleAdmin, userID)
+}
+
+// Users lists every account by name.
+func (d *DB) Users(ctx context.Context) ([]store.User, error) {
+	rows, err := d.read.QueryContext(ctx, userCols+"ORDER BY name, id")
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	defer rows.Close()
+	var out []store.User
+	for rows.Next() {
+		u, err := scanUser(rows, "a user")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return out, nil
 }
 
 // UserCount counts users.

@@ -478,10 +478,12 @@ func Restore(ctx context.Context, o Options, path string, progress Progress) (Ba
 	if driver == "" {
 		driver = DriverSQLite
 	}
-	if kind != driver {
-		return BackupInfo{}, errs.Errorf(errs.EINVALID, "%s is a backup of a %s database; it restores into %s only, and storage.driver is %s", path, kind, kind, driver)
-	}
-	if driver == DriverPostgres {
+	switch {
+	case kind == DriverSQLite && driver == DriverPostgres:
+		return restoreSQLiteIntoPostgres(ctx, o, path, progress)
+	case kind == DriverPostgres && driver == DriverSQLite:
+		return restorePostgresIntoSQLite(ctx, o, path, progress)
+	case driver == DriverPostgres:
 		return restorePostgres(ctx, o, path, progress)
 	}
 	return restoreSQLite(ctx, o, path, progress)
@@ -507,9 +509,10 @@ func backupFileKind(path string) (string, error) {
 	return "", errs.Errorf(errs.EINVALID, "%s is not a Tocsin backup: it is neither a SQLite database nor a gzip'd PostgreSQL backup", path)
 }
 
-// checkSchema refuses a backup from a schema newer than this build.
-func checkSchema(info BackupInfo) error {
-	if known := KnownSchema(info.Driver); info.Schema > known {
+// checkSchema refuses a backup from a schema newer than this build knows
+// for the driver it restores into. Both drivers number their schemas alike.
+func checkSchema(info BackupInfo, driver string) error {
+	if known := KnownSchema(driver); info.Schema > known {
 		return errs.Errorf(errs.EINVALID, "the backup is schema %d, and this tocsin knows schemas up to %d: upgrade tocsin first", info.Schema, known)
 	}
 	if info.Schema <= 0 {
@@ -552,35 +555,63 @@ func notEmpty(where string, held []string) error {
 // migrates it forward and only then puts it in place of the target, which
 // must be missing or empty.
 func restoreSQLite(ctx context.Context, o Options, path string, progress Progress) (BackupInfo, error) {
-	if o.DSN == "" || o.DSN == ":memory:" || strings.Contains(o.DSN, "mode=memory") {
-		return BackupInfo{}, errs.Errorf(errs.EINVALID, "a restore needs a SQLite file path in storage.dsn, not %q", o.DSN)
-	}
-	target := sqlitePath(o.DSN)
-	src, err := openSQLiteBackup(path)
-	if err != nil {
+	if err := checkSQLiteDSN(o.DSN); err != nil {
 		return BackupInfo{}, err
 	}
+	src, info, err := readSQLiteBackup(ctx, path, DriverSQLite)
+	if err != nil {
+		return info, err
+	}
 	defer src.Close()
+	return info, intoSQLite(ctx, o, path, info, func(d *DB) error { return d.loadSQLite(ctx, path, info, progress) })
+}
+
+// checkSQLiteDSN refuses a SQLite DSN that names no file to restore into.
+func checkSQLiteDSN(dsn string) error {
+	if dsn == "" || dsn == ":memory:" || strings.Contains(dsn, "mode=memory") {
+		return errs.Errorf(errs.EINVALID, "a restore needs a SQLite file path in storage.dsn, not %q", dsn)
+	}
+	return nil
+}
+
+// readSQLiteBackup opens a SQLite backup, checks that it is whole and that
+// its schema is one this build knows for driver, and describes it.
+func readSQLiteBackup(ctx context.Context, path, driver string) (*sql.DB, BackupInfo, error) {
+	src, err := openSQLiteBackup(path)
+	if err != nil {
+		return nil, BackupInfo{}, err
+	}
 	srcDB := &DB{read: src, write: src}
 	if problems, err := srcDB.quickCheckRows(ctx); err != nil || len(problems) > 0 {
 		if err == nil {
 			err = errors.New(strings.Join(problems, "; "))
 		}
-		return BackupInfo{}, errs.Errorf(errs.EINVALID, "%s is damaged or cut short: %v", path, err)
+		src.Close()
+		return nil, BackupInfo{}, errs.Errorf(errs.EINVALID, "%s is damaged or cut short: %v", path, err)
 	}
 	info, err := sqliteInfo(ctx, src)
 	if err != nil {
-		return BackupInfo{}, fmt.Errorf("%s: %w", path, err)
+		src.Close()
+		return nil, BackupInfo{}, fmt.Errorf("%s: %w", path, err)
 	}
 	if st, err := os.Stat(path); err == nil {
 		info.Time = st.ModTime().UTC()
 	}
-	if err := checkSchema(info); err != nil {
-		return info, err
+	if err := checkSchema(info, driver); err != nil {
+		src.Close()
+		return nil, info, err
 	}
+	return src, info, nil
+}
+
+// intoSQLite builds a new SQLite database next to the target named by o,
+// which must be missing or empty, at the backup's schema; load fills it in
+// one transaction of its own, and it is migrated forward and put in place.
+func intoSQLite(ctx context.Context, o Options, path string, info BackupInfo, load func(d *DB) error) error {
+	target := sqlitePath(o.DSN)
 	if _, err := os.Stat(target); err == nil {
 		if err := checkSQLiteTargetEmpty(ctx, target); err != nil {
-			return info, err
+			return err
 		}
 	}
 
@@ -593,9 +624,9 @@ func restoreSQLite(ctx context.Context, o Options, path string, progress Progres
 	defer cleanup()
 	d := &DB{now: func() time.Time { return o.Now().UTC() }, log: o.Logger, walRestartFrames: defaultWALRestartFrames}
 	if err := d.openSQLite(tmp); err != nil {
-		return info, err
+		return err
 	}
-	err = d.loadSQLite(ctx, path, info, progress)
+	err := load(d)
 	if err == nil {
 		err = d.migrate(ctx)
 	}
@@ -603,18 +634,18 @@ func restoreSQLite(ctx context.Context, o Options, path string, progress Progres
 		err = cerr
 	}
 	if err != nil {
-		return info, fmt.Errorf("restore %s into %s: %w", path, target, err)
+		return fmt.Errorf("restore %s into %s: %w", path, target, err)
 	}
 	for _, s := range []string{"-wal", "-shm"} {
 		if err := os.Remove(target + s); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return info, err
+			return err
 		}
 	}
 	if err := os.Rename(tmp, target); err != nil {
-		return info, err
+		return err
 	}
 	syncDir(filepath.Dir(target))
-	return info, nil
+	return nil
 }
 
 // checkSQLiteTargetEmpty refuses an existing SQLite file that holds rows.
@@ -666,12 +697,11 @@ func (d *DB) loadSQLite(ctx context.Context, path string, info BackupInfo, progr
 	if _, err := tx.ExecContext(ctx, "PRAGMA defer_foreign_keys = ON"); err != nil {
 		return err
 	}
-	for _, t := range bookkeeping {
-		if slices.Contains(have, t) {
-			if _, err := tx.ExecContext(ctx, "DELETE FROM main."+quoteIdent(t)); err != nil {
-				return err
-			}
-		}
+	if err := clearBookkeeping(have, func(table string) error {
+		_, err := tx.ExecContext(ctx, "DELETE FROM main."+quoteIdent(table))
+		return err
+	}); err != nil {
+		return err
 	}
 	for _, t := range info.Tables {
 		if !slices.Contains(have, t.Name) {
@@ -730,73 +760,97 @@ const maxHeader = 16 << 20
 // restorePostgres loads a PostgreSQL backup into the current schema of
 // the database o names, which must hold no rows.
 func restorePostgres(ctx context.Context, o Options, path string, progress Progress) (BackupInfo, error) {
-	f, err := os.Open(path)
+	f, r, info, err := readPostgresBackup(path, DriverPostgres)
 	if err != nil {
-		return BackupInfo{}, err
+		return info, err
 	}
 	defer f.Close()
+	err = intoPostgres(ctx, o, info, func(c *pgx.Conn) error { return loadPostgres(ctx, c, r, info, progress) })
+	if err != nil {
+		return info, fmt.Errorf("restore %s: %w", path, err)
+	}
+	return info, nil
+}
+
+// readPostgresBackup opens a PostgreSQL backup, reads its header and checks
+// that its schema is one this build knows for driver; r reads on from the
+// first table, and f is to be closed.
+func readPostgresBackup(path, driver string) (f *os.File, r *bufio.Reader, info BackupInfo, err error) {
+	f, err = os.Open(path)
+	if err != nil {
+		return nil, nil, info, err
+	}
 	gz, err := gzip.NewReader(bufio.NewReaderSize(f, 1<<16))
 	if err != nil {
-		return BackupInfo{}, errs.Errorf(errs.EINVALID, "%s is not a Tocsin backup: %v", path, err)
+		f.Close()
+		return nil, nil, info, errs.Errorf(errs.EINVALID, "%s is not a Tocsin backup: %v", path, err)
 	}
-	r := bufio.NewReaderSize(gz, 1<<16)
-	info, err := readHeader(r)
+	r = bufio.NewReaderSize(gz, 1<<16)
+	info, err = readHeader(r)
 	if err != nil {
-		return info, errs.Errorf(errs.EINVALID, "%s is not a Tocsin backup, or is damaged: %v", path, err)
+		f.Close()
+		return nil, nil, info, errs.Errorf(errs.EINVALID, "%s is not a Tocsin backup, or is damaged: %v", path, err)
 	}
-	if err := checkSchema(info); err != nil {
-		return info, err
+	if err := checkSchema(info, driver); err != nil {
+		f.Close()
+		return nil, nil, info, err
 	}
+	return f, r, info, nil
+}
+
+// intoPostgres takes the empty PostgreSQL database o names to the backup's
+// schema, has load fill it (in one transaction of its own) and migrates it
+// forward.
+func intoPostgres(ctx context.Context, o Options, info BackupInfo, load func(c *pgx.Conn) error) error {
 	d := &DB{postgres: true, now: func() time.Time { return o.Now().UTC() }, log: o.Logger, stmts: map[string]string{}}
 	if err := d.openPostgres(o.DSN); err != nil {
-		return info, err
+		return err
 	}
 	defer d.Close()
 	if err := d.write.PingContext(ctx); err != nil {
-		return info, fmt.Errorf("connect to the postgres database: %w", err)
+		return fmt.Errorf("connect to the postgres database: %w", err)
 	}
 	if err := d.checkNotNewer(ctx); err != nil {
-		return info, err
+		return err
 	}
 	var tables []string
-	if err := withPgx(ctx, d.read, func(c *pgx.Conn) error {
+	if err := withPgx(ctx, d.read, func(c *pgx.Conn) (err error) {
 		tables, err = pgTables(ctx, c)
 		return err
 	}); err != nil {
-		return info, err
+		return err
 	}
 	held, err := d.contents(ctx, tables)
 	if err != nil {
-		return info, err
+		return err
 	}
 	if len(held) > 0 {
-		return info, notEmpty("the PostgreSQL database", held)
+		return notEmpty("the PostgreSQL database", held)
 	}
 	current, err := d.SchemaVersion(ctx)
 	if err != nil {
-		return info, err
+		return err
 	}
 	if current > info.Schema {
 		// An empty database a newer build set up: take it back to the
 		// backup's schema, so the rows fit the tables.
 		p, err := d.provider(ctx)
 		if err != nil {
-			return info, err
+			return err
 		}
 		if _, err := p.DownTo(ctx, info.Schema); err != nil {
-			return info, fmt.Errorf("take the empty database back to schema %d: %w", info.Schema, err)
+			return fmt.Errorf("take the empty database back to schema %d: %w", info.Schema, err)
 		}
 	} else if err := d.migrateTo(ctx, info.Schema); err != nil {
-		return info, err
+		return err
 	}
-	err = withPgx(ctx, d.write, func(c *pgx.Conn) error { return loadPostgres(ctx, c, r, info, progress) })
-	if err != nil {
-		return info, fmt.Errorf("restore %s: %w", path, err)
+	if err := withPgx(ctx, d.write, load); err != nil {
+		return err
 	}
 	if err := d.migrate(ctx); err != nil {
-		return info, err
+		return err
 	}
-	return info, nil
+	return nil
 }
 
 // readHeader reads and checks the first line of a PostgreSQL backup.
@@ -864,26 +918,18 @@ func loadPostgres(ctx context.Context, c *pgx.Conn, r *bufio.Reader, info Backup
 	if err != nil {
 		return err
 	}
-	for _, t := range bookkeeping {
-		if slices.Contains(have, t) {
-			if _, err := tx.Exec(ctx, "DELETE FROM "+quoteIdent(t)); err != nil {
-				return err
-			}
-		}
+	if err := clearBookkeeping(have, func(table string) error {
+		_, err := tx.Exec(ctx, "DELETE FROM "+quoteIdent(table))
+		return err
+	}); err != nil {
+		return err
 	}
 	for _, t := range info.Tables {
 		if !slices.Contains(have, t.Name) {
 			return fmt.Errorf("the backup has a table %s that schema %d does not have", t.Name, info.Schema)
 		}
-		line, err := readLine(r, 1024)
-		if err != nil {
-			return fmt.Errorf("before table %s: %w", t.Name, err)
-		}
-		var mark struct {
-			Table string `json:"table"`
-		}
-		if json.Unmarshal(line, &mark) != nil || mark.Table != t.Name {
-			return fmt.Errorf("the file is damaged: expected table %s, found %.80q", t.Name, line)
+		if err := sectionStart(r, t.Name); err != nil {
+			return err
 		}
 		sec := &copySection{r: r}
 		tag, err := tx.Conn().PgConn().CopyFrom(ctx, sec, "COPY "+quoteIdent(t.Name)+" ("+quoteIdents(t.Columns)+") FROM STDIN")
@@ -906,18 +952,8 @@ func loadPostgres(ctx context.Context, c *pgx.Conn, r *bufio.Reader, info Backup
 			progress(fmt.Sprintf("%s: %d rows", t.Name, t.Rows))
 		}
 	}
-	end, err := readLine(r, 1024)
-	if err != nil {
+	if err := sectionEnd(r); err != nil {
 		return err
-	}
-	if string(end) != `{"end":true}` {
-		return fmt.Errorf("the file is damaged: expected its end, found %.80q", end)
-	}
-	if _, err := r.ReadByte(); !errors.Is(err, io.EOF) {
-		if err == nil {
-			return errors.New("the file is damaged: there is more after its end")
-		}
-		return readErr(err)
 	}
 	return tx.Commit(ctx)
 }

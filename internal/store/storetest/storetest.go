@@ -857,6 +857,9 @@ func testUsers(t *testing.T, s store.Store, clk *Clock) {
 	if n, err := s.UserCount(ctx); err != nil || n != 2 {
 		t.Errorf("UserCount = %d, %v; want 2", n, err)
 	}
+	if all, err := s.Users(ctx); err != nil || len(all) != 2 || !cmp.Equal(all[0], u) || !cmp.Equal(all[1], bob) {
+		t.Errorf("Users = %+v, %v; want ada and bob, by name", all, err)
+	}
 	must(t, s.SetPassword(ctx, bob.ID, "new"), "SetPassword")
 	if got, err := s.User(ctx, bob.ID); err != nil || got.PasswordHash != "new" {
 		t.Errorf("after SetPassword User = %+v, %v", got, err)

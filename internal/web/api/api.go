@@ -106,5 +106,7 @@ func (s *API) Register(public func(pattern string, h http.Handler), authed func(
 	authed("GET /api/v1/calendar-tokens", s.serveCalendarTokens)
 	authed("DELETE /api/v1/calendar-tokens/{id}", s.serveCalendarTokenDelete)
 	authed("GET /api/v1/audit", s.serveAudit)
+	authed("GET /api/v1/users", s.serveUsers)
+	authed("PATCH /api/v1/users/{id}", s.serveUserUpdate)
 	authed("POST /api/v1/alertmanager", s.serveAlertmanager)
 }
