@@ -31,6 +31,7 @@ func (a *App) buildReplicas(cfg *config.Config) engine.Ownership {
 		Registerer: a.registry,
 		Describe:   a.describeReplica,
 		Acquire:    a.adoptBuckets,
+		Acquired:   a.rearmBuckets,
 	})
 	return a.replicas
 }
@@ -73,7 +74,27 @@ func (a *App) adoptBuckets(ctx context.Context, buckets []int) error {
 		}
 	}
 	a.eng.Adopt(adopt)
+	hbs, _, err := a.store.HeartbeatStates(ctx)
+	if err != nil {
+		return err
+	}
+	for id := range hbs {
+		if !in[replica.BucketOf(id, replica.DefaultBuckets)] {
+			delete(hbs, id)
+		}
+	}
+	a.hb.Adopt(hbs)
 	return nil
+}
+
+// rearmBuckets watches the heartbeat deadlines of buckets this replica
+// has just started running: one that passed meanwhile fires now.
+func (a *App) rearmBuckets(buckets []int) {
+	in := make(map[int]bool, len(buckets))
+	for _, b := range buckets {
+		in[b] = true
+	}
+	a.hb.Rearm(func(id string) bool { return in[replica.BucketOf(id, replica.DefaultBuckets)] })
 }
 
 // joinReplicas records this replica and takes its first share before
@@ -142,7 +163,13 @@ func (a *App) refreshOthers(ctx context.Context) {
 	if a.replicas == nil {
 		return
 	}
-	t := time.NewTicker(a.replicas.TTL())
+	a.replicaLoop(ctx, a.replicas.TTL(), a.refreshOthersOnce, "replica: reading the state of the monitors other replicas run")
+}
+
+// replicaLoop runs step every period until ctx ends, logging its
+// failures with what.
+func (a *App) replicaLoop(ctx context.Context, period time.Duration, step func(context.Context) error, what string) {
+	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
 		select {
@@ -150,8 +177,8 @@ func (a *App) refreshOthers(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		if err := a.refreshOthersOnce(ctx); err != nil && ctx.Err() == nil {
-			a.log.Warn("replica: reading the state of the monitors other replicas run", "err", err)
+		if err := step(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn(what, "err", err)
 		}
 	}
 }
@@ -165,11 +192,21 @@ func (a *App) refreshOthersOnce(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	hbs, _, err := a.store.HeartbeatStates(ctx)
+	if err != nil {
+		return err
+	}
 	for id := range states {
 		if a.replicas.Owns(id) {
 			delete(states, id)
 		}
 	}
+	for id := range hbs {
+		if a.replicas.Owns(id) {
+			delete(hbs, id)
+		}
+	}
 	a.eng.Adopt(states)
+	a.hb.Adopt(hbs)
 	return nil
 }

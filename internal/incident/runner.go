@@ -155,7 +155,9 @@ func (r *Runner) Step(ctx context.Context) (time.Time, error) {
 		}
 		if id, ok := Join(a, func(svc string) (int64, bool) { id, ok := bySvc[svc]; return id, ok }); ok {
 			e := store.TimelineEntry{Time: a.OpenedAt, Kind: store.EntryAlert, Who: System, Text: joinText(a)}
-			if err := r.o.Store.LinkAlert(ctx, id, a.ID, e); err != nil && errs.Code(err) != errs.ECONFLICT {
+			if err := r.o.Store.LinkAlert(ctx, id, a.ID, e); errs.Code(err) == errs.ECONFLICT {
+				continue // another replica linked it, and told of it
+			} else if err != nil {
 				return time.Time{}, err
 			}
 			if in, err := r.o.Store.Incident(ctx, id); err == nil {

@@ -48,6 +48,10 @@ type Options struct {
 	// Owns says yes for their monitors: the engine loads their stored
 	// state there. An error leaves them for the next round. May be nil.
 	Acquire func(ctx context.Context, buckets []int) error
+	// Acquired is called with the buckets Acquire loaded once Owns says
+	// yes for their monitors: the timers of the work taken over (heartbeat
+	// deadlines) start there. May be nil.
+	Acquired func(buckets []int)
 }
 
 // Manager is the lease-based ownership of one replica: it heartbeats the
@@ -176,6 +180,9 @@ func (m *Manager) Owns(monitorID string) bool {
 	f := (*m.snap.Load())[BucketOf(monitorID, m.o.Buckets)]
 	return !f.IsZero() && m.o.Now().Before(f)
 }
+
+// Bucket returns the bucket id hashes into.
+func (m *Manager) Bucket(id string) int { return BucketOf(id, m.o.Buckets) }
 
 // Buckets returns the buckets this replica runs now, in order.
 func (m *Manager) Buckets() []int {
@@ -456,6 +463,9 @@ func (m *Manager) activateLocked(ctx context.Context, period time.Duration) (tim
 		}
 	}
 	m.publishLocked()
+	if err == nil && len(due) > 0 && m.o.Acquired != nil {
+		m.o.Acquired(due)
+	}
 	return next, err
 }
 
