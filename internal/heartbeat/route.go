@@ -94,7 +94,7 @@ func (h *Hub) Take(ctx context.Context, buckets []int, limit int) (int, error) {
 	if err != nil || n == 0 {
 		return n, err
 	}
-	h.submit(h.install(nil, next, results, states, false))
+	h.submit(h.install(nil, next, results, states, true))
 	return n, nil
 }
 
