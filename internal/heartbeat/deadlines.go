@@ -65,8 +65,9 @@ func (h *Hub) expire(now time.Time) {
 	ix := h.defs.Load()
 	var out []probe.Result
 	var expired []string
+	// Results go on after applyMu is let go: a busy engine must not hold
+	// up the ping writer.
 	h.applyMu.Lock()
-	defer h.applyMu.Unlock()
 	h.mu.Lock()
 	for len(h.heap) > 0 && !h.heap[0].at.After(now) {
 		it := h.heap[0]
@@ -97,6 +98,7 @@ func (h *Hub) expire(now time.Time) {
 	if h.o.Owner != nil && len(expired) > 0 {
 		h.saveExpired(expired)
 	}
+	h.applyMu.Unlock()
 	for _, r := range out {
 		h.o.Logger.Info(LogMissed, "heartbeat", r.MonitorID, "reason", r.Reason)
 		h.o.Submit(r)

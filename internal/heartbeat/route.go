@@ -79,7 +79,6 @@ func (h *Hub) Take(ctx context.Context, buckets []int, limit int) (int, error) {
 		return 0, nil
 	}
 	h.applyMu.Lock()
-	defer h.applyMu.Unlock()
 	var next map[string]State
 	var results []probe.Result
 	var states map[string]json.RawMessage
@@ -92,9 +91,12 @@ func (h *Hub) Take(ctx context.Context, buckets []int, limit int) (int, error) {
 		return states, err
 	})
 	if err != nil || n == 0 {
+		h.applyMu.Unlock()
 		return n, err
 	}
-	h.submit(h.install(nil, next, results, states, true))
+	submit := h.install(nil, next, results, states, true)
+	h.applyMu.Unlock()
+	h.submit(submit)
 	return n, nil
 }
 
