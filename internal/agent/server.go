@@ -52,8 +52,18 @@ type Status struct {
 
 // ServerOptions configure the server side.
 type ServerOptions struct {
-	Store  store.Agents
+	Store store.Agents
+	// Submit hands a result to the engine: the agents' silence results,
+	// and pushed results when Pushed is nil.
 	Submit func(probe.Result)
+	// Pushed, when set, takes the results agents push instead of Submit
+	// (the replica that runs their monitor may be another; Durable then
+	// covers what Pushed kept).
+	Pushed func(probe.Result)
+	// Shared says several replicas serve the agents (PostgreSQL): an
+	// agent may talk to any of them, so Check also reads when the others
+	// last saw each agent, for its silence and its location's liveness.
+	Shared bool
 	// Durable returns once the results submitted before it are stored,
 	// or with ctx's error. Accept waits for it before an agent is told its
 	// results were taken, so an acknowledged result is never lost to a
@@ -237,7 +247,7 @@ func (s *Server) Accept(ctx context.Context, who Identity, results []probe.Resul
 		out[i].Accepted = true
 		accepted++
 		if !dup {
-			s.o.Submit(r)
+			s.pushed(r)
 		}
 	}
 	// A replay waits too: the first push of these results may have been
@@ -250,6 +260,14 @@ func (s *Server) Accept(ctx context.Context, who Identity, results []probe.Resul
 		}
 	}
 	return out, nil
+}
+
+func (s *Server) pushed(r probe.Result) {
+	if s.o.Pushed != nil {
+		s.o.Pushed(r)
+		return
+	}
+	s.o.Submit(r)
 }
 
 // Monitors are the `agent:<id>` monitors of every agent, for the engine.
@@ -313,6 +331,9 @@ func Silence(id string, last, since, now time.Time, after time.Duration) probe.R
 // Check submits the result of every agent whose silence changed since the
 // last check, and stores when agents were last seen.
 func (s *Server) Check(ctx context.Context) {
+	if s.o.Shared {
+		s.readSeen(ctx)
+	}
 	now := s.o.Now()
 	s.mu.Lock()
 	cfg := s.cfg
@@ -351,6 +372,23 @@ func (s *Server) Check(ctx context.Context) {
 		}
 		s.mu.Unlock()
 	}
+}
+
+// readSeen takes the newer of each agent's last contacts as the other
+// replicas recorded them.
+func (s *Server) readSeen(ctx context.Context) {
+	seen, err := s.o.Store.AgentsLastSeen(ctx)
+	if err != nil {
+		s.o.Logger.Warn("reading when the other replicas last saw the agents", "err", err)
+		return
+	}
+	s.mu.Lock()
+	for id, t := range seen {
+		if t.After(s.seen[id]) {
+			s.seen[id] = t
+		}
+	}
+	s.mu.Unlock()
 }
 
 // since is when agent id's silence is counted from when it never

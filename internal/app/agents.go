@@ -17,7 +17,9 @@ func (a *App) buildAgents(ctx context.Context, cfg *config.Config) error {
 	s, err := agent.NewServer(ctx, agent.ServerOptions{
 		Store:   a.store,
 		Submit:  func(r probe.Result) { a.submit(context.Background(), r) },
-		Durable: func(ctx context.Context) error { return a.eng.Durable(ctx) },
+		Pushed:  a.pushed,
+		Shared:  a.replicas != nil,
+		Durable: a.pushedDurable,
 		Newest:  a.newestResult,
 		Now:     a.now,
 		Logger:  a.log.With("component", "agents"),

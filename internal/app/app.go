@@ -113,6 +113,12 @@ type App struct {
 	bucketMu  sync.Mutex
 	bucketCfg *config.Config
 	bucketN   []int
+	// routes keeps the agent results of monitors other replicas run
+	// until they are stored for them (routing.go).
+	routes routes
+	// crashStop makes Run end without leaving the replicas, as a process
+	// that crashed does (tests of the take-over).
+	crashStop bool
 
 	listener net.Listener
 	owner    string
@@ -254,7 +260,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		st.Close()
 		return nil, err
 	}
-	a.hb = heartbeat.New(heartbeat.Options{
+	hbo := heartbeat.Options{
 		Store:      st,
 		Now:        o.Now,
 		Logger:     a.log,
@@ -262,7 +268,14 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Create:     a.autoCreate,
 		Registerer: a.registry,
 		Writer:     a.writers.Add("pings", func() int { return a.hb.Queued() }, maxPingQueue),
-	})
+	}
+	if a.replicas != nil {
+		// Several replicas: pings of heartbeats another one runs go to
+		// it, and states are written with every commit, so the replica
+		// taking a heartbeat over starts from where its owner stopped.
+		hbo.Owner, hbo.CheckpointEvery = a.replicas, time.Nanosecond
+	}
+	a.hb = heartbeat.New(hbo)
 	if err := a.hb.Load(ctx); err != nil {
 		st.Close()
 		return nil, err
@@ -516,6 +529,8 @@ func (a *App) Run(ctx context.Context) error {
 	wg.Go(func() { a.incidentMetrics(runCtx) })
 	wg.Go(func() { a.agents.Run(runCtx) })
 	wg.Go(func() { a.refreshOthers(runCtx) })
+	routeDone := make(chan struct{})
+	go func() { defer close(routeDone); a.takeRouted(ctx) }()
 	// Leases are renewed until the engine's last flush, so no other
 	// replica runs a monitor before this one wrote its results.
 	replicasCtx, cancelReplicas := context.WithCancel(context.WithoutCancel(ctx))
@@ -541,6 +556,7 @@ func (a *App) Run(ctx context.Context) error {
 	defer cancel()
 	_ = srv.Shutdown(shutdownCtx)
 	stopSMTP(shutdownCtx) // before the hub closes, so no mail is refused for it
+	<-routeDone           // routed work is left to the next owner
 	a.hb.Close()          // every ping handed in is written and answered
 	<-a.hb.Done()
 	<-schedDone   // scheduler waits for in-flight probes
@@ -548,9 +564,11 @@ func (a *App) Run(ctx context.Context) error {
 	<-engDone
 	cancelReplicas()
 	<-replicasDone
-	leaveCtx, cancelLeave := context.WithTimeout(context.Background(), 5*time.Second)
-	a.leaveReplicas(leaveCtx) // the others take over at once
-	cancelLeave()
+	if !a.crashStop {
+		leaveCtx, cancelLeave := context.WithTimeout(context.Background(), 5*time.Second)
+		a.leaveReplicas(leaveCtx) // the others take over at once
+		cancelLeave()
+	}
 	cancelRun()
 	wg.Wait()
 	if errors.Is(err, http.ErrServerClosed) {

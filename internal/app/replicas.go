@@ -31,6 +31,7 @@ func (a *App) buildReplicas(cfg *config.Config) engine.Ownership {
 		Describe:   a.describeReplica,
 		Acquire:    a.adoptBuckets,
 		Gone:       a.releaseGone,
+		Acquired:   a.rearmBuckets,
 	})
 	return a.replicas
 }
@@ -107,6 +108,16 @@ func (a *App) releaseGone(ctx context.Context, replicas []string) error {
 	return nil
 }
 
+// rearmBuckets watches the heartbeat deadlines of buckets this replica
+// has just started running: one that passed meanwhile fires now.
+func (a *App) rearmBuckets(buckets []int) {
+	in := make(map[int]bool, len(buckets))
+	for _, b := range buckets {
+		in[b] = true
+	}
+	a.hb.Rearm(func(id string) bool { return in[replica.BucketOf(id, replica.DefaultBuckets)] })
+}
+
 // joinReplicas records this replica and takes its first share before
 // anything runs; it fails when another live process uses its id.
 func (a *App) joinReplicas(ctx context.Context) error {
@@ -174,7 +185,13 @@ func (a *App) refreshOthers(ctx context.Context) {
 	if a.replicas == nil {
 		return
 	}
-	t := time.NewTicker(a.replicas.TTL())
+	a.replicaLoop(ctx, a.replicas.TTL(), a.refreshOthersOnce, "replica: reading the state of the monitors other replicas run")
+}
+
+// replicaLoop runs step every period until ctx ends, logging its
+// failures with what.
+func (a *App) replicaLoop(ctx context.Context, period time.Duration, step func(context.Context) error, what string) {
+	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
 		select {
@@ -182,8 +199,8 @@ func (a *App) refreshOthers(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		if err := a.refreshOthersOnce(ctx); err != nil && ctx.Err() == nil {
-			a.log.Warn("replica: reading the state of the monitors other replicas run", "err", err)
+		if err := step(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn(what, "err", err)
 		}
 	}
 }
@@ -208,11 +225,21 @@ func (a *App) refreshStates(ctx context.Context, taking map[int]bool) error {
 		return err
 	}
 	a.othersMark = mark
+	hbs, _, err := a.store.HeartbeatStates(ctx)
+	if err != nil {
+		return err
+	}
 	for id := range states {
 		if a.replicas.Fenced(id) || a.replicas.Owns(id) && !taking[replica.BucketOf(id, replica.DefaultBuckets)] {
 			delete(states, id)
 		}
 	}
+	for id := range hbs {
+		if a.replicas.Owns(id) && !taking[replica.BucketOf(id, replica.DefaultBuckets)] {
+			delete(hbs, id)
+		}
+	}
 	a.eng.Adopt(states)
+	a.hb.Adopt(hbs)
 	return nil
 }

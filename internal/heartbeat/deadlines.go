@@ -64,12 +64,18 @@ func (h *Hub) deadlines() {
 func (h *Hub) expire(now time.Time) {
 	ix := h.defs.Load()
 	var out []probe.Result
+	var expired []string
+	// Results go on after applyMu is let go: a busy engine must not hold
+	// up the ping writer.
+	h.applyMu.Lock()
 	h.mu.Lock()
 	for len(h.heap) > 0 && !h.heap[0].at.After(now) {
 		it := h.heap[0]
 		en := h.states[it.id]
 		d, ok := ix.byID[it.id]
-		if !ok || en == nil {
+		// Another replica watches the deadlines of the heartbeats it
+		// runs; Rearm watches them again here if they become this one's.
+		if !ok || en == nil || h.o.Owner != nil && !h.o.Owner.Owns(it.id) {
 			heap.Pop(&h.heap)
 			if en != nil {
 				en.item = nil
@@ -80,11 +86,19 @@ func (h *Hub) expire(now time.Time) {
 		en.state, rs = Expire(*d, en.state, now)
 		if len(rs) > 0 {
 			en.submitted, en.submittedFailed, en.submittedAt = true, true, now
+			if h.o.Owner != nil {
+				en.dirty = true
+				expired = append(expired, d.ID)
+			}
 		}
 		out = append(out, rs...)
 		h.scheduleLocked(d, en)
 	}
 	h.mu.Unlock()
+	if h.o.Owner != nil && len(expired) > 0 {
+		h.saveExpired(expired)
+	}
+	h.applyMu.Unlock()
 	for _, r := range out {
 		h.o.Logger.Info(LogMissed, "heartbeat", r.MonitorID, "reason", r.Reason)
 		h.o.Submit(r)
@@ -96,20 +110,31 @@ func (h *Hub) expire(now time.Time) {
 // so a crash between the two must not leave a heartbeat down that pinged
 // (or up that failed). Overdue heartbeats are left to their deadline,
 // which fires at once.
-func (h *Hub) Resubmit() {
+func (h *Hub) Resubmit() { h.resubmit(nil) }
+
+// resubmit is Resubmit for the heartbeats keep selects (all when nil).
+func (h *Hub) resubmit(keep func(id string) bool) {
 	ix := h.defs.Load()
 	now := h.o.Now()
 	var out []probe.Result
 	h.mu.Lock()
 	for _, d := range ix.order {
 		en := h.states[d.ID]
-		if en == nil || en.state.LastPing.IsZero() {
+		if en == nil || en.state.LastPing.IsZero() || keep != nil && !keep(d.ID) {
 			continue
 		}
 		st := en.state
 		switch StatusAt(*d, st, now) {
 		case StatusUp, StatusLate, StatusRunning, StatusDown:
 		default:
+			continue
+		}
+		if st.Overdue && keep != nil {
+			// Taken over: its owner reported the missed deadline, and
+			// may have stopped before the result was written.
+			at, _ := d.Schedule.Deadline(st.LastPing)
+			en.submitted, en.submittedFailed, en.submittedAt = true, true, now
+			out = append(out, probe.Result{MonitorID: d.ID, Time: at, Status: probe.Critical, Reason: d.Schedule.MissedReason(st.LastPing)})
 			continue
 		}
 		if !st.LastFailed {

@@ -24,6 +24,7 @@ type PingStore interface {
 	SavePings(ctx context.Context, b store.PingBatch) error
 	HeartbeatStates(ctx context.Context) (map[string]json.RawMessage, int64, error)
 	PingsAfter(ctx context.Context, after int64, limit int) ([]store.Ping, error)
+	TakeRouted(ctx context.Context, kind string, buckets []int, limit int, take func([]store.Routed) (map[string]json.RawMessage, error)) (int, error)
 }
 
 // Limits are the ping API's settings (server.pings in the config).
@@ -75,6 +76,9 @@ type Options struct {
 	CheckpointEvery time.Duration
 	// Writer keeps the health of the ping writes; nil keeps none.
 	Writer *batch.Writer
+	// Owner says which heartbeats this process runs when several
+	// replicas share the database (route.go); nil runs every heartbeat.
+	Owner Owner
 }
 
 // ErrRefused is in the chain of the error Receive returns for a ping the
@@ -112,6 +116,10 @@ type Hub struct {
 	createMu sync.Mutex
 	// reqs recycles requests and their answer channels.
 	reqs sync.Pool
+
+	// applyMu orders the changes of states that are written to the
+	// database: a group commit, a take of routed pings, missed deadlines.
+	applyMu sync.Mutex
 
 	mu     sync.Mutex
 	states map[string]*entry

@@ -82,8 +82,10 @@ func (h *Hub) fill(batch *[]*request, concurrent bool) {
 // sender gets an error; the states then follow the pings written.
 func (h *Hub) commit(reqs []*request) {
 	start := time.Now()
+	h.applyMu.Lock()
+	defer h.applyMu.Unlock()
 	h.mu.Lock()
-	pings, next, results := h.applyLocked(reqs)
+	pings, next, results, routed := h.applyLocked(reqs)
 	// Now and then the batch also carries every state changed since the
 	// last checkpoint; otherwise only pings are written.
 	var states map[string]json.RawMessage
@@ -108,9 +110,9 @@ func (h *Hub) commit(reqs []*request) {
 			// Only the first write holds the whole batch, and so the
 			// states that follow from it.
 			first = false
-			return h.o.Store.SavePings(ctx, store.PingBatch{Pings: pings, States: states})
+			return h.o.Store.SavePings(ctx, store.PingBatch{Pings: pings, States: states, Routed: routedList(routed, nil)})
 		}
-		b := store.PingBatch{Pings: make([]store.Ping, len(ix))}
+		b := store.PingBatch{Pings: make([]store.Ping, len(ix)), Routed: routedList(routed, ix)}
 		for j, i := range ix {
 			b.Pings[j] = pings[i]
 		}
@@ -152,7 +154,7 @@ func (h *Hub) commit(reqs []*request) {
 	var submit []probe.Result
 	if len(written) > 0 {
 		h.mu.Lock()
-		_, next, results = h.applyLocked(written)
+		_, next, results, _ = h.applyLocked(written)
 		h.mu.Unlock()
 		submit = h.install(written, next, results, nil, false)
 	}
@@ -164,13 +166,25 @@ func (h *Hub) commit(reqs []*request) {
 
 // applyLocked applies the pings of reqs, in order, to the heartbeats'
 // states and returns the pings to store, the new states and the results
-// for the evaluator. It changes nothing in h.
-func (h *Hub) applyLocked(reqs []*request) ([]store.Ping, map[string]State, []probe.Result) {
+// for the evaluator. The pings of heartbeats another replica runs are
+// not applied here: routed holds them, by the index of their request,
+// for that replica. It changes nothing in h.
+func (h *Hub) applyLocked(reqs []*request) ([]store.Ping, map[string]State, []probe.Result, map[int]store.Routed) {
 	pings := make([]store.Ping, len(reqs))
 	next := map[string]State{}
 	var results []probe.Result
+	var routed map[int]store.Routed
 	for i, r := range reqs {
 		id := r.def.ID
+		if h.o.Owner != nil && !h.o.Owner.Owns(id) {
+			p := r.ping
+			pings[i] = storedPing(id, p, 0)
+			if routed == nil {
+				routed = map[int]store.Routed{}
+			}
+			routed[i] = routePing(h.o.Owner.Bucket(id), id, p)
+			continue
+		}
 		st, ok := next[id]
 		if !ok {
 			if en, ok := h.states[id]; ok {
@@ -179,17 +193,21 @@ func (h *Hub) applyLocked(reqs []*request) ([]store.Ping, map[string]State, []pr
 		}
 		st, out := Apply(*r.def, st, r.ping)
 		next[id] = st
-		p := r.ping
-		pings[i] = store.Ping{
-			HeartbeatID: id, Time: p.Time, Kind: string(p.Kind), ExitStatus: p.ExitStatus, RunID: p.RunID,
-			Duration: out.Duration, Body: p.Body, Truncated: p.Truncated,
-			Transport: p.Transport, Method: p.Method, Source: p.Source, UserAgent: p.UserAgent,
-		}
+		pings[i] = storedPing(id, r.ping, out.Duration)
 		if out.Result != nil {
 			results = append(results, *out.Result)
 		}
 	}
-	return pings, next, results
+	return pings, next, results, routed
+}
+
+// storedPing is p of heartbeat id as the store keeps it.
+func storedPing(id string, p Ping, d time.Duration) store.Ping {
+	return store.Ping{
+		HeartbeatID: id, Time: p.Time, Kind: string(p.Kind), ExitStatus: p.ExitStatus, RunID: p.RunID,
+		Duration: d, Body: p.Body, Truncated: p.Truncated,
+		Transport: p.Transport, Method: p.Method, Source: p.Source, UserAgent: p.UserAgent,
+	}
 }
 
 // install makes the states of stored pings current, reschedules their
@@ -257,6 +275,10 @@ func (h *Hub) dirtyStatesLocked(next map[string]State) (map[string]json.RawMessa
 		return nil
 	}
 	for id, en := range h.states {
+		if h.o.Owner != nil && !h.o.Owner.Owns(id) {
+			// Its owner writes it; this copy may be behind.
+			continue
+		}
 		if _, ok := next[id]; en.dirty && !ok {
 			if err := enc(id, en.state); err != nil {
 				return nil, err

@@ -162,7 +162,7 @@ func (r *Runner) Step(ctx context.Context) (time.Time, error) {
 		if id, ok := Join(a, func(svc string) (int64, bool) { id, ok := bySvc[svc]; return id, ok }); ok {
 			e := store.TimelineEntry{Time: a.OpenedAt, Kind: store.EntryAlert, Who: System, Text: joinText(a)}
 			if err := r.o.Store.LinkAlert(ctx, id, a.ID, e); errs.Code(err) == errs.ECONFLICT {
-				continue // linked already
+				continue // linked already (perhaps by another replica, which told of it)
 			} else if err != nil {
 				return time.Time{}, err
 			}

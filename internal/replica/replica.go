@@ -55,6 +55,10 @@ type Options struct {
 	// not when their own (longer) leases end. An error has it called
 	// again at the next round. May be nil.
 	Gone func(ctx context.Context, replicas []string) error
+	// Acquired is called with the buckets Acquire loaded once Owns says
+	// yes for their monitors: the timers of the work taken over (heartbeat
+	// deadlines) start there. May be nil.
+	Acquired func(buckets []int)
 }
 
 // Manager is the lease-based ownership of one replica: it heartbeats the
@@ -196,6 +200,9 @@ func (m *Manager) Fenced(monitorID string) bool {
 	f := (*m.snap.Load())[BucketOf(monitorID, m.o.Buckets)]
 	return !f.IsZero() && !m.o.Now().Before(f)
 }
+
+// Bucket returns the bucket id hashes into.
+func (m *Manager) Bucket(id string) int { return BucketOf(id, m.o.Buckets) }
 
 // Buckets returns the buckets this replica runs now, in order.
 func (m *Manager) Buckets() []int {
@@ -490,6 +497,9 @@ func (m *Manager) activateLocked(ctx context.Context, period time.Duration) (tim
 		}
 	}
 	m.publishLocked()
+	if err == nil && len(due) > 0 && m.o.Acquired != nil {
+		m.o.Acquired(due)
+	}
 	return next, err
 }
 

@@ -365,6 +365,9 @@ type Ping struct {
 type PingBatch struct {
 	Pings  []Ping
 	States map[string]json.RawMessage
+	// Routed are pings of heartbeats another replica runs, written with
+	// the pings for that replica to take (Routing).
+	Routed []Routed
 }
 
 // StoredHeartbeat is a heartbeat created through the API or by a ping,
@@ -433,6 +436,7 @@ type Store interface {
 	Baselines
 	Audit
 	Replicas
+	Routing
 	// Ping checks the database is reachable (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error

@@ -25,7 +25,7 @@ func (d *DB) SavePings(ctx context.Context, b store.PingBatch) error {
 }
 
 func (d *DB) savePings(ctx context.Context, b store.PingBatch) error {
-	if len(b.Pings) == 0 && len(b.States) == 0 {
+	if len(b.Pings) == 0 && len(b.States) == 0 && len(b.Routed) == 0 {
 		return nil
 	}
 	ids := make([]string, 0, len(b.States)+1)
@@ -88,12 +88,14 @@ func (d *DB) savePings(ctx context.Context, b store.PingBatch) error {
 				return fmt.Errorf("save pings: %w", err)
 			}
 		}
+		if err := d.insertRouted(ctx, tx, b.Routed); err != nil {
+			return err
+		}
 		if b.States == nil {
 			return nil
 		}
-		const upsert = "INSERT INTO heartbeat_states (monitor_key, state) VALUES %s ON CONFLICT (monitor_key) DO UPDATE SET state = excluded.state"
-		if err := d.insertChunks(ctx, tx, upsert, 2, stateChunk, states); err != nil {
-			return fmt.Errorf("save heartbeat states: %w", err)
+		if err := d.upsertHeartbeatStates(ctx, tx, states); err != nil {
+			return err
 		}
 		const checkpoint = "INSERT INTO heartbeat_checkpoint (id, through_ping) SELECT 1, COALESCE(MAX(id), 0) FROM pings WHERE true " +
 			"ON CONFLICT (id) DO UPDATE SET through_ping = excluded.through_ping" // WHERE true: SQLite needs it before ON CONFLICT
@@ -102,6 +104,15 @@ func (d *DB) savePings(ctx context.Context, b store.PingBatch) error {
 		}
 		return nil
 	})
+}
+
+// upsertHeartbeatStates writes states: pairs of monitor key and JSON.
+func (d *DB) upsertHeartbeatStates(ctx context.Context, tx *sql.Tx, states []any) error {
+	const upsert = "INSERT INTO heartbeat_states (monitor_key, state) VALUES %s ON CONFLICT (monitor_key) DO UPDATE SET state = excluded.state"
+	if err := d.insertChunks(ctx, tx, upsert, 2, stateChunk, states); err != nil {
+		return fmt.Errorf("save heartbeat states: %w", err)
+	}
+	return nil
 }
 
 // pingInsert returns the prepared INSERT of n pings.

@@ -72,6 +72,8 @@ func Run(t *testing.T, open Opener) {
 		{"OutboxListing", testOutboxListing},
 		{"ChannelMessages", testChannelMessages},
 		{"ClaimExclusive", testClaimExclusive},
+		{"RoutedWork", testRoutedWork},
+		{"RoutedTakenOnce", testRoutedTakenOnce},
 		{"Rollup", testRollup},
 		{"Uptime", testUptime},
 		{"Latency", testLatency},

@@ -1,0 +1,72 @@
+package heartbeat_test
+
+import (
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tocsin/tocsin/internal/heartbeat"
+	"github.com/tocsin/tocsin/internal/heartbeat/schedule"
+	"github.com/tocsin/tocsin/internal/probe"
+)
+
+// owner is an Owner whose answer a test flips; every heartbeat is in
+// bucket 3.
+type owner struct{ owns atomic.Bool }
+
+func (o *owner) Owns(string) bool     { return o.owns.Load() }
+func (o *owner) Bucket(string) int    { return 3 }
+func owning(v bool) *owner            { o := &owner{}; o.owns.Store(v); return o }
+func (r *results) count() int         { rs, _ := r.get(); return len(rs) }
+func (r *results) last() probe.Result { rs, _ := r.get(); return rs[len(rs)-1] }
+
+// TestRoutedPings: a hub that does not own a heartbeat stores its pings
+// and routes them; the owner's hub takes them, applies them in time order
+// (an older one moves nothing), writes the state with the take and
+// passes the result on; the first hub neither evaluates nor writes them.
+func TestRoutedPings(t *testing.T) {
+	db := openStore(t, filepath.Join(t.TempDir(), "t.db"))
+	defer db.Close()
+	d := heartbeat.Definition{ID: "job", UUID: uuidA, Schedule: schedule.Schedule{Period: time.Hour, Grace: time.Hour}}
+	var onA, onB results
+	a := startHub(t, db, &onA, []heartbeat.Definition{d}, heartbeat.Options{Owner: owning(false)})
+	b := startHub(t, db, &onB, []heartbeat.Definition{d}, heartbeat.Options{Owner: owning(true)})
+	defer stop(a)
+	defer stop(b)
+	ctx := t.Context()
+	at := time.Now().Add(-time.Minute).UTC().Truncate(time.Millisecond)
+	if err := a.Receive(ctx, heartbeat.Ping{UUID: uuidA, Kind: heartbeat.KindFail, Time: at}); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := db.CountPings(ctx, "job"); n != 1 {
+		t.Fatalf("stored pings: %d, want 1", n)
+	}
+	if n, err := b.Take(ctx, []int{3}, 100); n != 1 || err != nil {
+		t.Fatalf("Take = %d, %v; want the routed ping", n, err)
+	}
+	if onB.count() != 1 || onB.last().Status != probe.Critical || onA.count() != 0 {
+		t.Fatalf("results: %v on the owner, %v on the other", onB.rs, onA.rs)
+	}
+	states, _, err := db.HeartbeatStates(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := b.View("job"); !v.State.LastFailed || !v.State.LastPing.Equal(at) || len(states["job"]) == 0 {
+		t.Fatalf("owner's state %+v, stored %s", v.State, states["job"])
+	}
+
+	// An older ping, routed after the newer one was applied, moves nothing.
+	if err := a.Receive(ctx, heartbeat.Ping{UUID: uuidA, Kind: heartbeat.KindSuccess, Time: at.Add(-time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := b.Take(ctx, []int{3}, 100); n != 1 || err != nil {
+		t.Fatalf("Take = %d, %v", n, err)
+	}
+	if v, _ := b.View("job"); !v.State.LastFailed || onB.count() != 1 {
+		t.Fatalf("a stale ping was applied: %+v, %d results", v.State, onB.count())
+	}
+	if n, err := b.Take(ctx, []int{3}, 100); n != 0 || err != nil {
+		t.Fatalf("Take of nothing = %d, %v", n, err)
+	}
+}
