@@ -2,6 +2,7 @@ package heartbeat
 
 import (
 	"container/heap"
+	"context"
 	"time"
 
 	"github.com/tocsin/tocsin/internal/probe"
@@ -62,6 +63,9 @@ func (h *Hub) deadlines() {
 
 // expire reports every deadline due at now.
 func (h *Hub) expire(now time.Time) {
+	if h.o.Owner != nil {
+		h.takeDue(now)
+	}
 	ix := h.defs.Load()
 	var out []probe.Result
 	var expired []string
@@ -185,3 +189,50 @@ func (q *deadlineHeap) Pop() any {
 	*q = old[:n-1]
 	return it
 }
+
+// takeDue takes the pings other replicas routed to the buckets of the
+// heartbeats whose deadline is due at now, before they are judged: a
+// ping another replica stored just before the deadline (this replica
+// takes routed pings every quarter of a second), or while the buckets had
+// no owner (a take-over), keeps its deadline from firing.
+func (h *Hub) takeDue(now time.Time) {
+	seen := map[int]bool{}
+	var buckets []int
+	h.mu.Lock()
+	// The heap's children are never due before their parent: only the
+	// due items and their direct children are looked at.
+	var walk func(i int)
+	walk = func(i int) {
+		if i >= len(h.heap) || h.heap[i].at.After(now) {
+			return
+		}
+		if id := h.heap[i].id; h.o.Owner.Owns(id) {
+			if b := h.o.Owner.Bucket(id); !seen[b] {
+				seen[b] = true
+				buckets = append(buckets, b)
+			}
+		}
+		walk(2*i + 1)
+		walk(2*i + 2)
+	}
+	walk(0)
+	h.mu.Unlock()
+	if len(buckets) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		n, err := h.Take(ctx, buckets, dueTakeLimit)
+		if err != nil {
+			h.o.Logger.Warn("taking the pings routed to heartbeats whose deadline is due; judging them without", "buckets", len(buckets), "err", err)
+			return
+		}
+		if n < dueTakeLimit {
+			return
+		}
+	}
+}
+
+// dueTakeLimit bounds the routed pings of one take before deadlines.
+const dueTakeLimit = 1000

@@ -70,3 +70,46 @@ func TestRoutedPings(t *testing.T) {
 		t.Fatalf("Take of nothing = %d, %v", n, err)
 	}
 }
+
+// TestRoutedPingBeforeTheDeadline: a ping another replica stored before
+// the deadline, which the owner has not taken yet (it takes routed pings
+// every quarter of a second, or its buckets just changed hands), keeps
+// the deadline from firing: the owner takes the routed pings of due
+// heartbeats before judging them.
+func TestRoutedPingBeforeTheDeadline(t *testing.T) {
+	db := openStore(t, filepath.Join(t.TempDir(), "t.db"))
+	defer db.Close()
+	d := heartbeat.Definition{ID: "job", UUID: uuidA, Schedule: schedule.Schedule{Period: time.Hour, Grace: time.Hour}}
+	var onA, onB results
+	a := startHub(t, db, &onA, []heartbeat.Definition{d}, heartbeat.Options{Owner: owning(false)})
+	b := startHub(t, db, &onB, []heartbeat.Definition{d}, heartbeat.Options{Owner: owning(true)})
+	defer stop(a)
+	defer stop(b)
+	ctx := t.Context()
+	t0 := time.Now().UTC().Truncate(time.Millisecond)
+	if err := b.Receive(ctx, heartbeat.Ping{UUID: uuidA, Kind: heartbeat.KindSuccess, Time: t0}); err != nil {
+		t.Fatal(err)
+	}
+	// Routed through the other replica half an hour later; not taken.
+	routed := t0.Add(30 * time.Minute)
+	if err := a.Receive(ctx, heartbeat.Ping{UUID: uuidA, Kind: heartbeat.KindSuccess, Time: routed}); err != nil {
+		t.Fatal(err)
+	}
+	// The first ping's deadline (period and grace) has passed; the routed
+	// one's has not.
+	b.ExpireAt(t0.Add(2*time.Hour + time.Minute))
+	rs, _ := onB.get()
+	for _, r := range rs {
+		if r.Status != probe.OK {
+			t.Fatalf("the deadline fired though a ping was routed before it: %+v", r)
+		}
+	}
+	if v, _ := b.View("job"); !v.State.LastPing.Equal(routed) {
+		t.Fatalf("owner's last ping %v, want the routed one at %v", v.State.LastPing, routed)
+	}
+	// Past the routed ping's deadline too, it fires once.
+	b.ExpireAt(routed.Add(2*time.Hour + time.Minute))
+	if onB.count() == 0 || onB.last().Status == probe.OK {
+		t.Fatalf("no failed result after the routed ping's deadline: %v", onB.rs)
+	}
+}
