@@ -166,8 +166,11 @@ func TestUsersPage(t *testing.T) {
 		t.Fatalf("olga to admin: %d %.300s", r.Status, r.Body)
 	}
 	// With a second administrator the first may step down.
-	if r := role(admin, "admin", "viewer"); r.Status != http.StatusOK {
-		t.Errorf("demote admin with another administrator: %d %.300s", r.Status, r.Body)
+	if r := role(admin, "admin", "viewer"); r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/" {
+		t.Errorf("demote admin with another administrator: %d %q %.300s", r.Status, r.Header.Get("Location"), r.Body)
+	}
+	if r := e.Get(admin, "/users"); r.Status != http.StatusForbidden {
+		t.Errorf("GET /users after stepping down: %d, want 403", r.Status)
 	}
 	for name, want := range map[string]store.Role{"admin": store.RoleViewer, "vera": store.RoleResponder, "olga": store.RoleAdmin, "rick": store.RoleResponder} {
 		if u, err := e.Store.User(ctx, ids[name]); err != nil || u.Role != want {

@@ -76,5 +76,10 @@ func (s *UI) handleUserRole(w http.ResponseWriter, r *http.Request, u store.User
 	if err != nil {
 		return err
 	}
+	if changed.ID == u.ID && !changed.Can(store.RoleAdmin) {
+		// An administrator who stepped down may no longer see the page.
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return nil
+	}
 	return s.renderUsers(w, r, u, http.StatusOK, usersData{Changed: changed.Name + " is now " + string(changed.Role) + "."})
 }
