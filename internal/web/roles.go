@@ -17,6 +17,7 @@ import (
 // adminReads are the reads only administrators may make.
 var adminReads = map[string]bool{
 	"GET /audit":        true,
+	"GET /users":        true,
 	"GET /api/v1/audit": true,
 	"GET /api/v1/users": true,
 }

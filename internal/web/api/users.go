@@ -22,11 +22,7 @@ type User struct {
 }
 
 func toAPIUser(u store.User) User {
-	how := "password"
-	if u.OIDCSubject != "" {
-		how = "oidc"
-	}
-	return User{ID: u.ID, Name: u.Name, Role: u.Role, SignIn: how, CreatedAt: u.CreatedAt.UTC()}
+	return User{ID: u.ID, Name: u.Name, Role: u.Role, SignIn: webcore.SignIn(u), CreatedAt: u.CreatedAt.UTC()}
 }
 
 // serveUsers serves GET /api/v1/users (administrators): every account.
@@ -59,33 +55,10 @@ func (s *API) serveUserUpdate(w http.ResponseWriter, r *http.Request, _ store.Us
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	if !req.Role.Valid() {
-		return errs.Errorf(errs.EINVALID, "role must be viewer, responder or admin, not %q", req.Role)
-	}
-	ctx := r.Context()
-	target, err := s.d.Store.User(ctx, id)
+	target, err := s.d.SetUserRole(r.Context(), id, req.Role)
 	if err != nil {
 		return err
 	}
-	if target.Role == store.RoleAdmin && req.Role != store.RoleAdmin {
-		users, err := s.d.Store.Users(ctx)
-		if err != nil {
-			return fmt.Errorf("listing users: %w", err)
-		}
-		admins := 0
-		for _, u := range users {
-			if u.Role == store.RoleAdmin {
-				admins++
-			}
-		}
-		if admins <= 1 {
-			return errs.Errorf(errs.ECONFLICT, "%s is the last administrator: make someone else an administrator first", target.Name)
-		}
-	}
-	if err := s.d.Store.SetUserRole(ctx, id, req.Role); err != nil {
-		return err
-	}
-	target.Role = req.Role
 	webcore.WriteJSON(w, http.StatusOK, One[User]{Data: toAPIUser(target)})
 	return nil
 }

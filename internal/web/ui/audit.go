@@ -22,8 +22,8 @@ type auditData struct {
 	Filter url.Values
 	// Older is the link to the next page; "" on the last.
 	Older string
-	// CSV is the export of what the filters select.
-	CSV string
+	// CSV and JSON are the exports of what the filters select.
+	CSV, JSON string
 }
 
 // handleAudit renders "/audit": the audit log for administrators, newest
@@ -64,6 +64,7 @@ func (s *UI) handleAudit(w http.ResponseWriter, r *http.Request, u store.User) e
 		csv[k] = v
 	}
 	data.CSV = "/api/v1/audit?" + csv.Encode()
+	data.JSON = "/api/v1/audit?" + q.Encode()
 	s.Render(w, r, http.StatusOK, "audit.html", &u, "Audit log", data)
 	return nil
 }

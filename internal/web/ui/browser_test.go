@@ -12,6 +12,7 @@ import (
 
 	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/testkit"
+	"github.com/tocsin/tocsin/internal/web"
 	"github.com/tocsin/tocsin/internal/web/webtest"
 )
 
@@ -51,6 +52,33 @@ func browserSetup(base string) []chromedp.Action[chromedp.Void] {
 		chromedp.Submit(chromedp.CSS(`input[name="password2"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`table.monitors`)),
 	}
+}
+
+// adminBrowser starts a server with opt (nil for none) and a headless
+// chromium signed in as its first administrator, "admin"; it skips in
+// -short mode.
+func adminBrowser(t *testing.T, opt func(*web.Options)) (*webtest.Env, context.Context) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	chromiumPath := chromium(t)
+	e := webtest.New(t, opt)
+	ctx := newBrowser(t, chromiumPath)
+	if err := chromedp.Do(ctx, browserSetup(e.HTTP.URL)...); err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	return e, ctx
+}
+
+// elementText is the text of the element sel, its spaces collapsed.
+func elementText(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("%s: %v", sel, err)
+	}
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // TestBrowserSetupLoginOverview drives a real browser through first-run

@@ -104,6 +104,8 @@ func (s *UI) Register(public func(pattern string, h http.Handler), authed func(p
 	authed("POST /channels/{id}/test", s.handleChannelTest)
 	authed("GET /changes", s.handleChanges)
 	authed("GET /audit", s.handleAudit)
+	authed("GET /users", s.handleUsers)
+	authed("POST /users/{id}/role", s.handleUserRole)
 	authed("POST /changes", s.handleChangeCreate)
 	authed("GET /impact", s.handleImpact)
 	authed("GET /coverage", s.handleCoverage)
