@@ -30,7 +30,6 @@ import (
 	"log"
 	"net/http"
 	_ "net/http/pprof" // served by the child only with -profile
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -97,8 +96,8 @@ func main() {
 	dbPath := filepath.Join(dir, "tocsin.db")
 	storeDSN := dbPath
 	if *driver == "postgres" {
-		storeDSN = createDatabase(*dsn)
-		defer dropDatabase(*dsn)
+		storeDSN = benchkit.CreateDatabase(*dsn, benchDatabase)
+		defer benchkit.DropDatabase(*dsn, benchDatabase)
 	}
 	port := benchkit.FreePort()
 	cfgPath, err := writeConfig(dir, configSpec{
@@ -140,19 +139,19 @@ func main() {
 	} else {
 		close(startProfile)
 	}
-	waitHealthy(base, started)
+	benchkit.WaitHealthy(base, 2*time.Minute)
 	startup, startupCPU := time.Since(started), benchkit.CPUSeconds(pid)
 	limit := time.Duration(*threshold)*(*interval) + 2*time.Second
 	fmt.Printf("monitors %d at %s, failure_threshold %d, storage %s, webhook %v, log level %s, config %s\n",
 		*monitors, *interval, *threshold, *driver, *webhook, *logLevel, configSize(dir))
-	fmt.Printf("start-up         serving /healthz %s after exec, %.1f CPU seconds, load average %s\n", startup.Round(time.Millisecond), startupCPU, loadAverage())
+	fmt.Printf("start-up         serving /healthz %s after exec, %.1f CPU seconds, load average %s\n", startup.Round(time.Millisecond), startupCPU, benchkit.LoadAverage())
 
 	// The first interval: every monitor has its first run.
 	time.Sleep(*interval + time.Second)
 	if pprofBase != "" {
 		<-startProfile
 		fetchProfile(pprofBase+"heap", filepath.Join(*profiles, "steady.heap.pprof"), started)
-		fmt.Printf("RSS after the first interval %.0f MiB\n", mib(benchkit.ProcStatus(pid, "VmRSS")))
+		fmt.Printf("RSS after the first interval %.0f MiB\n", benchkit.MiB(benchkit.ProcStatus(pid, "VmRSS")))
 	}
 	m0 := scrape(base)
 	fmt.Printf("first interval   %.0f checks in the first %s (%d monitors)\n", m0.Sum("tocsin_checks_total"), *interval+time.Second, *monitors)
@@ -173,11 +172,11 @@ func main() {
 	fmt.Printf("lateness         p50 ≤ %s, p99 ≤ %s\n", benchkit.QuantileDelta(m0, m1, "tocsin_scheduler_lateness_seconds", 0.5),
 		benchkit.QuantileDelta(m0, m1, "tocsin_scheduler_lateness_seconds", 0.99))
 	fmt.Printf("CPU steady       %.2f cores, %.3f ms per check\n", steadyCPU/steadyTime, steadyCPU/checks*1000)
-	fmt.Printf("RSS steady       %.0f MiB, %.1f KiB per monitor\n", mib(benchkit.ProcStatus(pid, "VmRSS")), float64(benchkit.ProcStatus(pid, "VmRSS"))/1024/float64(*monitors))
+	fmt.Printf("RSS steady       %.0f MiB, %.1f KiB per monitor\n", benchkit.MiB(benchkit.ProcStatus(pid, "VmRSS")), float64(benchkit.ProcStatus(pid, "VmRSS"))/1024/float64(*monitors))
 
 	if *webhook {
 		walBefore, logsBefore := fileSize(dbPath+"-wal"), logs.n.Load()
-		fmt.Printf("WAL before       %.1f MiB\n", mib(walBefore))
+		fmt.Printf("WAL before       %.1f MiB\n", benchkit.MiB(walBefore))
 		profile := func(event string) func() {
 			if pprofBase == "" {
 				return func() {}
@@ -192,9 +191,9 @@ func main() {
 			sample()
 		}
 		fmt.Printf("WAL              before %.1f MiB, peak %.1f MiB, after the storm and %s idle %.1f MiB\n",
-			mib(walBefore), mib(peakWAL), 2**interval, mib(fileSize(dbPath+"-wal")))
+			benchkit.MiB(walBefore), benchkit.MiB(peakWAL), 2**interval, benchkit.MiB(fileSize(dbPath+"-wal")))
 		fmt.Printf("log              %.1f MiB at %s during the storm and its recovery, %.0f bytes per monitor\n",
-			mib(logs.n.Load()-logsBefore), *logLevel, float64(logs.n.Load()-logsBefore)/float64(*monitors))
+			benchkit.MiB(logs.n.Load()-logsBefore), *logLevel, float64(logs.n.Load()-logsBefore)/float64(*monitors))
 		lost, dup := rcv.tally(*monitors)
 		fmt.Printf("webhooks         %d received, %d distinct ids, %d duplicated ids, %d missing at the end of the wait (a monitor's down or up not received: lost, or later than the limit plus 3 minutes)\n",
 			rcv.total(), rcv.distinct(), dup, lost)
@@ -202,16 +201,16 @@ func main() {
 			defer os.Exit(1)
 		}
 	}
-	fmt.Printf("RSS peak         %.0f MiB\n", mib(benchkit.ProcStatus(pid, "VmHWM")))
+	fmt.Printf("RSS peak         %.0f MiB\n", benchkit.MiB(benchkit.ProcStatus(pid, "VmHWM")))
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	_ = cmd.Wait()
 	if *driver == "postgres" {
 		size, rows := postgresResults(storeDSN)
-		fmt.Printf("results          %d rows, pg_total_relation_size(results) %.1f MiB = %.0f bytes per result\n", rows, mib(size), float64(size)/float64(max(rows, 1)))
+		fmt.Printf("results          %d rows, pg_total_relation_size(results) %.1f MiB = %.0f bytes per result\n", rows, benchkit.MiB(size), float64(size)/float64(max(rows, 1)))
 	} else {
 		rows := sqliteResults(dbPath)
 		size := fileSize(dbPath) + fileSize(dbPath+"-wal")
-		fmt.Printf("results          %d rows, database file %.1f MiB = %.0f bytes per result (the whole file)\n", rows, mib(size), float64(size)/float64(max(rows, 1)))
+		fmt.Printf("results          %d rows, database file %.1f MiB = %.0f bytes per result (the whole file)\n", rows, benchkit.MiB(size), float64(size)/float64(max(rows, 1)))
 	}
 }
 
@@ -349,21 +348,6 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func waitHealthy(base string, started time.Time) {
-	for {
-		if resp, err := http.Get(base + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		if time.Since(started) > 2*time.Minute {
-			log.Fatal("the server did not start within 2 minutes")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // fetchProfile saves a profile of the server's pprof endpoint, which may
 // take a moment to listen after exec.
 func fetchProfile(url, path string, started time.Time) {
@@ -445,16 +429,6 @@ func stormProfile(base, path string) func() {
 	}
 }
 
-// loadAverage is the machine's one-minute load average, which says how
-// much the wall times were shared with other work.
-func loadAverage() string {
-	data, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	return strings.Fields(string(data))[0]
-}
-
 func scrape(base string) benchkit.Metrics {
 	m, err := benchkit.Scrape(base + "/metrics")
 	if err != nil {
@@ -477,38 +451,7 @@ func configSize(dir string) string {
 	for _, f := range files {
 		total += fileSize(f)
 	}
-	return fmt.Sprintf("%.1f MiB in %d file(s)", mib(total), len(files))
-}
-
-func mib(n int64) float64 { return float64(n) / (1 << 20) }
-
-// createDatabase creates the bench database, dropping what a previous run
-// left, and returns its DSN.
-func createDatabase(admin string) string {
-	dropDatabase(admin)
-	exec1(admin, "CREATE DATABASE "+benchDatabase)
-	u, err := url.Parse(admin)
-	if err != nil {
-		log.Fatal(err)
-	}
-	u.Path = "/" + benchDatabase
-	return u.String()
-}
-
-func dropDatabase(admin string) {
-	exec1(admin, "DROP DATABASE IF EXISTS "+benchDatabase+" WITH (FORCE)")
-}
-
-func exec1(dsn, stmt string) {
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, stmt); err != nil {
-		log.Fatalf("%s: %v", stmt, err)
-	}
+	return fmt.Sprintf("%.1f MiB in %d file(s)", benchkit.MiB(total), len(files))
 }
 
 func postgresResults(dsn string) (size, rows int64) {
@@ -572,7 +515,7 @@ func writeConfig(dir string, s configSpec) (string, error) {
 		if len(data) > config.MaxFileSize {
 			per := len(data) / max(s.monitors/max(s.split, 1), 1)
 			return fmt.Errorf("%s would be %.1f MiB, over the %d MiB limit: at most about %d monitors fit in one file; use -split",
-				name, mib(int64(len(data))), config.MaxFileSize>>20, config.MaxFileSize/max(per, 1))
+				name, benchkit.MiB(int64(len(data))), config.MaxFileSize>>20, config.MaxFileSize/max(per, 1))
 		}
 		return os.WriteFile(filepath.Join(dir, name), data, 0o600)
 	}
