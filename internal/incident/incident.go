@@ -14,6 +14,15 @@ import (
 	"github.com/tocsin/tocsin/internal/store"
 )
 
+// LogOpened is written for each incident the runner opens, with the
+// attributes incident, alert and title. In an alert storm that is one per
+// alert, so the log summarises them (see the app's storm kinds).
+const LogOpened = "incident opened"
+
+// LogProgressed is the message written when the runner moves an incident
+// to state ("incident resolved"), with the attribute incident.
+func LogProgressed(state string) string { return "incident " + state }
+
 // System is who the incident process acts as.
 const System = "system"
 

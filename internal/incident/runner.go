@@ -179,7 +179,7 @@ func (r *Runner) Step(ctx context.Context) (time.Time, error) {
 		if err != nil {
 			return time.Time{}, err
 		}
-		r.o.Logger.Info("incident opened", "incident", in.ID, "alert", a.ID, "title", in.Title)
+		r.o.Logger.Info(LogOpened, "incident", in.ID, "alert", a.ID, "title", in.Title)
 		if err := PublishNotice(ctx, r.o.Store, cfg, in, r.o.ServiceName); err != nil {
 			r.o.Logger.Error("incidents: the first public notice failed", "incident", in.ID, "err", err)
 		}
@@ -242,7 +242,7 @@ func (r *Runner) progress(ctx context.Context, in store.Incident, now time.Time,
 		if in.State == store.IncidentResolved {
 			event = EventResolved
 		}
-		r.o.Logger.Info("incident "+in.State, "incident", in.ID)
+		r.o.Logger.Info(LogProgressed(in.State), "incident", in.ID)
 		r.o.Event(event, in)
 	}
 	when, _ := Due(in, resolveAfter)

@@ -128,7 +128,12 @@ func (d *DB) ActiveAlert(ctx context.Context, groupKey string) (store.Alert, err
 
 // saveAlertChanges applies the alert changes of a batch inside its
 // transaction.
-func (d *DB) saveAlertChanges(ctx context.Context, tx *sql.Tx, cs []store.AlertChange) error {
+func (d *DB) saveAlertChanges(ctx context.Context, sqlTx *sql.Tx, cs []store.AlertChange) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	tx := d.prepared(sqlTx)
+	defer tx.Close()
 	for _, c := range cs {
 		if err := d.applyAlertChange(ctx, tx, c); err != nil {
 			return fmt.Errorf("save %s: %w", c, err)
@@ -137,7 +142,7 @@ func (d *DB) saveAlertChanges(ctx context.Context, tx *sql.Tx, cs []store.AlertC
 	return nil
 }
 
-func (d *DB) applyAlertChange(ctx context.Context, tx *sql.Tx, c store.AlertChange) error {
+func (d *DB) applyAlertChange(ctx context.Context, tx execer, c store.AlertChange) error {
 	c.GroupKey, c.MonitorID, c.ServiceID, c.PolicyID, c.Reason, c.ImpactedBy = text(c.GroupKey), text(c.MonitorID), text(c.ServiceID), text(c.PolicyID), text(c.Reason), text(c.ImpactedBy)
 	at := ms(c.Time)
 	if c.Released != "" {
@@ -636,7 +641,7 @@ func (d *DB) Secret(ctx context.Context, name string, size int) ([]byte, error) 
 // releaseAlertMonitor takes a monitor out of the active alerts it joined
 // as impacted by c.Released, resolving those left with nothing down, and
 // reports whether it was in one.
-func (d *DB) releaseAlertMonitor(ctx context.Context, tx *sql.Tx, c store.AlertChange) (bool, error) {
+func (d *DB) releaseAlertMonitor(ctx context.Context, tx execer, c store.AlertChange) (bool, error) {
 	c.Released = text(c.Released)
 	rows, err := tx.QueryContext(ctx, d.q("SELECT am.alert_id FROM alert_monitors am JOIN alerts a ON a.id = am.alert_id "+
 		"WHERE am.monitor_id = ? AND am.impacted_by = ? AND am.status = 'down' AND a.state <> 'resolved'"), c.MonitorID, c.Released)

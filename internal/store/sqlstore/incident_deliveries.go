@@ -27,14 +27,25 @@ type delivery struct {
 // "delivered" or "failed: reason". Over store.MaxDeliveryEntries
 // messages, one summary per channel replaces them.
 func (d *DB) deliveries(ctx context.Context, incidentID int64, alerts []int64) ([]store.TimelineEntry, error) {
-	likes := []string{"id LIKE ?"}
-	args := []any{store.IncidentMessageID(incidentID, "%")}
-	for _, a := range alerts {
-		likes = append(likes, "id LIKE ?")
-		args = append(args, "alert-"+strconv.FormatInt(a, 10)+"-%")
+	// Each message id starts with its incident's or alert's prefix, and
+	// a prefix is a range of ids that an index answers: a LIKE would read
+	// the whole outbox for every incident opened in a storm. PostgreSQL
+	// compares in byte order only under the C collation, which the index
+	// outbox_id_c (migration 00035) is built with. "seq + 0" keeps
+	// PostgreSQL's generic plan from walking the whole outbox in seq
+	// order to find the few rows of one prefix.
+	col := "id"
+	if d.postgres {
+		col = `id COLLATE "C"`
+	}
+	var ranges []string
+	var args []any
+	for _, prefix := range append([]string{store.IncidentMessageID(incidentID, "")}, alertPrefixes(alerts)...) {
+		ranges = append(ranges, "("+col+" >= ? AND "+col+" < ?)")
+		args = append(args, prefix, prefixEnd(prefix))
 	}
 	rows, err := d.read.QueryContext(ctx, d.q("SELECT channel, event, state, last_error, created_at, next_attempt FROM outbox WHERE ("+
-		strings.Join(likes, " OR ")+") ORDER BY seq LIMIT ?"), append(args, maxDeliveryRows)...)
+		strings.Join(ranges, " OR ")+") ORDER BY seq + 0 LIMIT ?"), append(args, maxDeliveryRows)...)
 	if err != nil {
 		return nil, fmt.Errorf("read the notifications of incident %d: %w", incidentID, err)
 	}
@@ -60,6 +71,21 @@ func (d *DB) deliveries(ctx context.Context, incidentID int64, alerts []int64) (
 		return nil, fmt.Errorf("read the notifications of incident %d: %w", incidentID, err)
 	}
 	return deliveryEntries(ds, store.MaxDeliveryEntries), nil
+}
+
+// alertPrefixes returns the prefix of the message ids of each alert.
+func alertPrefixes(alerts []int64) []string {
+	out := make([]string, len(alerts))
+	for i, a := range alerts {
+		out[i] = "alert-" + strconv.FormatInt(a, 10) + "-"
+	}
+	return out
+}
+
+// prefixEnd returns the least string above every string starting with
+// prefix, which ends in an ASCII character below 0x7f.
+func prefixEnd(prefix string) string {
+	return prefix[:len(prefix)-1] + string(prefix[len(prefix)-1]+1)
 }
 
 // deliveryEntries says what became of each message, or per channel when
