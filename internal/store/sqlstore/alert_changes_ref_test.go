@@ -166,7 +166,6 @@ func (d *DB) refReleaseAlertMonitor(ctx context.Context, tx execer, c store.Aler
 	return len(ids) > 0, nil
 }
 
-
 // TestAlertChangesMatchOneByOne applies random batches of alert changes
 // (failures, recoveries, joins, dependencies released, escalated and paged
 // alerts between batches) to two stores: one applies each batch with the
@@ -338,4 +337,3 @@ func dumpAlerts(t *testing.T, d *DB) []string {
 	})
 	return out
 }
-
