@@ -240,45 +240,41 @@ func (d *DB) recordAttempts(ctx context.Context, as []notify.AttemptRecord) erro
 			return errs.Errorf(errs.EINVALID, "record notification attempts: outcome %q of notification %q is not one of sent, retry, failed", r.Outcome, r.MessageID)
 		}
 	}
+	rows := make([]attemptRow, len(as))
+	for i, r := range as {
+		a := r.Attempt
+		a.MessageID, a.Channel, a.MonitorID, a.Event, a.Error = text(a.MessageID), text(a.Channel), text(a.MonitorID), text(a.Event), text(a.Error)
+		if a.Time.IsZero() {
+			a.Time = now
+		}
+		next := r.Next
+		if next.IsZero() {
+			next = now
+		}
+		state := "pending"
+		if a.Outcome != "retry" {
+			state = a.Outcome
+		}
+		rows[i] = attemptRow{a: a, next: ms(next), state: state}
+	}
 	return d.inTx(ctx, func(tx *sql.Tx) error {
-		move, err := tx.PrepareContext(ctx, d.q("UPDATE outbox SET attempts = attempts + 1, last_error = ?, "+
-			"next_attempt = CASE WHEN state = 'pending' THEN ? ELSE next_attempt END, "+
-			"state = CASE WHEN state = 'pending' THEN ? ELSE state END, "+
-			"lease_owner = NULL, lease_until = NULL WHERE id = ? AND channel = ? "+
-			"RETURNING monitor_id, event"))
+		var err error
+		if d.postgres {
+			err = d.moveAttemptedSet(ctx, tx, rows)
+		} else {
+			err = d.moveAttempted(ctx, tx, rows)
+		}
 		if err != nil {
 			return fmt.Errorf("record notification attempts: %w", err)
 		}
-		defer move.Close()
-		insert, err := tx.PrepareContext(ctx, d.q("INSERT INTO attempts (message_id, channel, monitor_id, event, t, duration_us, error, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"))
-		if err != nil {
-			return fmt.Errorf("record notification attempts: %w", err)
-		}
-		defer insert.Close()
-		for _, r := range as {
-			a := r.Attempt
-			a.MessageID, a.Channel, a.MonitorID, a.Event, a.Error = text(a.MessageID), text(a.Channel), text(a.MonitorID), text(a.Event), text(a.Error)
-			if a.Time.IsZero() {
-				a.Time = now
+		args := make([]any, 0, 8*len(rows))
+		for _, r := range rows {
+			if !r.found {
+				continue // the message is gone (pruned, or another replica's record won)
 			}
-			next := r.Next
-			if next.IsZero() {
-				next = now
-			}
-			state := "pending"
-			if a.Outcome != "retry" {
-				state = a.Outcome
-			}
-			var monitorID, js string
-			err := move.QueryRowContext(ctx, a.Error, ms(next), state, a.MessageID, a.Channel).Scan(&monitorID, &js)
-			if err == sql.ErrNoRows {
-				continue
-			}
-			if err != nil {
-				return fmt.Errorf("record notification attempts: notification %q: %w", a.MessageID, err)
-			}
+			a := r.a
 			if a.MonitorID == "" {
-				a.MonitorID = monitorID
+				a.MonitorID = r.monitorID
 			}
 			if a.Event == "" {
 				var ev struct {
@@ -286,15 +282,109 @@ func (d *DB) recordAttempts(ctx context.Context, as []notify.AttemptRecord) erro
 				}
 				// An unreadable event leaves the attempt's event empty
 				// rather than the whole batch unrecorded.
-				_ = json.Unmarshal([]byte(js), &ev)
+				_ = json.Unmarshal([]byte(r.event), &ev)
 				a.Event = ev.Event
 			}
-			if _, err := insert.ExecContext(ctx, a.MessageID, a.Channel, a.MonitorID, a.Event, ms(a.Time), a.Duration.Microseconds(), a.Error, a.Outcome); err != nil {
-				return fmt.Errorf("record notification attempts: notification %q: %w", a.MessageID, err)
-			}
+			args = append(args, a.MessageID, a.Channel, a.MonitorID, a.Event, ms(a.Time), a.Duration.Microseconds(), a.Error, a.Outcome)
+		}
+		if err := d.insertChunks(ctx, tx, "INSERT INTO attempts (message_id, channel, monitor_id, event, t, duration_us, error, outcome) VALUES %s", 8, outboxChunk, args); err != nil {
+			return fmt.Errorf("record notification attempts: %w", err)
 		}
 		return nil
 	})
+}
+
+// attemptRow is one attempt to record and what its message said.
+type attemptRow struct {
+	a                notify.Attempt
+	next             int64
+	state            string
+	found            bool
+	monitorID, event string
+}
+
+// moveAttemptedSet is the SET of an attempted message, given the error,
+// the next attempt and the state.
+const moveAttemptedSet = "attempts = attempts + 1, last_error = %s, " +
+	"next_attempt = CASE WHEN state = 'pending' THEN %s ELSE next_attempt END, " +
+	"state = CASE WHEN state = 'pending' THEN %s ELSE state END, " +
+	"lease_owner = NULL, lease_until = NULL"
+
+// moveAttempted moves each attempted message on, one prepared statement
+// per message: on SQLite a statement costs no round trip.
+func (d *DB) moveAttempted(ctx context.Context, tx *sql.Tx, rows []attemptRow) error {
+	move, err := tx.PrepareContext(ctx, "UPDATE outbox SET "+fmt.Sprintf(moveAttemptedSet, "?", "?", "?")+" WHERE id = ? AND channel = ? RETURNING monitor_id, event")
+	if err != nil {
+		return err
+	}
+	defer move.Close()
+	for i := range rows {
+		r := &rows[i]
+		err := move.QueryRowContext(ctx, r.a.Error, r.next, r.state, r.a.MessageID, r.a.Channel).Scan(&r.monitorID, &r.event)
+		if err == sql.ErrNoRows {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("notification %q: %w", r.a.MessageID, err)
+		}
+		r.found = true
+	}
+	return nil
+}
+
+// moveAttemptedSet moves the attempted messages on in one UPDATE … FROM
+// (VALUES …) per chunk: on PostgreSQL a statement per message is a round
+// trip per message, and the dispatcher records every delivery of a storm
+// through here. A message attempted twice in one batch is moved twice, in
+// two statements, as one statement updates a row once.
+func (d *DB) moveAttemptedSet(ctx context.Context, tx *sql.Tx, rows []attemptRow) error {
+	type key struct{ id, channel string }
+	todo := make([]int, len(rows))
+	for i := range todo {
+		todo[i] = i
+	}
+	for len(todo) > 0 {
+		var part, rest []int
+		seen := map[key]int{}
+		for _, i := range todo {
+			k := key{rows[i].a.MessageID, rows[i].a.Channel}
+			if _, dup := seen[k]; dup || len(part) == outboxChunk {
+				rest = append(rest, i)
+				continue
+			}
+			seen[k] = i
+			part = append(part, i)
+		}
+		args := make([]any, 0, 5*len(part))
+		for _, i := range part {
+			r := rows[i]
+			args = append(args, r.a.MessageID, r.a.Channel, r.a.Error, r.next, r.state)
+		}
+		const one = "(CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS bigint), CAST(? AS text))"
+		q := "UPDATE outbox SET " + fmt.Sprintf(moveAttemptedSet, "v.merr", "v.mnext", "v.mstate") +
+			" FROM (VALUES " + strings.TrimSuffix(strings.Repeat(one+", ", len(part)), ", ") + ") AS v(mid, mch, merr, mnext, mstate)" +
+			" WHERE outbox.id = v.mid AND outbox.channel = v.mch RETURNING outbox.id, outbox.channel, outbox.monitor_id, outbox.event"
+		res, err := tx.QueryContext(ctx, d.q(q), args...)
+		if err != nil {
+			return err
+		}
+		for res.Next() {
+			var k key
+			var monitorID, event string
+			if err := res.Scan(&k.id, &k.channel, &monitorID, &event); err != nil {
+				res.Close()
+				return err
+			}
+			if i, ok := seen[k]; ok {
+				rows[i].found, rows[i].monitorID, rows[i].event = true, monitorID, event
+			}
+		}
+		if err := rowsDone(res); err != nil {
+			return err
+		}
+		todo = rest
+	}
+	return nil
 }
 
 // OutboxDepth counts pending messages.

@@ -99,6 +99,21 @@ func testOutboxBatchedAttempts(t *testing.T, s store.Store, clk *Clock) {
 			t.Errorf("retried message %s: attempts %d, last error %q; want 1, 503", m.ID, m.Attempts, m.LastError)
 		}
 	}
+	// Two attempts of one message in one batch both count, in order: the
+	// retry, then the failure that ends it.
+	m := later[0]
+	must(t, s.RecordAttempts(ctx, []notify.AttemptRecord{
+		{Attempt: notify.Attempt{MessageID: m.ID, Channel: m.Channel, Time: retryAt, Outcome: notify.OutcomeRetry, Error: "502"}, Next: retryAt.Add(time.Hour)},
+		{Attempt: notify.Attempt{MessageID: m.ID, Channel: m.Channel, Time: retryAt, Outcome: notify.OutcomeFailed, Error: "410"}},
+	}), "RecordAttempts twice for one message")
+	as, err := s.Attempts(ctx, m.Event.MonitorID, store.Page{Limit: 10})
+	must(t, err, "Attempts of the twice-attempted message's monitor")
+	if len(as) != 3 || as[0].Outcome != notify.OutcomeFailed || as[1].Outcome != notify.OutcomeRetry {
+		t.Errorf("attempts of %s = %+v; want failed, retry and the first retry", m.ID, as)
+	}
+	if d, err := s.OutboxDepth(ctx); err != nil || d != 149 {
+		t.Errorf("OutboxDepth after the failure = %d, %v; want 149", d, err)
+	}
 }
 
 // testOutboxClaimAroundBusyChannels: a claim that leaves out busy
