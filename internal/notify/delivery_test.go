@@ -1,6 +1,7 @@
 package notify_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -251,4 +253,50 @@ func TestDispatcherFloodRecordsEveryAttemptOnce(t *testing.T) {
 			}
 		})
 	}
+}
+
+// claimCounter counts the claims a dispatcher makes.
+type claimCounter struct {
+	testOutbox
+	claims atomic.Int32
+}
+
+func (c *claimCounter) ClaimDueExcept(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, skip []string) ([]notify.OutboxMessage, error) {
+	c.claims.Add(1)
+	return c.testOutbox.ClaimDueExcept(ctx, owner, now, lease, limit, skip)
+}
+
+// TestDispatcherFloodOnOneChannelClaimsAhead: a flood of messages for one
+// channel is claimed several sends' worth at a time. Each claim is a
+// transaction, and claiming only as many as the channel may send at once
+// took a claim per eight sends: in a storm the claims set the pace.
+func TestDispatcherFloodOnOneChannelClaimsAhead(t *testing.T) {
+	stores(t, func(t *testing.T, newStore func(t *testing.T) testOutbox) {
+		synctest.Test(t, func(t *testing.T) {
+			st := &claimCounter{testOutbox: newStore(t)}
+			hook := &scripted{}
+			const n = 960
+			start := time.Now()
+			for i := range n {
+				_ = st.add(t.Context(), message(fmt.Sprintf("h%03d", i), "hook", start))
+			}
+			stop := run(t, notify.NewDispatcher(notify.DispatcherOptions{
+				Store: st, Notifiers: map[string]notify.Notifier{"hook": hook}, Workers: 64, PerChannel: 16,
+			}))
+			time.Sleep(time.Minute)
+			synctest.Wait()
+			stop()
+			if got := len(hook.callList()); got != n {
+				t.Fatalf("sent %d of %d", got, n)
+			}
+			if p := hook.peak.Load(); p > 16 {
+				t.Errorf("%d sends at once to one channel, want at most 16", p)
+			}
+			// Claims of up to 64, each when half of them are sent: about
+			// n/32 claims; one per 8 sends would be n/8.
+			if c := int(st.claims.Load()); c > n/24 {
+				t.Errorf("%d claims for %d messages on one channel, want at most %d", c, n, n/24)
+			}
+		})
+	})
 }
