@@ -80,9 +80,9 @@ type DispatcherOptions struct {
 	// Workers is how many sends may run at once. Default 64.
 	Workers int
 	// PerChannel is how many sends to one channel may run at once. A
-	// channel with channelAhead times that many messages in hand is left
-	// out of the claims until they drop to half, so a slow destination
-	// cannot hold the workers of the others. Default 16 (at most Workers).
+	// channel with that many messages in hand is left out of the claims
+	// until one is done, so a slow destination cannot hold the workers of
+	// the others. Default 16 (at most Workers).
 	PerChannel int
 	// BatchSize is the most messages claimed at once. Default 200.
 	BatchSize int
@@ -426,7 +426,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		}
 		if cs := r.chans[f.channel]; cs != nil {
 			cs.active--
-			if n := cs.active + len(cs.queue); n < (d.channelHand()+1)/2 && n+1 >= (d.channelHand()+1)/2 {
+			if n := cs.active + len(cs.queue); n < (d.o.PerChannel+1)/2 && n+1 >= (d.o.PerChannel+1)/2 {
 				claim = true
 			}
 		}
@@ -479,20 +479,6 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	}
 }
 
-// channelAhead is how many times PerChannel one channel may have in hand.
-// Each claim is a transaction (on PostgreSQL a flush of its log to disk):
-// claiming no more than a channel may send at once cost a claim per half
-// of PerChannel sends, and in a storm on one channel the claims, not the
-// sends, set the pace.
-const channelAhead = 4
-
-// channelHand is the most messages one channel has in hand, sending or
-// queued: channelAhead times PerChannel, but no more than half the hand,
-// so that one slow channel leaves the other half to the others.
-func (d *Dispatcher) channelHand() int {
-	return min(channelAhead*d.o.PerChannel, max(d.o.PerChannel, d.hand()/2))
-}
-
 // hand is the most messages Run keeps claimed and not yet sent, but for
 // the channels that have as many as they may send at once: beyond it each
 // other channel may still claim that many.
@@ -512,7 +498,7 @@ func (d *Dispatcher) step(ctx context.Context, r *runState, start func(job)) (ti
 	d.startJobs(r, start)
 	var skip []string
 	for id, cs := range r.chans {
-		if cs.active+len(cs.queue) >= d.channelHand() {
+		if cs.active+len(cs.queue) >= d.o.PerChannel {
 			skip = append(skip, id)
 		}
 	}
