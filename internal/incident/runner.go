@@ -196,9 +196,32 @@ func (r *Runner) Step(ctx context.Context) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
+	// The alerts of every active incident in one read: one read per
+	// incident was, with thousands active after a storm, thousands of
+	// reads each step even when nothing changed.
+	var ids []int64
+	for _, in := range incidents {
+		ids = append(ids, in.Alerts...)
+	}
+	byID := map[int64]store.Alert{}
+	for part := range slices.Chunk(ids, batch) {
+		all, err := r.o.Store.AlertsByID(ctx, part)
+		if err != nil {
+			return time.Time{}, err
+		}
+		for _, a := range all {
+			byID[a.ID] = a
+		}
+	}
 	var next time.Time
 	for _, in := range incidents {
-		when, err := r.progress(ctx, in, now, time.Duration(cfg.ResolveAfter))
+		alerts := make([]store.Alert, 0, len(in.Alerts))
+		for _, id := range in.Alerts {
+			if a, ok := byID[id]; ok {
+				alerts = append(alerts, a)
+			}
+		}
+		when, err := r.progress(ctx, in, alerts, now, time.Duration(cfg.ResolveAfter))
 		if err != nil {
 			return time.Time{}, err
 		}
@@ -209,14 +232,11 @@ func (r *Runner) Step(ctx context.Context) (time.Time, error) {
 	return next, nil
 }
 
-// progress applies Acknowledged and Progress to one incident.
-func (r *Runner) progress(ctx context.Context, in store.Incident, now time.Time, resolveAfter time.Duration) (time.Time, error) {
+// progress applies Acknowledged and Progress to one incident, given its
+// alerts.
+func (r *Runner) progress(ctx context.Context, in store.Incident, alerts []store.Alert, now time.Time, resolveAfter time.Duration) (time.Time, error) {
 	if len(in.Alerts) == 0 {
 		return time.Time{}, nil
-	}
-	alerts, err := r.o.Store.AlertsByID(ctx, in.Alerts)
-	if err != nil {
-		return time.Time{}, err
 	}
 	if at, ok := Acknowledged(in, alerts); ok {
 		if err := r.o.Store.SetIncidentAcknowledged(ctx, in.ID, at); err != nil {
