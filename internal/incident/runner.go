@@ -144,6 +144,28 @@ func (r *Runner) Step(ctx context.Context) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
+	// New incidents are opened together, in one transaction per step
+	// (see open). An alert that would join an incident still to be
+	// opened waits for it: the ones gathered so far are opened first.
+	var opening []store.IncidentOpening
+	openingSvc := map[string]bool{}
+	incidentOf := func(svc string) (int64, bool) {
+		if openingSvc[svc] {
+			return 0, true
+		}
+		id, ok := bySvc[svc]
+		return id, ok
+	}
+	flush := func() error {
+		opened, err := r.open(ctx, cfg, opening)
+		for _, in := range opened {
+			for _, s := range in.Services {
+				bySvc[s] = in.ID
+			}
+		}
+		opening, openingSvc = opening[:0], map[string]bool{}
+		return err
+	}
 	for _, a := range alerts {
 		if linked[a.ID] {
 			continue
@@ -159,7 +181,14 @@ func (r *Runner) Step(ctx context.Context) (time.Time, error) {
 				return time.Time{}, err
 			}
 		}
-		if id, ok := Join(a, func(svc string) (int64, bool) { id, ok := bySvc[svc]; return id, ok }); ok {
+		id, ok := Join(a, incidentOf)
+		if ok && id == 0 {
+			if err := flush(); err != nil {
+				return time.Time{}, err
+			}
+			id, ok = Join(a, incidentOf)
+		}
+		if ok {
 			e := store.TimelineEntry{Time: a.OpenedAt, Kind: store.EntryAlert, Who: System, Text: joinText(a)}
 			if err := r.o.Store.LinkAlert(ctx, id, a.ID, e); errs.Code(err) == errs.ECONFLICT {
 				continue // linked already (perhaps by another replica, which told of it)
@@ -172,21 +201,13 @@ func (r *Runner) Step(ctx context.Context) (time.Time, error) {
 			continue
 		}
 		in, e := Open(a, cfg.Severity)
-		in, err := r.o.Store.OpenIncident(ctx, in, a.ID, []store.TimelineEntry{e})
-		if errs.Code(err) == errs.ECONFLICT {
-			continue // another replica opened it
-		}
-		if err != nil {
-			return time.Time{}, err
-		}
-		r.o.Logger.Info(LogOpened, "incident", in.ID, "alert", a.ID, "title", in.Title)
-		if err := PublishNotice(ctx, r.o.Store, cfg, in, r.o.ServiceName); err != nil {
-			r.o.Logger.Error("incidents: the first public notice failed", "incident", in.ID, "err", err)
-		}
+		opening = append(opening, store.IncidentOpening{Incident: in, AlertID: a.ID, Entries: []store.TimelineEntry{e}})
 		for _, s := range in.Services {
-			bySvc[s] = in.ID
+			openingSvc[s] = true
 		}
-		r.o.Event(EventOpened, in)
+	}
+	if err := flush(); err != nil {
+		return time.Time{}, err
 	}
 	if err := r.o.Store.AdvanceCursor(ctx, store.CursorIncidentAlerts, cursor); err != nil {
 		return time.Time{}, err
@@ -230,6 +251,48 @@ func (r *Runner) Step(ctx context.Context) (time.Time, error) {
 		}
 	}
 	return next, nil
+}
+
+// open opens the incidents of new alerts in one call, publishes their
+// first notices and tells of them, and returns those opened. When the
+// store refuses the call (one of them invalid), each is opened on its own,
+// so one bad opening never holds back the others; the refused ones are
+// logged and left.
+func (r *Runner) open(ctx context.Context, cfg config.Incidents, os []store.IncidentOpening) ([]store.Incident, error) {
+	if len(os) == 0 {
+		return nil, nil
+	}
+	opened, err := r.o.Store.OpenIncidents(ctx, os)
+	if errs.Code(err) == errs.EINVALID {
+		opened, err = nil, nil
+	one:
+		for _, o := range os {
+			in, oerr := r.o.Store.OpenIncident(ctx, o.Incident, o.AlertID, o.Entries)
+			switch errs.Code(oerr) {
+			case "":
+				opened = append(opened, in)
+			case errs.ECONFLICT:
+				// another replica opened it
+			case errs.EINVALID:
+				r.o.Logger.Error("incidents: could not open the incident of an alert", "alert", o.AlertID, "err", oerr)
+			default:
+				err = oerr
+				break one
+			}
+		}
+	}
+	for _, in := range opened {
+		var alert int64
+		if len(in.Alerts) > 0 {
+			alert = in.Alerts[0]
+		}
+		r.o.Logger.Info(LogOpened, "incident", in.ID, "alert", alert, "title", in.Title)
+		if err := PublishNotice(ctx, r.o.Store, cfg, in, r.o.ServiceName); err != nil {
+			r.o.Logger.Error("incidents: the first public notice failed", "incident", in.ID, "err", err)
+		}
+		r.o.Event(EventOpened, in)
+	}
+	return opened, err
 }
 
 // progress applies Acknowledged and Progress to one incident, given its

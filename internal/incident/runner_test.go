@@ -2,6 +2,7 @@ package incident_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tocsin/tocsin/internal/config"
+	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/incident"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/store/sqlstore"
@@ -182,5 +184,89 @@ func testRunner(t *testing.T, open func(*clock) *sqlstore.DB) {
 	want := []string{"incident.opened investigating", "incident.opened investigating", "incident.updated monitoring", "incident.resolved resolved"}
 	if got := ev.list(); !slices.Equal(got, want) {
 		t.Errorf("events = %v, want %v", got, want)
+	}
+}
+
+// stormStore counts the incident openings and can refuse the batched one.
+type stormStore struct {
+	*sqlstore.DB
+	refuse        bool
+	batched, each int
+}
+
+func (s *stormStore) OpenIncidents(ctx context.Context, os []store.IncidentOpening) ([]store.Incident, error) {
+	s.batched++
+	if s.refuse {
+		return nil, errs.Errorf(errs.EINVALID, "refused")
+	}
+	return s.DB.OpenIncidents(ctx, os)
+}
+
+func (s *stormStore) OpenIncident(ctx context.Context, in store.Incident, alertID int64, entries []store.TimelineEntry) (store.Incident, error) {
+	s.each++
+	return s.DB.OpenIncident(ctx, in, alertID, entries)
+}
+
+// TestRunnerOpensAStormTogether: the alerts of a storm open their
+// incidents in one call per step, and an alert of a service whose incident
+// is being opened in the same step joins it rather than opening another.
+// When the store refuses the call, each incident is opened on its own.
+func TestRunnerOpensAStormTogether(t *testing.T) {
+	for name, open := range map[string]func(*testing.T) func(*clock) *sqlstore.DB{"sqlite": openSQLite, "postgres": openPostgres} {
+		for _, refuse := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/refuse=%v", name, refuse), func(t *testing.T) {
+				ctx := t.Context()
+				clk := &clock{t: t0}
+				db := open(t)(clk)
+				defer db.Close()
+				st := &stormStore{DB: db, refuse: refuse}
+				ev := &events{}
+				cfg := config.Incidents{ResolveAfter: config.Duration(10 * time.Minute), Severities: config.DefaultSeverities(), Severity: "p2"}
+				r := incident.New(incident.Options{Store: st, Config: func() config.Incidents { return cfg }, Now: clk.Now, Event: ev.add})
+				var cs []store.AlertChange
+				for i := range 40 {
+					cs = append(cs, store.AlertChange{GroupKey: fmt.Sprintf("g%d", i), MonitorID: fmt.Sprintf("m%d", i), ServiceID: fmt.Sprintf("s%d", i), Down: true, Time: t0})
+				}
+				for i := range 10 {
+					cs = append(cs, store.AlertChange{GroupKey: fmt.Sprintf("shared%d", i), MonitorID: fmt.Sprintf("x%d", i), ServiceID: "shared", Down: true, Time: t0})
+				}
+				if err := db.SaveBatch(ctx, store.Batch{Alerts: cs}); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := r.Step(ctx); err != nil {
+					t.Fatal(err)
+				}
+				list, err := db.Incidents(ctx, "", store.Page{Limit: 100})
+				if err != nil {
+					t.Fatal(err)
+				}
+				alerts := 0
+				for _, in := range list {
+					alerts += len(in.Alerts)
+				}
+				if len(list) != 41 || alerts != 50 {
+					t.Fatalf("%d incidents of %d alerts, want 41 of 50 (the shared service's ten alerts in one)", len(list), alerts)
+				}
+				opened, updated := 0, 0
+				for _, e := range ev.list() {
+					switch e {
+					case incident.EventOpened + " investigating":
+						opened++
+					case incident.EventUpdated + " investigating":
+						updated++
+					}
+				}
+				if opened != 41 || updated != 9 {
+					t.Errorf("events: %d opened, %d updated; want 41, 9", opened, updated)
+				}
+				wantEach := 0
+				if refuse {
+					wantEach = 41
+				}
+				if st.batched > 2 || st.each != wantEach {
+					t.Errorf("%d batched openings and %d single ones, want at most 2 and %d", st.batched, st.each, wantEach)
+				}
+			})
+		}
 	}
 }

@@ -117,6 +117,14 @@ type TimelineMark struct {
 	Key, Misleading   *bool
 }
 
+// IncidentOpening is an incident to open from an alert, with its first
+// timeline entries.
+type IncidentOpening struct {
+	Incident Incident
+	AlertID  int64
+	Entries  []TimelineEntry
+}
+
 // Incidents keeps incidents, their linked alerts, roles and timelines.
 type Incidents interface {
 	// OpenIncident stores a new incident (state investigating) with its
@@ -124,6 +132,13 @@ type Incidents interface {
 	// alert, all in one transaction. A linked alert is refused with
 	// ECONFLICT. It returns the incident as stored.
 	OpenIncident(ctx context.Context, in Incident, alertID int64, entries []TimelineEntry) (Incident, error)
+	// OpenIncidents opens several incidents from alerts in one
+	// transaction, each as OpenIncident would. An opening whose alert is
+	// linked to an incident already is left out (another replica opened
+	// it); an invalid one refuses the whole call with EINVALID and stores
+	// nothing. It returns the incidents opened, in order, with their ids
+	// and alerts, without reading them back (their timelines are empty).
+	OpenIncidents(ctx context.Context, os []IncidentOpening) ([]Incident, error)
 	// Incident returns one incident with its alerts, roles and merged
 	// timeline; ENOTFOUND.
 	Incident(ctx context.Context, id int64) (Incident, error)

@@ -59,29 +59,9 @@ func validIncidentState(s string) bool { return slices.Contains(store.IncidentSt
 
 // OpenIncident stores a new incident, its first entries and its alert.
 func (d *DB) OpenIncident(ctx context.Context, in store.Incident, alertID int64, entries []store.TimelineEntry) (store.Incident, error) {
-	if strings.TrimSpace(in.Title) == "" {
-		return in, errs.Errorf(errs.EINVALID, "an incident needs a title")
-	}
-	switch in.ReportedKind {
-	case store.ReportedByMonitor, store.ReportedByCustomer, store.ReportedByStaff:
-	default:
-		return in, errs.Errorf(errs.EINVALID, "reported_by kind %q is not one of monitor, customer, staff", in.ReportedKind)
-	}
-	if in.State == "" {
-		in.State = store.IncidentInvestigating
-	}
-	if !validIncidentState(in.State) {
-		return in, errs.Errorf(errs.EINVALID, "incident state %q is not one of %s", in.State, strings.Join(store.IncidentStates, ", "))
-	}
-	if in.OpenedAt.IsZero() {
-		in.OpenedAt = d.now()
-	}
-	if in.Services == nil {
-		in.Services = []string{}
-	}
-	svc, err := json.Marshal(validList(in.Services))
+	in, svc, err := newIncident(in, d.now())
 	if err != nil {
-		return in, fmt.Errorf("encode the services of an incident: %w", err)
+		return in, err
 	}
 	err = d.inTx(ctx, func(tx *sql.Tx) error {
 		if alertID != 0 {
@@ -93,28 +73,129 @@ func (d *DB) OpenIncident(ctx context.Context, in store.Incident, alertID int64,
 				return errs.Errorf(errs.ECONFLICT, "alert %d belongs to an incident already", alertID)
 			}
 		}
-		err := tx.QueryRowContext(ctx, d.q(`INSERT INTO incidents (title, state, severity, services, opened_at, detected_at, acknowledged_at, reported_name, reported_kind, reported_at, declared_by)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`), textArgs(in.Title, in.State, in.Severity, string(svc), ms(in.OpenedAt), msOrZero(in.DetectedAt),
-			msOrZero(in.AcknowledgedAt), in.ReportedName, in.ReportedKind, msOrZero(in.ReportedAt), in.DeclaredBy)...).Scan(&in.ID)
-		if err != nil {
-			return fmt.Errorf("store an incident: %w", err)
-		}
-		if alertID != 0 {
-			if _, err := tx.ExecContext(ctx, d.q("INSERT INTO incident_alerts (alert_id, incident_id, linked_at) VALUES (?, ?, ?)"), alertID, in.ID, ms(in.OpenedAt)); err != nil {
-				return fmt.Errorf("link alert %d to incident %d: %w", alertID, in.ID, err)
-			}
-		}
-		for _, e := range entries {
-			if _, err := d.insertEntry(ctx, tx, in.ID, e); err != nil {
-				return err
-			}
-		}
-		return nil
+		in.ID, err = d.insertIncident(ctx, tx, in, svc, alertID, entries)
+		return err
 	})
 	if err != nil {
 		return in, err
 	}
 	return d.Incident(ctx, in.ID)
+}
+
+// OpenIncidents opens incidents from alerts in one transaction: in an
+// alert storm a transaction per incident (a flush of the log to disk, on
+// PostgreSQL) and a read-back per incident made the incident runner the
+// heaviest load on the database.
+func (d *DB) OpenIncidents(ctx context.Context, os []store.IncidentOpening) ([]store.Incident, error) {
+	type opening struct {
+		in  store.Incident
+		svc []byte
+	}
+	valid := make([]opening, len(os))
+	var alerts []any
+	for i, o := range os {
+		in, svc, err := newIncident(o.Incident, d.now())
+		if err != nil {
+			return nil, err
+		}
+		if o.AlertID == 0 {
+			return nil, errs.Errorf(errs.EINVALID, "open incidents: incident %q has no alert", in.Title)
+		}
+		valid[i] = opening{in, svc}
+		alerts = append(alerts, o.AlertID)
+	}
+	if len(os) == 0 {
+		return []store.Incident{}, nil
+	}
+	var out []store.Incident
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		out = out[:0]
+		linked := map[int64]bool{}
+		if err := d.eachChunk(alerts, func(part []any) error {
+			rows, err := tx.QueryContext(ctx, d.q("SELECT alert_id FROM incident_alerts WHERE alert_id IN ("+inList(len(part))+")"), part...)
+			if err != nil {
+				return err
+			}
+			ids, err := scanInt64s(rows)
+			for _, id := range ids {
+				linked[id] = true
+			}
+			return err
+		}); err != nil {
+			return fmt.Errorf("read the incidents of alerts: %w", err)
+		}
+		for i, o := range os {
+			if linked[o.AlertID] {
+				continue
+			}
+			linked[o.AlertID] = true
+			in := valid[i].in
+			id, err := d.insertIncident(ctx, tx, in, valid[i].svc, o.AlertID, o.Entries)
+			if err != nil {
+				return err
+			}
+			in.ID, in.Alerts, in.Timeline = id, []int64{o.AlertID}, []store.TimelineEntry{}
+			out = append(out, in)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// newIncident checks an incident to open and fills in its defaults; it
+// returns its services encoded.
+func newIncident(in store.Incident, now time.Time) (store.Incident, []byte, error) {
+	if strings.TrimSpace(in.Title) == "" {
+		return in, nil, errs.Errorf(errs.EINVALID, "an incident needs a title")
+	}
+	switch in.ReportedKind {
+	case store.ReportedByMonitor, store.ReportedByCustomer, store.ReportedByStaff:
+	default:
+		return in, nil, errs.Errorf(errs.EINVALID, "reported_by kind %q is not one of monitor, customer, staff", in.ReportedKind)
+	}
+	if in.State == "" {
+		in.State = store.IncidentInvestigating
+	}
+	if !validIncidentState(in.State) {
+		return in, nil, errs.Errorf(errs.EINVALID, "incident state %q is not one of %s", in.State, strings.Join(store.IncidentStates, ", "))
+	}
+	if in.OpenedAt.IsZero() {
+		in.OpenedAt = now
+	}
+	if in.Services == nil {
+		in.Services = []string{}
+	}
+	svc, err := json.Marshal(validList(in.Services))
+	if err != nil {
+		return in, nil, fmt.Errorf("encode the services of an incident: %w", err)
+	}
+	return in, svc, nil
+}
+
+// insertIncident stores a checked incident, links alertID (unless 0) and
+// adds entries, and returns the incident's id.
+func (d *DB) insertIncident(ctx context.Context, tx *sql.Tx, in store.Incident, svc []byte, alertID int64, entries []store.TimelineEntry) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, d.q(`INSERT INTO incidents (title, state, severity, services, opened_at, detected_at, acknowledged_at, reported_name, reported_kind, reported_at, declared_by)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`), textArgs(in.Title, in.State, in.Severity, string(svc), ms(in.OpenedAt), msOrZero(in.DetectedAt),
+		msOrZero(in.AcknowledgedAt), in.ReportedName, in.ReportedKind, msOrZero(in.ReportedAt), in.DeclaredBy)...).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("store an incident: %w", err)
+	}
+	if alertID != 0 {
+		if _, err := tx.ExecContext(ctx, d.q("INSERT INTO incident_alerts (alert_id, incident_id, linked_at) VALUES (?, ?, ?)"), alertID, id, ms(in.OpenedAt)); err != nil {
+			return 0, fmt.Errorf("link alert %d to incident %d: %w", alertID, id, err)
+		}
+	}
+	for _, e := range entries {
+		if _, err := d.insertEntry(ctx, tx, id, e); err != nil {
+			return 0, err
+		}
+	}
+	return id, nil
 }
 
 func (d *DB) insertEntry(ctx context.Context, tx *sql.Tx, incidentID int64, e store.TimelineEntry) (store.TimelineEntry, error) {

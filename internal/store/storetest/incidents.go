@@ -16,6 +16,7 @@ var incidentTests = []struct {
 	fn   func(t *testing.T, s store.Store, clk *Clock)
 }{
 	{"IncidentFromAlert", testIncidentFromAlert},
+	{"IncidentsOpenedTogether", testIncidentsOpenedTogether},
 	{"IncidentDeclared", testIncidentDeclared},
 	{"IncidentListing", testIncidentListing},
 	{"IncidentUpdates", testIncidentUpdates},
@@ -64,6 +65,53 @@ func entryKinds(in store.Incident) []string {
 		out[i] = e.Kind
 	}
 	return out
+}
+
+// testIncidentsOpenedTogether: OpenIncidents opens one incident per alert
+// in one call, leaves out an alert linked already (or twice in the call),
+// and refuses a call holding an invalid opening without storing any.
+func testIncidentsOpenedTogether(t *testing.T, s store.Store, _ *Clock) {
+	ctx := t.Context()
+	at := base.Add(time.Hour)
+	var alerts []store.Alert
+	for _, svc := range []string{"a", "b", "c"} {
+		saveChanges(t, s, change(svc, svc+"-web", true, at))
+		alerts = append(alerts, active(t, s, svc))
+	}
+	opening := func(a store.Alert, title string) store.IncidentOpening {
+		return store.IncidentOpening{Incident: store.Incident{Title: title, Severity: "p2", Services: []string{a.ServiceID}, OpenedAt: at, DetectedAt: at,
+			ReportedKind: store.ReportedByMonitor}, AlertID: a.ID, Entries: []store.TimelineEntry{{Time: at, Kind: store.EntryOpened, Who: "system", Text: "opened", AlertID: a.ID}}}
+	}
+	first, err := s.OpenIncident(ctx, opening(alerts[0], "a first").Incident, alerts[0].ID, nil)
+	must(t, err, "OpenIncident")
+
+	_, err = s.OpenIncidents(ctx, []store.IncidentOpening{opening(alerts[1], "b"), opening(alerts[2], " ")})
+	wantCode(t, err, errs.EINVALID, "OpenIncidents with an untitled incident")
+	if _, err := s.IncidentOfAlert(ctx, alerts[1].ID); errs.Code(err) != errs.ENOTFOUND {
+		t.Fatalf("a refused call opened an incident for alert b (%v)", err)
+	}
+
+	got, err := s.OpenIncidents(ctx, []store.IncidentOpening{opening(alerts[0], "a again"), opening(alerts[1], "b"), opening(alerts[2], "c"), opening(alerts[2], "c again")})
+	must(t, err, "OpenIncidents")
+	if len(got) != 2 || got[0].Title != "b" || got[1].Title != "c" {
+		t.Fatalf("OpenIncidents = %+v, want the incidents of b and c", got)
+	}
+	for i, in := range got {
+		a := alerts[i+1]
+		if in.ID == 0 || in.ID == first.ID || !slices.Equal(in.Alerts, []int64{a.ID}) || in.State != store.IncidentInvestigating {
+			t.Errorf("opened %+v, want a new investigating incident of alert %d", in, a.ID)
+		}
+		stored, err := s.IncidentOfAlert(ctx, a.ID)
+		must(t, err, "IncidentOfAlert")
+		full, err := s.Incident(ctx, stored.ID)
+		must(t, err, "Incident")
+		if stored.ID != in.ID || full.Title != in.Title || !slices.Contains(entryKinds(full), store.EntryOpened) {
+			t.Errorf("stored %+v for alert %d, want incident %d with its first entry", full, a.ID, in.ID)
+		}
+	}
+	if none, err := s.OpenIncidents(ctx, nil); err != nil || len(none) != 0 {
+		t.Errorf("OpenIncidents(nil) = %v, %v", none, err)
+	}
 }
 
 // testIncidentFromAlert covers an incident opened by a paged alert: the
