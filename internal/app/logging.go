@@ -22,6 +22,10 @@ func stormKinds() []logx.StormKind {
 		{Message: heartbeat.LogMissed, Subject: "heartbeat", Summary: "%s heartbeats missed"},
 		{Message: incident.LogOpened, Subject: "incident", Summary: "%s incidents opened"},
 	}
+	// The incident events the app logs as it queues them.
+	for _, ev := range []string{incident.EventOpened, incident.EventUpdated, incident.EventResolved} {
+		kinds = append(kinds, logx.StormKind{Message: ev, Subject: "incident", Summary: "%s " + ev + " events"})
+	}
 	for _, state := range store.IncidentStates {
 		kinds = append(kinds, logx.StormKind{Message: incident.LogProgressed(state), Subject: "incident", Summary: "%s incidents " + state})
 	}

@@ -234,7 +234,10 @@ func (r *Runner) Step(ctx context.Context) (time.Time, error) {
 			byID[a.ID] = a
 		}
 	}
-	var next time.Time
+	// Each incident's changes are decided from what was read, and those
+	// of every incident are applied in one transaction.
+	var plans []planned
+	var changes []store.IncidentChange
 	for _, in := range incidents {
 		alerts := make([]store.Alert, 0, len(in.Alerts))
 		for _, id := range in.Alerts {
@@ -242,11 +245,38 @@ func (r *Runner) Step(ctx context.Context) (time.Time, error) {
 				alerts = append(alerts, a)
 			}
 		}
-		when, err := r.progress(ctx, in, alerts, now, time.Duration(cfg.ResolveAfter))
+		p, err := r.plan(ctx, in, alerts, now, time.Duration(cfg.ResolveAfter))
 		if err != nil {
 			return time.Time{}, err
 		}
-		if !when.IsZero() && (next.IsZero() || when.Before(next)) {
+		plans = append(plans, p)
+		changes = append(changes, p.changes...)
+	}
+	var applied []bool
+	if len(changes) > 0 {
+		if applied, err = r.o.Store.ChangeIncidents(ctx, changes); err != nil {
+			return time.Time{}, err
+		}
+	}
+	var next time.Time
+	i := 0
+	for _, p := range plans {
+		in := p.in
+		for j, c := range p.changes {
+			ok := applied[i+j]
+			if !ok {
+				break // another replica or a person moved it first
+			}
+			in = applyChange(in, c)
+			event := EventUpdated
+			if in.State == store.IncidentResolved {
+				event = EventResolved
+			}
+			r.o.Logger.Info(LogProgressed(in.State), "incident", in.ID)
+			r.o.Event(event, in)
+		}
+		i += len(p.changes)
+		if when, _ := Due(in, time.Duration(cfg.ResolveAfter)); !when.IsZero() && (next.IsZero() || when.Before(next)) {
 			next = when
 		}
 	}
@@ -295,41 +325,61 @@ func (r *Runner) open(ctx context.Context, cfg config.Incidents, os []store.Inci
 	return opened, err
 }
 
-// progress applies Acknowledged and Progress to one incident, given its
-// alerts.
-func (r *Runner) progress(ctx context.Context, in store.Incident, alerts []store.Alert, now time.Time, resolveAfter time.Duration) (time.Time, error) {
+// planned is an incident as read (acknowledged, if its alerts say so) and
+// the state changes due for it.
+type planned struct {
+	in      store.Incident
+	changes []store.IncidentChange
+}
+
+// plan applies Acknowledged to one incident, given its alerts, and
+// decides with Progress the state changes due: monitoring and resolving
+// may both be due in one step.
+func (r *Runner) plan(ctx context.Context, in store.Incident, alerts []store.Alert, now time.Time, resolveAfter time.Duration) (planned, error) {
+	p := planned{in: in}
 	if len(in.Alerts) == 0 {
-		return time.Time{}, nil
+		return p, nil
 	}
 	if at, ok := Acknowledged(in, alerts); ok {
 		if err := r.o.Store.SetIncidentAcknowledged(ctx, in.ID, at); err != nil {
-			return time.Time{}, err
+			return p, err
 		}
 		in.AcknowledgedAt = at
+		p.in = in
 	}
-	// Monitoring and resolving may both be due in one step.
 	for range 2 {
 		c, ok := Progress(in, alerts, now, resolveAfter)
 		if !ok {
 			break
 		}
-		out, err := r.o.Store.ChangeIncident(ctx, c)
-		if errs.Code(err) == errs.ECONFLICT {
-			break
+		if c.At.IsZero() {
+			c.At = now
 		}
-		if err != nil {
-			return time.Time{}, fmt.Errorf("incident %d: %w", in.ID, err)
-		}
-		in = out
-		event := EventUpdated
-		if in.State == store.IncidentResolved {
-			event = EventResolved
-		}
-		r.o.Logger.Info(LogProgressed(in.State), "incident", in.ID)
-		r.o.Event(event, in)
+		p.changes = append(p.changes, c)
+		in = applyChange(in, c)
 	}
-	when, _ := Due(in, resolveAfter)
-	return when, nil
+	return p, nil
+}
+
+// applyChange returns in after c, as the store records it: monitoring
+// since a time only in monitoring, resolved fields kept into the
+// postmortem and cleared by any other state.
+func applyChange(in store.Incident, c store.IncidentChange) store.Incident {
+	in.State, in.MonitoringSince = c.State, time.Time{}
+	switch c.State {
+	case store.IncidentMonitoring:
+		in.MonitoringSince = c.MonitoringSince
+		if in.MonitoringSince.IsZero() {
+			in.MonitoringSince = c.At
+		}
+		in.ResolvedAt, in.ResolvedBy = time.Time{}, ""
+	case store.IncidentResolved:
+		in.ResolvedAt, in.ResolvedBy = c.At, c.Who
+	case store.IncidentPostmortem:
+	default:
+		in.ResolvedAt, in.ResolvedBy = time.Time{}, ""
+	}
+	return in
 }
 
 // pending returns the alerts to look at, oldest first: every alert

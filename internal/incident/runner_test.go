@@ -190,8 +190,19 @@ func testRunner(t *testing.T, open func(*clock) *sqlstore.DB) {
 // stormStore counts the incident openings and can refuse the batched one.
 type stormStore struct {
 	*sqlstore.DB
-	refuse        bool
-	batched, each int
+	refuse                  bool
+	batched, each           int
+	changedTogether, change int
+}
+
+func (s *stormStore) ChangeIncidents(ctx context.Context, cs []store.IncidentChange) ([]bool, error) {
+	s.changedTogether++
+	return s.DB.ChangeIncidents(ctx, cs)
+}
+
+func (s *stormStore) ChangeIncident(ctx context.Context, c store.IncidentChange) (store.Incident, error) {
+	s.change++
+	return s.DB.ChangeIncident(ctx, c)
 }
 
 func (s *stormStore) OpenIncidents(ctx context.Context, os []store.IncidentOpening) ([]store.Incident, error) {
@@ -265,6 +276,31 @@ func TestRunnerOpensAStormTogether(t *testing.T) {
 				}
 				if st.batched > 2 || st.each != wantEach {
 					t.Errorf("%d batched openings and %d single ones, want at most 2 and %d", st.batched, st.each, wantEach)
+				}
+
+				// Every monitor recovers: the 41 incidents move to
+				// monitoring in one call.
+				for i := range cs {
+					cs[i].Down, cs[i].Time = false, t0.Add(time.Minute)
+				}
+				if err := db.SaveBatch(ctx, store.Batch{Alerts: cs}); err != nil {
+					t.Fatal(err)
+				}
+				clk.Set(t0.Add(2 * time.Minute))
+				if _, err := r.Step(ctx); err != nil {
+					t.Fatal(err)
+				}
+				mon, err := db.Incidents(ctx, "active", store.Page{Limit: 100})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, in := range mon {
+					if in.State != store.IncidentMonitoring {
+						t.Errorf("incident %d is %s after every monitor recovered, want monitoring", in.ID, in.State)
+					}
+				}
+				if len(mon) != 41 || st.changedTogether != 1 || st.change != 0 {
+					t.Errorf("%d incidents active, %d calls changing them together and %d one by one; want 41, 1, 0", len(mon), st.changedTogether, st.change)
 				}
 			})
 		}

@@ -162,6 +162,12 @@ type Incidents interface {
 	// entry. Resolving records ResolvedAt and ResolvedBy; leaving
 	// monitoring clears MonitoringSince. ECONFLICT for the state it is in.
 	ChangeIncident(ctx context.Context, c IncidentChange) (Incident, error)
+	// ChangeIncidents applies changes in order in one transaction, each
+	// as ChangeIncident would, and says which applied: a change refused
+	// (ENOTFOUND, ECONFLICT) is left out with the later changes of its
+	// incident, and an invalid one refuses the whole call with EINVALID.
+	// It reads nothing back.
+	ChangeIncidents(ctx context.Context, cs []IncidentChange) ([]bool, error)
 	// AssignIncidentRole hands a role to holder: the current holder's
 	// span ends at, a new one starts, and the handover is recorded.
 	AssignIncidentRole(ctx context.Context, id int64, role, holder, who string, at time.Time) (Incident, error)

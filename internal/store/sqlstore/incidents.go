@@ -562,58 +562,103 @@ func (d *DB) SetIncidentSeverity(ctx context.Context, id int64, severity, who st
 
 // ChangeIncident moves an incident to another state.
 func (d *DB) ChangeIncident(ctx context.Context, c store.IncidentChange) (store.Incident, error) {
-	if !validIncidentState(c.State) {
-		return store.Incident{}, errs.Errorf(errs.EINVALID, "incident state %q is not one of %s", c.State, strings.Join(store.IncidentStates, ", "))
-	}
-	if c.At.IsZero() {
-		c.At = d.now()
-	}
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
-		var cur string
-		err := tx.QueryRowContext(ctx, d.q("SELECT state FROM incidents WHERE id = ?"), c.ID).Scan(&cur)
-		if err == sql.ErrNoRows {
-			return errs.Errorf(errs.ENOTFOUND, "incident %d does not exist", c.ID)
-		}
-		if err != nil {
-			return fmt.Errorf("read incident %d: %w", c.ID, err)
-		}
-		if cur == c.State {
-			return errs.Errorf(errs.ECONFLICT, "incident %d is %s already", c.ID, cur)
-		}
-		var mon, resolved int64
-		var by string
-		switch c.State {
-		case store.IncidentMonitoring:
-			mon = msOrZero(c.MonitoringSince)
-			if mon == 0 {
-				mon = ms(c.At)
-			}
-		case store.IncidentResolved:
-			resolved, by = ms(c.At), c.Who
-		case store.IncidentPostmortem:
-		}
-		q := "UPDATE incidents SET state = ?, monitoring_since = ?"
-		args := []any{c.State, mon}
-		if c.State == store.IncidentResolved {
-			q += ", resolved_at = ?, resolved_by = ?"
-			args = append(args, resolved, text(by))
-		} else if c.State != store.IncidentPostmortem {
-			q += ", resolved_at = 0, resolved_by = ''"
-		}
-		if _, err := tx.ExecContext(ctx, d.q(q+" WHERE id = ?"), append(args, c.ID)...); err != nil {
-			return fmt.Errorf("change the state of incident %d: %w", c.ID, err)
-		}
-		msg := cur + " → " + c.State
-		if c.Text != "" {
-			msg += ": " + c.Text
-		}
-		_, err = d.insertEntry(ctx, tx, c.ID, store.TimelineEntry{Time: c.At, Kind: store.EntryState, Who: c.Who, Text: msg})
-		return err
-	})
+	c, err := checkIncidentChange(c, d.now())
 	if err != nil {
 		return store.Incident{}, err
 	}
+	if err := d.inTx(ctx, func(tx *sql.Tx) error { return d.changeIncident(ctx, tx, c) }); err != nil {
+		return store.Incident{}, err
+	}
 	return d.Incident(ctx, c.ID)
+}
+
+// ChangeIncidents applies the incident runner's changes of one step in one
+// transaction: after a storm, a transaction (and a read-back) per incident
+// moving to monitoring made the runner the heaviest load on the database.
+func (d *DB) ChangeIncidents(ctx context.Context, cs []store.IncidentChange) ([]bool, error) {
+	now := d.now()
+	for i, c := range cs {
+		var err error
+		if cs[i], err = checkIncidentChange(c, now); err != nil {
+			return nil, err
+		}
+	}
+	var applied []bool
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		applied = make([]bool, len(cs))
+		refused := map[int64]bool{}
+		for i, c := range cs {
+			if refused[c.ID] {
+				continue
+			}
+			err := d.changeIncident(ctx, tx, c)
+			switch errs.Code(err) {
+			case "":
+				applied[i] = true
+			case errs.ENOTFOUND, errs.ECONFLICT:
+				refused[c.ID] = true
+			default:
+				return err
+			}
+		}
+		return nil
+	})
+	return applied, err
+}
+
+// checkIncidentChange checks c and fills in its time.
+func checkIncidentChange(c store.IncidentChange, now time.Time) (store.IncidentChange, error) {
+	if !validIncidentState(c.State) {
+		return c, errs.Errorf(errs.EINVALID, "incident state %q is not one of %s", c.State, strings.Join(store.IncidentStates, ", "))
+	}
+	if c.At.IsZero() {
+		c.At = now
+	}
+	return c, nil
+}
+
+// changeIncident applies a checked change inside tx.
+func (d *DB) changeIncident(ctx context.Context, tx *sql.Tx, c store.IncidentChange) error {
+	var cur string
+	err := tx.QueryRowContext(ctx, d.q("SELECT state FROM incidents WHERE id = ?"), c.ID).Scan(&cur)
+	if err == sql.ErrNoRows {
+		return errs.Errorf(errs.ENOTFOUND, "incident %d does not exist", c.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("read incident %d: %w", c.ID, err)
+	}
+	if cur == c.State {
+		return errs.Errorf(errs.ECONFLICT, "incident %d is %s already", c.ID, cur)
+	}
+	var mon, resolved int64
+	var by string
+	switch c.State {
+	case store.IncidentMonitoring:
+		mon = msOrZero(c.MonitoringSince)
+		if mon == 0 {
+			mon = ms(c.At)
+		}
+	case store.IncidentResolved:
+		resolved, by = ms(c.At), c.Who
+	case store.IncidentPostmortem:
+	}
+	q := "UPDATE incidents SET state = ?, monitoring_since = ?"
+	args := []any{c.State, mon}
+	if c.State == store.IncidentResolved {
+		q += ", resolved_at = ?, resolved_by = ?"
+		args = append(args, resolved, text(by))
+	} else if c.State != store.IncidentPostmortem {
+		q += ", resolved_at = 0, resolved_by = ''"
+	}
+	if _, err := tx.ExecContext(ctx, d.q(q+" WHERE id = ?"), append(args, c.ID)...); err != nil {
+		return fmt.Errorf("change the state of incident %d: %w", c.ID, err)
+	}
+	msg := cur + " → " + c.State
+	if c.Text != "" {
+		msg += ": " + c.Text
+	}
+	_, err = d.insertEntry(ctx, tx, c.ID, store.TimelineEntry{Time: c.At, Kind: store.EntryState, Who: c.Who, Text: msg})
+	return err
 }
 
 // AssignIncidentRole hands a role over.

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ var incidentTests = []struct {
 }{
 	{"IncidentFromAlert", testIncidentFromAlert},
 	{"IncidentsOpenedTogether", testIncidentsOpenedTogether},
+	{"IncidentsChangedTogether", testIncidentsChangedTogether},
 	{"IncidentDeclared", testIncidentDeclared},
 	{"IncidentListing", testIncidentListing},
 	{"IncidentUpdates", testIncidentUpdates},
@@ -111,6 +113,45 @@ func testIncidentsOpenedTogether(t *testing.T, s store.Store, _ *Clock) {
 	}
 	if none, err := s.OpenIncidents(ctx, nil); err != nil || len(none) != 0 {
 		t.Errorf("OpenIncidents(nil) = %v, %v", none, err)
+	}
+}
+
+// testIncidentsChangedTogether: ChangeIncidents applies changes in order
+// in one call; a refused change (the state it is in, no such incident)
+// leaves out the later changes of its incident only, and an invalid one
+// refuses the call without applying any.
+func testIncidentsChangedTogether(t *testing.T, s store.Store, _ *Clock) {
+	ctx := t.Context()
+	at := base.Add(time.Hour)
+	var ids []int64
+	for _, title := range []string{"a", "b"} {
+		in, err := s.OpenIncident(ctx, store.Incident{Title: title, Severity: "p2", OpenedAt: at, ReportedKind: store.ReportedByStaff}, 0, nil)
+		must(t, err, "OpenIncident")
+		ids = append(ids, in.ID)
+	}
+	a, b := ids[0], ids[1]
+	_, err := s.ChangeIncidents(ctx, []store.IncidentChange{{ID: a, State: store.IncidentMonitoring, At: at}, {ID: b, State: "sleeping", At: at}})
+	wantCode(t, err, errs.EINVALID, "ChangeIncidents with an unknown state")
+	applied, err := s.ChangeIncidents(ctx, []store.IncidentChange{
+		{ID: a, State: store.IncidentMonitoring, At: at.Add(time.Minute), Who: "system"},
+		{ID: b, State: store.IncidentInvestigating, At: at.Add(time.Minute), Who: "system"},
+		{ID: a, State: store.IncidentResolved, At: at.Add(2 * time.Minute), Who: "system"},
+		{ID: b, State: store.IncidentMonitoring, At: at.Add(2 * time.Minute), Who: "system"},
+		{ID: b + 1000, State: store.IncidentMonitoring, At: at, Who: "system"},
+	})
+	must(t, err, "ChangeIncidents")
+	if want := []bool{true, false, true, false, false}; !slices.Equal(applied, want) {
+		t.Errorf("applied = %v, want %v", applied, want)
+	}
+	gotA, err := s.Incident(ctx, a)
+	must(t, err, "Incident a")
+	gotB, err := s.Incident(ctx, b)
+	must(t, err, "Incident b")
+	if gotA.State != store.IncidentResolved || !gotA.ResolvedAt.Equal(at.Add(2*time.Minute)) || gotB.State != store.IncidentInvestigating {
+		t.Errorf("after the changes: a %s (resolved %v), b %s; want a resolved at +2m, b investigating", gotA.State, gotA.ResolvedAt, gotB.State)
+	}
+	if n := strings.Count(strings.Join(entryKinds(gotA), " "), store.EntryState); n != 2 {
+		t.Errorf("a has %d state entries, want 2: %v", n, entryKinds(gotA))
 	}
 }
 
