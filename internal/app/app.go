@@ -218,6 +218,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Logger:      a.log,
 		Registerer:  a.registry,
 		Now:         o.Now,
+		Skip:        a.notOurs,
 	})
 	a.disp = notify.NewDispatcher(notify.DispatcherOptions{
 		Store:      st,

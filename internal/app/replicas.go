@@ -58,6 +58,14 @@ func (r replicaBatches) SaveBatch(ctx context.Context, b store.Batch) error {
 	return r.st.SaveBatch(ctx, b)
 }
 
+// notOurs reports that another replica runs the monitor now, so that the
+// scheduler passes its due run over without dispatching it. The replicas
+// are built after the scheduler and before it runs; a run that becomes
+// another's after this check still stops at the engine's (Runs).
+func (a *App) notOurs(id string) bool {
+	return a.replicas != nil && !a.replicas.Owns(id)
+}
+
 // describeReplica fills in this replica's heartbeat.
 func (a *App) describeReplica(r *store.Replica) {
 	r.Version = Version
