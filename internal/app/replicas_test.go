@@ -255,3 +255,53 @@ func TestRefreshReadsOnlyOthersStates(t *testing.T) {
 		}
 	}
 }
+
+// routedTakes counts the takes of routed results.
+type routedTakes struct {
+	store.Store
+	takes int
+}
+
+func (s *routedTakes) TakeRouted(ctx context.Context, kind string, buckets []int, limit int, take func([]store.Routed) (map[string]json.RawMessage, error)) (int, error) {
+	s.takes++
+	return s.Store.TakeRouted(ctx, kind, buckets, limit, take)
+}
+
+// TestRoutedPollTakesOnlyWhenWorkWaits: a poll for routed work that finds
+// none makes no take (a transaction each); one that finds some takes it.
+func TestRoutedPollTakesOnlyWhenWorkWaits(t *testing.T) {
+	cfg := largeConfig(t, t.TempDir(), 10)
+	cfg.Storage = config.Storage{Driver: "postgres", DSN: storetest.PostgresDSN(t)}
+	cfg.Server.ReplicaID = "a"
+	a := newLargeApp(t, cfg)
+	ctx := t.Context()
+	if err := a.joinReplicas(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The engine writes the result taken before the take ends.
+	done := make(chan struct{})
+	go func() { defer close(done); a.eng.Run(ctx) }()
+	t.Cleanup(func() { a.eng.Close(); <-done })
+	spy := &routedTakes{Store: a.store}
+	a.store = spy
+	if err := a.takeRoutedOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if spy.takes != 0 {
+		t.Fatalf("a poll with nothing routed made %d takes", spy.takes)
+	}
+	id := cfg.Monitors[0].ID
+	js, _ := json.Marshal(map[string]any{"monitor_id": id, "time": time.Now().UTC(), "status": 0})
+	if err := spy.Store.Route(ctx, []store.Routed{{Bucket: a.replicas.Bucket(id), Kind: store.RoutedResult, Subject: id, Payload: js}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.takeRoutedOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if spy.takes == 0 {
+		t.Fatal("a poll with a result routed to a made no take")
+	}
+	if waiting, err := spy.Store.RoutedWaiting(ctx, a.replicas.Buckets()); err != nil || waiting {
+		t.Fatalf("the routed result is still waiting after the poll: %v, %v", waiting, err)
+	}
+}
