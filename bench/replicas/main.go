@@ -20,6 +20,11 @@
 //
 //	go run ./bench/replicas -monitors 20000 -interval 30s
 //	go run ./bench/replicas -monitors 100000 -interval 60s -split 4
+//	go run ./bench/replicas -monitors 20000 -interval 30s -kill=false -profile /tmp/prof
+//
+// -profile writes each replica's CPU profile of each measured window
+// (1-r0.cpu.pprof alone, 2-r0 and 2-r1 together), to compare with
+// `go tool pprof -top -diff_base`.
 //
 // pg_stat_statements would say the time of the statements, not the CPU,
 // and needs the server started with it: the /proc figures need nothing.
@@ -73,6 +78,9 @@ type options struct {
 	dir       string
 	storeDSN  string
 	startWait time.Duration
+	// profile is the directory each replica's CPU profile of each
+	// measured window is written to; empty for none.
+	profile string
 }
 
 func main() {
@@ -98,9 +106,15 @@ func run() int {
 	kill := flag.Bool("kill", true, "at the end, kill one replica with SIGKILL and measure the takeover")
 	flag.StringVar(&benchDatabase, "database", benchDatabase, "the database to create, use and drop on the server of -dsn")
 	keep := flag.Bool("keep", false, "keep the configuration and the replicas' logs, and say where")
+	flag.StringVar(&o.profile, "profile", "", "write each replica's CPU profile of each measured window into this directory (1-r0.cpu.pprof, 2-r0.cpu.pprof, ...)")
 	flag.Parse()
 	if o.replicas < 2 {
 		log.Fatal("-replicas must be at least 2")
+	}
+	if o.profile != "" {
+		if err := os.MkdirAll(o.profile, 0o755); err != nil {
+			log.Fatal(err)
+		}
 	}
 	if *split <= 0 {
 		*split = (o.monitors + monitorsPerFile - 1) / monitorsPerFile
@@ -174,9 +188,11 @@ func numCPU() int {
 type rep struct {
 	id   string
 	base string
-	cmd  *exec.Cmd
-	pid  int
-	done chan struct{}
+	// pprof is the address of its CPU profile, with -profile.
+	pprof string
+	cmd   *exec.Cmd
+	pid   int
+	done  chan struct{}
 }
 
 // startReplicas starts n replicas, r0 to r(n-1), and waits until each
@@ -204,6 +220,10 @@ func startReplicas(o options, n int) []*rep {
 		}
 		r.cmd = exec.Command(self)
 		r.cmd.Env = append(os.Environ(), benchkit.ServeEnv+"="+path, benchkit.LogLevelEnv+"="+o.logLevel)
+		if o.profile != "" {
+			r.pprof = fmt.Sprintf("127.0.0.1:%d", benchkit.FreePort())
+			r.cmd.Env = append(r.cmd.Env, benchkit.PprofEnv+"="+r.pprof)
+		}
 		r.cmd.Stdout, r.cmd.Stderr = logf, logf
 		r.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 		if err := r.cmd.Start(); err != nil {
@@ -351,6 +371,14 @@ func measure(o options, rs []*rep, pg *pgMeter, hits *hits) *figures {
 		m0[i] = scrape(r.base)
 		f.cpu[i] = -benchkit.CPUSeconds(r.pid)
 	}
+	var profiles sync.WaitGroup
+	if o.profile != "" {
+		for _, r := range rs {
+			path := filepath.Join(o.profile, fmt.Sprintf("%d-%s.cpu.pprof", len(rs), r.id))
+			profiles.Go(func() { benchkit.FetchCPUProfile(r.pprof, o.duration, path) })
+		}
+	}
+	defer profiles.Wait()
 	pg.start()
 	wal0, lsn0 := pg.walPosition()
 	req0 := hits.count()

@@ -206,7 +206,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 
 	// Every state, and the mark from which the replicas' refreshes read
 	// what other replicas store afterwards.
-	states, mark, err := st.MonitorStatesSince(ctx, 0)
+	states, mark, err := st.MonitorStatesSince(ctx, 0, "")
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("loading monitor states: %w", err)
@@ -218,6 +218,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Logger:      a.log,
 		Registerer:  a.registry,
 		Now:         o.Now,
+		Skip:        a.notOurs,
 	})
 	a.disp = notify.NewDispatcher(notify.DispatcherOptions{
 		Store:      st,
@@ -236,7 +237,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a.buildIncidents()
 	a.buildFollowUps()
 	a.eng = engine.New(engine.Options{
-		Store:         st,
+		Store:         replicaStore(cfg, st),
 		Logger:        a.log,
 		Now:           o.Now,
 		FlushInterval: o.FlushInterval,

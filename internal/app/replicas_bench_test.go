@@ -69,7 +69,7 @@ func BenchmarkRefreshOthersLarge(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		// The quarter of b's monitors that ran in 15 s.
-		batch := store.Batch{States: map[string]monitor.State{}}
+		batch := store.Batch{States: map[string]monitor.State{}, Replica: "b"}
 		at = at.Add(15 * time.Second)
 		for range len(theirs) / 4 {
 			id := theirs[next%len(theirs)]

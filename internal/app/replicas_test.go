@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -151,7 +152,7 @@ func TestAdoptionReadsStatesStoredMeanwhile(t *testing.T) {
 		t.Fatal(err)
 	}
 	down := monitor.State{Status: monitor.StatusDown, Since: time.Now().UTC().Truncate(time.Millisecond), ConsecutiveFailures: 7}
-	batch := store.Batch{States: map[string]monitor.State{}}
+	batch := store.Batch{States: map[string]monitor.State{}, Replica: "b"}
 	var theirs string
 	for _, m := range cfg.Monitors {
 		if replica.BucketOf(m.ID, replica.DefaultBuckets) != 0 {
@@ -171,5 +172,136 @@ func TestAdoptionReadsStatesStoredMeanwhile(t *testing.T) {
 	}
 	if v, _ := a.eng.View(theirs); v.State.ConsecutiveFailures != 7 || v.State.Status != monitor.StatusDown {
 		t.Fatalf("%s after adoption: %+v, want the state b stored", theirs, v.State)
+	}
+}
+
+// statesRead records the monitors whose states MonitorStatesSince returned.
+type statesRead struct {
+	store.Store
+	read map[string]bool
+}
+
+func (s *statesRead) MonitorStatesSince(ctx context.Context, since int64, except string) (map[string]monitor.State, int64, error) {
+	out, mark, err := s.Store.MonitorStatesSince(ctx, since, except)
+	for id := range out {
+		s.read[id] = true
+	}
+	return out, mark, err
+}
+
+// TestRefreshReadsOnlyOthersStates: a replica's refresh reads the states
+// the other replica saved since the last one, and none of those it saved
+// itself, which it holds already; it shows the others' as they were saved.
+func TestRefreshReadsOnlyOthersStates(t *testing.T) {
+	dir := t.TempDir()
+	cfg := largeConfig(t, dir, 200)
+	cfg.Storage = config.Storage{Driver: "postgres", DSN: storetest.PostgresDSN(t)}
+	cfg.Server.ReplicaID = "a"
+	a := newLargeApp(t, cfg)
+	ctx := t.Context()
+	now := time.Now()
+	// b is live and holds the first half of the buckets; a takes the rest.
+	if _, err := a.store.Heartbeat(ctx, store.Replica{ID: "b", Instance: "b", Started: now, Seen: now.Add(time.Hour)}, now); err != nil {
+		t.Fatal(err)
+	}
+	half := make([]int, replica.DefaultBuckets/2)
+	for i := range half {
+		half[i] = i
+	}
+	if _, err := a.store.ClaimBuckets(ctx, "b", half, now, now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.joinReplicas(ctx); err != nil {
+		t.Fatal(err)
+	}
+	spy := &statesRead{Store: a.store, read: map[string]bool{}}
+	a.store = spy
+
+	// Each saves the state of the monitors it runs: a through the store
+	// its engine writes with, b as another replica.
+	at := now.UTC().Truncate(time.Millisecond)
+	ours := store.Batch{States: map[string]monitor.State{}}
+	theirs := store.Batch{States: map[string]monitor.State{}, Replica: "b"}
+	for _, m := range cfg.Monitors {
+		if a.replicas.Owns(m.ID) {
+			ours.States[m.ID] = monitor.State{Status: monitor.StatusUp, Since: at, ConsecutiveSuccesses: 3}
+		} else {
+			theirs.States[m.ID] = monitor.State{Status: monitor.StatusDown, Since: at, ConsecutiveFailures: 5}
+		}
+	}
+	if len(ours.States) == 0 || len(theirs.States) == 0 {
+		t.Fatalf("a runs %d monitors and b %d, want both some", len(ours.States), len(theirs.States))
+	}
+	if err := replicaStore(cfg, spy.Store).SaveBatch(ctx, ours); err != nil {
+		t.Fatal(err)
+	}
+	if err := spy.Store.SaveBatch(ctx, theirs); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.refreshOthersOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for id := range ours.States {
+		if spy.read[id] {
+			t.Fatalf("the refresh read the state of %s, which a saved itself", id)
+		}
+	}
+	for id := range theirs.States {
+		if !spy.read[id] {
+			t.Fatalf("the refresh did not read the state b saved of %s", id)
+		}
+		if v, _ := a.eng.View(id); v.State.Status != monitor.StatusDown || v.State.ConsecutiveFailures != 5 {
+			t.Fatalf("%s after the refresh: %+v, want the state b saved", id, v.State)
+		}
+	}
+}
+
+// routedTakes counts the takes of routed results.
+type routedTakes struct {
+	store.Store
+	takes int
+}
+
+func (s *routedTakes) TakeRouted(ctx context.Context, kind string, buckets []int, limit int, take func([]store.Routed) (map[string]json.RawMessage, error)) (int, error) {
+	s.takes++
+	return s.Store.TakeRouted(ctx, kind, buckets, limit, take)
+}
+
+// TestRoutedPollTakesOnlyWhenWorkWaits: a poll for routed work that finds
+// none makes no take (a transaction each); one that finds some takes it.
+func TestRoutedPollTakesOnlyWhenWorkWaits(t *testing.T) {
+	cfg := largeConfig(t, t.TempDir(), 10)
+	cfg.Storage = config.Storage{Driver: "postgres", DSN: storetest.PostgresDSN(t)}
+	cfg.Server.ReplicaID = "a"
+	a := newLargeApp(t, cfg)
+	ctx := t.Context()
+	if err := a.joinReplicas(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The engine writes the result taken before the take ends.
+	done := make(chan struct{})
+	go func() { defer close(done); a.eng.Run(ctx) }()
+	t.Cleanup(func() { a.eng.Close(); <-done })
+	spy := &routedTakes{Store: a.store}
+	a.store = spy
+	if err := a.takeRoutedOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if spy.takes != 0 {
+		t.Fatalf("a poll with nothing routed made %d takes", spy.takes)
+	}
+	id := cfg.Monitors[0].ID
+	js, _ := json.Marshal(map[string]any{"monitor_id": id, "time": time.Now().UTC(), "status": 0})
+	if err := spy.Store.Route(ctx, []store.Routed{{Bucket: a.replicas.Bucket(id), Kind: store.RoutedResult, Subject: id, Payload: js}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.takeRoutedOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if spy.takes == 0 {
+		t.Fatal("a poll with a result routed to a made no take")
+	}
+	if waiting, err := spy.Store.RoutedWaiting(ctx, a.replicas.Buckets()); err != nil || waiting {
+		t.Fatalf("the routed result is still waiting after the poll: %v, %v", waiting, err)
 	}
 }

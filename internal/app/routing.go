@@ -109,6 +109,14 @@ func (a *App) takeRoutedOnce(ctx context.Context) error {
 	if len(buckets) == 0 {
 		return nil
 	}
+	// One statement when nothing waits, as most polls find: the takes
+	// below are a transaction each, and polling four times a second is a
+	// good part of each replica's own round trips to the database.
+	// Something routed just after this look is taken at the next poll,
+	// as it would be after the takes.
+	if waiting, err := a.store.RoutedWaiting(ctx, buckets); err != nil || !waiting {
+		return err
+	}
 	for {
 		n, err := a.hb.Take(ctx, buckets, routeBatch)
 		if err != nil {

@@ -48,6 +48,9 @@ func (e *Engine) Adopt(states map[string]monitor.State) {
 		if len(en.cfg.Locations) == 0 {
 			en.state.Locations = nil
 		}
+		// The list's filters and counts follow: they are how every
+		// replica's pages show the monitors the others run.
+		e.indexState(en)
 		e.heldMu.Lock()
 		delete(e.held, id)
 		e.heldMu.Unlock()

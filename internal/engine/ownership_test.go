@@ -33,6 +33,15 @@ func TestAdoptTakesOverState(t *testing.T) {
 	if _, ok := e.View("gone"); ok {
 		t.Fatal("Adopt added a monitor not configured")
 	}
+	// The list and its counts see it down too, as every replica's pages
+	// show the monitors the others run.
+	p, err := e.Page(Query{Status: string(monitor.StatusDown), Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Views) != 1 || p.Views[0].Config.ID != "web" || p.Counts["http"].Down != 1 {
+		t.Fatalf("monitors down after Adopt: %d listed, counts %+v; want web", len(p.Views), p.Counts["http"])
+	}
 	// The next failing result finds it down already: no transition.
 	e.evaluate(probe.Result{MonitorID: "web", Time: at.Add(time.Minute), Status: probe.Critical, Reason: "503"})
 	if b := e.Backlog(); b.Transitions != 0 || b.Outbox != 0 {

@@ -1,7 +1,6 @@
 package replica
 
 import (
-	"hash/fnv"
 	"slices"
 	"time"
 
@@ -15,11 +14,19 @@ import (
 const DefaultBuckets = 1024
 
 // BucketOf returns the bucket of a monitor among n: the same in every
-// replica and every version, since it decides who runs the monitor.
+// replica and every version, since it decides who runs the monitor. It is
+// the 32-bit FNV-1a hash of the id (hash/fnv's New32a), computed here over
+// the string: ownership is asked several times for each check run (the
+// scheduler, the engine, each row written), and hash/fnv would take a
+// hasher and a copy of the id each time.
 func BucketOf(monitorID string, n int) int {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(monitorID))
-	return int(h.Sum32() % uint32(n))
+	const offset32, prime32 = 2166136261, 16777619
+	h := uint32(offset32)
+	for i := 0; i < len(monitorID); i++ {
+		h ^= uint32(monitorID[i])
+		h *= prime32
+	}
+	return int(h % uint32(n))
 }
 
 // Plan is what one replica does with the leases in one round.

@@ -2,7 +2,9 @@ package replica
 
 import (
 	"fmt"
+	"hash/fnv"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -174,5 +176,24 @@ func TestRebalanceConverges(t *testing.T) {
 	}
 	if got := count(); got["a"] != 512 || got["c"] != 512 {
 		t.Fatalf("shares of two after b left: %v", got)
+	}
+}
+
+// TestBucketOfIsFNV1a: the buckets are those of hash/fnv's 32-bit FNV-1a,
+// which decided them in every earlier version: replicas of two versions
+// agree on who runs what.
+func TestBucketOfIsFNV1a(t *testing.T) {
+	ids := []string{"", "a", "m000000", "api-check", "héllo wörld", strings.Repeat("x", 300)}
+	for i := range 1000 {
+		ids = append(ids, fmt.Sprintf("m%06d", i))
+	}
+	for _, id := range ids {
+		h := fnv.New32a()
+		h.Write([]byte(id))
+		for _, n := range []int{1, 8, DefaultBuckets} {
+			if got, want := BucketOf(id, n), int(h.Sum32()%uint32(n)); got != want {
+				t.Fatalf("BucketOf(%q, %d) = %d, want %d", id, n, got, want)
+			}
+		}
 	}
 }

@@ -243,6 +243,9 @@ func (m *Manager) fenced() bool {
 	return held
 }
 
+// ID returns this replica's id.
+func (m *Manager) ID() string { return m.o.ID }
+
 // TTL returns the lease time.
 func (m *Manager) TTL() time.Duration { return m.o.TTL }
 

@@ -56,6 +56,15 @@ type Options struct {
 	// timers of package time (tests use testing/synctest, which fakes
 	// both).
 	Now func() time.Time
+	// Skip reports, as a job's run falls due, that this process is not
+	// to make it: another replica runs the job now. The run is passed
+	// over there and then, its next instant scheduled, with no slot, no
+	// goroutine, no lateness sample and no count as a run or a skip: with
+	// several replicas most due runs are another's, and dispatching each
+	// only for Run to return cost as much as a cheap check. It is called
+	// with the scheduler's lock held for every due run, so it must answer
+	// from memory and never call the scheduler. Nil skips nothing.
+	Skip func(id string) bool
 }
 
 // Job is one recurring piece of work, usually one monitor.
@@ -83,6 +92,7 @@ type Job struct {
 type Scheduler struct {
 	log     *slog.Logger
 	now     func() time.Time
+	skip    func(id string) bool
 	perHost int
 	// concurrency is the global limit; active counts the runs holding
 	// one of its slots, and ready the runs that hold their host's slot
@@ -164,6 +174,7 @@ func New(o Options) *Scheduler {
 	s := &Scheduler{
 		log:         o.Logger,
 		now:         o.Now,
+		skip:        o.Skip,
 		perHost:     o.PerHost,
 		concurrency: o.Concurrency,
 		metrics:     newMetrics(),
@@ -356,6 +367,9 @@ func (s *Scheduler) dispatchDue(ctx context.Context) time.Duration {
 		e.next = scheduled.Add(interval)
 		s.queue[0].key = s.key(e.next)
 		heap.Fix(&s.queue, 0)
+		if s.skip != nil && s.skip(e.job.ID) {
+			continue
+		}
 		if missed > 0 {
 			s.metrics.skipped.Add(float64(missed))
 		}

@@ -630,3 +630,54 @@ func TestReaddedJobDoesNotOverlapItsOldRun(t *testing.T) {
 		}
 	})
 }
+
+// TestSkippedRunsAreNotDispatched: a due run Skip passes over is not
+// made, counted or timed, and the job keeps its grid: once Skip lets it
+// through, it runs at its next instant.
+func TestSkippedRunsAreNotDispatched(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const interval = time.Second
+		rec := newRecorder()
+		var theirs atomic.Bool
+		theirs.Store(true)
+		var asked atomic.Int64
+		skip := func(id string) bool {
+			asked.Add(1)
+			return id == "b" && theirs.Load()
+		}
+		h := start(t, Options{Skip: skip}, []Job{rec.job("a", interval, nil), rec.job("b", interval, nil)})
+		time.Sleep(10 * interval)
+		synctest.Wait()
+		if n := len(rec.of("b")); n != 0 {
+			t.Fatalf("b ran %d times while another ran it", n)
+		}
+		ran := len(rec.of("a"))
+		if ran < 9 || ran > 10 {
+			t.Fatalf("a ran %d times in 10 intervals", ran)
+		}
+		if asked.Load() < 18 {
+			t.Fatalf("Skip was asked %d times for 2 jobs over 10 intervals", asked.Load())
+		}
+		if got := h.metric("tocsin_scheduler_runs_total"); got != float64(ran) {
+			t.Errorf("tocsin_scheduler_runs_total = %v, want %d: the runs passed over are not runs", got, ran)
+		}
+		if got := h.metric("tocsin_scheduler_lateness_seconds"); got != float64(ran) {
+			t.Errorf("lateness samples = %v, want %d", got, ran)
+		}
+		if got := h.metric("tocsin_scheduler_skipped_total"); got != 0 {
+			t.Errorf("tocsin_scheduler_skipped_total = %v, want 0", got)
+		}
+
+		theirs.Store(false)
+		from := time.Now()
+		time.Sleep(interval)
+		h.stop()
+		runs := rec.of("b")
+		if len(runs) != 1 {
+			t.Fatalf("b ran %d times in the interval after it became ours, want 1", len(runs))
+		}
+		if got, want := time.Duration(runs[0].scheduled.UnixNano()%int64(interval)), Phase("b", interval); got != want || runs[0].scheduled.Before(from) {
+			t.Errorf("b ran at %v (phase %v), want its phase %v after %v", runs[0].scheduled, got, want, from)
+		}
+	})
+}

@@ -42,4 +42,8 @@ type Routing interface {
 	// from take keeps the items for the next call. It returns how many
 	// items were taken.
 	TakeRouted(ctx context.Context, kind string, buckets []int, limit int, take func([]Routed) (map[string]json.RawMessage, error)) (int, error)
+	// RoutedWaiting reports whether items of any kind wait for buckets,
+	// in one statement outside a transaction: a replica polls for its
+	// work several times a second, and most polls find none.
+	RoutedWaiting(ctx context.Context, buckets []int) (bool, error)
 }

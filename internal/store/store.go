@@ -52,6 +52,10 @@ type Batch struct {
 	Outbox      []notify.OutboxMessage
 	// Alerts open, join and resolve the paged alerts of the transitions.
 	Alerts []AlertChange
+	// Replica names the replica that saves the batch, kept with each of
+	// its States so that a replica's refresh of the others' states can
+	// leave out its own (MonitorStatesSince); empty on a single process.
+	Replica string
 }
 
 // BatchRow is one row of a Batch: a result, a state (StateOf names its
@@ -175,8 +179,10 @@ type Results interface {
 	// whose state was saved since the read that returned the mark since
 	// (every monitor for 0), and the mark to pass to the next read. A
 	// state saved by a transaction that commits while a read runs comes
-	// with the next read; a state may come twice, never not at all.
-	MonitorStatesSince(ctx context.Context, since int64) (map[string]monitor.State, int64, error)
+	// with the next read; a state may come twice, never not at all. A
+	// non-empty except leaves out the states last saved by that replica
+	// (Batch.Replica): a replica has its own in memory already.
+	MonitorStatesSince(ctx context.Context, since int64, except string) (map[string]monitor.State, int64, error)
 	// Results lists a monitor's results, newest first. A result's ID is its
 	// start time in unix milliseconds. OK results come back with an empty
 	// Reason (the routine summary is not stored; show the duration instead);

@@ -77,14 +77,15 @@ func (d *DB) saveBatch(ctx context.Context, b store.Batch) error {
 	// In the order of their ids, as every batch writes them, so that
 	// batches sharing monitors lock their rows in one order and never
 	// wait on each other in a circle.
-	states := make([]any, 0, 3*len(b.States))
+	states := make([]any, 0, 4*len(b.States))
+	replica := text(b.Replica)
 	for _, id := range slices.Sorted(maps.Keys(b.States)) {
 		st := b.States[id]
 		js, err := json.Marshal(st)
 		if err != nil {
 			return &errs.Error{Code: errs.EINVALID, Message: fmt.Sprintf("save state of monitor %q: %v", id, err), Err: err}
 		}
-		states = append(states, keys[id], string(js), nil)
+		states = append(states, keys[id], string(js), nil, replica)
 	}
 	trans := make([]any, 0, 7*len(b.Transitions))
 	for _, tr := range b.Transitions {
@@ -275,8 +276,9 @@ func (d *DB) insertChunks(ctx context.Context, tx *sql.Tx, format string, cols, 
 	return nil
 }
 
-// saveStates upserts states, given as (key, state, nil) triples, marking
-// them with the transaction's change mark (see changeMark).
+// saveStates upserts states, given as (key, state, nil, replica)
+// quadruples, marking them with the transaction's change mark (see
+// changeMark).
 func (d *DB) saveStates(ctx context.Context, tx *sql.Tx, states []any) error {
 	if len(states) == 0 {
 		return nil
@@ -285,11 +287,11 @@ func (d *DB) saveStates(ctx context.Context, tx *sql.Tx, states []any) error {
 	if err != nil {
 		return err
 	}
-	for i := 2; i < len(states); i += 3 {
+	for i := 2; i < len(states); i += 4 {
 		states[i] = mark
 	}
-	const upsert = "INSERT INTO monitor_states (monitor_key, state, changed) VALUES %s ON CONFLICT (monitor_key) DO UPDATE SET state = excluded.state, changed = excluded.changed"
-	return d.insertChunks(ctx, tx, upsert, 3, stateChunk, states)
+	const upsert = "INSERT INTO monitor_states (monitor_key, state, changed, replica) VALUES %s ON CONFLICT (monitor_key) DO UPDATE SET state = excluded.state, changed = excluded.changed, replica = excluded.replica"
+	return d.insertChunks(ctx, tx, upsert, 4, stateChunk, states)
 }
 
 // changeMark is what the states a transaction saves are marked with, so
@@ -313,7 +315,7 @@ func (d *DB) changeMark(ctx context.Context, tx *sql.Tx) (int64, error) {
 
 // MonitorStates returns the last saved state of every monitor.
 func (d *DB) MonitorStates(ctx context.Context) (map[string]monitor.State, error) {
-	out, _, err := d.MonitorStatesSince(ctx, 0)
+	out, _, err := d.MonitorStatesSince(ctx, 0, "")
 	return out, err
 }
 
@@ -322,14 +324,21 @@ func (d *DB) MonitorStates(ctx context.Context) (map[string]monitor.State, error
 // transaction running when it read (all before have ended, and those
 // that committed are in what it read), on SQLite the next mark a writer
 // will use. The mark is read in the statement that reads the states, so
-// from the same snapshot.
-func (d *DB) MonitorStatesSince(ctx context.Context, since int64) (map[string]monitor.State, int64, error) {
+// from the same snapshot. The states except saved are left out by the
+// query: neither sent nor decoded.
+func (d *DB) MonitorStatesSince(ctx context.Context, since int64, except string) (map[string]monitor.State, int64, error) {
 	mark := "(SELECT coalesce(max(changed), 0) + 1 FROM monitor_states)"
 	if d.postgres {
 		mark = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 	}
+	args := []any{since}
+	others := ""
+	if except != "" {
+		others = " AND s.replica <> ?"
+		args = append(args, text(except))
+	}
 	rows, err := d.read.QueryContext(ctx, d.q(`SELECT n.mark, m.id, s.state FROM (SELECT `+mark+` AS mark) n
-		LEFT JOIN monitor_states s ON s.changed >= ? LEFT JOIN monitors m ON m.key = s.monitor_key`), since)
+		LEFT JOIN monitor_states s ON s.changed >= ?`+others+` LEFT JOIN monitors m ON m.key = s.monitor_key`), args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("read monitor states: %w", err)
 	}

@@ -45,6 +45,19 @@ func (d *DB) insertRouted(ctx context.Context, tx *sql.Tx, items []store.Routed)
 	return nil
 }
 
+// RoutedWaiting implements store.Routing.
+func (d *DB) RoutedWaiting(ctx context.Context, buckets []int) (bool, error) {
+	if len(buckets) == 0 {
+		return false, nil
+	}
+	in, arg := d.inBuckets("bucket", buckets)
+	var waiting bool
+	if err := d.read.QueryRowContext(ctx, d.q("SELECT EXISTS (SELECT 1 FROM routed WHERE "+in+")"), arg).Scan(&waiting); err != nil {
+		return false, fmt.Errorf("look for work routed to this replica: %w", err)
+	}
+	return waiting, nil
+}
+
 // TakeRouted implements store.Routing.
 func (d *DB) TakeRouted(ctx context.Context, kind string, buckets []int, limit int, take func([]store.Routed) (map[string]json.RawMessage, error)) (int, error) {
 	if len(buckets) == 0 {

@@ -27,7 +27,7 @@ func TestStatesSinceLateCommit(t *testing.T) {
 		}
 	}
 	must(db.SaveBatch(ctx, store.Batch{States: map[string]monitor.State{"early": up, "late": up}}))
-	_, mark, err := db.MonitorStatesSince(ctx, 0)
+	_, mark, err := db.MonitorStatesSince(ctx, 0, "")
 	must(err)
 
 	// A transaction saving the state of "early" the way SaveBatch does,
@@ -44,13 +44,13 @@ func TestStatesSinceLateCommit(t *testing.T) {
 	down := up
 	down.Status = monitor.StatusDown
 	must(db.SaveBatch(ctx, store.Batch{States: map[string]monitor.State{"late": down}}))
-	got, mark, err := db.MonitorStatesSince(ctx, mark)
+	got, mark, err := db.MonitorStatesSince(ctx, mark, "")
 	must(err)
 	if got["late"].Status != monitor.StatusDown {
 		t.Fatalf("the read after late's commit = %v, want late down", got)
 	}
 	must(tx.Commit())
-	got, _, err = db.MonitorStatesSince(ctx, mark)
+	got, _, err = db.MonitorStatesSince(ctx, mark, "")
 	must(err)
 	if got["early"].Status != monitor.StatusDown {
 		t.Fatalf("the read after early's commit = %v, want early down: its transaction was passed over", got)

@@ -70,6 +70,41 @@ func testRoutedWork(t *testing.T, s store.Store, clk *Clock) {
 	}
 }
 
+// testRoutedWaiting: RoutedWaiting tells whether items of any kind wait
+// for the buckets asked about, and no longer once they are taken.
+func testRoutedWaiting(t *testing.T, s store.Store, _ *Clock) {
+	ctx := t.Context()
+	waiting := func(buckets ...int) bool {
+		t.Helper()
+		ok, err := s.RoutedWaiting(ctx, buckets)
+		must(t, err, fmt.Sprint("RoutedWaiting", buckets))
+		return ok
+	}
+	if waiting(0, 1, 7) {
+		t.Fatal("RoutedWaiting of an empty table = true")
+	}
+	must(t, s.Route(ctx, []store.Routed{{Bucket: 7, Kind: store.RoutedResult, Subject: "web", Payload: json.RawMessage(`{}`)}}), "Route")
+	must(t, s.SavePings(ctx, store.PingBatch{
+		Pings:  []store.Ping{{HeartbeatID: "export", Time: time.Now(), Kind: "success"}},
+		Routed: []store.Routed{{Bucket: 9, Kind: store.RoutedPing, Subject: "export", Payload: json.RawMessage(`{}`)}},
+	}), "SavePings with routed work")
+	for _, c := range []struct {
+		buckets []int
+		want    bool
+	}{{[]int{7}, true}, {[]int{1, 9}, true}, {[]int{0, 1, 8, 1023}, false}, {nil, false}} {
+		if got := waiting(c.buckets...); got != c.want {
+			t.Errorf("RoutedWaiting(%v) = %v, want %v", c.buckets, got, c.want)
+		}
+	}
+	for _, kind := range []string{store.RoutedResult, store.RoutedPing} {
+		_, err := s.TakeRouted(ctx, kind, []int{7, 9}, 10, func([]store.Routed) (map[string]json.RawMessage, error) { return nil, nil })
+		must(t, err, "TakeRouted "+kind)
+	}
+	if waiting(7, 9) {
+		t.Error("RoutedWaiting after every item was taken = true")
+	}
+}
+
 // testRoutedTakenOnce: replicas taking the same buckets at once take each
 // item once.
 func testRoutedTakenOnce(t *testing.T, s store.Store, _ *Clock) {

@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -18,6 +20,7 @@ var stateSinceTests = []struct {
 }{
 	{"StatesSince", testStatesSince},
 	{"ConcurrentStatesSince", testConcurrentStatesSince},
+	{"StatesSinceOfOthers", testStatesSinceOfOthers},
 }
 
 // testStatesSince: a read since a mark returns the states saved after the
@@ -27,18 +30,18 @@ func testStatesSince(t *testing.T, s store.Store, _ *Clock) {
 	up := func(n int) monitor.State {
 		return monitor.State{Status: monitor.StatusUp, Since: base, ConsecutiveSuccesses: n}
 	}
-	got, mark, err := s.MonitorStatesSince(ctx, 0)
+	got, mark, err := s.MonitorStatesSince(ctx, 0, "")
 	must(t, err, "MonitorStatesSince(0) of an empty store")
 	if len(got) != 0 {
 		t.Fatalf("MonitorStatesSince(0) of an empty store = %v", got)
 	}
 	must(t, s.SaveBatch(ctx, store.Batch{States: map[string]monitor.State{"a": up(1), "b": up(1), "c": up(1)}}), "SaveBatch a b c")
-	got, next, err := s.MonitorStatesSince(ctx, mark)
+	got, next, err := s.MonitorStatesSince(ctx, mark, "")
 	must(t, err, "MonitorStatesSince")
 	if diff := cmp.Diff(map[string]monitor.State{"a": up(1), "b": up(1), "c": up(1)}, got); diff != "" {
 		t.Fatalf("MonitorStatesSince after the first save (-want +got):\n%s", diff)
 	}
-	all, _, err := s.MonitorStatesSince(ctx, 0)
+	all, _, err := s.MonitorStatesSince(ctx, 0, "")
 	must(t, err, "MonitorStatesSince(0)")
 	if len(all) != 3 {
 		t.Fatalf("MonitorStatesSince(0) = %v, want a, b and c", all)
@@ -49,7 +52,7 @@ func testStatesSince(t *testing.T, s store.Store, _ *Clock) {
 	// any database of the server); once none does, it no longer comes.
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		got, next, err = s.MonitorStatesSince(ctx, next)
+		got, next, err = s.MonitorStatesSince(ctx, next, "")
 		must(t, err, "MonitorStatesSince")
 		if len(got) == 0 {
 			break
@@ -60,7 +63,7 @@ func testStatesSince(t *testing.T, s store.Store, _ *Clock) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	must(t, s.SaveBatch(ctx, store.Batch{States: map[string]monitor.State{"b": up(2)}}), "SaveBatch b")
-	got, _, err = s.MonitorStatesSince(ctx, next)
+	got, _, err = s.MonitorStatesSince(ctx, next, "")
 	must(t, err, "MonitorStatesSince")
 	if !cmp.Equal(got["b"], up(2)) {
 		t.Fatalf("MonitorStatesSince after b changed = %v, want b with 2 successes", got)
@@ -80,7 +83,7 @@ func testConcurrentStatesSince(t *testing.T, s store.Store, _ *Clock) {
 	seen := map[string]monitor.State{}
 	var mark int64
 	read := func() {
-		got, next, err := s.MonitorStatesSince(ctx, mark)
+		got, next, err := s.MonitorStatesSince(ctx, mark, "")
 		must(t, err, "MonitorStatesSince")
 		for id, st := range got {
 			seen[id] = st
@@ -125,5 +128,60 @@ func testConcurrentStatesSince(t *testing.T, s store.Store, _ *Clock) {
 	must(t, err, "MonitorStates")
 	if diff := cmp.Diff(want, seen); diff != "" {
 		t.Errorf("the reader's states against the stored ones (-stored +reader):\n%s", diff)
+	}
+}
+
+// testStatesSinceOfOthers: a read that names a replica leaves out the
+// states that replica saved last, and only those: a state another
+// replica saved over one of its own comes again, and so do states saved
+// by no replica.
+func testStatesSinceOfOthers(t *testing.T, s store.Store, _ *Clock) {
+	ctx := t.Context()
+	up := func(n int) monitor.State {
+		return monitor.State{Status: monitor.StatusUp, Since: base, ConsecutiveSuccesses: n}
+	}
+	save := func(replica string, states map[string]monitor.State) {
+		t.Helper()
+		must(t, s.SaveBatch(ctx, store.Batch{States: states, Replica: replica}), "SaveBatch by "+replica)
+	}
+	ids := func(got map[string]monitor.State) []string { return slices.Sorted(maps.Keys(got)) }
+	read := func(since int64, except string) (map[string]monitor.State, int64) {
+		t.Helper()
+		got, next, err := s.MonitorStatesSince(ctx, since, except)
+		must(t, err, "MonitorStatesSince except "+except)
+		return got, next
+	}
+	save("r1", map[string]monitor.State{"a": up(1), "b": up(1)})
+	save("r2", map[string]monitor.State{"c": up(1)})
+	save("", map[string]monitor.State{"d": up(1)})
+	for except, want := range map[string][]string{"": {"a", "b", "c", "d"}, "r1": {"c", "d"}, "r2": {"a", "b", "d"}, "r3": {"a", "b", "c", "d"}} {
+		if got, _ := read(0, except); !slices.Equal(ids(got), want) {
+			t.Errorf("MonitorStatesSince(0) except %q = %v, want %v", except, ids(got), want)
+		}
+	}
+
+	// Every state saved by r1 alone: the mark still moves on.
+	_, mark := read(0, "r1")
+	save("r1", map[string]monitor.State{"a": up(2)})
+	got, next := read(mark, "r1")
+	if _, ok := got["a"]; ok {
+		t.Errorf("MonitorStatesSince except r1 after r1 saved a = %v, want a left out", ids(got))
+	}
+	if next < mark {
+		t.Errorf("MonitorStatesSince except r1 moved the mark back from %d to %d", mark, next)
+	}
+	// r2 takes a over: its state is r2's now.
+	save("r2", map[string]monitor.State{"a": up(3)})
+	got, _ = read(mark, "r1")
+	if !cmp.Equal(got["a"], up(3)) {
+		t.Errorf("MonitorStatesSince except r1 after r2 saved a = %v, want a with 3 successes", got)
+	}
+	if got, _ := read(0, "r2"); slices.Contains(ids(got), "a") || !slices.Contains(ids(got), "b") {
+		t.Errorf("MonitorStatesSince(0) except r2 after r2 saved a = %v, want b and not a", ids(got))
+	}
+	all, err := s.MonitorStates(ctx)
+	must(t, err, "MonitorStates")
+	if !slices.Equal(ids(all), []string{"a", "b", "c", "d"}) || !cmp.Equal(all["a"], up(3)) {
+		t.Errorf("MonitorStates = %v, want a (3 successes), b, c and d", all)
 	}
 }

@@ -74,6 +74,7 @@ func Run(t *testing.T, open Opener) {
 		{"ClaimExclusive", testClaimExclusive},
 		{"RoutedWork", testRoutedWork},
 		{"RoutedTakenOnce", testRoutedTakenOnce},
+		{"RoutedWaiting", testRoutedWaiting},
 		{"Rollup", testRollup},
 		{"Uptime", testUptime},
 		{"Latency", testLatency},
