@@ -285,15 +285,15 @@ func (r *Runner) Step(ctx context.Context) (time.Time, error) {
 
 // open opens the incidents of new alerts in one call, publishes their
 // first notices and tells of them, and returns those opened. When the
-// store refuses the call (one of them invalid), each is opened on its own,
-// so one bad opening never holds back the others; the refused ones are
-// logged and left.
+// store refuses the call (one of them invalid, or linked by another
+// replica meanwhile), each is opened on its own, so one bad opening never
+// holds back the others; the invalid ones are logged and left.
 func (r *Runner) open(ctx context.Context, cfg config.Incidents, os []store.IncidentOpening) ([]store.Incident, error) {
 	if len(os) == 0 {
 		return nil, nil
 	}
 	opened, err := r.o.Store.OpenIncidents(ctx, os)
-	if errs.Code(err) == errs.EINVALID {
+	if code := errs.Code(err); code == errs.EINVALID || code == errs.ECONFLICT {
 		opened, err = nil, nil
 	one:
 		for _, o := range os {

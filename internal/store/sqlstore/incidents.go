@@ -74,6 +74,10 @@ func (d *DB) OpenIncident(ctx context.Context, in store.Incident, alertID int64,
 			}
 		}
 		in.ID, err = d.insertIncident(ctx, tx, in, svc, alertID, entries)
+		if isUniqueViolation(err) {
+			// Another replica linked the alert since the read.
+			return errs.Errorf(errs.ECONFLICT, "alert %d belongs to an incident already", alertID)
+		}
 		return err
 	})
 	if err != nil {
@@ -131,6 +135,10 @@ func (d *DB) OpenIncidents(ctx context.Context, os []store.IncidentOpening) ([]s
 			linked[o.AlertID] = true
 			in := valid[i].in
 			id, err := d.insertIncident(ctx, tx, in, valid[i].svc, o.AlertID, o.Entries)
+			if isUniqueViolation(err) {
+				// Another replica linked the alert since the read.
+				return errs.Errorf(errs.ECONFLICT, "alert %d belongs to an incident already", o.AlertID)
+			}
 			if err != nil {
 				return err
 			}
@@ -619,8 +627,11 @@ func checkIncidentChange(c store.IncidentChange, now time.Time) (store.IncidentC
 
 // changeIncident applies a checked change inside tx.
 func (d *DB) changeIncident(ctx context.Context, tx *sql.Tx, c store.IncidentChange) error {
+	// Locked, so that two replicas moving an incident at once take turns
+	// and the second finds it moved (ECONFLICT) rather than moving it
+	// again and telling of it twice.
 	var cur string
-	err := tx.QueryRowContext(ctx, d.q("SELECT state FROM incidents WHERE id = ?"), c.ID).Scan(&cur)
+	err := tx.QueryRowContext(ctx, d.q("SELECT state FROM incidents WHERE id = ?"+d.forUpdate()), c.ID).Scan(&cur)
 	if err == sql.ErrNoRows {
 		return errs.Errorf(errs.ENOTFOUND, "incident %d does not exist", c.ID)
 	}
