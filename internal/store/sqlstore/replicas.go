@@ -210,13 +210,26 @@ func (d *DB) ClaimBuckets(ctx context.Context, owner string, buckets []int, now,
 	return out, nil
 }
 
+// lockInOrder selects, for update and in bucket order, the buckets of an
+// owner (the first placeholder) matching in. The fenced writes read the
+// rows of their buckets FOR SHARE in the same order (checkFence): rows
+// locked in one order by everyone never leave two transactions each
+// waiting for a row the other holds.
+func lockInOrder(in string) string {
+	return "SELECT bucket FROM bucket_leases WHERE owner = ? AND " + in + " ORDER BY bucket FOR UPDATE"
+}
+
 // RenewBuckets implements store.Replicas.
 func (d *DB) RenewBuckets(ctx context.Context, owner string, buckets []int, until time.Time) ([]int, error) {
 	if err := checkOwner("renew buckets", owner); err != nil || len(buckets) == 0 {
 		return nil, err
 	}
 	in, arg := d.inBuckets("bucket", buckets)
-	rows, err := d.write.QueryContext(ctx, d.q("UPDATE bucket_leases SET lease_until = ? WHERE owner = ? AND "+in+" RETURNING bucket"), ms(until), text(owner), arg)
+	q := "UPDATE bucket_leases SET lease_until = ? WHERE owner = ? AND " + in + " RETURNING bucket"
+	if d.postgres {
+		q = "UPDATE bucket_leases l SET lease_until = ? FROM (" + lockInOrder(in) + ") p WHERE l.bucket = p.bucket RETURNING l.bucket"
+	}
+	rows, err := d.write.QueryContext(ctx, d.q(q), ms(until), text(owner), arg)
 	if err != nil {
 		return nil, fmt.Errorf("renewing bucket leases: %w", err)
 	}
@@ -241,7 +254,11 @@ func (d *DB) ReleaseBuckets(ctx context.Context, owner string, buckets []int, un
 		return err
 	}
 	in, arg := d.inBuckets("bucket", buckets)
-	if _, err := d.write.ExecContext(ctx, d.q("UPDATE bucket_leases SET owner = '', lease_until = ? WHERE owner = ? AND "+in), ms(until), text(owner), arg); err != nil {
+	q := "UPDATE bucket_leases SET owner = '', lease_until = ? WHERE owner = ? AND " + in
+	if d.postgres {
+		q = "UPDATE bucket_leases l SET owner = '', lease_until = ? FROM (" + lockInOrder(in) + ") p WHERE l.bucket = p.bucket"
+	}
+	if _, err := d.write.ExecContext(ctx, d.q(q), ms(until), text(owner), arg); err != nil {
 		return fmt.Errorf("releasing bucket leases: %w", err)
 	}
 	return nil

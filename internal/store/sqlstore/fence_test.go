@@ -1,0 +1,125 @@
+package sqlstore_test
+
+import (
+	"database/sql"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/tocsin/tocsin/internal/monitor"
+	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/store/storetest"
+)
+
+// TestFencedBatchTakenOverMidway has a replica's batch write stall in the
+// middle of its transaction (a row it writes is locked by another
+// transaction, as a stalled network would leave it waiting) while the
+// lease of its monitor's bucket ends and another replica takes it over.
+// When the write goes on, PostgreSQL itself refuses it at the fence and
+// nothing of it is stored: not the state, not the page. The same write
+// with the lease still held commits.
+func TestFencedBatchTakenOverMidway(t *testing.T) {
+	t.Parallel()
+	dsn := storetest.PostgresDSN(t)
+	start := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	clk := storetest.NewClock(start)
+	s := openStore(t, "postgres", dsn, clk.Now)
+	raw, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	ctx := t.Context()
+	const ttl, margin = 15 * time.Second, 3 * time.Second
+	if _, err := s.BucketLeases(ctx, 4); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ClaimBuckets(ctx, "a", []int{0, 1}, start, start.Add(ttl)); err != nil {
+		t.Fatal(err)
+	}
+
+	// midway writes monitor id down under a's lease of bucket, stalls it
+	// on the row of id's state, runs meanwhile, and returns what the
+	// write returned.
+	midway := func(id string, bucket int, meanwhile func()) error {
+		t.Helper()
+		up := monitor.State{Status: monitor.StatusUp, Since: start}
+		if err := s.SaveBatch(ctx, store.Batch{States: map[string]monitor.State{id: up}}); err != nil {
+			t.Fatalf("SaveBatch of the up state: %v", err)
+		}
+		tx, err := raw.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		var xid string
+		if err := tx.QueryRowContext(ctx, "SELECT pg_current_xact_id()::xid::text").Scan(&xid); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.ExecContext(ctx, "SELECT 1 FROM monitor_states WHERE monitor_key = (SELECT key FROM monitors WHERE id = $1) FOR UPDATE", id); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() {
+			done <- s.SaveBatch(ctx, storetest.FencedDown(id, start.Add(time.Second), &store.Fence{Owner: "a", Buckets: []int{bucket}, Margin: margin}))
+		}()
+		for waiting := 0; waiting == 0; {
+			if err := raw.QueryRowContext(ctx, "SELECT COUNT(*) FROM pg_locks WHERE NOT granted AND locktype = 'transactionid' AND transactionid::text = $1", xid).Scan(&waiting); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case err := <-done:
+				t.Fatalf("SaveBatch returned %v without waiting for the locked row", err)
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+		meanwhile()
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		return <-done
+	}
+	states := func() map[string]monitor.State {
+		t.Helper()
+		st, err := s.MonitorStates(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+
+	if err := midway("held", 0, func() {}); err != nil {
+		t.Fatalf("a write under a lease still held = %v, want it committed", err)
+	}
+	if st := states()["held"]; st.Status != monitor.StatusDown {
+		t.Errorf("state after the write under a held lease = %s, want down", st.Status)
+	}
+
+	err = midway("taken", 1, func() {
+		// a's lease ended (no renewal) and b takes the bucket over.
+		clk.Set(start.Add(ttl))
+		got, err := s.ClaimBuckets(ctx, "b", []int{1}, start.Add(ttl), start.Add(2*ttl))
+		if err != nil || len(got) != 1 {
+			t.Fatalf("b's takeover during the write = %v, %v; want bucket 1", got, err)
+		}
+	})
+	if lost, ok := store.LeaseLost(err); !ok || !slices.Equal(lost, []int{1}) {
+		t.Fatalf("a write whose lease was taken over midway = %v, want the lease of bucket 1 lost", err)
+	}
+	if st := states()["taken"]; st.Status != monitor.StatusUp {
+		t.Errorf("state after the refused write = %s, want up as before it", st.Status)
+	}
+	rs, err := s.Results(ctx, "taken", store.Page{})
+	if err != nil || len(rs) != 0 {
+		t.Errorf("the refused write stored %d results (%v), want none", len(rs), err)
+	}
+	msgs, err := s.ChannelMessages(ctx, []string{"ops"}, store.Page{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
+		if m.Event.MonitorID == "taken" {
+			t.Errorf("the refused write queued notification %q", m.ID)
+		}
+	}
+}
