@@ -158,7 +158,7 @@ func New(o Options) *Manager {
 		o:        o,
 		instance: hex.EncodeToString(b[:]),
 		host:     host,
-		margin: Margin(o.TTL),
+		margin:   Margin(o.TTL),
 		// grace is how long a bucket given up waits before its next
 		// holder runs it: the results its monitors produced just before
 		// are written within it (the engine flushes every 200ms).
