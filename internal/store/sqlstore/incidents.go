@@ -487,9 +487,17 @@ func (d *DB) ChangeIncident(ctx context.Context, c store.IncidentChange) (store.
 	if c.At.IsZero() {
 		c.At = d.now()
 	}
+	// The state is read FOR UPDATE on PostgreSQL: replicas run the same
+	// incident timers, and of two making the same change at once the
+	// second must wait, read the state the first wrote and refuse
+	// (ECONFLICT), so only one of them notifies. SQLite has one writer.
+	lock := ""
+	if d.postgres {
+		lock = " FOR UPDATE"
+	}
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
 		var cur string
-		err := tx.QueryRowContext(ctx, d.q("SELECT state FROM incidents WHERE id = ?"), c.ID).Scan(&cur)
+		err := tx.QueryRowContext(ctx, d.q("SELECT state FROM incidents WHERE id = ?"+lock), c.ID).Scan(&cur)
 		if err == sql.ErrNoRows {
 			return errs.Errorf(errs.ENOTFOUND, "incident %d does not exist", c.ID)
 		}
