@@ -34,7 +34,10 @@ func TestFencedBatchTakenOverMidway(t *testing.T) {
 	if _, err := s.BucketLeases(ctx, 4); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ClaimBuckets(ctx, "a", []int{0, 1}, start, start.Add(ttl)); err != nil {
+	if _, err := s.Heartbeat(ctx, store.Replica{ID: "a", Instance: "1", Seen: start}, start.Add(-ttl)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ClaimBuckets(ctx, "a", []int{0, 1, 2}, start, start.Add(ttl)); err != nil {
 		t.Fatal(err)
 	}
 
@@ -121,5 +124,64 @@ func TestFencedBatchTakenOverMidway(t *testing.T) {
 		if m.Event.MonitorID == "taken" {
 			t.Errorf("the refused write queued notification %q", m.ID)
 		}
+	}
+}
+
+// TestTakeoverWaitsForAFencedWrite: a write past its fence check holds its
+// replica's registry row (FOR KEY SHARE) until it ends, and a replica
+// taking over buckets whose lease that replica let end waits for it, so
+// the write cannot commit after the takeover; the replica's own
+// heartbeats do not wait.
+func TestTakeoverWaitsForAFencedWrite(t *testing.T) {
+	t.Parallel()
+	dsn := storetest.PostgresDSN(t)
+	start := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	s := openStore(t, "postgres", dsn, func() time.Time { return start })
+	raw, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	ctx := t.Context()
+	const ttl = 15 * time.Second
+	if _, err := s.BucketLeases(ctx, 4); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Heartbeat(ctx, store.Replica{ID: "a", Instance: "1", Seen: start}, start.Add(-ttl)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ClaimBuckets(ctx, "a", []int{0}, start, start.Add(ttl)); err != nil {
+		t.Fatal(err)
+	}
+	// A's write, past its check, as checkFence leaves it.
+	tx, err := raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "SELECT 1 FROM replicas WHERE id = 'a' FOR KEY SHARE"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Heartbeat(ctx, store.Replica{ID: "a", Instance: "1", Seen: start.Add(time.Second)}, start.Add(-ttl)); err != nil {
+		t.Fatalf("a's heartbeat during its write: %v", err)
+	}
+	claimed := make(chan []store.BucketLease, 1)
+	go func() {
+		got, err := s.ClaimBuckets(ctx, "b", []int{0}, start.Add(ttl), start.Add(2*ttl))
+		if err != nil {
+			t.Error(err)
+		}
+		claimed <- got
+	}()
+	select {
+	case got := <-claimed:
+		t.Fatalf("b took %v over while a's write was past its fence check", got)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-claimed; len(got) != 1 || got[0].Owner != "a" {
+		t.Fatalf("b's takeover once a's write ended = %v, want bucket 0 from a", got)
 	}
 }

@@ -61,6 +61,8 @@ func testFencedBatch(t *testing.T, s store.Store, clk *Clock) {
 	ttl, margin := 15*time.Second, 3*time.Second
 	_, err := s.BucketLeases(ctx, 8)
 	must(t, err, "BucketLeases")
+	_, err = s.Heartbeat(ctx, store.Replica{ID: "a", Instance: "1", Seen: now}, now.Add(-ttl))
+	must(t, err, "Heartbeat a")
 	_, err = s.ClaimBuckets(ctx, "a", []int{0, 1, 2, 3}, now, now.Add(ttl))
 	must(t, err, "ClaimBuckets a")
 	_, err = s.ClaimBuckets(ctx, "b", []int{4}, now, now.Add(ttl))
@@ -99,6 +101,12 @@ func testFencedBatch(t *testing.T, s store.Store, clk *Clock) {
 	must(t, err, "ClaimBuckets b after a's lease ended")
 	clk.Set(now)
 	refused("a bucket taken over", FencedDown("taken", now, fence(3, 0)), []int{3})
+
+	// A replica not in the registry (no heartbeat yet) is checked too.
+	_, err = s.ClaimBuckets(ctx, "c", []int{6}, now, now.Add(ttl))
+	must(t, err, "ClaimBuckets c")
+	must(t, s.SaveBatch(ctx, FencedDown("unregistered", now, &store.Fence{Owner: "c", Buckets: []int{6}, Margin: margin})), "SaveBatch of a replica not in the registry")
+	refused("a replica not in the registry", FencedDown("unregistered-theirs", now, &store.Fence{Owner: "c", Buckets: []int{6, 0}, Margin: margin}), []int{0})
 
 	// No fence, or an empty one, checks nothing.
 	for i, f := range []*store.Fence{nil, {Owner: "a"}} {
