@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"context"
 	"database/sql"
 	"slices"
 	"testing"
@@ -8,7 +9,9 @@ import (
 
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/store"
+	"github.com/tocsin/tocsin/internal/store/sqlstore"
 	"github.com/tocsin/tocsin/internal/store/storetest"
+	"github.com/tocsin/tocsin/internal/testkit/proc"
 )
 
 // TestFencedBatchTakenOverMidway has a replica's batch write stall in the
@@ -183,5 +186,92 @@ func TestTakeoverWaitsForAFencedWrite(t *testing.T) {
 	}
 	if got := <-claimed; len(got) != 1 || got[0].Owner != "a" {
 		t.Fatalf("b's takeover once a's write ended = %v, want bucket 0 from a", got)
+	}
+}
+
+// TestStalledTransactionEndedByTheServer stalls the network (a proxy that
+// holds every byte, closing nothing) in the middle of a replica's batch
+// write, once the server has begun it. With IdleInTransaction set, as
+// replicas set it, PostgreSQL ends the transaction waiting for its
+// client, so the rows it locked are free for the monitors' next owner
+// while the network is still stalled; when it resumes, the write fails
+// and nothing of it was stored.
+func TestStalledTransactionEndedByTheServer(t *testing.T) {
+	t.Parallel()
+	dsn := storetest.PostgresDSN(t)
+	proxy := proc.NewProxy(t, proc.HostOf(t, dsn))
+	start := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	s, err := sqlstore.Open(t.Context(), sqlstore.Options{Driver: sqlstore.DriverPostgres, DSN: proc.WithHost(t, dsn, proxy.Addr()),
+		Now: func() time.Time { return start }, IdleInTransaction: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	raw, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	ctx := t.Context()
+	if err := s.SaveBatch(ctx, store.Batch{States: map[string]monitor.State{"web": {Status: monitor.StatusUp, Since: start}}}); err != nil {
+		t.Fatal(err)
+	}
+	// The write waits on a row lock, inside its transaction, and the
+	// network stalls while it waits.
+	tx, err := raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	var xid string
+	if err := tx.QueryRowContext(ctx, "SELECT pg_current_xact_id()::xid::text").Scan(&xid); err != nil {
+		t.Fatal(err)
+	}
+	lockState := "SELECT 1 FROM monitor_states WHERE monitor_key = (SELECT key FROM monitors WHERE id = 'web') FOR UPDATE"
+	if _, err := tx.ExecContext(ctx, lockState); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.SaveBatch(ctx, storetest.FencedDown("web", start, nil)) }()
+	var writer int
+	for writer == 0 {
+		err := raw.QueryRowContext(ctx, "SELECT pid FROM pg_locks WHERE NOT granted AND locktype = 'transactionid' AND transactionid::text = $1", xid).Scan(&writer)
+		if err != nil && err != sql.ErrNoRows {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	proxy.Stall()
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	// The write takes the row, and waits for its client.
+	for state := ""; state != "idle in transaction"; time.Sleep(10 * time.Millisecond) {
+		if err := raw.QueryRowContext(ctx, "SELECT coalesce(state, '') FROM pg_stat_activity WHERE pid = $1", writer).Scan(&state); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The next owner's write of the same row goes through while the
+	// stalled one's client still hears nothing.
+	next, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := raw.ExecContext(next, "UPDATE monitor_states SET state = state WHERE monitor_key = (SELECT key FROM monitors WHERE id = 'web')"); err != nil {
+		t.Fatalf("the rows of a transaction stalled on the network stay locked: %v", err)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("the stalled write returned %v before the network resumed", err)
+	default:
+	}
+	proxy.Resume()
+	if err := <-done; err == nil {
+		t.Fatal("the write ended by the server while stalled reports success")
+	}
+	states, err := s.MonitorStates(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := states["web"]; st.Status != monitor.StatusUp {
+		t.Errorf("state after the write ended by the server = %s, want up as before", st.Status)
 	}
 }
