@@ -422,7 +422,8 @@ func (e *Engine) flushNow(ctx context.Context) {
 	}
 	if f, ok := e.o.Ownership.(Fencing); ok {
 		// Rows of monitors given up on purpose since they were evaluated
-		// are written: their next holder waits for them.
+		// are written: their next holder waits for them (and with
+		// Leases, the store refuses them once the lease is given up).
 		parts := sortRows(b, func(id string) fate {
 			if id != "" && f.Fenced(id) {
 				return hold

@@ -182,8 +182,8 @@ func New(o Options) *Manager {
 // replicas' clocks may disagree by, plus a database round trip. On
 // PostgreSQL it is also how long the server lets a replica's session wait
 // for its client in the middle of a transaction (the store's
-// IdleInTransaction), so that a write stalled after its fence check holds
-// its lease rows no later than their lease's end.
+// IdleInTransaction), so that a write stalled after its fence check
+// holds up a takeover of its buckets no later than their lease's end.
 func Margin(ttl time.Duration) time.Duration { return ttl / 5 }
 
 func sleep(ctx context.Context, d time.Duration) error {

@@ -12,10 +12,11 @@ import (
 // cannot land after another replica took those monitors over and paged
 // for them: the database refuses it instead.
 //
-// On PostgreSQL the check reads the bucket_leases rows of Buckets with
-// FOR SHARE: a replica taking one of them over updates the row, so it
-// cannot do so until the write has ended, and a write that reads the row
-// after a takeover sees the new owner and rolls back.
+// On PostgreSQL the check holds Owner's registry row (FOR KEY SHARE)
+// until the write ends, and a replica taking over buckets whose lease
+// Owner let end must lock that row (Replicas.ClaimBuckets): the leases
+// cannot change hands between the check and the commit, and a write
+// that checks after a takeover reads the new owner and rolls back.
 type Fence struct {
 	// Owner is the replica the rows are written for (its replica id).
 	Owner string
