@@ -190,7 +190,13 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a.writers = batch.New(batch.Options{Now: o.Now, Logger: a.log})
 	a.registry.MustRegister(a.writers)
 
-	st, err := sqlstore.Open(ctx, storeOptions(cfg, a.log))
+	so := storeOptions(cfg, a.log)
+	if cfg.Storage.Driver == sqlstore.DriverPostgres {
+		// Replicas: a transaction stalled on the network is ended by
+		// PostgreSQL within the fencing margin (see replica.Margin).
+		so.IdleInTransaction = replica.Margin(cfg.Server.LeaseTTL.D())
+	}
+	st, err := sqlstore.Open(ctx, so)
 	if err != nil {
 		return nil, fmt.Errorf("opening the %s store: %w", cfg.Storage.Driver, err)
 	}

@@ -32,6 +32,9 @@ func (a *App) buildReplicas(cfg *config.Config) engine.Ownership {
 		Acquire:    a.adoptBuckets,
 		Gone:       a.releaseGone,
 		Acquired:   a.rearmBuckets,
+		// The last results of buckets given up are written while
+		// their leases still cover the writes.
+		Release: func(ctx context.Context, _ []int) error { return a.eng.Durable(ctx) },
 	})
 	return a.replicas
 }

@@ -422,7 +422,8 @@ func (e *Engine) flushNow(ctx context.Context) {
 	}
 	if f, ok := e.o.Ownership.(Fencing); ok {
 		// Rows of monitors given up on purpose since they were evaluated
-		// are written: their next holder waits for them.
+		// are written: their next holder waits for them (and with
+		// Leases, the store refuses them once the lease is given up).
 		parts := sortRows(b, func(id string) fate {
 			if id != "" && f.Fenced(id) {
 				return hold
@@ -435,13 +436,38 @@ func (e *Engine) flushNow(ctx context.Context) {
 	var o batch.Outcome[store.BatchRow]
 	if !b.Empty() {
 		start := time.Now()
-		err := e.o.Writer.Do(func() error { return e.o.Store.SaveBatch(ctx, b) })
+		err := e.o.Writer.Do(func() error { return e.save(ctx, b) })
+		// The database refused the write because leases of its buckets
+		// are lost (Leases): those buckets stop running here, their rows
+		// are held like fenced ones, and the rest is written at once.
+		// Each try finds at least one bucket more lost, unless a round
+		// renews one meanwhile; a few bound the flush.
+		for try := 0; try < leaseTries && err != nil; try++ {
+			buckets, ok := store.LeaseLost(err)
+			if !ok {
+				break
+			}
+			e.o.Logger.Warn(LogLeaseLost, "buckets", len(buckets))
+			e.revoke(buckets)
+			parts := sortRows(b, e.fateOf)
+			b, held = parts[write], appendBatch(held, parts[hold])
+			lost += rowCount(parts[drop])
+			err = nil
+			if !b.Empty() {
+				err = e.o.Writer.Do(func() error { return e.save(ctx, b) })
+			}
+		}
+		_, leaseLost := store.LeaseLost(err)
 		switch {
 		case err == nil:
-		case batch.Refused(err):
+		case batch.Refused(err) && !leaseLost:
 			// Rare: split the batch into rows to find the refused ones.
 			o = batch.Write(e.o.Writer, b.Rows(), func(rows []store.BatchRow) error {
-				err := e.o.Store.SaveBatch(ctx, store.JoinRows(rows))
+				err := e.save(ctx, store.JoinRows(rows))
+				if _, ok := store.LeaseLost(err); ok {
+					// Not the rows' fault: stop splitting, keep them.
+					return &errs.Error{Code: errs.EUNAVAILABLE, Message: err.Error(), Err: err}
+				}
 				if err != nil && len(rows) == 1 {
 					err = fmt.Errorf("%s: %w", rows[0], err)
 				}
@@ -454,8 +480,13 @@ func (e *Engine) flushNow(ctx context.Context) {
 	}
 	left := store.Batch{States: map[string]monitor.State{}}
 	if o.Err != nil {
-		e.metrics.flushErrors.Inc()
-		e.o.Logger.Error("saving results", "results", len(b.Results), "transitions", len(b.Transitions), "err", o.Err)
+		if buckets, ok := store.LeaseLost(o.Err); ok {
+			e.revoke(buckets)
+			e.o.Logger.Warn(LogLeaseLost, "buckets", len(buckets))
+		} else {
+			e.metrics.flushErrors.Inc()
+			e.o.Logger.Error("saving results", "results", len(b.Results), "transitions", len(b.Transitions), "err", o.Err)
+		}
 		parts := sortRows(store.JoinRows(o.Unwritten), e.fateOf)
 		left, held = parts[write], appendBatch(held, parts[hold])
 		lost += rowCount(parts[drop])
@@ -486,6 +517,27 @@ func (e *Engine) flushNow(ctx context.Context) {
 	}
 	if (len(b.Outbox) > 0 || len(b.Alerts) > 0) && e.o.Wake != nil {
 		e.o.Wake()
+	}
+}
+
+// leaseTries bounds the writes of one flush that the database refuses
+// for leases lost (see flushNow).
+const leaseTries = 3
+
+// save writes b in one transaction, with the fence of its monitors when
+// the ownership is by leases.
+func (e *Engine) save(ctx context.Context, b store.Batch) error {
+	if l, ok := e.o.Ownership.(Leases); ok {
+		b.Fence = l.Fence(batchMonitors(b))
+	}
+	return e.o.Store.SaveBatch(ctx, b)
+}
+
+// revoke tells the ownership that a write found the leases of buckets
+// lost.
+func (e *Engine) revoke(buckets []int) {
+	if l, ok := e.o.Ownership.(Leases); ok {
+		l.Revoke(buckets)
 	}
 }
 

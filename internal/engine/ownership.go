@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"iter"
+
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/store"
 )
@@ -69,6 +71,64 @@ type Fencing interface {
 	// running here because its lease was not renewed in time, while
 	// nobody else is known to hold it.
 	Fenced(monitorID string) bool
+}
+
+// Leases is a Fencing whose leases the store checks in the transaction
+// of each write of the monitors' rows (store.Fence): a write that hung
+// (a network that stalls without closing the connection) past the time
+// another replica took its monitors over is refused by the database
+// rather than paging a second time. A refused write is handled like
+// fencing: the rows of the buckets it found lost are held until a round
+// of leases renews them (they are written) or finds them taken (they are
+// dropped).
+type Leases interface {
+	Fencing
+	// Fence returns the fence of a write of rows of the monitors ids
+	// yields; nil when it checks nothing. It answers from memory.
+	Fence(ids iter.Seq[string]) *store.Fence
+	// Revoke stops running the monitors of buckets at once, as fenced
+	// ones, because a write found their leases lost.
+	Revoke(buckets []int)
+}
+
+// batchMonitors yields the monitor of every row of b (a monitor once per
+// kind of row at most, as it comes); rows of no monitor are left out.
+func batchMonitors(b store.Batch) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		last := ""
+		each := func(id string) bool {
+			if id == "" || id == last {
+				return true
+			}
+			last = id
+			return yield(id)
+		}
+		for i := range b.Results {
+			if !each(b.Results[i].MonitorID) {
+				return
+			}
+		}
+		for id := range b.States {
+			if !each(id) {
+				return
+			}
+		}
+		for i := range b.Transitions {
+			if !each(b.Transitions[i].MonitorID) {
+				return
+			}
+		}
+		for i := range b.Outbox {
+			if !each(b.Outbox[i].Event.MonitorID) {
+				return
+			}
+		}
+		for i := range b.Alerts {
+			if !each(b.Alerts[i].MonitorID) {
+				return
+			}
+		}
+	}
 }
 
 // fate is what a flush does with an unwritten row, by its monitor.

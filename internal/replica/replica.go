@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"iter"
 	"log/slog"
 	"os"
 	"slices"
@@ -59,6 +60,13 @@ type Options struct {
 	// yes for their monitors: the timers of the work taken over (heartbeat
 	// deadlines) start there. May be nil.
 	Acquired func(buckets []int)
+	// Release is called with buckets about to be given up on purpose
+	// (balancing), once Owns says no for their monitors and before their
+	// leases are given up: the engine writes their monitors' last rows
+	// there, while the leases still cover those writes (Fence). It is
+	// given at most the grace a released bucket waits; an error or a
+	// ctx that ends gives them up all the same. May be nil.
+	Release func(ctx context.Context, buckets []int) error
 }
 
 // Manager is the lease-based ownership of one replica: it heartbeats the
@@ -150,10 +158,7 @@ func New(o Options) *Manager {
 		o:        o,
 		instance: hex.EncodeToString(b[:]),
 		host:     host,
-		// margin is how long before its lease ends a replica stops
-		// running a bucket it could not renew: what replicas' clocks may
-		// disagree by, plus a database round trip.
-		margin: o.TTL / 5,
+		margin:   Margin(o.TTL),
 		// grace is how long a bucket given up waits before its next
 		// holder runs it: the results its monitors produced just before
 		// are written within it (the engine flushes every 200ms).
@@ -171,6 +176,15 @@ func New(o Options) *Manager {
 	m.snap.Store(&empty)
 	return m
 }
+
+// Margin is how long before its lease ends a replica stops running a
+// bucket it could not renew, and stops writing for it (Fence): what
+// replicas' clocks may disagree by, plus a database round trip. On
+// PostgreSQL it is also how long the server lets a replica's session wait
+// for its client in the middle of a transaction (the store's
+// IdleInTransaction), so that a write stalled after its fence check
+// holds up a takeover of its buckets no later than their lease's end.
+func Margin(ttl time.Duration) time.Duration { return ttl / 5 }
 
 func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
@@ -199,6 +213,51 @@ func (m *Manager) Owns(monitorID string) bool {
 func (m *Manager) Fenced(monitorID string) bool {
 	f := (*m.snap.Load())[BucketOf(monitorID, m.o.Buckets)]
 	return !f.IsZero() && !m.o.Now().Before(f)
+}
+
+// Fence returns the fence of a write of the monitors ids yields: this
+// replica must hold the leases of their buckets, each ending more than
+// the fencing margin after the write's check, the time this replica
+// itself stops running a bucket it could not renew. Nil for no monitor.
+func (m *Manager) Fence(ids iter.Seq[string]) *store.Fence {
+	seen := make([]bool, m.o.Buckets)
+	var buckets []int
+	for id := range ids {
+		if b := BucketOf(id, m.o.Buckets); !seen[b] {
+			seen[b] = true
+			buckets = append(buckets, b)
+		}
+	}
+	if len(buckets) == 0 {
+		return nil
+	}
+	return &store.Fence{Owner: m.o.ID, Buckets: buckets, Margin: m.margin}
+}
+
+// Revoke stops running buckets at once, as if their fencing time had
+// passed: a write found that this replica no longer holds their leases
+// (another took them over, or they end within the margin). Their monitors
+// count as Fenced until the next round renews the leases or finds them
+// taken. It waits for no round.
+func (m *Manager) Revoke(buckets []int) {
+	now := m.o.Now()
+	for {
+		old := m.snap.Load()
+		s := slices.Clone(*old)
+		changed := false
+		for _, b := range buckets {
+			if b >= 0 && b < len(s) && now.Before(s[b]) {
+				s[b] = now
+				changed = true
+			}
+		}
+		if !changed || m.snap.CompareAndSwap(old, &s) {
+			if changed {
+				m.o.Logger.Warn("buckets stopped: a write found their leases lost", "replica", m.o.ID, "buckets", len(buckets))
+			}
+			return
+		}
+	}
 }
 
 // Bucket returns the bucket id hashes into.
@@ -436,9 +495,17 @@ func (m *Manager) Round(ctx context.Context) (time.Duration, error) {
 
 	plan := Rebalance(m.o.ID, live, leases, sent)
 	if len(plan.Release) > 0 {
-		// Stop first, then say so: the next holder waits out the grace.
+		// Stop first, write what was evaluated, then say so: the next
+		// holder waits out the grace.
 		m.dropLocked(plan.Release)
 		m.publishLocked()
+		if m.o.Release != nil {
+			wctx, cancel := context.WithTimeout(ctx, m.grace)
+			if err := m.o.Release(wctx, plan.Release); err != nil {
+				m.o.Logger.Warn("buckets given up before their last results were written", "replica", m.o.ID, "buckets", len(plan.Release), "err", err)
+			}
+			cancel()
+		}
 		if err := st.ReleaseBuckets(ctx, m.o.ID, plan.Release, m.o.Now().Add(m.grace)); err != nil {
 			return period, err
 		}

@@ -63,7 +63,9 @@ type Replicas interface {
 	// are free or whose lease ended at or before now (or that owner
 	// holds already), skipping any another claimer is taking at the same
 	// moment. It returns the buckets taken as they were before, so the
-	// caller knows whose they were and until when.
+	// caller knows whose they were and until when. Taking buckets whose
+	// lease another replica let end waits for that replica's fenced
+	// writes in progress (Fence).
 	ClaimBuckets(ctx context.Context, owner string, buckets []int, now, until time.Time) ([]BucketLease, error)
 	// RenewBuckets extends to until those of buckets owner still holds,
 	// and returns them.

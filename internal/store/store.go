@@ -56,6 +56,10 @@ type Batch struct {
 	// its States so that a replica's refresh of the others' states can
 	// leave out its own (MonitorStatesSince); empty on a single process.
 	Replica string
+	// Fence, when set, is checked before the batch commits: a replica
+	// writes its monitors' rows only while it holds their leases. Nil
+	// for a process that runs alone.
+	Fence *Fence
 }
 
 // BatchRow is one row of a Batch: a result, a state (StateOf names its
@@ -171,7 +175,10 @@ type Results interface {
 	// ECONFLICT, having written nothing, when the database refuses a row
 	// of it: a result, state or transition without a monitor id, a value
 	// that cannot be encoded, text the database does not take, a
-	// duplicate outbox message.
+	// duplicate outbox message. With b.Fence set it checks the fence
+	// last, in the same transaction, and returns ECONFLICT wrapping a
+	// *LeaseLostError, having written nothing, when the fence does not
+	// hold.
 	SaveBatch(ctx context.Context, b Batch) error
 	// MonitorStates returns the last saved state of every monitor.
 	MonitorStates(ctx context.Context) (map[string]monitor.State, error)

@@ -803,7 +803,7 @@ func readPostgresBackup(path, driver string) (f *os.File, r *bufio.Reader, info 
 // forward.
 func intoPostgres(ctx context.Context, o Options, info BackupInfo, load func(c *pgx.Conn) error) error {
 	d := &DB{postgres: true, now: func() time.Time { return o.Now().UTC() }, log: o.Logger, stmts: map[string]string{}}
-	if err := d.openPostgres(o.DSN); err != nil {
+	if err := d.openPostgres(o.DSN, 0); err != nil {
 		return err
 	}
 	defer d.Close()

@@ -13,7 +13,7 @@ func MigrateTo(ctx context.Context, o Options, version int64) error {
 		walRestartFrames: defaultWALRestartFrames, stmts: map[string]string{}}
 	var err error
 	if d.postgres {
-		err = d.openPostgres(o.DSN)
+		err = d.openPostgres(o.DSN, 0)
 	} else {
 		err = d.openSQLite(o.DSN)
 	}

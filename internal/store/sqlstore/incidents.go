@@ -627,9 +627,10 @@ func checkIncidentChange(c store.IncidentChange, now time.Time) (store.IncidentC
 
 // changeIncident applies a checked change inside tx.
 func (d *DB) changeIncident(ctx context.Context, tx *sql.Tx, c store.IncidentChange) error {
-	// Locked, so that two replicas moving an incident at once take turns
-	// and the second finds it moved (ECONFLICT) rather than moving it
-	// again and telling of it twice.
+	// The state is read FOR UPDATE on PostgreSQL: replicas run the same
+	// incident timers, and of two making the same change at once the
+	// second must wait, read the state the first wrote and refuse
+	// (ECONFLICT), so only one of them notifies. SQLite has one writer.
 	var cur string
 	err := tx.QueryRowContext(ctx, d.q("SELECT state FROM incidents WHERE id = ?"+d.forUpdate()), c.ID).Scan(&cur)
 	if err == sql.ErrNoRows {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -171,25 +172,25 @@ func checkOwner(what, owner string) error {
 // ClaimBuckets implements store.Replicas. On PostgreSQL the rows are
 // locked with FOR UPDATE SKIP LOCKED, so two replicas claiming at once
 // take disjoint buckets and neither waits; SQLite has one writer.
+//
+// Taking over buckets whose lease another replica let end also locks
+// that replica's registry row FOR UPDATE: its fenced writes hold the row
+// FOR KEY SHARE until they commit (checkFence), so a takeover waits for
+// a write already past its fence check, and a write that has not checked
+// yet sees the new owner.
 func (d *DB) ClaimBuckets(ctx context.Context, owner string, buckets []int, now, until time.Time) ([]store.BucketLease, error) {
 	if err := checkOwner("claim buckets", owner); err != nil || len(buckets) == 0 {
 		return nil, err
 	}
 	owner = text(owner)
 	in, arg := d.inBuckets("bucket", buckets)
-	free := " AND (owner = '' OR owner = ? OR lease_until <= ?)"
+	q := "SELECT bucket, owner, lease_until FROM bucket_leases WHERE " + in + " AND (owner = '' OR owner = ? OR lease_until <= ?) ORDER BY bucket"
 	if d.postgres {
-		rows, err := d.write.QueryContext(ctx, d.q("UPDATE bucket_leases l SET owner = ?, lease_until = ? FROM (SELECT bucket, owner, lease_until FROM bucket_leases WHERE "+
-			in+free+" FOR UPDATE SKIP LOCKED) p WHERE l.bucket = p.bucket RETURNING p.bucket, p.owner, p.lease_until"),
-			owner, ms(until), arg, owner, ms(now))
-		if err != nil {
-			return nil, fmt.Errorf("claiming buckets: %w", err)
-		}
-		return scanLeases(rows)
+		q += " FOR UPDATE SKIP LOCKED"
 	}
 	var out []store.BucketLease
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, "SELECT bucket, owner, lease_until FROM bucket_leases WHERE "+in+free+" ORDER BY bucket", arg, owner, ms(now))
+		rows, err := tx.QueryContext(ctx, d.q(q), arg, owner, ms(now))
 		if err != nil {
 			return err
 		}
@@ -197,11 +198,25 @@ func (d *DB) ClaimBuckets(ctx context.Context, owner string, buckets []int, now,
 			return err
 		}
 		taken := make([]int, len(out))
+		var from []string
 		for i, l := range out {
 			taken[i] = l.Bucket
+			if l.Owner != "" && l.Owner != owner && !slices.Contains(from, l.Owner) {
+				from = append(from, l.Owner)
+			}
+		}
+		if d.postgres && len(from) > 0 {
+			slices.Sort(from)
+			rows, err := tx.QueryContext(ctx, "SELECT id FROM replicas WHERE id = ANY($1) ORDER BY id FOR UPDATE", from)
+			if err != nil {
+				return err
+			}
+			if err := rowsDone(rows); err != nil {
+				return err
+			}
 		}
 		in, arg := d.inBuckets("bucket", taken)
-		_, err = tx.ExecContext(ctx, "UPDATE bucket_leases SET owner = ?, lease_until = ? WHERE "+in, owner, ms(until), arg)
+		_, err = tx.ExecContext(ctx, d.q("UPDATE bucket_leases SET owner = ?, lease_until = ? WHERE "+in), owner, ms(until), arg)
 		return err
 	})
 	if err != nil {

@@ -36,7 +36,8 @@ type resultRow struct {
 // SaveBatch writes results, states, transitions and outbox messages in one
 // transaction. A duplicate outbox message (same ID and channel as a stored
 // one or another in the batch) fails the whole batch with ECONFLICT; a row
-// the database refuses (see refused) fails it with EINVALID.
+// the database refuses (see refused) fails it with EINVALID. A batch with
+// a fence checks it last (checkFence).
 func (d *DB) SaveBatch(ctx context.Context, b store.Batch) error {
 	return refused(d.saveBatch(ctx, b))
 }
@@ -138,7 +139,10 @@ func (d *DB) saveBatch(ctx context.Context, b store.Batch) error {
 			}
 			return fmt.Errorf("save notifications: %w", err)
 		}
-		return d.saveAlertChanges(ctx, tx, b.Alerts)
+		if err := d.saveAlertChanges(ctx, tx, b.Alerts); err != nil {
+			return err
+		}
+		return d.checkFence(ctx, tx, b.Fence)
 	})
 }
 

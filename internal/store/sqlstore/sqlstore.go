@@ -36,8 +36,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5/stdlib"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -77,6 +78,16 @@ type Options struct {
 	// export`): no migration, no start-up check, no checkpoints. The
 	// database must already be at the schema this build writes.
 	ReadOnly bool
+	// IdleInTransaction, on PostgreSQL, has the server end any session
+	// of this store that waits longer than this for its client in the
+	// middle of a transaction (idle_in_transaction_session_timeout, set
+	// when each connection starts, so it costs no statement), rolling the
+	// transaction back. Replicas set it to their fencing margin, so that a
+	// write whose connection stalls (the network stops answering without
+	// closing it) cannot hold the rows it locked, among them its bucket
+	// leases (Fence), past the time its lease could end: see
+	// docs/high-availability.md. Zero leaves the server's setting.
+	IdleInTransaction time.Duration
 }
 
 // DB is a Tocsin store on SQLite or PostgreSQL. It is safe for concurrent
@@ -150,7 +161,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		}
 	case DriverPostgres:
 		d.postgres = true
-		err = d.openPostgres(o.DSN)
+		err = d.openPostgres(o.DSN, o.IdleInTransaction)
 	default:
 		return nil, errs.Errorf(errs.EINVALID, "storage driver %q is not supported: use %q or %q", o.Driver, DriverSQLite, DriverPostgres)
 	}
@@ -478,13 +489,27 @@ func (d *DB) openSQLite(dsn string) error {
 	return nil
 }
 
-func (d *DB) openPostgres(dsn string) error {
+func (d *DB) openPostgres(dsn string, idle time.Duration) error {
 	if dsn == "" {
 		return errs.Errorf(errs.EINVALID, "storage dsn is empty: give a PostgreSQL connection string")
 	}
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return fmt.Errorf("open PostgreSQL database: %w", err)
+	}
+	if idle > 0 {
+		db.Close()
+		cfg, err := pgx.ParseConfig(dsn)
+		if err != nil {
+			return fmt.Errorf("open PostgreSQL database: %w", err)
+		}
+		// Only this: a statement_timeout would also end the long
+		// statements of compaction, rollups and backups, and a statement
+		// on a stalled network is not what holds the locks: once the
+		// server has answered it waits for the client's next message,
+		// idle in the transaction, and this ends it.
+		cfg.RuntimeParams["idle_in_transaction_session_timeout"] = strconv.FormatInt(max(idle.Milliseconds(), 1), 10)
+		db = stdlib.OpenDB(*cfg)
 	}
 	db.SetMaxOpenConns(max(8, 2*runtime.GOMAXPROCS(0)))
 	db.SetMaxIdleConns(max(8, 2*runtime.GOMAXPROCS(0)))

@@ -1,8 +1,11 @@
 package storetest
 
 import (
+	"cmp"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +27,31 @@ var incidentTests = []struct {
 	{"IncidentUpdates", testIncidentUpdates},
 	{"IncidentsOpened", testIncidentsOpened},
 	{"IncidentsVersion", testIncidentsVersion},
+	{"IncidentChangeConcurrent", testIncidentChangeConcurrent},
+}
+
+// testIncidentChangeConcurrent has two writers (replicas running the same
+// timers) resolve each incident at the same moment: exactly one change is
+// written, the other refused with ECONFLICT, so only one notifies.
+func testIncidentChangeConcurrent(t *testing.T, s store.Store, clk *Clock) {
+	ctx := t.Context()
+	at := clk.Now()
+	for i := range 20 {
+		in, err := s.OpenIncident(ctx, store.Incident{Title: fmt.Sprintf("race %d", i), Severity: "p2", OpenedAt: at, ReportedKind: store.ReportedByStaff, ReportedAt: at}, 0, nil)
+		must(t, err, "OpenIncident")
+		var wg sync.WaitGroup
+		res := make([]error, 2)
+		for w := range res {
+			wg.Go(func() {
+				_, res[w] = s.ChangeIncident(ctx, store.IncidentChange{ID: in.ID, State: store.IncidentResolved, At: at, Who: "system"})
+			})
+		}
+		wg.Wait()
+		if (res[0] == nil) == (res[1] == nil) {
+			t.Fatalf("incident %d resolved by two writers at once: %v, %v; want one change and one conflict", in.ID, res[0], res[1])
+		}
+		wantCode(t, cmp.Or(res[0], res[1]), errs.ECONFLICT, "the second of two changes at once")
+	}
 }
 
 // testIncidentsVersion: the version grows when an incident opens, gets an

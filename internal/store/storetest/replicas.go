@@ -21,6 +21,7 @@ func init() {
 		{"ReplicaRegistry", testReplicaRegistry},
 		{"BucketLeases", testBucketLeases},
 		{"BucketClaimsConcurrent", testBucketClaimsConcurrent},
+		{"FencedBatch", testFencedBatch},
 	}
 }
 

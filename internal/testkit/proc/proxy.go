@@ -1,7 +1,7 @@
 package proc
 
 import (
-	"io"
+	"cmp"
 	"net"
 	"sync"
 	"testing"
@@ -20,6 +20,10 @@ type Proxy struct {
 	cut    bool
 	closed bool
 	served int
+	// stalled holds every byte in the proxy until Resume; resume wakes
+	// the forwarders waiting on it.
+	stalled bool
+	resume  *sync.Cond
 }
 
 // NewProxy starts a proxy forwarding to target (host:port); it stops with
@@ -31,6 +35,7 @@ func NewProxy(t testing.TB, target string) *Proxy {
 		t.Fatal(err)
 	}
 	p := &Proxy{target: target, addr: ln.Addr().String(), conns: map[net.Conn]struct{}{}}
+	p.resume = sync.NewCond(&p.mu)
 	p.ln = ln
 	go p.accept(ln)
 	t.Cleanup(p.Close)
@@ -51,6 +56,36 @@ func (p *Proxy) Cut() {
 	}
 	p.cut = true
 	p.dropLocked()
+	p.resume.Broadcast()
+}
+
+// Stall stops forwarding in both directions without closing anything:
+// connections stay open and new ones are accepted, but no byte goes
+// through until Resume, as when the network stops answering (a switch
+// dropping packets) rather than failing.
+func (p *Proxy) Stall() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stalled = true
+}
+
+// Resume forwards again what a Stall held, and what comes after.
+func (p *Proxy) Resume() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stalled = false
+	p.resume.Broadcast()
+}
+
+// pass waits while the proxy is stalled; false when it was cut or
+// closed meanwhile.
+func (p *Proxy) pass() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for p.stalled && !p.cut && !p.closed {
+		p.resume.Wait()
+	}
+	return !p.cut && !p.closed
 }
 
 // Heal listens again on the same port and forwards new connections.
@@ -85,6 +120,7 @@ func (p *Proxy) Close() {
 	}
 	p.closed = true
 	p.dropLocked()
+	p.resume.Broadcast()
 }
 
 // dropLocked closes the listener and every connection; callers hold p.mu.
@@ -121,7 +157,19 @@ func (p *Proxy) forward(client net.Conn) {
 	}
 	done := make(chan struct{}, 2)
 	pipe := func(dst, src net.Conn) {
-		_, _ = io.Copy(dst, src)
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := src.Read(buf)
+			if n > 0 && p.pass() {
+				_, werr := dst.Write(buf[:n])
+				err = cmp.Or(err, werr)
+			} else if n > 0 {
+				break
+			}
+			if err != nil {
+				break
+			}
+		}
 		_ = dst.Close()
 		_ = src.Close()
 		done <- struct{}{}
