@@ -677,7 +677,8 @@ func (a *App) install(next *config.Config, set func()) (added, changed, removed 
 }
 
 // immutableChanged rejects reloads that change what only a restart can:
-// the listener, the store and the demo target.
+// the listener, the store, the demo target, the HTTP server's settings
+// and the /metrics token.
 func immutableChanged(prev, next *config.Config) error {
 	switch {
 	case prev.Server.Listen != next.Server.Listen:
@@ -693,6 +694,10 @@ func immutableChanged(prev, next *config.Config) error {
 	case prev.Server.MaxConnections != next.Server.MaxConnections || prev.Server.ReadTimeout != next.Server.ReadTimeout ||
 		prev.Server.WriteTimeout != next.Server.WriteTimeout || prev.Server.IdleTimeout != next.Server.IdleTimeout:
 		return fmt.Errorf("the server's HTTP limits (max_connections, read_timeout, write_timeout, idle_timeout) changed: restart tocsin to apply them")
+	case prev.Server.MetricsToken != next.Server.MetricsToken:
+		// The web server reads the token once, when it starts; the values
+		// are secrets and are not repeated.
+		return fmt.Errorf("server.metrics_token (or the file of server.metrics_token_file) changed: restart tocsin to apply it")
 	case smtpChanged(prev.Server, next.Server):
 		return fmt.Errorf("the server.smtp_* listener settings changed: restart tocsin to apply them (keyword lists apply on reload)")
 	}

@@ -356,3 +356,36 @@ func send(t *testing.T, req *http.Request) (int, string) {
 	b, _ := io.ReadAll(res.Body)
 	return res.StatusCode, string(b)
 }
+
+// TestReloadRefusesANewMetricsToken: the /metrics token is read when the
+// web server starts, so a reload that changes it is refused, naming the
+// setting and not the secret, and the running token still guards
+// /metrics.
+func TestReloadRefusesANewMetricsToken(t *testing.T) {
+	path, storage := filepath.Join(t.TempDir(), "tocsin.yaml"), storageYAML(t, "sqlite")
+	conf := func(token string) string {
+		return "server:\n  listen: 127.0.0.1:0\n  metrics_token: " + token + "\n" + storage
+	}
+	writeConfig(t, path, conf("first-secret-token"))
+	r := runApp(t, Options{ConfigPath: path, WatchInterval: -1})
+	writeConfig(t, path, conf("second-secret-token"))
+	err := r.app.Reload(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "server.metrics_token") || !strings.Contains(err.Error(), "restart") || strings.Contains(err.Error(), "secret-token") {
+		t.Fatalf("reload changing server.metrics_token: %v, want it refused with the setting named and the tokens not", err)
+	}
+	if got := r.app.config().Server.MetricsToken; got != "first-secret-token" {
+		t.Errorf("running token after a refused reload: %q", got)
+	}
+	for token, want := range map[string]int{"first-secret-token": http.StatusOK, "second-secret-token": http.StatusUnauthorized} {
+		req, _ := http.NewRequest("GET", r.url+"/metrics", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("/metrics with the %s: %d, want %d", token, resp.StatusCode, want)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -550,14 +551,22 @@ func cmdUserRole(ctx context.Context, args []string, env Env) int {
 	defer st.Close()
 	u, err := st.UserByName(ctx, pos[0])
 	if err == nil {
-		err = st.SetUserRole(ctx, u.ID, role)
+		// Promoting is always allowed (the way back in when no one can
+		// administer the server); demoting keeps an administrator, as on
+		// the users page and the API.
+		err = st.SetUserRoleUnlessLastAdmin(ctx, u.ID, role)
+		if errs.Code(err) == errs.ECONFLICT {
+			err = errs.Errorf(errs.ECONFLICT, "%s is the last administrator: make someone else an administrator first (tocsin user role NAME admin)", u.Name)
+		}
 	}
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "tocsin user role: %s\n", errs.Message(err))
 		return 1
 	}
+	// The user's id, as the users page and the API record it, so that
+	// the audit log of a user is one object however the role changed.
 	audit.NewLog(st, nil, nil).As(audit.Actor{Actor: store.ActorCLI}).Record(ctx,
-		store.AuditEntry{Action: "user.role", ObjectKind: "user", ObjectID: u.Name, Summary: fmt.Sprintf("role changed from %s to %s with tocsin user role", u.Role, role)})
+		store.AuditEntry{Action: "user.role", ObjectKind: "user", ObjectID: strconv.FormatInt(u.ID, 10), Summary: fmt.Sprintf("role of %s changed from %s to %s with tocsin user role", u.Name, u.Role, role)})
 	fmt.Fprintf(env.Stdout, "%q now has the %s role (was %s)\n", u.Name, role, u.Role)
 	return 0
 }

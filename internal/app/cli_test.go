@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -138,8 +139,28 @@ func TestCLIUserAdd(t *testing.T) {
 	if code, _, stderr := runCLI(t, "", "user", "role", "--config", path, "nobody", "admin"); code != 1 || !strings.Contains(stderr, "nobody") {
 		t.Errorf("user role of nobody: exit %d: %s", code, stderr)
 	}
-	if es, err := st.AuditLog(t.Context(), store.AuditFilter{Action: "user.role"}); err != nil || len(es) != 1 || es[0].ObjectID != "vera" {
+	vera, err := st.UserByName(t.Context(), "vera")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The audit log names the user by id, as the users page and the API do.
+	if es, err := st.AuditLog(t.Context(), store.AuditFilter{Action: "user.role"}); err != nil || len(es) != 1 || es[0].ObjectKind != "user" || es[0].ObjectID != strconv.FormatInt(vera.ID, 10) {
 		t.Errorf("audit entries of user role: %+v, %v", es, err)
+	}
+	// The last administrator is not demoted; once vera is one, admin may be.
+	if code, _, stderr := runCLI(t, "", "user", "role", "--config", path, "admin", "viewer"); code != 1 || !strings.Contains(stderr, "admin is the last administrator") {
+		t.Errorf("demoting the last administrator: exit %d: %s", code, stderr)
+	}
+	if u, err := st.UserByName(t.Context(), "admin"); err != nil || u.Role != store.RoleAdmin {
+		t.Errorf("the last administrator after a refused demotion: %+v, %v", u, err)
+	}
+	for _, args := range [][]string{{"vera", "admin"}, {"admin", "viewer"}} {
+		if code, stdout, stderr := runCLI(t, "", append([]string{"user", "role", "--config", path}, args...)...); code != 0 {
+			t.Errorf("user role %v: exit %d: %s%s", args, code, stdout, stderr)
+		}
+	}
+	if u, err := st.UserByName(t.Context(), "admin"); err != nil || u.Role != store.RoleViewer {
+		t.Errorf("admin after vera was made an administrator and admin a viewer: %+v, %v", u, err)
 	}
 }
 

@@ -31,7 +31,7 @@ func (a *App) buildReplicas(cfg *config.Config) engine.Ownership {
 		Describe:   a.describeReplica,
 		Acquire:    a.adoptBuckets,
 		Gone:       a.releaseGone,
-		Acquired:   a.rearmBuckets,
+		Acquired:   a.takeBuckets,
 		// The last results of buckets given up are written while
 		// their leases still cover the writes.
 		Release: func(ctx context.Context, _ []int) error { return a.eng.Durable(ctx) },
@@ -141,14 +141,37 @@ func (a *App) releaseGone(ctx context.Context, replicas []string) error {
 	return nil
 }
 
-// rearmBuckets watches the heartbeat deadlines of buckets this replica
-// has just started running: one that passed meanwhile fires now.
-func (a *App) rearmBuckets(buckets []int) {
+// Overdue monitors of buckets taken run spread over up to takeoverSpread,
+// takeoverSpreadEach apart: a few at once, the thousands of a large
+// takeover at most a few seconds late, without the burst of starting them
+// in one instant (they wait for the scheduler's slots as well).
+const (
+	takeoverSpread     = 5 * time.Second
+	takeoverSpreadEach = 2 * time.Millisecond
+)
+
+// takeBuckets starts the work of buckets this replica has just started
+// running. A heartbeat deadline that passed meanwhile fires now; a
+// monitor whose run fell due while nobody ran it (its newest result is
+// older than its interval: its replica died, or gave the bucket up
+// during its run's slot) runs now rather than at its next slot, up to an
+// interval later; the others keep their slots. At start-up the monitors
+// are not scheduled yet and keep their slots.
+func (a *App) takeBuckets(buckets []int) {
 	in := make(map[int]bool, len(buckets))
 	for _, b := range buckets {
 		in[b] = true
 	}
-	a.hb.Rearm(func(id string) bool { return in[replica.BucketOf(id, replica.DefaultBuckets)] })
+	taken := func(id string) bool { return in[replica.BucketOf(id, replica.DefaultBuckets)] }
+	a.hb.Rearm(taken)
+	overdue := a.eng.Overdue(a.now(), taken)
+	if len(overdue) == 0 {
+		return
+	}
+	window := min(time.Duration(len(overdue))*takeoverSpreadEach, takeoverSpread)
+	if n := a.sched.RunSoon(overdue, window); n > 0 {
+		a.log.Info("monitors taken over whose run fell due meanwhile run now", "monitors", n, "within", window)
+	}
 }
 
 // joinReplicas records this replica and takes its first share before

@@ -11,7 +11,9 @@ import (
 
 	"github.com/tocsin/tocsin/internal/config"
 	"github.com/tocsin/tocsin/internal/monitor"
+	"github.com/tocsin/tocsin/internal/probe"
 	"github.com/tocsin/tocsin/internal/replica"
+	"github.com/tocsin/tocsin/internal/scheduler"
 	"github.com/tocsin/tocsin/internal/store"
 	"github.com/tocsin/tocsin/internal/store/storetest"
 	"github.com/tocsin/tocsin/internal/testkit"
@@ -304,4 +306,74 @@ func TestRoutedPollTakesOnlyWhenWorkWaits(t *testing.T) {
 	if waiting, err := spy.Store.RoutedWaiting(ctx, a.replicas.Buckets()); err != nil || waiting {
 		t.Fatalf("the routed result is still waiting after the poll: %v, %v", waiting, err)
 	}
+}
+
+func TestTakeoverRunsOverdueMonitorsNow(t *testing.T) {
+	dir := t.TempDir()
+	cfg := largeConfig(t, dir, 200)
+	cfg.Storage = config.Storage{Driver: "postgres", DSN: storetest.PostgresDSN(t)}
+	cfg.Server.ReplicaID = "a"
+	a := newLargeApp(t, cfg)
+	ctx := t.Context()
+	if err := a.joinReplicas(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a.sched.Update(a.jobs(cfg, a.fps))
+	// a loses every bucket but 0 (as if b had taken them), and b stores
+	// the monitors' results: half 61 s ago (b died before their next run
+	// at 60 s), half just now.
+	rest := make([]int, 0, replica.DefaultBuckets-1)
+	for b := 1; b < replica.DefaultBuckets; b++ {
+		rest = append(rest, b)
+	}
+	if err := a.store.ReleaseBuckets(ctx, "a", rest, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	batch := store.Batch{States: map[string]monitor.State{}}
+	overdue := map[string]bool{}
+	for i, m := range cfg.Monitors {
+		if replica.BucketOf(m.ID, replica.DefaultBuckets) == 0 {
+			continue
+		}
+		last := now
+		if i%2 == 0 {
+			last = now.Add(-61 * time.Second)
+			overdue[m.ID] = true
+		}
+		batch.States[m.ID] = monitor.State{Status: monitor.StatusUp, Since: last, LastResultAt: last, LastStatus: probe.OK}
+	}
+	if err := a.store.SaveBatch(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	before := time.Now()
+	if _, err := a.replicas.Round(ctx); err != nil {
+		t.Fatal(err)
+	}
+	soon := 0
+	for id := range batch.States {
+		if !a.replicas.Owns(id) {
+			t.Fatalf("a does not run %s again", id)
+		}
+		next, ok := a.sched.Next(id)
+		if !ok {
+			t.Fatalf("%s not scheduled", id)
+		}
+		grid := before.Add(time.Duration(scheduler.Phase(id, time.Minute) - time.Duration(before.UnixNano()%int64(time.Minute))))
+		if grid.Before(before) {
+			grid = grid.Add(time.Minute)
+		}
+		switch {
+		case overdue[id] && next.Sub(before) > takeoverSpread:
+			t.Errorf("overdue %s runs %s after the takeover, want within %s", id, next.Sub(before), takeoverSpread)
+		case !overdue[id] && next.Sub(grid).Abs() > time.Second:
+			t.Errorf("%s, stored just now, runs %s after the takeover, want at its slot %s later", id, next.Sub(before), grid.Sub(before))
+		case overdue[id]:
+			soon++
+		}
+	}
+	if soon == 0 {
+		t.Fatal("no overdue monitor was taken over")
+	}
+	t.Logf("%d overdue monitors run within %s of the takeover", soon, takeoverSpread)
 }

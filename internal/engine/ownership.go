@@ -2,6 +2,7 @@ package engine
 
 import (
 	"iter"
+	"time"
 
 	"github.com/tocsin/tocsin/internal/monitor"
 	"github.com/tocsin/tocsin/internal/store"
@@ -57,6 +58,28 @@ func (e *Engine) Adopt(states map[string]monitor.State) {
 		delete(e.held, id)
 		e.heldMu.Unlock()
 	}
+}
+
+// Overdue returns, in configured order, the monitors pick selects that
+// this process probes (not paused, with a prober) and whose newest result
+// is older than their interval, or that have none: those whose run fell
+// due while nobody ran them, as when this process has just taken them
+// over from a replica that died. The app runs them at once rather than at
+// their next slot, up to an interval later.
+func (e *Engine) Overdue(now time.Time, pick func(id string) bool) []string {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	var out []string
+	for _, id := range e.order {
+		en := e.entries[id]
+		if en.prober == nil || en.state.Status == monitor.StatusPaused || !pick(id) {
+			continue
+		}
+		if last := en.state.LastResultAt; last.IsZero() || now.Sub(last) > en.cfg.Interval.D() {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // Fencing is an Ownership that can tell a monitor that has stopped

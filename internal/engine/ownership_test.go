@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -71,5 +73,36 @@ func TestSortRows(t *testing.T) {
 	}
 	if len(got[write].Outbox) != 2 {
 		t.Errorf("written notifications %+v, want a's and the one of no monitor", got[write].Outbox)
+	}
+}
+
+// TestOverdue: of the monitors picked, those probed here whose newest
+// result is older than their interval (or that have none) are overdue;
+// a fresh one, a paused one, one fed from outside and one not picked are
+// not.
+func TestOverdue(t *testing.T) {
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	e := New(Options{Now: func() time.Time { return at }}, nil)
+	minute := config.Duration(time.Minute)
+	var mons []config.Monitor
+	for _, id := range []string{"late", "fresh", "never", "paused", "push", "other"} {
+		mons = append(mons, config.Monitor{ID: id, Type: "http", Interval: minute})
+	}
+	mons[4].Type = "heartbeat"
+	ok := probe.ProberFunc(func(context.Context) probe.Result { return probe.Result{} })
+	probers := map[string]probe.Prober{"late": ok, "fresh": ok, "never": ok, "paused": ok, "other": ok}
+	if err := e.Apply(&config.Config{Monitors: mons}, probers); err != nil {
+		t.Fatal(err)
+	}
+	old := monitor.State{Status: monitor.StatusUp, LastResultAt: at.Add(-61 * time.Second)}
+	paused := old
+	paused.Status = monitor.StatusPaused
+	e.Adopt(map[string]monitor.State{
+		"late": old, "fresh": {Status: monitor.StatusUp, LastResultAt: at.Add(-59 * time.Second)},
+		"paused": paused, "push": old, "other": old,
+	})
+	got := e.Overdue(at, func(id string) bool { return id != "other" })
+	if want := []string{"late", "never"}; !slices.Equal(got, want) {
+		t.Errorf("Overdue = %v, want %v", got, want)
 	}
 }

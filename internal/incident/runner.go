@@ -355,6 +355,7 @@ func (r *Runner) plan(ctx context.Context, in store.Incident, alerts []store.Ale
 		if c.At.IsZero() {
 			c.At = now
 		}
+		c.From = in.State
 		p.changes = append(p.changes, c)
 		in = applyChange(in, c)
 	}

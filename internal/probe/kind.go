@@ -71,7 +71,7 @@ func (k Kind) ClassOf(m *config.Monitor) Class {
 // type the table does not know: the function the coverage report takes,
 // so it needs no probe kind.
 func (t *Kinds) ClassOf(m *config.Monitor) Class {
-	k, ok := t.byName[m.Type]
+	k, ok := t.kindOf(m.Type, m)
 	if !ok {
 		return ClassLiveness
 	}
@@ -101,17 +101,22 @@ func HostOf(addr string) string {
 type Kinds struct {
 	byName map[string]Kind
 	names  []string
+	// blocks is the type of each kind's block, nil for a kind without.
+	blocks map[string]reflect.Type
 }
 
 // NewKinds builds the table from kinds listed once each.
 func NewKinds(kinds ...Kind) *Kinds {
-	t := &Kinds{byName: make(map[string]Kind, len(kinds))}
+	t := &Kinds{byName: make(map[string]Kind, len(kinds)), blocks: make(map[string]reflect.Type, len(kinds))}
 	for _, k := range kinds {
 		if _, dup := t.byName[k.Name]; dup {
 			panic("probe: kind " + k.Name + " listed twice")
 		}
 		t.byName[k.Name] = k
 		t.names = append(t.names, k.Name)
+		if k.Block != nil {
+			t.blocks[k.Name] = reflect.TypeOf(k.Block())
+		}
 	}
 	return t
 }
@@ -138,30 +143,51 @@ func (t *Kinds) Kind(name string) (Kind, bool) {
 	return k, ok
 }
 
-// Build makes the prober of m from its kind.
+// Build makes the prober of m from its kind. A monitor whose block is
+// not its type's (possible only for one built in code: the configuration
+// refuses it) gets an error.
 func (t *Kinds) Build(m *config.Monitor) (Prober, error) {
-	k, ok := t.byName[m.Type]
-	if !ok {
+	if _, ok := t.byName[m.Type]; !ok {
 		return nil, fmt.Errorf("unknown monitor type %q", m.Type)
+	}
+	k, ok := t.kindOf(m.Type, m)
+	if !ok {
+		return nil, fmt.Errorf("monitor %q: type %q needs its %q block", m.ID, m.Type, m.Type)
 	}
 	return k.Build(m)
 }
 
 // Host is the per-host limit key of m; the monitor's id when its kind is
-// unknown.
+// unknown or its block is not its kind's.
 func (t *Kinds) Host(m *config.Monitor) string {
-	if k, ok := t.byName[t.typeName(m)]; ok && k.Host != nil {
+	if k, ok := t.kindOf(t.typeName(m), m); ok && k.Host != nil {
 		return k.Host(m)
 	}
 	return m.ID
 }
 
-// Target says what m looks at; "" when its kind is unknown.
+// Target says what m looks at; "" when its kind is unknown or its block
+// is not its kind's.
 func (t *Kinds) Target(m *config.Monitor) string {
-	if k, ok := t.byName[t.typeName(m)]; ok && k.Target != nil {
+	if k, ok := t.kindOf(t.typeName(m), m); ok && k.Target != nil {
 		return k.Target(m)
 	}
 	return ""
+}
+
+// kindOf returns the kind named name when m's block is that kind's, and
+// not a nil one (or the kind has none). The kinds' functions read their own block and
+// would fail on another, or on none: a monitor built in code with the
+// block of another type is treated as one of no known kind instead.
+func (t *Kinds) kindOf(name string, m *config.Monitor) (Kind, bool) {
+	k, ok := t.byName[name]
+	if !ok {
+		return Kind{}, false
+	}
+	if bt := t.blocks[name]; bt != nil && (reflect.TypeOf(m.Block) != bt || bt.Kind() == reflect.Pointer && reflect.ValueOf(m.Block).IsNil()) {
+		return Kind{}, false
+	}
+	return k, true
 }
 
 // CheckCreatableByAPI returns an error when m must not be created or
@@ -194,7 +220,7 @@ func (t *Kinds) blockKind(m *config.Monitor) string {
 		return ""
 	}
 	for _, name := range t.names {
-		if k := t.byName[name]; k.Block != nil && reflect.TypeOf(k.Block()) == reflect.TypeOf(m.Block) {
+		if bt := t.blocks[name]; bt != nil && bt == reflect.TypeOf(m.Block) {
 			return name
 		}
 	}

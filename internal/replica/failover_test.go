@@ -3,11 +3,14 @@ package replica
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -603,4 +606,134 @@ func TestPostgresFailoverGap(t *testing.T) {
 		t.Errorf("%d notifications in the outbox, want %d: one down of each monitor", len(msgs), len(mons))
 	}
 	t.Logf("figures: %d results taken during the gap written, %v dropped from full buffers (%d log lines), %d repeats of an id", inGap, dropped, overflowed, repeats)
+}
+
+// requests records when a target was asked for each path: which monitor
+// ran when, as bench/replicas counts them.
+type requests struct {
+	mu sync.Mutex
+	at map[string][]time.Time
+}
+
+func newRequestTarget(t *testing.T) (*requests, string) {
+	r := &requests{at: map[string][]time.Time{}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.mu.Lock()
+		r.at[strings.TrimPrefix(req.URL.Path, "/")] = append(r.at[strings.TrimPrefix(req.URL.Path, "/")], time.Now())
+		r.mu.Unlock()
+		_, _ = io.WriteString(w, "ok")
+	}))
+	t.Cleanup(srv.Close)
+	return r, srv.URL
+}
+
+// of returns the times monitor id ran.
+func (r *requests) of(id string) []time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.at[id])
+}
+
+// TestKillRunsOverdueMonitorsAtOnce runs two replicas sharing 400
+// monitors at 60 s and kills one with SIGKILL. Each of its monitors whose
+// run fell due between the kill and the takeover runs again within a few
+// seconds of the takeover (about lease_ttl after the kill), not at its
+// next slot an interval later; the others run at their slots.
+func TestKillRunsOverdueMonitorsAtOnce(t *testing.T) {
+	const interval = 60 * time.Second
+	reqs, target := newRequestTarget(t)
+	mons := monitorIDs(400)
+	c := newProcCluster(t, func(id, dsn string) string {
+		var b strings.Builder
+		b.WriteString(serverYAML(id, dsn) + "monitors:\n")
+		for _, m := range mons {
+			fmt.Fprintf(&b, "  - {id: %s, type: http, interval: %s, timeout: 5s, http: {url: %q}}\n", m, interval, target+"/"+m)
+		}
+		return b.String()
+	})
+	c.start("r1", "")
+	c.start("r2", "")
+	c.waitShared("two replicas share the buckets", "r1", "r2")
+	proc.WaitFor(t, interval+wait, 200*time.Millisecond, "every monitor ran once", func() bool {
+		for _, m := range mons {
+			if len(reqs.of(m)) == 0 {
+				return false
+			}
+		}
+		return true
+	})
+
+	leases, err := c.st.BucketLeases(context.Background(), DefaultBuckets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := map[int]bool{}
+	for _, l := range leases {
+		if l.Owner == "r2" && l.Until.After(time.Now()) {
+			held[l.Bucket] = true
+		}
+	}
+	var theirs []string
+	for _, m := range mons {
+		if held[BucketOf(m, DefaultBuckets)] {
+			theirs = append(theirs, m)
+		}
+	}
+	c.procs["r2"].Kill()
+	killed := time.Now()
+	// What r2 stored last of each monitor: a run whose result it had not
+	// written when it was killed is lost, and the monitor is as overdue
+	// as if it had not run.
+	states, err := c.st.MonitorStates(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	took := c.waitShared("r1 takes over the buckets of r2", "r1")
+	takenAt := killed.Add(took)
+	t.Logf("killed r2 (%d monitors); r1 held all its buckets %s later", len(theirs), took.Round(10*time.Millisecond))
+
+	// Overdue: its newest stored result is older than its interval when
+	// r1 takes it, its run having fallen due after the kill (or been lost
+	// with r2). Its next slot is an interval later.
+	last := func(m string) time.Time { return states[m].LastResultAt }
+	var overdue []string
+	for _, m := range theirs {
+		if last(m).Add(interval).Before(takenAt) {
+			overdue = append(overdue, m)
+		}
+	}
+	if len(overdue) == 0 {
+		t.Fatalf("none of the %d monitors of r2 fell due during the takeover", len(theirs))
+	}
+	const slack = 10 * time.Second
+	ranAgain := func(m string) (time.Time, bool) {
+		for _, at := range reqs.of(m) {
+			if at.After(killed) {
+				return at, true
+			}
+		}
+		return time.Time{}, false
+	}
+	time.Sleep(time.Until(takenAt.Add(slack)))
+	var worst time.Duration
+	for _, m := range overdue {
+		at, ok := ranAgain(m)
+		if !ok || at.After(takenAt.Add(slack)) {
+			t.Errorf("monitor %s, last run %s before the kill, did not run again within %s of the takeover", m, killed.Sub(last(m)).Round(time.Millisecond), slack)
+			continue
+		}
+		worst = max(worst, at.Sub(killed))
+	}
+	// The others keep their slots: a run after the kill of one not
+	// overdue is its grid run, an interval after its last.
+	for _, m := range theirs {
+		if slices.Contains(overdue, m) {
+			continue
+		}
+		if at, ok := ranAgain(m); ok && (at.Sub(last(m)) < interval-2*time.Second || at.Sub(last(m)) > interval+2*time.Second) {
+			t.Errorf("monitor %s, not overdue, ran %s after the kill and %s after its last run, want at its slot an interval later", m, at.Sub(killed).Round(time.Millisecond), at.Sub(last(m)).Round(time.Millisecond))
+		}
+	}
+	t.Logf("figures: %d of r2's %d monitors fell due during the takeover (%s after the kill, lease_ttl %s); all ran again within %s of the kill, not an interval (%s) later",
+		len(overdue), len(theirs), took.Round(10*time.Millisecond), leaseTTL, worst.Round(10*time.Millisecond), interval)
 }

@@ -58,7 +58,8 @@ type Options struct {
 	Gone func(ctx context.Context, replicas []string) error
 	// Acquired is called with the buckets Acquire loaded once Owns says
 	// yes for their monitors: the timers of the work taken over (heartbeat
-	// deadlines) start there. May be nil.
+	// deadlines) start there, and the monitors whose run fell due while
+	// nobody held them are run. May be nil.
 	Acquired func(buckets []int)
 	// Release is called with buckets about to be given up on purpose
 	// (balancing), once Owns says no for their monitors and before their

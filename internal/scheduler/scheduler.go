@@ -16,6 +16,10 @@
 // while the previous run is still running (or still waiting for a slot) is
 // skipped and counted, and a slow or hanging run never holds up other
 // jobs. The time spent waiting for a slot counts as lateness.
+//
+// RunSoon adds one run off the grid to jobs that are overdue (a replica
+// taking over monitors whose run fell due while nobody held them): it
+// goes through the same limits, and the grid is left as it was.
 package scheduler
 
 import (
@@ -130,6 +134,8 @@ type entry struct {
 	phase time.Duration
 	// next is the next scheduled run time, on the job's grid.
 	next time.Time
+	// soon is a run asked for by RunSoon before next; zero when none.
+	soon time.Time
 	// index is the position in the heap, -1 when not in it (removed).
 	index int
 	// busy is set from the moment a run is dispatched until it returns.
@@ -137,6 +143,15 @@ type entry struct {
 	// waitingFor is the scheduled time of a dispatched run that does not
 	// have its slots yet; zero otherwise.
 	waitingFor time.Time
+}
+
+// due is when the entry's next run comes: its extra run if one is asked
+// for, else its grid instant. Callers hold Scheduler.mu.
+func (e *entry) due() time.Time {
+	if !e.soon.IsZero() && e.soon.Before(e.next) {
+		return e.soon
+	}
+	return e.next
 }
 
 // hostSlots is the per-host limit: the runs holding one of its slots and
@@ -243,7 +258,7 @@ func (s *Scheduler) Update(jobs []Job) {
 		case !ok:
 			if e, ok = s.retired[j.ID]; ok {
 				delete(s.retired, j.ID)
-				e.job = j
+				e.job, e.soon = j, time.Time{}
 			} else {
 				e = &entry{job: j, index: -1}
 			}
@@ -262,7 +277,7 @@ func (s *Scheduler) Update(jobs []Job) {
 			e.job = j
 			e.phase = Phase(j.ID, j.Interval)
 			e.next = firstRun(now, j.Interval, e.phase)
-			s.queue[e.index].key = s.key(e.next)
+			s.queue[e.index].key = s.key(e.due())
 			heap.Fix(&s.queue, e.index)
 		}
 	}
@@ -356,26 +371,40 @@ func (s *Scheduler) dispatchDue(ctx context.Context) time.Duration {
 	now := s.now()
 	for len(s.queue) > 0 {
 		e := s.queue[0].e
-		if e.next.After(now) {
-			return e.next.Sub(now)
+		at := e.due()
+		if at.After(now) {
+			return at.Sub(now)
 		}
-		// Run the newest grid instant that is due; older ones were missed
-		// (the process was suspended or the loop starved) and are skipped.
-		interval := e.job.Interval
-		missed := int64(now.Sub(e.next) / interval)
-		scheduled := e.next.Add(time.Duration(missed) * interval)
-		e.next = scheduled.Add(interval)
-		s.queue[0].key = s.key(e.next)
-		heap.Fix(&s.queue, 0)
-		if s.skip != nil && s.skip(e.job.ID) {
-			continue
-		}
-		if missed > 0 {
-			s.metrics.skipped.Add(float64(missed))
-		}
-		if e.busy {
-			s.metrics.skipped.Inc()
-			continue
+		var scheduled time.Time
+		if at.Before(e.next) {
+			// An extra run asked for by RunSoon; the grid stays. One
+			// that finds the job running is dropped: the job is running.
+			scheduled, e.soon = at, time.Time{}
+			s.queue[0].key = s.key(e.next)
+			heap.Fix(&s.queue, 0)
+			if e.busy || s.skip != nil && s.skip(e.job.ID) {
+				continue
+			}
+		} else {
+			// Run the newest grid instant that is due; older ones were
+			// missed (the process was suspended or the loop starved) and
+			// are skipped.
+			interval := e.job.Interval
+			missed := int64(now.Sub(e.next) / interval)
+			scheduled = e.next.Add(time.Duration(missed) * interval)
+			e.next, e.soon = scheduled.Add(interval), time.Time{}
+			s.queue[0].key = s.key(e.next)
+			heap.Fix(&s.queue, 0)
+			if s.skip != nil && s.skip(e.job.ID) {
+				continue
+			}
+			if missed > 0 {
+				s.metrics.skipped.Add(float64(missed))
+			}
+			if e.busy {
+				s.metrics.skipped.Inc()
+				continue
+			}
 		}
 		e.busy = true
 		e.waitingFor = scheduled
@@ -524,6 +553,56 @@ func (s *Scheduler) call(ctx context.Context, j Job, scheduled time.Time) {
 	j.Run(ctx, scheduled)
 }
 
+// RunSoon gives each of the listed jobs one run ahead of its grid, spread
+// evenly over window from now in the order given, so that thousands of
+// them do not start in the same instant: a replica that takes over the
+// monitors of one that died runs those whose run fell due meanwhile at
+// once, instead of at their next grid instant up to an interval later.
+// The runs wait for the same slots as any other; the grid is unchanged.
+// A job not scheduled, or whose next grid instant comes before its turn
+// (that run is the one it gets), is left out. It returns how many jobs
+// got a run.
+func (s *Scheduler) RunSoon(ids []string, window time.Duration) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	step := window / time.Duration(max(len(ids), 1))
+	asked := 0
+	for i, id := range ids {
+		e, ok := s.jobs[id]
+		if !ok {
+			continue
+		}
+		at := now.Add(step * time.Duration(i))
+		if !at.Before(e.next) || !e.soon.IsZero() && !e.soon.After(at) {
+			continue
+		}
+		e.soon = at
+		s.queue[e.index].key = s.key(at)
+		heap.Fix(&s.queue, e.index)
+		asked++
+	}
+	if asked > 0 {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+	return asked
+}
+
+// Next returns when the job's next run comes (its extra run, if RunSoon
+// asked for one), and false when no job has that id.
+func (s *Scheduler) Next(id string) (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.jobs[id]
+	if !ok {
+		return time.Time{}, false
+	}
+	return e.due(), true
+}
+
 // Lag returns how far behind schedule runs are: the larger of the 99th
 // percentile of lateness of the runs started in about the last minute and
 // the lateness of the oldest run still waiting for a slot (or due and not
@@ -533,7 +612,7 @@ func (s *Scheduler) Lag() time.Duration {
 	now := s.now()
 	var oldest time.Time
 	if len(s.queue) > 0 && s.running {
-		oldest = s.queue[0].e.next
+		oldest = s.queue[0].e.due()
 	}
 	for _, e := range s.jobs {
 		if !e.waitingFor.IsZero() && (oldest.IsZero() || e.waitingFor.Before(oldest)) {

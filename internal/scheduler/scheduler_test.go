@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -678,6 +679,88 @@ func TestSkippedRunsAreNotDispatched(t *testing.T) {
 		}
 		if got, want := time.Duration(runs[0].scheduled.UnixNano()%int64(interval)), Phase("b", interval); got != want || runs[0].scheduled.Before(from) {
 			t.Errorf("b ran at %v (phase %v), want its phase %v after %v", runs[0].scheduled, got, want, from)
+		}
+	})
+}
+
+func TestRunSoonRunsOverdueJobsOnceAndKeepsTheGrid(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const n, interval, window = 100, 60 * time.Second, 5 * time.Second
+		rec := newRecorder()
+		var jobs []Job
+		var ids []string
+		for i := range n {
+			id := fmt.Sprintf("m%d", i)
+			ids = append(ids, id)
+			jobs = append(jobs, rec.job(id, interval, nil))
+		}
+		begin := time.Now()
+		h := start(t, Options{}, jobs)
+		soon := ids[:n/2]
+		got := h.s.RunSoon(append(slices.Clone(soon), "not-a-job"), window)
+		step := window / time.Duration(len(soon)+1)
+		time.Sleep(3 * interval)
+		h.stop()
+
+		asked := 0
+		for i, id := range ids {
+			runs := rec.of(id)
+			grid := firstRun(begin, interval, Phase(id, interval))
+			extra := i < n/2 && begin.Add(step*time.Duration(i)).Before(grid)
+			if extra {
+				asked++
+				at := begin.Add(step * time.Duration(i))
+				if len(runs) == 0 || !runs[0].started.Equal(at) {
+					t.Fatalf("%s: runs %v, want a first run at %v (%v after the call)", id, runs, at, at.Sub(begin))
+				}
+				runs = runs[1:]
+			}
+			if len(runs) < 2 {
+				t.Fatalf("%s ran %d times on its grid in three intervals", id, len(runs))
+			}
+			for k, r := range runs {
+				if want := grid.Add(time.Duration(k) * interval); !r.scheduled.Equal(want) || !r.started.Equal(want) {
+					t.Fatalf("%s grid run %d scheduled %v started %v, want %v (extra run: %v)", id, k, r.scheduled, r.started, want, extra)
+				}
+			}
+		}
+		if got != asked || asked < n/2*3/4 {
+			t.Errorf("RunSoon said %d jobs got a run, %d did (of %d asked)", got, asked, n/2)
+		}
+	})
+}
+
+func TestRunSoonKeepsTheLimits(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec, pk := newRecorder(), newPeak()
+		var jobs []Job
+		var ids []string
+		for i := range 40 {
+			host := []string{"a.example", ""}[i%2]
+			j := rec.job(fmt.Sprintf("m%d", i), time.Hour, pk.wrap(host, time.Second))
+			j.Host = host
+			jobs = append(jobs, j)
+			ids = append(ids, j.ID)
+		}
+		h := start(t, Options{Concurrency: 5, PerHost: 2}, jobs)
+		begin := time.Now()
+		h.s.RunSoon(ids, 0)
+		time.Sleep(time.Minute)
+		h.stop()
+		for host, want := range map[string]int{"a.example": 2, "*": 5} {
+			if got := pk.high[host]; got != want {
+				t.Errorf("host %q: at most %d runs at once, want %d", host, got, want)
+			}
+		}
+		for _, id := range ids {
+			grid := firstRun(begin, time.Hour, Phase(id, time.Hour))
+			want := 1
+			if grid.Before(begin.Add(time.Minute)) {
+				want = 2
+			}
+			if got := len(rec.of(id)); got != want {
+				t.Errorf("%s ran %d times in a minute, want %d", id, got, want)
+			}
 		}
 	})
 }

@@ -103,6 +103,10 @@ type TimelineEntry struct {
 type IncidentChange struct {
 	ID    int64
 	State string
+	// From, when set, is the state the change was decided from: an
+	// incident no longer in it is left as it is (ECONFLICT), so a replica
+	// that read it before another moved it does not move it again.
+	From string
 	// MonitoringSince is set with State IncidentMonitoring.
 	MonitoringSince time.Time
 	At              time.Time

@@ -299,8 +299,14 @@ type Accounts interface {
 	// "ISSUER SUBJECT"; ENOTFOUND when there is none.
 	UserByOIDCSubject(ctx context.Context, subject string) (User, error)
 	// SetUserRole changes a user's role; ENOTFOUND when the user does
-	// not exist.
+	// not exist. It does not look at the other administrators: an OIDC
+	// sign-in sets the role its groups give.
 	SetUserRole(ctx context.Context, userID int64, role Role) error
+	// SetUserRoleUnlessLastAdmin changes a user's role unless that leaves
+	// no administrator: ECONFLICT then. The check and the change are one
+	// statement, so two administrators demoting each other at once cannot
+	// both succeed. ENOTFOUND when the user does not exist.
+	SetUserRoleUnlessLastAdmin(ctx context.Context, userID int64, role Role) error
 
 	CreateSession(ctx context.Context, s Session) error
 	// Session returns ENOTFOUND for an unknown or expired session.

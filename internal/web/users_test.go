@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tocsin/tocsin/internal/audit"
@@ -180,5 +181,47 @@ func TestUsersPage(t *testing.T) {
 	log, err := e.Store.AuditLog(ctx, store.AuditFilter{Action: "user.role", Page: store.Page{Limit: 10}})
 	if err != nil || len(log) != 3 || log[0].Actor != "user:admin" || log[0].ObjectKind != "user" || log[0].ObjectID != fmt.Sprint(ids["admin"]) || log[2].ObjectID != fmt.Sprint(ids["vera"]) {
 		t.Errorf("audit log of user.role = %+v, %v", log, err)
+	}
+}
+
+// Two administrators demoting each other at once through the API: never
+// both succeed, and an administrator is always left.
+func TestUsersAPIConcurrentDemotions(t *testing.T) {
+	t.Parallel()
+	e, admin, _ := usersEnv(t)
+	ada := loginAs(t, e, "ada", store.RoleAdmin)
+	ids := map[string]int64{}
+	users, err := e.Store.Users(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users {
+		ids[u.Name] = u.ID
+	}
+	demote := func(c *http.Client, name string) int {
+		return e.Do(c, "PATCH", fmt.Sprintf("/api/v1/users/%d", ids[name]), strings.NewReader(`{"role": "viewer"}`), map[string]string{"Content-Type": "application/json"}).Status
+	}
+	for round := range 20 {
+		for _, name := range []string{"admin", "ada"} {
+			if err := e.Store.SetUserRole(t.Context(), ids[name], store.RoleAdmin); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		var got [2]int
+		wg.Go(func() { <-start; got[0] = demote(admin, "ada") })
+		wg.Go(func() { <-start; got[1] = demote(ada, "admin") })
+		close(start)
+		wg.Wait()
+		admins := 0
+		for _, name := range []string{"admin", "ada"} {
+			if u, err := e.Store.User(t.Context(), ids[name]); err == nil && u.Role == store.RoleAdmin {
+				admins++
+			}
+		}
+		if admins != 1 || got[0] == http.StatusOK && got[1] == http.StatusOK {
+			t.Fatalf("round %d: demotions answered %v, %d administrators left; want one refused and one left", round, got, admins)
+		}
 	}
 }

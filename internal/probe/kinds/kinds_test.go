@@ -1,6 +1,8 @@
 package kinds
 
 import (
+	"fmt"
+	"reflect"
 	"testing"
 
 	"github.com/tocsin/tocsin/internal/config"
@@ -132,5 +134,50 @@ func TestCheckCreatableByAPI(t *testing.T) {
 	}
 	if err := kinds.CheckCreatableByAPI(&config.Monitor{ID: "x", Type: "ssh", Block: &ssh.Check{}}); err != nil {
 		t.Errorf("an ssh monitor was refused: %v", err)
+	}
+}
+
+// TestBlockOfAnotherType checks what a monitor built in code whose block
+// is not its type's (another kind's, none, or a nil one) gets, for every
+// kind with a block: no panic, but what a monitor of no known kind gets,
+// and an error instead of a prober.
+func TestBlockOfAnotherType(t *testing.T) {
+	kinds := All(Deps{})
+	for _, name := range kinds.Names() {
+		own, ok := kinds.NewBlock(name)
+		if !ok {
+			continue
+		}
+		var other config.Block = &tcp.Check{Address: "db.example:5432"}
+		if name == "tcp" {
+			other = &httpx.Check{URL: "https://example.org"}
+		}
+		nilOwn := reflect.Zero(reflect.TypeOf(own)).Interface().(config.Block)
+		for _, m := range []config.Monitor{
+			{ID: "x", Type: name},
+			{ID: "x", Type: name, Block: other},
+			{ID: "x", Type: name, Block: nilOwn},
+		} {
+			what := fmt.Sprintf("a %s monitor with the block %#v", name, m.Block)
+			func() {
+				defer func() {
+					if v := recover(); v != nil {
+						t.Errorf("%s: panic %v", what, v)
+					}
+				}()
+				if h := kinds.Host(&m); h != "x" {
+					t.Errorf("%s: Host = %q, want its id", what, h)
+				}
+				if s := kinds.Target(&m); s != "" {
+					t.Errorf("%s: Target = %q, want none", what, s)
+				}
+				if c := kinds.ClassOf(&m); c != probe.ClassLiveness {
+					t.Errorf("%s: ClassOf = %q", what, c)
+				}
+				if p, err := kinds.Build(&m); err == nil || p != nil {
+					t.Errorf("%s: Build = %v, %v; want an error", what, p, err)
+				}
+			}()
+		}
 	}
 }

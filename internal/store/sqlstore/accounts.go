@@ -88,6 +88,41 @@ func (d *DB) SetUserRole(ctx context.Context, userID int64, role store.Role) err
 	return d.execOne(ctx, fmt.Sprintf("user %d", userID), "UPDATE users SET role = ?, admin = ? WHERE id = ?", string(role), role == store.RoleAdmin, userID)
 }
 
+// SetUserRoleUnlessLastAdmin changes a user's role unless that leaves no
+// administrator (ECONFLICT). The count of the other administrators is
+// part of the UPDATE: on SQLite the one writer runs it whole; on
+// PostgreSQL, where two such statements run at once, it first locks the
+// administrators' rows, so the second waits for the first and counts
+// without the one it demoted.
+func (d *DB) SetUserRoleUnlessLastAdmin(ctx context.Context, userID int64, role store.Role) error {
+	if !role.Valid() {
+		return errs.Errorf(errs.EINVALID, "set role of user %d: the role must be viewer, responder or admin, not %q", userID, role)
+	}
+	q := `UPDATE users SET role = ?, admin = ? WHERE id = ?
+		AND (? = 'admin' OR (SELECT COUNT(*) FROM users WHERE role = 'admin' AND id <> ?) > 0)`
+	if d.postgres {
+		q = `WITH admins AS (SELECT id FROM users WHERE role = 'admin' ORDER BY id FOR UPDATE)
+		UPDATE users SET role = ?, admin = ? WHERE id = ?
+		AND (? = 'admin' OR (SELECT COUNT(*) FROM admins WHERE id <> ?) > 0)`
+	}
+	what := fmt.Sprintf("user %d", userID)
+	res, err := d.write.ExecContext(ctx, d.q(q), string(role), role == store.RoleAdmin, userID, string(role), userID)
+	if err != nil {
+		return fmt.Errorf("update %s: %w", what, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("update %s: %w", what, err)
+	}
+	if n == 1 {
+		return nil
+	}
+	if _, err := d.User(ctx, userID); err != nil {
+		return err
+	}
+	return errs.Errorf(errs.ECONFLICT, "%s is the last administrator", what)
+}
+
 // Users lists every account by name.
 func (d *DB) Users(ctx context.Context) ([]store.User, error) {
 	rows, err := d.read.QueryContext(ctx, userCols+"ORDER BY name, id")

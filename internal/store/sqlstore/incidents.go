@@ -642,6 +642,9 @@ func (d *DB) changeIncident(ctx context.Context, tx *sql.Tx, c store.IncidentCha
 	if cur == c.State {
 		return errs.Errorf(errs.ECONFLICT, "incident %d is %s already", c.ID, cur)
 	}
+	if c.From != "" && cur != c.From {
+		return errs.Errorf(errs.ECONFLICT, "incident %d is %s, no longer %s", c.ID, cur, c.From)
+	}
 	var mon, resolved int64
 	var by string
 	switch c.State {

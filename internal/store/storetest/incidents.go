@@ -145,7 +145,8 @@ func testIncidentsOpenedTogether(t *testing.T, s store.Store, _ *Clock) {
 }
 
 // testIncidentsChangedTogether: ChangeIncidents applies changes in order
-// in one call; a refused change (the state it is in, no such incident)
+// in one call; a refused change (the state it is in, a state it was no
+// longer in, no such incident)
 // leaves out the later changes of its incident only, and an invalid one
 // refuses the call without applying any.
 func testIncidentsChangedTogether(t *testing.T, s store.Store, _ *Clock) {
@@ -169,6 +170,13 @@ func testIncidentsChangedTogether(t *testing.T, s store.Store, _ *Clock) {
 	})
 	must(t, err, "ChangeIncidents")
 	if want := []bool{true, false, true, false, false}; !slices.Equal(applied, want) {
+		t.Errorf("applied = %v, want %v", applied, want)
+	}
+	// A change decided from a state the incident has left (another
+	// replica moved it meanwhile) is not applied.
+	applied, err = s.ChangeIncidents(ctx, []store.IncidentChange{{ID: a, State: store.IncidentMonitoring, From: store.IncidentInvestigating, At: at.Add(3 * time.Minute)}})
+	must(t, err, "ChangeIncidents from a stale state")
+	if want := []bool{false}; !slices.Equal(applied, want) {
 		t.Errorf("applied = %v, want %v", applied, want)
 	}
 	gotA, err := s.Incident(ctx, a)

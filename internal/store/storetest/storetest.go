@@ -103,6 +103,7 @@ func Run(t *testing.T, open Opener) {
 		{"Agents", testAgents}, {"Baselines", testBaselines},
 		{"StoredMonitors", testStoredMonitors},
 		{"Audit", testAudit}, {"ConcurrentAudit", testConcurrentAudit},
+		{"LastAdmin", testLastAdmin}, {"ConcurrentLastAdmin", testConcurrentLastAdmin},
 	}
 	tests = append(tests, resultStorageTests...)
 	tests = append(tests, packedResultTests...)

@@ -2,7 +2,6 @@ package webcore
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/tocsin/tocsin/internal/errs"
 	"github.com/tocsin/tocsin/internal/store"
@@ -18,8 +17,9 @@ func SignIn(u store.User) string {
 
 // SetUserRole gives the user id the role, for the users page and
 // PATCH /api/v1/users/{id}. The last administrator keeps their role, so
-// that someone can always manage the server. It returns the user as
-// changed.
+// that someone can always manage the server; the store checks it in the
+// statement that changes the role, so two administrators demoting each
+// other at once cannot both succeed. It returns the user as changed.
 func (d Deps) SetUserRole(ctx context.Context, id int64, role store.Role) (store.User, error) {
 	if !role.Valid() {
 		return store.User{}, errs.Errorf(errs.EINVALID, "role must be viewer, responder or admin, not %q", role)
@@ -28,22 +28,10 @@ func (d Deps) SetUserRole(ctx context.Context, id int64, role store.Role) (store
 	if err != nil {
 		return store.User{}, err
 	}
-	if target.Role == store.RoleAdmin && role != store.RoleAdmin {
-		users, err := d.Store.Users(ctx)
-		if err != nil {
-			return store.User{}, fmt.Errorf("listing users: %w", err)
-		}
-		admins := 0
-		for _, u := range users {
-			if u.Role == store.RoleAdmin {
-				admins++
-			}
-		}
-		if admins <= 1 {
+	if err := d.Store.SetUserRoleUnlessLastAdmin(ctx, id, role); err != nil {
+		if errs.Code(err) == errs.ECONFLICT {
 			return store.User{}, errs.Errorf(errs.ECONFLICT, "%s is the last administrator: make someone else an administrator first", target.Name)
 		}
-	}
-	if err := d.Store.SetUserRole(ctx, id, role); err != nil {
 		return store.User{}, err
 	}
 	target.Role = role
