@@ -24,6 +24,11 @@ import (
 // statement of the alert changes.
 const changeChunk = 500
 
+// pairChunk bounds the (alert, monitor) pairs one read of members looks
+// up, each a term of an OR: SQLite nests each term one level deeper, and
+// refuses expressions deeper than 1,000.
+const pairChunk = 100
+
 // resolveDropped are the timer kinds a resolved alert no longer needs.
 var resolveDropped = []string{store.TimerStep, store.TimerContact, store.TimerUpdate, store.TimerUnsnooze}
 
@@ -317,25 +322,18 @@ func (d *DB) loadAlertBatch(ctx context.Context, tx *sql.Tx, cs []store.AlertCha
 			return nil, err
 		}
 	}
-	// A chunk of pairs reads the rows of its alerts and its monitors: a
-	// superset of its pairs, each row of which is a real member to keep.
-	for len(pairs) > 0 {
-		n := min(len(pairs), changeChunk/2)
-		var ids, mons []any
-		seenID, seenM := map[int64]bool{}, map[string]bool{}
-		for _, p := range pairs[:n] {
-			if !seenID[p.alert] {
-				seenID[p.alert] = true
-				ids = append(ids, p.alert)
-			}
-			if !seenM[p.monitor] {
-				seenM[p.monitor] = true
-				mons = append(mons, p.monitor)
-			}
+	// Each pair is its own term: "alert_id IN (…) AND monitor_id IN (…)"
+	// made SQLite probe the primary key for every alert and monitor
+	// combination, thousands of probes per chunk.
+	for part := range slices.Chunk(pairs, pairChunk) {
+		terms := make([]string, len(part))
+		args := make([]any, 0, 2*len(part))
+		for i, p := range part {
+			terms[i] = "(alert_id = ? AND monitor_id = ?)"
+			args = append(args, p.alert, p.monitor)
 		}
-		pairs = pairs[n:]
-		rows, err := tx.QueryContext(ctx, d.q("SELECT alert_id, monitor_id, status, reason, joined_at, changed_at, impacted_by FROM alert_monitors WHERE alert_id IN ("+
-			inList(len(ids))+") AND monitor_id IN ("+inList(len(mons))+")"), append(ids, mons...)...)
+		rows, err := tx.QueryContext(ctx, d.q("SELECT alert_id, monitor_id, status, reason, joined_at, changed_at, impacted_by FROM alert_monitors WHERE "+
+			strings.Join(terms, " OR ")), args...)
 		if err != nil {
 			return nil, err
 		}
