@@ -269,7 +269,7 @@ func (d *DB) loadAlertBatch(ctx context.Context, tx *sql.Tx, cs []store.AlertCha
 	}
 	const cols = "SELECT id, group_key, service_id, policy_id, opened_at, step, updated_at FROM alerts WHERE "
 	// In id order, so that writers sharing alerts lock them in one order.
-	if err := d.eachChunk(keys, func(part []any) error {
+	if err := eachChunk(keys, func(part []any) error {
 		return d.loadAlerts(ctx, tx, b, cols+"state <> 'resolved' AND group_key IN ("+inList(len(part))+") ORDER BY id"+d.forUpdate(), part)
 	}); err != nil {
 		return nil, err
@@ -295,7 +295,7 @@ func (d *DB) loadAlertBatch(ctx context.Context, tx *sql.Tx, cs []store.AlertCha
 	}
 	if len(released) > 0 {
 		var more []any
-		if err := d.eachChunk(released, func(part []any) error {
+		if err := eachChunk(released, func(part []any) error {
 			rows, err := tx.QueryContext(ctx, d.q("SELECT am.alert_id, am.monitor_id FROM alert_monitors am JOIN alerts a ON a.id = am.alert_id "+
 				"WHERE am.monitor_id IN ("+inList(len(part))+") AND am.impacted_by <> '' AND am.status = 'down' AND a.state <> 'resolved' ORDER BY am.alert_id"), part...)
 			if err != nil {
@@ -316,7 +316,7 @@ func (d *DB) loadAlertBatch(ctx context.Context, tx *sql.Tx, cs []store.AlertCha
 		}); err != nil {
 			return nil, err
 		}
-		if err := d.eachChunk(slices.Compact(more), func(part []any) error {
+		if err := eachChunk(slices.Compact(more), func(part []any) error {
 			return d.loadAlerts(ctx, tx, b, cols+"id IN ("+inList(len(part))+") ORDER BY id"+d.forUpdate(), part)
 		}); err != nil {
 			return nil, err
@@ -356,7 +356,7 @@ func (d *DB) loadAlertBatch(ctx context.Context, tx *sql.Tx, cs []store.AlertCha
 	for _, a := range b.alerts {
 		ids = append(ids, a.id)
 	}
-	err := d.eachChunk(ids, func(part []any) error {
+	err := eachChunk(ids, func(part []any) error {
 		in := inList(len(part))
 		rows, err := tx.QueryContext(ctx, d.q("SELECT alert_id, COUNT(*) FROM alert_monitors WHERE status = 'down' AND alert_id IN ("+in+") GROUP BY alert_id"), part...)
 		if err != nil {
@@ -431,15 +431,36 @@ func scanInt64s(rows *sql.Rows) ([]int64, error) {
 }
 
 // eachChunk calls f with args changeChunk at a time.
-func (d *DB) eachChunk(args []any, f func(part []any) error) error {
-	for len(args) > 0 {
-		n := min(len(args), changeChunk)
-		if err := f(args[:n]); err != nil {
+func eachChunk(args []any, f func(part []any) error) error {
+	for part := range slices.Chunk(args, changeChunk) {
+		if err := f(part); err != nil {
 			return err
 		}
-		args = args[n:]
 	}
 	return nil
+}
+
+// distinctChunks splits rows, in order, into chunks of at most max rows in
+// which no two rows share a key: a multi-row statement whose RETURNING
+// rows are matched back by key, or an UPDATE … FROM that changes a row
+// once however often it names it, needs each key once. A row whose key
+// repeats goes to a later chunk, after the one before it.
+func distinctChunks[T any, K comparable](rows []T, max int, key func(T) K) [][]T {
+	var out [][]T
+	for len(rows) > 0 {
+		var part, rest []T
+		seen := map[K]bool{}
+		for _, r := range rows {
+			if k := key(r); !seen[k] && len(part) < max {
+				seen[k] = true
+				part = append(part, r)
+			} else {
+				rest = append(rest, r)
+			}
+		}
+		out, rows = append(out, part), rest
+	}
+	return out
 }
 
 // writeAlertBatch writes what the changes did. Existing alerts resolved
@@ -462,7 +483,7 @@ func (d *DB) writeAlertBatch(ctx context.Context, tx *sql.Tx, b *alertBatch) err
 	for i, k := range resolveDropped {
 		kinds[i] = k
 	}
-	if err := d.eachChunk(dropFor, func(part []any) error {
+	if err := eachChunk(dropFor, func(part []any) error {
 		_, err := tx.ExecContext(ctx, d.q("DELETE FROM alert_timers WHERE kind IN ("+inList(len(kinds))+") AND alert_id IN ("+inList(len(part))+")"), append(slices.Clone(kinds), part...)...)
 		return err
 	}); err != nil {
@@ -520,16 +541,10 @@ func (d *DB) insertAlerts(ctx context.Context, tx *sql.Tx, b *alertBatch) error 
 			pending = append(pending, a)
 		}
 	}
-	for len(pending) > 0 {
-		var part, rest []*batchAlert
-		keys := map[string]*batchAlert{}
-		for _, a := range pending {
-			if keys[a.key] != nil || len(part) == changeChunk {
-				rest = append(rest, a)
-				continue
-			}
+	for _, part := range distinctChunks(pending, changeChunk, func(a *batchAlert) string { return a.key }) {
+		keys := make(map[string]*batchAlert, len(part))
+		for _, a := range part {
 			keys[a.key] = a
-			part = append(part, a)
 		}
 		args := make([]any, 0, 7*len(part))
 		for _, a := range part {
@@ -564,7 +579,6 @@ func (d *DB) insertAlerts(ctx context.Context, tx *sql.Tx, b *alertBatch) error 
 				return fmt.Errorf("open alerts: no id returned for group %q", a.key)
 			}
 		}
-		pending = rest
 	}
 	return nil
 }

@@ -115,7 +115,7 @@ func (d *DB) OpenIncidents(ctx context.Context, os []store.IncidentOpening) ([]s
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
 		out = out[:0]
 		linked := map[int64]bool{}
-		if err := d.eachChunk(alerts, func(part []any) error {
+		if err := eachChunk(alerts, func(part []any) error {
 			rows, err := tx.QueryContext(ctx, d.q("SELECT alert_id FROM incident_alerts WHERE alert_id IN ("+inList(len(part))+")"), part...)
 			if err != nil {
 				return err

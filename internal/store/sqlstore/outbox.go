@@ -339,21 +339,15 @@ func (d *DB) moveAttempted(ctx context.Context, tx *sql.Tx, rows []attemptRow) e
 // two statements, as one statement updates a row once.
 func (d *DB) moveAttemptedSet(ctx context.Context, tx *sql.Tx, rows []attemptRow) error {
 	type key struct{ id, channel string }
-	todo := make([]int, len(rows))
-	for i := range todo {
-		todo[i] = i
+	keyOf := func(i int) key { return key{rows[i].a.MessageID, rows[i].a.Channel} }
+	all := make([]int, len(rows))
+	for i := range all {
+		all[i] = i
 	}
-	for len(todo) > 0 {
-		var part, rest []int
-		seen := map[key]int{}
-		for _, i := range todo {
-			k := key{rows[i].a.MessageID, rows[i].a.Channel}
-			if _, dup := seen[k]; dup || len(part) == outboxChunk {
-				rest = append(rest, i)
-				continue
-			}
-			seen[k] = i
-			part = append(part, i)
+	for _, part := range distinctChunks(all, outboxChunk, keyOf) {
+		seen := make(map[key]int, len(part))
+		for _, i := range part {
+			seen[keyOf(i)] = i
 		}
 		args := make([]any, 0, 5*len(part))
 		for _, i := range part {
@@ -382,7 +376,6 @@ func (d *DB) moveAttemptedSet(ctx context.Context, tx *sql.Tx, rows []attemptRow
 		if err := rowsDone(res); err != nil {
 			return err
 		}
-		todo = rest
 	}
 	return nil
 }
