@@ -32,6 +32,9 @@ func (a *App) buildReplicas(cfg *config.Config) engine.Ownership {
 		Acquire:    a.adoptBuckets,
 		Gone:       a.releaseGone,
 		Acquired:   a.takeBuckets,
+		// The scheduler sets aside the monitors another replica runs
+		// (notOurs) until this one may run more of them.
+		Owned: func() { a.sched.Resume() },
 		// The last results of buckets given up are written while
 		// their leases still cover the writes.
 		Release: func(ctx context.Context, _ []int) error { return a.eng.Durable(ctx) },
@@ -62,7 +65,8 @@ func (r replicaBatches) SaveBatch(ctx context.Context, b store.Batch) error {
 }
 
 // notOurs reports that another replica runs the monitor now, so that the
-// scheduler passes its due run over without dispatching it. The replicas
+// scheduler passes its due run over without dispatching it, and sets the
+// monitor aside until the replica's Owned puts it back. The replicas
 // are built after the scheduler and before it runs; a run that becomes
 // another's after this check still stops at the engine's (Runs).
 func (a *App) notOurs(id string) bool {

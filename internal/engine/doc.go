@@ -36,8 +36,10 @@
 //
 // What the stages produce — the result, the new state, the transitions and
 // the outbox messages they cause — is collected in memory and written in
-// one transaction per flush (store.Results.SaveBatch): every FlushInterval,
-// as soon as about 2,000 rows wait, and once more on Close. A transition
+// one transaction per flush (store.Results.SaveBatch): every FlushInterval
+// when the batch moves a status or an alert, holds a notification or is
+// waited for (Durable), else every QuietFlush; as soon as about 2,000 rows
+// wait; and once more on Close. A transition
 // and its notifications are therefore stored together or not at all, and
 // nothing is sent before it is stored. A row the database refuses is
 // dropped alone (internal/store/batch finds it); when the database cannot

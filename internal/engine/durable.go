@@ -17,6 +17,9 @@ type durability struct {
 
 	mu     sync.Mutex
 	stored uint64
+	// waiters counts the calls of Durable waiting: the next flush
+	// comes at the flush interval, not the quiet one.
+	waiters int
 	// changed is closed, and replaced, whenever stored grows.
 	changed chan struct{}
 }
@@ -35,6 +38,13 @@ func (d *durability) written(through uint64) {
 	}
 }
 
+// waiting reports that a call of Durable waits for a flush.
+func (d *durability) waiting() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.waiters > 0
+}
+
 // Durable returns once every result handed to Submit before the call has
 // been evaluated and written to the store — at the next flush, within the
 // flush interval while the store works — or with ctx's error when ctx
@@ -43,6 +53,14 @@ func (d *durability) written(through uint64) {
 // waiting would not store them.
 func (e *Engine) Durable(ctx context.Context) error {
 	target := e.dur.submitted.Load()
+	e.dur.mu.Lock()
+	e.dur.waiters++
+	e.dur.mu.Unlock()
+	defer func() {
+		e.dur.mu.Lock()
+		e.dur.waiters--
+		e.dur.mu.Unlock()
+	}()
 	for {
 		e.dur.mu.Lock()
 		if e.dur.stored >= target {

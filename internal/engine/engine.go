@@ -117,6 +117,7 @@ func New(o Options, saved map[string]monitor.State) *Engine {
 	if o.FlushInterval <= 0 {
 		o.FlushInterval = DefaultFlushInterval
 	}
+	o.QuietFlush = max(o.QuietFlush, o.FlushInterval)
 	if o.Ownership == nil {
 		o.Ownership = Single{}
 	}
@@ -257,6 +258,9 @@ func (e *Engine) Submit(ctx context.Context, r probe.Result) {
 func (e *Engine) Run(ctx context.Context) {
 	t := time.NewTicker(e.o.FlushInterval)
 	defer t.Stop()
+	// quiet counts the ticks since the last flush; at quietTicks even a
+	// batch that changes nothing is written.
+	quiet, quietTicks := 0, int((e.o.QuietFlush+e.o.FlushInterval-1)/e.o.FlushInterval)
 	for {
 		select {
 		case r := <-e.results:
@@ -264,9 +268,13 @@ func (e *Engine) Run(ctx context.Context) {
 			e.dur.evaluated++
 			if e.pending() >= flushRows {
 				e.flushNow(ctx)
+				quiet = 0
 			}
 		case <-t.C:
-			e.flushNow(ctx)
+			if quiet++; quiet >= quietTicks || e.urgent() {
+				e.flushNow(ctx)
+				quiet = 0
+			}
 		case <-e.done:
 			// Drain what the probes already handed in, then write it.
 			for {
@@ -283,6 +291,19 @@ func (e *Engine) Run(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// urgent reports that the next batch is not to wait for the quiet
+// flush: it moves a monitor's status or an alert, holds a notification,
+// or someone waits for it to be stored (Durable).
+func (e *Engine) urgent() bool {
+	if e.dur.waiting() {
+		return true
+	}
+	e.batchMu.Lock()
+	defer e.batchMu.Unlock()
+	b := &e.batch
+	return len(b.Transitions) > 0 || len(b.Outbox) > 0 || len(b.Alerts) > 0
 }
 
 // Close stops Run after its last flush. Submit returns at once afterwards.

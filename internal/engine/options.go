@@ -58,8 +58,17 @@ type Options struct {
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// FlushInterval is how long evaluated results wait at most before
-	// they are written. Default 200ms.
+	// they are written, when they carry a transition, a notification or
+	// a change to a paged alert, or someone waits for them (Durable).
+	// Default 200ms.
 	FlushInterval time.Duration
+	// QuietFlush is how long results that change nothing wait at most
+	// before they are written: every monitor still up, its state written
+	// with its result. A write's cost is mostly its transaction, not its
+	// rows, so writing these less often saves CPU on the server and the
+	// database; what is shown live comes from memory. Rounded up to a
+	// multiple of FlushInterval. Default FlushInterval.
+	QuietFlush time.Duration
 	// Wake is called after a flush that stored notifications or changed
 	// paged alerts, so the outbox dispatcher and the escalator act at
 	// once. May be nil.

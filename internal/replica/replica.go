@@ -61,6 +61,12 @@ type Options struct {
 	// deadlines) start there, and the monitors whose run fell due while
 	// nobody held them are run. May be nil.
 	Acquired func(buckets []int)
+	// Owned is called whenever Owns starts saying yes for monitors it
+	// said no to, buckets taken or renewed after they were fenced, before
+	// Acquired: the scheduler puts back the monitors it set aside as
+	// another's. It is called with the Manager's lock held, so it must
+	// not call the Manager (Owns and Fenced read no lock). May be nil.
+	Owned func()
 	// Release is called with buckets about to be given up on purpose
 	// (balancing), once Owns says no for their monitors and before their
 	// leases are given up: the engine writes their monitors' last rows
@@ -597,7 +603,17 @@ func (m *Manager) publishLocked() {
 	for b, f := range m.fence {
 		s[b] = f
 	}
-	m.snap.Store(&s)
+	old := *m.snap.Swap(&s)
+	if m.o.Owned == nil {
+		return
+	}
+	now := m.o.Now()
+	for b, f := range s {
+		if now.Before(f) && (b >= len(old) || !now.Before(old[b])) {
+			m.o.Owned()
+			return
+		}
+	}
 }
 
 // Leave gives up every lease at once and leaves the registry: a clean

@@ -96,6 +96,11 @@ type member struct {
 	alive bool
 	// gone is what Gone was told, in order.
 	gone []string
+	// owned counts the calls of Owned; ran and ranAt are the monitors
+	// it ran at the last check and the count then.
+	owned int
+	ran   map[string]bool
+	ranAt int
 }
 
 const testTTL = 15 * time.Second
@@ -147,6 +152,7 @@ func (c *cluster) start(id string) *member {
 			mem.gone = append(mem.gone, ids...)
 			return nil
 		},
+		Owned: func() { mem.owned++ },
 	})
 	if err := mem.m.Join(c.t.Context()); err != nil {
 		c.t.Fatalf("Join %s: %v", id, err)
@@ -211,7 +217,28 @@ func (c *cluster) owners() (map[string]int, int) {
 	return out, unowned
 }
 
-func (c *cluster) checkExclusive() { c.owners() }
+// checkExclusive fails the test on a monitor run by two replicas, and on
+// a replica that runs a monitor it did not run at the last check without
+// having said so with Owned (its scheduler would keep the monitor set
+// aside as another's: run by nobody).
+func (c *cluster) checkExclusive() {
+	c.owners()
+	for id, r := range c.reps {
+		if !r.alive {
+			continue
+		}
+		now := map[string]bool{}
+		for _, mid := range c.monitors {
+			if r.m.Owns(mid) {
+				now[mid] = true
+				if !r.ran[mid] && r.owned == r.ranAt {
+					c.t.Fatalf("at %s %s runs monitor %s it did not run before, and Owned was not called", c.clk.Now().Sub(t0), id, mid)
+				}
+			}
+		}
+		r.ran, r.ranAt = now, r.owned
+	}
+}
 
 func (c *cluster) wantEven(ids ...string) {
 	c.t.Helper()

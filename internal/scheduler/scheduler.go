@@ -7,7 +7,8 @@
 // schedules do not drift however late or slow a run is.
 //
 // One goroutine keeps the jobs in a min-heap of next-run times and sleeps on
-// a single timer. A due run waits in its host's queue for a slot of its
+// a single timer, at least Options.Coalesce at a time, so that runs falling
+// due close together start on one wake-up, never before their instant. A due run waits in its host's queue for a slot of its
 // host's limit, then in one queue for a slot of the global limit, and only
 // then gets a goroutine that calls the job: the goroutines are bounded by
 // the global limit, however many runs wait (a waiting goroutine holds a
@@ -62,13 +63,22 @@ type Options struct {
 	Now func() time.Time
 	// Skip reports, as a job's run falls due, that this process is not
 	// to make it: another replica runs the job now. The run is passed
-	// over there and then, its next instant scheduled, with no slot, no
-	// goroutine, no lateness sample and no count as a run or a skip: with
-	// several replicas most due runs are another's, and dispatching each
-	// only for Run to return cost as much as a cheap check. It is called
-	// with the scheduler's lock held for every due run, so it must answer
+	// over there and then, with no slot, no goroutine, no lateness
+	// sample and no count as a run or a skip, and the job is set aside
+	// until Resume: with several replicas most jobs are another's, and
+	// keeping each on the schedule only to pass it over at every instant
+	// cost every replica as much as running them all. It is called with
+	// the scheduler's lock held for every due run, so it must answer
 	// from memory and never call the scheduler. Nil skips nothing.
 	Skip func(id string) bool
+	// Coalesce is the least time between two looks at the schedule:
+	// the runs that fall due within it start together, up to Coalesce
+	// late, on one wake-up of the loop instead of one each. Thousands of
+	// monitors spread over their interval fall due a millisecond or two
+	// apart, and waking a process that often costs more CPU than a cheap
+	// check (every replica of several wakes for every run, its own or
+	// not). Zero starts every run at its instant.
+	Coalesce time.Duration
 }
 
 // Job is one recurring piece of work, usually one monitor.
@@ -98,6 +108,8 @@ type Scheduler struct {
 	now     func() time.Time
 	skip    func(id string) bool
 	perHost int
+	// coalesce is Options.Coalesce.
+	coalesce time.Duration
 	// concurrency is the global limit; active counts the runs holding
 	// one of its slots, and ready the runs that hold their host's slot
 	// (or need none) and wait for one, in order. Guarded by mu.
@@ -136,7 +148,8 @@ type entry struct {
 	next time.Time
 	// soon is a run asked for by RunSoon before next; zero when none.
 	soon time.Time
-	// index is the position in the heap, -1 when not in it (removed).
+	// index is the position in the heap, -1 when not in it (removed,
+	// or set aside by Skip until Resume).
 	index int
 	// busy is set from the moment a run is dispatched until it returns.
 	busy bool
@@ -190,6 +203,7 @@ func New(o Options) *Scheduler {
 		log:         o.Logger,
 		now:         o.Now,
 		skip:        o.Skip,
+		coalesce:    max(o.Coalesce, 0),
 		perHost:     o.PerHost,
 		concurrency: o.Concurrency,
 		metrics:     newMetrics(),
@@ -277,13 +291,17 @@ func (s *Scheduler) Update(jobs []Job) {
 			e.job = j
 			e.phase = Phase(j.ID, j.Interval)
 			e.next = firstRun(now, j.Interval, e.phase)
-			s.queue[e.index].key = s.key(e.due())
-			heap.Fix(&s.queue, e.index)
+			if e.index >= 0 {
+				s.queue[e.index].key = s.key(e.due())
+				heap.Fix(&s.queue, e.index)
+			}
 		}
 	}
 	for id, e := range s.jobs {
 		if !seen[id] {
-			heap.Remove(&s.queue, e.index)
+			if e.index >= 0 {
+				heap.Remove(&s.queue, e.index)
+			}
 			delete(s.jobs, id)
 			if e.busy {
 				s.retired[id] = e
@@ -349,8 +367,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
-		wait := s.dispatchDue(ctx)
-		timer.Reset(wait)
+		timer.Reset(max(s.dispatchDue(ctx), s.coalesce))
 		select {
 		case <-ctx.Done():
 			return nil
@@ -375,6 +392,10 @@ func (s *Scheduler) dispatchDue(ctx context.Context) time.Duration {
 		if at.After(now) {
 			return at.Sub(now)
 		}
+		if s.skip != nil && s.skip(e.job.ID) {
+			s.setAside(now)
+			continue
+		}
 		var scheduled time.Time
 		if at.Before(e.next) {
 			// An extra run asked for by RunSoon; the grid stays. One
@@ -382,7 +403,7 @@ func (s *Scheduler) dispatchDue(ctx context.Context) time.Duration {
 			scheduled, e.soon = at, time.Time{}
 			s.queue[0].key = s.key(e.next)
 			heap.Fix(&s.queue, 0)
-			if e.busy || s.skip != nil && s.skip(e.job.ID) {
+			if e.busy {
 				continue
 			}
 		} else {
@@ -395,9 +416,6 @@ func (s *Scheduler) dispatchDue(ctx context.Context) time.Duration {
 			e.next, e.soon = scheduled.Add(interval), time.Time{}
 			s.queue[0].key = s.key(e.next)
 			heap.Fix(&s.queue, 0)
-			if s.skip != nil && s.skip(e.job.ID) {
-				continue
-			}
 			if missed > 0 {
 				s.metrics.skipped.Add(float64(missed))
 			}
@@ -412,6 +430,56 @@ func (s *Scheduler) dispatchDue(ctx context.Context) time.Duration {
 		s.admit(ctx, pending{e: e, job: e.job, scheduled: scheduled, host: s.acquireHost(e.job.Host)})
 	}
 	return idleWait
+}
+
+// setAside takes the job at the top of the heap off the schedule, Skip
+// having passed its due run over, until Resume puts it back. Callers hold
+// s.mu.
+func (s *Scheduler) setAside(now time.Time) {
+	e := heap.Pop(&s.queue).(item).e
+	e.soon = time.Time{}
+	e.next = nextAfter(e.next, e.job.Interval, now)
+}
+
+// nextAfter is the first instant after now on the grid of interval
+// through next.
+func nextAfter(next time.Time, interval time.Duration, now time.Time) time.Time {
+	if next.After(now) {
+		return next
+	}
+	return next.Add((now.Sub(next)/interval + 1) * interval)
+}
+
+// Resume puts back on the schedule, each at its next instant, the jobs
+// set aside because Skip passed their run over: call it whenever Skip may
+// say no where it said yes (this replica took monitors over). A job Skip
+// still passes over is set aside again at its next instant. It returns
+// how many jobs it put back.
+func (s *Scheduler) Resume() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now, n := s.now(), 0
+	for _, e := range s.jobs {
+		if e.index < 0 {
+			s.putBack(e, now)
+			n++
+		}
+	}
+	if n > 0 {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+	return n
+}
+
+// putBack returns a job set aside to the schedule at its next instant
+// from now on: the ones passed meanwhile were another's runs. Callers
+// hold s.mu.
+func (s *Scheduler) putBack(e *entry, now time.Time) {
+	e.next = nextAfter(e.next, e.job.Interval, now.Add(-time.Nanosecond))
+	heap.Push(&s.queue, item{key: s.key(e.next), e: e})
 }
 
 // admit takes a dispatched run to its host's queue, or, when its host has
@@ -572,6 +640,10 @@ func (s *Scheduler) RunSoon(ids []string, window time.Duration) int {
 		e, ok := s.jobs[id]
 		if !ok {
 			continue
+		}
+		if e.index < 0 {
+			// Set aside by Skip: it comes back with its run.
+			s.putBack(e, now)
 		}
 		at := now.Add(step * time.Duration(i))
 		if !at.Before(e.next) || !e.soon.IsZero() && !e.soon.After(at) {

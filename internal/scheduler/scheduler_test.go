@@ -641,9 +641,12 @@ func TestSkippedRunsAreNotDispatched(t *testing.T) {
 		rec := newRecorder()
 		var theirs atomic.Bool
 		theirs.Store(true)
-		var asked atomic.Int64
+		var asked, askedB atomic.Int64
 		skip := func(id string) bool {
 			asked.Add(1)
+			if id == "b" {
+				askedB.Add(1)
+			}
 			return id == "b" && theirs.Load()
 		}
 		h := start(t, Options{Skip: skip}, []Job{rec.job("a", interval, nil), rec.job("b", interval, nil)})
@@ -656,8 +659,19 @@ func TestSkippedRunsAreNotDispatched(t *testing.T) {
 		if ran < 9 || ran > 10 {
 			t.Fatalf("a ran %d times in 10 intervals", ran)
 		}
-		if asked.Load() < 18 {
+		if asked.Load() < 10 {
 			t.Fatalf("Skip was asked %d times for 2 jobs over 10 intervals", asked.Load())
+		}
+		// Passed over once, b is set aside: not looked at again at every
+		// instant, which cost each replica as much as running every job.
+		if n := askedB.Load(); n != 1 {
+			t.Fatalf("Skip was asked %d times about b over 10 intervals, want once: it is set aside until Resume", n)
+		}
+		h.s.mu.Lock()
+		got := h.s.queue.Len()
+		h.s.mu.Unlock()
+		if got != 1 {
+			t.Errorf("%d jobs on the schedule, want 1 (b set aside)", got)
 		}
 		if got := h.metric("tocsin_scheduler_runs_total"); got != float64(ran) {
 			t.Errorf("tocsin_scheduler_runs_total = %v, want %d: the runs passed over are not runs", got, ran)
@@ -670,6 +684,9 @@ func TestSkippedRunsAreNotDispatched(t *testing.T) {
 		}
 
 		theirs.Store(false)
+		if n := h.s.Resume(); n != 1 {
+			t.Fatalf("Resume put back %d jobs, want 1", n)
+		}
 		from := time.Now()
 		time.Sleep(interval)
 		h.stop()
@@ -761,6 +778,99 @@ func TestRunSoonKeepsTheLimits(t *testing.T) {
 			if got := len(rec.of(id)); got != want {
 				t.Errorf("%s ran %d times in a minute, want %d", id, got, want)
 			}
+		}
+	})
+}
+
+func TestCoalescedRunsStartTogetherNeverEarly(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const n, interval, coalesce = 1000, 10 * time.Second, 20 * time.Millisecond
+		rec := newRecorder()
+		jobs := make([]Job, n)
+		for i := range jobs {
+			jobs[i] = rec.job(fmt.Sprintf("monitor-%d", i), interval, nil)
+		}
+		h := start(t, Options{Coalesce: coalesce}, jobs)
+		time.Sleep(3 * interval)
+		h.stop()
+
+		starts := map[time.Time]bool{}
+		runs := 0
+		for i := range n {
+			id := fmt.Sprintf("monitor-%d", i)
+			got := rec.of(id)
+			if len(got) < 2 || len(got) > 3 {
+				t.Fatalf("%s ran %d times in 3 intervals", id, len(got))
+			}
+			for k, r := range got {
+				if late := r.started.Sub(r.scheduled); late < 0 || late > coalesce {
+					t.Fatalf("%s run %d started %v after its instant, want within [0, %v]", id, k, late, coalesce)
+				}
+				if k > 0 && r.scheduled.Sub(got[k-1].scheduled) != interval {
+					t.Fatalf("%s runs scheduled %v apart, want %v: the grid moved", id, r.scheduled.Sub(got[k-1].scheduled), interval)
+				}
+				starts[r.started] = true
+				runs++
+			}
+		}
+		// 1,000 jobs over 10 s fall due 10 ms apart on average: at most
+		// one look every 20 ms, so at most 1,500 distinct start instants
+		// over 30 s, against one per run without coalescing.
+		if max := int(3*interval/coalesce) + 1; len(starts) > max {
+			t.Errorf("%d runs started at %d instants, want at most %d", runs, len(starts), max)
+		}
+		if len(starts) > runs*3/4 {
+			t.Errorf("%d runs started at %d instants: not coalesced", runs, len(starts))
+		}
+	})
+}
+
+// TestJobsSetAsideSurviveUpdatesAndRunSoon: a job Skip set aside can be
+// changed or removed by a reload, and RunSoon (a takeover running what
+// fell due meanwhile) puts it back with its run.
+func TestJobsSetAsideSurviveUpdatesAndRunSoon(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const interval = time.Second
+		rec := newRecorder()
+		var theirs atomic.Bool
+		theirs.Store(true)
+		skip := func(id string) bool { return id != "mine" && theirs.Load() }
+		jobs := []Job{rec.job("mine", interval, nil), rec.job("moved", interval, nil), rec.job("gone", interval, nil), rec.job("overdue", interval, nil)}
+		h := start(t, Options{Skip: skip}, jobs)
+		time.Sleep(2 * interval)
+		synctest.Wait()
+
+		// A reload while they are set aside: one changes interval, one
+		// leaves the configuration.
+		moved := rec.job("moved", 2*interval, nil)
+		moved.Key = "v2"
+		h.s.Update([]Job{jobs[0], moved, jobs[3]})
+		theirs.Store(false)
+		if n := h.s.RunSoon([]string{"overdue"}, 0); n != 1 {
+			t.Fatalf("RunSoon gave %d jobs a run, want 1", n)
+		}
+		synctest.Wait()
+		if n := len(rec.of("overdue")); n != 1 {
+			t.Fatalf("overdue ran %d times at once after RunSoon, want 1", n)
+		}
+		if n := h.s.Resume(); n != 1 {
+			t.Fatalf("Resume put back %d jobs, want 1 (moved)", n)
+		}
+		time.Sleep(4 * interval)
+		h.stop()
+		if n := len(rec.of("gone")); n != 0 {
+			t.Errorf("gone ran %d times", n)
+		}
+		if n := len(rec.of("moved")); n != 2 {
+			t.Errorf("moved ran %d times in 4 s at its new interval of 2 s, want 2", n)
+		}
+		for _, r := range rec.of("moved") {
+			if got, want := time.Duration(r.scheduled.UnixNano()%int64(2*interval)), Phase("moved", 2*interval); got != want {
+				t.Errorf("moved ran at phase %v, want %v", got, want)
+			}
+		}
+		if n := len(rec.of("overdue")); n < 4 || n > 5 {
+			t.Errorf("overdue ran %d times, want its run and then every second", n)
 		}
 	})
 }
