@@ -8,7 +8,7 @@
 // replica, the CPU per check, each replica's resident memory, PostgreSQL's
 // own CPU (the /proc CPU time of the database's backend processes, and of
 // every process of the server) and the WAL the server wrote
-// (pg_current_wal_lsn) per check. With K replicas it prints each one's
+// (pg_current_wal_flush_lsn) per check. With K replicas it prints each one's
 // share of the monitors, from the registry, and the spread against an even
 // share. Then (-kill) it kills one replica with SIGKILL and prints how long
 // until every bucket it held is held by the others, how long until each of
@@ -22,10 +22,16 @@
 //	go run ./bench/replicas -monitors 20000 -interval 30s
 //	go run ./bench/replicas -monitors 100000 -interval 60s -split 4
 //	go run ./bench/replicas -monitors 20000 -interval 30s -kill=false -profile /tmp/prof
+//	go run ./bench/replicas -monitors 20000 -interval 30s -kill=false -rounds 3
 //
 // -profile writes each replica's CPU profile of each measured window
 // (1-r0.cpu.pprof alone, 2-r0 and 2-r1 together), to compare with
 // `go tool pprof -top -diff_base`.
+//
+// One 60 s window of a 2-core machine varies by a tenth or more from one
+// run to the next (the other services of the machine, PostgreSQL's
+// checkpoints): -rounds N measures one replica and then all of them N
+// times in turn and prints the median of the ratios.
 //
 // pg_stat_statements would say the time of the statements, not the CPU,
 // and needs the server started with it: the /proc figures need nothing.
@@ -82,6 +88,8 @@ type options struct {
 	// profile is the directory each replica's CPU profile of each
 	// measured window is written to; empty for none.
 	profile string
+	// round is the round being measured with -rounds, 0 with one.
+	round int
 }
 
 func main() {
@@ -105,6 +113,7 @@ func run() int {
 	split := flag.Int("split", 0, fmt.Sprintf("write the monitors to this many included files (0: one per %d monitors)", monitorsPerFile))
 	single := flag.Bool("single", true, "first measure one replica alone running the same monitors")
 	kill := flag.Bool("kill", true, "at the end, kill one replica with SIGKILL and measure the takeover")
+	rounds := flag.Int("rounds", 1, "measure one replica and then all of them this many times, and print the median of the ratios of CPU per check (one 60 s window on a 2-core machine varies by a tenth or more)")
 	flag.StringVar(&benchDatabase, "database", benchDatabase, "the database to create, use and drop on the server of -dsn")
 	keep := flag.Bool("keep", false, "keep the configuration and the replicas' logs, and say where")
 	flag.StringVar(&o.profile, "profile", "", "write each replica's CPU profile of each measured window into this directory (1-r0.cpu.pprof, 2-r0.cpu.pprof, ...)")
@@ -148,36 +157,63 @@ func run() int {
 	fmt.Printf("monitors %d at %s in %d file(s), lease_ttl %s, PostgreSQL database %s, %d CPUs, load average %s\n",
 		o.monitors, o.interval, *split, o.ttl, benchDatabase, numCPU(), benchkit.LoadAverage())
 
-	var alone *figures
-	if *single {
-		rs := startReplicas(o, 1)
-		waitBalanced(ctx, o, rs)
-		settle(o, hits)
-		alone = measure(o, rs, pg, hits)
-		alone.print("1 replica")
-		stopReplicas(rs)
-	}
-
-	rs := startReplicas(o, o.replicas)
-	defer stopReplicas(rs)
-	settled := waitBalanced(ctx, o, rs)
-	fmt.Printf("balanced         every replica held its share of the 1024 buckets %s after the last one served /healthz\n", settled.Round(100*time.Millisecond))
-	settle(o, hits)
-	many := measure(o, rs, pg, hits)
-	many.print(fmt.Sprintf("%d replicas", o.replicas))
-	printShares(o, rs, many)
-	if alone != nil {
-		verdict := "no worse than"
-		if many.cpuPerCheck() > alone.cpuPerCheck()*1.05 {
-			verdict = "WORSE than"
+	var ratios []float64
+	var rs []*rep
+	for round := 1; round <= *rounds; round++ {
+		if *rounds > 1 {
+			fmt.Printf("== round %d of %d\n", round, *rounds)
+			o.round = round
 		}
-		fmt.Printf("CPU per check    %d replicas %.3f ms against 1 replica %.3f ms: %.2fx, %s one replica (target: no worse)\n",
-			o.replicas, many.cpuPerCheck()*1000, alone.cpuPerCheck()*1000, many.cpuPerCheck()/alone.cpuPerCheck(), verdict)
+		var alone *figures
+		if *single {
+			rs := startReplicas(o, 1)
+			waitBalanced(ctx, o, rs)
+			settle(o, hits)
+			alone = measure(o, rs, pg, hits)
+			alone.print("1 replica")
+			stopReplicas(rs)
+		}
+
+		rs = startReplicas(o, o.replicas)
+		settled := waitBalanced(ctx, o, rs)
+		fmt.Printf("balanced         every replica held its share of the 1024 buckets %s after the last one served /healthz\n", settled.Round(100*time.Millisecond))
+		settle(o, hits)
+		many := measure(o, rs, pg, hits)
+		many.print(fmt.Sprintf("%d replicas", o.replicas))
+		printShares(o, rs, many)
+		if alone != nil {
+			ratio := many.cpuPerCheck() / alone.cpuPerCheck()
+			ratios = append(ratios, ratio)
+			fmt.Printf("CPU per check    %d replicas %.3f ms against 1 replica %.3f ms: %.2fx, %s one replica (target: no worse)\n",
+				o.replicas, many.cpuPerCheck()*1000, alone.cpuPerCheck()*1000, ratio, verdict(ratio))
+		}
+		if round < *rounds {
+			stopReplicas(rs)
+		}
+	}
+	defer stopReplicas(rs)
+	if len(ratios) > 1 {
+		slices.Sort(ratios)
+		med := ratios[len(ratios)/2]
+		if len(ratios)%2 == 0 {
+			med = (ratios[len(ratios)/2-1] + ratios[len(ratios)/2]) / 2
+		}
+		fmt.Printf("CPU per check    %d rounds: %d replicas against 1 replica from %.2fx to %.2fx, median %.2fx, %s one replica (target: no worse)\n",
+			len(ratios), o.replicas, ratios[0], ratios[len(ratios)-1], med, verdict(med))
 	}
 	if *kill && !takeover(ctx, o, rs, hits) {
 		return 1
 	}
 	return 0
+}
+
+// verdict says how a ratio of CPU per check compares with the target;
+// a twentieth is within what one 60 s window measures on an idle machine.
+func verdict(ratio float64) string {
+	if ratio > 1.05 {
+		return "WORSE than"
+	}
+	return "no worse than"
 }
 
 func numCPU() int {
@@ -375,7 +411,11 @@ func measure(o options, rs []*rep, pg *pgMeter, hits *hits) *figures {
 	var profiles sync.WaitGroup
 	if o.profile != "" {
 		for _, r := range rs {
-			path := filepath.Join(o.profile, fmt.Sprintf("%d-%s.cpu.pprof", len(rs), r.id))
+			name := fmt.Sprintf("%d-%s.cpu.pprof", len(rs), r.id)
+			if o.round > 0 {
+				name = fmt.Sprintf("round%d-%s", o.round, name)
+			}
+			path := filepath.Join(o.profile, name)
 			profiles.Go(func() { benchkit.FetchCPUProfile(r.pprof, o.duration, path) })
 		}
 	}
@@ -452,7 +492,7 @@ func (f *figures) print(title string) {
 		fmt.Printf("WAL              %s: %.2f MiB/s, %.0f bytes per check (pg_walinspect: its records and their transactions' commits); the server's %.2f MiB/s\n",
 			benchDatabase, benchkit.MiB(f.walOurs)/f.elapsed, float64(f.walOurs)/max(checks, 1), benchkit.MiB(f.wal)/f.elapsed)
 	} else {
-		fmt.Printf("WAL              the server's %.2f MiB/s, %.0f bytes per check (pg_current_wal_lsn; other databases' included: %v)\n",
+		fmt.Printf("WAL              the server's %.2f MiB/s, %.0f bytes per check (pg_current_wal_flush_lsn; other databases' included: %v)\n",
 			benchkit.MiB(f.wal)/f.elapsed, float64(f.wal)/max(checks, 1), f.walErr)
 	}
 }
@@ -765,10 +805,13 @@ func postgresProcesses() []int {
 }
 
 // walPosition returns the server's WAL position, in bytes and as text.
+// It is the position flushed to disk, which pg_walinspect reads up to:
+// the position written may be ahead of it, and a range starting there
+// is refused as in the future.
 func (p *pgMeter) walPosition() (int64, string) {
 	var n int64
 	var lsn string
-	if err := p.conn.QueryRow(context.Background(), "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint, pg_current_wal_lsn()::text").Scan(&n, &lsn); err != nil {
+	if err := p.conn.QueryRow(context.Background(), "SELECT pg_wal_lsn_diff(pg_current_wal_flush_lsn(), '0/0')::bigint, pg_current_wal_flush_lsn()::text").Scan(&n, &lsn); err != nil {
 		log.Fatal(err)
 	}
 	return n, lsn
@@ -786,6 +829,9 @@ func (p *pgMeter) inspectPID() uint32 {
 }
 
 func (p *pgMeter) walOf(from, to string) (int64, error) {
+	if from == to {
+		return 0, nil
+	}
 	ctx := context.Background()
 	if p.inspect == nil {
 		conn, err := pgx.Connect(ctx, p.dsn)
