@@ -318,6 +318,9 @@ func TestTakeoverRunsOverdueMonitorsNow(t *testing.T) {
 	if err := a.joinReplicas(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// The scheduler is not running: a monitor keeps the first instant of
+	// its grid from here on, even once that instant has passed.
+	scheduled := time.Now()
 	a.sched.Update(a.jobs(cfg, a.fps))
 	// a loses every bucket but 0 (as if b had taken them), and b stores
 	// the monitors' results: half 61 s ago (b died before their next run
@@ -359,8 +362,8 @@ func TestTakeoverRunsOverdueMonitorsNow(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s not scheduled", id)
 		}
-		grid := before.Add(time.Duration(scheduler.Phase(id, time.Minute) - time.Duration(before.UnixNano()%int64(time.Minute))))
-		if grid.Before(before) {
+		grid := scheduled.Add(time.Duration(scheduler.Phase(id, time.Minute) - time.Duration(scheduled.UnixNano()%int64(time.Minute))))
+		if grid.Before(scheduled) {
 			grid = grid.Add(time.Minute)
 		}
 		switch {
