@@ -7,8 +7,9 @@
 // schedules do not drift however late or slow a run is.
 //
 // One goroutine keeps the jobs in a min-heap of next-run times and sleeps on
-// a single timer, at least Options.Coalesce at a time, so that runs falling
-// due close together start on one wake-up, never before their instant. A due run waits in its host's queue for a slot of its
+// a single timer, for at least the time in which about Options.Gather runs
+// fall due (at most Options.Coalesce), so that runs falling due close
+// together start on one wake-up, never before their instant. A due run waits in its host's queue for a slot of its
 // host's limit, then in one queue for a slot of the global limit, and only
 // then gets a goroutine that calls the job: the goroutines are bounded by
 // the global limit, however many runs wait (a waiting goroutine holds a
@@ -76,9 +77,15 @@ type Options struct {
 	// late, on one wake-up of the loop instead of one each. Thousands of
 	// monitors spread over their interval fall due a millisecond or two
 	// apart, and waking a process that often costs more CPU than a cheap
-	// check (every replica of several wakes for every run, its own or
-	// not). Zero starts every run at its instant.
+	// check. Zero starts every run at its instant.
 	Coalesce time.Duration
+	// Gather, when positive, shortens that time to the one in which
+	// about Gather runs fall due, from the intervals of the jobs on the
+	// schedule (those Skip set aside do not count): a process with half
+	// the runs, as each of two replicas has, waits twice as long, and a
+	// wake-up costs each run the same. Coalesce stays the most a run
+	// waits. Zero waits Coalesce.
+	Gather int
 }
 
 // Job is one recurring piece of work, usually one monitor.
@@ -108,8 +115,12 @@ type Scheduler struct {
 	now     func() time.Time
 	skip    func(id string) bool
 	perHost int
-	// coalesce is Options.Coalesce.
+	// coalesce and gather are Options.Coalesce and Options.Gather; rate
+	// is how many runs the jobs on the heap make per nanosecond, the sum
+	// of their 1/interval. Guarded by mu.
 	coalesce time.Duration
+	gather   int
+	rate     float64
 	// concurrency is the global limit; active counts the runs holding
 	// one of its slots, and ready the runs that hold their host's slot
 	// (or need none) and wait for one, in order. Guarded by mu.
@@ -204,6 +215,7 @@ func New(o Options) *Scheduler {
 		now:         o.Now,
 		skip:        o.Skip,
 		coalesce:    max(o.Coalesce, 0),
+		gather:      max(o.Gather, 0),
 		perHost:     o.PerHost,
 		concurrency: o.Concurrency,
 		metrics:     newMetrics(),
@@ -318,6 +330,7 @@ func (s *Scheduler) Update(jobs []Job) {
 		}
 	}
 	s.metrics.jobs.Set(float64(len(s.jobs)))
+	s.countRate()
 	select {
 	case s.wake <- struct{}{}:
 	default:
@@ -367,7 +380,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
-		timer.Reset(max(s.dispatchDue(ctx), s.coalesce))
+		timer.Reset(s.dispatchDue(ctx))
 		select {
 		case <-ctx.Done():
 			return nil
@@ -381,7 +394,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 const idleWait = time.Hour
 
 // dispatchDue starts every due run and returns how long to sleep until the
-// next one.
+// next one, at least the coalescing window.
 func (s *Scheduler) dispatchDue(ctx context.Context) time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -390,7 +403,7 @@ func (s *Scheduler) dispatchDue(ctx context.Context) time.Duration {
 		e := s.queue[0].e
 		at := e.due()
 		if at.After(now) {
-			return at.Sub(now)
+			return max(at.Sub(now), s.window())
 		}
 		if s.skip != nil && s.skip(e.job.ID) {
 			s.setAside(now)
@@ -432,6 +445,24 @@ func (s *Scheduler) dispatchDue(ctx context.Context) time.Duration {
 	return idleWait
 }
 
+// window is the least time the loop sleeps: Coalesce, or with Gather the
+// time in which about Gather runs fall due, if shorter. Callers hold s.mu.
+func (s *Scheduler) window() time.Duration {
+	if s.gather == 0 || s.rate <= 0 {
+		return s.coalesce
+	}
+	return min(s.coalesce, time.Duration(float64(s.gather)/s.rate))
+}
+
+// countRate sums the rate of the jobs on the heap again. Callers hold
+// s.mu.
+func (s *Scheduler) countRate() {
+	s.rate = 0
+	for _, it := range s.queue {
+		s.rate += 1 / float64(it.e.job.Interval)
+	}
+}
+
 // setAside takes the job at the top of the heap off the schedule, Skip
 // having passed its due run over, until Resume puts it back. Callers hold
 // s.mu.
@@ -439,6 +470,7 @@ func (s *Scheduler) setAside(now time.Time) {
 	e := heap.Pop(&s.queue).(item).e
 	e.soon = time.Time{}
 	e.next = nextAfter(e.next, e.job.Interval, now)
+	s.rate = max(s.rate-1/float64(e.job.Interval), 0)
 }
 
 // nextAfter is the first instant after now on the grid of interval
@@ -466,6 +498,7 @@ func (s *Scheduler) Resume() int {
 		}
 	}
 	if n > 0 {
+		s.countRate()
 		select {
 		case s.wake <- struct{}{}:
 		default:
@@ -480,6 +513,7 @@ func (s *Scheduler) Resume() int {
 func (s *Scheduler) putBack(e *entry, now time.Time) {
 	e.next = nextAfter(e.next, e.job.Interval, now.Add(-time.Nanosecond))
 	heap.Push(&s.queue, item{key: s.key(e.next), e: e})
+	s.rate += 1 / float64(e.job.Interval)
 }
 
 // admit takes a dispatched run to its host's queue, or, when its host has

@@ -874,3 +874,69 @@ func TestJobsSetAsideSurviveUpdatesAndRunSoon(t *testing.T) {
 		}
 	})
 }
+
+// TestGatherWaitsForAboutSoManyRuns: with Gather the loop sleeps the time
+// in which about Gather runs fall due, from the jobs on its schedule: half
+// of them set aside as another's, it waits twice as long, so that a
+// wake-up serves as many runs; never past Coalesce, never early.
+func TestGatherWaitsForAboutSoManyRuns(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		theirs  bool // every odd job is another's
+		maxLate time.Duration
+	}{
+		// 1,000 jobs at 10 s: 100 runs a second, 4 in 40 ms.
+		{"all ours", false, 40 * time.Millisecond},
+		// 500 on the schedule: 50 a second, 4 in 80 ms.
+		{"half another's", true, 80 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				const n, interval, span = 1000, 10 * time.Second, 30 * time.Second
+				rec := newRecorder()
+				jobs := make([]Job, n)
+				for i := range jobs {
+					jobs[i] = rec.job(fmt.Sprintf("monitor-%d", i), interval, nil)
+				}
+				skip := func(id string) bool {
+					var i int
+					_, _ = fmt.Sscanf(id, "monitor-%d", &i)
+					return tc.theirs && i%2 == 1
+				}
+				// The first interval sets the others' jobs aside.
+				h := start(t, Options{Coalesce: time.Second, Gather: 4, Skip: skip}, jobs)
+				time.Sleep(interval)
+				from := time.Now()
+				time.Sleep(span)
+				h.stop()
+
+				starts := map[time.Time]bool{}
+				runs, latest := 0, time.Duration(0)
+				for i := range n {
+					for _, r := range rec.of(fmt.Sprintf("monitor-%d", i)) {
+						late := r.started.Sub(r.scheduled)
+						if late < 0 {
+							t.Fatalf("monitor-%d started %v before its instant", i, -late)
+						}
+						if r.started.Before(from) {
+							continue
+						}
+						latest = max(latest, late)
+						starts[r.started] = true
+						runs++
+					}
+				}
+				if latest > tc.maxLate {
+					t.Errorf("a run started %v late, want at most %v", latest, tc.maxLate)
+				}
+				if latest < tc.maxLate/2 {
+					t.Errorf("runs started at most %v late, want up to about %v: not gathered", latest, tc.maxLate)
+				}
+				perWake := float64(runs) / float64(len(starts))
+				if perWake < 3 || perWake > 5 {
+					t.Errorf("%d runs on %d wake-ups, %.1f each; want about 4", runs, len(starts), perWake)
+				}
+			})
+		})
+	}
+}
