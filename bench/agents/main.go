@@ -279,9 +279,9 @@ func main() {
 		fmt.Println("lag result→store  no sample (the duration is shorter than an interval?)")
 	}
 	if len(rss) > 0 {
-		fmt.Printf("agent VmRSS       max %s  median %s\n", mib(slices.Max(rss)), mib(median(rss)))
-		fmt.Printf("agent VmHWM       max %s  median %s  (target under 30 MiB for 200 probes)\n", mib(slices.Max(hwm)), mib(median(hwm)))
-		fmt.Printf("agent RssAnon     max %s  median %s  (VmRSS less the mapped binary and files)\n", mib(slices.Max(anon)), mib(median(anon)))
+		fmt.Printf("agent VmRSS       max %s  median %s\n", mib(slices.Max(rss)), mib(benchkit.Median(rss)))
+		fmt.Printf("agent VmHWM       max %s  median %s  (target under 30 MiB for 200 probes)\n", mib(slices.Max(hwm)), mib(benchkit.Median(hwm)))
+		fmt.Printf("agent RssAnon     max %s  median %s  (VmRSS less the mapped binary and files)\n", mib(slices.Max(anon)), mib(benchkit.Median(anon)))
 	}
 	if results == 0 {
 		os.Exit(1)
@@ -329,12 +329,6 @@ func timeLag(ctx context.Context, st store.Store, id string, interval time.Durat
 func pct(s []time.Duration, p float64) string {
 	d := s[min(len(s)-1, int(float64(len(s))*p))]
 	return d.Round(time.Millisecond).String()
-}
-
-func median(v []int64) int64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	return s[len(s)/2]
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }

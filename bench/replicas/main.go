@@ -193,13 +193,9 @@ func run() int {
 	}
 	defer stopReplicas(rs)
 	if len(ratios) > 1 {
-		slices.Sort(ratios)
-		med := ratios[len(ratios)/2]
-		if len(ratios)%2 == 0 {
-			med = (ratios[len(ratios)/2-1] + ratios[len(ratios)/2]) / 2
-		}
+		med := benchkit.Median(ratios)
 		fmt.Printf("CPU per check    %d rounds: %d replicas against 1 replica from %.2fx to %.2fx, median %.2fx, %s one replica (target: no worse)\n",
-			len(ratios), o.replicas, ratios[0], ratios[len(ratios)-1], med, verdict(med))
+			len(ratios), o.replicas, slices.Min(ratios), slices.Max(ratios), med, verdict(med))
 	}
 	if *kill && !takeover(ctx, o, rs, hits) {
 		return 1

@@ -15,11 +15,12 @@ type durability struct {
 	submitted atomic.Uint64
 	evaluated uint64
 
-	mu     sync.Mutex
-	stored uint64
 	// waiters counts the calls of Durable waiting: the next flush
 	// comes at the flush interval, not the quiet one.
-	waiters int
+	waiters atomic.Int32
+
+	mu     sync.Mutex
+	stored uint64
 	// changed is closed, and replaced, whenever stored grows.
 	changed chan struct{}
 }
@@ -38,13 +39,6 @@ func (d *durability) written(through uint64) {
 	}
 }
 
-// waiting reports that a call of Durable waits for a flush.
-func (d *durability) waiting() bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.waiters > 0
-}
-
 // Durable returns once every result handed to Submit before the call has
 // been evaluated and written to the store — at the next flush, within the
 // flush interval while the store works — or with ctx's error when ctx
@@ -53,14 +47,8 @@ func (d *durability) waiting() bool {
 // waiting would not store them.
 func (e *Engine) Durable(ctx context.Context) error {
 	target := e.dur.submitted.Load()
-	e.dur.mu.Lock()
-	e.dur.waiters++
-	e.dur.mu.Unlock()
-	defer func() {
-		e.dur.mu.Lock()
-		e.dur.waiters--
-		e.dur.mu.Unlock()
-	}()
+	e.dur.waiters.Add(1)
+	defer e.dur.waiters.Add(-1)
 	for {
 		e.dur.mu.Lock()
 		if e.dur.stored >= target {

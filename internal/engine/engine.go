@@ -297,7 +297,7 @@ func (e *Engine) Run(ctx context.Context) {
 // flush: it moves a monitor's status or an alert, holds a notification,
 // or someone waits for it to be stored (Durable).
 func (e *Engine) urgent() bool {
-	if e.dur.waiting() {
+	if e.dur.waiters.Load() > 0 {
 		return true
 	}
 	e.batchMu.Lock()

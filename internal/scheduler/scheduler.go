@@ -9,8 +9,8 @@
 // One goroutine keeps the jobs in a min-heap of next-run times and sleeps on
 // a single timer, for at least the time in which about Options.Gather runs
 // fall due (at most Options.Coalesce), so that runs falling due close
-// together start on one wake-up, never before their instant. A due run waits in its host's queue for a slot of its
-// host's limit, then in one queue for a slot of the global limit, and only
+// together start on one wake-up, never before their instant. A due run
+// waits in its host's queue for a slot of its host's limit, then in one queue for a slot of the global limit, and only
 // then gets a goroutine that calls the job: the goroutines are bounded by
 // the global limit, however many runs wait (a waiting goroutine holds a
 // stack of several KiB; 100,000 monitors behind one busy host would hold
@@ -498,7 +498,6 @@ func (s *Scheduler) Resume() int {
 		}
 	}
 	if n > 0 {
-		s.countRate()
 		select {
 		case s.wake <- struct{}{}:
 		default:

@@ -93,6 +93,16 @@ func (r *recorder) job(id string, interval time.Duration, work func(ctx context.
 	}}
 }
 
+// jobs returns n jobs monitor-0 to monitor-(n-1) at interval that only
+// record their runs.
+func (r *recorder) jobs(n int, interval time.Duration) []Job {
+	out := make([]Job, n)
+	for i := range out {
+		out[i] = r.job(fmt.Sprintf("monitor-%d", i), interval, nil)
+	}
+	return out
+}
+
 func (r *recorder) of(id string) []run {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -112,10 +122,7 @@ func TestFirstRunsSpreadOverTheInterval(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const n, interval = 1000, 10 * time.Second
 		rec := newRecorder()
-		jobs := make([]Job, n)
-		for i := range jobs {
-			jobs[i] = rec.job(fmt.Sprintf("monitor-%d", i), interval, nil)
-		}
+		jobs := rec.jobs(n, interval)
 		begin := time.Now()
 		h := start(t, Options{}, jobs)
 		time.Sleep(interval)
@@ -786,10 +793,7 @@ func TestCoalescedRunsStartTogetherNeverEarly(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const n, interval, coalesce = 1000, 10 * time.Second, 20 * time.Millisecond
 		rec := newRecorder()
-		jobs := make([]Job, n)
-		for i := range jobs {
-			jobs[i] = rec.job(fmt.Sprintf("monitor-%d", i), interval, nil)
-		}
+		jobs := rec.jobs(n, interval)
 		h := start(t, Options{Coalesce: coalesce}, jobs)
 		time.Sleep(3 * interval)
 		h.stop()
@@ -894,10 +898,7 @@ func TestGatherWaitsForAboutSoManyRuns(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				const n, interval, span = 1000, 10 * time.Second, 30 * time.Second
 				rec := newRecorder()
-				jobs := make([]Job, n)
-				for i := range jobs {
-					jobs[i] = rec.job(fmt.Sprintf("monitor-%d", i), interval, nil)
-				}
+				jobs := rec.jobs(n, interval)
 				skip := func(id string) bool {
 					var i int
 					_, _ = fmt.Sscanf(id, "monitor-%d", &i)

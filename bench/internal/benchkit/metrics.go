@@ -76,3 +76,17 @@ func QuantileDelta(m0, m1 Metrics, name string, q float64) string {
 	}
 	return "n/a"
 }
+
+// Median returns the middle of v (the mean of the two middle values when
+// there is an even number), leaving v as it is; zero for none.
+func Median[T ~int64 | ~float64](v []T) T {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if n := len(s); n%2 == 0 {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
+	return s[len(s)/2]
+}
