@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"testing"
@@ -46,10 +47,15 @@ func server(t *testing.T, conf *tls.Config, dialogue func(c net.Conn, r *bufio.R
 	return l.Addr().String()
 }
 
+// say writes the lines in one write, so that they reach the client
+// together: a line injected after a reply is in the same read as the
+// reply, which is what the client checks for.
 func say(c net.Conn, lines ...string) {
+	var b strings.Builder
 	for _, l := range lines {
-		_, _ = fmt.Fprintf(c, "%s\r\n", l)
+		fmt.Fprintf(&b, "%s\r\n", l)
 	}
+	_, _ = io.WriteString(c, b.String())
 }
 
 func expectLine(r *bufio.Reader, want string) bool {
